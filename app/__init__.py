@@ -1,0 +1,111 @@
+"""The storefront application factory.
+
+Only wsgi.py, worker.py, the CLI and tests build an app; nothing builds one on import.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+from flask import Flask
+
+from app.config import Config
+from app.extensions import csrf, db, htmx, login_manager, migrate, redis_connection
+
+BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=(config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
+        or os.path.join(BASE_DIR, "instance"),
+        template_folder=os.path.join(BASE_DIR, "templates"),
+        static_folder=os.path.join(BASE_DIR, "static"),
+    )
+    app.config.update(Config().as_dict())
+    if config:
+        app.config.update(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "storefront.db")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(BASE_DIR, "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    redis_connection.init_app(app)
+    _init_login(app)
+
+    from app import models  # noqa: F401  (every model registered with the metadata)
+
+    from app.accounts import bp as accounts_bp
+    from app.admin import bp as admin_bp
+    from app.auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(admin_bp)
+
+    from app.web.errors import register_error_handlers
+    from app.web.layout import register_layout
+
+    register_error_handlers(app)
+    register_layout(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask import redirect, request, url_for
+
+    from app.accounts.models import User
+    from app.web.rendering import is_htmx
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    # "strong": a session cookie replayed from another IP/browser is dropped.
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        target = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
+        if is_htmx():
+            # htmx follows HX-Redirect with a full navigation; a 3xx would be swapped in place.
+            return "", 401, {"HX-Redirect": target, "Vary": "HX-Request"}
+        from flask import flash
+
+        flash(login_manager.login_message, "info")
+        return redirect(target)
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A per-installation secret kept in instance/, so the web processes and the worker agree."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}"
+        with open(tmp, "w") as fh:
+            fh.write(secrets.token_hex(32))
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # atomic: the first process to get here wins, the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    with open(path) as fh:
+        return fh.read().strip()

@@ -1,0 +1,139 @@
+"""Accounts (operator, resellers, direct customers), their users, licensees and tenants."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+ACCOUNT_KINDS = ("operator", "reseller", "customer")
+USER_ROLES = ("admin", "member")
+
+
+class Account(db.Model):
+    """An organisation that signs in: the operator (distributor), a reseller, or a direct customer."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint("kind IN ('operator', 'reseller', 'customer')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    # Resellers: the Microsoft partner ID (MPN / PLA ID) that goes on every order.
+    partner_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Resellers: their own Partner Center tenant id (indirect reseller id).
+    partner_tenant_id: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    users: Mapped[list["User"]] = relationship(back_populates="account", order_by="User.id")
+    licensees: Mapped[list["Licensee"]] = relationship(
+        back_populates="reseller", order_by="Licensee.company_name"
+    )
+    tenants: Mapped[list["Tenant"]] = relationship(back_populates="account")
+
+    @property
+    def kind_label(self) -> str:
+        return {"operator": "Operator", "reseller": "Reseller", "customer": "Direct customer"}[self.kind]
+
+    def __repr__(self) -> str:
+        return f"<Account {self.kind} {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('admin', 'member')", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # Stored lower-cased so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    is_active_user: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_active_user
+
+    @property
+    def is_account_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_operator(self) -> bool:
+        return self.account.kind == "operator"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Licensee(db.Model):
+    """An end customer a reseller sells to (a resale licensee)."""
+
+    __tablename__ = "licensees"
+    __table_args__ = (UniqueConstraint("reseller_id", "company_name", name="uq_licensees_reseller_company"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reseller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    company_name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    contact_first_name: Mapped[str] = mapped_column(String(50))
+    contact_last_name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(50))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    registration_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    reseller: Mapped[Account] = relationship(back_populates="licensees")
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.contact_first_name} {self.contact_last_name}".strip()
+
+
+class Tenant(db.Model):
+    """A customer's Microsoft Entra tenant. It belongs to at most one account."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The initial domain, e.g. contoso.onmicrosoft.com; stored lower-cased.
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    default_domain: Mapped[str | None] = mapped_column(String(253))
+    tenant_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Which configured Partner Center instance knows this tenant ("default" in sandbox mode).
+    partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account | None] = relationship(back_populates="tenants")
+    licensee: Mapped[Licensee | None] = relationship()

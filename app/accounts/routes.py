@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from flask_login import current_user
+
+from app.accounts import bp
+from app.accounts.models import Account, Licensee, User
+from app.extensions import db
+from app.web.access import public, signed_in
+from app.web.rendering import render
+
+
+@bp.route("/")
+@signed_in
+def home():
+    """Each kind of account lands on a home page that fits it."""
+    account = current_user.account
+    if account.kind == "operator":
+        counts = {
+            "resellers": db.session.scalar(db.select(db.func.count()).where(Account.kind == "reseller")),
+            "customers": db.session.scalar(db.select(db.func.count()).where(Account.kind == "customer")),
+            "users": db.session.scalar(db.select(db.func.count(User.id))),
+        }
+        return render("accounts/home_operator.html", account=account, counts=counts)
+    if account.kind == "reseller":
+        licensees = db.session.scalars(
+            db.select(Licensee).where(Licensee.reseller_id == account.id).order_by(Licensee.company_name)
+        ).all()
+        return render("accounts/home_reseller.html", account=account, licensees=licensees)
+    return render("accounts/home_customer.html", account=account)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Liveness for the runner and load balancers: the database answers."""
+    db.session.execute(db.text("SELECT 1"))
+    return {"status": "ok"}

@@ -1,0 +1,93 @@
+"""Accounts, users, licensees: creation rules and the demo data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.accounts.models import Account, Licensee, User
+from app.extensions import db
+
+DEMO_PASSWORD = "demo-password"
+
+
+def create_account(kind: str, name: str, **fields) -> Account:
+    account = Account(kind=kind, name=name, **fields)
+    db.session.add(account)
+    return account
+
+
+def create_user(account: Account, name: str, email: str, password: str, role: str = "member") -> User:
+    user = User(account=account, name=name, email=email.strip().lower(), role=role)
+    user.set_password(password)
+    db.session.add(user)
+    return user
+
+
+def operator_account() -> Account | None:
+    return db.session.scalar(db.select(Account).where(Account.kind == "operator").limit(1))
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    role_label: str
+
+
+DEMO_USERS = (
+    DemoUser("admin@example.com", "operator admin"),
+    DemoUser("reseller@example.com", "reseller"),
+    DemoUser("customer@example.com", "direct customer"),
+)
+
+
+def _get_or_create_account(kind: str, name: str, **fields) -> Account:
+    account = db.session.scalar(db.select(Account).where(Account.kind == kind, Account.name == name))
+    if account is None:
+        account = create_account(kind, name, **fields)
+        db.session.flush()
+    return account
+
+
+def _ensure_user(account: Account, name: str, email: str, role: str) -> User:
+    user = db.session.scalar(db.select(User).where(User.email == email))
+    if user is None:
+        user = create_user(account, name, email, DEMO_PASSWORD, role=role)
+    return user
+
+
+def _ensure_licensee(reseller: Account, company_name: str, **fields) -> Licensee:
+    licensee = db.session.scalar(db.select(Licensee).where(Licensee.reseller_id == reseller.id,
+                                                           Licensee.company_name == company_name))
+    if licensee is None:
+        licensee = Licensee(reseller=reseller, company_name=company_name, **fields)
+        db.session.add(licensee)
+    return licensee
+
+
+# The sandbox's seeded reseller network gives Adatum this Partner Center tenant id.
+ADATUM_TENANT_ID = "3c9d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+
+
+def seed_demo() -> None:
+    """Create the demo organisations and users. Idempotent: running it again changes nothing.
+
+    This is the one place demo data lives; later areas add theirs here.
+    """
+    operator = _get_or_create_account("operator", "Northwind Cloud Distribution", country="US",
+                                      email="partners@northwind.example.com", phone="+1 425 555 0100")
+    _ensure_user(operator, "Nora Admin", "admin@example.com", "admin")
+
+    adatum = _get_or_create_account("reseller", "Adatum IT Services", country="US", partner_id="1234567",
+                                     partner_tenant_id=ADATUM_TENANT_ID,
+                                     email="sales@adatum.example.com", phone="+1 206 555 0142")
+    _ensure_user(adatum, "Rita Reseller", "reseller@example.com", "admin")
+    _ensure_licensee(adatum, "Fabrikam, Inc.", country="US", contact_first_name="Frank",
+                     contact_last_name="Miller", email="it@fabrikam.example.com", phone="+1 312 555 0175",
+                     address_line1="1 Microsoft Way", city="Redmond", state="WA", postal_code="98052")
+    _ensure_licensee(adatum, "Litware, Inc.", country="PL", contact_first_name="Lena",
+                     contact_last_name="Nowak", email="admin@litware.example.com", phone="+48 22 555 0134",
+                     address_line1="ul. Marszałkowska 100", city="Warszawa", postal_code="00-026")
+
+    tailspin = _get_or_create_account("customer", "Tailspin Toys", country="US",
+                                      email="it@tailspin.example.com", phone="+1 555 010 0123")
+    _ensure_user(tailspin, "Carl Customer", "customer@example.com", "admin")
+    db.session.commit()

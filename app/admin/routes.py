@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from flask import flash, redirect, url_for
+from flask_login import current_user
+
+from app.admin import bp
+from app.admin.forms import settings_form_class
+from app.admin.settings import StorefrontSettings
+from app.audit import services as audit
+from app.audit.models import AuditEvent
+from app.extensions import db
+from app.web.access import operator_only
+from app.web.origin import request_origin
+from app.web.rendering import render
+
+
+@bp.route("/options", methods=["GET", "POST"])
+@operator_only
+def options():
+    settings = StorefrontSettings.load()
+    form = settings_form_class()(data=asdict(settings))
+    if form.validate_on_submit():
+        for f in fields(settings):
+            setattr(settings, f.name, getattr(form, f.name).data)
+        changed = settings.save(by=current_user)
+        if changed:
+            audit.record("storefront_options_changed", actor=current_user, subject="Storefront options",
+                         details={k: {"from": v[0], "to": v[1]} for k, v in changed.items()},
+                         origin=request_origin())
+        db.session.commit()
+        flash("Storefront options saved." if changed else "No options changed.", "success")
+        return redirect(url_for("admin.options"))
+    status = 422 if form.errors else 200
+    groups: dict[str, list] = {}
+    for f in StorefrontSettings.option_fields():
+        groups.setdefault(f.metadata["group"], []).append(getattr(form, f.name))
+    return render("admin/options.html", "admin/_options_form.html", form=form, groups=groups, status=status)
+
+
+@bp.route("/audit")
+@operator_only
+def audit_log():
+    events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.occurred_at.desc()).limit(200)).all()
+    return render("admin/audit.html", events=events)

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import SignInForm
+from app.auth.services import SignInThrottled, ThrottleLimits, authenticate
+from app.audit import services as audit
+from app.extensions import db, get_redis
+from app.web.access import public
+from app.web.origin import request_origin
+from app.web.rendering import render
+
+WRONG_CREDENTIALS = "The email or password is incorrect."
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: never redirect a signed-in user to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _limits() -> ThrottleLimits:
+    c = current_app.config
+    return ThrottleLimits(c["LOGIN_MAX_FAILURES_PER_EMAIL"], c["LOGIN_MAX_FAILURES_PER_IP"],
+                          c["LOGIN_FAILURE_WINDOW_SECONDS"])
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = SignInForm()
+    next_url = _safe_next(request.values.get("next"))
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data, form.password.data, r=get_redis(), limits=_limits(),
+                                origin=request_origin())
+        except SignInThrottled as throttled:
+            abort_throttled(throttled.retry_after)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            flash(f"Welcome back, {user.name}.", "success")
+            return redirect(next_url or url_for("accounts.home"))
+        error = WRONG_CREDENTIALS
+    status = 422 if request.method == "POST" else 200
+    form.password.data = None  # never echo a password back
+    return render("auth/sign_in.html", "auth/_sign_in_form.html", form=form, error=error, next_url=next_url,
+                  status=status)
+
+
+def abort_throttled(retry_after: int):
+    from werkzeug.exceptions import TooManyRequests
+
+    minutes = max(1, round(retry_after / 60))
+    error = TooManyRequests()
+    error.retry_after = retry_after
+    error.storefront_message = (
+        "Too many failed sign-in attempts. For your security, sign-in is paused for this email address "
+        f"or network. Please wait about {minutes} minute{'s' if minutes != 1 else ''} and try again."
+    )
+    raise error
+
+
+@bp.route("/sign-out", methods=["POST"])
+@public  # signing out is harmless for anyone; the form still needs a CSRF token
+def sign_out():
+    if current_user.is_authenticated:
+        audit.record("signed_out", actor=current_user._get_current_object(), subject=current_user.email,
+                     origin=request_origin())
+        db.session.commit()
+    logout_user()
+    flash("You have been signed out.", "info")
+    return redirect(url_for("auth.sign_in"))

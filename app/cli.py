@@ -1,0 +1,80 @@
+"""Command-line tools: `flask seed-demo`, `flask serve`, and the area commands."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Create the demo organisations and users (idempotent)."""
+        from app.accounts.services import seed_demo
+
+        seed_demo()
+        click.echo("Demo data is in place.")
+
+    @app.cli.command("serve")
+    @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
+    @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,
+                  show_default="$PORT or 5000")
+    @click.option("--workers", default=2, show_default=True, help="gunicorn worker processes")
+    def serve_command(host: str, port: int, workers: int):
+        """Serve the storefront with gunicorn and run the RQ worker; Ctrl-C stops both."""
+        serve(current_app._get_current_object(), host, port, workers)
+
+
+def serve(app: Flask, host: str, port: int, workers: int) -> None:
+    env = dict(os.environ)
+    embedded = None
+    if not app.config.get("REDIS_URL"):
+        # This process owns the embedded Redis for as long as it runs, so restarting a gunicorn
+        # worker or the RQ worker never takes the queues down with it.
+        from app.extensions import embedded_redis
+
+        embedded = embedded_redis(os.path.join(app.instance_path, "redis.db"))
+        env["REDIS_URL"] = f"unix://{embedded.socket_file}"
+    env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
+    python = sys.executable
+    web = subprocess.Popen([python, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
+                            "--threads", "4", "--worker-class", "gthread", "--timeout", "60",
+                            "--access-logfile", "-", "wsgi:app"], env=env)
+    worker = subprocess.Popen([python, "worker.py"], env=env)
+    children = [web, worker]
+
+    def stop(*_):
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if embedded is not None:
+            embedded.shutdown()
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    from app.accounts.services import DEMO_PASSWORD, DEMO_USERS
+
+    click.echo("")
+    click.echo(f"  Storefront: http://{host}:{port}")
+    click.echo("  Demo users (password: %s):" % DEMO_PASSWORD)
+    for demo in DEMO_USERS:
+        click.echo(f"    {demo.email:<24} {demo.role_label}")
+    click.echo("  Press Ctrl-C to stop.")
+    click.echo("")
+    while True:
+        for child in children:
+            if child.poll() is not None:
+                click.echo(f"A process stopped unexpectedly (exit {child.returncode}); stopping the rest.", err=True)
+                stop()
+        time.sleep(0.5)

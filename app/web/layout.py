@@ -1,0 +1,52 @@
+"""What every page's layout needs: the navigation for the signed-in role and the storefront name."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_login import current_user
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+
+    @property
+    def url(self) -> str:
+        return url_for(self.endpoint)
+
+    @property
+    def current(self) -> bool:
+        return request.endpoint == self.endpoint
+
+
+# Navigation by kind of account. Later areas append their entries here.
+NAVIGATION: dict[str, list[NavItem]] = {
+    "operator": [NavItem("Home", "accounts.home"), NavItem("Storefront options", "admin.options"),
+                 NavItem("Audit log", "admin.audit_log")],
+    "reseller": [NavItem("Home", "accounts.home")],
+    "customer": [NavItem("Home", "accounts.home")],
+}
+
+
+def register_layout(app: Flask) -> None:
+    @app.context_processor
+    def layout_context():
+        nav = []
+        if current_user.is_authenticated:
+            nav = [item for item in NAVIGATION.get(current_user.account.kind, [])
+                   if item.endpoint in app.view_functions]
+        return {"navigation": nav, "storefront_name": _storefront_name()}
+
+
+def _storefront_name() -> str:
+    from app.admin.settings import StorefrontSettings
+
+    try:
+        return StorefrontSettings.load().storefront_name
+    except Exception:  # the error page must render even when the database is down
+        from app.extensions import db
+
+        db.session.rollback()
+        return "CSP Storefront"

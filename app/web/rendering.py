@@ -1,0 +1,33 @@
+"""One helper decides page or fragment from the HX-Request header.
+
+A fragment is the underscore template that the page itself includes, so the same markup
+serves htmx swaps and full-page loads (JavaScript off, reloads, pushed URLs).
+"""
+from __future__ import annotations
+
+from flask import make_response, render_template, request
+
+
+def is_htmx() -> bool:
+    # History-restore requests want the whole page, not a fragment.
+    return request.headers.get("HX-Request") == "true" and request.headers.get(
+        "HX-History-Restore-Request"
+    ) != "true"
+
+
+def render(page: str, fragment: str | None = None, *, status: int = 200, headers=None, **context):
+    """Render `fragment` for htmx requests, `page` otherwise, and mark the response Vary: HX-Request."""
+    template = fragment if (fragment and is_htmx()) else page
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def hx_trigger(response, *events: str):
+    """Add HX-Trigger events to a response (comma-separated, as htmx reads them)."""
+    existing = response.headers.get("HX-Trigger")
+    names = ([existing] if existing else []) + list(events)
+    response.headers["HX-Trigger"] = ", ".join(names)
+    return response

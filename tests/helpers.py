@@ -1,0 +1,69 @@
+"""Test helpers shared by the suite: a CSRF-aware client and HTML reading by selector."""
+from __future__ import annotations
+
+import re
+
+from bs4 import BeautifulSoup
+
+from app import create_app
+
+
+class Client:
+    """A test client that behaves like a browser with CSRF on: it reads the token from the page."""
+
+    def __init__(self, flask_client):
+        self.http = flask_client
+        self.csrf_token: str | None = None
+
+    def get(self, url, **kw):
+        response = self.http.get(url, **kw)
+        self._remember_token(response)
+        return response
+
+    def post(self, url, data=None, *, csrf=True, htmx=False, headers=None, **kw):
+        data = dict(data or {})
+        headers = dict(headers or {})
+        if csrf:
+            if self.csrf_token is None:
+                self.get(url if kw.get("token_from") is None else kw.pop("token_from"))
+            data.setdefault("csrf_token", self.csrf_token)
+        if htmx:
+            headers["HX-Request"] = "true"
+        response = self.http.post(url, data=data, headers=headers, **kw)
+        self._remember_token(response)
+        return response
+
+    def _remember_token(self, response):
+        if response.mimetype == "text/html":
+            match = re.search(r'<meta name="csrf-token" content="([^"]+)"', response.get_data(as_text=True))
+            if match:
+                self.csrf_token = match.group(1)
+
+
+
+def sign_in(client: Client, email: str, password: str = "demo-password", **extra):
+    client.get("/sign-in")
+    return client.post("/sign-in", {"email": email, "password": password, **extra})
+
+
+
+def soup(response) -> BeautifulSoup:
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def text_of(response) -> str:
+    return " ".join(soup(response).get_text(" ").split())
+
+
+def make_app(url: str, redis_url: str, instance_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": None,
+        "RQ_QUEUE": "storefront-test",
+    }
+    config["INSTANCE_PATH"] = str(instance_path)
+    config.update(overrides)
+    return create_app(config)

