@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 5000
-export FLASK_APP := wsgi
+export FLASK_APP := app
 
 .PHONY: run test install install-test browser clean
 

@@ -15,8 +15,14 @@ class Client:
         self.http = flask_client
         self.csrf_token: str | None = None
 
+    def _fresh_context(self):
+        # Each request gets its own app context (and so its own `g` and database session), as in
+        # a server; otherwise requests would share the test's context and Flask-WTF's cached token.
+        return self.http.application.app_context()
+
     def get(self, url, **kw):
-        response = self.http.get(url, **kw)
+        with self._fresh_context():
+            response = self.http.get(url, **kw)
         self._remember_token(response)
         return response
 
@@ -29,7 +35,8 @@ class Client:
             data.setdefault("csrf_token", self.csrf_token)
         if htmx:
             headers["HX-Request"] = "true"
-        response = self.http.post(url, data=data, headers=headers, **kw)
+        with self._fresh_context():
+            response = self.http.post(url, data=data, headers=headers, **kw)
         self._remember_token(response)
         return response
 

@@ -1,0 +1,118 @@
+"""Sign-in: each role lands home, one message for wrong credentials, throttling, remember me, sign out."""
+from __future__ import annotations
+
+import pytest
+
+from app.audit.models import AuditEvent
+from tests.helpers import Client, sign_in, soup, text_of
+
+
+@pytest.mark.parametrize("email, heading", [
+    ("admin@example.com", "Operator home"),
+    ("reseller@example.com", "Reseller home"),
+    ("customer@example.com", "Your account"),
+])
+def test_each_demo_user_lands_on_a_home_page_for_its_role(demo, email, heading):
+    c = Client(demo.test_client())
+    response = sign_in(c, email)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    home = c.get("/")
+    assert home.status_code == 200
+    assert soup(home).select_one("h1").get_text() == heading
+
+
+def test_navigation_depends_on_the_role(operator_client, reseller_client):
+    operator_nav = [a.get_text() for a in soup(operator_client.get("/")).select("nav[aria-label=Main] a")]
+    reseller_nav = [a.get_text() for a in soup(reseller_client.get("/")).select("nav[aria-label=Main] a")]
+    assert "Storefront options" in operator_nav and "Audit log" in operator_nav
+    assert "Storefront options" not in reseller_nav
+
+
+def test_wrong_password_and_unknown_email_get_the_same_message(demo):
+    c = Client(demo.test_client())
+    wrong_password = sign_in(c, "reseller@example.com", "not-the-password")
+    unknown_email = sign_in(c, "nobody@example.com", "not-the-password")
+    for response in (wrong_password, unknown_email):
+        assert response.status_code == 422
+        assert soup(response).select_one("#sign-in-form [role=alert]").get_text() == "The email or password is incorrect."
+    # What was typed is kept (the email), the password is never echoed back.
+    field = soup(wrong_password).select_one("input[name=email]")
+    assert field["value"] == "reseller@example.com"
+    assert not soup(wrong_password).select_one("input[name=password]").get("value")
+    assert c.get("/").status_code == 302  # still signed out
+
+
+def test_invalid_email_is_explained_next_to_the_field(demo):
+    c = Client(demo.test_client())
+    response = sign_in(c, "not-an-email", "x")
+    assert response.status_code == 422
+    assert soup(response).select_one("#email-error").get_text() == "Enter an email address like name@example.com."
+
+
+@pytest.fixture
+def app_config():
+    return {"LOGIN_MAX_FAILURES_PER_EMAIL": 3, "LOGIN_MAX_FAILURES_PER_IP": 6, "LOGIN_FAILURE_WINDOW_SECONDS": 600}
+
+
+def test_repeated_failures_for_one_email_are_slowed_down(demo, redis):
+    c = Client(demo.test_client())
+    for _ in range(3):
+        assert sign_in(c, "reseller@example.com", "wrong").status_code == 422
+    throttled = sign_in(c, "reseller@example.com", "demo-password")  # even the right password waits
+    assert throttled.status_code == 429
+    assert "Too many failed sign-in attempts" in text_of(throttled)
+    assert "wait about 10 minutes" in text_of(throttled)
+    assert int(throttled.headers["Retry-After"]) > 500
+    # Another account from elsewhere is not affected by this email's counter.
+    other = Client(demo.test_client())
+    assert sign_in(other, "customer@example.com", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+    # When the window passes, the right password works again.
+    for key in redis.scan_iter("signin:fail:*"):
+        redis.delete(key)
+    assert sign_in(c, "reseller@example.com").status_code == 302
+
+
+def test_repeated_failures_from_one_ip_are_slowed_down_across_emails(demo):
+    c = Client(demo.test_client())
+    for i in range(6):
+        assert sign_in(c, f"guess{i}@example.com", "wrong").status_code == 422
+    response = sign_in(c, "admin@example.com")
+    assert response.status_code == 429 and "Too many failed sign-in attempts" in text_of(response)
+
+
+def test_failed_and_successful_sign_ins_are_audited(demo, db):
+    c = Client(demo.test_client())
+    sign_in(c, "reseller@example.com", "wrong")
+    sign_in(c, "reseller@example.com")
+    actions = [e.action for e in db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions == ["sign_in_failed", "signed_in"]
+    event = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "signed_in")).one()
+    assert event.ip_address == "127.0.0.1" and event.account.name == "Adatum IT Services"
+
+
+def test_remember_me_sets_a_lasting_cookie(demo):
+    c = Client(demo.test_client())
+    sign_in(c, "reseller@example.com", remember="y")
+    assert c.http.get_cookie("remember_token") is not None
+    plain = Client(demo.test_client())
+    sign_in(plain, "reseller@example.com")
+    assert plain.http.get_cookie("remember_token") is None
+
+
+def test_sign_out_ends_the_session(reseller_client):
+    reseller_client.get("/")
+    response = reseller_client.post("/sign-out")
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert reseller_client.get("/").status_code == 302
+
+
+def test_next_parameter_returns_to_the_page_but_never_to_another_site(demo):
+    c = Client(demo.test_client())
+    c.get("/sign-in?next=/admin/options")
+    response = c.post("/sign-in?next=/admin/options", {"email": "admin@example.com", "password": "demo-password"})
+    assert response.headers["Location"] == "/admin/options"
+    evil = Client(demo.test_client())
+    evil.get("/sign-in")
+    response = evil.post("/sign-in?next=https://evil.example.com/", {"email": "admin@example.com",
+                                                                      "password": "demo-password"})
+    assert response.headers["Location"] == "/"

@@ -1,0 +1,46 @@
+"""A person signs in as each demo role in Chromium; and a form works with JavaScript off."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in_as
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("email, heading, nav_link", [
+    ("admin@example.com", "Operator home", "Storefront options"),
+    ("reseller@example.com", "Reseller home", "Home"),
+    ("customer@example.com", "Your account", "Home"),
+])
+def test_each_demo_role_signs_in_and_sees_its_home(page, live_server, email, heading, nav_link):
+    sign_in_as(page, live_server, email)
+    expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name=nav_link)).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    expect(page.get_by_text("You have been signed out.")).to_be_visible()
+
+
+def test_wrong_password_message_in_the_browser(page, live_server):
+    sign_in_as(page, live_server, "reseller@example.com", "wrong-password")
+    expect(page.get_by_role("alert")).to_have_text("The email or password is incorrect.")
+    expect(page.get_by_label("Email")).to_have_value("reseller@example.com")
+
+
+def test_forms_work_with_javascript_off(no_js_page, live_server):
+    page = no_js_page
+    sign_in_as(page, live_server, "admin@example.com")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Operator home")
+    page.get_by_role("link", name="Storefront options").first.click()
+    annual = page.get_by_label("Annual billing")
+    expect(annual).to_be_checked()
+    annual.uncheck()
+    page.get_by_role("button", name="Save options").click()
+    expect(page.get_by_text("Storefront options saved.")).to_be_visible()
+    expect(page.get_by_label("Annual billing")).not_to_be_checked()
+    # Put it back for other tests.
+    page.get_by_label("Annual billing").check()
+    page.get_by_role("button", name="Save options").click()
+    expect(page.get_by_label("Annual billing")).to_be_checked()
