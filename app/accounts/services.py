@@ -64,7 +64,7 @@ def _ensure_licensee(reseller: Account, company_name: str, **fields) -> Licensee
 
 
 # The sandbox's seeded reseller network gives Adatum this Partner Center tenant id.
-ADATUM_TENANT_ID = "3c9d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f"
+ADATUM_TENANT_ID = "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"
 
 
 def seed_demo() -> None:

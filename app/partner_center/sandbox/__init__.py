@@ -1,0 +1,139 @@
+"""Partner Center sandbox: a faithful built-in stand-in for Microsoft Partner
+Center (REST v1) and the Entra ID token endpoint, with its own persistent store.
+
+It is a WSGI app (Flask) that answers by path on any host, so one app serves
+both Microsoft hosts: Entra (``/{tenant}/v2.0/.well-known/openid-configuration``,
+``/{tenant}/oauth2/v2.0/token``) and the API (``/v1/...``, plus the price sheet
+at ``/v1.0/sales/pricesheets(...)/$value``). Its own pages: ``/`` (overview),
+``/Adminportal/Home`` (accepting a reseller relationship request) and
+``/_sandbox/admin`` (fault, review and clock controls; JSON under ``/_sandbox/``).
+
+Run it alone::
+
+    flask --app app.partner_center.sandbox run --port 5050
+
+Settings (``create_app(config)`` keys override the same-named environment
+variables; defaults in brackets):
+
+- ``SANDBOX_TENANT_ID`` [``8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c``]: the
+  operator's partner tenant id.
+- ``SANDBOX_CLIENT_ID`` [``00000000-0000-0000-0000-00000000c11e``] and
+  ``SANDBOX_CLIENT_SECRET`` [``sandbox-secret``]: the only client credentials
+  the token endpoint accepts (the secret also signs the access tokens).
+- ``SANDBOX_REFRESH_TOKEN`` [``sandbox-refresh-token``]: the refresh token
+  accepted for App+User (grant_type=refresh_token).
+- ``SANDBOX_DATA_DIR`` [``instance/sandbox``]: where the SQLite store lives.
+- ``SANDBOX_PUBLIC_URL`` [``http://127.0.0.1:5050``]: the URL browsers use to
+  reach the sandbox's pages; used to build the relationship request link.
+- ``SANDBOX_ORDER_DELAY_SECONDS`` [``5``]: how long (sandbox clock) a new
+  order stays pending before it completes.
+
+Python API: ``create_app``, ``SandboxStore`` (at
+``app.extensions["sandbox_store"]``), ``SandboxTransport``,
+``SandboxMsalHttpClient``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException
+
+from .config import DEFAULTS, load_config
+from .store import SandboxStore
+from .transport import MICROSOFT_HOSTS, SandboxMsalHttpClient, SandboxTransport
+from .web import PCError, bearer_claims, error_body, json_response
+
+__all__ = ["create_app", "DEFAULTS", "SandboxStore", "SandboxTransport", "SandboxMsalHttpClient",
+           "MICROSOFT_HOSTS"]
+
+_ENTRA_PATH = re.compile(
+    r"^/[^/]+/(v2\.0/\.well-known/openid-configuration|\.well-known/openid-configuration"
+    r"|oauth2/(v2\.0/)?token)$|^/common/discovery/instance$")
+
+
+def _call_kind(path: str) -> str | None:
+    if path == "/v1" or path.startswith("/v1/") or path.startswith("/v1.0/"):
+        return "api"
+    if _ENTRA_PATH.match(path):
+        return "entra"
+    return None
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the sandbox WSGI app; ``config`` keys override environment variables."""
+    settings = load_config(config)
+    app = Flask(__name__)
+    app.config.update(settings)
+    app.json.sort_keys = False
+    store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"])
+    app.extensions["sandbox_store"] = store
+
+    from . import api, commerce, control, entra, pages
+
+    for module in (entra, api, commerce, control, pages):
+        app.register_blueprint(module.bp)
+
+    @app.before_request
+    def gate():
+        kind = _call_kind(request.path)
+        g.call_kind = kind
+        if kind is None:
+            return None
+        fault = store.take_fault(request.method, request.path)
+        if fault:
+            if fault["kind"] == "throttle":
+                seconds = int(fault["retryAfter"] or 0)
+                return json_response(
+                    {"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {seconds} seconds."},
+                    429, {"Retry-After": str(seconds)})
+            if fault["kind"] == "error":
+                return json_response(error_body(500, "An internal server error occurred. Please retry."), 500)
+            g.slow_delay = float(fault["delay"] or 0)
+        if kind == "api":
+            claims = bearer_claims()
+            if claims is None:
+                # UNCONFIRMED: the exact 401 body; Partner Center's gateway
+                # answers 401 with a WWW-Authenticate challenge.
+                return json_response(
+                    error_body("Unauthorized", "The access token is missing, invalid or expired."), 401,
+                    {"WWW-Authenticate": 'Bearer realm="api.partnercenter.microsoft.com", '
+                                         'error="invalid_token"'})
+            g.claims = claims
+        return None
+
+    @app.after_request
+    def finish(response):
+        kind = g.get("call_kind")
+        if kind:
+            store.record_call(
+                method=request.method, host=request.host, path=request.path,
+                query=request.query_string.decode("latin-1"),
+                request_id=request.headers.get("MS-RequestId"),
+                correlation_id=request.headers.get("MS-CorrelationId"),
+                status=response.status_code)
+            delay = g.get("slow_delay")
+            if delay:
+                time.sleep(delay)
+        return response
+
+    @app.errorhandler(PCError)
+    def pc_error(exc: PCError):
+        return json_response(exc.body(), exc.status, exc.headers)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if _call_kind(request.path) is None:
+            return exc
+        return json_response(error_body(exc.code, exc.description or exc.name), exc.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("sandbox failure on %s %s", request.method, request.path)
+        return json_response(error_body(500, "An internal server error occurred."), 500)
+
+    return app

@@ -1,0 +1,207 @@
+"""The sandbox's own controls (no bearer token): faults, review flag, clock,
+reset, the call log; JSON under /_sandbox/... and an HTML admin page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, redirect, render_template, request, url_for
+
+from .store import iso
+from .web import json_response, store
+
+bp = Blueprint("sandbox_control", __name__, url_prefix="/_sandbox")
+
+
+def _payload() -> dict:
+    data = request.get_json(silent=True)
+    if isinstance(data, dict):
+        return data
+    return request.form.to_dict()
+
+
+def _bad(message: str):
+    return json_response({"error": message}, 400)
+
+
+def _number(value, name, cast=float, default=None):
+    if value in (None, ""):
+        return default
+    try:
+        return cast(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number")
+
+
+def _fault_from(data: dict) -> int:
+    return store().inject_fault(
+        method=str(data.get("method") or "*"),
+        path_prefix=str(data.get("pathPrefix") or data.get("path_prefix") or "/v1/"),
+        kind=str(data.get("kind") or ""),
+        count=_number(data.get("count"), "count", int, 1),
+        retry_after=_number(data.get("retryAfter", data.get("retry_after")), "retryAfter", int),
+        delay=_number(data.get("delay"), "delay", float),
+    )
+
+
+def _delta_from(data: dict) -> timedelta:
+    return timedelta(days=_number(data.get("days"), "days", float, 0),
+                     hours=_number(data.get("hours"), "hours", float, 0),
+                     minutes=_number(data.get("minutes"), "minutes", float, 0),
+                     seconds=_number(data.get("seconds"), "seconds", float, 0))
+
+
+def _clock_json() -> dict:
+    st = store()
+    return {"now": iso(st.now()), "offsetSeconds": st.clock_offset().total_seconds()}
+
+
+# JSON ------------------------------------------------------------------------
+
+@bp.get("/state")
+def state():
+    st = store()
+    return json_response({"clock": _clock_json(), "faults": st.faults(),
+                          "tenants": [{"id": t["id"], "domain": t["domain"], "companyName": t["companyName"],
+                                       "relationship": bool(t.get("relationship")),
+                                       "underReview": t.get("underReview", False)}
+                                      for t in st.documents("tenant")]})
+
+
+@bp.get("/faults")
+def list_faults():
+    return json_response({"items": store().faults()})
+
+
+@bp.post("/faults")
+def add_fault():
+    try:
+        fault_id = _fault_from(_payload())
+    except ValueError as exc:
+        return _bad(str(exc))
+    return json_response({"id": fault_id, "faults": store().faults()}, 201)
+
+
+@bp.delete("/faults")
+def clear_faults():
+    store().clear_faults()
+    return json_response({"items": []})
+
+
+@bp.post("/customers/<tenant_id>/review")
+def review(tenant_id):
+    data = _payload()
+    flag = data.get("underReview", True)
+    if isinstance(flag, str):
+        flag = flag.lower() in ("1", "true", "yes", "on")
+    try:
+        store().set_under_review(tenant_id, bool(flag))
+    except KeyError:
+        return json_response({"error": f"unknown tenant {tenant_id}"}, 404)
+    return json_response({"tenantId": tenant_id.lower(), "underReview": bool(flag)})
+
+
+@bp.get("/clock")
+def clock():
+    return json_response(_clock_json())
+
+
+@bp.post("/clock/advance")
+def advance_clock():
+    try:
+        delta = _delta_from(_payload())
+    except ValueError as exc:
+        return _bad(str(exc))
+    store().advance_clock(delta)
+    return json_response(_clock_json())
+
+
+@bp.post("/clock/reset")
+def reset_clock():
+    store().reset_clock()
+    return json_response(_clock_json())
+
+
+@bp.post("/reset")
+def reset():
+    store().reset()
+    return json_response({"reset": True, "clock": _clock_json()})
+
+
+@bp.get("/calls")
+def calls():
+    args = request.args
+    status = args.get("status")
+    items = store().calls(method=args.get("method"), path=args.get("path"),
+                          path_prefix=args.get("pathPrefix"), status=int(status) if status else None)
+    return json_response({"totalCount": len(items), "items": items})
+
+
+@bp.delete("/calls")
+def clear_calls():
+    store().clear_calls()
+    return json_response({"items": []})
+
+
+# HTML admin page ---------------------------------------------------------------
+
+@bp.get("/admin")
+def admin():
+    st = store()
+    return render_template("sandbox/admin.html", clock=_clock_json(), faults=st.faults(),
+                           tenants=st.documents("tenant"), message=request.args.get("msg"),
+                           error=request.args.get("err"), calls=st.calls()[-25:][::-1])
+
+
+def _back(message: str | None = None, error: str | None = None):
+    args = {}
+    if message:
+        args["msg"] = message
+    if error:
+        args["err"] = error
+    return redirect(url_for("sandbox_control.admin", **args))
+
+
+@bp.post("/admin/fault")
+def admin_fault():
+    try:
+        fault_id = _fault_from(request.form.to_dict())
+    except ValueError as exc:
+        return _back(error=str(exc))
+    return _back(f"Fault #{fault_id} added.")
+
+
+@bp.post("/admin/faults/clear")
+def admin_clear_faults():
+    store().clear_faults()
+    return _back("All faults removed.")
+
+
+@bp.post("/admin/review")
+def admin_review():
+    tenant_id = request.form.get("tenantId", "")
+    flag = request.form.get("underReview") == "true"
+    try:
+        store().set_under_review(tenant_id, flag)
+    except KeyError:
+        return _back(error=f"Unknown tenant {tenant_id}.")
+    return _back(f"Tenant {tenant_id} is {'now under review' if flag else 'released from review'}.")
+
+
+@bp.post("/admin/clock")
+def admin_clock():
+    if request.form.get("action") == "reset":
+        store().reset_clock()
+        return _back("Clock reset to real time.")
+    try:
+        delta = _delta_from(request.form.to_dict())
+    except ValueError as exc:
+        return _back(error=str(exc))
+    now = store().advance_clock(delta)
+    return _back(f"Clock moved forward; sandbox time is now {iso(now)}.")
+
+
+@bp.post("/admin/reset")
+def admin_reset():
+    store().reset()
+    return _back("Sandbox wiped and reseeded.")

@@ -1,0 +1,255 @@
+"""Resource rendering and the rules that move resources along the sandbox
+clock (orders completing, subscriptions renewing, the 7-day refund window)."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import catalog
+from .store import Tx, iso, parse_iso
+from .web import PCError, link
+
+REFUND_WINDOW = timedelta(hours=168)  # 7 days since 18 March 2022 (72 h before)
+CART_LIFETIME = timedelta(days=7)
+
+# UNCONFIRMED: Partner Center answers either 404 60003 or 403 20002 for a
+# customer without a relationship to the caller; the sandbox picks 404 60003.
+CUSTOMER_NOT_FOUND = 60003
+
+
+def public(doc: Any) -> Any:
+    """Drop the sandbox's internal keys (those starting with ``_``)."""
+    if isinstance(doc, dict):
+        return {k: public(v) for k, v in doc.items() if not k.startswith("_")}
+    if isinstance(doc, list):
+        return [public(v) for v in doc]
+    return doc
+
+
+def new_etag() -> str:
+    return uuid.uuid4().hex
+
+
+def add_months(dt: datetime, months: int) -> datetime:
+    month = dt.month - 1 + months
+    year = dt.year + month // 12
+    month = month % 12 + 1
+    day = min(dt.day, calendar.monthrange(year, month)[1])
+    return dt.replace(year=year, month=month, day=day)
+
+
+# customers -------------------------------------------------------------------
+
+def customer_json(tenant: dict, credentials: dict | None = None) -> dict:
+    bp = dict(tenant["billingProfile"])
+    body = {
+        "id": tenant["id"],
+        "commerceId": tenant["commerceId"],
+        "companyProfile": {
+            "tenantId": tenant["id"],
+            "domain": tenant["domain"],
+            "companyName": tenant["companyName"],
+            "links": {"self": link(f"/customers/{tenant['id']}/profiles/company")},
+            "attributes": {"objectType": "CustomerCompanyProfile"},
+        },
+        "billingProfile": dict(
+            bp, id=tenant["id"],
+            links={"self": link(f"/customers/{tenant['id']}/profiles/billing")},
+            attributes={"etag": tenant.get("billingEtag", "1"), "objectType": "CustomerBillingProfile"}),
+        "relationshipToPartner": "reseller" if tenant.get("relationship") else "none",
+        "allowDelegatedAccess": False,
+        "links": {"self": link(f"/customers/{tenant['id']}")},
+        "attributes": {"objectType": "Customer"},
+    }
+    if tenant.get("organizationRegistrationNumber"):
+        body["companyProfile"]["organizationRegistrationNumber"] = tenant["organizationRegistrationNumber"]
+    if tenant.get("associatedPartnerId"):
+        body["associatedPartnerId"] = tenant["associatedPartnerId"]
+    if credentials:
+        body["userCredentials"] = credentials
+    return body
+
+
+def visible_customer(tx: Tx, tenant_id: str) -> dict:
+    """The customer tenant if it has a relationship with the operator."""
+    tenant = tx.get("tenant", (tenant_id or "").lower())
+    if tenant is None or not tenant.get("relationship"):
+        raise PCError(404, CUSTOMER_NOT_FOUND,
+                      f"Customer with tenant id {tenant_id} was not found or has no relationship with the partner.")
+    return tenant
+
+
+def reseller_by_tenant(tx: Tx, tenant_id: str) -> dict | None:
+    for reseller in tx.list("reseller"):
+        if reseller["tenantId"].lower() == (tenant_id or "").lower():
+            return reseller
+    return None
+
+
+def reseller_relationship_json(reseller: dict, relationship_type: str) -> dict:
+    return {
+        "id": reseller["tenantId"],
+        "name": reseller["name"],
+        "relationshipType": relationship_type,
+        "state": "Active",
+        "mpnId": reseller["mpnId"],
+        "location": reseller["location"],
+        "attributes": {"objectType": "PartnerRelationship"},
+    }
+
+
+# subscriptions ---------------------------------------------------------------
+
+def refundable_batches(sub: dict, now: datetime) -> list[dict]:
+    """Seat batches still inside their own 168-hour window, newest first."""
+    if sub["status"] in ("deleted", "expired"):
+        return []
+    batches = [b for b in sub["_batches"]
+               if b["quantity"] > 0 and parse_iso(b["addedAt"]) + REFUND_WINDOW > now]
+    return sorted(batches, key=lambda b: b["addedAt"], reverse=True)
+
+
+def subscription_json(sub: dict, now: datetime) -> dict:
+    batches = refundable_batches(sub, now)
+    live = [b for b in sub["_batches"] if b["quantity"] > 0] or sub["_batches"]
+    first = min(parse_iso(b["addedAt"]) for b in live) if live else parse_iso(sub["creationDate"])
+    body = {
+        "id": sub["id"],
+        "offerId": sub["offerId"],
+        "offerName": sub["offerName"],
+        "friendlyName": sub["friendlyName"],
+        "quantity": sub["quantity"],
+        "unitType": "Licenses",
+        "hasPurchasableAddons": False,
+        "creationDate": sub["creationDate"],
+        "effectiveStartDate": sub["effectiveStartDate"],
+        "commitmentEndDate": iso(parse_iso(sub["_termEnd"]) - timedelta(days=1)),
+        "cancellationAllowedUntilDate": iso(first + REFUND_WINDOW),
+        "status": sub["status"],
+        "autoRenewEnabled": sub["autoRenewEnabled"],
+        "isTrial": False,
+        "billingType": "license",
+        "billingCycle": sub["billingCycle"],
+        "termDuration": sub["termDuration"],
+        "refundableQuantity": {
+            "totalQuantity": sum(b["quantity"] for b in batches),
+            "details": [{"quantity": b["quantity"],
+                         "allowedUntilDateTime": iso(parse_iso(b["addedAt"]) + REFUND_WINDOW)}
+                        for b in batches],
+        },
+        "isMicrosoftProduct": True,
+        "publisherName": "Microsoft Corporation",
+        "productType": {"id": "OnlineServices", "displayName": "OnlineServices"},
+        "contractType": "subscription",
+        "orderId": sub["orderId"],
+        "partnerId": sub.get("partnerId") or "",
+        "attentionNeeded": False,
+        "actionTaken": False,
+        "links": {
+            "self": link(f"/customers/{sub['_tenantId']}/subscriptions/{sub['id']}"),
+            "product": link(f"/products/{sub['_productId']}?country={sub['_country']}"),
+        },
+        "attributes": {"etag": sub["etag"], "objectType": "Subscription"},
+    }
+    if sub.get("scheduledNextTermInstructions"):
+        body["scheduledNextTermInstructions"] = sub["scheduledNextTermInstructions"]
+    return body
+
+
+def _roll_subscription(sub: dict, now: datetime) -> bool:
+    """Renew (auto-renew on) or expire a subscription whose term has ended."""
+    changed = False
+    while sub["status"] in ("active", "suspended") and parse_iso(sub["_termEnd"]) <= now:
+        end = parse_iso(sub["_termEnd"])
+        if not sub["autoRenewEnabled"] or sub["status"] == "suspended":
+            sub["status"] = "expired"
+            changed = True
+            break
+        scheduled = sub.get("scheduledNextTermInstructions") or {}
+        if scheduled:
+            product = scheduled.get("product", {})
+            sub["quantity"] = int(scheduled.get("quantity") or sub["quantity"])
+            sub["billingCycle"] = product.get("billingCycle", sub["billingCycle"])
+            sub["termDuration"] = product.get("termDuration", sub["termDuration"])
+        sub["scheduledNextTermInstructions"] = None
+        sub["effectiveStartDate"] = iso(end)
+        sub["_termEnd"] = iso(add_months(end, catalog.TERM_MONTHS[sub["termDuration"]]))
+        sub["_batches"] = [{"quantity": sub["quantity"], "addedAt": iso(end)}]
+        sub["etag"] = new_etag()
+        changed = True
+    return changed
+
+
+def _complete_order(tx: Tx, order: dict, completed_at: datetime) -> None:
+    for line in order["lineItems"]:
+        product = catalog.find_product(line["_productId"])
+        sku = catalog.find_sku(product, line["_skuId"])
+        sub_id = str(uuid.uuid4())
+        months = catalog.TERM_MONTHS[line["termDuration"]]
+        sub = {
+            "id": sub_id,
+            "offerId": f"{product['id']}:{sku['id']}",
+            "offerName": sku["title"],
+            "friendlyName": line.get("friendlyName") or sku["title"],
+            "quantity": line["quantity"],
+            "status": "active",
+            "autoRenewEnabled": True,
+            "billingCycle": order["billingCycle"],
+            "termDuration": line["termDuration"],
+            "creationDate": iso(completed_at),
+            "effectiveStartDate": iso(completed_at),
+            "scheduledNextTermInstructions": None,
+            "orderId": order["id"],
+            "partnerId": line.get("partnerIdOnRecord") or "",
+            "etag": new_etag(),
+            "_tenantId": order["referenceCustomerId"],
+            "_productId": product["id"],
+            "_skuId": sku["id"],
+            "_availabilityId": catalog.availability_id(product["id"], sku["id"]),
+            "_country": order["_country"],
+            "_min": sku["minimumQuantity"],
+            "_max": sku["maximumQuantity"],
+            "_termEnd": iso(add_months(completed_at, months)),
+            "_batches": [{"quantity": line["quantity"], "addedAt": iso(completed_at)}],
+        }
+        tx.put("subscription", sub_id, sub, parent=order["referenceCustomerId"])
+        line["subscriptionId"] = sub_id
+        line["_provisioning"] = "Fulfilled"
+    order["status"] = "completed"
+    order["_completedAt"] = iso(completed_at)
+    tx.put("order", order["id"], order, parent=order["referenceCustomerId"])
+
+
+def settle(tx: Tx, tenant_id: str, delay_seconds: float) -> datetime:
+    """Bring one customer's orders and subscriptions up to the sandbox clock."""
+    now = tx.now()
+    for order in tx.list("order", tenant_id):
+        if order["status"] == "pending":
+            due = parse_iso(order["creationDate"]) + timedelta(seconds=delay_seconds)
+            if due <= now:
+                _complete_order(tx, order, due)
+    for sub in tx.list("subscription", tenant_id):
+        if _roll_subscription(sub, now):
+            tx.put("subscription", sub["id"], sub)
+    return now
+
+
+def order_json(order: dict) -> dict:
+    body = public(order)
+    body["links"] = {
+        "self": link(f"/customers/{order['referenceCustomerId']}/orders/{order['id']}"),
+        "provisioningStatus": link(
+            f"/customers/{order['referenceCustomerId']}/orders/{order['id']}/provisioningstatus"),
+    }
+    body["attributes"] = {"objectType": "Order"}
+    return body
+
+
+def cart_json(cart: dict) -> dict:
+    body = public(cart)
+    body["links"] = {"self": link(f"/customers/{cart['_tenantId']}/carts/{cart['id']}")}
+    body["attributes"] = {"objectType": "Cart"}
+    return body

@@ -1,0 +1,100 @@
+"""What the sandbox holds on first use (idempotent: written once per store).
+
+- the operator's partner tenant (the distributor; its id is SANDBOX_TENANT_ID);
+- MPN profiles of resellers: two in the operator's reseller network with the
+  Microsoft Partner Agreement signed, one whose MPA is not signed for this
+  region, one registered in another region;
+- existing customer tenants with no relationship to the operator yet:
+  fabrikam.onmicrosoft.com (default domain fabrikam.com, US),
+  wingtiptoys.onmicrosoft.com (PL), and contoso.onmicrosoft.com (a customer of
+  another partner).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+OPERATOR = {
+    "name": "Northwind Cloud Distribution",
+    "mpnId": "5550001",
+    "location": "Warsaw, PL",
+}
+
+# mpnId -> profile. agreement: signed | not_signed_region (2203) | other_region (2201)
+RESELLERS = [
+    {"mpnId": "1234567", "name": "Adatum IT Services", "tenantId": "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71",
+     "location": "Seattle, US", "inNetwork": True, "agreement": "signed"},
+    {"mpnId": "2345678", "name": "Litware Systems Sp. z o.o.", "tenantId": "7e4d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b",
+     "location": "Krakow, PL", "inNetwork": True, "agreement": "signed"},
+    {"mpnId": "3456789", "name": "Proseware Solutions", "tenantId": "9c8b7a6f-5e4d-4c3b-a2f1-0e9d8c7b6a5f",
+     "location": "Poznan, PL", "inNetwork": False, "agreement": "not_signed_region"},
+    {"mpnId": "4567890", "name": "Lucerne Cloud Partners", "tenantId": "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+     "location": "Sao Paulo, BR", "inNetwork": False, "agreement": "other_region"},
+]
+
+AGREEMENT_TEMPLATES = [
+    {"templateId": "117a77b0-9360-443b-8795-c6dedc750cf9", "agreementType": "MicrosoftCustomerAgreement",
+     "agreementLink": "https://aka.ms/customeragreement", "versionRank": 0},
+    {"templateId": "998b88de-aa99-4388-a42c-1b3517d49490", "agreementType": "MicrosoftCloudAgreement",
+     "agreementLink": "https://docs.microsoft.com/en-us/partner-center/agreements", "versionRank": 0},
+]
+
+SEEDED_AT = "2024-01-15T09:00:00Z"
+
+
+def _tenant(tenant_id, domain, domains, company, address, email, *, other_partner=None):
+    return {
+        "id": tenant_id,
+        "commerceId": tenant_id[::-1][:8] + tenant_id[8:],
+        "domain": domain,
+        "domains": domains,
+        "defaultDomain": domains[-1],
+        "companyName": company,
+        "organizationRegistrationNumber": None,
+        "billingProfile": {
+            "email": email,
+            "culture": "en-US",
+            "language": "en",
+            "companyName": company,
+            "firstName": address["firstName"],
+            "lastName": address["lastName"],
+            "defaultAddress": address,
+        },
+        "createdAt": SEEDED_AT,
+        "origin": "existing",
+        "otherPartners": [other_partner] if other_partner else [],
+        "underReview": False,
+        "relationship": None,
+        "indirectResellers": [],
+        "associatedPartnerId": None,
+    }
+
+
+EXISTING_TENANTS = [
+    _tenant("3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3", "fabrikam.onmicrosoft.com",
+            ["fabrikam.onmicrosoft.com", "fabrikam.com"], "Fabrikam, Inc.",
+            {"firstName": "Kim", "lastName": "Akers", "addressLine1": "1 Microsoft Way",
+             "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US",
+             "phoneNumber": "4255550100"}, "kim@fabrikam.com"),
+    _tenant("6b1e4d7a-2c5f-4a8b-9e3d-f1a2b3c4d5e6", "wingtiptoys.onmicrosoft.com",
+            ["wingtiptoys.onmicrosoft.com"], "Wingtip Toys Sp. z o.o.",
+            {"firstName": "Anna", "lastName": "Nowak", "addressLine1": "ul. Grodzka 12",
+             "city": "Krakow", "state": "", "postalCode": "31-006", "country": "PL",
+             "phoneNumber": "+48 12 345 67 89"}, "anna.nowak@wingtiptoys.onmicrosoft.com"),
+    _tenant("0e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "contoso.onmicrosoft.com",
+            ["contoso.onmicrosoft.com", "contoso.com"], "Contoso Ltd.",
+            {"firstName": "Megan", "lastName": "Bowen", "addressLine1": "350 Fifth Avenue",
+             "city": "New York", "state": "NY", "postalCode": "10118", "country": "US",
+             "phoneNumber": "2125550123"}, "megan@contoso.com",
+            other_partner="Woodgrove Cloud Services"),
+]
+
+
+def seed(tx, operator_tenant_id: str) -> None:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    tx.put("partner", operator_tenant_id, dict(OPERATOR, tenantId=operator_tenant_id, seededAt=now))
+    for reseller in RESELLERS:
+        tx.put("reseller", reseller["mpnId"], dict(reseller))
+    for tenant in EXISTING_TENANTS:
+        if tx.get("tenant", tenant["id"]) is None:
+            tx.put("tenant", tenant["id"], dict(tenant))

@@ -1,0 +1,74 @@
+"""Self-describing access tokens, HMAC-signed with the client secret.
+
+Every process that knows the secret can validate a token without shared state
+(gunicorn workers, the RQ worker and the test process all do). Expiry uses the
+real clock, not the sandbox clock: MSAL caches tokens by the real clock, so an
+advanced sandbox clock must not make a freshly cached token look expired.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+PREFIX = "pcsbx"
+LIFETIME_SECONDS = 3599
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    tenant_id: str
+    client_id: str
+    app_user: bool
+    expires_at: float
+
+
+def issue(secret: str, *, tenant_id: str, client_id: str, app_user: bool,
+          lifetime: int = LIFETIME_SECONDS) -> str:
+    payload = {
+        "tid": tenant_id,
+        "appid": client_id,
+        "aud": "https://api.partnercenter.microsoft.com",
+        "app_user": bool(app_user),
+        "iat": int(time.time()),
+        "exp": int(time.time()) + lifetime,
+        "jti": secrets.token_hex(8),
+    }
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    signature = hmac.new(secret.encode(), f"{PREFIX}.{body}".encode(), hashlib.sha256).digest()
+    return f"{PREFIX}.{body}.{_b64(signature)}"
+
+
+def validate(secret: str, token: str) -> TokenClaims | None:
+    """The claims of a genuine, unexpired token, else None."""
+    try:
+        prefix, body, signature = token.split(".")
+        if prefix != PREFIX:
+            return None
+        expected = hmac.new(secret.encode(), f"{PREFIX}.{body}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(signature)):
+            return None
+        payload = json.loads(_unb64(body))
+    except (ValueError, TypeError):
+        return None
+    if payload.get("exp", 0) <= time.time():
+        return None
+    return TokenClaims(
+        tenant_id=payload.get("tid", ""),
+        client_id=payload.get("appid", ""),
+        app_user=bool(payload.get("app_user")),
+        expires_at=float(payload["exp"]),
+    )

@@ -1,0 +1,135 @@
+"""Fault controls (429, 500, slow), the /_sandbox JSON controls and the admin page."""
+from __future__ import annotations
+
+import httpx
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.partner_center.sandbox.sandbox_support import (FABRIKAM, customer_body, new_customer_ready_to_buy,
+                                                          purchase)
+
+
+def test_throttling_answers_429_with_retry_after_for_the_next_n_calls(pc, sandbox_store):
+    sandbox_store.inject_fault("GET", "/v1/customers", "throttle", count=2, retry_after=7)
+    for _ in range(2):
+        response = pc.get("/v1/customers")
+        assert response.status_code == 429
+        assert response.headers["Retry-After"] == "7"
+        assert response.json() == {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 7 seconds."}
+    assert pc.get("/v1/customers").status_code == 200
+    # Other methods and paths were never affected.
+    assert sandbox_store.faults() == []
+
+
+def test_fault_matches_method_and_path_prefix(pc, sandbox_store):
+    sandbox_store.inject_fault("POST", "/v1/customers", "throttle", count=1, retry_after=3)
+    assert pc.get("/v1/customers").status_code == 200
+    assert pc.get("/v1/products", params={"country": "US", "targetView": "OnlineServices"}).status_code == 200
+    assert pc.post("/v1/customers", json=customer_body("afterfault")).status_code == 429
+    assert pc.post("/v1/customers", json=customer_body("afterfault")).status_code == 201
+
+
+def test_server_error_fault_changes_nothing(pc, sandbox_store):
+    before = len(sandbox_store.documents("tenant"))
+    sandbox_store.inject_fault("*", "/v1/customers", "500", count=1)
+    response = pc.post("/v1/customers", json=customer_body("errorco"))
+    assert response.status_code == 500
+    assert response.json()["source"] == "PartnerCenter"
+    assert len(sandbox_store.documents("tenant")) == before
+    assert [c["status"] for c in sandbox_store.calls(method="POST", path="/v1/customers")] == [500]
+
+
+def test_slow_fault_times_out_the_client_after_the_work_was_done(pc, sandbox_store):
+    sandbox_store.inject_fault("POST", "/v1/customers", "slow", count=1, delay=0.6)
+    request_id = "cccccccc-0000-0000-0000-000000000001"
+    with pytest.raises(httpx.ReadTimeout):
+        pc.post("/v1/customers", json=customer_body("slowco"), request_id=request_id,
+                timeout=httpx.Timeout(5, read=0.3))
+    # The sandbox processed it: the tenant exists and the call was answered 201.
+    created = sandbox_store.tenant_by_domain("slowco.onmicrosoft.com")
+    assert created is not None
+    assert [c["status"] for c in sandbox_store.calls(method="POST", path="/v1/customers")] == [201]
+    # The client's retry with the same MS-RequestId gets the first answer, nothing new is created.
+    retry = pc.post("/v1/customers", json=customer_body("slowco"), request_id=request_id)
+    assert retry.status_code == 201
+    assert retry.json()["id"] == created["id"]
+    assert len([t for t in sandbox_store.documents("tenant") if t["domain"] == "slowco.onmicrosoft.com"]) == 1
+
+
+def test_slow_answer_within_the_timeout_is_just_slow(pc, sandbox_store):
+    sandbox_store.inject_fault("GET", "/v1/customers", "slow", count=1, delay=0.2)
+    assert pc.get("/v1/customers", timeout=httpx.Timeout(5)).status_code == 200
+
+
+def test_fault_kinds_are_validated(sandbox_store):
+    with pytest.raises(ValueError):
+        sandbox_store.inject_fault("GET", "/v1/", "teapot")
+    with pytest.raises(ValueError):
+        sandbox_store.inject_fault("GET", "/v1/", "slow")
+
+
+def test_json_controls(http, pc, sandbox_store):
+    base = "https://api.partnercenter.microsoft.com/_sandbox"
+    added = http.post(f"{base}/faults", json={"method": "GET", "pathPrefix": "/v1/customers",
+                                               "kind": "throttle", "count": 1, "retryAfter": 9})
+    assert added.status_code == 201
+    assert http.get(f"{base}/faults").json()["items"][0]["retryAfter"] == 9
+    assert pc.get("/v1/customers").headers["Retry-After"] == "9"
+
+    tenant_id = new_customer_ready_to_buy(pc, "controlco")
+    assert http.post(f"{base}/customers/{tenant_id}/review", json={"underReview": True}).status_code == 200
+    assert sandbox_store.document("tenant", tenant_id)["underReview"] is True
+    assert http.post(f"{base}/customers/{tenant_id}/review", json={"underReview": False}).json()[
+        "underReview"] is False
+
+    before = sandbox_store.now()
+    moved = http.post(f"{base}/clock/advance", json={"days": 2, "hours": 3}).json()
+    assert moved["offsetSeconds"] == pytest.approx(2 * 86400 + 3 * 3600)
+    assert (sandbox_store.now() - before).total_seconds() >= 2 * 86400 + 3 * 3600
+    assert http.post(f"{base}/clock/reset").json()["offsetSeconds"] == 0
+
+    calls = http.get(f"{base}/calls", params={"method": "POST", "path": "/v1/customers"}).json()
+    assert calls["totalCount"] == 1
+    assert calls["items"][0]["status"] == 201
+    assert calls["items"][0]["requestId"]
+    # The controls themselves are not logged as API calls.
+    assert sandbox_store.calls(path_prefix="/_sandbox") == []
+
+    assert http.post(f"{base}/reset").status_code == 200
+    assert sandbox_store.document("tenant", tenant_id) is None
+    assert sandbox_store.document("tenant", FABRIKAM) is not None
+    assert sandbox_store.calls() == []
+
+
+def test_admin_page_forms(sandbox_app, sandbox_store):
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get("/_sandbox/admin").data, "html.parser")
+        for form in page.select("form"):
+            assert form["method"] == "post"
+            assert form.select_one("button").get_text(strip=True)
+        fault_form = page.select_one("#faults form")
+        assert page.find("label", attrs={"for": "fault-path"}).get_text(strip=True) == "Path prefix"
+        response = browser.post(fault_form["action"], data={
+            "method": "POST", "pathPrefix": "/v1/customers", "kind": "throttle", "count": "2", "retryAfter": "5"},
+            follow_redirects=True)
+        assert response.status_code == 200
+        assert sandbox_store.faults()[0]["remaining"] == 2
+        browser.post(page.select_one("#review form")["action"], data={"tenantId": FABRIKAM, "underReview": "true"})
+        assert sandbox_store.document("tenant", FABRIKAM)["underReview"] is True
+        browser.post(page.select_one("#clock form")["action"], data={"days": "3", "hours": "0", "action": "advance"})
+        assert sandbox_store.clock_offset().total_seconds() == pytest.approx(3 * 86400)
+        browser.post(page.select_one("#clock form")["action"], data={"action": "reset"})
+        assert sandbox_store.clock_offset().total_seconds() == 0
+
+
+def test_overview_shows_what_microsoft_received(pc, sandbox_app, sandbox_store):
+    tenant_id = new_customer_ready_to_buy(pc, "overviewco")
+    sub = purchase(pc, sandbox_store, tenant_id, quantity=7)
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get("/").data, "html.parser")
+    row = page.select_one(f'#tenants tr[data-tenant-id="{tenant_id}"]')
+    assert "overviewco.onmicrosoft.com" in row.get_text()
+    assert "reseller since" in row.get_text()
+    assert "MicrosoftCustomerAgreement" in page.select_one("#agreements").get_text()
+    assert "completed" in page.select_one("#orders").get_text()
+    assert sub["id"] in page.select_one("#subscriptions").get_text()
