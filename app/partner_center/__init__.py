@@ -1,0 +1,37 @@
+"""Microsoft Partner Center REST v1 client library (httpx + MSAL).
+
+This package is the only code that talks to Microsoft. It imports nothing from the rest of
+``app``: it has its own configuration (``InstanceConfig``), typed results (``types``) and
+errors (``errors``). The built-in stand-in lives in ``app.partner_center.sandbox``.
+"""
+
+from .auth import APP, APP_USER, TokenProvider
+from .check import CheckResult, check_instance
+from .client import MCA, InstanceConfig, PartnerCenterClient, new_request_id, reseller_line_item
+from .clouds import CLOUDS, PARTNER_CENTER_SCOPE, Cloud, get_cloud
+from .errors import *  # noqa: F401,F403  (the error classes are the public API)
+from .errors import __all__ as _errors_all
+from .routing import HostRewriteTransport, RewritingMsalHttpClient
+from .types import *  # noqa: F401,F403
+from .types import __all__ as _types_all
+
+__all__ = [
+    "APP",
+    "APP_USER",
+    "TokenProvider",
+    "CheckResult",
+    "check_instance",
+    "MCA",
+    "InstanceConfig",
+    "PartnerCenterClient",
+    "new_request_id",
+    "reseller_line_item",
+    "CLOUDS",
+    "PARTNER_CENTER_SCOPE",
+    "Cloud",
+    "get_cloud",
+    "HostRewriteTransport",
+    "RewritingMsalHttpClient",
+    *_errors_all,
+    *_types_all,
+]

@@ -1,0 +1,80 @@
+"""National clouds: which API host and which Entra authority host an instance talks to.
+
+The table is the one in /work/shared/partner-center.md ("National clouds"). The cloud is fixed
+per Partner Center instance; nothing else in the client hard-codes a host, except the price
+sheet host, which Microsoft publishes only for the public cloud.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/.default"
+PRICE_SHEET_HOST = "https://api.partner.microsoft.com"
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    api_base: str  # scheme + host, no trailing slash; the client adds /v1
+    authority_host: str  # scheme + host, no trailing slash; MSAL authority = host/tenant
+    initial_domain_suffix: str  # what a bare prefix becomes: "contoso" -> "contoso.onmicrosoft.com"
+    relationship_requests: bool = True  # US Government has no reseller relationship requests
+    agreements_api: bool = True  # the MCA agreements API is public-cloud only
+
+
+CLOUDS: dict[str, Cloud] = {
+    "public": Cloud(
+        name="public",
+        api_base="https://api.partnercenter.microsoft.com",
+        authority_host="https://login.microsoftonline.com",
+        initial_domain_suffix="onmicrosoft.com",
+    ),
+    "us_government": Cloud(
+        name="us_government",
+        api_base="https://api.partnercenter.microsoft.com",
+        authority_host="https://login.microsoftonline.us",
+        initial_domain_suffix="onmicrosoft.com",
+        relationship_requests=False,
+        agreements_api=False,
+    ),
+    "china_21vianet": Cloud(
+        name="china_21vianet",
+        api_base="https://partner.partnercenterapi.microsoftonline.cn",
+        authority_host="https://login.chinacloudapi.cn",
+        # UNCONFIRMED: 21Vianet initial domains end in .partner.onmschina.cn (not in the contract).
+        initial_domain_suffix="partner.onmschina.cn",
+        agreements_api=False,
+    ),
+    "germany": Cloud(
+        name="germany",
+        api_base="https://api.partnercenter.microsoft.com",
+        authority_host="https://login.microsoftonline.de",
+        initial_domain_suffix="onmicrosoft.com",
+        agreements_api=False,
+    ),
+}
+
+
+def get_cloud(name: str) -> Cloud:
+    """Return the cloud called `name`; a ValueError lists the valid names."""
+    try:
+        return CLOUDS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown Partner Center cloud {name!r}; expected one of {', '.join(sorted(CLOUDS))}"
+        ) from None
+
+
+# Every Microsoft host the client or MSAL may reach; the standalone-sandbox routing rewrites these.
+MICROSOFT_HOSTS: frozenset[str] = frozenset(
+    {c.api_base.split("://", 1)[1] for c in CLOUDS.values()}
+    | {c.authority_host.split("://", 1)[1] for c in CLOUDS.values()}
+    | {
+        PRICE_SHEET_HOST.split("://", 1)[1],
+        "login.windows.net",
+        "login.microsoft.com",
+        "sts.windows.net",
+        "login.partner.microsoftonline.cn",
+    }
+)
