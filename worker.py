@@ -5,8 +5,10 @@ not reuse the parent's database connections, so it drops them (keeping the paren
 """
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
 
 from rq import Worker
 
@@ -20,13 +22,34 @@ class StorefrontWorker(Worker):
         return super().main_work_horse(*args, **kwargs)
 
 
+TICK_SECONDS = 5
+
+
+def _periodic_ticker(app, stop: threading.Event) -> None:
+    """Enqueue due periodic tasks every few seconds, for as long as the worker runs."""
+    from app.jobs.periodic import enqueue_due
+
+    while not stop.wait(TICK_SECONDS):
+        try:
+            with app.app_context():
+                enqueue_due()
+        except Exception:  # a Redis hiccup must not kill the ticker; the next tick retries
+            logging.getLogger("worker").exception("periodic tick failed")
+
+
 def main(argv: list[str]) -> None:
     app = create_app()
+    stop = threading.Event()
+    if "--burst" not in argv:
+        threading.Thread(target=_periodic_ticker, args=(app, stop), daemon=True, name="periodic").start()
     with app.app_context():
         connection = get_redis()
         worker = StorefrontWorker([app.config["RQ_QUEUE"]], connection=connection,
                                   name=f"storefront-{os.uname().nodename}-{os.getpid()}")
-        worker.work(with_scheduler=True, burst="--burst" in argv)
+        try:
+            worker.work(with_scheduler=True, burst="--burst" in argv)
+        finally:
+            stop.set()
 
 
 if __name__ == "__main__":

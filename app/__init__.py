@@ -34,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Every Partner Center attempt is logged by app.partner_center with its ids; httpx's own
+    # line per request would only repeat it.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(BASE_DIR, "migrations"))
@@ -47,10 +50,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.connections import bp as connections_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(connections_bp)
 
     from app.web.errors import register_error_handlers
     from app.web.layout import register_layout

@@ -20,6 +20,32 @@ def register_cli(app: Flask) -> None:
         seed_demo()
         click.echo("Demo data is in place.")
 
+    @app.cli.group("partner-center")
+    def partner_center_group():
+        """Partner Center connections."""
+
+    @partner_center_group.command("check")
+    @click.option("--instance", "name", default=None, help="the connection to check (default: every one)")
+    def partner_center_check(name: str | None):
+        """Get a token and make one read call; say in plain words what failed."""
+        from app.connections.services import UnknownInstance, get_client, instance_names
+        from app.partner_center import check_instance
+
+        names = [name] if name else instance_names()
+        if not names:
+            raise click.ClickException("No Partner Center connection is configured (admin > Partner Center).")
+        failed = False
+        for each in names:
+            try:
+                result = check_instance(get_client(each))
+            except UnknownInstance as exc:
+                raise click.ClickException(str(exc))
+            mark = "OK  " if result.ok else "FAIL"
+            click.echo(f"{mark} {result.message}" + (f" (passed: {', '.join(result.passed)})" if result.passed else ""))
+            failed = failed or not result.ok
+        if failed:
+            sys.exit(1)
+
     @app.cli.command("serve")
     @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
     @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,

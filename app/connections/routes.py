@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user
+from rq.job import Job
+from rq.exceptions import NoSuchJobError
+
+from app.audit import services as audit
+from app.connections import bp
+from app.connections.forms import CheckForm, InstanceForm
+from app.connections.jobs import check_connection
+from app.connections.models import CLOUDS, PartnerCenterInstance
+from app.connections.services import (DEFAULT_INSTANCE, instance_names, sandbox_mode, sandbox_url,
+                                      save_instance)
+from app.extensions import db, get_redis
+from app.jobs import enqueue
+from app.web.access import operator_only
+from app.web.origin import request_origin
+from app.web.rendering import render
+
+
+@bp.route("/", methods=["GET", "POST"])
+@operator_only
+def index():
+    form = InstanceForm()
+    if not sandbox_mode() and form.validate_on_submit():
+        existing = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == form.name.data))
+        if existing is None and not form.client_secret.data:
+            form.client_secret.errors.append("Enter the client secret of the new connection.")
+        else:
+            save_instance(name=form.name.data, cloud=form.cloud.data, tenant_id=form.tenant_id.data,
+                          client_id=form.client_id.data, client_secret=form.client_secret.data,
+                          refresh_token=form.refresh_token.data)
+            audit.record("partner_center_instance_saved", actor=current_user, subject=form.name.data,
+                         details={"cloud": form.cloud.data}, origin=request_origin())
+            db.session.commit()
+            flash(f"Connection {form.name.data} saved.", "success")
+            return redirect(url_for("connections.index"))
+    instances = db.session.scalars(db.select(PartnerCenterInstance).order_by(PartnerCenterInstance.name)).all()
+    status = 422 if form.errors else 200
+    return render("connections/index.html", form=form, check_form=CheckForm(), instances=instances,
+                  names=instance_names(), sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
+                  check_job=request.args.get("check"), status=status)
+
+
+@bp.route("/<name>/check", methods=["POST"])
+@operator_only
+def check(name: str):
+    if name not in instance_names():
+        abort(404)
+    if not CheckForm().validate_on_submit():
+        abort(400)
+    job = enqueue(check_connection, name, job_id=f"partner-center-check-{name}", timeout=120, retry=None)
+    return redirect(url_for("connections.index", check=job.id))
+
+
+@bp.route("/checks/<job_id>")
+@operator_only
+def check_status(job_id: str):
+    """The result of a connection check; htmx polls it until the job ends (286 stops polling)."""
+    if not job_id.startswith("partner-center-check-"):
+        abort(404)
+    try:
+        job = Job.fetch(job_id, connection=get_redis())
+    except NoSuchJobError:
+        abort(404)
+    status = job.get_status(refresh=True)
+    result = job.return_value() if status == "finished" else None
+    error = None
+    if status == "failed":
+        error = "The check could not run. The worker log has the details."
+    response = render("connections/check_status.html", "connections/_check_status.html", job_id=job_id,
+                      status=status, result=result, error=error)
+    if status in ("finished", "failed", "stopped", "canceled") and request.headers.get("HX-Request"):
+        response.status_code = 286
+    return response

@@ -1,0 +1,68 @@
+"""Periodic work: each task runs every `interval`, enqueued by whichever worker notices first.
+
+worker.py runs `enqueue_due` every few seconds in a background thread. A Redis key per task
+holds the time it was last enqueued; `SET NX` on a short lock key makes the check-and-enqueue
+atomic across several workers, so a task is never enqueued twice for one period. Areas
+register their tasks with `periodic(...)` at import (see PERIODIC_MODULES).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from app.extensions import get_redis
+from app.jobs import enqueue
+
+log = logging.getLogger(__name__)
+
+# Modules that register periodic tasks; imported by the worker before its first tick.
+PERIODIC_MODULES: list[str] = []
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    func: Callable[..., Any]
+    interval: float  # seconds
+    timeout: int = 600
+
+
+TASKS: dict[str, PeriodicTask] = {}
+
+
+def periodic(name: str, interval_seconds: float, timeout: int = 600):
+    """Decorator: run the function as a job every `interval_seconds`."""
+
+    def register(func):
+        TASKS[name] = PeriodicTask(name, func, interval_seconds, timeout)
+        return func
+
+    return register
+
+
+def enqueue_due(now: float | None = None) -> list[str]:
+    """Enqueue every task whose interval has passed; return the names enqueued."""
+    import importlib
+
+    for module in PERIODIC_MODULES:
+        importlib.import_module(module)
+    r = get_redis()
+    now = time.time() if now is None else now
+    enqueued = []
+    for task in TASKS.values():
+        last = r.get(f"periodic:last:{task.name}")
+        if last is not None and now - float(last) < task.interval:
+            continue
+        if not r.set(f"periodic:lock:{task.name}", "1", nx=True, ex=30):
+            continue
+        try:
+            enqueue(task.func, job_id=f"periodic-{task.name}", timeout=task.timeout, retry=None)
+            r.set(f"periodic:last:{task.name}", str(now))
+            enqueued.append(task.name)
+        finally:
+            r.delete(f"periodic:lock:{task.name}")
+    if enqueued:
+        log.info("periodic tasks enqueued: %s", ", ".join(enqueued))
+    return enqueued
