@@ -23,11 +23,13 @@ from app.web.rendering import render
 @operator_only
 def index():
     form = InstanceForm()
-    if not sandbox_mode() and form.validate_on_submit():
+    if not sandbox_mode() and form.is_submitted():
+        valid = form.validate()
         existing = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == form.name.data))
         if existing is None and not form.client_secret.data:
-            form.client_secret.errors.append("Enter the client secret of the new connection.")
-        else:
+            form.client_secret.errors = [*form.client_secret.errors, "Enter the client secret of the new connection."]
+            valid = False
+        if valid:
             save_instance(name=form.name.data, cloud=form.cloud.data, tenant_id=form.tenant_id.data,
                           client_id=form.client_id.data, client_secret=form.client_secret.data,
                           refresh_token=form.refresh_token.data)
@@ -64,13 +66,13 @@ def check_status(job_id: str):
         job = Job.fetch(job_id, connection=get_redis())
     except NoSuchJobError:
         abort(404)
-    status = job.get_status(refresh=True)
-    result = job.return_value() if status == "finished" else None
+    job_status = job.get_status(refresh=True)
+    result = job.return_value() if job_status == "finished" else None
     error = None
-    if status == "failed":
+    if job_status == "failed":
         error = "The check could not run. The worker log has the details."
     response = render("connections/check_status.html", "connections/_check_status.html", job_id=job_id,
-                      status=status, result=result, error=error)
-    if status in ("finished", "failed", "stopped", "canceled") and request.headers.get("HX-Request"):
+                      job_status=job_status, result=result, error=error)
+    if job_status in ("finished", "failed", "stopped", "canceled") and request.headers.get("HX-Request"):
         response.status_code = 286
     return response

@@ -46,7 +46,7 @@ def _auth_message(exc: PartnerCenterAuthError, authority: str, user: bool) -> st
     if err == "no_refresh_token":
         return "no refresh token is configured, App+User operations will fail"
     if "AADSTS7000215" in desc or "AADSTS7000222" in desc or (err == "invalid_client" and not user):
-        return "the client secret was rejected (wrong or expired secret): " + desc
+        return f"the client secret was rejected, wrong or expired ({exc.error}): " + desc
     if "AADSTS700016" in desc:
         return "the application (client id) is not found in the partner tenant: " + desc
     if "AADSTS90002" in desc or err == "invalid_authority" or "AADSTS900023" in desc:
@@ -78,6 +78,8 @@ def check_instance(client: "PartnerCenterClient") -> CheckResult:
     passed: list[str] = []
 
     def done(ok: bool, message: str, error: PartnerCenterError | None = None) -> CheckResult:
+        if not ok:  # name the instance: an operator may run several
+            message = f"{name}: {message}"
         return CheckResult(ok, message, name, passed, error, time.monotonic() - started)
 
     try:

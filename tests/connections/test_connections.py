@@ -1,0 +1,172 @@
+"""The storefront's Partner Center connections: sandbox in-process and standalone, live instances,
+the `flask partner-center check` command, and the admin check that runs as a job."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+from rq import SimpleWorker
+from werkzeug.serving import make_server
+from werkzeug.test import Client as WsgiClient
+
+from app.connections.models import PartnerCenterInstance
+from app.connections.services import get_client
+from app.jobs import get_queue
+from app.partner_center import PartnerIdUnknown
+from app.web.serving import storefront_wsgi
+from tests.helpers import make_app, soup, text_of
+
+
+@pytest.fixture
+def standalone_sandbox(tmp_path):
+    """The sandbox as its own server on loopback, as `flask --app app.partner_center.sandbox run` serves it."""
+    from app.partner_center.sandbox import create_app as create_sandbox
+
+    sandbox = create_sandbox({"SANDBOX_DATA_DIR": str(tmp_path / "standalone-sandbox")})
+    server = make_server("127.0.0.1", 0, sandbox, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield sandbox, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_check_command_in_sandbox_mode(app):
+    result = app.test_cli_runner().invoke(args=["partner-center", "check"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK   default: connected; app-only and App+User authentication work")
+
+
+def test_in_process_client_reaches_the_sandbox_and_its_named_errors(app):
+    client = get_client()
+    assert client.get_mpn_profile("1234567").partner_name == "Adatum IT Services"
+    with pytest.raises(PartnerIdUnknown) as info:
+        client.get_mpn_profile("9999999")
+    assert info.value.code == "3000"
+    store = app.extensions["partner_center_sandbox"].extensions["sandbox_store"]
+    assert [c["query"] for c in store.calls(path="/v1/profiles/mpn")][-1] == "mpnId=9999999"
+
+
+def test_standalone_sandbox_by_url(database, redis_url, tmp_path, standalone_sandbox):
+    sandbox, url = standalone_sandbox
+    app = make_app(database[1], redis_url, tmp_path / "instance", PARTNER_CENTER_SANDBOX_URL=url)
+    with app.app_context():
+        assert get_client().is_domain_available("fabrikam") is False
+        assert get_client().is_domain_available("a-brand-new-prefix") is True
+        result = app.test_cli_runner().invoke(args=["partner-center", "check"])
+    assert result.exit_code == 0, result.output
+    # The calls went over HTTP to that server, not to an in-process sandbox.
+    store = sandbox.extensions["sandbox_store"]
+    assert store.calls(method="HEAD", path="/v1/domains/fabrikam.onmicrosoft.com")
+    assert "partner_center_sandbox" not in app.extensions
+    # And nothing is mounted at /sandbox in this mode.
+    assert storefront_wsgi(app) is app
+
+
+def test_check_command_says_in_plain_words_when_the_secret_is_wrong(database, redis_url, tmp_path,
+                                                                     standalone_sandbox):
+    _, url = standalone_sandbox
+    app = make_app(database[1], redis_url, tmp_path / "instance", PARTNER_CENTER_SANDBOX_URL=url,
+                   SANDBOX_CONFIG={"SANDBOX_CLIENT_SECRET": "not-the-secret"})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["partner-center", "check"])
+    assert result.exit_code == 1
+    assert result.output.startswith("FAIL")
+    assert "default" in result.output and "invalid_client" in result.output
+
+
+def test_check_command_says_when_partner_center_is_unreachable(database, redis_url, tmp_path):
+    app = make_app(database[1], redis_url, tmp_path / "instance", PARTNER_CENTER_SANDBOX_URL="http://127.0.0.1:9",
+                   PARTNER_CENTER_CLIENT_OPTIONS={"max_attempts": 1, "timeout": 2, "connect_timeout": 1})
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["partner-center", "check"])
+    assert result.exit_code == 1 and result.output.startswith("FAIL")
+    assert "reach" in result.output.lower()
+
+
+def test_check_command_names_an_unknown_instance(app):
+    result = app.test_cli_runner().invoke(args=["partner-center", "check", "--instance", "emea"])
+    assert result.exit_code != 0 and "not 'emea'" in result.output
+
+
+def test_sandbox_pages_are_mounted_beside_the_storefront(app):
+    web = WsgiClient(storefront_wsgi(app))
+    overview = web.get("/sandbox/")
+    assert overview.status_code == 200 and "fabrikam.onmicrosoft.com" in overview.get_data(as_text=True)
+    assert web.get("/sign-in").status_code == 200
+
+
+def test_relationship_link_points_at_the_mounted_sandbox_page(app):
+    link = get_client().get_relationship_request(indirect_reseller_id="5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71").url
+    assert link.startswith("http://127.0.0.1:5000/sandbox/Adminportal/Home?invType=IndirectResellerRelationship")
+    path = link.split("http://127.0.0.1:5000", 1)[1].split("#")[0]
+    page = WsgiClient(storefront_wsgi(app)).get(path)
+    assert page.status_code == 200 and "Accept" in page.get_data(as_text=True)
+
+
+def test_operator_checks_the_connection_from_admin(operator_client, redis):
+    page = soup(operator_client.get("/admin/partner-center/"))
+    assert page.select_one("h1").get_text() == "Partner Center"
+    assert page.find("button", string="Check connection") is not None
+    response = operator_client.post("/admin/partner-center/default/check")
+    assert response.status_code == 302
+    job_id = response.headers["Location"].split("check=")[1]
+    pending = operator_client.get(f"/admin/partner-center/checks/{job_id}", headers={"HX-Request": "true"})
+    assert pending.status_code == 200 and "Checking the connection" in text_of(pending)
+    SimpleWorker([get_queue()], connection=redis).work(burst=True)
+    done = operator_client.get(f"/admin/partner-center/checks/{job_id}", headers={"HX-Request": "true"})
+    assert done.status_code == 286  # htmx stops polling
+    assert "Connection works." in text_of(done)
+
+
+def test_resellers_cannot_see_connections(reseller_client):
+    assert reseller_client.get("/admin/partner-center/").status_code == 403
+    assert reseller_client.post("/admin/partner-center/default/check").status_code == 403
+
+
+@pytest.fixture
+def live_operator(database, redis_url, tmp_path):
+    from app.accounts.services import seed_demo
+    from app.extensions import db
+    from tests.helpers import Client, sign_in
+
+    app = make_app(database[1], redis_url, tmp_path / "instance", PARTNER_CENTER_MODE="live")
+    with app.app_context():
+        seed_demo()
+        c = Client(app.test_client())
+        assert sign_in(c, "admin@example.com").status_code == 302
+        yield app, c
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_live_instance_secrets_are_stored_encrypted(live_operator):
+    from app.connections.services import instance_config
+    from app.extensions import db
+
+    app, c = live_operator
+    form = {"name": "emea", "cloud": "public", "tenant_id": "11111111-2222-3333-4444-555555555555",
+            "client_id": "66666666-7777-8888-9999-000000000000", "client_secret": "very-secret-value",
+            "refresh_token": "a-refresh-token"}
+    assert c.post("/admin/partner-center/", form).status_code == 302
+    row = db.session.scalar(db.select(PartnerCenterInstance))
+    assert "very-secret-value" not in row.client_secret_encrypted
+    assert instance_config("emea").client_secret == "very-secret-value"
+    assert instance_config("emea").refresh_token == "a-refresh-token"
+    # Saving again with a blank secret keeps the stored one.
+    assert c.post("/admin/partner-center/", {**form, "client_secret": "", "refresh_token": ""}).status_code == 302
+    assert instance_config("emea").client_secret == "very-secret-value"
+
+
+def test_live_instance_form_explains_bad_input(live_operator):
+    app, c = live_operator
+    response = c.post("/admin/partner-center/", {"name": "emea", "cloud": "public", "tenant_id": "not-a-guid",
+                                                 "client_id": "66666666-7777-8888-9999-000000000000",
+                                                 "client_secret": ""})
+    assert response.status_code == 422
+    page = soup(response)
+    assert "A tenant ID looks like" in page.select_one("#tenant_id-error").get_text()
+    assert page.select_one("#tenant_id")["value"] == "not-a-guid"
+    assert page.select_one("#client_secret-error").get_text() == "Enter the client secret of the new connection."
