@@ -22,7 +22,7 @@ class StorefrontWorker(Worker):
         return super().main_work_horse(*args, **kwargs)
 
 
-TICK_SECONDS = 5
+TICK_SECONDS = 1  # the authorization watch wants second-level reaction
 
 
 def _periodic_ticker(app, stop: threading.Event) -> None:
@@ -47,7 +47,8 @@ def main(argv: list[str]) -> None:
         worker = StorefrontWorker([app.config["RQ_QUEUE"]], connection=connection,
                                   name=f"storefront-{os.uname().nodename}-{os.getpid()}")
         try:
-            worker.work(with_scheduler=True, burst="--burst" in argv)
+            # WARNING: RQ's INFO lines would repeat every second for the periodic tick.
+            worker.work(with_scheduler=True, burst="--burst" in argv, logging_level="WARNING")
         finally:
             stop.set()
 

@@ -50,12 +50,14 @@ def create_app(config: dict | None = None) -> Flask:
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.checkout import bp as checkout_bp
     from app.connections import bp as connections_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
+    app.register_blueprint(checkout_bp)
 
     from app.web.errors import register_error_handlers
     from app.web.layout import register_layout

@@ -69,7 +69,8 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
     env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     python = sys.executable
     web = subprocess.Popen([python, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-                            "--threads", "4", "--worker-class", "gthread", "--timeout", "60",
+                            "--threads", "16", "--worker-class", "gthread", "--timeout", "60",
+                            "--graceful-timeout", "5",
                             "--access-logfile", "-", "wsgi:app"], env=env)
     worker = subprocess.Popen([python, "worker.py"], env=env)
     children = [web, worker]

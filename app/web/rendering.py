@@ -31,3 +31,16 @@ def hx_trigger(response, *events: str):
     names = ([existing] if existing else []) + list(events)
     response.headers["HX-Trigger"] = ", ".join(names)
     return response
+
+
+def redirect_to(url: str):
+    """Go to `url`: a 303 for plain forms; for htmx, HX-Redirect (a full navigation) instead of a
+    redirect that htmx would follow and swap into the form's target. (HX-Location would fetch the
+    page as an htmx request, which answers a fragment.)"""
+    from flask import redirect
+
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)

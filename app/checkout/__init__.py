@@ -1,0 +1,6 @@
+"""The purchase wizard: one URL per step, state in a checkout draft row."""
+from flask import Blueprint
+
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+
+from app.checkout import routes  # noqa: E402,F401

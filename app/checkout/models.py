@@ -1,0 +1,114 @@
+"""Checkout drafts, domain reservations, and the authorization watches the worker polls."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Account, Licensee, User, utcnow
+from app.extensions import db
+
+STEPS = (
+    ("customer", "Customer"),
+    ("service", "Service details"),
+    ("company", "Company details"),
+    ("agreement", "Agreement"),
+    ("review", "Review"),
+)
+STEP_KEYS = [key for key, _ in STEPS]
+
+
+class CheckoutDraft(db.Model):
+    """What a buyer chose so far. A database row, so tabs, reloads, sign-outs, the web processes
+    and the worker all see the same state."""
+
+    __tablename__ = "checkout_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open, placed, abandoned
+    completed_steps: Mapped[list] = mapped_column(JSON, default=list)
+
+    # Customer step
+    licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"))
+
+    # Service details step
+    tenant_mode: Mapped[str] = mapped_column(String(16), default="new")  # new, existing
+    domain_prefix: Mapped[str | None] = mapped_column(String(64))
+    domain_message: Mapped[str | None] = mapped_column(Text)
+    authorization_status: Mapped[str] = mapped_column(String(16), default="not_started")  # waiting, verified
+    authorization_link: Mapped[str | None] = mapped_column(Text)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    default_domain: Mapped[str | None] = mapped_column(String(253))
+    authorized_at: Mapped[datetime | None]
+
+    partner_id: Mapped[str | None] = mapped_column(String(20))
+    partner_id_status: Mapped[str] = mapped_column(String(16), default="unchecked")  # verified, invalid
+    reseller_tenant_id: Mapped[str | None] = mapped_column(String(64))
+    reseller_tenant_status: Mapped[str] = mapped_column(String(16), default="unchecked")
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    account: Mapped[Account] = relationship()
+    licensee: Mapped[Licensee | None] = relationship()
+
+    @property
+    def domain(self) -> str | None:
+        return f"{self.domain_prefix}.onmicrosoft.com" if self.domain_prefix else None
+
+    @property
+    def is_reseller(self) -> bool:
+        return self.account.kind == "reseller"
+
+    @property
+    def partner_ready(self) -> bool:
+        """READY: the partner ID and the reseller's tenant id are both verified."""
+        return self.partner_id_status == "verified" and self.reseller_tenant_status == "verified"
+
+    @property
+    def authorization_verified(self) -> bool:
+        return self.authorization_status == "verified"
+
+    def mark_done(self, step: str) -> None:
+        if step not in (self.completed_steps or []):
+            self.completed_steps = [*(self.completed_steps or []), step]
+
+    def unmark_from(self, step: str) -> None:
+        """A change to a step invalidates it and every later step."""
+        later = set(STEP_KEYS[STEP_KEYS.index(step):])
+        self.completed_steps = [s for s in (self.completed_steps or []) if s not in later]
+
+
+class DomainReservation(db.Model):
+    """A new-tenant domain held for one checkout. The unique domain makes two checkouts that race
+    for the same prefix end with exactly one holder."""
+
+    __tablename__ = "domain_reservations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("checkout_drafts.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuthorizationWatch(db.Model):
+    """One per existing tenant that checkouts wait on: the worker polls Partner Center once per
+    watch, however many drafts wait on that tenant, on a schedule that starts fast and backs off."""
+
+    __tablename__ = "authorization_watches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)  # verified, stopped
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_check_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    interval_seconds: Mapped[float] = mapped_column(default=2.0)
+    checks: Mapped[int] = mapped_column(default=0)
+    last_checked_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
