@@ -16,7 +16,8 @@ class CustomerForm(FlaskForm):
     licensee = SelectField("Customer", choices=[], validate_choice=False,
                            description="Choose one of your customers, or “Add a new customer” and fill in the details below.")
     company_name = StringField("Company name", validators=[Optional(), Length(max=200)])
-    country = SelectField("Country", choices=[SelectChoice(c, n) for c, n in COUNTRIES])
+    country = SelectField("Country", choices=[SelectChoice("", "Choose a country")] + [SelectChoice(c, n) for c, n in COUNTRIES],
+                          default="")
     contact_first_name = StringField("Contact first name", validators=[Optional(), Length(max=50)])
     contact_last_name = StringField("Contact last name", validators=[Optional(), Length(max=50)])
     email = EmailField("Contact email", validators=[Optional(), Email("Enter an email address like name@example.com.")])
@@ -29,7 +30,8 @@ class CustomerForm(FlaskForm):
         for field, message in ((self.company_name, "Enter the company name."),
                                (self.contact_first_name, "Enter the contact's first name."),
                                (self.contact_last_name, "Enter the contact's last name."),
-                               (self.email, "Enter the contact's email address.")):
+                               (self.email, "Enter the contact's email address."),
+                               (self.country, "Choose the customer's country.")):
             if not (field.data or "").strip():
                 field.errors = [*field.errors, message]
                 ok = False

@@ -77,22 +77,23 @@ def customer():
         form.licensee.data = str(draft.licensee_id) if draft.licensee_id else (str(licensees[0].id) if licensees else NEW)
     status = 200
     if form.is_submitted():
-        if form.validate():
-            if form.licensee.data == NEW:
-                if form.validate_new_customer():
-                    result = svc.add_licensee(draft, svc.NewLicensee(
-                        form.company_name.data, form.country.data, form.contact_first_name.data,
-                        form.contact_last_name.data, form.email.data, form.phone.data), origin=origin)
-                    if isinstance(result, str):
-                        form.company_name.errors = [result]
-                    else:
-                        db.session.commit()
-                        return redirect_to(url_for("checkout.service"))
-            elif (form.licensee.data or "").isdigit() and svc.choose_licensee(draft, int(form.licensee.data)):
-                db.session.commit()
-                return redirect_to(url_for("checkout.service"))
-            else:
-                form.licensee.errors = ["Choose one of your customers, or add a new one."]
+        valid = form.validate()
+        if form.licensee.data == NEW:
+            # Every missing field is reported at once, together with format errors.
+            if form.validate_new_customer() and valid:
+                result = svc.add_licensee(draft, svc.NewLicensee(
+                    form.company_name.data, form.country.data, form.contact_first_name.data,
+                    form.contact_last_name.data, form.email.data, form.phone.data), origin=origin)
+                if isinstance(result, str):
+                    form.company_name.errors = [result]
+                else:
+                    db.session.commit()
+                    return redirect_to(url_for("checkout.service"))
+        elif valid and (form.licensee.data or "").isdigit() and svc.choose_licensee(draft, int(form.licensee.data)):
+            db.session.commit()
+            return redirect_to(url_for("checkout.service"))
+        elif valid:
+            form.licensee.errors = ["Choose one of your customers, or add a new one."]
         status = 422
     return render("checkout/customer.html", "checkout/_customer_form.html", form=form, status=status,
                   **_step_context(draft, "customer"))
@@ -196,7 +197,8 @@ def service():
         db.session.commit()
         return redirect_to(url_for("checkout.company"))
     db.session.commit()
-    status = 422 if (form.errors or not check.ok) else 200
+    # 200 only when nothing is wrong and the step simply waits for the customer's authorization.
+    status = 422 if (form.errors or not check.ok or (draft.is_reseller and not draft.partner_ready)) else 200
     return render("checkout/service.html", "checkout/_service_form.html", status=status,
                   **_service_context(draft, form, domain_check=check if check.ok else None,
                                      partner_check=partner_check, link_problem=link_problem))

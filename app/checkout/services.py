@@ -349,17 +349,21 @@ def verify_now(draft: CheckoutDraft, default_domain: str, *, actor: User, origin
         return VerifyResult(False, "Enter the customer's default domain, for example contoso.com or "
                                    "contoso.onmicrosoft.com.")
     try:
-        customer = get_client().find_customer_by_domain(domain)
+        # The search matches any domain of a tenant (its custom default domain too) by prefix;
+        # keep the tenant this checkout is about, or one whose initial domain is exactly what was typed.
+        found = get_client().search_customers("Domain", domain).items
     except PartnerCenterError as error:
         return VerifyResult(False, partner_center_problem(error))
+    customer = next((c for c in found if (c.domain or "").lower() == draft.domain), None)
     if customer is None:
+        other = next((c for c in found if (c.domain or "").lower() == domain), None)
+        if other is not None and draft.domain:
+            return VerifyResult(False, f"{domain} belongs to the tenant {other.domain}, not to {draft.domain}. "
+                                       "Enter a default domain of the tenant you are buying for.")
         who = "your customer's" if draft.is_reseller else "your"
         return VerifyResult(False, f"The authorization has not been completed yet for {domain}. Ask {who} global "
                                    "administrator to open the authorization link, sign in to the Microsoft 365 "
                                    "admin center and accept the relationship; then verify again.")
-    if draft.domain and (customer.domain or "").lower() not in ("", draft.domain):
-        return VerifyResult(False, f"{domain} belongs to the tenant {customer.domain}, not to {draft.domain}. "
-                                   "Enter a default domain of the tenant you are buying for.")
     mark_authorized(draft, customer.id, domain, actor=actor, origin=origin)
     db.session.commit()
     return VerifyResult(True, f"Authorization verified for {domain}.")

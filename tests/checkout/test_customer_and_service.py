@@ -1,0 +1,241 @@
+"""The wizard's customer and service-details steps, driven through HTTP as the pages do."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.accounts.models import Licensee
+from app.checkout.models import CheckoutDraft, DomainReservation
+from app.checkout.services import MPN_WARNING
+from tests.helpers import soup, text_of
+
+MPN_TEXT = MPN_WARNING.format(operator="Northwind Cloud Distribution")
+
+
+def _choose_fabrikam(c, db):
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    response = c.post("/checkout/customer", {"licensee": str(fabrikam.id)})
+    assert response.status_code == 303 and response.headers["Location"] == "/checkout/service"
+    return fabrikam
+
+
+def test_start_resumes_at_the_first_open_step_and_later_steps_wait(reseller_client, db):
+    assert reseller_client.get("/checkout/").headers["Location"] == "/checkout/customer"
+    blocked = reseller_client.get("/checkout/service")
+    assert blocked.status_code == 302 and blocked.headers["Location"] == "/checkout/customer"
+    assert reseller_client.get("/checkout/company").headers["Location"] == "/checkout/customer"
+    _choose_fabrikam(reseller_client, db)
+    assert reseller_client.get("/checkout/").headers["Location"] == "/checkout/service"
+    page = soup(reseller_client.get("/checkout/service"))
+    steps = [li.get_text(" ", strip=True) for li in page.select(".stepper li")]
+    assert "Customer" in steps and page.select_one('[aria-current="step"]').get_text() == "Service details"
+    assert page.select_one(".stepper a[href='/checkout/customer']") is not None  # completed steps can be revisited
+
+
+def test_reseller_cannot_choose_a_licensee_of_another_reseller(reseller_client, db):
+    from app.accounts.models import Account
+
+    other = Account(kind="reseller", name="Other Reseller", country="US")
+    db.session.add(other)
+    db.session.flush()
+    stranger = Licensee(reseller_id=other.id, company_name="Not Yours", country="US", contact_first_name="A",
+                        contact_last_name="B", email="a@b.example.com")
+    db.session.add(stranger)
+    db.session.commit()
+    response = reseller_client.post("/checkout/customer", {"licensee": str(stranger.id)})
+    assert response.status_code == 422
+    assert soup(response).select_one("#licensee-error").get_text() == "Choose one of your customers, or add a new one."
+    response = reseller_client.post("/checkout/customer", {"licensee": "99999"})
+    assert response.status_code == 422
+
+
+def test_reseller_adds_a_licensee_inline(reseller_client, db):
+    incomplete = reseller_client.post("/checkout/customer", {"licensee": "new", "company_name": "Contoso Pharma",
+                                                             "country": "GB", "email": "not-an-email"})
+    assert incomplete.status_code == 422
+    page = soup(incomplete)
+    assert page.select_one("#contact_first_name-error").get_text() == "Enter the contact's first name."
+    assert page.select_one("#email-error").get_text() == "Enter an email address like name@example.com."
+    assert page.select_one("#company_name")["value"] == "Contoso Pharma"  # kept
+    done = reseller_client.post("/checkout/customer", {"licensee": "new", "company_name": "Contoso Pharma",
+                                                       "country": "GB", "contact_first_name": "Chris",
+                                                       "contact_last_name": "Cole", "email": "chris@contoso.example.com",
+                                                       "phone": "+44 20 5555 0100"})
+    assert done.status_code == 303
+    licensee = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Contoso Pharma"))
+    assert licensee.country == "GB" and licensee.reseller.name == "Adatum IT Services"
+    assert db.session.scalar(db.select(CheckoutDraft)).licensee_id == licensee.id
+
+
+def test_direct_customer_is_its_own_customer(customer_client):
+    page = soup(customer_client.get("/checkout/customer"))
+    assert "Tailspin Toys" in page.select_one("#customer-form").get_text()
+    assert page.select_one("#licensee") is None
+    assert customer_client.post("/checkout/customer", {}).headers["Location"] == "/checkout/service"
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("con toso", "Use only letters (a–z) and digits (0–9), no spaces or hyphens, at most 27 characters."),
+    ("my-company", "Use only letters (a–z) and digits (0–9), no spaces or hyphens, at most 27 characters."),
+    ("a" * 28, "Use only letters (a–z) and digits (0–9), no spaces or hyphens, at most 27 characters."),
+    ("brandnewprefix42", "brandnewprefix42.onmicrosoft.com is available."),
+])
+def test_live_domain_check(customer_client, typed, expected):
+    customer_client.post("/checkout/customer", {})
+    response = customer_client.get("/checkout/service/domain", query_string={"domain_prefix": typed},
+                                   headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert soup(response).select_one("#domain-status").get_text(strip=True) == expected
+
+
+def test_a_domain_of_another_tenant_at_microsoft_is_explained(reseller_client, db):
+    _choose_fabrikam(reseller_client, db)
+    response = reseller_client.get("/checkout/service/domain", query_string={"domain_prefix": "fabrikam"},
+                                   headers={"HX-Request": "true"})
+    text = soup(response).select_one("#domain-status").get_text(" ", strip=True)
+    assert text.startswith("fabrikam.onmicrosoft.com is already registered with Microsoft by another tenant.")
+    assert "tick “My customer is already using Office 365 service and he/she owns this domain”" in text
+    assert "choose another domain prefix and retry" in text
+
+
+def _service(c, **fields):
+    data = {"partner_id": "1234567", "domain_prefix": "", **fields}
+    return c.post("/checkout/service", data)
+
+
+def test_reseller_new_tenant_free_prefix_is_reserved_and_the_wizard_goes_on(reseller_client, db):
+    _choose_fabrikam(reseller_client, db)
+    response = _service(reseller_client, domain_prefix="AdatumFabrikamNew")
+    assert response.status_code == 303 and response.headers["Location"] == "/checkout/company"
+    draft = db.session.scalar(db.select(CheckoutDraft))
+    assert draft.domain == "adatumfabrikamnew.onmicrosoft.com" and draft.partner_ready
+    assert db.session.scalar(db.select(DomainReservation.domain)) == "adatumfabrikamnew.onmicrosoft.com"
+    company = reseller_client.get("/checkout/company")
+    assert company.status_code == 200 and "adatumfabrikamnew.onmicrosoft.com (new)" in text_of(company)
+
+
+def test_a_prefix_reserved_by_another_checkout_is_in_use(reseller_client, customer_client, db):
+    _choose_fabrikam(reseller_client, db)
+    assert _service(reseller_client, domain_prefix="racedomain").status_code == 303
+    customer_client.post("/checkout/customer", {})
+    refused = customer_client.post("/checkout/service", {"domain_prefix": "racedomain"})
+    assert refused.status_code == 422
+    assert soup(refused).select_one("#domain_prefix-error").get_text() == (
+        "This domain is already in use: another checkout in this storefront has reserved racedomain.onmicrosoft.com.")
+    assert soup(refused).select_one("#domain_prefix")["value"] == "racedomain"
+    live = customer_client.get("/checkout/service/domain", query_string={"domain_prefix": "racedomain"},
+                               headers={"HX-Request": "true"})
+    assert "This domain is already in use" in text_of(live)
+
+
+def test_a_tenant_of_another_account_is_in_use(customer_client, db):
+    from app.accounts.models import Account, Tenant
+
+    adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
+    db.session.add(Tenant(domain="alreadyours.onmicrosoft.com", account_id=adatum.id))
+    db.session.commit()
+    customer_client.post("/checkout/customer", {})
+    refused = customer_client.post("/checkout/service", {"domain_prefix": "alreadyours"})
+    assert refused.status_code == 422
+    assert soup(refused).select_one("#domain_prefix-error").get_text() == (
+        "This domain is already in use: alreadyours.onmicrosoft.com belongs to another customer of this storefront.")
+
+
+def test_two_checkouts_racing_for_one_prefix_end_with_one_holder(app, db, demo):
+    """Both checks pass at the same moment; the reservation decides."""
+    from app.accounts.models import User
+    from app.checkout import services as svc
+
+    users = [db.session.scalar(db.select(User).where(User.email == e))
+             for e in ("reseller@example.com", "customer@example.com")]
+    draft_ids = [svc.open_draft(u).id for u in users]
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def race(draft_id):
+        with app.app_context():
+            draft = db.session.get(CheckoutDraft, draft_id)
+            barrier.wait()
+            results[draft_id] = svc.reserve_domain(draft, "samename.onmicrosoft.com")
+            db.session.commit()
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in draft_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r is None for r in results.values()) == [False, True]
+    assert db.session.scalar(db.select(db.func.count(DomainReservation.id))) == 1
+
+
+def test_partner_id_checked_on_blur(reseller_client, db):
+    _choose_fabrikam(reseller_client, db)
+    bad = reseller_client.post("/checkout/service/partner-id", {"partner_id": "3456789"}, htmx=True)
+    page = soup(bad)
+    assert page.select_one("[role=alertdialog] #mpn-warning-text").get_text() == MPN_TEXT
+    assert page.select_one("#readiness").get_text() == "INQUIRING"
+    assert page.select_one("#checkout-gate[hx-swap-oob]").select_one("#checkout-button").has_attr("disabled")
+    good = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
+    assert soup(good).select_one("#readiness").get_text() == "READY"
+    assert soup(good).select_one("[role=alertdialog]") is None
+    assert not soup(good).select_one("#checkout-button").has_attr("disabled")
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("", "Enter your partner ID (MPN ID)."),
+    ("12ab567", "A partner ID is a number of up to 10 digits, like 1234567."),
+])
+def test_bad_partner_id_is_explained_next_to_the_field(reseller_client, db, typed, message):
+    _choose_fabrikam(reseller_client, db)
+    response = reseller_client.post("/checkout/service/partner-id", {"partner_id": typed}, htmx=True)
+    assert response.status_code == 422
+    assert soup(response).select_one("#partner_id-error").get_text() == message
+    assert soup(response).select_one("#partner_id")["value"] == typed
+
+
+def test_unknown_partner_id_and_other_regions_get_the_warning(reseller_client, db):
+    _choose_fabrikam(reseller_client, db)
+    for partner_id in ("9999999", "4567890"):
+        response = reseller_client.post("/checkout/service/partner-id", {"partner_id": partner_id}, htmx=True)
+        assert soup(response).select_one("#mpn-warning-text").get_text() == MPN_TEXT
+
+
+def test_service_step_refuses_to_go_on_until_ready(reseller_client, db):
+    _choose_fabrikam(reseller_client, db)
+    response = _service(reseller_client, partner_id="3456789", domain_prefix="somefreeprefix")
+    assert response.status_code == 422
+    assert soup(response).select_one("#mpn-warning-text").get_text() == MPN_TEXT
+    assert db.session.scalar(db.select(CheckoutDraft)).completed_steps == ["customer"]
+
+
+def test_missing_reseller_tenant_id_shows_inquiring_with_a_short_form(reseller_client, db):
+    from app.accounts.models import Account
+
+    adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
+    adatum.partner_tenant_id = None
+    db.session.commit()
+    _choose_fabrikam(reseller_client, db)
+    response = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
+    page = soup(response)
+    assert page.select_one("#readiness").get_text() == "INQUIRING"
+    assert page.select_one("label[for=reseller_tenant_id]").get_text() == "Your Partner Center tenant ID"
+    supplied = reseller_client.post("/checkout/service/partner-id", {
+        "partner_id": "1234567", "reseller_tenant_id": "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"}, htmx=True)
+    assert soup(supplied).select_one("#readiness").get_text() == "READY"
+
+
+def test_partner_center_down_is_said_plainly_and_nothing_is_lost(reseller_client, db, sandbox_store):
+    _choose_fabrikam(reseller_client, db)
+    sandbox_store.inject_fault("HEAD", "/v1/domains", "500", count=10)
+    response = _service(reseller_client, domain_prefix="wantedprefix")
+    assert response.status_code == 422
+    assert "Partner Center is not answering right now" in soup(response).select_one("#domain_prefix-error").get_text()
+    assert soup(response).select_one("#domain_prefix")["value"] == "wantedprefix"
+    sandbox_store.clear_faults()
+    assert _service(reseller_client, domain_prefix="wantedprefix").status_code == 303
+
+
+def test_pages_need_a_buyer(operator_client, client):
+    assert operator_client.get("/checkout/customer").status_code == 403
+    assert client.get("/checkout/customer").headers["Location"].startswith("/sign-in")
