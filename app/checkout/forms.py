@@ -63,6 +63,6 @@ class VerifyForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    submit = SubmitField("Cancel checkout")
+    submit = SubmitField("Discard this purchase")
 
 

@@ -305,7 +305,7 @@ def verify():
     elif form.is_submitted():
         status = 422
     return render("checkout/verify.html", "checkout/_verify_dialog.html", form=form, result=result,
-                  draft=draft, status=status)
+                  draft=draft, status=status, as_dialog=is_htmx())
 
 
 @bp.route("/events")
@@ -332,7 +332,7 @@ def cancel():
     draft = _draft()
     if CancelForm().validate_on_submit():
         svc.abandon(draft, origin=request_origin())
-        flash("Checkout cancelled. Your cart is kept.", "info")
+        flash("The purchase was discarded. Your cart is kept.", "info")
     return redirect(url_for("accounts.home"), code=303)
 
 

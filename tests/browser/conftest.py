@@ -6,7 +6,11 @@ can); Playwright for Python drives it. Without it these tests are skipped with t
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from werkzeug.serving import make_server
@@ -16,15 +20,51 @@ from tests.helpers import make_app
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
-def live_app(tmp_path_factory, redis_url):
+def live_port():
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def browser_redis_url(redis_url):
+    """Its own Redis database, so other tests flushing theirs never touch the live worker's keys."""
+    if redis_url.startswith("unix://"):
+        return redis_url + "?db=14"
+    return redis_url.rsplit("/", 1)[0] + "/14"
+
+
+@pytest.fixture(scope="session")
+def live_env(tmp_path_factory, browser_redis_url, live_port):
+    instance = tmp_path_factory.mktemp("live-instance")
+    return {
+        "DATABASE_URL": "sqlite:///" + str(instance / "live.db"),
+        "REDIS_URL": browser_redis_url,
+        "INSTANCE_PATH": str(instance),
+        "RQ_QUEUE": "storefront-browser-test",
+        "PUBLIC_URL": f"http://127.0.0.1:{live_port}",
+        "SECRET_KEY": "browser-test-secret",
+        "SANDBOX_ORDER_DELAY_SECONDS": "2",
+    }
+
+
+@pytest.fixture(scope="session")
+def live_app(live_env):
     from flask_migrate import upgrade
 
     from app.accounts.services import seed_demo
 
-    instance = tmp_path_factory.mktemp("live-instance")
-    app = make_app("sqlite:///" + str(instance / "live.db"), redis_url, instance, TESTING=False,
-                   RQ_QUEUE="storefront-browser-test")
+    import redis as redis_lib
+
+    redis_lib.Redis.from_url(live_env["REDIS_URL"]).flushdb()
+    app = make_app(live_env["DATABASE_URL"], live_env["REDIS_URL"], live_env["INSTANCE_PATH"], TESTING=False,
+                   RQ_QUEUE=live_env["RQ_QUEUE"], PUBLIC_URL=live_env["PUBLIC_URL"],
+                   SECRET_KEY=live_env["SECRET_KEY"])
     with app.app_context():
         upgrade()
         seed_demo()
@@ -32,14 +72,48 @@ def live_app(tmp_path_factory, redis_url):
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app):
+def live_server(live_app, live_port):
     from app.web.serving import storefront_wsgi
 
-    server = make_server("127.0.0.1", 0, storefront_wsgi(live_app), threaded=True)
+    server = make_server("127.0.0.1", live_port, storefront_wsgi(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_worker(live_server, live_env):
+    """The real worker (worker.py) in its own process, sharing the live server's database,
+    Redis and sandbox store, as `make run` starts it."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {**os.environ, **live_env}
+    process = subprocess.Popen([sys.executable, "worker.py"], cwd=root, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    if process.poll() is not None:
+        raise RuntimeError("the worker did not start: " + process.stderr.read())
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def fresh_checkouts(live_app):
+    """Each wizard test starts with no open checkout and a freshly seeded sandbox."""
+    from app.checkout.models import AuthorizationWatch, CheckoutDraft, DomainReservation
+    from app.connections.services import in_process_sandbox
+    from app.extensions import db
+
+    with live_app.app_context():
+        db.session.execute(db.delete(DomainReservation))
+        db.session.execute(db.delete(AuthorizationWatch))
+        db.session.execute(db.update(CheckoutDraft).where(CheckoutDraft.status == "open").values(status="abandoned"))
+        db.session.commit()
+        in_process_sandbox(live_app).extensions["sandbox_store"].reset()
 
 
 @pytest.fixture(autouse=True)

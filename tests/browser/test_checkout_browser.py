@@ -1,0 +1,139 @@
+"""The wizard's customer and service-details steps, driven in Chromium as a person would."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.checkout.services import MPN_WARNING
+from tests.browser.conftest import sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+
+MPN_TEXT = MPN_WARNING.format(operator="Northwind Cloud Distribution")
+
+
+def reseller_at_service_step(page, base, customer="Fabrikam, Inc. (US)"):
+    sign_in_as(page, base, "reseller@example.com")
+    page.goto(f"{base}/checkout/")
+    expect(page.get_by_role("heading", name="Customer", exact=True)).to_be_visible()
+    page.get_by_label("Customer", exact=True).select_option(label=customer)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Service details")).to_be_visible()
+    expect(page.locator("#readiness")).to_have_text("READY")
+
+
+def customer_at_service_step(page, base):
+    sign_in_as(page, base, "customer@example.com")
+    page.goto(f"{base}/checkout/")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Service details")).to_be_visible()
+
+
+def test_reseller_new_tenant_free_prefix_accepted_taken_one_refused(page, live_server):
+    reseller_at_service_step(page, live_server)
+    prefix = page.get_by_label("Domain prefix")
+    prefix.fill("fabrikam")
+    expect(page.locator("#domain-status")).to_contain_text(
+        "fabrikam.onmicrosoft.com is already registered with Microsoft by another tenant")
+    expect(page.locator("#domain-status")).to_contain_text("choose another domain prefix and retry")
+    prefix.fill("adatumfreshtenant1")
+    expect(page.locator("#domain-status")).to_have_text("adatumfreshtenant1.onmicrosoft.com is available.")
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+    expect(page.get_by_text("adatumfreshtenant1.onmicrosoft.com (new)")).to_be_visible()
+
+
+def test_reseller_partner_id_checked_on_blur(page, live_server):
+    reseller_at_service_step(page, live_server)
+    mpn = page.get_by_label("MPN ID")
+    mpn.fill("3456789")
+    mpn.blur()
+    popup = page.get_by_role("alertdialog")
+    expect(popup).to_contain_text(MPN_TEXT)
+    expect(page.locator("#readiness")).to_have_text("INQUIRING")
+    expect(page.get_by_role("button", name="Checkout")).to_be_disabled()
+    mpn = page.get_by_label("MPN ID")
+    mpn.fill("1234567")
+    mpn.blur()
+    expect(page.locator("#readiness")).to_have_text("READY")
+    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(page.get_by_role("button", name="Checkout")).to_be_enabled()
+
+
+def _accept_in_second_browser(browser, link: str, tenant_label: str):
+    """The customer's global administrator, in another browser, opens the link and accepts."""
+    context = browser.new_context()
+    try:
+        admin = context.new_page()
+        admin.goto(link)
+        admin.get_by_label("Sign in as global administrator of").select_option(label=tenant_label)
+        admin.get_by_role("button", name="Accept").click()
+        expect(admin.get_by_text("Partner relationship accepted")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server, live_worker):
+    reseller_at_service_step(page, live_server)
+    page.get_by_label("Domain prefix").fill("fabrikam")
+    page.get_by_label("My customer is already using Office 365 service and he/she owns this domain").check()
+    link = page.get_by_label("Authorization link")
+    expect(link).to_have_value(re.compile(r"/sandbox/Adminportal/Home\?invType=IndirectResellerRelationship&.*msppId=1234567"))
+    checkout = page.get_by_role("button", name="Checkout")
+    expect(checkout).to_be_disabled()
+    expect(page.locator("#checkout-reason")).to_contain_text("Checkout is disabled until the customer's global administrator accepts")
+
+    page.get_by_role("button", name="Verify Authorization").click()
+    dialog = page.get_by_role("dialog", name="Verify Authorization")
+    expect(dialog.get_by_label("Customer's default domain")).to_have_value("fabrikam.onmicrosoft.com")
+    dialog.get_by_role("button", name="Verify").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("The authorization has not been completed yet")
+    dialog.get_by_role("button", name="Close").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+    _accept_in_second_browser(browser, link.input_value(), "Fabrikam, Inc. (fabrikam.onmicrosoft.com)")
+    # No reload, no click: the worker notices and the page receives the enabled Checkout.
+    expect(page.get_by_role("button", name="Checkout")).to_be_enabled(timeout=20_000)
+    expect(page.get_by_text("Authorization verified.")).to_be_visible()
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+
+
+def test_direct_customer_existing_tenant_is_authorized_live(page, browser, live_server, live_worker):
+    customer_at_service_step(page, live_server)
+    page.get_by_label("Domain prefix").fill("wingtiptoys")
+    page.get_by_label("I am already using Office 365 service and I own this domain").check()
+    link = page.get_by_label("Authorization link")
+    expect(link).to_have_value(re.compile(r"/sandbox/Adminportal/Home\?invType=ResellerRelationship&"))
+    expect(page.get_by_role("button", name="Checkout")).to_be_disabled()
+    page.get_by_role("button", name="Verify Authorization").click()
+    page.get_by_role("dialog").get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("dialog").get_by_role("alert")).to_contain_text("not been completed yet")
+    page.get_by_role("dialog").get_by_role("button", name="Close").click()
+    _accept_in_second_browser(browser, link.input_value(), "Wingtip Toys Sp. z o.o. (wingtiptoys.onmicrosoft.com)")
+    expect(page.get_by_role("button", name="Checkout")).to_be_enabled(timeout=20_000)
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+
+
+def test_two_checkouts_racing_for_one_new_prefix(browser, live_server):
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        reseller = first.new_page()
+        customer = second.new_page()
+        reseller_at_service_step(reseller, live_server)
+        customer_at_service_step(customer, live_server)
+        for page in (reseller, customer):
+            page.get_by_label("Domain prefix").fill("racingprefix")
+            expect(page.locator("#domain-status")).to_have_text("racingprefix.onmicrosoft.com is available.")
+        reseller.get_by_role("button", name="Checkout").click()
+        customer.get_by_role("button", name="Checkout").click()
+        expect(reseller.get_by_role("heading", name="Company details")).to_be_visible()
+        expect(customer.locator("#domain_prefix-error")).to_have_text(
+            "This domain is already in use: another checkout in this storefront has reserved racingprefix.onmicrosoft.com.")
+        expect(customer.get_by_label("Domain prefix")).to_have_value("racingprefix")
+    finally:
+        first.close()
+        second.close()
