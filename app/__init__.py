@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp
     from app.auth import bp as auth_bp
+    from app.catalog import bp as catalog_bp
     from app.checkout import bp as checkout_bp
     from app.connections import bp as connections_bp
 
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
+    app.register_blueprint(catalog_bp)
     app.register_blueprint(checkout_bp)
 
     from app.web.errors import register_error_handlers

@@ -68,10 +68,9 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"
     env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     python = sys.executable
-    web = subprocess.Popen([python, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(workers),
-                            "--threads", "16", "--worker-class", "gthread", "--timeout", "60",
-                            "--graceful-timeout", "5",
-                            "--access-logfile", "-", "wsgi:app"], env=env)
+    web = subprocess.Popen([python, "-m", "gunicorn", "--config", "python:app.web.gunicorn_conf",
+                            "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
+                            "wsgi:app"], env=env)
     worker = subprocess.Popen([python, "worker.py"], env=env)
     children = [web, worker]
 

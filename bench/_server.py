@@ -36,8 +36,8 @@ def storefront(*, worker: bool = True, workers: int = 2, extra_env: dict | None 
         flask = [sys.executable, "-m", "flask"]
         subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         subprocess.run(flask + ["seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-        processes = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                                       "--workers", str(workers), "--worker-class", "gthread", "--threads", "16",
+        processes = [subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "python:app.web.gunicorn_conf",
+                                       "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                                        "--log-level", "warning", "wsgi:app"],
                                       cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
         if worker:

@@ -91,3 +91,12 @@ def seed_demo() -> None:
                                       email="it@tailspin.example.com", phone="+1 555 010 0123")
     _ensure_user(tailspin, "Carl Customer", "customer@example.com", "admin")
     db.session.commit()
+
+    # The sandbox's catalog and prices, synchronised here (not by the worker) so a fresh
+    # `make run` shows products with prices. Skipped once a sync has succeeded; live mode waits
+    # for the operator's first sync instead of calling Microsoft from a seed command.
+    from app.catalog.services import seed_catalog
+    from app.connections.services import get_client, sandbox_mode
+
+    if sandbox_mode():
+        seed_catalog(get_client())

@@ -1,0 +1,224 @@
+"""Catalog models: what Microsoft sells (products, SKUs, offers per market), what it costs (price
+lists from the monthly price sheet), each synchronisation run, and the buyers' carts.
+
+Products and SKUs are never deleted: orders, subscriptions and carts keep pointing at them, so a
+product Microsoft withdrew is marked unavailable (with the time) instead.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User, utcnow
+from app.extensions import db
+
+TERMS = {"P1M": "Monthly", "P1Y": "1 year", "P3Y": "3 years"}
+BILLING_PLANS = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial"}
+
+
+class Product(db.Model):
+    __tablename__ = "catalog_products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Partner Center's product id, e.g. CFQ7TTC0LCHC.
+    product_id: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    family: Mapped[str] = mapped_column(String(64), index=True)
+    publisher: Mapped[str] = mapped_column(String(200), default="")
+    # Lower-cased titles, ids and family of the product and its SKUs: one column to search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    available: Mapped[bool] = mapped_column(default=True, index=True)
+    withdrawn_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    skus: Mapped[list["Sku"]] = relationship(back_populates="product", order_by="Sku.sku_id")
+
+    def __repr__(self) -> str:
+        return f"<Product {self.product_id} {self.title!r}>"
+
+
+class Sku(db.Model):
+    __tablename__ = "catalog_skus"
+    __table_args__ = (UniqueConstraint("product_pk", "sku_id", name="uq_catalog_skus_product_sku"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_pk: Mapped[int] = mapped_column(ForeignKey("catalog_products.id"), index=True)
+    sku_id: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    min_quantity: Mapped[int] = mapped_column(default=1)
+    max_quantity: Mapped[int] = mapped_column(default=10000)
+    is_trial: Mapped[bool] = mapped_column(default=False)
+    available: Mapped[bool] = mapped_column(default=True)
+    withdrawn_at: Mapped[datetime | None]
+
+    product: Mapped[Product] = relationship(back_populates="skus")
+    offers: Mapped[list["Offer"]] = relationship(back_populates="sku", order_by="Offer.country")
+
+    @property
+    def label(self) -> str:
+        """The SKU's title, or the product's when they are the same."""
+        return self.title if self.title != self.product.title else self.product.title
+
+
+class Offer(db.Model):
+    """A SKU's availability in one market: the catalog item id to order and the terms offered."""
+
+    __tablename__ = "catalog_offers"
+    __table_args__ = (UniqueConstraint("sku_pk", "country", name="uq_catalog_offers_sku_country"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku_pk: Mapped[int] = mapped_column(ForeignKey("catalog_skus.id"), index=True)
+    country: Mapped[str] = mapped_column(String(2))
+    availability_id: Mapped[str] = mapped_column(String(32))
+    # productId:skuId:availabilityId; it can change, so checkout reads it again before buying.
+    catalog_item_id: Mapped[str] = mapped_column(String(100))
+    currency: Mapped[str] = mapped_column(String(3))
+    is_purchasable: Mapped[bool] = mapped_column(default=True)
+    available: Mapped[bool] = mapped_column(default=True)
+
+    sku: Mapped[Sku] = relationship(back_populates="offers")
+    terms: Mapped[list["OfferTerm"]] = relationship(back_populates="offer", cascade="all, delete-orphan",
+                                                    order_by="OfferTerm.id")
+
+
+class OfferTerm(db.Model):
+    """One term and billing plan an offer can be bought on (P1Y billed monthly, ...)."""
+
+    __tablename__ = "catalog_offer_terms"
+    __table_args__ = (UniqueConstraint("offer_pk", "term_duration", "billing_plan",
+                                       name="uq_catalog_offer_terms_offer_term_billing"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_pk: Mapped[int] = mapped_column(ForeignKey("catalog_offers.id"), index=True)
+    term_duration: Mapped[str] = mapped_column(String(8))
+    billing_plan: Mapped[str] = mapped_column(String(16))
+
+    offer: Mapped[Offer] = relationship(back_populates="terms")
+
+
+class PriceList(db.Model):
+    """The price list of one market, from the monthly new-commerce price sheet."""
+
+    __tablename__ = "price_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    market: Mapped[str] = mapped_column(String(2), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    effective_start: Mapped[datetime | None]
+    effective_end: Mapped[datetime | None]
+    entry_count: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PriceListEntry(db.Model):
+    """One row of the price sheet: the price of a SKU on a term and billing plan in a market.
+
+    `unit_price` is the partner's cost (UnitPrice); `erp_price` the estimated retail price
+    (ERP Price), which is what a customer pays.
+    """
+
+    __tablename__ = "price_list_entries"
+    __table_args__ = (
+        UniqueConstraint("market", "product_id", "sku_id", "term_duration", "billing_plan", "tier_min",
+                         name="uq_price_list_entries_key"),
+        Index("ix_price_list_entries_market_product", "market", "product_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id"), index=True)
+    market: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3))
+    product_id: Mapped[str] = mapped_column(String(32))
+    sku_id: Mapped[str] = mapped_column(String(16))
+    product_title: Mapped[str] = mapped_column(String(300))
+    sku_title: Mapped[str] = mapped_column(String(300))
+    unit_of_measure: Mapped[str] = mapped_column(String(64), default="")
+    term_duration: Mapped[str] = mapped_column(String(8))
+    billing_plan: Mapped[str] = mapped_column(String(16))
+    # Tiered prices (PricingTierRangeMin/Max); 0 and None for the usual untiered row.
+    tier_min: Mapped[int] = mapped_column(default=0)
+    tier_max: Mapped[int | None]
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    erp_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    effective_start: Mapped[datetime | None]
+    effective_end: Mapped[datetime | None]
+    tags: Mapped[str] = mapped_column(String(200), default="")
+
+
+SYNC_STATUSES = ("queued", "running", "finished", "failed")
+
+
+class CatalogSync(db.Model):
+    """One synchronisation run. The job updates it as it goes; the admin page polls it."""
+
+    __tablename__ = "catalog_syncs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    # manual (admin button), automatic (monthly), seed (demo data), import (a price sheet file)
+    trigger: Mapped[str] = mapped_column(String(16), default="manual")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    rows_processed: Mapped[int] = mapped_column(default=0)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    added: Mapped[int] = mapped_column(default=0)
+    changed: Mapped[int] = mapped_column(default=0)
+    withdrawn: Mapped[int] = mapped_column(default=0)
+    prices_imported: Mapped[int] = mapped_column(default=0)
+    # Plain-word problems, one per entry ("Row 12: UnitPrice 'abc' is not a number.").
+    errors: Mapped[list] = mapped_column(JSON, default=list)
+    message: Mapped[str | None] = mapped_column(Text)
+
+    requested_by: Mapped[User | None] = relationship()
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("finished", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.status == "finished":
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, int(100 * self.rows_processed / self.rows_total))
+
+
+class Cart(db.Model):
+    """A buyer's cart: one per user, kept in the database so it survives sign-out."""
+
+    __tablename__ = "carts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    user: Mapped[User] = relationship()
+    lines: Mapped[list["CartLine"]] = relationship(back_populates="cart", cascade="all, delete-orphan",
+                                                   order_by="CartLine.id")
+
+
+class CartLine(db.Model):
+    __tablename__ = "cart_lines"
+    __table_args__ = (UniqueConstraint("cart_id", "sku_pk", "term_duration", "billing_plan",
+                                       name="uq_cart_lines_cart_sku_term_billing"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id"), index=True)
+    sku_pk: Mapped[int] = mapped_column(ForeignKey("catalog_skus.id"), index=True)
+    term_duration: Mapped[str] = mapped_column(String(8))
+    billing_plan: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    cart: Mapped[Cart] = relationship(back_populates="lines")
+    sku: Mapped[Sku] = relationship()

@@ -1,0 +1,326 @@
+"""Catalog views: products, product pages, price lists, the cart, and the operator's sync page.
+
+Thin: parse, authorize, call services, render. Every URL htmx swaps also answers a full page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+from wtforms.fields.choices import SelectChoice
+
+from app.catalog import bp, services
+from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
+from app.catalog.models import BILLING_PLANS, TERMS, CartLine, CatalogSync, PriceList, Product
+from app.extensions import db
+from app.web.access import buyers_only, operator_only, signed_in
+from app.web.rendering import hx_trigger, is_htmx, render
+
+
+def _viewer() -> services.Viewer:
+    return services.viewer_for(current_user)
+
+
+def checkout_url() -> str:
+    """The checkout wizard's first step (the checkout area); its address when that area is not loaded."""
+    try:
+        return url_for("checkout.start")
+    except BuildError:
+        return "/checkout/"
+
+
+@bp.app_context_processor
+def cart_badge_context():
+    def cart_badge_count() -> int:
+        if not current_user.is_authenticated or current_user.account.kind not in ("reseller", "customer"):
+            return 0
+        return services.cart_count(current_user)
+
+    return {"cart_badge_count": cart_badge_count, "term_label": services.term_label,
+            "billing_label": services.billing_label, "period_word": services.PERIOD_WORDS,
+            "market_names": services.MARKET_NAMES}
+
+
+# ---------------------------------------------------------------- products
+
+
+def _filters() -> services.Filters:
+    args = request.args
+    try:
+        page = int(args.get("page", 1))
+    except ValueError:
+        page = 1
+    term = args.get("term", "")
+    billing = args.get("billing", "")
+    return services.Filters(q=args.get("q", "").strip()[:200], family=args.get("family", "").strip()[:64],
+                            term=term if term in TERMS else "", billing=billing if billing in BILLING_PLANS else "",
+                            page=page)
+
+
+def _search_form(viewer: services.Viewer, result: services.SearchResult, filters: services.Filters) -> SearchForm:
+    form = SearchForm(request.args)
+    form.family.choices = [SelectChoice("", "All families")] + [SelectChoice(f, f) for f in result.families]
+    form.billing.choices = [SelectChoice("", "Any billing plan")] + [
+        SelectChoice(b, services.billing_label(b)) for b in viewer.billing_plans]
+    return form
+
+
+@dataclass
+class AddToCart:
+    """What the add-to-cart form of one product shows: its choices, the values, and any messages.
+
+    Rendered with plain markup (not WTForms widgets): the product list shows twenty of these and
+    must stay fast; AddToCartForm parses what comes back.
+    """
+
+    product: Product
+    skus: list[tuple[str, str]]
+    terms: list[tuple[str, str]]
+    plans: list[tuple[str, str]]
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)
+    message: str | None = None
+
+
+def _add_forms(viewer, products) -> dict:
+    """An add-to-cart form per product (buyers only), with the SKUs and terms it offers."""
+    if viewer.kind not in ("reseller", "customer"):
+        return {}
+    pricing = services.pricing_for(viewer, products)
+    return {p.product_id: _add_form(p, pricing[p.product_id]) for p in products
+            if any(sp.options for sp in pricing[p.product_id])}
+
+
+def _add_form(product: Product, pricing: list, posted: AddToCartForm | None = None) -> AddToCart:
+    options = {pair for sp in pricing for pair in sp.options}
+    terms = [t for t in TERMS if any(o[0] == t for o in options)]
+    plans = [b for b in BILLING_PLANS if any(o[1] == b for o in options)]
+    add = AddToCart(product, [(str(sp.sku.id), sp.sku.title) for sp in pricing if sp.options],
+                    [(t, TERMS[t]) for t in terms], [(b, BILLING_PLANS[b]) for b in plans])
+    if posted is not None:
+        add.values = {"sku": posted.sku.data, "term": posted.term.data, "billing_plan": posted.billing_plan.data,
+                      "quantity": posted.quantity.data}
+    elif options:
+        add.values = {"sku": add.skus[0][0], "term": "P1Y" if "P1Y" in terms else terms[0],
+                      "billing_plan": "monthly" if "monthly" in plans else plans[0],
+                      "quantity": str(min(sp.sku.min_quantity for sp in pricing if sp.options))}
+    return add
+
+
+@bp.route("/catalog/products")
+@signed_in
+def products():
+    viewer = _viewer()
+    filters = _filters()
+    result = services.search_products(viewer, filters, with_families=not is_htmx())
+    # The address htmx pushes: only the filters in use, so it reads well and reloads the same result.
+    clean = url_for("catalog.products", **filters.args(page=result.page))
+    return render("catalog/products.html", "catalog/_product_results.html", viewer=viewer, filters=filters,
+                  result=result, form=_search_form(viewer, result, filters),
+                  add_forms=_add_forms(viewer, result.products), headers={"HX-Push-Url": clean})
+
+
+@bp.route("/catalog/products/<product_id>")
+@signed_in
+def product(product_id: str):
+    viewer = _viewer()
+    product = services.find_product(product_id)
+    if product is None:
+        abort(404)
+    pricing = services.sku_pricing(viewer, product)
+    add = _add_form(product, pricing) if viewer.kind in ("reseller", "customer") and any(
+        sp.options for sp in pricing) else None
+    return render("catalog/product.html", viewer=viewer, product=product, pricing=pricing, add=add)
+
+
+@bp.route("/catalog/products/<product_id>/cart", methods=["POST"])
+@buyers_only
+def add_to_cart(product_id: str):
+    viewer = _viewer()
+    product = services.find_product(product_id)
+    if product is None:
+        abort(404)
+    pricing = services.sku_pricing(viewer, product)
+    form = AddToCartForm(formdata=request.form)
+    add = _add_form(product, pricing, posted=form)
+    sku = next((s for s in product.skus if str(s.id) == (form.sku.data or "")), None)
+    try:
+        if sku is None:
+            if not product.available:
+                raise services.CartError(f"{product.title} is no longer sold: Microsoft withdrew it from the "
+                                         f"catalog.", "sku")
+            raise services.CartError("Choose a SKU.", "sku")
+        quantity = services.parse_quantity(form.quantity.data)
+        services.add_to_cart(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
+    except services.CartError as exc:
+        db.session.rollback()
+        add.errors[exc.field] = str(exc)
+        if is_htmx():
+            return render("catalog/_add_to_cart.html", status=422, add=add, viewer=viewer,
+                          compact=request.form.get("compact") == "1")
+        return render("catalog/product.html", status=422, viewer=viewer, product=product, pricing=pricing, add=add)
+    db.session.commit()
+    message = (f"Added {quantity} × {sku.title} ({services.term_label(form.term.data)} term, billed "
+               f"{services.billing_label(form.billing_plan.data).lower()}) to your cart.")
+    if not is_htmx():
+        flash(message, "success")
+        return redirect(url_for("catalog.cart"))
+    fresh = _add_form(product, pricing)
+    fresh.message = message
+    response = render("catalog/_add_to_cart_response.html", add=fresh, viewer=viewer,
+                      compact=request.form.get("compact") == "1")
+    return hx_trigger(response, "cart-updated")
+
+
+# ---------------------------------------------------------------- price lists
+
+
+@bp.route("/catalog/price-lists")
+@signed_in
+def price_lists():
+    viewer = _viewer()
+    return render("catalog/price_lists.html", viewer=viewer, price_lists=services.price_lists_for(viewer))
+
+
+def _price_list_or_404(viewer, market: str) -> PriceList:
+    market = market.upper()
+    price_list = db.session.scalar(db.select(PriceList).where(PriceList.market == market))
+    if price_list is None:
+        abort(404)
+    if not services.may_see_price_list(viewer, market):
+        abort(403)
+    return price_list
+
+
+@bp.route("/catalog/price-lists/<market>")
+@signed_in
+def price_list(market: str):
+    viewer = _viewer()
+    price_list = _price_list_or_404(viewer, market)
+    q = request.args.get("q", "").strip()[:200]
+    try:
+        page = int(request.args.get("page", 1))
+    except ValueError:
+        page = 1
+    entries, total, page, pages = services.page_of(services.price_list_query(viewer, price_list.market, q), page)
+    clean = url_for("catalog.price_list", market=price_list.market, q=q or None, page=page if page > 1 else None)
+    return render("catalog/price_list.html", "catalog/_price_list_entries.html", viewer=viewer,
+                  price_list=price_list, entries=entries, total=total, page_no=page, pages=pages, q=q,
+                  headers={"HX-Push-Url": clean})
+
+
+@bp.route("/catalog/price-lists/<market>/download.csv")
+@signed_in
+def price_list_csv(market: str):
+    viewer = _viewer()
+    price_list = _price_list_or_404(viewer, market)
+    q = request.args.get("q", "").strip()[:200]
+    filename = f"price-list-{price_list.market}-{price_list.currency}.csv"
+    return Response(stream_with_context(services.price_list_csv(viewer, price_list.market, q)),
+                    mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# ---------------------------------------------------------------- cart
+
+
+def _cart_response(status: int = 200, errors: dict | None = None, quantities: dict | None = None):
+    viewer = _viewer()
+    view = services.cart_view(current_user, viewer)
+    response = render("catalog/cart.html", "catalog/_cart_response.html", status=status, viewer=viewer, cart=view,
+                      errors=errors or {}, quantities=quantities or {}, checkout_url=checkout_url())
+    return response
+
+
+@bp.route("/cart")
+@buyers_only
+def cart():
+    return _cart_response()
+
+
+def _own_line(line_id: int) -> CartLine:
+    line = db.session.get(CartLine, line_id)
+    if line is None or line.cart.user_id != current_user.id:
+        abort(404)
+    return line
+
+
+@bp.route("/cart/lines/<int:line_id>", methods=["POST"])
+@buyers_only
+def update_line(line_id: int):
+    line = _own_line(line_id)
+    change = request.form.get("change", "set")
+    try:
+        if change == "increase":
+            quantity = line.quantity + 1
+        elif change == "decrease":
+            quantity = line.quantity - 1
+        else:
+            quantity = services.parse_quantity(request.form.get("quantity"))
+        services.set_line_quantity(line, quantity)
+    except services.CartError as exc:
+        db.session.rollback()
+        return _cart_response(422, errors={line_id: str(exc)})
+    db.session.commit()
+    if not is_htmx():
+        return redirect(url_for("catalog.cart"))
+    return hx_trigger(_cart_response(), "cart-updated")
+
+
+@bp.route("/cart/lines/<int:line_id>/remove", methods=["POST"])
+@buyers_only
+def remove_line(line_id: int):
+    line = _own_line(line_id)
+    title = line.sku.title
+    db.session.delete(line)
+    db.session.commit()
+    if not is_htmx():
+        flash(f"{title} was removed from your cart.", "success")
+        return redirect(url_for("catalog.cart"))
+    return hx_trigger(_cart_response(), "cart-updated")
+
+
+# ---------------------------------------------------------------- the operator's sync page
+
+
+@bp.route("/admin/catalog", methods=["GET", "POST"])
+@operator_only
+def sync():
+    form = SyncForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        from app.audit import services as audit
+        from app.catalog.jobs import start_sync
+        from app.web.origin import request_origin
+
+        run = start_sync("manual", current_user)
+        audit.record("catalog_sync_requested", actor=current_user, subject=f"Catalog sync {run.id}",
+                     origin=request_origin())
+        db.session.commit()
+        return redirect(url_for("catalog.sync"))
+    latest = services.latest_sync()
+    history = db.session.scalars(db.select(CatalogSync).order_by(CatalogSync.id.desc()).limit(10)).all()
+    counts = {
+        "products": db.session.scalar(db.select(db.func.count(Product.id)).where(Product.available.is_(True))),
+        "withdrawn": db.session.scalar(db.select(db.func.count(Product.id)).where(Product.available.is_(False))),
+    }
+    from app.admin.settings import StorefrontSettings
+
+    return render("catalog/sync.html", form=form, sync=latest, history=history, counts=counts,
+                  price_lists=db.session.scalars(db.select(PriceList).order_by(PriceList.market)).all(),
+                  automatic=StorefrontSettings.load().automatic_catalog_update)
+
+
+@bp.route("/admin/catalog/syncs/<int:sync_id>")
+@operator_only
+def sync_status(sync_id: int):
+    """One run's progress; htmx polls it every second until it ends (286 stops the polling)."""
+    run = db.session.get(CatalogSync, sync_id)
+    if run is None:
+        abort(404)
+    response = render("catalog/sync_status.html", "catalog/_sync_status.html", sync=run)
+    if run.done and is_htmx():
+        response.status_code = 286
+    return response

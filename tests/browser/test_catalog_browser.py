@@ -1,0 +1,96 @@
+"""A reseller finds Microsoft 365 Business Premium, adds 5 seats on a 1-year term billed monthly,
+changes the quantity in the cart and goes on to checkout, in Chromium; and the same without JavaScript."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in_as
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = os.environ.get("CATALOG_SCREENSHOTS")  # a folder: save what the user saw, for review
+
+
+def _shot(page, name):
+    if SCREENSHOTS:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def empty_carts(live_app):
+    from app.catalog.models import CartLine
+    from app.extensions import db
+
+    with live_app.app_context():
+        db.session.execute(db.delete(CartLine))
+        db.session.commit()
+
+
+def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, live_server, empty_carts):
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Products").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Products")
+    expect(page.locator("#product-results .results-count")).to_have_text("50 products")
+
+    page.get_by_label("Search products").press_sequentially("business premium", delay=20)
+    results = page.locator("#product-results .product-title a")
+    expect(results.first).to_have_text("Microsoft 365 Business Premium")
+    expect(page).to_have_url(re.compile(r"/catalog/products\?q=business\+premium"))  # pushed: reloadable
+    _shot(page, "1-products")
+
+    results.first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Microsoft 365 Business Premium")
+    expect(page.get_by_role("heading", name="Pricing")).to_be_visible()
+    form = page.locator("form.add-to-cart")
+    form.get_by_label("Term").select_option(label="1 year")
+    form.get_by_label("Billing plan").select_option(label="Monthly")
+    form.get_by_label("Quantity").fill("5")
+    form.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".add-message")).to_contain_text("Added 5 × Microsoft 365 Business Premium")
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("1")  # swapped out of band
+    _shot(page, "2-product")
+
+    page.locator("#cart-badge").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
+    quantity = page.get_by_label("Quantity", exact=True)
+    expect(quantity).to_have_value("5")
+    page.get_by_role("button", name="Increase quantity").click()
+    expect(quantity).to_have_value("6")
+    quantity.fill("8")
+    with page.expect_response(lambda r: "/cart/lines/" in r.url):
+        quantity.press("Tab")  # change event: the cart recalculates
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("8")
+    expect(page.locator(".cart-line .subtotal")).to_have_text(re.compile(r"^\$\d+\.\d\d$"))
+    quantity = page.get_by_label("Quantity", exact=True)
+    quantity.fill("500")
+    with page.expect_response(lambda r: "/cart/lines/" in r.url):
+        quantity.press("Tab")
+    expect(page.locator(".quantity-error")).to_have_text("Microsoft 365 Business Premium allows at most 300 seats.")
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("8")  # the last valid quantity
+    _shot(page, "3-cart")
+
+    page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"/checkout/"))
+
+
+def test_catalog_and_cart_work_with_javascript_off(no_js_page, live_server, empty_carts):
+    page = no_js_page
+    sign_in_as(page, live_server, "customer@example.com")
+    page.goto(f"{live_server}/catalog/products")
+    page.get_by_label("Search products").fill("business premium")
+    page.get_by_role("button", name="Search").click()
+    card = page.locator("#product-CFQ7TTC0LCHC")
+    expect(card.locator(".product-title")).to_have_text("Microsoft 365 Business Premium")
+    card.get_by_label("Quantity").fill("3")
+    card.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("3")
+    page.get_by_role("button", name="Increase quantity").click()
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("4")
+    page.get_by_role("button", name="Remove Microsoft 365 Business Premium").click()
+    expect(page.get_by_text("Your cart is empty.")).to_be_visible()

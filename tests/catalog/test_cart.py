@@ -1,0 +1,222 @@
+"""The cart: adding from the list and the product page, quantities within seat limits, removing,
+totals, withdrawn products, and that it lives in the database per user."""
+from __future__ import annotations
+
+from app.catalog.models import Cart, CartLine, Product, Sku
+from tests.catalog.conftest import BUSINESS_BASIC, BUSINESS_PREMIUM, FINANCE
+from tests.helpers import Client, sign_in, soup, text_of
+
+
+def sku_pk(db, product_id, sku_id="0001"):
+    return db.session.scalar(db.select(Sku.id).join(Product).where(Product.product_id == product_id,
+                                                                   Sku.sku_id == sku_id))
+
+
+def add(client, db, product_id=BUSINESS_PREMIUM, quantity=5, term="P1Y", billing="monthly", htmx=False, **extra):
+    return client.post(f"/catalog/products/{product_id}/cart",
+                       {"sku": sku_pk(db, product_id), "term": term, "billing_plan": billing,
+                        "quantity": str(quantity), **extra}, htmx=htmx)
+
+
+def lines(db, email="reseller@example.com"):
+    from app.accounts.models import User
+
+    user = db.session.scalar(db.select(User).where(User.email == email))
+    db.session.expire_all()
+    return db.session.scalars(db.select(CartLine).join(Cart).where(Cart.user_id == user.id)
+                              .order_by(CartLine.id)).all()
+
+
+def test_add_to_cart_with_htmx_swaps_the_form_and_the_badge_out_of_band(reseller_client, db):
+    response = add(reseller_client, db, htmx=True, compact="1")
+    assert response.status_code == 200
+    assert "cart-updated" in response.headers["HX-Trigger"]
+    html = soup(response)
+    form = html.select_one(f"form#add-{BUSINESS_PREMIUM}")
+    assert "Added 5 × Microsoft 365 Business Premium (1 year term, billed monthly) to your cart." in \
+        form.select_one(".add-message").get_text()
+    badge = html.select_one("#cart-badge")
+    assert badge["hx-swap-oob"] == "true"
+    assert badge.select_one(".cart-count").get_text() == "1"
+    assert [(l.quantity, l.term_duration, l.billing_plan) for l in lines(db)] == [(5, "P1Y", "monthly")]
+    # Adding the same SKU, term and plan again adds seats to that line.
+    add(reseller_client, db, quantity=2, htmx=True)
+    assert [l.quantity for l in lines(db)] == [7]
+
+
+def test_add_to_cart_without_javascript_redirects_to_the_cart(reseller_client, db):
+    response = add(reseller_client, db, quantity=3)
+    assert response.status_code == 302 and response.headers["Location"] == "/cart"
+    cart = reseller_client.get("/cart")
+    html = soup(cart)
+    assert "Added 3 × Microsoft 365 Business Premium" in html.select_one("#flash-region").get_text()
+    assert html.select_one(".cart-line input[name=quantity]")["value"] == "3"
+    assert html.select_one("#cart-badge .cart-count").get_text() == "1"
+
+
+def test_the_list_and_the_product_page_offer_add_to_cart_with_labelled_fields(reseller_client):
+    for url in ("/catalog/products?q=business+premium", f"/catalog/products/{BUSINESS_PREMIUM}"):
+        html = soup(reseller_client.get(url))
+        form = html.select_one(f"form#add-{BUSINESS_PREMIUM}")
+        assert form["action"] == f"/catalog/products/{BUSINESS_PREMIUM}/cart"
+        for name, label in (("sku", "SKU"), ("term", "Term"), ("billing_plan", "Billing plan"),
+                            ("quantity", "Quantity")):
+            field = form.select_one(f"[name={name}]")
+            assert form.select_one(f"label[for={field['id']}]").get_text() == label
+        assert form.select_one("button[type=submit]").get_text() == "Add to cart"
+        assert form.select_one("input[name=csrf_token]")["value"]
+
+
+def test_invalid_additions_answer_422_with_the_message_next_to_the_field(reseller_client, db):
+    cases = [
+        (dict(quantity=0), "quantity", "Microsoft 365 Business Premium needs at least 1 seat."),
+        (dict(quantity="lots"), "quantity", "Enter the number of seats as a whole number, like 5."),
+        (dict(quantity=301), "quantity", "Microsoft 365 Business Premium allows at most 300 seats."),
+        (dict(term="P1M", billing="annual"), "billing_plan",
+         "Microsoft 365 Business Premium is not offered on a 1-month term billed annually."),
+    ]
+    for kwargs, field, message in cases:
+        response = add(reseller_client, db, htmx=True, **kwargs)
+        assert response.status_code == 422, kwargs
+        error = soup(response).select_one(f"#add-{BUSINESS_PREMIUM}-{field}-error").get_text()
+        assert error.startswith(message), error
+    # Without JavaScript: the product page again, with the message, 422.
+    page = add(reseller_client, db, quantity=0)
+    assert page.status_code == 422
+    assert soup(page).select_one("h1").get_text() == "Microsoft 365 Business Premium"
+    assert "needs at least 1 seat" in soup(page).select_one(f"#add-{BUSINESS_PREMIUM}-quantity-error").get_text()
+    assert lines(db) == []
+
+
+def test_seat_minimum_of_the_sku_applies(customer_client, db):
+    response = add(customer_client, db, product_id=FINANCE, quantity=5, htmx=True)
+    assert response.status_code == 422
+    assert "Dynamics 365 Finance needs at least 20 seats." in text_of(response)
+
+
+def test_annual_billing_off_refuses_annual_plans(reseller_client, db):
+    from app.admin.settings import StorefrontSettings
+
+    settings = StorefrontSettings.load()
+    settings.annual_billing = False
+    settings.save()
+    db.session.commit()
+    response = add(reseller_client, db, billing="annual", htmx=True)
+    assert response.status_code == 422
+    assert "Only monthly billing is offered" in text_of(response)
+
+
+def update(client, line_id, **data):
+    return client.post(f"/cart/lines/{line_id}", data, htmx=True)
+
+
+def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client, db):
+    add(reseller_client, db, quantity=1)
+    line = lines(db)[0]
+    html = soup(reseller_client.get("/cart"))
+    assert html.select_one("button[aria-label='Increase quantity']").get_text() == "+"
+    assert html.select_one("button[aria-label='Decrease quantity']").get_text() == "−"
+    assert html.select_one(f"label[for=quantity-{line.id}]").get_text() == "Quantity"
+
+    at_minimum = update(reseller_client, line.id, change="decrease")
+    assert at_minimum.status_code == 422
+    assert soup(at_minimum).select_one(f"#quantity-{line.id}-error").get_text() == \
+        "Microsoft 365 Business Premium needs at least 1 seat."
+    assert soup(at_minimum).select_one(f"#quantity-{line.id}")["value"] == "1"
+    assert lines(db)[0].quantity == 1
+
+    increased = update(reseller_client, line.id, change="increase")
+    assert increased.status_code == 200 and "cart-updated" in increased.headers["HX-Trigger"]
+    assert soup(increased).select_one(f"#quantity-{line.id}")["value"] == "2"
+    assert soup(increased).select_one("#cart-badge")["hx-swap-oob"] == "true"
+
+    set_to = update(reseller_client, line.id, change="set", quantity="12")
+    assert soup(set_to).select_one(f"#quantity-{line.id}")["value"] == "12"
+
+    too_many = update(reseller_client, line.id, change="set", quantity="301")
+    assert too_many.status_code == 422
+    assert soup(too_many).select_one(f"#quantity-{line.id}-error").get_text() == \
+        "Microsoft 365 Business Premium allows at most 300 seats."
+    assert soup(too_many).select_one(f"#quantity-{line.id}")["value"] == "12"  # the last valid quantity
+    assert lines(db)[0].quantity == 12
+
+    # Without JavaScript the same form posts and comes back to the cart.
+    plain = reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", "quantity": "4"})
+    assert plain.status_code == 302 and plain.headers["Location"] == "/cart"
+    assert lines(db)[0].quantity == 4
+
+
+def test_subtotals_and_totals_per_currency_and_remove(reseller_client, db):
+    add(reseller_client, db, quantity=5)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
+    html = soup(reseller_client.get("/cart"))
+    rows = html.select(".cart-line")
+    assert len(rows) == 2
+    from app.catalog.models import PriceListEntry
+
+    def cost(pid, term):
+        return db.session.scalar(db.select(PriceListEntry.unit_price).where(
+            PriceListEntry.market == "US", PriceListEntry.product_id == pid, PriceListEntry.term_duration == term,
+            PriceListEntry.billing_plan == "monthly"))
+
+    premium, basic = cost(BUSINESS_PREMIUM, "P1Y") * 5, cost(BUSINESS_BASIC, "P1M") * 2
+    assert [r.select_one(".subtotal").get_text(strip=True) for r in rows] == [f"${premium:,.2f}", f"${basic:,.2f}"]
+    assert html.select_one(".cart-total[data-currency=USD] dd").get_text() == f"${premium + basic:,.2f}"
+    next_link = html.select_one(".cart-actions a.button")
+    assert next_link.get_text() == "Next" and next_link["href"].rstrip("/") == "/checkout"
+
+    first = lines(db)[0]
+    removed = reseller_client.post(f"/cart/lines/{first.id}/remove", {}, htmx=True)
+    assert removed.status_code == 200
+    assert len(soup(removed).select(".cart-line")) == 1
+    assert soup(removed).select_one("#cart-badge .cart-count").get_text() == "1"
+    assert [l.sku.product.product_id for l in lines(db)] == [BUSINESS_BASIC]
+
+
+def test_withdrawn_products_are_refused_and_block_next(reseller_client, db):
+    add(reseller_client, db, quantity=5)
+    product = db.session.scalar(db.select(Product).where(Product.product_id == BUSINESS_PREMIUM))
+    product.available = False
+    for sku in product.skus:
+        sku.available = False
+    db.session.commit()
+
+    cart = soup(reseller_client.get("/cart"))
+    assert cart.select_one(".line-problem").get_text() == (
+        "Microsoft 365 Business Premium is no longer sold: Microsoft withdrew it from the catalog. "
+        "Remove it from your cart to continue.")
+    assert cart.select_one(".cart-actions a.button") is None
+    assert cart.select_one(".cart-actions button[disabled]").get_text() == "Next"
+
+    refused = add(reseller_client, db, quantity=1, htmx=True)
+    assert refused.status_code == 422
+    assert "Microsoft 365 Business Premium is no longer sold" in text_of(refused)
+    assert update(reseller_client, lines(db)[0].id, change="increase").status_code == 422
+
+
+def test_the_cart_is_kept_per_user_and_survives_sign_out(demo, db):
+    c = Client(demo.test_client())
+    sign_in(c, "reseller@example.com")
+    add(c, db, quantity=5)
+    c.post("/sign-out", {})
+    assert c.get("/cart").status_code == 302  # signed out
+    sign_in(c, "reseller@example.com")
+    assert soup(c.get("/cart")).select_one(".cart-line input[name=quantity]")["value"] == "5"
+    # Another buyer has a cart of their own and cannot touch this one.
+    other = Client(demo.test_client())
+    sign_in(other, "customer@example.com")
+    assert soup(other.get("/cart")).select_one(".cart-line") is None
+    assert other.post(f"/cart/lines/{lines(db)[0].id}", {"change": "increase"}).status_code == 404
+    assert other.post(f"/cart/lines/{lines(db)[0].id}/remove", {}).status_code == 404
+
+
+def test_the_operator_has_no_cart(operator_client, db):
+    assert operator_client.get("/cart").status_code == 403
+    assert add(operator_client, db).status_code == 403
+    assert soup(operator_client.get("/")).select_one("#cart-badge") is None
+
+
+def test_the_badge_is_in_the_header_for_buyers(customer_client, db):
+    html = soup(customer_client.get("/"))
+    assert html.select_one("header #cart-badge")["href"] == "/cart"
+    assert html.select_one("header #cart-badge .cart-count").get_text() == "0"
