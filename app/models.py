@@ -5,4 +5,4 @@ from app.audit.models import AuditEvent  # noqa: F401
 from app.catalog.models import (Cart, CartLine, CatalogSync, Offer, OfferTerm, PriceList,  # noqa: F401
                                 PriceListEntry, Product, Sku)
 from app.connections.models import PartnerCenterInstance  # noqa: F401
-from app.checkout.models import AuthorizationWatch, CheckoutDraft, DomainReservation  # noqa: F401
+from app.checkout.models import AuthorizationWatch, CheckoutDraft, DomainReservation, McaAcceptance  # noqa: F401

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from flask import flash, redirect, url_for
+from datetime import timedelta
+
+from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.admin import bp
@@ -44,3 +46,64 @@ def options():
 def audit_log():
     events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.occurred_at.desc()).limit(200)).all()
     return render("admin/audit.html", events=events)
+
+
+@bp.route("/mca")
+@operator_only
+def mca_log():
+    """Every Microsoft Customer Agreement acceptance and confirmation, filterable, with a CSV export."""
+    from app.checkout.models import McaAcceptance
+
+    q = (request.args.get("q") or "").strip()
+    kind = request.args.get("kind") or ""
+    date_from, date_to = _date_arg("from"), _date_arg("to")
+    stmt = db.select(McaAcceptance).order_by(McaAcceptance.accepted_at.desc())
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(db.or_(db.func.lower(McaAcceptance.customer_name).like(like),
+                                 db.func.lower(McaAcceptance.email).like(like),
+                                 db.func.lower(McaAcceptance.tenant_domain).like(like)))
+    if kind in ("accepted", "confirmed"):
+        stmt = stmt.where(McaAcceptance.kind == kind)
+    if date_from:
+        stmt = stmt.where(McaAcceptance.accepted_at >= date_from)
+    if date_to:
+        stmt = stmt.where(McaAcceptance.accepted_at < date_to + timedelta(days=1))
+    if request.args.get("format") == "csv":
+        # Read the rows now: the response streams after the request's database session is gone.
+        return Response(_mca_csv(_mca_values(db.session.scalars(stmt))), mimetype="text/csv",
+                        headers={"Content-Disposition": "attachment; filename=mca-acceptances.csv"})
+    rows = db.session.scalars(stmt.limit(500)).all()
+    return render("admin/mca.html", rows=rows, q=q, kind=kind, date_from=request.args.get("from", ""),
+                  date_to=request.args.get("to", ""))
+
+
+def _date_arg(name):
+    from datetime import datetime
+
+    try:
+        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
+    except ValueError:
+        return None
+
+
+def _mca_csv(rows):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Accepted at (UTC)", "Kind", "Account", "Recorded by", "Customer", "Tenant", "Signatory first name",
+                     "Signatory last name", "Email", "Phone", "Agreement template", "IP address", "Browser", "Order"])
+    yield buffer.getvalue()
+    for values in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(values)
+        yield buffer.getvalue()
+
+
+def _mca_values(rows) -> list[list[str]]:
+    return [[r.accepted_at.strftime("%Y-%m-%d %H:%M:%S"), r.kind, r.account.name, r.user.email, r.customer_name,
+             r.tenant_domain or "", r.first_name, r.last_name, r.email, r.phone or "", r.template_id,
+             r.ip_address or "", r.user_agent or "", r.order_number or ""] for r in rows]

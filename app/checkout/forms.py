@@ -66,3 +66,34 @@ class CancelForm(FlaskForm):
     submit = SubmitField("Discard this purchase")
 
 
+
+
+class CompanyForm(FlaskForm):
+    registration_id = StringField("Company registration ID", validators=[Length(max=64)],
+                                  description="An individual without a company registration ID may give an equivalent tax identification number.")
+    phone = TelField("Phone", validators=[Length(max=40)])
+    address_line1 = StringField("Street address", validators=[Length(max=200)])
+    address_line2 = StringField("Address line 2 (optional)", validators=[Length(max=200)])
+    city = StringField("City", validators=[Length(max=100)])
+    state = StringField("State or province", validators=[Length(max=50)])
+    postal_code = StringField("Postal code", validators=[Length(max=20)])
+    suggestion = StringField()  # "accept" or "refuse" when Partner Center suggested another address
+    submit = SubmitField("Next")
+
+
+class AgreementForm(FlaskForm):
+    accepted = BooleanField("", validators=[DataRequired("Tick the box to go on.")])  # label set per role
+    first_name = StringField("First name", validators=[DataRequired("Enter the first name."), Length(max=50)])
+    last_name = StringField("Last name", validators=[DataRequired("Enter the last name."), Length(max=50)])
+    email = EmailField("Email", validators=[DataRequired("Enter the email address."),
+                                            Email("Enter an email address like name@example.com.")])
+    phone = TelField("Phone", validators=[DataRequired("Enter the phone number."), Length(max=40)])
+    submit = SubmitField("Next")
+
+
+class ReviewForm(FlaskForm):
+    draft_id = StringField()
+    terms = BooleanField("I accept the terms and conditions",
+                         validators=[DataRequired("Accept the terms and conditions to place the order.")])
+    add_to_agreement = StringField()
+    submit = SubmitField("Place order")

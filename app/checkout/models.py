@@ -49,6 +49,19 @@ class CheckoutDraft(db.Model):
     reseller_tenant_id: Mapped[str | None] = mapped_column(String(64))
     reseller_tenant_status: Mapped[str] = mapped_column(String(16), default="unchecked")
 
+    # Company details step
+    registration_id: Mapped[str | None] = mapped_column(String(64))
+    company_phone: Mapped[str | None] = mapped_column(String(40))
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(50))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    address_status: Mapped[str | None] = mapped_column(String(32))  # Partner Center's validation status
+
+    # Placing
+    order_number: Mapped[str | None] = mapped_column(String(32))
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -56,6 +69,18 @@ class CheckoutDraft(db.Model):
     user: Mapped[User] = relationship()
     account: Mapped[Account] = relationship()
     licensee: Mapped[Licensee | None] = relationship()
+    # The agreement step's acceptance: the latest one recorded for this draft.
+    mca_acceptance: Mapped["McaAcceptance | None"] = relationship(
+        primaryjoin="CheckoutDraft.id == foreign(McaAcceptance.draft_id)", order_by="McaAcceptance.id.desc()",
+        uselist=False, viewonly=True)
+
+    @property
+    def customer_name(self) -> str:
+        return self.licensee.company_name if self.licensee else self.account.name
+
+    @property
+    def customer_country(self) -> str:
+        return self.licensee.country if self.licensee else self.account.country
 
     @property
     def domain(self) -> str | None:
@@ -112,3 +137,32 @@ class AuthorizationWatch(db.Model):
     last_checked_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     tenant_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class McaAcceptance(db.Model):
+    """A Microsoft Customer Agreement acceptance (direct customer) or confirmation (reseller, for its
+    customer): who, for which customer and tenant, when, from where, and which agreement template."""
+
+    __tablename__ = "mca_acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # accepted (by the customer itself), confirmed (by its reseller)
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("checkout_drafts.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"))
+    customer_name: Mapped[str] = mapped_column(String(200))
+    tenant_domain: Mapped[str | None] = mapped_column(String(253))
+    first_name: Mapped[str] = mapped_column(String(50))
+    last_name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    template_id: Mapped[str] = mapped_column(String(64))
+    agreement_link: Mapped[str | None] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(Text)
+    order_number: Mapped[str | None] = mapped_column(String(32))
+
+    account: Mapped[Account] = relationship()
+    user: Mapped[User] = relationship()

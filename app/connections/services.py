@@ -108,7 +108,8 @@ def get_client(name: str = DEFAULT_INSTANCE) -> PartnerCenterClient:
     app = current_app._get_current_object()
     config = instance_config(name)
     clients: dict = app.extensions.setdefault("partner_center_clients", {})
-    key = (name, config.tenant_id, config.client_id, config.client_secret, config.refresh_token, config.cloud)
+    options = tuple(sorted((app.config.get("PARTNER_CENTER_CLIENT_OPTIONS") or {}).items()))
+    key = (name, config.tenant_id, config.client_id, config.client_secret, config.refresh_token, config.cloud, options)
     with _lock:
         client = clients.get(key)
         if client is None:

@@ -26,7 +26,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
     "operator": [NavItem("Home", "accounts.home"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists"),
                  NavItem("Catalog sync", "catalog.sync"), NavItem("Storefront options", "admin.options"),
-                 NavItem("Partner Center", "connections.index"),
+                 NavItem("Partner Center", "connections.index"), NavItem("MCA acceptances", "admin.mca_log"),
                  NavItem("Audit log", "admin.audit_log")],
     "reseller": [NavItem("Home", "accounts.home"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists")],

@@ -112,7 +112,7 @@ def test_reseller_new_tenant_free_prefix_is_reserved_and_the_wizard_goes_on(rese
     assert draft.domain == "adatumfabrikamnew.onmicrosoft.com" and draft.partner_ready
     assert db.session.scalar(db.select(DomainReservation.domain)) == "adatumfabrikamnew.onmicrosoft.com"
     company = reseller_client.get("/checkout/company")
-    assert company.status_code == 200 and "adatumfabrikamnew.onmicrosoft.com (new)" in text_of(company)
+    assert company.status_code == 200 and "adatumfabrikamnew.onmicrosoft.com (new tenant)" in text_of(company)
 
 
 def test_a_prefix_reserved_by_another_checkout_is_in_use(reseller_client, customer_client, db):

@@ -1,0 +1,170 @@
+"""Company details (registration ID, phone, billing address) and the MCA step, and the operator's MCA log."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from app.accounts.models import Licensee
+from app.admin.settings import StorefrontSettings
+from app.audit.models import AuditEvent
+from app.checkout.models import CheckoutDraft, McaAcceptance
+from tests.helpers import soup, text_of
+
+
+def reseller_at_company(c, db, licensee="Litware, Inc.", prefix="litwarenew"):
+    lic = db.session.scalar(db.select(Licensee).where(Licensee.company_name == licensee))
+    assert c.post("/checkout/customer", {"licensee": str(lic.id)}).status_code == 303
+    assert c.post("/checkout/service", {"partner_id": "1234567", "domain_prefix": prefix}).status_code == 303
+    return lic
+
+
+ADDRESS_PL = {"address_line1": "ul. Marszałkowska 100", "city": "Warszawa", "postal_code": "00-026"}
+
+
+def test_registration_id_and_phone_are_required_for_a_new_tenant_in_poland(reseller_client, db):
+    reseller_at_company(reseller_client, db)
+    page = soup(reseller_client.get("/checkout/company"))
+    assert page.select_one("label[for=registration_id]").get_text() == "Company registration ID"
+    assert "equivalent tax identification number" in page.select_one("#registration_id-hint").get_text()
+    response = reseller_client.post("/checkout/company", {"registration_id": "", "phone": "", **ADDRESS_PL})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#registration_id-error").get_text() == (
+        "Enter the company registration ID: Microsoft requires it for new customers in PL.")
+    assert page.select_one("#phone-error").get_text() == "Enter a phone number: Microsoft requires it for new customers in PL."
+    assert page.select_one("#address_line1")["value"] == "ul. Marszałkowska 100"
+
+
+def test_registration_id_is_checked_with_the_country_rules(reseller_client, db):
+    reseller_at_company(reseller_client, db)
+    response = reseller_client.post("/checkout/company", {"registration_id": "12345", "phone": "+48 22 555 0134",
+                                                          **ADDRESS_PL})
+    assert response.status_code == 422
+    assert soup(response).select_one("#registration_id-error").get_text() == (
+        "This is not a valid registration ID for PL. For example PL5260250274.")
+    assert soup(response).select_one("#registration_id")["value"] == "12345"
+
+
+def test_valid_company_details_go_on_and_are_kept_for_the_licensee(reseller_client, db):
+    lic = reseller_at_company(reseller_client, db)
+    response = reseller_client.post("/checkout/company", {"registration_id": "5260250274", "phone": "+48 22 555 0134",
+                                                          **ADDRESS_PL})
+    assert response.status_code == 303 and response.headers["Location"] == "/checkout/agreement"
+    db.session.expire_all()
+    draft = db.session.scalar(db.select(CheckoutDraft))
+    assert draft.registration_id == "5260250274" and "company" in draft.completed_steps
+    assert db.session.get(Licensee, lic.id).registration_id == "5260250274"
+
+
+def test_us_customer_registration_is_optional_and_the_postal_code_checked(reseller_client, db):
+    reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnewone")
+    page = soup(reseller_client.get("/checkout/company"))
+    assert page.select_one("label[for=registration_id]").get_text() == "Company registration ID (optional)"
+    response = reseller_client.post("/checkout/company", {"address_line1": "1 Microsoft Way", "city": "Redmond",
+                                                          "state": "WA", "postal_code": "ABCDE"})
+    assert response.status_code == 422
+    assert soup(response).select_one("#postal_code-error").get_text() == "This is not a valid postal code for US."
+    ok = reseller_client.post("/checkout/company", {"address_line1": "1 Microsoft Way", "city": "Redmond",
+                                                    "state": "WA", "postal_code": "98052"})
+    assert ok.status_code == 303
+
+
+def test_billing_address_option_validates_with_partner_center_and_offers_a_correction(reseller_client, db):
+    settings = StorefrontSettings.load()
+    settings.sub_customers_billing_address = True
+    settings.save()
+    db.session.commit()
+    reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnewtwo")
+    typed = {"address_line1": "1 microsoft way", "city": "Redmond", "state": "WA", "postal_code": "98052"}
+    response = reseller_client.post("/checkout/company", typed)
+    assert response.status_code == 422
+    popup = soup(response).select_one("[role=alertdialog]")
+    assert "Partner Center suggests a corrected address" in popup.get_text()
+    assert "1 Microsoft Way" in popup.get_text()
+    accepted = reseller_client.post("/checkout/company", {**typed, "suggestion": "accept"})
+    assert accepted.status_code == 303
+    draft = db.session.scalar(db.select(CheckoutDraft))
+    assert draft.address_line1 == "1 Microsoft Way"
+
+
+def test_refusing_the_suggestion_keeps_the_typed_address(reseller_client, db):
+    settings = StorefrontSettings.load()
+    settings.sub_customers_billing_address = True
+    settings.save()
+    db.session.commit()
+    reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnew3")
+    typed = {"address_line1": "1 microsoft way", "city": "Redmond", "state": "WA", "postal_code": "98052"}
+    reseller_client.post("/checkout/company", typed)
+    kept = reseller_client.post("/checkout/company", {**typed, "suggestion": "refuse"})
+    assert kept.status_code == 303
+    assert db.session.scalar(db.select(CheckoutDraft)).address_line1 == "1 microsoft way"
+
+
+def _to_agreement(c, db):
+    reseller_at_company(c, db)
+    assert c.post("/checkout/company", {"registration_id": "5260250274", "phone": "+48 22 555 0134",
+                                        **ADDRESS_PL}).status_code == 303
+
+
+def test_reseller_confirms_the_customers_mca_and_it_is_recorded(reseller_client, db):
+    _to_agreement(reseller_client, db)
+    page = soup(reseller_client.get("/checkout/agreement"))
+    assert page.select_one("label[for=accepted]").get_text() == (
+        "My customer, Litware, Inc., has accepted the Microsoft Customer Agreement")
+    assert page.find("a", string="Read the Microsoft Customer Agreement")["href"].startswith("http")
+    assert page.select_one("#first_name")["value"] == "Lena"  # the licensee's contact, prefilled
+    missing = reseller_client.post("/checkout/agreement", {"first_name": "Lena", "last_name": "Nowak",
+                                                           "email": "lena@litware.example.com", "phone": "+48 22 555 0134"})
+    assert missing.status_code == 422
+    assert soup(missing).select_one("#accepted-error").get_text() == "Tick the box to go on."
+    done = reseller_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Lena", "last_name": "Nowak",
+                                                        "email": "lena@litware.example.com", "phone": "+48 22 555 0134"})
+    assert done.status_code == 303 and done.headers["Location"] == "/checkout/review"
+    row = db.session.scalar(db.select(McaAcceptance))
+    assert (row.kind, row.customer_name, row.tenant_domain) == ("confirmed", "Litware, Inc.", "litwarenew.onmicrosoft.com")
+    assert (row.first_name, row.email, row.ip_address) == ("Lena", "lena@litware.example.com", "127.0.0.1")
+    assert row.user_agent.startswith("Werkzeug/")  # the browser that confirmed
+    assert row.template_id == "117a77b0-9360-443b-8795-c6dedc750cf9" and row.user.email == "reseller@example.com"
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "mca_confirmed")) is not None
+
+
+def test_direct_customer_accepts_the_mca(customer_client, db):
+    customer_client.post("/checkout/customer", {})
+    assert customer_client.post("/checkout/service", {"domain_prefix": "tailspinnew"}).status_code == 303
+    assert customer_client.post("/checkout/company", {"address_line1": "1 Main Street", "city": "Seattle",
+                                                      "state": "WA", "postal_code": "98101"}).status_code == 303
+    page = soup(customer_client.get("/checkout/agreement"))
+    assert page.select_one("label[for=accepted]").get_text() == "I have read and accept the Microsoft Customer Agreement"
+    done = customer_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Carl", "last_name": "Customer",
+                                                        "email": "carl@tailspin.example.com", "phone": "+1 555 010 0123"})
+    assert done.status_code == 303
+    assert db.session.scalar(db.select(McaAcceptance.kind)) == "accepted"
+
+
+def test_the_operator_can_switch_the_mca_step_off(reseller_client, db):
+    settings = StorefrontSettings.load()
+    settings.require_mca_acceptance = False
+    settings.save()
+    db.session.commit()
+    _to_agreement(reseller_client, db)
+    page = reseller_client.get("/checkout/agreement")
+    assert "nothing to accept here" in text_of(page)
+    assert reseller_client.post("/checkout/agreement", {}).headers["Location"] == "/checkout/review"
+    assert db.session.scalar(db.select(db.func.count(McaAcceptance.id))) == 0
+
+
+def test_operator_reads_filters_and_exports_the_mca_log(reseller_client, operator_client, db):
+    _to_agreement(reseller_client, db)
+    reseller_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Lena", "last_name": "Nowak",
+                                                 "email": "lena@litware.example.com", "phone": "+48 22 555 0134"})
+    page = soup(operator_client.get("/admin/mca"))
+    assert "Litware, Inc." in page.select_one("table tbody").get_text()
+    assert "No acceptances match." in text_of(operator_client.get("/admin/mca?kind=accepted"))
+    assert "Litware" in text_of(operator_client.get("/admin/mca?q=litware&kind=confirmed"))
+    exported = operator_client.get("/admin/mca?format=csv&q=litware")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    assert rows[0][0] == "Accepted at (UTC)" and rows[1][4] == "Litware, Inc." and rows[1][1] == "confirmed"
+    assert reseller_client.get("/admin/mca").status_code == 403
