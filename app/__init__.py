@@ -53,6 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.catalog import bp as catalog_bp
     from app.checkout import bp as checkout_bp
     from app.connections import bp as connections_bp
+    from app.orders import bp as orders_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
@@ -60,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(connections_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(orders_bp)
 
     from app.web.errors import register_error_handlers
     from app.web.layout import register_layout

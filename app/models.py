@@ -6,3 +6,4 @@ from app.catalog.models import (Cart, CartLine, CatalogSync, Offer, OfferTerm, P
                                 PriceListEntry, Product, Sku)
 from app.connections.models import PartnerCenterInstance  # noqa: F401
 from app.checkout.models import AuthorizationWatch, CheckoutDraft, DomainReservation, McaAcceptance  # noqa: F401
+from app.orders.models import Agreement, Notification, Order, OrderLine, OrderStep, Subscription  # noqa: F401

@@ -42,7 +42,7 @@ def test_reseller_new_tenant_free_prefix_accepted_taken_one_refused(page, live_s
     expect(page.locator("#domain-status")).to_have_text("adatumfreshtenant1.onmicrosoft.com is available.")
     page.get_by_role("button", name="Checkout").click()
     expect(page.get_by_role("heading", name="Company details")).to_be_visible()
-    expect(page.get_by_text("adatumfreshtenant1.onmicrosoft.com (new)")).to_be_visible()
+    expect(page.get_by_text("adatumfreshtenant1.onmicrosoft.com (new tenant)")).to_be_visible()
 
 
 def test_reseller_partner_id_checked_on_blur(page, live_server):

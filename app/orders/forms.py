@@ -1,0 +1,53 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField, TelField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from app.orders.models import STATUS_LABELS
+
+STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(k, v) for k, v in STATUS_LABELS.items()
+                                                       if k != "draft"]
+GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+class OrderFilterForm(FlaskForm):
+    """The order history's filters: a GET form (nothing changes), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField("Status", choices=STATUS_CHOICES, default="")
+    date_from = DateField("Placed from", validators=[Optional()],
+                          description="A date like 2025-03-31.")
+    date_to = DateField("Placed until", validators=[Optional()], description="A date like 2025-03-31.")
+    submit = SubmitField("Filter")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date must be on or after the start date.")
+
+
+DOMAIN_RE = Regexp(r"^[a-z0-9]{1,27}(\.onmicrosoft\.com)?$",
+                   message="Enter a domain like contoso.onmicrosoft.com: up to 27 letters and digits before "
+                           ".onmicrosoft.com.")
+
+
+class OrderingParametersForm(FlaskForm):
+    domain = StringField("Domain name", validators=[DataRequired("Enter the domain name."), Length(max=253)])
+    tenant_id = StringField("Tenant ID", validators=[Optional(), Regexp(GUID, message=(
+        "A tenant ID looks like 3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3."))])
+    registration_id = StringField("Company registration ID", validators=[Optional(), Length(max=64)])
+    phone = TelField("Phone number", validators=[Optional(), Length(max=40)])
+    submit = SubmitField("Save")
+
+    def validate_domain(self, field):
+        field.data = (field.data or "").strip().lower()
+        DOMAIN_RE(self, field)
+
+
+class ProcessForm(FlaskForm):
+    submit = SubmitField("Process")
+
+
+class MarkReadForm(FlaskForm):
+    submit = SubmitField("Mark all as read")

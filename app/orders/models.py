@@ -1,0 +1,265 @@
+"""Orders and their provisioning steps, the agreements and subscriptions they create, and the
+in-app notifications they send.
+
+An order is a database row before anything else happens: the provisioning job reads everything it
+needs from here (never from the checkout draft), so a crash, a retry or a worker on another host
+resumes from the same facts. Each Partner Center call is an OrderStep whose MS-RequestId is stored
+before the call and reused until the step has a definite answer.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Account, Licensee, User, utcnow
+from app.extensions import db
+
+ORDER_STATUSES = ("draft", "processing", "querying", "completed", "failed")
+TERMINAL_STATUSES = ("completed", "failed")
+ORDER_TYPES = ("purchase", "change", "termination", "configuration")
+STATUS_LABELS = {"draft": "Draft", "processing": "Processing", "querying": "Querying",
+                 "completed": "Completed", "failed": "Failed"}
+TYPE_LABELS = {"purchase": "Purchase", "change": "Change", "termination": "Termination",
+               "configuration": "Configuration"}
+
+# The provisioning steps, in order, with the words the progress list shows.
+STEP_NAMES = ("create_customer", "attest_mca", "create_cart", "checkout", "wait_fulfillment",
+              "record_subscriptions")
+STEP_LABELS = {
+    "create_customer": "Create the customer tenant",
+    "attest_mca": "Record the Microsoft Customer Agreement",
+    "create_cart": "Create the cart",
+    "checkout": "Place the order at Microsoft",
+    "wait_fulfillment": "Wait for Microsoft to fulfil the order",
+    "record_subscriptions": "Record the subscriptions",
+}
+STEP_STATUS_LABELS = {"pending": "Waiting", "running": "In progress", "done": "Done", "skipped": "Not needed",
+                      "blocked": "Needs action", "failed": "Failed"}
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # ORD-XXXX-XXXX-XXXX: what people read out on the phone.
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    type: Mapped[str] = mapped_column(String(16), default="purchase")
+    status: Mapped[str] = mapped_column(String(16), default="processing", index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # One order per checkout: a double click or a resubmitted form finds the first order here.
+    draft_id: Mapped[int | None] = mapped_column(unique=True)
+    licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"), index=True)
+
+    # The customer (ordering parameters).
+    company_name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    contact_first_name: Mapped[str] = mapped_column(String(50))
+    contact_last_name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    tenant_mode: Mapped[str] = mapped_column(String(16))  # new, existing
+    domain: Mapped[str] = mapped_column(String(253), index=True)  # xxx.onmicrosoft.com
+    default_domain: Mapped[str | None] = mapped_column(String(253))
+    tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    registration_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[dict | None] = mapped_column(JSON)
+    mca: Mapped[dict | None] = mapped_column(JSON)
+
+    # Fulfillment parameters (resellers).
+    partner_id: Mapped[str | None] = mapped_column(String(20))
+    reseller_tenant_id: Mapped[str | None] = mapped_column(String(64))
+    add_to_agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
+
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    total: Mapped[Decimal] = mapped_column(Numeric(14, 2), default=Decimal("0"))
+
+    # Why the order waits for a person (querying) or failed, in plain words, and what to do.
+    reason: Mapped[str | None] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(String(40))
+    steps_to_take: Mapped[list | None] = mapped_column(JSON)
+    # Which ordering parameter a person must change, if any ("domain", "registration_id", ...).
+    blocked_field: Mapped[str | None] = mapped_column(String(40))
+
+    # Partner Center's identifiers as they become known.
+    ms_cart_id: Mapped[str | None] = mapped_column(String(64))
+    ms_order_ids: Mapped[list | None] = mapped_column(JSON)
+    # The new tenant's first administrator: user name, and the password (encrypted; Microsoft
+    # returns it once).
+    admin_user_name: Mapped[str | None] = mapped_column(String(254))
+    admin_password_encrypted: Mapped[str | None] = mapped_column(Text)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    completed_at: Mapped[datetime | None]
+
+    account: Mapped[Account] = relationship()
+    user: Mapped[User] = relationship()
+    licensee: Mapped[Licensee | None] = relationship()
+    lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.position",
+                                                    cascade="all, delete-orphan")
+    steps: Mapped[list["OrderStep"]] = relationship(back_populates="order", order_by="OrderStep.position",
+                                                    cascade="all, delete-orphan")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, self.type)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    @property
+    def customer_name(self) -> str:
+        return self.company_name
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.contact_first_name} {self.contact_last_name}".strip()
+
+    @property
+    def is_reseller_order(self) -> bool:
+        return bool(self.partner_id)
+
+    def step(self, name: str) -> "OrderStep | None":
+        return next((s for s in self.steps if s.name == name), None)
+
+    def __repr__(self) -> str:
+        return f"<Order {self.number} {self.status}>"
+
+
+class OrderLine(db.Model):
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    product_id: Mapped[str] = mapped_column(String(32))
+    sku_id: Mapped[str] = mapped_column(String(16))
+    catalog_item_id: Mapped[str] = mapped_column(String(100))
+    product_title: Mapped[str] = mapped_column(String(300))
+    sku_title: Mapped[str] = mapped_column(String(300))
+    family: Mapped[str] = mapped_column(String(64))
+    term_duration: Mapped[str] = mapped_column(String(8))
+    billing_plan: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[int]
+    unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.unit_price or Decimal("0")) * self.quantity
+
+
+class OrderStep(db.Model):
+    """One provisioning step of an order and its outcome."""
+
+    __tablename__ = "order_steps"
+    __table_args__ = (UniqueConstraint("order_id", "name", name="uq_order_steps_order_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(32))
+    # pending, running, done, skipped, blocked (querying), failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # The MS-RequestId of the call in flight: stored before the call, kept until a definite answer.
+    ms_request_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    result: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="steps")
+
+    @property
+    def label(self) -> str:
+        return STEP_LABELS.get(self.name, self.name)
+
+    @property
+    def status_label(self) -> str:
+        return STEP_STATUS_LABELS.get(self.status, self.status)
+
+
+class Agreement(db.Model):
+    """The commercial container of one licensee (or direct customer) + tenant + product line."""
+
+    __tablename__ = "agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # AGR-XXXX-XXXX
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"), index=True)
+    tenant_domain: Mapped[str] = mapped_column(String(253), index=True)
+    tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    family: Mapped[str] = mapped_column(String(64))
+    # The order that created it (a plain number: orders point at agreements, not the other way).
+    order_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship()
+    licensee: Mapped[Licensee | None] = relationship()
+    subscriptions: Mapped[list["Subscription"]] = relationship(back_populates="agreement",
+                                                               order_by="Subscription.id")
+
+    @property
+    def customer_name(self) -> str:
+        return self.licensee.company_name if self.licensee else self.account.name
+
+
+class Subscription(db.Model):
+    """A Partner Center subscription the storefront created (issue 7 manages them)."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ms_subscription_id: Mapped[str] = mapped_column(String(64), unique=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    ms_order_id: Mapped[str | None] = mapped_column(String(64))
+    offer_id: Mapped[str] = mapped_column(String(100))
+    product_title: Mapped[str] = mapped_column(String(300))
+    sku_title: Mapped[str] = mapped_column(String(300))
+    friendly_name: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[int]
+    term_duration: Mapped[str | None] = mapped_column(String(8))
+    billing_plan: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    auto_renew: Mapped[bool] = mapped_column(default=True)
+    commitment_end_date: Mapped[datetime | None]
+    cancellation_allowed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    agreement: Mapped[Agreement | None] = relationship(back_populates="subscriptions")
+    order: Mapped[Order | None] = relationship()
+
+
+class Notification(db.Model):
+    """An in-app message to one user (an order completed, failed or needs action)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    read_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,200 @@
+"""Order history, order details (General and Parameters tabs, live progress), Process, editing
+ordering parameters, and notifications."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, render_template, request, stream_with_context, url_for
+from flask_login import current_user
+
+from app import live
+from app.extensions import db
+from app.orders import bp
+from app.orders import services as svc
+from app.orders.forms import MarkReadForm, OrderFilterForm, OrderingParametersForm, ProcessForm
+from app.orders.models import Order
+from app.web.access import signed_in
+from app.web.origin import request_origin
+from app.web.rendering import is_htmx, redirect_to, render
+
+TABS = ("general", "parameters")
+
+
+@bp.app_context_processor
+def notifications_context():
+    def unread_notifications() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        try:
+            return svc.unread_count(current_user)
+        except Exception:  # the layout must render even when the database is down
+            db.session.rollback()
+            return 0
+
+    return {"unread_notifications": unread_notifications}
+
+
+# ----------------------------------------------------------------------------------- history
+
+@bp.route("/orders")
+@signed_in
+def index():
+    form = OrderFilterForm(request.args)
+    status = 200
+    filters = svc.OrderFilter()
+    if request.args and not form.validate():
+        status = 422
+    else:
+        filters = svc.OrderFilter(status=form.status.data or None, date_from=form.date_from.data,
+                                  date_to=form.date_to.data)
+    orders = svc.visible_orders(current_user, filters)
+    return render("orders/index.html", "orders/_order_table.html", form=form, orders=orders, status=status,
+                  show_account=current_user.account.kind == "operator")
+
+
+# ----------------------------------------------------------------------------------- details
+
+def _order_or_404(number: str) -> Order:
+    order = svc.find_visible(current_user, number)
+    if order is None:
+        abort(404)
+    return order
+
+
+def _parameters_form(order: Order, formdata=None) -> OrderingParametersForm:
+    form = OrderingParametersForm(formdata=formdata)
+    form.domain.label.text = "Primary domain name" if order.tenant_mode == "new" else "Existing domain name"
+    if formdata is None:
+        form.domain.data = order.domain
+        form.tenant_id.data = order.tenant_id or ""
+        form.registration_id.data = order.registration_id or ""
+        form.phone.data = order.phone or ""
+    return form
+
+
+def _detail_context(order: Order, **extra) -> dict:
+    tab = request.args.get("tab", "general")
+    context = {
+        "order": order,
+        "tab": tab if tab in TABS else "general",
+        "can_act": svc.can_act(current_user, order),
+        "process_form": ProcessForm(),
+        "editing": False,
+        "domain_problem": svc.domain_problem(order),
+        "admin_password": svc.admin_password(order) if order.account_id == current_user.account_id else None,
+    }
+    context.update(extra)
+    return context
+
+
+@bp.route("/orders/<number>")
+@signed_in
+def detail(number):
+    order = _order_or_404(number)
+    context = _detail_context(order)
+    if context["tab"] == "parameters" and request.args.get("edit") == "ordering":
+        if order.status == "querying" and context["can_act"]:
+            context.update(editing=True, form=_parameters_form(order))
+        if is_htmx():
+            return render("orders/_ordering_parameters.html", **context)
+    return render("orders/detail.html", **context)
+
+
+@bp.route("/orders/<number>/parameters", methods=["POST"])
+@signed_in
+def save_parameters(number):
+    order = _order_or_404(number)
+    if not svc.can_act(current_user, order):
+        abort(403)
+    form = _parameters_form(order, formdata=request.form)
+    context = _detail_context(order, tab="parameters", editing=True, form=form)
+    if order.status != "querying":
+        flash("Ordering parameters can be changed only while the order is querying.", "error")
+        return redirect_to(url_for("orders.detail", number=order.number, tab="parameters"))
+    if form.validate_on_submit():
+        try:
+            svc.update_ordering_parameters(order, svc.ParameterChanges(
+                domain=form.domain.data, tenant_id=form.tenant_id.data, registration_id=form.registration_id.data,
+                phone=form.phone.data), actor=current_user, origin=request_origin())
+        except svc.DomainInUse as error:
+            form.domain.errors = [*form.domain.errors, error.message]
+            context["domain_problem"] = error.message
+        else:
+            flash("Ordering parameters saved. Press Process to send the order again.", "success")
+            return redirect_to(url_for("orders.detail", number=order.number, tab="parameters"))
+    return render("orders/detail.html", "orders/_ordering_parameters.html", status=422, **context)
+
+
+@bp.route("/orders/<number>/process", methods=["POST"])
+@signed_in
+def process(number):
+    order = _order_or_404(number)
+    if not svc.can_act(current_user, order):
+        abort(403)
+    form = ProcessForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        svc.process(order, actor=current_user, origin=request_origin())
+    except svc.DomainInUse as error:
+        db.session.rollback()
+        flash(error.message + " Change the domain name on the Parameters tab, then press Process.", "error")
+        return render("orders/detail.html", status=422, **_detail_context(order, domain_problem=error.message))
+    except svc.NotAllowed as error:
+        flash(str(error), "error")
+        return render("orders/detail.html", status=409, **_detail_context(order))
+    flash(f"Order {order.number} is processing again.", "success")
+    return redirect_to(url_for("orders.detail", number=order.number))
+
+
+@bp.route("/orders/<number>/progress")
+@signed_in
+def progress(number):
+    """The cheap status the page polls when pushes cannot arrive; 286 stops the polling once the
+    order has reached its end."""
+    order = _order_or_404(number)
+    context = _detail_context(order)
+    if not is_htmx():
+        return render("orders/detail.html", **context)
+    return render("orders/_progress.html", status=286 if order.terminal else 200, **context)
+
+
+@bp.route("/orders/<number>/events")
+@signed_in
+def events(number):
+    """Server-sent events for an open order page (htmx SSE extension)."""
+    order_id = _order_or_404(number).id
+
+    def render_event(event: str):
+        if event != "progress":
+            return None
+        db.session.expire_all()
+        fresh = db.session.get(Order, order_id)
+        return render_template("orders/_progress.html", **_detail_context(fresh))
+
+    body = live.stream("order", order_id, render_event)
+    return Response(stream_with_context(body), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+# ----------------------------------------------------------------------------------- notifications
+
+@bp.route("/notifications")
+@signed_in
+def notifications():
+    return render("orders/notifications.html", notifications=svc.notifications_of(current_user),
+                  form=MarkReadForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@signed_in
+def mark_read():
+    form = MarkReadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    raw = request.form.get("notification_id", "")
+    notification_id = int(raw) if raw.isdigit() else None
+    svc.mark_read(current_user, notification_id)
+    if is_htmx():
+        return render("orders/_notifications_list.html", notifications=svc.notifications_of(current_user),
+                      form=MarkReadForm(), oob_badge=True)
+    return redirect_to(url_for("orders.notifications"))
+

@@ -1,0 +1,484 @@
+"""The rules of orders: placing one (idempotently), the domain and agreement rules, status changes
+with their audit events, notifications and pushes, "Process", and editing ordering parameters.
+
+No request, no templates here. The provisioning job lives in app/orders/jobs.py.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from flask import url_for
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import Account, Tenant, User, utcnow
+from app.audit import services as audit
+from app.audit.services import SYSTEM, Origin
+from app.extensions import db
+from app.orders.models import STEP_NAMES, Agreement, Notification, Order, OrderLine, OrderStep
+from app.partner_center import new_request_id
+
+log = logging.getLogger(__name__)
+
+# Letters and digits that cannot be mistaken for one another when read out (no 0/O, 1/I/L).
+NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+DOMAIN_SUFFIX = ".onmicrosoft.com"
+
+
+# ----------------------------------------------------------------------------------- interface
+
+@dataclass
+class RequestLine:
+    product_id: str
+    sku_id: str
+    catalog_item_id: str
+    product_title: str
+    sku_title: str
+    family: str            # product line, e.g. "Microsoft 365" (catalog Product.family)
+    term_duration: str     # P1M / P1Y / P3Y
+    billing_plan: str      # monthly / annual / triennial
+    quantity: int
+    unit_price: Decimal
+    currency: str
+
+
+@dataclass
+class OrderRequest:
+    account_id: int
+    user_id: int
+    draft_id: int | None
+    licensee_id: int | None          # resellers: the end customer; None for direct customers
+    company_name: str
+    country: str                     # ISO-2
+    contact_first_name: str
+    contact_last_name: str
+    email: str
+    phone: str | None
+    tenant_mode: str                 # "new" or "existing"
+    domain: str                      # xxx.onmicrosoft.com (new: to create; existing: the authorized tenant's)
+    default_domain: str | None
+    tenant_id: str | None            # existing tenants: known after authorization
+    registration_id: str | None
+    address: dict | None             # {"addressLine1","addressLine2","city","state","postalCode","country"}
+    partner_id: str | None           # resellers only
+    reseller_tenant_id: str | None   # resellers only
+    mca: dict | None                 # {"firstName","lastName","email","phoneNumber","templateId","dateAgreed"} or None
+    lines: list[RequestLine] = field(default_factory=list)
+    add_to_agreement_id: int | None = None   # the buyer accepted "add to the existing agreement"
+
+
+class DomainInUse(Exception):
+    """The tenant or domain already belongs to another account's agreement (or order)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        self.message = f"This domain is already in use: {reason}"
+        super().__init__(self.message)
+
+
+class AgreementExists(Exception):
+    """An agreement for this tenant, product line and licensee exists: offer to add to it instead."""
+
+    def __init__(self, agreement: Agreement):
+        self.agreement = agreement
+        self.message = (f"{agreement.customer_name} already has an agreement for {agreement.family} on "
+                        f"{agreement.tenant_domain} ({agreement.number}). Add the subscriptions to that "
+                        "agreement instead of creating a second one.")
+        super().__init__(self.message)
+
+
+# ----------------------------------------------------------------------------------- numbers
+
+def new_order_number() -> str:
+    groups = ["".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4)) for _ in range(3)]
+    return "ORD-" + "-".join(groups)
+
+
+def new_agreement_number() -> str:
+    return "AGR-" + "-".join("".join(secrets.choice(NUMBER_ALPHABET) for _ in range(4)) for _ in range(2))
+
+
+def normalize_domain(domain: str | None) -> str:
+    domain = (domain or "").strip().lower()
+    if domain and "." not in domain:
+        domain += DOMAIN_SUFFIX
+    return domain
+
+
+# ----------------------------------------------------------------------------------- rules
+
+def _domain_reason_for(account_id: int, licensee_id: int | None, domain: str, tenant_id: str | None,
+                       *, exclude_order_id: int | None = None) -> str | None:
+    """Why this tenant cannot be used by this account (and licensee), or None."""
+    conditions = [Agreement.tenant_domain == domain]
+    if tenant_id:
+        conditions.append(Agreement.tenant_id == tenant_id.lower())
+    for agreement in db.session.scalars(db.select(Agreement).where(db.or_(*conditions))):
+        if agreement.account_id != account_id:
+            return "it belongs to another organisation's agreement."
+        if agreement.licensee_id != licensee_id:
+            return f"it belongs to your customer {agreement.customer_name}."
+    tenant_conditions = [Tenant.domain == domain]
+    if tenant_id:
+        tenant_conditions.append(Tenant.tenant_id == tenant_id.lower())
+    for tenant in db.session.scalars(db.select(Tenant).where(db.or_(*tenant_conditions))):
+        if tenant.account_id is not None and tenant.account_id != account_id:
+            return "the tenant belongs to another organisation."
+        if tenant.account_id == account_id and tenant.licensee_id != licensee_id:
+            return "the tenant belongs to another of your customers."
+    # Orders still on their way (an agreement appears only when they complete).
+    order_conditions = [Order.domain == domain]
+    if tenant_id:
+        order_conditions.append(Order.tenant_id == tenant_id.lower())
+    query = db.select(Order).where(db.or_(*order_conditions), Order.status.in_(("processing", "querying")))
+    if exclude_order_id is not None:
+        query = query.where(Order.id != exclude_order_id)
+    for order in db.session.scalars(query):
+        if order.account_id != account_id:
+            return "another organisation has an order in progress for it."
+        if order.licensee_id != licensee_id:
+            return "another of your customers has an order in progress for it."
+    return None
+
+
+def existing_agreement(account_id: int, licensee_id: int | None, domain: str, tenant_id: str | None,
+                       family: str) -> Agreement | None:
+    conditions = [Agreement.tenant_domain == domain]
+    if tenant_id:
+        conditions.append(Agreement.tenant_id == tenant_id.lower())
+    query = db.select(Agreement).where(db.or_(*conditions), Agreement.account_id == account_id,
+                                       Agreement.family == family)
+    query = query.where(Agreement.licensee_id.is_(None) if licensee_id is None
+                        else Agreement.licensee_id == licensee_id)
+    return db.session.scalars(query.order_by(Agreement.id)).first()
+
+
+def check_order_rules(request: OrderRequest) -> None:
+    """Raise DomainInUse or AgreementExists when the order may not be placed as it is."""
+    domain = normalize_domain(request.domain)
+    reason = _domain_reason_for(request.account_id, request.licensee_id, domain, request.tenant_id)
+    if reason:
+        raise DomainInUse(reason)
+    for family in dict.fromkeys(line.family for line in request.lines):
+        agreement = existing_agreement(request.account_id, request.licensee_id, domain, request.tenant_id, family)
+        if agreement is not None and agreement.id != request.add_to_agreement_id:
+            raise AgreementExists(agreement)
+
+
+# ----------------------------------------------------------------------------------- placing
+
+def order_for_draft(draft_id: int | None) -> Order | None:
+    if draft_id is None:
+        return None
+    return db.session.scalar(db.select(Order).where(Order.draft_id == draft_id))
+
+
+def place_order(request: OrderRequest, *, actor: User, origin: Origin) -> Order:
+    """Idempotent per draft_id: a second call for the same draft returns the first order.
+
+    Writes the order (status processing) and commits BEFORE enqueuing provisioning, so the order
+    survives Redis or the worker being down (the sweep enqueues it later). Raises DomainInUse /
+    AgreementExists (unless add_to_agreement_id names that agreement). The session is committed:
+    call this after the caller's own changes are ready to be committed with it.
+    """
+    existing = order_for_draft(request.draft_id)
+    if existing is not None:
+        return existing
+    check_order_rules(request)
+    if not request.lines:
+        raise ValueError("An order needs at least one line.")
+    order = _build_order(request)
+    for attempt in range(5):
+        order.number = new_order_number()
+        db.session.add(order)
+        audit.record("order_placed", actor=actor, account=db.session.get(Account, request.account_id),
+                     subject=order.number, origin=origin,
+                     details={"domain": order.domain, "tenant_mode": order.tenant_mode,
+                              "lines": len(order.lines), "total": str(order.total), "currency": order.currency})
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            db.session.rollback()
+            first = order_for_draft(request.draft_id)
+            if first is not None:  # a concurrent request for the same draft won
+                return first
+            order = _build_order(request)  # a number collision: draw another
+    else:  # pragma: no cover - five collisions in a 31^12 space
+        raise RuntimeError("Could not allocate an order number.")
+    enqueue_provisioning(order)
+    publish_progress(order)
+    return order
+
+
+def _build_order(request: OrderRequest) -> Order:
+    currency = request.lines[0].currency if request.lines else "USD"
+    order = Order(
+        type="purchase", status="processing", account_id=request.account_id, user_id=request.user_id,
+        draft_id=request.draft_id, licensee_id=request.licensee_id,
+        company_name=request.company_name.strip(), country=request.country.upper(),
+        contact_first_name=request.contact_first_name.strip(), contact_last_name=request.contact_last_name.strip(),
+        email=request.email.strip(), phone=(request.phone or "").strip() or None,
+        tenant_mode=request.tenant_mode, domain=normalize_domain(request.domain),
+        default_domain=(request.default_domain or "").strip().lower() or None,
+        tenant_id=(request.tenant_id or "").strip().lower() or None,
+        registration_id=(request.registration_id or "").strip() or None,
+        address=dict(request.address) if request.address else None,
+        mca=dict(request.mca) if request.mca else None,
+        partner_id=(request.partner_id or "").strip() or None,
+        reseller_tenant_id=(request.reseller_tenant_id or "").strip().lower() or None,
+        add_to_agreement_id=request.add_to_agreement_id, currency=currency,
+        total=sum((Decimal(str(l.unit_price)) * l.quantity for l in request.lines), Decimal("0")),
+    )
+    for position, line in enumerate(request.lines):
+        order.lines.append(OrderLine(
+            position=position, product_id=line.product_id, sku_id=line.sku_id,
+            catalog_item_id=line.catalog_item_id, product_title=line.product_title, sku_title=line.sku_title,
+            family=line.family, term_duration=line.term_duration, billing_plan=line.billing_plan,
+            quantity=line.quantity, unit_price=Decimal(str(line.unit_price)), currency=line.currency))
+    for position, name in enumerate(STEP_NAMES):
+        # The request id exists before any call, so every attempt of the step (in any process) sends it.
+        order.steps.append(OrderStep(position=position, name=name, status="pending", ms_request_id=new_request_id()))
+    if order.tenant_mode != "new":
+        order.steps[0].status = "skipped"
+    if not order.mca:
+        order.steps[1].status = "skipped"
+    return order
+
+
+# ----------------------------------------------------------------------------------- the job
+
+def job_id_for(order_id: int) -> str:
+    return f"provision-order-{order_id}"
+
+
+PROVISION_TIMEOUT = 600
+
+
+def enqueue_provisioning(order: Order):
+    """Put the order's provisioning job on the queue; None (logged) when Redis is unreachable —
+    the order stays `processing` and the periodic sweep enqueues it when Redis is back."""
+    from rq import Retry
+
+    from app.jobs import enqueue
+    from app.orders.jobs import provision_order
+
+    try:
+        return enqueue(provision_order, order.id, job_id=job_id_for(order.id), timeout=PROVISION_TIMEOUT,
+                       retry=Retry(max=3, interval=[5, 20, 60]), description=f"Provision order {order.number}")
+    except Exception:  # Redis down, or anything else on the way to it: the sweep catches up
+        log.exception("could not enqueue provisioning of order %s; the sweep will", order.number)
+        return None
+
+
+# ----------------------------------------------------------------------------------- statuses
+
+def order_url(order: Order) -> str:
+    try:
+        return url_for("orders.detail", number=order.number)
+    except RuntimeError:  # no app/request context able to build URLs
+        return f"/orders/{order.number}"
+
+
+def notify(user_id: int, title: str, body: str, link: str | None) -> Notification:
+    notification = Notification(user_id=user_id, title=title, body=body, link=link)
+    db.session.add(notification)
+    return notification
+
+
+def publish_progress(order: Order) -> None:
+    from app import live
+
+    try:
+        live.publish("order", order.id, "progress")
+    except Exception:  # pushes are a nicety; the page polls as well
+        log.warning("could not publish progress of order %s", order.number, exc_info=True)
+
+
+def set_querying(order: Order, *, code: str, reason: str, steps: list[str], blocked_field: str | None = None,
+                 origin: Origin = SYSTEM) -> None:
+    order.status = "querying"
+    order.reason, order.reason_code, order.steps_to_take, order.blocked_field = reason, code, steps, blocked_field
+    audit.record("order_querying", account=order.account, subject=order.number, origin=origin,
+                 details={"code": code, "reason": reason})
+    notify(order.user_id, f"Order {order.number} needs action", reason, order_url(order))
+
+
+def set_failed(order: Order, reason: str, *, code: str | None = None, origin: Origin = SYSTEM) -> None:
+    order.status = "failed"
+    order.reason, order.reason_code, order.steps_to_take, order.blocked_field = reason, code, None, None
+    audit.record("order_failed", account=order.account, subject=order.number, origin=origin,
+                 details={"code": code, "reason": reason})
+    notify(order.user_id, f"Order {order.number} failed", reason, order_url(order))
+
+
+def set_completed(order: Order, subscriptions: int, origin: Origin = SYSTEM) -> None:
+    order.status = "completed"
+    order.completed_at = utcnow()
+    order.reason = order.reason_code = order.blocked_field = None
+    order.steps_to_take = None
+    audit.record("order_completed", account=order.account, subject=order.number, origin=origin,
+                 details={"subscriptions": subscriptions})
+    notify(order.user_id, f"Order {order.number} completed",
+           f"{subscriptions} subscription{'s' if subscriptions != 1 else ''} created for {order.company_name}.",
+           order_url(order))
+
+
+# ----------------------------------------------------------------------------------- people acting
+
+def can_view(user: User, order: Order) -> bool:
+    return user.account.kind == "operator" or order.account_id == user.account_id
+
+
+def can_act(user: User, order: Order) -> bool:
+    """Process and edit: the operator, or the account that placed the order."""
+    return can_view(user, order)
+
+
+class NotAllowed(Exception):
+    pass
+
+
+def process(order: Order, *, actor: User, origin: Origin) -> None:
+    """'Process': a querying order goes back to processing and its job is enqueued again."""
+    if order.status != "querying":
+        raise NotAllowed(f"Only an order that is querying can be processed; this one is {order.status_label.lower()}.")
+    reason = _domain_reason_for(order.account_id, order.licensee_id, order.domain, order.tenant_id,
+                                exclude_order_id=order.id)
+    if reason:
+        raise DomainInUse(reason)
+    for step in order.steps:
+        if step.status == "blocked":
+            step.status = "pending"
+            step.error = None
+    previous = order.reason
+    order.status = "processing"
+    order.reason = order.reason_code = order.blocked_field = None
+    order.steps_to_take = None
+    audit.record("order_processed", actor=actor, account=order.account, subject=order.number, origin=origin,
+                 details={"was_blocked_by": previous})
+    db.session.commit()
+    enqueue_provisioning(order)
+    publish_progress(order)
+
+
+@dataclass
+class ParameterChanges:
+    domain: str | None
+    tenant_id: str | None
+    registration_id: str | None
+    phone: str | None
+
+
+def update_ordering_parameters(order: Order, changes: ParameterChanges, *, actor: User, origin: Origin) -> dict:
+    """Save edited ordering parameters of a querying order; returns what changed.
+
+    Raises NotAllowed when the order is not querying and DomainInUse when the new domain or
+    tenant belongs to someone else. A changed domain or tenant resets the steps that used them.
+    """
+    if order.status != "querying":
+        raise NotAllowed("Ordering parameters can be changed only while the order is querying.")
+    domain = normalize_domain(changes.domain) if changes.domain else order.domain
+    tenant_id = (changes.tenant_id or "").strip().lower() or None
+    reason = _domain_reason_for(order.account_id, order.licensee_id, domain, tenant_id, exclude_order_id=order.id)
+    if reason:
+        raise DomainInUse(reason)
+    new = {"domain": domain, "tenant_id": tenant_id,
+           "registration_id": (changes.registration_id or "").strip() or None,
+           "phone": (changes.phone or "").strip() or None}
+    changed = {k: {"from": getattr(order, k), "to": v} for k, v in new.items() if getattr(order, k) != v}
+    for key, value in new.items():
+        setattr(order, key, value)
+    if changed:
+        customer_step = order.step("create_customer")
+        if customer_step is not None and customer_step.status != "done" and order.tenant_mode == "new":
+            customer_step.status = "pending"
+            customer_step.ms_request_id = new_request_id()  # different input: a new request
+        audit.record("order_parameters_changed", actor=actor, account=order.account, subject=order.number,
+                     origin=origin, details=changed)
+    db.session.commit()
+    publish_progress(order)
+    return changed
+
+
+# ----------------------------------------------------------------------------------- queries
+
+@dataclass
+class OrderFilter:
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def visible_orders(user: User, filters: OrderFilter | None = None, limit: int = 500):
+    query = db.select(Order)
+    if user.account.kind != "operator":
+        query = query.where(Order.account_id == user.account_id)
+    filters = filters or OrderFilter()
+    if filters.status:
+        query = query.where(Order.status == filters.status)
+    if filters.date_from:
+        query = query.where(Order.created_at >= datetime.combine(filters.date_from, datetime.min.time()))
+    if filters.date_to:
+        query = query.where(Order.created_at < datetime.combine(filters.date_to + timedelta(days=1),
+                                                                datetime.min.time()))
+    return db.session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+
+
+def find_visible(user: User, number: str) -> Order | None:
+    order = db.session.scalar(db.select(Order).where(Order.number == (number or "").upper()))
+    if order is None or not can_view(user, order):
+        return None
+    return order
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(db.select(db.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def notifications_of(user: User, limit: int = 100):
+    return db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)
+                              .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    query = db.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    result = db.session.execute(query.values(read_at=utcnow()))
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def domain_problem(order: Order) -> str | None:
+    """The domain-in-use message for an order still on its way (shown on both tabs), or None."""
+    if order.terminal:
+        return None
+    reason = _domain_reason_for(order.account_id, order.licensee_id, order.domain, order.tenant_id,
+                                exclude_order_id=order.id)
+    return DomainInUse(reason).message if reason else None
+
+
+def admin_password(order: Order) -> str | None:
+    """The new tenant's first administrator password, for the account that ordered it."""
+    if not order.admin_password_encrypted:
+        return None
+    from app.web.secrets import decrypt
+
+    try:
+        return decrypt(order.admin_password_encrypted)
+    except ValueError:
+        return None
+
+
+def licensee_name(order: Order) -> str:
+    return order.licensee.company_name if order.licensee_id and order.licensee else order.company_name
+
+
+__all__ = ["RequestLine", "OrderRequest", "DomainInUse", "AgreementExists", "place_order", "check_order_rules",
+           "process", "update_ordering_parameters", "ParameterChanges", "NotAllowed", "OrderFilter",
+           "visible_orders", "find_visible"]

@@ -1,0 +1,117 @@
+"""Whole purchases in Chromium: from the catalog to a provisioned order, tracked live."""
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+
+
+@pytest.fixture
+def empty_carts(live_app):
+    from app.catalog.models import CartLine
+    from app.extensions import db
+
+    with live_app.app_context():
+        db.session.execute(db.delete(CartLine))
+        db.session.commit()
+
+
+def add_business_premium(page, base, seats="5"):
+    page.goto(f"{base}/catalog/products")
+    page.get_by_label("Search products").press_sequentially("business premium", delay=10)
+    page.locator("#product-results .product-title a", has_text="Microsoft 365 Business Premium").first.click()
+    form = page.locator("form.add-to-cart")
+    form.get_by_label("Term").select_option(label="1 year")
+    form.get_by_label("Billing plan").select_option(label="Monthly")
+    form.get_by_label("Quantity").fill(seats)
+    form.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("1")
+    page.locator("#cart-badge").click()
+    page.get_by_role("link", name="Next").click()
+
+
+def place_and_track(page):
+    expect(page.get_by_role("heading", name="Review")).to_be_visible()
+    page.get_by_label("I accept the terms and conditions").check()
+    page.get_by_role("button", name="Place order").dblclick()  # a double click makes one order
+    expect(page.get_by_role("heading", name="Thank you: your order is placed")).to_be_visible()
+    number = page.locator(".order-number").inner_text()
+    assert re.fullmatch(r"ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", number)
+    page.get_by_role("link", name="Track order").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {number}")
+    # Live: no reload; the worker provisions it at the sandbox.
+    expect(page.locator("#order-status")).to_have_text("Completed", timeout=45_000)
+    return number
+
+
+def _orders_for(live_app, number):
+    from app.extensions import db
+    from app.orders.models import Order
+
+    with live_app.app_context():
+        order = db.session.scalar(db.select(Order).where(Order.number == number))
+        same_draft = db.session.scalar(db.select(db.func.count(Order.id)).where(Order.draft_id == order.draft_id))
+        return order, same_draft
+
+
+def test_reseller_buys_for_litware_in_poland_on_a_new_tenant(page, live_server, live_worker, live_app, empty_carts):
+    sign_in_as(page, live_server, "reseller@example.com")
+    add_business_premium(page, live_server)
+    page.get_by_label("Customer", exact=True).select_option(label="Litware, Inc. (PL)")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#readiness")).to_have_text("READY")
+    prefix = "litware" + uuid.uuid4().hex[:8]
+    page.get_by_label("Domain prefix").fill(prefix)
+    expect(page.locator("#domain-status")).to_have_text(f"{prefix}.onmicrosoft.com is available.")
+    page.get_by_role("button", name="Checkout").click()
+
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+    page.get_by_label("Company registration ID").fill("")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#registration_id-error")).to_have_text(
+        "Enter the company registration ID: Microsoft requires it for new customers in PL.")
+    page.get_by_label("Company registration ID").fill("5260250274")
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_role("heading", name="Microsoft Customer Agreement")).to_be_visible()
+    page.get_by_label("My customer, Litware, Inc., has accepted the Microsoft Customer Agreement").check()
+    page.get_by_role("button", name="Next").click()
+
+    expect(page.get_by_text("5260250274")).to_be_visible()  # the review shows the company details
+    number = place_and_track(page)
+    order, same_draft = _orders_for(live_app, number)
+    assert same_draft == 1 and order.domain == f"{prefix}.onmicrosoft.com"
+
+
+def test_direct_customer_buys_for_its_existing_tenant(page, browser, live_server, live_worker, live_app, empty_carts):
+    sign_in_as(page, live_server, "customer@example.com")
+    add_business_premium(page, live_server, seats="3")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Domain prefix").fill("wingtiptoys")
+    page.get_by_label("I am already using Office 365 service and I own this domain").check()
+    link = page.get_by_label("Authorization link")
+    expect(page.get_by_role("button", name="Checkout")).to_be_disabled()
+    admin_context = browser.new_context()
+    admin = admin_context.new_page()
+    admin.goto(link.input_value())
+    admin.get_by_label("Sign in as global administrator of").select_option(
+        label="Wingtip Toys Sp. z o.o. (wingtiptoys.onmicrosoft.com)")
+    admin.get_by_role("button", name="Accept").click()
+    expect(admin.get_by_text("Partner relationship accepted")).to_be_visible()
+    admin_context.close()
+    expect(page.get_by_role("button", name="Checkout")).to_be_enabled(timeout=20_000)
+    page.get_by_role("button", name="Checkout").click()
+
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("I have read and accept the Microsoft Customer Agreement").check()
+    page.get_by_role("button", name="Next").click()
+    number = place_and_track(page)
+    order, same_draft = _orders_for(live_app, number)
+    assert same_draft == 1 and order.tenant_id == "6b1e4d7a-2c5f-4a8b-9e3d-f1a2b3c4d5e6"

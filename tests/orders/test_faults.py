@@ -1,0 +1,117 @@
+"""Faults during provisioning: each ends with exactly one customer, one order and the right subscriptions.
+
+(The killed worker is in test_worker_killed.py.)
+"""
+from __future__ import annotations
+
+import pytest
+
+from app.orders.models import Order, Subscription
+from app.partner_center import PartnerCenterUnavailable
+from tests.orders.conftest import EXCHANGE, line, place, reseller_request, run_job
+
+
+def _assert_exactly_one_of_everything(db, sandbox_store, order, domain, expected_subscriptions):
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.status == "completed", (order.status, order.reason)
+    tenants = [t for t in sandbox_store.documents("tenant") if t["domain"] == domain]
+    assert len(tenants) == 1, "exactly one customer at Microsoft"
+    assert order.tenant_id == tenants[0]["id"]
+    assert len(sandbox_store.documents("cart", order.tenant_id)) == 1, "exactly one cart"
+    assert len(sandbox_store.documents("order", order.tenant_id)) == 1, "exactly one order"
+    subs = sandbox_store.documents("subscription", order.tenant_id)
+    assert sorted((s["offerName"], s["quantity"]) for s in subs) == expected_subscriptions
+    recorded = db.session.scalars(db.select(Subscription)).all()
+    assert sorted((s.sku_title, s.quantity) for s in recorded) == expected_subscriptions
+    return order
+
+
+@pytest.fixture
+def one_attempt(app):
+    """The client gives up after one attempt, so the JOB has to retry (and resume)."""
+    client_options(app, max_attempts=1)
+
+
+def client_options(app, **options):
+    app.config["PARTNER_CENTER_CLIENT_OPTIONS"] = {**app.config["PARTNER_CENTER_CLIENT_OPTIONS"], **options}
+    for client in app.extensions.pop("partner_center_clients", {}).values():  # rebuilt with the options
+        client.close()
+
+
+def test_checkout_answering_500_twice_then_succeeding_gives_one_order(demo, db, sandbox_store, one_attempt):
+    order = place(db, reseller_request(db, domain="fivehundred.onmicrosoft.com"))
+    # Attestation and cart creation pass; the next two POSTs under /v1/customers/ (checkout) fail.
+    sandbox_store.inject_fault("POST", "/v1/customers/", "slow", count=2, delay=0.0)
+    sandbox_store.inject_fault("POST", "/v1/customers/", "500", count=2)
+    for _ in range(2):
+        with pytest.raises(PartnerCenterUnavailable):
+            run_job(order.id)  # the job fails; RQ would retry it (or the sweep re-enqueue it)
+        db.session.expire_all()
+        assert db.session.get(Order, order.id).status == "processing"
+    assert run_job(order.id) == "completed"
+    checkouts = [c for c in sandbox_store.calls(method="POST") if c["path"].endswith("/checkout")]
+    assert [c["status"] for c in checkouts] == [500, 500, 201]
+    assert len({c["requestId"] for c in checkouts}) == 1  # the same MS-RequestId every time
+    order = _assert_exactly_one_of_everything(db, sandbox_store, order, "fivehundred.onmicrosoft.com",
+                                              [("Microsoft 365 Business Basic", 5)])
+    assert order.step("checkout").attempts == 3
+
+
+def test_checkout_500s_are_retried_by_the_client_with_the_same_request_id(demo, db, sandbox_store):
+    order = place(db, reseller_request(db, domain="clientretry.onmicrosoft.com"))
+    sandbox_store.inject_fault("POST", "/v1/customers/", "slow", count=2, delay=0.0)
+    sandbox_store.inject_fault("POST", "/v1/customers/", "500", count=2)
+    assert run_job(order.id) == "completed"
+    checkouts = [c for c in sandbox_store.calls(method="POST") if c["path"].endswith("/checkout")]
+    assert [c["status"] for c in checkouts] == [500, 500, 201] and len({c["requestId"] for c in checkouts}) == 1
+    _assert_exactly_one_of_everything(db, sandbox_store, order, "clientretry.onmicrosoft.com",
+                                      [("Microsoft 365 Business Basic", 5)])
+
+
+def test_a_timeout_on_customer_creation_is_retried_with_the_same_request_id(demo, db, sandbox_store, app, one_attempt):
+    client_options(app, timeout=0.5)
+    order = place(db, reseller_request(db, domain="timedout.onmicrosoft.com",
+                                       lines=[line(quantity=5), line(**EXCHANGE, quantity=2)]))
+    # Microsoft creates the customer, but answers after we stopped waiting.
+    sandbox_store.inject_fault("POST", "/v1/customers", "slow", count=1, delay=1.0)
+    with pytest.raises(PartnerCenterUnavailable):
+        run_job(order.id)
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    step = order.step("create_customer")
+    assert order.status == "processing" and step.status == "pending" and step.attempts == 1
+    assert len([t for t in sandbox_store.documents("tenant") if t["domain"] == "timedout.onmicrosoft.com"]) == 1
+    assert run_job(order.id) == "completed"
+    creations = sandbox_store.calls(method="POST", path="/v1/customers")
+    assert len(creations) == 2 and creations[0]["requestId"] == creations[1]["requestId"] == step.ms_request_id
+    _assert_exactly_one_of_everything(db, sandbox_store, order, "timedout.onmicrosoft.com",
+                                      [("Exchange Online (Plan 1)", 2), ("Microsoft 365 Business Basic", 5)])
+
+
+def test_the_sweep_re_enqueues_a_job_left_started_by_a_dead_worker_but_not_a_live_one(demo, db, redis):
+    from rq import Worker
+    from rq.job import Job
+
+    from app.jobs import get_queue
+    from app.orders.jobs import sweep_orders
+    from tests.orders.conftest import work
+
+    order = place(db, reseller_request(db, domain="sweepme.onmicrosoft.com"))
+    job = Job.fetch(f"provision-order-{order.id}", connection=redis)
+    alive = Worker([get_queue()], connection=redis, name="storefront-test-alive")
+    alive.register_birth()
+    try:
+        job.set_status("started")
+        job.worker_name = alive.name
+        job.save()
+        assert sweep_orders() == []  # its worker lives: leave it alone
+    finally:
+        alive.register_death()
+    job.worker_name = "storefront-gone-4242"
+    job.save()
+    assert sweep_orders() == [order.number]
+    assert Job.fetch(f"provision-order-{order.id}", connection=redis).get_status() == "queued"
+    work(redis)
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).status == "completed"

@@ -1,0 +1,161 @@
+"""Orders pages: history (scoping, filters), details (tabs, live progress), notifications."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+
+from app.accounts.models import utcnow
+
+from app import live
+from app.orders.models import Notification, Order
+from tests.helpers import soup, text_of
+from tests.orders.conftest import customer_request, place, reseller_request, run_job
+
+
+def _two_orders(db):
+    mine = place(db, reseller_request(db, domain="pagesone.onmicrosoft.com", draft_id=1))
+    theirs = place(db, customer_request(db, domain="pagestwo.onmicrosoft.com", tenant_mode="new", draft_id=2))
+    return mine, theirs
+
+
+def test_history_shows_each_account_its_own_orders_and_the_operator_all(demo, db, reseller_client, customer_client,
+                                                                        operator_client):
+    mine, theirs = _two_orders(db)
+    rows = soup(reseller_client.get("/orders")).select("table.order-table tbody tr")
+    assert [r.select_one("a").get_text() for r in rows] == [mine.number]
+    cells = [td.get_text(" ", strip=True) for td in rows[0].select("td")]
+    assert cells[2:] == ["Purchase", "Fabrikam, Inc.", "Processing", "30.00 USD"]
+    assert [a.get_text() for a in soup(customer_client.get("/orders")).select("table.order-table tbody a")] == [theirs.number]
+    # The operator: all orders, newest first, with the account.
+    page = soup(operator_client.get("/orders"))
+    assert [a.get_text() for a in page.select("table.order-table tbody a")] == [theirs.number, mine.number]
+    assert "Account" in [th.get_text() for th in page.select("thead th")]
+    # Someone else's order is not found.
+    assert reseller_client.get(f"/orders/{theirs.number}").status_code == 404
+    assert reseller_client.post(f"/orders/{theirs.number}/process", {}).status_code == 404
+    assert operator_client.get(f"/orders/{mine.number}").status_code == 200
+
+
+def test_history_filters_by_status_and_date(demo, db, reseller_client):
+    first = place(db, reseller_request(db, domain="filterone.onmicrosoft.com", draft_id=1))
+    second = place(db, reseller_request(db, domain="filtertwo.onmicrosoft.com", draft_id=2))
+    assert run_job(second.id) == "completed"
+    first.created_at = datetime(2025, 1, 10, 12, 0)
+    db.session.commit()
+
+    def numbers(query, **kw):
+        return [a.get_text() for a in soup(reseller_client.get("/orders" + query, **kw)).select("table.order-table tbody a")]
+
+    assert numbers("?status=completed") == [second.number]
+    assert numbers("?status=processing") == [first.number]
+    assert numbers("?date_from=2025-01-01&date_to=2025-01-31") == [first.number]
+    assert numbers(f"?date_from={(utcnow() - timedelta(days=1)).date()}") == [second.number]
+    fragment = reseller_client.get("/orders?status=completed", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.get_data(as_text=True) and soup(fragment).select_one("#order-history")
+
+
+def test_bad_filter_input_is_422_with_the_message_next_to_the_field_and_the_input_kept(demo, db, reseller_client):
+    response = reseller_client.get("/orders?date_from=31/01/2025&date_to=")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#date_from-error").get_text() == "Not a valid date value."
+    assert page.select_one("#date_from")["value"] == "31/01/2025"
+    backwards = reseller_client.get("/orders?date_from=2025-02-01&date_to=2025-01-01")
+    assert backwards.status_code == 422
+    assert "on or after the start date" in soup(backwards).select_one("#date_to-error").get_text()
+
+
+def test_details_general_tab_shows_live_progress_that_stops_when_terminal(demo, db, reseller_client):
+    order = place(db, reseller_request(db, domain="progress.onmicrosoft.com"))
+    page = soup(reseller_client.get(f"/orders/{order.number}"))
+    assert page.select_one("h1").get_text() == f"Order {order.number}"
+    assert [a.get_text() for a in page.select("nav.tabs a")] == ["General", "Parameters"]
+    assert page.select_one("nav.tabs a[aria-current=page]").get_text() == "General"
+    live_region = page.select_one("#order-live")
+    assert live_region["sse-connect"] == f"/orders/{order.number}/events"
+    progress = page.select_one("#order-progress")
+    assert progress["sse-swap"] == "progress" and progress["hx-trigger"] == "every 2s"
+    assert progress["hx-get"] == f"/orders/{order.number}/progress"
+    steps = [li.select_one(".step-label").get_text() for li in progress.select("li.provisioning-step")]
+    assert steps[0] == "Create the customer tenant" and len(steps) == 6
+    polled = reseller_client.get(f"/orders/{order.number}/progress", headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and soup(polled).select_one("#order-status").get_text() == "Processing"
+    assert run_job(order.id) == "completed"
+    done = reseller_client.get(f"/orders/{order.number}/progress", headers={"HX-Request": "true"})
+    assert done.status_code == 286  # htmx stops polling
+    assert soup(done).select_one("#order-status").get_text() == "Completed"
+    assert soup(done).select_one("#order-progress").get("hx-trigger") is None
+    assert [li["class"][1] for li in soup(done).select("li.provisioning-step")] == ["step-done"] * 6
+    # Without htmx the progress URL is the whole page.
+    assert soup(reseller_client.get(f"/orders/{order.number}/progress")).select_one("h1")
+
+
+def test_the_event_stream_pushes_fresh_progress(demo, db, reseller_client, app):
+    order = place(db, reseller_request(db, domain="pushed.onmicrosoft.com"))
+
+    def finish_soon():
+        time.sleep(0.5)
+        with app.app_context():
+            run_job(order.id)  # publishes "progress" at each step
+
+    threading.Thread(target=finish_soon).start()
+    with reseller_client._fresh_context():
+        response = reseller_client.http.get(f"/orders/{order.number}/events", buffered=False)
+        assert response.mimetype == "text/event-stream"
+        received = ""
+        for chunk in response.response:
+            received += chunk.decode() if isinstance(chunk, bytes) else chunk
+            if "event: progress" in received and "Completed" in received:
+                break
+        response.close()
+    assert "event: progress\ndata: " in received and 'id="order-progress"' in received
+
+
+def test_parameters_tab_shows_ordering_and_fulfillment_parameters(demo, db, customer_client):
+    order = place(db, customer_request(db, domain="paramscust.onmicrosoft.com", tenant_mode="new", registration_id=None))
+    page = soup(customer_client.get(f"/orders/{order.number}?tab=parameters"))
+    assert page.select_one("nav.tabs a[aria-current=page]").get_text() == "Parameters"
+    assert page.select_one("#ordering-heading").get_text() == "Ordering parameters"
+    facts = [dt.get_text() for dt in page.select("#ordering-parameters dt")]
+    assert facts[:3] == ["Primary domain name", "Tenant ID", "Company registration ID"]
+    assert page.select_one("#param-domain").get_text() == "paramscust.onmicrosoft.com"
+    assert page.select_one("#fulfillment-heading").get_text() == "Fulfillment parameters"
+    assert "None" in page.select_one("#param-partner-id").get_text()
+    assert page.select_one("#edit-ordering") is None  # processing: nothing to edit
+
+
+def test_notifications_badge_page_and_mark_read(demo, db, reseller_client):
+    order = place(db, reseller_request(db, domain="notified.onmicrosoft.com"))
+    assert soup(reseller_client.get("/orders")).select_one("#notifications-badge .notification-count") is None
+    assert run_job(order.id) == "completed"
+    home = soup(reseller_client.get("/"))
+    assert "Orders" in [a.get_text() for a in home.select("nav .nav-list a")]
+    assert home.select_one("#notifications-badge .notification-count").get_text(" ", strip=True) == "1 unread"
+    page = reseller_client.get("/notifications")
+    item = soup(page).select_one("li.notification-unread")
+    assert item.select_one("a").get_text() == f"Order {order.number} completed"
+    assert item.select_one("a")["href"] == f"/orders/{order.number}"
+    response = reseller_client.post("/notifications/read", {}, htmx=True)
+    assert response.status_code == 200
+    assert soup(response).select_one("li.notification-unread") is None
+    assert soup(response).select_one("#notifications-badge[hx-swap-oob]").select_one(".notification-count") is None
+    assert db.session.scalar(db.select(Notification)).read_at is not None
+    assert text_of(reseller_client.get("/notifications")).count("Mark as read") == 0
+
+
+def test_other_users_notifications_are_not_shown_or_marked(demo, db, customer_client):
+    order = place(db, reseller_request(db, domain="notmine.onmicrosoft.com"))
+    assert run_job(order.id) == "completed"
+    assert "No notifications yet." in text_of(customer_client.get("/notifications"))
+    customer_client.post("/notifications/read", {})
+    assert db.session.scalar(db.select(Notification)).read_at is None
+
+
+def test_signed_out_visitors_go_to_sign_in(demo, db, client):
+    order = place(db, reseller_request(db))
+    for url in ("/orders", f"/orders/{order.number}", "/notifications"):
+        response = client.get(url)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+    assert live.channel("order", order.id) == f"live:order:{order.id}"
+    assert isinstance(order, Order)

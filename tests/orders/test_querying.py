@@ -1,0 +1,136 @@
+"""Querying orders: what blocks them, the steps to take, editing ordering parameters, Process."""
+from __future__ import annotations
+
+from app.accounts.models import Account
+from app.orders.models import Agreement, Notification, Order
+from tests.helpers import soup, text_of
+from tests.orders.conftest import existing_customer, place, reseller_request, run_job, work
+
+
+def _reload(db, order):
+    db.session.expire_all()
+    return db.session.get(Order, order.id)
+
+
+def test_a_customer_under_review_queries_until_the_operator_processes_it(
+        demo, db, redis, sandbox_store, pc_client, operator_client, reseller_client):
+    tenant_id = existing_customer(pc_client, "underreview")
+    sandbox_store.set_under_review(tenant_id, True)
+    order = place(db, reseller_request(db, domain="underreview.onmicrosoft.com", tenant_mode="existing",
+                                       tenant_id=tenant_id))
+    work(redis)
+    order = _reload(db, order)
+    assert order.status == "querying" and order.reason_code == "customer_under_review"
+    assert order.step("checkout").status == "blocked"
+    assert db.session.scalar(db.select(Notification)).title == f"Order {order.number} needs action"
+
+    # The reseller sees what blocks it and the steps to take.
+    page = reseller_client.get(f"/orders/{order.number}")
+    assert page.status_code == 200
+    assert "Microsoft is reviewing the customer's account" in soup(page).select_one("#order-reason").get_text()
+    assert "press Process" in soup(page).select_one("#order-steps-to-take").get_text()
+    assert soup(page).select_one("#order-status").get_text() == "Querying"
+
+    # Microsoft finishes its review; the operator releases the order with Process.
+    sandbox_store.set_under_review(tenant_id, False)
+    detail = operator_client.get(f"/orders/{order.number}")
+    assert soup(detail).select_one("#process-button").get_text() == "Process"
+    response = operator_client.post(f"/orders/{order.number}/process", {})
+    assert response.status_code == 303 and response.headers["Location"] == f"/orders/{order.number}"
+    assert _reload(db, order).status == "processing"
+    work(redis)
+    order = _reload(db, order)
+    assert order.status == "completed"
+    assert len(sandbox_store.documents("order", tenant_id)) == 1
+    assert len(sandbox_store.documents("cart", tenant_id)) == 1  # the same cart, checked out on the second try
+    titles = db.session.scalars(db.select(Notification.title).order_by(Notification.id)).all()
+    assert titles == [f"Order {order.number} needs action", f"Order {order.number} completed"]
+
+
+def test_process_is_refused_unless_querying(demo, db, reseller_client):
+    order = place(db, reseller_request(db))
+    page = reseller_client.get(f"/orders/{order.number}")
+    assert soup(page).select_one("#process-button") is None
+    response = reseller_client.post(f"/orders/{order.number}/process", {})
+    assert response.status_code == 409
+    assert "Only an order that is querying can be processed" in text_of(response)
+
+
+def _domain_taken_order(db, sandbox_store):
+    # contoso.onmicrosoft.com exists at Microsoft (another partner's customer), unknown to the storefront.
+    order = place(db, reseller_request(db, domain="contoso.onmicrosoft.com"))
+    assert run_job(order.id) == "querying"
+    return order
+
+
+def test_a_taken_domain_is_edited_saved_and_processed(demo, db, redis, sandbox_store, reseller_client):
+    order = _domain_taken_order(db, sandbox_store)
+    assert order.reason_code == "domain_taken" and "the domain name must be updated" in order.reason
+    assert order.blocked_field == "domain"
+
+    parameters = reseller_client.get(f"/orders/{order.number}?tab=parameters")
+    page = soup(parameters)
+    assert page.select_one("#param-domain").get_text() == "contoso.onmicrosoft.com"
+    assert page.select_one("#param-partner-id").get_text() == "1234567"
+    edit = page.select_one("#edit-ordering")
+    assert edit.get_text() == "Edit"
+    form = soup(reseller_client.get(edit["href"]))
+    assert form.select_one("#domain")["value"] == "contoso.onmicrosoft.com"
+    assert form.find("button", string="Save") is not None
+
+    # Bad input: 422, the message next to the field, what was typed kept.
+    bad = reseller_client.post(f"/orders/{order.number}/parameters",
+                               {"domain": "not a domain!", "tenant_id": "nope", "registration_id": "", "phone": ""})
+    assert bad.status_code == 422
+    page = soup(bad)
+    assert "Enter a domain like contoso.onmicrosoft.com" in page.select_one("#domain-error").get_text()
+    assert page.select_one("#domain")["value"] == "not a domain!"
+    assert "A tenant ID looks like" in page.select_one("#tenant_id-error").get_text()
+
+    saved = reseller_client.post(f"/orders/{order.number}/parameters",
+                                 {"domain": "contosofresh", "tenant_id": "", "registration_id": "", "phone": ""})
+    assert saved.status_code == 303
+    order = _reload(db, order)
+    assert order.domain == "contosofresh.onmicrosoft.com" and order.status == "querying"
+    assert reseller_client.post(f"/orders/{order.number}/process", {}).status_code == 303
+    work(redis)
+    order = _reload(db, order)
+    assert order.status == "completed"
+    assert sandbox_store.tenant_by_domain("contosofresh.onmicrosoft.com")["id"] == order.tenant_id
+
+
+def test_the_domain_in_use_rule_applies_to_edits_and_shows_on_both_tabs(demo, db, sandbox_store, reseller_client):
+    order = _domain_taken_order(db, sandbox_store)
+    tailspin = db.session.scalar(db.select(Account).where(Account.kind == "customer"))
+    db.session.add(Agreement(number="AGR-TAKE-N001", account_id=tailspin.id, tenant_domain="takenbyother.onmicrosoft.com",
+                             family="Microsoft 365"))
+    db.session.commit()
+    refused = reseller_client.post(f"/orders/{order.number}/parameters",
+                                   {"domain": "takenbyother.onmicrosoft.com", "tenant_id": "", "registration_id": "",
+                                    "phone": ""}, htmx=True)
+    assert refused.status_code == 422
+    assert soup(refused).select_one("#domain-error").get_text().startswith("This domain is already in use:")
+    assert soup(refused).select_one("#domain")["value"] == "takenbyother.onmicrosoft.com"
+    assert _reload(db, order).domain == "contoso.onmicrosoft.com"
+
+    # Someone else's agreement now holds the order's own domain: both tabs say so, Process refuses.
+    db.session.add(Agreement(number="AGR-TAKE-N002", account_id=tailspin.id, tenant_domain="contoso.onmicrosoft.com",
+                             family="Microsoft 365"))
+    db.session.commit()
+    general = soup(reseller_client.get(f"/orders/{order.number}"))
+    assert general.select_one(".domain-problem").get_text().startswith("This domain is already in use:")
+    parameters = soup(reseller_client.get(f"/orders/{order.number}?tab=parameters"))
+    assert parameters.select_one("#domain-in-use").get_text().startswith("This domain is already in use:")
+    response = reseller_client.post(f"/orders/{order.number}/process", {})
+    assert response.status_code == 422
+    assert _reload(db, order).status == "querying"
+
+
+def test_parameters_cannot_be_edited_unless_querying(demo, db, reseller_client):
+    order = place(db, reseller_request(db))
+    page = soup(reseller_client.get(f"/orders/{order.number}?tab=parameters"))
+    assert page.select_one("#edit-ordering") is None
+    response = reseller_client.post(f"/orders/{order.number}/parameters",
+                                    {"domain": "other", "tenant_id": "", "registration_id": "", "phone": ""})
+    assert response.status_code == 303
+    assert _reload(db, order).domain == "fabrikamnew.onmicrosoft.com"
