@@ -64,5 +64,5 @@ def enqueue_due(now: float | None = None) -> list[str]:
         finally:
             r.delete(f"periodic:lock:{task.name}")
     if enqueued:
-        log.info("periodic tasks enqueued: %s", ", ".join(enqueued))
+        log.debug("periodic tasks enqueued: %s", ", ".join(enqueued))  # every second: not for INFO
     return enqueued
