@@ -215,6 +215,10 @@ def domain_check():
         abort(409)
     prefix = request.args.get("domain_prefix", "")
     check = svc.check_domain(draft, prefix)
+    if check.domain and draft.domain != check.domain:
+        # Keep what was typed: a reload, another tab or a later sign-in shows it again.
+        draft.domain_prefix = svc.normalize_prefix(prefix)
+        draft.unmark_from("service")
     if check.status == "exists":
         svc.start_waiting(draft, svc.normalize_prefix(prefix))
         _ensure_link(draft)

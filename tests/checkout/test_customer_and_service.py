@@ -239,3 +239,18 @@ def test_partner_center_down_is_said_plainly_and_nothing_is_lost(reseller_client
 def test_pages_need_a_buyer(operator_client, client):
     assert operator_client.get("/checkout/customer").status_code == 403
     assert client.get("/checkout/customer").headers["Location"].startswith("/sign-in")
+
+
+def test_what_was_typed_is_there_after_signing_in_again(demo, db):
+    from tests.helpers import Client, sign_in
+
+    first = Client(demo.test_client())
+    sign_in(first, "reseller@example.com")
+    _choose_fabrikam(first, db)
+    first.get("/checkout/service/domain", query_string={"domain_prefix": "typedbutnotsent"},
+              headers={"HX-Request": "true"})
+    first.post("/sign-out")
+    later = Client(demo.test_client())
+    sign_in(later, "reseller@example.com")
+    assert later.get("/checkout/").headers["Location"] == "/checkout/service"
+    assert soup(later.get("/checkout/service")).select_one("#domain_prefix")["value"] == "typedbutnotsent"
