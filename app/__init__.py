@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.checkout import bp as checkout_bp
     from app.connections import bp as connections_bp
     from app.orders import bp as orders_bp
+    from app.subscriptions import bp as subscriptions_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(catalog_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(subscriptions_bp)
 
     from app.web.errors import register_error_handlers
     from app.web.layout import register_layout

@@ -25,8 +25,19 @@ def home():
         licensees = db.session.scalars(
             db.select(Licensee).where(Licensee.reseller_id == account.id).order_by(Licensee.company_name)
         ).all()
-        return render("accounts/home_reseller.html", account=account, licensees=licensees)
-    return render("accounts/home_customer.html", account=account)
+        return render("accounts/home_reseller.html", account=account, licensees=licensees, **_renewals())
+    return render("accounts/home_customer.html", account=account, **_renewals())
+
+
+def _renewals() -> dict:
+    """The home page's "Renewals in the next 30 days" and the grid filtered the same way."""
+    from flask import url_for
+
+    from app.subscriptions import services as subscriptions
+
+    start, end = subscriptions.renewals_range()
+    return {"renewals": subscriptions.renewals_soon(current_user),
+            "renewals_url": url_for("subscriptions.index", renewal_from=start.isoformat(), renewal_to=end.isoformat())}
 
 
 @bp.route("/healthz")

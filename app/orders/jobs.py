@@ -75,10 +75,15 @@ def provision_order(order_id: int) -> str:
             if step.status in ("done", "skipped"):
                 continue
             _begin(order, step)
-            result = RUNNERS[step.name](order, step, client)
+            result = _runner(step)(order, step, client)
             _finish(order, step, result)
-        subscriptions = len((order.step("record_subscriptions").result or {}).get("subscriptions", []))
-        svc.set_completed(order, subscriptions)
+        if order.type == "purchase":
+            subscriptions = len((order.step("record_subscriptions").result or {}).get("subscriptions", []))
+            svc.set_completed(order, subscriptions)
+        else:
+            from app.subscriptions.jobs import completion_summary
+
+            svc.set_completed(order, 0, summary=completion_summary(order))
         db.session.commit()
         svc.publish_progress(order)
         return "completed"
@@ -131,6 +136,16 @@ def provision_order(order_id: int) -> str:
         db.session.commit()
         svc.publish_progress(order)
         return status
+
+
+def _runner(step: OrderStep):
+    """Purchases run the named steps below; orders on existing subscriptions (change,
+    configuration, termination) have one `change_<n>` step per line, run by app.subscriptions."""
+    if step.name.startswith("change_"):
+        from app.subscriptions.jobs import apply_change
+
+        return apply_change
+    return RUNNERS[step.name]
 
 
 def _begin(order: Order, step: OrderStep) -> None:
@@ -318,9 +333,24 @@ def _record_subscriptions(order: Order, step: OrderStep, client) -> dict:
             row.auto_renew = bool(sub.auto_renew_enabled) if sub.auto_renew_enabled is not None else True
             row.commitment_end_date = _naive(sub.commitment_end_date)
             row.cancellation_allowed_until = _naive(sub.cancellation_allowed_until_date)
+            _record_management_facts(row, order, line, sub)
             recorded.append(sub.id)
     _record_tenant(order)
     return {"subscriptions": recorded, "agreements": sorted(a.number for a in agreements.values())}
+
+
+def _record_management_facts(row: Subscription, order: Order, line, sub) -> None:
+    """What managing the subscription needs: customer, seat limits, price, and Partner Center's
+    state (the 7-day batches, etag...), read as of Partner Center's clock."""
+    from app.subscriptions.services import apply_remote, pc_now, seat_limits
+
+    row.customer_name = svc.licensee_name(order)
+    row.tenant_domain = order.domain
+    row.partner_center_instance = order.partner_center_instance
+    if line is not None:
+        row.unit_price, row.currency = line.unit_price, line.currency
+        row.min_quantity, row.max_quantity = seat_limits(line.product_id, line.sku_id)
+    apply_remote(row, sub, pc_now(), audit_outside=False)
 
 
 def _agreement_for(order: Order, family: str) -> Agreement:
@@ -386,6 +416,10 @@ def _partner_id_steps(order: Order) -> list[str]:
 
 def _classify(order: Order, step: OrderStep, error: PartnerCenterError):
     """A definite Partner Center refusal -> _NeedsAction (someone can fix it) or _Fail."""
+    if order.type != "purchase":
+        from app.subscriptions.jobs import classify_change_error
+
+        return classify_change_error(order, step, error)
     process = "Then press Process to send the order again."
     if isinstance(error, CustomerUnderReview):
         return _NeedsAction(

@@ -52,6 +52,9 @@ class Order(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # One order per checkout: a double click or a resubmitted form finds the first order here.
     draft_id: Mapped[int | None] = mapped_column(unique=True)
+    # Orders on existing subscriptions (change, configuration, termination): the key the form
+    # carried, so a double click or a resubmitted form finds the first order instead of a second.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"), index=True)
 
     # The customer (ordering parameters).
@@ -153,12 +156,42 @@ class OrderLine(db.Model):
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     currency: Mapped[str] = mapped_column(String(3))
+    # Orders on an existing subscription: which one, and what to do to it
+    # ({"action": "quantity"|"schedule"|"auto_renew"|"rename"|"cancel", "from": ..., "to": ...,
+    #   "etag": the subscription's etag when the person saw it}).
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    change: Mapped[dict | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="lines")
+    subscription: Mapped["Subscription | None"] = relationship(foreign_keys=[subscription_id])
 
     @property
     def amount(self) -> Decimal:
+        if self.change is not None:
+            return (self.unit_price or Decimal("0")) * int(self.change.get("delta") or 0)
         return (self.unit_price or Decimal("0")) * self.quantity
+
+    @property
+    def change_label(self) -> str:
+        """What the line does to its subscription, in words."""
+        change = self.change or {}
+        action = change.get("action")
+        if action == "quantity":
+            before, after = change.get("from"), change.get("to")
+            verb = "Add" if after > before else "Reduce"
+            text = f"{verb} seats from {before} to {after}"
+            if after < before:
+                text += f" · refund of {before - after} seat{'s' if before - after != 1 else ''} pro rata"
+            return text
+        if action == "schedule":
+            return f"At renewal, change seats from {change.get('from')} to {change.get('to')}"
+        if action == "auto_renew":
+            return "Turn auto-renewal on" if change.get("to") else "Turn auto-renewal off"
+        if action == "rename":
+            return f"Rename from “{change.get('from')}” to “{change.get('to')}”"
+        if action == "cancel":
+            return f"Cancel the subscription ({change.get('from')} seats, refunded pro rata)"
+        return ""
 
 
 class OrderStep(db.Model):
@@ -178,6 +211,8 @@ class OrderStep(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     result: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # Steps of orders on existing subscriptions say what they do ("Reduce seats of ... to 8").
+    title: Mapped[str | None] = mapped_column(String(300))
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -186,7 +221,7 @@ class OrderStep(db.Model):
 
     @property
     def label(self) -> str:
-        return STEP_LABELS.get(self.name, self.name)
+        return self.title or STEP_LABELS.get(self.name, self.name)
 
     @property
     def status_label(self) -> str:
@@ -220,7 +255,12 @@ class Agreement(db.Model):
 
 
 class Subscription(db.Model):
-    """A Partner Center subscription the storefront created (issue 7 manages them)."""
+    """A Partner Center subscription the storefront created, with its state as last read from
+    Partner Center (the refresh job and every change keep it in step; pages never call Microsoft).
+
+    Times that come from Partner Center (renewal date, the 7-day windows, `pc_refreshed_at`) are
+    Partner Center's clock, naive UTC; in sandbox mode that is the sandbox's clock, which tests move.
+    """
 
     __tablename__ = "subscriptions"
 
@@ -240,13 +280,41 @@ class Subscription(db.Model):
     billing_plan: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="active")
     auto_renew: Mapped[bool] = mapped_column(default=True)
-    commitment_end_date: Mapped[datetime | None]
+    # The renewal date: Partner Center's commitmentEndDate.
+    commitment_end_date: Mapped[datetime | None] = mapped_column(index=True)
     cancellation_allowed_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    # Who and what, copied when recorded, so the grid sorts and filters without joins.
+    customer_name: Mapped[str | None] = mapped_column(String(200), index=True)
+    tenant_domain: Mapped[str | None] = mapped_column(String(253))
+    partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
+    # Seat limits of the SKU, and the price per seat the purchase was made at (refund estimates).
+    min_quantity: Mapped[int] = mapped_column(default=1)
+    max_quantity: Mapped[int] = mapped_column(default=10000)
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    # Partner Center's state beyond the basics.
+    effective_start_date: Mapped[datetime | None]
+    # Seats still inside their own 7-day window: [{"quantity": 2, "allowedUntil": "2025-03-08T10:00:00"}].
+    refundable_batches: Mapped[list | None] = mapped_column(JSON)
+    refundable_quantity: Mapped[int] = mapped_column(default=0)
+    scheduled_quantity: Mapped[int | None]
+    etag: Mapped[str | None] = mapped_column(String(64))
+    # When the storefront last read it (storefront clock) and Partner Center's time then.
+    refreshed_at: Mapped[datetime | None] = mapped_column(index=True)
+    pc_refreshed_at: Mapped[datetime | None]
+    # Renewal notices already sent: ["<renewal date>:14", "<renewal date>:7"].
+    renewal_notices: Mapped[list | None] = mapped_column(JSON)
+
     agreement: Mapped[Agreement | None] = relationship(back_populates="subscriptions")
     order: Mapped[Order | None] = relationship()
+    account: Mapped[Account] = relationship()
+
+    @property
+    def name(self) -> str:
+        return self.friendly_name or self.sku_title
 
 
 class Notification(db.Model):

@@ -18,7 +18,7 @@ from app.accounts.models import Account, Tenant, User, utcnow
 from app.audit import services as audit
 from app.audit.services import SYSTEM, Origin
 from app.extensions import db
-from app.orders.models import STEP_NAMES, Agreement, Notification, Order, OrderLine, OrderStep
+from app.orders.models import STEP_NAMES, Agreement, Notification, Order, OrderLine, OrderStep, Subscription
 from app.partner_center import new_request_id
 
 log = logging.getLogger(__name__)
@@ -249,6 +249,97 @@ def _build_order(request: OrderRequest) -> Order:
     return order
 
 
+# ----------------------------------------------------------------------------------- orders on subscriptions
+
+@dataclass
+class ChangeLine:
+    """One change to one existing subscription (see OrderLine.change)."""
+
+    subscription: "Subscription"
+    change: dict
+    title: str  # the provisioning step's words: "Reduce seats of Contoso Basic from 10 to 8"
+
+
+def order_for_key(request_key: str | None) -> Order | None:
+    if not request_key:
+        return None
+    return db.session.scalar(db.select(Order).where(Order.request_key == request_key))
+
+
+def place_subscription_order(order_type: str, lines: list[ChangeLine], *, actor: User, origin: Origin,
+                             request_key: str | None) -> Order:
+    """A change, configuration or termination order on existing subscriptions.
+
+    Like place_order: idempotent (per request_key, the key the form carried), written and
+    committed before its job is enqueued, provisioned by the same job (one step per line, each
+    with its own stored MS-RequestId), tracked on the same pages. The customer facts are the
+    purchase order's.
+    """
+    existing = order_for_key(request_key)
+    if existing is not None:
+        return existing
+    if order_type not in ("change", "configuration", "termination") or not lines:
+        raise ValueError("A subscription order needs a type and at least one line.")
+    first = lines[0].subscription
+    source = first.order
+    account = db.session.get(Account, first.account_id)
+    order = Order(
+        type=order_type, status="processing", account_id=first.account_id, user_id=actor.id,
+        request_key=request_key, licensee_id=source.licensee_id if source else None,
+        company_name=first.customer_name or (source.company_name if source else account.name),
+        country=source.country if source else (account.country or "US"),
+        contact_first_name=source.contact_first_name if source else actor.name.split(" ")[0],
+        contact_last_name=source.contact_last_name if source else " ".join(actor.name.split(" ")[1:]),
+        email=source.email if source else (account.email or actor.email), phone=source.phone if source else None,
+        tenant_mode="existing", domain=first.tenant_domain or (source.domain if source else ""),
+        default_domain=source.default_domain if source else None, tenant_id=first.tenant_id,
+        partner_id=source.partner_id if source else None,
+        reseller_tenant_id=source.reseller_tenant_id if source else None,
+        partner_center_instance=first.partner_center_instance or "default",
+        currency=first.currency or "USD",
+    )
+    family = first.agreement.family if first.agreement else "Other"
+    total = Decimal("0")
+    for position, change_line in enumerate(lines):
+        sub = change_line.subscription
+        product_id, _, rest = (sub.offer_id or "").partition(":")
+        sku_id = rest.split(":")[0]
+        unit_price = Decimal(str(sub.unit_price or 0))
+        line = OrderLine(
+            position=position, product_id=product_id[:32], sku_id=sku_id[:16], catalog_item_id=sub.offer_id,
+            product_title=sub.product_title, sku_title=sub.name, family=family,
+            term_duration=sub.term_duration or "", billing_plan=sub.billing_plan or "",
+            quantity=int(change_line.change.get("to") if change_line.change.get("action") in ("quantity", "schedule")
+                         else sub.quantity),
+            unit_price=unit_price, currency=sub.currency or "USD", subscription_id=sub.id,
+            change=dict(change_line.change))
+        order.lines.append(line)
+        total += line.amount
+        order.steps.append(OrderStep(position=position, name=f"change_{position + 1}", status="pending",
+                                     title=change_line.title[:300], ms_request_id=new_request_id()))
+    order.total = total
+    for attempt in range(5):
+        order.number = new_order_number()
+        db.session.add(order)
+        audit.record("order_placed", actor=actor, account=account, subject=order.number, origin=origin,
+                     details={"type": order_type,
+                              "changes": [{"subscription": l.subscription.ms_subscription_id,
+                                           **{k: v for k, v in l.change.items() if k != "etag"}} for l in lines]})
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:
+            db.session.rollback()
+            first_order = order_for_key(request_key)
+            if first_order is not None:
+                return first_order
+    else:  # pragma: no cover
+        raise RuntimeError("Could not allocate an order number.")
+    enqueue_provisioning(order)
+    publish_progress(order)
+    return order
+
+
 # ----------------------------------------------------------------------------------- the job
 
 def job_id_for(order_id: int) -> str:
@@ -315,16 +406,18 @@ def set_failed(order: Order, reason: str, *, code: str | None = None, origin: Or
     notify(order.user_id, f"Order {order.number} failed", reason, order_url(order))
 
 
-def set_completed(order: Order, subscriptions: int, origin: Origin = SYSTEM) -> None:
+def set_completed(order: Order, subscriptions: int, origin: Origin = SYSTEM, *, summary: str | None = None) -> None:
+    """`summary`: what an order on existing subscriptions did, in words (purchases say how many
+    subscriptions they created)."""
     order.status = "completed"
     order.completed_at = utcnow()
     order.reason = order.reason_code = order.blocked_field = None
     order.steps_to_take = None
     audit.record("order_completed", account=order.account, subject=order.number, origin=origin,
-                 details={"subscriptions": subscriptions})
-    notify(order.user_id, f"Order {order.number} completed",
-           f"{subscriptions} subscription{'s' if subscriptions != 1 else ''} created for {order.company_name}.",
-           order_url(order))
+                 details={"subscriptions": subscriptions, "type": order.type})
+    body = summary or (f"{subscriptions} subscription{'s' if subscriptions != 1 else ''} created for "
+                       f"{order.company_name}.")
+    notify(order.user_id, f"Order {order.number} completed", body, order_url(order))
 
 
 # ----------------------------------------------------------------------------------- people acting

@@ -24,13 +24,16 @@ class NavItem:
 # Navigation by kind of account. Later areas append their entries here.
 NAVIGATION: dict[str, list[NavItem]] = {
     "operator": [NavItem("Home", "accounts.home"), NavItem("Orders", "orders.index"),
+                 NavItem("Subscriptions", "subscriptions.index"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists"),
                  NavItem("Catalog sync", "catalog.sync"), NavItem("Storefront options", "admin.options"),
                  NavItem("Partner Center", "connections.index"), NavItem("MCA acceptances", "admin.mca_log"),
                  NavItem("Audit log", "admin.audit_log")],
     "reseller": [NavItem("Home", "accounts.home"), NavItem("Orders", "orders.index"),
+                 NavItem("Subscriptions", "subscriptions.index"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists")],
     "customer": [NavItem("Home", "accounts.home"), NavItem("Orders", "orders.index"),
+                 NavItem("Subscriptions", "subscriptions.index"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists")],
 }
 

@@ -1,0 +1,74 @@
+"""Forms of the subscriptions area. Every change form carries the subscription's etag as the person
+saw it (a change made meanwhile is noticed) and a request key (a double click makes one order)."""
+from __future__ import annotations
+
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional, ValidationError
+
+from app.subscriptions.services import STATUS_LABELS
+
+STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(k, v) for k, v in STATUS_LABELS.items()]
+
+
+class GridForm(FlaskForm):
+    """The grid's search and filters: a GET form (nothing changes), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search subscriptions", validators=[Optional()],
+                    description="Name, product, customer, tenant or subscription ID.")
+    status = SelectField("Status", choices=STATUS_CHOICES, default="", validate_choice=False)
+    customer = SelectField("Customer", choices=[SelectChoice("", "All customers")], default="", validate_choice=False)
+    product = SelectField("Product", choices=[SelectChoice("", "All products")], default="", validate_choice=False)
+    renewal_from = DateField("Renewal date from", validators=[Optional()], description="A date like 2025-03-31.")
+    renewal_to = DateField("Renewal date until", validators=[Optional()], description="A date like 2025-03-31.")
+
+    def validate_renewal_to(self, field):
+        if field.data and self.renewal_from.data and field.data < self.renewal_from.data:
+            raise ValidationError("The end date must be on or after the start date.")
+
+
+def new_request_key() -> str:
+    return uuid.uuid4().hex
+
+
+class _ChangeForm(FlaskForm):
+    etag = HiddenField()
+    request_key = HiddenField()
+
+    def prepare(self, sub) -> "_ChangeForm":
+        """A fresh form for the page: the current etag and a new request key."""
+        self.etag.data = sub.etag or ""
+        self.request_key.data = new_request_key()
+        return self
+
+
+class QuantityForm(_ChangeForm):
+    # Text, not type=number: what was typed comes back as typed, with the message next to it.
+    quantity = StringField("Number of seats")
+
+
+class ScheduleForm(_ChangeForm):
+    quantity = StringField("Seats from the renewal")
+
+
+class AutoRenewForm(_ChangeForm):
+    enabled = HiddenField()
+
+
+class RenameForm(_ChangeForm):
+    friendly_name = StringField("Subscription name")
+
+
+class CancelForm(_ChangeForm):
+    pass
+
+
+class TerminateForm(FlaskForm):
+    seen = HiddenField()
+    request_key = HiddenField()

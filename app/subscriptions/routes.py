@@ -1,0 +1,257 @@
+"""The subscriptions grid, a subscription's details, and the changes asked for on it.
+
+Pages read the stored state only (never Partner Center); each change becomes an order
+(app.orders) whose job talks to Partner Center, and the person is taken to that order's page to
+follow it live.
+"""
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from app.subscriptions import bp
+from app.subscriptions import services as svc
+from app.subscriptions.forms import (AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm, ScheduleForm,
+                                     TerminateForm, new_request_key)
+from app.web.access import signed_in
+from app.web.origin import request_origin
+from app.web.rendering import redirect_to, render
+
+
+# ----------------------------------------------------------------------------------- the grid
+
+def _grid_filters(form: GridForm, valid: bool) -> svc.GridFilters:
+    args = request.args
+    sort = args.get("sort", svc.DEFAULT_SORT)
+    page = args.get("page", "1")
+    return svc.GridFilters(
+        q=(form.q.data or "").strip(), status=form.status.data or "", customer=form.customer.data or "",
+        product=form.product.data or "",
+        renewal_from=form.renewal_from.data if valid else None, renewal_to=form.renewal_to.data if valid else None,
+        sort=sort if sort in svc.SORTS else svc.DEFAULT_SORT,
+        direction="desc" if args.get("direction") == "desc" else "asc",
+        page=int(page) if page.isdigit() and int(page) > 0 else 1)
+
+
+@bp.app_template_global()
+def subscription_term(term: str | None) -> str:
+    return svc.TERM_LABELS.get(term or "", term or "")
+
+
+@bp.app_template_global()
+def subscription_status(status: str | None) -> str:
+    return svc.STATUS_LABELS.get(status or "", status or "")
+
+
+@bp.route("/subscriptions")
+@signed_in
+def index():
+    form = GridForm(request.args)
+    choices = svc.filter_choices(current_user)
+    form.customer.choices = [SelectChoice("", "All customers")] + [SelectChoice(c, c) for c in choices["customers"]]
+    form.product.choices = [SelectChoice("", "All products")] + [SelectChoice(p, p) for p in choices["products"]]
+    valid = not request.args or form.validate()
+    filters = _grid_filters(form, valid)
+    result = svc.search(current_user, filters)
+    soon_from, soon_to = svc.renewals_range()
+    renewals_url = url_for("subscriptions.index", renewal_from=soon_from.isoformat(), renewal_to=soon_to.isoformat())
+    clean = url_for("subscriptions.index", **filters.args(page=result.page))
+    return render("subscriptions/index.html", "subscriptions/_grid.html", status=200 if valid else 422,
+                  form=form, filters=filters, result=result, renewals_url=renewals_url,
+                  show_account=current_user.account.kind == "operator", now=svc.pc_now(),
+                  headers={"HX-Push-Url": clean} if valid else None)
+
+
+# ----------------------------------------------------------------------------------- details
+
+def _subscription_or_404(sub_id: int):
+    sub = svc.find_visible(current_user, sub_id)
+    if sub is None:
+        abort(404)
+    return sub
+
+
+def _context(sub, *, refused: svc.Refused | None = None, **forms) -> dict:
+    now = svc.pc_now()
+    context = {
+        "sub": sub, "window": svc.window(sub, now), "orders": svc.orders_of(sub), "pending": svc.open_order(sub),
+        "refused": refused, "offer": refused.offer if refused else None,
+        "quantity_form": QuantityForm().prepare(sub), "schedule_form": ScheduleForm(prefix="schedule").prepare(sub),
+        "auto_renew_form": AutoRenewForm(prefix="renew").prepare(sub),
+        "rename_form": RenameForm(prefix="rename").prepare(sub), "cancel_form": CancelForm(prefix="cancel").prepare(sub),
+        "status_labels": svc.STATUS_LABELS, "term_labels": svc.TERM_LABELS,
+    }
+    context["quantity_form"].quantity.data = str(sub.quantity)
+    context["schedule_form"].quantity.data = str(sub.scheduled_quantity or sub.quantity)
+    context["rename_form"].friendly_name.data = sub.friendly_name
+    context["auto_renew_form"].enabled.data = "off" if sub.auto_renew else "on"
+    context.update({k: v for k, v in forms.items() if v is not None})
+    context["auto_renew_form"].enabled.data = "off" if sub.auto_renew else "on"
+    return context
+
+
+@bp.route("/subscriptions/<int:sub_id>")
+@signed_in
+def detail(sub_id: int):
+    sub = _subscription_or_404(sub_id)
+    return render("subscriptions/detail.html", **_context(sub))
+
+
+def _placed(order, sub, what: str):
+    flash(f"{order.type_label} order {order.number} placed: {what} It is on its way to Microsoft; this page shows "
+          "its progress.", "success")
+    return redirect_to(url_for("orders.detail", number=order.number))
+
+
+def _refused(sub, error: svc.Refused, **forms):
+    """422: the details page again, the message next to the field, what was typed kept; a stale
+    form gets the current etag so that submitting again applies to what is shown now."""
+    inline = False
+    for form in forms.values():
+        if form is not None and hasattr(form, "etag"):
+            form.etag.data = sub.etag or ""
+            form.request_key.data = new_request_key()
+            field = getattr(form, error.field, None) if error.field else None
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*field.errors, error.message]
+                inline = True
+    context = _context(sub, refused=error, **forms)
+    context["refused_inline"] = inline
+    if error.offer == "schedule":
+        typed = (forms.get("quantity_form").quantity.data if forms.get("quantity_form") else "") or ""
+        context["schedule_form"].quantity.data = typed
+    return render("subscriptions/detail.html", "subscriptions/_actions.html", status=error.status, **context)
+
+
+@bp.route("/subscriptions/<int:sub_id>/quantity", methods=["POST"])
+@signed_in
+def change_quantity(sub_id: int):
+    sub = _subscription_or_404(sub_id)
+    form = QuantityForm()
+    if not form.validate_on_submit():
+        abort(400)
+    before = sub.quantity
+    try:
+        order = svc.change_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
+                                    origin=request_origin(), request_key=form.request_key.data or None)
+    except svc.Refused as error:
+        return _refused(sub, error, quantity_form=form)
+    line = order.lines[0]
+    after = (line.change or {}).get("to")
+    what = f"{line.change_label}."
+    refund = svc.refund_estimate(line)
+    if refund is not None:
+        what = (f"reduce seats from {before} to {after}. {before - after} seat{'s' if before - after != 1 else ''} "
+                f"will be refunded pro rata for the unused days (at most {refund:,.2f} {line.currency}).")
+    return _placed(order, sub, what)
+
+
+@bp.route("/subscriptions/<int:sub_id>/schedule", methods=["POST"])
+@signed_in
+def schedule(sub_id: int):
+    sub = _subscription_or_404(sub_id)
+    form = ScheduleForm(prefix="schedule")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        order = svc.schedule_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
+                                      origin=request_origin(), request_key=form.request_key.data or None)
+    except svc.Refused as error:
+        return _refused(sub, error, schedule_form=form)
+    return _placed(order, sub, f"from the renewal on {svc.when(sub.commitment_end_date)}, {sub.name} will have "
+                               f"{order.lines[0].change['to']} seats.")
+
+
+@bp.route("/subscriptions/<int:sub_id>/auto-renew", methods=["POST"])
+@signed_in
+def auto_renew(sub_id: int):
+    sub = _subscription_or_404(sub_id)
+    form = AutoRenewForm(prefix="renew")
+    if not form.validate_on_submit() or form.enabled.data not in ("on", "off"):
+        abort(400)
+    enabled = form.enabled.data == "on"
+    try:
+        order = svc.set_auto_renew(sub, enabled, etag=form.etag.data, actor=current_user, origin=request_origin(),
+                                   request_key=form.request_key.data or None)
+    except svc.Refused as error:
+        return _refused(sub, error, auto_renew_form=form)
+    if enabled:
+        what = f"auto-renewal on: {sub.name} will renew on {svc.when(sub.commitment_end_date)}."
+    else:
+        what = (f"auto-renewal off: {sub.name} will end on its renewal date, {svc.when(sub.commitment_end_date)}, "
+                "and its licences will stop working then.")
+    return _placed(order, sub, what)
+
+
+@bp.route("/subscriptions/<int:sub_id>/rename", methods=["POST"])
+@signed_in
+def rename(sub_id: int):
+    sub = _subscription_or_404(sub_id)
+    form = RenameForm(prefix="rename")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        order = svc.rename(sub, form.friendly_name.data, etag=form.etag.data, actor=current_user,
+                           origin=request_origin(), request_key=form.request_key.data or None)
+    except svc.Refused as error:
+        return _refused(sub, error, rename_form=form)
+    return _placed(order, sub, f"rename to “{order.lines[0].change['to']}”.")
+
+
+@bp.route("/subscriptions/<int:sub_id>/cancel", methods=["POST"])
+@signed_in
+def cancel(sub_id: int):
+    sub = _subscription_or_404(sub_id)
+    form = CancelForm(prefix="cancel")
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        order = svc.cancel(sub, etag=form.etag.data, actor=current_user, origin=request_origin(),
+                           request_key=form.request_key.data or None)
+    except svc.Refused as error:
+        return _refused(sub, error, cancel_form=form)
+    return _placed(order, sub, f"cancel {sub.name}; its {sub.quantity} seats are refunded pro rata.")
+
+
+# ----------------------------------------------------------------------------------- agreements
+
+def _agreement_or_404(number: str):
+    agreement = svc.find_agreement(current_user, number)
+    if agreement is None:
+        abort(404)
+    return agreement
+
+
+def _terminate_context(agreement, form: TerminateForm | None = None, refused: svc.Refused | None = None) -> dict:
+    subs = svc.agreement_subscriptions(agreement)
+    now = svc.pc_now()
+    if form is None:
+        form = TerminateForm()
+        form.request_key.data = new_request_key()
+    form.seen.data = svc.etags_token(subs)
+    rows = [{"sub": s, "cancellable": svc.can_cancel(s, now), "closed_at": svc.window_closed_at(s, now)}
+            for s in subs]
+    return {"agreement": agreement, "rows": rows, "form": form, "refused": refused,
+            "all_cancellable": bool(rows) and all(r["cancellable"] for r in rows)}
+
+
+@bp.route("/agreements/<number>/terminate", methods=["GET", "POST"])
+@signed_in
+def terminate_agreement(number: str):
+    agreement = _agreement_or_404(number)
+    if request.method == "GET":
+        return render("subscriptions/terminate.html", **_terminate_context(agreement))
+    form = TerminateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        order = svc.terminate_agreement(agreement, seen=form.seen.data, actor=current_user, origin=request_origin(),
+                                        request_key=form.request_key.data or None)
+    except svc.Refused as error:
+        form.request_key.data = new_request_key()
+        return render("subscriptions/terminate.html", status=error.status,
+                      **_terminate_context(agreement, form, error))
+    flash(f"Termination order {order.number} placed: every subscription of agreement {agreement.number} is being "
+          "cancelled and refunded pro rata. This page shows its progress.", "success")
+    return redirect_to(url_for("orders.detail", number=order.number))

@@ -1,0 +1,126 @@
+"""Managing subscriptions in Chromium: the grid (filter, sort) and a seat reduction inside the
+7-day window, provisioned by the real worker and followed live."""
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+def _buy(live_app, name, *, product_id, title, term, quantity):
+    """A completed purchase for Adatum's licensee Fabrikam, provisioned by the live worker."""
+    from app.extensions import db
+    from app.orders.models import Order, Subscription
+    from tests.orders.conftest import line, place, reseller_request
+
+    with live_app.app_context():
+        domain = f"subs{uuid.uuid4().hex[:10]}.onmicrosoft.com"
+        order = place(db, reseller_request(db, domain=domain, draft_id=random.randint(10**6, 10**9), lines=[
+            line(product_id=product_id, title=title, family="Microsoft 365", quantity=quantity, term=term)]))
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            if db.session.get(Order, order.id).status == "completed":
+                break
+            time.sleep(0.3)
+        sub = db.session.scalar(db.select(Subscription).where(Subscription.order_id == order.id))
+        assert sub is not None, "the worker did not provision the purchase"
+        # Named at Microsoft (as a rename would), so the storefront and Partner Center agree.
+        from app.connections.services import get_client
+        from app.subscriptions.services import apply_remote, pc_now
+
+        renamed = get_client().rename_subscription(sub.tenant_id, sub.ms_subscription_id, name)
+        apply_remote(sub, renamed, pc_now(), audit_outside=False)
+        db.session.commit()
+        return sub.id
+
+
+@pytest.fixture
+def three_subscriptions(live_app, live_worker):
+    """Two monthly subscriptions renewing within 30 days (bought 3 days apart on the sandbox's clock),
+    and a yearly one that does not."""
+    from app.connections.services import in_process_sandbox
+    from app.extensions import db
+    from app.orders.models import OrderLine, Subscription
+
+    with live_app.app_context():
+        db.session.execute(db.update(OrderLine).values(subscription_id=None))
+        db.session.execute(db.delete(Subscription))
+        db.session.commit()
+    store = in_process_sandbox(live_app).extensions["sandbox_store"]
+    first = _buy(live_app, "Fabrikam front desk", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                 term="P1M", quantity=10)
+    store.advance_clock(timedelta(days=3))
+    second = _buy(live_app, "Fabrikam designers", product_id="CFQ7TTC0LDPB",
+                  title="Microsoft 365 Business Standard", term="P1M", quantity=4)
+    third = _buy(live_app, "Fabrikam warehouse", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                 term="P1Y", quantity=5)
+    yield first, second, third
+    store.reset_clock()
+
+
+def _names(page):
+    return page.locator("table.subscription-table .sub-name a").all_inner_texts()
+
+
+def test_reseller_filters_renewals_sorts_and_reduces_seats_inside_the_window(page, live_server, live_app,
+                                                                            three_subscriptions):
+    from app.subscriptions.services import pc_now
+
+    first, second, third = three_subscriptions
+    with live_app.app_context():
+        today = pc_now().date()
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Subscriptions").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Subscriptions")
+    expect(page.locator("#subscription-count")).to_have_text("3 subscriptions")
+
+    # Renewals in the next 30 days: the two monthly subscriptions.
+    page.get_by_label("Renewal date from").fill(today.isoformat())
+    page.get_by_label("Renewal date until").fill((today + timedelta(days=30)).isoformat())
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("#subscription-count")).to_have_text("2 subscriptions")
+    assert f"renewal_from={today.isoformat()}" in page.url  # the URL keeps the state
+    assert sorted(_names(page)) == ["Fabrikam designers", "Fabrikam front desk"]
+
+    # Sort by renewal date: newest first, then soonest first.
+    page.get_by_role("link", name="Renewal date").click()
+    expect(page.locator("th[data-column=renewal]")).to_have_attribute("aria-sort", "descending")
+    assert _names(page) == ["Fabrikam designers", "Fabrikam front desk"]
+    assert "sort=renewal" in page.url or "direction=desc" in page.url
+    page.get_by_role("link", name="Renewal date").click()
+    expect(page.locator("th[data-column=renewal]")).to_have_attribute("aria-sort", "ascending")
+    assert _names(page) == ["Fabrikam front desk", "Fabrikam designers"]
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, "subscriptions-grid.png"), full_page=True)
+
+    # Open the first (bought 3 days ago on Partner Center's clock) and reduce its seats.
+    page.get_by_role("link", name="Fabrikam front desk").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fabrikam front desk")
+    expect(page.locator("#cancel-until")).to_contain_text("Seats can be reduced or the subscription cancelled until")
+    expect(page.locator("#reducible-quantity")).to_have_text("10")
+    if SCREENSHOTS:
+        page.screenshot(path=os.path.join(SCREENSHOTS, "subscription-details.png"), full_page=True)
+    page.get_by_label("Number of seats").fill("7")
+    page.get_by_role("button", name="Change quantity").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))
+    expect(page.locator("#flash-region")).to_contain_text("3 seats will be refunded pro rata")
+    expect(page.locator(".change-label")).to_have_text("Reduce seats from 10 to 7 · refund of 3 seats pro rata")
+    expect(page.locator("#order-status")).to_have_text("Completed", timeout=30_000)  # live, by the worker
+
+    page.get_by_role("link", name="Fabrikam front desk").click()
+    expect(page.locator("#fact-seats")).to_have_text("7")
+    expect(page.locator(".sub-orders tbody tr").first).to_contain_text("Change")

@@ -1,0 +1,164 @@
+"""The subscriptions grid (sort, filters, search, paging, URL state, htmx), the home page's renewals,
+and navigation."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.accounts.models import Account
+from app.orders.models import Subscription
+from tests.helpers import soup, text_of
+
+NOW = datetime(2025, 3, 1, 12, 0)
+
+
+def _add(db, account, name, *, renewal_days, product="Microsoft 365 Business Basic", customer="Fabrikam, Inc.",
+         seats=5, status="active", auto_renew=True, tenant="fabrikam.onmicrosoft.com", term="P1Y", n=[0]):
+    n[0] += 1
+    sub = Subscription(ms_subscription_id=f"00000000-0000-0000-0000-{n[0]:012d}", account_id=account.id,
+                       tenant_id=f"tenant-{tenant}", offer_id="CFQ7TTC0LH18:0001", product_title=product,
+                       sku_title=product, friendly_name=name, quantity=seats, term_duration=term,
+                       billing_plan="monthly", status=status, auto_renew=auto_renew, customer_name=customer,
+                       tenant_domain=tenant, etag="e",
+                       commitment_end_date=None if renewal_days is None else NOW + timedelta(days=renewal_days))
+    db.session.add(sub)
+    db.session.commit()
+    return sub
+
+
+@pytest.fixture
+def grid(demo, db, sandbox_store):
+    """Subscriptions of Adatum (reseller) and one of Tailspin (direct customer), around a sandbox
+    clock moved to NOW."""
+    sandbox_store.advance_clock(NOW - sandbox_store.now().replace(tzinfo=None))
+    adatum = db.session.scalar(db.select(Account).where(Account.kind == "reseller"))
+    tailspin = db.session.scalar(db.select(Account).where(Account.kind == "customer"))
+    subs = {
+        "sales": _add(db, adatum, "Sales team", renewal_days=20, seats=12),
+        "office": _add(db, adatum, "Back office", renewal_days=5, product="Exchange Online (Plan 1)", seats=3),
+        "litware": _add(db, adatum, "Litware staff", renewal_days=200, customer="Litware, Inc.",
+                        tenant="litware.onmicrosoft.com", seats=40),
+        "gone": _add(db, adatum, "Old pilot", renewal_days=25, status="deleted", auto_renew=False, seats=1),
+        "tailspin": _add(db, tailspin, "Tailspin all staff", renewal_days=10, customer="Tailspin Toys",
+                         tenant="tailspin.onmicrosoft.com"),
+    }
+    return subs
+
+
+def _names(response):
+    return [a.get_text() for a in soup(response).select("table.subscription-table .sub-name a")]
+
+
+def test_the_grid_shows_every_column_and_each_account_its_own(grid, reseller_client, customer_client,
+                                                              operator_client):
+    page = soup(reseller_client.get("/subscriptions"))
+    headers = [th.select_one("a").contents[0].strip() for th in page.select("table.subscription-table thead th")]
+    assert headers == ["Name", "Product", "Customer", "Tenant", "Seats", "Term", "Billing plan", "Status",
+                       "Auto-renew", "Renewal date"]
+    # Sorted by renewal date by default.
+    assert _names(reseller_client.get("/subscriptions")) == ["Back office", "Sales team", "Old pilot", "Litware staff"]
+    row = [td.get_text(strip=True) for td in page.select("tbody tr")[1].select("td")]
+    assert row == ["Sales team", "Microsoft 365 Business Basic", "Fabrikam, Inc.", "fabrikam.onmicrosoft.com", "12",
+                   "1 year", "Monthly", "Active", "On", "2025-03-21"]
+    assert _names(customer_client.get("/subscriptions")) == ["Tailspin all staff"]
+    assert len(_names(operator_client.get("/subscriptions"))) == 5
+    assert "Account" in [th.get_text(strip=True) for th in soup(operator_client.get("/subscriptions")).select("thead th")]
+
+
+def test_sort_by_any_column_both_ways(grid, reseller_client):
+    assert _names(reseller_client.get("/subscriptions?sort=renewal&direction=desc")) == [
+        "Litware staff", "Old pilot", "Sales team", "Back office"]
+    assert _names(reseller_client.get("/subscriptions?sort=seats")) == [
+        "Old pilot", "Back office", "Sales team", "Litware staff"]
+    assert _names(reseller_client.get("/subscriptions?sort=name")) == [
+        "Back office", "Litware staff", "Old pilot", "Sales team"]
+    page = soup(reseller_client.get("/subscriptions?sort=seats"))
+    current = page.select_one("th[aria-sort]")
+    assert current["data-column"] == "seats" and current["aria-sort"] == "ascending"
+    # The current column's link flips the direction; the others sort ascending, keeping the filters.
+    assert current.select_one("a")["href"] == "/subscriptions?sort=seats&direction=desc"
+    filtered = soup(reseller_client.get("/subscriptions?status=active&sort=seats"))
+    assert filtered.select_one("th[data-column=renewal] a")["href"] == "/subscriptions?status=active"
+    assert _names(reseller_client.get("/subscriptions?sort=nonsense")) == _names(reseller_client.get("/subscriptions"))
+
+
+def test_filters_search_and_the_url_keeps_the_state(grid, reseller_client):
+    assert _names(reseller_client.get("/subscriptions?renewal_from=2025-03-01&renewal_to=2025-03-31")) == [
+        "Back office", "Sales team", "Old pilot"]
+    assert _names(reseller_client.get("/subscriptions?renewal_from=2025-03-01&renewal_to=2025-03-31&status=active")) == [
+        "Back office", "Sales team"]
+    assert _names(reseller_client.get("/subscriptions?customer=Litware%2C+Inc.")) == ["Litware staff"]
+    assert _names(reseller_client.get("/subscriptions?product=Exchange+Online+%28Plan+1%29")) == ["Back office"]
+    assert _names(reseller_client.get("/subscriptions?q=LITWARE")) == ["Litware staff"]
+    assert _names(reseller_client.get("/subscriptions?q=tailspin")) == []  # not theirs
+    page = soup(reseller_client.get("/subscriptions?q=sales&status=active"))
+    assert page.select_one("#q")["value"] == "sales"
+    assert page.select_one("#status option[selected]")["value"] == "active"
+    assert [o.get_text() for o in page.select("#customer option")] == ["All customers", "Fabrikam, Inc.", "Litware, Inc."]
+
+
+def test_htmx_gets_the_grid_fragment_and_the_address_to_push(grid, reseller_client):
+    response = reseller_client.get("/subscriptions?status=active&sort=seats&direction=desc&q=",
+                                   headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and soup(response).select_one("#subscription-grid")
+    assert response.headers["HX-Push-Url"] == "/subscriptions?status=active&sort=seats&direction=desc"
+    assert "HX-Request" in response.headers["Vary"]
+    form = soup(response).select_one("form.subscription-filters")
+    assert form["hx-target"] == "#subscription-grid" and form["hx-push-url"] == "true" and form["method"] == "get"
+
+
+def test_renewals_in_the_next_30_days_shortcut(grid, reseller_client):
+    page = soup(reseller_client.get("/subscriptions"))
+    link = page.select_one("#renewals-soon-link")
+    assert link["href"] == "/subscriptions?renewal_from=2025-03-01&renewal_to=2025-03-31"
+    assert _names(reseller_client.get(link["href"])) == ["Back office", "Sales team", "Old pilot"]
+
+
+def test_bad_dates_are_422_with_the_message_next_to_the_field(grid, reseller_client):
+    response = reseller_client.get("/subscriptions?renewal_from=31/03/2025")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#renewal_from-error").get_text() == "Not a valid date value."
+    assert page.select_one("#renewal_from")["value"] == "31/03/2025"
+    backwards = reseller_client.get("/subscriptions?renewal_from=2025-04-01&renewal_to=2025-03-01")
+    assert backwards.status_code == 422
+    assert "on or after the start date" in soup(backwards).select_one("#renewal_to-error").get_text()
+
+
+def test_paging(grid, db, reseller_client):
+    adatum = db.session.scalar(db.select(Account).where(Account.kind == "reseller"))
+    for i in range(30):
+        _add(db, adatum, f"Team {i:02d}", renewal_days=100 + i)
+    first = soup(reseller_client.get("/subscriptions?sort=name"))
+    assert first.select_one("#subscription-count").get_text() == "34 subscriptions"
+    assert len(first.select("tbody tr")) == 25
+    assert first.select_one(".pager").get_text(" ", strip=True).startswith("Page 1 of 2")
+    nxt = first.select_one(".pager a[rel=next]")["href"]
+    assert nxt == "/subscriptions?sort=name&page=2"
+    second = reseller_client.get(nxt)
+    assert _names(second) == [f"Team {i:02d}" for i in range(21, 30)]
+    assert soup(second).select_one(".pager a[rel=prev]")["href"] == "/subscriptions?sort=name"
+
+
+def test_navigation_has_subscriptions_after_orders(demo, reseller_client, customer_client, operator_client):
+    for client in (reseller_client, customer_client, operator_client):
+        labels = [a.get_text() for a in soup(client.get("/")).select("nav[aria-label=Main] a")]
+        assert labels[labels.index("Orders") + 1] == "Subscriptions"
+
+
+def test_home_pages_list_renewals_in_the_next_30_days(grid, reseller_client, customer_client):
+    page = soup(reseller_client.get("/"))
+    section = page.select_one("#renewals-soon")
+    assert section.select_one("h2").get_text() == "Renewals in the next 30 days"
+    rows = [[td.get_text(strip=True) for td in tr.select("td")] for tr in section.select("tbody tr")]
+    assert rows == [["2025-03-06", "Back office", "Fabrikam, Inc.", "3", "On (renews)"],
+                    ["2025-03-21", "Sales team", "Fabrikam, Inc.", "12", "On (renews)"]]
+    assert section.select_one("p a")["href"] == "/subscriptions?renewal_from=2025-03-01&renewal_to=2025-03-31"
+    customer = soup(customer_client.get("/")).select_one("#renewals-soon")
+    assert [a.get_text() for a in customer.select("tbody a")] == ["Tailspin all staff"]
+
+
+def test_home_page_without_renewals_says_so(demo, reseller_client):
+    assert "No subscription renews in the next 30 days." in text_of(reseller_client.get("/"))
