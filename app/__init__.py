@@ -102,8 +102,10 @@ def _init_login(app: Flask) -> None:
             return "", 401, {"HX-Redirect": target, "Vary": "HX-Request"}
         from flask import flash
 
-        flash(login_manager.login_message, "info")
-        return redirect(target)
+        if request.path != "/":  # the front door needs no explanation
+            flash(login_manager.login_message, "info")
+            return redirect(target)
+        return redirect(url_for("auth.sign_in"))
 
 
 def _instance_secret(instance_path: str) -> str:
