@@ -53,13 +53,13 @@ def test_reseller_partner_id_checked_on_blur(page, live_server):
     popup = page.get_by_role("alertdialog")
     expect(popup).to_contain_text(MPN_TEXT)
     expect(page.locator("#readiness")).to_have_text("INQUIRING")
-    expect(page.get_by_role("button", name="Checkout")).to_be_disabled()
+    expect(page.locator("#checkout-reason")).to_contain_text("Your partner ID must be READY")
     mpn = page.get_by_label("MPN ID")
     mpn.fill("1234567")
     mpn.blur()
     expect(page.locator("#readiness")).to_have_text("READY")
     expect(page.get_by_role("alertdialog")).to_have_count(0)
-    expect(page.get_by_role("button", name="Checkout")).to_be_enabled()
+    expect(page.locator("#checkout-reason")).to_have_count(0)
 
 
 def _accept_in_second_browser(browser, link: str, tenant_label: str):
@@ -137,3 +137,32 @@ def test_two_checkouts_racing_for_one_new_prefix(browser, live_server):
     finally:
         first.close()
         second.close()
+
+
+def test_the_wizard_works_with_javascript_off(no_js_page, live_server):
+    page = no_js_page
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/checkout/")
+    page.get_by_label("Customer", exact=True).select_option(label="Fabrikam, Inc. (US)")
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="Service details")).to_be_visible()
+    # No live checks without JavaScript: the server checks everything when the form is sent.
+    page.get_by_label("Domain prefix").fill("fabrikam")
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.locator("#domain_prefix-error")).to_contain_text("already registered with Microsoft by another tenant")
+    expect(page.locator("#readiness")).to_have_text("READY")
+    page.get_by_label("My customer is already using Office 365 service and he/she owns this domain").check()
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_label("Authorization link")).to_have_value(re.compile(r"invType=IndirectResellerRelationship"))
+    expect(page.get_by_role("button", name="Checkout")).to_be_disabled()
+    page.get_by_role("button", name="Verify Authorization").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verify Authorization")
+    page.get_by_role("button", name="Verify").click()
+    expect(page.get_by_role("alert")).to_contain_text("not been completed yet")
+    page.get_by_role("link", name="Back to service details").click()
+    page.get_by_label("My customer is already using Office 365 service and he/she owns this domain").uncheck()
+    page.get_by_role("button", name="Update tenant choice").click()
+    expect(page.get_by_label("Authorization link")).to_have_count(0)
+    page.get_by_label("Domain prefix").fill("fabrikamnojs1")
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()

@@ -175,11 +175,11 @@ def test_partner_id_checked_on_blur(reseller_client, db):
     page = soup(bad)
     assert page.select_one("[role=alertdialog] #mpn-warning-text").get_text() == MPN_TEXT
     assert page.select_one("#readiness").get_text() == "INQUIRING"
-    assert page.select_one("#checkout-gate[hx-swap-oob]").select_one("#checkout-button").has_attr("disabled")
+    assert "Your partner ID must be READY" in page.select_one("#checkout-gate[hx-swap-oob] #checkout-reason").get_text()
     good = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
     assert soup(good).select_one("#readiness").get_text() == "READY"
     assert soup(good).select_one("[role=alertdialog]") is None
-    assert not soup(good).select_one("#checkout-button").has_attr("disabled")
+    assert soup(good).select_one("#checkout-reason") is None
 
 
 @pytest.mark.parametrize("typed, message", [
