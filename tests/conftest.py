@@ -147,3 +147,19 @@ def customer_client(demo):
     c = Client(demo.test_client())
     assert sign_in(c, "customer@example.com").status_code == 302
     return c
+
+
+@pytest.fixture
+def sandbox_store(app):
+    """The in-process sandbox's store: act as Microsoft (accept links, faults, clock) and read its calls."""
+    from app.connections.services import in_process_sandbox
+
+    return in_process_sandbox(app).extensions["sandbox_store"]
+
+
+@pytest.fixture
+def pc_client(app):
+    """The storefront's Partner Center client, for setting the scene as Microsoft would have it."""
+    from app.connections.services import get_client
+
+    return get_client()

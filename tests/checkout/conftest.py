@@ -1,15 +1,5 @@
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def sandbox_store(app):
-    """The in-process sandbox's store, to act as Microsoft (accept links, inject faults) and read its calls."""
-    from app.connections.services import in_process_sandbox
-
-    return in_process_sandbox(app).extensions["sandbox_store"]
-
 
 def accept_relationship(app, link: str, domain: str):
     """A simulated global administrator of `domain` opens the link and presses Accept."""

@@ -20,21 +20,6 @@ def app_config():
             "PARTNER_CENTER_CLIENT_OPTIONS": {"backoff_base": 0.01, "backoff_max": 0.05}}
 
 
-@pytest.fixture
-def sandbox_store(app):
-    from app.connections.services import in_process_sandbox
-
-    return in_process_sandbox(app).extensions["sandbox_store"]
-
-
-@pytest.fixture
-def pc_client(app):
-    """The storefront's Partner Center client, for setting the scene as Microsoft would have it."""
-    from app.connections.services import get_client
-
-    return get_client()
-
-
 def line(product_id="CFQ7TTC0LH18", sku_id="0001", title="Microsoft 365 Business Basic", family="Microsoft 365",
          quantity=5, term="P1Y", plan="monthly", price="6.00", currency="USD"):
     from app.orders.services import RequestLine

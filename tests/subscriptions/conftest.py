@@ -19,20 +19,6 @@ def app_config():
             "PARTNER_CENTER_CLIENT_OPTIONS": {"backoff_base": 0.01, "backoff_max": 0.05}}
 
 
-@pytest.fixture
-def sandbox_store(app):
-    from app.connections.services import in_process_sandbox
-
-    return in_process_sandbox(app).extensions["sandbox_store"]
-
-
-@pytest.fixture
-def pc_client(app):
-    from app.connections.services import get_client
-
-    return get_client()
-
-
 def buy(db, *, domain="seatsco.onmicrosoft.com", lines=None, draft_id=1) -> list[Subscription]:
     """Adatum buys for Fabrikam (10 seats of Business Basic, 1 year, monthly, unless told otherwise)."""
     order = place(db, reseller_request(db, domain=domain, draft_id=draft_id,
