@@ -149,6 +149,34 @@ def customer_client(demo):
     return c
 
 
+def _signed_in(app, email: str) -> Client:
+    c = Client(app.test_client())
+    assert sign_in(c, email).status_code == 302, email
+    return c
+
+
+@pytest.fixture
+def operator_member_client(demo):
+    return _signed_in(demo, "operator-member@example.com")
+
+
+@pytest.fixture
+def reseller_member_client(demo):
+    """A member (not admin) of Adatum IT Services, the same account as reseller_client."""
+    return _signed_in(demo, "reseller-member@example.com")
+
+
+@pytest.fixture
+def reseller2_client(demo):
+    """The admin of the second reseller, Litware Systems Sp. z o.o. (Poland): another account."""
+    return _signed_in(demo, "reseller2@example.com")
+
+
+@pytest.fixture
+def customer_member_client(demo):
+    return _signed_in(demo, "customer-member@example.com")
+
+
 @pytest.fixture
 def sandbox_store(app):
     """The in-process sandbox's store: act as Microsoft (accept links, faults, clock) and read its calls."""

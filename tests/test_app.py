@@ -66,20 +66,20 @@ def test_404_for_htmx_is_a_fragment_into_the_flash_region(client):
 
 
 def _app_with_failing_routes(app):
-    from app.web.access import public
+    from app.web.access import Permission, allow
 
     @app.route("/_boom")
-    @public
+    @allow(Permission.PUBLIC)
     def boom():
         raise RuntimeError("kaboom")
 
     @app.route("/_forbidden")
-    @public
+    @allow(Permission.PUBLIC)
     def forbidden():
         abort(403)
 
     @app.route("/_slow-down")
-    @public
+    @allow(Permission.PUBLIC)
     def slow_down():
         abort(429)
 

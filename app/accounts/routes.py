@@ -5,12 +5,12 @@ from flask_login import current_user
 from app.accounts import bp
 from app.accounts.models import Account, Licensee, User
 from app.extensions import db
-from app.web.access import public, signed_in
+from app.web.access import Permission, allow
 from app.web.rendering import render
 
 
 @bp.route("/")
-@signed_in
+@allow(Permission.HOME)
 def home():
     """Each kind of account lands on a home page that fits it."""
     account = current_user.account
@@ -41,7 +41,7 @@ def _renewals() -> dict:
 
 
 @bp.route("/healthz")
-@public
+@allow(Permission.PUBLIC)
 def healthz():
     """Liveness for the runner and load balancers: the database answers."""
     db.session.execute(db.text("SELECT 1"))

@@ -33,9 +33,13 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("admin@example.com", "operator admin"),
-    DemoUser("reseller@example.com", "reseller"),
-    DemoUser("customer@example.com", "direct customer"),
+    DemoUser("admin@example.com", "operator admin (Northwind Cloud Distribution)"),
+    DemoUser("operator-member@example.com", "operator member (Northwind Cloud Distribution)"),
+    DemoUser("reseller@example.com", "reseller admin (Adatum IT Services, partner ID 1234567)"),
+    DemoUser("reseller-member@example.com", "reseller member (Adatum IT Services)"),
+    DemoUser("reseller2@example.com", "reseller admin (Litware Systems Sp. z o.o., partner ID 2345678, Poland)"),
+    DemoUser("customer@example.com", "direct customer admin (Tailspin Toys)"),
+    DemoUser("customer-member@example.com", "direct customer member (Tailspin Toys)"),
 )
 
 
@@ -63,8 +67,9 @@ def _ensure_licensee(reseller: Account, company_name: str, **fields) -> Licensee
     return licensee
 
 
-# The sandbox's seeded reseller network gives Adatum this Partner Center tenant id.
+# The sandbox's seeded reseller network gives Adatum and Litware these Partner Center tenant ids.
 ADATUM_TENANT_ID = "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"
+LITWARE_SYSTEMS_TENANT_ID = "7e4d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b"
 
 
 def seed_demo() -> None:
@@ -75,11 +80,13 @@ def seed_demo() -> None:
     operator = _get_or_create_account("operator", "Northwind Cloud Distribution", country="US",
                                       email="partners@northwind.example.com", phone="+1 425 555 0100")
     _ensure_user(operator, "Nora Admin", "admin@example.com", "admin")
+    _ensure_user(operator, "Owen Member", "operator-member@example.com", "member")
 
     adatum = _get_or_create_account("reseller", "Adatum IT Services", country="US", partner_id="1234567",
                                      partner_tenant_id=ADATUM_TENANT_ID,
                                      email="sales@adatum.example.com", phone="+1 206 555 0142")
     _ensure_user(adatum, "Rita Reseller", "reseller@example.com", "admin")
+    _ensure_user(adatum, "Ray Member", "reseller-member@example.com", "member")
     _ensure_licensee(adatum, "Fabrikam, Inc.", country="US", contact_first_name="Frank",
                      contact_last_name="Miller", email="it@fabrikam.example.com", phone="+1 312 555 0175",
                      address_line1="1 Microsoft Way", city="Redmond", state="WA", postal_code="98052")
@@ -87,9 +94,20 @@ def seed_demo() -> None:
                      contact_last_name="Nowak", email="admin@litware.example.com", phone="+48 22 555 0134",
                      address_line1="ul. Marszałkowska 100", city="Warszawa", postal_code="00-026")
 
+    # A second reseller, the sandbox's other network member, so that isolation between
+    # resellers can be shown (and tested).
+    litware = _get_or_create_account("reseller", "Litware Systems Sp. z o.o.", country="PL", partner_id="2345678",
+                                     partner_tenant_id=LITWARE_SYSTEMS_TENANT_ID,
+                                     email="sprzedaz@litware-systems.example.com", phone="+48 123 555 012")
+    _ensure_user(litware, "Lidia Reseller", "reseller2@example.com", "admin")
+    _ensure_licensee(litware, "Coho Winery", country="PL", contact_first_name="Jan",
+                     contact_last_name="Kowalski", email="it@cohowinery.example.com", phone="+48 612 555 018",
+                     address_line1="ul. Winna 7", city="Zielona Góra", postal_code="65-001")
+
     tailspin = _get_or_create_account("customer", "Tailspin Toys", country="US",
                                       email="it@tailspin.example.com", phone="+1 555 010 0123")
     _ensure_user(tailspin, "Carl Customer", "customer@example.com", "admin")
+    _ensure_user(tailspin, "Cora Member", "customer-member@example.com", "member")
     db.session.commit()
 
     # The sandbox's catalog and prices, synchronised here (not by the worker) so a fresh

@@ -13,13 +13,13 @@ from app.admin.settings import StorefrontSettings
 from app.audit import services as audit
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.web.access import operator_only
+from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import render
 
 
 @bp.route("/options", methods=["GET", "POST"])
-@operator_only
+@allow(Permission.ADMIN_VIEW, post=Permission.OPTIONS_CHANGE)
 def options():
     settings = StorefrontSettings.load()
     form = settings_form_class()(data=asdict(settings))
@@ -42,14 +42,14 @@ def options():
 
 
 @bp.route("/audit")
-@operator_only
+@allow(Permission.ADMIN_VIEW)
 def audit_log():
     events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.occurred_at.desc()).limit(200)).all()
     return render("admin/audit.html", events=events)
 
 
 @bp.route("/mca")
-@operator_only
+@allow(Permission.ADMIN_VIEW)
 def mca_log():
     """Every Microsoft Customer Agreement acceptance and confirmation, filterable, with a CSV export."""
     from app.checkout.models import McaAcceptance

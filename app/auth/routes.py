@@ -10,7 +10,7 @@ from app.auth.forms import SignInForm
 from app.auth.services import SignInThrottled, ThrottleLimits, authenticate
 from app.audit import services as audit
 from app.extensions import db, get_redis
-from app.web.access import public
+from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import render
 
@@ -34,7 +34,7 @@ def _limits() -> ThrottleLimits:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@public
+@allow(Permission.PUBLIC)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
@@ -72,7 +72,7 @@ def abort_throttled(retry_after: int):
 
 
 @bp.route("/sign-out", methods=["POST"])
-@public  # signing out is harmless for anyone; the form still needs a CSRF token
+@allow(Permission.PUBLIC)  # signing out is harmless for anyone; the form still needs a CSRF token
 def sign_out():
     if current_user.is_authenticated:
         audit.record("signed_out", actor=current_user._get_current_object(), subject=current_user.email,

@@ -15,7 +15,7 @@ from app.catalog import bp, services
 from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
 from app.catalog.models import BILLING_PLANS, TERMS, CartLine, CatalogSync, PriceList, Product
 from app.extensions import db
-from app.web.access import buyers_only, operator_only, signed_in
+from app.web.access import Permission, allow
 from app.web.rendering import hx_trigger, is_htmx, render
 
 
@@ -110,7 +110,7 @@ def _add_form(product: Product, pricing: list, posted: AddToCartForm | None = No
 
 
 @bp.route("/catalog/products")
-@signed_in
+@allow(Permission.CATALOG)
 def products():
     viewer = _viewer()
     filters = _filters()
@@ -123,7 +123,7 @@ def products():
 
 
 @bp.route("/catalog/products/<product_id>")
-@signed_in
+@allow(Permission.CATALOG)
 def product(product_id: str):
     viewer = _viewer()
     product = services.find_product(product_id)
@@ -136,7 +136,7 @@ def product(product_id: str):
 
 
 @bp.route("/catalog/products/<product_id>/cart", methods=["POST"])
-@buyers_only
+@allow(Permission.CART)
 def add_to_cart(product_id: str):
     viewer = _viewer()
     product = services.find_product(product_id)
@@ -178,7 +178,7 @@ def add_to_cart(product_id: str):
 
 
 @bp.route("/catalog/price-lists")
-@signed_in
+@allow(Permission.CATALOG)
 def price_lists():
     viewer = _viewer()
     return render("catalog/price_lists.html", viewer=viewer, price_lists=services.price_lists_for(viewer))
@@ -195,7 +195,7 @@ def _price_list_or_404(viewer, market: str) -> PriceList:
 
 
 @bp.route("/catalog/price-lists/<market>")
-@signed_in
+@allow(Permission.CATALOG)
 def price_list(market: str):
     viewer = _viewer()
     price_list = _price_list_or_404(viewer, market)
@@ -212,7 +212,7 @@ def price_list(market: str):
 
 
 @bp.route("/catalog/price-lists/<market>/download.csv")
-@signed_in
+@allow(Permission.CATALOG)
 def price_list_csv(market: str):
     viewer = _viewer()
     price_list = _price_list_or_404(viewer, market)
@@ -234,7 +234,7 @@ def _cart_response(status: int = 200, errors: dict | None = None, quantities: di
 
 
 @bp.route("/cart")
-@buyers_only
+@allow(Permission.CART)
 def cart():
     return _cart_response()
 
@@ -247,7 +247,7 @@ def _own_line(line_id: int) -> CartLine:
 
 
 @bp.route("/cart/lines/<int:line_id>", methods=["POST"])
-@buyers_only
+@allow(Permission.CART)
 def update_line(line_id: int):
     line = _own_line(line_id)
     change = request.form.get("change", "set")
@@ -269,7 +269,7 @@ def update_line(line_id: int):
 
 
 @bp.route("/cart/lines/<int:line_id>/remove", methods=["POST"])
-@buyers_only
+@allow(Permission.CART)
 def remove_line(line_id: int):
     line = _own_line(line_id)
     title = line.sku.title
@@ -285,7 +285,7 @@ def remove_line(line_id: int):
 
 
 @bp.route("/admin/catalog", methods=["GET", "POST"])
-@operator_only
+@allow(Permission.ADMIN_VIEW, post=Permission.TOOLS_RUN)
 def sync():
     form = SyncForm()
     if request.method == "POST":
@@ -314,7 +314,7 @@ def sync():
 
 
 @bp.route("/admin/catalog/syncs/<int:sync_id>")
-@operator_only
+@allow(Permission.ADMIN_VIEW)
 def sync_status(sync_id: int):
     """One run's progress; htmx polls it every second until it ends (286 stops the polling)."""
     run = db.session.get(CatalogSync, sync_id)

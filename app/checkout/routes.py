@@ -14,7 +14,7 @@ from app.checkout.models import STEPS, CheckoutDraft, DomainReservation
 from app.connections.services import get_client
 from app.extensions import db
 from app.partner_center import PartnerCenterError
-from app.web.access import buyers_only
+from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, redirect_to, render
 from wtforms.fields.choices import SelectChoice
@@ -45,7 +45,7 @@ def _step_context(draft: CheckoutDraft, step: str) -> dict:
 
 
 @bp.route("/")
-@buyers_only
+@allow(Permission.CHECKOUT)
 def start():
     draft = _draft()
     return redirect(url_for(f"checkout.{svc.current_step(draft)}"))
@@ -59,7 +59,7 @@ def _licensees(draft):
 
 
 @bp.route("/customer", methods=["GET", "POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def customer():
     draft = _draft()
     origin = request_origin()
@@ -154,7 +154,7 @@ def _ensure_link(draft: CheckoutDraft) -> str | None:
 
 
 @bp.route("/service", methods=["GET", "POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def service():
     draft = _draft()
     blocked = _guard(draft, "service")
@@ -207,7 +207,7 @@ def service():
 
 
 @bp.route("/service/domain")
-@buyers_only
+@allow(Permission.CHECKOUT)
 def domain_check():
     """The live availability check, as the user types (debounced by htmx)."""
     draft = _draft()
@@ -234,7 +234,7 @@ def domain_check():
 
 
 @bp.route("/service/partner-id", methods=["POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def partner_check():
     """Checked when the MPN ID field loses focus."""
     draft = _draft()
@@ -253,7 +253,7 @@ def partner_check():
 
 
 @bp.route("/service/tenant-mode", methods=["POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def tenant_mode():
     """The existing-tenant box was ticked or unticked: show or hide the authorization process."""
     draft = _draft()
@@ -274,7 +274,7 @@ def tenant_mode():
 
 
 @bp.route("/service/authorization")
-@buyers_only
+@allow(Permission.CHECKOUT)
 def authorization_status():
     """The cheap status the page polls when pushes cannot arrive: one database read."""
     draft = _draft()
@@ -286,7 +286,7 @@ def authorization_status():
 
 
 @bp.route("/service/verify", methods=["GET", "POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def verify():
     """'Verify Authorization': a dialog (a page without JavaScript) asking for the default domain."""
     draft = _draft()
@@ -315,7 +315,7 @@ def verify():
 
 
 @bp.route("/events")
-@buyers_only
+@allow(Permission.CHECKOUT)
 def events():
     """Server-sent events for the open checkout page (htmx SSE extension)."""
     draft_id = _draft().id
@@ -333,7 +333,7 @@ def events():
 
 
 @bp.route("/cancel", methods=["POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def cancel():
     draft = _draft()
     if CancelForm().validate_on_submit():
@@ -361,7 +361,7 @@ def _company_context(draft, form, problems=None):
 
 
 @bp.route("/company", methods=["GET", "POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def company():
     draft = _draft()
     blocked = _guard(draft, "company")
@@ -401,7 +401,7 @@ def _agreement_label(draft) -> str:
 
 
 @bp.route("/agreement", methods=["GET", "POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def agreement():
     draft = _draft()
     blocked = _guard(draft, "agreement")
@@ -500,7 +500,7 @@ def _cart():
 
 
 @bp.route("/review", methods=["GET", "POST"])
-@buyers_only
+@allow(Permission.CHECKOUT)
 def review():
     from app.orders.services import AgreementExists, DomainInUse, check_order_rules, place_order
 
@@ -575,7 +575,7 @@ def _finish_placed(draft, order) -> None:
 
 
 @bp.route("/placed/<number>")
-@buyers_only
+@allow(Permission.CHECKOUT)
 def placed(number: str):
     draft = db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.order_number == number,
                                                              CheckoutDraft.user_id == current_user.id))

@@ -14,13 +14,13 @@ from app.connections.services import (DEFAULT_INSTANCE, instance_names, sandbox_
                                       save_instance)
 from app.extensions import db, get_redis
 from app.jobs import enqueue
-from app.web.access import operator_only
+from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import render
 
 
 @bp.route("/", methods=["GET", "POST"])
-@operator_only
+@allow(Permission.ADMIN_VIEW, post=Permission.CONNECTIONS_CHANGE)
 def index():
     form = InstanceForm()
     if not sandbox_mode() and form.is_submitted():
@@ -46,7 +46,7 @@ def index():
 
 
 @bp.route("/<name>/check", methods=["POST"])
-@operator_only
+@allow(Permission.TOOLS_RUN)
 def check(name: str):
     if name not in instance_names():
         abort(404)
@@ -57,7 +57,7 @@ def check(name: str):
 
 
 @bp.route("/checks/<job_id>")
-@operator_only
+@allow(Permission.ADMIN_VIEW)
 def check_status(job_id: str):
     """The result of a connection check; htmx polls it until the job ends (286 stops polling)."""
     if not job_id.startswith("partner-center-check-"):

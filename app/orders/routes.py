@@ -11,7 +11,7 @@ from app.orders import bp
 from app.orders import services as svc
 from app.orders.forms import MarkReadForm, OrderFilterForm, OrderingParametersForm, ProcessForm
 from app.orders.models import Order
-from app.web.access import signed_in
+from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, redirect_to, render
 
@@ -35,7 +35,7 @@ def notifications_context():
 # ----------------------------------------------------------------------------------- history
 
 @bp.route("/orders")
-@signed_in
+@allow(Permission.ORDERS_VIEW)
 def index():
     form = OrderFilterForm(request.args)
     status = 200
@@ -86,7 +86,7 @@ def _detail_context(order: Order, **extra) -> dict:
 
 
 @bp.route("/orders/<number>")
-@signed_in
+@allow(Permission.ORDERS_VIEW)
 def detail(number):
     order = _order_or_404(number)
     context = _detail_context(order)
@@ -99,7 +99,7 @@ def detail(number):
 
 
 @bp.route("/orders/<number>/parameters", methods=["POST"])
-@signed_in
+@allow(Permission.ORDERS_ACT)
 def save_parameters(number):
     order = _order_or_404(number)
     if not svc.can_act(current_user, order):
@@ -124,7 +124,7 @@ def save_parameters(number):
 
 
 @bp.route("/orders/<number>/process", methods=["POST"])
-@signed_in
+@allow(Permission.ORDERS_ACT)
 def process(number):
     order = _order_or_404(number)
     if not svc.can_act(current_user, order):
@@ -146,7 +146,7 @@ def process(number):
 
 
 @bp.route("/orders/<number>/progress")
-@signed_in
+@allow(Permission.ORDERS_VIEW)
 def progress(number):
     """The cheap status the page polls when pushes cannot arrive; 286 stops the polling once the
     order has reached its end."""
@@ -158,7 +158,7 @@ def progress(number):
 
 
 @bp.route("/orders/<number>/events")
-@signed_in
+@allow(Permission.ORDERS_VIEW)
 def events(number):
     """Server-sent events for an open order page (htmx SSE extension)."""
     order_id = _order_or_404(number).id
@@ -178,14 +178,14 @@ def events(number):
 # ----------------------------------------------------------------------------------- notifications
 
 @bp.route("/notifications")
-@signed_in
+@allow(Permission.NOTIFICATIONS)
 def notifications():
     return render("orders/notifications.html", notifications=svc.notifications_of(current_user),
                   form=MarkReadForm())
 
 
 @bp.route("/notifications/read", methods=["POST"])
-@signed_in
+@allow(Permission.NOTIFICATIONS)
 def mark_read():
     form = MarkReadForm()
     if not form.validate_on_submit():

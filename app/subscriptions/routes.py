@@ -14,7 +14,7 @@ from app.subscriptions import bp
 from app.subscriptions import services as svc
 from app.subscriptions.forms import (AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm, ScheduleForm,
                                      TerminateForm, new_request_key)
-from app.web.access import signed_in
+from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
 
@@ -45,7 +45,7 @@ def subscription_status(status: str | None) -> str:
 
 
 @bp.route("/subscriptions")
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_VIEW)
 def index():
     form = GridForm(request.args)
     choices = svc.filter_choices(current_user)
@@ -92,7 +92,7 @@ def _context(sub, *, refused: svc.Refused | None = None, **forms) -> dict:
 
 
 @bp.route("/subscriptions/<int:sub_id>")
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_VIEW)
 def detail(sub_id: int):
     sub = _subscription_or_404(sub_id)
     return render("subscriptions/detail.html", **_context(sub))
@@ -125,7 +125,7 @@ def _refused(sub, error: svc.Refused, **forms):
 
 
 @bp.route("/subscriptions/<int:sub_id>/quantity", methods=["POST"])
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_CHANGE)
 def change_quantity(sub_id: int):
     sub = _subscription_or_404(sub_id)
     form = QuantityForm()
@@ -148,7 +148,7 @@ def change_quantity(sub_id: int):
 
 
 @bp.route("/subscriptions/<int:sub_id>/schedule", methods=["POST"])
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_CHANGE)
 def schedule(sub_id: int):
     sub = _subscription_or_404(sub_id)
     form = ScheduleForm(prefix="schedule")
@@ -164,7 +164,7 @@ def schedule(sub_id: int):
 
 
 @bp.route("/subscriptions/<int:sub_id>/auto-renew", methods=["POST"])
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_CHANGE)
 def auto_renew(sub_id: int):
     sub = _subscription_or_404(sub_id)
     form = AutoRenewForm(prefix="renew")
@@ -185,7 +185,7 @@ def auto_renew(sub_id: int):
 
 
 @bp.route("/subscriptions/<int:sub_id>/rename", methods=["POST"])
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_CHANGE)
 def rename(sub_id: int):
     sub = _subscription_or_404(sub_id)
     form = RenameForm(prefix="rename")
@@ -200,7 +200,7 @@ def rename(sub_id: int):
 
 
 @bp.route("/subscriptions/<int:sub_id>/cancel", methods=["POST"])
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_CHANGE)
 def cancel(sub_id: int):
     sub = _subscription_or_404(sub_id)
     form = CancelForm(prefix="cancel")
@@ -237,7 +237,7 @@ def _terminate_context(agreement, form: TerminateForm | None = None, refused: sv
 
 
 @bp.route("/agreements/<number>/terminate", methods=["GET", "POST"])
-@signed_in
+@allow(Permission.SUBSCRIPTIONS_VIEW, post=Permission.SUBSCRIPTIONS_CHANGE)
 def terminate_agreement(number: str):
     agreement = _agreement_or_404(number)
     if request.method == "GET":

@@ -1,65 +1,164 @@
-"""Access decorators. Every view carries exactly one of them; a convention test walks url_map.
+"""Who may do what: four roles, the permissions views ask for, and one table between them.
 
-`public` marks pages anyone may see. The others require a signed-in user and, optionally, a
-kind of account (operator, reseller, customer) or the account-admin role. A signed-out visit is
-sent to sign-in by the login manager's unauthorized handler (redirect, or 401 + HX-Redirect).
+Every view carries exactly one `@allow(...)`, naming the permission it needs; a convention test
+walks url_map and fails on any view without one. `POLICY` below is the only place that says
+which role holds which permission; the README's "Who may do what" table is this table (a test
+compares them).
+
+A view that both shows a page (GET) and changes something (POST) names the stricter permission
+of its POST with `post=`, e.g. `@allow(Permission.ADMIN_VIEW, post=Permission.OPTIONS_CHANGE)`:
+an operator member reads the options page but cannot save it.
+
+Permissions say what a role may do in general; which objects it may do it to is decided where
+the objects are loaded (services scope every lookup by id to the signed-in account, the operator
+sees every account's). A signed-out visit is sent to sign-in by the login manager's unauthorized
+handler (a redirect, or 401 + HX-Redirect for htmx); a signed-in user without the permission gets 403.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
 from functools import wraps
 
-from flask import abort
-from flask_login import current_user, login_required
+from flask import abort, current_app, request
+from flask_login import current_user
 
 ACCESS_ATTR = "_storefront_access"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def public(view):
-    setattr(view, ACCESS_ATTR, "public")
-    return view
+class Role(str, Enum):
+    OPERATOR_ADMIN = "operator admin"
+    OPERATOR_MEMBER = "operator member"
+    ACCOUNT_ADMIN = "account admin"
+    ACCOUNT_MEMBER = "account member"
 
 
-def signed_in(view):
-    """Any signed-in user."""
-    wrapped = login_required(view)
-    setattr(wrapped, ACCESS_ATTR, "signed_in")
-    return wrapped
+def role_of(user) -> Role | None:
+    """The role of a user: the kind of its account (operator, or reseller / direct customer) and
+    whether it is that account's admin. None when nobody is signed in."""
+    if user is None or not user.is_authenticated:
+        return None
+    if user.account.kind == "operator":
+        return Role.OPERATOR_ADMIN if user.is_account_admin else Role.OPERATOR_MEMBER
+    return Role.ACCOUNT_ADMIN if user.is_account_admin else Role.ACCOUNT_MEMBER
 
 
-def account_kinds(*kinds: str, admin: bool = False):
-    """Signed-in users of the given kinds of account; `admin=True` also requires the account-admin role."""
+class Permission(str, Enum):
+    PUBLIC = "public"
+    HOME = "home"
+    CATALOG = "catalog"
+    CART = "cart"
+    CHECKOUT = "checkout"
+    ORDERS_VIEW = "orders.view"
+    ORDERS_ACT = "orders.act"
+    SUBSCRIPTIONS_VIEW = "subscriptions.view"
+    SUBSCRIPTIONS_CHANGE = "subscriptions.change"
+    NOTIFICATIONS = "notifications"
+    ACCOUNT_SETTINGS = "account.settings"
+    ADMIN_VIEW = "admin.view"
+    OPTIONS_CHANGE = "admin.options"
+    CONNECTIONS_CHANGE = "admin.connections"
+    TOOLS_RUN = "admin.tools"
+    SANDBOX_CONTROLS = "sandbox.controls"
+
+
+@dataclass(frozen=True)
+class Rule:
+    what: str  # the row of the README's table
+    roles: frozenset[Role]
+
+
+def _roles(*roles: Role) -> frozenset[Role]:
+    return frozenset(roles)
+
+
+EVERYONE = _roles(*Role)
+OPERATORS = _roles(Role.OPERATOR_ADMIN, Role.OPERATOR_MEMBER)
+BUYERS = _roles(Role.ACCOUNT_ADMIN, Role.ACCOUNT_MEMBER)
+
+POLICY: dict[Permission, Rule] = {
+    Permission.PUBLIC: Rule("Sign in, sign out, health check (signed out too)", EVERYONE),
+    Permission.HOME: Rule("Home page", EVERYONE),
+    Permission.CATALOG: Rule("Browse products and price lists (the operator: every market)", EVERYONE),
+    Permission.CART: Rule("Cart", BUYERS),
+    Permission.CHECKOUT: Rule("Checkout (the purchase wizard)", BUYERS),
+    Permission.ORDERS_VIEW: Rule("Read orders (the operator: every account's; others: their account's)", EVERYONE),
+    Permission.ORDERS_ACT: Rule("Edit a querying order's parameters, Process it",
+                                _roles(Role.OPERATOR_ADMIN, *BUYERS)),
+    Permission.SUBSCRIPTIONS_VIEW: Rule("Read subscriptions and agreements (the operator: every account's)",
+                                        EVERYONE),
+    Permission.SUBSCRIPTIONS_CHANGE: Rule("Change seats, auto-renewal, names; cancel; terminate agreements",
+                                          _roles(Role.OPERATOR_ADMIN, *BUYERS)),
+    Permission.NOTIFICATIONS: Rule("Own notifications", EVERYONE),
+    Permission.ACCOUNT_SETTINGS: Rule("Account settings: users, licensees, notification settings",
+                                      _roles(Role.OPERATOR_ADMIN, Role.ACCOUNT_ADMIN)),
+    Permission.ADMIN_VIEW: Rule("Read admin pages: options, catalog sync, Partner Center, stuck work, MCA log, "
+                                "audit log", OPERATORS),
+    Permission.OPTIONS_CHANGE: Rule("Change storefront options", _roles(Role.OPERATOR_ADMIN)),
+    Permission.CONNECTIONS_CHANGE: Rule("Add or change Partner Center connections", _roles(Role.OPERATOR_ADMIN)),
+    Permission.TOOLS_RUN: Rule("Run tools: catalog sync, connection check, retry stuck work",
+                               _roles(Role.OPERATOR_ADMIN)),
+    Permission.SANDBOX_CONTROLS: Rule("Sandbox controls: faults, clock, review, reset (sandbox mode)",
+                                      _roles(Role.OPERATOR_ADMIN)),
+}
+
+
+def may(user, permission: Permission) -> bool:
+    """Whether `user` (signed in or not) holds `permission`."""
+    if permission is Permission.PUBLIC:
+        return True
+    return role_of(user) in POLICY[permission].roles
+
+
+def may_current(permission: Permission | str) -> bool:
+    """For templates: `{% if may("admin.options") %}` shows a button only to who may press it."""
+    return may(current_user, Permission(permission))
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a view declared: the permission for reading it, and the one for POST (and other
+    unsafe methods)."""
+
+    permission: Permission
+    post: Permission
+
+    def needed(self, method: str) -> Permission:
+        return self.permission if method in SAFE_METHODS else self.post
+
+
+def allow(permission: Permission, *, post: Permission | None = None):
+    """The one access declaration of a view. `post` names a stricter permission for POST."""
+    access = Access(permission, post or permission)
 
     def decorator(view):
         @wraps(view)
         def checked(*args, **kwargs):
-            if current_user.account.kind not in kinds:
-                abort(403)
-            if admin and not current_user.is_account_admin:
-                abort(403)
+            needed = access.needed(request.method)
+            if needed is not Permission.PUBLIC:
+                if not current_user.is_authenticated:
+                    return current_app.login_manager.unauthorized()
+                if not may(current_user, needed):
+                    abort(403)
             return view(*args, **kwargs)
 
-        wrapped = login_required(checked)
-        setattr(wrapped, ACCESS_ATTR, f"kinds:{','.join(kinds)}{':admin' if admin else ''}")
-        return wrapped
+        setattr(checked, ACCESS_ATTR, access)
+        return checked
 
     return decorator
 
 
-operator_only = account_kinds("operator")
-resellers_only = account_kinds("reseller")
-buyers_only = account_kinds("reseller", "customer")
+def access_of(view) -> Access | None:
+    return getattr(view, ACCESS_ATTR, None)
 
 
-def unprotected_endpoints(app) -> list[str]:
-    """Endpoints whose view carries no access decision (neither public nor a check).
-
-    The convention test fails on any; `static` is Flask's own file route and public by nature.
-    """
+def undeclared_endpoints(app) -> list[str]:
+    """Endpoints whose view carries no `@allow(...)`. `static` is Flask's own file route, public by nature."""
     missing = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
             continue
-        view = app.view_functions[rule.endpoint]
-        if not getattr(view, ACCESS_ATTR, None):
+        if access_of(app.view_functions[rule.endpoint]) is None:
             missing.append(rule.endpoint)
     return sorted(set(missing))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from app.accounts.models import Account, Licensee, User
 from app.accounts.services import seed_demo
 
@@ -20,9 +22,18 @@ def test_seed_demo_creates_the_demo_organisations_and_is_idempotent(app, db):
     accounts, users, licensees = first
     assert ("operator", "Northwind Cloud Distribution", None, "US") in accounts
     assert ("reseller", "Adatum IT Services", "1234567", "US") in accounts
+    assert ("reseller", "Litware Systems Sp. z o.o.", "2345678", "PL") in accounts
     assert ("customer", "Tailspin Toys", None, "US") in accounts
-    assert [u[0] for u in users] == ["admin@example.com", "customer@example.com", "reseller@example.com"]
-    assert licensees == [("Fabrikam, Inc.", "US"), ("Litware, Inc.", "PL")]
+    assert users == [
+        ("admin@example.com", "Northwind Cloud Distribution", "admin"),
+        ("customer-member@example.com", "Tailspin Toys", "member"),
+        ("customer@example.com", "Tailspin Toys", "admin"),
+        ("operator-member@example.com", "Northwind Cloud Distribution", "member"),
+        ("reseller-member@example.com", "Adatum IT Services", "member"),
+        ("reseller2@example.com", "Litware Systems Sp. z o.o.", "admin"),
+        ("reseller@example.com", "Adatum IT Services", "admin"),
+    ]
+    assert licensees == [("Coho Winery", "PL"), ("Fabrikam, Inc.", "US"), ("Litware, Inc.", "PL")]
     for user in db.session.scalars(db.select(User)):
         assert user.check_password("demo-password")
 
@@ -30,7 +41,7 @@ def test_seed_demo_creates_the_demo_organisations_and_is_idempotent(app, db):
 def test_seed_demo_cli(app, db):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "Demo data is in place." in result.output
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 3
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 7
 
 
 def test_reseller_home_lists_its_licensees(reseller_client):
@@ -38,3 +49,23 @@ def test_reseller_home_lists_its_licensees(reseller_client):
 
     rows = [tr.select("td")[0].get_text() for tr in soup(reseller_client.get("/")).select("table tbody tr")]
     assert rows == ["Fabrikam, Inc.", "Litware, Inc."]
+
+
+def test_the_second_reseller_is_the_sandboxs_second_network_member(app, db):
+    """Litware Systems is partner 2345678 of the sandbox's reseller network, with its tenant id, and
+    its licensee Coho Winery has an address that passes Partner Center's rules for Poland."""
+    from app.connections.services import get_client
+    from app.partner_center.sandbox.seed import RESELLERS
+
+    seed_demo()
+    litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
+    network = {r["mpnId"]: r for r in RESELLERS}
+    assert (litware.name, litware.partner_tenant_id) == (network["2345678"]["name"], network["2345678"]["tenantId"])
+    [coho] = litware.licensees
+    assert (coho.company_name, coho.country) == ("Coho Winery", "PL")
+    client = get_client()
+    validation = client.validate_address({"addressLine1": coho.address_line1, "city": coho.city,
+                                          "postalCode": coho.postal_code, "country": coho.country})
+    assert validation.status == "VerifiedShippable", validation
+    phone_rule = client.get_country_rules("PL").phone_number_regex
+    assert re.fullmatch(phone_rule, coho.phone) and re.fullmatch(phone_rule, litware.phone)

@@ -125,4 +125,4 @@ def existing_customer(pc_client, domain_prefix, *, reseller=True, country="US"):
 
 @pytest.fixture
 def reseller(db, demo) -> Account:
-    return db.session.scalar(db.select(Account).where(Account.kind == "reseller"))
+    return db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))

@@ -32,7 +32,7 @@ def grid(demo, db, sandbox_store):
     """Subscriptions of Adatum (reseller) and one of Tailspin (direct customer), around a sandbox
     clock moved to NOW."""
     sandbox_store.advance_clock(NOW - sandbox_store.now().replace(tzinfo=None))
-    adatum = db.session.scalar(db.select(Account).where(Account.kind == "reseller"))
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
     tailspin = db.session.scalar(db.select(Account).where(Account.kind == "customer"))
     subs = {
         "sales": _add(db, adatum, "Sales team", renewal_days=20, seats=12),
@@ -128,7 +128,7 @@ def test_bad_dates_are_422_with_the_message_next_to_the_field(grid, reseller_cli
 
 
 def test_paging(grid, db, reseller_client):
-    adatum = db.session.scalar(db.select(Account).where(Account.kind == "reseller"))
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
     for i in range(30):
         _add(db, adatum, f"Team {i:02d}", renewal_days=100 + i)
     first = soup(reseller_client.get("/subscriptions?sort=name"))
