@@ -542,8 +542,10 @@ def cancel(sub: Subscription, *, etag: str | None, actor: User, origin: Origin, 
 
 
 def agreement_subscriptions(agreement: Agreement) -> list[Subscription]:
-    """The subscriptions a termination of the agreement cancels: those still active."""
-    return [s for s in agreement.subscriptions if s.status in CHANGEABLE_STATUSES]
+    """The subscriptions a termination of the agreement cancels: those still active, and only the
+    agreement's own account's (a subscription of another account in it is never shown nor cancelled)."""
+    return [s for s in agreement.subscriptions
+            if s.status in CHANGEABLE_STATUSES and s.account_id == agreement.account_id]
 
 
 def etags_token(subs: list[Subscription]) -> str:

@@ -1,0 +1,252 @@
+"""Another account's ids answer 404 or 403, never its data, on every route that takes an id.
+
+The objects belong to reseller A (Adatum IT Services, reseller@example.com): an order that is
+querying (its Parameters tab editable, Process allowed), an agreement with an active subscription
+still inside its cancellation window, a placed checkout, a cart line, a notification. Reseller B
+(Litware Systems, reseller2@example.com) and the direct customer (Tailspin Toys) then ask for each
+of them, GET and POST, with valid forms and their own CSRF tokens, so nothing but the ownership
+check stands between them and the data.
+
+Routes are discovered from url_map: a new route with a parameter fails here until it has a
+sample below, so it is never silently skipped.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.accounts.models import Account, Licensee, User, utcnow
+from app.web.access import access_of
+
+INTRUDERS = ["reseller2_client", "customer_client"]
+SECRET = "Isolation Secret Sp. z o.o."
+
+
+@dataclass
+class Scene:
+    order_number: str
+    agreement_number: str
+    sub_id: int
+    line_id: int
+    sync_id: int
+    notification_id: int
+    etag: str
+
+
+# How to fill each route's parameters with reseller A's objects (or the operator's, for admin
+# routes), given the intruder. A route with a parameter that is not here fails the walk.
+SAMPLES = {
+    "orders.detail": {"number": lambda s, who: s.order_number},
+    "orders.progress": {"number": lambda s, who: s.order_number},
+    "orders.events": {"number": lambda s, who: s.order_number},
+    "orders.save_parameters": {"number": lambda s, who: s.order_number},
+    "orders.process": {"number": lambda s, who: s.order_number},
+    "checkout.placed": {"number": lambda s, who: s.order_number},
+    "subscriptions.detail": {"sub_id": lambda s, who: s.sub_id},
+    "subscriptions.change_quantity": {"sub_id": lambda s, who: s.sub_id},
+    "subscriptions.schedule": {"sub_id": lambda s, who: s.sub_id},
+    "subscriptions.auto_renew": {"sub_id": lambda s, who: s.sub_id},
+    "subscriptions.rename": {"sub_id": lambda s, who: s.sub_id},
+    "subscriptions.cancel": {"sub_id": lambda s, who: s.sub_id},
+    "subscriptions.terminate_agreement": {"number": lambda s, who: s.agreement_number},
+    "catalog.update_line": {"line_id": lambda s, who: s.line_id},
+    "catalog.remove_line": {"line_id": lambda s, who: s.line_id},
+    # Price lists are per market: each intruder asks for the market that is not its own.
+    "catalog.price_list": {"market": lambda s, who: "US" if who == "reseller2_client" else "PL"},
+    "catalog.price_list_csv": {"market": lambda s, who: "US" if who == "reseller2_client" else "PL"},
+    # The operator's objects: tools and their results.
+    "catalog.sync_status": {"sync_id": lambda s, who: s.sync_id},
+    "connections.check": {"name": lambda s, who: "default"},
+    "connections.check_status": {"job_id": lambda s, who: "partner-center-check-default"},
+    "admin.retry_order": {"number": lambda s, who: s.order_number},
+    "admin.retry_sync": {"sync_id": lambda s, who: s.sync_id},
+}
+
+# Parameters that name no account's object: the catalog is the same for every buyer.
+SHARED = {"catalog.product", "catalog.add_to_cart"}
+
+
+def _form(scene: Scene, csrf: str) -> dict:
+    """Every field of every form on the routes walked, valid, so a missing ownership check would
+    let the request through."""
+    data = {"csrf_token": csrf, "quantity": "7", "etag": scene.etag, "request_key": "isolation-key",
+            "domain": "intruder.onmicrosoft.com", "tenant_id": "", "registration_id": "", "phone": "",
+            "seen": f"{scene.sub_id}:{scene.etag}", "change": "increase", "name": "default"}
+    for prefix in ("schedule", "renew", "rename", "cancel"):
+        data.update({f"{prefix}-csrf_token": csrf, f"{prefix}-etag": scene.etag,
+                     f"{prefix}-request_key": f"isolation-{prefix}"})
+    data.update({"schedule-quantity": "9", "renew-enabled": "off", "rename-friendly_name": "Taken over"})
+    return data
+
+
+@pytest.fixture
+def scene(demo, db) -> Scene:
+    """Reseller A's objects, written directly: an order, its agreement and subscription, a placed
+    checkout, a cart line and a notification."""
+    from app.catalog.models import Cart, CartLine, CatalogSync, Sku
+    from app.checkout.models import CheckoutDraft
+    from app.orders.models import Agreement, Notification, Order, Subscription
+
+    rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    adatum = rita.account
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    order = Order(number="ORD-ISOL-ATIO-N001", type="purchase", status="querying", account_id=adatum.id,
+                  user_id=rita.id, licensee_id=fabrikam.id, company_name=SECRET, country="US",
+                  contact_first_name="Frank", contact_last_name="Miller", email="it@fabrikam.example.com",
+                  tenant_mode="new", domain="isolationsecret.onmicrosoft.com", partner_id="1234567",
+                  reason="Waiting for the isolation test.")
+    db.session.add(order)
+    db.session.flush()
+    agreement = Agreement(number="AGR-ISOL-0001", account_id=adatum.id, licensee_id=fabrikam.id,
+                          tenant_domain="isolationsecret.onmicrosoft.com", family="Microsoft 365", order_id=order.id)
+    db.session.add(agreement)
+    db.session.flush()
+    now = utcnow()
+    sub = Subscription(ms_subscription_id="isolation-sub-0001", order_id=order.id, agreement_id=agreement.id,
+                       account_id=adatum.id, tenant_id="11111111-2222-4333-8444-555555555555",
+                       offer_id="CFQ7TTC0LH18:0001:P1Y", product_title="Microsoft 365 Business Basic",
+                       sku_title="Microsoft 365 Business Basic", friendly_name=f"{SECRET} seats", quantity=10,
+                       term_duration="P1Y", billing_plan="monthly", status="active", auto_renew=True,
+                       commitment_end_date=now + timedelta(days=300), cancellation_allowed_until=now + timedelta(days=5),
+                       effective_start_date=now - timedelta(days=2), customer_name=SECRET,
+                       tenant_domain="isolationsecret.onmicrosoft.com", unit_price=Decimal("6.00"), currency="USD",
+                       refundable_batches=[{"quantity": 10, "allowedUntil": (now + timedelta(days=5)).isoformat()}],
+                       refundable_quantity=10, etag="isolation-etag")
+    db.session.add(sub)
+    db.session.add(CheckoutDraft(user_id=rita.id, account_id=adatum.id, status="placed", order_number=order.number,
+                                 licensee_id=fabrikam.id))
+    cart = Cart(user_id=rita.id)
+    db.session.add(cart)
+    db.session.flush()
+    sku = db.session.scalars(db.select(Sku).order_by(Sku.id)).first()
+    line = CartLine(cart_id=cart.id, sku_pk=sku.id, term_duration="P1Y", billing_plan="monthly", quantity=3)
+    db.session.add(line)
+    notification = Notification(user_id=rita.id, title=f"Order for {SECRET} needs action", body=SECRET)
+    db.session.add(notification)
+    sync = db.session.scalars(db.select(CatalogSync).order_by(CatalogSync.id)).first()
+    db.session.commit()
+    return Scene(order.number, agreement.number, sub.id, line.id, sync.id, notification.id, sub.etag)
+
+
+def _state(db, scene: Scene) -> dict:
+    """What a leak would change."""
+    from app.catalog.models import CartLine
+    from app.orders.models import Notification, Order, Subscription
+
+    db.session.expire_all()
+    order = db.session.scalar(db.select(Order).where(Order.number == scene.order_number))
+    sub = db.session.get(Subscription, scene.sub_id)
+    line = db.session.get(CartLine, scene.line_id)
+    return {"orders": db.session.scalar(db.select(db.func.count(Order.id))),
+            "order": (order.status, order.domain, order.tenant_id),
+            "sub": (sub.quantity, sub.friendly_name, sub.auto_renew, sub.status),
+            "line": line.quantity if line is not None else None,
+            "notification_read": db.session.get(Notification, scene.notification_id).read_at is not None}
+
+
+def _routes_with_ids(app):
+    for rule in app.url_map.iter_rules():
+        if rule.arguments and rule.endpoint != "static" and rule.endpoint not in SHARED:
+            yield rule
+
+
+def test_every_route_with_an_id_has_a_sample(app):
+    missing = [f"{rule.endpoint} ({rule.rule}) takes {sorted(rule.arguments - set(SAMPLES.get(rule.endpoint, {})))}: "
+               f"add the id of one of reseller A's (or the operator's) objects to SAMPLES in tests/web/test_isolation.py "
+               f"(or the endpoint to SHARED if the id names no account's object)."
+               for rule in _routes_with_ids(app) if not rule.arguments <= set(SAMPLES.get(rule.endpoint, {}))]
+    assert not missing, "\n".join(missing)
+
+
+def _url(rule, scene: Scene, who: str) -> str:
+    values = {name: fill(scene, who) for name, fill in SAMPLES[rule.endpoint].items()}
+    return rule.build(values, append_unknown=False)[1]
+
+
+@pytest.mark.parametrize("who", INTRUDERS)
+def test_another_accounts_ids_answer_404_or_403_never_data(app, db, request, scene, who):
+    intruder = request.getfixturevalue(who)
+    before = _state(db, scene)
+    walked = []
+    for rule in _routes_with_ids(app):
+        url = _url(rule, scene, who)
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            if method == "GET":
+                response = intruder.get(url, buffered=False)
+            else:
+                response = intruder.post(url, _form(scene, intruder.csrf_token))
+            body = response.get_data(as_text=True) if response.status_code in (403, 404) else ""
+            response.close()
+            assert response.status_code in (403, 404), f"{who}: {method} {url} answered {response.status_code}"
+            for secret in (SECRET, scene.order_number, scene.agreement_number):
+                assert secret not in body, f"{who}: {method} {url} shows {secret!r}"
+            walked.append((method, rule.endpoint))
+    assert _state(db, scene) == before
+    assert {("POST", "subscriptions.cancel"), ("POST", "subscriptions.terminate_agreement"),
+            ("POST", "orders.save_parameters"), ("GET", "orders.events"), ("POST", "catalog.remove_line"),
+            ("GET", "checkout.placed"), ("GET", "catalog.price_list_csv")} <= set(walked)
+
+
+def test_the_samples_are_real(app, scene, reseller_client):
+    """The owner reaches every account object the walk above uses (so its 404s mean something)."""
+    for rule in _routes_with_ids(app):
+        access = access_of(app.view_functions[rule.endpoint])
+        if "GET" not in rule.methods or rule.rule.startswith("/admin"):
+            continue
+        url = _url(rule, scene, "reseller_client")
+        if rule.endpoint.startswith("catalog.price_list"):
+            url = url.replace("/PL", "/US")
+        response = reseller_client.get(url, buffered=False)
+        response.close()
+        assert response.status_code == 200, f"{url} answered {response.status_code} to its owner ({access})"
+    page = reseller_client.get(f"/agreements/{scene.agreement_number}/terminate")
+    assert f"{SECRET} seats" in page.get_data(as_text=True)
+
+
+def test_an_agreement_lists_only_subscriptions_of_its_own_account(app, db, scene, reseller_client):
+    """A subscription of another account inside one of A's agreements (as a wrong "add to existing
+    agreement" could make) is neither listed nor cancelled when A terminates the agreement."""
+    from app.orders.models import Agreement, Subscription
+
+    litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
+    agreement = db.session.scalar(db.select(Agreement).where(Agreement.number == scene.agreement_number))
+    foreign = Subscription(ms_subscription_id="isolation-foreign-0001", agreement_id=agreement.id,
+                           account_id=litware.id, tenant_id="11111111-2222-4333-8444-555555555555",
+                           offer_id="CFQ7TTC0LH18:0001:P1Y", product_title="Microsoft 365 Business Basic",
+                           sku_title="Microsoft 365 Business Basic", friendly_name="Litware own seats", quantity=4,
+                           status="active", etag="foreign-etag", cancellation_allowed_until=utcnow() + timedelta(days=5))
+    db.session.add(foreign)
+    db.session.commit()
+    page = reseller_client.get(f"/agreements/{scene.agreement_number}/terminate").get_data(as_text=True)
+    assert f"{SECRET} seats" in page and "Litware own seats" not in page
+    from app.subscriptions.services import agreement_subscriptions
+
+    assert [s.ms_subscription_id for s in agreement_subscriptions(agreement)] == ["isolation-sub-0001"]
+
+
+def test_marking_another_users_notification_read_changes_nothing(db, scene, reseller2_client):
+    from app.orders.models import Notification
+
+    response = reseller2_client.post("/notifications/read", {"notification_id": str(scene.notification_id)})
+    assert response.status_code in (200, 303)
+    assert SECRET not in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Notification, scene.notification_id).read_at is None
+
+
+def test_another_resellers_licensee_cannot_be_chosen_at_checkout(db, scene, reseller2_client):
+    from app.checkout.models import CheckoutDraft
+
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    page = reseller2_client.get("/checkout/customer")
+    assert page.status_code == 200 and "Fabrikam" not in page.get_data(as_text=True)
+    response = reseller2_client.post("/checkout/customer", {"licensee": str(fabrikam.id)})
+    assert response.status_code == 422
+    assert "Choose one of your customers" in response.get_data(as_text=True)
+    lidia = db.session.scalar(db.select(User).where(User.email == "reseller2@example.com"))
+    db.session.expire_all()
+    drafts = db.session.scalars(db.select(CheckoutDraft).where(CheckoutDraft.user_id == lidia.id)).all()
+    assert drafts and all(d.licensee_id != fabrikam.id for d in drafts)
