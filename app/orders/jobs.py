@@ -11,6 +11,11 @@ The job never sleeps. While Microsoft is still fulfilling the order, or after a 
 run the same job (same id) again later through RQ's Repeat mechanism; the worker's scheduler does
 the waiting. A 5xx or a timeout, after the client's own retries, fails the job: RQ retries it, and
 when retries run out the periodic sweep enqueues it again, since the order is still `processing`.
+
+Nothing waits forever: past FULFILLMENT_DEADLINE (Microsoft has not fulfilled the order) or
+ORDER_DEADLINE (still processing: Partner Center keeps failing, or the job keeps disappearing) the
+job or the sweep fails the order with the reason, notifies the operator's admins, and the
+stuck-work page (admin) offers Retry, which resumes from the stored steps with the same request ids.
 """
 from __future__ import annotations
 
@@ -18,14 +23,15 @@ import logging
 import math
 import os
 import socket
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from app.accounts.models import Tenant, utcnow
+from app.accounts.models import Account, Tenant, User, utcnow
 from app.connections.services import get_client
 from app.extensions import db, get_redis
 from app.jobs.periodic import periodic
 from app.orders import services as svc
-from app.orders.models import Agreement, Order, OrderStep, Subscription
+from app.orders.models import Agreement, Notification, Order, OrderStep, Subscription
 from app.partner_center import (AgreementAlreadyExists, CartAlreadySubmitted, CustomerUnderReview, DomainTaken,
                                 McaMissing, NoRelationship, PartnerAgreementNotSigned, PartnerCenterError,
                                 PartnerCenterUnavailable, PartnerIdUnknown, PhoneMissing, RegistrationIdInvalid,
@@ -68,6 +74,12 @@ def provision_order(order_id: int) -> str:
         return "missing"
     if order.status != "processing":
         return order.status
+    missed = missed_deadline(order)
+    if missed is not None:  # an RQ retry or a rescheduled wait that came too late
+        fail_for_deadline(order, *missed)
+        db.session.commit()
+        svc.publish_progress(order)
+        return "failed"
     client = get_client(order.partner_center_instance)
     step: OrderStep | None = None
     try:
@@ -507,11 +519,12 @@ def _worker_alive(worker_name: str | None) -> bool:
     return True
 
 
-def job_alive(order_id: int) -> bool:
+def job_alive(order_id: int, *, repair: bool = True) -> bool:
     """Is a job for this order waiting, scheduled, or running in a worker that still lives?
 
     A job left "started" by a worker that was killed stays so in Redis until RQ notices (minutes);
-    it is deleted here so the order can be enqueued again at once.
+    with `repair` it is deleted here so the order can be enqueued again at once (pages pass
+    repair=False: a GET never writes).
     """
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
@@ -527,20 +540,190 @@ def job_alive(order_id: int) -> bool:
     if status == "started":
         if _worker_alive(job.worker_name):
             return True
-        log.warning("job %s was left started by worker %s, which is gone; re-enqueuing", job.id, job.worker_name)
-        job.delete()
+        if repair:
+            log.warning("job %s was left started by worker %s, which is gone; re-enqueuing", job.id, job.worker_name)
+            job.delete()
     return False
 
 
 @periodic("sweep-orders", interval_seconds=60, timeout=300)
-def sweep_orders(limit: int = 500) -> list[str]:
-    """Re-enqueue every processing order whose job is not queued, scheduled or running: orders
-    placed while Redis or the worker was down, and jobs lost with a killed worker or out of retries."""
+def sweep_orders(limit: int = 500, now: datetime | None = None) -> list[str]:
+    """Fail every processing order past a deadline; re-enqueue the others whose job is not queued,
+    scheduled or running: orders placed while Redis or the worker was down, and jobs lost with a
+    killed worker or out of retries. Returns the numbers of the orders re-enqueued."""
+    now = now or utcnow()
     orders = db.session.scalars(db.select(Order).where(Order.status == "processing").order_by(Order.id).limit(limit)).all()
-    enqueued = []
+    enqueued, failed = [], []
     for order in orders:
-        if not job_alive(order.id) and svc.enqueue_provisioning(order) is not None:
+        missed = missed_deadline(order, now)
+        if missed is not None:
+            fail_for_deadline(order, *missed)
+            db.session.commit()
+            svc.publish_progress(order)
+            failed.append(order.number)
+        elif not job_alive(order.id) and svc.enqueue_provisioning(order) is not None:
             enqueued.append(order.number)
+    if failed:
+        log.warning("sweep failed orders past their deadline: %s", ", ".join(failed))
     if enqueued:
         log.info("sweep re-enqueued orders: %s", ", ".join(enqueued))
     return enqueued
+
+
+# ----------------------------------------------------------------------------------- deadlines and stuck work
+
+# Microsoft usually fulfils an order in minutes; a day without it means someone must look.
+FULFILLMENT_DEADLINE = timedelta(hours=24)
+# The whole order, from when it (last) became processing: Partner Center failing for three days,
+# or a job that keeps disappearing, is no longer something retrying will fix.
+ORDER_DEADLINE = timedelta(hours=72)
+# The sweep re-enqueues an order without a job within a minute; still without one after this long,
+# no worker (which also runs the sweep) is working, and the stuck-work page lists the order.
+STUCK_AFTER = timedelta(minutes=15)
+# How long an order failed at a deadline stays on the stuck-work page unless retried.
+STUCK_LISTED_FOR = timedelta(days=30)
+DEADLINE_CODES = ("fulfillment_deadline", "order_deadline")
+STUCK_WORK_PATH = "/admin/stuck"
+
+
+class NotRetryable(Exception):
+    pass
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 3600)} hours"
+
+
+def _current_step(order: Order) -> OrderStep | None:
+    return next((s for s in order.steps if s.status not in ("done", "skipped")), None)
+
+
+def missed_deadline(order: Order, now: datetime | None = None) -> tuple[str, str] | None:
+    """(code, reason in plain words) when a processing order has run past one of its deadlines."""
+    if order.status != "processing":
+        return None
+    now = now or utcnow()
+    wait = order.step("wait_fulfillment")
+    if (wait is not None and wait.status in ("pending", "running") and wait.started_at is not None
+            and now - wait.started_at > FULFILLMENT_DEADLINE):
+        return "fulfillment_deadline", (
+            f"Partner Center did not confirm the order within {_hours(FULFILLMENT_DEADLINE)}; it may still "
+            "complete there. Check it in Partner Center, then press Retry.")
+    if now - (order.processing_since or order.created_at) > ORDER_DEADLINE:
+        return "order_deadline", _order_deadline_reason(order)
+    return None
+
+
+def _order_deadline_reason(order: Order) -> str:
+    step = _current_step(order)
+    reason = f"Provisioning did not finish within {_hours(ORDER_DEADLINE)}"
+    if step is None:
+        reason += "."
+    elif not step.attempts:
+        reason += f": the step “{step.label}” never ran (the worker may be stopped)."
+    else:
+        reason += (f": the step “{step.label}” was tried {step.attempts} time{'s' if step.attempts != 1 else ''} "
+                   "without a definite answer from Partner Center.")
+    return (reason + " Nothing more is tried automatically. Check the order in Partner Center, then press Retry "
+            "(it resumes with the same request ids, so nothing is created twice).")
+
+
+def stuck_work_url() -> str:
+    from flask import url_for
+
+    try:
+        return url_for("admin.stuck_work")
+    except RuntimeError:  # in the worker: no request to build a URL from
+        return STUCK_WORK_PATH
+
+
+def notify_operator_admins(title: str, body: str, link: str | None = None) -> int:
+    """An in-app notification to every active admin of the operator's account(s)."""
+    admins = db.session.scalars(db.select(User).join(Account, User.account_id == Account.id).where(
+        Account.kind == "operator", User.role == "admin", User.is_active_user.is_(True))).all()
+    for admin in admins:
+        db.session.add(Notification(user_id=admin.id, title=title[:200], body=body, link=link))
+    return len(admins)
+
+
+def fail_for_deadline(order: Order, code: str, reason: str) -> None:
+    """Fail the order at a deadline. The step it stopped at keeps its MS-RequestId: there was no
+    definite answer, so Retry must send the same request again."""
+    step = _current_step(order)
+    if step is not None:
+        step.status = "failed"
+        step.error = reason
+    svc.set_failed(order, reason, code=code)
+    notify_operator_admins(f"Order {order.number} stopped at its deadline", reason, stuck_work_url())
+
+
+def retry_order(order: Order, *, actor: User, origin) -> bool:
+    """Retry from the stuck-work page: an order failed at a deadline goes back to processing, an
+    order left processing without a job gets one. Both resume from their stored steps (same
+    request ids) with fresh deadlines. Commits; returns False when the queue was not reachable
+    (the order stays processing and the sweep enqueues it later)."""
+    from app.audit import services as audit
+
+    failed_at_deadline = order.status == "failed" and order.reason_code in DEADLINE_CODES
+    if not failed_at_deadline and order.status != "processing":
+        raise NotRetryable(f"Order {order.number} is {order.status_label.lower()}: there is nothing to retry.")
+    previous = {"status": order.status, "reason": order.reason, "code": order.reason_code}
+    for step in order.steps:
+        if step.status == "failed":
+            step.status = "pending"
+            step.error = None
+        if step.name == "wait_fulfillment" and step.status not in ("done", "skipped"):
+            step.started_at = None  # a new wait, with a new fulfilment deadline
+    order.status = "processing"
+    order.processing_since = utcnow()
+    order.reason = order.reason_code = order.blocked_field = None
+    order.steps_to_take = None
+    audit.record("order_retried", actor=actor, account=order.account, subject=order.number, origin=origin,
+                 details=previous)
+    db.session.commit()
+    job = svc.enqueue_provisioning(order)
+    svc.publish_progress(order)
+    return job is not None
+
+
+@dataclass
+class StuckOrder:
+    order: Order
+    reason: str
+    since: datetime  # when the order (last) became processing
+
+    def age(self, now: datetime) -> timedelta:
+        return now - self.since
+
+
+def stuck_orders(now: datetime | None = None, limit: int = 200) -> tuple[list[StuckOrder], bool]:
+    """Orders failed at a deadline (recent ones), and processing orders older than STUCK_AFTER with
+    no job queued, scheduled or running. Reads only. Returns (orders, whether the queue answered)."""
+    now = now or utcnow()
+    stuck: list[StuckOrder] = []
+    failed = db.session.scalars(db.select(Order).where(
+        Order.status == "failed", Order.reason_code.in_(DEADLINE_CODES),
+        Order.updated_at >= now - STUCK_LISTED_FOR).order_by(Order.updated_at.desc()).limit(limit)).all()
+    for order in failed:
+        stuck.append(StuckOrder(order, order.reason or "", order.processing_since or order.created_at))
+    processing = db.session.scalars(db.select(Order).where(
+        Order.status == "processing", Order.processing_since < now - STUCK_AFTER)
+        .order_by(Order.processing_since).limit(limit)).all()
+    queue_ok = True
+    for order in processing:
+        if queue_ok:
+            try:
+                if job_alive(order.id, repair=False):
+                    continue
+            except Exception:  # Redis down: no order can have a job
+                log.warning("stuck-work page: the job queue is not reachable", exc_info=True)
+                queue_ok = False
+        missed = missed_deadline(order, now)
+        reason = ("No provisioning job is queued, scheduled or running for this order: the worker, which also "
+                  "runs the every-minute sweep, seems to be stopped. Retry puts the job on the queue again.")
+        if not queue_ok:
+            reason = "The job queue is not reachable, so no provisioning job can run."
+        if missed is not None:
+            reason += " It is also past its deadline: " + missed[1]
+        stuck.append(StuckOrder(order, reason, order.processing_since or order.created_at))
+    return stuck, queue_ok

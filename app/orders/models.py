@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee, User, utcnow
@@ -99,6 +99,10 @@ class Order(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]
+    # When the order last became `processing` (placed, Process, Retry): the order deadline of
+    # app.orders.jobs counts from here, so time spent querying (waiting for a person) is not held
+    # against provisioning. Kept by the listener below, whoever changes the status.
+    processing_since: Mapped[datetime | None] = mapped_column(default=utcnow)
 
     account: Mapped[Account] = relationship()
     user: Mapped[User] = relationship()
@@ -137,6 +141,12 @@ class Order(db.Model):
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
+
+
+@event.listens_for(Order.status, "set", active_history=True)
+def _processing_again(order: Order, value, oldvalue, initiator) -> None:
+    if value == "processing" and oldvalue != "processing":
+        order.processing_since = utcnow()
 
 
 class OrderLine(db.Model):
