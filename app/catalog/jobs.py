@@ -1,15 +1,29 @@
-"""Catalog jobs: the synchronisation runs in the worker, never in a web request."""
+"""Catalog jobs: the synchronisation runs in the worker, never in a web request.
+
+A sync row is never left blocking new runs: one whose enqueue failed is failed at once, one whose
+job vanished from the queue is failed when someone starts another, and one past its deadline
+(services.SYNC_DEADLINE) is failed by a periodic task, which notifies the operator's admins.
+"""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import logging
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.accounts.models import utcnow
 from app.catalog import services
 from app.catalog.models import CatalogSync
 from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.periodic import periodic
+
+log = logging.getLogger(__name__)
+
+SYNC_TIMEOUT = 3600
+# start_sync commits the row before enqueuing; a queued row younger than this may be a start in progress.
+ENQUEUE_GRACE = timedelta(minutes=1)
+LIVE_JOB_STATUSES = {"queued", "started", "scheduled", "deferred"}
 
 
 def run_catalog_sync(sync_id: int) -> dict:
@@ -33,15 +47,74 @@ def run_catalog_sync(sync_id: int) -> dict:
     return {"status": sync.status, "added": sync.added, "changed": sync.changed, "withdrawn": sync.withdrawn}
 
 
+def job_id_for(sync_id: int) -> str:
+    return f"catalog-sync-{sync_id}"
+
+
 def start_sync(trigger: str = "manual", requested_by=None) -> CatalogSync:
-    """Record a sync and enqueue it; a sync already waiting or running is returned instead."""
+    """Record a sync and enqueue it; a sync already waiting or running is returned instead.
+
+    When the queue cannot be reached the new row is failed at once with services.QUEUE_UNREACHABLE
+    (and returned), so nothing stays `queued` and the operator can start again.
+    """
+    expire_stuck_syncs()
     running = services.active_sync()
-    if running is not None:
+    if running is not None and not _job_lost(running):
         return running
     sync = services.new_sync(trigger, requested_by)
-    enqueue(run_catalog_sync, sync.id, job_id=f"catalog-sync-{sync.id}", timeout=3600, retry=None,
-            description="Synchronise the catalog from Partner Center")
+    try:
+        enqueue(run_catalog_sync, sync.id, job_id=job_id_for(sync.id), timeout=SYNC_TIMEOUT, retry=None,
+                description="Synchronise the catalog from Partner Center")
+    except Exception:  # Redis down or refusing: say so on the row instead of leaving it queued
+        log.exception("could not enqueue catalog sync %s", sync.id)
+        services.mark_sync_failed(sync, services.QUEUE_UNREACHABLE)
+        db.session.commit()
     return sync
+
+
+def _job_lost(sync: CatalogSync) -> bool:
+    """A run started here whose job is no longer queued or running (Redis restarted without its data,
+    or RQ stopped the job before it could record why): fail it so a new run can start. Runs started
+    inside another job (monthly, seed) have no job of their own; their deadline covers them."""
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from app.extensions import get_redis
+
+    if sync.trigger != "manual" or utcnow() - sync.created_at < ENQUEUE_GRACE:
+        return False
+    try:
+        status = Job.fetch(job_id_for(sync.id), connection=get_redis()).get_status()
+    except NoSuchJobError:
+        status = None
+    except Exception:  # the queue is unreachable: the enqueue that follows says so
+        return True
+    if getattr(status, "value", status) in LIVE_JOB_STATUSES:
+        return False
+    services.mark_sync_failed(sync, "Its job is no longer on the queue (Redis may have restarted, or the worker "
+                                    "stopped it); a new synchronisation was started.")
+    db.session.commit()
+    return True
+
+
+@periodic("catalog-sync-deadline", interval_seconds=300, timeout=120)
+def expire_stuck_syncs(now: datetime | None = None) -> list[int]:
+    """Fail every sync queued or running past services.SYNC_DEADLINE and tell the operator's admins."""
+    from app.orders.jobs import notify_operator_admins, stuck_work_url
+
+    now = now or utcnow()
+    expired = []
+    for sync in db.session.scalars(select(CatalogSync).where(CatalogSync.status.in_(("queued", "running")))).all():
+        reason = services.missed_sync_deadline(sync, now)
+        if reason is None:
+            continue
+        services.mark_sync_failed(sync, reason, now)
+        notify_operator_admins(f"Catalog sync {sync.id} stopped at its deadline", reason, stuck_work_url())
+        expired.append(sync.id)
+    if expired:
+        db.session.commit()
+        log.warning("catalog syncs failed at their deadline: %s", expired)
+    return expired
 
 
 def due_for_monthly_sync(now: datetime | None = None) -> bool:
@@ -62,6 +135,7 @@ def monthly_catalog_sync() -> str:
         return "Automatic catalog update is off."
     if not due_for_monthly_sync():
         return "The catalog was already synchronised this month."
+    expire_stuck_syncs()
     if services.active_sync() is not None:
         return "A synchronisation is already running."
     sync = services.new_sync("automatic")

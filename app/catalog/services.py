@@ -9,7 +9,7 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Iterator
 
@@ -165,6 +165,48 @@ def active_sync() -> CatalogSync | None:
 
 def latest_sync() -> CatalogSync | None:
     return db.session.scalar(select(CatalogSync).order_by(CatalogSync.id.desc()).limit(1))
+
+
+# A run cannot outlive its job's timeout (one hour, app.catalog.jobs); one still queued or running
+# after this long has nobody working on it (the worker stopped or died) and only blocks new runs.
+SYNC_DEADLINE = timedelta(hours=2)
+QUEUE_UNREACHABLE = "The job queue was not reachable; start the sync again."
+
+
+def missed_sync_deadline(sync: CatalogSync, now: datetime | None = None) -> str | None:
+    """Why a queued or running sync is stuck, in plain words, or None."""
+    now = now or utcnow()
+    hours = int(SYNC_DEADLINE.total_seconds() // 3600)
+    if sync.status == "queued" and now - sync.created_at > SYNC_DEADLINE:
+        return (f"No worker started the synchronisation within {hours} hours (is the worker running?); "
+                "start the sync again.")
+    if sync.status == "running" and now - (sync.started_at or sync.created_at) > SYNC_DEADLINE:
+        return (f"The synchronisation did not finish within {hours} hours: the worker probably stopped while "
+                "it ran. Start the sync again.")
+    return None
+
+
+def mark_sync_failed(sync: CatalogSync, message: str, now: datetime | None = None) -> None:
+    sync.status = "failed"
+    sync.finished_at = now or utcnow()
+    sync.message = message
+    db.session.flush()
+
+
+def stuck_syncs(now: datetime | None = None, limit: int = 20) -> list[tuple[CatalogSync, str]]:
+    """What the stuck-work page lists: queued or running syncs past their deadline, and failed syncs
+    that no finished sync has superseded since. Reads only."""
+    now = now or utcnow()
+    last_finished = db.session.scalar(select(func.max(CatalogSync.id)).where(CatalogSync.status == "finished")) or 0
+    rows = db.session.scalars(select(CatalogSync).where(
+        CatalogSync.id > last_finished, CatalogSync.status.in_(("queued", "running", "failed")))
+        .order_by(CatalogSync.id.desc()).limit(limit)).all()
+    stuck = []
+    for sync in rows:
+        reason = sync.message if sync.status == "failed" else missed_sync_deadline(sync, now)
+        if reason:
+            stuck.append((sync, reason))
+    return stuck
 
 
 def _start(sync: CatalogSync) -> Progress:
