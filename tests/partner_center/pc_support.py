@@ -7,6 +7,7 @@ import itertools
 import uuid
 
 import httpx
+from bs4 import BeautifulSoup
 
 from app.partner_center import Address, Contact, InstanceConfig, PartnerCenterClient
 
@@ -65,8 +66,9 @@ def new_customer(client: PartnerCenterClient, prefix: str | None = None, **kw):
 def accept_relationship(base_url: str, link: str, tenant_id: str) -> None:
     """A customer's global admin accepting the relationship request link (the sandbox's
     admin-center page), posted to the served sandbox."""
-    url = httpx.URL(link)
-    response = httpx.post(
-        f"{base_url}{url.raw_path.decode()}", data={"tenantId": tenant_id}, timeout=10
-    )
+    page_url = f"{base_url}{httpx.URL(link).raw_path.decode()}"
+    with httpx.Client(timeout=10) as browser:  # keeps the sandbox's CSRF cookie between the two requests
+        page = browser.get(page_url)
+        token = BeautifulSoup(page.text, "html.parser").select_one("form input[name=sandbox_csrf]")["value"]
+        response = browser.post(page_url, data={"sandbox_csrf": token, "tenantId": tenant_id})
     assert response.status_code == 200, response.text[:500]

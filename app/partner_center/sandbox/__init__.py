@@ -12,6 +12,13 @@ Run it alone::
 
     flask --app app.partner_center.sandbox run --port 5050
 
+Run alone, it is a development tool and its controls (everything under ``/_sandbox/``) are open
+to whoever reaches it: bind it to loopback. Mounted beside the storefront (sandbox mode, served
+in-process), the storefront lets only its signed-in operator admins reach the controls
+(``app/web/serving.py``); the acceptance page stays open to anyone with the link, as Microsoft's
+is. Every page carries a "Simulation" banner, and its forms carry the sandbox's own CSRF token
+(``csrf.py``).
+
 Settings (``create_app(config)`` keys override the same-named environment
 variables; defaults in brackets):
 
@@ -71,10 +78,12 @@ def create_app(config: dict | None = None) -> Flask:
     store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"])
     app.extensions["sandbox_store"] = store
 
-    from . import api, commerce, control, entra, pages
+    from . import api, commerce, control, csrf, entra, pages
 
     for module in (entra, api, commerce, control, pages):
         app.register_blueprint(module.bp)
+    app.add_template_global(csrf.token, "sandbox_csrf_token")
+    app.after_request(csrf.set_cookie)
 
     @app.before_request
     def gate():

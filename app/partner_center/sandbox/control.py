@@ -1,5 +1,7 @@
 """The sandbox's own controls (no bearer token): faults, review flag, clock,
-reset, the call log; JSON under /_sandbox/... and an HTML admin page."""
+reset, the call log; JSON under /_sandbox/... and an HTML admin page whose forms
+carry the sandbox's CSRF token. Who may reach them is decided by whoever serves
+the sandbox: the storefront's mount lets only its operator admins in."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import timedelta
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from . import csrf
 from .store import iso
 from .web import json_response, store
 
@@ -163,6 +166,7 @@ def _back(message: str | None = None, error: str | None = None):
 
 
 @bp.post("/admin/fault")
+@csrf.protect
 def admin_fault():
     try:
         fault_id = _fault_from(request.form.to_dict())
@@ -172,12 +176,14 @@ def admin_fault():
 
 
 @bp.post("/admin/faults/clear")
+@csrf.protect
 def admin_clear_faults():
     store().clear_faults()
     return _back("All faults removed.")
 
 
 @bp.post("/admin/review")
+@csrf.protect
 def admin_review():
     tenant_id = request.form.get("tenantId", "")
     flag = request.form.get("underReview") == "true"
@@ -189,6 +195,7 @@ def admin_review():
 
 
 @bp.post("/admin/clock")
+@csrf.protect
 def admin_clock():
     if request.form.get("action") == "reset":
         store().reset_clock()
@@ -202,6 +209,7 @@ def admin_clock():
 
 
 @bp.post("/admin/reset")
+@csrf.protect
 def admin_reset():
     store().reset()
     return _back("Sandbox wiped and reseeded.")

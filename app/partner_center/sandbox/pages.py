@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
 
+from . import csrf
 from .resources import reseller_by_tenant, settle, subscription_json
 from .seed import OPERATOR
 from .store import iso, parse_iso
@@ -59,6 +60,7 @@ def _invitation(args) -> tuple[dict | None, str | None]:
 
 
 @bp.route("/Adminportal/Home", methods=["GET", "POST"])
+@csrf.protect
 def relationship_request():
     invitation, problem = _invitation(request.args)
     tenants = store().documents("tenant")

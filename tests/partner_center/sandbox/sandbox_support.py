@@ -156,3 +156,8 @@ def new_customer_ready_to_buy(pc: PartnerCenter, prefix: str) -> str:
     tenant_id = create_customer(pc, prefix)["id"]
     assert attest_mca(pc, tenant_id).status_code == 201
     return tenant_id
+
+
+def hidden_fields(form) -> dict:
+    """The hidden inputs of a parsed <form> (the sandbox's CSRF token among them), as a browser sends them."""
+    return {i["name"]: i.get("value", "") for i in form.select("input[type=hidden][name]")}

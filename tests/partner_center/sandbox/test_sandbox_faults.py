@@ -5,8 +5,8 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.partner_center.sandbox.sandbox_support import (FABRIKAM, customer_body, new_customer_ready_to_buy,
-                                                          purchase)
+from tests.partner_center.sandbox.sandbox_support import (FABRIKAM, customer_body, hidden_fields,
+                                                          new_customer_ready_to_buy, purchase)
 
 
 def test_throttling_answers_429_with_retry_after_for_the_next_n_calls(pc, sandbox_store):
@@ -109,17 +109,48 @@ def test_admin_page_forms(sandbox_app, sandbox_store):
             assert form.select_one("button").get_text(strip=True)
         fault_form = page.select_one("#faults form")
         assert page.find("label", attrs={"for": "fault-path"}).get_text(strip=True) == "Path prefix"
+        token = hidden_fields(fault_form)
+        assert token["sandbox_csrf"]
         response = browser.post(fault_form["action"], data={
-            "method": "POST", "pathPrefix": "/v1/customers", "kind": "throttle", "count": "2", "retryAfter": "5"},
+            **token, "method": "POST", "pathPrefix": "/v1/customers", "kind": "throttle", "count": "2",
+            "retryAfter": "5"},
             follow_redirects=True)
         assert response.status_code == 200
         assert sandbox_store.faults()[0]["remaining"] == 2
-        browser.post(page.select_one("#review form")["action"], data={"tenantId": FABRIKAM, "underReview": "true"})
+        browser.post(page.select_one("#review form")["action"], data={**token, "tenantId": FABRIKAM,
+                                                                      "underReview": "true"})
         assert sandbox_store.document("tenant", FABRIKAM)["underReview"] is True
-        browser.post(page.select_one("#clock form")["action"], data={"days": "3", "hours": "0", "action": "advance"})
+        browser.post(page.select_one("#clock form")["action"], data={**token, "days": "3", "hours": "0",
+                                                                     "action": "advance"})
         assert sandbox_store.clock_offset().total_seconds() == pytest.approx(3 * 86400)
-        browser.post(page.select_one("#clock form")["action"], data={"action": "reset"})
+        browser.post(page.select_one("#clock form")["action"], data={**token, "action": "reset"})
         assert sandbox_store.clock_offset().total_seconds() == 0
+
+
+def test_admin_page_forms_without_the_sandbox_token_are_refused(sandbox_app, sandbox_store):
+    """Run alone, the controls are open (a development tool), but a forged form still does nothing."""
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get("/_sandbox/admin").data, "html.parser")
+        action = page.select_one("#clock form")["action"]
+        refused = browser.post(action, data={"days": "3", "hours": "0", "action": "advance"})
+        assert refused.status_code == 400
+        assert BeautifulSoup(refused.data, "html.parser").select_one(".problem[role=alert]")
+        wrong = browser.post(action, data={"sandbox_csrf": "x" * 43, "days": "3", "action": "advance"})
+        assert wrong.status_code == 400
+    with sandbox_app.test_client() as other_browser:
+        stolen = hidden_fields(page.select_one("#clock form"))
+        assert other_browser.post(action, data={**stolen, "days": "3", "action": "advance"}).status_code == 400
+    assert sandbox_store.clock_offset().total_seconds() == 0
+
+
+def test_every_sandbox_page_says_it_is_a_simulation(sandbox_app):
+    with sandbox_app.test_client() as browser:
+        for path in ("/", "/_sandbox/admin",
+                     "/Adminportal/Home?invType=ResellerRelationship&partnerId=someone-else&msppId=0&DAP=false"):
+            banner = BeautifulSoup(browser.get(path).data, "html.parser").select_one("#simulation-banner")
+            assert banner is not None, path
+            assert banner.get_text(" ", strip=True).startswith(
+                "Simulation: this is the Partner Center sandbox, not Microsoft."), path
 
 
 def test_overview_shows_what_microsoft_received(pc, sandbox_app, sandbox_store):

@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests.partner_center.sandbox.sandbox_support import (ADATUM_TENANT, FABRIKAM, MCA_TEMPLATE, TENANT_ID,
-                                                          WINGTIP, attest_mca, create_customer)
+                                                          WINGTIP, attest_mca, create_customer, hidden_fields)
 
 
 def test_mpn_profile(pc):
@@ -103,7 +103,7 @@ def test_accepting_the_indirect_link_makes_the_customer_visible(pc, http, sandbo
         assert "Adatum IT Services" in soup.get_text()
 
         assert pc.get(f"/v1/customers/{FABRIKAM}").status_code == 404
-        accepted = browser.post(form["action"], data={"tenantId": FABRIKAM})
+        accepted = browser.post(form["action"], data={**hidden_fields(form), "tenantId": FABRIKAM})
         assert accepted.status_code == 200
         done = BeautifulSoup(accepted.data, "html.parser").select_one("#accepted")
         assert "Partner relationship accepted" in done.get_text()
@@ -122,10 +122,27 @@ def test_accepting_the_direct_link(pc, sandbox_app):
     url = _link(pc)
     with sandbox_app.test_client() as browser:
         page = BeautifulSoup(browser.get(_page_path(url)).data, "html.parser")
-        response = browser.post(page.select_one("form")["action"], data={"tenantId": WINGTIP})
+        form = page.select_one("form")
+        response = browser.post(form["action"], data={**hidden_fields(form), "tenantId": WINGTIP})
         assert "Partner relationship accepted" in response.get_data(as_text=True)
     assert pc.get(f"/v1/customers/{WINGTIP}").json()["relationshipToPartner"] == "reseller"
     assert pc.get(f"/v1/customers/{WINGTIP}/relationships").json()["totalCount"] == 0
+
+
+def test_acceptance_without_the_pages_token_is_refused_and_nothing_is_accepted(pc, sandbox_app, sandbox_store):
+    url = _link(pc)
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get(_page_path(url)).data, "html.parser")
+        form = page.select_one("form")
+        assert hidden_fields(form)["sandbox_csrf"]
+        refused = browser.post(form["action"], data={"tenantId": WINGTIP})
+        assert refused.status_code == 400
+        answer = BeautifulSoup(refused.data, "html.parser")
+        assert "nothing was done" in " ".join(answer.select_one(".problem").get_text().split())
+        assert answer.select_one("#open-again")["href"] == _page_path(url)
+        assert answer.select_one("#simulation-banner")
+    assert sandbox_store.document("tenant", WINGTIP)["relationship"] is None
+    assert pc.get(f"/v1/customers/{WINGTIP}").status_code == 404
 
 
 def test_a_tampered_link_is_refused(sandbox_app):

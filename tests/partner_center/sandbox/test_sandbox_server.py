@@ -120,7 +120,9 @@ def test_mounted_under_a_prefix(mounted):
         assert action.startswith("/sandbox/Adminportal/Home?")
         assert soup.select_one("header a")["href"] == "/sandbox/"
         assert remote.get(f"/v1/customers/{FABRIKAM}").status_code == 404
-        accepted = http.post(served.url + action, data={"tenantId": FABRIKAM})
+        token = soup.select_one("form input[name=sandbox_csrf]")["value"]
+        assert http.cookies.get("sandbox_csrf", path="/sandbox") == token  # the sandbox's cookie, on its own path
+        accepted = http.post(served.url + action, data={"sandbox_csrf": token, "tenantId": FABRIKAM})
         assert "Partner relationship accepted" in accepted.text
         assert remote.get(f"/v1/customers/{FABRIKAM}").json()["relationshipToPartner"] == "reseller"
         admin = http.get(f"{base}/_sandbox/admin")
