@@ -54,10 +54,19 @@ class Config:
         self.LOGIN_MAX_FAILURES_PER_EMAIL = _int("LOGIN_MAX_FAILURES_PER_EMAIL", 5)
         self.LOGIN_MAX_FAILURES_PER_IP = _int("LOGIN_MAX_FAILURES_PER_IP", 20)
         self.LOGIN_FAILURE_WINDOW_SECONDS = _int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+        # Partner Center calls a person waits on (domain check as one types, partner ID on blur,
+        # Verify Authorization): one attempt with this timeout, and at most this many checks
+        # per user per minute, so one buyer cannot spend the operator's Partner Center quota.
+        self.PERSON_PC_TIMEOUT_SECONDS = float(os.environ.get("PERSON_PC_TIMEOUT_SECONDS") or 5)
+        self.PERSON_PC_CALLS_PER_MINUTE = _int("PERSON_PC_CALLS_PER_MINUTE", 60)
         # Mail (renewal notices): unset MAIL_SERVER means in-app notifications only.
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "storefront@localhost")
+        # How many reverse proxies stand in front of the storefront. 0 (default): X-Forwarded-For
+        # is ignored, since anyone can send it; N: the address the Nth proxy from us saw is the
+        # client's (werkzeug's ProxyFix), so sign-in throttling counts per real client.
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.SESSION_COOKIE_HTTPONLY = True

@@ -32,7 +32,7 @@ def calls_per_hour() -> tuple[int, int]:
     """Partner Center calls for one waiting tenant: in its first hour, and per hour once backed off."""
     from app.accounts.models import utcnow
     from app.checkout.models import AuthorizationWatch
-    from app.checkout.services import FAST_INTERVAL, next_interval
+    from app.checkout.gate import FAST_INTERVAL, next_interval
 
     start = utcnow()
     watch = AuthorizationWatch(domain="x.onmicrosoft.com", started_at=start, interval_seconds=FAST_INTERVAL)

@@ -137,3 +137,27 @@ class Tenant(db.Model):
 
     account: Mapped[Account | None] = relationship(back_populates="tenants")
     licensee: Mapped[Licensee | None] = relationship()
+
+
+class DomainReservation(db.Model):
+    """A new-tenant domain held for one checkout. The unique domain makes two checkouts that race
+    for the same prefix end with exactly one holder; orders read it too, so an order's domain can
+    never be moved onto a domain another checkout holds."""
+
+    __tablename__ = "domain_reservations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("checkout_drafts.id"), unique=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TenantLock(db.Model):
+    """One row per tenant key (initial domain or tenant id), locked while an order for that tenant
+    is checked and recorded (app.orders.tenancy.lock_tenant). Rows are never deleted: they are
+    only something to lock."""
+
+    __tablename__ = "tenant_locks"
+
+    key: Mapped[str] = mapped_column(String(253), primary_key=True)

@@ -1,4 +1,10 @@
-"""Waiting for authorizations: one Partner Center call per watched tenant, on its own schedule."""
+"""Waiting for authorizations: one watch per tenant, on its own schedule; decisions per draft.
+
+A watch costs one Partner Center call per check while the tenant is not visible to the operator,
+and two once it is (the customer, then its partner relationships), however many drafts wait on
+it. Each draft is then decided for its own account (app.orders.tenancy.decide): one reseller's
+acceptance never verifies another account's checkout.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,11 +12,12 @@ from datetime import timedelta
 
 from app import live
 from app.accounts.models import utcnow
+from app.checkout.gate import WATCH_LIFETIME, apply, next_interval
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
-from app.checkout.services import WATCH_LIFETIME, mark_authorized, next_interval
 from app.connections.services import get_client
 from app.extensions import db
 from app.jobs.periodic import periodic
+from app.orders import tenancy
 from app.partner_center import PartnerCenterError, Throttled
 
 log = logging.getLogger(__name__)
@@ -23,17 +30,23 @@ def _waiting_drafts(domain: str) -> list[CheckoutDraft]:
         CheckoutDraft.domain_prefix == domain.removesuffix(".onmicrosoft.com"))))
 
 
+def _later(watch: AuthorizationWatch, now, at_least: float = 0.0) -> None:
+    watch.interval_seconds = next_interval(watch, now)
+    watch.next_check_at = now + timedelta(seconds=max(at_least, watch.interval_seconds))
+
+
 @periodic("poll-authorizations", interval_seconds=1, timeout=120)
 def poll_authorizations(limit: int = 50) -> dict:
-    """Check every watch that is due; publish to the open pages of the drafts that became authorized."""
+    """Check every watch that is due; publish to the open pages of the drafts whose state changed."""
     now = utcnow()
     due = db.session.scalars(db.select(AuthorizationWatch).where(
         AuthorizationWatch.status == "waiting", AuthorizationWatch.next_check_at <= now)
         .order_by(AuthorizationWatch.next_check_at).limit(limit)).all()
-    summary = {"checked": 0, "verified": 0, "stopped": 0}
+    summary = {"checked": 0, "verified": 0, "refused": 0, "stopped": 0}
     if not due:
         return summary
     client = get_client()
+    changed: list[int] = []
     for watch in due:
         drafts = _waiting_drafts(watch.domain)
         if not drafts or now - watch.started_at > WATCH_LIFETIME:
@@ -44,28 +57,29 @@ def poll_authorizations(limit: int = 50) -> dict:
         watch.last_checked_at = now
         summary["checked"] += 1
         try:
-            customer = client.find_customer_by_domain(watch.domain)
+            facts = tenancy.read_facts(client, watch.domain)
         except Throttled as error:
-            watch.interval_seconds = next_interval(watch, now)
-            watch.next_check_at = now + timedelta(seconds=max(error.retry_after or 0, watch.interval_seconds))
+            _later(watch, now, error.retry_after or 0)
             watch.last_error = str(error)
             continue
         except PartnerCenterError as error:
-            watch.interval_seconds = next_interval(watch, now)
-            watch.next_check_at = now + timedelta(seconds=watch.interval_seconds)
+            _later(watch, now)
             watch.last_error = str(error)
             continue
-        if customer is None:
-            watch.interval_seconds = next_interval(watch, now)
-            watch.next_check_at = now + timedelta(seconds=watch.interval_seconds)
-            continue
-        watch.status = "verified"
-        watch.tenant_id = customer.id
+        watch.last_error = None
+        if facts.visible:
+            watch.tenant_id = facts.customer_id
         for draft in drafts:
-            mark_authorized(draft, customer.id, watch.domain)
-        summary["verified"] += len(drafts)
-        db.session.commit()
-        for draft in drafts:
-            live.publish("checkout", draft.id, "authorization")
+            decision = apply(draft, facts)
+            if decision.status != "waiting":
+                summary[decision.status] += 1
+                changed.append(draft.id)
+        if all(draft.authorization_status != "waiting" for draft in drafts):
+            watch.status = "done"
+        else:
+            # Someone still waits: the customer may accept this reseller's request later.
+            _later(watch, now)
     db.session.commit()
+    for draft_id in changed:
+        live.publish("checkout", draft_id, "authorization")
     return summary

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import Account, Licensee, User, utcnow
+from app.accounts.models import Account, DomainReservation, Licensee, User, utcnow  # noqa: F401 (re-exported)
 from app.extensions import db
 
 STEPS = (
@@ -38,7 +38,9 @@ class CheckoutDraft(db.Model):
     tenant_mode: Mapped[str] = mapped_column(String(16), default="new")  # new, existing
     domain_prefix: Mapped[str | None] = mapped_column(String(64))
     domain_message: Mapped[str | None] = mapped_column(Text)
-    authorization_status: Mapped[str] = mapped_column(String(16), default="not_started")  # waiting, verified
+    # not_started, waiting, verified, refused (authorization_problem says why, in plain words)
+    authorization_status: Mapped[str] = mapped_column(String(16), default="not_started")
+    authorization_problem: Mapped[str | None] = mapped_column(Text)
     authorization_link: Mapped[str | None] = mapped_column(Text)
     tenant_id: Mapped[str | None] = mapped_column(String(64))
     default_domain: Mapped[str | None] = mapped_column(String(253))
@@ -64,7 +66,6 @@ class CheckoutDraft(db.Model):
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     user: Mapped[User] = relationship()
     account: Mapped[Account] = relationship()
@@ -99,6 +100,10 @@ class CheckoutDraft(db.Model):
     def authorization_verified(self) -> bool:
         return self.authorization_status == "verified"
 
+    @property
+    def authorization_refused(self) -> bool:
+        return self.authorization_status == "refused"
+
     def mark_done(self, step: str) -> None:
         if step not in (self.completed_steps or []):
             self.completed_steps = [*(self.completed_steps or []), step]
@@ -107,18 +112,6 @@ class CheckoutDraft(db.Model):
         """A change to a step invalidates it and every later step."""
         later = set(STEP_KEYS[STEP_KEYS.index(step):])
         self.completed_steps = [s for s in (self.completed_steps or []) if s not in later]
-
-
-class DomainReservation(db.Model):
-    """A new-tenant domain held for one checkout. The unique domain makes two checkouts that race
-    for the same prefix end with exactly one holder."""
-
-    __tablename__ = "domain_reservations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    domain: Mapped[str] = mapped_column(String(253), unique=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("checkout_drafts.id"), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuthorizationWatch(db.Model):

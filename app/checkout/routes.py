@@ -5,8 +5,9 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from app import live
-from app.accounts.models import Licensee, utcnow
+from app.accounts.models import Licensee
 from app.checkout import bp
+from app.checkout import gate
 from app.checkout import services as svc
 from app.checkout.forms import (NEW, PARTNER_ID_RE, AgreementForm, CancelForm, CompanyForm, CustomerForm,
                                 DirectCustomerForm, ReviewForm, ServiceForm, VerifyForm)
@@ -102,6 +103,11 @@ def customer():
 
 
 # ------------------------------------------------------------------------------------- service
+#
+# The page is one form. Parts of it are refreshed by htmx while the buyer works (the domain's
+# status as they type, the partner ID's badge on blur, the authorization section when the box is
+# ticked, the Checkout gate when Microsoft answers), and each refresh replaces only those parts:
+# never an input the buyer may be typing in.
 
 def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     form.existing_tenant.label.text = svc.EXISTING_BOX[draft.account.kind]
@@ -110,6 +116,7 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
                    verify_form=VerifyForm(default_domain=draft.default_domain or draft.domain or ""))
     context.setdefault("domain_check", None)
     context.setdefault("partner_check", None)
+    context.setdefault("link_problem", None)
     context.update(extra)
     return context
 
@@ -138,19 +145,22 @@ def _check_partner(draft: CheckoutDraft, form: ServiceForm):
         draft.partner_id_status = "invalid"
         return None
     tenant = form.reseller_tenant_id.data if form.reseller_tenant_id.data is not None else None
-    return svc.verify_partner(draft, partner_id, tenant)
+    result = svc.verify_partner(draft, partner_id, tenant)
+    if result.not_yours:
+        form.partner_id.errors = [result.not_yours]
+    return result
 
 
-def _ensure_link(draft: CheckoutDraft) -> str | None:
-    if draft.tenant_mode != "existing" or draft.authorization_status == "verified":
-        return None
-    if draft.authorization_link:
-        return None
-    try:
-        draft.authorization_link = svc.relationship_link(draft)
-    except PartnerCenterError as error:
-        return svc.partner_center_problem(error)
-    return None
+def _gate_state(draft: CheckoutDraft) -> tuple:
+    return (draft.tenant_mode, draft.domain_prefix, draft.authorization_status, draft.authorization_link)
+
+
+def _parts(draft: CheckoutDraft, form: ServiceForm, *names: str, **extra) -> str:
+    """Out-of-band companions of a partial answer: the named parts of the service form."""
+    context = _service_context(draft, form, oob=True, **extra)
+    templates = {"existing": "checkout/_existing.html", "live": "checkout/_live_region.html",
+                 "hint": "checkout/_domain_hint.html", "domain": "checkout/_domain_status.html"}
+    return "".join(render_template(templates[name], check=extra.get("domain_check"), **context) for name in names)
 
 
 @bp.route("/service", methods=["GET", "POST"])
@@ -162,10 +172,7 @@ def service():
         return blocked
     form = _service_form(draft)
     if request.method == "GET":
-        link_problem = _ensure_link(draft)
-        db.session.commit()
-        return render("checkout/service.html", "checkout/_service_form.html",
-                      **_service_context(draft, form, link_problem=link_problem))
+        return render("checkout/service.html", "checkout/_service_form.html", **_service_context(draft, form))
     if not form.validate():
         return render("checkout/service.html", "checkout/_service_form.html", status=422,
                       **_service_context(draft, form))
@@ -184,9 +191,11 @@ def service():
             ok = False
         else:
             draft.domain_prefix = svc.normalize_prefix(form.domain_prefix.data)
+    if check.status == "refused":
+        gate.start_waiting(draft, svc.normalize_prefix(form.domain_prefix.data))
     if ok and draft.tenant_mode == "existing":
-        svc.start_waiting(draft, svc.normalize_prefix(form.domain_prefix.data))
-        link_problem = _ensure_link(draft)
+        gate.start_waiting(draft, svc.normalize_prefix(form.domain_prefix.data))
+        link_problem = gate.ensure_link(draft)
         ok = draft.authorization_verified
     if not check.ok:
         form.domain_prefix.errors = [check.message]
@@ -200,43 +209,50 @@ def service():
         return redirect_to(url_for("checkout.company"))
     db.session.commit()
     # 200 only when nothing is wrong and the step simply waits for the customer's authorization.
-    status = 422 if (form.errors or not check.ok or (draft.is_reseller and not draft.partner_ready)) else 200
+    status = 422 if (form.errors or not check.ok or draft.authorization_refused
+                     or (draft.is_reseller and not draft.partner_ready)) else 200
     return render("checkout/service.html", "checkout/_service_form.html", status=status,
                   **_service_context(draft, form, domain_check=check if check.ok else None,
                                      partner_check=partner_check, link_problem=link_problem))
 
 
-@bp.route("/service/domain")
+@bp.route("/service/domain", methods=["POST"])
 @allow(Permission.CHECKOUT)
 def domain_check():
-    """The live availability check, as the user types (debounced by htmx)."""
+    """The live availability check as the user types (debounced by htmx). It answers the status
+    beside the field; in the existing-tenant mode, a tenant that exists starts the wait for its
+    authorization, and the authorization section and the gate come along out of band."""
     draft = _draft()
     if not svc.prerequisites_met(draft, "service"):
         abort(409)
-    prefix = request.args.get("domain_prefix", "")
+    form = ServiceForm()
+    prefix = form.domain_prefix.data or ""
+    before = _gate_state(draft)
     check = svc.check_domain(draft, prefix)
     if check.domain and draft.domain != check.domain:
         # Keep what was typed: a reload, another tab or a later sign-in shows it again.
         draft.domain_prefix = svc.normalize_prefix(prefix)
         draft.unmark_from("service")
-    if check.status == "exists":
-        svc.start_waiting(draft, svc.normalize_prefix(prefix))
-        _ensure_link(draft)
+        if draft.tenant_mode == "existing":
+            svc.drop_tenant(draft)
+    link_problem = None
+    if check.status in ("exists", "refused"):
+        gate.start_waiting(draft, svc.normalize_prefix(prefix))
+        link_problem = gate.ensure_link(draft)
     db.session.commit()
     if not is_htmx():
-        form = _service_form(draft)
-        form.domain_prefix.data = prefix
-        return render("checkout/service.html", **_service_context(draft, form, domain_check=check))
-    response = render("checkout/_domain_status.html", check=check, draft=draft)
-    if check.status == "exists":
-        response.headers["HX-Trigger"] = "authorization-changed"
-    return response
+        return redirect(url_for("checkout.service"), code=303)
+    html = render_template("checkout/_domain_status.html", check=check, draft=draft)
+    if draft.tenant_mode == "existing" and _gate_state(draft) != before:
+        html += _parts(draft, ServiceForm(formdata=None), "existing", "live", link_problem=link_problem)
+    return html, 200, {"Vary": "HX-Request"}
 
 
 @bp.route("/service/partner-id", methods=["POST"])
 @allow(Permission.CHECKOUT)
 def partner_check():
-    """Checked when the MPN ID field loses focus."""
+    """Checked when the MPN ID field loses focus. Answers the partner status (badge, messages,
+    the tenant ID question) and the gate; the MPN ID input itself is never replaced."""
     draft = _draft()
     if not draft.is_reseller:
         abort(403)
@@ -247,39 +263,54 @@ def partner_check():
         return redirect(url_for("checkout.service"), code=303)
     status = 422 if form.partner_id.errors else 200
     context = _service_context(draft, form, partner_check=result)
-    html = render_template("checkout/_partner.html", **context) + render_template(
-        "checkout/_gate.html", oob=True, **context)
+    html = render_template("checkout/_partner_status.html", **context) + _parts(draft, form, "live")
     return html, status, {"Vary": "HX-Request"}
 
 
 @bp.route("/service/tenant-mode", methods=["POST"])
 @allow(Permission.CHECKOUT)
 def tenant_mode():
-    """The existing-tenant box was ticked or unticked: show or hide the authorization process."""
+    """The existing-tenant box was ticked or unticked: show or hide the authorization process.
+    The domain prefix the buyer may be typing is read, never replaced."""
     draft = _draft()
     form = ServiceForm()
     svc.set_tenant_mode(draft, "existing" if form.existing_tenant.data else "new")
-    link_problem = _ensure_link(draft)
     prefix = svc.normalize_prefix(form.domain_prefix.data)
     check = None
+    link_problem = None
     if prefix:
         check = svc.check_domain(draft, prefix)
-        if check.status == "exists":
-            svc.start_waiting(draft, prefix)
+        if check.status in ("exists", "refused"):
+            gate.start_waiting(draft, prefix)
+    link_problem = gate.ensure_link(draft)
     db.session.commit()
     if not is_htmx():
         return redirect(url_for("checkout.service"), code=303)
-    return render("checkout/_service_form.html",
-                  **_service_context(draft, form, domain_check=check, link_problem=link_problem))
+    context = _service_context(draft, form, domain_check=check, link_problem=link_problem)
+    html = render_template("checkout/_existing.html", **context)
+    html += _parts(draft, form, "hint", "domain", "live", domain_check=check, link_problem=link_problem)
+    return html, 200, {"Vary": "HX-Request"}
+
+
+@bp.route("/service/link", methods=["POST"])
+@allow(Permission.CHECKOUT)
+def authorization_link():
+    """Ask Partner Center for the authorization link again (it was not reachable before)."""
+    draft = _draft()
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    problem = gate.ensure_link(draft)
+    db.session.commit()
+    if problem:
+        flash(problem, "error")
+    return redirect(url_for("checkout.service"), code=303)
 
 
 @bp.route("/service/authorization")
 @allow(Permission.CHECKOUT)
 def authorization_status():
-    """The cheap status the page polls when pushes cannot arrive: one database read."""
+    """The cheap status the page polls when pushes cannot arrive: one database read, no writes."""
     draft = _draft()
-    draft.last_seen_at = utcnow()
-    db.session.commit()
     if not is_htmx():
         return redirect(url_for("checkout.service"))
     return render("checkout/_gate.html", **_service_context(draft, ServiceForm(formdata=None)))
@@ -299,12 +330,12 @@ def verify():
     result = None
     status = 200
     if form.validate_on_submit():
-        result = svc.verify_now(draft, form.default_domain.data, actor=current_user._get_current_object(),
-                                origin=request_origin())
+        result = gate.verify_now(draft, form.default_domain.data, actor=current_user._get_current_object(),
+                                 origin=request_origin())
+        db.session.commit()
         if result.verified:
             if is_htmx():
-                context = _service_context(draft, ServiceForm(formdata=None))
-                html = render_template("checkout/_gate.html", oob=True, **context)
+                html = _parts(draft, ServiceForm(formdata=None), "live", "existing")
                 return html, 200, {"HX-Trigger": "authorization-changed", "Vary": "HX-Request"}
             flash(result.message, "success")
             return redirect(url_for("checkout.service"), code=303)
@@ -490,7 +521,7 @@ def _order_request(draft, cart, add_to_agreement_id=None):
             "firstName": acceptance.first_name, "lastName": acceptance.last_name, "email": acceptance.email,
             "phoneNumber": acceptance.phone, "templateId": acceptance.template_id,
             "dateAgreed": acceptance.accepted_at.strftime("%Y-%m-%dT%H:%M:%SZ")},
-        lines=lines, add_to_agreement_id=add_to_agreement_id)
+        lines=lines, add_to_agreement_id=add_to_agreement_id, recheck=lambda: gate.still_authorized(draft))
 
 
 def _cart():
@@ -502,7 +533,7 @@ def _cart():
 @bp.route("/review", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
 def review():
-    from app.orders.services import AgreementExists, DomainInUse, check_order_rules, place_order
+    from app.orders.services import AgreementExists, DomainInUse, NotAuthorized, check_order_rules, place_order
 
     form = ReviewForm()
     if form.is_submitted():
@@ -520,7 +551,7 @@ def review():
     if cart.ready:
         try:
             check_order_rules(_order_request(draft, cart, add_to))
-        except DomainInUse as error:
+        except (DomainInUse, NotAuthorized) as error:
             rule_problem = str(error)
         except AgreementExists as exists:
             existing_agreement = exists.agreement
@@ -534,7 +565,7 @@ def review():
             try:
                 order = place_order(_order_request(draft, cart, add_to), actor=current_user._get_current_object(),
                                     origin=request_origin())
-            except DomainInUse as error:
+            except (DomainInUse, NotAuthorized) as error:
                 rule_problem = str(error)
             except AgreementExists as exists:
                 existing_agreement = exists.agreement

@@ -6,19 +6,22 @@ is the worker's job (app/checkout/jobs.py).
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
+from flask import current_app, g, has_request_context
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Account, Licensee, Tenant, User, utcnow
 from app.accounts.services import operator_account
 from app.audit import services as audit
 from app.audit.services import Origin
-from app.checkout.models import STEP_KEYS, AuthorizationWatch, CheckoutDraft, DomainReservation
+from app.checkout.models import STEP_KEYS, CheckoutDraft, DomainReservation
 from app.connections.services import get_client
-from app.extensions import db
+from app.extensions import db, get_redis
+from app.orders import tenancy
+from app.web.ratelimit import over_limit
 from app.partner_center import (NotFound, PartnerAgreementNotSigned, PartnerCenterAuthError, PartnerCenterError,
                                 PartnerCenterUnavailable, PartnerIdUnknown, Throttled)
 
@@ -36,23 +39,66 @@ MPN_WARNING = (
 
 PC_DOWN = ("Partner Center is not answering right now, so this could not be checked. Nothing you entered is "
            "lost: try again in a moment.")
-PC_THROTTLED = ("Partner Center asked us to slow down, so this could not be checked. Nothing you entered is "
-                "lost: try again in {seconds} seconds.")
+PC_THROTTLED = "Microsoft is busy, try again in {seconds} seconds. Nothing you entered is lost."
+TOO_FAST = ("You have made many checks in a short time. Wait {seconds} seconds, then try again; nothing you "
+            "entered is lost.")
 
 EXISTING_BOX = {
     "reseller": "My customer is already using Office 365 service and he/she owns this domain",
     "customer": "I am already using Office 365 service and I own this domain",
 }
 
-# Authorization polling: fast at first (a person is probably accepting right now), then backing
-# off to a few minutes; stopped after 7 days.
-FAST_INTERVAL = 2.0
-FAST_PHASE = timedelta(minutes=2)
-MAX_INTERVAL = 180.0
-WATCH_LIFETIME = timedelta(days=7)
+class TooFast(Exception):
+    """One person asked Partner Center too often in a short time (PERSON_PC_CALLS_PER_MINUTE)."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        self.message = TOO_FAST.format(seconds=retry_after)
+        super().__init__(self.message)
 
 
-def partner_center_problem(error: PartnerCenterError) -> str:
+def person_client(user_id: int):
+    """The Partner Center client for a call a person waits on: one attempt, a short timeout, no
+    sleeping on Retry-After, and at most PERSON_PC_CALLS_PER_MINUTE checks (requests that call
+    Partner Center) per user, so that one buyer cannot spend the operator's Partner Center quota.
+    Raises TooFast beyond it."""
+    # One check (one request) counts once, however many calls it makes.
+    if has_request_context() and g.get("person_pc_counted") == user_id:
+        wait = g.get("person_pc_wait")
+    else:
+        wait = over_limit(f"pc:person:{user_id}", current_app.config["PERSON_PC_CALLS_PER_MINUTE"], 60)
+        if has_request_context():
+            g.person_pc_counted, g.person_pc_wait = user_id, wait
+    if wait is not None:
+        raise TooFast(wait)
+    return get_client().for_person(timeout=current_app.config["PERSON_PC_TIMEOUT_SECONDS"])
+
+
+# The operator's reseller network changes rarely; a partner ID checked on every blur must not page
+# through it each time.
+NETWORK_CACHE_SECONDS = 300
+
+
+def reseller_network(client) -> dict[str, str]:
+    """MPN ID -> the reseller's Partner Center tenant id, cached briefly in Redis."""
+    key = "pc:reseller-network"
+    try:
+        cached = get_redis().get(key)
+    except Exception:
+        cached = None
+    if cached is not None:
+        return json.loads(cached)
+    network = {r.mpn_id: r.id.lower() for r in client.list_indirect_resellers() if r.mpn_id}
+    try:
+        get_redis().set(key, json.dumps(network), ex=NETWORK_CACHE_SECONDS)
+    except Exception:
+        pass  # without Redis every check reads the network again; still correct
+    return network
+
+
+def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
+    if isinstance(error, TooFast):
+        return error.message
     if isinstance(error, Throttled):
         return PC_THROTTLED.format(seconds=int(error.retry_after or 30))
     if isinstance(error, (PartnerCenterUnavailable, PartnerCenterAuthError)) or (error.status or 500) >= 500:
@@ -117,7 +163,11 @@ def choose_licensee(draft: CheckoutDraft, licensee_id: int) -> Licensee | None:
         return None
     if draft.licensee_id != licensee.id:
         draft.licensee_id = licensee.id
-        draft.unmark_from("service")
+        # Another customer: the previous one's tenant, domain and authorization go with it.
+        drop_tenant(draft)
+        draft.domain_prefix = None
+        draft.tenant_mode = "new"
+        release_reservation(draft)
     draft.mark_done("customer")
     return licensee
 
@@ -147,7 +197,7 @@ def confirm_direct_customer(draft: CheckoutDraft) -> None:
 
 @dataclass
 class DomainCheck:
-    status: str   # invalid, in_use, taken, available, exists, not_found, unavailable
+    status: str   # invalid, in_use, taken, available, exists, refused, not_found, unavailable
     message: str
     domain: str | None = None
 
@@ -181,12 +231,18 @@ def check_domain(draft: CheckoutDraft, text: str | None) -> DomainCheck:
     if not PREFIX_RE.match(prefix):
         return DomainCheck("invalid", PREFIX_RULE)
     domain = f"{prefix}.onmicrosoft.com"
+    if draft.tenant_mode == "existing":
+        # An existing tenant someone else in this storefront uses is refused at once (the gate
+        # records it on the draft); nothing to ask Microsoft.
+        claim = tenancy.claim_on(draft.account_id, draft.licensee_id, domain, None, exclude_draft_id=draft.id)
+        if claim is not None:
+            return DomainCheck("refused", tenancy.refusal(claim), domain)
     reason = _in_use_reason(draft, domain)
     if reason:
         return DomainCheck("in_use", reason, domain)
     try:
-        available = get_client().is_domain_available(domain)
-    except PartnerCenterError as error:
+        available = person_client(draft.user_id).is_domain_available(domain)
+    except (PartnerCenterError, TooFast) as error:
         return DomainCheck("unavailable", partner_center_problem(error), domain)
     if draft.tenant_mode == "existing":
         if available:
@@ -213,7 +269,7 @@ def reserve_domain(draft: CheckoutDraft, domain: str) -> str | None:
             if mine is not None:
                 db.session.delete(mine)
                 db.session.flush()
-            db.session.add(DomainReservation(domain=domain, draft_id=draft.id))
+            db.session.add(DomainReservation(domain=domain, draft_id=draft.id, account_id=draft.account_id))
             db.session.flush()
     except IntegrityError:
         return f"{IN_USE}: another checkout in this storefront has reserved {domain}."
@@ -224,15 +280,24 @@ def release_reservation(draft: CheckoutDraft) -> None:
     db.session.execute(db.delete(DomainReservation).where(DomainReservation.draft_id == draft.id))
 
 
+def drop_tenant(draft: CheckoutDraft) -> None:
+    """Forget the tenant chosen so far and its authorization. A watch with no draft waiting on it
+    stops at its next check. Called when the customer (licensee) changes or the existing-tenant box
+    is ticked or unticked: the service step must never show one customer's tenant to another."""
+    draft.authorization_status = "not_started"
+    draft.authorization_problem = None
+    draft.tenant_id = None
+    draft.default_domain = None
+    draft.authorized_at = None
+    draft.domain_message = None
+    draft.unmark_from("service")
+
+
 def set_tenant_mode(draft: CheckoutDraft, mode: str) -> None:
     if mode == draft.tenant_mode:
         return
     draft.tenant_mode = mode
-    draft.unmark_from("service")
-    draft.authorization_status = "not_started"
-    draft.tenant_id = None
-    draft.default_domain = None
-    draft.domain_message = None
+    drop_tenant(draft)
     if mode == "existing":
         release_reservation(draft)
 
@@ -245,6 +310,7 @@ class PartnerCheck:
     warning: str | None = None      # the yellow pop-up text
     problem: str | None = None      # Partner Center unreachable and such
     missing_tenant: bool = False
+    not_yours: str | None = None    # another reseller's partner ID
 
 
 def operator_name() -> str:
@@ -252,121 +318,66 @@ def operator_name() -> str:
     return operator.name if operator else "your distributor"
 
 
+def not_yours(draft: CheckoutDraft, partner_id: str) -> str | None:
+    """A reseller's orders carry only its own partner ID: the one on its account, and never one that
+    another account of this storefront holds."""
+    own = draft.account.partner_id
+    if own and partner_id != own:
+        return (f"{partner_id} is not the partner ID of {draft.account.name}. Orders of {draft.account.name} carry "
+                f"its own partner ID, {own}.")
+    holder = db.session.scalar(db.select(Account).where(Account.partner_id == partner_id,
+                                                        Account.id != draft.account_id))
+    if holder is not None:
+        return (f"Partner ID {partner_id} belongs to another reseller of this storefront. Enter your own "
+                "partner ID (MPN ID).")
+    return None
+
+
 def verify_partner(draft: CheckoutDraft, partner_id: str, reseller_tenant_id: str | None = None) -> PartnerCheck:
-    """The partner ID must exist, be in the operator's indirect reseller network, and have the
-    Microsoft Partner Agreement signed; the reseller's tenant id must be that network entry's."""
+    """The partner ID must be this reseller's own, exist, be in the operator's indirect reseller
+    network, and have the Microsoft Partner Agreement signed; the reseller's tenant id must be that
+    network entry's."""
     draft.partner_id = partner_id
     if reseller_tenant_id is not None:
         draft.reseller_tenant_id = reseller_tenant_id.strip().lower() or None
     draft.unmark_from("service")
-    client = get_client()
+    foreign = not_yours(draft, partner_id)
+    if foreign:
+        draft.partner_id_status = "invalid"
+        draft.reseller_tenant_status = "unchecked"
+        return PartnerCheck(False, not_yours=foreign)
     warning = MPN_WARNING.format(operator=operator_name())
     try:
+        client = person_client(draft.user_id)
         client.get_mpn_profile(partner_id)
         client.get_agreement_status(partner_id)
-        network = {r.mpn_id: r for r in client.list_indirect_resellers()}
+        network = reseller_network(client)
     except (PartnerIdUnknown, PartnerAgreementNotSigned, NotFound):
         draft.partner_id_status = "invalid"
         draft.reseller_tenant_status = "unchecked"
         return PartnerCheck(False, warning=warning)
-    except PartnerCenterError as error:
+    except (PartnerCenterError, TooFast) as error:
         return PartnerCheck(False, problem=partner_center_problem(error))
-    entry = network.get(partner_id)
-    if entry is None:
+    entry_tenant = network.get(partner_id)
+    if entry_tenant is None:
         draft.partner_id_status = "invalid"
         return PartnerCheck(False, warning=warning)
     draft.partner_id_status = "verified"
+    if draft.account.partner_tenant_id:
+        draft.reseller_tenant_id = draft.account.partner_tenant_id.lower()  # the account's own: nothing to ask
     if not draft.reseller_tenant_id:
         draft.reseller_tenant_status = "unchecked"
         return PartnerCheck(False, missing_tenant=True)
-    if draft.reseller_tenant_id != entry.id.lower():
+    if draft.reseller_tenant_id != entry_tenant:
         draft.reseller_tenant_status = "invalid"
         return PartnerCheck(False, missing_tenant=True)
     draft.reseller_tenant_status = "verified"
+    # The first partner ID a reseller proves becomes its account's: later orders must carry it.
+    if not draft.account.partner_id:
+        draft.account.partner_id = partner_id
+    if not draft.account.partner_tenant_id:
+        draft.account.partner_tenant_id = entry_tenant
     return PartnerCheck(True)
-
-
-# --------------------------------------------------------------------------------- authorization
-
-def relationship_link(draft: CheckoutDraft) -> str:
-    """Generated through Partner Center at this moment: the indirect-reseller link carrying the
-    reseller's tenant (and its partner ID) for resellers; the operator's own link for direct customers."""
-    client = get_client()
-    if draft.is_reseller:
-        return client.get_relationship_request(indirect_reseller_id=draft.reseller_tenant_id).url
-    return client.get_relationship_request().url
-
-
-def start_waiting(draft: CheckoutDraft, domain_prefix: str) -> None:
-    """The draft now waits for the authorization of an existing tenant; the worker watches it."""
-    if draft.domain_prefix != domain_prefix or draft.authorization_status != "verified":
-        draft.domain_prefix = domain_prefix
-        draft.authorization_status = "waiting"
-        draft.tenant_id = draft.default_domain = None
-    watch = db.session.scalar(db.select(AuthorizationWatch).where(AuthorizationWatch.domain == draft.domain))
-    now = utcnow()
-    if watch is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(AuthorizationWatch(domain=draft.domain, started_at=now, next_check_at=now,
-                                                  interval_seconds=FAST_INTERVAL))
-                db.session.flush()
-        except IntegrityError:
-            pass  # another draft started watching this tenant at the same moment: share it
-    elif watch.status != "waiting":
-        # Watch again, fast: someone is looking at this tenant now.
-        watch.status, watch.started_at, watch.next_check_at = "waiting", now, now
-        watch.interval_seconds, watch.last_error = FAST_INTERVAL, None
-
-
-def next_interval(watch: AuthorizationWatch, now: datetime) -> float:
-    if now - watch.started_at < FAST_PHASE:
-        return FAST_INTERVAL
-    return min(max(watch.interval_seconds, FAST_INTERVAL) * 2, MAX_INTERVAL)
-
-
-def mark_authorized(draft: CheckoutDraft, tenant_id: str, default_domain: str | None, *, actor=None,
-                    origin: Origin | None = None) -> None:
-    draft.authorization_status = "verified"
-    draft.tenant_id = tenant_id
-    draft.default_domain = default_domain or draft.domain
-    draft.authorized_at = utcnow()
-    audit.record("tenant_authorization_verified", actor=actor, account=draft.account, subject=draft.domain,
-                 details={"tenant_id": tenant_id, "default_domain": draft.default_domain, "checkout": draft.id},
-                 **({"origin": origin} if origin else {}))
-
-
-@dataclass
-class VerifyResult:
-    verified: bool
-    message: str
-
-
-def verify_now(draft: CheckoutDraft, default_domain: str, *, actor: User, origin: Origin) -> VerifyResult:
-    """'Verify Authorization': look the customer up by the domain it gave, at once."""
-    domain = (default_domain or "").strip().lower()
-    if not domain or "." not in domain:
-        return VerifyResult(False, "Enter the customer's default domain, for example contoso.com or "
-                                   "contoso.onmicrosoft.com.")
-    try:
-        # The search matches any domain of a tenant (its custom default domain too) by prefix;
-        # keep the tenant this checkout is about, or one whose initial domain is exactly what was typed.
-        found = get_client().search_customers("Domain", domain).items
-    except PartnerCenterError as error:
-        return VerifyResult(False, partner_center_problem(error))
-    customer = next((c for c in found if (c.domain or "").lower() == draft.domain), None)
-    if customer is None:
-        other = next((c for c in found if (c.domain or "").lower() == domain), None)
-        if other is not None and draft.domain:
-            return VerifyResult(False, f"{domain} belongs to the tenant {other.domain}, not to {draft.domain}. "
-                                       "Enter a default domain of the tenant you are buying for.")
-        who = "your customer's" if draft.is_reseller else "your"
-        return VerifyResult(False, f"The authorization has not been completed yet for {domain}. Ask {who} global "
-                                   "administrator to open the authorization link, sign in to the Microsoft 365 "
-                                   "admin center and accept the relationship; then verify again.")
-    mark_authorized(draft, customer.id, domain, actor=actor, origin=origin)
-    db.session.commit()
-    return VerifyResult(True, f"Authorization verified for {domain}.")
 
 
 def complete_service_step(draft: CheckoutDraft) -> None:
@@ -438,8 +449,8 @@ def check_company(draft: CheckoutDraft, details: CompanyDetails, *, billing_opti
     if required and not phone:
         errors["phone"] = f"Enter a phone number: Microsoft requires it for new customers in {country}."
     try:
-        rules = get_client().get_country_rules(country)
-    except PartnerCenterError as error:
+        rules = person_client(draft.user_id).get_country_rules(country)
+    except (PartnerCenterError, TooFast) as error:
         return CompanyProblems(errors, problem=partner_center_problem(error))
     if reg:
         pattern = format_to_regex(rules.tax_id_format, country)
@@ -468,11 +479,11 @@ def check_company(draft: CheckoutDraft, details: CompanyDetails, *, billing_opti
             errors["postal_code"] = f"This is not a valid postal code for {country}."
         if not errors and address_validated(draft, billing_option):
             try:
-                result = get_client().validate_address({
+                result = person_client(draft.user_id).validate_address({
                     "addressLine1": address["address_line1"], "addressLine2": address["address_line2"] or None,
                     "city": address["city"], "state": address["state"] or None,
                     "postalCode": address["postal_code"], "country": country})
-            except PartnerCenterError as error:
+            except (PartnerCenterError, TooFast) as error:
                 return CompanyProblems(errors, problem=partner_center_problem(error))
             status = result.status
             suggested = _address_from(result.suggestions[0]) if result.suggestions else None

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, event
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee, User, utcnow
@@ -76,6 +77,10 @@ class Order(db.Model):
     partner_id: Mapped[str | None] = mapped_column(String(20))
     reseller_tenant_id: Mapped[str | None] = mapped_column(String(64))
     add_to_agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    # The buyer moved this order to another existing tenant: Process first asks Partner Center
+    # whether that tenant accepted this buyer (app.orders.services.authorize_tenant).
+    needs_authorization: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    authorization_link: Mapped[str | None] = mapped_column(Text)
     partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
 
     currency: Mapped[str] = mapped_column(String(3), default="USD")

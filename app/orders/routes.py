@@ -11,11 +11,18 @@ from app.orders import bp
 from app.orders import services as svc
 from app.orders.forms import MarkReadForm, OrderFilterForm, OrderingParametersForm, ProcessForm
 from app.orders.models import Order
+from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, redirect_to, render
 
 TABS = ("general", "parameters")
+
+
+def partner_center_words(error: PartnerCenterError) -> str:
+    if isinstance(error, Throttled):
+        return f"Microsoft is busy, try again in {int(error.retry_after or 30)} seconds. Nothing was changed."
+    return "Partner Center could not be asked right now. Nothing was changed: press Process again in a moment."
 
 
 @bp.app_context_processor
@@ -138,6 +145,14 @@ def process(number):
         db.session.rollback()
         flash(error.message + " Change the domain name on the Parameters tab, then press Process.", "error")
         return render("orders/detail.html", status=422, **_detail_context(order, domain_problem=error.message))
+    except svc.NotAuthorized as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render("orders/detail.html", status=422, **_detail_context(order))
+    except PartnerCenterError as error:
+        db.session.rollback()
+        flash(partner_center_words(error), "error")
+        return render("orders/detail.html", status=503, **_detail_context(order))
     except svc.NotAllowed as error:
         flash(str(error), "error")
         return render("orders/detail.html", status=409, **_detail_context(order))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from app.accounts.models import Account, Tenant, User, utcnow
 from app.audit import services as audit
 from app.audit.services import SYSTEM, Origin
 from app.extensions import db
+from app.orders import tenancy
 from app.orders.models import STEP_NAMES, Agreement, Notification, Order, OrderLine, OrderStep, Subscription
 from app.partner_center import new_request_id
 
@@ -68,6 +70,9 @@ class OrderRequest:
     mca: dict | None                 # {"firstName","lastName","email","phoneNumber","templateId","dateAgreed"} or None
     lines: list[RequestLine] = field(default_factory=list)
     add_to_agreement_id: int | None = None   # the buyer accepted "add to the existing agreement"
+    # Asked under the tenant's lock, right before the order is recorded: None when the buyer's
+    # authorization of an existing tenant still holds, else why not (the checkout's gate).
+    recheck: Callable[[], str | None] | None = None
 
 
 class DomainInUse(Exception):
@@ -77,6 +82,14 @@ class DomainInUse(Exception):
         self.reason = reason
         self.message = f"This domain is already in use: {reason}"
         super().__init__(self.message)
+
+
+class NotAuthorized(Exception):
+    """The tenant's authorization no longer holds for this buyer, or the partner ID is not theirs."""
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
 
 
 class AgreementExists(Exception):
@@ -111,37 +124,11 @@ def normalize_domain(domain: str | None) -> str:
 # ----------------------------------------------------------------------------------- rules
 
 def _domain_reason_for(account_id: int, licensee_id: int | None, domain: str, tenant_id: str | None,
-                       *, exclude_order_id: int | None = None) -> str | None:
+                       *, exclude_order_id: int | None = None, exclude_draft_id: int | None = None) -> str | None:
     """Why this tenant cannot be used by this account (and licensee), or None."""
-    conditions = [Agreement.tenant_domain == domain]
-    if tenant_id:
-        conditions.append(Agreement.tenant_id == tenant_id.lower())
-    for agreement in db.session.scalars(db.select(Agreement).where(db.or_(*conditions))):
-        if agreement.account_id != account_id:
-            return "it belongs to another organisation's agreement."
-        if agreement.licensee_id != licensee_id:
-            return f"it belongs to your customer {agreement.customer_name}."
-    tenant_conditions = [Tenant.domain == domain]
-    if tenant_id:
-        tenant_conditions.append(Tenant.tenant_id == tenant_id.lower())
-    for tenant in db.session.scalars(db.select(Tenant).where(db.or_(*tenant_conditions))):
-        if tenant.account_id is not None and tenant.account_id != account_id:
-            return "the tenant belongs to another organisation."
-        if tenant.account_id == account_id and tenant.licensee_id != licensee_id:
-            return "the tenant belongs to another of your customers."
-    # Orders still on their way (an agreement appears only when they complete).
-    order_conditions = [Order.domain == domain]
-    if tenant_id:
-        order_conditions.append(Order.tenant_id == tenant_id.lower())
-    query = db.select(Order).where(db.or_(*order_conditions), Order.status.in_(("processing", "querying")))
-    if exclude_order_id is not None:
-        query = query.where(Order.id != exclude_order_id)
-    for order in db.session.scalars(query):
-        if order.account_id != account_id:
-            return "another organisation has an order in progress for it."
-        if order.licensee_id != licensee_id:
-            return "another of your customers has an order in progress for it."
-    return None
+    claim = tenancy.claim_on(account_id, licensee_id, domain, tenant_id, exclude_order_id=exclude_order_id,
+                             exclude_draft_id=exclude_draft_id)
+    return claim.reason if claim else None
 
 
 def existing_agreement(account_id: int, licensee_id: int | None, domain: str, tenant_id: str | None,
@@ -156,15 +143,52 @@ def existing_agreement(account_id: int, licensee_id: int | None, domain: str, te
     return db.session.scalars(query.order_by(Agreement.id)).first()
 
 
+def own_agreement(request: OrderRequest) -> Agreement | None:
+    """The agreement the buyer chose to add to, only if it is theirs: this account, this licensee,
+    this tenant. Any other id (another account's, a made-up one) counts as no choice."""
+    if request.add_to_agreement_id is None:
+        return None
+    agreement = db.session.get(Agreement, request.add_to_agreement_id)
+    if agreement is None or agreement.account_id != request.account_id or agreement.licensee_id != request.licensee_id:
+        return None
+    if agreement.tenant_domain != normalize_domain(request.domain):
+        return None
+    return agreement
+
+
+def partner_id_problem(request: OrderRequest) -> str | None:
+    """A reseller's order carries only its own partner ID (and its own Partner Center tenant)."""
+    account = db.session.get(Account, request.account_id)
+    if account is None or account.kind != "reseller":
+        return None if not request.partner_id else "Only a reseller's order carries a partner ID."
+    if not request.partner_id:
+        return "A reseller's order needs the reseller's partner ID (MPN ID)."
+    if account.partner_id and request.partner_id != account.partner_id:
+        return (f"{request.partner_id} is not the partner ID of {account.name}. Orders of {account.name} carry its "
+                f"own partner ID, {account.partner_id}.")
+    holder = db.session.scalar(db.select(Account.id).where(Account.partner_id == request.partner_id,
+                                                           Account.id != account.id))
+    if holder is not None:
+        return f"Partner ID {request.partner_id} belongs to another reseller of this storefront."
+    if account.partner_tenant_id and (request.reseller_tenant_id or "").lower() != account.partner_tenant_id.lower():
+        return f"The Partner Center tenant ID on this order is not the one of {account.name}."
+    return None
+
+
 def check_order_rules(request: OrderRequest) -> None:
-    """Raise DomainInUse or AgreementExists when the order may not be placed as it is."""
+    """Raise DomainInUse, NotAuthorized or AgreementExists when the order may not be placed as it is."""
     domain = normalize_domain(request.domain)
-    reason = _domain_reason_for(request.account_id, request.licensee_id, domain, request.tenant_id)
+    reason = _domain_reason_for(request.account_id, request.licensee_id, domain, request.tenant_id,
+                                exclude_draft_id=request.draft_id)
     if reason:
         raise DomainInUse(reason)
+    problem = partner_id_problem(request)
+    if problem:
+        raise NotAuthorized(problem)
+    chosen = own_agreement(request)
     for family in dict.fromkeys(line.family for line in request.lines):
         agreement = existing_agreement(request.account_id, request.licensee_id, domain, request.tenant_id, family)
-        if agreement is not None and agreement.id != request.add_to_agreement_id:
+        if agreement is not None and (chosen is None or agreement.id != chosen.id):
             raise AgreementExists(agreement)
 
 
@@ -187,9 +211,19 @@ def place_order(request: OrderRequest, *, actor: User, origin: Origin) -> Order:
     existing = order_for_draft(request.draft_id)
     if existing is not None:
         return existing
-    check_order_rules(request)
     if not request.lines:
         raise ValueError("An order needs at least one line.")
+    # Under the tenant's lock the rules are read and the order is written in one transaction:
+    # two accounts placing into one tenant at the same moment end with exactly one order.
+    tenancy.lock_tenant(normalize_domain(request.domain), request.tenant_id)
+    try:
+        check_order_rules(request)
+        problem = request.recheck() if request.recheck else None
+        if problem:
+            raise NotAuthorized(problem)
+    except (DomainInUse, NotAuthorized, AgreementExists):
+        db.session.rollback()  # release the lock at once
+        raise
     order = _build_order(request)
     for attempt in range(5):
         order.number = new_order_number()
@@ -230,7 +264,7 @@ def _build_order(request: OrderRequest) -> Order:
         mca=dict(request.mca) if request.mca else None,
         partner_id=(request.partner_id or "").strip() or None,
         reseller_tenant_id=(request.reseller_tenant_id or "").strip().lower() or None,
-        add_to_agreement_id=request.add_to_agreement_id, currency=currency,
+        add_to_agreement_id=own_agreement(request).id if own_agreement(request) else None, currency=currency,
         total=sum((Decimal(str(l.unit_price)) * l.quantity for l in request.lines), Decimal("0")),
     )
     for position, line in enumerate(request.lines):
@@ -435,14 +469,70 @@ class NotAllowed(Exception):
     pass
 
 
+def _buyer(order: Order) -> tenancy.Buyer:
+    return tenancy.Buyer(account_id=order.account_id, licensee_id=order.licensee_id,
+                         is_reseller=order.account.kind == "reseller", reseller_tenant_id=order.reseller_tenant_id)
+
+
+def _relationship_link(order: Order) -> str | None:
+    """The link the new tenant's global administrator must accept (None when Partner Center is
+    not reachable now: the Process answer then says what to do)."""
+    from app.connections.services import get_client
+    from app.partner_center import PartnerCenterError
+
+    buyer = _buyer(order)
+    try:
+        client = get_client().for_person()
+        if buyer.is_reseller:
+            return client.get_relationship_request(indirect_reseller_id=order.reseller_tenant_id).url
+        return client.get_relationship_request().url
+    except PartnerCenterError:
+        log.warning("no relationship link for order %s", order.number, exc_info=True)
+        return None
+
+
+def authorize_tenant(order: Order) -> None:
+    """Send an order whose tenant was changed back through the authorization gate, at once.
+
+    Partner Center must show the relationship this buyer asked for (app.orders.tenancy.decide) on
+    the tenant of the order's domain; the tenant id is then Partner Center's, not what was typed.
+    Raises NotAuthorized with what to do, or a PartnerCenterError.
+    """
+    from app.accounts.services import operator_account
+    from app.connections.services import get_client
+
+    client = get_client().for_person()
+    facts = tenancy.read_facts(client, order.domain)
+    if facts.visible and order.tenant_id and order.tenant_id != facts.customer_id:
+        raise NotAuthorized(f"Tenant ID {order.tenant_id} is not the tenant of {order.domain}. Correct it on the "
+                            "Parameters tab (or leave it empty), then press Process.")
+    operator = operator_account()
+    decision = tenancy.decide(_buyer(order), order.domain, facts, exclude_order_id=order.id,
+                              exclude_draft_id=order.draft_id,
+                              operator_name=operator.name if operator else "your distributor")
+    if decision.status == "refused":
+        raise NotAuthorized(decision.reason)
+    if decision.status == "waiting":
+        who = f"{order.account.name} as its reseller" if _buyer(order).is_reseller else "the relationship"
+        raise NotAuthorized(f"{order.domain} has not accepted {who} yet. Send the customer's global administrator "
+                            "the authorization link shown on this order; once they accept, press Process again.")
+    order.tenant_id = facts.customer_id
+    order.needs_authorization = False
+
+
 def process(order: Order, *, actor: User, origin: Origin) -> None:
-    """'Process': a querying order goes back to processing and its job is enqueued again."""
+    """'Process': a querying order goes back to processing and its job is enqueued again.
+
+    An order whose tenant was changed by the buyer goes through the authorization gate first
+    (raises NotAuthorized or a PartnerCenterError, and stays querying)."""
     if order.status != "querying":
         raise NotAllowed(f"Only an order that is querying can be processed; this one is {order.status_label.lower()}.")
     reason = _domain_reason_for(order.account_id, order.licensee_id, order.domain, order.tenant_id,
-                                exclude_order_id=order.id)
+                                exclude_order_id=order.id, exclude_draft_id=order.draft_id)
     if reason:
         raise DomainInUse(reason)
+    if order.needs_authorization:
+        authorize_tenant(order)
     for step in order.steps:
         if step.status == "blocked":
             step.status = "pending"
@@ -470,13 +560,17 @@ def update_ordering_parameters(order: Order, changes: ParameterChanges, *, actor
     """Save edited ordering parameters of a querying order; returns what changed.
 
     Raises NotAllowed when the order is not querying and DomainInUse when the new domain or
-    tenant belongs to someone else. A changed domain or tenant resets the steps that used them.
+    tenant belongs to someone else (another account, another customer, another checkout). A
+    changed domain or tenant resets the steps that used them; when the buyer moves an order to
+    another existing tenant, that tenant must pass the authorization gate before Process goes on
+    (the operator may correct parameters without it; every change is audited with who made it).
     """
     if order.status != "querying":
         raise NotAllowed("Ordering parameters can be changed only while the order is querying.")
     domain = normalize_domain(changes.domain) if changes.domain else order.domain
     tenant_id = (changes.tenant_id or "").strip().lower() or None
-    reason = _domain_reason_for(order.account_id, order.licensee_id, domain, tenant_id, exclude_order_id=order.id)
+    reason = _domain_reason_for(order.account_id, order.licensee_id, domain, tenant_id, exclude_order_id=order.id,
+                                exclude_draft_id=order.draft_id)
     if reason:
         raise DomainInUse(reason)
     new = {"domain": domain, "tenant_id": tenant_id,
@@ -485,13 +579,17 @@ def update_ordering_parameters(order: Order, changes: ParameterChanges, *, actor
     changed = {k: {"from": getattr(order, k), "to": v} for k, v in new.items() if getattr(order, k) != v}
     for key, value in new.items():
         setattr(order, key, value)
+    by_operator = actor.account.kind == "operator"
     if changed:
         customer_step = order.step("create_customer")
         if customer_step is not None and customer_step.status != "done" and order.tenant_mode == "new":
             customer_step.status = "pending"
             customer_step.ms_request_id = new_request_id()  # different input: a new request
+        if order.tenant_mode == "existing" and ("domain" in changed or "tenant_id" in changed) and not by_operator:
+            order.needs_authorization = True
+            order.authorization_link = _relationship_link(order)
         audit.record("order_parameters_changed", actor=actor, account=order.account, subject=order.number,
-                     origin=origin, details=changed)
+                     origin=origin, details={**changed, "by_operator": by_operator})
     db.session.commit()
     publish_progress(order)
     return changed
@@ -552,7 +650,7 @@ def domain_problem(order: Order) -> str | None:
     if order.terminal:
         return None
     reason = _domain_reason_for(order.account_id, order.licensee_id, order.domain, order.tenant_id,
-                                exclude_order_id=order.id)
+                                exclude_order_id=order.id, exclude_draft_id=order.draft_id)
     return DomainInUse(reason).message if reason else None
 
 

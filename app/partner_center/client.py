@@ -20,6 +20,8 @@ standalone one.
 from __future__ import annotations
 
 import contextlib
+import copy
+import dataclasses
 import csv
 import json as jsonlib
 import logging
@@ -173,6 +175,19 @@ class PartnerCenterClient:
 
     def __repr__(self) -> str:
         return f"<PartnerCenterClient {self.instance.name!r} ({self.instance.cloud})>"
+
+    def for_person(self, *, timeout: float = 5.0) -> "PartnerCenterClient":
+        """This client for calls a person waits on (a check as they type, on blur, on a button).
+
+        One attempt with a short timeout, and a 429 raised at once with its Retry-After instead
+        of slept through: a web request must never sleep for Microsoft, and a person is better
+        served by "try again in N seconds". Shares connections and tokens with this client.
+        """
+        person = copy.copy(self)
+        person.instance = dataclasses.replace(self.instance, max_attempts=1, max_retry_wait=0.0, timeout=timeout,
+                                              connect_timeout=min(self.instance.connect_timeout, timeout))
+        person._timeout = httpx.Timeout(timeout, connect=person.instance.connect_timeout)
+        return person
 
     # ------------------------------------------------------------------ core
 

@@ -6,12 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.checkout.services import MPN_WARNING
 from tests.browser.conftest import sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
-MPN_TEXT = MPN_WARNING.format(operator="Northwind Cloud Distribution")
 
 
 def reseller_at_service_step(page, base, customer="Fabrikam, Inc. (US)"):
@@ -48,17 +46,18 @@ def test_reseller_new_tenant_free_prefix_accepted_taken_one_refused(page, live_s
 def test_reseller_partner_id_checked_on_blur(page, live_server):
     reseller_at_service_step(page, live_server)
     mpn = page.get_by_label("MPN ID")
-    mpn.fill("3456789")
+    mpn.fill("2345678")  # Litware's: in the operator's network, but not Adatum's own
     mpn.blur()
-    popup = page.get_by_role("alertdialog")
-    expect(popup).to_contain_text(MPN_TEXT)
+    expect(page.locator("#partner_id-error")).to_have_text(
+        "2345678 is not the partner ID of Adatum IT Services. Orders of Adatum IT Services carry its own partner ID, "
+        "1234567.")
     expect(page.locator("#readiness")).to_have_text("INQUIRING")
     expect(page.locator("#checkout-reason")).to_contain_text("Your partner ID must be READY")
-    mpn = page.get_by_label("MPN ID")
+    expect(mpn).to_have_value("2345678")
     mpn.fill("1234567")
     mpn.blur()
     expect(page.locator("#readiness")).to_have_text("READY")
-    expect(page.get_by_role("alertdialog")).to_have_count(0)
+    expect(page.locator("#partner_id-error")).to_have_count(0)
     expect(page.locator("#checkout-reason")).to_have_count(0)
 
 

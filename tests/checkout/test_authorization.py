@@ -11,7 +11,7 @@ from app import live
 from app.accounts.models import Licensee, utcnow
 from app.checkout.jobs import poll_authorizations
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
-from app.checkout.services import FAST_INTERVAL, MAX_INTERVAL, next_interval
+from app.checkout.gate import FAST_INTERVAL, MAX_INTERVAL, next_interval
 from tests.checkout.conftest import accept_relationship
 from tests.helpers import soup, text_of
 
@@ -26,7 +26,21 @@ def _reseller_waits_on(c, db, prefix="fabrikam"):
     response = c.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": prefix,
                                                         "partner_id": "1234567"}, htmx=True)
     assert response.status_code == 200
-    return response
+    # The htmx answer carries only the parts that change; the page shows the whole step.
+    return c.get("/checkout/service")
+
+
+def test_ticking_the_box_answers_only_the_parts_that_change(reseller_client, db):
+    """Never the inputs the buyer may be typing in: the domain prefix and the MPN ID stay as they are."""
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    reseller_client.post("/checkout/customer", {"licensee": str(fabrikam.id)})
+    response = reseller_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "fabrikam",
+                                                                      "partner_id": "1234567"}, htmx=True)
+    page = soup(response)
+    assert page.select_one("#domain_prefix") is None and page.select_one("#partner_id") is None
+    assert page.select_one("#existing-section #authorization-link") is not None
+    assert page.select_one("#live-region")["hx-swap-oob"] == "true"
+    assert page.select_one("#domain_prefix-hint")["hx-swap-oob"] == "true"
 
 
 def test_ticking_the_box_shows_the_indirect_link_and_disables_checkout(reseller_client, db):
@@ -56,9 +70,9 @@ def test_ticking_the_box_shows_the_indirect_link_and_disables_checkout(reseller_
 
 def test_direct_customer_gets_the_operator_link(customer_client, db):
     customer_client.post("/checkout/customer", {})
-    response = customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y",
-                                                                      "domain_prefix": "wingtiptoys"}, htmx=True)
-    page = soup(response)
+    customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y",
+                                                           "domain_prefix": "wingtiptoys"}, htmx=True)
+    page = soup(customer_client.get("/checkout/service"))
     assert page.select_one("label[for=existing_tenant]").get_text() == (
         "I am already using Office 365 service and I own this domain")
     query = parse_qs(urlsplit(page.select_one("#authorization-link")["value"]).query)
@@ -78,7 +92,7 @@ def test_verify_before_acceptance_says_not_completed_then_verifies_after(reselle
     accept_relationship(app, draft.authorization_link, "fabrikam.onmicrosoft.com")
     done = reseller_client.post("/checkout/service/verify", {"default_domain": "fabrikam.com"}, htmx=True)
     assert done.headers["HX-Trigger"] == "authorization-changed"
-    gate = soup(done).select_one("#checkout-gate[hx-swap-oob]")
+    gate = soup(done).select_one("#live-region[hx-swap-oob] #checkout-gate")
     assert "Authorization verified" in gate.get_text() and not gate.select_one("#checkout-button").has_attr("disabled")
     db.session.expire_all()
     draft = db.session.scalar(db.select(CheckoutDraft))
@@ -135,9 +149,8 @@ def test_the_event_stream_sends_the_fresh_gate(reseller_client, db, app):
     def publish_soon():
         time.sleep(0.5)
         with app.app_context():
-            from app.checkout.services import mark_authorized
             d = db.session.get(CheckoutDraft, draft.id)
-            mark_authorized(d, "3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3", "fabrikam.onmicrosoft.com")
+            d.authorization_status, d.tenant_id = "verified", "3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3"
             db.session.commit()
             live.publish("checkout", draft.id, "authorization")
 

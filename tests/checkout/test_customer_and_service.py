@@ -83,16 +83,14 @@ def test_direct_customer_is_its_own_customer(customer_client):
 ])
 def test_live_domain_check(customer_client, typed, expected):
     customer_client.post("/checkout/customer", {})
-    response = customer_client.get("/checkout/service/domain", query_string={"domain_prefix": typed},
-                                   headers={"HX-Request": "true"})
+    response = customer_client.post("/checkout/service/domain", {"domain_prefix": typed}, htmx=True)
     assert response.status_code == 200
     assert soup(response).select_one("#domain-status").get_text(strip=True) == expected
 
 
 def test_a_domain_of_another_tenant_at_microsoft_is_explained(reseller_client, db):
     _choose_fabrikam(reseller_client, db)
-    response = reseller_client.get("/checkout/service/domain", query_string={"domain_prefix": "fabrikam"},
-                                   headers={"HX-Request": "true"})
+    response = reseller_client.post("/checkout/service/domain", {"domain_prefix": "fabrikam"}, htmx=True)
     text = soup(response).select_one("#domain-status").get_text(" ", strip=True)
     assert text.startswith("fabrikam.onmicrosoft.com is already registered with Microsoft by another tenant.")
     assert "tick “My customer is already using Office 365 service and he/she owns this domain”" in text
@@ -124,8 +122,7 @@ def test_a_prefix_reserved_by_another_checkout_is_in_use(reseller_client, custom
     assert soup(refused).select_one("#domain_prefix-error").get_text() == (
         "This domain is already in use: another checkout in this storefront has reserved racedomain.onmicrosoft.com.")
     assert soup(refused).select_one("#domain_prefix")["value"] == "racedomain"
-    live = customer_client.get("/checkout/service/domain", query_string={"domain_prefix": "racedomain"},
-                               headers={"HX-Request": "true"})
+    live = customer_client.post("/checkout/service/domain", {"domain_prefix": "racedomain"}, htmx=True)
     assert "This domain is already in use" in text_of(live)
 
 
@@ -169,17 +166,44 @@ def test_two_checkouts_racing_for_one_prefix_end_with_one_holder(app, db, demo):
     assert db.session.scalar(db.select(db.func.count(DomainReservation.id))) == 1
 
 
+def _adatum_without_partner_id(db):
+    """A reseller whose account holds no partner ID yet: the one it proves in checkout becomes its own."""
+    from app.accounts.models import Account
+
+    adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
+    adatum.partner_id = None
+    db.session.commit()
+    return adatum
+
+
 def test_partner_id_checked_on_blur(reseller_client, db):
+    adatum = _adatum_without_partner_id(db)
     _choose_fabrikam(reseller_client, db)
     bad = reseller_client.post("/checkout/service/partner-id", {"partner_id": "3456789"}, htmx=True)
     page = soup(bad)
     assert page.select_one("[role=alertdialog] #mpn-warning-text").get_text() == MPN_TEXT
     assert page.select_one("#readiness").get_text() == "INQUIRING"
-    assert "Your partner ID must be READY" in page.select_one("#checkout-gate[hx-swap-oob] #checkout-reason").get_text()
+    assert "Your partner ID must be READY" in page.select_one("#live-region[hx-swap-oob] #checkout-reason").get_text()
     good = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
     assert soup(good).select_one("#readiness").get_text() == "READY"
     assert soup(good).select_one("[role=alertdialog]") is None
     assert soup(good).select_one("#checkout-reason") is None
+    db.session.expire_all()
+    assert db.session.get(type(adatum), adatum.id).partner_id == "1234567"
+
+
+def test_another_resellers_partner_id_is_refused(reseller_client, db):
+    """Adatum's orders carry Adatum's partner ID; Litware's (2345678, in the same network) is refused."""
+    _choose_fabrikam(reseller_client, db)
+    response = reseller_client.post("/checkout/service/partner-id", {"partner_id": "2345678"}, htmx=True)
+    assert response.status_code == 422
+    assert soup(response).select_one("#partner_id-error").get_text() == (
+        "2345678 is not the partner ID of Adatum IT Services. Orders of Adatum IT Services carry its own "
+        "partner ID, 1234567.")
+    assert soup(response).select_one("#readiness").get_text() == "INQUIRING"
+    refused = _service(reseller_client, partner_id="2345678", domain_prefix="somefreeprefix")
+    assert refused.status_code == 422 and db.session.scalar(db.select(CheckoutDraft)).completed_steps == ["customer"]
+    assert soup(refused).select_one("#partner_id")["value"] == "2345678"
 
 
 @pytest.mark.parametrize("typed, message", [
@@ -191,10 +215,12 @@ def test_bad_partner_id_is_explained_next_to_the_field(reseller_client, db, type
     response = reseller_client.post("/checkout/service/partner-id", {"partner_id": typed}, htmx=True)
     assert response.status_code == 422
     assert soup(response).select_one("#partner_id-error").get_text() == message
-    assert soup(response).select_one("#partner_id")["value"] == typed
+    # The answer never replaces the input the buyer typed in: it stays as typed.
+    assert soup(response).select_one("#partner_id") is None
 
 
 def test_unknown_partner_id_and_other_regions_get_the_warning(reseller_client, db):
+    _adatum_without_partner_id(db)
     _choose_fabrikam(reseller_client, db)
     for partner_id in ("9999999", "4567890"):
         response = reseller_client.post("/checkout/service/partner-id", {"partner_id": partner_id}, htmx=True)
@@ -202,6 +228,7 @@ def test_unknown_partner_id_and_other_regions_get_the_warning(reseller_client, d
 
 
 def test_service_step_refuses_to_go_on_until_ready(reseller_client, db):
+    _adatum_without_partner_id(db)
     _choose_fabrikam(reseller_client, db)
     response = _service(reseller_client, partner_id="3456789", domain_prefix="somefreeprefix")
     assert response.status_code == 422
@@ -247,8 +274,7 @@ def test_what_was_typed_is_there_after_signing_in_again(demo, db):
     first = Client(demo.test_client())
     sign_in(first, "reseller@example.com")
     _choose_fabrikam(first, db)
-    first.get("/checkout/service/domain", query_string={"domain_prefix": "typedbutnotsent"},
-              headers={"HX-Request": "true"})
+    first.post("/checkout/service/domain", {"domain_prefix": "typedbutnotsent"}, htmx=True)
     first.post("/sign-out")
     later = Client(demo.test_client())
     sign_in(later, "reseller@example.com")

@@ -131,6 +131,12 @@ def test_registration_id_problems_ask_for_a_change(demo, db, registration_id, ex
 
 
 def test_an_unknown_reseller_makes_the_order_query(demo, db, sandbox_store, pc_client):
+    from app.accounts.models import Account
+
+    # The reseller's own partner ID, which Microsoft no longer accepts (its MPA lapsed for the region).
+    adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
+    adatum.partner_id = "3456789"
+    db.session.commit()
     tenant_id = existing_customer(pc_client, "badpartner")
     order = place(db, reseller_request(db, domain="badpartner.onmicrosoft.com", tenant_mode="existing",
                                        tenant_id=tenant_id, partner_id="3456789"))

@@ -1,0 +1,170 @@
+"""Who may order into a tenant: its owner in this storefront, and the relationship Partner Center shows.
+
+Two questions, asked by the checkout's authorization gate (its watch job and "Verify
+Authorization"), by placing an order, and by an order whose tenant is changed on its Parameters tab:
+
+1. Ownership in this storefront: a tenant used by another account (its agreement, its tenant row,
+   its order in progress, or a checkout holding that domain) is refused at once; waiting would
+   never make it right.
+2. The relationship that was asked for (../shared/partner-center.md, "Reseller relationship
+   request link"): a reseller needs the customer to have accepted *that reseller* as its indirect
+   reseller (GET /v1/customers/{id}/relationships lists it; the operator can read the list only as
+   the indirect provider); a direct customer needs the operator as its direct partner, and must
+   not be a customer the operator serves through an indirect reseller.
+
+Placing serialises on a row per tenant key (`TenantLock`) so that the ownership check and the
+insert of the order happen under one lock: two accounts can never both order into one tenant.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.accounts.models import DomainReservation, Tenant, TenantLock
+from app.extensions import db
+
+OTHER_PARTNER = "This tenant is already served through another partner in this storefront"
+# Partner Center's words for a customer's indirect reseller ("is_indirect_reseller_of" is what
+# older payloads carry); anything not Active does not count.
+ACTIVE = "active"
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """The account that wants the tenant, as the gate needs to see it."""
+
+    account_id: int
+    licensee_id: int | None
+    is_reseller: bool
+    reseller_tenant_id: str | None  # resellers: their own Partner Center tenant id
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Someone else in this storefront uses the tenant. `other_account` tells whether it is another
+    organisation (always refused) or another customer of the same reseller."""
+
+    other_account: bool
+    reason: str  # the order-side wording: "it belongs to another organisation's agreement."
+
+
+def claim_on(account_id: int, licensee_id: int | None, domain: str | None, tenant_id: str | None, *,
+             exclude_order_id: int | None = None, exclude_draft_id: int | None = None) -> Claim | None:
+    """Why this account (and licensee) may not use the tenant, or None."""
+    from app.orders.models import Agreement, Order
+
+    domain = (domain or "").strip().lower() or None
+    tenant_id = (tenant_id or "").strip().lower() or None
+
+    def matching(model, domain_column, id_column):
+        conditions = [domain_column == domain] if domain else []
+        if tenant_id:
+            conditions.append(id_column == tenant_id)
+        return db.select(model).where(db.or_(*conditions)) if conditions else None
+
+    query = matching(Agreement, Agreement.tenant_domain, Agreement.tenant_id)
+    for agreement in db.session.scalars(query) if query is not None else []:
+        if agreement.account_id != account_id:
+            return Claim(True, "it belongs to another organisation's agreement.")
+        if agreement.licensee_id != licensee_id:
+            return Claim(False, f"it belongs to your customer {agreement.customer_name}.")
+    query = matching(Tenant, Tenant.domain, Tenant.tenant_id)
+    for tenant in db.session.scalars(query) if query is not None else []:
+        if tenant.account_id is not None and tenant.account_id != account_id:
+            return Claim(True, "the tenant belongs to another organisation.")
+        if tenant.account_id == account_id and tenant.licensee_id != licensee_id:
+            return Claim(False, "the tenant belongs to another of your customers.")
+    # Orders still on their way (an agreement appears only when they complete).
+    query = matching(Order, Order.domain, Order.tenant_id)
+    if query is not None:
+        query = query.where(Order.status.in_(("processing", "querying")))
+        if exclude_order_id is not None:
+            query = query.where(Order.id != exclude_order_id)
+        for order in db.session.scalars(query):
+            if order.account_id != account_id:
+                return Claim(True, "another organisation has an order in progress for it.")
+            if order.licensee_id != licensee_id:
+                return Claim(False, "another of your customers has an order in progress for it.")
+    if domain:
+        held = db.session.scalar(db.select(DomainReservation).where(DomainReservation.domain == domain))
+        if held is not None and held.draft_id != exclude_draft_id:
+            return Claim(held.account_id != account_id, "another checkout in this storefront holds it.")
+    return None
+
+
+@dataclass(frozen=True)
+class TenantFacts:
+    """What Partner Center shows the operator about a tenant: the customer, when a relationship
+    with the operator exists, and the tenant ids of its active indirect resellers."""
+
+    customer_id: str | None
+    domain: str | None = None
+    indirect_resellers: frozenset[str] = frozenset()
+
+    @property
+    def visible(self) -> bool:
+        return self.customer_id is not None
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str          # verified, waiting, refused
+    reason: str | None = None
+
+
+def read_facts(client, domain: str) -> TenantFacts:
+    """Two calls at most: find the customer by its initial domain, then its partner relationships."""
+    customer = client.find_customer_by_domain(domain)
+    if customer is None:
+        return TenantFacts(None)
+    return facts_of(client, customer.id, customer.domain)
+
+
+def facts_of(client, customer_id: str, domain: str | None) -> TenantFacts:
+    resellers = frozenset(
+        r.id.lower() for r in client.list_customer_relationships(customer_id)
+        if r.id and (r.state or "Active").lower() == ACTIVE)
+    return TenantFacts(customer_id.lower(), (domain or "").lower() or None, resellers)
+
+
+def decide(buyer: Buyer, domain: str, facts: TenantFacts, *, operator_name: str,
+           exclude_order_id: int | None = None, exclude_draft_id: int | None = None) -> Decision:
+    """The gate's rule for one buyer, given what Partner Center shows."""
+    claim = claim_on(buyer.account_id, buyer.licensee_id, domain, facts.customer_id,
+                     exclude_order_id=exclude_order_id, exclude_draft_id=exclude_draft_id)
+    if claim is not None:
+        return Decision("refused", refusal(claim))
+    if not facts.visible:
+        return Decision("waiting")
+    if buyer.is_reseller:
+        mine = (buyer.reseller_tenant_id or "").lower()
+        if mine and mine in facts.indirect_resellers:
+            return Decision("verified")
+        # The customer accepted someone else's request (the operator's own, another reseller's):
+        # not the relationship this reseller asked for. Keep waiting for the right one.
+        return Decision("waiting")
+    if facts.indirect_resellers:
+        return Decision("refused", f"This tenant buys from {operator_name} through an indirect reseller, so it "
+                                   "cannot become a direct customer. Ask that reseller to place the order.")
+    return Decision("verified")
+
+
+def refusal(claim: Claim) -> str:
+    if claim.other_account:
+        return OTHER_PARTNER + "."
+    return f"This tenant is already used for another of your customers ({claim.reason.rstrip('.')})."
+
+
+def lock_tenant(domain: str | None, tenant_id: str | None) -> None:
+    """Hold the tenant's lock rows until the transaction ends.
+
+    The insert (which does nothing when the row exists) makes SQLite take its write lock, which
+    serialises every placing; SELECT ... FOR UPDATE does the same per tenant on PostgreSQL.
+    """
+    keys = sorted({k for k in ((domain or "").lower(), (tenant_id or "").lower()) if k})
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for key in keys:
+        db.session.execute(insert(TenantLock).values(key=key).on_conflict_do_nothing(index_elements=["key"]))
+        db.session.execute(db.select(TenantLock.key).where(TenantLock.key == key).with_for_update())
