@@ -88,19 +88,11 @@ def _date_arg(name):
 
 
 def _mca_csv(rows):
-    import csv
-    import io
+    from app.web.csv_export import csv_stream
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["Accepted at (UTC)", "Kind", "Account", "Recorded by", "Customer", "Tenant", "Signatory first name",
-                     "Signatory last name", "Email", "Phone", "Agreement template", "IP address", "Browser", "Order"])
-    yield buffer.getvalue()
-    for values in rows:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow(values)
-        yield buffer.getvalue()
+    return csv_stream(["Accepted at (UTC)", "Kind", "Account", "Recorded by", "Customer", "Tenant",
+                       "Signatory first name", "Signatory last name", "Email", "Phone", "Agreement template",
+                       "IP address", "Browser", "Order"], rows)
 
 
 def _mca_values(rows) -> list[list[str]]:

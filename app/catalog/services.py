@@ -4,7 +4,6 @@ pricing them for a viewer, and the cart. No request and no templates here.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from app.catalog.models import (BILLING_PLANS, TERMS, Cart, CartLine, CatalogSyn
                                 PriceListEntry, Product, Sku)
 from app.extensions import db
 from app.partner_center.errors import PartnerCenterError
+from app.web.csv_export import csv_stream
 
 log = logging.getLogger(__name__)
 
@@ -918,25 +918,21 @@ def price_list_csv(viewer: Viewer, market: str, q: str = "") -> Iterator[str]:
     columns = ["ProductTitle", "ProductId", "SkuId", "SkuTitle", "UnitOfMeasure", "TermDuration", "BillingPlan",
                "Market", "Currency"] + (["UnitPrice"] if viewer.sees_cost else []) + [
         "PricingTierRangeMin", "PricingTierRangeMax", "EffectiveStartDate", "EffectiveEndDate", "ERP Price"]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
     stmt = price_list_query(viewer, market, q).execution_options(yield_per=1000)
-    for i, e in enumerate(db.session.scalars(stmt), start=1):
-        values = {"ProductTitle": e.product_title, "ProductId": e.product_id, "SkuId": e.sku_id,
-                  "SkuTitle": e.sku_title, "UnitOfMeasure": e.unit_of_measure, "TermDuration": e.term_duration,
-                  "BillingPlan": billing_label(e.billing_plan), "Market": e.market, "Currency": e.currency,
-                  "UnitPrice": f"{e.unit_price:.2f}", "PricingTierRangeMin": e.tier_min or "",
-                  "PricingTierRangeMax": e.tier_max or "",
-                  "EffectiveStartDate": e.effective_start.strftime("%Y-%m-%dT%H:%M:%SZ") if e.effective_start else "",
-                  "EffectiveEndDate": e.effective_end.strftime("%Y-%m-%dT%H:%M:%SZ") if e.effective_end else "",
-                  "ERP Price": f"{e.erp_price:.2f}"}
-        writer.writerow([values[c] for c in columns])
-        if i % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+
+    def rows():
+        for e in db.session.scalars(stmt):
+            values = {"ProductTitle": e.product_title, "ProductId": e.product_id, "SkuId": e.sku_id,
+                      "SkuTitle": e.sku_title, "UnitOfMeasure": e.unit_of_measure, "TermDuration": e.term_duration,
+                      "BillingPlan": billing_label(e.billing_plan), "Market": e.market, "Currency": e.currency,
+                      "UnitPrice": f"{e.unit_price:.2f}", "PricingTierRangeMin": e.tier_min or "",
+                      "PricingTierRangeMax": e.tier_max or "",
+                      "EffectiveStartDate": e.effective_start.strftime("%Y-%m-%dT%H:%M:%SZ") if e.effective_start else "",
+                      "EffectiveEndDate": e.effective_end.strftime("%Y-%m-%dT%H:%M:%SZ") if e.effective_end else "",
+                      "ERP Price": f"{e.erp_price:.2f}"}
+            yield [values[c] for c in columns]
+
+    return csv_stream(columns, rows())
 
 
 # ---------------------------------------------------------------- the cart
