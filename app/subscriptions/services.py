@@ -601,20 +601,14 @@ def mail_settings() -> dict | None:
             "sender": config.get("MAIL_FROM") or "storefront@localhost"}
 
 
-def send_mail(to: list[str], subject: str, body: str) -> bool:
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send one message to one address; raises OSError or smtplib.SMTPException when it was not sent."""
     settings = mail_settings()
-    if settings is None or not to:
-        return False
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = settings["sender"], ", ".join(to), subject
+    message["From"], message["To"], message["Subject"] = settings["sender"], to, subject
     message.set_content(body)
-    try:
-        with smtplib.SMTP(settings["server"], settings["port"], timeout=10) as smtp:
-            smtp.send_message(message)
-        return True
-    except (OSError, smtplib.SMTPException):
-        log.warning("could not send mail %r", subject, exc_info=True)
-        return False
+    with smtplib.SMTP(settings["server"], settings["port"], timeout=10) as smtp:
+        smtp.send_message(message)  # one recipient: a refusal raises SMTPRecipientsRefused
 
 
 def renewal_notice_text(sub: Subscription, days_left: int) -> tuple[str, str]:
@@ -634,36 +628,61 @@ def renewal_notice_text(sub: Subscription, days_left: int) -> tuple[str, str]:
 
 def send_renewal_notices(now: datetime | None = None) -> list[str]:
     """Notify every user of the owning account 14 and 7 days before a renewal date (in-app, and
-    by email when mail is configured), once per renewal date and notice. Returns what was sent."""
+    by email when mail is configured), once per renewal date and notice. Returns what was sent.
+
+    Each subscription's notice is its own unit, committed on its own, and each email is its own
+    message: one failure (a refused address, a mail server gone, a row that cannot be written) is
+    logged and recorded, and loses none of the others.
+    """
     now = now or pc_now()
     horizon = now + timedelta(days=max(RENEWAL_NOTICE_DAYS))
-    subs = db.session.scalars(db.select(Subscription).where(
+    sub_ids = db.session.scalars(db.select(Subscription.id).where(
         Subscription.status == "active", Subscription.commitment_end_date > now,
         Subscription.commitment_end_date <= horizon).order_by(Subscription.id)).all()
     sent = []
-    for sub in subs:
-        left = sub.commitment_end_date - now
-        done = set(sub.renewal_notices or [])
-        due = [d for d in RENEWAL_NOTICE_DAYS if left <= timedelta(days=d)
-               and f"{sub.commitment_end_date.date().isoformat()}:{d}" not in done]
-        if not due:
+    for sub_id in sub_ids:
+        try:
+            notice = _send_renewal_notice(db.session.get(Subscription, sub_id), now)
+        except Exception:
+            db.session.rollback()
+            log.exception("renewal notice for subscription %s not sent; the next run tries again", sub_id)
             continue
-        days_left = max(0, math.ceil(left.total_seconds() / 86400))
-        title, body = renewal_notice_text(sub, days_left)
-        users = db.session.scalars(db.select(User).where(User.account_id == sub.account_id)).all()
-        for user in users:
-            orders.notify(user.id, title, body, subscription_url(sub))
-        send_mail([u.email for u in users if u.email], title, body + "\n\n" + _absolute(subscription_url(sub)))
-        # Every notice up to this one is done (a late first look sends only the nearest).
-        marks = {f"{sub.commitment_end_date.date().isoformat()}:{d}" for d in due}
-        sub.renewal_notices = sorted(done | marks)
-        audit.record("renewal_notice_sent", account=db.session.get(Account, sub.account_id),
-                     subject=sub.ms_subscription_id, origin=SYSTEM,
-                     details={"days": min(due), "renewal": sub.commitment_end_date.date().isoformat(),
-                              "auto_renew": sub.auto_renew})
-        sent.append(f"{sub.ms_subscription_id}:{min(due)}")
-    db.session.commit()
+        if notice:
+            sent.append(notice)
     return sent
+
+
+def _send_renewal_notice(sub: Subscription, now: datetime) -> str | None:
+    left = sub.commitment_end_date - now
+    done = set(sub.renewal_notices or [])
+    due = [d for d in RENEWAL_NOTICE_DAYS if left <= timedelta(days=d)
+           and f"{sub.commitment_end_date.date().isoformat()}:{d}" not in done]
+    if not due:
+        return None
+    days_left = max(0, math.ceil(left.total_seconds() / 86400))
+    title, body = renewal_notice_text(sub, days_left)
+    users = db.session.scalars(db.select(User).where(User.account_id == sub.account_id).order_by(User.id)).all()
+    for user in users:
+        orders.notify(user.id, title, body, subscription_url(sub))
+    mailed, failed = [], []
+    if mail_settings():
+        text = body + "\n\n" + _absolute(subscription_url(sub))
+        for address in [u.email for u in users if u.email]:
+            try:
+                send_mail(address, title, text)
+                mailed.append(address)
+            except (OSError, smtplib.SMTPException) as error:
+                failed.append(address)
+                log.warning("renewal notice for %s not mailed to %s: %s", sub.ms_subscription_id, address, error)
+    # Every notice up to this one is done (a late first look sends only the nearest).
+    marks = {f"{sub.commitment_end_date.date().isoformat()}:{d}" for d in due}
+    sub.renewal_notices = sorted(done | marks)
+    audit.record("renewal_notice_sent", account=db.session.get(Account, sub.account_id),
+                 subject=sub.ms_subscription_id, origin=SYSTEM,
+                 details={"days": min(due), "renewal": sub.commitment_end_date.date().isoformat(),
+                          "auto_renew": sub.auto_renew, "mailed": mailed, "mail_failed": failed})
+    db.session.commit()
+    return f"{sub.ms_subscription_id}:{min(due)}"
 
 
 def _absolute(path: str) -> str:

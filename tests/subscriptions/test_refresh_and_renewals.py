@@ -81,9 +81,11 @@ def test_the_refresh_job_is_periodic(app):
 
 
 class _FakeSmtp:
-    """Just enough SMTP to receive messages."""
+    """Just enough SMTP to receive messages; addresses in `refused` get a 550 at RCPT, as a mail
+    server answers for a mailbox that does not exist."""
 
     def __init__(self):
+        self.refused: set[str] = set()
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(5)
@@ -120,6 +122,8 @@ class _FakeSmtp:
                     verb = command.split(" ")[0].upper()
                     if verb in ("EHLO", "HELO"):
                         say("250 fake")
+                    elif verb == "RCPT" and any(f"<{a}>" in command for a in self.refused):
+                        say("550 5.1.1 mailbox unavailable")
                     elif verb == "DATA":
                         data = []
                         say("354 go")
@@ -155,17 +159,62 @@ def test_renewal_notices_go_out_14_and_7_days_before_in_app_and_by_email(demo, d
     note = db.session.scalar(db.select(Notification).where(Notification.title.like("%renews on%")))
     assert note.title == f"Microsoft 365 Business Basic renews on {renewal:%Y-%m-%d}"
     assert "in 13 days" in note.body and note.link == f"/subscriptions/{sub.id}"
-    assert len(smtp.messages) == 1
+    # One message per user of the account, each addressed to that user only.
+    adatum = _account_emails(db, "reseller@example.com")
+    assert sorted(_to(m) for m in smtp.messages) == adatum
     assert f"Subject: Microsoft 365 Business Basic renews on {renewal:%Y-%m-%d}" in smtp.messages[0]
-    assert "To: reseller@example.com" in smtp.messages[0]
     # The home page lists it as renewing soon.
     assert "Microsoft 365 Business Basic" in soup(reseller_client.get("/")).select_one("#renewals-soon").get_text()
 
     sandbox_store.advance_clock(timedelta(days=7))  # 6 days left
     assert renewal_notices() == [f"{sub.ms_subscription_id}:7"]
     assert db.session.scalar(db.select(db.func.count(Notification.id)).where(
-        Notification.link == f"/subscriptions/{sub.id}")) == 2
-    assert len(smtp.messages) == 2
+        Notification.link == f"/subscriptions/{sub.id}")) == 2 * len(adatum)
+    assert len(smtp.messages) == 2 * len(adatum)
+
+
+def _account_emails(db, email: str) -> list[str]:
+    from app.accounts.models import User
+
+    account_id = db.session.scalar(db.select(User.account_id).where(User.email == email))
+    return sorted(db.session.scalars(db.select(User.email).where(User.account_id == account_id)))
+
+
+def _to(message: str) -> str:
+    return next(line[4:] for line in message.splitlines() if line.startswith("To: "))
+
+
+def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandbox_store, smtp, caplog):
+    """One failing message (a mailbox that does not exist) must not cost anyone else theirs."""
+    import logging
+
+    from app.accounts.models import Account, User
+    from app.subscriptions.services import send_renewal_notices
+
+    adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
+    db.session.add(User(account_id=adatum.id, name="Gone Away", email="gone@adatum.example.com", role="member",
+                        password_hash="x"))
+    db.session.commit()
+    smtp.refused.add("gone@adatum.example.com")
+    [first] = buy(db, domain="refused.onmicrosoft.com", lines=[line(**BASIC, quantity=4, term="P1M")])
+    [second] = buy(db, domain="second.onmicrosoft.com", draft_id=2, lines=[line(**BASIC, quantity=2, term="P1M")])
+    second.commitment_end_date = first.commitment_end_date
+    db.session.commit()
+
+    with caplog.at_level(logging.WARNING, logger="app.subscriptions.services"):
+        sent = send_renewal_notices(now=first.commitment_end_date - timedelta(days=10))
+    assert sent == [f"{first.ms_subscription_id}:14", f"{second.ms_subscription_id}:14"]
+    reachable = [e for e in _account_emails(db, "reseller@example.com") if e != "gone@adatum.example.com"]
+    assert sorted(_to(m) for m in smtp.messages) == sorted(reachable * 2)
+    # Everyone, the unreachable user included, has the in-app notice of both subscriptions.
+    for sub in (first, second):
+        assert db.session.scalar(db.select(db.func.count(Notification.id)).where(
+            Notification.link == f"/subscriptions/{sub.id}")) == len(reachable) + 1
+    events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "renewal_notice_sent")
+                                .order_by(AuditEvent.id)).all()
+    assert [e.details["mail_failed"] for e in events] == [["gone@adatum.example.com"]] * 2
+    assert sorted(events[0].details["mailed"]) == reachable
+    assert sum("not mailed to gone@adatum.example.com" in r.getMessage() for r in caplog.records) == 2
 
 
 def test_a_renewal_notice_with_auto_renew_off_says_it_ends_without_mail_configured(demo, db, sandbox_store):
