@@ -38,6 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
     # line per request would only repeat it.
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        proxies = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(BASE_DIR, "migrations"))
     csrf.init_app(app)

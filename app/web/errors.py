@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -23,8 +24,13 @@ MESSAGES = {
     405: ("Not allowed", "This address does not accept that kind of request."),
     422: ("Check your input", "Some of what you entered needs attention."),
     429: ("Too many requests", "You have made too many attempts. Please wait a little and try again."),
+    503: ("Try again in a minute", "A service the storefront needs is not reachable right now. Nothing was lost; "
+                                   "please try again in a minute."),
     500: ("Something went wrong", "An unexpected error occurred on our side. It has been logged; please try again in a moment."),
 }
+
+QUEUE_UNREACHABLE = ("The job queue is not reachable right now, so this could not be done. Nothing was lost; "
+                     "please try again in a minute.")
 
 CSRF_MESSAGE = (
     "Your form could not be submitted because its security token is missing or has expired. "
@@ -57,6 +63,13 @@ def register_error_handlers(app: Flask) -> None:
             headers["Retry-After"] = str(error.retry_after)
         description = getattr(error, "storefront_message", None)
         return error_response(error.code or 500, message=description, headers=headers)
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def redis_unreachable(error):
+        # Pages that can do without Redis catch this themselves; the others say so in plain words.
+        log.warning("Redis unreachable on %s %s: %s", request.method, request.path, error)
+        return error_response(503, message=QUEUE_UNREACHABLE, headers={"Retry-After": "60"})
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -32,11 +32,15 @@ def live_port():
 
 
 @pytest.fixture(scope="session")
-def browser_redis_url(redis_url):
-    """Its own Redis database, so other tests flushing theirs never touch the live worker's keys."""
-    if redis_url.startswith("unix://"):
-        return redis_url + "?db=14"
-    return redis_url.rsplit("/", 1)[0] + "/14"
+def browser_redis_url(system_redis_url):
+    """Its own Redis database, so other tests flushing theirs never touch the live worker's keys.
+
+    TEST_BROWSER_REDIS_URL picks another one (two suites running side by side on one server)."""
+    if os.environ.get("TEST_BROWSER_REDIS_URL"):
+        return os.environ["TEST_BROWSER_REDIS_URL"]
+    if system_redis_url.startswith("unix://"):
+        return system_redis_url + "?db=14"
+    return system_redis_url.rsplit("/", 1)[0] + "/14"
 
 
 @pytest.fixture(scope="session")
