@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from app.web.access import may_current
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -46,7 +48,7 @@ def register_layout(app: Flask) -> None:
         if current_user.is_authenticated:
             nav = [item for item in NAVIGATION.get(current_user.account.kind, [])
                    if item.endpoint in app.view_functions]
-        return {"navigation": nav, "storefront_name": _storefront_name()}
+        return {"navigation": nav, "storefront_name": _storefront_name(), "may": may_current}
 
 
 def _storefront_name() -> str:

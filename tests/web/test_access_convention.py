@@ -115,6 +115,26 @@ def test_operator_admin_may_post_to_admin_routes(operator_client, db):
     assert db.session.scalar(db.select(db.func.count(CatalogSync.id))) == syncs + 1
 
 
+def test_pages_offer_only_what_the_role_may_do(scene, operator_client, operator_member_client, reseller_member_client):
+    """The operator member reads the same pages as the operator admin, without the buttons that
+    would answer 403; an account member acts on its account's orders and subscriptions."""
+    from tests.helpers import soup
+
+    for c, may_change in ((operator_client, True), (operator_member_client, False)):
+        options = soup(c.get("/admin/options"))
+        assert bool(options.select("#options-form button[type=submit]")) == may_change
+        assert bool(options.select("#read-only")) != may_change
+        assert bool(soup(c.get("/admin/catalog")).select("form.sync-form")) == may_change
+        connections = soup(c.get("/admin/partner-center/"))
+        assert bool(connections.find("button", string="Check connection")) == may_change
+        assert bool(connections.select('a[href$="/_sandbox/admin"]')) == may_change
+    for c, may_act in ((operator_client, True), (operator_member_client, False), (reseller_member_client, True)):
+        assert bool(soup(c.get(f"/orders/{scene.order_number}")).select("#process-button")) == may_act
+        assert bool(soup(c.get(f"/subscriptions/{scene.sub_id}")).select("#quantity-panel form")) == may_act
+        terminate = soup(c.get(f"/agreements/{scene.agreement_number}/terminate"))
+        assert bool(terminate.select("form.confirm-termination")) == may_act
+
+
 def _protected_get_endpoints(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
