@@ -107,7 +107,7 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
     click.echo(f"  Storefront: http://{host}:{port}")
     click.echo("  Demo users (password: %s):" % DEMO_PASSWORD)
     for demo in DEMO_USERS:
-        click.echo(f"    {demo.email:<24} {demo.role_label}")
+        click.echo(f"    {demo.email:<28} {demo.role_label}")
     click.echo("  Press Ctrl-C to stop.")
     click.echo("")
     while True:
