@@ -12,9 +12,7 @@ from app.checkout import services as svc
 from app.checkout.forms import (NEW, PARTNER_ID_RE, AgreementForm, CancelForm, CompanyForm, CustomerForm,
                                 DirectCustomerForm, ReviewForm, ServiceForm, VerifyForm)
 from app.checkout.models import STEPS, CheckoutDraft, DomainReservation
-from app.connections.services import get_client
 from app.extensions import db
-from app.partner_center import PartnerCenterError
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, redirect_to, render
@@ -22,7 +20,12 @@ from wtforms.fields.choices import SelectChoice
 
 
 def _draft() -> CheckoutDraft:
-    return svc.open_draft(current_user._get_current_object())
+    """The buyer's open checkout. A GET never writes: it sees an unsaved draft until the first form
+    is sent (which creates it)."""
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        return svc.current_draft(user)
+    return svc.open_draft(user)
 
 
 def _guard(draft: CheckoutDraft, step: str):
@@ -350,6 +353,8 @@ def verify():
 def events():
     """Server-sent events for the open checkout page (htmx SSE extension)."""
     draft_id = _draft().id
+    if draft_id is None:
+        return "", 204  # nothing to wait for: no checkout yet
 
     def render_event(event: str):
         if event != "authorization":
@@ -420,6 +425,8 @@ def company():
                       **_company_context(draft, form, problems))
     svc.complete_company_step(draft)
     db.session.commit()
+    if _settings().require_mca_acceptance:
+        svc.agreement_template(current_user.id, fetch=True)  # for the next page, which never calls Microsoft
     return redirect_to(url_for("checkout.agreement"))
 
 
@@ -447,11 +454,9 @@ def agreement():
             db.session.commit()
             return redirect_to(url_for("checkout.review"))
         return render("checkout/agreement.html", required=False, form=form, **context)
-    template, problem = None, None
-    try:
-        template = get_client().current_agreement_template()
-    except PartnerCenterError as error:
-        problem = svc.partner_center_problem(error)
+    # A page never calls Microsoft: it shows the template the company step fetched; sending the
+    # form fetches it when it is not known yet.
+    template, problem = svc.agreement_template(current_user.id, fetch=request.method == "POST")
     form = AgreementForm()
     form.accepted.label.text = _agreement_label(draft)
     if request.method == "GET":

@@ -108,20 +108,69 @@ def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
 
 # ----------------------------------------------------------------------------------------- drafts
 
+def _saved_draft(user: User) -> CheckoutDraft | None:
+    return db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.user_id == user.id,
+                                                            CheckoutDraft.status == "open")
+                             .order_by(CheckoutDraft.id.desc()).limit(1))
+
+
+def _new_draft(user: User) -> CheckoutDraft:
+    account = user.account
+    draft = CheckoutDraft(user_id=user.id, account_id=account.id, completed_steps=[], tenant_mode="new",
+                          authorization_status="not_started", partner_id_status="unchecked",
+                          reseller_tenant_status="unchecked")
+    draft.user, draft.account = user, account  # readable before it is saved
+    if account.kind == "reseller":
+        draft.partner_id = account.partner_id
+        draft.reseller_tenant_id = account.partner_tenant_id
+    return draft
+
+
+def current_draft(user: User) -> CheckoutDraft:
+    """The user's open checkout for reading: the saved one, or an unsaved one (never added to the
+    session) that shows what a new checkout starts with. GET requests use this: they never write."""
+    return _saved_draft(user) or _new_draft(user)
+
+
 def open_draft(user: User) -> CheckoutDraft:
     """The user's open checkout, created on first use. One per user, as the cart is."""
-    draft = db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.user_id == user.id,
-                                                             CheckoutDraft.status == "open")
-                              .order_by(CheckoutDraft.id.desc()).limit(1))
+    draft = _saved_draft(user)
     if draft is None:
-        account = user.account
-        draft = CheckoutDraft(user_id=user.id, account_id=account.id, completed_steps=[])
-        if account.kind == "reseller":
-            draft.partner_id = account.partner_id
-            draft.reseller_tenant_id = account.partner_tenant_id
+        draft = _new_draft(user)
         db.session.add(draft)
         db.session.commit()
     return draft
+
+
+# The Microsoft Customer Agreement template changes rarely; the agreement page shows the cached one.
+TEMPLATE_CACHE_SECONDS = 12 * 3600
+
+
+def agreement_template(user_id: int, *, fetch: bool):
+    """(template, problem): the current MCA template from the cache, or, with `fetch`, from Partner
+    Center (then cached). Without `fetch` a missing template is not an error: the form fetches it."""
+    from app.partner_center.types import AgreementTemplate
+
+    key = "pc:mca-template"
+    try:
+        cached = get_redis().get(key)
+    except Exception:
+        cached = None
+    if cached is not None:
+        data = json.loads(cached)
+        return AgreementTemplate(template_id=data["templateId"], agreement_link=data.get("agreementLink")), None
+    if not fetch:
+        return None, None
+    try:
+        template = person_client(user_id).current_agreement_template()
+    except (PartnerCenterError, TooFast) as error:
+        return None, partner_center_problem(error)
+    try:
+        get_redis().set(key, json.dumps({"templateId": template.template_id,
+                                         "agreementLink": template.agreement_link}), ex=TEMPLATE_CACHE_SECONDS)
+    except Exception:
+        pass  # without Redis the form fetches it each time; still correct
+    return template, None
 
 
 def prerequisites_met(draft: CheckoutDraft, step: str) -> bool:

@@ -280,3 +280,14 @@ def test_what_was_typed_is_there_after_signing_in_again(demo, db):
     sign_in(later, "reseller@example.com")
     assert later.get("/checkout/").headers["Location"] == "/checkout/service"
     assert soup(later.get("/checkout/service")).select_one("#domain_prefix")["value"] == "typedbutnotsent"
+
+
+def test_opening_the_checkout_writes_nothing(reseller_client, db):
+    """GET never writes: the checkout is saved when its first form is sent."""
+    for url in ("/checkout/", "/checkout/customer", "/checkout/service", "/checkout/events"):
+        assert reseller_client.get(url).status_code in (200, 204, 302)
+    assert db.session.scalar(db.select(db.func.count(CheckoutDraft.id))) == 0
+    page = soup(reseller_client.get("/checkout/customer"))
+    assert page.select_one("#licensee") is not None
+    _choose_fabrikam(reseller_client, db)
+    assert db.session.scalar(db.select(db.func.count(CheckoutDraft.id))) == 1
