@@ -56,8 +56,7 @@ def _admin_rules(app):
             yield rule
 
 
-def test_state_changing_admin_routes_are_for_operator_admins_only(app):
-    """An operator member reads admin pages but changes nothing: options, connections, tools."""
+def _admin_post_problems(app) -> list[str]:
     problems = []
     for rule in _admin_rules(app):
         if "POST" not in rule.methods:
@@ -70,7 +69,24 @@ def test_state_changing_admin_routes_are_for_operator_admins_only(app):
                 f"{sorted(r.value for r in POLICY[needed].roles) if needed else 'anyone'}. A POST under /admin "
                 f"changes something: declare it @allow(Permission.ADMIN_VIEW, post=Permission.<an operator-admin "
                 f"permission>) (or that permission alone for a POST-only view).")
+    return problems
+
+
+def test_state_changing_admin_routes_are_for_operator_admins_only(app):
+    """An operator member reads admin pages but changes nothing: options, connections, tools."""
+    problems = _admin_post_problems(app)
     assert not problems, "\n".join(problems)
+
+
+def test_the_convention_check_catches_an_admin_post_open_to_members(app):
+    @app.route("/admin/_purge", methods=["GET", "POST"])
+    @allow(Permission.ADMIN_VIEW)
+    def purge():
+        return "purged"
+
+    [problem] = _admin_post_problems(app)
+    assert problem.startswith("POST /admin/_purge (tests/web/test_access_convention.py, def purge) is allowed to "
+                              "['operator admin', 'operator member']")
 
 
 def _url(rule) -> str:
