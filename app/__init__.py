@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(Config().as_dict())
     if config:
         app.config.update(config)
+    _check_keys(app)
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "storefront.db")
@@ -81,6 +82,30 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class ConfigurationError(RuntimeError):
+    """A setting the storefront cannot start without; the message names it and says what to do."""
+
+
+def _check_keys(app: Flask) -> None:
+    """Live mode needs its keys from the environment: the files generated into instance/ are for the
+    demo and the sandbox, and a web process and a worker on two hosts would not share them."""
+    from app.web.secrets import EncryptionKeyError, parse_keys
+
+    if app.config.get("ENCRYPTION_KEY"):
+        try:
+            parse_keys(app.config["ENCRYPTION_KEY"])
+        except EncryptionKeyError as exc:
+            raise ConfigurationError(str(exc)) from None
+    if app.config.get("PARTNER_CENTER_MODE") == "live":
+        missing = [name for name in ("SECRET_KEY", "ENCRYPTION_KEY") if not app.config.get(name)]
+        if missing:
+            names = " and ".join(missing)
+            raise ConfigurationError(
+                f"PARTNER_CENTER_MODE is live, and {names} {'is' if len(missing) == 1 else 'are'} not set. Set "
+                f"{names} in the environment, with the same value for every web process and worker. The keys "
+                "generated into instance/ are for the demo and the sandbox only.")
 
 
 def _init_login(app: Flask) -> None:

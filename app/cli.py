@@ -46,6 +46,20 @@ def register_cli(app: Flask) -> None:
         if failed:
             sys.exit(1)
 
+    @app.cli.command("reencrypt-secrets")
+    def reencrypt_secrets_command():
+        """Encrypt every stored secret again with the first key of ENCRYPTION_KEY.
+
+        To rotate the key: put the new key first (ENCRYPTION_KEY=new,old), restart, run this, then
+        drop the old key.
+        """
+        from app.connections.services import reencrypt_secrets
+        from app.extensions import db
+
+        count = reencrypt_secrets()
+        db.session.commit()
+        click.echo(f"{count} stored secret{'s' if count != 1 else ''} now encrypted with the first key.")
+
     @app.cli.command("serve")
     @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
     @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,

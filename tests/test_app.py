@@ -12,20 +12,26 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("REDIS_URL", "redis://cache.example.com:6380/2")
     monkeypatch.setenv("PARTNER_CENTER_MODE", "live")
     monkeypatch.setenv("SECRET_KEY", "from-env")
+    monkeypatch.setenv("ENCRYPTION_KEY", "Yt7n0ZKxOv1eM4bW3nq5pC9tQm2yH8dUe6sLr1aFgXk=")  # live mode needs both
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example.com/store"
     assert app.config["REDIS_URL"] == "redis://cache.example.com:6380/2"
     assert app.config["PARTNER_CENTER_MODE"] == "live"
     assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["ENCRYPTION_KEY"] == "Yt7n0ZKxOv1eM4bW3nq5pC9tQm2yH8dUe6sLr1aFgXk="
+    assert app.config["TRUSTED_PROXIES"] == 1
 
 
 def test_embedded_defaults_without_environment(monkeypatch, tmp_path):
-    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PARTNER_CENTER_MODE"):
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEY", "PARTNER_CENTER_MODE",
+                 "TRUSTED_PROXIES"):
         monkeypatch.delenv(name, raising=False)
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/storefront.db"
     assert app.config["REDIS_URL"] is None
     assert app.config["PARTNER_CENTER_MODE"] == "sandbox"
+    assert app.config["TRUSTED_PROXIES"] == 0  # X-Forwarded-For is not believed unless told
     # The generated secret is kept in instance/ so every process of this installation agrees on it.
     again = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SECRET_KEY"] == again.config["SECRET_KEY"] and len(app.config["SECRET_KEY"]) == 64

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -20,6 +20,10 @@ class InstanceForm(FlaskForm):
                                   description="Stored encrypted. Leave blank to keep the stored secret.")
     refresh_token = PasswordField("Refresh token (App+User)", validators=[Optional(), Length(max=8000)],
                                   description="For App+User operations (partner ID checks, relationship links, price sheet). Stored encrypted; leave blank to keep.")
+    make_default = BooleanField("Make this the default connection",
+                                description="The default connection serves every request that does not name one "
+                                            "(new customers, the catalog, checks while a buyer types). With a "
+                                            "single connection, that one serves.")
     submit = SubmitField("Save connection")
 
 

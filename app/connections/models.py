@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import utcnow
@@ -30,6 +31,13 @@ class PartnerCenterInstance(db.Model):
     tenant_id: Mapped[str] = mapped_column(String(64))
     client_id: Mapped[str] = mapped_column(String(64))
     client_secret_encrypted: Mapped[str] = mapped_column(Text)
+    # The refresh token as the operator entered it, and the newest one Entra returned for it (Entra
+    # rotates it on use; cleared when the operator enters another). Kept apart so that a rotation
+    # saved by one process never looks, to the others, like a new token entered in admin.
     refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    rotated_refresh_token_encrypted: Mapped[str | None] = mapped_column(Text)
+    # Serves every request that does not name a connection (app.connections.services.default_instance_name);
+    # at most one row has it.
+    is_default: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -13,8 +13,8 @@ from app.connections import bp
 from app.connections.forms import CheckForm, InstanceForm
 from app.connections.jobs import check_connection
 from app.connections.models import CLOUDS, PartnerCenterInstance
-from app.connections.services import (DEFAULT_INSTANCE, instance_names, sandbox_mode, sandbox_url,
-                                      save_instance)
+from app.connections.services import (SANDBOX_INSTANCE, default_instance_name, instance_names, sandbox_mode,
+                                      sandbox_url, save_instance, UnknownInstance)
 from app.extensions import db, get_redis
 from app.jobs import enqueue
 from app.web.access import Permission, allow
@@ -37,17 +37,23 @@ def index():
         if valid:
             save_instance(name=form.name.data, cloud=form.cloud.data, tenant_id=form.tenant_id.data,
                           client_id=form.client_id.data, client_secret=form.client_secret.data,
-                          refresh_token=form.refresh_token.data)
+                          refresh_token=form.refresh_token.data, make_default=form.make_default.data)
             audit.record("partner_center_instance_saved", actor=current_user, subject=form.name.data,
-                         details={"cloud": form.cloud.data}, origin=request_origin())
+                         details={"cloud": form.cloud.data, "made_default": bool(form.make_default.data)},
+                         origin=request_origin())
             db.session.commit()
             flash(f"Connection {form.name.data} saved.", "success")
             return redirect(url_for("connections.index"))
     instances = db.session.scalars(db.select(PartnerCenterInstance).order_by(PartnerCenterInstance.name)).all()
+    try:
+        serving, no_default = default_instance_name(), None
+    except UnknownInstance as problem:
+        serving, no_default = None, str(problem)
     status = 422 if form.errors else 200
     return render("connections/index.html", form=form, check_form=CheckForm(), instances=instances,
                   names=instance_names(), sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
-                  check_job=request.args.get("check"), status=status)
+                  serving=serving, no_default=no_default if instances else None,
+                  sandbox_instance=SANDBOX_INSTANCE, check_job=request.args.get("check"), status=status)
 
 
 @bp.route("/<name>/check", methods=["POST"])

@@ -1,25 +1,35 @@
 """Which Partner Center the storefront talks to, and one client per configured instance.
 
-Sandbox mode (the default): one instance, "default", answered by the built-in sandbox. The
+Sandbox mode (the default): one instance, named "default", answered by the built-in sandbox. The
 sandbox runs in-process (its WSGI app is called through an httpx transport, and mounted at
 /sandbox for browsers), or standalone at PARTNER_CENTER_SANDBOX_URL. MSAL and the client run
 unmodified either way; only their transports differ.
 
-Live mode: the instances the operator configured in admin, with secrets decrypted here.
+Live mode: the connections the operator configured in admin, with secrets decrypted here. A
+request that names no connection is served by the rule in `default_instance_name` (the only
+connection, or the one marked default), whatever the connections are called. Rotated App+User
+refresh tokens are saved back to their connection, encrypted.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 
 from app.connections.models import PartnerCenterInstance
 from app.extensions import db
 from app.partner_center import HostRewriteTransport, InstanceConfig, PartnerCenterClient, RewritingMsalHttpClient
-from app.web.secrets import decrypt, encrypt
+from app.web.secrets import decrypt, encrypt, reencrypt
 
-DEFAULT_INSTANCE = "default"
+log = logging.getLogger(__name__)
+
+SANDBOX_INSTANCE = "default"  # sandbox mode's single instance; the name is only a label there
+# What tenants, orders and subscriptions hold when no connection was chosen for them (the column
+# default): in live mode it means "the default connection", unless a connection has that name.
+UNCHOSEN = "default"
 SANDBOX_MOUNT = "/sandbox"
 
 _lock = threading.RLock()  # re-entrant: get_client builds the sandbox under it
@@ -67,31 +77,69 @@ def sandbox_url(app: Flask | None = None) -> str:
 
 def instance_names() -> list[str]:
     if sandbox_mode():
-        return [DEFAULT_INSTANCE]
+        return [SANDBOX_INSTANCE]
     return list(db.session.scalars(db.select(PartnerCenterInstance.name).order_by(PartnerCenterInstance.name)))
 
 
-def instance_config(name: str = DEFAULT_INSTANCE) -> InstanceConfig:
-    app = current_app._get_current_object()
-    if sandbox_mode(app):
-        if name != DEFAULT_INSTANCE:
-            raise UnknownInstance(f"Sandbox mode has one Partner Center instance, {DEFAULT_INSTANCE!r}, not {name!r}.")
-        s = sandbox_settings(app)
-        return InstanceConfig(name=DEFAULT_INSTANCE, tenant_id=s["SANDBOX_TENANT_ID"], client_id=s["SANDBOX_CLIENT_ID"],
-                              client_secret=s["SANDBOX_CLIENT_SECRET"], refresh_token=s["SANDBOX_REFRESH_TOKEN"],
-                              **app.config.get("PARTNER_CENTER_CLIENT_OPTIONS", {}))
+def default_instance_name() -> str:
+    """The connection that serves a request naming none: in sandbox mode its single instance; live,
+    the only connection, or else the one marked default in admin > Partner Center."""
+    if sandbox_mode():
+        return SANDBOX_INSTANCE
+    rows = db.session.execute(db.select(PartnerCenterInstance.name, PartnerCenterInstance.is_default)
+                              .order_by(PartnerCenterInstance.name)).all()
+    if not rows:
+        raise UnknownInstance("No Partner Center connection is configured (admin > Partner Center).")
+    if len(rows) == 1:
+        return rows[0].name
+    marked = [row.name for row in rows if row.is_default]
+    if not marked:
+        raise UnknownInstance("Several Partner Center connections are configured and none is the default one: "
+                              "mark one as the default in admin > Partner Center.")
+    return marked[0]
+
+
+def _row(name: str | None) -> PartnerCenterInstance:
+    if name is None:
+        name = default_instance_name()
     row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == name))
+    if row is None and name == UNCHOSEN:
+        row = _row(None)
     if row is None:
         raise UnknownInstance(f"No Partner Center instance named {name!r} is configured (admin > Partner Center).")
+    return row
+
+
+def instance_config(name: str | None = None) -> InstanceConfig:
+    """The settings of a connection; without a name, of the default one."""
+    app = current_app._get_current_object()
+    if sandbox_mode(app):
+        if name not in (None, SANDBOX_INSTANCE):
+            raise UnknownInstance(f"Sandbox mode has one Partner Center instance, {SANDBOX_INSTANCE!r}, not {name!r}.")
+        s = sandbox_settings(app)
+        return InstanceConfig(name=SANDBOX_INSTANCE, tenant_id=s["SANDBOX_TENANT_ID"], client_id=s["SANDBOX_CLIENT_ID"],
+                              client_secret=s["SANDBOX_CLIENT_SECRET"], refresh_token=s["SANDBOX_REFRESH_TOKEN"],
+                              **app.config.get("PARTNER_CENTER_CLIENT_OPTIONS", {}))
+    return _config_of(_row(name), app)
+
+
+def _config_of(row: PartnerCenterInstance, app: Flask) -> InstanceConfig:
+    newest = row.rotated_refresh_token_encrypted or row.refresh_token_encrypted
     return InstanceConfig(name=row.name, cloud=row.cloud, tenant_id=row.tenant_id, client_id=row.client_id,
                           client_secret=decrypt(row.client_secret_encrypted),
-                          refresh_token=decrypt(row.refresh_token_encrypted) if row.refresh_token_encrypted else None,
+                          refresh_token=decrypt(newest) if newest else None,
                           **app.config.get("PARTNER_CENTER_CLIENT_OPTIONS", {}))
 
 
 def build_client(config: InstanceConfig, app: Flask | None = None) -> PartnerCenterClient:
     app = app or current_app._get_current_object()
     if not sandbox_mode(app):
+        # Tests point live connections at standalone sandboxes ({connection name: base URL}), reached as
+        # Microsoft would be; set through create_app's config only, never from the environment.
+        route_to = (app.config.get("PARTNER_CENTER_LIVE_ROUTE_TO") or {}).get(config.name)
+        if route_to:
+            return PartnerCenterClient(config, transport=HostRewriteTransport(route_to),
+                                       msal_http_client=RewritingMsalHttpClient(route_to))
         return PartnerCenterClient(config)
     standalone = app.config.get("PARTNER_CENTER_SANDBOX_URL")
     if standalone:
@@ -103,34 +151,100 @@ def build_client(config: InstanceConfig, app: Flask | None = None) -> PartnerCen
     return PartnerCenterClient(config, transport=transport, msal_http_client=SandboxMsalHttpClient(transport))
 
 
-def get_client(name: str = DEFAULT_INSTANCE) -> PartnerCenterClient:
-    """The client of an instance, shared by this process (it is thread-safe and caches its tokens)."""
+def get_client(name: str | None = None) -> PartnerCenterClient:
+    """The client of a connection (without a name, of the default one), shared by this process: it is
+    thread-safe and caches its tokens.
+
+    A client is rebuilt when what the operator entered changes (secret, ids, refresh token), not
+    when a refresh token it rotated itself, or another process rotated, is saved back.
+    """
     app = current_app._get_current_object()
-    config = instance_config(name)
-    clients: dict = app.extensions.setdefault("partner_center_clients", {})
     options = tuple(sorted((app.config.get("PARTNER_CENTER_CLIENT_OPTIONS") or {}).items()))
-    key = (name, config.tenant_id, config.client_id, config.client_secret, config.refresh_token, config.cloud, options)
+    if sandbox_mode(app):
+        config = instance_config(name)
+        entered = config.refresh_token
+    else:
+        row = _row(name)
+        config = _config_of(row, app)
+        entered = row.refresh_token_encrypted
+    clients: dict = app.extensions.setdefault("partner_center_clients", {})
+    key = (config.name, config.tenant_id, config.client_id, config.client_secret, entered, config.cloud, options)
     with _lock:
         client = clients.get(key)
         if client is None:
-            for old_key in [k for k in clients if k[0] == name]:
+            for old_key in [k for k in clients if k[0] == config.name]:
                 clients.pop(old_key).close()
             client = clients[key] = build_client(config, app)
+            if not sandbox_mode(app):
+                client.tokens.on_refresh_token = _RotatedTokenSaver(app, config.name, entered)
     return client
 
 
+@dataclass(frozen=True)
+class _RotatedTokenSaver:
+    """Saves a refresh token Entra rotated back to its connection row.
+
+    It runs inside a Partner Center call, so it writes in a session of its own (a nested app
+    context), never committing or rolling back the caller's work. If that fails (with SQLite, the
+    caller may hold the write lock for a few seconds), the old token stays valid and the next
+    rotation saves again.
+    """
+
+    app: Flask
+    name: str
+    entered: str | None  # the operator's token it rotates from; a newer entry in admin wins
+
+    def __call__(self, token: str) -> None:
+        try:
+            with self.app.app_context():
+                row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == self.name))
+                if row is not None and row.refresh_token_encrypted == self.entered:
+                    row.rotated_refresh_token_encrypted = encrypt(token)
+                    db.session.commit()
+        except Exception:
+            log.warning("could not save the rotated refresh token of Partner Center connection %s", self.name,
+                        exc_info=True)
+
+
 def save_instance(*, name: str, cloud: str, tenant_id: str, client_id: str, client_secret: str | None,
-                  refresh_token: str | None) -> PartnerCenterInstance:
-    """Create or update a live instance; a blank secret or refresh token keeps the stored one."""
+                  refresh_token: str | None, make_default: bool = False) -> PartnerCenterInstance:
+    """Create or update a live instance; a blank secret or refresh token keeps the stored one.
+
+    `make_default` moves the default to this connection. Adding a second connection to one that
+    served alone marks that first one as the default, so requests keep going where they went.
+    """
     row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == name))
     if row is None:
         if not client_secret:
             raise ValueError("A new instance needs its client secret.")
-        row = PartnerCenterInstance(name=name)
+        row = PartnerCenterInstance(name=name, is_default=False)
         db.session.add(row)
     row.cloud, row.tenant_id, row.client_id = cloud, tenant_id.strip().lower(), client_id.strip().lower()
     if client_secret:
         row.client_secret_encrypted = encrypt(client_secret)
     if refresh_token:
         row.refresh_token_encrypted = encrypt(refresh_token)
+        row.rotated_refresh_token_encrypted = None
+    others = db.session.scalars(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name != name)).all()
+    if make_default:
+        for other in others:
+            other.is_default = False
+        row.is_default = True
+    elif len(others) == 1 and not row.is_default and not others[0].is_default:
+        others[0].is_default = True
+    db.session.flush()
     return row
+
+
+def reencrypt_secrets() -> int:
+    """Encrypt every stored secret again with the first key of ENCRYPTION_KEY (after adding a new key in
+    front), so the older keys can then be removed. Returns how many values were re-encrypted."""
+    count = 0
+    for row in db.session.scalars(db.select(PartnerCenterInstance)):
+        for column in ("client_secret_encrypted", "refresh_token_encrypted", "rotated_refresh_token_encrypted"):
+            value = getattr(row, column)
+            if value:
+                setattr(row, column, reencrypt(value))
+                count += 1
+    db.session.flush()
+    return count

@@ -78,6 +78,9 @@ class TokenProvider:
         self._apps: dict[str, msal.ConfidentialClientApplication] = {}
         self._tokens: dict[tuple[str, str], AccessToken] = {}
         self._refresh_token: str | None = getattr(instance, "refresh_token", None)
+        # Called with the new refresh token when Entra rotates it, so the caller can store it; it
+        # runs under this provider's lock and must not raise.
+        self.on_refresh_token: Callable[[str], None] | None = None
 
     # -- public
 
@@ -99,8 +102,11 @@ class TokenProvider:
             self._tokens[(kind, scope)] = AccessToken(
                 token=token, expires_at=self._clock() + expires_in, kind=kind, scope=scope
             )
-            if kind == APP_USER and result.get("refresh_token"):
-                self._refresh_token = result["refresh_token"]
+            rotated = result.get("refresh_token") if kind == APP_USER else None
+            if rotated and rotated != self._refresh_token:
+                self._refresh_token = rotated
+                if self.on_refresh_token is not None:
+                    self.on_refresh_token(rotated)
             logger.debug(
                 "token for %s (%s) from %s, expires in %ss",
                 self.instance.name,

@@ -1,20 +1,45 @@
 """Encryption of secrets stored in the database (Partner Center client secrets, refresh tokens).
 
-The key comes from ENCRYPTION_KEY (a Fernet key). Without it, a key is generated once into
-instance/encryption_key so a demo installation works; production sets the variable.
+The keys come from ENCRYPTION_KEY: one Fernet key, or several separated by commas so that one
+can be rotated (MultiFernet: the first encrypts, every one decrypts; `flask reencrypt-secrets`
+then moves every stored secret to the first, and the old key can be dropped). Without it, in the
+demo and sandbox only, a key is generated once into instance/encryption_key; live mode refuses
+to start without the variable (see app/__init__.py), since a web process and a worker on two
+hosts would not share that file.
 """
 from __future__ import annotations
 
 import os
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
 
-def _key() -> bytes:
+class EncryptionKeyError(ValueError):
+    pass
+
+
+def parse_keys(value: str | bytes) -> list[bytes]:
+    """The keys of an ENCRYPTION_KEY value, each checked; raises EncryptionKeyError in plain words."""
+    text = value.decode() if isinstance(value, bytes) else value
+    keys = [part.strip() for part in text.split(",") if part.strip()]
+    if not keys:
+        raise EncryptionKeyError("ENCRYPTION_KEY is empty.")
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except ValueError:
+            raise EncryptionKeyError(
+                f"ENCRYPTION_KEY: key {position} of {len(keys)} is not a Fernet key (32 url-safe base64-encoded "
+                "bytes). Make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'") from None
+    return [key.encode() for key in keys]
+
+
+def _keys() -> list[bytes]:
     configured = current_app.config.get("ENCRYPTION_KEY")
     if configured:
-        return configured.encode() if isinstance(configured, str) else configured
+        return parse_keys(configured)
     path = os.path.join(current_app.instance_path, "encryption_key")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}"
@@ -28,16 +53,29 @@ def _key() -> bytes:
         finally:
             os.unlink(tmp)
     with open(path, "rb") as fh:
-        return fh.read().strip()
+        return [fh.read().strip()]
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in _keys()])
 
 
 def encrypt(plaintext: str) -> str:
-    return Fernet(_key()).encrypt(plaintext.encode()).decode()
+    return _fernet().encrypt(plaintext.encode()).decode()
 
 
 def decrypt(token: str) -> str:
     try:
-        return Fernet(_key()).decrypt(token.encode()).decode()
+        return _fernet().decrypt(token.encode()).decode()
     except InvalidToken as exc:
-        raise ValueError("A stored secret could not be decrypted: ENCRYPTION_KEY differs from the one "
+        raise ValueError("A stored secret could not be decrypted: none of the keys in ENCRYPTION_KEY is the one "
+                         "that encrypted it.") from exc
+
+
+def reencrypt(token: str) -> str:
+    """The same secret encrypted with the first key (unchanged in meaning; for key rotation)."""
+    try:
+        return _fernet().rotate(token.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("A stored secret could not be decrypted: none of the keys in ENCRYPTION_KEY is the one "
                          "that encrypted it.") from exc

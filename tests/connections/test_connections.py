@@ -131,7 +131,8 @@ def live_operator(database, redis_url, tmp_path):
     from app.extensions import db
     from tests.helpers import Client, sign_in
 
-    app = make_app(database[1], redis_url, tmp_path / "instance", PARTNER_CENTER_MODE="live")
+    app = make_app(database[1], redis_url, tmp_path / "instance", PARTNER_CENTER_MODE="live",
+                   ENCRYPTION_KEY="Yt7n0ZKxOv1eM4bW3nq5pC9tQm2yH8dUe6sLr1aFgXk=")
     with app.app_context():
         seed_demo()
         c = Client(app.test_client())

@@ -13,6 +13,9 @@ DEFAULTS: dict[str, object] = {
     "SANDBOX_CLIENT_SECRET": "sandbox-secret",
     # The refresh token accepted for App+User (grant_type=refresh_token).
     "SANDBOX_REFRESH_TOKEN": "sandbox-refresh-token",
+    # Answer each refresh-token grant with a new refresh token, as Entra does (the configured one
+    # stays valid, and so does every one handed out).
+    "SANDBOX_ROTATE_REFRESH_TOKENS": False,
     # Where the persistent SQLite store lives (created if missing).
     "SANDBOX_DATA_DIR": "instance/sandbox",
     # The URL browsers use to reach the sandbox's HTML pages.
@@ -35,6 +38,9 @@ def load_config(config: dict | None = None) -> dict:
             value = default
         resolved[key] = value
     resolved["SANDBOX_ORDER_DELAY_SECONDS"] = float(resolved["SANDBOX_ORDER_DELAY_SECONDS"])
+    rotate = resolved["SANDBOX_ROTATE_REFRESH_TOKENS"]
+    resolved["SANDBOX_ROTATE_REFRESH_TOKENS"] = (rotate if isinstance(rotate, bool)
+                                                 else str(rotate).strip().lower() in {"1", "true", "yes", "on"})
     resolved["SANDBOX_PUBLIC_URL"] = str(resolved["SANDBOX_PUBLIC_URL"]).rstrip("/")
     resolved["SANDBOX_TENANT_ID"] = str(resolved["SANDBOX_TENANT_ID"]).lower()
     # Anything else the caller passed (e.g. TESTING) is kept for Flask.

@@ -149,13 +149,19 @@ def token(tenant):
         return json_response({"token_type": "Bearer", "expires_in": tokens.LIFETIME_SECONDS,
                               "ext_expires_in": tokens.LIFETIME_SECONDS, "access_token": access})
     if grant == "refresh_token":
-        if request.form.get("refresh_token", "") != str(setting("SANDBOX_REFRESH_TOKEN")):
+        presented = request.form.get("refresh_token", "")
+        rotating = bool(setting("SANDBOX_ROTATE_REFRESH_TOKENS"))
+        if presented != str(setting("SANDBOX_REFRESH_TOKEN")) and not (
+                rotating and tokens.validate_refresh(secret_text, presented)):
             return _entra_error(400, "invalid_grant", 70000,
                                 "The provided value for the 'refresh_token' is not valid.")
         access = tokens.issue(secret_text, tenant_id=tenant_id, client_id=client_id, app_user=True)
+        # Entra answers a refresh-token grant with a new refresh token; the configured one stays valid.
+        refresh = (tokens.issue_refresh(secret_text, tenant_id=tenant_id, client_id=client_id) if rotating
+                   else str(setting("SANDBOX_REFRESH_TOKEN")))
         return json_response({"token_type": "Bearer", "scope": SCOPE,
                               "expires_in": tokens.LIFETIME_SECONDS,
                               "ext_expires_in": tokens.LIFETIME_SECONDS, "access_token": access,
-                              "refresh_token": str(setting("SANDBOX_REFRESH_TOKEN"))})
+                              "refresh_token": refresh})
     return _entra_error(400, "unsupported_grant_type", 70003,
                         f"The app requested an unsupported grant type '{grant}'.")

@@ -72,3 +72,33 @@ def validate(secret: str, token: str) -> TokenClaims | None:
         app_user=bool(payload.get("app_user")),
         expires_at=float(payload["exp"]),
     )
+
+
+# Refresh tokens the token endpoint hands out when SANDBOX_ROTATE_REFRESH_TOKENS is on (Entra
+# returns a new one on every refresh-token grant): signed like access tokens, under their own
+# prefix so that neither kind passes for the other.
+REFRESH_PREFIX = "pcsbxrt"
+REFRESH_LIFETIME_SECONDS = 90 * 24 * 3600
+
+
+def issue_refresh(secret: str, *, tenant_id: str, client_id: str) -> str:
+    payload = {"tid": tenant_id, "appid": client_id, "iat": int(time.time()),
+               "exp": int(time.time()) + REFRESH_LIFETIME_SECONDS, "jti": secrets.token_hex(8)}
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    signature = hmac.new(secret.encode(), f"{REFRESH_PREFIX}.{body}".encode(), hashlib.sha256).digest()
+    return f"{REFRESH_PREFIX}.{body}.{_b64(signature)}"
+
+
+def validate_refresh(secret: str, token: str) -> bool:
+    """True for a genuine, unexpired refresh token that issue_refresh made with this secret."""
+    try:
+        prefix, body, signature = token.split(".")
+        if prefix != REFRESH_PREFIX:
+            return False
+        expected = hmac.new(secret.encode(), f"{REFRESH_PREFIX}.{body}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(signature)):
+            return False
+        payload = json.loads(_unb64(body))
+    except (ValueError, TypeError):
+        return False
+    return payload.get("exp", 0) > time.time()
