@@ -122,13 +122,12 @@ def stuck_work():
     from app.accounts.models import utcnow
     from app.catalog.services import stuck_syncs
     from app.orders.jobs import stuck_orders
-    from app.web.access import may
 
     now = utcnow()
     orders, queue_ok = stuck_orders(now)
     syncs = [(sync, reason, _age(now - sync.created_at)) for sync, reason in stuck_syncs(now)]
     return render("admin/stuck.html", orders=[(s.order, s.reason, _age(s.age(now))) for s in orders],
-                  syncs=syncs, queue_ok=queue_ok, can_retry=may(current_user, Permission.TOOLS_RUN))
+                  syncs=syncs, queue_ok=queue_ok)
 
 
 @bp.route("/stuck/orders/<number>/retry", methods=["POST"])
