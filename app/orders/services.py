@@ -461,8 +461,11 @@ def can_view(user: User, order: Order) -> bool:
 
 
 def can_act(user: User, order: Order) -> bool:
-    """Process and edit: the operator, or the account that placed the order."""
-    return can_view(user, order)
+    """Process and edit: the account that placed the order, or an operator admin (operator members
+    read, they change nothing)."""
+    if user.account.kind == "operator":
+        return user.is_account_admin
+    return order.account_id == user.account_id
 
 
 class NotAllowed(Exception):

@@ -204,3 +204,15 @@ def test_a_direct_customers_order_keeps_the_direct_rule(demo, db, app, sandbox_s
     refused = customer_client.post(f"/orders/{order.number}/process", {})
     assert refused.status_code == 422 and "through an indirect reseller" in text_of(refused)
     assert _reload(db, order).tenant_id is None or _reload(db, order).tenant_id != adatums
+
+
+def test_an_operator_member_reads_an_order_but_cannot_act_on_it(demo, db, sandbox_store, pc_client,
+                                                                 operator_member_client):
+    from app.orders.services import can_act
+
+    order = _querying_existing_order(db, sandbox_store, pc_client)
+    page = soup(operator_member_client.get(f"/orders/{order.number}?tab=parameters"))
+    assert page.select_one("#param-domain").get_text() == "reviewme.onmicrosoft.com"
+    assert page.select_one("#edit-ordering") is None
+    assert not can_act(user(db, "operator-member@example.com"), order)
+    assert can_act(user(db, "admin@example.com"), order) and can_act(user(db, "reseller-member@example.com"), order)
