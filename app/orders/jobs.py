@@ -608,7 +608,8 @@ def missed_deadline(order: Order, now: datetime | None = None) -> tuple[str, str
             and now - wait.started_at > FULFILLMENT_DEADLINE):
         return "fulfillment_deadline", (
             f"Partner Center did not confirm the order within {_hours(FULFILLMENT_DEADLINE)}; it may still "
-            "complete there. Check it in Partner Center, then press Retry.")
+            "complete there. The operator has been told: it checks the order in Partner Center and retries it from "
+            "Stuck work.")
     if now - (order.processing_since or order.created_at) > ORDER_DEADLINE:
         return "order_deadline", _order_deadline_reason(order)
     return None
@@ -624,8 +625,9 @@ def _order_deadline_reason(order: Order) -> str:
     else:
         reason += (f": the step “{step.label}” was tried {step.attempts} time{'s' if step.attempts != 1 else ''} "
                    "without a definite answer from Partner Center.")
-    return (reason + " Nothing more is tried automatically. Check the order in Partner Center, then press Retry "
-            "(it resumes with the same request ids, so nothing is created twice).")
+    return (reason + " Nothing more is tried automatically. The operator has been told: it checks the order in "
+            "Partner Center and retries it from Stuck work (it resumes with the same request ids, so nothing is "
+            "created twice).")
 
 
 def stuck_work_url() -> str:

@@ -21,7 +21,8 @@ from tests.orders.conftest import place, reseller_request, work
 from tests.orders.test_faults import client_options
 
 FULFILLMENT_REASON = ("Partner Center did not confirm the order within 24 hours; it may still complete there. "
-                      "Check it in Partner Center, then press Retry.")
+                      "The operator has been told: it checks the order in Partner Center and retries it from "
+                      "Stuck work.")
 
 
 @pytest.fixture
@@ -109,8 +110,9 @@ def test_an_order_partner_center_keeps_failing_stops_at_the_order_deadline_and_r
     assert (order.status, order.reason_code) == ("failed", "order_deadline")
     assert order.reason == (
         "Provisioning did not finish within 72 hours: the step “Create the customer tenant” was tried 3 times "
-        "without a definite answer from Partner Center. Nothing more is tried automatically. Check the order in "
-        "Partner Center, then press Retry (it resumes with the same request ids, so nothing is created twice).")
+        "without a definite answer from Partner Center. Nothing more is tried automatically. The operator has been "
+        "told: it checks the order in Partner Center and retries it from Stuck work (it resumes with the same "
+        "request ids, so nothing is created twice).")
     assert [n.body for n in _notifications(db, "admin@example.com")] == [order.reason]
     assert sweep_orders(now=since + ORDER_DEADLINE + timedelta(hours=1)) == []
 
