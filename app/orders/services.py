@@ -248,9 +248,21 @@ def place_order(request: OrderRequest, *, actor: User, origin: Origin) -> Order:
     return order
 
 
+def _serving_instance() -> str:
+    """The Partner Center connection that serves a new order, recorded on it so that changing the
+    default connection later never moves an order (or its tenant) to another instance."""
+    from app.connections.services import UNCHOSEN, UnknownInstance, default_instance_name
+
+    try:
+        return default_instance_name()
+    except UnknownInstance:
+        return UNCHOSEN  # resolved when the job runs, which says in plain words what is missing
+
+
 def _build_order(request: OrderRequest) -> Order:
     currency = request.lines[0].currency if request.lines else "USD"
     order = Order(
+        partner_center_instance=_serving_instance(),
         type="purchase", status="processing", account_id=request.account_id, user_id=request.user_id,
         draft_id=request.draft_id, licensee_id=request.licensee_id,
         company_name=request.company_name.strip(), country=request.country.upper(),
@@ -329,7 +341,7 @@ def place_subscription_order(order_type: str, lines: list[ChangeLine], *, actor:
         default_domain=source.default_domain if source else None, tenant_id=first.tenant_id,
         partner_id=source.partner_id if source else None,
         reseller_tenant_id=source.reseller_tenant_id if source else None,
-        partner_center_instance=first.partner_center_instance or "default",
+        partner_center_instance=first.partner_center_instance or _serving_instance(),
         currency=first.currency or "USD",
     )
     family = first.agreement.family if first.agreement else "Other"

@@ -269,3 +269,28 @@ def test_encryption_key_rotation_with_several_keys(live, database, redis_url, tm
         _connect("apac")
         apac = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == "apac"))
         assert Fernet(new_key.encode()).decrypt(apac.client_secret_encrypted.encode()) == b"sandbox-secret"
+
+
+def test_an_order_records_the_connection_that_serves_it(live, standalone):
+    """Changing the default connection later never moves an order placed before."""
+    from decimal import Decimal
+
+    from app.accounts.models import User
+    from app.audit.services import Origin
+    from app.extensions import db
+    from app.orders.services import OrderRequest, RequestLine, place_order
+
+    store, url = standalone("emea")
+    live(PARTNER_CENTER_LIVE_ROUTE_TO={"emea": url})
+    _connect("emea")
+    carl = db.session.scalar(db.select(User).where(User.email == "customer@example.com"))
+    order = place_order(OrderRequest(
+        account_id=carl.account_id, user_id=carl.id, draft_id=None, licensee_id=None, company_name="Tailspin Toys",
+        country="US", contact_first_name="Carl", contact_last_name="Customer", email="it@tailspin.example.com",
+        phone=None, tenant_mode="new", domain="tailspinemea", default_domain=None, tenant_id=None,
+        registration_id=None, address=None, partner_id=None, reseller_tenant_id=None, mca=None,
+        lines=[RequestLine(product_id="CFQ7TTC0LH18", sku_id="0001", catalog_item_id="CFQ7TTC0LH18:0001:X",
+                           product_title="M365", sku_title="M365", family="Microsoft 365", term_duration="P1Y",
+                           billing_plan="monthly", quantity=1, unit_price=Decimal("6"), currency="USD")]),
+        actor=carl, origin=Origin("127.0.0.1", "pytest"))
+    assert order.partner_center_instance == "emea"
