@@ -59,9 +59,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.auth import bp as auth_bp
     from app.catalog import bp as catalog_bp
     from app.checkout import bp as checkout_bp
+    from app.checkout.mca_log import bp as mca_bp
     from app.connections import bp as connections_bp
+    from app.home import bp as home_bp
     from app.orders import bp as orders_bp
     from app.subscriptions import bp as subscriptions_bp
+    from app.tools import bp as tools_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(accounts_bp)
@@ -71,6 +74,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(subscriptions_bp)
+    app.register_blueprint(mca_bp)
+    app.register_blueprint(tools_bp)
+    app.register_blueprint(home_bp)
 
     from app.web.errors import register_error_handlers
     from app.web.layout import register_layout

@@ -15,7 +15,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo_command():
         """Create the demo organisations and users (idempotent)."""
-        from app.accounts.services import seed_demo
+        from app.demo import seed_demo
 
         seed_demo()
         click.echo("Demo data is in place.")
@@ -115,7 +115,7 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, stop)  # the terminal closed
-    from app.accounts.services import DEMO_PASSWORD, DEMO_USERS
+    from app.demo import DEMO_PASSWORD, DEMO_USERS
 
     click.echo("")
     click.echo(f"  Storefront: http://{host}:{port}")

@@ -1,13 +1,8 @@
-"""Accounts, users, licensees: creation rules and the demo data."""
+"""Accounts, users, licensees: creation rules."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from app.accounts.models import Account, Licensee, User
 from app.extensions import db
-
-DEMO_PASSWORD = "demo-password"
-
 
 def create_account(kind: str, name: str, **fields) -> Account:
     account = Account(kind=kind, name=name, **fields)
@@ -24,97 +19,3 @@ def create_user(account: Account, name: str, email: str, password: str, role: st
 
 def operator_account() -> Account | None:
     return db.session.scalar(db.select(Account).where(Account.kind == "operator").limit(1))
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    email: str
-    role_label: str
-
-
-DEMO_USERS = (
-    DemoUser("admin@example.com", "operator admin (Northwind Cloud Distribution)"),
-    DemoUser("operator-member@example.com", "operator member (Northwind Cloud Distribution)"),
-    DemoUser("reseller@example.com", "reseller admin (Adatum IT Services, partner ID 1234567)"),
-    DemoUser("reseller-member@example.com", "reseller member (Adatum IT Services)"),
-    DemoUser("reseller2@example.com", "reseller admin (Litware Systems Sp. z o.o., partner ID 2345678, Poland)"),
-    DemoUser("customer@example.com", "direct customer admin (Tailspin Toys)"),
-    DemoUser("customer-member@example.com", "direct customer member (Tailspin Toys)"),
-)
-
-
-def _get_or_create_account(kind: str, name: str, **fields) -> Account:
-    account = db.session.scalar(db.select(Account).where(Account.kind == kind, Account.name == name))
-    if account is None:
-        account = create_account(kind, name, **fields)
-        db.session.flush()
-    return account
-
-
-def _ensure_user(account: Account, name: str, email: str, role: str) -> User:
-    user = db.session.scalar(db.select(User).where(User.email == email))
-    if user is None:
-        user = create_user(account, name, email, DEMO_PASSWORD, role=role)
-    return user
-
-
-def _ensure_licensee(reseller: Account, company_name: str, **fields) -> Licensee:
-    licensee = db.session.scalar(db.select(Licensee).where(Licensee.reseller_id == reseller.id,
-                                                           Licensee.company_name == company_name))
-    if licensee is None:
-        licensee = Licensee(reseller=reseller, company_name=company_name, **fields)
-        db.session.add(licensee)
-    return licensee
-
-
-# The sandbox's seeded reseller network gives Adatum and Litware these Partner Center tenant ids.
-ADATUM_TENANT_ID = "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"
-LITWARE_SYSTEMS_TENANT_ID = "7e4d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b"
-
-
-def seed_demo() -> None:
-    """Create the demo organisations and users. Idempotent: running it again changes nothing.
-
-    This is the one place demo data lives; later areas add theirs here.
-    """
-    operator = _get_or_create_account("operator", "Northwind Cloud Distribution", country="US",
-                                      email="partners@northwind.example.com", phone="+1 425 555 0100")
-    _ensure_user(operator, "Nora Admin", "admin@example.com", "admin")
-    _ensure_user(operator, "Owen Member", "operator-member@example.com", "member")
-
-    adatum = _get_or_create_account("reseller", "Adatum IT Services", country="US", partner_id="1234567",
-                                     partner_tenant_id=ADATUM_TENANT_ID,
-                                     email="sales@adatum.example.com", phone="+1 206 555 0142")
-    _ensure_user(adatum, "Rita Reseller", "reseller@example.com", "admin")
-    _ensure_user(adatum, "Ray Member", "reseller-member@example.com", "member")
-    _ensure_licensee(adatum, "Fabrikam, Inc.", country="US", contact_first_name="Frank",
-                     contact_last_name="Miller", email="it@fabrikam.example.com", phone="+1 312 555 0175",
-                     address_line1="1 Microsoft Way", city="Redmond", state="WA", postal_code="98052")
-    _ensure_licensee(adatum, "Litware, Inc.", country="PL", contact_first_name="Lena",
-                     contact_last_name="Nowak", email="admin@litware.example.com", phone="+48 22 555 0134",
-                     address_line1="ul. Marszałkowska 100", city="Warszawa", postal_code="00-026")
-
-    # A second reseller, the sandbox's other network member, so that isolation between
-    # resellers can be shown (and tested).
-    litware = _get_or_create_account("reseller", "Litware Systems Sp. z o.o.", country="PL", partner_id="2345678",
-                                     partner_tenant_id=LITWARE_SYSTEMS_TENANT_ID,
-                                     email="sprzedaz@litware-systems.example.com", phone="+48 123 555 012")
-    _ensure_user(litware, "Lidia Reseller", "reseller2@example.com", "admin")
-    _ensure_licensee(litware, "Coho Winery", country="PL", contact_first_name="Jan",
-                     contact_last_name="Kowalski", email="it@cohowinery.example.com", phone="+48 612 555 018",
-                     address_line1="ul. Winna 7", city="Zielona Góra", postal_code="65-001")
-
-    tailspin = _get_or_create_account("customer", "Tailspin Toys", country="US",
-                                      email="it@tailspin.example.com", phone="+1 555 010 0123")
-    _ensure_user(tailspin, "Carl Customer", "customer@example.com", "admin")
-    _ensure_user(tailspin, "Cora Member", "customer-member@example.com", "member")
-    db.session.commit()
-
-    # The sandbox's catalog and prices, synchronised here (not by the worker) so a fresh
-    # `make run` shows products with prices. Skipped once a sync has succeeded; live mode waits
-    # for the operator's first sync instead of calling Microsoft from a seed command.
-    from app.catalog.services import seed_catalog
-    from app.connections.services import get_client, sandbox_mode
-
-    if sandbox_mode():
-        seed_catalog(get_client())

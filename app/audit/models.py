@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import Account, User, utcnow
 from app.extensions import db
+from app.time import utcnow
 
 
 class AuditEvent(db.Model):
@@ -23,5 +23,6 @@ class AuditEvent(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(Text)
 
-    actor: Mapped[User | None] = relationship()
-    account: Mapped[Account | None] = relationship()
+    # By name: audit sits below accounts (accounts record audit events; audit imports no area).
+    actor: Mapped["User | None"] = relationship("User")
+    account: Mapped["Account | None"] = relationship("Account")

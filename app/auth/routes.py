@@ -37,7 +37,7 @@ def _limits() -> ThrottleLimits:
 @allow(Permission.PUBLIC)
 def sign_in():
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.home"))
+        return redirect(url_for("home.index"))
     form = SignInForm()
     next_url = _safe_next(request.values.get("next"))
     error = None
@@ -50,7 +50,7 @@ def sign_in():
         if user is not None:
             login_user(user, remember=form.remember.data)
             flash(f"Welcome back, {user.name}.", "success")
-            return redirect(next_url or url_for("accounts.home"))
+            return redirect(next_url or url_for("home.index"))
         error = WRONG_CREDENTIALS
     status = 422 if request.method == "POST" else 200
     form.password.data = None  # never echo a password back

@@ -375,7 +375,7 @@ def cancel():
     if CancelForm().validate_on_submit():
         svc.abandon(draft, origin=request_origin())
         flash("The purchase was discarded. Your cart is kept.", "info")
-    return redirect(url_for("accounts.home"), code=303)
+    return redirect(url_for("home.index"), code=303)
 
 
 # ------------------------------------------------------------------------------------- company
@@ -489,7 +489,7 @@ def agreement():
 # -------------------------------------------------------------------------------------- review
 
 def _order_request(draft, cart, add_to_agreement_id=None):
-    from app.catalog.services import sku_offer, viewer_for
+    from app.catalog.pricing import sku_offer, viewer_for
     from app.orders.services import OrderRequest, RequestLine
 
     viewer = viewer_for(current_user)
@@ -530,7 +530,8 @@ def _order_request(draft, cart, add_to_agreement_id=None):
 
 
 def _cart():
-    from app.catalog.services import cart_view, viewer_for
+    from app.catalog.cart import cart_view
+    from app.catalog.pricing import viewer_for
 
     return cart_view(current_user, viewer_for(current_user))
 
@@ -595,7 +596,7 @@ def _placed_draft(draft_id: str | None):
 
 
 def _finish_placed(draft, order) -> None:
-    from app.catalog.services import cart_for
+    from app.catalog.cart import cart_for
 
     draft.status = "placed"
     draft.order_number = order.number

@@ -634,7 +634,7 @@ def stuck_work_url() -> str:
     from flask import url_for
 
     try:
-        return url_for("admin.stuck_work")
+        return url_for("tools.stuck")
     except RuntimeError:  # in the worker: no request to build a URL from
         return STUCK_WORK_PATH
 

@@ -1,4 +1,6 @@
-"""What every page's layout needs: the navigation for the signed-in role and the storefront name."""
+"""What every page's layout needs: the navigation for the signed-in role and the permission check.
+
+The storefront's name is an operator option: the admin area puts it in every page's context."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,17 +27,17 @@ class NavItem:
 
 # Navigation by kind of account. Later areas append their entries here.
 NAVIGATION: dict[str, list[NavItem]] = {
-    "operator": [NavItem("Home", "accounts.home"), NavItem("Orders", "orders.index"),
+    "operator": [NavItem("Home", "home.index"), NavItem("Orders", "orders.index"),
                  NavItem("Subscriptions", "subscriptions.index"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists"),
-                 NavItem("Catalog sync", "catalog.sync"), NavItem("Stuck work", "admin.stuck_work"),
+                 NavItem("Catalog sync", "catalog.sync"), NavItem("Stuck work", "tools.stuck"),
                  NavItem("Storefront options", "admin.options"),
-                 NavItem("Partner Center", "connections.index"), NavItem("MCA acceptances", "admin.mca_log"),
+                 NavItem("Partner Center", "connections.index"), NavItem("MCA acceptances", "mca.log"),
                  NavItem("Audit log", "admin.audit_log")],
-    "reseller": [NavItem("Home", "accounts.home"), NavItem("Orders", "orders.index"),
+    "reseller": [NavItem("Home", "home.index"), NavItem("Orders", "orders.index"),
                  NavItem("Subscriptions", "subscriptions.index"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists")],
-    "customer": [NavItem("Home", "accounts.home"), NavItem("Orders", "orders.index"),
+    "customer": [NavItem("Home", "home.index"), NavItem("Orders", "orders.index"),
                  NavItem("Subscriptions", "subscriptions.index"),
                  NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists")],
 }
@@ -48,16 +50,4 @@ def register_layout(app: Flask) -> None:
         if current_user.is_authenticated:
             nav = [item for item in NAVIGATION.get(current_user.account.kind, [])
                    if item.endpoint in app.view_functions]
-        return {"navigation": nav, "storefront_name": _storefront_name(), "may": may_current}
-
-
-def _storefront_name() -> str:
-    from app.admin.settings import StorefrontSettings
-
-    try:
-        return StorefrontSettings.load().storefront_name
-    except Exception:  # the error page must render even when the database is down
-        from app.extensions import db
-
-        db.session.rollback()
-        return "CSP Storefront"
+        return {"navigation": nav, "may": may_current}

@@ -9,7 +9,7 @@ from app.catalog import services
 from app.catalog.jobs import due_for_monthly_sync, monthly_catalog_sync
 from app.catalog.models import CatalogSync, Offer, PriceList, PriceListEntry, Product, Sku
 from app.connections.services import get_client
-from tests.catalog.conftest import BUSINESS_BASIC, BUSINESS_PREMIUM
+from tests.support.catalog import BUSINESS_BASIC, BUSINESS_PREMIUM
 from tests.helpers import soup, text_of
 
 
@@ -35,7 +35,7 @@ def test_seed_demo_synchronises_the_sandbox_catalog_with_prices(demo, db, sandbo
     assert sandbox_store.calls(path=f"/v1/products/{BUSINESS_PREMIUM}/skus/0001/availabilities")
     # Seeding again changes nothing and calls nobody.
     before = len(sandbox_store.calls())
-    from app.accounts.services import seed_demo
+    from app.demo import seed_demo
 
     seed_demo()
     assert len(sandbox_store.calls()) == before

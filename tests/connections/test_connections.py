@@ -13,7 +13,7 @@ from app.connections.models import PartnerCenterInstance
 from app.connections.services import get_client
 from app.jobs import get_queue
 from app.partner_center import PartnerIdUnknown
-from app.web.serving import storefront_wsgi
+from app.serving import storefront_wsgi
 from tests.helpers import make_app, soup, text_of
 
 
@@ -127,7 +127,7 @@ def test_resellers_cannot_see_connections(reseller_client):
 
 @pytest.fixture
 def live_operator(database, redis_url, tmp_path):
-    from app.accounts.services import seed_demo
+    from app.demo import seed_demo
     from app.extensions import db
     from tests.helpers import Client, sign_in
 

@@ -49,7 +49,7 @@ def standalone(tmp_path):
 @pytest.fixture
 def live(database, redis_url, tmp_path):
     """live(**config) -> a live-mode app with the demo data, in its app context; tables emptied after."""
-    from app.accounts.services import seed_demo
+    from app.demo import seed_demo
     from app.extensions import db
 
     contexts = []

@@ -48,8 +48,8 @@ SAMPLES = {
     "catalog.sync_status": {"sync_id": lambda s, who: s.sync_id},
     "connections.check": {"name": lambda s, who: "default"},
     "connections.check_status": {"job_id": lambda s, who: "partner-center-check-default"},
-    "admin.retry_order": {"number": lambda s, who: s.order_number},
-    "admin.retry_sync": {"sync_id": lambda s, who: s.sync_id},
+    "tools.retry_order": {"number": lambda s, who: s.order_number},
+    "tools.retry_sync": {"sync_id": lambda s, who: s.sync_id},
 }
 
 # Parameters that name no account's object: the catalog is the same for every buyer.

@@ -2,7 +2,7 @@
 signed-in operator admin, its overview only to operators, and its acceptance page to anyone with
 the link, with its own CSRF token and a banner saying it is a simulation.
 
-Requests go through the WSGI stack that is served (app.web.serving.storefront_wsgi), as a browser's would.
+Requests go through the WSGI stack that is served (app.serving.storefront_wsgi), as a browser's would.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 from werkzeug.test import Client as WsgiClient
 
 from app.connections.services import get_client
-from app.web.serving import sandbox_permission, storefront_wsgi
+from app.serving import sandbox_permission, storefront_wsgi
 
 CONTROL_PAGES = ["/sandbox/_sandbox/admin", "/sandbox/_sandbox/state", "/sandbox/_sandbox/calls",
                  "/sandbox/_sandbox/clock", "/sandbox//_sandbox/admin"]

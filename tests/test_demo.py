@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from app.accounts.models import Account, Licensee, User
-from app.accounts.services import seed_demo
+from app.demo import seed_demo
 
 
 def _snapshot(db):
