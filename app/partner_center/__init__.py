@@ -12,6 +12,7 @@ from .clouds import CLOUDS, PARTNER_CENTER_SCOPE, Cloud, get_cloud
 from .errors import *  # noqa: F401,F403  (the error classes are the public API)
 from .errors import __all__ as _errors_all
 from .routing import HostRewriteTransport, RewritingMsalHttpClient
+from .subscriptions import next_term_instructions, subscription_patch_body
 from .types import *  # noqa: F401,F403
 from .types import __all__ as _types_all
 
@@ -32,6 +33,8 @@ __all__ = [
     "get_cloud",
     "HostRewriteTransport",
     "RewritingMsalHttpClient",
+    "subscription_patch_body",
+    "next_term_instructions",
     *_errors_all,
     *_types_all,
 ]

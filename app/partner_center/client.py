@@ -68,7 +68,10 @@ from .types import (
     RelationshipRequest,
     Sku,
     Subscription,
+    get_field,
+    set_field,
 )
+from .subscriptions import subscription_patch_body
 
 __all__ = ["InstanceConfig", "PartnerCenterClient", "MCA"]
 
@@ -847,9 +850,9 @@ class PartnerCenterClient:
             items = [li.to_json() if isinstance(li, CartLineItem) else dict(li) for li in line_items]
             for i, li in enumerate(items):
                 li.setdefault("id", i)
-            _set_ci(body, "lineItems", items)
+            set_field(body, "lineItems", items)
         else:
-            _set_ci(body, "lineItems", [li.to_json() for li in cart.line_items])
+            set_field(body, "lineItems", [li.to_json() for li in cart.line_items])
         data = self._json(
             "PUT",
             f"/customers/{self._q(customer_id)}/carts/{self._q(cart.id)}",
@@ -924,8 +927,8 @@ class PartnerCenterClient:
             sub_id = subscription.id
         else:
             body = dict(subscription)
-            sub_id = str(_get_ci(body, "id"))
-            etag = etag or _get_ci(_get_ci(body, "attributes") or {}, "etag")
+            sub_id = str(get_field(body, "id"))
+            etag = etag or get_field(get_field(body, "attributes") or {}, "etag")
         headers = {"If-Match": etag} if etag else {}
         path = f"/customers/{self._q(customer_id)}/subscriptions/{self._q(sub_id)}"
         response = self._call("PATCH", self._url(path), json=body, headers=headers, request_id=request_id)
@@ -953,7 +956,7 @@ class PartnerCenterClient:
             response = self._call("GET", url)
             if response.status_code != 202:
                 data = response.json() if response.content else {}
-                if isinstance(data, Mapping) and _get_ci(data, "offerId") is not None:
+                if isinstance(data, Mapping) and get_field(data, "offerId") is not None:
                     return Subscription.from_json(data)
                 # The Location named an operation, not the subscription: read the result.
                 return self.get_subscription(customer_id, sub_id)
@@ -973,9 +976,7 @@ class PartnerCenterClient:
         ``friendlyName``, ``autoRenewEnabled``, ``status``, ``scheduledNextTermInstructions``),
         PATCH it back with ``If-Match``. Only the PATCH carries ``request_id``."""
         current = self.get_subscription(customer_id, subscription_id)
-        body = dict(current.raw)
-        for key, value in changes.items():
-            _set_ci(body, key, value)
+        body = subscription_patch_body(current, changes=changes)
         return self.patch_subscription(
             customer_id, body, etag=current.etag, request_id=request_id
         )
@@ -1018,27 +1019,7 @@ class PartnerCenterClient:
         keeps the current product/sku/availability, term and billing cycle, and makes sure
         auto-renew is on (scheduled changes need it)."""
         current = self.get_subscription(customer_id, subscription_id)
-        raw = _CIView(current.raw)
-        offer = str(raw.get("offerId") or "")
-        parts = offer.split(":")
-        product: dict[str, Any] = {
-            "productId": parts[0] if len(parts) >= 2 else offer,
-            "skuId": parts[1] if len(parts) >= 2 else None,
-            "availabilityId": parts[2] if len(parts) >= 3 else None,
-            "billingCycle": current.billing_cycle,
-            "termDuration": current.term_duration,
-        }
-        existing = current.scheduled_next_term_instructions
-        if existing:
-            for k, v in existing.to_json()["product"].items():
-                product[k] = v
-        body = dict(current.raw)
-        _set_ci(body, "autoRenewEnabled", True)
-        _set_ci(
-            body,
-            "scheduledNextTermInstructions",
-            {"product": {k: v for k, v in product.items() if v is not None}, "quantity": quantity},
-        )
+        body = subscription_patch_body(current, next_term_quantity=quantity)
         return self.patch_subscription(customer_id, body, etag=current.etag, request_id=request_id)
 
 
@@ -1083,27 +1064,3 @@ def _strip_bom(lines: Iterable[str]) -> Iterator[str]:
 def _retry_after_or(response: httpx.Response, default: float) -> float:
     value = errors.parse_retry_after(response.headers.get("Retry-After"))
     return default if value is None else min(value, 60.0)
-
-
-def _get_ci(d: Mapping[str, Any], key: str) -> Any:
-    for k, v in d.items():
-        if str(k).lower() == key.lower():
-            return v
-    return None
-
-
-def _set_ci(d: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``key`` in ``d`` under whatever casing ``d`` already uses for it."""
-    for k in list(d):
-        if str(k).lower() == key.lower():
-            d[k] = value
-            return
-    d[key] = value
-
-
-class _CIView:
-    def __init__(self, d: Mapping[str, Any]) -> None:
-        self._d = {str(k).lower(): v for k, v in d.items()}
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._d.get(key.lower(), default)

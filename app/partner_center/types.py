@@ -129,6 +129,24 @@ def _etag(j: _CI) -> str | None:
     return _str(j.obj("attributes").get("etag")) or _str(j.get("etag"))
 
 
+def get_field(d: Mapping[str, Any], key: str) -> Any:
+    """``d[key]`` whatever its casing (camelCase or PascalCase), or None."""
+    for k, v in d.items():
+        if str(k).lower() == key.lower():
+            return v
+    return None
+
+
+def set_field(d: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` in ``d`` under whatever casing ``d`` already uses for it, so a resource sent back
+    keeps one field per name."""
+    for k in list(d):
+        if str(k).lower() == key.lower():
+            d[k] = value
+            return
+    d[key] = value
+
+
 # ---------------------------------------------------------------- customers
 
 

@@ -161,6 +161,15 @@ def test_reduction_outside_window_and_scheduled_next_term(pc_client, sbx_store):
     assert scheduled.refundable_quantity.total_quantity == 0
 
 
+def test_the_sandbox_keeps_a_scheduled_billing_cycle_when_the_next_term_quantity_changes(pc_client, sbx_store):
+    customer, _, sub = place_order(pc_client, sbx_store, quantity=5)
+    sbx_store.advance_clock(timedelta(days=8))
+    pc_client.update_subscription(customer.id, sub.id, {
+        "scheduledNextTermInstructions": {"product": {"billingCycle": "annual"}, "quantity": 5}})
+    scheduled = pc_client.schedule_next_term_quantity(customer.id, sub.id, 3).scheduled_next_term_instructions
+    assert (scheduled.quantity, scheduled.billing_cycle, scheduled.term_duration) == (3, "annual", "P1Y")
+
+
 def test_mutations_carry_caller_request_id(pc_client, sbx_store):
     customer = ready_customer(pc_client)
     rid = "0f0e0d0c-0b0a-4909-8807-060504030201"
