@@ -20,7 +20,7 @@ from app.jobs.periodic import periodic
 from app.orders.jobs import _Fail
 from app.orders.models import Order, OrderLine, OrderStep, Subscription
 from app.partner_center import (EtagMismatch, NotFound, PartnerCenterError, PartnerCenterUnavailable,
-                                QuantityCannotBeDecreased, Throttled)
+                                QuantityCannotBeDecreased, Throttled, subscription_patch_body)
 from app.subscriptions import services as svc
 
 log = logging.getLogger(__name__)
@@ -54,25 +54,17 @@ def _already_done(action: str, change: dict, remote) -> bool:
 
 
 def _body(action: str, change: dict, remote) -> dict:
-    """The whole resource as Partner Center gave it, with the change applied (GET, modify, PATCH)."""
-    body = dict(remote.raw)
-    if action == "quantity":
-        body["quantity"] = change["to"]
-    elif action == "schedule":
-        product_id, _, rest = (remote.offer_id or "").partition(":")
-        parts = rest.split(":")
-        product = {"productId": product_id, "skuId": parts[0] if parts and parts[0] else None,
-                   "availabilityId": parts[1] if len(parts) > 1 else None,
-                   "billingCycle": remote.billing_cycle, "termDuration": remote.term_duration}
-        body["scheduledNextTermInstructions"] = {"product": {k: v for k, v in product.items() if v},
-                                                 "quantity": change["to"]}
-    elif action == "auto_renew":
-        body["autoRenewEnabled"] = bool(change["to"])
-    elif action == "rename":
-        body["friendlyName"] = change["to"]
-    elif action == "cancel":
-        body["status"] = "deleted"
-    return body
+    """The whole resource as Partner Center gave it, with the change applied (GET, modify, PATCH);
+    the client builds it, so what Partner Center holds for the next term is kept."""
+    if action == "schedule":
+        return subscription_patch_body(remote, next_term_quantity=change["to"])
+    if action == "auto_renew":
+        return subscription_patch_body(remote, auto_renew=bool(change["to"]))
+    if action == "rename":
+        return subscription_patch_body(remote, friendly_name=change["to"])
+    if action == "cancel":
+        return subscription_patch_body(remote, status="deleted")
+    return subscription_patch_body(remote, quantity=change["to"])
 
 
 def apply_change(order: Order, step: OrderStep, client) -> dict:
