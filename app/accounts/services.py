@@ -1,7 +1,7 @@
 """Accounts, users, licensees: creation rules."""
 from __future__ import annotations
 
-from app.accounts.models import Account, Licensee, User
+from app.accounts.models import Account, User
 from app.extensions import db
 
 def create_account(kind: str, name: str, **fields) -> Account:

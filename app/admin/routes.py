@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app.admin import bp

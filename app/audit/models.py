@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.time import utcnow
+
+if TYPE_CHECKING:  # for the annotations only: audit imports no area at run time
+    from app.accounts.models import Account, User
 
 
 class AuditEvent(db.Model):

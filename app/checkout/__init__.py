@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
-from app.checkout import routes  # noqa: E402,F401
+from app.checkout import order_routes, routes  # noqa: E402,F401

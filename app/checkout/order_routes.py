@@ -1,0 +1,259 @@
+"""The wizard's last steps: company details, the Microsoft Customer Agreement, review and placing
+the order, and the confirmation."""
+from __future__ import annotations
+
+from flask import abort, request, url_for
+from flask_login import current_user
+
+from app.checkout import agreement as mca
+from app.checkout import bp, gate, wizard
+from app.checkout import company as company_rules
+from app.checkout.forms import AgreementForm, CompanyForm, DirectCustomerForm, ReviewForm
+from app.checkout.models import CheckoutDraft, DomainReservation
+from app.extensions import db
+from app.web.access import Permission, allow
+from app.web.origin import request_origin
+from app.web.rendering import redirect_to, render
+
+
+# ------------------------------------------------------------------------------------- company
+
+def _settings():
+    from app.admin.settings import StorefrontSettings
+
+    return StorefrontSettings.load()
+
+
+def _company_context(draft, form, problems=None):
+    billing = _settings().sub_customers_billing_address
+    if not company_rules.registration_required(draft):
+        form.registration_id.label.text = "Company registration ID (optional)"
+        form.phone.label.text = "Phone (optional)"
+    return dict(form=form, problems=problems, registration_required=company_rules.registration_required(draft),
+                address_required=company_rules.address_required(draft, billing),
+                address_validated=company_rules.address_validated(draft, billing), **wizard.step_context(draft, "company"))
+
+
+@bp.route("/company", methods=["GET", "POST"])
+@allow(Permission.CHECKOUT)
+def company():
+    draft = wizard.draft()
+    blocked = wizard.guard(draft, "company")
+    if blocked:
+        return blocked
+    form = CompanyForm(data=company_rules.company_defaults(draft)) if request.method == "GET" else CompanyForm()
+    if request.method == "GET":
+        return render("checkout/company.html", "checkout/_company_form.html", **_company_context(draft, form))
+    if not form.validate():
+        return render("checkout/company.html", "checkout/_company_form.html", status=422,
+                      **_company_context(draft, form))
+    details = company_rules.CompanyDetails(form.registration_id.data, form.phone.data,
+                                 {k: getattr(form, k).data or "" for k in company_rules.ADDRESS_FIELDS})
+    problems = company_rules.check_company(draft, details, billing_option=_settings().sub_customers_billing_address,
+                                 accept_suggestion=form.suggestion.data == "accept")
+    if form.suggestion.data == "refuse" and problems.suggestion and not problems.fields:
+        problems.suggestion = None  # the buyer keeps the address as typed
+    for name, message in problems.fields.items():
+        getattr(form, "phone" if name == "phone" else name).errors = [message]
+    if problems.fields or problems.problem or problems.suggestion:
+        db.session.commit()
+        if problems.suggestion is None and form.suggestion.data == "accept":
+            form.address_line1.data = draft.address_line1
+        return render("checkout/company.html", "checkout/_company_form.html", status=422,
+                      **_company_context(draft, form, problems))
+    company_rules.complete_company_step(draft)
+    db.session.commit()
+    if _settings().require_mca_acceptance:
+        mca.agreement_template(current_user.id, fetch=True)  # for the next page, which never calls Microsoft
+    return redirect_to(url_for("checkout.agreement"))
+
+
+# ----------------------------------------------------------------------------------- agreement
+
+def _agreement_label(draft) -> str:
+    if draft.is_reseller:
+        return f"My customer, {draft.customer_name}, has accepted the Microsoft Customer Agreement"
+    return "I have read and accept the Microsoft Customer Agreement"
+
+
+@bp.route("/agreement", methods=["GET", "POST"])
+@allow(Permission.CHECKOUT)
+def agreement():
+    draft = wizard.draft()
+    blocked = wizard.guard(draft, "agreement")
+    if blocked:
+        return blocked
+    context = wizard.step_context(draft, "agreement")
+    if not _settings().require_mca_acceptance:
+        # The operator handles the MCA outside the storefront: nothing to ask here.
+        form = DirectCustomerForm()  # a plain "Next"
+        if form.validate_on_submit():
+            draft.mark_done("agreement")
+            db.session.commit()
+            return redirect_to(url_for("checkout.review"))
+        return render("checkout/agreement.html", required=False, form=form, **context)
+    # A page never calls Microsoft: it shows the template the company step fetched; sending the
+    # form fetches it when it is not known yet.
+    template, problem = mca.agreement_template(current_user.id, fetch=request.method == "POST")
+    form = AgreementForm()
+    form.accepted.label.text = _agreement_label(draft)
+    if request.method == "GET":
+        previous = draft.mca_acceptance
+        if previous is not None:
+            form.first_name.data, form.last_name.data = previous.first_name, previous.last_name
+            form.email.data, form.phone.data = previous.email, previous.phone
+        elif draft.licensee is not None:
+            lic = draft.licensee
+            form.first_name.data, form.last_name.data = lic.contact_first_name, lic.contact_last_name
+            form.email.data, form.phone.data = lic.email, draft.company_phone or lic.phone
+        else:
+            first, _, last = current_user.name.partition(" ")
+            form.first_name.data, form.last_name.data = first, last
+            form.email.data, form.phone.data = current_user.email, draft.company_phone or draft.account.phone
+    status = 200
+    if form.is_submitted():
+        if form.validate() and template is not None:
+            mca.record_mca(draft, mca.Signatory(form.first_name.data, form.last_name.data, form.email.data,
+                                                form.phone.data),
+                           template_id=template.template_id, agreement_link=template.agreement_link,
+                           actor=current_user._get_current_object(), origin=request_origin())
+            db.session.commit()
+            return redirect_to(url_for("checkout.review"))
+        status = 422
+    return render("checkout/agreement.html", "checkout/_agreement_form.html", required=True, form=form,
+                  template=template, problem=problem, status=status, **context)
+
+
+# -------------------------------------------------------------------------------------- review
+
+def _order_request(draft, cart, add_to_agreement_id=None):
+    from app.catalog.pricing import sku_offer, viewer_for
+    from app.orders.services import OrderRequest, RequestLine
+
+    viewer = viewer_for(current_user)
+    lines = []
+    for lv in cart.lines:
+        sku = lv.line.sku
+        offer = sku_offer(sku, viewer.market)
+        lines.append(RequestLine(
+            product_id=sku.product.product_id, sku_id=sku.sku_id, catalog_item_id=offer.catalog_item_id,
+            product_title=sku.product.title, sku_title=sku.title, family=sku.product.family,
+            term_duration=lv.line.term_duration, billing_plan=lv.line.billing_plan, quantity=lv.line.quantity,
+            unit_price=lv.price, currency=lv.currency))
+    lic = draft.licensee
+    acceptance = draft.mca_acceptance if _settings().require_mca_acceptance else None
+    address = None
+    if draft.address_line1:
+        address = {"addressLine1": draft.address_line1, "addressLine2": draft.address_line2 or "",
+                   "city": draft.city or "", "state": draft.state or "", "postalCode": draft.postal_code or "",
+                   "country": draft.customer_country}
+    if lic is not None:
+        first, last, email = lic.contact_first_name, lic.contact_last_name, lic.email
+    else:
+        first, _, last = current_user.name.partition(" ")
+        email = draft.account.email or current_user.email
+    return OrderRequest(
+        account_id=draft.account_id, user_id=current_user.id, draft_id=draft.id, licensee_id=draft.licensee_id,
+        company_name=draft.customer_name, country=draft.customer_country, contact_first_name=first,
+        contact_last_name=last or first, email=email, phone=draft.company_phone or (lic.phone if lic else draft.account.phone),
+        tenant_mode=draft.tenant_mode, domain=draft.domain, default_domain=draft.default_domain,
+        tenant_id=draft.tenant_id, registration_id=draft.registration_id, address=address,
+        partner_id=draft.partner_id if draft.is_reseller else None,
+        reseller_tenant_id=draft.reseller_tenant_id if draft.is_reseller else None,
+        mca=None if acceptance is None else {
+            "firstName": acceptance.first_name, "lastName": acceptance.last_name, "email": acceptance.email,
+            "phoneNumber": acceptance.phone, "templateId": acceptance.template_id,
+            "dateAgreed": acceptance.accepted_at.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        lines=lines, add_to_agreement_id=add_to_agreement_id, recheck=lambda: gate.still_authorized(draft))
+
+
+def _cart():
+    from app.catalog.cart import cart_view
+    from app.catalog.pricing import viewer_for
+
+    return cart_view(current_user, viewer_for(current_user))
+
+
+@bp.route("/review", methods=["GET", "POST"])
+@allow(Permission.CHECKOUT)
+def review():
+    from app.orders.services import AgreementExists, DomainInUse, NotAuthorized, check_order_rules, place_order
+
+    form = ReviewForm()
+    if form.is_submitted():
+        # A second submit of a placed checkout (double click, resubmitted form) shows the first order.
+        placed = _placed_draft(form.draft_id.data)
+        if placed is not None:
+            return redirect_to(url_for("checkout.placed", number=placed.order_number))
+    draft = wizard.draft()
+    blocked = wizard.guard(draft, "review")
+    if blocked:
+        return blocked
+    cart = _cart()
+    rule_problem, existing_agreement = None, None
+    add_to = int(form.add_to_agreement.data) if (form.add_to_agreement.data or "").isdigit() else None
+    if cart.ready:
+        try:
+            check_order_rules(_order_request(draft, cart, add_to))
+        except (DomainInUse, NotAuthorized) as error:
+            rule_problem = str(error)
+        except AgreementExists as exists:
+            existing_agreement = exists.agreement
+    status = 200
+    if form.is_submitted():
+        form.draft_id.data = str(draft.id)
+        if not cart.ready:
+            form.terms.errors = [*form.terms.errors]
+            status = 422
+        elif form.validate() and not rule_problem and existing_agreement is None:
+            try:
+                order = place_order(_order_request(draft, cart, add_to), actor=current_user._get_current_object(),
+                                    origin=request_origin())
+            except (DomainInUse, NotAuthorized) as error:
+                rule_problem = str(error)
+            except AgreementExists as exists:
+                existing_agreement = exists.agreement
+            else:
+                _finish_placed(draft, order)
+                return redirect_to(url_for("checkout.placed", number=order.number))
+        status = 422
+    form.draft_id.data = str(draft.id)
+    return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
+                  rule_problem=rule_problem, existing_agreement=existing_agreement,
+                  acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
+                  **wizard.step_context(draft, "review"))
+
+
+def _placed_draft(draft_id: str | None):
+    if not (draft_id or "").isdigit():
+        return None
+    draft = db.session.get(CheckoutDraft, int(draft_id))
+    if draft is None or draft.user_id != current_user.id or draft.status != "placed" or not draft.order_number:
+        return None
+    return draft
+
+
+def _finish_placed(draft, order) -> None:
+    from app.catalog.cart import cart_for
+
+    draft.status = "placed"
+    draft.order_number = order.number
+    draft.mark_done("review")
+    if draft.mca_acceptance is not None:
+        draft.mca_acceptance.order_number = order.number
+    cart = cart_for(current_user)
+    if cart is not None:
+        for line in list(cart.lines):
+            db.session.delete(line)
+    db.session.execute(db.delete(DomainReservation).where(DomainReservation.draft_id == draft.id))
+    db.session.commit()
+
+
+@bp.route("/placed/<number>")
+@allow(Permission.CHECKOUT)
+def placed(number: str):
+    draft = db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.order_number == number,
+                                                             CheckoutDraft.user_id == current_user.id))
+    if draft is None:
+        abort(404)
+    return render("checkout/placed.html", draft=draft, number=number)

@@ -1,0 +1,39 @@
+"""What every step of the wizard shares: the buyer's draft, the step guard and the step context."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from app.checkout import services as svc
+from app.checkout.forms import CancelForm
+from app.checkout.models import STEPS, CheckoutDraft
+
+
+def draft() -> CheckoutDraft:
+    """The buyer's open checkout. A GET never writes: it sees an unsaved draft until the first form
+    is sent (which creates it)."""
+    user = current_user._get_current_object()
+    if request.method == "GET":
+        return svc.current_draft(user)
+    return svc.open_draft(user)
+
+
+def guard(draft: CheckoutDraft, step: str):
+    """A later step cannot be reached before its prerequisites: send the user to the first open step."""
+    if not svc.prerequisites_met(draft, step):
+        flash("Complete this step first.", "info")
+        return redirect(url_for(f"checkout.{svc.current_step(draft)}"))
+    return None
+
+
+def cart_url() -> str | None:
+    try:
+        return url_for("catalog.cart")
+    except BuildError:  # the catalog area is optional for the wizard
+        return None
+
+
+def step_context(draft: CheckoutDraft, step: str) -> dict:
+    return {"draft": draft, "steps": STEPS, "step": step, "done": set(draft.completed_steps or []),
+            "cancel_form": CancelForm(), "cart_url": cart_url()}
