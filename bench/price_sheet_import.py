@@ -24,7 +24,7 @@ TERMS = [("P1M", "Monthly"), ("P1Y", "Monthly"), ("P1Y", "Annual"), ("P3Y", "Mon
 
 
 def write_sheet(path: str, rows: int, market: str = "US", currency: str = "USD") -> None:
-    from app.catalog.services import PRICE_SHEET_COLUMNS
+    from app.catalog.price_sheet import PRICE_SHEET_COLUMNS
 
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\r\n")
@@ -60,7 +60,8 @@ def main() -> None:
         url = "sqlite:///" + os.path.join(tmp, "bench.db")
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": tmp, "SECRET_KEY": "bench"})
         with app.app_context():
-            from app.catalog import services
+            from app.catalog.price_sheet import import_price_sheet_file
+            from app.catalog.sync import new_sync
             from app.catalog.models import PriceListEntry
 
             db.create_all()
@@ -72,14 +73,14 @@ def main() -> None:
             before = rss_mb()
 
             started = time.perf_counter()
-            sync = services.import_price_sheet_file(sheet, services.new_sync("import"), market="US")
+            sync = import_price_sheet_file(sheet, new_sync("import"), market="US")
             first = time.perf_counter() - started
             first_status, first_problems = sync.status, len(sync.errors)
             after_first = rss_mb()
             stored = db.session.scalar(db.select(db.func.count(PriceListEntry.id)))
 
             started = time.perf_counter()
-            again = services.import_price_sheet_file(sheet, services.new_sync("import"), market="US")
+            again = import_price_sheet_file(sheet, new_sync("import"), market="US")
             second = time.perf_counter() - started
             again_status = again.status
             peak = rss_mb()

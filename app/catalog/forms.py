@@ -6,7 +6,7 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from app.catalog.models import BILLING_PLANS, TERMS
+from app.catalog.terms import BILLING_PLANS, TERMS
 
 
 class SearchForm(FlaskForm):

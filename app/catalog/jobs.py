@@ -2,7 +2,7 @@
 
 A sync row is never left blocking new runs: one whose enqueue failed is failed at once, one whose
 job vanished from the queue is failed when someone starts another, and one past its deadline
-(services.SYNC_DEADLINE) is failed by a periodic task, which notifies the operator's admins.
+(app.catalog.sync.SYNC_DEADLINE) is failed by a periodic task, which notifies the operator's admins.
 """
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from app.accounts.models import utcnow
-from app.catalog import services
+from app.catalog import sync as syncs
 from app.catalog.models import CatalogSync
+from app.catalog.progress import describe_error, fail_run
 from app.extensions import db
 from app.jobs import enqueue
 from app.jobs.periodic import periodic
+from app.time import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,9 @@ def run_catalog_sync(sync_id: int) -> dict:
     try:
         client = get_client()
     except Exception as exc:  # no connection configured: say so on the sync row
-        services._fail(sync_id, f"The synchronisation could not start: {services.describe_error(exc)}")
+        fail_run(sync_id, f"The synchronisation could not start: {describe_error(exc)}")
         return {"status": "failed"}
-    sync = services.run_sync(sync, client)
+    sync = syncs.run_sync(sync, client)
     audit.record("catalog_synchronised", actor=sync.requested_by, subject=f"Catalog sync {sync.id}",
                  details={"status": sync.status, "added": sync.added, "changed": sync.changed,
                           "withdrawn": sync.withdrawn, "errors": len(sync.errors or [])})
@@ -54,20 +55,20 @@ def job_id_for(sync_id: int) -> str:
 def start_sync(trigger: str = "manual", requested_by=None) -> CatalogSync:
     """Record a sync and enqueue it; a sync already waiting or running is returned instead.
 
-    When the queue cannot be reached the new row is failed at once with services.QUEUE_UNREACHABLE
+    When the queue cannot be reached the new row is failed at once with app.catalog.sync.QUEUE_UNREACHABLE
     (and returned), so nothing stays `queued` and the operator can start again.
     """
     expire_stuck_syncs()
-    running = services.active_sync()
+    running = syncs.active_sync()
     if running is not None and not _job_lost(running):
         return running
-    sync = services.new_sync(trigger, requested_by)
+    sync = syncs.new_sync(trigger, requested_by)
     try:
         enqueue(run_catalog_sync, sync.id, job_id=job_id_for(sync.id), timeout=SYNC_TIMEOUT, retry=None,
                 description="Synchronise the catalog from Partner Center")
     except Exception:  # Redis down or refusing: say so on the row instead of leaving it queued
         log.exception("could not enqueue catalog sync %s", sync.id)
-        services.mark_sync_failed(sync, services.QUEUE_UNREACHABLE)
+        syncs.mark_sync_failed(sync, syncs.QUEUE_UNREACHABLE)
         db.session.commit()
     return sync
 
@@ -91,7 +92,7 @@ def _job_lost(sync: CatalogSync) -> bool:
         return True
     if getattr(status, "value", status) in LIVE_JOB_STATUSES:
         return False
-    services.mark_sync_failed(sync, "Its job is no longer on the queue (Redis may have restarted, or the worker "
+    syncs.mark_sync_failed(sync, "Its job is no longer on the queue (Redis may have restarted, or the worker "
                                     "stopped it); a new synchronisation was started.")
     db.session.commit()
     return True
@@ -99,16 +100,16 @@ def _job_lost(sync: CatalogSync) -> bool:
 
 @periodic("catalog-sync-deadline", interval_seconds=300, timeout=120)
 def expire_stuck_syncs(now: datetime | None = None) -> list[int]:
-    """Fail every sync queued or running past services.SYNC_DEADLINE and tell the operator's admins."""
+    """Fail every sync queued or running past app.catalog.sync.SYNC_DEADLINE and tell the operator's admins."""
     from app.orders.jobs import notify_operator_admins, stuck_work_url
 
     now = now or utcnow()
     expired = []
     for sync in db.session.scalars(select(CatalogSync).where(CatalogSync.status.in_(("queued", "running")))).all():
-        reason = services.missed_sync_deadline(sync, now)
+        reason = syncs.missed_sync_deadline(sync, now)
         if reason is None:
             continue
-        services.mark_sync_failed(sync, reason, now)
+        syncs.mark_sync_failed(sync, reason, now)
         notify_operator_admins(f"Catalog sync {sync.id} stopped at its deadline", reason, stuck_work_url())
         expired.append(sync.id)
     if expired:
@@ -136,8 +137,8 @@ def monthly_catalog_sync() -> str:
     if not due_for_monthly_sync():
         return "The catalog was already synchronised this month."
     expire_stuck_syncs()
-    if services.active_sync() is not None:
+    if syncs.active_sync() is not None:
         return "A synchronisation is already running."
-    sync = services.new_sync("automatic")
+    sync = syncs.new_sync("automatic")
     run_catalog_sync(sync.id)
     return f"Catalog sync {sync.id} ran."

@@ -12,12 +12,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import User, utcnow
+from app.accounts.models import User
+from app.time import utcnow
 from app.extensions import db
-
-TERMS = {"P1M": "Monthly", "P1Y": "1 year", "P3Y": "3 years"}
-BILLING_PLANS = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial"}
-
 
 class Product(db.Model):
     __tablename__ = "catalog_products"

@@ -11,16 +11,22 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
-from app.catalog import bp, services
+from app.catalog import bp
+from app.catalog import cart as carts
+from app.catalog import price_lists as lists
 from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
-from app.catalog.models import BILLING_PLANS, TERMS, CartLine, CatalogSync, PriceList, Product
+from app.catalog.models import CartLine, CatalogSync, PriceList, Product
+from app.catalog.pricing import MARKET_NAMES, Viewer, pricing_for, sku_pricing, viewer_for
+from app.catalog.search import Filters, SearchResult, find_product, search_products
+from app.catalog.sync import latest_sync
+from app.catalog.terms import BILLING_PLANS, TERMS, billing_label, term_label
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.rendering import hx_trigger, is_htmx, render
 
 
-def _viewer() -> services.Viewer:
-    return services.viewer_for(current_user)
+def _viewer() -> Viewer:
+    return viewer_for(current_user)
 
 
 def checkout_url() -> str:
@@ -36,17 +42,15 @@ def cart_badge_context():
     def cart_badge_count() -> int:
         if not current_user.is_authenticated or current_user.account.kind not in ("reseller", "customer"):
             return 0
-        return services.cart_count(current_user)
+        return carts.cart_count(current_user)
 
-    return {"cart_badge_count": cart_badge_count, "term_label": services.term_label,
-            "billing_label": services.billing_label, "period_word": services.PERIOD_WORDS,
-            "market_names": services.MARKET_NAMES}
+    return {"cart_badge_count": cart_badge_count, "market_names": MARKET_NAMES}
 
 
 # ---------------------------------------------------------------- products
 
 
-def _filters() -> services.Filters:
+def _filters() -> Filters:
     args = request.args
     try:
         page = int(args.get("page", 1))
@@ -54,16 +58,16 @@ def _filters() -> services.Filters:
         page = 1
     term = args.get("term", "")
     billing = args.get("billing", "")
-    return services.Filters(q=args.get("q", "").strip()[:200], family=args.get("family", "").strip()[:64],
+    return Filters(q=args.get("q", "").strip()[:200], family=args.get("family", "").strip()[:64],
                             term=term if term in TERMS else "", billing=billing if billing in BILLING_PLANS else "",
                             page=page)
 
 
-def _search_form(viewer: services.Viewer, result: services.SearchResult, filters: services.Filters) -> SearchForm:
+def _search_form(viewer: Viewer, result: SearchResult, filters: Filters) -> SearchForm:
     form = SearchForm(request.args)
     form.family.choices = [SelectChoice("", "All families")] + [SelectChoice(f, f) for f in result.families]
     form.billing.choices = [SelectChoice("", "Any billing plan")] + [
-        SelectChoice(b, services.billing_label(b)) for b in viewer.billing_plans]
+        SelectChoice(b, billing_label(b)) for b in viewer.billing_plans]
     return form
 
 
@@ -88,7 +92,7 @@ def _add_forms(viewer, products) -> dict:
     """An add-to-cart form per product (buyers only), with the SKUs and terms it offers."""
     if viewer.kind not in ("reseller", "customer"):
         return {}
-    pricing = services.pricing_for(viewer, products)
+    pricing = pricing_for(viewer, products)
     return {p.product_id: _add_form(p, pricing[p.product_id]) for p in products
             if any(sp.options for sp in pricing[p.product_id])}
 
@@ -114,7 +118,7 @@ def _add_form(product: Product, pricing: list, posted: AddToCartForm | None = No
 def products():
     viewer = _viewer()
     filters = _filters()
-    result = services.search_products(viewer, filters, with_families=not is_htmx())
+    result = search_products(viewer, filters, with_families=not is_htmx())
     # The address htmx pushes: only the filters in use, so it reads well and reloads the same result.
     clean = url_for("catalog.products", **filters.args(page=result.page))
     return render("catalog/products.html", "catalog/_product_results.html", viewer=viewer, filters=filters,
@@ -126,10 +130,10 @@ def products():
 @allow(Permission.CATALOG)
 def product(product_id: str):
     viewer = _viewer()
-    product = services.find_product(product_id)
+    product = find_product(product_id)
     if product is None:
         abort(404)
-    pricing = services.sku_pricing(viewer, product)
+    pricing = sku_pricing(viewer, product)
     add = _add_form(product, pricing) if viewer.kind in ("reseller", "customer") and any(
         sp.options for sp in pricing) else None
     return render("catalog/product.html", viewer=viewer, product=product, pricing=pricing, add=add)
@@ -139,22 +143,22 @@ def product(product_id: str):
 @allow(Permission.CART)
 def add_to_cart(product_id: str):
     viewer = _viewer()
-    product = services.find_product(product_id)
+    product = find_product(product_id)
     if product is None:
         abort(404)
-    pricing = services.sku_pricing(viewer, product)
+    pricing = sku_pricing(viewer, product)
     form = AddToCartForm(formdata=request.form)
     add = _add_form(product, pricing, posted=form)
     sku = next((s for s in product.skus if str(s.id) == (form.sku.data or "")), None)
     try:
         if sku is None:
             if not product.available:
-                raise services.CartError(f"{product.title} is no longer sold: Microsoft withdrew it from the "
+                raise carts.CartError(f"{product.title} is no longer sold: Microsoft withdrew it from the "
                                          f"catalog.", "sku")
-            raise services.CartError("Choose a SKU.", "sku")
-        quantity = services.parse_quantity(form.quantity.data)
-        services.add_to_cart(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
-    except services.CartError as exc:
+            raise carts.CartError("Choose a SKU.", "sku")
+        quantity = carts.parse_quantity(form.quantity.data)
+        carts.add_to_cart(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
+    except carts.CartError as exc:
         db.session.rollback()
         add.errors[exc.field] = str(exc)
         if is_htmx():
@@ -162,8 +166,8 @@ def add_to_cart(product_id: str):
                           compact=request.form.get("compact") == "1")
         return render("catalog/product.html", status=422, viewer=viewer, product=product, pricing=pricing, add=add)
     db.session.commit()
-    message = (f"Added {quantity} × {sku.title} ({services.term_label(form.term.data)} term, billed "
-               f"{services.billing_label(form.billing_plan.data).lower()}) to your cart.")
+    message = (f"Added {quantity} × {sku.title} ({term_label(form.term.data)} term, billed "
+               f"{billing_label(form.billing_plan.data).lower()}) to your cart.")
     if not is_htmx():
         flash(message, "success")
         return redirect(url_for("catalog.cart"))
@@ -181,7 +185,7 @@ def add_to_cart(product_id: str):
 @allow(Permission.CATALOG)
 def price_lists():
     viewer = _viewer()
-    return render("catalog/price_lists.html", viewer=viewer, price_lists=services.price_lists_for(viewer))
+    return render("catalog/price_lists.html", viewer=viewer, price_lists=lists.price_lists_for(viewer))
 
 
 def _price_list_or_404(viewer, market: str) -> PriceList:
@@ -189,7 +193,7 @@ def _price_list_or_404(viewer, market: str) -> PriceList:
     price_list = db.session.scalar(db.select(PriceList).where(PriceList.market == market))
     if price_list is None:
         abort(404)
-    if not services.may_see_price_list(viewer, market):
+    if not lists.may_see_price_list(viewer, market):
         abort(403)
     return price_list
 
@@ -204,7 +208,7 @@ def price_list(market: str):
         page = int(request.args.get("page", 1))
     except ValueError:
         page = 1
-    entries, total, page, pages = services.page_of(services.price_list_query(viewer, price_list.market, q), page)
+    entries, total, page, pages = lists.page_of(lists.price_list_query(viewer, price_list.market, q), page)
     clean = url_for("catalog.price_list", market=price_list.market, q=q or None, page=page if page > 1 else None)
     return render("catalog/price_list.html", "catalog/_price_list_entries.html", viewer=viewer,
                   price_list=price_list, entries=entries, total=total, page_no=page, pages=pages, q=q,
@@ -218,7 +222,7 @@ def price_list_csv(market: str):
     price_list = _price_list_or_404(viewer, market)
     q = request.args.get("q", "").strip()[:200]
     filename = f"price-list-{price_list.market}-{price_list.currency}.csv"
-    return Response(stream_with_context(services.price_list_csv(viewer, price_list.market, q)),
+    return Response(stream_with_context(lists.price_list_csv(viewer, price_list.market, q)),
                     mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -227,7 +231,7 @@ def price_list_csv(market: str):
 
 def _cart_response(status: int = 200, errors: dict | None = None, quantities: dict | None = None):
     viewer = _viewer()
-    view = services.cart_view(current_user, viewer)
+    view = carts.cart_view(current_user, viewer)
     response = render("catalog/cart.html", "catalog/_cart_response.html", status=status, viewer=viewer, cart=view,
                       errors=errors or {}, quantities=quantities or {}, checkout_url=checkout_url())
     return response
@@ -257,9 +261,9 @@ def update_line(line_id: int):
         elif change == "decrease":
             quantity = line.quantity - 1
         else:
-            quantity = services.parse_quantity(request.form.get("quantity"))
-        services.set_line_quantity(line, quantity)
-    except services.CartError as exc:
+            quantity = carts.parse_quantity(request.form.get("quantity"))
+        carts.set_line_quantity(line, quantity)
+    except carts.CartError as exc:
         db.session.rollback()
         return _cart_response(422, errors={line_id: str(exc)})
     db.session.commit()
@@ -300,7 +304,7 @@ def sync():
                      origin=request_origin())
         db.session.commit()
         return redirect(url_for("catalog.sync"))
-    latest = services.latest_sync()
+    latest = latest_sync()
     history = db.session.scalars(db.select(CatalogSync).order_by(CatalogSync.id.desc()).limit(10)).all()
     counts = {
         "products": db.session.scalar(db.select(db.func.count(Product.id)).where(Product.available.is_(True))),

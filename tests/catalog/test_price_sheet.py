@@ -5,12 +5,13 @@ import csv
 
 import pytest
 
-from app.catalog import services
+from app.catalog.price_sheet import PRICE_SHEET_COLUMNS, import_price_sheet_file
+from app.catalog.sync import new_sync
 from app.catalog.models import PriceList, PriceListEntry
 from tests.catalog.conftest import BUSINESS_PREMIUM
 from tests.helpers import soup, text_of
 
-COLUMNS = services.PRICE_SHEET_COLUMNS
+COLUMNS = PRICE_SHEET_COLUMNS
 
 
 def row(**overrides):
@@ -51,7 +52,7 @@ def test_a_malformed_row_is_reported_by_number_and_everything_else_imports(app, 
         row(Market="ZZ", Currency="ZZD", EffectiveStartDate="yesterday", SkuId="0003"),  # row 7
         row(Market="ZZ", Currency="ZZD"),                                          # row 8: repeats row 2
     ])
-    sync = services.import_price_sheet_file(path, services.new_sync("import"))
+    sync = import_price_sheet_file(path, new_sync("import"))
     assert sync.status == "finished"
     assert sync.errors == [
         "Row 3: UnitPrice 'abc' is not a number.",
@@ -73,7 +74,7 @@ def test_a_malformed_row_is_reported_by_number_and_everything_else_imports(app, 
 
 def test_the_admin_page_shows_row_problems_in_plain_words(operator_client, db, tmp_path):
     path = write_sheet(tmp_path / "sheet.csv", [row(Market="ZZ", Currency="ZZD", UnitPrice="-3")])
-    sync = services.import_price_sheet_file(path, services.new_sync("import"))
+    sync = import_price_sheet_file(path, new_sync("import"))
     page = operator_client.get(f"/admin/catalog/syncs/{sync.id}")
     assert "Row 2: UnitPrice -3 is negative." in [li.get_text() for li in soup(page).select(".sync-errors li")]
 
@@ -81,7 +82,7 @@ def test_the_admin_page_shows_row_problems_in_plain_words(operator_client, db, t
 def test_a_sheet_without_the_documented_columns_imports_nothing(app, db, tmp_path):
     columns = [c for c in COLUMNS if c != "ERP Price"]
     path = write_sheet(tmp_path / "sheet.csv", [row(Market="ZZ")], columns=columns)
-    sync = services.import_price_sheet_file(path, services.new_sync("import"))
+    sync = import_price_sheet_file(path, new_sync("import"))
     assert sync.errors == ["The price sheet is missing the columns ERP Price. Nothing was imported from it."]
     assert entries(db) == {}
 
@@ -89,9 +90,9 @@ def test_a_sheet_without_the_documented_columns_imports_nothing(app, db, tmp_pat
 def test_reimport_updates_changed_prices_and_drops_rows_no_longer_listed(app, db, tmp_path):
     first = write_sheet(tmp_path / "one.csv", [row(Market="ZZ", Currency="ZZD"),
                                                row(Market="ZZ", Currency="ZZD", BillingPlan="Annual")])
-    services.import_price_sheet_file(first, services.new_sync("import"))
+    import_price_sheet_file(first, new_sync("import"))
     second = write_sheet(tmp_path / "two.csv", [row(Market="ZZ", Currency="ZZD", UnitPrice="19.99")])
-    sync = services.import_price_sheet_file(second, services.new_sync("import"))
+    sync = import_price_sheet_file(second, new_sync("import"))
     assert sync.errors == []
     db.session.expire_all()
     now = entries(db)
@@ -107,12 +108,12 @@ def test_a_product_in_the_catalog_counts_as_changed_when_its_price_changes(demo,
                 EffectiveEndDate=e.effective_end.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 ProductTitle=e.product_title, SkuTitle=e.sku_title, **{"ERP Price": f"{e.erp_price:.2f}"})
             for e in current]
-    same = services.import_price_sheet_file(write_sheet(tmp_path / "same.csv", rows), services.new_sync("import"),
+    same = import_price_sheet_file(write_sheet(tmp_path / "same.csv", rows), new_sync("import"),
                                             market="US")
     assert (same.added, same.changed, same.withdrawn, same.errors) == (0, 0, 0, [])
     premium = next(r for r in rows if r["ProductId"] == BUSINESS_PREMIUM)
     premium["UnitPrice"] = "1.00"
-    sync = services.import_price_sheet_file(write_sheet(tmp_path / "us.csv", rows), services.new_sync("import"),
+    sync = import_price_sheet_file(write_sheet(tmp_path / "us.csv", rows), new_sync("import"),
                                             market="US")
     assert (sync.added, sync.changed, sync.withdrawn) == (0, 1, 0)
 
@@ -120,5 +121,5 @@ def test_a_product_in_the_catalog_counts_as_changed_when_its_price_changes(demo,
 @pytest.mark.parametrize("market,message", [("PL", "Row 2: Market US does not belong in the PL price sheet.")])
 def test_rows_of_another_market_are_refused(app, db, tmp_path, market, message):
     path = write_sheet(tmp_path / "sheet.csv", [row()])
-    sync = services.import_price_sheet_file(path, services.new_sync("import"), market=market)
+    sync = import_price_sheet_file(path, new_sync("import"), market=market)
     assert sync.errors == [message]

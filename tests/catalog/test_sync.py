@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta
 
-from app.catalog import services
+from app.catalog.sync import new_sync, run_sync
 from app.catalog.jobs import due_for_monthly_sync, monthly_catalog_sync
 from app.catalog.models import CatalogSync, Offer, PriceList, PriceListEntry, Product, Sku
 from app.connections.services import get_client
@@ -91,14 +91,14 @@ def test_a_second_sync_adds_changes_and_withdraws(demo, db, sandbox_catalog, ope
 
     # Microsoft sells it again: it comes back, as a change.
     sandbox_catalog.set_products(products + [withdrawn])
-    again = services.run_sync(services.new_sync(), get_client())
+    again = run_sync(new_sync(), get_client())
     assert (again.added, again.changed, again.withdrawn) == (0, 1, 0)
     db.session.refresh(gone)
     assert gone.available and gone.withdrawn_at is None
 
 
 def test_status_fragment_polls_while_running_and_stops_with_286(operator_client, db, demo):
-    run = services.new_sync("manual")
+    run = new_sync("manual")
     running = operator_client.get(f"/admin/catalog/syncs/{run.id}", headers={"HX-Request": "true"})
     assert running.status_code == 200
     fragment = soup(running).select_one("#sync-status")
@@ -120,7 +120,7 @@ def test_status_fragment_polls_while_running_and_stops_with_286(operator_client,
 
 def test_partner_center_failure_is_reported_in_plain_words_and_withdraws_nothing(demo, db, sandbox_store):
     sandbox_store.inject_fault(method="GET", path_prefix="/v1/products", kind="error", count=50)
-    run = services.run_sync(services.new_sync(), get_client(), markets=["US"])
+    run = run_sync(new_sync(), get_client(), markets=["US"])
     assert run.status == "finished"
     assert run.withdrawn == 0
     assert any("The product list of market US could not be read: Partner Center had an internal error" in e

@@ -10,7 +10,7 @@ import pytest
 import redis as redis_lib
 
 from app.accounts.models import User, utcnow
-from app.catalog import services
+from app.catalog.sync import SYNC_DEADLINE
 from app.catalog.jobs import expire_stuck_syncs, monthly_catalog_sync
 from app.catalog.models import CatalogSync
 from app.orders.models import Notification
@@ -97,10 +97,10 @@ def test_a_sync_just_queued_by_someone_else_is_reused(demo, db, operator_client)
 def test_a_sync_past_its_deadline_fails_notifies_and_is_retried_from_the_stuck_work_page(
         demo, db, operator_client, operator_member_client, run_worker):
     running = _sync(db, "running", timedelta(minutes=1))  # the worker died while it ran
-    assert expire_stuck_syncs(now=utcnow() + services.SYNC_DEADLINE - timedelta(minutes=5)) == []
+    assert expire_stuck_syncs(now=utcnow() + SYNC_DEADLINE - timedelta(minutes=5)) == []
     assert soup(operator_client.get("/admin/stuck")).select_one(f"#stuck-sync-{running.id}") is None
 
-    assert expire_stuck_syncs(now=utcnow() + services.SYNC_DEADLINE) == [running.id]
+    assert expire_stuck_syncs(now=utcnow() + SYNC_DEADLINE) == [running.id]
     running = _syncs(db)[-1]
     reason = ("The synchronisation did not finish within 2 hours: the worker probably stopped while it ran. "
               "Start the sync again.")
@@ -123,7 +123,7 @@ def test_a_sync_past_its_deadline_fails_notifies_and_is_retried_from_the_stuck_w
 
 
 def test_the_stuck_work_page_lists_an_overdue_sync_before_the_periodic_task_fails_it(demo, db, operator_client):
-    queued = _sync(db, "queued", services.SYNC_DEADLINE + timedelta(minutes=1))
+    queued = _sync(db, "queued", SYNC_DEADLINE + timedelta(minutes=1))
     row = soup(operator_client.get("/admin/stuck")).select_one(f"#stuck-sync-{queued.id}")
     assert "No worker started the synchronisation within 2 hours" in row.get_text()
     assert db.session.get(CatalogSync, queued.id).status == "queued", "a GET never writes"
@@ -147,7 +147,7 @@ def test_a_stuck_row_does_not_block_the_monthly_automatic_sync(demo, db):
     settings.automatic_catalog_update = True
     settings.save()
     db.session.execute(db.update(CatalogSync).values(finished_at=utcnow() - timedelta(days=62)))
-    stuck = _sync(db, "queued", services.SYNC_DEADLINE + timedelta(hours=1))
+    stuck = _sync(db, "queued", SYNC_DEADLINE + timedelta(hours=1))
     assert monthly_catalog_sync() == f"Catalog sync {stuck.id + 1} ran."
     syncs = _syncs(db)
     assert (syncs[-2].id, syncs[-2].status) == (stuck.id, "failed")

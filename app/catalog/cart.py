@@ -1,0 +1,154 @@
+"""The cart: one per buyer, its lines checked against the catalog, seat limits and prices each
+time it is shown. Write operations flush; the view commits."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Cart, CartLine, PriceListEntry, Sku
+from app.catalog.pricing import Viewer, price_entry, sku_offer
+from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, term_adjective
+from app.extensions import db
+from app.time import utcnow
+
+
+class CartError(ValueError):
+    """A cart change that cannot be made; `field` says which form field the message belongs to."""
+
+    def __init__(self, message: str, field: str = "quantity") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def cart_for(user, create: bool = False) -> Cart | None:
+    cart = db.session.scalar(select(Cart).where(Cart.user_id == user.id)
+                             .options(selectinload(Cart.lines).selectinload(CartLine.sku).selectinload(Sku.product)))
+    if cart is None and create:
+        cart = Cart(user_id=user.id)
+        cart.lines = []
+        db.session.add(cart)
+        db.session.flush()
+    return cart
+
+
+def cart_count(user) -> int:
+    return db.session.scalar(select(func.count(CartLine.id)).join(Cart).where(Cart.user_id == user.id)) or 0
+
+
+def withdrawn_message(sku: Sku) -> str:
+    return (f"{sku.product.title} is no longer sold: Microsoft withdrew it from the catalog. "
+            f"Remove it from your cart to continue.")
+
+
+def check_quantity(sku: Sku, quantity: int, *, already: int = 0) -> None:
+    name = sku.product.title
+    if quantity + already < sku.min_quantity:
+        raise CartError(f"{name} needs at least {sku.min_quantity} "
+                        f"seat{'s' if sku.min_quantity != 1 else ''}.")
+    if quantity + already > sku.max_quantity:
+        extra = f" Your cart already has {already}." if already else ""
+        raise CartError(f"{name} allows at most {sku.max_quantity} seats.{extra}")
+
+
+def parse_quantity(raw: Any) -> int:
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise CartError("Enter the number of seats as a whole number, like 5.")
+    return value
+
+
+def add_to_cart(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantity: int) -> CartLine:
+    """Put seats of `sku` on `term`/`billing` in the user's cart (adding to a line that has them)."""
+    product = sku.product
+    if not (product.available and sku.available):
+        raise CartError(withdrawn_message(sku).replace(" Remove it from your cart to continue.", ""), "sku")
+    if term not in TERMS:
+        raise CartError("Choose a term.", "term")
+    if billing not in BILLING_PLANS:
+        raise CartError("Choose a billing plan.", "billing_plan")
+    if billing not in viewer.billing_plans:
+        raise CartError("Only monthly billing is offered. Choose Monthly.", "billing_plan")
+    offer = sku_offer(sku, viewer.market)
+    if offer is None:
+        raise CartError(f"{sku.title} is not sold in your market ({viewer.market}).", "sku")
+    if (term, billing) not in {(t.term_duration, t.billing_plan) for t in offer.terms}:
+        raise CartError(f"{sku.title} is not offered on a {term_adjective(term)} term billed "
+                        f"{billing_adverb(billing)}. See Pricing for the combinations offered.", "billing_plan")
+    if price_entry(viewer.market, sku, term, billing) is None:
+        raise CartError(f"No price is published yet for {sku.title} on a {term_adjective(term)} term billed "
+                        f"{billing_adverb(billing)}.", "billing_plan")
+    cart = cart_for(user, create=True)
+    line = next((l for l in cart.lines if l.sku_pk == sku.id and l.term_duration == term
+                 and l.billing_plan == billing), None)
+    check_quantity(sku, quantity, already=line.quantity if line else 0)
+    if line is None:
+        line = CartLine(sku=sku, term_duration=term, billing_plan=billing, quantity=quantity)
+        cart.lines.append(line)
+    else:
+        line.quantity += quantity
+    cart.updated_at = utcnow()
+    return line
+
+
+def set_line_quantity(line: CartLine, quantity: int) -> None:
+    """Change a line's quantity within the SKU's seat limits; on error the line keeps its quantity."""
+    if not (line.sku.available and line.sku.product.available):
+        raise CartError(withdrawn_message(line.sku))
+    check_quantity(line.sku, quantity)
+    line.quantity = quantity
+    line.cart.updated_at = utcnow()
+
+
+@dataclass
+class CartLineView:
+    line: CartLine
+    entry: PriceListEntry | None
+    problem: str | None
+    price: Decimal | None = None
+    subtotal: Decimal | None = None
+    currency: str | None = None
+
+
+@dataclass
+class CartView:
+    lines: list[CartLineView] = field(default_factory=list)
+    totals: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def problems(self) -> list[str]:
+        return [l.problem for l in self.lines if l.problem]
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.lines) and not self.problems
+
+
+def cart_view(user, viewer: Viewer) -> CartView:
+    cart = cart_for(user)
+    view = CartView()
+    if cart is None:
+        return view
+    for line in cart.lines:
+        sku = line.sku
+        entry = price_entry(viewer.market, sku, line.term_duration, line.billing_plan)
+        problem = None
+        if not (sku.available and sku.product.available):
+            problem = withdrawn_message(sku)
+        elif sku_offer(sku, viewer.market) is None or entry is None:
+            problem = f"{sku.title} is no longer offered on this term and billing plan. Remove it to continue."
+        elif line.billing_plan not in viewer.billing_plans:
+            problem = "Only monthly billing is offered now. Remove this line and add it again billed monthly."
+        lv = CartLineView(line, entry, problem)
+        if entry is not None and not problem:
+            lv.price = viewer.pays(entry)
+            lv.subtotal = lv.price * line.quantity
+            lv.currency = entry.currency
+            view.totals[entry.currency] = view.totals.get(entry.currency, Decimal(0)) + lv.subtotal
+        view.lines.append(lv)
+    return view
+

@@ -1,0 +1,122 @@
+"""Finding products: the search with its filters, one page at a time, and one product by id."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from app.catalog.models import Offer, OfferTerm, PriceListEntry, Product, Sku
+from app.catalog.pricing import Viewer
+from app.extensions import db
+
+# Partner Center reports every licence product as productType OnlineServices, so the family the
+# catalog filters on comes from the title. First match wins; order matters.
+FAMILIES = [
+    ("dynamics 365", "Dynamics 365"), ("office 365", "Office 365"), ("exchange", "Exchange"),
+    ("teams", "Teams"), ("power bi", "Power BI"), ("power apps", "Power Platform"),
+    ("power automate", "Power Platform"), ("visio", "Visio"), ("project", "Project"),
+    ("windows", "Windows"), ("microsoft 365", "Microsoft 365"), ("defender", "Microsoft 365"),
+    ("entra", "Microsoft 365"), ("intune", "Microsoft 365"), ("onedrive", "Microsoft 365"),
+    ("sharepoint", "Microsoft 365"),
+]
+
+
+def family_for(title: str) -> str:
+    lowered = (title or "").lower()
+    for needle, family in FAMILIES:
+        if needle in lowered:
+            return family
+    return "Other"
+
+
+def search_text(product: Product) -> str:
+    """What the search looks in: the product's and its SKUs' ids and titles, and its family, lower-cased."""
+    parts = [product.product_id, product.title, product.family]
+    for sku in product.skus:
+        parts += [sku.sku_id, sku.title]
+    return " ".join(p for p in parts if p).lower()
+
+
+@dataclass
+class Filters:
+    q: str = ""
+    family: str = ""
+    term: str = ""
+    billing: str = ""
+    page: int = 1
+
+    def args(self, **overrides) -> dict:
+        values = {"q": self.q, "family": self.family, "term": self.term, "billing": self.billing, "page": self.page}
+        values.update(overrides)
+        return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
+
+
+@dataclass
+class SearchResult:
+    products: list[Product]
+    from_prices: dict[str, dict]
+    total: int
+    page: int
+    pages: int
+    families: list[str]
+
+
+PAGE_SIZE = 20
+
+
+def _offered_in(market: str, term: str = "", billing: str = ""):
+    """EXISTS: the product has an available SKU offered in `market` (on `term`/`billing` if given)."""
+    sub = (select(Offer.id).join(Sku, Sku.id == Offer.sku_pk)
+           .where(Sku.product_pk == Product.id, Sku.available.is_(True), Offer.country == market,
+                  Offer.available.is_(True)))
+    if term or billing:
+        sub = sub.join(OfferTerm, OfferTerm.offer_pk == Offer.id)
+        if term:
+            sub = sub.where(OfferTerm.term_duration == term)
+        if billing:
+            sub = sub.where(OfferTerm.billing_plan == billing)
+    return exists(sub)
+
+
+def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE, *,
+                    with_families: bool = True) -> SearchResult:
+    stmt = select(Product).where(Product.available.is_(True))
+    phrase = " ".join(filters.q.lower().split())
+    for word in phrase.split()[:8]:
+        stmt = stmt.where(Product.search_text.contains(word, autoescape=True))
+    if filters.family:
+        stmt = stmt.where(Product.family == filters.family)
+    billing = filters.billing if filters.billing in viewer.billing_plans else ""
+    stmt = stmt.where(_offered_in(viewer.market, filters.term, billing))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, filters.page), pages)
+    products = db.session.scalars(
+        # Titles that hold the words as typed come first ("business premium": M365 Business Premium
+        # before Dynamics 365 Business Central Premium), then alphabetical.
+        stmt.order_by(*([case((Product.search_text.contains(phrase, autoescape=True), 0), else_=1)] if phrase else []),
+                      Product.title, Product.id).offset((page - 1) * page_size).limit(page_size)
+        # Only the viewer's market: the list needs nothing else, and every loaded object costs time.
+        .options(selectinload(Product.skus).selectinload(Sku.offers.and_(Offer.country == viewer.market))
+                 .selectinload(Offer.terms))).all()
+    ids = [p.product_id for p in products]
+    from_prices: dict[str, dict] = {}
+    if ids:
+        for pid, currency, cost, erp in db.session.execute(
+                select(PriceListEntry.product_id, PriceListEntry.currency, func.min(PriceListEntry.unit_price),
+                       func.min(PriceListEntry.erp_price))
+                .where(PriceListEntry.market == viewer.market, PriceListEntry.product_id.in_(ids),
+                       PriceListEntry.billing_plan == "monthly")
+                .group_by(PriceListEntry.product_id, PriceListEntry.currency)):
+            from_prices[pid] = {"currency": currency, "cost": Decimal(cost), "erp": Decimal(erp)}
+    families = list(db.session.scalars(select(Product.family).where(Product.available.is_(True))
+                                       .distinct().order_by(Product.family))) if with_families else []
+    return SearchResult(products, from_prices, total, page, pages, families)
+
+
+
+def find_product(product_id: str) -> Product | None:
+    return db.session.scalar(select(Product).where(Product.product_id == product_id)
+                             .options(selectinload(Product.skus).selectinload(Sku.offers).selectinload(Offer.terms)))

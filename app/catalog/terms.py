@@ -1,0 +1,49 @@
+"""The words for terms and billing plans, in one place, for every page, message and CSV.
+
+Partner Center names a term by its ISO 8601 duration (P1M, P1Y, P3Y) and a billing plan by its
+cycle (monthly, annual, triennial). Each has a few grammatical forms, all kept here so the pages
+never define their own: a label for tables and choices ("1 year", "Annual"), an adjective for
+sentences ("a 1-year term"), an adverb ("billed annually") and a period ("per year").
+
+The dicts are ordered as the pages list them; templates use the filters registered by
+`register_filters` (once, on the catalog blueprint).
+"""
+from __future__ import annotations
+
+TERMS = {"P1M": "Monthly", "P1Y": "1 year", "P3Y": "3 years"}
+TERM_ADJECTIVES = {"P1M": "1-month", "P1Y": "1-year", "P3Y": "3-year"}
+
+BILLING_PLANS = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial"}
+BILLING_ADVERBS = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
+BILLING_PERIODS = {"monthly": "month", "annual": "year", "triennial": "3 years"}
+
+
+# Unknown codes (a term Microsoft adds before the storefront knows it) show as Partner Center wrote them.
+
+def term_label(term: str | None) -> str:
+    return TERMS.get(term or "", term or "")
+
+
+def term_adjective(term: str | None) -> str:
+    return TERM_ADJECTIVES.get(term or "", term or "")
+
+
+def billing_label(plan: str | None) -> str:
+    return BILLING_PLANS.get(plan or "", plan or "")
+
+
+def billing_adverb(plan: str | None) -> str:
+    return BILLING_ADVERBS.get(plan or "", plan or "")
+
+
+def billing_period(plan: str | None) -> str:
+    return BILLING_PERIODS.get(plan or "", plan or "")
+
+
+FILTERS = {f.__name__: f for f in (term_label, term_adjective, billing_label, billing_adverb, billing_period)}
+
+
+def register_filters(bp) -> None:
+    """Make the words Jinja filters of the whole app (`{{ line.term_duration|term_label }}`)."""
+    for name, function in FILTERS.items():
+        bp.add_app_template_filter(function, name)
