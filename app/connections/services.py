@@ -16,11 +16,13 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, current_app
 
 from app.connections.models import PartnerCenterInstance
 from app.extensions import db
+from app.time import naive_utc, utcnow
 from app.partner_center import HostRewriteTransport, InstanceConfig, PartnerCenterClient, RewritingMsalHttpClient
 from app.web.secrets import decrypt, encrypt, reencrypt
 
@@ -67,6 +69,22 @@ def in_process_sandbox(app: Flask):
                 sandbox = create_sandbox(sandbox_settings(app))
                 app.extensions["partner_center_sandbox"] = sandbox
     return sandbox
+
+
+def partner_center_now() -> datetime:
+    """Partner Center's "now" (naive UTC), to compare with the windows and dates it gave us.
+
+    Live (and with a standalone sandbox, whose clock we cannot read): the wall clock, which is
+    Partner Center's. The in-process sandbox: its own clock, which demos and tests move forward;
+    asking its store is a local SQLite read, cheap enough for a page view.
+    """
+    app = current_app._get_current_object()
+    if sandbox_mode(app) and not app.config.get("PARTNER_CENTER_SANDBOX_URL"):
+        try:
+            return naive_utc(in_process_sandbox(app).extensions["sandbox_store"].now())
+        except Exception:  # the sandbox store unreadable: the wall clock is the best guess
+            log.warning("could not read the sandbox clock", exc_info=True)
+    return utcnow()
 
 
 def sandbox_url(app: Flask | None = None) -> str:

@@ -41,7 +41,6 @@ CHANGEABLE_STATUSES = ("active",)
 
 STATUS_LABELS = {"active": "Active", "suspended": "Suspended", "deleted": "Cancelled", "expired": "Expired",
                  "pending": "Pending", "disabled": "Disabled"}
-TERM_LABELS = {"P1M": "1 month", "P1Y": "1 year", "P3Y": "3 years"}
 
 
 # ----------------------------------------------------------------------------------- Partner Center's clock
@@ -53,21 +52,11 @@ def naive_utc(value: datetime | None) -> datetime | None:
 
 
 def pc_now() -> datetime:
-    """Partner Center's "now" (naive UTC), to compare with the windows and dates it gave us.
+    """Partner Center's "now" (naive UTC), to compare with the windows and dates it gave us: the
+    connections area knows where it comes from (app.connections.services.partner_center_now)."""
+    from app.connections.services import partner_center_now
 
-    Live (and a standalone sandbox, whose clock we cannot read): the wall clock, which is
-    Partner Center's. The in-process sandbox: its own clock, which may have been moved forward —
-    asking its store is a local SQLite read, cheap enough for a page view.
-    """
-    app = current_app
-    from app.connections.services import in_process_sandbox, sandbox_mode
-
-    if sandbox_mode(app) and not app.config.get("PARTNER_CENTER_SANDBOX_URL"):
-        try:
-            return naive_utc(in_process_sandbox(app).extensions["sandbox_store"].now())
-        except Exception:  # the sandbox store unreadable: the wall clock is the best guess
-            log.warning("could not read the sandbox clock", exc_info=True)
-    return utcnow()
+    return partner_center_now()
 
 
 # ----------------------------------------------------------------------------------- stored state

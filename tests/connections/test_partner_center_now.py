@@ -1,0 +1,30 @@
+"""Partner Center's time comes from the connections area: the in-process sandbox's clock (which demos
+and tests move forward) in sandbox mode, the wall clock when Partner Center is reached over HTTP."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.connections.services import partner_center_now
+from app.subscriptions.services import pc_now
+from app.time import utcnow
+
+
+def test_in_sandbox_mode_it_is_the_in_process_sandbox_clock(app, sandbox_store):
+    sandbox_store.advance_clock(timedelta(days=3))
+    before = utcnow()
+    now, rule_now = partner_center_now(), pc_now()
+    after = utcnow()
+    assert before + timedelta(days=3) <= now <= rule_now <= after + timedelta(days=3)
+    assert now.tzinfo is None  # the database's form: naive UTC
+
+
+@pytest.mark.parametrize("setting", [{"PARTNER_CENTER_SANDBOX_URL": "http://127.0.0.1:9"},
+                                     {"PARTNER_CENTER_MODE": "live"}], ids=["standalone-sandbox", "live"])
+def test_over_http_it_is_the_wall_clock(app, sandbox_store, setting):
+    sandbox_store.advance_clock(timedelta(days=3))  # an in-process sandbox exists, and is not asked
+    app.config.update(setting)
+    before = utcnow()
+    now = partner_center_now()
+    assert before <= now <= utcnow()
