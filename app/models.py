@@ -1,9 +1,10 @@
 """Imports every area's models so metadata (and Alembic autogenerate) sees all tables."""
-from app.accounts.models import Account, DomainReservation, Licensee, Tenant, TenantLock, User  # noqa: F401
+from app.accounts.models import (Account, DomainReservation, Licensee, Notification, Tenant, TenantLock,  # noqa: F401
+                                 User)
 from app.admin.models import StorefrontSetting  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.catalog.models import (Cart, CartLine, CatalogSync, Offer, OfferTerm, PriceList,  # noqa: F401
                                 PriceListEntry, Product, Sku)
 from app.connections.models import PartnerCenterInstance  # noqa: F401
 from app.checkout.models import AuthorizationWatch, CheckoutDraft, McaAcceptance  # noqa: F401
-from app.orders.models import Agreement, Notification, Order, OrderLine, OrderStep, Subscription  # noqa: F401
+from app.orders.models import Agreement, Order, OrderLine, OrderStep, Subscription  # noqa: F401

@@ -31,7 +31,8 @@ from app.connections.services import get_client
 from app.extensions import db, get_redis
 from app.jobs.periodic import periodic
 from app.orders import services as svc
-from app.orders.models import Agreement, Notification, Order, OrderStep, Subscription
+from app.accounts.notifications import link_to, notify_operator_admins
+from app.orders.models import Agreement, Order, OrderStep, Subscription
 from app.partner_center import (AgreementAlreadyExists, CartAlreadySubmitted, CustomerUnderReview, DomainTaken,
                                 McaMissing, NoRelationship, PartnerAgreementNotSigned, PartnerCenterError,
                                 PartnerCenterUnavailable, PartnerIdUnknown, PhoneMissing, RegistrationIdInvalid,
@@ -631,21 +632,7 @@ def _order_deadline_reason(order: Order) -> str:
 
 
 def stuck_work_url() -> str:
-    from flask import url_for
-
-    try:
-        return url_for("tools.stuck")
-    except RuntimeError:  # in the worker: no request to build a URL from
-        return STUCK_WORK_PATH
-
-
-def notify_operator_admins(title: str, body: str, link: str | None = None) -> int:
-    """An in-app notification to every active admin of the operator's account(s)."""
-    admins = db.session.scalars(db.select(User).join(Account, User.account_id == Account.id).where(
-        Account.kind == "operator", User.role == "admin", User.is_active_user.is_(True))).all()
-    for admin in admins:
-        db.session.add(Notification(user_id=admin.id, title=title[:200], body=body, link=link))
-    return len(admins)
+    return link_to("tools.stuck", STUCK_WORK_PATH)
 
 
 def fail_for_deadline(order: Order, code: str, reason: str) -> None:

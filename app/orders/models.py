@@ -1,5 +1,4 @@
-"""Orders and their provisioning steps, the agreements and subscriptions they create, and the
-in-app notifications they send.
+"""Orders and their provisioning steps, the agreements and subscriptions they create.
 
 An order is a database row before anything else happens: the provisioning job reads everything it
 needs from here (never from the checkout draft), so a crash, a retry or a worker on another host
@@ -331,18 +330,3 @@ class Subscription(db.Model):
     def name(self) -> str:
         return self.friendly_name or self.sku_title
 
-
-class Notification(db.Model):
-    """An in-app message to one user (an order completed, failed or needs action)."""
-
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    read_at: Mapped[datetime | None]
-
-    user: Mapped[User] = relationship()

@@ -6,6 +6,7 @@ from flask import Response, abort, flash, render_template, request, stream_with_
 from flask_login import current_user
 
 from app import live
+from app.accounts import notifications as inbox
 from app.extensions import db
 from app.orders import bp
 from app.orders import services as svc
@@ -31,7 +32,7 @@ def notifications_context():
         if not current_user.is_authenticated:
             return 0
         try:
-            return svc.unread_count(current_user)
+            return inbox.unread_count(current_user)
         except Exception:  # the layout must render even when the database is down
             db.session.rollback()
             return 0
@@ -195,7 +196,7 @@ def events(number):
 @bp.route("/notifications")
 @allow(Permission.NOTIFICATIONS)
 def notifications():
-    return render("orders/notifications.html", notifications=svc.notifications_of(current_user),
+    return render("orders/notifications.html", notifications=inbox.notifications_of(current_user),
                   form=MarkReadForm())
 
 
@@ -207,9 +208,10 @@ def mark_read():
         abort(400)
     raw = request.form.get("notification_id", "")
     notification_id = int(raw) if raw.isdigit() else None
-    svc.mark_read(current_user, notification_id)
+    inbox.mark_read(current_user, notification_id)
+    db.session.commit()
     if is_htmx():
-        return render("orders/_notifications_list.html", notifications=svc.notifications_of(current_user),
+        return render("orders/_notifications_list.html", notifications=inbox.notifications_of(current_user),
                       form=MarkReadForm(), oob_badge=True)
     return redirect_to(url_for("orders.notifications"))
 

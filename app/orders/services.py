@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import url_for
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Account, Tenant, User, utcnow
@@ -20,7 +19,8 @@ from app.audit import services as audit
 from app.audit.services import SYSTEM, Origin
 from app.extensions import db
 from app.orders import tenancy
-from app.orders.models import STEP_NAMES, Agreement, Notification, Order, OrderLine, OrderStep, Subscription
+from app.accounts.notifications import link_to, notify
+from app.orders.models import STEP_NAMES, Agreement, Order, OrderLine, OrderStep, Subscription
 from app.partner_center import new_request_id
 
 log = logging.getLogger(__name__)
@@ -414,16 +414,7 @@ def enqueue_provisioning(order: Order):
 # ----------------------------------------------------------------------------------- statuses
 
 def order_url(order: Order) -> str:
-    try:
-        return url_for("orders.detail", number=order.number)
-    except RuntimeError:  # no app/request context able to build URLs
-        return f"/orders/{order.number}"
-
-
-def notify(user_id: int, title: str, body: str, link: str | None) -> Notification:
-    notification = Notification(user_id=user_id, title=title, body=body, link=link)
-    db.session.add(notification)
-    return notification
+    return link_to("orders.detail", f"/orders/{order.number}", number=order.number)
 
 
 def publish_progress(order: Order) -> None:
@@ -639,25 +630,6 @@ def find_visible(user: User, number: str) -> Order | None:
     if order is None or not can_view(user, order):
         return None
     return order
-
-
-def unread_count(user: User) -> int:
-    return db.session.scalar(db.select(db.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
-
-
-def notifications_of(user: User, limit: int = 100):
-    return db.session.scalars(db.select(Notification).where(Notification.user_id == user.id)
-                              .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
-
-
-def mark_read(user: User, notification_id: int | None = None) -> int:
-    query = db.update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    if notification_id is not None:
-        query = query.where(Notification.id == notification_id)
-    result = db.session.execute(query.values(read_at=utcnow()))
-    db.session.commit()
-    return result.rowcount or 0
 
 
 def domain_problem(order: Order) -> str | None:

@@ -13,7 +13,7 @@ from app.accounts.models import User, utcnow
 from app.catalog.sync import SYNC_DEADLINE
 from app.catalog.jobs import expire_stuck_syncs, monthly_catalog_sync
 from app.catalog.models import CatalogSync
-from app.orders.models import Notification
+from app.accounts.models import Notification
 from tests.helpers import soup, text_of
 
 

@@ -14,7 +14,8 @@ from rq.job import Job
 from app.accounts.models import User, utcnow
 from app.audit.models import AuditEvent
 from app.orders.jobs import FULFILLMENT_DEADLINE, ORDER_DEADLINE, provision_order, sweep_orders
-from app.orders.models import Notification, Order
+from app.accounts.models import Notification
+from app.orders.models import Order
 from app.partner_center import PartnerCenterUnavailable
 from tests.helpers import soup, text_of
 from tests.orders.conftest import place, reseller_request, work

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from app.accounts.models import utcnow
 
 from app import live
-from app.orders.models import Notification, Order
+from app.accounts.models import Notification
+from app.orders.models import Order
 from tests.helpers import soup, text_of
 from tests.orders.conftest import customer_request, place, reseller_request, run_job
 

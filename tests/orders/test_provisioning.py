@@ -10,7 +10,8 @@ from rq.job import Job
 from app import live
 from app.accounts.models import Tenant
 from app.audit.models import AuditEvent
-from app.orders.models import Agreement, Notification, Order, Subscription
+from app.accounts.models import Notification
+from app.orders.models import Agreement, Order, Subscription
 from tests.orders.conftest import (ADATUM_TENANT, EXCHANGE, existing_customer, line, place, reseller_request,
                                    customer_request, run_job, work)
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from app.accounts.models import Account
-from app.orders.models import Agreement, Notification, Order
+from app.accounts.models import Notification
+from app.orders.models import Agreement, Order
 from tests.helpers import soup, text_of
 from tests.orders.conftest import existing_customer, place, reseller_request, run_job, work
 

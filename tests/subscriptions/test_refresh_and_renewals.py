@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from app.audit.models import AuditEvent
-from app.orders.models import Notification, Subscription
+from app.accounts.models import Notification
+from app.orders.models import Subscription
 from tests.helpers import soup
 from tests.orders.conftest import line
 from tests.subscriptions.conftest import BASIC, buy, remote

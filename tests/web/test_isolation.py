@@ -72,7 +72,8 @@ def _form(scene: Scene, csrf: str) -> dict:
 def _state(db, scene: Scene) -> dict:
     """What a leak would change."""
     from app.catalog.models import CartLine
-    from app.orders.models import Notification, Order, Subscription
+    from app.accounts.models import Notification
+    from app.orders.models import Order, Subscription
 
     db.session.expire_all()
     order = db.session.scalar(db.select(Order).where(Order.number == scene.order_number))
@@ -166,7 +167,7 @@ def test_an_agreement_lists_only_subscriptions_of_its_own_account(app, db, scene
 
 
 def test_marking_another_users_notification_read_changes_nothing(db, scene, reseller2_client):
-    from app.orders.models import Notification
+    from app.accounts.models import Notification
 
     response = reseller2_client.post("/notifications/read", {"notification_id": str(scene.notification_id)})
     assert response.status_code in (200, 303)
