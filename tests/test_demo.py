@@ -55,7 +55,7 @@ def test_the_second_reseller_is_the_sandboxs_second_network_member(app, db):
     """Litware Systems is partner 2345678 of the sandbox's reseller network, with its tenant id, and
     its licensee Coho Winery has an address that passes Partner Center's rules for Poland."""
     from app.connections.services import get_client
-    from app.partner_center.sandbox.seed import RESELLERS
+    from app.sandbox.seed import RESELLERS
 
     seed_demo()
     litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))

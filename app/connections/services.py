@@ -47,7 +47,7 @@ def sandbox_mode(app: Flask | None = None) -> bool:
 
 def sandbox_settings(app: Flask) -> dict:
     """The sandbox's settings as the storefront sees them (environment first, then its defaults)."""
-    from app.partner_center.sandbox.config import load_config
+    from app.sandbox.config import load_config
 
     overrides = {
         "SANDBOX_DATA_DIR": os.environ.get("SANDBOX_DATA_DIR") or os.path.join(app.instance_path, "sandbox"),
@@ -64,7 +64,7 @@ def in_process_sandbox(app: Flask):
         with _lock:
             sandbox = app.extensions.get("partner_center_sandbox")
             if sandbox is None:
-                from app.partner_center.sandbox import create_app as create_sandbox
+                from app.sandbox import create_app as create_sandbox
 
                 sandbox = create_sandbox(sandbox_settings(app))
                 app.extensions["partner_center_sandbox"] = sandbox
@@ -163,7 +163,7 @@ def build_client(config: InstanceConfig, app: Flask | None = None) -> PartnerCen
     if standalone:
         return PartnerCenterClient(config, transport=HostRewriteTransport(standalone),
                                    msal_http_client=RewritingMsalHttpClient(standalone))
-    from app.partner_center.sandbox import SandboxMsalHttpClient, SandboxTransport
+    from app.sandbox import SandboxMsalHttpClient, SandboxTransport
 
     transport = SandboxTransport(in_process_sandbox(app))
     return PartnerCenterClient(config, transport=transport, msal_http_client=SandboxMsalHttpClient(transport))

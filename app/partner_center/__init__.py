@@ -2,7 +2,7 @@
 
 This package is the only code that talks to Microsoft. It imports nothing from the rest of
 ``app``: it has its own configuration (``InstanceConfig``), typed results (``types``) and
-errors (``errors``). The built-in stand-in lives in ``app.partner_center.sandbox``.
+errors (``errors``). The built-in stand-in, ``app.sandbox``, is a sibling package that knows nothing of this one.
 """
 
 from .auth import APP, APP_USER, TokenProvider

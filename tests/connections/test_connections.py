@@ -19,8 +19,8 @@ from tests.helpers import make_app, soup, text_of
 
 @pytest.fixture
 def standalone_sandbox(tmp_path):
-    """The sandbox as its own server on loopback, as `flask --app app.partner_center.sandbox run` serves it."""
-    from app.partner_center.sandbox import create_app as create_sandbox
+    """The sandbox as its own server on loopback, as `flask --app app.sandbox run` serves it."""
+    from app.sandbox import create_app as create_sandbox
 
     sandbox = create_sandbox({"SANDBOX_DATA_DIR": str(tmp_path / "standalone-sandbox")})
     server = make_server("127.0.0.1", 0, sandbox, threaded=True)

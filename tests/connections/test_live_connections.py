@@ -30,7 +30,7 @@ KEY = Fernet.generate_key().decode()
 @pytest.fixture
 def standalone(tmp_path):
     """Start standalone sandboxes on loopback: start(name, **settings) -> (store, base URL)."""
-    from app.partner_center.sandbox import create_app as create_sandbox
+    from app.sandbox import create_app as create_sandbox
 
     servers = []
 

@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.partner_center import HostRewriteTransport, PartnerCenterClient, RewritingMsalHttpClient
-from app.partner_center.sandbox import SandboxMsalHttpClient, SandboxTransport, create_app
+from app.sandbox import SandboxMsalHttpClient, SandboxTransport, create_app
 from tests.partner_center.pc_support import instance
 
 @pytest.fixture

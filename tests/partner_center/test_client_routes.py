@@ -63,7 +63,7 @@ def test_same_answers_in_process_and_over_http(pc_client, pc_inprocess, sbx_stor
 
 def test_in_process_slow_creation_retried_with_same_id(sbx, sbx_store):
     from app.partner_center import PartnerCenterClient
-    from app.partner_center.sandbox import SandboxMsalHttpClient, SandboxTransport
+    from app.sandbox import SandboxMsalHttpClient, SandboxTransport
     from tests.partner_center.pc_support import instance
 
     client = PartnerCenterClient(instance(timeout=0.3, backoff_base=0.01), transport=SandboxTransport(sbx),

@@ -168,7 +168,7 @@ def test_only_the_acceptance_page_and_the_api_are_open():
 
 
 def test_a_standalone_sandbox_leaves_its_controls_open_for_development(tmp_path):
-    from app.partner_center.sandbox import create_app as create_sandbox
+    from app.sandbox import create_app as create_sandbox
 
     sandbox = create_sandbox({"SANDBOX_DATA_DIR": str(tmp_path / "standalone")})
     with sandbox.test_client() as browser:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.partner_center.sandbox.sandbox_support import PartnerCenter, fetch_token
+from tests.sandbox.sandbox_support import PartnerCenter, fetch_token
 
-from app.partner_center.sandbox import SandboxTransport, create_app
+from app.sandbox import SandboxTransport, create_app
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.partner_center.sandbox.sandbox_support import (catalog_item, create_cart, create_customer, line,
+from tests.sandbox.sandbox_support import (catalog_item, create_cart, create_customer, line,
                                                           new_customer_ready_to_buy)
 
 DYNAMICS_FINANCE = "CFQ7TTC0LGX8"  # minimum 20 seats
@@ -162,12 +162,12 @@ def test_partly_invalid_cart_orders_the_valid_lines(pc, customer):
 
 
 def test_offer_not_available_in_the_customers_country(pc, sandbox_store):
-    from tests.partner_center.sandbox.sandbox_support import customer_body
+    from tests.sandbox.sandbox_support import customer_body
 
     body = customer_body("gbshop", address={"country": "GB", "state": "", "postalCode": "SW1A 1AA",
                                            "city": "London", "phoneNumber": "+44 20 7946 0000"})
     tenant_id = pc.post("/v1/customers", json=body).json()["id"]
-    from tests.partner_center.sandbox.sandbox_support import attest_mca
+    from tests.sandbox.sandbox_support import attest_mca
 
     attest_mca(pc, tenant_id)
     cart = create_cart(pc, tenant_id, [line(catalog_item(pc), 3)]).json()

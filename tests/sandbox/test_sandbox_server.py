@@ -13,8 +13,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from app.partner_center.sandbox import SandboxMsalHttpClient, create_app
-from tests.partner_center.sandbox.sandbox_support import (AUTHORITY, CLIENT_ID, CLIENT_SECRET, FABRIKAM,
+from app.sandbox import SandboxMsalHttpClient, create_app
+from tests.sandbox.sandbox_support import (AUTHORITY, CLIENT_ID, CLIENT_SECRET, FABRIKAM,
                                                           REFRESH_TOKEN, SCOPE, TENANT_ID, PartnerCenter,
                                                           customer_body, fetch_token)
 

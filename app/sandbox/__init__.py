@@ -1,6 +1,10 @@
 """Partner Center sandbox: a faithful built-in stand-in for Microsoft Partner
 Center (REST v1) and the Entra ID token endpoint, with its own persistent store.
 
+It imports nothing of the rest of ``app`` (not even the client in ``app.partner_center``): it
+speaks only HTTP, so the client that talks to it is the client that talks to Microsoft. In the
+storefront, ``app.connections`` is the only module that knows it exists.
+
 It is a WSGI app (Flask) that answers by path on any host, so one app serves
 both Microsoft hosts: Entra (``/{tenant}/v2.0/.well-known/openid-configuration``,
 ``/{tenant}/oauth2/v2.0/token``) and the API (``/v1/...``, plus the price sheet
@@ -10,12 +14,12 @@ at ``/v1.0/sales/pricesheets(...)/$value``). Its own pages: ``/`` (overview),
 
 Run it alone::
 
-    flask --app app.partner_center.sandbox run --port 5050
+    flask --app app.sandbox run --port 5050
 
 Run alone, it is a development tool and its controls (everything under ``/_sandbox/``) are open
 to whoever reaches it: bind it to loopback. Mounted beside the storefront (sandbox mode, served
 in-process), the storefront lets only its signed-in operator admins reach the controls
-(``app/web/serving.py``); the acceptance page stays open to anyone with the link, as Microsoft's
+(``app/serving.py``); the acceptance page stays open to anyone with the link, as Microsoft's
 is. Every page carries a "Simulation" banner, and its forms carry the sandbox's own CSRF token
 (``csrf.py``).
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.partner_center.sandbox.sandbox_support import (ADATUM_TENANT, CONTOSO, FABRIKAM, create_customer,
+from tests.sandbox.sandbox_support import (ADATUM_TENANT, CONTOSO, FABRIKAM, create_customer,
                                                           customer_body)
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import msal
-from tests.partner_center.sandbox.sandbox_support import (API, AUTHORITY, CLIENT_ID, CLIENT_SECRET, LOGIN, REFRESH_TOKEN, SCOPE,
+from tests.sandbox.sandbox_support import (API, AUTHORITY, CLIENT_ID, CLIENT_SECRET, LOGIN, REFRESH_TOKEN, SCOPE,
                              TENANT_ID, PartnerCenter, fetch_token)
 
-from app.partner_center.sandbox import SandboxMsalHttpClient, create_app
+from app.sandbox import SandboxMsalHttpClient, create_app
 
 
 def test_discovery_names_https_endpoints_on_the_requested_host(http):

@@ -7,13 +7,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from app.partner_center.sandbox import create_app
+from app.sandbox import create_app
 
 WORKER = textwrap.dedent("""
     import json, sys
-    from app.partner_center.sandbox import create_app
-    from tests.partner_center.sandbox.sandbox_support import customer_body, fetch_token, PartnerCenter, API
-    from app.partner_center.sandbox import SandboxTransport
+    from app.sandbox import create_app
+    from tests.sandbox.sandbox_support import customer_body, fetch_token, PartnerCenter, API
+    from app.sandbox import SandboxTransport
     import httpx
 
     data_dir, worker = sys.argv[1], sys.argv[2]
@@ -32,7 +32,7 @@ WORKER = textwrap.dedent("""
 
 def test_concurrent_processes_share_the_store_safely(tmp_path):
     data_dir = str(tmp_path / "shared")
-    root = Path(__file__).resolve().parents[3]
+    root = Path(__file__).resolve().parents[2]
     create_app({"SANDBOX_DATA_DIR": data_dir})  # seed once, as the web app would
     processes = [subprocess.Popen([sys.executable, "-c", WORKER, data_dir, str(i)], cwd=root,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.partner_center.sandbox.sandbox_support import new_customer_ready_to_buy, purchase
+from tests.sandbox.sandbox_support import new_customer_ready_to_buy, purchase
 
 
 @pytest.fixture

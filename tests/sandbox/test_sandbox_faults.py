@@ -5,7 +5,7 @@ import httpx
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.partner_center.sandbox.sandbox_support import (FABRIKAM, customer_body, hidden_fields,
+from tests.sandbox.sandbox_support import (FABRIKAM, customer_body, hidden_fields,
                                                           new_customer_ready_to_buy, purchase)
 
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.partner_center.sandbox.sandbox_support import (ADATUM_TENANT, FABRIKAM, MCA_TEMPLATE, TENANT_ID,
+from tests.sandbox.sandbox_support import (ADATUM_TENANT, FABRIKAM, MCA_TEMPLATE, TENANT_ID,
                                                           WINGTIP, attest_mca, create_customer, hidden_fields)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.partner_center.sandbox.sandbox_support import BUSINESS_PREMIUM
+from tests.sandbox.sandbox_support import BUSINESS_PREMIUM
 
 COLUMNS = ["ProductTitle", "ProductId", "SkuId", "SkuTitle", "Publisher", "SkuDescription", "UnitOfMeasure",
            "TermDuration", "BillingPlan", "Market", "Currency", "UnitPrice", "PricingTierRangeMin",
@@ -92,7 +92,7 @@ def test_price_sheet_is_app_user_only_and_knows_its_markets(pc, pc_app_only):
 
 
 def test_price_sheet_on_the_partner_api_host(pc, http):
-    from tests.partner_center.sandbox.sandbox_support import PartnerCenter
+    from tests.sandbox.sandbox_support import PartnerCenter
 
     other_host = PartnerCenter(http, pc.token, base="https://api.partner.microsoft.com")
     response = _sheet(other_host, "US")
