@@ -19,7 +19,7 @@ from app.catalog.models import CartLine, CatalogSync, PriceList, Product
 from app.catalog.pricing import MARKET_NAMES, Viewer, pricing_for, sku_pricing, viewer_for
 from app.catalog.search import Filters, SearchResult, find_product, search_products
 from app.catalog.sync import latest_sync
-from app.catalog.terms import BILLING_PLANS, TERMS, billing_label, term_label
+from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_label, term_label
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.rendering import hx_trigger, is_htmx, render
@@ -167,7 +167,7 @@ def add_to_cart(product_id: str):
         return render("catalog/product.html", status=422, viewer=viewer, product=product, pricing=pricing, add=add)
     db.session.commit()
     message = (f"Added {quantity} × {sku.title} ({term_label(form.term.data)} term, billed "
-               f"{billing_label(form.billing_plan.data).lower()}) to your cart.")
+               f"{billing_adverb(form.billing_plan.data)}) to your cart.")
     if not is_htmx():
         flash(message, "success")
         return redirect(url_for("catalog.cart"))

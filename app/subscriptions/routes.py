@@ -35,11 +35,6 @@ def _grid_filters(form: GridForm, valid: bool) -> svc.GridFilters:
 
 
 @bp.app_template_global()
-def subscription_term(term: str | None) -> str:
-    return svc.TERM_LABELS.get(term or "", term or "")
-
-
-@bp.app_template_global()
 def subscription_status(status: str | None) -> str:
     return svc.STATUS_LABELS.get(status or "", status or "")
 
@@ -80,7 +75,7 @@ def _context(sub, *, refused: svc.Refused | None = None, **forms) -> dict:
         "quantity_form": QuantityForm().prepare(sub), "schedule_form": ScheduleForm(prefix="schedule").prepare(sub),
         "auto_renew_form": AutoRenewForm(prefix="renew").prepare(sub),
         "rename_form": RenameForm(prefix="rename").prepare(sub), "cancel_form": CancelForm(prefix="cancel").prepare(sub),
-        "status_labels": svc.STATUS_LABELS, "term_labels": svc.TERM_LABELS,
+        "status_labels": svc.STATUS_LABELS,
     }
     context["quantity_form"].quantity.data = str(sub.quantity)
     context["schedule_form"].quantity.data = str(sub.scheduled_quantity or sub.quantity)
