@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from app.catalog import sync as syncs
-from app.catalog.models import CatalogSync
+from app.catalog.models import OPEN_SYNC_STATUSES, CatalogSync, SyncStatus, SyncTrigger
 from app.catalog.progress import describe_error, fail_run
 from app.extensions import db
 from app.jobs import enqueue
@@ -33,13 +33,13 @@ def run_catalog_sync(sync_id: int) -> dict:
     from app.connections.services import get_client
 
     sync = db.session.get(CatalogSync, sync_id)
-    if sync is None or sync.status not in ("queued", "running"):
+    if sync is None or sync.status not in OPEN_SYNC_STATUSES:
         return {"skipped": True}
     try:
         client = get_client()
     except Exception as exc:  # no connection configured: say so on the sync row
         fail_run(sync_id, f"The synchronisation could not start: {describe_error(exc)}")
-        return {"status": "failed"}
+        return {"status": SyncStatus.FAILED}
     sync = syncs.run_sync(sync, client)
     audit.record("catalog_synchronised", actor=sync.requested_by, subject=f"Catalog sync {sync.id}",
                  details={"status": sync.status, "added": sync.added, "changed": sync.changed,
@@ -52,7 +52,7 @@ def job_id_for(sync_id: int) -> str:
     return f"catalog-sync-{sync_id}"
 
 
-def start_sync(trigger: str = "manual", requested_by=None) -> CatalogSync:
+def start_sync(trigger: str = SyncTrigger.MANUAL, requested_by=None) -> CatalogSync:
     """Record a sync and enqueue it; a sync already waiting or running is returned instead.
 
     When the queue cannot be reached the new row is failed at once with app.catalog.sync.QUEUE_UNREACHABLE
@@ -82,7 +82,7 @@ def _job_lost(sync: CatalogSync) -> bool:
 
     from app.extensions import get_redis
 
-    if sync.trigger != "manual" or utcnow() - sync.created_at < ENQUEUE_GRACE:
+    if sync.trigger != SyncTrigger.MANUAL or utcnow() - sync.created_at < ENQUEUE_GRACE:
         return False
     try:
         status = Job.fetch(job_id_for(sync.id), connection=get_redis()).get_status()
@@ -105,7 +105,7 @@ def expire_stuck_syncs(now: datetime | None = None) -> list[int]:
 
     now = now or utcnow()
     expired = []
-    for sync in db.session.scalars(select(CatalogSync).where(CatalogSync.status.in_(("queued", "running")))).all():
+    for sync in db.session.scalars(select(CatalogSync).where(CatalogSync.status.in_(OPEN_SYNC_STATUSES))).all():
         reason = syncs.missed_sync_deadline(sync, now)
         if reason is None:
             continue
@@ -122,7 +122,7 @@ def due_for_monthly_sync(now: datetime | None = None) -> bool:
     """True when no synchronisation has finished yet in the current (UTC) month."""
     now = now or datetime.now(timezone.utc)
     month_start = datetime(now.year, now.month, 1)
-    last = db.session.scalar(select(CatalogSync.finished_at).where(CatalogSync.status == "finished")
+    last = db.session.scalar(select(CatalogSync.finished_at).where(CatalogSync.status == SyncStatus.FINISHED)
                              .order_by(CatalogSync.finished_at.desc()).limit(1))
     return last is None or last < month_start
 
@@ -139,6 +139,6 @@ def monthly_catalog_sync() -> str:
     expire_stuck_syncs()
     if syncs.active_sync() is not None:
         return "A synchronisation is already running."
-    sync = syncs.new_sync("automatic")
+    sync = syncs.new_sync(SyncTrigger.AUTOMATIC)
     run_catalog_sync(sync.id)
     return f"Catalog sync {sync.id} ran."

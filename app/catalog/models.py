@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -148,7 +149,22 @@ class PriceListEntry(db.Model):
     tags: Mapped[str] = mapped_column(String(200), default="")
 
 
-SYNC_STATUSES = ("queued", "running", "finished", "failed")
+class SyncStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+# A run in one of these has not ended: it blocks a new one until it ends or misses its deadline.
+OPEN_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
+
+
+class SyncTrigger(StrEnum):
+    MANUAL = "manual"        # the admin's button (or Retry on the stuck-work page)
+    AUTOMATIC = "automatic"  # the monthly run
+    SEED = "seed"            # the demo data
+    IMPORT = "import"        # a price sheet file
 
 
 class CatalogSync(db.Model):
@@ -157,9 +173,8 @@ class CatalogSync(db.Model):
     __tablename__ = "catalog_syncs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
-    # manual (admin button), automatic (monthly), seed (demo data), import (a price sheet file)
-    trigger: Mapped[str] = mapped_column(String(16), default="manual")
+    status: Mapped[str] = mapped_column(String(16), default=SyncStatus.QUEUED, index=True)
+    trigger: Mapped[str] = mapped_column(String(16), default=SyncTrigger.MANUAL)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
@@ -178,11 +193,11 @@ class CatalogSync(db.Model):
 
     @property
     def done(self) -> bool:
-        return self.status in ("finished", "failed")
+        return self.status in (SyncStatus.FINISHED, SyncStatus.FAILED)
 
     @property
     def percent(self) -> int:
-        if self.status == "finished":
+        if self.status == SyncStatus.FINISHED:
             return 100
         if not self.rows_total:
             return 0

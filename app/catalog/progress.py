@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from app.catalog.models import CatalogSync
+from app.catalog.models import CatalogSync, SyncStatus
 from app.extensions import db
 from app.partner_center.errors import PartnerCenterError
 from app.time import utcnow
@@ -82,7 +82,7 @@ class Progress:
 
 
 def start_run(sync: CatalogSync) -> Progress:
-    sync.status = "running"
+    sync.status = SyncStatus.RUNNING
     sync.started_at = utcnow()
     sync.rows_processed = 0
     sync.errors = []
@@ -92,7 +92,7 @@ def start_run(sync: CatalogSync) -> Progress:
 
 def finish_run(progress: Progress, message: str | None = None) -> CatalogSync:
     sync = progress.sync
-    sync.status = "finished"
+    sync.status = SyncStatus.FINISHED
     sync.finished_at = utcnow()
     sync.rows_total = max(sync.rows_total, sync.rows_processed)
     parts = [f"{len(progress.added)} added", f"{len(progress.changed)} changed",
@@ -105,7 +105,7 @@ def finish_run(progress: Progress, message: str | None = None) -> CatalogSync:
 def fail_run(sync_id: int, message: str) -> None:
     db.session.rollback()
     sync = db.session.get(CatalogSync, sync_id)
-    sync.status = "failed"
+    sync.status = SyncStatus.FAILED
     sync.finished_at = utcnow()
     sync.message = message
     db.session.commit()

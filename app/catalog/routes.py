@@ -15,7 +15,7 @@ from app.catalog import bp
 from app.catalog import cart as carts
 from app.catalog import price_lists as lists
 from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
-from app.catalog.models import CartLine, CatalogSync, PriceList, Product
+from app.catalog.models import CartLine, CatalogSync, PriceList, Product, SyncTrigger
 from app.catalog.pricing import MARKET_NAMES, Viewer, pricing_for, sku_pricing, viewer_for
 from app.catalog.search import Filters, SearchResult, find_product, search_products
 from app.catalog.sync import latest_sync
@@ -299,7 +299,7 @@ def sync():
         from app.catalog.jobs import start_sync
         from app.web.origin import request_origin
 
-        run = start_sync("manual", current_user)
+        run = start_sync(SyncTrigger.MANUAL, current_user)
         audit.record("catalog_sync_requested", actor=current_user, subject=f"Catalog sync {run.id}",
                      origin=request_origin())
         db.session.commit()

@@ -13,7 +13,8 @@ from typing import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import CatalogSync, Offer, OfferTerm, PriceList, Product, Sku
+from app.catalog.models import (OPEN_SYNC_STATUSES, CatalogSync, Offer, OfferTerm, PriceList, Product, Sku,
+                                SyncStatus, SyncTrigger)
 from app.catalog.price_sheet import import_price_rows
 from app.catalog.pricing import MARKETS
 from app.catalog.progress import Progress, describe_error, fail_run, finish_run, start_run
@@ -28,16 +29,16 @@ log = logging.getLogger(__name__)
 FETCH_THREADS = 4
 
 
-def new_sync(trigger: str = "manual", requested_by=None) -> CatalogSync:
-    sync = CatalogSync(trigger=trigger, requested_by_id=getattr(requested_by, "id", None), status="queued",
-                       errors=[])
+def new_sync(trigger: str = SyncTrigger.MANUAL, requested_by=None) -> CatalogSync:
+    sync = CatalogSync(trigger=trigger, requested_by_id=getattr(requested_by, "id", None),
+                       status=SyncStatus.QUEUED, errors=[])
     db.session.add(sync)
     db.session.commit()
     return sync
 
 
 def active_sync() -> CatalogSync | None:
-    return db.session.scalar(select(CatalogSync).where(CatalogSync.status.in_(("queued", "running")))
+    return db.session.scalar(select(CatalogSync).where(CatalogSync.status.in_(OPEN_SYNC_STATUSES))
                              .order_by(CatalogSync.id.desc()).limit(1))
 
 
@@ -55,17 +56,17 @@ def missed_sync_deadline(sync: CatalogSync, now: datetime | None = None) -> str 
     """Why a queued or running sync is stuck, in plain words, or None."""
     now = now or utcnow()
     hours = int(SYNC_DEADLINE.total_seconds() // 3600)
-    if sync.status == "queued" and now - sync.created_at > SYNC_DEADLINE:
+    if sync.status == SyncStatus.QUEUED and now - sync.created_at > SYNC_DEADLINE:
         return (f"No worker started the synchronisation within {hours} hours (is the worker running?); "
                 "start the sync again.")
-    if sync.status == "running" and now - (sync.started_at or sync.created_at) > SYNC_DEADLINE:
+    if sync.status == SyncStatus.RUNNING and now - (sync.started_at or sync.created_at) > SYNC_DEADLINE:
         return (f"The synchronisation did not finish within {hours} hours: the worker probably stopped while "
                 "it ran. Start the sync again.")
     return None
 
 
 def mark_sync_failed(sync: CatalogSync, message: str, now: datetime | None = None) -> None:
-    sync.status = "failed"
+    sync.status = SyncStatus.FAILED
     sync.finished_at = now or utcnow()
     sync.message = message
     db.session.flush()
@@ -75,13 +76,14 @@ def stuck_syncs(now: datetime | None = None, limit: int = 20) -> list[tuple[Cata
     """What the stuck-work page lists: queued or running syncs past their deadline, and failed syncs
     that no finished sync has superseded since. Reads only."""
     now = now or utcnow()
-    last_finished = db.session.scalar(select(func.max(CatalogSync.id)).where(CatalogSync.status == "finished")) or 0
+    last_finished = db.session.scalar(select(func.max(CatalogSync.id))
+                                      .where(CatalogSync.status == SyncStatus.FINISHED)) or 0
     rows = db.session.scalars(select(CatalogSync).where(
-        CatalogSync.id > last_finished, CatalogSync.status.in_(("queued", "running", "failed")))
+        CatalogSync.id > last_finished, CatalogSync.status.in_((*OPEN_SYNC_STATUSES, SyncStatus.FAILED)))
         .order_by(CatalogSync.id.desc()).limit(limit)).all()
     stuck = []
     for sync in rows:
-        reason = sync.message if sync.status == "failed" else missed_sync_deadline(sync, now)
+        reason = sync.message if sync.status == SyncStatus.FAILED else missed_sync_deadline(sync, now)
         if reason:
             stuck.append((sync, reason))
     return stuck
@@ -297,7 +299,7 @@ def _upsert_offer(sku: Sku, market: str, availabilities: list, progress: Progres
 
 def seed_catalog(client, markets: Iterable[str] | None = None) -> CatalogSync | None:
     """Synchronise the catalog once for the demo (synchronously); skipped when a run already succeeded."""
-    done = db.session.scalar(select(CatalogSync.id).where(CatalogSync.status == "finished").limit(1))
+    done = db.session.scalar(select(CatalogSync.id).where(CatalogSync.status == SyncStatus.FINISHED).limit(1))
     if done is not None and db.session.scalar(select(func.count(Product.id))):
         return None
-    return run_sync(new_sync("seed"), client, markets)
+    return run_sync(new_sync(SyncTrigger.SEED), client, markets)

@@ -69,26 +69,26 @@ def retry_sync(sync_id: int):
     """A failed or stuck sync is retried as a new run (the old row keeps its history)."""
     from app.catalog import sync as catalog
     from app.catalog.jobs import start_sync
-    from app.catalog.models import CatalogSync
+    from app.catalog.models import OPEN_SYNC_STATUSES, CatalogSync, SyncStatus, SyncTrigger
 
     sync = db.session.get(CatalogSync, sync_id)
     if sync is None:
         abort(404)
-    if sync.status in ("queued", "running"):
+    if sync.status in OPEN_SYNC_STATUSES:
         reason = catalog.missed_sync_deadline(sync, utcnow())
         if reason is None:
             flash(f"Catalog sync {sync.id} is still within its deadline; follow it on the Catalog sync page.",
                   "error")
             return redirect(url_for("tools.stuck"))
         catalog.mark_sync_failed(sync, reason)
-    elif sync.status != "failed":
+    elif sync.status != SyncStatus.FAILED:
         flash(f"Catalog sync {sync.id} finished: there is nothing to retry.", "error")
         return redirect(url_for("tools.stuck"))
-    run = start_sync("manual", current_user)
+    run = start_sync(SyncTrigger.MANUAL, current_user)
     audit.record("catalog_sync_requested", actor=current_user, subject=f"Catalog sync {run.id}",
                  details={"retry_of": sync.id}, origin=request_origin())
     db.session.commit()
-    if run.status == "failed":
+    if run.status == SyncStatus.FAILED:
         flash(run.message, "error")
         return redirect(url_for("tools.stuck"))
     flash(f"Catalog sync {run.id} is on its way; its progress is below.", "success")
