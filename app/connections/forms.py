@@ -3,7 +3,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from app.connections.models import CLOUDS
+from app.partner_center.clouds import CLOUDS
 
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
@@ -11,7 +11,7 @@ GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 class InstanceForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the connection a name."), Length(max=64),
                                            Regexp(r"^[a-z0-9][a-z0-9-]*$", message="Use lower-case letters, digits and hyphens.")])
-    cloud = SelectField("Cloud", choices=[SelectChoice(key, label) for key, label in CLOUDS.items()])
+    cloud = SelectField("Cloud", choices=[SelectChoice(name, cloud.label) for name, cloud in CLOUDS.items()])
     tenant_id = StringField("Partner tenant ID", validators=[DataRequired("Enter your partner tenant ID."),
                                                              Regexp(GUID, message="A tenant ID looks like 8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c.")])
     client_id = StringField("Application (client) ID", validators=[DataRequired("Enter the application (client) ID."),

@@ -8,13 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import utcnow
 from app.extensions import db
-
-CLOUDS = {
-    "public": "Public (worldwide)",
-    "us_government": "US Government",
-    "china_21vianet": "21Vianet (China)",
-    "germany": "Germany (legacy)",
-}
+from app.partner_center.clouds import CLOUDS
 
 
 class PartnerCenterInstance(db.Model):
@@ -22,7 +16,7 @@ class PartnerCenterInstance(db.Model):
 
     __tablename__ = "partner_center_instances"
     __table_args__ = (
-        CheckConstraint("cloud IN ('public', 'us_government', 'china_21vianet', 'germany')", name="cloud"),
+        CheckConstraint(f"cloud IN ({', '.join(repr(name) for name in CLOUDS)})", name="cloud"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,11 +12,12 @@ from app.audit import services as audit
 from app.connections import bp
 from app.connections.forms import CheckForm, InstanceForm
 from app.connections.jobs import check_connection
-from app.connections.models import CLOUDS, PartnerCenterInstance
+from app.connections.models import PartnerCenterInstance
 from app.connections.services import (SANDBOX_INSTANCE, default_instance_name, instance_names, sandbox_mode,
                                       sandbox_url, save_instance, UnknownInstance)
 from app.extensions import db, get_redis
 from app.jobs import enqueue
+from app.partner_center.clouds import CLOUDS
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import render

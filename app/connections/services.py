@@ -23,7 +23,8 @@ from flask import Flask, current_app
 from app.connections.models import PartnerCenterInstance
 from app.extensions import db
 from app.time import naive_utc, utcnow
-from app.partner_center import HostRewriteTransport, InstanceConfig, PartnerCenterClient, RewritingMsalHttpClient
+from app.partner_center import (HostRewriteTransport, InProcessTransport, InstanceConfig, MsalHttpClient,
+                                PartnerCenterClient)
 from app.web.secrets import decrypt, encrypt, reencrypt
 
 log = logging.getLogger(__name__)
@@ -156,17 +157,19 @@ def build_client(config: InstanceConfig, app: Flask | None = None) -> PartnerCen
         # Microsoft would be; set through create_app's config only, never from the environment.
         route_to = (app.config.get("PARTNER_CENTER_LIVE_ROUTE_TO") or {}).get(config.name)
         if route_to:
-            return PartnerCenterClient(config, transport=HostRewriteTransport(route_to),
-                                       msal_http_client=RewritingMsalHttpClient(route_to))
+            return _routed_to(config, route_to)
         return PartnerCenterClient(config)
     standalone = app.config.get("PARTNER_CENTER_SANDBOX_URL")
     if standalone:
-        return PartnerCenterClient(config, transport=HostRewriteTransport(standalone),
-                                   msal_http_client=RewritingMsalHttpClient(standalone))
-    from app.sandbox import SandboxMsalHttpClient, SandboxTransport
+        return _routed_to(config, standalone)
+    transport = InProcessTransport(in_process_sandbox(app))
+    return PartnerCenterClient(config, transport=transport, msal_http_client=MsalHttpClient(transport))
 
-    transport = SandboxTransport(in_process_sandbox(app))
-    return PartnerCenterClient(config, transport=transport, msal_http_client=SandboxMsalHttpClient(transport))
+
+def _routed_to(config: InstanceConfig, base_url: str) -> PartnerCenterClient:
+    """A client whose calls to Microsoft's hosts, MSAL's included, go to a sandbox at `base_url`."""
+    return PartnerCenterClient(config, transport=HostRewriteTransport(base_url),
+                               msal_http_client=MsalHttpClient(HostRewriteTransport(base_url)))
 
 
 def get_client(name: str | None = None) -> PartnerCenterClient:

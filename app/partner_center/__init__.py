@@ -11,7 +11,7 @@ from .client import MCA, InstanceConfig, PartnerCenterClient, new_request_id, re
 from .clouds import CLOUDS, PARTNER_CENTER_SCOPE, Cloud, get_cloud
 from .errors import *  # noqa: F401,F403  (the error classes are the public API)
 from .errors import __all__ as _errors_all
-from .routing import HostRewriteTransport, RewritingMsalHttpClient
+from .routing import HostRewriteTransport, InProcessTransport, MsalHttpClient
 from .subscriptions import next_term_instructions, subscription_patch_body
 from .types import *  # noqa: F401,F403
 from .types import __all__ as _types_all
@@ -32,7 +32,8 @@ __all__ = [
     "Cloud",
     "get_cloud",
     "HostRewriteTransport",
-    "RewritingMsalHttpClient",
+    "InProcessTransport",
+    "MsalHttpClient",
     "subscription_patch_body",
     "next_term_instructions",
     *_errors_all,

@@ -18,8 +18,8 @@ token from one obtained by the refresh-token grant for the same client and scope
 shared cache an "app-only" call could silently run as the user.
 
 Where MSAL is pointed is decided by the ``http_client`` given to it: ``None`` means MSAL's own
-``requests`` session (live), the sandbox passes ``SandboxMsalHttpClient``, the standalone
-sandbox ``routing.RewritingMsalHttpClient``.
+``requests`` session (live); the sandbox, in-process or standalone, gets a
+``routing.MsalHttpClient`` over the matching transport.
 """
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ Every operation is a method documented with its HTTP path (the contract is
 * turns failures into ``errors.PartnerCenterError`` subclasses.
 
 Where requests go is decided only by the httpx transport (and the MSAL http client): live by
-default, ``SandboxTransport`` for the in-process sandbox, ``routing.HostRewriteTransport`` for a
-standalone one.
+default, ``routing.InProcessTransport`` for the in-process sandbox, ``routing.HostRewriteTransport``
+for a standalone one.
 """
 
 from __future__ import annotations
@@ -94,9 +94,8 @@ APP_USER_PREFERRED = "app_user_preferred"
 class InstanceConfig:
     """One Partner Center connection (a partner tenant + an Entra app registration).
 
-    ``cloud`` is one of ``public``, ``us_government``, ``china_21vianet``, ``germany`` and fixes
-    the API base and the authority host. ``refresh_token`` enables App+User operations.
-    ``timeout`` is the read/write timeout and ``connect_timeout`` the connect timeout, in
+    ``cloud`` names one of ``clouds.CLOUDS`` and fixes the API base and the authority host.
+    ``refresh_token`` enables App+User operations. ``timeout`` is the read/write timeout and ``connect_timeout`` the connect timeout, in
     seconds, applied to every call. ``max_attempts`` bounds the attempts of one call (first
     try included). A ``Retry-After`` longer than ``max_retry_wait`` is not slept through: the
     call raises ``Throttled`` at once so a background job can reschedule itself.

@@ -2,7 +2,8 @@
 
 The table is the one in /work/shared/partner-center.md ("National clouds"). The cloud is fixed
 per Partner Center instance; nothing else in the client hard-codes a host, except the price
-sheet host, which Microsoft publishes only for the public cloud.
+sheet host, which Microsoft publishes only for the public cloud. The cloud names (and the
+labels people see) are defined here only: the storefront's connection rows and forms use them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ PRICE_SHEET_HOST = "https://api.partner.microsoft.com"
 @dataclass(frozen=True)
 class Cloud:
     name: str
+    label: str  # what a person choosing a connection's cloud reads
     api_base: str  # scheme + host, no trailing slash; the client adds /v1
     authority_host: str  # scheme + host, no trailing slash; MSAL authority = host/tenant
     initial_domain_suffix: str  # what a bare prefix becomes: "contoso" -> "contoso.onmicrosoft.com"
@@ -26,12 +28,14 @@ class Cloud:
 CLOUDS: dict[str, Cloud] = {
     "public": Cloud(
         name="public",
+        label="Public (worldwide)",
         api_base="https://api.partnercenter.microsoft.com",
         authority_host="https://login.microsoftonline.com",
         initial_domain_suffix="onmicrosoft.com",
     ),
     "us_government": Cloud(
         name="us_government",
+        label="US Government",
         api_base="https://api.partnercenter.microsoft.com",
         authority_host="https://login.microsoftonline.us",
         initial_domain_suffix="onmicrosoft.com",
@@ -40,6 +44,7 @@ CLOUDS: dict[str, Cloud] = {
     ),
     "china_21vianet": Cloud(
         name="china_21vianet",
+        label="21Vianet (China)",
         api_base="https://partner.partnercenterapi.microsoftonline.cn",
         authority_host="https://login.chinacloudapi.cn",
         # UNCONFIRMED: 21Vianet initial domains end in .partner.onmschina.cn (not in the contract).
@@ -48,6 +53,7 @@ CLOUDS: dict[str, Cloud] = {
     ),
     "germany": Cloud(
         name="germany",
+        label="Germany (legacy)",
         api_base="https://api.partnercenter.microsoft.com",
         authority_host="https://login.microsoftonline.de",
         initial_domain_suffix="onmicrosoft.com",
@@ -66,7 +72,8 @@ def get_cloud(name: str) -> Cloud:
         ) from None
 
 
-# Every Microsoft host the client or MSAL may reach; the standalone-sandbox routing rewrites these.
+# Every Microsoft host the client or MSAL may reach (all clouds); routing.HostRewriteTransport
+# sends these to a standalone sandbox.
 MICROSOFT_HOSTS: frozenset[str] = frozenset(
     {c.api_base.split("://", 1)[1] for c in CLOUDS.values()}
     | {c.authority_host.split("://", 1)[1] for c in CLOUDS.values()}

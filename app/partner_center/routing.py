@@ -1,26 +1,65 @@
-"""Routing Microsoft's hosts to a standalone sandbox (a server at e.g. http://127.0.0.1:5050).
+"""Where the client's and MSAL's requests go: one routing module for every route that is not
+Microsoft itself.
 
 The client and MSAL always build real Microsoft URLs (``https://api.partnercenter.microsoft.com``,
-``https://api.partner.microsoft.com``, ``https://login.microsoftonline.com`` ...). Here the
-scheme, host and port are swapped for the sandbox's base URL, keeping path and query, so the
-code under test is the code that runs live.
+``https://api.partner.microsoft.com``, ``https://login.microsoftonline.com`` ...); only the httpx
+transport decides where they land, so the code under test is the code that runs live.
 
-* ``HostRewriteTransport(base_url)``: an httpx transport for ``PartnerCenterClient(transport=)``.
-* ``RewritingMsalHttpClient(base_url)``: the ``http_client`` MSAL takes; MSAL insists on https
-  authorities and, with ``instance_discovery=False``, reads
-  ``{authority}/v2.0/.well-known/openid-configuration`` and then posts to its
-  ``token_endpoint``; both calls land on the sandbox.
+* ``InProcessTransport(wsgi_app)``: every request, whatever its host, to a WSGI app in this
+  process (the built-in sandbox in sandbox mode), as faithfully as a server would answer.
+* ``HostRewriteTransport(base_url)``: Microsoft's hosts (``clouds.MICROSOFT_HOSTS``) swapped for
+  a base URL such as ``http://127.0.0.1:5050`` (a standalone sandbox), path and query kept.
+* ``MsalHttpClient(transport)``: the ``http_client`` MSAL takes, over any httpx transport (one
+  of the two above). MSAL insists on https authorities and, with ``instance_discovery=False``,
+  reads ``{authority}/v2.0/.well-known/openid-configuration`` and then posts to its
+  ``token_endpoint``; both calls go through the transport.
+
+Live, the client uses httpx's own transport and MSAL its own ``requests`` session.
 """
 
 from __future__ import annotations
 
+import json as jsonlib
+import time
 from typing import Any, Iterable, Mapping
 
 import httpx
 
 from .clouds import MICROSOFT_HOSTS
 
-__all__ = ["HostRewriteTransport", "RewritingMsalHttpClient", "MsalResponse"]
+__all__ = ["InProcessTransport", "HostRewriteTransport", "MsalHttpClient", "MsalResponse"]
+
+
+class InProcessTransport(httpx.WSGITransport):
+    """Send every request, whatever its host, to ``app`` (a WSGI app) in this process.
+
+    When the app took longer than the request's read timeout, ``httpx.ReadTimeout`` is raised
+    *after* the app processed the request, as with a real server that finished a request the
+    client gave up on; retries and idempotency are exercised as they are over the network.
+    """
+
+    def __init__(self, app: Any, *, script_name: str = "", raise_app_exceptions: bool = True) -> None:
+        super().__init__(app=app, raise_app_exceptions=raise_app_exceptions, script_name=script_name)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        timeout = (request.extensions.get("timeout") or {}).get("read")
+        started = time.monotonic()
+        response = super().handle_request(request)
+        # Drain the body now so a streamed answer counts towards the elapsed time.
+        content = b"".join(response.stream)
+        elapsed = time.monotonic() - started
+        if timeout is not None and elapsed > timeout:
+            raise httpx.ReadTimeout(
+                f"The app answered after {elapsed:.2f}s, beyond the read timeout of {timeout}s",
+                request=request,
+            )
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            content=content,
+            request=request,
+            extensions={"http_version": b"HTTP/1.1"},
+        )
 
 
 class HostRewriteTransport(httpx.BaseTransport):
@@ -87,6 +126,9 @@ class MsalResponse:
         self.text = text
         self.headers = dict(headers)
 
+    def json(self) -> Any:
+        return jsonlib.loads(self.text)
+
     def raise_for_status(self) -> None:
         if self.status_code >= 400:
             raise httpx.HTTPStatusError(
@@ -97,25 +139,13 @@ class MsalResponse:
         return f"<MsalResponse {self.status_code}>"
 
 
-class RewritingMsalHttpClient:
-    """An MSAL ``http_client`` that sends Microsoft hosts to ``base_url`` (see module doc)."""
+class MsalHttpClient:
+    """The ``http_client`` MSAL takes, over any httpx ``transport``: an ``InProcessTransport``
+    for the in-process sandbox, a ``HostRewriteTransport`` for a standalone one. Answers are
+    read whole and handed to MSAL as ``MsalResponse``."""
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        timeout: float = 10.0,
-        transport: httpx.BaseTransport | None = None,
-        hosts: Iterable[str] = MICROSOFT_HOSTS,
-        preserve_host: bool = True,
-    ) -> None:
-        self._client = httpx.Client(
-            transport=HostRewriteTransport(
-                base_url, hosts=hosts, transport=transport, preserve_host=preserve_host
-            ),
-            timeout=timeout,
-            follow_redirects=False,
-        )
+    def __init__(self, transport: httpx.BaseTransport, *, timeout: float = 10.0) -> None:
+        self._client = httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
 
     def _wrap(self, response: httpx.Response) -> MsalResponse:
         return MsalResponse(response.status_code, response.text, response.headers)
@@ -130,6 +160,10 @@ class RewritingMsalHttpClient:
     ) -> MsalResponse:
         kw = _httpx_kwargs(kwargs)
         if isinstance(data, (str, bytes)):
+            # A body MSAL encoded itself is a form all the same.
+            headers = dict(headers or {})
+            if not any(str(k).lower() == "content-type" for k in headers):
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
             kw["content"] = data
         elif data is not None:
             kw["data"] = data

@@ -39,9 +39,9 @@ variables; defaults in brackets):
 - ``SANDBOX_ORDER_DELAY_SECONDS`` [``5``]: how long (sandbox clock) a new
   order stays pending before it completes.
 
-Python API: ``create_app``, ``SandboxStore`` (at
-``app.extensions["sandbox_store"]``), ``SandboxTransport``,
-``SandboxMsalHttpClient``.
+Python API: ``create_app`` and ``SandboxStore`` (at ``app.extensions["sandbox_store"]``).
+Reaching it is the caller's business: the client's ``app.partner_center.routing`` calls it
+in-process (``InProcessTransport``) or at its base URL (``HostRewriteTransport``).
 """
 
 from __future__ import annotations
@@ -54,11 +54,9 @@ from werkzeug.exceptions import HTTPException
 
 from .config import DEFAULTS, load_config
 from .store import SandboxStore
-from .transport import MICROSOFT_HOSTS, SandboxMsalHttpClient, SandboxTransport
 from .web import PCError, bearer_claims, error_body, json_response
 
-__all__ = ["create_app", "DEFAULTS", "SandboxStore", "SandboxTransport", "SandboxMsalHttpClient",
-           "MICROSOFT_HOSTS"]
+__all__ = ["create_app", "DEFAULTS", "SandboxStore"]
 
 _ENTRA_PATH = re.compile(
     r"^/[^/]+/(v2\.0/\.well-known/openid-configuration|\.well-known/openid-configuration"

@@ -173,3 +173,19 @@ def test_live_instance_form_explains_bad_input(live_operator):
     assert "A tenant ID looks like" in page.select_one("#tenant_id-error").get_text()
     assert page.select_one("#tenant_id")["value"] == "not-a-guid"
     assert page.select_one("#client_secret-error").get_text() == "Enter the client secret of the new connection."
+
+
+def test_live_connections_name_their_cloud_as_the_client_defines_it(live_operator):
+    from app.connections.services import instance_config
+
+    app, c = live_operator
+    page = soup(c.get("/admin/partner-center/"))
+    assert [(o["value"], o.get_text()) for o in page.select("#cloud option")] == [
+        ("public", "Public (worldwide)"), ("us_government", "US Government"), ("china_21vianet", "21Vianet (China)"),
+        ("germany", "Germany (legacy)")]
+    form = {"name": "usgov", "cloud": "us_government", "tenant_id": "11111111-2222-3333-4444-555555555555",
+            "client_id": "66666666-7777-8888-9999-000000000000", "client_secret": "very-secret-value"}
+    assert c.post("/admin/partner-center/", form).status_code == 302
+    row = soup(c.get("/admin/partner-center/")).select_one("#connection-usgov")
+    assert [td.get_text() for td in row.select("td")][1] == "US Government"
+    assert instance_config("usgov").cloud_info.authority_host == "https://login.microsoftonline.us"

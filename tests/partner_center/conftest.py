@@ -2,8 +2,8 @@
 
 Every test gets its own sandbox (a fresh SQLite store in tmp_path). The primary route is over
 real HTTP: the sandbox served on a loopback port by werkzeug, reached through
-``HostRewriteTransport`` / ``RewritingMsalHttpClient`` exactly as a standalone sandbox would
-be. ``pc_inprocess`` uses ``SandboxTransport`` / ``SandboxMsalHttpClient`` instead.
+``HostRewriteTransport`` (for the client and, through ``MsalHttpClient``, for MSAL) exactly as a
+standalone sandbox would be. ``pc_inprocess`` uses ``InProcessTransport`` instead.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from app.partner_center import HostRewriteTransport, PartnerCenterClient, RewritingMsalHttpClient
-from app.sandbox import SandboxMsalHttpClient, SandboxTransport, create_app
+from app.partner_center import HostRewriteTransport, InProcessTransport, MsalHttpClient, PartnerCenterClient
+from app.sandbox import create_app
 from tests.partner_center.pc_support import instance
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def make_pc(sbx_url):
         client = PartnerCenterClient(
             instance(**overrides),
             transport=HostRewriteTransport(base),
-            msal_http_client=RewritingMsalHttpClient(base),
+            msal_http_client=MsalHttpClient(HostRewriteTransport(base)),
         )
         made.append(client)
         return client
@@ -71,8 +71,8 @@ def pc_client(make_pc) -> PartnerCenterClient:
 def pc_inprocess(sbx):
     client = PartnerCenterClient(
         instance(name="sandbox-inprocess"),
-        transport=SandboxTransport(sbx),
-        msal_http_client=SandboxMsalHttpClient(sbx),
+        transport=InProcessTransport(sbx),
+        msal_http_client=MsalHttpClient(InProcessTransport(sbx)),
     )
     yield client
     client.close()

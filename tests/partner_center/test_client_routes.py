@@ -1,5 +1,5 @@
-"""The in-process route (SandboxTransport + SandboxMsalHttpClient) gives the same answers as the
-standalone server reached through HostRewriteTransport + RewritingMsalHttpClient; and the
+"""The in-process route (InProcessTransport) gives the same answers as the standalone server reached
+through HostRewriteTransport, MSAL included (MsalHttpClient over either); and the
 rewriting itself."""
 
 import dataclasses
@@ -63,11 +63,11 @@ def test_same_answers_in_process_and_over_http(pc_client, pc_inprocess, sbx_stor
 
 def test_in_process_slow_creation_retried_with_same_id(sbx, sbx_store):
     from app.partner_center import PartnerCenterClient
-    from app.sandbox import SandboxMsalHttpClient, SandboxTransport
+    from app.partner_center import InProcessTransport, MsalHttpClient
     from tests.partner_center.pc_support import instance
 
-    client = PartnerCenterClient(instance(timeout=0.3, backoff_base=0.01), transport=SandboxTransport(sbx),
-                                 msal_http_client=SandboxMsalHttpClient(sbx))
+    client = PartnerCenterClient(instance(timeout=0.3, backoff_base=0.01), transport=InProcessTransport(sbx),
+                                 msal_http_client=MsalHttpClient(InProcessTransport(sbx)))
     prefix = unique_prefix("slowin")
     sbx_store.inject_fault("POST", "/v1/customers", "slow", count=1, delay=0.6)
     customer = new_customer(client, prefix)
@@ -115,3 +115,21 @@ def test_unreachable_standalone_sandbox(make_pc):
         client.get_country_rules("US")
     assert info.value.unreachable
     assert not isinstance(info.value, PartnerCenterUnavailable)
+
+
+def test_msal_http_client_works_over_any_transport():
+    from app.partner_center import MsalHttpClient
+
+    seen = []
+    transport = httpx.MockTransport(lambda r: seen.append(r) or httpx.Response(400, json={"error": "invalid_grant"}))
+    msal_http = MsalHttpClient(HostRewriteTransport("http://127.0.0.1:5050", transport=transport))
+    answer = msal_http.post("https://login.microsoftonline.com/t/oauth2/v2.0/token", data="grant_type=refresh_token")
+    assert str(seen[0].url) == "http://127.0.0.1:5050/t/oauth2/v2.0/token"
+    # A body MSAL encoded itself still goes as a form.
+    assert seen[0].headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert seen[0].content == b"grant_type=refresh_token"
+    assert (answer.status_code, answer.json()) == (400, {"error": "invalid_grant"})
+    with pytest.raises(httpx.HTTPStatusError):
+        answer.raise_for_status()
+    msal_http.post("https://login.microsoftonline.com/t/oauth2/v2.0/token", data={"grant_type": "client_credentials"})
+    assert seen[1].content == b"grant_type=client_credentials"

@@ -6,7 +6,8 @@ import httpx
 import pytest
 from tests.sandbox.sandbox_support import PartnerCenter, fetch_token
 
-from app.sandbox import SandboxTransport, create_app
+from app.partner_center.routing import InProcessTransport
+from app.sandbox import create_app
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def sandbox_store(sandbox_app):
 
 @pytest.fixture
 def http(sandbox_app):
-    with httpx.Client(transport=SandboxTransport(sandbox_app), timeout=30) as client:
+    with httpx.Client(transport=InProcessTransport(sandbox_app), timeout=30) as client:
         yield client
 
 

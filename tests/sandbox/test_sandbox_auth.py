@@ -5,7 +5,8 @@ import msal
 from tests.sandbox.sandbox_support import (API, AUTHORITY, CLIENT_ID, CLIENT_SECRET, LOGIN, REFRESH_TOKEN, SCOPE,
                              TENANT_ID, PartnerCenter, fetch_token)
 
-from app.sandbox import SandboxMsalHttpClient, create_app
+from app.partner_center.routing import InProcessTransport, MsalHttpClient
+from app.sandbox import create_app
 
 
 def test_discovery_names_https_endpoints_on_the_requested_host(http):
@@ -73,7 +74,7 @@ def test_wrong_refresh_token_and_wrong_scope_are_refused(http):
 def test_msal_runs_unmodified_against_the_sandbox(sandbox_app, http):
     client = msal.ConfidentialClientApplication(
         CLIENT_ID, authority=AUTHORITY, client_credential=CLIENT_SECRET,
-        http_client=SandboxMsalHttpClient(sandbox_app), instance_discovery=False)
+        http_client=MsalHttpClient(InProcessTransport(sandbox_app)), instance_discovery=False)
     result = client.acquire_token_for_client(scopes=[SCOPE])
     assert "access_token" in result, result
     assert result["token_source"] == "identity_provider"
@@ -91,7 +92,7 @@ def test_msal_runs_unmodified_against_the_sandbox(sandbox_app, http):
 def test_msal_refresh_token_flow_gives_app_user(sandbox_app, http):
     client = msal.ConfidentialClientApplication(
         CLIENT_ID, authority=AUTHORITY, client_credential=CLIENT_SECRET,
-        http_client=SandboxMsalHttpClient(sandbox_app), instance_discovery=False)
+        http_client=MsalHttpClient(InProcessTransport(sandbox_app)), instance_discovery=False)
     result = client.acquire_token_by_refresh_token(REFRESH_TOKEN, scopes=[SCOPE])
     assert "access_token" in result, result
     pc = PartnerCenter(http, result["access_token"])
@@ -103,7 +104,7 @@ def test_msal_refresh_token_flow_gives_app_user(sandbox_app, http):
 def test_msal_with_a_wrong_secret_gets_an_error(sandbox_app):
     client = msal.ConfidentialClientApplication(
         CLIENT_ID, authority=AUTHORITY, client_credential="wrong-secret",
-        http_client=SandboxMsalHttpClient(sandbox_app), instance_discovery=False)
+        http_client=MsalHttpClient(InProcessTransport(sandbox_app)), instance_discovery=False)
     result = client.acquire_token_for_client(scopes=[SCOPE])
     assert "access_token" not in result
     assert result["error"] == "invalid_client"

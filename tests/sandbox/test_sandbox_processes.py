@@ -13,13 +13,13 @@ WORKER = textwrap.dedent("""
     import json, sys
     from app.sandbox import create_app
     from tests.sandbox.sandbox_support import customer_body, fetch_token, PartnerCenter, API
-    from app.sandbox import SandboxTransport
+    from app.partner_center.routing import InProcessTransport
     import httpx
 
     data_dir, worker = sys.argv[1], sys.argv[2]
     app = create_app({"SANDBOX_DATA_DIR": data_dir})
     statuses = []
-    with httpx.Client(transport=SandboxTransport(app)) as http:
+    with httpx.Client(transport=InProcessTransport(app)) as http:
         pc = PartnerCenter(http, fetch_token(http, app_user=False))
         shared = pc.post("/v1/customers", json=customer_body("sharedco"),
                          request_id="dddddddd-0000-0000-0000-000000000001")

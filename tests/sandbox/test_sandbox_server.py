@@ -13,7 +13,8 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from app.sandbox import SandboxMsalHttpClient, create_app
+from app.partner_center.routing import HostRewriteTransport, MsalHttpClient
+from app.sandbox import create_app
 from tests.sandbox.sandbox_support import (AUTHORITY, CLIENT_ID, CLIENT_SECRET, FABRIKAM,
                                                           REFRESH_TOKEN, SCOPE, TENANT_ID, PartnerCenter,
                                                           customer_body, fetch_token)
@@ -82,7 +83,7 @@ def test_standalone_server_answers_like_the_in_process_app(standalone, pc):
 
 def test_msal_against_the_standalone_server(standalone):
     served, _ = standalone
-    http_client = SandboxMsalHttpClient(served.url)
+    http_client = MsalHttpClient(HostRewriteTransport(served.url))
     discovery = http_client.get(f"https://login.microsoftonline.com/{TENANT_ID}/v2.0/.well-known/openid-configuration")
     assert discovery.json()["token_endpoint"].startswith("https://login.microsoftonline.com/")
     client = msal.ConfidentialClientApplication(CLIENT_ID, authority=AUTHORITY, client_credential=CLIENT_SECRET,
@@ -94,7 +95,7 @@ def test_msal_against_the_standalone_server(standalone):
         assert remote.get("/v1/customers").status_code == 200
 
     wrong = msal.ConfidentialClientApplication(CLIENT_ID, authority=AUTHORITY, client_credential="bad",
-                                               http_client=SandboxMsalHttpClient(served.url),
+                                               http_client=MsalHttpClient(HostRewriteTransport(served.url)),
                                                instance_discovery=False)
     assert wrong.acquire_token_for_client(scopes=[SCOPE])["error"] == "invalid_client"
 
@@ -103,7 +104,7 @@ def test_mounted_under_a_prefix(mounted):
     served, sandbox = mounted
     base = served.url + "/sandbox"
     client = msal.ConfidentialClientApplication(CLIENT_ID, authority=AUTHORITY, client_credential=CLIENT_SECRET,
-                                                http_client=SandboxMsalHttpClient(base), instance_discovery=False)
+                                                http_client=MsalHttpClient(HostRewriteTransport(base)), instance_discovery=False)
     result = client.acquire_token_by_refresh_token(REFRESH_TOKEN, scopes=[SCOPE])
     assert "access_token" in result, result
     with httpx.Client(timeout=10) as http:
