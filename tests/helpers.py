@@ -47,11 +47,16 @@ class Client:
                 self.csrf_token = match.group(1)
 
 
-
 def sign_in(client: Client, email: str, password: str = "demo-password", **extra):
     client.get("/sign-in")
     return client.post("/sign-in", {"email": email, "password": password, **extra})
 
+
+def signed_in(app, email: str, password: str = "demo-password") -> Client:
+    """A new browser of `app`, signed in as `email`."""
+    client = Client(app.test_client())
+    assert sign_in(client, email, password).status_code == 302, f"{email} could not sign in"
+    return client
 
 
 def soup(response) -> BeautifulSoup:

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from app.extensions import db
-from tests.conftest import POSTGRES, TEST_DATABASE_URL
+from tests.support.servers import POSTGRES, TEST_DATABASE_URL
 from tests.helpers import make_app
 from app.config import database_url
 

@@ -37,6 +37,8 @@ def test_every_route_declares_a_permission(app):
     assert not problems, "\n".join(problems)
 
 
+# Adds a route: the app is this test's own.
+@pytest.mark.fresh_app
 def test_the_convention_check_catches_an_undeclared_route(app):
     @app.route("/_forgotten")
     def forgotten():
@@ -78,6 +80,8 @@ def test_state_changing_admin_routes_are_for_operator_admins_only(app):
     assert not problems, "\n".join(problems)
 
 
+# Adds a route: the app is this test's own.
+@pytest.mark.fresh_app
 def test_the_convention_check_catches_an_admin_post_open_to_members(app):
     @app.route("/admin/_purge", methods=["GET", "POST"])
     @allow(Permission.ADMIN_VIEW)
@@ -182,7 +186,7 @@ def test_signed_out_htmx_request_gets_401_with_hx_redirect(client):
 
 @pytest.mark.parametrize("who", ["reseller_client", "customer_client", "reseller_member_client",
                                  "customer_member_client"])
-def test_non_operators_are_refused_admin_pages(app, request, who):
+def test_non_operators_are_refused_admin_pages(app, demo, request, who):
     c = request.getfixturevalue(who)
     for rule in _admin_rules(app):
         if "GET" in rule.methods:
@@ -224,6 +228,8 @@ def test_demo_users_have_the_roles_the_readme_names(demo, db, email, role):
     assert role_of(db.session.scalar(db.select(User).where(User.email == email))) == role
 
 
+# Adds a route: the app is this test's own.
+@pytest.mark.fresh_app
 def test_account_settings_are_for_account_admins(app, demo, client):
     """No account-settings page exists yet (issue 12 adds them); one declared with the permission
     answers 200 to account admins and the operator admin, 403 to every member."""
