@@ -44,6 +44,13 @@ def test_add_to_cart_with_htmx_swaps_the_form_and_the_badge_out_of_band(reseller
     assert [l.quantity for l in lines(db)] == [7]
 
 
+def test_the_added_message_says_how_the_line_is_billed(reseller_client, db):
+    response = add(reseller_client, db, quantity=2, term="P3Y", billing="annual", htmx=True, compact="1")
+    assert response.status_code == 200
+    assert "Added 2 × Microsoft 365 Business Premium (3 years term, billed annually) to your cart." in \
+        soup(response).select_one(f"form#add-{BUSINESS_PREMIUM} .add-message").get_text()
+
+
 def test_add_to_cart_without_javascript_redirects_to_the_cart(reseller_client, db):
     response = add(reseller_client, db, quantity=3)
     assert response.status_code == 302 and response.headers["Location"] == "/cart"
