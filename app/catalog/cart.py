@@ -92,6 +92,7 @@ def add_to_cart(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantit
     else:
         line.quantity += quantity
     cart.updated_at = utcnow()
+    db.session.flush()
     return line
 
 
@@ -102,6 +103,12 @@ def set_line_quantity(line: CartLine, quantity: int) -> None:
     check_quantity(line.sku, quantity)
     line.quantity = quantity
     line.cart.updated_at = utcnow()
+    db.session.flush()
+
+
+def remove_line(line: CartLine) -> None:
+    db.session.delete(line)
+    db.session.flush()
 
 
 @dataclass

@@ -63,6 +63,7 @@ def start_sync(trigger: str = SyncTrigger.MANUAL, requested_by=None) -> CatalogS
     if running is not None and not _job_lost(running):
         return running
     sync = syncs.new_sync(trigger, requested_by)
+    db.session.commit()  # the worker may pick the job up before this request ends
     try:
         enqueue(run_catalog_sync, sync.id, job_id=job_id_for(sync.id), timeout=SYNC_TIMEOUT, retry=None,
                 description="Synchronise the catalog from Partner Center")
@@ -140,5 +141,6 @@ def monthly_catalog_sync() -> str:
     if syncs.active_sync() is not None:
         return "A synchronisation is already running."
     sync = syncs.new_sync(SyncTrigger.AUTOMATIC)
+    db.session.commit()
     run_catalog_sync(sync.id)
     return f"Catalog sync {sync.id} ran."

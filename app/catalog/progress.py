@@ -82,6 +82,7 @@ class Progress:
 
 
 def start_run(sync: CatalogSync) -> Progress:
+    """Mark the run running (committed: the page shows it at once) and start counting."""
     sync.status = SyncStatus.RUNNING
     sync.started_at = utcnow()
     sync.rows_processed = 0
@@ -103,6 +104,7 @@ def finish_run(progress: Progress, message: str | None = None) -> CatalogSync:
 
 
 def fail_run(sync_id: int, message: str) -> None:
+    """End the run as failed with `message`; what it had not saved yet is dropped."""
     db.session.rollback()
     sync = db.session.get(CatalogSync, sync_id)
     sync.status = SyncStatus.FAILED

@@ -277,7 +277,7 @@ def update_line(line_id: int):
 def remove_line(line_id: int):
     line = _own_line(line_id)
     title = line.sku.title
-    db.session.delete(line)
+    carts.remove_line(line)
     db.session.commit()
     if not is_htmx():
         flash(f"{title} was removed from your cart.", "success")

@@ -33,7 +33,7 @@ def new_sync(trigger: str = SyncTrigger.MANUAL, requested_by=None) -> CatalogSyn
     sync = CatalogSync(trigger=trigger, requested_by_id=getattr(requested_by, "id", None),
                        status=SyncStatus.QUEUED, errors=[])
     db.session.add(sync)
-    db.session.commit()
+    db.session.flush()
     return sync
 
 

@@ -227,3 +227,21 @@ def test_the_badge_is_in_the_header_for_buyers(customer_client, db):
     html = soup(customer_client.get("/"))
     assert html.select_one("header #cart-badge")["href"] == "/cart"
     assert html.select_one("header #cart-badge .cart-count").get_text() == "0"
+
+
+def test_cart_writes_flush_and_leave_the_commit_to_the_view(demo, db):
+    from app.accounts.models import User
+    from app.catalog.cart import add_to_cart, remove_line, set_line_quantity
+    from app.catalog.pricing import viewer_for
+
+    user = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    sku = db.session.get(Sku, sku_pk(db, BUSINESS_PREMIUM))
+    line = add_to_cart(user, viewer_for(user), sku, "P1Y", "monthly", 4)
+    assert line.id is not None and not db.session.new, "added and flushed"
+    set_line_quantity(line, 6)
+    assert not db.session.dirty
+    remove_line(line)
+    assert not db.session.deleted
+    # Nothing was committed: the view's rollback undoes all three.
+    db.session.rollback()
+    assert lines(db) == []

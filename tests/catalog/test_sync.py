@@ -97,6 +97,13 @@ def test_a_second_sync_adds_changes_and_withdraws(demo, db, sandbox_catalog, ope
     assert gone.available and gone.withdrawn_at is None
 
 
+def test_recording_a_sync_leaves_the_commit_to_the_caller(db):
+    run = new_sync("manual")
+    assert run.id is not None and run.status == "queued"
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(CatalogSync.id))) == 0
+
+
 def test_status_fragment_polls_while_running_and_stops_with_286(operator_client, db, demo):
     run = new_sync("manual")
     running = operator_client.get(f"/admin/catalog/syncs/{run.id}", headers={"HX-Request": "true"})
