@@ -7,4 +7,5 @@ from app.catalog.models import (Cart, CartLine, CatalogSync, Offer, OfferTerm, P
                                 PriceListEntry, Product, Sku)
 from app.connections.models import PartnerCenterInstance  # noqa: F401
 from app.checkout.models import AuthorizationWatch, CheckoutDraft, McaAcceptance  # noqa: F401
-from app.orders.models import Agreement, Order, OrderLine, OrderStep, Subscription  # noqa: F401
+from app.orders.models import Order, OrderLine, OrderStep  # noqa: F401
+from app.subscriptions.models import Agreement, Subscription  # noqa: F401

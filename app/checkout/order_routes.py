@@ -128,7 +128,7 @@ def agreement():
 
 def _order_request(draft, cart, add_to_agreement_id=None):
     from app.catalog.pricing import sku_offer, viewer_for
-    from app.orders.services import OrderRequest, RequestLine
+    from app.orders.placing import OrderRequest, RequestLine
 
     viewer = viewer_for(current_user)
     lines = []
@@ -177,7 +177,8 @@ def _cart():
 @bp.route("/review", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
 def review():
-    from app.orders.services import AgreementExists, DomainInUse, NotAuthorized, check_order_rules, place_order
+    from app.orders.placing import DomainInUse, NotAuthorized, check_order_rules, place_order
+    from app.subscriptions.agreements import AgreementExists
 
     form = ReviewForm()
     if form.is_submitted():

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.accounts.models import Account, Licensee, User
 from app.extensions import db
 from app.home import bp
-from app.subscriptions import services as subscriptions
+from app.subscriptions import grid as subscriptions
 from app.web.access import Permission, allow
 from app.web.rendering import render
 

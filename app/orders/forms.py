@@ -3,10 +3,10 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from app.orders.models import STATUS_LABELS
+from app.orders.models import OrderStatus
 
-STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(k, v) for k, v in STATUS_LABELS.items()
-                                                       if k != "draft"]
+STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(s.value, s.label) for s in OrderStatus
+                                                       if s is not OrderStatus.DRAFT]
 GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 

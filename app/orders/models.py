@@ -1,33 +1,81 @@
-"""Orders and their provisioning steps, the agreements and subscriptions they create.
+"""Orders and their provisioning steps.
 
 An order is a database row before anything else happens: the provisioning job reads everything it
 needs from here (never from the checkout draft), so a crash, a retry or a worker on another host
 resumes from the same facts. Each Partner Center call is an OrderStep whose MS-RequestId is stored
 before the call and reused until the step has a definite answer.
+
+Statuses and types are named once, here (str enums: the columns hold their values, and a value
+read back compares equal to its member).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint, event
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import Account, Licensee, User, utcnow
+from app.accounts.models import Account, Licensee, User
 from app.extensions import db
+from app.time import utcnow
 
-ORDER_STATUSES = ("draft", "processing", "querying", "completed", "failed")
-TERMINAL_STATUSES = ("completed", "failed")
-ORDER_TYPES = ("purchase", "change", "termination", "configuration")
-STATUS_LABELS = {"draft": "Draft", "processing": "Processing", "querying": "Querying",
-                 "completed": "Completed", "failed": "Failed"}
-TYPE_LABELS = {"purchase": "Purchase", "change": "Change", "termination": "Termination",
-               "configuration": "Configuration"}
 
-# The provisioning steps, in order, with the words the progress list shows.
-STEP_NAMES = ("create_customer", "attest_mca", "create_cart", "checkout", "wait_fulfillment",
-              "record_subscriptions")
+class OrderStatus(StrEnum):
+    """draft -> processing -> completed; processing <-> querying (waiting for a person); failed."""
+
+    DRAFT = "draft"
+    PROCESSING = "processing"
+    QUERYING = "querying"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+TERMINAL_STATUSES = (OrderStatus.COMPLETED, OrderStatus.FAILED)
+# Still on its way: it holds its tenant, and a subscription takes one change at a time.
+OPEN_STATUSES = (OrderStatus.PROCESSING, OrderStatus.QUERYING)
+
+
+class OrderType(StrEnum):
+    PURCHASE = "purchase"
+    CHANGE = "change"                # seats, now or at the renewal
+    TERMINATION = "termination"      # cancelling subscriptions
+    CONFIGURATION = "configuration"  # auto-renewal, name
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"  # the order is querying
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return _STEP_STATUS_LABELS[self]
+
+
+_STEP_STATUS_LABELS = {StepStatus.PENDING: "Waiting", StepStatus.RUNNING: "In progress", StepStatus.DONE: "Done",
+                       StepStatus.SKIPPED: "Not needed", StepStatus.BLOCKED: "Needs action",
+                       StepStatus.FAILED: "Failed"}
+# A step with nothing left to do.
+FINISHED_STEPS = (StepStatus.DONE, StepStatus.SKIPPED)
+
+# A purchase's provisioning steps, in order, with the words the progress list shows. Each is also
+# the step's kind: the runner registered under that name runs it (app/orders/engine.py).
+PURCHASE_STEPS = ("create_customer", "attest_mca", "create_cart", "checkout", "wait_fulfillment",
+                  "record_subscriptions")
 STEP_LABELS = {
     "create_customer": "Create the customer tenant",
     "attest_mca": "Record the Microsoft Customer Agreement",
@@ -36,8 +84,23 @@ STEP_LABELS = {
     "wait_fulfillment": "Wait for Microsoft to fulfil the order",
     "record_subscriptions": "Record the subscriptions",
 }
-STEP_STATUS_LABELS = {"pending": "Waiting", "running": "In progress", "done": "Done", "skipped": "Not needed",
-                      "blocked": "Needs action", "failed": "Failed"}
+
+
+class ChangeAction(StrEnum):
+    """What an order line on an existing subscription does to it (OrderLine.change["action"])."""
+
+    QUANTITY = "quantity"      # seats now
+    SCHEDULE = "schedule"      # seats from the renewal
+    AUTO_RENEW = "auto_renew"
+    RENAME = "rename"
+    CANCEL = "cancel"
+
+
+def _label(enum: type[StrEnum], value: str | None) -> str:
+    try:
+        return enum(value).label
+    except ValueError:
+        return value or ""
 
 
 class Order(db.Model):
@@ -46,8 +109,8 @@ class Order(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # ORD-XXXX-XXXX-XXXX: what people read out on the phone.
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    type: Mapped[str] = mapped_column(String(16), default="purchase")
-    status: Mapped[str] = mapped_column(String(16), default="processing", index=True)
+    type: Mapped[str] = mapped_column(String(16), default=OrderType.PURCHASE)
+    status: Mapped[str] = mapped_column(String(16), default=OrderStatus.PROCESSING, index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # One order per checkout: a double click or a resubmitted form finds the first order here.
@@ -77,7 +140,7 @@ class Order(db.Model):
     reseller_tenant_id: Mapped[str | None] = mapped_column(String(64))
     add_to_agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
     # The buyer moved this order to another existing tenant: Process first asks Partner Center
-    # whether that tenant accepted this buyer (app.orders.services.authorize_tenant).
+    # whether that tenant accepted this buyer (app.orders.querying.authorize_tenant).
     needs_authorization: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     authorization_link: Mapped[str | None] = mapped_column(Text)
     partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
@@ -104,7 +167,7 @@ class Order(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]
     # When the order last became `processing` (placed, Process, Retry): the order deadline of
-    # app.orders.jobs counts from here, so time spent querying (waiting for a person) is not held
+    # app/orders/deadlines.py counts from here, so time spent querying (waiting for a person) is not held
     # against provisioning. Kept by the listener below, whoever changes the status.
     processing_since: Mapped[datetime | None] = mapped_column(default=utcnow)
 
@@ -118,11 +181,11 @@ class Order(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return _label(OrderStatus, self.status)
 
     @property
     def type_label(self) -> str:
-        return TYPE_LABELS.get(self.type, self.type)
+        return _label(OrderType, self.type)
 
     @property
     def terminal(self) -> bool:
@@ -149,7 +212,7 @@ class Order(db.Model):
 
 @event.listens_for(Order.status, "set", active_history=True)
 def _processing_again(order: Order, value, oldvalue, initiator) -> None:
-    if value == "processing" and oldvalue != "processing":
+    if value == OrderStatus.PROCESSING and oldvalue != OrderStatus.PROCESSING:
         order.processing_since = utcnow()
 
 
@@ -170,14 +233,13 @@ class OrderLine(db.Model):
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     currency: Mapped[str] = mapped_column(String(3))
-    # Orders on an existing subscription: which one, and what to do to it
-    # ({"action": "quantity"|"schedule"|"auto_renew"|"rename"|"cancel", "from": ..., "to": ...,
+    # Orders on an existing subscription (app/subscriptions): which one, and what to do to it
+    # ({"action": a ChangeAction, "from": ..., "to": ..., "delta": seats added (negative: refunded),
     #   "etag": the subscription's etag when the person saw it}).
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
     change: Mapped[dict | None] = mapped_column(JSON)
 
     order: Mapped[Order] = relationship(back_populates="lines")
-    subscription: Mapped["Subscription | None"] = relationship(foreign_keys=[subscription_id])
 
     @property
     def amount(self) -> Decimal:
@@ -190,20 +252,20 @@ class OrderLine(db.Model):
         """What the line does to its subscription, in words."""
         change = self.change or {}
         action = change.get("action")
-        if action == "quantity":
+        if action == ChangeAction.QUANTITY:
             before, after = change.get("from"), change.get("to")
             verb = "Add" if after > before else "Reduce"
             text = f"{verb} seats from {before} to {after}"
             if after < before:
                 text += f" · refund of {before - after} seat{'s' if before - after != 1 else ''} pro rata"
             return text
-        if action == "schedule":
+        if action == ChangeAction.SCHEDULE:
             return f"At renewal, change seats from {change.get('from')} to {change.get('to')}"
-        if action == "auto_renew":
+        if action == ChangeAction.AUTO_RENEW:
             return "Turn auto-renewal on" if change.get("to") else "Turn auto-renewal off"
-        if action == "rename":
+        if action == ChangeAction.RENAME:
             return f"Rename from “{change.get('from')}” to “{change.get('to')}”"
-        if action == "cancel":
+        if action == ChangeAction.CANCEL:
             return f"Cancel the subscription ({change.get('from')} seats, refunded pro rata)"
         return ""
 
@@ -218,8 +280,10 @@ class OrderStep(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(32))
-    # pending, running, done, skipped, blocked (querying), failed
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # Which registered runner runs it (app/orders/engine.py): a purchase step's own name, or the kind
+    # an area registered for its steps (e.g. subscriptions' "change_subscription").
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=StepStatus.PENDING)
     # The MS-RequestId of the call in flight: stored before the call, kept until a definite answer.
     ms_request_id: Mapped[str | None] = mapped_column(String(64))
     attempts: Mapped[int] = mapped_column(default=0)
@@ -239,94 +303,5 @@ class OrderStep(db.Model):
 
     @property
     def status_label(self) -> str:
-        return STEP_STATUS_LABELS.get(self.status, self.status)
-
-
-class Agreement(db.Model):
-    """The commercial container of one licensee (or direct customer) + tenant + product line."""
-
-    __tablename__ = "agreements"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)  # AGR-XXXX-XXXX
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"), index=True)
-    tenant_domain: Mapped[str] = mapped_column(String(253), index=True)
-    tenant_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    family: Mapped[str] = mapped_column(String(64))
-    # The order that created it (a plain number: orders point at agreements, not the other way).
-    order_id: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    account: Mapped[Account] = relationship()
-    licensee: Mapped[Licensee | None] = relationship()
-    subscriptions: Mapped[list["Subscription"]] = relationship(back_populates="agreement",
-                                                               order_by="Subscription.id")
-
-    @property
-    def customer_name(self) -> str:
-        return self.licensee.company_name if self.licensee else self.account.name
-
-
-class Subscription(db.Model):
-    """A Partner Center subscription the storefront created, with its state as last read from
-    Partner Center (the refresh job and every change keep it in step; pages never call Microsoft).
-
-    Times that come from Partner Center (renewal date, the 7-day windows, `pc_refreshed_at`) are
-    Partner Center's clock, naive UTC; in sandbox mode that is the sandbox's clock, which tests move.
-    """
-
-    __tablename__ = "subscriptions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ms_subscription_id: Mapped[str] = mapped_column(String(64), unique=True)
-    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
-    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
-    ms_order_id: Mapped[str | None] = mapped_column(String(64))
-    offer_id: Mapped[str] = mapped_column(String(100))
-    product_title: Mapped[str] = mapped_column(String(300))
-    sku_title: Mapped[str] = mapped_column(String(300))
-    friendly_name: Mapped[str] = mapped_column(String(300))
-    quantity: Mapped[int]
-    term_duration: Mapped[str | None] = mapped_column(String(8))
-    billing_plan: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="active")
-    auto_renew: Mapped[bool] = mapped_column(default=True)
-    # The renewal date: Partner Center's commitmentEndDate.
-    commitment_end_date: Mapped[datetime | None] = mapped_column(index=True)
-    cancellation_allowed_until: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    # Who and what, copied when recorded, so the grid sorts and filters without joins.
-    customer_name: Mapped[str | None] = mapped_column(String(200), index=True)
-    tenant_domain: Mapped[str | None] = mapped_column(String(253))
-    partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
-    # Seat limits of the SKU, and the price per seat the purchase was made at (refund estimates).
-    min_quantity: Mapped[int] = mapped_column(default=1)
-    max_quantity: Mapped[int] = mapped_column(default=10000)
-    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
-    currency: Mapped[str | None] = mapped_column(String(3))
-    # Partner Center's state beyond the basics.
-    effective_start_date: Mapped[datetime | None]
-    # Seats still inside their own 7-day window: [{"quantity": 2, "allowedUntil": "2025-03-08T10:00:00"}].
-    refundable_batches: Mapped[list | None] = mapped_column(JSON)
-    refundable_quantity: Mapped[int] = mapped_column(default=0)
-    scheduled_quantity: Mapped[int | None]
-    etag: Mapped[str | None] = mapped_column(String(64))
-    # When the storefront last read it (storefront clock) and Partner Center's time then.
-    refreshed_at: Mapped[datetime | None] = mapped_column(index=True)
-    pc_refreshed_at: Mapped[datetime | None]
-    # Renewal notices already sent: ["<renewal date>:14", "<renewal date>:7"].
-    renewal_notices: Mapped[list | None] = mapped_column(JSON)
-
-    agreement: Mapped[Agreement | None] = relationship(back_populates="subscriptions")
-    order: Mapped[Order | None] = relationship()
-    account: Mapped[Account] = relationship()
-
-    @property
-    def name(self) -> str:
-        return self.friendly_name or self.sku_title
+        return _label(StepStatus, self.status)
 

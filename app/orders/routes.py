@@ -8,10 +8,11 @@ from flask_login import current_user
 from app import live
 from app.accounts import notifications as inbox
 from app.extensions import db
-from app.orders import bp
-from app.orders import services as svc
+from app.orders import bp, queries, querying
 from app.orders.forms import MarkReadForm, OrderFilterForm, OrderingParametersForm, ProcessForm
-from app.orders.models import Order
+from app.orders.models import ChangeAction, Order, OrderStatus, OrderType, StepStatus
+from app.orders.placing import DomainInUse, NotAuthorized
+from app.orders.transitions import publish_progress
 from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
@@ -40,6 +41,13 @@ def notifications_context():
     return {"unread_notifications": unread_notifications}
 
 
+@bp.app_context_processor
+def order_words():
+    """The status and type names, so templates compare with them instead of spelling them again."""
+    return {"OrderStatus": OrderStatus, "OrderType": OrderType, "StepStatus": StepStatus,
+            "ChangeAction": ChangeAction}
+
+
 # ----------------------------------------------------------------------------------- history
 
 @bp.route("/orders")
@@ -47,13 +55,13 @@ def notifications_context():
 def index():
     form = OrderFilterForm(request.args)
     status = 200
-    filters = svc.OrderFilter()
+    filters = queries.OrderFilter()
     if request.args and not form.validate():
         status = 422
     else:
-        filters = svc.OrderFilter(status=form.status.data or None, date_from=form.date_from.data,
+        filters = queries.OrderFilter(status=form.status.data or None, date_from=form.date_from.data,
                                   date_to=form.date_to.data)
-    orders = svc.visible_orders(current_user, filters)
+    orders = queries.visible_orders(current_user, filters)
     return render("orders/index.html", "orders/_order_table.html", form=form, orders=orders, status=status,
                   show_account=current_user.account.kind == "operator")
 
@@ -61,7 +69,7 @@ def index():
 # ----------------------------------------------------------------------------------- details
 
 def _order_or_404(number: str) -> Order:
-    order = svc.find_visible(current_user, number)
+    order = queries.find_visible(current_user, number)
     if order is None:
         abort(404)
     return order
@@ -83,11 +91,11 @@ def _detail_context(order: Order, **extra) -> dict:
     context = {
         "order": order,
         "tab": tab if tab in TABS else "general",
-        "can_act": svc.can_act(current_user, order),
+        "can_act": queries.can_act(current_user, order),
         "process_form": ProcessForm(),
         "editing": False,
-        "domain_problem": svc.domain_problem(order),
-        "admin_password": svc.admin_password(order) if order.account_id == current_user.account_id else None,
+        "domain_problem": queries.domain_problem(order),
+        "admin_password": queries.admin_password(order) if order.account_id == current_user.account_id else None,
     }
     context.update(extra)
     return context
@@ -99,7 +107,7 @@ def detail(number):
     order = _order_or_404(number)
     context = _detail_context(order)
     if context["tab"] == "parameters" and request.args.get("edit") == "ordering":
-        if order.status == "querying" and context["can_act"]:
+        if order.status == OrderStatus.QUERYING and context["can_act"]:
             context.update(editing=True, form=_parameters_form(order))
         if is_htmx():
             return render("orders/_ordering_parameters.html", **context)
@@ -110,22 +118,24 @@ def detail(number):
 @allow(Permission.ORDERS_ACT)
 def save_parameters(number):
     order = _order_or_404(number)
-    if not svc.can_act(current_user, order):
+    if not queries.can_act(current_user, order):
         abort(403)
     form = _parameters_form(order, formdata=request.form)
     context = _detail_context(order, tab="parameters", editing=True, form=form)
-    if order.status != "querying":
+    if order.status != OrderStatus.QUERYING:
         flash("Ordering parameters can be changed only while the order is querying.", "error")
         return redirect_to(url_for("orders.detail", number=order.number, tab="parameters"))
     if form.validate_on_submit():
         try:
-            svc.update_ordering_parameters(order, svc.ParameterChanges(
+            querying.update_ordering_parameters(order, querying.ParameterChanges(
                 domain=form.domain.data, tenant_id=form.tenant_id.data, registration_id=form.registration_id.data,
                 phone=form.phone.data), actor=current_user, origin=request_origin())
-        except svc.DomainInUse as error:
+        except DomainInUse as error:
             form.domain.errors = [*form.domain.errors, error.message]
             context["domain_problem"] = error.message
         else:
+            db.session.commit()
+            publish_progress(order)
             flash("Ordering parameters saved. Press Process to send the order again.", "success")
             return redirect_to(url_for("orders.detail", number=order.number, tab="parameters"))
     return render("orders/detail.html", "orders/_ordering_parameters.html", status=422, **context)
@@ -135,18 +145,18 @@ def save_parameters(number):
 @allow(Permission.ORDERS_ACT)
 def process(number):
     order = _order_or_404(number)
-    if not svc.can_act(current_user, order):
+    if not queries.can_act(current_user, order):
         abort(403)
     form = ProcessForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        svc.process(order, actor=current_user, origin=request_origin())
-    except svc.DomainInUse as error:
+        querying.process(order, actor=current_user, origin=request_origin())
+    except DomainInUse as error:
         db.session.rollback()
         flash(error.message + " Change the domain name on the Parameters tab, then press Process.", "error")
         return render("orders/detail.html", status=422, **_detail_context(order, domain_problem=error.message))
-    except svc.NotAuthorized as error:
+    except NotAuthorized as error:
         db.session.rollback()
         flash(error.message, "error")
         return render("orders/detail.html", status=422, **_detail_context(order))
@@ -154,7 +164,7 @@ def process(number):
         db.session.rollback()
         flash(partner_center_words(error), "error")
         return render("orders/detail.html", status=503, **_detail_context(order))
-    except svc.NotAllowed as error:
+    except querying.NotAllowed as error:
         flash(str(error), "error")
         return render("orders/detail.html", status=409, **_detail_context(order))
     flash(f"Order {order.number} is processing again.", "success")

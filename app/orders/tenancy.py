@@ -5,7 +5,7 @@ Authorization"), by placing an order, and by an order whose tenant is changed on
 
 1. Ownership in this storefront: a tenant used by another account (its agreement, its tenant row,
    its order in progress, or a checkout holding that domain) is refused at once; waiting would
-   never make it right.
+   never make it right. Agreements are subscriptions' rows: that area registers its claim here.
 2. The relationship that was asked for (../shared/partner-center.md, "Reseller relationship
    request link"): a reseller needs the customer to have accepted *that reseller* as its indirect
    reseller (GET /v1/customers/{id}/relationships lists it; the operator can read the list only as
@@ -17,12 +17,14 @@ insert of the order happen under one lock: two accounts can never both order int
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import DomainReservation, Tenant, TenantLock
 from app.extensions import db
+from app.orders.models import OPEN_STATUSES, Order
 
 OTHER_PARTNER = "This tenant is already served through another partner in this storefront"
 # Partner Center's words for a customer's indirect reseller ("is_indirect_reseller_of" is what
@@ -49,47 +51,90 @@ class Claim:
     reason: str  # the order-side wording: "it belongs to another organisation's agreement."
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """The tenant someone wants, as the claim sources are asked about it."""
+
+    account_id: int
+    licensee_id: int | None
+    domain: str | None      # lower-cased
+    tenant_id: str | None   # lower-cased
+    exclude_order_id: int | None = None
+    exclude_draft_id: int | None = None
+
+    def matching(self, model, domain_column, id_column):
+        """A query for the rows of `model` naming this tenant by domain or tenant id (None: nothing to match)."""
+        conditions = [domain_column == self.domain] if self.domain else []
+        if self.tenant_id:
+            conditions.append(id_column == self.tenant_id)
+        return db.select(model).where(db.or_(*conditions)) if conditions else None
+
+
+# Who else in this storefront holds a tenant, asked in rank order; the first claim found is the
+# answer. Areas above orders add theirs (subscriptions: agreements, rank 10) with `claim_source`,
+# so this module reads nothing of theirs.
+ClaimSource = Callable[[Wanted], "Claim | None"]
+_SOURCES: list[tuple[int, ClaimSource]] = []
+
+
+def claim_source(rank: int):
+    """Register a claim source (a decorator); lower ranks are asked first."""
+
+    def register(source: ClaimSource) -> ClaimSource:
+        _SOURCES.append((rank, source))
+        _SOURCES.sort(key=lambda item: item[0])
+        return source
+
+    return register
+
+
 def claim_on(account_id: int, licensee_id: int | None, domain: str | None, tenant_id: str | None, *,
              exclude_order_id: int | None = None, exclude_draft_id: int | None = None) -> Claim | None:
     """Why this account (and licensee) may not use the tenant, or None."""
-    from app.orders.models import Agreement, Order
+    wanted = Wanted(account_id, licensee_id, (domain or "").strip().lower() or None,
+                    (tenant_id or "").strip().lower() or None, exclude_order_id, exclude_draft_id)
+    for _rank, source in _SOURCES:
+        claim = source(wanted)
+        if claim is not None:
+            return claim
+    return None
 
-    domain = (domain or "").strip().lower() or None
-    tenant_id = (tenant_id or "").strip().lower() or None
 
-    def matching(model, domain_column, id_column):
-        conditions = [domain_column == domain] if domain else []
-        if tenant_id:
-            conditions.append(id_column == tenant_id)
-        return db.select(model).where(db.or_(*conditions)) if conditions else None
-
-    query = matching(Agreement, Agreement.tenant_domain, Agreement.tenant_id)
-    for agreement in db.session.scalars(query) if query is not None else []:
-        if agreement.account_id != account_id:
-            return Claim(True, "it belongs to another organisation's agreement.")
-        if agreement.licensee_id != licensee_id:
-            return Claim(False, f"it belongs to your customer {agreement.customer_name}.")
-    query = matching(Tenant, Tenant.domain, Tenant.tenant_id)
+@claim_source(rank=20)
+def _tenant_rows(wanted: Wanted) -> Claim | None:
+    query = wanted.matching(Tenant, Tenant.domain, Tenant.tenant_id)
     for tenant in db.session.scalars(query) if query is not None else []:
-        if tenant.account_id is not None and tenant.account_id != account_id:
+        if tenant.account_id is not None and tenant.account_id != wanted.account_id:
             return Claim(True, "the tenant belongs to another organisation.")
-        if tenant.account_id == account_id and tenant.licensee_id != licensee_id:
+        if tenant.account_id == wanted.account_id and tenant.licensee_id != wanted.licensee_id:
             return Claim(False, "the tenant belongs to another of your customers.")
-    # Orders still on their way (an agreement appears only when they complete).
-    query = matching(Order, Order.domain, Order.tenant_id)
-    if query is not None:
-        query = query.where(Order.status.in_(("processing", "querying")))
-        if exclude_order_id is not None:
-            query = query.where(Order.id != exclude_order_id)
-        for order in db.session.scalars(query):
-            if order.account_id != account_id:
-                return Claim(True, "another organisation has an order in progress for it.")
-            if order.licensee_id != licensee_id:
-                return Claim(False, "another of your customers has an order in progress for it.")
-    if domain:
-        held = db.session.scalar(db.select(DomainReservation).where(DomainReservation.domain == domain))
-        if held is not None and held.draft_id != exclude_draft_id:
-            return Claim(held.account_id != account_id, "another checkout in this storefront holds it.")
+    return None
+
+
+@claim_source(rank=30)
+def _orders_in_progress(wanted: Wanted) -> Claim | None:
+    """Orders still on their way (an agreement appears only when they complete)."""
+    query = wanted.matching(Order, Order.domain, Order.tenant_id)
+    if query is None:
+        return None
+    query = query.where(Order.status.in_(OPEN_STATUSES))
+    if wanted.exclude_order_id is not None:
+        query = query.where(Order.id != wanted.exclude_order_id)
+    for order in db.session.scalars(query):
+        if order.account_id != wanted.account_id:
+            return Claim(True, "another organisation has an order in progress for it.")
+        if order.licensee_id != wanted.licensee_id:
+            return Claim(False, "another of your customers has an order in progress for it.")
+    return None
+
+
+@claim_source(rank=40)
+def _checkouts_holding_the_domain(wanted: Wanted) -> Claim | None:
+    if not wanted.domain:
+        return None
+    held = db.session.scalar(db.select(DomainReservation).where(DomainReservation.domain == wanted.domain))
+    if held is not None and held.draft_id != wanted.exclude_draft_id:
+        return Claim(held.account_id != wanted.account_id, "another checkout in this storefront holds it.")
     return None
 
 

@@ -9,9 +9,9 @@ from wtforms import DateField, HiddenField, SearchField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
-from app.subscriptions.services import STATUS_LABELS
+from app.subscriptions.models import SubscriptionStatus
 
-STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(k, v) for k, v in STATUS_LABELS.items()]
+STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(s.value, s.label) for s in SubscriptionStatus]
 
 
 class GridForm(FlaskForm):

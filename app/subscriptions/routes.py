@@ -10,8 +10,12 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.subscriptions import bp
-from app.subscriptions import services as svc
+from app.connections.services import partner_center_now
+from app.subscriptions import bp, commands, grid
+from app.subscriptions.agreements import agreement_subscriptions, etags_token, find_agreement
+from app.subscriptions.commands import Refused
+from app.subscriptions.models import SubscriptionStatus, status_label
+from app.subscriptions.window import can_cancel, when, window, window_closed_at
 from app.subscriptions.forms import (AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm, ScheduleForm,
                                      TerminateForm, new_request_key)
 from app.web.access import Permission, allow
@@ -21,61 +25,66 @@ from app.web.rendering import redirect_to, render
 
 # ----------------------------------------------------------------------------------- the grid
 
-def _grid_filters(form: GridForm, valid: bool) -> svc.GridFilters:
+def _grid_filters(form: GridForm, valid: bool) -> grid.GridFilters:
     args = request.args
-    sort = args.get("sort", svc.DEFAULT_SORT)
+    sort = args.get("sort", grid.DEFAULT_SORT)
     page = args.get("page", "1")
-    return svc.GridFilters(
+    return grid.GridFilters(
         q=(form.q.data or "").strip(), status=form.status.data or "", customer=form.customer.data or "",
         product=form.product.data or "",
         renewal_from=form.renewal_from.data if valid else None, renewal_to=form.renewal_to.data if valid else None,
-        sort=sort if sort in svc.SORTS else svc.DEFAULT_SORT,
+        sort=sort if sort in grid.SORTS else grid.DEFAULT_SORT,
         direction="desc" if args.get("direction") == "desc" else "asc",
         page=int(page) if page.isdigit() and int(page) > 0 else 1)
 
 
 @bp.app_template_global()
 def subscription_status(status: str | None) -> str:
-    return svc.STATUS_LABELS.get(status or "", status or "")
+    return status_label(status)
+
+
+@bp.app_context_processor
+def subscription_words():
+    """The status names, so templates compare with them instead of spelling them again."""
+    return {"SubscriptionStatus": SubscriptionStatus}
 
 
 @bp.route("/subscriptions")
 @allow(Permission.SUBSCRIPTIONS_VIEW)
 def index():
     form = GridForm(request.args)
-    choices = svc.filter_choices(current_user)
+    choices = grid.filter_choices(current_user)
     form.customer.choices = [SelectChoice("", "All customers")] + [SelectChoice(c, c) for c in choices["customers"]]
     form.product.choices = [SelectChoice("", "All products")] + [SelectChoice(p, p) for p in choices["products"]]
     valid = not request.args or form.validate()
     filters = _grid_filters(form, valid)
-    result = svc.search(current_user, filters)
-    soon_from, soon_to = svc.renewals_range()
+    result = grid.search(current_user, filters)
+    soon_from, soon_to = grid.renewals_range()
     renewals_url = url_for("subscriptions.index", renewal_from=soon_from.isoformat(), renewal_to=soon_to.isoformat())
     clean = url_for("subscriptions.index", **filters.args(page=result.page))
     return render("subscriptions/index.html", "subscriptions/_grid.html", status=200 if valid else 422,
                   form=form, filters=filters, result=result, renewals_url=renewals_url,
-                  show_account=current_user.account.kind == "operator", now=svc.pc_now(),
+                  show_account=current_user.account.kind == "operator", now=partner_center_now(),
                   headers={"HX-Push-Url": clean} if valid else None)
 
 
 # ----------------------------------------------------------------------------------- details
 
 def _subscription_or_404(sub_id: int):
-    sub = svc.find_visible(current_user, sub_id)
+    sub = grid.find_visible(current_user, sub_id)
     if sub is None:
         abort(404)
     return sub
 
 
-def _context(sub, *, refused: svc.Refused | None = None, **forms) -> dict:
-    now = svc.pc_now()
+def _context(sub, *, refused: Refused | None = None, **forms) -> dict:
+    now = partner_center_now()
     context = {
-        "sub": sub, "window": svc.window(sub, now), "orders": svc.orders_of(sub), "pending": svc.open_order(sub),
+        "sub": sub, "window": window(sub, now), "orders": grid.orders_of(sub), "pending": grid.open_order(sub),
         "refused": refused, "offer": refused.offer if refused else None,
         "quantity_form": QuantityForm().prepare(sub), "schedule_form": ScheduleForm(prefix="schedule").prepare(sub),
         "auto_renew_form": AutoRenewForm(prefix="renew").prepare(sub),
         "rename_form": RenameForm(prefix="rename").prepare(sub), "cancel_form": CancelForm(prefix="cancel").prepare(sub),
-        "status_labels": svc.STATUS_LABELS,
     }
     context["quantity_form"].quantity.data = str(sub.quantity)
     context["schedule_form"].quantity.data = str(sub.scheduled_quantity or sub.quantity)
@@ -99,7 +108,7 @@ def _placed(order, sub, what: str):
     return redirect_to(url_for("orders.detail", number=order.number))
 
 
-def _refused(sub, error: svc.Refused, **forms):
+def _refused(sub, error: Refused, **forms):
     """422: the details page again, the message next to the field, what was typed kept; a stale
     form gets the current etag so that submitting again applies to what is shown now."""
     inline = False
@@ -128,14 +137,14 @@ def change_quantity(sub_id: int):
         abort(400)
     before = sub.quantity
     try:
-        order = svc.change_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
+        order = commands.change_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
                                     origin=request_origin(), request_key=form.request_key.data or None)
-    except svc.Refused as error:
+    except Refused as error:
         return _refused(sub, error, quantity_form=form)
     line = order.lines[0]
     after = (line.change or {}).get("to")
     what = f"{line.change_label}."
-    refund = svc.refund_estimate(line)
+    refund = commands.refund_estimate(line)
     if refund is not None:
         what = (f"reduce seats from {before} to {after}. {before - after} seat{'s' if before - after != 1 else ''} "
                 f"will be refunded pro rata for the unused days (at most {refund:,.2f} {line.currency}).")
@@ -150,11 +159,11 @@ def schedule(sub_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        order = svc.schedule_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
+        order = commands.schedule_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
                                       origin=request_origin(), request_key=form.request_key.data or None)
-    except svc.Refused as error:
+    except Refused as error:
         return _refused(sub, error, schedule_form=form)
-    return _placed(order, sub, f"from the renewal on {svc.when(sub.commitment_end_date)}, {sub.name} will have "
+    return _placed(order, sub, f"from the renewal on {when(sub.commitment_end_date)}, {sub.name} will have "
                                f"{order.lines[0].change['to']} seats.")
 
 
@@ -167,14 +176,14 @@ def auto_renew(sub_id: int):
         abort(400)
     enabled = form.enabled.data == "on"
     try:
-        order = svc.set_auto_renew(sub, enabled, etag=form.etag.data, actor=current_user, origin=request_origin(),
+        order = commands.set_auto_renew(sub, enabled, etag=form.etag.data, actor=current_user, origin=request_origin(),
                                    request_key=form.request_key.data or None)
-    except svc.Refused as error:
+    except Refused as error:
         return _refused(sub, error, auto_renew_form=form)
     if enabled:
-        what = f"auto-renewal on: {sub.name} will renew on {svc.when(sub.commitment_end_date)}."
+        what = f"auto-renewal on: {sub.name} will renew on {when(sub.commitment_end_date)}."
     else:
-        what = (f"auto-renewal off: {sub.name} will end on its renewal date, {svc.when(sub.commitment_end_date)}, "
+        what = (f"auto-renewal off: {sub.name} will end on its renewal date, {when(sub.commitment_end_date)}, "
                 "and its licences will stop working then.")
     return _placed(order, sub, what)
 
@@ -187,9 +196,9 @@ def rename(sub_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        order = svc.rename(sub, form.friendly_name.data, etag=form.etag.data, actor=current_user,
+        order = commands.rename(sub, form.friendly_name.data, etag=form.etag.data, actor=current_user,
                            origin=request_origin(), request_key=form.request_key.data or None)
-    except svc.Refused as error:
+    except Refused as error:
         return _refused(sub, error, rename_form=form)
     return _placed(order, sub, f"rename to “{order.lines[0].change['to']}”.")
 
@@ -202,9 +211,9 @@ def cancel(sub_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        order = svc.cancel(sub, etag=form.etag.data, actor=current_user, origin=request_origin(),
+        order = commands.cancel(sub, etag=form.etag.data, actor=current_user, origin=request_origin(),
                            request_key=form.request_key.data or None)
-    except svc.Refused as error:
+    except Refused as error:
         return _refused(sub, error, cancel_form=form)
     return _placed(order, sub, f"cancel {sub.name}; its {sub.quantity} seats are refunded pro rata.")
 
@@ -212,20 +221,20 @@ def cancel(sub_id: int):
 # ----------------------------------------------------------------------------------- agreements
 
 def _agreement_or_404(number: str):
-    agreement = svc.find_agreement(current_user, number)
+    agreement = find_agreement(current_user, number)
     if agreement is None:
         abort(404)
     return agreement
 
 
-def _terminate_context(agreement, form: TerminateForm | None = None, refused: svc.Refused | None = None) -> dict:
-    subs = svc.agreement_subscriptions(agreement)
-    now = svc.pc_now()
+def _terminate_context(agreement, form: TerminateForm | None = None, refused: Refused | None = None) -> dict:
+    subs = agreement_subscriptions(agreement)
+    now = partner_center_now()
     if form is None:
         form = TerminateForm()
         form.request_key.data = new_request_key()
-    form.seen.data = svc.etags_token(subs)
-    rows = [{"sub": s, "cancellable": svc.can_cancel(s, now), "closed_at": svc.window_closed_at(s, now)}
+    form.seen.data = etags_token(subs)
+    rows = [{"sub": s, "cancellable": can_cancel(s, now), "closed_at": window_closed_at(s, now)}
             for s in subs]
     return {"agreement": agreement, "rows": rows, "form": form, "refused": refused,
             "all_cancellable": bool(rows) and all(r["cancellable"] for r in rows)}
@@ -241,9 +250,9 @@ def terminate_agreement(number: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        order = svc.terminate_agreement(agreement, seen=form.seen.data, actor=current_user, origin=request_origin(),
+        order = commands.terminate_agreement(agreement, seen=form.seen.data, actor=current_user, origin=request_origin(),
                                         request_key=form.request_key.data or None)
-    except svc.Refused as error:
+    except Refused as error:
         form.request_key.data = new_request_key()
         return render("subscriptions/terminate.html", status=error.status,
                       **_terminate_context(agreement, form, error))

@@ -31,7 +31,7 @@ def _age(delta: timedelta) -> str:
 def stuck():
     """Orders and catalog syncs that stopped at a deadline or have nobody working on them."""
     from app.catalog.sync import stuck_syncs
-    from app.orders.jobs import stuck_orders
+    from app.orders.sweep import stuck_orders
 
     now = utcnow()
     orders, queue_ok = stuck_orders(now)
@@ -43,8 +43,8 @@ def stuck():
 @bp.route("/stuck/orders/<number>/retry", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
 def retry_order(number: str):
-    from app.orders.jobs import NotRetryable
-    from app.orders.jobs import retry_order as retry
+    from app.orders.sweep import NotRetryable
+    from app.orders.sweep import retry_order as retry
     from app.orders.models import Order
 
     order = db.session.scalar(db.select(Order).where(Order.number == number.upper()))

@@ -22,7 +22,8 @@ SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 def _buy(live_app, name, *, product_id, title, term, quantity):
     """A completed purchase for Adatum's licensee Fabrikam, provisioned by the live worker."""
     from app.extensions import db
-    from app.orders.models import Order, Subscription
+    from app.orders.models import Order
+    from app.subscriptions.models import Subscription
     from tests.orders.conftest import line, place, reseller_request
 
     with live_app.app_context():
@@ -39,7 +40,8 @@ def _buy(live_app, name, *, product_id, title, term, quantity):
         assert sub is not None, "the worker did not provision the purchase"
         # Named at Microsoft (as a rename would), so the storefront and Partner Center agree.
         from app.connections.services import get_client
-        from app.subscriptions.services import apply_remote, pc_now
+        from app.connections.services import partner_center_now as pc_now
+        from app.subscriptions.sync import apply_remote
 
         renamed = get_client().rename_subscription(sub.tenant_id, sub.ms_subscription_id, name)
         apply_remote(sub, renamed, pc_now(), audit_outside=False)
@@ -53,7 +55,8 @@ def three_subscriptions(live_app, live_worker):
     and a yearly one that does not."""
     from app.connections.services import in_process_sandbox
     from app.extensions import db
-    from app.orders.models import OrderLine, Subscription
+    from app.orders.models import OrderLine
+    from app.subscriptions.models import Subscription
 
     with live_app.app_context():
         db.session.execute(db.update(OrderLine).values(subscription_id=None))
@@ -77,7 +80,7 @@ def _names(page):
 
 def test_reseller_filters_renewals_sorts_and_reduces_seats_inside_the_window(page, live_server, live_app,
                                                                             three_subscriptions):
-    from app.subscriptions.services import pc_now
+    from app.connections.services import partner_center_now as pc_now
 
     first, second, third = three_subscriptions
     with live_app.app_context():

@@ -278,7 +278,7 @@ def test_an_order_records_the_connection_that_serves_it(live, standalone):
     from app.accounts.models import User
     from app.audit.services import Origin
     from app.extensions import db
-    from app.orders.services import OrderRequest, RequestLine, place_order
+    from app.orders.placing import OrderRequest, RequestLine, place_order
 
     store, url = standalone("emea")
     live(PARTNER_CENTER_LIVE_ROUTE_TO={"emea": url})

@@ -7,16 +7,15 @@ from datetime import timedelta
 import pytest
 
 from app.connections.services import partner_center_now
-from app.subscriptions.services import pc_now
 from app.time import utcnow
 
 
 def test_in_sandbox_mode_it_is_the_in_process_sandbox_clock(app, sandbox_store):
     sandbox_store.advance_clock(timedelta(days=3))
     before = utcnow()
-    now, rule_now = partner_center_now(), pc_now()
+    now = partner_center_now()
     after = utcnow()
-    assert before + timedelta(days=3) <= now <= rule_now <= after + timedelta(days=3)
+    assert before + timedelta(days=3) <= now <= after + timedelta(days=3)
     assert now.tzinfo is None  # the database's form: naive UTC
 
 

@@ -13,7 +13,9 @@ from rq.job import Job
 
 from app.accounts.models import User, utcnow
 from app.audit.models import AuditEvent
-from app.orders.jobs import FULFILLMENT_DEADLINE, ORDER_DEADLINE, provision_order, sweep_orders
+from app.orders.deadlines import FULFILLMENT_DEADLINE, ORDER_DEADLINE
+from app.orders.engine import provision_order
+from app.orders.sweep import sweep_orders
 from app.accounts.models import Notification
 from app.orders.models import Order
 from app.partner_center import PartnerCenterUnavailable
@@ -143,7 +145,8 @@ def test_the_job_itself_fails_an_order_past_the_fulfilment_deadline(demo, db, sa
 
 def test_time_spent_querying_does_not_count_against_the_order_deadline(demo, db, sandbox_store):
     from app.audit.services import Origin
-    from app.orders.services import process, set_querying
+    from app.orders.querying import process
+    from app.orders.transitions import set_querying
 
     order = place(db, reseller_request(db, domain="waitedforaperson.onmicrosoft.com"))
     set_querying(order, code="mca_missing", reason="The customer has not accepted the MCA.", steps=[])
@@ -204,7 +207,7 @@ def test_the_page_never_cleans_the_queue_itself(demo, db, redis, operator_client
 
 
 def test_other_failed_orders_are_not_stuck_work(demo, db, operator_client):
-    from app.orders.services import set_failed
+    from app.orders.transitions import set_failed
 
     order = place(db, reseller_request(db, domain="refused.onmicrosoft.com"))
     set_failed(order, "Microsoft refused the order: the offer is not available.", code="800070")

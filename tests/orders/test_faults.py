@@ -94,7 +94,7 @@ def test_the_sweep_re_enqueues_a_job_left_started_by_a_dead_worker_but_not_a_liv
     from rq.job import Job
 
     from app.jobs import get_queue
-    from app.orders.jobs import sweep_orders
+    from app.orders.sweep import sweep_orders
     from tests.orders.conftest import work
 
     order = place(db, reseller_request(db, domain="sweepme.onmicrosoft.com"))

@@ -11,9 +11,11 @@ from rq.job import Job
 from app.accounts.models import Account
 from app.audit.models import AuditEvent
 from app.jobs import get_queue
-from app.orders import services as svc
-from app.orders.jobs import sweep_orders
-from app.orders.models import Agreement, Order, OrderStep, Subscription
+from app.orders import placing as svc
+from app.orders.sweep import sweep_orders
+from app.orders.models import Order, OrderStep
+from app.subscriptions.agreements import AgreementExists
+from app.subscriptions.models import Agreement, Subscription
 from tests.orders.conftest import (EXCHANGE, ORDER_NUMBER_RE, customer_request, line, place, reseller_request,
                                    run_job, work)
 
@@ -99,7 +101,7 @@ def test_a_second_agreement_for_the_same_tenant_product_and_licensee_is_refused_
     assert agreement.family == "Microsoft 365" and agreement.tenant_id == first.tenant_id
     again = reseller_request(db, domain="fabrikamtwo.onmicrosoft.com", tenant_mode="existing", tenant_id=first.tenant_id,
                              draft_id=2, lines=[line(product_id="CFQ7TTC0LDPB", title="Microsoft 365 Business Standard")])
-    with pytest.raises(svc.AgreementExists) as offered:
+    with pytest.raises(AgreementExists) as offered:
         place(db, again)
     assert offered.value.agreement.id == agreement.id
     assert "Add the subscriptions to that agreement" in offered.value.message

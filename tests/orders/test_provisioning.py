@@ -11,7 +11,8 @@ from app import live
 from app.accounts.models import Tenant
 from app.audit.models import AuditEvent
 from app.accounts.models import Notification
-from app.orders.models import Agreement, Order, Subscription
+from app.orders.models import Order
+from app.subscriptions.models import Agreement, Subscription
 from tests.orders.conftest import (ADATUM_TENANT, EXCHANGE, existing_customer, line, place, reseller_request,
                                    customer_request, run_job, work)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from app.accounts.models import Account
 from app.accounts.models import Notification
-from app.orders.models import Agreement, Order
+from app.orders.models import Order
+from app.subscriptions.models import Agreement
 from tests.helpers import soup, text_of
 from tests.orders.conftest import existing_customer, place, reseller_request, run_job, work
 

@@ -8,8 +8,9 @@ import pytest
 
 from app.accounts.models import Account, DomainReservation
 from app.audit.models import AuditEvent
-from app.orders.models import Agreement, Order
-from app.orders.services import DomainInUse, NotAuthorized, place_order
+from app.orders.models import Order
+from app.subscriptions.models import Agreement
+from app.orders.placing import DomainInUse, NotAuthorized, place_order
 from tests.checkout.conftest import accept_relationship
 from tests.helpers import soup, text_of
 from tests.orders.conftest import (ADATUM_TENANT, customer_request, existing_customer, licensee, place,
@@ -208,7 +209,7 @@ def test_a_direct_customers_order_keeps_the_direct_rule(demo, db, app, sandbox_s
 
 def test_an_operator_member_reads_an_order_but_cannot_act_on_it(demo, db, sandbox_store, pc_client,
                                                                  operator_member_client):
-    from app.orders.services import can_act
+    from app.orders.queries import can_act
 
     order = _querying_existing_order(db, sandbox_store, pc_client)
     page = soup(operator_member_client.get(f"/orders/{order.number}?tab=parameters"))

@@ -59,7 +59,7 @@ def _wait_for(predicate, seconds=30.0):
 
 def test_the_worker_killed_mid_provisioning_and_restarted_resumes_without_duplicates(
         demo, db, sandbox_store, app, redis_url):
-    from app.orders.jobs import sweep_orders
+    from app.orders.sweep import sweep_orders
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///:memory:"):
         pytest.skip("the worker needs a database it can open")
@@ -80,7 +80,7 @@ def test_the_worker_killed_mid_provisioning_and_restarted_resumes_without_duplic
     try:
         # The job died "started" with the first worker. Either RQ noticed the dead worker and
         # scheduled a retry, or the sweep notices and enqueues the order again; never both.
-        from app.orders.jobs import job_alive
+        from app.orders.sweep import job_alive
 
         sweep_orders()
         assert job_alive(order.id)

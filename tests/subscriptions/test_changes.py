@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from app.audit.models import AuditEvent
-from app.orders.models import Order, Subscription
+from app.orders.models import Order
+from app.subscriptions.models import Subscription
 from app.partner_center import PartnerCenterUnavailable
 from tests.helpers import soup, text_of
 from tests.orders.conftest import line, run_job
@@ -331,7 +332,7 @@ def test_partner_center_down_leaves_the_change_processing_until_it_returns(db, r
 
 
 def test_the_sweep_picks_up_a_change_order_whose_job_was_lost(db, redis, reseller_client, sandbox_store, bought):
-    from app.orders.jobs import sweep_orders
+    from app.orders.sweep import sweep_orders
     from tests.orders.conftest import work
 
     order = _order_from(submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity", quantity="12"), db)

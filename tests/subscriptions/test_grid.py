@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.accounts.models import Account
-from app.orders.models import Subscription
+from app.subscriptions.models import Subscription
 from tests.helpers import soup, text_of
 
 NOW = datetime(2025, 3, 1, 12, 0)

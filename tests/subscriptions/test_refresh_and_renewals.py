@@ -9,7 +9,7 @@ import pytest
 
 from app.audit.models import AuditEvent
 from app.accounts.models import Notification
-from app.orders.models import Subscription
+from app.subscriptions.models import Subscription
 from tests.helpers import soup
 from tests.orders.conftest import line
 from tests.subscriptions.conftest import BASIC, buy, remote
@@ -190,7 +190,7 @@ def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandb
     import logging
 
     from app.accounts.models import Account, User
-    from app.subscriptions.services import send_renewal_notices
+    from app.subscriptions.notices import send_renewal_notices
 
     adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
     db.session.add(User(account_id=adatum.id, name="Gone Away", email="gone@adatum.example.com", role="member",
@@ -202,7 +202,7 @@ def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandb
     second.commitment_end_date = first.commitment_end_date
     db.session.commit()
 
-    with caplog.at_level(logging.WARNING, logger="app.subscriptions.services"):
+    with caplog.at_level(logging.WARNING, logger="app.subscriptions.notices"):
         sent = send_renewal_notices(now=first.commitment_end_date - timedelta(days=10))
     assert sent == [f"{first.ms_subscription_id}:14", f"{second.ms_subscription_id}:14"]
     reachable = [e for e in _account_emails(db, "reseller@example.com") if e != "gone@adatum.example.com"]
@@ -219,7 +219,7 @@ def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandb
 
 
 def test_a_renewal_notice_with_auto_renew_off_says_it_ends_without_mail_configured(demo, db, sandbox_store):
-    from app.subscriptions.services import send_renewal_notices
+    from app.subscriptions.notices import send_renewal_notices
 
     [sub] = buy(db, domain="ending.onmicrosoft.com", lines=[line(**BASIC, quantity=4, term="P1M")])
     sub.auto_renew = False

@@ -73,7 +73,8 @@ def _state(db, scene: Scene) -> dict:
     """What a leak would change."""
     from app.catalog.models import CartLine
     from app.accounts.models import Notification
-    from app.orders.models import Order, Subscription
+    from app.orders.models import Order
+    from app.subscriptions.models import Subscription
 
     db.session.expire_all()
     order = db.session.scalar(db.select(Order).where(Order.number == scene.order_number))
@@ -148,7 +149,7 @@ def test_the_samples_are_real(app, scene, reseller_client):
 def test_an_agreement_lists_only_subscriptions_of_its_own_account(app, db, scene, reseller_client):
     """A subscription of another account inside one of A's agreements (as a wrong "add to existing
     agreement" could make) is neither listed nor cancelled when A terminates the agreement."""
-    from app.orders.models import Agreement, Subscription
+    from app.subscriptions.models import Agreement, Subscription
 
     litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
     agreement = db.session.scalar(db.select(Agreement).where(Agreement.number == scene.agreement_number))
@@ -161,7 +162,7 @@ def test_an_agreement_lists_only_subscriptions_of_its_own_account(app, db, scene
     db.session.commit()
     page = reseller_client.get(f"/agreements/{scene.agreement_number}/terminate").get_data(as_text=True)
     assert f"{SECRET} seats" in page and "Litware own seats" not in page
-    from app.subscriptions.services import agreement_subscriptions
+    from app.subscriptions.agreements import agreement_subscriptions
 
     assert [s.ms_subscription_id for s in agreement_subscriptions(agreement)] == ["isolation-sub-0001"]
 

@@ -1,0 +1,236 @@
+"""The provisioning engine: one RQ job per order (`provision_order`) that runs the order's steps in
+turn, each by the runner registered for its kind.
+
+Step kinds are registered by the areas that own them (`register_step_kind`): orders registers the
+purchase steps (app/orders/purchase_steps.py), subscriptions the step that records what a purchase
+created and the change step (app/subscriptions/steps.py). The engine knows no kind by name; each
+OrderStep row says its kind.
+
+Every step stores its outcome on its OrderStep row. The step's MS-RequestId exists before the call
+(it is written when the order is placed, or when a definite answer made a new request necessary),
+and every attempt of the step sends it: after a crash, a timeout or a retry, Partner Center
+recognises the repeated request and answers it once (customer creation, cart creation and checkout
+are idempotent under the request id), so no second tenant, cart or order is ever created.
+
+A runner returns what the step produced (stored as its result) or raises one of the outcomes
+below. The job never sleeps: while Microsoft is still fulfilling the order (`Wait`), or after a
+429, it asks RQ to run the same job (same id) again later through RQ's Repeat mechanism; the
+worker's scheduler does the waiting. A 5xx or a timeout, after the client's own retries, fails the
+job: RQ retries it, and when retries run out the periodic sweep (app/orders/sweep.py) enqueues it
+again, since the order is still `processing`.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.connections.services import get_client
+from app.extensions import db
+from app.orders.deadlines import fail_for_deadline, missed_deadline
+from app.orders.models import FINISHED_STEPS, Order, OrderStatus, OrderStep, StepStatus
+from app.orders.transitions import complete, publish_progress, set_failed, set_querying
+from app.partner_center import PartnerCenterError, PartnerCenterUnavailable, Throttled, new_request_id
+from app.time import utcnow
+
+log = logging.getLogger(__name__)
+
+PROVISION_TIMEOUT = 600
+
+
+# ----------------------------------------------------------------------------------- outcomes
+
+class StepOutcome(Exception):
+    """How a step ended, other than done: raised by its runner, or returned by its `explain`."""
+
+
+class Wait(StepOutcome):
+    """Not yet: run the job again in `seconds` (e.g. Microsoft is still fulfilling the order)."""
+
+    def __init__(self, seconds: float, note: str):
+        self.seconds, self.note = seconds, note
+        super().__init__(note)
+
+
+class NeedsAction(StepOutcome):
+    """Someone can fix it: the order becomes `querying` with the reason and the steps to take
+    (`blocked_field`: the ordering parameter to change, if any)."""
+
+    def __init__(self, code: str, reason: str, steps: list[str], blocked_field: str | None = None):
+        self.code, self.reason, self.steps, self.blocked_field = code, reason, steps, blocked_field
+        super().__init__(reason)
+
+
+class Fail(StepOutcome):
+    """Nothing to retry: the order fails, with the reason in plain words."""
+
+    def __init__(self, reason: str, code: str | None = None):
+        self.reason, self.code = reason, code
+        super().__init__(reason)
+
+
+# ----------------------------------------------------------------------------------- step kinds
+
+Runner = Callable[[Order, OrderStep, object], "dict | None"]
+Explainer = Callable[[Order, OrderStep, PartnerCenterError], "NeedsAction | Fail"]
+
+
+@dataclass(frozen=True)
+class StepKind:
+    name: str
+    run: Runner          # (order, step, client) -> the step's result; raises a StepOutcome
+    explain: Explainer   # a definite Partner Center refusal of this step, in words
+
+
+STEP_KINDS: dict[str, StepKind] = {}
+
+
+def register_step_kind(name: str, run: Runner, explain: Explainer) -> StepKind:
+    kind = StepKind(name, run, explain)
+    STEP_KINDS[name] = kind
+    return kind
+
+
+def step_kind(step: OrderStep) -> StepKind:
+    try:
+        return STEP_KINDS[step.kind]
+    except KeyError:
+        raise LookupError(f"No runner is registered for steps of kind {step.kind!r} (the area that registers "
+                          "it is imported with the app).") from None
+
+
+# ----------------------------------------------------------------------------------- the job
+
+def job_id_for(order_id: int) -> str:
+    return f"provision-order-{order_id}"
+
+
+def enqueue_provisioning(order: Order):
+    """Put the order's provisioning job on the queue; None (logged) when Redis is unreachable —
+    the order stays `processing` and the periodic sweep enqueues it when Redis is back. The order
+    must be committed first: the job reads it from the database."""
+    from rq import Retry
+
+    from app.jobs import enqueue
+
+    try:
+        return enqueue(provision_order, order.id, job_id=job_id_for(order.id), timeout=PROVISION_TIMEOUT,
+                       retry=Retry(max=3, interval=[5, 20, 60]), description=f"Provision order {order.number}")
+    except Exception:  # Redis down, or anything else on the way to it: the sweep catches up
+        log.exception("could not enqueue provisioning of order %s; the sweep will", order.number)
+        return None
+
+
+def provision_order(order_id: int) -> str:
+    """Run (or resume) the provisioning of one order; returns the order's status afterwards
+    ("waiting" when it asked to be run again later)."""
+    db.session.expire_all()  # read what other processes committed, never a cached copy
+    order = db.session.get(Order, order_id)
+    if order is None:
+        return "missing"
+    if order.status != OrderStatus.PROCESSING:
+        return order.status
+    missed = missed_deadline(order)
+    if missed is not None:  # an RQ retry or a rescheduled wait that came too late
+        fail_for_deadline(order, *missed)
+        db.session.commit()
+        publish_progress(order)
+        return OrderStatus.FAILED
+    client = get_client(order.partner_center_instance)
+    step: OrderStep | None = None
+    try:
+        for step in order.steps:
+            if step.status in FINISHED_STEPS:
+                continue
+            _begin(order, step)
+            result = step_kind(step).run(order, step, client)
+            _finish(order, step, result)
+        complete(order)
+        return _end(order, OrderStatus.COMPLETED)
+    except Wait as wait:
+        return _wait(order, step, wait.note, wait.seconds)
+    except Throttled as error:
+        return _wait(order, step, "Partner Center asked us to slow down; trying again shortly.",
+                     error.retry_after or 30)
+    except (NeedsAction, Fail) as outcome:
+        return _conclude(order, step, outcome)
+    except PartnerCenterUnavailable as error:
+        # No definite answer: keep the request id, leave the order processing, let RQ retry.
+        step.status = StepStatus.PENDING
+        step.error = "Partner Center did not answer in time; the step will be tried again with the same request."
+        db.session.commit()
+        publish_progress(order)
+        log.warning("order %s step %s: %s", order.number, step.name, error)
+        raise
+    except PartnerCenterError as error:
+        return _conclude(order, step, step_kind(step).explain(order, step, error), error)
+
+
+def _end(order: Order, status: str) -> str:
+    db.session.commit()
+    publish_progress(order)
+    return status
+
+
+def _wait(order: Order, step: OrderStep, note: str, seconds: float) -> str:
+    step.status = StepStatus.PENDING
+    step.error = note
+    _end(order, "waiting")
+    _run_again_in(order, seconds)
+    return "waiting"
+
+
+def _conclude(order: Order, step: OrderStep, outcome: NeedsAction | Fail,
+              error: PartnerCenterError | None = None) -> str:
+    """A definite answer that stops the order: querying (someone can act) or failed."""
+    if isinstance(outcome, NeedsAction):
+        _rotate(step, StepStatus.BLOCKED, outcome.reason, error)
+        set_querying(order, code=outcome.code, reason=outcome.reason, steps=outcome.steps,
+                     blocked_field=outcome.blocked_field)
+        return _end(order, OrderStatus.QUERYING)
+    _rotate(step, StepStatus.FAILED, outcome.reason, error)
+    set_failed(order, outcome.reason, code=outcome.code)
+    return _end(order, OrderStatus.FAILED)
+
+
+def _begin(order: Order, step: OrderStep) -> None:
+    if not step.ms_request_id:
+        step.ms_request_id = new_request_id()
+    step.status = StepStatus.RUNNING
+    step.attempts += 1
+    step.started_at = step.started_at or utcnow()
+    step.error = None
+    db.session.commit()  # the request id is durable before the call goes out
+    publish_progress(order)
+
+
+def _finish(order: Order, step: OrderStep, result: dict | None) -> None:
+    step.status = StepStatus.DONE
+    step.result = {**(result or {}), "requestId": step.ms_request_id}
+    step.finished_at = utcnow()
+    step.error = None
+    db.session.commit()
+    publish_progress(order)
+
+
+def _rotate(step: OrderStep, status: StepStatus, message: str, error: PartnerCenterError | None = None) -> None:
+    """A definite answer: record it, and draw a new request id for the next attempt (the old one
+    would replay the same answer)."""
+    step.status = status
+    step.error = message
+    step.result = {**(step.result or {}), "lastRequestId": step.ms_request_id,
+                   **({"code": error.code, "description": error.description} if error else {})}
+    step.ms_request_id = new_request_id()
+
+
+def _run_again_in(order: Order, seconds: float) -> None:
+    """Ask RQ to run this very job (same id) again after `seconds`. Outside a worker (a direct
+    call) nothing is scheduled: the caller, or the sweep, runs it again."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is None or job.id != job_id_for(order.id):
+        return
+    job.repeats_left = 1
+    job.repeat_intervals = [max(1, int(math.ceil(seconds)))]

@@ -1,0 +1,157 @@
+"""What the subscription pages read: the grid (sort, filter, search, pages, state in the URL), one
+subscription for whoever may see it, the orders that touched it, and the renewals coming up.
+Reads only; never Partner Center (the stored state is kept in step by app/subscriptions/sync.py).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from app.accounts.models import User
+from app.connections.services import partner_center_now
+from app.extensions import db
+from app.orders.models import OPEN_STATUSES, Order, OrderLine
+from app.subscriptions.models import Subscription, SubscriptionStatus
+
+RENEWALS_AHEAD_DAYS = 30       # the home page's "Renewals in the next 30 days"
+PER_PAGE = 25
+
+
+# ----------------------------------------------------------------------------------- who sees what
+
+def visible_query(user: User):
+    query = db.select(Subscription)
+    if user.account.kind != "operator":
+        query = query.where(Subscription.account_id == user.account_id)
+    return query
+
+
+def find_visible(user: User, sub_id: int) -> Subscription | None:
+    sub = db.session.get(Subscription, sub_id)
+    if sub is None:
+        return None
+    if user.account.kind != "operator" and sub.account_id != user.account_id:
+        return None
+    return sub
+
+
+def orders_of(sub: Subscription) -> list[Order]:
+    """The orders that touched the subscription: its purchase, and every change since."""
+    touched = db.select(OrderLine.order_id).where(OrderLine.subscription_id == sub.id)
+    query = db.select(Order).where(db.or_(Order.id.in_(touched), Order.id == sub.order_id))
+    return db.session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc())).all()
+
+
+def open_order(sub: Subscription) -> Order | None:
+    """An order on this subscription still on its way (only one change at a time)."""
+    query = (db.select(Order).join(OrderLine, OrderLine.order_id == Order.id)
+             .where(OrderLine.subscription_id == sub.id, Order.status.in_(OPEN_STATUSES))
+             .order_by(Order.id.desc()))
+    return db.session.scalars(query).first()
+
+
+# ----------------------------------------------------------------------------------- the grid
+
+SORTS = {
+    "name": Subscription.friendly_name, "product": Subscription.product_title,
+    "customer": Subscription.customer_name, "tenant": Subscription.tenant_domain,
+    "seats": Subscription.quantity, "term": Subscription.term_duration, "billing": Subscription.billing_plan,
+    "status": Subscription.status, "auto_renew": Subscription.auto_renew, "renewal": Subscription.commitment_end_date,
+}
+DEFAULT_SORT = "renewal"
+
+
+@dataclass
+class GridFilters:
+    q: str = ""
+    status: str = ""
+    customer: str = ""
+    product: str = ""
+    renewal_from: date | None = None
+    renewal_to: date | None = None
+    sort: str = DEFAULT_SORT
+    direction: str = "asc"
+    page: int = 1
+
+    def args(self, **overrides) -> dict:
+        """The query string of this state: only what differs from the defaults, so URLs read well."""
+        values = {"q": self.q, "status": self.status, "customer": self.customer, "product": self.product,
+                  "renewal_from": self.renewal_from.isoformat() if self.renewal_from else "",
+                  "renewal_to": self.renewal_to.isoformat() if self.renewal_to else "",
+                  "sort": self.sort if self.sort != DEFAULT_SORT else "",
+                  "direction": self.direction if self.direction != "asc" else "",
+                  "page": self.page if self.page != 1 else ""}
+        for key, value in overrides.items():
+            if key == "sort":
+                value = "" if value == DEFAULT_SORT else value
+            elif key == "direction":
+                value = "" if value == "asc" else value
+            elif key == "page":
+                value = "" if value == 1 else value
+            values[key] = value
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+    def sort_args(self, column: str) -> dict:
+        """Clicking a column header: sort by it, or flip the direction when it is the current one."""
+        direction = "desc" if column == self.sort and self.direction == "asc" else "asc"
+        return self.args(sort=column, direction=direction, page=1)
+
+
+@dataclass
+class GridResult:
+    rows: list[Subscription]
+    total: int
+    page: int
+    pages: int
+    per_page: int = PER_PAGE
+
+
+def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> GridResult:
+    query = visible_query(user)
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        query = query.where(db.or_(*(db.func.lower(column).like(like) for column in (
+            Subscription.friendly_name, Subscription.product_title, Subscription.sku_title,
+            Subscription.customer_name, Subscription.tenant_domain, Subscription.ms_subscription_id))))
+    if filters.status:
+        query = query.where(Subscription.status == filters.status)
+    if filters.customer:
+        query = query.where(Subscription.customer_name == filters.customer)
+    if filters.product:
+        query = query.where(Subscription.product_title == filters.product)
+    if filters.renewal_from:
+        query = query.where(Subscription.commitment_end_date >= datetime.combine(filters.renewal_from, datetime.min.time()))
+    if filters.renewal_to:
+        query = query.where(Subscription.commitment_end_date
+                            < datetime.combine(filters.renewal_to + timedelta(days=1), datetime.min.time()))
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(1, filters.page), pages)
+    column = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    ordered = column.desc() if filters.direction == "desc" else column.asc()
+    # Missing renewal dates last either way; the id keeps pages stable.
+    query = query.order_by(column.is_(None), ordered, Subscription.id)
+    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
+    return GridResult(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
+
+
+def filter_choices(user: User) -> dict[str, list[str]]:
+    base = visible_query(user).subquery()
+    customers = db.session.scalars(db.select(base.c.customer_name).distinct().order_by(base.c.customer_name)).all()
+    products = db.session.scalars(db.select(base.c.product_title).distinct().order_by(base.c.product_title)).all()
+    return {"customers": [c for c in customers if c], "products": [p for p in products if p]}
+
+
+def renewals_soon(user: User, days: int = RENEWALS_AHEAD_DAYS, limit: int = 20) -> list[Subscription]:
+    """Active subscriptions whose renewal date falls in the next `days` days (Partner Center's clock)."""
+    now = partner_center_now()
+    query = visible_query(user).where(Subscription.status == SubscriptionStatus.ACTIVE,
+                                      Subscription.commitment_end_date >= now,
+                                      Subscription.commitment_end_date <= now + timedelta(days=days))
+    return db.session.scalars(query.order_by(Subscription.commitment_end_date, Subscription.id).limit(limit)).all()
+
+
+def renewals_range(days: int = RENEWALS_AHEAD_DAYS) -> tuple[date, date]:
+    today = partner_center_now().date()
+    return today, today + timedelta(days=days)

@@ -1,0 +1,126 @@
+"""Renewal notices: every user of the owning account is told 14 and 7 days before a subscription
+renews (or ends, with auto-renewal off), in-app and, when MAIL_SERVER is set, by email.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import smtplib
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+
+from app.accounts.models import Account, User
+from app.accounts.notifications import link_to, notify
+from app.audit import services as audit
+from app.audit.services import SYSTEM
+from app.connections.services import partner_center_now
+from app.extensions import db
+from app.subscriptions.models import Subscription, SubscriptionStatus
+
+log = logging.getLogger(__name__)
+
+RENEWAL_NOTICE_DAYS = (14, 7)  # notifications before the renewal date
+
+
+def subscription_url(sub: Subscription) -> str:
+    return link_to("subscriptions.detail", f"/subscriptions/{sub.id}", sub_id=sub.id)
+
+
+def mail_settings() -> dict | None:
+    """SMTP settings when mail is configured (MAIL_SERVER, from the environment via app/config.py)."""
+    config = current_app.config
+    server = config.get("MAIL_SERVER")
+    if not server:
+        return None
+    return {"server": server, "port": int(config.get("MAIL_PORT") or 25),
+            "sender": config.get("MAIL_FROM") or "storefront@localhost"}
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send one message to one address; raises OSError or smtplib.SMTPException when it was not sent."""
+    settings = mail_settings()
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = settings["sender"], to, subject
+    message.set_content(body)
+    with smtplib.SMTP(settings["server"], settings["port"], timeout=10) as smtp:
+        smtp.send_message(message)  # one recipient: a refusal raises SMTPRecipientsRefused
+
+
+def renewal_notice_text(sub: Subscription, days_left: int) -> tuple[str, str]:
+    renewal = sub.commitment_end_date.strftime("%Y-%m-%d")
+    if sub.auto_renew:
+        title = f"{sub.name} renews on {renewal}"
+        body = (f"{sub.name} ({sub.quantity} seats, {sub.customer_name}) renews automatically on {renewal}, in "
+                f"{days_left} day{'s' if days_left != 1 else ''}. To change its seats for the next term, schedule "
+                "the change before then; to let it end, turn auto-renewal off.")
+    else:
+        title = f"{sub.name} ends on {renewal}"
+        body = (f"Auto-renewal of {sub.name} ({sub.quantity} seats, {sub.customer_name}) is off: it ends on "
+                f"{renewal}, in {days_left} day{'s' if days_left != 1 else ''}, and its licences stop working. "
+                "Turn auto-renewal on to keep it.")
+    return title, body
+
+
+def send_renewal_notices(now: datetime | None = None) -> list[str]:
+    """Notify every user of the owning account 14 and 7 days before a renewal date (in-app, and
+    by email when mail is configured), once per renewal date and notice. Returns what was sent.
+
+    Each subscription's notice is its own unit, committed on its own (this is the body of the
+    renewal-notices job), and each email is its own message: one failure (a refused address, a mail
+    server gone, a row that cannot be written) is logged and recorded, and loses none of the others.
+    """
+    now = now or partner_center_now()
+    horizon = now + timedelta(days=max(RENEWAL_NOTICE_DAYS))
+    sub_ids = db.session.scalars(db.select(Subscription.id).where(
+        Subscription.status == SubscriptionStatus.ACTIVE, Subscription.commitment_end_date > now,
+        Subscription.commitment_end_date <= horizon).order_by(Subscription.id)).all()
+    sent = []
+    for sub_id in sub_ids:
+        try:
+            notice = _send_renewal_notice(db.session.get(Subscription, sub_id), now)
+        except Exception:
+            db.session.rollback()
+            log.exception("renewal notice for subscription %s not sent; the next run tries again", sub_id)
+            continue
+        if notice:
+            sent.append(notice)
+    return sent
+
+
+def _send_renewal_notice(sub: Subscription, now: datetime) -> str | None:
+    left = sub.commitment_end_date - now
+    done = set(sub.renewal_notices or [])
+    due = [d for d in RENEWAL_NOTICE_DAYS if left <= timedelta(days=d)
+           and f"{sub.commitment_end_date.date().isoformat()}:{d}" not in done]
+    if not due:
+        return None
+    days_left = max(0, math.ceil(left.total_seconds() / 86400))
+    title, body = renewal_notice_text(sub, days_left)
+    users = db.session.scalars(db.select(User).where(User.account_id == sub.account_id).order_by(User.id)).all()
+    for user in users:
+        notify(user.id, title, body, subscription_url(sub))
+    mailed, failed = [], []
+    if mail_settings():
+        text = body + "\n\n" + _absolute(subscription_url(sub))
+        for address in [u.email for u in users if u.email]:
+            try:
+                send_mail(address, title, text)
+                mailed.append(address)
+            except (OSError, smtplib.SMTPException) as error:
+                failed.append(address)
+                log.warning("renewal notice for %s not mailed to %s: %s", sub.ms_subscription_id, address, error)
+    # Every notice up to this one is done (a late first look sends only the nearest).
+    marks = {f"{sub.commitment_end_date.date().isoformat()}:{d}" for d in due}
+    sub.renewal_notices = sorted(done | marks)
+    audit.record("renewal_notice_sent", account=db.session.get(Account, sub.account_id),
+                 subject=sub.ms_subscription_id, origin=SYSTEM,
+                 details={"days": min(due), "renewal": sub.commitment_end_date.date().isoformat(),
+                          "auto_renew": sub.auto_renew, "mailed": mailed, "mail_failed": failed})
+    db.session.commit()
+    return f"{sub.ms_subscription_id}:{min(due)}"
+
+
+def _absolute(path: str) -> str:
+    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path

@@ -1,0 +1,121 @@
+"""New commerce's 7-day windows, as arithmetic: which seats can still be reduced (each batch of
+seats within 7 days of being added), whether the subscription can still be cancelled, when a
+window closed, and how a countdown reads.
+
+Pure functions of a subscription's stored state and `now`, which the caller passes in: Partner
+Center's time (app.connections.services.partner_center_now), since the windows are Partner
+Center's. No database, no clock.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from app.subscriptions.models import CHANGEABLE_STATUSES
+
+if TYPE_CHECKING:
+    from app.subscriptions.models import Subscription
+
+COUNTDOWN_HOURS = 48           # under this, the page shows how long a window has left
+
+
+@dataclass
+class Batch:
+    quantity: int
+    until: datetime
+    remaining: timedelta
+
+    @property
+    def open(self) -> bool:
+        return self.remaining > timedelta(0)
+
+    @property
+    def countdown(self) -> str | None:
+        """"1 day 3 hours" / "5 hours 12 minutes" when under 48 hours, else None."""
+        if not self.open or self.remaining > timedelta(hours=COUNTDOWN_HOURS):
+            return None
+        return duration_words(self.remaining)
+
+
+def duration_words(delta: timedelta) -> str:
+    minutes = max(1, math.ceil(delta.total_seconds() / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days:
+        parts.append(f"{days} day{'s' if days != 1 else ''}")
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes and not days:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+def batches(sub: Subscription, now: datetime) -> list[Batch]:
+    """The stored seat batches with their 7-day deadlines, soonest deadline first."""
+    out = []
+    for item in sub.refundable_batches or []:
+        try:
+            until = datetime.fromisoformat(item["allowedUntil"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        out.append(Batch(int(item.get("quantity") or 0), until, until - now))
+    return sorted(out, key=lambda b: b.until)
+
+
+def open_batches(sub: Subscription, now: datetime) -> list[Batch]:
+    if sub.status not in CHANGEABLE_STATUSES:
+        return []
+    return [b for b in batches(sub, now) if b.open and b.quantity > 0]
+
+
+def reducible(sub: Subscription, now: datetime) -> int:
+    """Seats that can be reduced right now (still inside their own 7-day window)."""
+    return sum(b.quantity for b in open_batches(sub, now))
+
+
+def can_cancel(sub: Subscription, now: datetime) -> bool:
+    """New commerce: cancel only while every seat is inside its window (and the subscription's
+    cancellation date has not passed)."""
+    if sub.status not in CHANGEABLE_STATUSES:
+        return False
+    if sub.cancellation_allowed_until is not None and sub.cancellation_allowed_until <= now:
+        return False
+    return reducible(sub, now) >= sub.quantity
+
+
+def window_closed_at(sub: Subscription, now: datetime) -> datetime | None:
+    """When the window of the seats that can no longer be reduced closed."""
+    closed = [b.until for b in batches(sub, now) if not b.open]
+    if sub.cancellation_allowed_until and sub.cancellation_allowed_until <= now:
+        closed.append(sub.cancellation_allowed_until)
+    return max(closed) if closed else None
+
+
+def when(value: datetime | None) -> str:
+    """A date and time as the pages and messages write it."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "an unknown date"
+
+
+@dataclass
+class Window:
+    """What the details page says about the cancellation window."""
+
+    now: datetime
+    cancel_until: datetime | None
+    cancel_countdown: str | None
+    batches: list[Batch]
+    reducible: int
+    closed_at: datetime | None
+
+
+def window(sub: Subscription, now: datetime) -> Window:
+    cancellable = can_cancel(sub, now)
+    until = sub.cancellation_allowed_until if cancellable else None
+    countdown = None
+    if until is not None:
+        countdown = Batch(0, until, until - now).countdown
+    return Window(now=now, cancel_until=until, cancel_countdown=countdown, batches=open_batches(sub, now),
+                  reducible=reducible(sub, now), closed_at=window_closed_at(sub, now))
