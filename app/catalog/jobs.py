@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.accounts.notifications import link_to, notify_operator_admins
 from app.catalog import sync as syncs
 from app.catalog.models import OPEN_SYNC_STATUSES, CatalogSync, SyncStatus, SyncTrigger
 from app.catalog.progress import describe_error, fail_run
@@ -25,6 +26,9 @@ SYNC_TIMEOUT = 3600
 # start_sync commits the row before enqueuing; a queued row younger than this may be a start in progress.
 ENQUEUE_GRACE = timedelta(minutes=1)
 LIVE_JOB_STATUSES = {"queued", "started", "scheduled", "deferred"}
+# Where the deadline notification points (the tools area's stuck-work page), for a job that has no
+# request to build the URL from.
+STUCK_WORK_PATH = "/admin/stuck"
 
 
 def run_catalog_sync(sync_id: int) -> dict:
@@ -102,8 +106,6 @@ def _job_lost(sync: CatalogSync) -> bool:
 @periodic("catalog-sync-deadline", interval_seconds=300, timeout=120)
 def expire_stuck_syncs(now: datetime | None = None) -> list[int]:
     """Fail every sync queued or running past app.catalog.sync.SYNC_DEADLINE and tell the operator's admins."""
-    from app.orders.jobs import notify_operator_admins, stuck_work_url
-
     now = now or utcnow()
     expired = []
     for sync in db.session.scalars(select(CatalogSync).where(CatalogSync.status.in_(OPEN_SYNC_STATUSES))).all():
@@ -111,7 +113,8 @@ def expire_stuck_syncs(now: datetime | None = None) -> list[int]:
         if reason is None:
             continue
         syncs.mark_sync_failed(sync, reason, now)
-        notify_operator_admins(f"Catalog sync {sync.id} stopped at its deadline", reason, stuck_work_url())
+        notify_operator_admins(f"Catalog sync {sync.id} stopped at its deadline", reason,
+                               link_to("tools.stuck", STUCK_WORK_PATH))
         expired.append(sync.id)
     if expired:
         db.session.commit()
