@@ -1,26 +1,95 @@
-"""The subscriptions' periodic jobs (registered with app.jobs.periodic; the worker runs them):
+"""The subscriptions' periodic jobs (registered with app.jobs.periodic; the worker runs them). Each
+commits its units one by one, so a failure or a stop halfway keeps what was done.
 
 - `refresh_subscriptions`: keeps the stored state in step with Partner Center, in batches, one list
-  call per customer, pausing when throttled (app/subscriptions/sync.py);
+  call per customer tenant, pausing when throttled (app/subscriptions/sync.py);
 - `renewal_notices`: the 14- and 7-day renewal notices (app/subscriptions/notices.py).
 
 The changes people ask for run as orders, through the orders' engine (app/subscriptions/steps.py).
 """
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
+from app.connections.services import get_client, partner_center_now
 from app.extensions import db
 from app.jobs.periodic import periodic
+from app.partner_center import NotFound, PartnerCenterUnavailable, Throttled
 from app.subscriptions import notices, sync
+from app.subscriptions.models import Subscription
+from app.time import utcnow
+
+log = logging.getLogger(__name__)
 
 REFRESH_INTERVAL = 15 * 60    # seconds between runs
 
 
 @periodic("refresh-subscriptions", interval_seconds=REFRESH_INTERVAL, timeout=900)
 def refresh_subscriptions(batch_size: int = sync.REFRESH_BATCH) -> dict:
-    return sync.refresh(batch_size)
+    """Read the least recently refreshed subscriptions from Partner Center (one list call per
+    customer tenant), store what changed, and audit changes made outside the storefront.
+
+    Throttled (429): stop, and skip runs until Retry-After has passed. Partner Center down:
+    stop; the next run carries on. A tenant the partner can no longer see is skipped. Each
+    tenant's rows are committed on their own.
+    """
+    summary = {"refreshed": 0, "changed": 0, "tenants": 0, "stopped": None}
+    wait = sync.paused_for()
+    if wait:
+        summary["stopped"] = f"throttled; paused for {wait:.0f}s"
+        return summary
+    db.session.expire_all()
+    for (instance, tenant_id), group in sync.by_tenant(sync.due_for_refresh(batch_size)):
+        try:
+            remote = {s.id: s for s in get_client(instance).list_subscriptions(tenant_id)}
+        except Throttled as error:
+            seconds = error.retry_after or 60
+            sync.pause(seconds)
+            summary["stopped"] = f"throttled for {seconds:.0f}s"
+            break
+        except PartnerCenterUnavailable as error:
+            summary["stopped"] = f"Partner Center unavailable: {error}"
+            break
+        except NotFound:
+            log.warning("tenant %s is not visible in Partner Center; its subscriptions are skipped", tenant_id)
+            for row in group:
+                row.refreshed_at = utcnow()
+            db.session.commit()
+            continue
+        now = partner_center_now()
+        summary["tenants"] += 1
+        for row in group:
+            found = remote.get(row.ms_subscription_id)
+            if found is None:
+                row.refreshed_at = utcnow()
+                continue
+            if sync.apply_remote(row, found, now, audit_outside=True):
+                summary["changed"] += 1
+            summary["refreshed"] += 1
+        db.session.commit()
+    if summary["changed"]:
+        log.info("subscription refresh: %s", summary)
+    return summary
 
 
 @periodic("renewal-notices", interval_seconds=3600, timeout=600)
-def renewal_notices() -> list[str]:
+def renewal_notices(now: datetime | None = None) -> list[str]:
+    """Send the renewal notices now due (Partner Center's time unless `now` is given); returns what
+    was sent. Each subscription's notice is committed on its own: one that fails (a row that cannot
+    be written, a mail server gone) is logged, rolled back and tried again by the next run, and
+    loses none of the others."""
     db.session.expire_all()
-    return notices.send_renewal_notices()
+    now = now or partner_center_now()
+    sent = []
+    for sub_id in notices.due_for_notice(now):
+        try:
+            notice = notices.send_notice(db.session.get(Subscription, sub_id), now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("renewal notice for subscription %s not sent; the next run tries again", sub_id)
+            continue
+        if notice:
+            sent.append(notice)
+    return sent

@@ -15,7 +15,6 @@ from app.accounts.models import Account, User
 from app.accounts.notifications import link_to, notify
 from app.audit import services as audit
 from app.audit.services import SYSTEM
-from app.connections.services import partner_center_now
 from app.extensions import db
 from app.subscriptions.models import Subscription, SubscriptionStatus
 
@@ -63,33 +62,20 @@ def renewal_notice_text(sub: Subscription, days_left: int) -> tuple[str, str]:
     return title, body
 
 
-def send_renewal_notices(now: datetime | None = None) -> list[str]:
-    """Notify every user of the owning account 14 and 7 days before a renewal date (in-app, and
-    by email when mail is configured), once per renewal date and notice. Returns what was sent.
-
-    Each subscription's notice is its own unit, committed on its own (this is the body of the
-    renewal-notices job), and each email is its own message: one failure (a refused address, a mail
-    server gone, a row that cannot be written) is logged and recorded, and loses none of the others.
-    """
-    now = now or partner_center_now()
+def due_for_notice(now: datetime) -> list[int]:
+    """The active subscriptions renewing within the longest notice period (ids, oldest first)."""
     horizon = now + timedelta(days=max(RENEWAL_NOTICE_DAYS))
-    sub_ids = db.session.scalars(db.select(Subscription.id).where(
+    return db.session.scalars(db.select(Subscription.id).where(
         Subscription.status == SubscriptionStatus.ACTIVE, Subscription.commitment_end_date > now,
         Subscription.commitment_end_date <= horizon).order_by(Subscription.id)).all()
-    sent = []
-    for sub_id in sub_ids:
-        try:
-            notice = _send_renewal_notice(db.session.get(Subscription, sub_id), now)
-        except Exception:
-            db.session.rollback()
-            log.exception("renewal notice for subscription %s not sent; the next run tries again", sub_id)
-            continue
-        if notice:
-            sent.append(notice)
-    return sent
 
 
-def _send_renewal_notice(sub: Subscription, now: datetime) -> str | None:
+def send_notice(sub: Subscription, now: datetime) -> str | None:
+    """Notify every user of the owning account of the notice now due for this subscription (in-app,
+    and by email when mail is configured), once per renewal date and notice; returns what was sent
+    ("<subscription>:<days>") or None. Each email is its own message: a refused address is logged
+    and recorded, and costs no one else theirs. Flushes; the job commits each notice on its own.
+    """
     left = sub.commitment_end_date - now
     done = set(sub.renewal_notices or [])
     due = [d for d in RENEWAL_NOTICE_DAYS if left <= timedelta(days=d)
@@ -118,7 +104,7 @@ def _send_renewal_notice(sub: Subscription, now: datetime) -> str | None:
                  subject=sub.ms_subscription_id, origin=SYSTEM,
                  details={"days": min(due), "renewal": sub.commitment_end_date.date().isoformat(),
                           "auto_renew": sub.auto_renew, "mailed": mailed, "mail_failed": failed})
-    db.session.commit()
+    db.session.flush()
     return f"{sub.ms_subscription_id}:{min(due)}"
 
 

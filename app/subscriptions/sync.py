@@ -1,6 +1,6 @@
 """Keeping the stored subscriptions in step with Partner Center: copying its view of a
 subscription onto the row (auditing changes made outside the storefront), reading one again, and
-the periodic refresh in batches (app/subscriptions/jobs.py runs it).
+what the periodic refresh (app/subscriptions/jobs.py) reads in batches.
 
 Two clocks. The storefront's (utcnow) stamps when a row was read. Partner Center's stamps what
 Partner Center decides (renewal dates, the 7-day windows): in sandbox mode the sandbox keeps its
@@ -17,7 +17,7 @@ from itertools import groupby
 from app.audit import services as audit
 from app.connections.services import get_client, partner_center_now
 from app.extensions import db, get_redis
-from app.partner_center import NotFound, PartnerCenterError, PartnerCenterUnavailable, Throttled
+from app.partner_center import PartnerCenterError
 from app.subscriptions.models import ENDED_STATUSES, Subscription, SubscriptionStatus
 from app.time import naive_utc, utcnow
 
@@ -90,63 +90,29 @@ def refresh_one(sub: Subscription) -> None:
     apply_remote(sub, remote, partner_center_now())
 
 
-# ----------------------------------------------------------------------------------- the periodic refresh
+# ----------------------------------------------------------------------------------- the periodic refresh (app/subscriptions/jobs.py)
 
-def _paused() -> float:
+def paused_for() -> float:
+    """Seconds the refresh still waits after Partner Center throttled it (0: it may run)."""
     value = get_redis().get(PAUSE_KEY)
     remaining = float(value) - time.time() if value else 0.0
     return max(0.0, remaining)
 
 
-def refresh(batch_size: int = REFRESH_BATCH) -> dict:
-    """Read the least recently refreshed subscriptions from Partner Center (one list call per
-    customer tenant), store what changed, and audit changes made outside the storefront.
+def pause(seconds: float) -> None:
+    get_redis().set(PAUSE_KEY, str(time.time() + seconds), ex=int(seconds) + 1)
 
-    Throttled (429): stop, and skip runs until Retry-After has passed. Partner Center down:
-    stop; the next run carries on. A tenant the partner can no longer see is skipped. The body of
-    the refresh job: each tenant's rows are committed on their own, so a stop halfway keeps what
-    was read.
-    """
-    summary = {"refreshed": 0, "changed": 0, "tenants": 0, "stopped": None}
-    wait = _paused()
-    if wait:
-        summary["stopped"] = f"throttled; paused for {wait:.0f}s"
-        return summary
-    db.session.expire_all()
-    rows = db.session.scalars(
+
+def due_for_refresh(batch_size: int = REFRESH_BATCH) -> list[Subscription]:
+    """The least recently refreshed subscriptions still running, never-read ones first."""
+    return db.session.scalars(
         db.select(Subscription).where(Subscription.status.notin_(ENDED_STATUSES))
         .order_by(Subscription.refreshed_at.is_not(None), Subscription.refreshed_at, Subscription.id)
         .limit(batch_size)).all()
+
+
+def by_tenant(rows: list[Subscription]):
+    """((instance, tenant id), rows) per customer tenant: one list call each."""
     key = lambda s: (s.partner_center_instance or "default", s.tenant_id)  # noqa: E731
-    for (instance, tenant_id), group in groupby(sorted(rows, key=key), key=key):
-        group = list(group)
-        try:
-            remote = {s.id: s for s in get_client(instance).list_subscriptions(tenant_id)}
-        except Throttled as error:
-            seconds = error.retry_after or 60
-            get_redis().set(PAUSE_KEY, str(time.time() + seconds), ex=int(seconds) + 1)
-            summary["stopped"] = f"throttled for {seconds:.0f}s"
-            break
-        except PartnerCenterUnavailable as error:
-            summary["stopped"] = f"Partner Center unavailable: {error}"
-            break
-        except NotFound:
-            log.warning("tenant %s is not visible in Partner Center; its subscriptions are skipped", tenant_id)
-            for row in group:
-                row.refreshed_at = utcnow()
-            db.session.commit()
-            continue
-        now = partner_center_now()
-        summary["tenants"] += 1
-        for row in group:
-            found = remote.get(row.ms_subscription_id)
-            if found is None:
-                row.refreshed_at = utcnow()
-                continue
-            if apply_remote(row, found, now, audit_outside=True):
-                summary["changed"] += 1
-            summary["refreshed"] += 1
-        db.session.commit()
-    if summary["changed"]:
-        log.info("subscription refresh: %s", summary)
-    return summary
+    for tenant, group in groupby(sorted(rows, key=key), key=key):
+        yield tenant, list(group)

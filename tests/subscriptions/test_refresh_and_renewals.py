@@ -190,7 +190,7 @@ def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandb
     import logging
 
     from app.accounts.models import Account, User
-    from app.subscriptions.notices import send_renewal_notices
+    from app.subscriptions.jobs import renewal_notices as send_renewal_notices
 
     adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
     db.session.add(User(account_id=adatum.id, name="Gone Away", email="gone@adatum.example.com", role="member",
@@ -219,7 +219,7 @@ def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandb
 
 
 def test_a_renewal_notice_with_auto_renew_off_says_it_ends_without_mail_configured(demo, db, sandbox_store):
-    from app.subscriptions.notices import send_renewal_notices
+    from app.subscriptions.jobs import renewal_notices as send_renewal_notices
 
     [sub] = buy(db, domain="ending.onmicrosoft.com", lines=[line(**BASIC, quantity=4, term="P1M")])
     sub.auto_renew = False
