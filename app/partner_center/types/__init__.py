@@ -1,0 +1,48 @@
+"""Typed results of Partner Center calls.
+
+Every class has ``from_json(data)`` that accepts camelCase or PascalCase keys (the service
+answers camelCase, older payloads and the .NET SDK use PascalCase), ignores fields it does not
+know, and keeps the whole payload in ``raw`` so nothing is lost (subscription updates send the
+full resource back). Dates become aware ``datetime`` objects when they parse, else None.
+"""
+
+from __future__ import annotations
+
+from .base import Page, get_field, parse_datetime, set_field  # noqa: F401  (the helpers are importable here too)
+from .customers import Address, AddressValidation, CountryRules, Customer, UserCredentials
+from .relationships import AgreementStatus, IndirectReseller, MpnProfile, Relationship, RelationshipRequest
+from .agreements import Agreement, AgreementTemplate, Contact
+from .catalog import Availability, Product, Sku, Term
+from .orders import Cart, CartLineItem, CheckoutResult, Order, OrderError, OrderLineItem, ProvisioningStatus
+from .subscriptions import RefundableQuantity, ScheduledNextTerm, Subscription
+
+__all__ = [
+    "Address",
+    "UserCredentials",
+    "Customer",
+    "CountryRules",
+    "AddressValidation",
+    "MpnProfile",
+    "AgreementStatus",
+    "IndirectReseller",
+    "Relationship",
+    "RelationshipRequest",
+    "AgreementTemplate",
+    "Contact",
+    "Agreement",
+    "Product",
+    "Sku",
+    "Term",
+    "Availability",
+    "CartLineItem",
+    "Cart",
+    "OrderError",
+    "CheckoutResult",
+    "OrderLineItem",
+    "Order",
+    "ProvisioningStatus",
+    "RefundableQuantity",
+    "ScheduledNextTerm",
+    "Subscription",
+    "Page",
+]

@@ -1,0 +1,143 @@
+"""What every typed result shares: case-insensitive reading of Partner Center's JSON, tolerant
+parsing of its values, the case-insensitive field helpers for resources sent back, and ``Page``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
+
+T = TypeVar("T")
+
+class _CI(Mapping[str, Any]):
+    """Case-insensitive read view of a JSON object (camelCase == PascalCase)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, data: Mapping[str, Any] | None) -> None:
+        self._d = {str(k).lower(): v for k, v in (data or {}).items()}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._d[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        v = self._d.get(key.lower(), default)
+        return default if v is None else v
+
+    def obj(self, key: str) -> "_CI":
+        v = self._d.get(key.lower())
+        return _CI(v if isinstance(v, Mapping) else None)
+
+    def list(self, key: str) -> list[Any]:
+        v = self._d.get(key.lower())
+        return list(v) if isinstance(v, (list, tuple)) else []
+
+
+def _str(v: Any) -> str | None:
+    return None if v is None else str(v)
+
+
+def _int(v: Any, default: int | None = None) -> int | None:
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return default
+
+
+def _bool(v: Any, default: bool | None = None) -> bool | None:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "false"):
+        return v.lower() == "true"
+    return default
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def parse_datetime(v: Any) -> datetime | None:
+    """ISO 8601 from Partner Center (``Z`` suffix, up to 7 fractional digits) -> aware UTC."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, datetime):
+        return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
+    s = str(v).strip().replace("Z", "+00:00").replace("z", "+00:00")
+    s = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), s, count=1)
+    try:
+        d = datetime.fromisoformat(s)
+    except ValueError:
+        return None
+    return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+
+
+def _dt(v: Any) -> datetime | None:
+    return parse_datetime(v)
+
+
+def _raw(data: Any) -> dict[str, Any]:
+    return dict(data) if isinstance(data, Mapping) else {}
+
+
+def _etag(j: _CI) -> str | None:
+    return _str(j.obj("attributes").get("etag")) or _str(j.get("etag"))
+
+
+def get_field(d: Mapping[str, Any], key: str) -> Any:
+    """``d[key]`` whatever its casing (camelCase or PascalCase), or None."""
+    for k, v in d.items():
+        if str(k).lower() == key.lower():
+            return v
+    return None
+
+
+def set_field(d: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` in ``d`` under whatever casing ``d`` already uses for it, so a resource sent back
+    keeps one field per name."""
+    for k in list(d):
+        if str(k).lower() == key.lower():
+            d[k] = value
+            return
+    d[key] = value
+
+
+@dataclass
+class Page(Generic[T]):
+    """One page of a collection. ``continuation_token`` is set when there is a next page."""
+
+    items: list[T]
+    total_count: int | None = None
+    continuation_token: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @classmethod
+    def from_json(
+        cls, data: Mapping[str, Any], item: Callable[[Mapping[str, Any]], T]
+    ) -> "Page[T]":
+        j = _CI(data)
+        token = _str(j.get("continuationToken"))
+        if not token:
+            nxt = j.obj("links").obj("next")
+            for h in nxt.list("headers"):
+                if isinstance(h, Mapping):
+                    hj = _CI(h)
+                    if str(hj.get("key", "")).lower() == "ms-continuationtoken":
+                        token = _str(hj.get("value"))
+        return cls(
+            items=[item(x) for x in j.list("items") if isinstance(x, Mapping)],
+            total_count=_int(j.get("totalCount")),
+            continuation_token=token or None,
+            raw=_raw(data),
+        )
