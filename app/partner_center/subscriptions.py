@@ -1,18 +1,24 @@
-"""Subscriptions: the body of a subscription change, built in one place.
+"""Subscriptions: reading them, and changing them the new-commerce way.
 
 Partner Center changes a subscription by GET, modify, PATCH of the whole resource with
 ``If-Match: <etag>``. ``subscription_patch_body`` is the only code that builds that body, for the
-client's own change methods and for callers that GET the subscription themselves (the
-storefront's change job reads it first to see whether a lost answer already applied the change).
+client's own change methods (``Subscriptions``) and for callers that GET the subscription
+themselves (the storefront's change job reads it first to see whether a lost answer already
+applied the change).
 """
 
 from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .types import Subscription, set_field
+import httpx
 
-__all__ = ["subscription_patch_body", "next_term_instructions"]
+from . import errors
+from .errors import PartnerCenterUnavailable
+from .transport import Transport
+from .types import Subscription, get_field, set_field
+
+__all__ = ["Subscriptions", "subscription_patch_body", "next_term_instructions"]
 
 
 def next_term_instructions(current: Subscription, quantity: int) -> dict[str, Any]:
@@ -74,3 +80,142 @@ def subscription_patch_body(
     for key, value in fields.items():
         set_field(body, key, value)
     return body
+
+
+class Subscriptions(Transport):
+    """``/v1/customers/{id}/subscriptions``: read, and change by GET, modify, PATCH with
+    ``If-Match`` (the body from ``subscription_patch_body``)."""
+
+    def list_subscriptions(self, customer_id: str, *, order_id: str | None = None) -> list[Subscription]:
+        """``GET /v1/customers/{id}/subscriptions`` (``?order_id=`` for one order's)."""
+        params = {"order_id": order_id} if order_id else None
+        return self._collection(
+            f"/customers/{self._q(customer_id)}/subscriptions", Subscription.from_json, params=params
+        )
+
+    def get_subscription(self, customer_id: str, subscription_id: str) -> Subscription:
+        """``GET /v1/customers/{id}/subscriptions/{subscriptionId}``."""
+        return Subscription.from_json(
+            self._json("GET", f"/customers/{self._q(customer_id)}/subscriptions/{self._q(subscription_id)}")
+        )
+
+    def patch_subscription(
+        self,
+        customer_id: str,
+        subscription: Subscription | Mapping[str, Any],
+        *,
+        etag: str | None = None,
+        request_id: str | None = None,
+        poll_interval: float = 1.0,
+        max_polls: int = 30,
+    ) -> Subscription:
+        """``PATCH /v1/customers/{id}/subscriptions/{subId}`` with the whole resource and
+        ``If-Match: <etag>``. 200 -> the updated subscription; 202 + ``Location`` -> the
+        resource at ``Location`` is polled until it stops answering 202. A stale etag raises
+        ``EtagMismatch`` (412); outside the cancellation window a reduction raises
+        ``QuantityCannotBeDecreased`` (800090)."""
+        if isinstance(subscription, Subscription):
+            body = dict(subscription.raw)
+            etag = etag or subscription.etag
+            sub_id = subscription.id
+        else:
+            body = dict(subscription)
+            sub_id = str(get_field(body, "id"))
+            etag = etag or get_field(get_field(body, "attributes") or {}, "etag")
+        headers = {"If-Match": etag} if etag else {}
+        path = f"/customers/{self._q(customer_id)}/subscriptions/{self._q(sub_id)}"
+        response = self._call("PATCH", self._url(path), json=body, headers=headers, request_id=request_id)
+        if response.status_code == 202:
+            return self._poll_subscription(customer_id, sub_id, response, poll_interval, max_polls)
+        if response.content:
+            try:
+                return Subscription.from_json(response.json())
+            except ValueError:
+                pass
+        return self.get_subscription(customer_id, sub_id)
+
+    def _poll_subscription(
+        self, customer_id: str, sub_id: str, response: httpx.Response, interval: float, max_polls: int
+    ) -> Subscription:
+        location = response.headers.get("Location")
+        if not location:
+            # UNCONFIRMED: a 202 without Location; the subscription itself is the best we have.
+            return self.get_subscription(customer_id, sub_id)
+        url = str(response.request.url.join(location))
+        if location.startswith("/") and not location.startswith("/v1"):
+            url = self._url(location)
+        for n in range(max_polls):
+            self._sleep(_retry_after_or(response, interval))
+            response = self._call("GET", url)
+            if response.status_code != 202:
+                data = response.json() if response.content else {}
+                if isinstance(data, Mapping) and get_field(data, "offerId") is not None:
+                    return Subscription.from_json(data)
+                # The Location named an operation, not the subscription: read the result.
+                return self.get_subscription(customer_id, sub_id)
+        raise PartnerCenterUnavailable(
+            202, None, f"subscription {sub_id} update still in progress after {max_polls} polls"
+        )
+
+    def update_subscription(
+        self,
+        customer_id: str,
+        subscription_id: str,
+        changes: Mapping[str, Any],
+        *,
+        request_id: str | None = None,
+    ) -> Subscription:
+        """GET the subscription, apply ``changes`` (JSON field names: ``quantity``,
+        ``friendlyName``, ``autoRenewEnabled``, ``status``, ``scheduledNextTermInstructions``),
+        PATCH it back with ``If-Match``. Only the PATCH carries ``request_id``."""
+        current = self.get_subscription(customer_id, subscription_id)
+        body = subscription_patch_body(current, changes=changes)
+        return self.patch_subscription(
+            customer_id, body, etag=current.etag, request_id=request_id
+        )
+
+    def set_subscription_quantity(
+        self, customer_id: str, subscription_id: str, quantity: int, *, request_id: str | None = None
+    ) -> Subscription:
+        """Change seats now (a reduction only inside the 7-day window, else 800090)."""
+        return self.update_subscription(customer_id, subscription_id, {"quantity": quantity}, request_id=request_id)
+
+    def set_subscription_auto_renew(
+        self, customer_id: str, subscription_id: str, enabled: bool, *, request_id: str | None = None
+    ) -> Subscription:
+        return self.update_subscription(
+            customer_id, subscription_id, {"autoRenewEnabled": enabled}, request_id=request_id
+        )
+
+    def rename_subscription(
+        self, customer_id: str, subscription_id: str, friendly_name: str, *, request_id: str | None = None
+    ) -> Subscription:
+        return self.update_subscription(
+            customer_id, subscription_id, {"friendlyName": friendly_name}, request_id=request_id
+        )
+
+    def cancel_subscription(
+        self, customer_id: str, subscription_id: str, *, request_id: str | None = None
+    ) -> Subscription:
+        """New-commerce cancel: ``status: "deleted"`` (only within the cancellation window)."""
+        return self.update_subscription(customer_id, subscription_id, {"status": "deleted"}, request_id=request_id)
+
+    def suspend_subscription(
+        self, customer_id: str, subscription_id: str, *, request_id: str | None = None
+    ) -> Subscription:
+        return self.update_subscription(customer_id, subscription_id, {"status": "suspended"}, request_id=request_id)
+
+    def schedule_next_term_quantity(
+        self, customer_id: str, subscription_id: str, quantity: int, *, request_id: str | None = None
+    ) -> Subscription:
+        """Schedule a seat count for the next term (the way to reduce outside the window); keeps
+        the product, term and billing cycle already scheduled (else the current ones) and makes
+        sure auto-renew is on (scheduled changes need it)."""
+        current = self.get_subscription(customer_id, subscription_id)
+        body = subscription_patch_body(current, next_term_quantity=quantity)
+        return self.patch_subscription(customer_id, body, etag=current.etag, request_id=request_id)
+
+
+def _retry_after_or(response: httpx.Response, default: float) -> float:
+    value = errors.parse_retry_after(response.headers.get("Retry-After"))
+    return default if value is None else min(value, 60.0)

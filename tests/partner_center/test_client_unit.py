@@ -264,3 +264,16 @@ def test_503_retry_after_header_is_honoured():
     client = make_client(lambda r: next(answers), sleeps)
     client.get_country_rules("US")
     assert sleeps == [3.0]
+
+
+def test_the_retry_policy_reads_each_status_one_way():
+    from app.partner_center.transport import DONE, FAILED, RETRY, THROTTLED, classify
+
+    statuses = [200, 201, 202, 204, 400, 401, 403, 404, 408, 409, 412, 417, 429, 500, 501, 502, 503, 504, 505]
+    assert {s: classify(s) for s in statuses} == {
+        200: DONE, 201: DONE, 202: DONE, 204: DONE,
+        400: FAILED, 401: FAILED, 403: FAILED, 404: FAILED, 409: FAILED, 412: FAILED, 417: FAILED,
+        408: RETRY, 500: RETRY, 502: RETRY, 503: RETRY, 504: RETRY,
+        429: THROTTLED,
+        501: FAILED, 505: FAILED,  # "this server will never do that"
+    }
