@@ -2,7 +2,10 @@
 
 This package is the only code that talks to Microsoft. It imports nothing from the rest of
 ``app``: it has its own configuration (``InstanceConfig``), typed results (``types``) and
-errors (``errors``). The built-in stand-in, ``app.sandbox``, is a sibling package that knows nothing of this one.
+errors (``errors``). ``PartnerCenterClient`` (``client``) composes one module per resource
+over one transport with its retry policy (``transport``); ``routing`` sends the calls, MSAL's
+included, to a sandbox instead of Microsoft. The sandbox itself, ``app.sandbox``, is a sibling
+package: neither imports the other.
 """
 
 from .auth import APP, APP_USER, TokenProvider
