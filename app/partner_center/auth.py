@@ -147,13 +147,16 @@ class TokenProvider:
                     self.instance.name, "invalid_authority", f"{self.authority}: {exc}"
                 ) from exc
             except Exception as exc:  # connection refused, DNS, TLS, timeouts ...
-                raise PartnerCenterAuthError(
-                    self.instance.name,
-                    "unreachable",
-                    f"cannot reach {self.cloud.authority_host}: {type(exc).__name__}: {exc}",
-                    unreachable=True,
-                ) from exc
+                raise self._unreachable(exc) from exc
         return self._apps[kind]
+
+    def _unreachable(self, exc: Exception) -> PartnerCenterAuthError:
+        return PartnerCenterAuthError(
+            self.instance.name,
+            "unreachable",
+            f"cannot reach {self.cloud.authority_host}: {type(exc).__name__}: {exc}",
+            unreachable=True,
+        )
 
     def _acquire(self, kind: str, scope: str) -> dict[str, Any]:
         if kind == APP_USER and not self._refresh_token:
@@ -172,12 +175,7 @@ class TokenProvider:
         except PartnerCenterAuthError:
             raise
         except Exception as exc:
-            raise PartnerCenterAuthError(
-                self.instance.name,
-                "unreachable",
-                f"cannot reach {self.cloud.authority_host}: {type(exc).__name__}: {exc}",
-                unreachable=True,
-            ) from exc
+            raise self._unreachable(exc) from exc
         if not isinstance(result, dict) or "access_token" not in result:
             result = result if isinstance(result, dict) else {}
             raise PartnerCenterAuthError(

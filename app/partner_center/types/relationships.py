@@ -38,34 +38,6 @@ class AgreementStatus:
 
 
 @dataclass
-class IndirectReseller:
-    id: str  # the reseller's tenant id
-    name: str | None = None
-    relationship_type: str | None = None
-    state: str | None = None
-    mpn_id: str | None = None
-    location: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @property
-    def is_active(self) -> bool:
-        return (self.state or "").lower() == "active"
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "IndirectReseller":
-        j = _CI(data)
-        return cls(
-            id=str(j.get("id") or ""),
-            name=_str(j.get("name")),
-            relationship_type=_str(j.get("relationshipType")),
-            state=_str(j.get("state")),
-            mpn_id=_str(j.get("mpnId")),
-            location=_str(j.get("location")),
-            raw=_raw(data),
-        )
-
-
-@dataclass
 class Relationship:
     """One partner related to a customer (``GET /v1/customers/{id}/relationships``)."""
 
@@ -75,6 +47,10 @@ class Relationship:
     state: str | None = None
     mpn_id: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_active(self) -> bool:
+        return (self.state or "").lower() == "active"
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Relationship":
@@ -87,6 +63,20 @@ class Relationship:
             mpn_id=_str(j.get("mpnId")),
             raw=_raw(data),
         )
+
+
+@dataclass
+class IndirectReseller(Relationship):
+    """A reseller of the distributor's network (``IsIndirectCloudSolutionProviderOf``); ``id`` is
+    the reseller's tenant id."""
+
+    location: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "IndirectReseller":
+        reseller = super().from_json(data)
+        reseller.location = _str(_CI(data).get("location"))
+        return reseller
 
 
 @dataclass
