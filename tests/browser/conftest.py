@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.helpers import make_app
+from tests.support.worker import start_worker, stop_worker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -61,7 +59,7 @@ def live_env(tmp_path_factory, browser_redis_url, live_port):
 def live_app(live_env):
     from flask_migrate import upgrade
 
-    from app.accounts.services import seed_demo
+    from app.demo import seed_demo
 
     import redis as redis_lib
 
@@ -77,7 +75,7 @@ def live_app(live_env):
 
 @pytest.fixture(scope="session")
 def live_server(live_app, live_port):
-    from app.web.serving import storefront_wsgi
+    from app.serving import storefront_wsgi
 
     server = make_server("127.0.0.1", live_port, storefront_wsgi(live_app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -90,19 +88,9 @@ def live_server(live_app, live_port):
 def live_worker(live_server, live_env):
     """The real worker (worker.py) in its own process, sharing the live server's database,
     Redis and sandbox store, as `make run` starts it."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = {**os.environ, **live_env}
-    process = subprocess.Popen([sys.executable, "worker.py"], cwd=root, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
-    if process.poll() is not None:
-        raise RuntimeError("the worker did not start: " + process.stderr.read())
+    process = start_worker(live_env)
     yield process
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_worker(process)
 
 
 @pytest.fixture
@@ -166,10 +154,3 @@ def no_js_page(browser):
     page.set_default_timeout(10_000)
     yield page
     ctx.close()
-
-
-def sign_in_as(page, base_url: str, email: str, password: str = "demo-password"):
-    page.goto(f"{base_url}/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in_as
+from tests.support.browser import sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in_as
+from tests.support.browser import sign_in_as
 
 pytestmark = pytest.mark.browser
 

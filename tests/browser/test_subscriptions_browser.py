@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import sign_in_as
+from tests.support.browser import sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -24,7 +24,7 @@ def _buy(live_app, name, *, product_id, title, term, quantity):
     from app.extensions import db
     from app.orders.models import Order
     from app.subscriptions.models import Subscription
-    from tests.orders.conftest import line, place, reseller_request
+    from tests.support.orders import line, place, reseller_request
 
     with live_app.app_context():
         domain = f"subs{uuid.uuid4().hex[:10]}.onmicrosoft.com"

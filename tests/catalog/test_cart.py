@@ -3,7 +3,7 @@ totals, withdrawn products, and that it lives in the database per user."""
 from __future__ import annotations
 
 from app.catalog.models import Cart, CartLine, Product, Sku
-from tests.catalog.conftest import BUSINESS_BASIC, BUSINESS_PREMIUM, FINANCE
+from tests.support.catalog import BUSINESS_BASIC, BUSINESS_PREMIUM, FINANCE
 from tests.helpers import Client, sign_in, soup, text_of
 
 

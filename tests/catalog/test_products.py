@@ -3,7 +3,7 @@ with the Pricing table for each kind of viewer."""
 from __future__ import annotations
 
 from app.catalog.models import PriceListEntry, Product
-from tests.catalog.conftest import BUSINESS_BASIC, BUSINESS_PREMIUM, FINANCE
+from tests.support.catalog import BUSINESS_BASIC, BUSINESS_PREMIUM, FINANCE
 from tests.helpers import soup, text_of
 
 

@@ -7,13 +7,15 @@ import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from app import live
 from app.accounts.models import Licensee, utcnow
 from app.checkout.jobs import poll_authorizations
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
 from app.checkout.gate import FAST_INTERVAL, MAX_INTERVAL, next_interval
-from tests.checkout.conftest import accept_relationship
 from tests.helpers import soup, text_of
+from tests.support.sandbox import accept_relationship
 
 ADATUM_TENANT = "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"
 OPERATOR_TENANT = "8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c"
@@ -142,6 +144,8 @@ def test_the_job_notices_acceptance_and_pushes_to_the_open_page(reseller_client,
     assert not soup(status).select_one("#checkout-button").has_attr("disabled")
 
 
+# Another thread reads and writes the database: it sees only committed data.
+@pytest.mark.commits
 def test_the_event_stream_sends_the_fresh_gate(reseller_client, db, app):
     _reseller_waits_on(reseller_client, db)
     draft = db.session.scalar(db.select(CheckoutDraft))

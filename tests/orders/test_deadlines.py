@@ -20,8 +20,7 @@ from app.accounts.models import Notification
 from app.orders.models import Order
 from app.partner_center import PartnerCenterUnavailable
 from tests.helpers import soup, text_of
-from tests.orders.conftest import place, reseller_request, work
-from tests.orders.test_faults import client_options
+from tests.support.orders import client_options, place, reseller_request, work
 
 FULFILLMENT_REASON = ("Partner Center did not confirm the order within 24 hours; it may still complete there. "
                       "The operator has been told: it checks the order in Partner Center and retries it from "

@@ -6,37 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from app.orders.models import Order, Subscription
+from app.orders.models import Order
 from app.partner_center import PartnerCenterUnavailable
-from tests.orders.conftest import EXCHANGE, line, place, reseller_request, run_job
-
-
-def _assert_exactly_one_of_everything(db, sandbox_store, order, domain, expected_subscriptions):
-    db.session.expire_all()
-    order = db.session.get(Order, order.id)
-    assert order.status == "completed", (order.status, order.reason)
-    tenants = [t for t in sandbox_store.documents("tenant") if t["domain"] == domain]
-    assert len(tenants) == 1, "exactly one customer at Microsoft"
-    assert order.tenant_id == tenants[0]["id"]
-    assert len(sandbox_store.documents("cart", order.tenant_id)) == 1, "exactly one cart"
-    assert len(sandbox_store.documents("order", order.tenant_id)) == 1, "exactly one order"
-    subs = sandbox_store.documents("subscription", order.tenant_id)
-    assert sorted((s["offerName"], s["quantity"]) for s in subs) == expected_subscriptions
-    recorded = db.session.scalars(db.select(Subscription)).all()
-    assert sorted((s.sku_title, s.quantity) for s in recorded) == expected_subscriptions
-    return order
+from tests.support.orders import (EXCHANGE, assert_exactly_one_of_everything, client_options, line, place,
+                                  reseller_request, run_job)
 
 
 @pytest.fixture
 def one_attempt(app):
     """The client gives up after one attempt, so the JOB has to retry (and resume)."""
     client_options(app, max_attempts=1)
-
-
-def client_options(app, **options):
-    app.config["PARTNER_CENTER_CLIENT_OPTIONS"] = {**app.config["PARTNER_CENTER_CLIENT_OPTIONS"], **options}
-    for client in app.extensions.pop("partner_center_clients", {}).values():  # rebuilt with the options
-        client.close()
 
 
 def test_checkout_answering_500_twice_then_succeeding_gives_one_order(demo, db, sandbox_store, one_attempt):
@@ -53,7 +32,7 @@ def test_checkout_answering_500_twice_then_succeeding_gives_one_order(demo, db, 
     checkouts = [c for c in sandbox_store.calls(method="POST") if c["path"].endswith("/checkout")]
     assert [c["status"] for c in checkouts] == [500, 500, 201]
     assert len({c["requestId"] for c in checkouts}) == 1  # the same MS-RequestId every time
-    order = _assert_exactly_one_of_everything(db, sandbox_store, order, "fivehundred.onmicrosoft.com",
+    order = assert_exactly_one_of_everything(db, sandbox_store, order, "fivehundred.onmicrosoft.com",
                                               [("Microsoft 365 Business Basic", 5)])
     assert order.step("checkout").attempts == 3
 
@@ -65,7 +44,7 @@ def test_checkout_500s_are_retried_by_the_client_with_the_same_request_id(demo, 
     assert run_job(order.id) == "completed"
     checkouts = [c for c in sandbox_store.calls(method="POST") if c["path"].endswith("/checkout")]
     assert [c["status"] for c in checkouts] == [500, 500, 201] and len({c["requestId"] for c in checkouts}) == 1
-    _assert_exactly_one_of_everything(db, sandbox_store, order, "clientretry.onmicrosoft.com",
+    assert_exactly_one_of_everything(db, sandbox_store, order, "clientretry.onmicrosoft.com",
                                       [("Microsoft 365 Business Basic", 5)])
 
 
@@ -85,7 +64,7 @@ def test_a_timeout_on_customer_creation_is_retried_with_the_same_request_id(demo
     assert run_job(order.id) == "completed"
     creations = sandbox_store.calls(method="POST", path="/v1/customers")
     assert len(creations) == 2 and creations[0]["requestId"] == creations[1]["requestId"] == step.ms_request_id
-    _assert_exactly_one_of_everything(db, sandbox_store, order, "timedout.onmicrosoft.com",
+    assert_exactly_one_of_everything(db, sandbox_store, order, "timedout.onmicrosoft.com",
                                       [("Exchange Online (Plan 1)", 2), ("Microsoft 365 Business Basic", 5)])
 
 
@@ -95,7 +74,7 @@ def test_the_sweep_re_enqueues_a_job_left_started_by_a_dead_worker_but_not_a_liv
 
     from app.jobs import get_queue
     from app.orders.sweep import sweep_orders
-    from tests.orders.conftest import work
+    from tests.support.orders import work
 
     order = place(db, reseller_request(db, domain="sweepme.onmicrosoft.com"))
     job = Job.fetch(f"provision-order-{order.id}", connection=redis)

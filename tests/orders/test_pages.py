@@ -5,13 +5,15 @@ import threading
 import time
 from datetime import datetime, timedelta
 
+import pytest
+
 from app.accounts.models import utcnow
 
 from app import live
 from app.accounts.models import Notification
 from app.orders.models import Order
 from tests.helpers import soup, text_of
-from tests.orders.conftest import customer_request, place, reseller_request, run_job
+from tests.support.orders import customer_request, place, reseller_request, run_job
 
 
 def _two_orders(db):
@@ -92,6 +94,8 @@ def test_details_general_tab_shows_live_progress_that_stops_when_terminal(demo, 
     assert soup(reseller_client.get(f"/orders/{order.number}/progress")).select_one("h1")
 
 
+# Another thread reads and writes the database: it sees only committed data.
+@pytest.mark.commits
 def test_the_event_stream_pushes_fresh_progress(demo, db, reseller_client, app):
     order = place(db, reseller_request(db, domain="pushed.onmicrosoft.com"))
 

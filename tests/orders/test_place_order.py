@@ -16,7 +16,7 @@ from app.orders.sweep import sweep_orders
 from app.orders.models import Order, OrderStep
 from app.subscriptions.agreements import AgreementExists
 from app.subscriptions.models import Agreement, Subscription
-from tests.orders.conftest import (EXCHANGE, ORDER_NUMBER_RE, customer_request, line, place, reseller_request,
+from tests.support.orders import (EXCHANGE, ORDER_NUMBER_RE, customer_request, line, place, reseller_request,
                                    run_job, work)
 
 
@@ -121,7 +121,7 @@ def test_a_second_agreement_for_the_same_tenant_product_and_licensee_is_refused_
 def test_the_tenant_of_another_licensee_of_the_same_reseller_is_refused(demo, db):
     first = place(db, reseller_request(db, domain="onlyfabrikam.onmicrosoft.com"))
     assert run_job(first.id) == "completed"
-    from tests.orders.conftest import licensee
+    from tests.support.orders import licensee
 
     litware = licensee(db, "Litware, Inc.")
     with pytest.raises(svc.DomainInUse) as refused:

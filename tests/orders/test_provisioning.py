@@ -13,7 +13,7 @@ from app.audit.models import AuditEvent
 from app.accounts.models import Notification
 from app.orders.models import Order
 from app.subscriptions.models import Agreement, Subscription
-from tests.orders.conftest import (ADATUM_TENANT, EXCHANGE, existing_customer, line, place, reseller_request,
+from tests.support.orders import (ADATUM_TENANT, EXCHANGE, existing_customer, line, place, reseller_request,
                                    customer_request, run_job, work)
 
 
@@ -119,7 +119,7 @@ def test_throttling_reschedules_after_retry_after(demo, db, redis, sandbox_store
     (None, "requires a company registration ID"), ("12-34", "is not valid for PL"),
 ])
 def test_registration_id_problems_ask_for_a_change(demo, db, registration_id, expected):
-    from tests.orders.conftest import licensee
+    from tests.support.orders import licensee
 
     litware = licensee(db, "Litware, Inc.")
     order = place(db, reseller_request(

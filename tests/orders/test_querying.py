@@ -6,7 +6,7 @@ from app.accounts.models import Notification
 from app.orders.models import Order
 from app.subscriptions.models import Agreement
 from tests.helpers import soup, text_of
-from tests.orders.conftest import existing_customer, place, reseller_request, run_job, work
+from tests.support.orders import existing_customer, place, reseller_request, run_job, work
 
 
 def _reload(db, order):

@@ -11,9 +11,9 @@ from app.audit.models import AuditEvent
 from app.orders.models import Order
 from app.subscriptions.models import Agreement
 from app.orders.placing import DomainInUse, NotAuthorized, place_order
-from tests.checkout.conftest import accept_relationship
+from tests.support.sandbox import accept_relationship
 from tests.helpers import soup, text_of
-from tests.orders.conftest import (ADATUM_TENANT, customer_request, existing_customer, licensee, place,
+from tests.support.orders import (ADATUM_TENANT, customer_request, existing_customer, licensee, place,
                                    reseller_request, run_job, user)
 
 LITWARE_TENANT = "7e4d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b"
@@ -35,6 +35,8 @@ def litware_request(db, **overrides):
     return reseller_request(db, **fields)
 
 
+# Two threads race on the database: each sees only what the other committed.
+@pytest.mark.commits
 def test_two_accounts_placing_into_one_tenant_at_once_end_with_one_order(demo, db, app):
     """Both pass their checks at the same moment; the tenant's lock lets exactly one order through.
 

@@ -8,19 +8,16 @@ with the first worker.
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
 from app.orders.models import Order
-from tests.orders.conftest import EXCHANGE, line, place, reseller_request
-from tests.orders.test_faults import _assert_exactly_one_of_everything
+from tests.support.orders import EXCHANGE, assert_exactly_one_of_everything, line, place, reseller_request
+from tests.support.worker import kill_worker, start_worker, stop_worker
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The worker process reads what this test writes: committed, on a database file or server.
+pytestmark = pytest.mark.commits
 
 
 @pytest.fixture
@@ -31,21 +28,11 @@ def app_config(database):
 
 
 def _start_worker(app, redis_url):
-    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": redis_url,
+    env = {"DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": redis_url,
            "RQ_QUEUE": app.config["RQ_QUEUE"], "INSTANCE_PATH": app.instance_path,
            "SECRET_KEY": app.config["SECRET_KEY"], "SANDBOX_ORDER_DELAY_SECONDS": "1"}
     # Its own process group, so the kill takes the work horse (RQ forks one per job) with it.
-    process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.0)
-    if process.poll() is not None:
-        raise RuntimeError("the worker did not start: " + process.stderr.read())
-    return process
-
-
-def _kill(process):
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)  # reaped: its pid is gone
+    return start_worker(env, own_process_group=True)
 
 
 def _wait_for(predicate, seconds=30.0):
@@ -73,7 +60,7 @@ def test_the_worker_killed_mid_provisioning_and_restarted_resumes_without_duplic
         db.session.expire_all()
         assert db.session.get(Order, order.id).step("create_customer").status == "running"
     finally:
-        _kill(first)
+        kill_worker(first)
     request_id = db.session.get(Order, order.id).step("create_customer").ms_request_id
 
     second = _start_worker(app, redis_url)
@@ -92,9 +79,8 @@ def test_the_worker_killed_mid_provisioning_and_restarted_resumes_without_duplic
 
         assert _wait_for(completed, 40), db.session.get(Order, order.id).steps
     finally:
-        second.terminate()
-        second.wait(timeout=10)
+        stop_worker(second)
     creations = sandbox_store.calls(method="POST", path="/v1/customers")
     assert len(creations) == 2 and {c["requestId"] for c in creations} == {request_id}
-    _assert_exactly_one_of_everything(db, sandbox_store, order, "killedworker.onmicrosoft.com",
+    assert_exactly_one_of_everything(db, sandbox_store, order, "killedworker.onmicrosoft.com",
                                       [("Exchange Online (Plan 1)", 2), ("Microsoft 365 Business Basic", 5)])

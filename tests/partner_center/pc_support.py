@@ -6,9 +6,6 @@ from __future__ import annotations
 import itertools
 import uuid
 
-import httpx
-from bs4 import BeautifulSoup
-
 from app.partner_center import Address, Contact, InstanceConfig, PartnerCenterClient
 
 TENANT_ID = "8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c"
@@ -62,13 +59,3 @@ def new_customer(client: PartnerCenterClient, prefix: str | None = None, **kw):
     kw.setdefault("address", US_ADDRESS)
     return client.create_customer(domain=prefix or unique_prefix(), **kw)
 
-
-def accept_relationship(base_url: str, link: str, tenant_id: str) -> None:
-    """A customer's global admin accepting the relationship request link (the sandbox's
-    admin-center page), posted to the served sandbox."""
-    page_url = f"{base_url}{httpx.URL(link).raw_path.decode()}"
-    with httpx.Client(timeout=10) as browser:  # keeps the sandbox's CSRF cookie between the two requests
-        page = browser.get(page_url)
-        token = BeautifulSoup(page.text, "html.parser").select_one("form input[name=sandbox_csrf]")["value"]
-        response = browser.post(page_url, data={"sandbox_csrf": token, "tenantId": tenant_id})
-    assert response.status_code == 200, response.text[:500]

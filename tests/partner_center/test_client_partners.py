@@ -22,9 +22,9 @@ from tests.partner_center.pc_support import (
     FABRIKAM_ID,
     LITWARE,
     TENANT_ID,
-    accept_relationship,
     new_customer,
 )
+from tests.support.sandbox import accept_relationship
 
 
 def test_mpn_profile_known(pc_client):
@@ -85,7 +85,7 @@ def test_relationship_request_direct_and_indirect_then_accept(pc_client, sbx_url
     assert pc_client.try_get_customer(FABRIKAM_ID) is None
     assert pc_client.find_customer_by_domain("fabrikam.onmicrosoft.com") is None
 
-    accept_relationship(sbx_url, indirect.url, FABRIKAM_ID)
+    accept_relationship(sbx_url, indirect.url, tenant_id=FABRIKAM_ID)
 
     customer = pc_client.try_get_customer(FABRIKAM_ID)
     assert customer.domain == "fabrikam.onmicrosoft.com" and customer.relationship_to_partner

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.orders.models import Subscription
-from tests.helpers import soup
-from tests.orders.conftest import line, place, reseller_request, run_job
-
-BASIC = dict(product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic", family="Microsoft 365", price="6.00")
-STANDARD = dict(product_id="CFQ7TTC0LDPB", title="Microsoft 365 Business Standard", family="Microsoft 365",
-                price="12.50")
+from tests.support.subscriptions import buy
 
 
 @pytest.fixture
@@ -19,36 +13,7 @@ def app_config():
             "PARTNER_CENTER_CLIENT_OPTIONS": {"backoff_base": 0.01, "backoff_max": 0.05}}
 
 
-def buy(db, *, domain="seatsco.onmicrosoft.com", lines=None, draft_id=1) -> list[Subscription]:
-    """Adatum buys for Fabrikam (10 seats of Business Basic, 1 year, monthly, unless told otherwise)."""
-    order = place(db, reseller_request(db, domain=domain, draft_id=draft_id,
-                                       lines=lines or [line(**BASIC, quantity=10)]))
-    assert run_job(order.id) == "completed"
-    db.session.expire_all()
-    return db.session.scalars(db.select(Subscription).where(Subscription.order_id == order.id)
-                              .order_by(Subscription.id)).all()
-
-
 @pytest.fixture
 def bought(demo, db):
     [sub] = buy(db)
     return sub
-
-
-def form_data(page, action: str) -> dict:
-    """The fields of the page's form posting to `action`, as the browser would send them."""
-    form = page.select_one(f'form[action="{action}"]')
-    assert form is not None, f"no form posting to {action}"
-    return {i["name"]: i.get("value", "") for i in form.select("input[name]")}
-
-
-def submit(client, url_of_page: str, action: str, **values):
-    """Open the page, fill the form posting to `action`, send it."""
-    page = soup(client.get(url_of_page))
-    data = form_data(page, action)
-    data.update(values)
-    return client.post(action, data)
-
-
-def remote(sandbox_store, sub: Subscription) -> dict:
-    return sandbox_store.document("subscription", sub.ms_subscription_id)

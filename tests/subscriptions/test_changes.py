@@ -12,8 +12,8 @@ from app.orders.models import Order
 from app.subscriptions.models import Subscription
 from app.partner_center import PartnerCenterUnavailable
 from tests.helpers import soup, text_of
-from tests.orders.conftest import line, run_job
-from tests.subscriptions.conftest import BASIC, STANDARD, buy, form_data, remote, submit
+from tests.support.orders import line, run_job
+from tests.support.subscriptions import BASIC, STANDARD, buy, form_data, remote, submit
 
 
 def _page(sub):
@@ -333,7 +333,7 @@ def test_partner_center_down_leaves_the_change_processing_until_it_returns(db, r
 
 def test_the_sweep_picks_up_a_change_order_whose_job_was_lost(db, redis, reseller_client, sandbox_store, bought):
     from app.orders.sweep import sweep_orders
-    from tests.orders.conftest import work
+    from tests.support.orders import work
 
     order = _order_from(submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity", quantity="12"), db)
     redis.flushdb()  # the queued job is lost

@@ -11,8 +11,8 @@ from app.audit.models import AuditEvent
 from app.accounts.models import Notification
 from app.subscriptions.models import Subscription
 from tests.helpers import soup
-from tests.orders.conftest import line
-from tests.subscriptions.conftest import BASIC, buy, remote
+from tests.support.orders import line
+from tests.support.subscriptions import BASIC, buy, remote
 
 
 def _fresh(db, sub) -> Subscription:
