@@ -8,6 +8,7 @@ import pytest
 from app.accounts.models import Licensee
 from app.checkout.models import CheckoutDraft, DomainReservation
 from app.checkout.services import MPN_WARNING
+from tests.factories import LicenseeFactory
 from tests.helpers import soup, text_of
 
 MPN_TEXT = MPN_WARNING.format(operator="Northwind Cloud Distribution")
@@ -34,15 +35,7 @@ def test_start_resumes_at_the_first_open_step_and_later_steps_wait(reseller_clie
 
 
 def test_reseller_cannot_choose_a_licensee_of_another_reseller(reseller_client, db):
-    from app.accounts.models import Account
-
-    other = Account(kind="reseller", name="Other Reseller", country="US")
-    db.session.add(other)
-    db.session.flush()
-    stranger = Licensee(reseller_id=other.id, company_name="Not Yours", country="US", contact_first_name="A",
-                        contact_last_name="B", email="a@b.example.com")
-    db.session.add(stranger)
-    db.session.commit()
+    stranger = LicenseeFactory(company_name="Not Yours")  # of another reseller
     response = reseller_client.post("/checkout/customer", {"licensee": str(stranger.id)})
     assert response.status_code == 422
     assert soup(response).select_one("#licensee-error").get_text() == "Choose one of your customers, or add a new one."
@@ -139,6 +132,8 @@ def test_a_tenant_of_another_account_is_in_use(customer_client, db):
         "This domain is already in use: alreadyours.onmicrosoft.com belongs to another customer of this storefront.")
 
 
+# Two threads race on the database: each sees only what the other committed.
+@pytest.mark.commits
 def test_two_checkouts_racing_for_one_prefix_end_with_one_holder(app, db, demo):
     """Both checks pass at the same moment; the reservation decides."""
     from app.accounts.models import User

@@ -9,8 +9,9 @@ from app.accounts.models import Account, Licensee, Tenant
 from app.checkout.jobs import poll_authorizations
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
 from app.orders.tenancy import OTHER_PARTNER
-from tests.checkout.conftest import accept_relationship
+from tests.factories import OrderFactory
 from tests.helpers import soup, text_of
+from tests.support.sandbox import accept_relationship
 
 ADATUM_TENANT = "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"
 LITWARE_TENANT = "7e4d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b"
@@ -142,14 +143,9 @@ def test_a_tenant_with_another_accounts_order_in_progress_is_refused(reseller_cl
     _litware_waits(reseller2_client, db)
     accept_relationship(app, _draft_of(db, "reseller2@example.com").authorization_link, "fabrikam.onmicrosoft.com")
     _run_watch(db)
-    from app.orders.models import Order
-
     litware = _account(db, "Litware Systems Sp. z o.o.")
-    db.session.add(Order(number="ORD-TEST-TEST-TEST", type="purchase", status="processing", account_id=litware.id,
-                         user_id=litware.users[0].id, company_name="Coho Winery", country="PL",
-                         contact_first_name="A", contact_last_name="B", email="a@b.example", tenant_mode="existing",
-                         domain="fabrikam.onmicrosoft.com", tenant_id=FABRIKAM_TENANT))
-    db.session.commit()
+    OrderFactory(user=litware.users[0], status="processing", company_name="Coho Winery", country="PL",
+                 tenant_mode="existing", domain="fabrikam.onmicrosoft.com", tenant_id=FABRIKAM_TENANT)
     _adatum_waits(reseller_client, db)
     assert _draft_of(db, "reseller@example.com").authorization_problem == OTHER_PARTNER + "."
 

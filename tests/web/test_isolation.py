@@ -12,13 +12,12 @@ sample below, so it is never silently skipped.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from app.accounts.models import Account, Licensee, User, utcnow
+from app.accounts.models import Account, Licensee, User
 from app.web.access import access_of
-from tests.web.conftest import SECRET, Scene
+from tests.factories import SubscriptionFactory
+from tests.support.isolation import SECRET, Scene
 
 INTRUDERS = ["reseller2_client", "customer_client"]
 
@@ -149,17 +148,12 @@ def test_the_samples_are_real(app, scene, reseller_client):
 def test_an_agreement_lists_only_subscriptions_of_its_own_account(app, db, scene, reseller_client):
     """A subscription of another account inside one of A's agreements (as a wrong "add to existing
     agreement" could make) is neither listed nor cancelled when A terminates the agreement."""
-    from app.subscriptions.models import Agreement, Subscription
+    from app.subscriptions.models import Agreement
 
     litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
     agreement = db.session.scalar(db.select(Agreement).where(Agreement.number == scene.agreement_number))
-    foreign = Subscription(ms_subscription_id="isolation-foreign-0001", agreement_id=agreement.id,
-                           account_id=litware.id, tenant_id="11111111-2222-4333-8444-555555555555",
-                           offer_id="CFQ7TTC0LH18:0001:P1Y", product_title="Microsoft 365 Business Basic",
-                           sku_title="Microsoft 365 Business Basic", friendly_name="Litware own seats", quantity=4,
-                           status="active", etag="foreign-etag", cancellation_allowed_until=utcnow() + timedelta(days=5))
-    db.session.add(foreign)
-    db.session.commit()
+    SubscriptionFactory(ms_subscription_id="isolation-foreign-0001", agreement=agreement, account=litware,
+                        friendly_name="Litware own seats", quantity=4)
     page = reseller_client.get(f"/agreements/{scene.agreement_number}/terminate").get_data(as_text=True)
     assert f"{SECRET} seats" in page and "Litware own seats" not in page
     from app.subscriptions.agreements import agreement_subscriptions

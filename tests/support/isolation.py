@@ -1,0 +1,55 @@
+"""Reseller A's objects (Adatum IT Services, reseller@example.com), for the isolation and role tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.accounts.models import Licensee, User
+from app.time import utcnow
+from tests.factories import (AgreementFactory, DraftFactory, NotificationFactory, OrderFactory,
+                             SubscriptionFactory)
+
+SECRET = "Isolation Secret Sp. z o.o."
+
+
+@dataclass
+class Scene:
+    order_number: str
+    agreement_number: str
+    sub_id: int
+    line_id: int
+    sync_id: int
+    notification_id: int
+    etag: str
+
+
+def build_scene(db) -> Scene:
+    """An order that is querying, its agreement and subscription (inside its cancellation window), a
+    placed checkout, a cart line and a notification, all of reseller A."""
+    from app.catalog.models import Cart, CartLine, CatalogSync, Sku
+
+    rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    domain = "isolationsecret.onmicrosoft.com"
+    order = OrderFactory(number="ORD-ISOL-ATIO-N001", status="querying", user=rita, licensee=fabrikam,
+                         company_name=SECRET, domain=domain, partner_id="1234567",
+                         email="it@fabrikam.example.com", reason="Waiting for the isolation test.")
+    agreement = AgreementFactory(number="AGR-ISOL-0001", account=rita.account, licensee=fabrikam,
+                                 tenant_domain=domain, order_id=order.id)
+    refundable_until = utcnow() + timedelta(days=5)
+    sub = SubscriptionFactory(ms_subscription_id="isolation-sub-0001", order=order, agreement=agreement,
+                              account=rita.account, customer_name=SECRET, tenant_domain=domain,
+                              friendly_name=f"{SECRET} seats", quantity=10, etag="isolation-etag",
+                              cancellation_allowed_until=refundable_until, refundable_quantity=10,
+                              refundable_batches=[{"quantity": 10, "allowedUntil": refundable_until.isoformat()}])
+    DraftFactory(user=rita, status="placed", order_number=order.number, licensee=fabrikam)
+    cart = Cart(user_id=rita.id)
+    db.session.add(cart)
+    db.session.flush()
+    sku = db.session.scalars(db.select(Sku).order_by(Sku.id)).first()
+    line = CartLine(cart_id=cart.id, sku_pk=sku.id, term_duration="P1Y", billing_plan="monthly", quantity=3)
+    db.session.add(line)
+    notification = NotificationFactory(user=rita, title=f"Order for {SECRET} needs action", body=SECRET)
+    sync = db.session.scalars(db.select(CatalogSync).order_by(CatalogSync.id)).first()
+    db.session.commit()
+    return Scene(order.number, agreement.number, sub.id, line.id, sync.id, notification.id, sub.etag)
