@@ -13,7 +13,10 @@ from tests.support.catalog import BUSINESS_BASIC, BUSINESS_PREMIUM
 from tests.helpers import soup, text_of
 
 
-def test_seed_demo_synchronises_the_sandbox_catalog_with_prices(demo, db, sandbox_store):
+def test_seed_demo_synchronises_the_sandbox_catalog_with_prices(app, db, sandbox_store):
+    from app.demo import seed_demo
+
+    seed_demo()
     products = db.session.scalars(db.select(Product)).all()
     assert len(products) == 50 and all(p.available for p in products)
     premium = db.session.scalar(db.select(Product).where(Product.product_id == BUSINESS_PREMIUM))
@@ -35,8 +38,6 @@ def test_seed_demo_synchronises_the_sandbox_catalog_with_prices(demo, db, sandbo
     assert sandbox_store.calls(path=f"/v1/products/{BUSINESS_PREMIUM}/skus/0001/availabilities")
     # Seeding again changes nothing and calls nobody.
     before = len(sandbox_store.calls())
-    from app.demo import seed_demo
-
     seed_demo()
     assert len(sandbox_store.calls()) == before
     assert db.session.scalar(db.select(db.func.count(Product.id))) == 50
