@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import accept_in_second_browser, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -61,19 +61,6 @@ def test_reseller_partner_id_checked_on_blur(page, live_server):
     expect(page.locator("#checkout-reason")).to_have_count(0)
 
 
-def _accept_in_second_browser(browser, link: str, tenant_label: str):
-    """The customer's global administrator, in another browser, opens the link and accepts."""
-    context = browser.new_context()
-    try:
-        admin = context.new_page()
-        admin.goto(link)
-        admin.get_by_label("Sign in as global administrator of").select_option(label=tenant_label)
-        admin.get_by_role("button", name="Accept").click()
-        expect(admin.get_by_text("Partner relationship accepted")).to_be_visible()
-    finally:
-        context.close()
-
-
 def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server, live_worker):
     reseller_at_service_step(page, live_server)
     page.get_by_label("Domain prefix").fill("fabrikam")
@@ -92,7 +79,7 @@ def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server,
     dialog.get_by_role("button", name="Close").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
 
-    _accept_in_second_browser(browser, link.input_value(), "Fabrikam, Inc. (fabrikam.onmicrosoft.com)")
+    accept_in_second_browser(browser, link.input_value(), "Fabrikam, Inc. (fabrikam.onmicrosoft.com)")
     # No reload, no click: the worker notices and the page receives the enabled Checkout.
     expect(page.get_by_role("button", name="Checkout")).to_be_enabled(timeout=20_000)
     expect(page.get_by_text("Authorization verified.")).to_be_visible()
@@ -111,7 +98,7 @@ def test_direct_customer_existing_tenant_is_authorized_live(page, browser, live_
     page.get_by_role("dialog").get_by_role("button", name="Verify").click()
     expect(page.get_by_role("dialog").get_by_role("alert")).to_contain_text("not been completed yet")
     page.get_by_role("dialog").get_by_role("button", name="Close").click()
-    _accept_in_second_browser(browser, link.input_value(), "Wingtip Toys Sp. z o.o. (wingtiptoys.onmicrosoft.com)")
+    accept_in_second_browser(browser, link.input_value(), "Wingtip Toys Sp. z o.o. (wingtiptoys.onmicrosoft.com)")
     expect(page.get_by_role("button", name="Checkout")).to_be_enabled(timeout=20_000)
     page.get_by_role("button", name="Checkout").click()
     expect(page.get_by_role("heading", name="Company details")).to_be_visible()

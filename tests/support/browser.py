@@ -1,9 +1,25 @@
 """What a person does in the browser tests, again and again."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 
 def sign_in_as(page, base_url: str, email: str, password: str = "demo-password"):
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def accept_in_second_browser(browser, link: str, tenant_label: str):
+    """The customer's global administrator, in another browser, opens the relationship link in the
+    sandbox's admin-center page, signs in as the tenant's administrator and accepts."""
+    context = browser.new_context()
+    try:
+        admin = context.new_page()
+        admin.goto(link)
+        admin.get_by_label("Sign in as global administrator of").select_option(label=tenant_label)
+        admin.get_by_role("button", name="Accept").click()
+        expect(admin.get_by_text("Partner relationship accepted")).to_be_visible()
+    finally:
+        context.close()
