@@ -126,13 +126,18 @@ def products():
                   add_forms=_add_forms(viewer, result.products), headers={"HX-Push-Url": clean})
 
 
+def _product_or_404(product_id: str) -> Product:
+    product = find_product(product_id)
+    if product is None:
+        abort(404)
+    return product
+
+
 @bp.route("/catalog/products/<product_id>")
 @allow(Permission.CATALOG)
 def product(product_id: str):
     viewer = _viewer()
-    product = find_product(product_id)
-    if product is None:
-        abort(404)
+    product = _product_or_404(product_id)
     pricing = sku_pricing(viewer, product)
     add = _add_form(product, pricing) if viewer.kind in ("reseller", "customer") and any(
         sp.options for sp in pricing) else None
@@ -143,9 +148,7 @@ def product(product_id: str):
 @allow(Permission.CART)
 def add_to_cart(product_id: str):
     viewer = _viewer()
-    product = find_product(product_id)
-    if product is None:
-        abort(404)
+    product = _product_or_404(product_id)
     pricing = sku_pricing(viewer, product)
     form = AddToCartForm(formdata=request.form)
     add = _add_form(product, pricing, posted=form)

@@ -187,22 +187,16 @@ def sync_catalog(client, markets: list[str], progress: Progress) -> None:
     if len(listed) == len(markets):
         for pid, product in products.items():
             if pid not in seen_products:
-                if product.available:
-                    product.available = False
-                    product.withdrawn_at = now
+                if _withdraw(product, now):
                     progress.withdrawn.add(pid)
                     for sku in product.skus:
-                        if sku.available:
-                            sku.available = False
-                            sku.withdrawn_at = now
+                        _withdraw(sku, now)
                 continue
             if pid in incomplete:
                 continue
             for sku in product.skus:
                 if (pid, sku.sku_id) not in seen_skus:
-                    if sku.available:
-                        sku.available = False
-                        sku.withdrawn_at = now
+                    if _withdraw(sku, now):
                         progress.mark_changed(pid)
                     continue
                 for offer in sku.offers:
@@ -218,6 +212,22 @@ def sync_catalog(client, markets: list[str], progress: Progress) -> None:
         if product.search_text != text:
             product.search_text = text
     progress.save(force=True)
+
+
+def _withdraw(row: Product | Sku, now: datetime) -> bool:
+    """Mark a product or SKU that Microsoft no longer lists as withdrawn; False when it already was."""
+    if not row.available:
+        return False
+    row.available, row.withdrawn_at = False, now
+    return True
+
+
+def _sold_again(row: Product | Sku) -> bool:
+    """Make a withdrawn product or SKU that Microsoft lists again available; False when it was not withdrawn."""
+    if row.available:
+        return False
+    row.available, row.withdrawn_at = True, None
+    return True
 
 
 def _set(row, progress: Progress, pid: str, **values) -> None:
@@ -244,9 +254,7 @@ def _upsert_product(products: dict[str, Product], pc_product, progress: Progress
         progress.added.add(pid)
         return product
     _set(product, progress, pid, **values)
-    if not product.available:
-        product.available = True
-        product.withdrawn_at = None
+    if _sold_again(product):
         progress.mark_changed(pid)
     return product
 
@@ -259,9 +267,7 @@ def _upsert_sku(product: Product, pc_sku, progress: Progress) -> Sku:
     for sku in product.skus:
         if sku.sku_id == pc_sku.id:
             _set(sku, progress, pid, **values)
-            if not sku.available:
-                sku.available = True
-                sku.withdrawn_at = None
+            if _sold_again(sku):
                 progress.mark_changed(pid)
             return sku
     sku = Sku(sku_id=pc_sku.id, available=True, **values)
