@@ -61,9 +61,9 @@ def authorize_tenant(order: Order) -> None:
     decision = tenancy.decide(_buyer(order), order.domain, facts, exclude_order_id=order.id,
                               exclude_draft_id=order.draft_id,
                               operator_name=operator.name if operator else "your distributor")
-    if decision.status == "refused":
+    if decision.status == tenancy.Verdict.REFUSED:
         raise NotAuthorized(decision.reason)
-    if decision.status == "waiting":
+    if decision.status == tenancy.Verdict.WAITING:
         who = f"{order.account.name} as its reseller" if _buyer(order).is_reseller else "the relationship"
         raise NotAuthorized(f"{order.domain} has not accepted {who} yet. Send the customer's global administrator "
                             "the authorization link shown on this order; once they accept, press Process again.")

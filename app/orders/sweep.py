@@ -82,7 +82,8 @@ def sweep_orders(limit: int = 500, now: datetime | None = None) -> list[str]:
     scheduled or running: orders placed while Redis or the worker was down, and jobs lost with a
     killed worker or out of retries. Returns the numbers of the orders re-enqueued."""
     now = now or utcnow()
-    orders = db.session.scalars(db.select(Order).where(Order.status == OrderStatus.PROCESSING).order_by(Order.id).limit(limit)).all()
+    orders = db.session.scalars(db.select(Order).where(Order.status == OrderStatus.PROCESSING)
+                                .order_by(Order.id).limit(limit)).all()
     enqueued, failed = [], []
     for order in orders:
         missed = missed_deadline(order, now)

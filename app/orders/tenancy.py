@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -152,9 +153,17 @@ class TenantFacts:
         return self.customer_id is not None
 
 
+class Verdict(StrEnum):
+    """The gate's answer for one buyer and tenant (a checkout keeps it as its authorization status)."""
+
+    VERIFIED = "verified"
+    WAITING = "waiting"    # Partner Center does not show the relationship this buyer asked for yet
+    REFUSED = "refused"    # waiting would never make it right
+
+
 @dataclass(frozen=True)
 class Decision:
-    status: str          # verified, waiting, refused
+    status: Verdict
     reason: str | None = None
 
 
@@ -179,20 +188,20 @@ def decide(buyer: Buyer, domain: str, facts: TenantFacts, *, operator_name: str,
     claim = claim_on(buyer.account_id, buyer.licensee_id, domain, facts.customer_id,
                      exclude_order_id=exclude_order_id, exclude_draft_id=exclude_draft_id)
     if claim is not None:
-        return Decision("refused", refusal(claim))
+        return Decision(Verdict.REFUSED, refusal(claim))
     if not facts.visible:
-        return Decision("waiting")
+        return Decision(Verdict.WAITING)
     if buyer.is_reseller:
         mine = (buyer.reseller_tenant_id or "").lower()
         if mine and mine in facts.indirect_resellers:
-            return Decision("verified")
+            return Decision(Verdict.VERIFIED)
         # The customer accepted someone else's request (the operator's own, another reseller's):
         # not the relationship this reseller asked for. Keep waiting for the right one.
-        return Decision("waiting")
+        return Decision(Verdict.WAITING)
     if facts.indirect_resellers:
-        return Decision("refused", f"This tenant buys from {operator_name} through an indirect reseller, so it "
+        return Decision(Verdict.REFUSED, f"This tenant buys from {operator_name} through an indirect reseller, so it "
                                    "cannot become a direct customer. Ask that reseller to place the order.")
-    return Decision("verified")
+    return Decision(Verdict.VERIFIED)
 
 
 def refusal(claim: Claim) -> str:

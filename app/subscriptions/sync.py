@@ -90,7 +90,7 @@ def refresh_one(sub: Subscription) -> None:
     apply_remote(sub, remote, partner_center_now())
 
 
-# ----------------------------------------------------------------------------------- the periodic refresh (app/subscriptions/jobs.py)
+# ----------------------------------------------------------------------------------- what the refresh job reads
 
 def paused_for() -> float:
     """Seconds the refresh still waits after Partner Center throttled it (0: it may run)."""

@@ -12,8 +12,9 @@ NOW = datetime(2025, 3, 10, 12, 0)
 
 
 def sub(quantity=10, status="active", cancel_until=None, batches=()):
+    stored = [{"quantity": q, "allowedUntil": until.isoformat()} for q, until in batches]
     return SimpleNamespace(quantity=quantity, status=status, cancellation_allowed_until=cancel_until,
-                           refundable_batches=[{"quantity": q, "allowedUntil": until.isoformat()} for q, until in batches])
+                           refundable_batches=stored)
 
 
 def test_only_seats_inside_their_own_window_can_be_reduced():
