@@ -96,7 +96,8 @@ class ChangeAction(StrEnum):
     CANCEL = "cancel"
 
 
-def _label(enum: type[StrEnum], value: str | None) -> str:
+def label_of(enum: type[StrEnum], value: str | None) -> str:
+    """The words for a stored value of one of these vocabularies (the value itself when unknown)."""
     try:
         return enum(value).label
     except ValueError:
@@ -181,11 +182,11 @@ class Order(db.Model):
 
     @property
     def status_label(self) -> str:
-        return _label(OrderStatus, self.status)
+        return label_of(OrderStatus, self.status)
 
     @property
     def type_label(self) -> str:
-        return _label(OrderType, self.type)
+        return label_of(OrderType, self.type)
 
     @property
     def terminal(self) -> bool:
@@ -303,5 +304,5 @@ class OrderStep(db.Model):
 
     @property
     def status_label(self) -> str:
-        return _label(StepStatus, self.status)
+        return label_of(StepStatus, self.status)
 

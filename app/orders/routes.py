@@ -75,6 +75,14 @@ def _order_or_404(number: str) -> Order:
     return order
 
 
+def _order_to_act_on(number: str) -> Order:
+    """An order the signed-in person may also change (403 for one they may only read)."""
+    order = _order_or_404(number)
+    if not queries.can_act(current_user, order):
+        abort(403)
+    return order
+
+
 def _parameters_form(order: Order, formdata=None) -> OrderingParametersForm:
     form = OrderingParametersForm(formdata=formdata)
     form.domain.label.text = "Primary domain name" if order.tenant_mode == "new" else "Existing domain name"
@@ -117,9 +125,7 @@ def detail(number):
 @bp.route("/orders/<number>/parameters", methods=["POST"])
 @allow(Permission.ORDERS_ACT)
 def save_parameters(number):
-    order = _order_or_404(number)
-    if not queries.can_act(current_user, order):
-        abort(403)
+    order = _order_to_act_on(number)
     form = _parameters_form(order, formdata=request.form)
     context = _detail_context(order, tab="parameters", editing=True, form=form)
     if order.status != OrderStatus.QUERYING:
@@ -144,9 +150,7 @@ def save_parameters(number):
 @bp.route("/orders/<number>/process", methods=["POST"])
 @allow(Permission.ORDERS_ACT)
 def process(number):
-    order = _order_or_404(number)
-    if not queries.can_act(current_user, order):
-        abort(403)
+    order = _order_to_act_on(number)
     form = ProcessForm()
     if not form.validate_on_submit():
         abort(400)

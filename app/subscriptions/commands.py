@@ -8,6 +8,7 @@ No request, no templates.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,6 +29,20 @@ CHANGE_ORDER_TYPES = (OrderType.CHANGE, OrderType.CONFIGURATION, OrderType.TERMI
 
 
 # ----------------------------------------------------------------------------------- asking for changes
+
+def once_per_form(command):
+    """A command sent again with the same request key (a double click, a resubmitted form) returns the
+    order the first one placed, before any rule is read again."""
+
+    @functools.wraps(command)
+    def run(*args, request_key: str | None, **kwargs) -> Order:
+        placed = order_for_key(request_key)
+        if placed is not None:
+            return placed
+        return command(*args, request_key=request_key, **kwargs)
+
+    return run
+
 
 class Refused(Exception):
     """A change the rules do not allow (or bad input): `message` goes next to `field`.
@@ -77,12 +92,10 @@ def _title(sub: Subscription, words: str) -> str:
     return f"{words} ({sub.name})"
 
 
+@once_per_form
 def change_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | None, actor: User,
                     origin: Origin, request_key: str | None) -> Order:
     """A change order: add seats any time; reduce only by seats still inside their 7-day window."""
-    existing = order_for_key(request_key)
-    if existing is not None:
-        return existing
     quantity = parse_quantity(sub, raw_quantity)
     check_changeable(sub, etag, "quantity")
     if quantity == sub.quantity:
@@ -110,12 +123,10 @@ def change_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | 
                                            actor=actor, origin=origin, request_key=request_key)
 
 
+@once_per_form
 def schedule_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | None, actor: User,
                       origin: Origin, request_key: str | None) -> Order:
     """A change order for the renewal: the next term starts with this many seats (needs auto-renew)."""
-    existing = order_for_key(request_key)
-    if existing is not None:
-        return existing
     quantity = parse_quantity(sub, raw_quantity)
     check_changeable(sub, etag, "quantity")
     if not sub.auto_renew:
@@ -129,11 +140,9 @@ def schedule_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str 
         actor=actor, origin=origin, request_key=request_key)
 
 
+@once_per_form
 def set_auto_renew(sub: Subscription, enabled: bool, *, etag: str | None, actor: User, origin: Origin,
                    request_key: str | None) -> Order:
-    existing = order_for_key(request_key)
-    if existing is not None:
-        return existing
     check_changeable(sub, etag, "auto_renew")
     if sub.auto_renew == enabled:
         raise Refused(f"Auto-renewal is already {'on' if enabled else 'off'}.", "auto_renew")
@@ -143,11 +152,9 @@ def set_auto_renew(sub: Subscription, enabled: bool, *, etag: str | None, actor:
                                            actor=actor, origin=origin, request_key=request_key)
 
 
+@once_per_form
 def rename(sub: Subscription, name: str | None, *, etag: str | None, actor: User, origin: Origin,
            request_key: str | None) -> Order:
-    existing = order_for_key(request_key)
-    if existing is not None:
-        return existing
     name = " ".join((name or "").split())
     if not name:
         raise Refused("Enter a name for the subscription.", "friendly_name")
@@ -168,11 +175,9 @@ def _cancel_refusal(sub: Subscription, now: datetime) -> str:
             f"renewal date, {when(sub.commitment_end_date)}; turn auto-renewal off so that it ends then.")
 
 
+@once_per_form
 def cancel(sub: Subscription, *, etag: str | None, actor: User, origin: Origin, request_key: str | None) -> Order:
     """A termination order, inside the cancellation window only."""
-    existing = order_for_key(request_key)
-    if existing is not None:
-        return existing
     check_changeable(sub, etag, "cancel")
     now = partner_center_now()
     if not can_cancel(sub, now):
@@ -183,12 +188,10 @@ def cancel(sub: Subscription, *, etag: str | None, actor: User, origin: Origin, 
         actor=actor, origin=origin, request_key=request_key)
 
 
+@once_per_form
 def terminate_agreement(agreement: Agreement, *, seen: str | None, actor: User, origin: Origin,
                         request_key: str | None) -> Order:
     """One termination order cancelling every active subscription of the agreement."""
-    existing = order_for_key(request_key)
-    if existing is not None:
-        return existing
     subs = agreement_subscriptions(agreement)
     if not subs:
         raise Refused(f"Agreement {agreement.number} has no active subscriptions to cancel.", "confirm")
@@ -223,6 +226,7 @@ class ChangeLine:
     title: str  # the provisioning step's words: "Reduce seats of Contoso Basic from 10 to 8"
 
 
+@once_per_form
 def place_change_order(order_type: OrderType, lines: list[ChangeLine], *, actor: User, origin: Origin,
                        request_key: str | None) -> Order:
     """A change, configuration or termination order on existing subscriptions.
@@ -233,9 +237,6 @@ def place_change_order(order_type: OrderType, lines: list[ChangeLine], *, actor:
     same engine (one CHANGE_STEP per line, each with its own stored MS-RequestId), tracked on the
     same pages. The customer facts are the purchase order's.
     """
-    existing = order_for_key(request_key)
-    if existing is not None:
-        return existing
     if order_type not in CHANGE_ORDER_TYPES or not lines:
         raise ValueError("A subscription order needs a type and at least one line.")
     first = lines[0].subscription

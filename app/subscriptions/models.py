@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee
 from app.extensions import db
-from app.orders.models import Order
+from app.orders.models import Order, label_of
 from app.time import utcnow
 
 
@@ -38,10 +38,7 @@ ENDED_STATUSES = (SubscriptionStatus.DELETED, SubscriptionStatus.EXPIRED)
 
 
 def status_label(status: str | None) -> str:
-    try:
-        return SubscriptionStatus(status).label
-    except ValueError:
-        return status or ""
+    return label_of(SubscriptionStatus, status)
 
 
 class Agreement(db.Model):
