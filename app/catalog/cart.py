@@ -111,6 +111,15 @@ def remove_line(line: CartLine) -> None:
     db.session.flush()
 
 
+def empty_cart(user) -> None:
+    """The cart after its order was placed: the lines go, the cart stays for the next purchase."""
+    cart = cart_for(user)
+    if cart is not None:
+        for line in list(cart.lines):
+            db.session.delete(line)
+        db.session.flush()
+
+
 @dataclass
 class CartLineView:
     line: CartLine

@@ -7,9 +7,10 @@ from flask_login import current_user
 
 from app.checkout import agreement as mca
 from app.checkout import bp, gate, wizard
+from app.checkout import services as svc
 from app.checkout import company as company_rules
 from app.checkout.forms import AgreementForm, CompanyForm, DirectCustomerForm, ReviewForm
-from app.checkout.models import CheckoutDraft, DomainReservation
+from app.checkout.models import CheckoutDraft
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
@@ -215,7 +216,8 @@ def review():
             except AgreementExists as exists:
                 existing_agreement = exists.agreement
             else:
-                _finish_placed(draft, order)
+                svc.finish_placed(draft, order)
+                db.session.commit()
                 return redirect_to(url_for("checkout.placed", number=order.number))
         status = 422
     form.draft_id.data = str(draft.id)
@@ -232,22 +234,6 @@ def _placed_draft(draft_id: str | None):
     if draft is None or draft.user_id != current_user.id or draft.status != "placed" or not draft.order_number:
         return None
     return draft
-
-
-def _finish_placed(draft, order) -> None:
-    from app.catalog.cart import cart_for
-
-    draft.status = "placed"
-    draft.order_number = order.number
-    draft.mark_done("review")
-    if draft.mca_acceptance is not None:
-        draft.mca_acceptance.order_number = order.number
-    cart = cart_for(current_user)
-    if cart is not None:
-        for line in list(cart.lines):
-            db.session.delete(line)
-    db.session.execute(db.delete(DomainReservation).where(DomainReservation.draft_id == draft.id))
-    db.session.commit()
 
 
 @bp.route("/placed/<number>")

@@ -17,6 +17,7 @@ from app.accounts.models import Account, Licensee, Tenant, User
 from app.accounts.services import operator_account
 from app.audit import services as audit
 from app.audit.services import Origin
+from app.catalog.cart import empty_cart
 from app.checkout.models import STEP_KEYS, CheckoutDraft, DomainReservation
 from app.connections.services import get_client
 from app.extensions import db, get_redis
@@ -153,6 +154,18 @@ def current_step(draft: CheckoutDraft) -> str:
         if step not in (draft.completed_steps or []):
             return step
     return STEP_KEYS[-1]
+
+
+def finish_placed(draft: CheckoutDraft, order) -> None:
+    """The checkout became an order: the draft is done, its cart is emptied, its domain released."""
+    draft.status = "placed"
+    draft.order_number = order.number
+    draft.mark_done("review")
+    if draft.mca_acceptance is not None:
+        draft.mca_acceptance.order_number = order.number
+    empty_cart(draft.user)
+    release_reservation(draft)
+    db.session.flush()
 
 
 def abandon(draft: CheckoutDraft, *, origin: Origin) -> None:

@@ -204,10 +204,15 @@ def decide(buyer: Buyer, domain: str, facts: TenantFacts, *, operator_name: str,
     return Decision(Verdict.VERIFIED)
 
 
+def sentence(text: str) -> str:
+    """End with one full stop, even after a name that ends with one ("Fabrikam, Inc.")."""
+    return text if text.endswith(".") else text + "."
+
+
 def refusal(claim: Claim) -> str:
     if claim.other_account:
         return OTHER_PARTNER + "."
-    return f"This tenant is already used for another of your customers ({claim.reason.rstrip('.')})."
+    return f"This tenant is already used for another of your customers: {claim.reason}"
 
 
 def lock_tenant(domain: str | None, tenant_id: str | None) -> None:

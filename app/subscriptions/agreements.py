@@ -79,7 +79,7 @@ def agreements_on_the_tenant(wanted: tenancy.Wanted) -> tenancy.Claim | None:
         if agreement.account_id != wanted.account_id:
             return tenancy.Claim(True, "it belongs to another organisation's agreement.")
         if agreement.licensee_id != wanted.licensee_id:
-            return tenancy.Claim(False, f"it belongs to your customer {agreement.customer_name}.")
+            return tenancy.Claim(False, tenancy.sentence(f"it belongs to your customer {agreement.customer_name}"))
     return None
 
 

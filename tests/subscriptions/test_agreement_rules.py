@@ -39,9 +39,9 @@ def test_the_agreement_of_another_customer_of_the_same_reseller_is_named(demo, d
 
     claim = tenancy.claim_on(adatum.id, litware_inc.id, DOMAIN, None)
 
-    assert claim == tenancy.Claim(False, "it belongs to your customer Fabrikam, Inc..")
-    assert tenancy.refusal(claim) == ("This tenant is already used for another of your customers (it belongs to "
-                                      "your customer Fabrikam, Inc).")
+    assert claim == tenancy.Claim(False, "it belongs to your customer Fabrikam, Inc.")
+    assert tenancy.refusal(claim) == ("This tenant is already used for another of your customers: it belongs to "
+                                      "your customer Fabrikam, Inc.")
     assert tenancy.claim_on(adatum.id, licensee(db).id, DOMAIN, None) is None  # its own customer's tenant
 
 
