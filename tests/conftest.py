@@ -121,7 +121,7 @@ def redis(app):
 @pytest.fixture
 def demo(app, suite):
     """The app on the seeded copy: the demo organisations, users and synchronised catalog."""
-    if app.config["SQLALCHEMY_DATABASE_URI"] != suite.url(seeded=True):
+    if app.config["SQLALCHEMY_DATABASE_URI"] != suite.database.demo_url:
         pytest.fail("The app of this test was built on the empty database before `demo` was asked for: name "
                     "`demo` among the test's arguments (request.getfixturevalue comes too late).")
     return app
@@ -132,45 +132,28 @@ def client(app):
     return Client(app.test_client())
 
 
-# One fixture per demo user, signed in (the demo's users and roles: README, "Who may do what").
-@pytest.fixture
-def operator_client(demo):
-    """The operator admin of Northwind Cloud Distribution."""
-    return signed_in(demo, "admin@example.com")
+# The demo's users, one fixture each: a browser signed in as that user (roles: README, "Who may do what").
+DEMO_USERS = {
+    "operator_client": "admin@example.com",  # the operator admin of Northwind Cloud Distribution
+    "operator_member_client": "operator-member@example.com",
+    "reseller_client": "reseller@example.com",  # the admin of the reseller Adatum IT Services (1234567)
+    "reseller_member_client": "reseller-member@example.com",  # a member of Adatum, the same account
+    "reseller2_client": "reseller2@example.com",  # the admin of another reseller, Litware Systems (Poland)
+    "customer_client": "customer@example.com",  # the admin of the direct customer Tailspin Toys
+    "customer_member_client": "customer-member@example.com",
+}
 
 
-@pytest.fixture
-def operator_member_client(demo):
-    return signed_in(demo, "operator-member@example.com")
+def _signed_in_as(name: str, email: str):
+    def fixture(demo):
+        return signed_in(demo, email)
+
+    fixture.__doc__ = f"A browser of the demo, signed in as {email}."
+    return pytest.fixture(fixture, name=name)
 
 
-@pytest.fixture
-def reseller_client(demo):
-    """The admin of the reseller Adatum IT Services (partner ID 1234567)."""
-    return signed_in(demo, "reseller@example.com")
-
-
-@pytest.fixture
-def reseller_member_client(demo):
-    """A member (not admin) of Adatum IT Services, the same account as reseller_client."""
-    return signed_in(demo, "reseller-member@example.com")
-
-
-@pytest.fixture
-def reseller2_client(demo):
-    """The admin of the second reseller, Litware Systems Sp. z o.o. (Poland): another account."""
-    return signed_in(demo, "reseller2@example.com")
-
-
-@pytest.fixture
-def customer_client(demo):
-    """The admin of the direct customer Tailspin Toys."""
-    return signed_in(demo, "customer@example.com")
-
-
-@pytest.fixture
-def customer_member_client(demo):
-    return signed_in(demo, "customer-member@example.com")
+for _name, _email in DEMO_USERS.items():
+    globals()[_name] = _signed_in_as(_name, _email)
 
 
 @pytest.fixture

@@ -107,6 +107,7 @@ class Suite:
         self.redis_url = redis_url
         self.root = root
         self._apps: dict[str, Flask] = {}
+        self._last_app: Flask | None = None
         self._snapshot: dict[str, list[dict]] | None = None
         for url in (database.url, database.demo_url):
             app = make_app(url, redis_url, root / "schema")
@@ -119,12 +120,14 @@ class Suite:
                 db.engine.dispose()
 
     def url(self, seeded: bool) -> str:
-        return self.database.demo_url if seeded else self.database.url
+        """The URL of the seeded copy (loading the demo into it on first use) or of the empty one."""
+        if not seeded:
+            return self.database.url
+        self._seed()
+        return self.database.demo_url
 
     def app(self, config: dict, *, seeded: bool, redis_url: str) -> Flask:
         """The app of this configuration on the empty or the seeded copy, built on first use."""
-        if seeded:
-            self._seed()
         key = json.dumps([seeded, redis_url, config], sort_keys=True, default=repr)
         app = self._apps.get(key)
         if app is None:
@@ -132,6 +135,11 @@ class Suite:
                                instance_path=self.root / f"instance-{len(self._apps)}")
             _sandbox(app)  # its store lives in this instance folder, whatever a test's folder is
             self._apps[key] = app
+        if self._last_app is not None and self._last_app is not app:
+            # The database server is shared: one idle connection per suite, not one per app built.
+            with self._last_app.app_context():
+                db.engine.dispose()
+        self._last_app = app
         return app
 
     def new_app(self, config: dict, *, seeded: bool, redis_url: str, instance_path: Path) -> Flask:
@@ -142,7 +150,7 @@ class Suite:
     def _seed(self) -> None:
         if self._snapshot is not None:
             return
-        app = self.new_app({}, seeded=True, redis_url=self.redis_url, instance_path=self.root / "seed")
+        app = make_app(self.database.demo_url, self.redis_url, self.root / "seed")
         with app.app_context():
             _seed_demo()
             self._snapshot = {table.name: [dict(row._mapping) for row in db.session.execute(sa.select(table))]
