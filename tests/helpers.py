@@ -40,6 +40,21 @@ class Client:
         self._remember_token(response)
         return response
 
+    def event_stream(self, url, *, until) -> str:
+        """Read the server-sent events at `url` until `until(text so far)` holds; the text read."""
+        with self._fresh_context():
+            response = self.http.get(url, buffered=False)
+            assert response.mimetype == "text/event-stream", response.mimetype
+            received = ""
+            try:
+                for chunk in response.response:
+                    received += chunk.decode() if isinstance(chunk, bytes) else chunk
+                    if until(received):
+                        break
+            finally:
+                response.close()
+        return received
+
     def _remember_token(self, response):
         if response.mimetype == "text/html":
             match = re.search(r'<meta name="csrf-token" content="([^"]+)"', response.get_data(as_text=True))

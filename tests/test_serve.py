@@ -7,12 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import psutil
 import pytest
+
+from tests.support.waiting import wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,15 +43,6 @@ def _redis_servers(instance) -> list[int]:
     return found
 
 
-def _wait_until(predicate, seconds=60.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def _answers(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
@@ -78,18 +70,18 @@ def test_a_killed_serve_leaves_nothing_that_blocks_the_next_one(serve_env):
     first = _serve(serve_env)
     started = []
     try:
-        assert _wait_until(lambda: _answers(url)), "the storefront did not answer"
+        assert wait_until(lambda: _answers(url), 60), "the storefront did not answer"
         [redis_pid] = _redis_servers(instance)
         children = psutil.Process(first.pid).children(recursive=True)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         # The web server and the worker go with it, so the port is free again ...
-        assert _wait_until(lambda: not any(_alive(c) for c in children), 30), "its children outlived it"
+        assert wait_until(lambda: not any(_alive(c) for c in children), 30), "its children outlived it"
         assert not _answers(url)
         # ... and the next start adopts the embedded Redis it left, rather than starting a second one.
         second = _serve(serve_env)
         started.append(second)
-        assert _wait_until(lambda: _answers(url)), "the storefront did not answer after the restart"
+        assert wait_until(lambda: _answers(url), 60), "the storefront did not answer after the restart"
         assert _redis_servers(instance) == [redis_pid]
         second.send_signal(signal.SIGINT)  # Ctrl-C
         assert second.wait(timeout=30) == 0, second.stderr.read()
@@ -108,7 +100,7 @@ def test_a_second_serve_on_the_same_instance_folder_is_refused_in_plain_words(se
     instance, url = serve_env["INSTANCE_PATH"], f"http://127.0.0.1:{serve_env['PORT']}/healthz"
     first = _serve(serve_env)
     try:
-        assert _wait_until(lambda: _answers(url)), "the storefront did not answer"
+        assert wait_until(lambda: _answers(url), 60), "the storefront did not answer"
         second = subprocess.run([sys.executable, "-m", "flask", "serve"], cwd=ROOT, capture_output=True, text=True,
                                 env={**serve_env, "PORT": str(_free_port())}, timeout=60)
         assert second.returncode != 0

@@ -29,6 +29,13 @@ def customer_at_service_step(page, base):
     expect(page.get_by_role("heading", name="Service details")).to_be_visible()
 
 
+def existing_tenant(page, prefix: str, box: str):
+    """Name an existing tenant by its prefix and tick the box saying it exists: the authorization link."""
+    page.get_by_label("Domain prefix").fill(prefix)
+    page.get_by_label(box).check()
+    return page.get_by_label("Authorization link")
+
+
 def test_reseller_new_tenant_free_prefix_accepted_taken_one_refused(page, live_server):
     reseller_at_service_step(page, live_server)
     prefix = page.get_by_label("Domain prefix")
@@ -63,9 +70,8 @@ def test_reseller_partner_id_checked_on_blur(page, live_server):
 
 def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server, live_worker):
     reseller_at_service_step(page, live_server)
-    page.get_by_label("Domain prefix").fill("fabrikam")
-    page.get_by_label("My customer is already using Office 365 service and he/she owns this domain").check()
-    link = page.get_by_label("Authorization link")
+    link = existing_tenant(page, "fabrikam",
+                           "My customer is already using Office 365 service and he/she owns this domain")
     expect(link).to_have_value(re.compile(r"/sandbox/Adminportal/Home\?invType=IndirectResellerRelationship&.*msppId=1234567"))
     checkout = page.get_by_role("button", name="Checkout")
     expect(checkout).to_be_disabled()
@@ -89,9 +95,7 @@ def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server,
 
 def test_direct_customer_existing_tenant_is_authorized_live(page, browser, live_server, live_worker):
     customer_at_service_step(page, live_server)
-    page.get_by_label("Domain prefix").fill("wingtiptoys")
-    page.get_by_label("I am already using Office 365 service and I own this domain").check()
-    link = page.get_by_label("Authorization link")
+    link = existing_tenant(page, "wingtiptoys", "I am already using Office 365 service and I own this domain")
     expect(link).to_have_value(re.compile(r"/sandbox/Adminportal/Home\?invType=ResellerRelationship&"))
     expect(page.get_by_role("button", name="Checkout")).to_be_disabled()
     page.get_by_role("button", name="Verify Authorization").click()

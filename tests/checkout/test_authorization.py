@@ -159,15 +159,8 @@ def test_the_event_stream_sends_the_fresh_gate(reseller_client, db, app):
             live.publish("checkout", draft.id, "authorization")
 
     threading.Thread(target=publish_soon).start()
-    with reseller_client._fresh_context():
-        response = reseller_client.http.get("/checkout/events", buffered=False)
-        assert response.mimetype == "text/event-stream"
-        received = ""
-        for chunk in response.response:
-            received += chunk.decode() if isinstance(chunk, bytes) else chunk
-            if "event: authorization" in received and "Authorization verified" in received:
-                break
-        response.close()
+    received = reseller_client.event_stream(
+        "/checkout/events", until=lambda text: "event: authorization" in text and "Authorization verified" in text)
     assert "event: authorization\ndata: " in received
     assert 'id="checkout-gate"' in received
 

@@ -105,15 +105,8 @@ def test_the_event_stream_pushes_fresh_progress(demo, db, reseller_client, app):
             run_job(order.id)  # publishes "progress" at each step
 
     threading.Thread(target=finish_soon).start()
-    with reseller_client._fresh_context():
-        response = reseller_client.http.get(f"/orders/{order.number}/events", buffered=False)
-        assert response.mimetype == "text/event-stream"
-        received = ""
-        for chunk in response.response:
-            received += chunk.decode() if isinstance(chunk, bytes) else chunk
-            if "event: progress" in received and "Completed" in received:
-                break
-        response.close()
+    received = reseller_client.event_stream(
+        f"/orders/{order.number}/events", until=lambda text: "event: progress" in text and "Completed" in text)
     assert "event: progress\ndata: " in received and 'id="order-progress"' in received
 
 

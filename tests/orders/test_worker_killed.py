@@ -8,12 +8,11 @@ with the first worker.
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from app.orders.models import Order
 from tests.support.orders import EXCHANGE, assert_exactly_one_of_everything, line, place, reseller_request
+from tests.support.waiting import wait_until
 from tests.support.worker import kill_worker, start_worker, stop_worker
 
 # The worker process reads what this test writes: committed, on a database file or server.
@@ -35,15 +34,6 @@ def _start_worker(app, redis_url):
     return start_worker(env, own_process_group=True)
 
 
-def _wait_for(predicate, seconds=30.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_the_worker_killed_mid_provisioning_and_restarted_resumes_without_duplicates(
         demo, db, sandbox_store, app, redis_url):
     from app.orders.sweep import sweep_orders
@@ -56,7 +46,7 @@ def test_the_worker_killed_mid_provisioning_and_restarted_resumes_without_duplic
     try:
         order = place(db, reseller_request(db, domain="killedworker.onmicrosoft.com",
                                            lines=[line(quantity=5), line(**EXCHANGE, quantity=2)]))
-        assert _wait_for(lambda: sandbox_store.calls(method="POST", path="/v1/customers"), 20), "the step never ran"
+        assert wait_until(lambda: sandbox_store.calls(method="POST", path="/v1/customers"), 20), "the step never ran"
         db.session.expire_all()
         assert db.session.get(Order, order.id).step("create_customer").status == "running"
     finally:
@@ -77,7 +67,7 @@ def test_the_worker_killed_mid_provisioning_and_restarted_resumes_without_duplic
             db.session.expire_all()
             return db.session.get(Order, order.id).status in ("completed", "failed", "querying")
 
-        assert _wait_for(completed, 40), db.session.get(Order, order.id).steps
+        assert wait_until(completed, 40), db.session.get(Order, order.id).steps
     finally:
         stop_worker(second)
     creations = sandbox_store.calls(method="POST", path="/v1/customers")
