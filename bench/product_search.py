@@ -32,7 +32,7 @@ def seed(skus_wanted: int) -> int:
     """Demo data and the sandbox catalog, then generated products until the catalog has `skus_wanted` SKUs."""
     from sqlalchemy import insert
 
-    from app.accounts.services import seed_demo
+    from app.demo import seed_demo
     from app.catalog.models import Offer, OfferTerm, PriceListEntry, PriceList, Product, Sku
     from app.extensions import db
 
