@@ -37,11 +37,8 @@ def _company_context(draft, form, problems=None):
 
 @bp.route("/company", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
-def company():
-    draft = wizard.draft()
-    blocked = wizard.guard(draft, "company")
-    if blocked:
-        return blocked
+@wizard.step("company")
+def company(draft):
     form = CompanyForm(data=company_rules.company_defaults(draft)) if request.method == "GET" else CompanyForm()
     if request.method == "GET":
         return render("checkout/company.html", "checkout/_company_form.html", **_company_context(draft, form))
@@ -79,11 +76,8 @@ def _agreement_label(draft) -> str:
 
 @bp.route("/agreement", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
-def agreement():
-    draft = wizard.draft()
-    blocked = wizard.guard(draft, "agreement")
-    if blocked:
-        return blocked
+@wizard.step("agreement")
+def agreement(draft):
     context = wizard.step_context(draft, "agreement")
     if not _settings().require_mca_acceptance:
         # The operator handles the MCA outside the storefront: nothing to ask here.

@@ -139,11 +139,8 @@ def _parts(draft: CheckoutDraft, form: ServiceForm, *names: str, **extra) -> str
 
 @bp.route("/service", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
-def service():
-    draft = wizard.draft()
-    blocked = wizard.guard(draft, "service")
-    if blocked:
-        return blocked
+@wizard.step("service")
+def service(draft):
     form = _service_form(draft)
     if request.method == "GET":
         return render("checkout/service.html", "checkout/_service_form.html", **_service_context(draft, form))
@@ -292,12 +289,9 @@ def authorization_status():
 
 @bp.route("/service/verify", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
-def verify():
+@wizard.step("service")
+def verify(draft):
     """'Verify Authorization': a dialog (a page without JavaScript) asking for the default domain."""
-    draft = wizard.draft()
-    blocked = wizard.guard(draft, "service")
-    if blocked:
-        return blocked
     form = VerifyForm()
     if request.method == "GET":
         form.default_domain.data = request.args.get("default_domain") or draft.default_domain or draft.domain or ""

@@ -1,6 +1,8 @@
 """What every step of the wizard shares: the buyer's draft, the step guard and the step context."""
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
@@ -37,3 +39,21 @@ def cart_url() -> str | None:
 def step_context(draft: CheckoutDraft, step: str) -> dict:
     return {"draft": draft, "steps": STEPS, "step": step, "done": set(draft.completed_steps or []),
             "cancel_form": CancelForm(), "cart_url": cart_url()}
+
+
+def step(name: str):
+    """A view of a wizard step: it receives the buyer's draft, and is not reached before the steps
+    it needs are complete (the buyer is sent to the first open step instead)."""
+
+    def decorator(view):
+        @wraps(view)
+        def with_draft(*args, **kwargs):
+            current = draft()
+            blocked = guard(current, name)
+            if blocked:
+                return blocked
+            return view(current, *args, **kwargs)
+
+        return with_draft
+
+    return decorator
