@@ -2,7 +2,6 @@
 Microsoft) and the record of who accepted (direct customer) or confirmed (reseller) it."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from app.accounts.models import User
@@ -10,12 +9,14 @@ from app.audit import services as audit
 from app.audit.services import Origin
 from app.checkout.models import CheckoutDraft, McaAcceptance
 from app.checkout.services import TooFast, partner_center_problem, person_client
-from app.extensions import db, get_redis
+from app import cache
+from app.extensions import db
 from app.partner_center import PartnerCenterError
 from app.time import utcnow
 
 # The Microsoft Customer Agreement template changes rarely; the agreement page shows the cached one.
 TEMPLATE_CACHE_SECONDS = 12 * 3600
+TEMPLATE_KEY = "pc:mca-template"
 
 
 def agreement_template(user_id: int, *, fetch: bool):
@@ -23,26 +24,21 @@ def agreement_template(user_id: int, *, fetch: bool):
     Center (then cached). Without `fetch` a missing template is not an error: the form fetches it."""
     from app.partner_center.types import AgreementTemplate  # noqa: PLC0415 (a type the client returns)
 
-    key = "pc:mca-template"
-    try:
-        cached = get_redis().get(key)
-    except Exception:
-        cached = None
-    if cached is not None:
-        data = json.loads(cached)
-        return AgreementTemplate(template_id=data["templateId"], agreement_link=data.get("agreementLink")), None
-    if not fetch:
+    data = cache.peek(TEMPLATE_KEY)
+    if data is None and fetch:
+        try:
+            client = person_client(user_id)
+            data = cache.remember(TEMPLATE_KEY, TEMPLATE_CACHE_SECONDS,
+                                  lambda: _template_json(client.current_agreement_template()))
+        except (PartnerCenterError, TooFast) as error:
+            return None, partner_center_problem(error)
+    if data is None:
         return None, None
-    try:
-        template = person_client(user_id).current_agreement_template()
-    except (PartnerCenterError, TooFast) as error:
-        return None, partner_center_problem(error)
-    try:
-        get_redis().set(key, json.dumps({"templateId": template.template_id,
-                                         "agreementLink": template.agreement_link}), ex=TEMPLATE_CACHE_SECONDS)
-    except Exception:
-        pass  # without Redis the form fetches it each time; still correct
-    return template, None
+    return AgreementTemplate(template_id=data["templateId"], agreement_link=data.get("agreementLink")), None
+
+
+def _template_json(template) -> dict:
+    return {"templateId": template.template_id, "agreementLink": template.agreement_link}
 
 
 @dataclass

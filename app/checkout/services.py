@@ -6,7 +6,6 @@ is the worker's job (app/checkout/jobs.py).
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -20,7 +19,8 @@ from app.audit.services import Origin
 from app.catalog.cart import empty_cart
 from app.checkout.models import STEP_KEYS, CheckoutDraft, DomainReservation
 from app.connections.services import get_client
-from app.extensions import db, get_redis
+from app import cache
+from app.extensions import db
 from app.orders import tenancy
 from app.web.ratelimit import over_limit
 from app.partner_center import (NotFound, PartnerAgreementNotSigned, PartnerCenterAuthError, PartnerCenterError,
@@ -82,19 +82,8 @@ NETWORK_CACHE_SECONDS = 300
 
 def reseller_network(client) -> dict[str, str]:
     """MPN ID -> the reseller's Partner Center tenant id, cached briefly in Redis."""
-    key = "pc:reseller-network"
-    try:
-        cached = get_redis().get(key)
-    except Exception:
-        cached = None
-    if cached is not None:
-        return json.loads(cached)
-    network = {r.mpn_id: r.id.lower() for r in client.list_indirect_resellers() if r.mpn_id}
-    try:
-        get_redis().set(key, json.dumps(network), ex=NETWORK_CACHE_SECONDS)
-    except Exception:
-        pass  # without Redis every check reads the network again; still correct
-    return network
+    return cache.remember("pc:reseller-network", NETWORK_CACHE_SECONDS, lambda: {
+        r.mpn_id: r.id.lower() for r in client.list_indirect_resellers() if r.mpn_id})
 
 
 def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
