@@ -336,8 +336,9 @@ def events():
 @bp.route("/cancel", methods=["POST"])
 @allow(Permission.CHECKOUT)
 def cancel():
-    draft = wizard.draft()
-    if CancelForm().validate_on_submit():
+    draft = svc.current_draft(current_user._get_current_object())
+    if CancelForm().validate_on_submit() and draft.id is not None:
         svc.abandon(draft, origin=request_origin())
+        db.session.commit()
         flash("The purchase was discarded. Your cart is kept.", "info")
     return redirect(url_for("home.index"), code=303)

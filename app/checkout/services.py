@@ -128,7 +128,7 @@ def open_draft(user: User) -> CheckoutDraft:
     if draft is None:
         draft = _new_draft(user)
         db.session.add(draft)
-        db.session.commit()
+        db.session.flush()  # the view commits with what the step changed
     return draft
 
 
@@ -161,7 +161,7 @@ def abandon(draft: CheckoutDraft, *, origin: Origin) -> None:
     draft.status = "abandoned"
     release_reservation(draft)
     audit.record("checkout_abandoned", actor=draft.user, subject=f"checkout {draft.id}", origin=origin)
-    db.session.commit()
+    db.session.flush()
 
 
 # --------------------------------------------------------------------------------------- customer

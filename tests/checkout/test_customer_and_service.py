@@ -142,6 +142,7 @@ def test_two_checkouts_racing_for_one_prefix_end_with_one_holder(app, db, demo):
     users = [db.session.scalar(db.select(User).where(User.email == e))
              for e in ("reseller@example.com", "customer@example.com")]
     draft_ids = [svc.open_draft(u).id for u in users]
+    db.session.commit()  # open_draft flushes; the caller commits
     barrier = threading.Barrier(2)
     results = {}
 
