@@ -3,10 +3,8 @@ from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-COUNTRIES = [
-    ("US", "United States"), ("PL", "Poland"), ("GB", "United Kingdom"), ("DE", "Germany"), ("FR", "France"),
-    ("NL", "Netherlands"), ("IN", "India"), ("BR", "Brazil"), ("CA", "Canada"), ("AU", "Australia"),
-]
+from app.accounts.countries import COUNTRIES
+
 NEW = "new"
 
 
