@@ -19,3 +19,11 @@ def create_user(account: Account, name: str, email: str, password: str, role: st
 
 def operator_account() -> Account | None:
     return db.session.scalar(db.select(Account).where(Account.kind == "operator").limit(1))
+
+
+def partner_id_holder(partner_id: str, *, but_not: int | None = None) -> Account | None:
+    """The account of this storefront that holds a partner ID (one partner ID, one reseller)."""
+    query = db.select(Account).where(Account.partner_id == partner_id)
+    if but_not is not None:
+        query = query.where(Account.id != but_not)
+    return db.session.scalar(query.limit(1))

@@ -8,7 +8,7 @@ from app.accounts.models import User
 from app.audit import services as audit
 from app.audit.services import Origin
 from app.checkout.models import CheckoutDraft, McaAcceptance
-from app.checkout.services import TooFast, partner_center_problem, person_client
+from app.connections.person import TooFast, partner_center_problem, person_client
 from app import cache
 from app.extensions import db
 from app.partner_center import PartnerCenterError

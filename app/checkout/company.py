@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict, dataclass, is_dataclass
 
 from app.checkout.models import CheckoutDraft
-from app.checkout.services import TooFast, partner_center_problem, person_client
+from app.connections.person import TooFast, partner_center_problem, person_client
 from app.partner_center import PartnerCenterError
 
 

@@ -19,7 +19,8 @@ from app.accounts.models import User, utcnow
 from app.audit import services as audit
 from app.audit.services import Origin
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
-from app.checkout.services import TooFast, operator_name, partner_center_problem, person_client, release_reservation
+from app.checkout.services import operator_name, release_reservation
+from app.connections.person import TooFast, partner_center_problem, person_client
 from app.extensions import db
 from app.orders import tenancy
 from app.partner_center import PartnerCenterError

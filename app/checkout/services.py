@@ -9,22 +9,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from flask import current_app, g, has_request_context
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import Account, Licensee, Tenant, User
-from app.accounts.services import operator_account
+from app.accounts.models import Licensee, Tenant, User
+from app.accounts.services import operator_account, partner_id_holder
 from app.audit import services as audit
 from app.audit.services import Origin
 from app.catalog.cart import empty_cart
 from app.checkout.models import STEP_KEYS, CheckoutDraft, DomainReservation
-from app.connections.services import get_client
-from app import cache
+from app.connections.person import TooFast, partner_center_problem, person_client
 from app.extensions import db
 from app.orders import tenancy
-from app.web.ratelimit import over_limit
-from app.partner_center import (NotFound, PartnerAgreementNotSigned, PartnerCenterAuthError, PartnerCenterError,
-                                PartnerCenterUnavailable, PartnerIdUnknown, Throttled)
+from app.partner_center import PartnerCenterError
+from app.partners import network
 
 # Microsoft's rule for the initial domain prefix: letters and digits only, at most 27 characters.
 PREFIX_RE = re.compile(r"^[a-z0-9]{1,27}$")
@@ -38,63 +35,10 @@ MPN_WARNING = (
     "Partner Center."
 )
 
-PC_DOWN = ("Partner Center is not answering right now, so this could not be checked. Nothing you entered is "
-           "lost: try again in a moment.")
-PC_THROTTLED = "Microsoft is busy, try again in {seconds} seconds. Nothing you entered is lost."
-TOO_FAST = ("You have made many checks in a short time. Wait {seconds} seconds, then try again; nothing you "
-            "entered is lost.")
-
 EXISTING_BOX = {
     "reseller": "My customer is already using Office 365 service and he/she owns this domain",
     "customer": "I am already using Office 365 service and I own this domain",
 }
-
-class TooFast(Exception):
-    """One person asked Partner Center too often in a short time (PERSON_PC_CALLS_PER_MINUTE)."""
-
-    def __init__(self, retry_after: int):
-        self.retry_after = retry_after
-        self.message = TOO_FAST.format(seconds=retry_after)
-        super().__init__(self.message)
-
-
-def person_client(user_id: int):
-    """The Partner Center client for a call a person waits on: one attempt, a short timeout, no
-    sleeping on Retry-After, and at most PERSON_PC_CALLS_PER_MINUTE checks (requests that call
-    Partner Center) per user, so that one buyer cannot spend the operator's Partner Center quota.
-    Raises TooFast beyond it."""
-    # One check (one request) counts once, however many calls it makes.
-    if has_request_context() and g.get("person_pc_counted") == user_id:
-        wait = g.get("person_pc_wait")
-    else:
-        wait = over_limit(f"pc:person:{user_id}", current_app.config["PERSON_PC_CALLS_PER_MINUTE"], 60)
-        if has_request_context():
-            g.person_pc_counted, g.person_pc_wait = user_id, wait
-    if wait is not None:
-        raise TooFast(wait)
-    return get_client().for_person(timeout=current_app.config["PERSON_PC_TIMEOUT_SECONDS"])
-
-
-# The operator's reseller network changes rarely; a partner ID checked on every blur must not page
-# through it each time.
-NETWORK_CACHE_SECONDS = 300
-
-
-def reseller_network(client) -> dict[str, str]:
-    """MPN ID -> the reseller's Partner Center tenant id, cached briefly in Redis."""
-    return cache.remember("pc:reseller-network", NETWORK_CACHE_SECONDS, lambda: {
-        r.mpn_id: r.id.lower() for r in client.list_indirect_resellers() if r.mpn_id})
-
-
-def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
-    if isinstance(error, TooFast):
-        return error.message
-    if isinstance(error, Throttled):
-        return PC_THROTTLED.format(seconds=int(error.retry_after or 30))
-    if isinstance(error, (PartnerCenterUnavailable, PartnerCenterAuthError)) or (error.status or 500) >= 500:
-        return PC_DOWN
-    return f"Partner Center refused this request: {error.description} Nothing you entered is lost."
-
 
 # ----------------------------------------------------------------------------------------- drafts
 
@@ -345,18 +289,15 @@ def not_yours(draft: CheckoutDraft, partner_id: str) -> str | None:
     if own and partner_id != own:
         return (f"{partner_id} is not the partner ID of {draft.account.name}. Orders of {draft.account.name} carry "
                 f"its own partner ID, {own}.")
-    holder = db.session.scalar(db.select(Account).where(Account.partner_id == partner_id,
-                                                        Account.id != draft.account_id))
-    if holder is not None:
+    if partner_id_holder(partner_id, but_not=draft.account_id) is not None:
         return (f"Partner ID {partner_id} belongs to another reseller of this storefront. Enter your own "
                 "partner ID (MPN ID).")
     return None
 
 
 def verify_partner(draft: CheckoutDraft, partner_id: str, reseller_tenant_id: str | None = None) -> PartnerCheck:
-    """The partner ID must be this reseller's own, exist, be in the operator's indirect reseller
-    network, and have the Microsoft Partner Agreement signed; the reseller's tenant id must be that
-    network entry's."""
+    """The partner ID must be this reseller's own and pass the operator's reseller network rules
+    (app.partners.network); the reseller's tenant id must be that network entry's."""
     draft.partner_id = partner_id
     if reseller_tenant_id is not None:
         draft.reseller_tenant_id = reseller_tenant_id.strip().lower() or None
@@ -366,37 +307,26 @@ def verify_partner(draft: CheckoutDraft, partner_id: str, reseller_tenant_id: st
         draft.partner_id_status = "invalid"
         draft.reseller_tenant_status = "unchecked"
         return PartnerCheck(False, not_yours=foreign)
-    warning = MPN_WARNING.format(operator=operator_name())
-    try:
-        client = person_client(draft.user_id)
-        client.get_mpn_profile(partner_id)
-        client.get_agreement_status(partner_id)
-        network = reseller_network(client)
-    except (PartnerIdUnknown, PartnerAgreementNotSigned, NotFound):
-        draft.partner_id_status = "invalid"
-        draft.reseller_tenant_status = "unchecked"
-        return PartnerCheck(False, warning=warning)
-    except (PartnerCenterError, TooFast) as error:
-        return PartnerCheck(False, problem=partner_center_problem(error))
-    entry_tenant = network.get(partner_id)
-    if entry_tenant is None:
-        draft.partner_id_status = "invalid"
-        return PartnerCheck(False, warning=warning)
-    draft.partner_id_status = "verified"
     if draft.account.partner_tenant_id:
         draft.reseller_tenant_id = draft.account.partner_tenant_id.lower()  # the account's own: nothing to ask
-    if not draft.reseller_tenant_id:
+    try:
+        check = network.check_partner_id(person_client(draft.user_id), partner_id, draft.reseller_tenant_id)
+    except (PartnerCenterError, TooFast) as error:
+        return PartnerCheck(False, problem=partner_center_problem(error))
+    if not check.partner_ok:
+        draft.partner_id_status = "invalid"
         draft.reseller_tenant_status = "unchecked"
-        return PartnerCheck(False, missing_tenant=True)
-    if draft.reseller_tenant_id != entry_tenant:
-        draft.reseller_tenant_status = "invalid"
+        return PartnerCheck(False, warning=MPN_WARNING.format(operator=operator_name()))
+    draft.partner_id_status = "verified"
+    if not check.ready:
+        draft.reseller_tenant_status = "invalid" if check.tenant == "invalid" else "unchecked"
         return PartnerCheck(False, missing_tenant=True)
     draft.reseller_tenant_status = "verified"
     # The first partner ID a reseller proves becomes its account's: later orders must carry it.
     if not draft.account.partner_id:
         draft.account.partner_id = partner_id
     if not draft.account.partner_tenant_id:
-        draft.account.partner_tenant_id = entry_tenant
+        draft.account.partner_tenant_id = check.network_tenant_id
     return PartnerCheck(True)
 
 

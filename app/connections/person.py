@@ -1,0 +1,55 @@
+"""Partner Center calls a person waits on: the checks of the checkout (domain, partner ID, Verify
+Authorization, company details) and of the operator's onboarding (a new reseller's partner ID).
+
+One attempt with a short timeout, never sleeping on Retry-After, and at most
+PERSON_PC_CALLS_PER_MINUTE such checks per user a minute, so one person cannot spend the
+operator's Partner Center quota. What went wrong is said in the words below.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, has_request_context
+
+from app.connections.services import get_client
+from app.partner_center import PartnerCenterAuthError, PartnerCenterError, PartnerCenterUnavailable, Throttled
+from app.web.ratelimit import over_limit
+
+PC_DOWN = ("Partner Center is not answering right now, so this could not be checked. Nothing you entered is "
+           "lost: try again in a moment.")
+PC_THROTTLED = "Microsoft is busy, try again in {seconds} seconds. Nothing you entered is lost."
+TOO_FAST = ("You have made many checks in a short time. Wait {seconds} seconds, then try again; nothing you "
+            "entered is lost.")
+
+
+class TooFast(Exception):
+    """One person asked Partner Center too often in a short time (PERSON_PC_CALLS_PER_MINUTE)."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        self.message = TOO_FAST.format(seconds=retry_after)
+        super().__init__(self.message)
+
+
+def person_client(user_id: int):
+    """The Partner Center client for a call a person waits on. Raises TooFast beyond the person's
+    checks per minute."""
+    # One check (one request) counts once, however many calls it makes.
+    if has_request_context() and g.get("person_pc_counted") == user_id:
+        wait = g.get("person_pc_wait")
+    else:
+        wait = over_limit(f"pc:person:{user_id}", current_app.config["PERSON_PC_CALLS_PER_MINUTE"], 60)
+        if has_request_context():
+            g.person_pc_counted, g.person_pc_wait = user_id, wait
+    if wait is not None:
+        raise TooFast(wait)
+    return get_client().for_person(timeout=current_app.config["PERSON_PC_TIMEOUT_SECONDS"])
+
+
+def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
+    """What a person is told when a check could not be made."""
+    if isinstance(error, TooFast):
+        return error.message
+    if isinstance(error, Throttled):
+        return PC_THROTTLED.format(seconds=int(error.retry_after or 30))
+    if isinstance(error, (PartnerCenterUnavailable, PartnerCenterAuthError)) or (error.status or 500) >= 500:
+        return PC_DOWN
+    return f"Partner Center refused this request: {error.description} Nothing you entered is lost."
