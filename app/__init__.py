@@ -53,6 +53,13 @@ def create_app(config: dict | None = None) -> Flask:
     _init_login(app)
 
     from app import models  # noqa: F401  (every model registered with the metadata)
+    from app.accounts.identity import operator_identity
+    from app.mail import MailConfigError, init_mail
+
+    try:
+        init_mail(app, identity=operator_identity)
+    except MailConfigError as exc:
+        raise ConfigurationError(str(exc)) from None
 
     from app.accounts import bp as accounts_bp
     from app.admin import bp as admin_bp

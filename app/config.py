@@ -59,7 +59,9 @@ class Config:
         # per user per minute, so one buyer cannot spend the operator's Partner Center quota.
         self.PERSON_PC_TIMEOUT_SECONDS = float(os.environ.get("PERSON_PC_TIMEOUT_SECONDS") or 5)
         self.PERSON_PC_CALLS_PER_MINUTE = _int("PERSON_PC_CALLS_PER_MINUTE", 60)
-        # Mail (renewal notices): unset MAIL_SERVER means in-app notifications only.
+        # Mail: MAIL_URL (smtp://, smtp+starttls://, smtps://; app/mail/settings.py), or the older
+        # MAIL_SERVER and MAIL_PORT. Neither: `flask serve` starts an embedded server in sandbox mode.
+        self.MAIL_URL = os.environ.get("MAIL_URL") or None
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
         self.MAIL_PORT = _int("MAIL_PORT", 25)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "storefront@localhost")

@@ -170,3 +170,15 @@ def pc_client(app):
     from app.connections.services import get_client
 
     return get_client()
+
+
+@pytest.fixture
+def smtp_server(app, tmp_path):
+    """A real SMTP server on loopback (aiosmtpd) that the app's mail goes to (MAIL_URL); what it
+    received is in `.messages` and in a Maildir (tests/support/smtp.py)."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer(tmp_path / "received-mail").start()
+    app.config["MAIL_URL"] = server.url
+    yield server
+    server.stop()

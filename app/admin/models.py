@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.accounts.models import utcnow
+from app.time import utcnow
 from app.extensions import db
 
 

@@ -18,7 +18,8 @@ from app.jobs import enqueue
 log = logging.getLogger(__name__)
 
 # Modules that register periodic tasks; imported by the worker before its first tick.
-PERIODIC_MODULES: list[str] = ["app.checkout.jobs", "app.catalog.jobs", "app.orders.sweep", "app.subscriptions.jobs"]
+PERIODIC_MODULES: list[str] = ["app.checkout.jobs", "app.catalog.jobs", "app.orders.sweep", "app.subscriptions.jobs",
+                               "app.mail.outbox"]
 
 
 @dataclass(frozen=True)
