@@ -319,7 +319,7 @@ def verify_partner(draft: CheckoutDraft, partner_id: str, reseller_tenant_id: st
         return PartnerCheck(False, warning=MPN_WARNING.format(operator=operator_name()))
     draft.partner_id_status = "verified"
     if not check.ready:
-        draft.reseller_tenant_status = "invalid" if check.tenant == "invalid" else "unchecked"
+        draft.reseller_tenant_status = "invalid" if check.verdict == network.TENANT_MISMATCH else "unchecked"
         return PartnerCheck(False, missing_tenant=True)
     draft.reseller_tenant_status = "verified"
     # The first partner ID a reseller proves becomes its account's: later orders must carry it.

@@ -26,24 +26,33 @@ def reseller_network(client) -> dict[str, str]:
         r.mpn_id: r.id.lower() for r in client.list_indirect_resellers() if r.mpn_id})
 
 
+# What Partner Center said, one word each.
+UNKNOWN_PARTNER = "unknown_partner"     # no partner with that ID
+NOT_SIGNED = "not_signed"               # the Microsoft Partner Agreement is not signed for this region
+NOT_IN_NETWORK = "not_in_network"       # not (yet) an indirect reseller of the operator
+TENANT_MISSING = "tenant_missing"       # the partner ID is fine; no tenant ID was given
+TENANT_MISMATCH = "tenant_mismatch"     # the partner ID is fine; the network lists another tenant
+VERIFIED = "verified"
+
+
 @dataclass(frozen=True)
 class NetworkCheck:
-    """What Partner Center says about a partner ID and (when given) a tenant ID.
+    """What Partner Center says about a partner ID and (when given) a tenant ID: `verdict` is one
+    of the words above, `reason` says it for the operator, `network_tenant_id` is the tenant the
+    network lists for the partner ID (when it is in the network)."""
 
-    `partner_ok`: the partner ID exists, has signed the Microsoft Partner Agreement for the
-    operator's region, and is in the operator's reseller network. `tenant`: "verified" (the
-    network lists that tenant for the partner ID), "invalid" (it lists another), or "missing" (no
-    tenant ID was given, or the partner ID is not ok). `reason` says what is wrong, for the operator.
-    """
-
-    partner_ok: bool
-    tenant: str
-    network_tenant_id: str | None = None
+    verdict: str
     reason: str | None = None
+    network_tenant_id: str | None = None
+
+    @property
+    def partner_ok(self) -> bool:
+        """The partner ID exists, signed the agreement and is in the operator's network."""
+        return self.verdict in (TENANT_MISSING, TENANT_MISMATCH, VERIFIED)
 
     @property
     def ready(self) -> bool:
-        return self.partner_ok and self.tenant == "verified"
+        return self.verdict == VERIFIED
 
     @property
     def readiness(self) -> str:
@@ -58,22 +67,22 @@ def check_partner_id(client, partner_id: str, tenant_id: str | None = None) -> N
     try:
         client.get_mpn_profile(partner_id)
     except (PartnerIdUnknown, NotFound):
-        return NetworkCheck(False, "missing", reason=f"Partner Center knows no partner with the ID {partner_id}.")
+        return NetworkCheck(UNKNOWN_PARTNER, f"Partner Center knows no partner with the ID {partner_id}.")
     try:
         client.get_agreement_status(partner_id)
     except (PartnerAgreementNotSigned, NotFound) as refused:
         why = refused.reason if isinstance(refused, PartnerAgreementNotSigned) else "it has no agreement status"
-        return NetworkCheck(False, "missing", reason=f"Partner Center says {why} (partner ID {partner_id}).")
+        return NetworkCheck(NOT_SIGNED, f"Partner Center says {why} (partner ID {partner_id}).")
     entry_tenant = reseller_network(client).get(partner_id)
     if entry_tenant is None:
-        return NetworkCheck(False, "missing", reason=(
-            f"Partner ID {partner_id} is not in your indirect reseller network in Partner Center: the reseller "
-            "has to accept your invitation to become your indirect reseller first."))
+        return NetworkCheck(NOT_IN_NETWORK, (
+            f"Partner ID {partner_id} is not in your indirect reseller network in Partner Center yet: the reseller "
+            "has to accept your invitation to become your indirect reseller."))
     tenant_id = (tenant_id or "").strip().lower()
     if not tenant_id:
-        return NetworkCheck(True, "missing", entry_tenant, reason="The reseller's Partner Center tenant ID is missing.")
+        return NetworkCheck(TENANT_MISSING, "The reseller's Partner Center tenant ID is missing.", entry_tenant)
     if tenant_id != entry_tenant:
-        return NetworkCheck(True, "invalid", entry_tenant, reason=(
+        return NetworkCheck(TENANT_MISMATCH, (
             f"The Partner Center tenant ID {tenant_id} is not the one Partner Center lists for partner ID "
-            f"{partner_id}."))
-    return NetworkCheck(True, "verified", entry_tenant)
+            f"{partner_id}."), entry_tenant)
+    return NetworkCheck(VERIFIED, None, entry_tenant)
