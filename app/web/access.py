@@ -58,6 +58,7 @@ class Permission(str, Enum):
     ACCOUNT_SETTINGS = "account.settings"
     ADMIN_VIEW = "admin.view"
     OPTIONS_CHANGE = "admin.options"
+    ACCOUNTS_MANAGE = "admin.accounts"
     CONNECTIONS_CHANGE = "admin.connections"
     TOOLS_RUN = "admin.tools"
     SANDBOX_CONTROLS = "sandbox.controls"
@@ -93,9 +94,11 @@ POLICY: dict[Permission, Rule] = {
     Permission.NOTIFICATIONS: Rule("Own notifications", EVERYONE),
     Permission.ACCOUNT_SETTINGS: Rule("Account settings: users, licensees, notification settings",
                                       _roles(Role.OPERATOR_ADMIN, Role.ACCOUNT_ADMIN)),
-    Permission.ADMIN_VIEW: Rule("Read admin pages: options, catalog sync, Partner Center, stuck work, MCA log, "
-                                "audit log", OPERATORS),
+    Permission.ADMIN_VIEW: Rule("Read admin pages: accounts, options, catalog sync, Partner Center, stuck work, "
+                                "MCA log, audit log", OPERATORS),
     Permission.OPTIONS_CHANGE: Rule("Change storefront options", _roles(Role.OPERATOR_ADMIN)),
+    Permission.ACCOUNTS_MANAGE: Rule("Onboard and manage accounts: create resellers and direct customers, edit, "
+                                     "suspend, reactivate", _roles(Role.OPERATOR_ADMIN)),
     Permission.CONNECTIONS_CHANGE: Rule("Add or change Partner Center connections", _roles(Role.OPERATOR_ADMIN)),
     Permission.TOOLS_RUN: Rule("Run tools: catalog sync, connection check, retry stuck work",
                                _roles(Role.OPERATOR_ADMIN)),
