@@ -1,7 +1,6 @@
 """Imports every area's models so metadata (and Alembic autogenerate) sees all tables."""
 from app.accounts.models import (Account, DomainReservation, Licensee, Notification, Tenant, TenantLock,  # noqa: F401
                                  User)
-from app.accounts.notification_settings import NotificationOptOut, NotificationSetting  # noqa: F401
 from app.admin.models import StorefrontSetting  # noqa: F401
 from app.audit.models import AuditEvent  # noqa: F401
 from app.catalog.models import (Cart, CartLine, CatalogSync, Offer, OfferTerm, PriceList,  # noqa: F401
