@@ -1,50 +1,25 @@
 """Renewal notices: every user of the owning account is told 14 and 7 days before a subscription
-renews (or ends, with auto-renewal off), in-app and, when MAIL_SERVER is set, by email.
+renews (or ends, with auto-renewal off), in-app and by email (app/mail: queued with the notice,
+delivered after the job commits, retried while the mail server is down).
 """
 from __future__ import annotations
 
-import logging
 import math
-import smtplib
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-
-from flask import current_app
 
 from app.accounts.models import Account, User
 from app.accounts.notifications import link_to, notify
 from app.audit import services as audit
 from app.audit.services import SYSTEM
 from app.extensions import db
+from app.mail import absolute_url, queue_mail
 from app.subscriptions.models import Subscription, SubscriptionStatus
-
-log = logging.getLogger(__name__)
 
 RENEWAL_NOTICE_DAYS = (14, 7)  # notifications before the renewal date
 
 
 def subscription_url(sub: Subscription) -> str:
     return link_to("subscriptions.detail", f"/subscriptions/{sub.id}", sub_id=sub.id)
-
-
-def mail_settings() -> dict | None:
-    """SMTP settings when mail is configured (MAIL_SERVER, from the environment via app/config.py)."""
-    config = current_app.config
-    server = config.get("MAIL_SERVER")
-    if not server:
-        return None
-    return {"server": server, "port": int(config.get("MAIL_PORT") or 25),
-            "sender": config.get("MAIL_FROM") or "storefront@localhost"}
-
-
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send one message to one address; raises OSError or smtplib.SMTPException when it was not sent."""
-    settings = mail_settings()
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = settings["sender"], to, subject
-    message.set_content(body)
-    with smtplib.SMTP(settings["server"], settings["port"], timeout=10) as smtp:
-        smtp.send_message(message)  # one recipient: a refusal raises SMTPRecipientsRefused
 
 
 def renewal_notice_text(sub: Subscription, days_left: int) -> tuple[str, str]:
@@ -71,10 +46,10 @@ def due_for_notice(now: datetime) -> list[int]:
 
 
 def send_notice(sub: Subscription, now: datetime) -> str | None:
-    """Notify every user of the owning account of the notice now due for this subscription (in-app,
-    and by email when mail is configured), once per renewal date and notice; returns what was sent
-    ("<subscription>:<days>") or None. Each email is its own message: a refused address is logged
-    and recorded, and costs no one else theirs. Flushes; the job commits each notice on its own.
+    """Notify every user of the owning account of the notice now due for this subscription (in-app
+    and by email), once per renewal date and notice; returns what was sent ("<subscription>:<days>")
+    or None. Each email is its own message: a refused address fails alone, in the mail log. Flushes;
+    the job commits each notice on its own, and the mail goes out after that commit.
     """
     left = sub.commitment_end_date - now
     done = set(sub.renewal_notices or [])
@@ -87,26 +62,20 @@ def send_notice(sub: Subscription, now: datetime) -> str | None:
     users = db.session.scalars(db.select(User).where(User.account_id == sub.account_id).order_by(User.id)).all()
     for user in users:
         notify(user.id, title, body, subscription_url(sub))
-    mailed, failed = [], []
-    if mail_settings():
-        text = body + "\n\n" + _absolute(subscription_url(sub))
-        for address in [u.email for u in users if u.email]:
-            try:
-                send_mail(address, title, text)
-                mailed.append(address)
-            except (OSError, smtplib.SMTPException) as error:
-                failed.append(address)
-                log.warning("renewal notice for %s not mailed to %s: %s", sub.ms_subscription_id, address, error)
+    mailed = []
+    for user in users:
+        if user.email:
+            queue_mail(to=user.email, subject=title, template="renewal_notice", category="subscriptions",
+                       context={"body": body, "link": absolute_url(subscription_url(sub))},
+                       account_id=sub.account_id, user_id=user.id)
+            mailed.append(user.email)
     # Every notice up to this one is done (a late first look sends only the nearest).
     marks = {f"{sub.commitment_end_date.date().isoformat()}:{d}" for d in due}
     sub.renewal_notices = sorted(done | marks)
     audit.record("renewal_notice_sent", account=db.session.get(Account, sub.account_id),
                  subject=sub.ms_subscription_id, origin=SYSTEM,
                  details={"days": min(due), "renewal": sub.commitment_end_date.date().isoformat(),
-                          "auto_renew": sub.auto_renew, "mailed": mailed, "mail_failed": failed})
+                          "auto_renew": sub.auto_renew, "mailed": mailed})
     db.session.flush()
     return f"{sub.ms_subscription_id}:{min(due)}"
 
-
-def _absolute(path: str) -> str:
-    return current_app.config.get("PUBLIC_URL", "").rstrip("/") + path
