@@ -1,9 +1,9 @@
 """What the sandbox holds on first use (idempotent: written once per store).
 
 - the operator's partner tenant (the distributor; its id is SANDBOX_TENANT_ID);
-- MPN profiles of resellers: two in the operator's reseller network with the
-  Microsoft Partner Agreement signed, one whose MPA is not signed for this
-  region, one registered in another region;
+- MPN profiles of resellers: three in the operator's reseller network with the
+  Microsoft Partner Agreement signed (the demo storefront onboards two of them),
+  one whose MPA is not signed for this region, one registered in another region;
 - existing customer tenants with no relationship to the operator yet:
   fabrikam.onmicrosoft.com (default domain fabrikam.com, US),
   wingtiptoys.onmicrosoft.com (PL), and contoso.onmicrosoft.com (a customer of
@@ -26,6 +26,10 @@ RESELLERS = [
      "location": "Seattle, US", "inNetwork": True, "agreement": "signed"},
     {"mpnId": "2345678", "name": "Litware Systems Sp. z o.o.", "tenantId": "7e4d2c1b-0a9f-4e8d-8c7b-6a5f4e3d2c1b",
      "location": "Krakow, PL", "inNetwork": True, "agreement": "signed"},
+    # In the network and signed, but no account of the demo storefront: the reseller an operator
+    # onboards in a demo (admin > Accounts > New reseller).
+    {"mpnId": "5678901", "name": "Fourth Coffee IT", "tenantId": "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f",
+     "location": "Chicago, US", "inNetwork": True, "agreement": "signed"},
     {"mpnId": "3456789", "name": "Proseware Solutions", "tenantId": "9c8b7a6f-5e4d-4c3b-a2f1-0e9d8c7b6a5f",
      "location": "Poznan, PL", "inNetwork": False, "agreement": "not_signed_region"},
     {"mpnId": "4567890", "name": "Lucerne Cloud Partners", "tenantId": "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",

@@ -66,7 +66,7 @@ def test_agreement_status_needs_one_id(pc_client):
 
 def test_indirect_resellers(pc_client):
     resellers = {r.mpn_id: r for r in pc_client.list_indirect_resellers()}
-    assert set(resellers) == {"1234567", "2345678"}
+    assert set(resellers) == {"1234567", "2345678", "5678901"}
     adatum = resellers["1234567"]
     assert adatum.id == ADATUM[1] and adatum.is_active and adatum.name == "Adatum IT Services"
     assert adatum.relationship_type == "is_indirect_cloud_solution_provider_of"

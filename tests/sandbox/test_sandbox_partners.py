@@ -52,7 +52,7 @@ def test_indirect_reseller_list(pc, pc_app_only):
     body = response.json()
     assert body["attributes"]["objectType"] == "Collection"
     by_mpn = {item["mpnId"]: item for item in body["items"]}
-    assert set(by_mpn) == {"1234567", "2345678"}
+    assert set(by_mpn) == {"1234567", "2345678", "5678901"}
     assert by_mpn["1234567"]["id"] == ADATUM_TENANT
     assert by_mpn["1234567"]["state"] == "Active"
     assert by_mpn["1234567"]["relationshipType"] == "is_indirect_cloud_solution_provider_of"
