@@ -2,49 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
-from .base import _CI, _dt, _int, _raw, _str
-
-
-@dataclass
-class AgreementTemplate:
-    template_id: str
-    agreement_type: str | None = None
-    agreement_link: str | None = None
-    version_rank: int | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "AgreementTemplate":
-        j = _CI(data)
-        return cls(
-            template_id=str(j.get("templateId") or ""),
-            agreement_type=_str(j.get("agreementType")),
-            agreement_link=_str(j.get("agreementLink")),
-            version_rank=_int(j.get("versionRank")),
-            raw=_raw(data),
-        )
+from .base import FromJson, _dt, _int, _one, _text, key, raw_payload
 
 
 @dataclass
-class Contact:
-    first_name: str
-    last_name: str
-    email: str
-    phone_number: str | None = None
+class AgreementTemplate(FromJson):
+    template_id: str = key("templateId", _text)
+    agreement_type: str | None = key("agreementType", default=None)
+    agreement_link: str | None = key("agreementLink", default=None)
+    version_rank: int | None = key("versionRank", _int, default=None)
+    raw: dict[str, Any] = raw_payload()
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> "Contact":
-        j = _CI(data)
-        return cls(
-            first_name=str(j.get("firstName") or ""),
-            last_name=str(j.get("lastName") or ""),
-            email=str(j.get("email") or ""),
-            phone_number=_str(j.get("phoneNumber")),
-        )
+
+@dataclass
+class Contact(FromJson):
+    first_name: str = key("firstName", _text)
+    last_name: str = key("lastName", _text)
+    email: str = key("email", _text)
+    phone_number: str | None = key("phoneNumber", default=None)
 
     def to_json(self) -> dict[str, Any]:
         out = {"firstName": self.first_name, "lastName": self.last_name, "email": self.email}
@@ -54,23 +33,10 @@ class Contact:
 
 
 @dataclass
-class Agreement:
-    template_id: str
-    type: str | None = None
-    date_agreed: datetime | None = None
-    primary_contact: Contact | None = None
-    user_id: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Agreement":
-        j = _CI(data)
-        pc = j.get("primaryContact")
-        return cls(
-            template_id=str(j.get("templateId") or ""),
-            type=_str(j.get("type")),
-            date_agreed=_dt(j.get("dateAgreed")),
-            primary_contact=Contact.from_json(pc) if isinstance(pc, Mapping) else None,
-            user_id=_str(j.get("userId")),
-            raw=_raw(data),
-        )
+class Agreement(FromJson):
+    template_id: str = key("templateId", _text)
+    type: str | None = key("type", default=None)
+    date_agreed: datetime | None = key("dateAgreed", _dt, default=None)
+    primary_contact: Contact | None = key("primaryContact", _one(Contact.from_json), default=None)
+    user_id: str | None = key("userId", default=None)
+    raw: dict[str, Any] = raw_payload()

@@ -1,22 +1,24 @@
 """What every typed result shares: case-insensitive reading of Partner Center's JSON, tolerant
-parsing of its values, the case-insensitive field helpers for resources sent back, and ``Page``."""
+parsing of its values, ``FromJson`` (a dataclass whose fields say where their value comes from),
+the case-insensitive field helpers for resources sent back, and ``Page``."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
-from typing import Any, Callable, Generic, Iterator, Mapping, TypeVar
+from typing import Any, Callable, Generic, Iterator, Mapping, Self, TypeVar
 
 T = TypeVar("T")
 
 class _CI(Mapping[str, Any]):
     """Case-insensitive read view of a JSON object (camelCase == PascalCase)."""
 
-    __slots__ = ("_d",)
+    __slots__ = ("_d", "source")
 
     def __init__(self, data: Mapping[str, Any] | None) -> None:
         self._d = {str(k).lower(): v for k, v in (data or {}).items()}
+        self.source = data
 
     def __getitem__(self, key: str) -> Any:
         return self._d[key.lower()]
@@ -38,6 +40,22 @@ class _CI(Mapping[str, Any]):
     def list(self, key: str) -> list[Any]:
         v = self._d.get(key.lower())
         return list(v) if isinstance(v, (list, tuple)) else []
+
+    def at(self, path: str | tuple[str, ...]) -> Any:
+        """The value at a dotted ``path`` ("companyProfile.tenantId"); for several paths, the first
+        truthy value (``a or b``: the service fills one or the other)."""
+        if isinstance(path, tuple):
+            value = None
+            for one in path:
+                value = self.at(one)
+                if value:
+                    break
+            return value
+        *objects, name = path.split(".")
+        j = self
+        for o in objects:
+            j = j.obj(o)
+        return j.get(name)
 
 
 def _str(v: Any) -> str | None:
@@ -81,12 +99,68 @@ def _dt(v: Any) -> datetime | None:
     return parse_datetime(v)
 
 
+def _text(v: Any) -> str:
+    """A value the resource always has: "" rather than None when it is missing."""
+    return str(v or "")
+
+
+def _count(v: Any) -> int:
+    return _int(v, 0) or 0
+
+
+def _flag(default: bool) -> Callable[[Any], bool]:
+    return lambda v: bool(_bool(v, default))
+
+
+def _items(v: Any) -> list[Any]:
+    return list(v) if isinstance(v, (list, tuple)) else []
+
+
+def _strings(v: Any) -> list[str]:
+    return [str(x) for x in _items(v)]
+
+
+def _many(read: Callable[[Mapping[str, Any]], T]) -> Callable[[Any], list[T]]:
+    """A list of objects, each read by ``read``; anything else in the list is skipped."""
+    return lambda v: [read(x) for x in _items(v) if isinstance(x, Mapping)]
+
+
+def _one(read: Callable[[Mapping[str, Any]], T]) -> Callable[[Any], T | None]:
+    return lambda v: read(v) if isinstance(v, Mapping) else None
+
+
 def _raw(data: Any) -> dict[str, Any]:
     return dict(data) if isinstance(data, Mapping) else {}
 
 
 def _etag(j: _CI) -> str | None:
     return _str(j.obj("attributes").get("etag")) or _str(j.get("etag"))
+
+
+def key(path: str | tuple[str, ...], read: Callable[[Any], Any] = _str, **options: Any) -> Any:
+    """A dataclass field that ``FromJson.from_json`` fills with ``read(value at path)`` (see
+    ``_CI.at``); ``options`` go to ``dataclasses.field`` (no default: the field is required)."""
+    return field(metadata={"read": lambda j: read(j.at(path)), "key": path}, **options)
+
+
+def computed(read: Callable[[_CI], Any], **options: Any) -> Any:
+    """A dataclass field that ``from_json`` fills with ``read(the whole object)``."""
+    return field(metadata={"read": read}, **options)
+
+
+def raw_payload() -> Any:
+    """The ``raw`` field: the whole payload as it came, so nothing is lost when it is sent back."""
+    return computed(lambda j: _raw(j.source), default_factory=dict, repr=False)
+
+
+class FromJson:
+    """Base of the typed results: ``from_json`` reads every field declared with ``key``, ``computed``
+    or ``raw_payload``; the other fields keep their defaults."""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> Self:
+        j = _CI(data)
+        return cls(**{f.name: f.metadata["read"](j) for f in fields(cls) if "read" in f.metadata})  # type: ignore[arg-type]
 
 
 def get_field(d: Mapping[str, Any], key: str) -> Any:

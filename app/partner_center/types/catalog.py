@@ -2,115 +2,65 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any, Callable
 
-from .base import _CI, _bool, _int, _raw, _str
-
-
-@dataclass
-class Product:
-    id: str
-    title: str | None = None
-    description: str | None = None
-    product_type_id: str | None = None
-    product_type_name: str | None = None
-    publisher_name: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Product":
-        j = _CI(data)
-        pt = j.obj("productType")
-        return cls(
-            id=str(j.get("id") or ""),
-            title=_str(j.get("title")),
-            description=_str(j.get("description")),
-            product_type_id=_str(pt.get("id")),
-            product_type_name=_str(pt.get("displayName")),
-            publisher_name=_str(j.get("publisherName")),
-            raw=_raw(data),
-        )
+from .base import _CI, FromJson, _flag, _int, _items, _many, _str, _strings, _text, computed, key, raw_payload
 
 
 @dataclass
-class Sku:
-    id: str
-    product_id: str
-    title: str | None = None
-    description: str | None = None
-    minimum_quantity: int | None = None
-    maximum_quantity: int | None = None
-    is_trial: bool = False
-    supported_billing_cycles: list[str] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Sku":
-        j = _CI(data)
-        return cls(
-            id=str(j.get("id") or ""),
-            product_id=str(j.get("productId") or ""),
-            title=_str(j.get("title")),
-            description=_str(j.get("description")),
-            minimum_quantity=_int(j.get("minimumQuantity")),
-            maximum_quantity=_int(j.get("maximumQuantity")),
-            is_trial=bool(_bool(j.get("isTrial"), False)),
-            supported_billing_cycles=[str(c) for c in j.list("supportedBillingCycles")],
-            raw=_raw(data),
-        )
+class Product(FromJson):
+    id: str = key("id", _text)
+    title: str | None = key("title", default=None)
+    description: str | None = key("description", default=None)
+    product_type_id: str | None = key("productType.id", default=None)
+    product_type_name: str | None = key("productType.displayName", default=None)
+    publisher_name: str | None = key("publisherName", default=None)
+    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class Term:
-    duration: str  # ISO 8601: P1M, P1Y, P3Y
-    billing_cycle: str | None = None
-    description: str | None = None
-    cancellation_policies: list[Any] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Term":
-        j = _CI(data)
-        return cls(
-            duration=str(j.get("duration") or ""),
-            billing_cycle=_str(j.get("billingCycle")),
-            description=_str(j.get("description")),
-            cancellation_policies=j.list("cancellationPolicies"),
-            raw=_raw(data),
-        )
+class Sku(FromJson):
+    id: str = key("id", _text)
+    product_id: str = key("productId", _text)
+    title: str | None = key("title", default=None)
+    description: str | None = key("description", default=None)
+    minimum_quantity: int | None = key("minimumQuantity", _int, default=None)
+    maximum_quantity: int | None = key("maximumQuantity", _int, default=None)
+    is_trial: bool = key("isTrial", _flag(False), default=False)
+    supported_billing_cycles: list[str] = key("supportedBillingCycles", _strings, default_factory=list)
+    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class Availability:
-    id: str
-    catalog_item_id: str  # productId:skuId:availabilityId; read it right before purchase
-    product_id: str | None = None
-    sku_id: str | None = None
-    currency_code: str | None = None
-    currency_symbol: str | None = None
-    segment: str | None = None
-    country: str | None = None
-    is_purchasable: bool = True
-    terms: list[Term] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+class Term(FromJson):
+    duration: str = key("duration", _text)  # ISO 8601: P1M, P1Y, P3Y
+    billing_cycle: str | None = key("billingCycle", default=None)
+    description: str | None = key("description", default=None)
+    cancellation_policies: list[Any] = key("cancellationPolicies", _items, default_factory=list)
+    raw: dict[str, Any] = raw_payload()
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Availability":
-        j = _CI(data)
-        cur = j.obj("defaultCurrency")
-        cat = str(j.get("catalogItemId") or "")
-        parts = cat.split(":") if cat else []
-        return cls(
-            id=str(j.get("id") or ""),
-            catalog_item_id=cat,
-            product_id=_str(j.get("productId")) or (parts[0] if len(parts) == 3 else None),
-            sku_id=_str(j.get("skuId")) or (parts[1] if len(parts) == 3 else None),
-            currency_code=_str(cur.get("code")),
-            currency_symbol=_str(cur.get("symbol")),
-            segment=_str(j.get("segment")),
-            country=_str(j.get("country")),
-            is_purchasable=bool(_bool(j.get("isPurchasable"), True)),
-            terms=[Term.from_json(t) for t in j.list("terms") if isinstance(t, Mapping)],
-            raw=_raw(data),
-        )
+
+def _or_catalog_item_part(name: str, index: int) -> Callable[[_CI], str | None]:
+    """``name``, else its part of a well-formed ``productId:skuId:availabilityId``."""
+
+    def read(j: _CI) -> str | None:
+        parts = str(j.get("catalogItemId") or "").split(":")
+        return _str(j.get(name)) or (parts[index] if len(parts) == 3 else None)
+
+    return read
+
+
+@dataclass
+class Availability(FromJson):
+    id: str = key("id", _text)
+    catalog_item_id: str = key("catalogItemId", _text)  # productId:skuId:availabilityId; read it right before purchase
+    product_id: str | None = computed(_or_catalog_item_part("productId", 0), default=None)
+    sku_id: str | None = computed(_or_catalog_item_part("skuId", 1), default=None)
+    currency_code: str | None = key("defaultCurrency.code", default=None)
+    currency_symbol: str | None = key("defaultCurrency.symbol", default=None)
+    segment: str | None = key("segment", default=None)
+    country: str | None = key("country", default=None)
+    is_purchasable: bool = key("isPurchasable", _flag(True), default=True)
+    terms: list[Term] = key("terms", _many(Term.from_json), default_factory=list)
+    raw: dict[str, Any] = raw_payload()

@@ -2,184 +2,102 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Mapping, Self
 
-from .base import _CI, _bool, _raw, _str
+from .base import FromJson, _bool, _flag, _many, _one, _raw, _strings, _text, key, raw_payload
 
 
 @dataclass
-class Address:
+class Address(FromJson):
     """A default address, as the service takes it (``to_json``) and returns it."""
 
-    address_line1: str
-    city: str
-    country: str
-    postal_code: str | None = None
-    state: str | None = None
-    address_line2: str | None = None
-    address_line3: str | None = None
-    region: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    phone_number: str | None = None
-
-    _KEYS = {
-        "address_line1": "addressLine1",
-        "address_line2": "addressLine2",
-        "address_line3": "addressLine3",
-        "city": "city",
-        "state": "state",
-        "postal_code": "postalCode",
-        "country": "country",
-        "region": "region",
-        "first_name": "firstName",
-        "last_name": "lastName",
-        "phone_number": "phoneNumber",
-    }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> "Address":
-        j = _CI(data)
-        return cls(**{attr: _str(j.get(key)) for attr, key in cls._KEYS.items()})  # type: ignore[arg-type]
+    address_line1: str = key("addressLine1")
+    city: str = key("city")
+    country: str = key("country")
+    postal_code: str | None = key("postalCode", default=None)
+    state: str | None = key("state", default=None)
+    address_line2: str | None = key("addressLine2", default=None)
+    address_line3: str | None = key("addressLine3", default=None)
+    region: str | None = key("region", default=None)
+    first_name: str | None = key("firstName", default=None)
+    last_name: str | None = key("lastName", default=None)
+    phone_number: str | None = key("phoneNumber", default=None)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            key: getattr(self, attr)
-            for attr, key in self._KEYS.items()
-            if getattr(self, attr) not in (None, "")
+            f.metadata["key"]: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) not in (None, "")
         }
 
 
 @dataclass
-class UserCredentials:
-    user_name: str | None
-    password: str | None = field(default=None, repr=False)
+class UserCredentials(FromJson):
+    user_name: str | None = key("userName")
+    password: str | None = key("password", default=None, repr=False)
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any] | None) -> "UserCredentials | None":
-        if not data:
-            return None
-        j = _CI(data)
-        return cls(user_name=_str(j.get("userName")), password=_str(j.get("password")))
+    def from_json(cls, data: Mapping[str, Any] | None) -> Self | None:  # type: ignore[override]
+        return super().from_json(data) if data else None
 
 
 @dataclass
-class Customer:
-    id: str
-    commerce_id: str | None = None
-    tenant_id: str | None = None
-    domain: str | None = None
-    company_name: str | None = None
-    relationship_to_partner: str | None = None
-    allow_delegated_access: bool | None = None
-    email: str | None = None
-    culture: str | None = None
-    language: str | None = None
-    default_address: Address | None = None
-    organization_registration_number: str | None = None
-    associated_partner_id: str | None = None
-    user_credentials: UserCredentials | None = field(default=None, repr=False)
-    company_profile: dict[str, Any] = field(default_factory=dict, repr=False)
-    billing_profile: dict[str, Any] = field(default_factory=dict, repr=False)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Customer":
-        j = _CI(data)
-        cp = j.obj("companyProfile")
-        bp = j.obj("billingProfile")
-        addr = bp.get("defaultAddress")
-        return cls(
-            id=str(j.get("id") or cp.get("tenantId") or ""),
-            commerce_id=_str(j.get("commerceId")),
-            tenant_id=_str(cp.get("tenantId") or j.get("id")),
-            domain=_str(cp.get("domain")),
-            company_name=_str(cp.get("companyName") or bp.get("companyName")),
-            relationship_to_partner=_str(j.get("relationshipToPartner")),
-            allow_delegated_access=_bool(j.get("allowDelegatedAccess")),
-            email=_str(bp.get("email")),
-            culture=_str(bp.get("culture")),
-            language=_str(bp.get("language")),
-            default_address=Address.from_json(addr) if isinstance(addr, Mapping) else None,
-            organization_registration_number=_str(cp.get("organizationRegistrationNumber")),
-            associated_partner_id=_str(j.get("associatedPartnerId")),
-            user_credentials=UserCredentials.from_json(j.get("userCredentials")),
-            company_profile=_raw(j.get("companyProfile")),
-            billing_profile=_raw(j.get("billingProfile")),
-            raw=_raw(data),
-        )
+class Customer(FromJson):
+    id: str = key(("id", "companyProfile.tenantId"), _text)
+    commerce_id: str | None = key("commerceId", default=None)
+    tenant_id: str | None = key(("companyProfile.tenantId", "id"), default=None)
+    domain: str | None = key("companyProfile.domain", default=None)
+    company_name: str | None = key(("companyProfile.companyName", "billingProfile.companyName"), default=None)
+    relationship_to_partner: str | None = key("relationshipToPartner", default=None)
+    allow_delegated_access: bool | None = key("allowDelegatedAccess", _bool, default=None)
+    email: str | None = key("billingProfile.email", default=None)
+    culture: str | None = key("billingProfile.culture", default=None)
+    language: str | None = key("billingProfile.language", default=None)
+    default_address: Address | None = key("billingProfile.defaultAddress", _one(Address.from_json), default=None)
+    organization_registration_number: str | None = key("companyProfile.organizationRegistrationNumber", default=None)
+    associated_partner_id: str | None = key("associatedPartnerId", default=None)
+    user_credentials: UserCredentials | None = key("userCredentials", UserCredentials.from_json, default=None,
+                                                   repr=False)
+    company_profile: dict[str, Any] = key("companyProfile", _raw, default_factory=dict, repr=False)
+    billing_profile: dict[str, Any] = key("billingProfile", _raw, default_factory=dict, repr=False)
+    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class CountryRules:
-    iso2_code: str
-    default_culture: str | None = None
-    is_state_required: bool = False
-    supported_states: list[str] = field(default_factory=list)
-    is_postal_code_required: bool = False
-    postal_code_regex: str | None = None
-    is_city_required: bool = False
-    is_tax_id_supported: bool = False
-    is_tax_id_optional: bool = False
-    tax_id_format: str | None = None
-    tax_id_sample: str | None = None
-    phone_number_regex: str | None = None
-    supported_languages: list[str] = field(default_factory=list)
-    supported_cultures: list[str] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "CountryRules":
-        j = _CI(data)
-        return cls(
-            iso2_code=str(j.get("iso2Code") or ""),
-            default_culture=_str(j.get("defaultCulture")),
-            is_state_required=bool(_bool(j.get("isStateRequired"), False)),
-            supported_states=[str(s) for s in j.list("supportedStatesList")],
-            is_postal_code_required=bool(_bool(j.get("isPostalCodeRequired"), False)),
-            postal_code_regex=_str(j.get("postalCodeRegex")),
-            is_city_required=bool(_bool(j.get("isCityRequired"), False)),
-            is_tax_id_supported=bool(_bool(j.get("isTaxIdSupported"), False)),
-            is_tax_id_optional=bool(_bool(j.get("isTaxIdOptional"), False)),
-            tax_id_format=_str(j.get("taxIdFormat")),
-            tax_id_sample=_str(j.get("taxIdSample")),
-            phone_number_regex=_str(j.get("phoneNumberRegex")),
-            supported_languages=[str(s) for s in j.list("supportedLanguagesList")],
-            supported_cultures=[str(s) for s in j.list("supportedCulturesList")],
-            raw=_raw(data),
-        )
+class CountryRules(FromJson):
+    iso2_code: str = key("iso2Code", _text)
+    default_culture: str | None = key("defaultCulture", default=None)
+    is_state_required: bool = key("isStateRequired", _flag(False), default=False)
+    supported_states: list[str] = key("supportedStatesList", _strings, default_factory=list)
+    is_postal_code_required: bool = key("isPostalCodeRequired", _flag(False), default=False)
+    postal_code_regex: str | None = key("postalCodeRegex", default=None)
+    is_city_required: bool = key("isCityRequired", _flag(False), default=False)
+    is_tax_id_supported: bool = key("isTaxIdSupported", _flag(False), default=False)
+    is_tax_id_optional: bool = key("isTaxIdOptional", _flag(False), default=False)
+    tax_id_format: str | None = key("taxIdFormat", default=None)
+    tax_id_sample: str | None = key("taxIdSample", default=None)
+    phone_number_regex: str | None = key("phoneNumberRegex", default=None)
+    supported_languages: list[str] = key("supportedLanguagesList", _strings, default_factory=list)
+    supported_cultures: list[str] = key("supportedCulturesList", _strings, default_factory=list)
+    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class AddressValidation:
+class AddressValidation(FromJson):
     """Outcome of address validation. ``status`` is one of VerifiedShippable, Verified,
     InteractionRequired, StreetPartial, PremisesPartial, Multiple, None, NotValidated; the
     older 400/2007 answer is reported as status ``"NotValidated"`` with ``error_code="2007"``."""
 
-    status: str
-    original: Address | None = None
-    suggestions: list[Address] = field(default_factory=list)
-    message: str | None = None
+    status: str = key("status", lambda v: str(v or "None"))
+    original: Address | None = key("originalAddress", _one(Address.from_json), default=None)
+    suggestions: list[Address] = key("suggestedAddresses", _many(Address.from_json), default_factory=list)
+    message: str | None = key("validationMessage", default=None)
     error_code: str | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    raw: dict[str, Any] = raw_payload()
 
     VERIFIED = frozenset({"VerifiedShippable", "Verified"})
 
     @property
     def is_valid(self) -> bool:
         return self.status in self.VERIFIED
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "AddressValidation":
-        j = _CI(data)
-        orig = j.get("originalAddress")
-        return cls(
-            status=str(j.get("status") or "None"),
-            original=Address.from_json(orig) if isinstance(orig, Mapping) else None,
-            suggestions=[
-                Address.from_json(a) for a in j.list("suggestedAddresses") if isinstance(a, Mapping)
-            ],
-            message=_str(j.get("validationMessage")),
-            raw=_raw(data),
-        )
