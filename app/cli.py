@@ -73,6 +73,9 @@ def register_cli(app: Flask) -> None:
 def serve(app: Flask, host: str, port: int, workers: int) -> None:
     env = dict(os.environ)
     embedded = lock = None
+    # Started first: if it cannot start, nothing else is running yet. A thread of this process, so
+    # it ends with this process however it ends.
+    mail_server = start_embedded_mail(app, env)
     if not app.config.get("REDIS_URL"):
         # This process owns the embedded Redis for as long as it runs, so restarting a gunicorn
         # worker or the RQ worker never takes the queues down with it. A server left running by a
@@ -108,6 +111,8 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
                 child.wait()
         if embedded is not None:
             _stop_embedded_redis(embedded)
+        if mail_server is not None:
+            mail_server.stop()
         if lock is not None:
             lock.close()
         sys.exit(code)
@@ -122,6 +127,11 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
     click.echo("  Demo users (password: %s):" % DEMO_PASSWORD)
     for demo in DEMO_USERS:
         click.echo(f"    {demo.email:<28} {demo.role_label}")
+    if mail_server is not None:
+        click.echo(f"  Mail: an embedded SMTP server on 127.0.0.1:{mail_server.port} keeps every message; "
+                   f"read them at http://{host}:{port}/sandbox/mail")
+    elif not (app.config.get("MAIL_URL") or app.config.get("MAIL_SERVER")):
+        click.echo("  Mail: no mail server is configured (MAIL_URL): messages will fail until one is.")
     click.echo("  Press Ctrl-C to stop.")
     click.echo("")
     while True:
@@ -130,6 +140,25 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
                 click.echo(f"A process stopped unexpectedly (exit {child.returncode}); stopping the rest.", err=True)
                 stop(code=1)
         time.sleep(0.5)
+
+
+def wants_embedded_mail(app: Flask) -> bool:
+    """In sandbox mode with no mail server configured: mail goes to a server of our own, which the
+    sandbox's mailbox page shows. Live, mail nobody can read is worse than mail that fails visibly."""
+    configured = app.config.get("MAIL_URL") or app.config.get("MAIL_SERVER")
+    return not configured and app.config.get("PARTNER_CENTER_MODE") == "sandbox"
+
+
+def start_embedded_mail(app: Flask, env: dict):
+    """Start the embedded mail server when wanted and point the web server and the worker at it."""
+    if not wants_embedded_mail(app):
+        return None
+    from app.mail import maildir_path
+    from app.mail.embedded import start_embedded_smtp
+
+    server = start_embedded_smtp(maildir_path(app.instance_path))
+    env["MAIL_URL"] = f"smtp://127.0.0.1:{server.port}"
+    return server
 
 
 def _lock_instance(instance_path: str):

@@ -175,10 +175,13 @@ def pc_client(app):
 @pytest.fixture
 def smtp_server(app, tmp_path):
     """A real SMTP server on loopback (aiosmtpd) that the app's mail goes to (MAIL_URL); what it
-    received is in `.messages` and in a Maildir (tests/support/smtp.py)."""
+    received is in `.messages` and in the Maildir that the sandbox's /sandbox/mail page shows
+    (tests/support/smtp.py)."""
+    from app.connections.services import in_process_sandbox
     from tests.support.smtp import SmtpServer
 
     server = SmtpServer(tmp_path / "received-mail").start()
     app.config["MAIL_URL"] = server.url
+    in_process_sandbox(app).config["SANDBOX_MAILDIR"] = server.maildir_path
     yield server
     server.stop()

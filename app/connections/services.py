@@ -22,6 +22,7 @@ from flask import Flask, current_app
 
 from app.connections.models import PartnerCenterInstance
 from app.extensions import db
+from app.mail import maildir_path
 from app.time import naive_utc, utcnow
 from app.partner_center import (HostRewriteTransport, InProcessTransport, InstanceConfig, MsalHttpClient,
                                 PartnerCenterClient)
@@ -53,6 +54,8 @@ def sandbox_settings(app: Flask) -> dict:
     overrides = {
         "SANDBOX_DATA_DIR": os.environ.get("SANDBOX_DATA_DIR") or os.path.join(app.instance_path, "sandbox"),
         "SANDBOX_PUBLIC_URL": app.config["PUBLIC_URL"].rstrip("/") + SANDBOX_MOUNT,
+        # What the embedded mail server of `flask serve` received, for the sandbox's mailbox page.
+        "SANDBOX_MAILDIR": maildir_path(app.instance_path),
     }
     overrides.update(app.config.get("SANDBOX_CONFIG") or {})
     return load_config(overrides)

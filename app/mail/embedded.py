@@ -22,7 +22,8 @@ class LoopbackController(Controller):
 
 def start_embedded_smtp(maildir: str, host: str = "127.0.0.1", port: int = 0) -> LoopbackController:
     """Start the server (returns once it answers); `.port` is where it listens, `.stop()` ends it."""
-    os.makedirs(maildir, exist_ok=True)
+    for folder in ("tmp", "new", "cur"):  # a Maildir; mailbox.Maildir adds them only to a folder it creates
+        os.makedirs(os.path.join(maildir, folder), exist_ok=True)
     controller = LoopbackController(Mailbox(maildir), hostname=host, port=port)
     controller.start()
     return controller

@@ -9,8 +9,9 @@ It is a WSGI app (Flask) that answers by path on any host, so one app serves
 both Microsoft hosts: Entra (``/{tenant}/v2.0/.well-known/openid-configuration``,
 ``/{tenant}/oauth2/v2.0/token``) and the API (``/v1/...``, plus the price sheet
 at ``/v1.0/sales/pricesheets(...)/$value``). Its own pages: ``/`` (overview),
-``/Adminportal/Home`` (accepting a reseller relationship request) and
-``/_sandbox/admin`` (fault, review and clock controls; JSON under ``/_sandbox/``).
+``/Adminportal/Home`` (accepting a reseller relationship request), ``/mail`` (the
+storefront's mail, for a demo's invitees) and ``/_sandbox/admin`` (fault, review and
+clock controls; JSON under ``/_sandbox/``).
 
 Run it alone::
 
@@ -38,6 +39,8 @@ variables; defaults in brackets):
   reach the sandbox's pages; used to build the relationship request link.
 - ``SANDBOX_ORDER_DELAY_SECONDS`` [``5``]: how long (sandbox clock) a new
   order stays pending before it completes.
+- ``SANDBOX_MAILDIR`` [empty]: the Maildir that the mailbox page (``/mail``)
+  shows, where the storefront's embedded mail server keeps what it received.
 
 Python API: ``create_app`` and ``SandboxStore`` (at ``app.extensions["sandbox_store"]``).
 Reaching it is the caller's business: the client's ``app.partner_center.routing`` calls it
@@ -80,9 +83,9 @@ def create_app(config: dict | None = None) -> Flask:
     store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"])
     app.extensions["sandbox_store"] = store
 
-    from . import api, commerce, control, csrf, entra, pages
+    from . import api, commerce, control, csrf, entra, mail, pages
 
-    for module in (entra, api, commerce, control, pages):
+    for module in (entra, api, commerce, control, pages, mail):
         app.register_blueprint(module.bp)
     app.add_template_global(csrf.token, "sandbox_csrf_token")
     app.after_request(csrf.set_cookie)

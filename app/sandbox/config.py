@@ -22,6 +22,9 @@ DEFAULTS: dict[str, object] = {
     "SANDBOX_PUBLIC_URL": "http://127.0.0.1:5050",
     # How long (sandbox clock) a new order stays pending before it completes.
     "SANDBOX_ORDER_DELAY_SECONDS": 5,
+    # The Maildir the mailbox page (/mail) reads: where the storefront's embedded mail server keeps
+    # what it received. Empty: the page says there is no mailbox.
+    "SANDBOX_MAILDIR": "",
 }
 
 

@@ -13,6 +13,7 @@ import email
 import email.policy
 import mailbox
 import os
+import re
 import socket
 import threading
 from email.message import EmailMessage
@@ -81,6 +82,11 @@ def text_of(message: EmailMessage) -> str:
 
 def html_of(message: EmailMessage) -> str:
     return message.get_body(preferencelist=("html",)).get_content()
+
+
+def links_in(message: EmailMessage) -> list[str]:
+    """The web addresses in the plain-text part, in order (an invitation's link, a reset link)."""
+    return re.findall(r"https?://[^\s<>\"']+", text_of(message))
 
 
 def closed_port() -> int:
