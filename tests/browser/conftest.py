@@ -43,8 +43,15 @@ def browser_redis_url(system_redis_url):
 
 @pytest.fixture(scope="session")
 def live_env(tmp_path_factory, browser_redis_url, live_port):
+    """The live storefront's settings, shared by its server and its worker. Its mail goes to the
+    embedded mail server of `flask serve` (real SMTP on loopback), which keeps it in the Maildir
+    that the sandbox's mailbox (/sandbox/mail) shows, as under `make run`."""
+    from app.mail import maildir_path
+    from app.mail.embedded import start_embedded_smtp
+
     instance = tmp_path_factory.mktemp("live-instance")
-    return {
+    mail_server = start_embedded_smtp(maildir_path(str(instance)))
+    yield {
         "DATABASE_URL": "sqlite:///" + str(instance / "live.db"),
         "REDIS_URL": browser_redis_url,
         "INSTANCE_PATH": str(instance),
@@ -52,7 +59,9 @@ def live_env(tmp_path_factory, browser_redis_url, live_port):
         "PUBLIC_URL": f"http://127.0.0.1:{live_port}",
         "SECRET_KEY": "browser-test-secret",
         "SANDBOX_ORDER_DELAY_SECONDS": "2",
+        "MAIL_URL": f"smtp://127.0.0.1:{mail_server.port}",
     }
+    mail_server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +75,7 @@ def live_app(live_env):
     redis_lib.Redis.from_url(live_env["REDIS_URL"]).flushdb()
     app = make_app(live_env["DATABASE_URL"], live_env["REDIS_URL"], live_env["INSTANCE_PATH"], TESTING=False,
                    RQ_QUEUE=live_env["RQ_QUEUE"], PUBLIC_URL=live_env["PUBLIC_URL"],
-                   SECRET_KEY=live_env["SECRET_KEY"])
+                   SECRET_KEY=live_env["SECRET_KEY"], MAIL_URL=live_env["MAIL_URL"])
     with app.app_context():
         upgrade()
         seed_demo()
@@ -154,3 +163,31 @@ def no_js_page(browser):
     page.set_default_timeout(10_000)
     yield page
     ctx.close()
+
+
+@pytest.fixture(scope="module")
+def walk_server(tmp_path_factory, browser_redis_url):
+    """A live storefront of its own, with the objects of tests/support/accessibility.py (reseller A's
+    querying order, agreement, subscription, notification, cart line; open checkouts at the review
+    step), for walking every page. Its own database, so those objects never show in the other
+    browser tests' pages. Yields (base URL, app, scene)."""
+    from flask_migrate import upgrade
+
+    from app.demo import seed_demo
+    from app.serving import storefront_wsgi
+    from tests.support.accessibility import build_walk_scene
+
+    instance = tmp_path_factory.mktemp("walk-instance")
+    port = _free_port()
+    app = make_app("sqlite:///" + str(instance / "walk.db"), browser_redis_url, str(instance), TESTING=False,
+                   RQ_QUEUE="storefront-walk-test", PUBLIC_URL=f"http://127.0.0.1:{port}",
+                   SECRET_KEY="walk-test-secret")
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        scene = build_walk_scene()
+    server = make_server("127.0.0.1", port, storefront_wsgi(app), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", app, scene
+    server.shutdown()
