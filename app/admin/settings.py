@@ -20,7 +20,8 @@ class StorefrontSettings:
     storefront_name: str = option("Northwind Cloud Storefront", "Storefront name",
                                   "Shown in the header and in page titles.")
     operator_support_email: str = option("support@example.com", "Support email",
-                                         "Shown to resellers and customers who need help.")
+                                         "Shown to resellers and customers who need help, and at the foot of "
+                                         "every email the storefront sends, where replies go.")
     require_mca_acceptance: bool = option(True, "Require MCA acceptance",
                                           "Buyers accept (or confirm) the Microsoft Customer Agreement at checkout.")
     sub_customers_billing_address: bool = option(False, "Sub customers billing address",

@@ -222,3 +222,23 @@ def test_a_wrong_mail_url_stops_the_start_with_the_reason(tmp_path):
     with pytest.raises(ConfigurationError, match=r"MAIL_URL 'http://u:\*\*\*@host' has no known scheme"):
         create_app({"MAIL_URL": "http://u:secret@host", "INSTANCE_PATH": str(tmp_path),
                     "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_the_support_email_the_operator_sets_in_options_signs_the_next_mail(operator_client, db, smtp_server):
+    from tests.helpers import soup
+
+    page = soup(operator_client.get("/admin/options"))
+    assert "every email the storefront sends" in page.select_one("#operator_support_email").find_parent().get_text()
+    form = {i["name"]: i.get("value", "") for i in page.select("#options-form input[type=text], "
+                                                                 "#options-form input[type=email]")}
+    form.update({"operator_support_email": "care@northwind.example.com", "require_mca_acceptance": "y",
+                 "annual_billing": "y", "automatic_catalog_update": "y"})
+    assert operator_client.post("/admin/options", form).status_code == 302
+
+    message = _queue()
+    db.session.commit()
+    deliver_queued()
+    assert "Questions? Write to care@northwind.example.com." in message.text
+    [received] = smtp_server.to("reseller@example.com")
+    assert received["Reply-To"] == "care@northwind.example.com"
+    assert 'href="mailto:care@northwind.example.com"' in html_of(received)
