@@ -52,7 +52,9 @@ def deliver(message_id: int, attempt: int) -> str:
         if settings is None:
             raise NoMailServer("no mail server is configured (set MAIL_URL)")
         send(settings, build(message, settings))
-    except (OSError, smtplib.SMTPException, NoMailServer, MailConfigError) as error:
+    except Exception as error:  # whatever it was, it is recorded on the message and ends in `failed`
+        if not isinstance(error, (OSError, smtplib.SMTPException, NoMailServer, MailConfigError)):
+            log.exception("mail %s could not be built or sent", message.id)
         message.attempts = attempt + 1
         message.last_error = describe(error, settings)[:2000]
         if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
@@ -119,7 +121,10 @@ def send(settings: SmtpSettings, email: EmailMessage) -> None:
 
 
 def is_permanent(error: Exception) -> bool:
-    """A 5xx answer about this message (its recipient, sender or content): trying again changes nothing."""
+    """A 5xx answer about this message (its recipient, sender or content), or a message that cannot
+    be built: trying again changes nothing."""
+    if not isinstance(error, (OSError, smtplib.SMTPException, NoMailServer, MailConfigError)):
+        return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return all(code >= 500 for code, _ in error.recipients.values())
     if isinstance(error, (smtplib.SMTPSenderRefused, smtplib.SMTPDataError)):
@@ -143,7 +148,9 @@ def describe(error: Exception, settings: SmtpSettings | None) -> str:
         return str(error)
     if isinstance(error, OSError):
         return f"could not reach {where}: {error.strerror or error}"
-    return f"{where}: {error}"
+    if isinstance(error, smtplib.SMTPException):
+        return f"{where}: {error}"
+    return f"the message could not be built: {error}"
 
 
 def _text(reply) -> str:

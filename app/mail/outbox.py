@@ -35,8 +35,12 @@ def queue_mail(*, to: str, subject: str, template: str, context: dict, category:
     `category` names what the message is about (e.g. "invitations", "orders"), for the log of sent
     messages and the recipients' preferences.
     """
+    to = to.strip()
+    if not to or any(c in to for c in "\r\n,;"):
+        raise ValueError(f"queue_mail takes one email address, not {to!r}")
+    subject = " ".join(subject.split())[:255]  # one header line, whatever the text it came from
     text, html = render_mail(template, {"subject": subject, **context})
-    message = MailMessage(to_email=to.strip(), subject=subject[:255], template=template, category=category,
+    message = MailMessage(to_email=to, subject=subject, template=template, category=category,
                           account_id=account_id, user_id=user_id, text=text, html=html, status=QUEUED,
                           attempts=0, created_at=utcnow())
     message.next_attempt_at = message.created_at

@@ -242,3 +242,26 @@ def test_the_support_email_the_operator_sets_in_options_signs_the_next_mail(oper
     [received] = smtp_server.to("reseller@example.com")
     assert received["Reply-To"] == "care@northwind.example.com"
     assert 'href="mailto:care@northwind.example.com"' in html_of(received)
+
+
+def test_one_address_and_one_subject_line_per_message(demo, db):
+    for wrong in ("a@example.com, b@example.com", "a@example.com\nBcc: b@example.com", "  "):
+        with pytest.raises(ValueError, match="queue_mail takes one email address"):
+            queue_mail(to=wrong, subject="s", template="renewal_notice", category="orders", context=CONTEXT)
+    message = queue_mail(to=" a@example.com ", subject="Contoso\nrenews\r\n soon", template="renewal_notice",
+                         category="orders", context=CONTEXT)
+    assert (message.to_email, message.subject) == ("a@example.com", "Contoso renews soon")
+
+
+def test_a_message_that_cannot_be_built_fails_at_once_instead_of_being_retried_forever(demo, db, smtp_server,
+                                                                                     caplog):
+    message = MailMessage(to_email="a@example.com\nBcc: b@example.com", subject="s", template="t", category="c",
+                          text="t", html="<p>t</p>", status=QUEUED, attempts=0, next_attempt_at=utcnow())
+    db.session.add(message)
+    db.session.commit()
+    with caplog.at_level(logging.ERROR, logger="app.mail.delivery"):
+        assert deliver_queued() == {message.id: FAILED}
+    db.session.refresh(message)
+    assert message.attempts == 1 and message.last_error.startswith("the message could not be built:")
+    assert smtp_server.messages == []
+    assert message.id not in sweep_outbox()
