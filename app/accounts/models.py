@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +15,9 @@ from app.time import utcnow  # noqa: F401 (re-exported until every area imports 
 
 
 ACCOUNT_KINDS = ("operator", "reseller", "customer")
+ACCOUNT_STATUSES = ("active", "suspended")
+# A reseller's partner ID and tenant ID as Partner Center last judged them (app/partners/network.py).
+PARTNER_STATUSES = ("unchecked", "ready", "inquiring")
 USER_ROLES = ("admin", "member")
 
 
@@ -22,7 +25,9 @@ class Account(db.Model):
     """An organisation that signs in: the operator (distributor), a reseller, or a direct customer."""
 
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("kind IN ('operator', 'reseller', 'customer')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('operator', 'reseller', 'customer')", name="kind"),
+                      CheckConstraint("status IN ('active', 'suspended')", name="status"),
+                      CheckConstraint("partner_status IN ('unchecked', 'ready', 'inquiring')", name="partner_status"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
@@ -35,6 +40,22 @@ class Account(db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Suspended: its users cannot sign in or order; nothing of it is deleted.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active", index=True)
+    suspended_at: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # Resellers: the storefront markets (app.catalog.pricing.MARKETS) it sells in.
+    markets: Mapped[list | None] = mapped_column(JSON)
+    # Direct customers: the billing address (the checkout's company step starts from it).
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(50))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    # Resellers: READY / INQUIRING as Partner Center last answered, why, and when.
+    partner_status: Mapped[str] = mapped_column(String(16), default="unchecked", server_default="unchecked")
+    partner_status_reason: Mapped[str | None] = mapped_column(Text)
+    partner_checked_at: Mapped[datetime | None]
 
     users: Mapped[list["User"]] = relationship(back_populates="account", order_by="User.id")
     licensees: Mapped[list["Licensee"]] = relationship(
@@ -45,6 +66,10 @@ class Account(db.Model):
     @property
     def kind_label(self) -> str:
         return {"operator": "Operator", "reseller": "Reseller", "customer": "Direct customer"}[self.kind]
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == "suspended"
 
     def __repr__(self) -> str:
         return f"<Account {self.kind} {self.name!r}>"
