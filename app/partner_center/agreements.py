@@ -66,26 +66,10 @@ class Agreements(Transport):
         )
         return Agreement.from_json(data)
 
-    def ensure_agreement(
-        self,
-        customer_id: str,
-        *,
-        contact: Contact | Mapping[str, Any],
-        template_id: str,
-        date_agreed: datetime | None = None,
-        agreement_type: str = MCA,
-        request_id: str | None = None,
-    ) -> Agreement | None:
-        """``attest_agreement`` that returns None (done) on ``AgreementAlreadyExists``."""
+    def ensure_agreement(self, customer_id: str, **attest: Any) -> Agreement | None:
+        """``attest_agreement`` (same arguments) that returns None (done) on ``AgreementAlreadyExists``."""
         try:
-            return self.attest_agreement(
-                customer_id,
-                contact=contact,
-                template_id=template_id,
-                date_agreed=date_agreed,
-                agreement_type=agreement_type,
-                request_id=request_id,
-            )
+            return self.attest_agreement(customer_id, **attest)
         except AgreementAlreadyExists:
             return None
 

@@ -82,27 +82,28 @@ def check_instance(client: "PartnerCenterClient") -> CheckResult:
             message = f"{name}: {message}"
         return CheckResult(ok, message, name, passed, error, time.monotonic() - started)
 
-    try:
-        client.tokens.get_token(APP)
-        passed.append("app-only token")
-    except PartnerCenterAuthError as exc:
-        return done(False, _auth_message(exc, authority, user=False), exc)
-    try:
-        client.get_country_rules("US")
-        passed.append("country rules read")
-    except PartnerCenterError as exc:
-        return done(False, _call_message(exc, "reading the US country rules"), exc)
-    if client.tokens.refresh_token:
+    # (what passed, the call, the errors that fail it, the sentence for them), in order
+    steps = [
+        ("app-only token", lambda: client.tokens.get_token(APP),
+         PartnerCenterAuthError, lambda exc: _auth_message(exc, authority, user=False)),
+        ("country rules read", lambda: client.get_country_rules("US"),
+         PartnerCenterError, lambda exc: _call_message(exc, "reading the US country rules")),
+    ]
+    with_user = bool(client.tokens.refresh_token)
+    if with_user:
+        steps += [
+            ("App+User token", lambda: client.tokens.get_token(APP_USER),
+             PartnerCenterAuthError, lambda exc: _auth_message(exc, authority, user=True)),
+            ("agreement templates read", lambda: client.list_agreement_templates(),
+             PartnerCenterError, lambda exc: _call_message(exc, "reading the agreement templates as App+User")),
+        ]
+    for passes, call, fails_with, explain in steps:
         try:
-            client.tokens.get_token(APP_USER)
-            passed.append("App+User token")
-        except PartnerCenterAuthError as exc:
-            return done(False, _auth_message(exc, authority, user=True), exc)
-        try:
-            client.list_agreement_templates()
-            passed.append("agreement templates read")
-        except PartnerCenterError as exc:
-            return done(False, _call_message(exc, "reading the agreement templates as App+User"), exc)
+            call()
+        except fails_with as exc:
+            return done(False, explain(exc), exc)
+        passed.append(passes)
+    if with_user:
         return done(True, f"{name}: connected; app-only and App+User authentication work")
     return done(
         True,

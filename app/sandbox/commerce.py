@@ -235,10 +235,20 @@ def _build_lines(tx, tenant: dict, body: dict) -> list[dict]:
             for i, item in enumerate(items)]
 
 
+# The field naming the customer a document belongs to: another customer's is as missing as one
+# that never was.
+_OWNER = {"cart": "_tenantId", "order": "referenceCustomerId", "subscription": "_tenantId"}
+
+
+def _owned_or_404(tx, tenant: dict, kind: str, doc_id: str, code: int = NOT_FOUND) -> dict:
+    doc = tx.get(kind, doc_id)
+    if doc is None or doc[_OWNER[kind]] != tenant["id"]:
+        raise PCError(404, code, f"{kind.capitalize()} {doc_id} was not found.")
+    return doc
+
+
 def _get_cart(tx, tenant: dict, cart_id: str) -> dict:
-    cart = tx.get("cart", cart_id)
-    if cart is None or cart["_tenantId"] != tenant["id"]:
-        raise PCError(404, CART_NOT_FOUND, f"Cart {cart_id} was not found.")
+    cart = _owned_or_404(tx, tenant, "cart", cart_id, CART_NOT_FOUND)
     if cart["status"] == "Active" and parse_iso(cart["expirationTimestamp"]) <= tx.now():
         raise PCError(404, CART_NOT_FOUND, f"Cart {cart_id} has expired.")
     return cart
@@ -397,13 +407,6 @@ def _settled(tenant_id: str):
         yield tx, tenant
 
 
-def _order_or_404(tx, tenant: dict, order_id: str) -> dict:
-    order = tx.get("order", order_id)
-    if order is None or order["referenceCustomerId"] != tenant["id"]:
-        raise PCError(404, NOT_FOUND, f"Order {order_id} was not found.")
-    return order
-
-
 @bp.get("/v1/customers/<tenant_id>/orders")
 def list_orders(tenant_id):
     with _settled(tenant_id) as (tx, tenant):
@@ -414,14 +417,14 @@ def list_orders(tenant_id):
 @bp.get("/v1/customers/<tenant_id>/orders/<order_id>")
 def get_order(tenant_id, order_id):
     with _settled(tenant_id) as (tx, tenant):
-        order = _order_or_404(tx, tenant, order_id)
+        order = _owned_or_404(tx, tenant, "order", order_id)
     return json_response(_order_out(order))
 
 
 @bp.get("/v1/customers/<tenant_id>/orders/<order_id>/provisioningstatus")
 def provisioning_status(tenant_id, order_id):
     with _settled(tenant_id) as (tx, tenant):
-        order = _order_or_404(tx, tenant, order_id)
+        order = _owned_or_404(tx, tenant, "order", order_id)
     items = [{"lineItemNumber": line["lineItemNumber"], "status": line["_provisioning"],
               "quantityProvisioningInformation": [],
               "attributes": {"objectType": "OrderLineItemProvisioningStatus"}}
@@ -442,17 +445,10 @@ def list_subscriptions(tenant_id):
     return json_response(collection([subscription_json(s, now) for s in subs]))
 
 
-def _subscription_or_404(tx, tenant: dict, sub_id: str) -> dict:
-    sub = tx.get("subscription", sub_id)
-    if sub is None or sub["_tenantId"] != tenant["id"]:
-        raise PCError(404, NOT_FOUND, f"Subscription {sub_id} was not found.")
-    return sub
-
-
 @bp.get("/v1/customers/<tenant_id>/subscriptions/<sub_id>")
 def get_subscription(tenant_id, sub_id):
     with _settled(tenant_id) as (tx, tenant):
-        sub = _subscription_or_404(tx, tenant, sub_id)
+        sub = _owned_or_404(tx, tenant, "subscription", sub_id)
         now = tx.now()
     return json_response(subscription_json(sub, now))
 
@@ -499,7 +495,7 @@ def _validate_schedule(schedule: dict, sub: dict) -> dict:
 
 
 def _patch_subscription(tx, tenant: dict, sub_id: str, body: dict):
-    sub = _subscription_or_404(tx, tenant, sub_id)
+    sub = _owned_or_404(tx, tenant, "subscription", sub_id)
     expected = request.headers.get("If-Match") or (body.get("attributes") or {}).get("etag")
     if expected and expected.strip().removeprefix("W/").strip('"') != sub["etag"]:
         # UNCONFIRMED: status and code for a stale etag; 412 Precondition Failed.

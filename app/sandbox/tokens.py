@@ -28,6 +28,27 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def _signature(secret: str, prefix: str, body: str) -> bytes:
+    return hmac.new(secret.encode(), f"{prefix}.{body}".encode(), hashlib.sha256).digest()
+
+
+def _sign(secret: str, prefix: str, payload: dict) -> str:
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    return f"{prefix}.{body}.{_b64(_signature(secret, prefix, body))}"
+
+
+def _payload(secret: str, prefix: str, token: str) -> dict | None:
+    """The payload of a genuine, unexpired token signed under ``prefix``, else None."""
+    try:
+        found, body, signature = token.split(".")
+        if found != prefix or not hmac.compare_digest(_signature(secret, prefix, body), _unb64(signature)):
+            return None
+        payload = json.loads(_unb64(body))
+    except (ValueError, TypeError):
+        return None
+    return payload if payload.get("exp", 0) > time.time() else None
+
+
 @dataclass(frozen=True)
 class TokenClaims:
     tenant_id: str
@@ -47,24 +68,13 @@ def issue(secret: str, *, tenant_id: str, client_id: str, app_user: bool,
         "exp": int(time.time()) + lifetime,
         "jti": secrets.token_hex(8),
     }
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    signature = hmac.new(secret.encode(), f"{PREFIX}.{body}".encode(), hashlib.sha256).digest()
-    return f"{PREFIX}.{body}.{_b64(signature)}"
+    return _sign(secret, PREFIX, payload)
 
 
 def validate(secret: str, token: str) -> TokenClaims | None:
     """The claims of a genuine, unexpired token, else None."""
-    try:
-        prefix, body, signature = token.split(".")
-        if prefix != PREFIX:
-            return None
-        expected = hmac.new(secret.encode(), f"{PREFIX}.{body}".encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, _unb64(signature)):
-            return None
-        payload = json.loads(_unb64(body))
-    except (ValueError, TypeError):
-        return None
-    if payload.get("exp", 0) <= time.time():
+    payload = _payload(secret, PREFIX, token)
+    if payload is None:
         return None
     return TokenClaims(
         tenant_id=payload.get("tid", ""),
@@ -84,21 +94,9 @@ REFRESH_LIFETIME_SECONDS = 90 * 24 * 3600
 def issue_refresh(secret: str, *, tenant_id: str, client_id: str) -> str:
     payload = {"tid": tenant_id, "appid": client_id, "iat": int(time.time()),
                "exp": int(time.time()) + REFRESH_LIFETIME_SECONDS, "jti": secrets.token_hex(8)}
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode())
-    signature = hmac.new(secret.encode(), f"{REFRESH_PREFIX}.{body}".encode(), hashlib.sha256).digest()
-    return f"{REFRESH_PREFIX}.{body}.{_b64(signature)}"
+    return _sign(secret, REFRESH_PREFIX, payload)
 
 
 def validate_refresh(secret: str, token: str) -> bool:
     """True for a genuine, unexpired refresh token that issue_refresh made with this secret."""
-    try:
-        prefix, body, signature = token.split(".")
-        if prefix != REFRESH_PREFIX:
-            return False
-        expected = hmac.new(secret.encode(), f"{REFRESH_PREFIX}.{body}".encode(), hashlib.sha256).digest()
-        if not hmac.compare_digest(expected, _unb64(signature)):
-            return False
-        payload = json.loads(_unb64(body))
-    except (ValueError, TypeError):
-        return False
-    return payload.get("exp", 0) > time.time()
+    return _payload(secret, REFRESH_PREFIX, token) is not None

@@ -10,6 +10,7 @@ hosts would not share that file.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -64,18 +65,22 @@ def encrypt(plaintext: str) -> str:
     return _fernet().encrypt(plaintext.encode()).decode()
 
 
-def decrypt(token: str) -> str:
+@contextmanager
+def _stored_secret():
+    """Fernet's InvalidToken as a ValueError that says what to check."""
     try:
-        return _fernet().decrypt(token.encode()).decode()
+        yield
     except InvalidToken as exc:
         raise ValueError("A stored secret could not be decrypted: none of the keys in ENCRYPTION_KEY is the one "
                          "that encrypted it.") from exc
+
+
+def decrypt(token: str) -> str:
+    with _stored_secret():
+        return _fernet().decrypt(token.encode()).decode()
 
 
 def reencrypt(token: str) -> str:
     """The same secret encrypted with the first key (unchanged in meaning; for key rotation)."""
-    try:
+    with _stored_secret():
         return _fernet().rotate(token.encode()).decode()
-    except InvalidToken as exc:
-        raise ValueError("A stored secret could not be decrypted: none of the keys in ENCRYPTION_KEY is the one "
-                         "that encrypted it.") from exc
