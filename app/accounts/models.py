@@ -89,6 +89,9 @@ class User(UserMixin, db.Model):
     is_active_user: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # Part of the id every session and "remember me" cookie carries (get_id): raising it ends them
+    # all (app/auth/sessions.py), as a password change or reset does.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     account: Mapped[Account] = relationship(back_populates="users")
 
@@ -97,6 +100,9 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version or 1}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
@@ -135,6 +141,9 @@ class Licensee(db.Model):
     postal_code: Mapped[str | None] = mapped_column(String(20))
     registration_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Archived: no longer offered at checkout, kept with its orders and subscriptions (never deleted
+    # once it has orders).
+    archived_at: Mapped[datetime | None]
 
     reseller: Mapped[Account] = relationship(back_populates="licensees")
 
@@ -195,6 +204,8 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # What it is about (app/accounts/notification_settings.py CATEGORIES), which decides who gets it.
+    category: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     link: Mapped[str | None] = mapped_column(String(500))

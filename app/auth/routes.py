@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import SignInForm
-from app.auth.services import SignInThrottled, ThrottleLimits, authenticate
+from app.auth.services import AccountSuspended, SignInThrottled, ThrottleLimits, authenticate
 from app.audit import services as audit
 from app.extensions import db, get_redis
 from app.web.access import Permission, allow
@@ -41,21 +41,33 @@ def sign_in():
     form = SignInForm()
     next_url = _safe_next(request.values.get("next"))
     error = None
+    status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data, r=get_redis(), limits=_limits(),
                                 origin=request_origin())
         except SignInThrottled as throttled:
             abort_throttled(throttled.retry_after)
-        if user is not None:
-            login_user(user, remember=form.remember.data)
-            flash(f"Welcome back, {user.name}.", "success")
-            return redirect(next_url or url_for("home.index"))
-        error = WRONG_CREDENTIALS
-    status = 422 if request.method == "POST" else 200
+        except AccountSuspended as refused:
+            error, status = suspended_message(refused.user.account), 403
+        else:
+            if user is not None:
+                login_user(user, remember=form.remember.data)
+                flash(f"Welcome back, {user.name}.", "success")
+                return redirect(next_url or url_for("home.index"))
+            error = WRONG_CREDENTIALS
     form.password.data = None  # never echo a password back
     return render("auth/sign_in.html", "auth/_sign_in_form.html", form=form, error=error, next_url=next_url,
                   status=status)
+
+
+def suspended_message(account) -> str:
+    from app.accounts.identity import operator_identity
+
+    operator = operator_identity()
+    contact = operator["operator_name"] + (f" at {operator['support_email']}" if operator.get("support_email") else "")
+    return (f"The account of {account.name} is suspended, so its users cannot sign in for now. "
+            f"Contact {contact} to have it reactivated.")
 
 
 def abort_throttled(retry_after: int):

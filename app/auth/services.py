@@ -48,6 +48,14 @@ class SignInThrottled(Exception):
         self.retry_after = retry_after
 
 
+class AccountSuspended(Exception):
+    """The right password, for a user of an account the operator suspended."""
+
+    def __init__(self, user: User):
+        super().__init__(f"{user.email}: account {user.account.name!r} is suspended")
+        self.user = user
+
+
 def _keys(email: str, ip: str | None) -> list[str]:
     # Hash the email: the counter key should not hold an address in clear text.
     digest = hashlib.sha256(email.encode()).hexdigest()[:32]
@@ -59,10 +67,12 @@ def _keys(email: str, ip: str | None) -> list[str]:
 
 def authenticate(email: str, password: str, *, r: redis.Redis, limits: ThrottleLimits,
                  origin: Origin) -> User | None:
-    """Return the user for valid credentials, None otherwise; raise SignInThrottled when slowed down.
+    """Return the user for valid credentials, None otherwise; raise SignInThrottled when slowed down,
+    AccountSuspended for the right password of a user whose account is suspended.
 
     The answer for an unknown email and for a wrong password is the same, and both cost a
     password hash check, so neither the message nor the timing tells whether the email exists.
+    Only someone who knows the password learns that the account is suspended.
     """
     email = email.strip().lower()
     throttle = _Throttle(r, email, origin.ip_address, limits)
@@ -79,10 +89,19 @@ def authenticate(email: str, password: str, *, r: redis.Redis, limits: ThrottleL
         db.session.commit()
         return None
     throttle.clear_email()
+    if user.account.is_suspended:
+        audit.record("sign_in_refused_suspended", actor=user, subject=user.email, origin=origin)
+        db.session.commit()
+        raise AccountSuspended(user)
     user.last_sign_in_at = utcnow()
     audit.record("signed_in", actor=user, subject=user.email, origin=origin)
     db.session.commit()
     return user
+
+
+def clear_failures(email: str, *, r: redis.Redis) -> None:
+    """Forget the failed sign-ins of an email (its owner just proved it, with a reset link)."""
+    _Throttle(r, email.strip().lower(), None, ThrottleLimits(0, 0, 0)).clear_email()
 
 
 class _Throttle:

@@ -1,0 +1,71 @@
+"""The invitee's pages: accept an invitation (name and password, then signed in), or, from a link
+that no longer works, ask the account's admins for a new one."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth import invitations as svc
+from app.auth.forms import AcceptInvitationForm, TokenForm
+from app.auth.link_pages import GONE_STATUS, UNKNOWN_STATUS, render_private
+from app.auth.routes import suspended_message
+from app.extensions import db
+from app.web.access import Permission, allow
+from app.web.origin import request_origin
+
+# The invitee may ask for a new invitation from these (a used one leads to sign-in instead).
+RENEWABLE = (svc.EXPIRED, svc.REVOKED, "replaced")
+
+
+@bp.route(svc.ACCEPT_PATH, methods=["GET", "POST"])
+@allow(Permission.PUBLIC)
+def accept_invitation():
+    token = request.values.get("token")
+    opened = svc.open_link(token)
+    if opened.status != svc.PENDING:
+        return _dead_link(opened, token)
+    invitation = opened.invitation
+    form = AcceptInvitationForm()
+    if request.method == "GET":
+        form.token.data, form.name.data = token, invitation.name
+    elif form.validate_on_submit():
+        try:
+            user = svc.accept(invitation, name=form.name.data, password=form.password.data, origin=request_origin())
+        except svc.AcceptError as refused:
+            form[refused.field].errors = [*form[refused.field].errors, refused.message]
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()  # someone else was signed in on this browser
+            login_user(user)
+            flash(f"Welcome, {user.name}. Your user is ready, and you are signed in.", "success")
+            return redirect(url_for("home.index"), code=303)
+    form.password.data = None  # never echo a password back
+    return render_private("auth/accept_invitation.html", form=form, invitation=invitation,
+                          status=422 if request.method == "POST" else 200)
+
+
+@bp.route(f"{svc.ACCEPT_PATH}/ask", methods=["POST"])
+@allow(Permission.PUBLIC)
+def ask_for_invitation():
+    """From an expired or withdrawn link: tell the account's admins the invitee would like a new one."""
+    form = TokenForm()
+    token = form.token.data
+    opened = svc.open_link(token)
+    if not form.validate_on_submit() or opened.status not in RENEWABLE:
+        if opened.status == svc.PENDING:
+            return redirect(url_for("auth.accept_invitation", token=token), code=303)
+        return _dead_link(opened, token)
+    told_now = svc.ask_for_new_link(opened.invitation, origin=request_origin())
+    db.session.commit()
+    return render_private("auth/invitation_asked.html", invitation=opened.invitation, told_now=told_now)
+
+
+def _dead_link(opened: svc.Opened, token: str | None):
+    status = {svc.UNKNOWN: UNKNOWN_STATUS, svc.SUSPENDED: 403}.get(opened.status, GONE_STATUS)
+    invitation = opened.invitation
+    return render_private("auth/invitation_link.html", status=status, link_status=opened.status, invitation=invitation,
+                          ask_form=TokenForm(formdata=None, token=token) if opened.status in RENEWABLE else None,
+                          suspended=suspended_message(invitation.account) if opened.status == svc.SUSPENDED else None,
+                          days=svc.INVITATION_DAYS)

@@ -1,0 +1,253 @@
+"""Invitations: a person is asked by email to join an account, and becomes a user by accepting.
+
+    from app.auth.invitations import invite
+    invite(account, email=..., first_name=..., last_name=..., role="member", invited_by=me, origin=origin)
+
+The link is signed and single-use, valid for INVITATION_DAYS; resending mails a new link (the old
+one stops working) good for INVITATION_DAYS again; revoking ends it. A link that no longer works
+says why, and an expired or revoked one lets the invitee ask the account's admins for a new one.
+Writes flush; the caller commits (the mail leaves after that commit).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import url_for
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import USER_ROLES, Account, User
+from app.audit import services as audit
+from app.audit.services import Origin
+from app.auth import tokens
+from app.auth.models import ACCEPTED, EXPIRED, PENDING, REVOKED, Invitation
+from app.auth.passwords import password_problem
+from app.extensions import db
+from app.mail import absolute_url, queue_mail
+from app.time import utcnow
+
+INVITATION_DAYS = 7
+TOKEN_KIND = "invitation"
+ACCEPT_PATH = "/accept-invitation"  # the accept page (routes: auth.accept_invitation); mailed from jobs and the CLI too
+# The invitee may ask for a new link once a day: a second click should not mail the admins again.
+RENEWAL_REQUEST_EVERY = timedelta(days=1)
+ROLE_LABELS = {"admin": "account admin", "member": "member"}
+
+
+class InvitationError(Exception):
+    """An invitation that cannot be made or changed; `field` names the form field the message goes
+    next to (first_name, last_name, email or role)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# ------------------------------------------------------------------------------------- inviting
+
+def invite(account: Account, *, email: str, first_name: str, last_name: str, role: str,
+           invited_by: User | None, origin: Origin) -> Invitation:
+    """Invite `email` to `account` with `role` ("admin" or "member") and mail the link."""
+    email = _checked_email(email)
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name:
+        raise InvitationError("first_name", "Enter the first name.")
+    if not last_name:
+        raise InvitationError("last_name", "Enter the last name.")
+    if len(first_name) > 60 or len(last_name) > 60:
+        raise InvitationError("first_name" if len(first_name) > 60 else "last_name", "Use at most 60 characters.")
+    if role not in USER_ROLES:
+        raise InvitationError("role", "Choose Account admin or Member.")
+    _refuse_taken(email, account)
+    now = utcnow()
+    invitation = Invitation(account=account, email=email, first_name=first_name, last_name=last_name, role=role,
+                            invited_by=invited_by, secret_hash="", created_at=now, sent_at=now, send_count=1,
+                            expires_at=now + timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    _mail_link(invitation)
+    audit.record("user_invited", actor=invited_by, account=account, subject=email, origin=origin,
+                 details={"role": role, "name": invitation.name, "invitation_id": invitation.id})
+    db.session.flush()
+    return invitation
+
+
+def resend(invitation: Invitation, *, by: User | None, origin: Origin) -> Invitation:
+    """Mail a new link (the previous one stops working), valid for INVITATION_DAYS from now."""
+    status = invitation.status()
+    if status == ACCEPTED:
+        raise InvitationError("email", f"{invitation.email} has already accepted this invitation.")
+    if status == REVOKED:
+        raise InvitationError("email", "This invitation was revoked; invite the person again.")
+    if db.session.scalar(db.select(User.id).where(User.email == invitation.email)) is not None:
+        raise InvitationError("email", "There is already a user with this email address.")
+    now = utcnow()
+    invitation.sent_at = now
+    invitation.send_count += 1
+    invitation.expires_at = now + timedelta(days=INVITATION_DAYS)
+    _mail_link(invitation)
+    audit.record("invitation_resent", actor=by, account=invitation.account, subject=invitation.email, origin=origin,
+                 details={"invitation_id": invitation.id, "was": status})
+    db.session.flush()
+    return invitation
+
+
+def revoke(invitation: Invitation, *, by: User | None, origin: Origin) -> Invitation:
+    """End the invitation: its link says it was withdrawn."""
+    status = invitation.status()
+    if status == ACCEPTED:
+        raise InvitationError("email", f"{invitation.email} has already accepted this invitation; deactivate "
+                                       "the user instead.")
+    if status == REVOKED:
+        return invitation
+    invitation.revoked_at = utcnow()
+    audit.record("invitation_revoked", actor=by, account=invitation.account, subject=invitation.email, origin=origin,
+                 details={"invitation_id": invitation.id})
+    db.session.flush()
+    return invitation
+
+
+def pending(account: Account) -> list[Invitation]:
+    """The account's invitations not yet accepted nor revoked (expired ones included: they can be
+    resent), newest first."""
+    return db.session.scalars(db.select(Invitation).where(
+        Invitation.account_id == account.id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+        .order_by(Invitation.created_at.desc(), Invitation.id.desc())).all()
+
+
+def invitation_of(account: Account, invitation_id: int) -> Invitation | None:
+    """One of the account's invitations by id (the operator's admins: any account's); None otherwise."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or (account.kind != "operator" and invitation.account_id != account.id):
+        return None
+    return invitation
+
+
+def _checked_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise InvitationError("email", "Enter an email address like name@example.com.") from None
+    return email
+
+
+def _refuse_taken(email: str, account: Account) -> None:
+    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+        raise InvitationError("email", "There is already a user with this email address.")
+    waiting = db.session.scalars(db.select(Invitation).where(
+        Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow())).first()
+    if waiting is None:
+        return
+    if waiting.account_id == account.id:
+        raise InvitationError("email", "This address has already been invited and the invitation is still "
+                                       "valid; resend it instead.")
+    raise InvitationError("email", "This address already has an invitation waiting from another organisation.")
+
+
+def _mail_link(invitation: Invitation) -> None:
+    issued = tokens.issue(TOKEN_KIND, invitation.id)
+    invitation.secret_hash = issued.secret_hash
+    inviter = invitation.invited_by
+    queue_mail(to=invitation.email, subject=f"You are invited to join {invitation.account.name}",
+               template="invitation", category="invitations", account_id=invitation.account_id,
+               context={"first_name": invitation.first_name, "account_name": invitation.account.name,
+                        "inviter_name": inviter.name if inviter else None, "role_label": ROLE_LABELS[invitation.role],
+                        "link": absolute_url(f"{ACCEPT_PATH}?token={issued.token}"),
+                        "expires_at": invitation.expires_at, "days": INVITATION_DAYS})
+
+
+# ------------------------------------------------------------------------------------ accepting
+
+@dataclass(frozen=True)
+class Opened:
+    """What a link leads to: the invitation (None for a link this storefront never issued, or one
+    replaced by a newer link) and its status; SUSPENDED when the account is suspended."""
+
+    invitation: Invitation | None
+    status: str
+
+
+SUSPENDED, UNKNOWN = "suspended", "unknown"
+
+
+def open_link(token: str | None) -> Opened:
+    read = tokens.read(TOKEN_KIND, token)
+    invitation = db.session.get(Invitation, read[0]) if read else None
+    if invitation is None:
+        return Opened(None, UNKNOWN)
+    if not tokens.matches(invitation.secret_hash, read[1]):
+        # An older link of an invitation that was resent: the newest mail has the working one. A
+        # used or withdrawn invitation says so whichever of its links is opened.
+        status = invitation.status()
+        return Opened(invitation, status if status in (ACCEPTED, REVOKED) else "replaced")
+    status = invitation.status()
+    if status == PENDING and invitation.account.is_suspended:
+        return Opened(invitation, SUSPENDED)
+    return Opened(invitation, status)
+
+
+class AcceptError(Exception):
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def accept(invitation: Invitation, *, name: str, password: str, origin: Origin) -> User:
+    """Create the invitee's user (the invitation must be pending and its account not suspended)."""
+    name = (name or "").strip()
+    if not name:
+        raise AcceptError("name", "Enter your name.")
+    if len(name) > 120:
+        raise AcceptError("name", "Use at most 120 characters.")
+    problem = password_problem(password, email=invitation.email)
+    if problem:
+        raise AcceptError("password", problem)
+    user = User(account_id=invitation.account_id, name=name, email=invitation.email, role=invitation.role)
+    user.set_password(password)
+    db.session.add(user)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Someone took the address meanwhile (the same invitation accepted in another tab).
+        raise AcceptError("password", "This invitation has already been used: sign in instead.") from None
+    now = utcnow()
+    invitation.accepted_at = now
+    invitation.user = user
+    user.last_sign_in_at = now
+    audit.record("invitation_accepted", actor=user, account=invitation.account, subject=user.email, origin=origin,
+                 details={"invitation_id": invitation.id, "role": user.role})
+    db.session.flush()
+    return user
+
+
+def ask_for_new_link(invitation: Invitation, *, origin: Origin) -> bool:
+    """Tell the account's admins (and whoever invited) that the invitee would like a new link; False
+    when they were already told in the last day."""
+    now = utcnow()
+    if invitation.renewal_requested_at is not None and now - invitation.renewal_requested_at < RENEWAL_REQUEST_EVERY:
+        return False
+    invitation.renewal_requested_at = now
+    admins = db.session.scalars(db.select(User).where(
+        User.account_id == invitation.account_id, User.is_active_user.is_(True),
+        (User.role == "admin") | (User.id == invitation.invited_by_id)).order_by(User.id)).all()
+    for admin in admins:
+        queue_mail(to=admin.email, subject=f"{invitation.name} asks for a new invitation", template="invitation_requested",
+                   category="invitations", account_id=invitation.account_id, user_id=admin.id,
+                   context={"admin_name": admin.name, "invitee_name": invitation.name, "invitee_email": invitation.email,
+                            "account_name": invitation.account.name, "status": invitation.status(now),
+                            "users_url": absolute_url(url_for("settings.users"))})
+    audit.record("invitation_renewal_requested", account=invitation.account, subject=invitation.email, origin=origin,
+                 details={"invitation_id": invitation.id, "admins_told": [a.email for a in admins]})
+    db.session.flush()
+    return True
+
+
+__all__ = ["invite", "resend", "revoke", "pending", "invitation_of", "InvitationError", "open_link", "accept",
+           "ask_for_new_link", "AcceptError", "INVITATION_DAYS", "PENDING", "ACCEPTED", "REVOKED", "EXPIRED",
+           "SUSPENDED", "UNKNOWN"]

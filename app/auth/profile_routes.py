@@ -1,0 +1,136 @@
+"""My profile (/profile): name, email address (confirmed by a link mailed to the new one), password.
+
+One page, one form per subject, each posting to its own address; an invalid form answers 422 with
+the page and that form's messages next to its fields, the other forms as they were."""
+from __future__ import annotations
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from app.auth import bp
+from app.auth import profile as svc
+from app.auth.forms import EmailChangeForm, NameForm, PasswordChangeForm, PlainForm, TokenForm
+from app.auth.link_pages import GONE_STATUS, UNKNOWN_STATUS, render_private
+from app.auth.sessions import keep_this_browser_signed_in
+from app.extensions import db
+from app.web.access import Permission, allow
+from app.web.origin import request_origin
+from app.web.rendering import render
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _page(*, status: int = 200, name_form=None, email_form=None, password_form=None):
+    user = _me()
+    return render("auth/profile.html", status=status, user=user, pending=svc.pending_change(user),
+                  name_form=name_form or NameForm(formdata=None, prefix="name", name=user.name),
+                  email_form=email_form or EmailChangeForm(formdata=None, prefix="email"),
+                  password_form=password_form or PasswordChangeForm(formdata=None, prefix="password"),
+                  cancel_form=PlainForm(formdata=None, prefix="cancel"))
+
+
+def _refuse(form, refused: svc.ProfileError):
+    db.session.commit()  # the audit record of a wrong password stays
+    form[refused.field].errors = [*form[refused.field].errors, refused.message]
+
+
+@bp.route("/profile")
+@allow(Permission.PROFILE)
+def profile():
+    return _page()
+
+
+@bp.route("/profile/name", methods=["POST"])
+@allow(Permission.PROFILE)
+def change_name():
+    form = NameForm(prefix="name")
+    if form.validate_on_submit():
+        try:
+            changed = svc.rename(_me(), form.name.data, origin=request_origin())
+        except svc.ProfileError as refused:
+            _refuse(form, refused)
+        else:
+            db.session.commit()
+            if changed:
+                flash("Your name has been changed.", "success")
+            return redirect(url_for("auth.profile"), code=303)
+    return _page(status=422, name_form=form)
+
+
+@bp.route("/profile/email", methods=["POST"])
+@allow(Permission.PROFILE)
+def change_email():
+    form = EmailChangeForm(prefix="email")
+    if form.validate_on_submit():
+        try:
+            change = svc.request_email_change(_me(), new_email=form.new_email.data, password=form.password.data,
+                                              origin=request_origin())
+        except svc.ProfileError as refused:
+            _refuse(form, refused)
+        else:
+            db.session.commit()
+            flash(f"We sent a link to {change.new_email}. Your email address changes when you open it "
+                  f"(within {svc.EMAIL_CHANGE_HOURS} hours); until then, sign in with {_me().email}.", "success")
+            return redirect(url_for("auth.profile"), code=303)
+    form.password.data = None
+    return _page(status=422, email_form=form)
+
+
+@bp.route("/profile/email/cancel", methods=["POST"])
+@allow(Permission.PROFILE)
+def cancel_email_change():
+    if PlainForm(prefix="cancel").validate_on_submit() and svc.cancel_email_change(_me(), origin=request_origin()):
+        db.session.commit()
+        flash("The change of your email address was cancelled; its link no longer works.", "success")
+    return redirect(url_for("auth.profile"), code=303)
+
+
+@bp.route("/profile/password", methods=["POST"])
+@allow(Permission.PROFILE)
+def change_password():
+    form = PasswordChangeForm(prefix="password")
+    if form.validate_on_submit():
+        user = _me()
+        try:
+            svc.change_password(user, current=form.current_password.data, new=form.new_password.data,
+                                origin=request_origin())
+        except svc.ProfileError as refused:
+            _refuse(form, refused)
+        else:
+            db.session.commit()
+            keep_this_browser_signed_in(user)
+            flash("Your password has been changed. Every other session of your user has been signed out.",
+                  "success")
+            return redirect(url_for("auth.profile"), code=303)
+    form.current_password.data = form.new_password.data = None
+    return _page(status=422, password_form=form)
+
+
+@bp.route(svc.CONFIRM_PATH, methods=["GET", "POST"])
+@allow(Permission.PUBLIC)  # the link may be opened in any browser: the mailbox is the proof
+def confirm_email():
+    form = TokenForm()
+    token = request.values.get("token")
+    opened = svc.open_link(token)
+    if opened.status != svc.VALID:
+        status = UNKNOWN_STATUS if opened.status == svc.UNKNOWN else GONE_STATUS
+        return render_private("auth/email_link.html", status=status, link_status=opened.status,
+                              hours=svc.EMAIL_CHANGE_HOURS)
+    change = opened.change
+    error = None
+    if request.method == "GET":
+        form.token.data = token
+    elif form.validate_on_submit():
+        try:
+            user = svc.confirm_email_change(change, origin=request_origin())
+        except svc.ProfileError as refused:
+            error = refused.message
+        else:
+            db.session.commit()
+            flash(f"Your email address is now {user.email}. Sign in with it from now on.", "success")
+            signed_in_as_them = current_user.is_authenticated and current_user.id == user.id
+            return redirect(url_for("auth.profile" if signed_in_as_them else "auth.sign_in"), code=303)
+    return render_private("auth/confirm_email.html", form=form, change=change, error=error,
+                          status=422 if request.method == "POST" else 200)

@@ -1,0 +1,53 @@
+"""The links mailed to people: signed tokens naming one row (an invitation, a password reset, an
+email change) and a random secret whose hash that row keeps.
+
+The signature (the app's SECRET_KEY, a salt per kind) makes a link that was not issued by this
+storefront fail before the database is asked; the secret makes a link single-use and replaceable:
+the row keeps only its hash, a new link for the row replaces it, and using the row ends it. Expiry
+lives in the row, so a resent invitation gets seven new days without a new kind of token.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+
+@dataclass(frozen=True)
+class Issued:
+    token: str  # goes into the link, never stored
+    secret_hash: str  # goes into the row
+
+
+def _serializer(kind: str) -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=f"storefront-{kind}")
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue(kind: str, row_id: int) -> Issued:
+    secret = secrets.token_urlsafe(24)
+    return Issued(_serializer(kind).dumps([row_id, secret]), secret_hash(secret))
+
+
+def read(kind: str, token: str | None) -> tuple[int, str] | None:
+    """(row id, hash of the secret) of a token this storefront signed for `kind`; None otherwise."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        row_id, secret = _serializer(kind).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(row_id, int) or not isinstance(secret, str):
+        return None
+    return row_id, secret_hash(secret)
+
+
+def matches(stored_hash: str | None, presented_hash: str) -> bool:
+    return stored_hash is not None and hmac.compare_digest(stored_hash, presented_hash)

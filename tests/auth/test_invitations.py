@@ -1,0 +1,246 @@
+"""Invitations: a signed, single-use link for 7 days; the invitee sets name and password and is signed
+in; resend, revoke; a link that no longer works says why and offers to ask for a new one."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.accounts.models import Account, User
+from app.audit.models import AuditEvent
+from app.audit.services import Origin
+from app.auth.invitations import InvitationError, invite, pending, resend, revoke
+from app.auth.models import Invitation
+from app.time import utcnow
+from tests.helpers import Client, sign_in, soup, text_of
+from tests.support.links import mailed_link, mails_to
+from tests.support.smtp import deliver_queued, links_in, text_of as mail_text
+
+ORIGIN = Origin("203.0.113.9", "pytest")
+STRONG = "correct horse battery staple"
+
+
+def _account(db, name="Adatum IT Services") -> Account:
+    return db.session.scalar(db.select(Account).where(Account.name == name))
+
+
+def _user(db, email) -> User:
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def _invite(db, email="new.colleague@adatum.example.com", role="member", account="Adatum IT Services",
+            by="reseller@example.com") -> Invitation:
+    invitation = invite(_account(db, account), email=email, first_name="Nina", last_name="Novak", role=role,
+                        invited_by=_user(db, by), origin=ORIGIN)
+    db.session.commit()
+    return invitation
+
+
+def _accept(client: Client, link: str, *, name="Nina Novak", password=STRONG):
+    client.get(link)
+    token = soup(client.get(link)).select_one("#accept-form input[name=token]")["value"]
+    return client.post("/accept-invitation", {"token": token, "name": name, "password": password})
+
+
+def test_the_invitee_sets_name_and_password_from_the_mailed_link_and_is_signed_in(demo, db):
+    invitation = _invite(db, role="admin")
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    browser = Client(demo.test_client())
+
+    page = browser.get(link)
+    assert page.status_code == 200
+    assert soup(page).select_one("#invitation-email").get_text() == "new.colleague@adatum.example.com"
+    assert soup(page).select_one("input[name=name]")["value"] == "Nina Novak"
+    assert page.headers["Referrer-Policy"] == "no-referrer" and "no-store" in page.headers["Cache-Control"]
+
+    response = _accept(browser, link, name="Nina Novak-Kowalska")
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    home = browser.get("/")
+    assert home.status_code == 200 and soup(home).select_one("h1").get_text() == "Reseller home"
+    user = _user(db, "new.colleague@adatum.example.com")
+    assert (user.name, user.role, user.account.name) == ("Nina Novak-Kowalska", "admin", "Adatum IT Services")
+    assert user.check_password(STRONG)
+    db.session.refresh(invitation)
+    assert invitation.accepted_at is not None and invitation.user_id == user.id
+    actions = db.session.scalars(db.select(AuditEvent.action).where(
+        AuditEvent.subject == "new.colleague@adatum.example.com").order_by(AuditEvent.id)).all()
+    assert actions == ["user_invited", "invitation_accepted"]
+    # And the password works for signing in later.
+    assert sign_in(Client(demo.test_client()), "new.colleague@adatum.example.com", STRONG).status_code == 302
+
+
+def test_the_invitation_goes_out_over_smtp_with_a_link_that_works(demo, db, smtp_server):
+    _invite(db)
+    deliver_queued()
+    [message] = smtp_server.to("new.colleague@adatum.example.com")
+    assert message["Subject"] == "You are invited to join Adatum IT Services"
+    assert "Rita Reseller invited you to join Adatum IT Services as member" in mail_text(message)
+    [link] = [url for url in links_in(message) if "/accept-invitation?token=" in url]
+    browser = Client(demo.test_client())
+    assert browser.get(link.replace("http://127.0.0.1:5000", "")).status_code == 200
+
+
+def test_a_used_link_says_so_and_leads_to_sign_in(demo, db):
+    _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    assert _accept(Client(demo.test_client()), link).status_code == 303
+
+    again = Client(demo.test_client()).get(link)
+    assert again.status_code == 410
+    page = soup(again)
+    assert page.select_one("h1").get_text() == "This invitation has already been used"
+    assert page.select_one('a[href="/sign-in"]') and page.select_one('a[href="/forgot-password"]')
+    # Posting the old form again creates nothing.
+    late = Client(demo.test_client())
+    late.get("/sign-in")
+    token = link.split("token=")[1]
+    assert late.post("/accept-invitation", {"token": token, "name": "X", "password": STRONG}).status_code == 410
+    assert db.session.scalar(db.select(db.func.count(User.id)).where(
+        User.email == "new.colleague@adatum.example.com")) == 1
+
+
+def test_an_expired_link_says_so_and_the_invitee_can_ask_the_admins_for_a_new_one(demo, db):
+    invitation = _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    browser = Client(demo.test_client())
+
+    page = browser.get(link)
+    assert page.status_code == 410
+    assert soup(page).select_one("h1").get_text() == "This invitation has expired"
+    assert soup(page).select_one("#accept-form") is None
+    ask = soup(page).select_one("#ask-form")
+    response = browser.post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]})
+    assert response.status_code == 200
+    assert "know that you would like a new invitation" in text_of(response)
+    # Every active admin of Adatum (the inviter is one) is told, once, with a link to the users page.
+    [told] = mails_to("reseller@example.com", "invitation_requested")
+    assert "Nina Novak (new.colleague@adatum.example.com)" in told.text and "has expired" in told.text
+    assert "/settings/users" in told.text
+    assert mails_to("reseller-member@example.com", "invitation_requested") == []
+    db.session.refresh(invitation)
+    assert invitation.renewal_requested_at is not None
+    # A second click tells nobody again.
+    again = browser.post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]})
+    assert "were already told" in text_of(again)
+    assert len(mails_to("reseller@example.com", "invitation_requested")) == 1
+
+
+def test_a_revoked_link_says_it_was_withdrawn_and_offers_to_ask_again(demo, db):
+    invitation = _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    revoke(invitation, by=_user(db, "reseller@example.com"), origin=ORIGIN)
+    db.session.commit()
+
+    page = Client(demo.test_client()).get(link)
+    assert page.status_code == 410
+    assert soup(page).select_one("h1").get_text() == "This invitation was withdrawn"
+    assert soup(page).select_one("#ask-form button").get_text() == "Ask for a new invitation"
+    assert invitation not in pending(_account(db))
+
+
+def test_resending_mails_a_new_link_for_seven_more_days_and_the_old_one_stops(demo, db):
+    invitation = _invite(db)
+    old_link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    invitation.expires_at = utcnow() - timedelta(days=1)
+    db.session.commit()
+
+    resend(invitation, by=_user(db, "reseller@example.com"), origin=ORIGIN)
+    db.session.commit()
+    new_link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    assert new_link != old_link
+    assert timedelta(days=6, hours=23) < invitation.expires_at - utcnow() <= timedelta(days=7)
+    assert invitation.send_count == 2
+    old = Client(demo.test_client()).get(old_link)
+    assert old.status_code == 410 and soup(old).select_one("h1").get_text() == "A newer invitation replaced this link"
+    assert _accept(Client(demo.test_client()), new_link).status_code == 303
+
+
+def test_a_link_that_was_never_issued_is_not_found(demo, db):
+    _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    tampered = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
+    for url in (tampered, "/accept-invitation", "/accept-invitation?token=not-a-token"):
+        response = Client(demo.test_client()).get(url)
+        assert response.status_code == 404, url
+        assert soup(response).select_one("h1").get_text() == "This invitation link does not work"
+
+
+def test_a_weak_password_is_refused_next_to_the_field_and_the_name_is_kept(demo, db):
+    _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    browser = Client(demo.test_client())
+    for password, message in [("short", "Use at least 12 characters (this one has 5)."),
+                              ("new.colleague@adatum.example.com", "Do not use your email address as your password."),
+                              ("password1234", "This is one of the most common passwords")]:
+        response = _accept(browser, link, name="Nina N.", password=password)
+        assert response.status_code == 422
+        page = soup(response)
+        assert page.select_one("#password-error").get_text().startswith(message)
+        assert page.select_one("input[name=name]")["value"] == "Nina N."
+        assert not page.select_one("input[name=password]").get("value")
+    assert _user(db, "new.colleague@adatum.example.com") is None
+
+
+@pytest.mark.parametrize("email, message", [
+    ("reseller-member@example.com", "There is already a user with this email address."),
+    ("RESELLER2@example.com", "There is already a user with this email address."),
+    ("not-an-address", "Enter an email address like name@example.com."),
+])
+def test_invite_refuses_addresses_that_cannot_be_invited(demo, db, email, message):
+    with pytest.raises(InvitationError) as refused:
+        _invite(db, email=email)
+    assert (refused.value.field, refused.value.message) == ("email", message)
+
+
+def test_an_address_with_a_waiting_invitation_is_refused_and_resend_is_suggested(demo, db):
+    _invite(db)
+    with pytest.raises(InvitationError, match="resend it instead"):
+        _invite(db)
+    with pytest.raises(InvitationError, match="waiting from another organisation"):
+        _invite(db, account="Litware Systems Sp. z o.o.", by="reseller2@example.com")
+    # Once it expired, or was revoked, the address may be invited again.
+    [waiting] = pending(_account(db))
+    revoke(waiting, by=None, origin=ORIGIN)
+    db.session.commit()
+    assert _invite(db).id != waiting.id
+
+
+def test_invite_checks_names_and_role(demo, db):
+    adatum, rita = _account(db), _user(db, "reseller@example.com")
+    for fields, field in [({"first_name": " "}, "first_name"), ({"last_name": ""}, "last_name"),
+                          ({"role": "owner"}, "role")]:
+        values = {"email": "x@adatum.example.com", "first_name": "Nina", "last_name": "Novak", "role": "member",
+                  **fields}
+        with pytest.raises(InvitationError) as refused:
+            invite(adatum, invited_by=rita, origin=ORIGIN, **values)
+        assert refused.value.field == field
+    assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 0
+
+
+def test_an_invitation_to_a_suspended_account_cannot_be_accepted(demo, db):
+    _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    adatum = _account(db)
+    adatum.status = "suspended"
+    db.session.commit()
+
+    response = _accept_direct(Client(demo.test_client()), link)
+    assert response.status_code == 403
+    assert "The account of Adatum IT Services is suspended" in text_of(response)
+    assert _user(db, "new.colleague@adatum.example.com") is None
+
+
+def _accept_direct(client: Client, link: str):
+    client.get("/sign-in")
+    return client.post("/accept-invitation", {"token": link.split("token=")[1], "name": "Nina", "password": STRONG})
+
+
+def test_accepting_while_someone_else_is_signed_in_switches_to_the_new_user(demo, db, customer_client):
+    _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    page = customer_client.get(link)
+    assert "You are signed in as customer@example.com" in text_of(page)
+    assert _accept(customer_client, link).status_code == 303
+    assert soup(customer_client.get("/")).select_one("h1").get_text() == "Reseller home"
