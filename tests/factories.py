@@ -170,4 +170,5 @@ class NotificationFactory(_Factory):
         model = models.Notification
 
     user = factory.SubFactory(UserFactory)
+    category = "orders"
     title = factory.Sequence(lambda n: f"Notice {n}")

@@ -21,6 +21,16 @@ def operator_account() -> Account | None:
     return db.session.scalar(db.select(Account).where(Account.kind == "operator").limit(1))
 
 
+def suspension_notice(account: Account) -> str:
+    """What the users of a suspended account are told when they try to order."""
+    from app.accounts.identity import operator_identity  # identity reads operator_account from here
+
+    operator = operator_identity()
+    contact = operator["operator_name"] + (f" at {operator['support_email']}" if operator.get("support_email") else "")
+    return (f"The account of {account.name} is suspended, so its users cannot sign in or order. Nothing was "
+            f"deleted: contact {contact} to have it reactivated.")
+
+
 def partner_id_holder(partner_id: str, *, but_not: int | None = None) -> Account | None:
     """The account of this storefront that holds a partner ID (one partner ID, one reseller)."""
     query = db.select(Account).where(Account.partner_id == partner_id)

@@ -11,9 +11,11 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
+from app.accounts.notification_settings import CATALOG
 from app.accounts.notifications import link_to, notify_operator_admins
 from app.catalog import sync as syncs
 from app.catalog.models import OPEN_SYNC_STATUSES, CatalogSync, SyncStatus, SyncTrigger
+from app.catalog.notices import announce_changes
 from app.catalog.progress import describe_error, fail_run
 from app.extensions import db
 from app.jobs import enqueue
@@ -45,6 +47,8 @@ def run_catalog_sync(sync_id: int) -> dict:
         fail_run(sync_id, f"The synchronisation could not start: {describe_error(exc)}")
         return {"status": SyncStatus.FAILED}
     sync = syncs.run_sync(sync, client)
+    if sync.status == SyncStatus.FINISHED:
+        announce_changes(sync)
     audit.record("catalog_synchronised", actor=sync.requested_by, subject=f"Catalog sync {sync.id}",
                  details={"status": sync.status, "added": sync.added, "changed": sync.changed,
                           "withdrawn": sync.withdrawn, "errors": len(sync.errors or [])})
@@ -114,7 +118,7 @@ def expire_stuck_syncs(now: datetime | None = None) -> list[int]:
             continue
         syncs.mark_sync_failed(sync, reason, now)
         notify_operator_admins(f"Catalog sync {sync.id} stopped at its deadline", reason,
-                               link_to("tools.stuck", STUCK_WORK_PATH))
+                               link_to("tools.stuck", STUCK_WORK_PATH), category=CATALOG)
         expired.append(sync.id)
     if expired:
         db.session.commit()

@@ -188,6 +188,9 @@ class CatalogSync(db.Model):
     # Plain-word problems, one per entry ("Row 12: UnitPrice 'abc' is not a number.").
     errors: Mapped[list] = mapped_column(JSON, default=list)
     message: Mapped[str | None] = mapped_column(Text)
+    # What a finished run found, by product ID: {"added": [...], "withdrawn": [...], "repriced":
+    # {market: [...]}} (the accounts that follow catalog changes are told from it).
+    changes: Mapped[dict | None] = mapped_column(JSON)
 
     requested_by: Mapped[User | None] = relationship()
 

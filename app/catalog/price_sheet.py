@@ -218,6 +218,7 @@ def import_price_rows(rows: Iterable[dict], progress: Progress, *, market: str |
                 updates.append(values)
                 if prices_changed and pid in catalog_ids:
                     progress.mark_changed(pid)
+                    progress.repriced.setdefault(values["market"], set()).add(pid)
         if len(inserts) + len(updates) >= batch_size:
             flush()
     flush()

@@ -43,6 +43,7 @@ class Progress:
         self.added: set[str] = set()
         self.changed: set[str] = set()
         self.withdrawn: set[str] = set()
+        self.repriced: dict[str, set[str]] = {}  # market -> products whose prices changed
         self.errors: list[str] = list(sync.errors or [])
         self.error_count = len(self.errors)
         self.prices = 0
@@ -99,6 +100,8 @@ def finish_run(progress: Progress, message: str | None = None) -> CatalogSync:
     parts = [f"{len(progress.added)} added", f"{len(progress.changed)} changed",
              f"{len(progress.withdrawn)} withdrawn"]
     sync.message = message or ("Catalog synchronised: " + ", ".join(parts) + f"; {progress.prices} prices read.")
+    sync.changes = {"added": sorted(progress.added), "withdrawn": sorted(progress.withdrawn),
+                    "repriced": {market: sorted(ids) for market, ids in sorted(progress.repriced.items())}}
     progress.save(force=True)
     return sync
 

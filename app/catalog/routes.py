@@ -50,17 +50,24 @@ def cart_badge_context():
 # ---------------------------------------------------------------- products
 
 
+def _searched() -> str:
+    return request.args.get("q", "").strip()[:200]
+
+
+def _page() -> int:
+    try:
+        return int(request.args.get("page", 1))
+    except ValueError:
+        return 1
+
+
 def _filters() -> Filters:
     args = request.args
-    try:
-        page = int(args.get("page", 1))
-    except ValueError:
-        page = 1
     term = args.get("term", "")
     billing = args.get("billing", "")
-    return Filters(q=args.get("q", "").strip()[:200], family=args.get("family", "").strip()[:64],
-                            term=term if term in TERMS else "", billing=billing if billing in BILLING_PLANS else "",
-                            page=page)
+    return Filters(q=_searched(), family=args.get("family", "").strip()[:64],
+                   term=term if term in TERMS else "", billing=billing if billing in BILLING_PLANS else "",
+                   page=_page())
 
 
 def _search_form(viewer: Viewer, result: SearchResult, filters: Filters) -> SearchForm:
@@ -193,9 +200,7 @@ def price_lists():
 
 def _price_list_or_404(viewer, market: str) -> PriceList:
     market = market.upper()
-    price_list = db.session.scalar(db.select(PriceList).where(PriceList.market == market))
-    if price_list is None:
-        abort(404)
+    price_list = db.first_or_404(db.select(PriceList).where(PriceList.market == market))
     if not lists.may_see_price_list(viewer, market):
         abort(403)
     return price_list
@@ -206,12 +211,8 @@ def _price_list_or_404(viewer, market: str) -> PriceList:
 def price_list(market: str):
     viewer = _viewer()
     price_list = _price_list_or_404(viewer, market)
-    q = request.args.get("q", "").strip()[:200]
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        page = 1
-    entries, total, page, pages = lists.page_of(lists.price_list_query(viewer, price_list.market, q), page)
+    q = _searched()
+    entries, total, page, pages = lists.page_of(lists.price_list_query(viewer, price_list.market, q), _page())
     clean = url_for("catalog.price_list", market=price_list.market, q=q or None, page=page if page > 1 else None)
     return render("catalog/price_list.html", "catalog/_price_list_entries.html", viewer=viewer,
                   price_list=price_list, entries=entries, total=total, page_no=page, pages=pages, q=q,
@@ -223,7 +224,7 @@ def price_list(market: str):
 def price_list_csv(market: str):
     viewer = _viewer()
     price_list = _price_list_or_404(viewer, market)
-    q = request.args.get("q", "").strip()[:200]
+    q = _searched()
     filename = f"price-list-{price_list.market}-{price_list.currency}.csv"
     return Response(stream_with_context(lists.price_list_csv(viewer, price_list.market, q)),
                     mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})

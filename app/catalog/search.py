@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import Offer, OfferTerm, PriceListEntry, Product, Sku
 from app.catalog.pricing import Viewer
 from app.extensions import db
+from app.web.query import UrlState
 
 # Partner Center reports every licence product as productType OnlineServices, so the family the
 # catalog filters on comes from the title. First match wins; order matters.
@@ -40,17 +41,12 @@ def search_text(product: Product) -> str:
 
 
 @dataclass
-class Filters:
+class Filters(UrlState):
     q: str = ""
     family: str = ""
     term: str = ""
     billing: str = ""
     page: int = 1
-
-    def args(self, **overrides) -> dict:
-        values = {"q": self.q, "family": self.family, "term": self.term, "billing": self.billing, "page": self.page}
-        values.update(overrides)
-        return {k: v for k, v in values.items() if v and not (k == "page" and v == 1)}
 
 
 @dataclass

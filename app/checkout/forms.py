@@ -1,39 +1,24 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TelField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from app.accounts.countries import COUNTRIES
+from app.partners.network import PARTNER_ID_FORMAT, PARTNER_ID_RULE
+from app.settings.forms import LicenseeContactForm
 
 NEW = "new"
 
 
-class CustomerForm(FlaskForm):
-    """A reseller picks one of its licensees or adds one inline."""
+class CustomerForm(LicenseeContactForm):
+    """A reseller picks one of its licensees or adds one inline (the contact fields and their rules
+    are the Licensees page's)."""
 
     licensee = SelectField("Customer", choices=[], validate_choice=False,
                            description="Choose one of your customers, or “Add a new customer” and fill in the details below.")
-    company_name = StringField("Company name", validators=[Optional(), Length(max=200)])
-    country = SelectField("Country", choices=[SelectChoice("", "Choose a country")] + [SelectChoice(c, n) for c, n in COUNTRIES],
-                          default="")
-    contact_first_name = StringField("Contact first name", validators=[Optional(), Length(max=50)])
-    contact_last_name = StringField("Contact last name", validators=[Optional(), Length(max=50)])
-    email = EmailField("Contact email", validators=[Optional(), Email("Enter an email address like name@example.com.")])
-    phone = TelField("Contact phone", validators=[Optional(), Length(max=40)])
     submit = SubmitField("Next")
 
     def validate_new_customer(self) -> bool:
         """The inline fields are required only when adding a new customer."""
-        ok = True
-        for field, message in ((self.company_name, "Enter the company name."),
-                               (self.contact_first_name, "Enter the contact's first name."),
-                               (self.contact_last_name, "Enter the contact's last name."),
-                               (self.email, "Enter the contact's email address."),
-                               (self.country, "Choose the customer's country.")):
-            if not (field.data or "").strip():
-                field.errors = [*field.errors, message]
-                ok = False
-        return ok and not any(f.errors for f in (self.company_name, self.email, self.phone))
+        return self.check_contact()
 
 
 class DirectCustomerForm(FlaskForm):
@@ -50,7 +35,7 @@ class ServiceForm(FlaskForm):
     submit = SubmitField("Checkout")
 
 
-PARTNER_ID_RE = Regexp(r"^\d{1,10}$", message="A partner ID is a number of up to 10 digits, like 1234567.")
+PARTNER_ID_RE = Regexp(PARTNER_ID_FORMAT, message=PARTNER_ID_RULE)
 
 
 class VerifyForm(FlaskForm):

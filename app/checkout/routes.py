@@ -6,13 +6,13 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 
 from app import live
-from app.accounts.models import Licensee
 from app.checkout import bp, gate, wizard
 from app.checkout import services as svc
 from app.checkout.forms import (NEW, PARTNER_ID_RE, CancelForm, CustomerForm, DirectCustomerForm, ServiceForm,
                                 VerifyForm)
 from app.checkout.models import CheckoutDraft
 from app.extensions import db
+from app.settings.licensees import LicenseeDetails, current_licensees
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, redirect_to, render
@@ -29,8 +29,7 @@ def start():
 # ------------------------------------------------------------------------------------ customer
 
 def _licensees(draft):
-    return db.session.scalars(db.select(Licensee).where(Licensee.reseller_id == draft.account_id)
-                              .order_by(Licensee.company_name)).all()
+    return current_licensees(draft.account_id)  # archived ones are not offered
 
 
 @bp.route("/customer", methods=["GET", "POST"])
@@ -58,9 +57,8 @@ def customer():
         if form.licensee.data == NEW:
             # Every missing field is reported at once, together with format errors.
             if form.validate_new_customer() and valid:
-                result = svc.add_licensee(draft, svc.NewLicensee(
-                    form.company_name.data, form.country.data, form.contact_first_name.data,
-                    form.contact_last_name.data, form.email.data, form.phone.data), origin=origin)
+                result = svc.add_licensee(draft, LicenseeDetails.from_form(
+                    {name: form[name].data for name in form.CONTACT_FIELDS}), origin=origin)
                 if isinstance(result, str):
                     form.company_name.errors = [result]
                 else:

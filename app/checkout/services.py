@@ -22,6 +22,8 @@ from app.extensions import db
 from app.orders import tenancy
 from app.partner_center import PartnerCenterError
 from app.partners import network
+from app.settings import licensees
+from app.settings.licensees import LicenseeDetails
 
 # Microsoft's rule for the initial domain prefix: letters and digits only, at most 27 characters.
 PREFIX_RE = re.compile(r"^[a-z0-9]{1,27}$")
@@ -110,20 +112,10 @@ def abandon(draft: CheckoutDraft, *, origin: Origin) -> None:
 
 # --------------------------------------------------------------------------------------- customer
 
-@dataclass
-class NewLicensee:
-    company_name: str
-    country: str
-    contact_first_name: str
-    contact_last_name: str
-    email: str
-    phone: str | None
-
-
 def choose_licensee(draft: CheckoutDraft, licensee_id: int) -> Licensee | None:
-    """Only the reseller's own licensees can be chosen."""
+    """Only the reseller's own licensees that are not archived can be chosen."""
     licensee = db.session.get(Licensee, licensee_id)
-    if licensee is None or licensee.reseller_id != draft.account_id:
+    if licensee is None or licensee.reseller_id != draft.account_id or licensee.archived_at is not None:
         return None
     if draft.licensee_id != licensee.id:
         draft.licensee_id = licensee.id
@@ -136,21 +128,14 @@ def choose_licensee(draft: CheckoutDraft, licensee_id: int) -> Licensee | None:
     return licensee
 
 
-def add_licensee(draft: CheckoutDraft, data: NewLicensee, *, origin: Origin) -> Licensee | str:
-    """Add a licensee for the reseller and choose it; a duplicate company name is refused."""
-    exists = db.session.scalar(db.select(Licensee).where(Licensee.reseller_id == draft.account_id,
-                                                         db.func.lower(Licensee.company_name) == data.company_name.strip().lower()))
-    if exists is not None:
-        return f"You already have a customer named {exists.company_name}: choose it from the list."
-    licensee = Licensee(reseller_id=draft.account_id, company_name=data.company_name.strip(), country=data.country,
-                        contact_first_name=data.contact_first_name.strip(),
-                        contact_last_name=data.contact_last_name.strip(), email=data.email.strip().lower(),
-                        phone=(data.phone or "").strip() or None)
-    db.session.add(licensee)
-    db.session.flush()
-    audit.record("licensee_added", actor=draft.user, subject=licensee.company_name, origin=origin)
-    choose_licensee(draft, licensee.id)
-    return licensee
+def add_licensee(draft: CheckoutDraft, details: LicenseeDetails, *, origin: Origin) -> Licensee | str:
+    """Add a licensee for the reseller, as the Licensees page does, and choose it; the message why
+    not (a customer of the same name exists) otherwise. Only the contact is asked here: the company
+    step asks for the rest."""
+    result = licensees.add_licensee(draft.account, details, actor=draft.user, origin=origin, company=False)
+    if isinstance(result, Licensee):
+        choose_licensee(draft, result.id)
+    return result
 
 
 def confirm_direct_customer(draft: CheckoutDraft) -> None:

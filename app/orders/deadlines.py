@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from app.accounts.notification_settings import ORDERS
 from app.accounts.notifications import link_to, notify_operator_admins
 from app.orders.models import FINISHED_STEPS, Order, OrderStatus, OrderStep, StepStatus
 from app.orders.transitions import set_failed
@@ -75,4 +76,5 @@ def fail_for_deadline(order: Order, code: str, reason: str) -> None:
         step.status = StepStatus.FAILED
         step.error = reason
     set_failed(order, reason, code=code)
-    notify_operator_admins(f"Order {order.number} stopped at its deadline", reason, stuck_work_url())
+    notify_operator_admins(f"Order {order.number} stopped at its deadline", reason, stuck_work_url(),
+                           category=ORDERS)

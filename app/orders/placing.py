@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import Account, User
+from app.accounts.services import suspension_notice
 from app.audit import services as audit
 from app.audit.services import Origin
 from app.extensions import db
 from app.orders import tenancy
 from app.orders.engine import enqueue_provisioning
 from app.orders.models import PURCHASE_STEPS, Order, OrderLine, OrderStatus, OrderStep, OrderType, StepStatus
-from app.orders.transitions import publish_progress
+from app.orders.transitions import announce_placed, publish_progress
 from app.partner_center import new_request_id
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,10 @@ class NotAuthorized(PlacementRefused):
     """The tenant's authorization no longer holds for this buyer, or the partner ID is not theirs."""
 
 
+class AccountSuspended(NotAuthorized):
+    """The buyer's account is suspended (admin > Accounts): it cannot order until reactivated."""
+
+
 # A rule of another area: raises a PlacementRefused (its own subclass, which its callers catch), or
 # returns the Order fields it decided (subscriptions: which agreement the order adds to).
 PlacementRule = Callable[[OrderRequest], Mapping[str, Any]]
@@ -161,6 +166,10 @@ def check_order_rules(request: OrderRequest) -> dict[str, Any]:
                            request.tenant_id, exclude_draft_id=request.draft_id)
     if reason:
         raise DomainInUse(reason)
+    # Read again: the account may have been suspended since this request loaded its user.
+    account = db.session.get(Account, request.account_id, populate_existing=True)
+    if account is not None and account.is_suspended:
+        raise AccountSuspended(suspension_notice(account))
     problem = partner_id_problem(request)
     if problem:
         raise NotAuthorized(problem)
@@ -232,6 +241,8 @@ def submit(order: Order, *, actor: User, account: Account | None, origin: Origin
         audit.record("order_placed", actor=actor, account=account, subject=order.number, origin=origin,
                      details=details)
         try:
+            if order.type == OrderType.PURCHASE and account is not None:
+                announce_placed(order, account, actor)  # flushes (its mail): a number collision shows here
             db.session.commit()
             break
         except IntegrityError:

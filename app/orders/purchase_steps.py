@@ -83,8 +83,7 @@ def create_cart(order: Order, step: OrderStep, client) -> dict:
         first = errors[0]
         code = str(first.error_code)
         if code in ("800015", "800016", "2072"):
-            raise NeedsAction("partner_id_invalid", _partner_id_reason(order, first.error_description),
-                              _partner_id_steps(order))
+            raise _partner_id_invalid(order, first.error_description)
         descriptions = "; ".join(f"{order.lines[li.id].sku_title if li.id < len(order.lines) else 'a line'}: "
                                  f"{li.error_description}" for li in errors)
         raise Fail(f"Microsoft refused the cart: {descriptions}", code=code)
@@ -157,21 +156,28 @@ def record_tenant(order: Order) -> None:
 
 # ----------------------------------------------------------------------------------- errors in words
 
-def _partner_id_reason(order: Order, detail: str | None = None) -> str:
-    return (f"Microsoft does not accept partner ID {order.partner_id or '(none)'} as an indirect reseller of this "
-            f"distributor{': ' + detail if detail else '.'}")
+def _partner_id_invalid(order: Order, detail: str | None = None) -> NeedsAction:
+    return NeedsAction(
+        "partner_id_invalid",
+        f"Microsoft does not accept partner ID {order.partner_id or '(none)'} as an indirect reseller of this "
+        f"distributor{': ' + detail if detail else '.'}",
+        ["Check that the partner ID (MPN ID) on the Parameters tab is the reseller's own, not the distributor's.",
+         "The distributor must have the reseller in its reseller network in Partner Center (an active "
+         "indirect reseller relationship), with the Microsoft Partner Agreement signed for this region.",
+         "When that is done, press Process to send the order again."])
 
 
-def _partner_id_steps(order: Order) -> list[str]:
-    return ["Check that the partner ID (MPN ID) on the Parameters tab is the reseller's own, not the distributor's.",
-            "The distributor must have the reseller in its reseller network in Partner Center (an active "
-            "indirect reseller relationship), with the Microsoft Partner Agreement signed for this region.",
-            "When that is done, press Process to send the order again."]
+_PROCESS = "Then press Process to send the order again."
+
+
+def _fix_parameter(code: str, reason: str, change: str, field: str) -> NeedsAction:
+    """A refusal the buyer fixes in the order's ordering parameters (``change``: what to do there)."""
+    return NeedsAction(code, reason, [f"Open the Parameters tab, press Edit in Ordering parameters and {change}.",
+                                      "Press Save. " + _PROCESS], blocked_field=field)
 
 
 def explain_refusal(order: Order, step: OrderStep, error: PartnerCenterError) -> NeedsAction | Fail:
     """A definite Partner Center refusal of a purchase step: NeedsAction (someone can fix it) or Fail."""
-    process = "Then press Process to send the order again."
     if isinstance(error, CustomerUnderReview):
         return NeedsAction(
             "customer_under_review",
@@ -184,48 +190,40 @@ def explain_refusal(order: Order, step: OrderStep, error: PartnerCenterError) ->
         return NeedsAction(
             "mca_missing", "The customer has not accepted the Microsoft Customer Agreement.",
             ["The customer's contact must accept the Microsoft Customer Agreement (the distributor records the "
-             "acceptance in Partner Center).", process])
+             "acceptance in Partner Center).", _PROCESS])
     if isinstance(error, (PartnerIdUnknown, PartnerAgreementNotSigned)) or str(error.code) in ("800015", "800016", "2072"):
-        return NeedsAction("partner_id_invalid", _partner_id_reason(order, error.description), _partner_id_steps(order))
+        return _partner_id_invalid(order, error.description)
     if isinstance(error, RegistrationIdMissing):
-        return NeedsAction(
-            "registration_id_missing",
-            f"Microsoft requires a company registration ID for customers in {order.country}.",
-            ["Open the Parameters tab, press Edit in Ordering parameters and enter the company registration ID.",
-             "Press Save. " + process], blocked_field="registration_id")
+        return _fix_parameter("registration_id_missing",
+                              f"Microsoft requires a company registration ID for customers in {order.country}.",
+                              "enter the company registration ID", "registration_id")
     if isinstance(error, RegistrationIdInvalid):
         expected = f" It must match {error.regex}." if error.regex else ""
-        return NeedsAction(
+        return _fix_parameter(
             "registration_id_invalid",
             f"The company registration ID {order.registration_id or ''} is not valid for {order.country}.{expected}",
-            ["Open the Parameters tab, press Edit in Ordering parameters and correct the registration ID.",
-             "Press Save. " + process], blocked_field="registration_id")
+            "correct the registration ID", "registration_id")
     if isinstance(error, RegistrationIdNotAllowed):
-        return NeedsAction(
-            "registration_id_not_allowed",
-            f"Customers in {order.country} must not have a company registration ID.",
-            ["Open the Parameters tab, press Edit in Ordering parameters and clear the registration ID.",
-             "Press Save. " + process], blocked_field="registration_id")
+        return _fix_parameter("registration_id_not_allowed",
+                              f"Customers in {order.country} must not have a company registration ID.",
+                              "clear the registration ID", "registration_id")
     if isinstance(error, PhoneMissing):
-        return NeedsAction(
-            "phone_missing", f"Microsoft requires a phone number for customers in {order.country}.",
-            ["Open the Parameters tab, press Edit in Ordering parameters and enter the phone number.",
-             "Press Save. " + process], blocked_field="phone")
+        return _fix_parameter("phone_missing", f"Microsoft requires a phone number for customers in {order.country}.",
+                              "enter the phone number", "phone")
     if isinstance(error, DomainTaken):
-        return NeedsAction(
+        return _fix_parameter(
             "domain_taken", f"The domain name {order.domain} is already taken at Microsoft: the domain name must be updated.",
-            ["Open the Parameters tab, press Edit in Ordering parameters and enter another domain name "
-             "(a prefix of up to 27 letters and digits, followed by .onmicrosoft.com).",
-             "Press Save. " + process], blocked_field="domain")
+            "enter another domain name (a prefix of up to 27 letters and digits, followed by .onmicrosoft.com)",
+            "domain")
     if isinstance(error, NoRelationship):
         return NeedsAction(
             "relationship_missing",
             f"The customer's tenant {order.domain} has not accepted the relationship request, so Microsoft does "
             "not let us order for it.",
             ["The relationship request must be accepted: the customer's global administrator opens the "
-             "relationship request link and accepts it in the Microsoft 365 admin center.", process])
+             "relationship request link and accepts it in the Microsoft 365 admin center.", _PROCESS])
     if step.name == "create_customer" and str(error.code) == "800016":
-        return NeedsAction("partner_id_invalid", _partner_id_reason(order, error.description), _partner_id_steps(order))
+        return _partner_id_invalid(order, error.description)
     return Fail(f"Microsoft refused the order: {error.description or error}", code=str(error.code) if error.code else None)
 
 

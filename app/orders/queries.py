@@ -13,8 +13,10 @@ from app.orders.placing import DomainInUse, domain_in_use
 from app.web.secrets import decrypt
 
 
-def can_view(user: User, order: Order) -> bool:
-    return user.account.kind == "operator" or order.account_id == user.account_id
+def can_view(user: User, row) -> bool:
+    """Whether ``user`` may read ``row`` (an order, a subscription, an agreement: anything of one
+    account): the operator reads every account's, everyone else only their own."""
+    return user.account.kind == "operator" or row.account_id == user.account_id
 
 
 def can_act(user: User, order: Order) -> bool:

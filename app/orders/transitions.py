@@ -1,5 +1,6 @@
-"""An order's status changes, with what goes with each: the audit event, the buyer's notification,
-and the push to open order pages.
+"""An order's status changes, with what goes with each: the audit event, the account's notification
+(about the buyer: app/accounts/notifications.py decides who else is told, and by email), and the push
+to open order pages.
 
 These change objects and leave the commit to the caller (the job or the view); `publish_progress`
 goes after that commit, since the page it wakes reads the database.
@@ -9,9 +10,12 @@ from __future__ import annotations
 import logging
 
 from app import live
-from app.accounts.notifications import link_to, notify
+from app.accounts.models import User
+from app.accounts.notification_settings import ORDERS, SUBSCRIPTIONS
+from app.accounts.notifications import link_to, send
 from app.audit import services as audit
 from app.audit.services import SYSTEM, Origin
+from app.extensions import db
 from app.orders.models import Order, OrderStatus, OrderType
 from app.time import utcnow
 
@@ -20,6 +24,26 @@ log = logging.getLogger(__name__)
 
 def order_url(order: Order) -> str:
     return link_to("orders.detail", f"/orders/{order.number}", number=order.number)
+
+
+def notification_category(order: Order) -> str:
+    """A purchase is news about orders; a change, termination or configuration about subscriptions."""
+    return ORDERS if order.type == OrderType.PURCHASE else SUBSCRIPTIONS
+
+
+def tell(order: Order, title: str, body: str, steps: list[str] | None = None) -> None:
+    """Notify the order's account about it, the buyer concerned."""
+    send(notification_category(order), account=order.account, title=title, body=body, link=order_url(order),
+         concerning=db.session.get(User, order.user_id) if order.user_id else None, steps=steps)
+
+
+def announce_placed(order: Order, account, buyer: User) -> None:
+    """A purchase was placed (before its first commit, so the account is passed in)."""
+    lines = len(order.lines)
+    body = (f"{lines} product{'s' if lines != 1 else ''} for {order.company_name}. Provisioning has started; you "
+            "will be told when the order completes or needs someone to act.")
+    send(ORDERS, account=account, title=f"Order {order.number} placed", body=body, link=order_url(order),
+         concerning=buyer)
 
 
 def publish_progress(order: Order) -> None:
@@ -35,7 +59,7 @@ def set_querying(order: Order, *, code: str, reason: str, steps: list[str], bloc
     order.reason, order.reason_code, order.steps_to_take, order.blocked_field = reason, code, steps, blocked_field
     audit.record("order_querying", account=order.account, subject=order.number, origin=origin,
                  details={"code": code, "reason": reason})
-    notify(order.user_id, f"Order {order.number} needs action", reason, order_url(order))
+    tell(order, f"Order {order.number} needs action", reason, steps)
 
 
 def set_failed(order: Order, reason: str, *, code: str | None = None, origin: Origin = SYSTEM) -> None:
@@ -43,7 +67,7 @@ def set_failed(order: Order, reason: str, *, code: str | None = None, origin: Or
     order.reason, order.reason_code, order.steps_to_take, order.blocked_field = reason, code, None, None
     audit.record("order_failed", account=order.account, subject=order.number, origin=origin,
                  details={"code": code, "reason": reason})
-    notify(order.user_id, f"Order {order.number} failed", reason, order_url(order))
+    tell(order, f"Order {order.number} failed", reason)
 
 
 def set_completed(order: Order, subscriptions: int, origin: Origin = SYSTEM, *, summary: str | None = None) -> None:
@@ -57,7 +81,9 @@ def set_completed(order: Order, subscriptions: int, origin: Origin = SYSTEM, *, 
                  details={"subscriptions": subscriptions, "type": order.type})
     body = summary or (f"{subscriptions} subscription{'s' if subscriptions != 1 else ''} created for "
                        f"{order.company_name}.")
-    notify(order.user_id, f"Order {order.number} completed", body, order_url(order))
+    title = (f"Order {order.number} completed" if order.type == OrderType.PURCHASE
+             else f"Change completed: order {order.number}")
+    tell(order, title, body)
 
 
 def complete(order: Order) -> None:

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.orders import tenancy
 from app.orders.models import Order
 from app.orders.placing import NUMBER_ALPHABET, OrderRequest, PlacementRefused, normalize_domain, placement_rule
+from app.orders.queries import can_view
 from app.subscriptions.models import CHANGEABLE_STATUSES, Agreement, Subscription
 
 
@@ -104,11 +105,7 @@ def agreement_for(order: Order, family: str) -> Agreement:
 
 def find_agreement(user: User, number: str) -> Agreement | None:
     agreement = db.session.scalar(db.select(Agreement).where(Agreement.number == (number or "").upper()))
-    if agreement is None:
-        return None
-    if user.account.kind != "operator" and agreement.account_id != user.account_id:
-        return None
-    return agreement
+    return agreement if agreement is not None and can_view(user, agreement) else None
 
 
 def agreement_subscriptions(agreement: Agreement) -> list[Subscription]:

@@ -12,7 +12,9 @@ from app.accounts.models import User
 from app.connections.services import partner_center_now
 from app.extensions import db
 from app.orders.models import OPEN_STATUSES, Order, OrderLine
+from app.orders.queries import can_view
 from app.subscriptions.models import Subscription, SubscriptionStatus
+from app.web.query import UrlState
 
 RENEWALS_AHEAD_DAYS = 30       # the home page's "Renewals in the next 30 days"
 PER_PAGE = 25
@@ -29,11 +31,7 @@ def visible_query(user: User):
 
 def find_visible(user: User, sub_id: int) -> Subscription | None:
     sub = db.session.get(Subscription, sub_id)
-    if sub is None:
-        return None
-    if user.account.kind != "operator" and sub.account_id != user.account_id:
-        return None
-    return sub
+    return sub if sub is not None and can_view(user, sub) else None
 
 
 def orders_of(sub: Subscription) -> list[Order]:
@@ -63,7 +61,7 @@ DEFAULT_SORT = "renewal"
 
 
 @dataclass
-class GridFilters:
+class GridFilters(UrlState):
     q: str = ""
     status: str = ""
     customer: str = ""
@@ -73,24 +71,6 @@ class GridFilters:
     sort: str = DEFAULT_SORT
     direction: str = "asc"
     page: int = 1
-
-    def args(self, **overrides) -> dict:
-        """The query string of this state: only what differs from the defaults, so URLs read well."""
-        values = {"q": self.q, "status": self.status, "customer": self.customer, "product": self.product,
-                  "renewal_from": self.renewal_from.isoformat() if self.renewal_from else "",
-                  "renewal_to": self.renewal_to.isoformat() if self.renewal_to else "",
-                  "sort": self.sort if self.sort != DEFAULT_SORT else "",
-                  "direction": self.direction if self.direction != "asc" else "",
-                  "page": self.page if self.page != 1 else ""}
-        for key, value in overrides.items():
-            if key == "sort":
-                value = "" if value == DEFAULT_SORT else value
-            elif key == "direction":
-                value = "" if value == "asc" else value
-            elif key == "page":
-                value = "" if value == 1 else value
-            values[key] = value
-        return {k: v for k, v in values.items() if v not in ("", None)}
 
     def sort_args(self, column: str) -> dict:
         """Clicking a column header: sort by it, or flip the direction when it is the current one."""

@@ -3,7 +3,8 @@ commits its units one by one, so a failure or a stop halfway keeps what was done
 
 - `refresh_subscriptions`: keeps the stored state in step with Partner Center, in batches, one list
   call per customer tenant, pausing when throttled (app/subscriptions/sync.py);
-- `renewal_notices`: the 14- and 7-day renewal notices (app/subscriptions/notices.py).
+- `renewal_notices`: the 30- and 7-day renewal notices (app/subscriptions/notices.py);
+- `window_notices`: a cancellation window closes within 48 hours (app/subscriptions/notices.py).
 
 The changes people ask for run as orders, through the orders' engine (app/subscriptions/steps.py).
 """
@@ -89,6 +90,27 @@ def renewal_notices(now: datetime | None = None) -> list[str]:
         except Exception:
             db.session.rollback()
             log.exception("renewal notice for subscription %s not sent; the next run tries again", sub_id)
+            continue
+        if notice:
+            sent.append(notice)
+    return sent
+
+
+@periodic("window-notices", interval_seconds=900, timeout=600)
+def window_notices(now: datetime | None = None) -> list[str]:
+    """Tell accounts whose subscriptions' 7-day windows close within 48 hours (Partner Center's time
+    unless `now` is given); returns what was sent. Each notice is committed on its own, like the
+    renewal notices."""
+    db.session.expire_all()
+    now = now or partner_center_now()
+    sent = []
+    for sub_id in notices.due_for_window_notice():
+        try:
+            notice = notices.send_window_notice(db.session.get(Subscription, sub_id), now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("window notice for subscription %s not sent; the next run tries again", sub_id)
             continue
         if notice:
             sent.append(notice)

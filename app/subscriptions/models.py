@@ -118,7 +118,8 @@ class Subscription(db.Model):
     # When the storefront last read it (storefront clock) and Partner Center's time then.
     refreshed_at: Mapped[datetime | None] = mapped_column(index=True)
     pc_refreshed_at: Mapped[datetime | None]
-    # Renewal notices already sent: ["<renewal date>:14", "<renewal date>:7"].
+    # Notices already sent: renewals ("<renewal date>:30", "<renewal date>:7") and closing 7-day windows
+    # ("window:<deadline>").
     renewal_notices: Mapped[list | None] = mapped_column(JSON)
 
     agreement: Mapped[Agreement | None] = relationship(back_populates="subscriptions")

@@ -128,94 +128,87 @@ def _refused(sub, error: Refused, **forms):
     return render("subscriptions/detail.html", "subscriptions/_actions.html", status=error.status, **context)
 
 
+def _posted(form):
+    """The posted change form, or 400 when it does not validate."""
+    if not form.validate_on_submit():
+        abort(400)
+    return form
+
+
+def _change(sub, form, slot: str, command, *args, describe):
+    """Runs a change command with the form's etag and request key: the new order's page, or the
+    details page again with the refusal at the form in ``slot``."""
+    try:
+        order = command(sub, *args, etag=form.etag.data, actor=current_user, origin=request_origin(),
+                        request_key=form.request_key.data or None)
+    except Refused as error:
+        return _refused(sub, error, **{slot: form})
+    return _placed(order, sub, describe(order))
+
+
 @bp.route("/subscriptions/<int:sub_id>/quantity", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def change_quantity(sub_id: int):
     sub = _subscription_or_404(sub_id)
-    form = QuantityForm()
-    if not form.validate_on_submit():
-        abort(400)
+    form = _posted(QuantityForm())
     before = sub.quantity
-    try:
-        order = commands.change_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
-                                    origin=request_origin(), request_key=form.request_key.data or None)
-    except Refused as error:
-        return _refused(sub, error, quantity_form=form)
-    line = order.lines[0]
-    after = (line.change or {}).get("to")
-    what = f"{line.change_label}."
-    refund = commands.refund_estimate(line)
-    if refund is not None:
-        what = (f"reduce seats from {before} to {after}. {before - after} seat{'s' if before - after != 1 else ''} "
+
+    def describe(order) -> str:
+        line = order.lines[0]
+        after = (line.change or {}).get("to")
+        refund = commands.refund_estimate(line)
+        if refund is None:
+            return f"{line.change_label}."
+        return (f"reduce seats from {before} to {after}. {before - after} seat{'s' if before - after != 1 else ''} "
                 f"will be refunded pro rata for the unused days (at most {refund:,.2f} {line.currency}).")
-    return _placed(order, sub, what)
+
+    return _change(sub, form, "quantity_form", commands.change_quantity, form.quantity.data, describe=describe)
 
 
 @bp.route("/subscriptions/<int:sub_id>/schedule", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def schedule(sub_id: int):
     sub = _subscription_or_404(sub_id)
-    form = ScheduleForm(prefix="schedule")
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        order = commands.schedule_quantity(sub, form.quantity.data, etag=form.etag.data, actor=current_user,
-                                      origin=request_origin(), request_key=form.request_key.data or None)
-    except Refused as error:
-        return _refused(sub, error, schedule_form=form)
-    return _placed(order, sub, f"from the renewal on {when(sub.commitment_end_date)}, {sub.name} will have "
-                               f"{order.lines[0].change['to']} seats.")
+    form = _posted(ScheduleForm(prefix="schedule"))
+    return _change(sub, form, "schedule_form", commands.schedule_quantity, form.quantity.data,
+                   describe=lambda order: f"from the renewal on {when(sub.commitment_end_date)}, {sub.name} will "
+                                          f"have {order.lines[0].change['to']} seats.")
 
 
 @bp.route("/subscriptions/<int:sub_id>/auto-renew", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def auto_renew(sub_id: int):
     sub = _subscription_or_404(sub_id)
-    form = AutoRenewForm(prefix="renew")
-    if not form.validate_on_submit() or form.enabled.data not in ("on", "off"):
+    form = _posted(AutoRenewForm(prefix="renew"))
+    if form.enabled.data not in ("on", "off"):
         abort(400)
     enabled = form.enabled.data == "on"
-    try:
-        order = commands.set_auto_renew(sub, enabled, etag=form.etag.data, actor=current_user, origin=request_origin(),
-                                   request_key=form.request_key.data or None)
-    except Refused as error:
-        return _refused(sub, error, auto_renew_form=form)
-    if enabled:
-        what = f"auto-renewal on: {sub.name} will renew on {when(sub.commitment_end_date)}."
-    else:
-        what = (f"auto-renewal off: {sub.name} will end on its renewal date, {when(sub.commitment_end_date)}, "
+
+    def describe(order) -> str:
+        if enabled:
+            return f"auto-renewal on: {sub.name} will renew on {when(sub.commitment_end_date)}."
+        return (f"auto-renewal off: {sub.name} will end on its renewal date, {when(sub.commitment_end_date)}, "
                 "and its licences will stop working then.")
-    return _placed(order, sub, what)
+
+    return _change(sub, form, "auto_renew_form", commands.set_auto_renew, enabled, describe=describe)
 
 
 @bp.route("/subscriptions/<int:sub_id>/rename", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def rename(sub_id: int):
     sub = _subscription_or_404(sub_id)
-    form = RenameForm(prefix="rename")
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        order = commands.rename(sub, form.friendly_name.data, etag=form.etag.data, actor=current_user,
-                           origin=request_origin(), request_key=form.request_key.data or None)
-    except Refused as error:
-        return _refused(sub, error, rename_form=form)
-    return _placed(order, sub, f"rename to “{order.lines[0].change['to']}”.")
+    form = _posted(RenameForm(prefix="rename"))
+    return _change(sub, form, "rename_form", commands.rename, form.friendly_name.data,
+                   describe=lambda order: f"rename to “{order.lines[0].change['to']}”.")
 
 
 @bp.route("/subscriptions/<int:sub_id>/cancel", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def cancel(sub_id: int):
     sub = _subscription_or_404(sub_id)
-    form = CancelForm(prefix="cancel")
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        order = commands.cancel(sub, etag=form.etag.data, actor=current_user, origin=request_origin(),
-                           request_key=form.request_key.data or None)
-    except Refused as error:
-        return _refused(sub, error, cancel_form=form)
-    return _placed(order, sub, f"cancel {sub.name}; its {sub.quantity} seats are refunded pro rata.")
+    form = _posted(CancelForm(prefix="cancel"))
+    return _change(sub, form, "cancel_form", commands.cancel,
+                   describe=lambda order: f"cancel {sub.name}; its {sub.quantity} seats are refunded pro rata.")
 
 
 # ----------------------------------------------------------------------------------- agreements

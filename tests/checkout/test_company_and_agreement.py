@@ -71,33 +71,37 @@ def test_us_customer_registration_is_optional_and_the_postal_code_checked(resell
     assert ok.status_code == 303
 
 
-def test_billing_address_option_validates_with_partner_center_and_offers_a_correction(reseller_client, db):
+@pytest.fixture
+def billing_address_checked(db):
+    """The operator's option: a sub-customer's billing address is validated with Partner Center."""
     settings = StorefrontSettings.load()
     settings.sub_customers_billing_address = True
     settings.save()
     db.session.commit()
+
+
+# Partner Center answers it with a correction: "1 Microsoft Way".
+TYPED_ADDRESS = {"address_line1": "1 microsoft way", "city": "Redmond", "state": "WA", "postal_code": "98052"}
+
+
+def test_billing_address_option_validates_with_partner_center_and_offers_a_correction(reseller_client, db,
+                                                                                       billing_address_checked):
     reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnewtwo")
-    typed = {"address_line1": "1 microsoft way", "city": "Redmond", "state": "WA", "postal_code": "98052"}
-    response = reseller_client.post("/checkout/company", typed)
+    response = reseller_client.post("/checkout/company", TYPED_ADDRESS)
     assert response.status_code == 422
     popup = soup(response).select_one("[role=alertdialog]")
     assert "Partner Center suggests a corrected address" in popup.get_text()
     assert "1 Microsoft Way" in popup.get_text()
-    accepted = reseller_client.post("/checkout/company", {**typed, "suggestion": "accept"})
+    accepted = reseller_client.post("/checkout/company", {**TYPED_ADDRESS, "suggestion": "accept"})
     assert accepted.status_code == 303
     draft = db.session.scalar(db.select(CheckoutDraft))
     assert draft.address_line1 == "1 Microsoft Way"
 
 
-def test_refusing_the_suggestion_keeps_the_typed_address(reseller_client, db):
-    settings = StorefrontSettings.load()
-    settings.sub_customers_billing_address = True
-    settings.save()
-    db.session.commit()
+def test_refusing_the_suggestion_keeps_the_typed_address(reseller_client, db, billing_address_checked):
     reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnew3")
-    typed = {"address_line1": "1 microsoft way", "city": "Redmond", "state": "WA", "postal_code": "98052"}
-    reseller_client.post("/checkout/company", typed)
-    kept = reseller_client.post("/checkout/company", {**typed, "suggestion": "refuse"})
+    reseller_client.post("/checkout/company", TYPED_ADDRESS)
+    kept = reseller_client.post("/checkout/company", {**TYPED_ADDRESS, "suggestion": "refuse"})
     assert kept.status_code == 303
     assert db.session.scalar(db.select(CheckoutDraft)).address_line1 == "1 microsoft way"
 

@@ -69,7 +69,8 @@ def test_an_order_microsoft_does_not_fulfil_within_24_hours_fails_and_retry_comp
     told = _notifications(db, "admin@example.com")
     assert [(n.title, n.body, n.link) for n in told] == [
         (f"Order {order.number} stopped at its deadline", FULFILLMENT_REASON, "/admin/stuck")]
-    assert [n.title for n in _notifications(db, "reseller@example.com")] == [f"Order {order.number} failed"]
+    assert [n.title for n in _notifications(db, "reseller@example.com")] == [f"Order {order.number} placed",
+                                                                           f"Order {order.number} failed"]
     assert not _notifications(db, "operator-member@example.com")
 
     page = operator_client.get("/admin/stuck")

@@ -52,8 +52,10 @@ def test_reseller_new_tenant_is_provisioned_end_to_end(demo, db, redis, sandbox_
     tenant = db.session.scalar(db.select(Tenant).where(Tenant.domain == "fabrikamcloud.onmicrosoft.com"))
     assert tenant.tenant_id == order.tenant_id and tenant.account_id == order.account_id
     assert tenant.licensee_id == order.licensee_id
-    note = db.session.scalar(db.select(Notification))
-    assert note.user_id == order.user_id and note.title == f"Order {order.number} completed"
+    notes = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()
+    assert [n.title for n in notes] == [f"Order {order.number} placed", f"Order {order.number} completed"]
+    note = notes[-1]
+    assert note.user_id == order.user_id and note.category == "orders"
     assert note.link == f"/orders/{order.number}"
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "order_completed")).subject == order.number
     assert order.admin_user_name and order.admin_password_encrypted  # returned once by Microsoft, kept encrypted
@@ -153,5 +155,5 @@ def test_a_refusal_nobody_can_fix_fails_the_order_in_plain_words(demo, db, pc_cl
                                        tenant_id=tenant_id, lines=[line(quantity=300000)]))
     assert run_job(order.id) == "failed"
     assert order.reason.startswith("Microsoft refused the cart: Microsoft 365 Business Basic: Quantity 300000 exceeds")
-    note = db.session.scalar(db.select(Notification))
-    assert note.title == f"Order {order.number} failed"
+    titles = db.session.scalars(db.select(Notification.title).order_by(Notification.id)).all()
+    assert titles == [f"Order {order.number} placed", f"Order {order.number} failed"]

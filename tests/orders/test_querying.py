@@ -24,7 +24,8 @@ def test_a_customer_under_review_queries_until_the_operator_processes_it(
     order = _reload(db, order)
     assert order.status == "querying" and order.reason_code == "customer_under_review"
     assert order.step("checkout").status == "blocked"
-    assert db.session.scalar(db.select(Notification)).title == f"Order {order.number} needs action"
+    assert db.session.scalars(db.select(Notification.title).order_by(Notification.id)).all() == [
+        f"Order {order.number} placed", f"Order {order.number} needs action"]
 
     # The reseller sees what blocks it and the steps to take.
     page = reseller_client.get(f"/orders/{order.number}")
@@ -46,7 +47,8 @@ def test_a_customer_under_review_queries_until_the_operator_processes_it(
     assert len(sandbox_store.documents("order", tenant_id)) == 1
     assert len(sandbox_store.documents("cart", tenant_id)) == 1  # the same cart, checked out on the second try
     titles = db.session.scalars(db.select(Notification.title).order_by(Notification.id)).all()
-    assert titles == [f"Order {order.number} needs action", f"Order {order.number} completed"]
+    assert titles == [f"Order {order.number} placed", f"Order {order.number} needs action",
+                      f"Order {order.number} completed"]
 
 
 def test_process_is_refused_unless_querying(demo, db, reseller_client):

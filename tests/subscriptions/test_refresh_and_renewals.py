@@ -77,23 +77,24 @@ def test_the_refresh_job_is_periodic(app):
     from app.jobs.periodic import TASKS, enqueue_due
 
     enqueue_due()
-    assert {"refresh-subscriptions", "renewal-notices"} <= set(TASKS)
+    assert {"refresh-subscriptions", "renewal-notices", "window-notices"} <= set(TASKS)
 
 
-def test_renewal_notices_go_out_14_and_7_days_before_in_app_and_by_email(demo, db, sandbox_store, reseller_client,
+def test_renewal_notices_go_out_30_and_7_days_before_in_app_and_by_email(demo, db, sandbox_store, reseller_client,
                                                                         smtp_server):
     from app.subscriptions.jobs import renewal_notices
 
-    [sub] = buy(db, domain="monthly.onmicrosoft.com", lines=[line(**BASIC, quantity=4, term="P1M")])
+    [sub] = buy(db, domain="yearly.onmicrosoft.com", lines=[line(**BASIC, quantity=4, term="P1Y")])
     renewal = sub.commitment_end_date
-    assert renewal_notices() == []  # more than 14 days ahead
+    assert renewal_notices() == []  # more than 30 days ahead
 
-    sandbox_store.advance_clock(renewal - sandbox_store.now().replace(tzinfo=None) - timedelta(days=13))
-    assert renewal_notices() == [f"{sub.ms_subscription_id}:14"]
+    sandbox_store.advance_clock(renewal - sandbox_store.now().replace(tzinfo=None) - timedelta(days=29))
+    assert renewal_notices() == [f"{sub.ms_subscription_id}:30"]
     assert renewal_notices() == []  # once
     note = db.session.scalar(db.select(Notification).where(Notification.title.like("%renews on%")))
     assert note.title == f"Microsoft 365 Business Basic renews on {renewal:%Y-%m-%d}"
-    assert "in 13 days" in note.body and note.link == f"/subscriptions/{sub.id}"
+    assert "in 29 days" in note.body and note.link == f"/subscriptions/{sub.id}"
+    assert note.category == "subscriptions"
     # One message per user of the account, each addressed to that user only, delivered by the mail job.
     deliver_queued()
     adatum = _account_emails(db, "reseller@example.com")
@@ -104,7 +105,7 @@ def test_renewal_notices_go_out_14_and_7_days_before_in_app_and_by_email(demo, d
     # The home page lists it as renewing soon.
     assert "Microsoft 365 Business Basic" in soup(reseller_client.get("/")).select_one("#renewals-soon").get_text()
 
-    sandbox_store.advance_clock(timedelta(days=7))  # 6 days left
+    sandbox_store.advance_clock(timedelta(days=23))  # 6 days left
     assert renewal_notices() == [f"{sub.ms_subscription_id}:7"]
     assert db.session.scalar(db.select(db.func.count(Notification.id)).where(
         Notification.link == f"/subscriptions/{sub.id}")) == 2 * len(adatum)
@@ -143,7 +144,7 @@ def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandb
     db.session.commit()
 
     sent = send_renewal_notices(now=first.commitment_end_date - timedelta(days=10))
-    assert sent == [f"{first.ms_subscription_id}:14", f"{second.ms_subscription_id}:14"]
+    assert sent == [f"{first.ms_subscription_id}:30", f"{second.ms_subscription_id}:30"]
     with caplog.at_level(logging.WARNING, logger="app.mail.delivery"):
         deliver_queued()
     reachable = [e for e in _account_emails(db, "reseller@example.com") if e != "gone@adatum.example.com"]
@@ -154,7 +155,7 @@ def test_a_refused_address_loses_no_other_notice_and_is_recorded(demo, db, sandb
             Notification.link == f"/subscriptions/{sub.id}")) == len(reachable) + 1
     # The mail log says which message failed and why; the others were sent.
     statuses = db.session.execute(db.select(MailMessage.to_email, MailMessage.status, MailMessage.last_error)
-                                  .where(MailMessage.template == "renewal_notice")).all()
+                                  .where(MailMessage.subject.like("% renews on %"))).all()
     assert sorted((to, status) for to, status, _ in statuses) == sorted(
         [("gone@adatum.example.com", FAILED)] * 2 + [(e, SENT) for e in reachable] * 2)
     assert {error for to, _, error in statuses if to == "gone@adatum.example.com"} == {

@@ -1,0 +1,300 @@
+"""A reseller's licensees (resale customers): the rules a licensee's details must pass, and adding,
+changing, archiving and deleting one.
+
+The checkout uses the same rules (its inline "Add a new customer" and its company-details step), so a
+licensee added on the Licensees page and one added while buying are checked alike: the contact
+(company, country, names, email, phone), and the country's rules from Partner Center for the
+registration ID, the phone and the address.
+
+A licensee with orders is archived, never deleted: it leaves the checkout's list and keeps its
+orders, agreements and subscriptions. Writes flush; the view commits.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.accounts.countries import COUNTRY_NAMES
+from app.accounts.models import Account, Licensee, User
+from app.audit import services as audit
+from app.audit.services import Origin
+from app.connections.person import TooFast, partner_center_problem, person_client
+from app.extensions import db
+from app.partner_center import PartnerCenterError
+from app.time import utcnow
+
+# Countries where Microsoft requires a company registration ID (and a phone number) for a new customer.
+REGISTRATION_COUNTRIES = {
+    "AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", "UZ", "UA",
+    "IN", "BR", "ZA", "PL", "AE", "SA", "TR", "TH", "VN", "MM", "IQ", "SS", "VE",
+}
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_code")
+CONTACT_REQUIRED = (
+    ("company_name", "Enter the company name."),
+    ("contact_first_name", "Enter the contact's first name."),
+    ("contact_last_name", "Enter the contact's last name."),
+    ("email", "Enter the contact's email address."),
+    ("country", "Choose the customer's country."),
+)
+UNKNOWN_COUNTRY = "Choose a country from the list."
+
+
+# ------------------------------------------------------------------------------------------ rules
+
+def contact_problems(values: dict) -> dict[str, str]:
+    """The contact fields every licensee needs, by field name (formats are the forms' validators)."""
+    problems = {name: message for name, message in CONTACT_REQUIRED if not (values.get(name) or "").strip()}
+    country = (values.get("country") or "").strip()
+    if country and country not in COUNTRY_NAMES:
+        problems["country"] = UNKNOWN_COUNTRY
+    return problems
+
+
+def format_to_regex(tax_format: str | None, country: str) -> re.Pattern | None:
+    """Partner Center's taxIdFormat ('PL9999999999': 9 a digit, A a letter) as a pattern; the country
+    prefix may be left out."""
+    if not tax_format:
+        return None
+    body = tax_format[2:] if tax_format[:2].upper() == country.upper() else tax_format
+    pattern = "".join(r"\d" if ch == "9" else "[A-Za-z]" if ch == "A" else re.escape(ch) for ch in body)
+    return re.compile(rf"^(?:{country})?{pattern}$", re.IGNORECASE)
+
+
+def required_problems(country: str, *, registration_id: str, phone: str, registration_required: bool) -> dict:
+    """What Microsoft requires before it creates a customer in `country` (nothing to ask Partner Center)."""
+    problems = {}
+    if registration_required and not registration_id:
+        problems["registration_id"] = (f"Enter the company registration ID: Microsoft requires it for new customers "
+                                       f"in {country}.")
+    if registration_required and not phone:
+        problems["phone"] = f"Enter a phone number: Microsoft requires it for new customers in {country}."
+    return problems
+
+
+def rule_problems(country: str, rules, *, registration_id: str, phone: str, address: dict | None) -> dict:
+    """The country's rules from Partner Center (`rules`: a CountryRules) applied to the registration
+    ID, the phone and, when given, the address (ADDRESS_FIELDS, stripped)."""
+    problems = {}
+    if registration_id:
+        pattern = format_to_regex(rules.tax_id_format, country)
+        if pattern is not None and not pattern.match(registration_id.replace(" ", "")):
+            sample = f" For example {rules.tax_id_sample}." if rules.tax_id_sample else ""
+            problems["registration_id"] = f"This is not a valid registration ID for {country}.{sample}"
+    # Compare without spacing: people group digits in many ways.
+    if phone and rules.phone_number_regex and not re.match(rules.phone_number_regex, re.sub(r"[\s\-().]", "", phone)):
+        problems["phone"] = (f"Enter a phone number in the format used in {country}, for example +48 22 555 0134."
+                             if country == "PL" else f"Enter a valid phone number for {country}.")
+    if address is not None:
+        if not address["address_line1"]:
+            problems["address_line1"] = "Enter the street address."
+        if rules.is_city_required and not address["city"]:
+            problems["city"] = "Enter the city."
+        if rules.is_state_required and not address["state"]:
+            problems["state"] = "Enter the state or province."
+        if rules.is_postal_code_required and not address["postal_code"]:
+            problems["postal_code"] = "Enter the postal code."
+        elif address["postal_code"] and rules.postal_code_regex and not re.match(rules.postal_code_regex,
+                                                                               address["postal_code"]):
+            problems["postal_code"] = f"This is not a valid postal code for {country}."
+    return problems
+
+
+# ---------------------------------------------------------------------------------------- details
+
+@dataclass
+class LicenseeDetails:
+    """What a person typed for a licensee, stripped."""
+
+    company_name: str
+    country: str
+    contact_first_name: str
+    contact_last_name: str
+    email: str
+    phone: str = ""
+    registration_id: str = ""
+    address: dict = field(default_factory=dict)  # ADDRESS_FIELDS
+
+    @classmethod
+    def from_form(cls, data: dict) -> LicenseeDetails:
+        text = {k: (v or "").strip() if isinstance(v, str) or v is None else v for k, v in data.items()}
+        return cls(company_name=text.get("company_name", ""), country=(text.get("country") or "").upper(),
+                   contact_first_name=text.get("contact_first_name", ""),
+                   contact_last_name=text.get("contact_last_name", ""), email=text.get("email", "").lower(),
+                   phone=text.get("phone", ""), registration_id=text.get("registration_id", "").replace(" ", ""),
+                   address={k: text.get(k, "") for k in ADDRESS_FIELDS})
+
+    @property
+    def has_address(self) -> bool:
+        return any(self.address.get(k) for k in ADDRESS_FIELDS)
+
+
+@dataclass
+class Problems:
+    fields: dict[str, str] = field(default_factory=dict)  # field name -> message
+    problem: str | None = None  # Partner Center could not be asked, and such
+
+    def __bool__(self) -> bool:
+        return bool(self.fields or self.problem)
+
+
+def check_details(details: LicenseeDetails, *, user_id: int) -> Problems:
+    """The Licensees page's checks: the contact, then (when a registration ID, phone or address is
+    given) the country's rules from Partner Center, as the checkout applies them."""
+    problems = Problems(contact_problems(vars(details)))
+    if "country" in problems.fields:
+        return problems
+    if not (details.registration_id or details.phone or details.has_address):
+        return problems
+    try:
+        rules = person_client(user_id).get_country_rules(details.country)
+    except (PartnerCenterError, TooFast) as error:
+        problems.problem = partner_center_problem(error)
+        return problems
+    problems.fields.update(rule_problems(details.country, rules, registration_id=details.registration_id,
+                                         phone=details.phone, address=details.address if details.has_address else None))
+    return problems
+
+
+# ------------------------------------------------------------------------------------------- rows
+
+def licensees_of(account: Account, *, query: str = "", archived: bool = False) -> list[Licensee]:
+    """The account's licensees, current or archived, matching `query` in the company, contact, email
+    or registration ID."""
+    select = db.select(Licensee).where(Licensee.reseller_id == account.id)
+    select = select.where(Licensee.archived_at.is_not(None) if archived else Licensee.archived_at.is_(None))
+    words = query.strip().lower()
+    if words:
+        like = f"%{words}%"
+        select = select.where(db.or_(*(db.func.lower(column).like(like) for column in (
+            Licensee.company_name, Licensee.contact_first_name, Licensee.contact_last_name, Licensee.email,
+            Licensee.registration_id))))
+    return db.session.scalars(select.order_by(Licensee.company_name, Licensee.id)).all()
+
+
+def current_licensees(account_id: int) -> list[Licensee]:
+    """The ones the checkout offers: not archived."""
+    return db.session.scalars(db.select(Licensee).where(Licensee.reseller_id == account_id,
+                                                        Licensee.archived_at.is_(None))
+                              .order_by(Licensee.company_name)).all()
+
+
+def licensee_of(account: Account, licensee_id: int) -> Licensee | None:
+    """One of the account's licensees; another account's is None, as if it did not exist."""
+    licensee = db.session.get(Licensee, licensee_id)
+    return licensee if licensee is not None and licensee.reseller_id == account.id else None
+
+
+def same_name(account_id: int, company_name: str, *, other_than: int | None = None) -> Licensee | None:
+    select = db.select(Licensee).where(Licensee.reseller_id == account_id,
+                                       db.func.lower(Licensee.company_name) == company_name.strip().lower())
+    if other_than is not None:
+        select = select.where(Licensee.id != other_than)
+    return db.session.scalar(select.limit(1))
+
+
+def duplicate_message(existing: Licensee) -> str:
+    if existing.archived_at is not None:
+        return (f"You already have a customer named {existing.company_name}; it is archived: restore it on the "
+                "Licensees page.")
+    return f"You already have a customer named {existing.company_name}: choose it from the list."
+
+
+def _apply(licensee: Licensee, details: LicenseeDetails, *, company: bool) -> None:
+    licensee.company_name, licensee.country = details.company_name, details.country
+    licensee.contact_first_name, licensee.contact_last_name = details.contact_first_name, details.contact_last_name
+    licensee.email, licensee.phone = details.email, details.phone or None
+    if company:
+        licensee.registration_id = details.registration_id or None
+        for key in ADDRESS_FIELDS:
+            setattr(licensee, key, details.address.get(key) or None)
+
+
+def add_licensee(account: Account, details: LicenseeDetails, *, actor: User, origin: Origin,
+                 company: bool = True) -> Licensee | str:
+    """A new licensee of the reseller, or the message why not (a company of the same name exists).
+    `company=False`: only the contact was asked (the checkout asks the rest at its company step)."""
+    existing = same_name(account.id, details.company_name)
+    if existing is not None:
+        return duplicate_message(existing)
+    licensee = Licensee(reseller_id=account.id)
+    _apply(licensee, details, company=company)
+    db.session.add(licensee)
+    db.session.flush()
+    audit.record("licensee_added", actor=actor, account=account, subject=licensee.company_name, origin=origin,
+                 details={"licensee_id": licensee.id, "country": licensee.country})
+    return licensee
+
+
+def update_licensee(licensee: Licensee, details: LicenseeDetails, *, actor: User, origin: Origin) -> str | None:
+    """Change a licensee's details; the message why not, or None. Orders keep the details they were
+    placed with."""
+    existing = same_name(licensee.reseller_id, details.company_name, other_than=licensee.id)
+    if existing is not None:
+        return duplicate_message(existing)
+    before = {k: getattr(licensee, k) for k in _TRACKED}
+    _apply(licensee, details, company=True)
+    changed = sorted(k for k in _TRACKED if getattr(licensee, k) != before[k])
+    if changed:
+        audit.record("licensee_changed", actor=actor, account=licensee.reseller, subject=licensee.company_name,
+                     origin=origin, details={"licensee_id": licensee.id, "fields": changed})
+    db.session.flush()
+    return None
+
+
+_TRACKED = ("company_name", "country", "contact_first_name", "contact_last_name", "email", "phone",
+            "registration_id", *ADDRESS_FIELDS)
+
+
+def archive(licensee: Licensee, *, actor: User, origin: Origin) -> None:
+    if licensee.archived_at is None:
+        licensee.archived_at = utcnow()
+        audit.record("licensee_archived", actor=actor, account=licensee.reseller, subject=licensee.company_name,
+                     origin=origin, details={"licensee_id": licensee.id})
+        db.session.flush()
+
+
+def restore(licensee: Licensee, *, actor: User, origin: Origin) -> None:
+    if licensee.archived_at is not None:
+        licensee.archived_at = None
+        audit.record("licensee_restored", actor=actor, account=licensee.reseller, subject=licensee.company_name,
+                     origin=origin, details={"licensee_id": licensee.id})
+        db.session.flush()
+
+
+def references(licensee: Licensee) -> dict[str, int]:
+    """Rows of any table that point at the licensee (orders, agreements, tenants, checkouts...), by
+    table. Read from the schema, so a table added later counts without this module knowing it."""
+    counts = {}
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == Licensee.__tablename__ and fk.column.name == "id":
+                count = db.session.scalar(db.select(db.func.count()).select_from(table)
+                                          .where(fk.parent == licensee.id)) or 0
+                if count:
+                    counts[table.name] = counts.get(table.name, 0) + count
+    return counts
+
+
+def delete_refusal(licensee: Licensee) -> str | None:
+    """Why the licensee cannot be deleted (it has orders, or something else refers to it), or None."""
+    used = references(licensee)
+    if not used:
+        return None
+    if used.get("orders"):
+        orders = used["orders"]
+        return (f"{licensee.company_name} has {orders} order{'s' if orders != 1 else ''}, so it is kept: archive it "
+                "instead. An archived customer is no longer offered at checkout; its orders and subscriptions stay.")
+    return (f"{licensee.company_name} is used by a checkout or a subscription, so it is kept: archive it instead. "
+            "An archived customer is no longer offered at checkout.")
+
+
+def delete(licensee: Licensee, *, actor: User, origin: Origin) -> str | None:
+    """Delete a licensee nothing refers to; the message why not otherwise (see delete_refusal)."""
+    refusal = delete_refusal(licensee)
+    if refusal:
+        return refusal
+    audit.record("licensee_deleted", actor=actor, account=licensee.reseller, subject=licensee.company_name,
+                 origin=origin, details={"licensee_id": licensee.id})
+    db.session.delete(licensee)
+    db.session.flush()
+    return None

@@ -1,0 +1,56 @@
+"""The Notifications page's rules: saving an account's choices and a user's email preferences (both
+audited), and the log of the messages sent to the account."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.accounts.models import Account, User
+from app.accounts.notification_settings import CATEGORIES, opted_out, save_choice, set_opt_outs
+from app.audit import services as audit
+from app.audit.services import Origin
+from app.extensions import db
+from app.mail import MailMessage
+
+LOG_PAGE_SIZE = 50
+
+
+def save_settings(account: Account, wanted: dict[str, dict], *, actor: User, origin: Origin) -> list[str]:
+    """`wanted`: category -> {"enabled", "recipients", "extra_emails"}; returns the categories changed."""
+    changed = [key for key in CATEGORIES if key in wanted and save_choice(account.id, key, **wanted[key])]
+    if changed:
+        audit.record("notification_settings_changed", actor=actor, account=account, subject=account.name,
+                     origin=origin, details={key: wanted[key] for key in changed})
+    return changed
+
+
+def save_preferences(user: User, wanted: set[str], *, origin: Origin) -> bool:
+    """`wanted`: the categories the user wants email of; every other one is opted out of."""
+    added, removed = set_opt_outs(user.id, set(CATEGORIES) - wanted)
+    if added or removed:
+        audit.record("notification_preferences_changed", actor=user, subject=user.email, origin=origin,
+                     details={"opted_out": sorted(added), "opted_in": sorted(removed)})
+    return bool(added or removed)
+
+
+def preferences_of(user: User) -> set[str]:
+    return opted_out(user.id)
+
+
+@dataclass
+class LogPage:
+    messages: list[MailMessage]
+    page: int
+    pages: int
+    total: int
+
+
+def mail_log(account: Account, page: int = 1) -> LogPage:
+    """The messages sent to the account's people, newest first."""
+    where = MailMessage.account_id == account.id
+    total = db.session.scalar(db.select(db.func.count(MailMessage.id)).where(where)) or 0
+    pages = max(1, -(-total // LOG_PAGE_SIZE))
+    page = min(max(1, page), pages)
+    messages = db.session.scalars(db.select(MailMessage).where(where)
+                                  .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+                                  .offset((page - 1) * LOG_PAGE_SIZE).limit(LOG_PAGE_SIZE)).all()
+    return LogPage(messages, page, pages, total)

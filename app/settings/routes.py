@@ -1,0 +1,155 @@
+"""Account settings: the entry page and the Users page (invite, change a role, deactivate, reactivate)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+
+from app.auth import invitations
+from app.auth.invitations import InvitationError, invite
+from app.extensions import db
+from app.settings import bp
+from app.settings import users as svc
+from app.settings.forms import InviteForm, RoleForm, UserActionForm
+from app.web.access import Permission, allow
+from app.web.origin import request_origin
+from app.web.rendering import redirect_to, render
+
+
+def me():
+    return current_user._get_current_object()
+
+
+@bp.route("/settings")
+@allow(Permission.ACCOUNT_SETTINGS)
+def index():
+    return render("settings/index.html", account=current_user.account)
+
+
+# ---------------------------------------------------------------------------------------- users
+
+def _users_page(form: InviteForm, *, status: int = 200, row_errors: dict | None = None, problem: str | None = None):
+    """The page; `row_errors` go next to a user's or an invitation's row, `problem` above the lists."""
+    account = current_user.account
+    return render("settings/users.html", "settings/_invite_form.html", status=status, form=form, account=account,
+                  users=svc.users_of(account), invitations=invitations.pending(account), role_labels=svc.ROLE_LABELS,
+                  role_form=RoleForm(), action_form=UserActionForm(), row_errors=row_errors or {}, problem=problem)
+
+
+@bp.route("/settings/users", methods=["GET", "POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def users():
+    form = InviteForm()
+    if not form.is_submitted():
+        return _users_page(form)
+    valid = form.validate()
+    if form.check_required() and valid:
+        try:
+            invite(current_user.account, email=form.email.data.strip().lower(), first_name=form.first_name.data.strip(),
+                   last_name=form.last_name.data.strip(), role=form.role.data, invited_by=me(),
+                   origin=request_origin())
+        except InvitationError as error:
+            target = form[error.field] if error.field in ("first_name", "last_name", "email", "role") else form.email
+            target.errors = [*target.errors, error.message]
+        else:
+            db.session.commit()
+            flash(f"An invitation was sent to {form.email.data.strip().lower()}.", "success")
+            return redirect_to(url_for("settings.users"))
+    return _users_page(form, status=422)
+
+
+def _user_or_404(user_id: int):
+    user = svc.user_of(current_user.account, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _refused(user_id: int, message: str):
+    db.session.rollback()
+    return _users_page(InviteForm(formdata=None), status=422, row_errors={user_id: message})
+
+
+@bp.route("/settings/users/<int:user_id>/role", methods=["POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def change_role(user_id: int):
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _refused(user.id, "Choose Account admin or Member.")
+    try:
+        changed = svc.change_role(user, form.role.data, actor=me(), origin=request_origin())
+    except svc.UserChangeRefused as refused:
+        return _refused(user.id, refused.message)
+    db.session.commit()
+    if changed:
+        flash(f"{user.name} is now {svc.ROLE_LABELS[user.role].lower()}.", "success")
+    if user.id == current_user.id and user.role != "admin":
+        return redirect(url_for("home.index"), code=303)  # no longer theirs to manage
+    return redirect(url_for("settings.users"), code=303)
+
+
+@bp.route("/settings/users/<int:user_id>/deactivate", methods=["POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def deactivate(user_id: int):
+    user = _user_or_404(user_id)
+    if not UserActionForm().validate_on_submit():
+        abort(400)
+    try:
+        changed = svc.deactivate(user, actor=me(), origin=request_origin())
+    except svc.UserChangeRefused as refused:
+        return _refused(user.id, refused.message)
+    db.session.commit()
+    if changed:
+        flash(f"{user.name} was deactivated: they can no longer sign in.", "success")
+    return redirect(url_for("settings.users"), code=303)
+
+
+@bp.route("/settings/users/<int:user_id>/reactivate", methods=["POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def reactivate(user_id: int):
+    user = _user_or_404(user_id)
+    if not UserActionForm().validate_on_submit():
+        abort(400)
+    if svc.reactivate(user, actor=me(), origin=request_origin()):
+        db.session.commit()
+        flash(f"{user.name} was reactivated and can sign in again.", "success")
+    return redirect(url_for("settings.users"), code=303)
+
+
+
+# ---------------------------------------------------------------------------------- invitations
+
+def _invitation_or_404(invitation_id: int):
+    invitation = invitations.invitation_of(current_user.account, invitation_id)
+    if invitation is None or invitation.account_id != current_user.account_id:
+        abort(404)
+    return invitation
+
+
+def _invitation_action(invitation_id: int, act, done: str):
+    invitation = _invitation_or_404(invitation_id)
+    if not UserActionForm().validate_on_submit():
+        abort(400)
+    try:
+        act(invitation, by=me(), origin=request_origin())
+    except InvitationError as error:
+        db.session.rollback()
+        listed = invitation in invitations.pending(current_user.account)
+        return _users_page(InviteForm(formdata=None), status=422, problem=None if listed else error.message,
+                           row_errors={f"invitation-{invitation.id}": error.message} if listed else None)
+    db.session.commit()
+    flash(done.format(email=invitation.email), "success")
+    return redirect(url_for("settings.users"), code=303)
+
+
+@bp.route("/settings/invitations/<int:invitation_id>/resend", methods=["POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def resend_invitation(invitation_id: int):
+    return _invitation_action(invitation_id, invitations.resend,
+                              "A new invitation was sent to {email}; the previous link no longer works.")
+
+
+@bp.route("/settings/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def revoke_invitation(invitation_id: int):
+    return _invitation_action(invitation_id, invitations.revoke, "The invitation of {email} was revoked.")
