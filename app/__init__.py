@@ -70,6 +70,8 @@ def create_app(config: dict | None = None) -> Flask:
     from app.connections import bp as connections_bp
     from app.home import bp as home_bp
     from app.orders import bp as orders_bp
+    from app.settings import bp as settings_bp
+    from app.partners import bp as partners_bp
     from app.subscriptions import bp as subscriptions_bp
     from app.tools import bp as tools_bp
 
@@ -77,7 +79,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
+    app.register_blueprint(partners_bp)
     app.register_blueprint(catalog_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(subscriptions_bp)
@@ -124,7 +128,7 @@ def _check_keys(app: Flask) -> None:
 def _init_login(app: Flask) -> None:
     from flask import redirect, request, url_for
 
-    from app.accounts.models import User
+    from app.auth.sessions import load_user
     from app.web.rendering import is_htmx
 
     login_manager.init_app(app)
@@ -134,9 +138,8 @@ def _init_login(app: Flask) -> None:
     # "strong": a session cookie replayed from another IP/browser is dropped.
     login_manager.session_protection = "strong"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    # The session carries "<user id>:<session version>" (app/auth/sessions.py).
+    login_manager.user_loader(load_user)
 
     @login_manager.unauthorized_handler
     def unauthorized():

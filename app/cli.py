@@ -13,12 +13,50 @@ from flask import Flask, current_app
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command():
-        """Create the demo organisations and users (idempotent)."""
+    @click.option("--force", is_flag=True, help="load the demo data even in live mode")
+    def seed_demo_command(force: bool):
+        """Create the demo organisations and users (idempotent). Refused in live mode unless forced."""
         from app.demo import seed_demo
 
+        if current_app.config.get("PARTNER_CENTER_MODE") == "live" and not force:
+            raise click.ClickException(
+                "PARTNER_CENTER_MODE is live, so the demo data was not loaded: it adds made-up resellers and "
+                "customers, and users whose password (demo-password) is published in the README. Start a live "
+                "storefront with `flask create-operator`; pass --force to load the demo data anyway.")
         seed_demo()
         click.echo("Demo data is in place.")
+
+    @app.cli.command("create-operator")
+    @click.option("--name", default=None, help="the operator's name (your company); asked when not given")
+    @click.option("--country", default="US", show_default=True, help="the operator's country (ISO-2)")
+    @click.option("--first-name", default=None, help="the first admin's first name; asked when not given")
+    @click.option("--last-name", default=None, help="the first admin's last name; asked when not given")
+    @click.option("--email", default=None, help="the first admin's email; asked when not given")
+    @click.option("--invite", is_flag=True, help="email an invitation instead of asking for a password")
+    def create_operator_command(name, country, first_name, last_name, email, invite):
+        """First start without demo data: the operator's account and its first admin."""
+        from app.accounts.services import operator_account
+        from app.extensions import db
+        from app.partners.operator import OperatorSetupError, check_setup, create_operator
+
+        existing = operator_account()
+        if existing is None:
+            name = name or click.prompt("Operator name (your company)")
+        else:
+            click.echo(f"The operator account {existing.name} exists without an admin: adding its first admin.")
+        first_name = first_name or click.prompt("First admin's first name")
+        last_name = last_name or click.prompt("First admin's last name")
+        email = email or click.prompt("First admin's email")
+        try:
+            check_setup(email)
+            password = None if invite else _new_password(email)
+            _, message = create_operator(name=name, country=country, first_name=first_name, last_name=last_name,
+                                         email=email, password=password)
+        except OperatorSetupError as refused:
+            db.session.rollback()
+            raise click.ClickException(str(refused))
+        db.session.commit()
+        click.echo(message)
 
     @app.cli.group("partner-center")
     def partner_center_group():
@@ -68,6 +106,47 @@ def register_cli(app: Flask) -> None:
     def serve_command(host: str, port: int, workers: int):
         """Serve the storefront with gunicorn and run the RQ worker; Ctrl-C stops both."""
         serve(current_app._get_current_object(), host, port, workers)
+
+
+def _new_password(email: str) -> str:
+    """Asked twice, hidden, until it meets the password rules (three tries)."""
+    from app.auth.passwords import password_problem
+
+    for _ in range(3):
+        password = click.prompt("Password for the first admin", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password, email=email)
+        if problem is None:
+            return password
+        click.echo(problem, err=True)
+    raise click.ClickException("No password meets the rules; nothing was changed.")
+
+
+def mode_line(app: Flask) -> str:
+    """Which Partner Center this storefront talks to: `flask serve` says it first."""
+    if app.config.get("PARTNER_CENTER_MODE") == "live":
+        return ("Mode: live. Partner Center calls go to Microsoft, through the connections in admin > Partner "
+                "Center.")
+    if app.config.get("PARTNER_CENTER_SANDBOX_URL"):
+        return (f"Mode: sandbox. Partner Center is the standalone sandbox at {app.config['PARTNER_CENTER_SANDBOX_URL']}; "
+                "nothing reaches Microsoft.")
+    return "Mode: sandbox. Partner Center is the built-in sandbox (simulated, offline); nothing reaches Microsoft."
+
+
+def _demo_users_present(app: Flask) -> bool:
+    """Whether the demo's users are in the database (`flask seed-demo` ran): only then are they listed."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.accounts.models import User
+    from app.demo import DEMO_USERS
+    from app.extensions import db
+
+    with app.app_context():
+        try:
+            return db.session.scalar(db.select(User.id).where(User.email == DEMO_USERS[0].email)) is not None
+        except SQLAlchemyError:
+            return False
+        finally:
+            db.session.remove()
 
 
 def serve(app: Flask, host: str, port: int, workers: int) -> None:
@@ -124,9 +203,13 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
 
     click.echo("")
     click.echo(f"  Storefront: http://{host}:{port}")
-    click.echo("  Demo users (password: %s):" % DEMO_PASSWORD)
-    for demo in DEMO_USERS:
-        click.echo(f"    {demo.email:<28} {demo.role_label}")
+    click.echo(f"  {mode_line(app)}")
+    if _demo_users_present(app):
+        click.echo("  Demo users (password: %s):" % DEMO_PASSWORD)
+        for demo in DEMO_USERS:
+            click.echo(f"    {demo.email:<28} {demo.role_label}")
+    else:
+        click.echo("  No demo data: sign in as the admin `flask create-operator` set up.")
     if mail_server is not None:
         click.echo(f"  Mail: an embedded SMTP server on 127.0.0.1:{mail_server.port} keeps every message; "
                    f"read them at http://{host}:{port}/sandbox/mail")

@@ -19,6 +19,9 @@ NETWORK_CACHE_SECONDS = 300
 READY = "ready"
 INQUIRING = "inquiring"
 
+PARTNER_ID_FORMAT = r"^\d{1,10}$"
+PARTNER_ID_RULE = "A partner ID is a number of up to 10 digits, like 1234567."
+
 
 def reseller_network(client) -> dict[str, str]:
     """MPN ID -> the reseller's Partner Center tenant id, cached briefly in Redis."""

@@ -55,6 +55,7 @@ class Permission(str, Enum):
     SUBSCRIPTIONS_VIEW = "subscriptions.view"
     SUBSCRIPTIONS_CHANGE = "subscriptions.change"
     NOTIFICATIONS = "notifications"
+    PROFILE = "profile"
     ACCOUNT_SETTINGS = "account.settings"
     ADMIN_VIEW = "admin.view"
     OPTIONS_CHANGE = "admin.options"
@@ -79,7 +80,8 @@ OPERATORS = _roles(Role.OPERATOR_ADMIN, Role.OPERATOR_MEMBER)
 BUYERS = _roles(Role.ACCOUNT_ADMIN, Role.ACCOUNT_MEMBER)
 
 POLICY: dict[Permission, Rule] = {
-    Permission.PUBLIC: Rule("Sign in, sign out, health check (signed out too)", EVERYONE),
+    Permission.PUBLIC: Rule("Sign in, sign out, accept an invitation, reset a forgotten password, "
+                            "confirm a new email address, health check (signed out too)", EVERYONE),
     Permission.HOME: Rule("Home page", EVERYONE),
     Permission.CATALOG: Rule("Browse products and price lists (the operator: every market)", EVERYONE),
     Permission.CART: Rule("Cart", BUYERS),
@@ -92,6 +94,7 @@ POLICY: dict[Permission, Rule] = {
     Permission.SUBSCRIPTIONS_CHANGE: Rule("Change seats, auto-renewal, names; cancel; terminate agreements",
                                           _roles(Role.OPERATOR_ADMIN, *BUYERS)),
     Permission.NOTIFICATIONS: Rule("Own notifications", EVERYONE),
+    Permission.PROFILE: Rule("My profile: own name, email address, password, notification preferences", EVERYONE),
     Permission.ACCOUNT_SETTINGS: Rule("Account settings: users, licensees, notification settings",
                                       _roles(Role.OPERATOR_ADMIN, Role.ACCOUNT_ADMIN)),
     Permission.ADMIN_VIEW: Rule("Read admin pages: accounts, options, catalog sync, Partner Center, stuck work, "

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from app.accounts.models import Licensee, User
+from app.auth.models import Invitation
 from app.time import utcnow
 from tests.factories import (AgreementFactory, DraftFactory, NotificationFactory, OrderFactory,
                              SubscriptionFactory)
@@ -21,6 +22,10 @@ class Scene:
     sync_id: int
     notification_id: int
     etag: str
+    account_id: int = 0  # reseller A's account (admin > Accounts)
+    licensee_id: int = 0  # Fabrikam, reseller A's licensee (settings > Licensees)
+    member_id: int = 0  # reseller A's member (settings > Users)
+    invitation_id: int = 0  # reseller A's pending invitation (settings > Users)
 
 
 def build_scene(db) -> Scene:
@@ -51,5 +56,12 @@ def build_scene(db) -> Scene:
     db.session.add(line)
     notification = NotificationFactory(user=rita, title=f"Order for {SECRET} needs action", body=SECRET)
     sync = db.session.scalars(db.select(CatalogSync).order_by(CatalogSync.id)).first()
+    member = db.session.scalar(db.select(User).where(User.email == "reseller-member@example.com"))
+    invitation = Invitation(account_id=rita.account_id, email="invited@adatum.example.com", first_name="Ina",
+                            last_name="Invited", role="member", invited_by_id=rita.id, secret_hash="isolation",
+                            expires_at=utcnow() + timedelta(days=7))
+    db.session.add(invitation)
     db.session.commit()
-    return Scene(order.number, agreement.number, sub.id, line.id, sync.id, notification.id, sub.etag)
+    return Scene(order.number, agreement.number, sub.id, line.id, sync.id, notification.id, sub.etag,
+                 account_id=rita.account_id, licensee_id=fabrikam.id, member_id=member.id,
+                 invitation_id=invitation.id)

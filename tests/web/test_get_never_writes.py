@@ -26,7 +26,9 @@ def _get_rules(app):
 def _url(rule, scene, product_id):
     values = {}
     for name in rule.arguments:
-        if rule.endpoint in SHARED:
+        if rule.endpoint == "layout.section":
+            values[name] = "settings"  # a section every kind of account has
+        elif rule.endpoint in SHARED:
             values[name] = product_id
         else:
             values[name] = SAMPLES[rule.endpoint][name](scene, "reseller_client")

@@ -49,10 +49,28 @@ SAMPLES = {
     "connections.check_status": {"job_id": lambda s, who: "partner-center-check-default"},
     "tools.retry_order": {"number": lambda s, who: s.order_number},
     "tools.retry_sync": {"sync_id": lambda s, who: s.sync_id},
+    # admin > Accounts: reseller A's account itself (the operator manages it; nobody else may).
+    "partners.new": {"kind": lambda s, who: "reseller"},
+    "partners.account": {"account_id": lambda s, who: s.account_id},
+    "partners.edit": {"account_id": lambda s, who: s.account_id},
+    "partners.check": {"account_id": lambda s, who: s.account_id},
+    "partners.suspend": {"account_id": lambda s, who: s.account_id},
+    "partners.reactivate": {"account_id": lambda s, who: s.account_id},
+    # Account settings: reseller A's licensee, member and pending invitation.
+    "settings.edit_licensee": {"licensee_id": lambda s, who: s.licensee_id},
+    "settings.archive_licensee": {"licensee_id": lambda s, who: s.licensee_id},
+    "settings.restore_licensee": {"licensee_id": lambda s, who: s.licensee_id},
+    "settings.delete_licensee": {"licensee_id": lambda s, who: s.licensee_id},
+    "settings.change_role": {"user_id": lambda s, who: s.member_id},
+    "settings.deactivate": {"user_id": lambda s, who: s.member_id},
+    "settings.reactivate": {"user_id": lambda s, who: s.member_id},
+    "settings.resend_invitation": {"invitation_id": lambda s, who: s.invitation_id},
+    "settings.revoke_invitation": {"invitation_id": lambda s, who: s.invitation_id},
 }
 
-# Parameters that name no account's object: the catalog is the same for every buyer.
-SHARED = {"catalog.product", "catalog.add_to_cart"}
+# Parameters that name no account's object: the catalog is the same for every buyer, and a
+# navigation section is a page of links each user sees filtered by what they may open.
+SHARED = {"catalog.product", "catalog.add_to_cart", "layout.section"}
 
 
 def _form(scene: Scene, csrf: str) -> dict:
@@ -65,6 +83,8 @@ def _form(scene: Scene, csrf: str) -> dict:
         data.update({f"{prefix}-csrf_token": csrf, f"{prefix}-etag": scene.etag,
                      f"{prefix}-request_key": f"isolation-{prefix}"})
     data.update({"schedule-quantity": "9", "renew-enabled": "off", "rename-friendly_name": "Taken over"})
+    data.update({"role": "admin", "company_name": "Taken over", "country": "US", "contact_first_name": "Eve",
+                 "contact_last_name": "Intruder", "email": "eve@intruder.example.com"})
     return data
 
 
@@ -73,17 +93,28 @@ def _state(db, scene: Scene) -> dict:
     from app.catalog.models import CartLine
     from app.accounts.models import Notification
     from app.orders.models import Order
+    from app.auth.models import Invitation
     from app.subscriptions.models import Subscription
 
     db.session.expire_all()
     order = db.session.scalar(db.select(Order).where(Order.number == scene.order_number))
     sub = db.session.get(Subscription, scene.sub_id)
     line = db.session.get(CartLine, scene.line_id)
-    return {"orders": db.session.scalar(db.select(db.func.count(Order.id))),
+    account = db.session.get(Account, scene.account_id)
+    return {"account": (account.name, account.status, account.partner_status, account.partner_id),
+            "orders": db.session.scalar(db.select(db.func.count(Order.id))),
             "order": (order.status, order.domain, order.tenant_id),
             "sub": (sub.quantity, sub.friendly_name, sub.auto_renew, sub.status),
             "line": line.quantity if line is not None else None,
-            "notification_read": db.session.get(Notification, scene.notification_id).read_at is not None}
+            "notification_read": db.session.get(Notification, scene.notification_id).read_at is not None,
+            "licensee": _row(db.session.get(Licensee, scene.licensee_id), "company_name", "email", "archived_at"),
+            "member": _row(db.session.get(User, scene.member_id), "role", "is_active_user"),
+            "invitation": _row(db.session.get(Invitation, scene.invitation_id), "revoked_at", "send_count",
+                               "expires_at")}
+
+
+def _row(row, *names) -> tuple | None:
+    return None if row is None else tuple(getattr(row, name) for name in names)
 
 
 def _routes_with_ids(app):
@@ -183,4 +214,6 @@ def test_another_resellers_licensee_cannot_be_chosen_at_checkout(db, scene, rese
     lidia = db.session.scalar(db.select(User).where(User.email == "reseller2@example.com"))
     db.session.expire_all()
     drafts = db.session.scalars(db.select(CheckoutDraft).where(CheckoutDraft.user_id == lidia.id)).all()
-    assert drafts and all(d.licensee_id != fabrikam.id for d in drafts)
+    # A refused step writes nothing (the draft is saved by the first valid form), so either there
+    # is no draft at all or none of reseller B's drafts points at reseller A's customer.
+    assert all(d.licensee_id != fabrikam.id for d in drafts)

@@ -1,0 +1,127 @@
+"""The forms of admin > Accounts: the list's filters, a reseller's and a direct customer's details,
+their first account admin, and suspending."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.accounts.countries import COUNTRIES
+from app.catalog.pricing import MARKET_NAMES, MARKETS
+from app.partners.network import PARTNER_ID_FORMAT, PARTNER_ID_RULE
+
+TENANT_ID_FORMAT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+TENANT_ID_RULE = "A Partner Center tenant ID is a GUID like 5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71."
+
+KIND_CHOICES = [SelectChoice("", "Resellers and direct customers"), SelectChoice("reseller", "Resellers"),
+                SelectChoice("customer", "Direct customers")]
+STATUS_CHOICES = [SelectChoice("", "Any status"), SelectChoice("active", "Active"),
+                  SelectChoice("suspended", "Suspended")]
+
+
+def _country_choices(first: str) -> list[SelectChoice]:
+    return [SelectChoice("", first)] + [SelectChoice(code, name) for code, name in COUNTRIES]
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class AccountFilterForm(FlaskForm):
+    """The list's search and filters: a GET form (nothing changes), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Search accounts", validators=[Optional()], filters=[_stripped],
+                    description="Company name, partner ID or a user's email.")
+    kind = SelectField("Kind", choices=KIND_CHOICES, default="", validate_choice=False)
+    status = SelectField("Status", choices=STATUS_CHOICES, default="", validate_choice=False)
+    country = SelectField("Country", choices=_country_choices("Any country"), default="", validate_choice=False)
+    created_from = DateField("Created from", validators=[Optional()], description="A date like 2026-01-31.")
+    created_to = DateField("Created until", validators=[Optional()], description="A date like 2026-12-31.")
+
+    def validate_created_to(self, field):
+        if field.data and self.created_from.data and field.data < self.created_from.data:
+            raise ValidationError("The end date must be on or after the start date.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class _DetailsForm(FlaskForm):
+    name = StringField("Company name", filters=[_stripped],
+                       validators=[DataRequired("Enter the company name."), Length(max=200)])
+    country = SelectField("Country", choices=_country_choices("Choose a country"), default="",
+                          validators=[DataRequired("Choose the country.")])
+
+
+class ResellerForm(_DetailsForm):
+    partner_id = StringField("Partner ID (MPN ID)", filters=[_stripped],
+                             description="The reseller's Microsoft partner ID (MPN / PLA ID); it goes on every order.",
+                             validators=[DataRequired("Enter the reseller's partner ID (MPN ID)."),
+                                         Regexp(PARTNER_ID_FORMAT, message=PARTNER_ID_RULE)])
+    partner_tenant_id = StringField(
+        "Partner Center tenant ID", filters=[_stripped, lambda v: v.lower() if isinstance(v, str) else v],
+        description="The reseller's own tenant ID (a GUID), in its Partner Center > Account settings > "
+                    "Organization profile.",
+        validators=[DataRequired("Enter the reseller's Partner Center tenant ID."),
+                    Regexp(TENANT_ID_FORMAT, message=TENANT_ID_RULE)])
+    markets = MultiCheckboxField("Markets", choices=[SelectChoice(code, MARKET_NAMES.get(code, code))
+                                                     for code in MARKETS],
+                                 description="Where the reseller sells: the storefront's markets.")
+    submit = SubmitField("Save")
+
+    def validate_markets(self, field):
+        if not field.data:
+            raise ValidationError("Choose at least one market.")
+
+
+class CustomerForm(_DetailsForm):
+    address_line1 = StringField("Street address", filters=[_stripped],
+                                validators=[DataRequired("Enter the street address."), Length(max=200)])
+    address_line2 = StringField("Address line 2 (optional)", filters=[_stripped], validators=[Length(max=200)])
+    city = StringField("City", filters=[_stripped], validators=[DataRequired("Enter the city."), Length(max=100)])
+    state = StringField("State or province (optional)", filters=[_stripped], validators=[Length(max=50)])
+    postal_code = StringField("Postal code", filters=[_stripped],
+                              validators=[DataRequired("Enter the postal code."), Length(max=20)])
+    submit = SubmitField("Save")
+
+
+class _FirstAdmin:
+    """The account's first admin, invited by email when the account is created."""
+
+    admin_first_name = StringField("First name", filters=[_stripped],
+                                   validators=[DataRequired("Enter the first name of the account's first admin."),
+                                               Length(max=60)])
+    admin_last_name = StringField("Last name", filters=[_stripped],
+                                  validators=[DataRequired("Enter the last name of the account's first admin."),
+                                              Length(max=60)])
+    admin_email = EmailField("Email", filters=[_stripped],
+                             description="The invitation to set a password goes to this address.",
+                             validators=[DataRequired("Enter the email address of the account's first admin."),
+                                         Email("Enter an email address like name@example.com."), Length(max=254)])
+
+
+class NewResellerForm(ResellerForm, _FirstAdmin):
+    submit = SubmitField("Create reseller and invite its admin")
+
+
+class NewCustomerForm(CustomerForm, _FirstAdmin):
+    submit = SubmitField("Create direct customer and invite its admin")
+
+
+class SuspendForm(FlaskForm):
+    reason = StringField("Reason (optional)", filters=[_stripped], validators=[Length(max=500)],
+                         description="Shown on the account's page and kept in the audit log.")
+    submit = SubmitField("Suspend account")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (reactivate, check with Partner Center): its CSRF token only."""
+
+    submit = SubmitField()

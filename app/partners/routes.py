@@ -1,0 +1,168 @@
+"""admin > Accounts: the operator's resellers and direct customers. Operator members read the list
+and the accounts; operator admins onboard, edit, check, suspend and reactivate. Plain forms
+throughout (htmx only swaps the list in place), so everything works with JavaScript off."""
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_login import current_user
+
+from app.accounts.countries import country_name
+from app.catalog.pricing import MARKET_NAMES
+from app.extensions import db
+from app.partners import bp, services
+from app.partners.forms import (AccountFilterForm, ActionForm, CustomerForm, NewCustomerForm, NewResellerForm,
+                                ResellerForm, SuspendForm)
+from app.web.access import Permission, allow
+from app.web.origin import request_origin
+from app.web.rendering import redirect_to, render
+
+NEW_FORMS = {"reseller": NewResellerForm, "customer": NewCustomerForm}
+EDIT_FORMS = {"reseller": ResellerForm, "customer": CustomerForm}
+KIND_WORDS = {"reseller": "reseller", "customer": "direct customer"}
+
+
+@bp.app_context_processor
+def partner_words():
+    return {"country_name": country_name, "market_names": MARKET_NAMES}
+
+
+@bp.route("/")
+@allow(Permission.ADMIN_VIEW)
+def accounts():
+    form = AccountFilterForm(request.args)
+    valid = not request.args or form.validate()
+    page = request.args.get("page", "1")
+    filters = services.AccountFilters(
+        q=form.q.data or "", kind=form.kind.data or "", status=form.status.data or "",
+        country=form.country.data or "", created_from=form.created_from.data if valid else None,
+        created_to=form.created_to.data if valid else None, page=int(page) if page.isdigit() and int(page) > 0 else 1)
+    result = services.search_accounts(filters)
+    return render("partners/accounts.html", "partners/_accounts.html", status=200 if valid else 422, form=form,
+                  filters=filters, result=result)
+
+
+def _account_or_404(account_id: int):
+    account = services.find_account(account_id)
+    if account is None:
+        abort(404)
+    return account
+
+
+def _show_error(form, error: services.OnboardingError) -> None:
+    field = getattr(form, error.field, None) or form.name
+    field.errors = [*field.errors, error.message]
+
+
+def _details(form) -> dict:
+    return {name: field.data for name, field in form._fields.items()}
+
+
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def new(kind: str):
+    if kind not in NEW_FORMS:
+        abort(404)
+    form = NEW_FORMS[kind]()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            admin = services.FirstAdmin(form.admin_first_name.data, form.admin_last_name.data, form.admin_email.data)
+            try:
+                account = services.create_account(kind, _details(form), admin, actor=current_user._get_current_object(),
+                                                  origin=request_origin())
+            except services.OnboardingError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            else:
+                db.session.commit()
+                flash(_created_message(account, admin), "success")
+                return redirect_to(url_for("partners.account", account_id=account.id))
+    elif kind == "reseller":
+        form.markets.data = ["US"]
+    return render("partners/new.html", form=form, kind=kind, kind_word=KIND_WORDS[kind], status=status)
+
+
+def _created_message(account, admin: services.FirstAdmin) -> str:
+    message = f"{account.name} was created, and {admin.email} was invited to be its admin."
+    if account.kind == "reseller":
+        message += (" Partner Center: READY." if account.partner_status == "ready"
+                    else f" Partner Center: INQUIRING. {account.partner_status_reason}")
+    return message
+
+
+@bp.route("/<int:account_id>")
+@allow(Permission.ADMIN_VIEW)
+def account(account_id: int):
+    account = _account_or_404(account_id)
+    return render("partners/account.html", account=account, history=services.history(account),
+                  suspend_form=SuspendForm(), action_form=ActionForm())
+
+
+@bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def edit(account_id: int):
+    account = _account_or_404(account_id)
+    form = EDIT_FORMS[account.kind](obj=account)
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                changed = services.update_account(account, _details(form), actor=current_user._get_current_object(),
+                                                  origin=request_origin())
+            except services.OnboardingError as error:
+                db.session.rollback()
+                _show_error(form, error)
+            else:
+                db.session.commit()
+                flash(f"{account.name} was saved." if changed else "Nothing was changed.", "success")
+                return redirect_to(url_for("partners.account", account_id=account.id))
+    return render("partners/edit.html", form=form, account=account, status=status)
+
+
+@bp.route("/<int:account_id>/check", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def check(account_id: int):
+    account = _account_or_404(account_id)
+    if account.kind != "reseller" or not ActionForm().validate_on_submit():
+        abort(400)
+    problem = services.check_partner(account, actor=current_user._get_current_object(), origin=request_origin())
+    db.session.commit()
+    if problem:
+        flash(problem, "warning")
+    else:
+        flash(f"Partner Center: {account.partner_status.upper()}." + (
+            f" {account.partner_status_reason}" if account.partner_status_reason else ""),
+            "success" if account.partner_status == "ready" else "warning")
+    return redirect_to(url_for("partners.account", account_id=account.id))
+
+
+@bp.route("/<int:account_id>/suspend", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def suspend(account_id: int):
+    account = _account_or_404(account_id)
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        return render("partners/account.html", account=account, history=services.history(account),
+                      suspend_form=form, action_form=ActionForm(), status=422)
+    if services.suspend(account, form.reason.data, actor=current_user._get_current_object(), origin=request_origin()):
+        db.session.commit()
+        flash(f"{account.name} is suspended: its users cannot sign in or order until it is reactivated.", "success")
+    else:
+        flash(f"{account.name} was already suspended.", "info")
+    return redirect_to(url_for("partners.account", account_id=account.id))
+
+
+@bp.route("/<int:account_id>/reactivate", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def reactivate(account_id: int):
+    account = _account_or_404(account_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if services.reactivate(account, actor=current_user._get_current_object(), origin=request_origin()):
+        db.session.commit()
+        flash(f"{account.name} is active again: its users can sign in and order.", "success")
+    else:
+        flash(f"{account.name} was not suspended.", "info")
+    return redirect_to(url_for("partners.account", account_id=account.id))

@@ -1,0 +1,163 @@
+"""admin > Accounts > New reseller / New direct customer: what the operator types, what Partner
+Center says about a reseller (the sandbox, over HTTP), and the invitation of the first admin."""
+from __future__ import annotations
+
+import pytest
+
+from app.accounts.models import Account
+from app.audit.models import AuditEvent
+from app.auth.models import Invitation
+from app.mail import MailMessage
+from tests.helpers import soup, text_of
+
+FOURTH_COFFEE = ("5678901", "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f")  # in the sandbox's network, not in the demo
+
+
+def _reseller(**overrides) -> dict:
+    data = {"name": "Fourth Coffee IT", "country": "US", "partner_id": FOURTH_COFFEE[0],
+            "partner_tenant_id": FOURTH_COFFEE[1], "markets": ["US"], "admin_first_name": "Fiona",
+            "admin_last_name": "Fourth", "admin_email": "fiona@fourthcoffee.example.com"}
+    data.update(overrides)
+    return data
+
+
+def _customer(**overrides) -> dict:
+    data = {"name": "Wide World Importers", "country": "PL", "address_line1": "ul. Grodzka 12", "address_line2": "",
+            "city": "Krakow", "state": "", "postal_code": "31-006", "admin_first_name": "Wanda",
+            "admin_last_name": "World", "admin_email": "wanda@wideworld.example.com"}
+    data.update(overrides)
+    return data
+
+
+def _account(db, name: str) -> Account | None:
+    return db.session.scalar(db.select(Account).where(Account.name == name))
+
+
+def _error(response, field: str) -> str:
+    found = soup(response).select_one(f"#{field}-error")
+    return found.get_text(" ", strip=True) if found else ""
+
+
+def _nothing_saved(db, name: str, email: str) -> None:
+    assert _account(db, name) is None
+    assert db.session.scalar(db.select(Invitation).where(Invitation.email == email)) is None
+    assert db.session.scalar(db.select(MailMessage).where(MailMessage.to_email == email)) is None
+
+
+def test_the_operator_creates_a_ready_reseller_and_invites_its_first_admin(operator_client, db, sandbox_store):
+    sandbox_store.clear_calls()
+    response = operator_client.post("/admin/accounts/new/reseller", _reseller())
+    assert response.status_code == 303
+    account = _account(db, "Fourth Coffee IT")
+    assert response.headers["Location"] == f"/admin/accounts/{account.id}"
+    assert (account.kind, account.status, account.country, account.partner_id, account.partner_tenant_id,
+            account.markets) == ("reseller", "active", "US", *FOURTH_COFFEE, ["US"])
+    assert account.partner_status == "ready" and account.partner_checked_at is not None
+    # Checked as the checkout checks: the partner's profile, its agreement, the operator's network.
+    asked = [(c["method"], c["path"]) for c in sandbox_store.calls(path_prefix="/v1/")]
+    assert ("GET", "/v1/profiles/mpn") in asked and ("GET", "/v1/compliance/csp/agreementstatus") in asked
+    assert ("GET", "/v1/relationships") in asked
+    [invitation] = db.session.scalars(db.select(Invitation).where(Invitation.account_id == account.id)).all()
+    assert (invitation.email, invitation.role, invitation.first_name, invitation.last_name) == (
+        "fiona@fourthcoffee.example.com", "admin", "Fiona", "Fourth")
+    mail = db.session.scalar(db.select(MailMessage).where(MailMessage.to_email == "fiona@fourthcoffee.example.com"))
+    assert mail.category == "invitations" and "Fourth Coffee IT" in mail.subject
+    created = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "account_created",
+                                                            AuditEvent.account_id == account.id))
+    assert created.actor.email == "admin@example.com"
+    assert created.details["partner_id"] == FOURTH_COFFEE[0] and created.details["readiness"] == "READY"
+    page = operator_client.get(response.headers["Location"])
+    assert "fiona@fourthcoffee.example.com was invited to be its admin" in text_of(page)
+    assert soup(page).select_one("#readiness .badge").get_text() == "READY"
+
+
+@pytest.mark.parametrize("partner_id, why", [
+    ("3456789", "the Microsoft Partner Agreement is not signed for this region"),
+    ("4567890", "the partner is in a different region than this distributor"),
+])
+def test_a_reseller_partner_center_does_not_list_yet_is_created_inquiring_with_the_reason(
+        operator_client, db, partner_id, why):
+    response = operator_client.post("/admin/accounts/new/reseller", _reseller(
+        name="Proseware Solutions", partner_id=partner_id, admin_email="pat@proseware.example.com"))
+    assert response.status_code == 303
+    account = _account(db, "Proseware Solutions")
+    assert account.partner_status == "inquiring" and why in account.partner_status_reason
+    page = soup(operator_client.get(response.headers["Location"]))
+    assert page.select_one("#readiness .badge").get_text() == "INQUIRING"
+    assert why in page.select_one("#readiness-reason").get_text()
+    assert db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id)) is not None
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"partner_id": "9999999"}, "partner_id",
+     "Partner Center knows no partner with the ID 9999999. Check the number with the reseller."),
+    ({"partner_tenant_id": "11111111-2222-4333-8444-555555555555"}, "partner_tenant_id",
+     "The Partner Center tenant ID 11111111-2222-4333-8444-555555555555 is not the one Partner Center lists for "
+     "partner ID 5678901. Check the tenant ID with the reseller."),
+    ({"partner_id": "1234567", "partner_tenant_id": "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"}, "partner_id",
+     "Partner ID 1234567 already belongs to Adatum IT Services in this storefront: one partner ID, one reseller."),
+    ({"partner_id": "12ab"}, "partner_id", "A partner ID is a number of up to 10 digits, like 1234567."),
+    ({"partner_tenant_id": "not-a-guid"}, "partner_tenant_id",
+     "A Partner Center tenant ID is a GUID like 5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71."),
+    ({"markets": []}, "markets", "Choose at least one market."),
+    ({"name": "  "}, "name", "Enter the company name."),
+    ({"admin_email": "reseller@example.com"}, "admin_email", "There is already a user with this email address."),
+    ({"admin_email": "not an email"}, "admin_email", "Enter an email address like name@example.com."),
+])
+def test_bad_input_is_refused_next_to_its_field_keeping_what_was_typed(operator_client, db, overrides, field, message):
+    data = _reseller(**overrides)
+    response = operator_client.post("/admin/accounts/new/reseller", data)
+    assert response.status_code == 422
+    assert _error(response, field) == message
+    page = soup(response)
+    assert page.select_one("#admin_first_name")["value"] == "Fiona"
+    if field != "partner_id":
+        assert page.select_one("#partner_id")["value"] == data["partner_id"]
+    _nothing_saved(db, data["name"], data["admin_email"])
+    assert _account(db, "Fourth Coffee IT") is None
+
+
+def test_partner_center_down_is_said_at_the_partner_id_and_nothing_is_saved(operator_client, db, sandbox_store):
+    sandbox_store.inject_fault("GET", "/v1/profiles/mpn", "error", count=5)
+    response = operator_client.post("/admin/accounts/new/reseller", _reseller())
+    assert response.status_code == 422
+    assert _error(response, "partner_id").startswith("Partner Center is not answering right now")
+    assert soup(response).select_one("#partner_tenant_id")["value"] == FOURTH_COFFEE[1]
+    _nothing_saved(db, "Fourth Coffee IT", "fiona@fourthcoffee.example.com")
+
+
+def test_the_operator_creates_a_direct_customer_with_its_billing_address(operator_client, db, sandbox_store):
+    sandbox_store.clear_calls()
+    response = operator_client.post("/admin/accounts/new/customer", _customer())
+    assert response.status_code == 303
+    account = _account(db, "Wide World Importers")
+    assert (account.kind, account.country, account.address_line1, account.address_line2, account.city,
+            account.postal_code, account.partner_id) == ("customer", "PL", "ul. Grodzka 12", None, "Krakow",
+                                                         "31-006", None)
+    assert sandbox_store.calls(path_prefix="/v1/") == []  # nothing to check with Partner Center
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
+    assert (invitation.email, invitation.role) == ("wanda@wideworld.example.com", "admin")
+    page = soup(operator_client.get(response.headers["Location"]))
+    assert "ul. Grodzka 12, 31-006 Krakow" in page.get_text(" ")
+    assert page.select_one("#readiness") is None
+
+
+def test_a_direct_customer_needs_its_billing_address(operator_client, db):
+    response = operator_client.post("/admin/accounts/new/customer", _customer(address_line1="", city="",
+                                                                              postal_code=""))
+    assert response.status_code == 422
+    assert _error(response, "address_line1") == "Enter the street address."
+    assert _error(response, "city") == "Enter the city."
+    assert _error(response, "postal_code") == "Enter the postal code."
+    assert soup(response).select_one("#name")["value"] == "Wide World Importers"
+    _nothing_saved(db, "Wide World Importers", "wanda@wideworld.example.com")
+
+
+def test_an_unknown_kind_is_not_a_page(operator_client):
+    assert operator_client.get("/admin/accounts/new/operator").status_code == 404
+
+
+def test_operator_members_may_not_create(operator_member_client, db):
+    assert operator_member_client.get("/admin/accounts/new/reseller").status_code == 403
+    assert operator_member_client.post("/admin/accounts/new/reseller", _reseller()).status_code == 403
+    _nothing_saved(db, "Fourth Coffee IT", "fiona@fourthcoffee.example.com")
