@@ -1,20 +1,29 @@
-"""What every page's layout needs: the navigation for the signed-in role and the permission check.
+"""What every page's layout needs: the navigation for the signed-in user and the permission check.
+
+The navigation is grouped so it stays one row as areas are added: a group's heading is a plain link
+to its section page (/sections/<key>, listing the group's entries), which static/js/nav.js turns
+into a disclosure button for its menu (the WAI-ARIA disclosure navigation pattern). An entry shows
+only when its endpoint exists and the user may open it, so pages that land later appear by
+themselves and nobody is offered a page that would answer 403.
 
 The storefront's name is an operator option: the admin area puts it in every page's context."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Flask, request, url_for
+from flask import Blueprint, Flask, abort, current_app, request, url_for
 from flask_login import current_user
 
-from app.web.access import may_current
+from app.web.access import Permission, access_of, allow, may, may_current
+from app.web.rendering import render
 
 
 @dataclass(frozen=True)
 class NavItem:
     label: str
     endpoint: str
+    description: str = ""  # shown on the section page
+    is_group = False
 
     @property
     def url(self) -> str:
@@ -25,29 +34,128 @@ class NavItem:
         return request.endpoint == self.endpoint
 
 
-# Navigation by kind of account. Later areas append their entries here.
-NAVIGATION: dict[str, list[NavItem]] = {
-    "operator": [NavItem("Home", "home.index"), NavItem("Orders", "orders.index"),
-                 NavItem("Subscriptions", "subscriptions.index"),
-                 NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists"),
-                 NavItem("Catalog sync", "catalog.sync"), NavItem("Stuck work", "tools.stuck"),
-                 NavItem("Storefront options", "admin.options"),
-                 NavItem("Partner Center", "connections.index"), NavItem("MCA acceptances", "mca.log"),
-                 NavItem("Audit log", "admin.audit_log")],
-    "reseller": [NavItem("Home", "home.index"), NavItem("Orders", "orders.index"),
-                 NavItem("Subscriptions", "subscriptions.index"),
-                 NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists")],
-    "customer": [NavItem("Home", "home.index"), NavItem("Orders", "orders.index"),
-                 NavItem("Subscriptions", "subscriptions.index"),
-                 NavItem("Products", "catalog.products"), NavItem("Price lists", "catalog.price_lists")],
+@dataclass(frozen=True)
+class NavGroup:
+    key: str  # the section page's address, /sections/<key>
+    label: str
+    items: tuple[NavItem, ...]
+    is_group = True
+
+    @property
+    def url(self) -> str:
+        return url_for("layout.section", key=self.key)
+
+    @property
+    def menu_id(self) -> str:
+        return f"nav-menu-{self.key}"
+
+    @property
+    def current(self) -> bool:
+        """The section page itself is open."""
+        return request.endpoint == "layout.section" and (request.view_args or {}).get("key") == self.key
+
+    @property
+    def holds_current(self) -> bool:
+        """One of its entries is open (the heading is marked, so one sees where one is)."""
+        return any(item.current for item in self.items)
+
+
+HOME = NavItem("Home", "home.index")
+ORDERS = NavItem("Orders", "orders.index", "Every order and its provisioning, with what blocks the querying ones.")
+SUBSCRIPTIONS = NavItem("Subscriptions", "subscriptions.index",
+                        "Seats, renewals and auto-renewal; changes and cancellations.")
+PRODUCTS = NavItem("Products", "catalog.products", "Search the catalog, see prices, add to the cart.")
+PRICE_LISTS = NavItem("Price lists", "catalog.price_lists", "Prices per market, to read or download.")
+
+# The account settings of resellers and direct customers (and of the operator's own users).
+USERS = NavItem("Users", "settings.users", "Invite colleagues, change their role, deactivate them.")
+LICENSEES = NavItem("Licensees", "settings.licensees", "The customers you resell to: add, edit, archive.")
+NOTIFICATION_SETTINGS = NavItem("Notifications", "settings.notifications",
+                                "Which messages the account receives, who receives them, and the log of mail sent.")
+
+# Navigation by kind of account. New pages join a group here; a group with nothing the user may
+# open is left out.
+NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
+    "operator": [
+        HOME,
+        NavGroup("sales", "Sales", (ORDERS, SUBSCRIPTIONS)),
+        NavGroup("catalog", "Catalog", (
+            PRODUCTS, PRICE_LISTS,
+            NavItem("Catalog sync", "catalog.sync", "Synchronise products and prices from Partner Center."))),
+        NavGroup("partners", "Partners", (
+            NavItem("Accounts", "partners.accounts",
+                    "Resellers and direct customers: create, invite their first admin, suspend, edit."),)),
+        NavGroup("tools", "Tools", (
+            NavItem("Stuck work", "tools.stuck",
+                    "Orders and catalog syncs that stopped at a deadline, with Retry."),)),
+        NavGroup("settings", "Settings", (
+            NavItem("Storefront options", "admin.options",
+                    "Billing plans, MCA acceptance, billing addresses, catalog updates, support email."),
+            NavItem("Partner Center", "connections.index", "Connections, and the sandbox's pages and controls."),
+            NavItem("MCA acceptances", "mca.log", "Who accepted or confirmed the Microsoft Customer Agreement."),
+            NavItem("Audit log", "admin.audit_log", "Sign-ins, option changes and every order action."),
+            USERS, NOTIFICATION_SETTINGS)),
+    ],
+    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, PRODUCTS, PRICE_LISTS,
+                 NavGroup("settings", "Settings", (USERS, LICENSEES, NOTIFICATION_SETTINGS))],
+    "customer": [HOME, ORDERS, SUBSCRIPTIONS, PRODUCTS, PRICE_LISTS,
+                 NavGroup("settings", "Settings", (USERS, NOTIFICATION_SETTINGS))],
 }
+
+# The user's own page, beside the name in the header.
+PROFILE = NavItem("My profile", "auth.profile")
+
+
+def _exists(item: NavItem) -> bool:
+    return item.endpoint in current_app.view_functions
+
+
+def _opens(item: NavItem) -> bool:
+    """The page exists and the signed-in user may open it."""
+    if not _exists(item):
+        return False
+    access = access_of(current_app.view_functions[item.endpoint])
+    return access is not None and may(current_user, access.permission)
+
+
+def navigation_for_current_user() -> list[NavItem | NavGroup]:
+    entries = []
+    for entry in NAVIGATION.get(current_user.account.kind, []):
+        if isinstance(entry, NavGroup):
+            items = tuple(item for item in entry.items if _opens(item))
+            if items:
+                entries.append(NavGroup(entry.key, entry.label, items))
+        elif _opens(entry):
+            entries.append(entry)
+    return entries
+
+
+bp = Blueprint("layout", __name__)
+
+
+@bp.route("/sections/<key>")
+@allow(Permission.HOME)
+def section(key: str):
+    """A group's entries as a page: where the group's heading leads without JavaScript."""
+    group = next((entry for entry in navigation_for_current_user()
+                  if isinstance(entry, NavGroup) and entry.key == key), None)
+    if group is None:
+        declared = next((entry for entry in NAVIGATION.get(current_user.account.kind, [])
+                         if isinstance(entry, NavGroup) and entry.key == key), None)
+        # A section of this kind of account whose pages exist, none of which this user may open.
+        if declared is not None and any(_exists(item) for item in declared.items):
+            abort(403)
+        abort(404)
+    return render("layout/section.html", group=group)
 
 
 def register_layout(app: Flask) -> None:
+    app.register_blueprint(bp)
+
     @app.context_processor
     def layout_context():
-        nav = []
+        nav, profile = [], None
         if current_user.is_authenticated:
-            nav = [item for item in NAVIGATION.get(current_user.account.kind, [])
-                   if item.endpoint in app.view_functions]
-        return {"navigation": nav, "may": may_current}
+            nav = navigation_for_current_user()
+            profile = PROFILE if _opens(PROFILE) else None
+        return {"navigation": nav, "profile_link": profile, "may": may_current}

@@ -163,3 +163,31 @@ def no_js_page(browser):
     page.set_default_timeout(10_000)
     yield page
     ctx.close()
+
+
+@pytest.fixture(scope="module")
+def walk_server(tmp_path_factory, browser_redis_url):
+    """A live storefront of its own, with the objects of tests/support/accessibility.py (reseller A's
+    querying order, agreement, subscription, notification, cart line; open checkouts at the review
+    step), for walking every page. Its own database, so those objects never show in the other
+    browser tests' pages. Yields (base URL, app, scene)."""
+    from flask_migrate import upgrade
+
+    from app.demo import seed_demo
+    from app.serving import storefront_wsgi
+    from tests.support.accessibility import build_walk_scene
+
+    instance = tmp_path_factory.mktemp("walk-instance")
+    port = _free_port()
+    app = make_app("sqlite:///" + str(instance / "walk.db"), browser_redis_url, str(instance), TESTING=False,
+                   RQ_QUEUE="storefront-walk-test", PUBLIC_URL=f"http://127.0.0.1:{port}",
+                   SECRET_KEY="walk-test-secret")
+    with app.app_context():
+        upgrade()
+        seed_demo()
+        scene = build_walk_scene()
+    server = make_server("127.0.0.1", port, storefront_wsgi(app), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}", app, scene
+    server.shutdown()
