@@ -5,6 +5,7 @@ It runs in a thread of the `flask serve` process, so it ends with that process h
 """
 from __future__ import annotations
 
+import logging
 import os
 
 from aiosmtpd.controller import Controller
@@ -24,6 +25,9 @@ def start_embedded_smtp(maildir: str, host: str = "127.0.0.1", port: int = 0) ->
     """Start the server (returns once it answers); `.port` is where it listens, `.stop()` ends it."""
     for folder in ("tmp", "new", "cur"):  # a Maildir; mailbox.Maildir adds them only to a folder it creates
         os.makedirs(os.path.join(maildir, folder), exist_ok=True)
+    # aiosmtpd logs every connection at INFO (its own readiness probe included), which would bury
+    # the storefront's address and demo users that `flask serve` prints; its warnings still show.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = LoopbackController(Mailbox(maildir), hostname=host, port=port)
     controller.start()
     return controller
