@@ -6,7 +6,7 @@ import contextlib
 import csv
 from typing import Iterable, Iterator
 
-from .transport import APP_USER, Transport
+from .transport import Transport
 from .types import Availability, Product, Sku
 
 __all__ = ["Catalog"]
@@ -60,8 +60,6 @@ class Catalog(Transport):
             self.price_sheet_url(market),
             params={"timeline": timeline},
             headers={"Accept": "text/csv, application/octet-stream, */*"},
-            auth=APP_USER,
-            scope=self.instance.price_sheet_scope,
             stream=True,
         )
         try:

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PARTNER_CENTER_SCOPE = "https://api.partnercenter.microsoft.com/.default"
-PRICE_SHEET_HOST = "https://api.partner.microsoft.com"
+# Token audiences (and MSAL scopes, "<audience>/.default") of the two APIs: Partner Center, and the
+# Partner API ("Pricing and Referrals", where the new-commerce price sheet lives), listed apart on
+# https://learn.microsoft.com/en-us/partner-center/developer/partner-center-rest-urls.
+PARTNER_CENTER_AUDIENCE = "https://api.partnercenter.microsoft.com"
+PARTNER_API_AUDIENCE = "https://api.partner.microsoft.com"
+PARTNER_CENTER_SCOPE = f"{PARTNER_CENTER_AUDIENCE}/.default"
+PARTNER_API_SCOPE = f"{PARTNER_API_AUDIENCE}/.default"
+PRICE_SHEET_HOST = PARTNER_API_AUDIENCE
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Relationships (two-tier): MPN profiles, the Microsoft Partner Agreement status, the reseller
-network, a customer's partner relationships and the relationship request link."""
+network, a customer's partner relationships and the relationship request link. All App+User
+only: the token each call needs comes from ``operations.OPERATIONS``."""
 
 from __future__ import annotations
 
-from .transport import APP_USER, Transport
+from .transport import Transport
 from .types import AgreementStatus, IndirectReseller, MpnProfile, Relationship, RelationshipRequest
 
 __all__ = ["Relationships"]
@@ -17,7 +18,7 @@ class Relationships(Transport):
         """``GET /v1/profiles/mpn?mpnId={id}`` (App+User). Without an id, the partner's own.
         Unknown -> ``PartnerIdUnknown`` (404, code 3000)."""
         params = {"mpnId": str(mpn_id)} if mpn_id is not None else None
-        return MpnProfile.from_json(self._json("GET", "/profiles/mpn", params=params, auth=APP_USER))
+        return MpnProfile.from_json(self._json("GET", "/profiles/mpn", params=params))
 
     def get_agreement_status(
         self, mpn_id: str | int | None = None, *, tenant_id: str | None = None
@@ -39,7 +40,6 @@ class Relationships(Transport):
             "/relationships",
             IndirectReseller.from_json,
             params={"relationship_type": "IsIndirectCloudSolutionProviderOf"},
-            auth=APP_USER,
         )
 
     def list_customer_relationships(self, customer_id: str) -> list[Relationship]:
@@ -54,5 +54,5 @@ class Relationships(Transport):
         link a customer's global admin opens to accept the partner. The URL is opaque."""
         params = {"indirectResellerId": indirect_reseller_id} if indirect_reseller_id else None
         return RelationshipRequest.from_json(
-            self._json("GET", "/customers/relationshiprequests", params=params, auth=APP_USER)
+            self._json("GET", "/customers/relationshiprequests", params=params)
         )

@@ -40,7 +40,8 @@ import httpx
 
 from . import errors
 from .auth import APP, APP_USER, TokenProvider
-from .clouds import PARTNER_CENTER_SCOPE, PRICE_SHEET_HOST, Cloud, get_cloud
+from .clouds import PARTNER_API_SCOPE, PRICE_SHEET_HOST, Cloud, get_cloud
+from .operations import PARTNER_API, operation_for, scope_of
 from .errors import PartnerCenterError, PartnerCenterUnavailable, Throttled
 from .types import Page
 
@@ -55,8 +56,10 @@ _PERMANENT_5XX = frozenset({501, 505})
 # What an attempt that got no answer raised (anything else httpx raises is not worth a retry).
 _NO_ANSWER = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
-# A user-preferring operation uses App+User when a refresh token is configured, else app-only.
+# An explicit ``auth=`` override some callers still pass: App+User when a refresh token is
+# configured, else app-only. The kind an operation needs comes from ``operations.OPERATIONS``.
 APP_USER_PREFERRED = "app_user_preferred"
+
 
 # What ``classify`` makes of an answer.
 DONE = "done"
@@ -90,10 +93,10 @@ class InstanceConfig:
     backoff_base: float = 0.5
     backoff_max: float = 20.0
     max_retry_wait: float = 60.0
-    # UNCONFIRMED: the price sheet host's token audience. The contract says App+User with the
-    # Partner Center scope; Microsoft's newer billing APIs on api.partner.microsoft.com use
-    # "https://api.partner.microsoft.com/.default". Configurable per instance.
-    price_sheet_scope: str = PARTNER_CENTER_SCOPE
+    # The price sheet is on the Partner API, whose tokens have their own audience
+    # (https://learn.microsoft.com/en-us/partner-center/developer/get-a-price-sheet, "Partner API
+    # authentication"); a Partner Center token is refused there. Overridable per instance.
+    price_sheet_scope: str = PARTNER_API_SCOPE
     price_sheet_host: str = PRICE_SHEET_HOST
 
     def __post_init__(self) -> None:
@@ -218,15 +221,19 @@ class Transport:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         request_id: str | None = None,
-        auth: str = APP,
-        scope: str = PARTNER_CENTER_SCOPE,
+        auth: str | None = None,
+        scope: str | None = None,
         stream: bool = False,
     ) -> httpx.Response:
         """Send one logical call with retries; return the first successful (< 400) response.
 
         ``url`` is absolute. The same ``MS-RequestId`` (``request_id`` or a fresh GUID) and
-        ``MS-CorrelationId`` go on every attempt of this call.
+        ``MS-CorrelationId`` go on every attempt of this call. The token kind and its scope come
+        from ``operations.OPERATIONS`` (``auth``/``scope`` override it, for checks only).
         """
+        op = operation_for(method, httpx.URL(url).path, params, json)
+        auth = auth or op.kind
+        scope = scope or (self.instance.price_sheet_scope if op.audience == PARTNER_API else scope_of(op.audience))
         call = _Call(method, request_id or new_request_id(), str(uuid.uuid4()), self.instance.max_attempts)
         content = None if json is None else jsonlib.dumps(json).encode("utf-8")
         while True:
@@ -421,14 +428,13 @@ class Transport:
         item: Callable[[Mapping[str, Any]], T],
         *,
         params: Mapping[str, Any] | None = None,
-        auth: str = APP,
         max_pages: int = 1000,
     ) -> list[T]:
         """Every item of a (possibly paged) collection."""
         out: list[T] = []
         token = None
         for _ in range(max_pages):
-            page = self._page(path, item, params=params, continuation_token=token, auth=auth)
+            page = self._page(path, item, params=params, continuation_token=token)
             out.extend(page.items)
             token = page.continuation_token
             if not token or not page.items:
@@ -442,7 +448,6 @@ class Transport:
         *,
         params: Mapping[str, Any] | None = None,
         continuation_token: str | None = None,
-        auth: str = APP,
     ) -> Page[T]:
         params = dict(params or {})
         headers = {}
@@ -452,7 +457,7 @@ class Transport:
             # following links.next.uri, whose base path is not documented.
             params["seekOperation"] = "Next"
             headers["MS-ContinuationToken"] = continuation_token
-        data = self._json("GET", path, params=params or None, headers=headers, auth=auth)
+        data = self._json("GET", path, params=params or None, headers=headers)
         if isinstance(data, list):  # defensive: a bare array
             return Page(items=[item(x) for x in data if isinstance(x, Mapping)], total_count=len(data))
         return Page.from_json(data, item)

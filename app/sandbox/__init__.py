@@ -116,6 +116,11 @@ def create_app(config: dict | None = None) -> Flask:
                     {"WWW-Authenticate": 'Bearer realm="api.partnercenter.microsoft.com", '
                                          'error="invalid_token"'})
             g.claims = claims
+            from .token_rules import refusal  # audience, MFA and App+User-only rules
+
+            refused = refusal(claims)
+            if refused is not None:
+                return refused
         return None
 
     @app.after_request

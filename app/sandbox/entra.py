@@ -14,12 +14,11 @@ from urllib.parse import unquote_plus, urlsplit
 
 from flask import Blueprint, request
 
-from . import tokens
-from .web import json_response, setting
+from . import token_rules, tokens
+from .web import json_response, setting, store
 
 bp = Blueprint("sandbox_entra", __name__)
 
-SCOPE = "https://api.partnercenter.microsoft.com/.default"
 OPEN_TENANTS = {"common", "organizations"}
 
 
@@ -120,6 +119,47 @@ def _client_credentials() -> tuple[str, str]:
     return request.form.get("client_id", ""), request.form.get("client_secret", "")
 
 
+def _requested_audience() -> str | None:
+    """The resource a token is asked for: v2.0 names it by scope ("<resource>/.default", next to
+    openid, profile and offline_access, which MSAL adds), v1 by ``resource``. One of the two APIs
+    (tokens.AUDIENCES), else None."""
+    wanted = [s[:-len("/.default")] for s in request.form.get("scope", "").split() if s.lower().endswith("/.default")]
+    if request.form.get("resource"):
+        wanted.append(request.form["resource"])
+    known = {a.lower(): a for a in tokens.AUDIENCES}
+    found = {known[w.rstrip("/").lower()] for w in wanted if w.rstrip("/").lower() in known}
+    return found.pop() if len(found) == 1 else None
+
+
+def _redeem(presented: str, secret: str, single_use: bool):
+    """Check a refresh token and, with single use on, spend it; an Entra error answer, or None.
+
+    Valid: the configured token (the sandbox's consent) or one this endpoint handed out, issued
+    (sandbox clock) less than 90 days ago, and, with single use, not redeemed before: Entra
+    replaces the refresh token on every use, and a client that keeps using an old one is caught."""
+    invalid = _entra_error(400, "invalid_grant", 70000, "The provided value for the 'refresh_token' is not valid.")
+    with store().tx() as tx:  # one write transaction: two processes never both spend the same token
+        spent = set(tx.meta("spent_refresh_tokens", []) or [])
+        if presented == str(setting("SANDBOX_REFRESH_TOKEN")):
+            key = "configured"
+        else:
+            claims = tokens.refresh_claims(secret, presented)
+            if claims is None:
+                return invalid
+            age = tx.now().timestamp() - float(claims.get("issued", 0))
+            if age > tokens.REFRESH_LIFETIME_SECONDS:
+                return _entra_error(400, "invalid_grant", 700082,
+                                    "The refresh token has expired due to inactivity. The token was issued on "
+                                    f"{datetime.fromtimestamp(float(claims.get('issued', 0)), timezone.utc):%Y-%m-%d} "
+                                    "and was inactive for 90.00:00:00.")
+            key = str(claims.get("jti"))
+        if key in spent:
+            return invalid
+        if single_use:
+            tx.set_meta("spent_refresh_tokens", sorted(spent | {key}))
+    return None
+
+
 @bp.post("/<tenant>/oauth2/v2.0/token")
 @bp.post("/<tenant>/oauth2/token")
 def token(tenant):
@@ -135,31 +175,34 @@ def token(tenant):
                             "Invalid client secret provided. Ensure the secret being sent in the request "
                             "is the client secret value, not the client secret ID, for a secret added to "
                             f"app '{client_id}'.")
-    scopes = request.form.get("scope", "").split()
-    if SCOPE.lower() not in [s.lower() for s in scopes]:
+    audience = _requested_audience()
+    if audience is None:
+        scopes = request.form.get("scope", "")
         return _entra_error(400, "invalid_scope", 1002012,
-                            f"The provided value for scope {' '.join(scopes)} is not valid. "
+                            f"The provided value for scope {scopes} is not valid. "
                             f"Client credential flows must have a scope value with /.default suffixed "
                             f"to the resource identifier (application ID URI).")
     grant = request.form.get("grant_type", "")
     secret_text = str(setting("SANDBOX_CLIENT_SECRET"))
     tenant_id = setting("SANDBOX_TENANT_ID")
     if grant == "client_credentials":
-        access = tokens.issue(secret_text, tenant_id=tenant_id, client_id=client_id, app_user=False)
+        access = tokens.issue(secret_text, tenant_id=tenant_id, client_id=client_id, app_user=False,
+                              audience=audience)
         return json_response({"token_type": "Bearer", "expires_in": tokens.LIFETIME_SECONDS,
                               "ext_expires_in": tokens.LIFETIME_SECONDS, "access_token": access})
     if grant == "refresh_token":
-        presented = request.form.get("refresh_token", "")
-        rotating = bool(setting("SANDBOX_ROTATE_REFRESH_TOKENS"))
-        if presented != str(setting("SANDBOX_REFRESH_TOKEN")) and not (
-                rotating and tokens.validate_refresh(secret_text, presented)):
-            return _entra_error(400, "invalid_grant", 70000,
-                                "The provided value for the 'refresh_token' is not valid.")
-        access = tokens.issue(secret_text, tenant_id=tenant_id, client_id=client_id, app_user=True)
-        # Entra answers a refresh-token grant with a new refresh token; the configured one stays valid.
-        refresh = (tokens.issue_refresh(secret_text, tenant_id=tenant_id, client_id=client_id) if rotating
-                   else str(setting("SANDBOX_REFRESH_TOKEN")))
-        return json_response({"token_type": "Bearer", "scope": SCOPE,
+        controls = token_rules.controls()
+        refused = _redeem(request.form.get("refresh_token", ""), secret_text, controls["singleUse"])
+        if refused is not None:
+            return refused
+        access = tokens.issue(secret_text, tenant_id=tenant_id, client_id=client_id, app_user=True,
+                              audience=audience, mfa=controls["mfa"])
+        # Entra answers a refresh-token grant with a new refresh token (rotating: a new one each time;
+        # otherwise the configured one back).
+        refresh = (tokens.issue_refresh(secret_text, tenant_id=tenant_id, client_id=client_id,
+                                        issued=store().now().timestamp())
+                   if controls["rotate"] else str(setting("SANDBOX_REFRESH_TOKEN")))
+        return json_response({"token_type": "Bearer", "scope": f"{audience}/.default",
                               "expires_in": tokens.LIFETIME_SECONDS,
                               "ext_expires_in": tokens.LIFETIME_SECONDS, "access_token": access,
                               "refresh_token": refresh})

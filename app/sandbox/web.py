@@ -96,16 +96,22 @@ def bearer_claims() -> tokens.TokenClaims | None:
     return tokens.validate(setting("SANDBOX_CLIENT_SECRET"), header[7:].strip())
 
 
-def require_app_user() -> None:
-    """Operations the contract marks App+User only.
+def app_only_refused() -> PCError:
+    """An app-only token on an App+User-only operation (the list is token_rules.APP_USER_ONLY).
 
-    UNCONFIRMED: Partner Center's exact answer to an app-only token on these
-    operations; the sandbox answers 403 with code 900 (defensive: a client must
-    treat it as "needs App+User", not retry)."""
+    403 with the words Microsoft's service gives ("This resource can't be accessed by application
+    credentials.", and "You should be getting back a 403" from Microsoft's maintainer,
+    https://github.com/PartnerCenterSamples/Reseller-Web-Application/issues/13).
+    UNCONFIRMED: the numeric code; 900 is the sandbox's."""
+    return PCError(403, 900, "This resource can't be accessed by application credentials. "
+                             "Use App+User authentication (the Secure Application Model).")
+
+
+def require_app_user() -> None:
+    """For a route that checks itself (the gate checks every route in token_rules.APP_USER_ONLY)."""
     claims = getattr(g, "claims", None)
     if claims is None or not claims.app_user:
-        raise PCError(403, 900, "This operation requires App+User authentication. "
-                                "Use a token obtained with the Secure Application Model (refresh token).")
+        raise app_only_refused()
 
 
 def query_arg(name: str, default: str | None = None) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.sandbox.sandbox_support import PartnerCenter, fetch_token
+from tests.sandbox.sandbox_support import PARTNER_API, PARTNER_API_SCOPE, PartnerCenter, fetch_token
 
 from app.partner_center.routing import InProcessTransport
 from app.sandbox import create_app
@@ -36,6 +36,18 @@ def http(sandbox_app):
 def pc(http):
     """An App+User caller (the Secure Application Model refresh token)."""
     return PartnerCenter(http, fetch_token(http, app_user=True))
+
+
+@pytest.fixture
+def partner_api(http):
+    """An App+User caller of the Partner API (api.partner.microsoft.com: the price sheet), with a
+    token for that API's audience."""
+    return PartnerCenter(http, fetch_token(http, app_user=True, scope=PARTNER_API_SCOPE), base=PARTNER_API)
+
+
+@pytest.fixture
+def partner_api_app_only(http):
+    return PartnerCenter(http, fetch_token(http, app_user=False, scope=PARTNER_API_SCOPE), base=PARTNER_API)
 
 
 @pytest.fixture

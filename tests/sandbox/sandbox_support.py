@@ -12,6 +12,8 @@ CLIENT_SECRET = "sandbox-secret"
 REFRESH_TOKEN = "sandbox-refresh-token"
 SCOPE = "https://api.partnercenter.microsoft.com/.default"
 API = "https://api.partnercenter.microsoft.com"
+PARTNER_API_SCOPE = "https://api.partner.microsoft.com/.default"
+PARTNER_API = "https://api.partner.microsoft.com"
 LOGIN = "https://login.microsoftonline.com"
 AUTHORITY = f"{LOGIN}/{TENANT_ID}"
 
@@ -23,10 +25,11 @@ MCA_TEMPLATE = "117a77b0-9360-443b-8795-c6dedc750cf9"
 BUSINESS_PREMIUM = "CFQ7TTC0LCHC"
 
 
-def fetch_token(http: httpx.Client, app_user: bool, base: str = LOGIN) -> str:
-    data = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "scope": SCOPE}
+def fetch_token(http: httpx.Client, app_user: bool, base: str = LOGIN, scope: str = SCOPE,
+                refresh_token: str = REFRESH_TOKEN) -> str:
+    data = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "scope": scope}
     if app_user:
-        data.update(grant_type="refresh_token", refresh_token=REFRESH_TOKEN)
+        data.update(grant_type="refresh_token", refresh_token=refresh_token)
     else:
         data.update(grant_type="client_credentials")
     response = http.post(f"{base}/{TENANT_ID}/oauth2/v2.0/token", data=data)

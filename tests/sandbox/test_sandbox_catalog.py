@@ -57,8 +57,8 @@ def _sheet(pc, market: str, **params):
     return pc.get(path, params=params or None)
 
 
-def test_price_sheet_columns_and_prices(pc):
-    response = _sheet(pc, "US", timeline="current")
+def test_price_sheet_columns_and_prices(partner_api):
+    response = _sheet(partner_api, "US", timeline="current")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     reader = csv.DictReader(io.StringIO(response.text))
@@ -77,7 +77,8 @@ def test_price_sheet_columns_and_prices(pc):
     assert premium[("P1Y", "Monthly")]["Publisher"] == "Microsoft Corporation"
 
 
-def test_price_sheet_for_poland_and_other_timelines(pc):
+def test_price_sheet_for_poland_and_other_timelines(partner_api):
+    pc = partner_api
     rows = list(csv.DictReader(io.StringIO(_sheet(pc, "PL").text)))
     assert {r["Currency"] for r in rows} == {"PLN"}
     current_start = rows[0]["EffectiveStartDate"]
@@ -86,15 +87,22 @@ def test_price_sheet_for_poland_and_other_timelines(pc):
     assert history[0]["EffectiveStartDate"] < current_start < future[0]["EffectiveStartDate"]
 
 
-def test_price_sheet_is_app_user_only_and_knows_its_markets(pc, pc_app_only):
-    assert _sheet(pc_app_only, "US").status_code == 403
-    assert _sheet(pc, "XX").status_code == 400
+def test_price_sheet_is_app_user_only_and_knows_its_markets(partner_api, partner_api_app_only):
+    refused = _sheet(partner_api_app_only, "US")
+    assert refused.status_code == 403
+    assert "can't be accessed by application credentials" in refused.json()["description"]
+    assert _sheet(partner_api, "XX").status_code == 400
 
 
-def test_price_sheet_on_the_partner_api_host(pc, http):
-    from tests.sandbox.sandbox_support import PartnerCenter
+def test_price_sheet_wants_a_token_for_the_partner_api_and_partner_center_refuses_it(pc, partner_api, http):
+    from tests.sandbox.sandbox_support import PARTNER_API, PartnerCenter
 
-    other_host = PartnerCenter(http, pc.token, base="https://api.partner.microsoft.com")
-    response = _sheet(other_host, "US")
+    # A Partner Center token (audience api.partnercenter.microsoft.com) is refused by the Partner API.
+    wrong = _sheet(PartnerCenter(http, pc.token, base=PARTNER_API), "US")
+    assert wrong.status_code == 401
+    assert 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
+    response = _sheet(partner_api, "US")
     assert response.status_code == 200
     assert response.text.splitlines()[0] == ",".join(COLUMNS)
+    # ... and the other way round.
+    assert PartnerCenter(http, partner_api.token).get("/v1/profiles/mpn").status_code == 401

@@ -1,0 +1,79 @@
+"""The client's table of token kinds per operation (app/partner_center/operations.py), walked
+against the sandbox over HTTP: each App+User-only operation is refused with an app-only token as
+Partner Center refuses it, and accepted with App+User; and the client sends every call with the
+token and audience its row names."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from app.partner_center import APP, APP_USER, HostRewriteTransport
+from app.partner_center.clouds import PARTNER_API_SCOPE, PARTNER_CENTER_SCOPE
+from app.partner_center.operations import OPERATIONS, PARTNER_API, operation_for
+from tests.partner_center.pc_support import ADATUM, new_customer
+
+APP_USER_ONLY = [op for op in OPERATIONS if op.kind == APP_USER and op.example]
+
+
+def _send(http: httpx.Client, op, token: str) -> httpx.Response:
+    path, params, body = op.example
+    base = "https://api.partner.microsoft.com/v1.0" if op.audience == PARTNER_API \
+        else "https://api.partnercenter.microsoft.com/v1"
+    return http.request(op.method, base + path, params=params, json=body,
+                        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+
+
+@pytest.fixture
+def http(sbx_url):
+    with httpx.Client(transport=HostRewriteTransport(sbx_url), timeout=10) as client:
+        yield client
+
+
+def test_the_table_names_every_app_user_only_operation_microsoft_lists():
+    names = {op.name for op in OPERATIONS if op.kind == APP_USER}
+    assert {"get_mpn_profile", "get_agreement_status", "list_indirect_resellers", "list_customer_relationships",
+            "search_customers_by_reseller", "create_customer_for_reseller", "get_relationship_request",
+            "list_agreement_templates", "attest_agreement", "list_agreements", "price_sheet",
+            "get_validation_status"} <= names
+    assert all(op.doc.startswith("https://") for op in OPERATIONS)
+
+
+@pytest.mark.parametrize("op", APP_USER_ONLY, ids=[op.name for op in APP_USER_ONLY])
+def test_app_user_only_operation_refuses_an_app_token_and_takes_app_user(op, pc_client, http):
+    scope = PARTNER_API_SCOPE if op.audience == PARTNER_API else PARTNER_CENTER_SCOPE
+    refused = _send(http, op, pc_client.tokens.get_token(APP, scope))
+    assert refused.status_code == 403, refused.text
+    assert "can't be accessed by application credentials" in refused.json()["description"]
+
+    accepted = _send(http, op, pc_client.tokens.get_token(APP_USER, scope))
+    # Accepted: whatever the operation then says about the example's data, not an auth refusal.
+    assert accepted.status_code not in (401, 403), accepted.text
+
+
+def test_conditional_rows_follow_what_is_asked():
+    assert operation_for("GET", "/v1/customers", {"size": 5}).kind == APP
+    assert operation_for("GET", "/v1/customers", {"filter": '{"Field": "IndirectReseller"}'}).kind == APP_USER
+    assert operation_for("POST", "/v1/customers", None, {"companyProfile": {}}).kind == APP
+    assert operation_for("POST", "/v1/customers", None, {"associatedPartnerId": "x"}).kind == APP_USER
+    assert operation_for("GET", "/v1/customers/relationshiprequests").name == "get_relationship_request"
+
+
+def test_the_client_sends_each_call_with_its_rows_token(make_pc, sbx_store):
+    """Without a refresh token the client still does what app-only may do, and names the
+    App+User operations it cannot; with one, the two-tier calls succeed."""
+    app_only = make_pc(refresh_token=None)
+    assert app_only.get_country_rules("US").iso2_code == "US"
+    customer = new_customer(app_only)  # direct customer creation: app-only
+    from app.partner_center import PartnerCenterAuthError
+
+    with pytest.raises(PartnerCenterAuthError, match="App\\+User"):
+        new_customer(app_only, associated_partner_id=ADATUM[1])  # for a reseller: App+User only
+    with pytest.raises(PartnerCenterAuthError):
+        app_only.search_customers_by_reseller(ADATUM[1])
+
+    both = make_pc()
+    assert both.get_customer(customer.id).id == customer.id
+    assert both.search_customers_by_reseller(ADATUM[1]) is not None
+    with both.price_sheet("US") as rows:  # Partner API host, its own audience
+        assert next(iter(rows))["Market"] == "US"
