@@ -1,5 +1,6 @@
 """Partner Center /v1 API: domains, customers, country rules, address
-validation, MPN profiles, agreement status, relationships, agreements."""
+validation, MPN profiles, agreement status, relationships. The Microsoft Customer Agreement and
+a customer's validation status are in agreements.py, served through this blueprint."""
 
 from __future__ import annotations
 
@@ -12,22 +13,22 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, request
 
-from . import countries
+from . import agreements, countries
 from .resources import (customer_json, reseller_by_tenant, reseller_relationship_json,
                         visible_customer)
-from .seed import AGREEMENT_TEMPLATES, OPERATOR
+from .seed import OPERATOR
 from .store import iso
 from .web import (INVALID_INPUT, PCError, body_json, collection, idempotent, json_response, link,
                   query_arg, require_app_user, setting, store)
 
 bp = Blueprint("sandbox_api", __name__)
+bp.register_blueprint(agreements.bp)
 
 # UNCONFIRMED codes (not in the contract); the sandbox's choices:
 DOMAIN_INVALID = 600014      # domain prefix malformed
 DOMAIN_TAKEN = 600029        # domain already exists
 ADDRESS_INVALID = 2007       # address fails the country's rules (the contract's older validation code)
 RESELLER_INVALID = 800016    # associatedPartnerId / indirectResellerId not in the reseller network
-AGREEMENT_TEMPLATE_INVALID = 600060  # templateId does not match the agreement type
 
 DOMAIN_RE = re.compile(r"^[a-z0-9]{1,27}\.onmicrosoft\.com$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -343,90 +344,3 @@ def agreement_status():
         code, description = AGREEMENT_ERRORS[reseller["agreement"]]
         raise PCError(400, code, description)
     return json_response({"isAgreementSigned": True})
-
-
-# agreements ----------------------------------------------------------------------
-
-def _template(agreement_type: str) -> dict | None:
-    for template in AGREEMENT_TEMPLATES:
-        if template["agreementType"].lower() == agreement_type.lower():
-            return template
-    return None
-
-
-@bp.get("/v1/agreements")
-def agreement_templates():
-    require_app_user()
-    agreement_type = query_arg("agreementType") or "MicrosoftCloudAgreement"
-    if agreement_type.lower() == "all":
-        items = list(AGREEMENT_TEMPLATES)
-    else:
-        template = _template(agreement_type)
-        if template is None:
-            raise PCError(400, INVALID_INPUT, f"Unknown agreementType '{agreement_type}'.")
-        items = [template]
-    items = [dict(t, attributes={"objectType": "AgreementMetaData"}) for t in items]
-    return json_response(collection(items))
-
-
-def _attest(tx, tenant_id: str, body: dict):
-    tenant = visible_customer(tx, tenant_id)
-    contact = body.get("primaryContact") or {}
-    for field in ("firstName", "lastName", "email"):
-        if not (contact.get(field) or "").strip():
-            raise PCError(400, INVALID_INPUT, f"primaryContact.{field} is required.")
-    if not EMAIL_RE.match(contact["email"].strip()):
-        raise PCError(400, INVALID_INPUT, "primaryContact.email is not a valid email address.")
-    agreement_type = body.get("type") or "MicrosoftCloudAgreement"
-    template = _template(agreement_type)
-    if template is None:
-        raise PCError(400, INVALID_INPUT, f"Unknown agreement type '{agreement_type}'.")
-    if (body.get("templateId") or "").lower() != template["templateId"]:
-        raise PCError(400, AGREEMENT_TEMPLATE_INVALID,
-                      f"templateId '{body.get('templateId')}' is not a valid template for {template['agreementType']}.")
-    if not body.get("dateAgreed"):
-        raise PCError(400, INVALID_INPUT, "dateAgreed is required.")
-    for existing in tx.list("agreement", tenant["id"]):
-        same = (existing["type"] == template["agreementType"]
-                and existing["primaryContact"]["email"].lower() == contact["email"].strip().lower()
-                and existing["primaryContact"]["firstName"].lower() == contact["firstName"].strip().lower()
-                and existing["primaryContact"]["lastName"].lower() == contact["lastName"].strip().lower())
-        if same:
-            raise PCError(400, 600061, "PartnerConfirmedAgreementAlreadyExists")
-    agreement_id = str(uuid.uuid4())
-    agreement = {
-        "userId": str(uuid.uuid4()),
-        "primaryContact": {k: (contact.get(k) or "").strip() for k in ("firstName", "lastName", "email", "phoneNumber")
-                           if contact.get(k)},
-        "templateId": template["templateId"],
-        "dateAgreed": body["dateAgreed"],
-        "type": template["agreementType"],
-        "agreementLink": template["agreementLink"],
-        "_id": agreement_id,
-        "_recordedAt": iso(tx.now()),
-    }
-    tx.put("agreement", agreement_id, agreement, parent=tenant["id"])
-    return 201, _agreement_json(agreement)
-
-
-def _agreement_json(agreement: dict) -> dict:
-    body = {k: v for k, v in agreement.items() if not k.startswith("_")}
-    body["attributes"] = {"objectType": "Agreement"}
-    return body
-
-
-@bp.post("/v1/customers/<tenant_id>/agreements")
-def create_agreement(tenant_id):
-    body = body_json()
-    return idempotent(f"POST agreements {tenant_id.lower()}", lambda tx: _attest(tx, tenant_id, body))
-
-
-@bp.get("/v1/customers/<tenant_id>/agreements")
-def list_agreements(tenant_id):
-    agreement_type = query_arg("agreementType")
-    with store().tx(write=False) as tx:
-        tenant = visible_customer(tx, tenant_id)
-        items = tx.list("agreement", tenant["id"])
-    if agreement_type and agreement_type.lower() != "all":
-        items = [a for a in items if a["type"].lower() == agreement_type.lower()]
-    return json_response(collection([_agreement_json(a) for a in items]))

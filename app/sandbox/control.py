@@ -1,5 +1,5 @@
-"""The sandbox's own controls (no bearer token): faults, review flag, clock,
-reset, the call log; JSON under /_sandbox/... and an HTML admin page whose forms
+"""The sandbox's own controls (no bearer token): faults, review flag, a customer's
+direct MCA acceptance, a reseller's Microsoft Partner Agreement, clock, reset, the call log; JSON under /_sandbox/... and an HTML admin page whose forms
 carry the sandbox's CSRF token. Who may reach them is decided by whoever serves
 the sandbox: the storefront's mount lets only its operator admins in."""
 
@@ -54,6 +54,48 @@ def _delta_from(data: dict) -> timedelta:
                      seconds=_number(data.get("seconds"), "seconds", float, 0))
 
 
+# A reseller's Microsoft Partner Agreement as GET /v1/compliance/csp/agreementstatus answers it for
+# this distributor's region (app/sandbox/api.py): signed, not signed for the region (2203) or a
+# partner of another region (2201).
+RESELLER_AGREEMENTS = {
+    "signed": "Signed for this region",
+    "not_signed_region": "Not signed for this region (2203)",
+    "other_region": "Registered in another region (2201)",
+}
+
+
+def _flag(value, default=True) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def _set_reseller_agreement(mpn_id: str, agreement: str) -> dict:
+    if agreement not in RESELLER_AGREEMENTS:
+        raise ValueError(f"agreement must be one of {', '.join(RESELLER_AGREEMENTS)}")
+    with store().tx() as tx:
+        reseller = tx.get("reseller", mpn_id.strip())
+        if reseller is None:
+            raise KeyError(f"unknown reseller {mpn_id}")
+        reseller["agreement"] = agreement
+        tx.put("reseller", reseller["mpnId"], reseller)
+    return reseller
+
+
+def _set_direct_signed(tenant_id: str, signed: bool) -> dict:
+    """The customer accepted the MCA itself in the Microsoft 365 admin center (or not): what
+    GET .../directSignedMicrosoftCustomerAgreementStatus answers (app/sandbox/agreements.py)."""
+    with store().tx() as tx:
+        tenant = tx.get("tenant", tenant_id.strip().lower())
+        if tenant is None:
+            raise KeyError(f"unknown tenant {tenant_id}")
+        tenant["mcaDirectSigned"] = bool(signed)
+        tx.put("tenant", tenant["id"], tenant)
+    return tenant
+
+
 def _clock_json() -> dict:
     st = store()
     return {"now": iso(st.now()), "offsetSeconds": st.clock_offset().total_seconds()}
@@ -67,8 +109,11 @@ def state():
     return json_response({"clock": _clock_json(), "faults": st.faults(),
                           "tenants": [{"id": t["id"], "domain": t["domain"], "companyName": t["companyName"],
                                        "relationship": bool(t.get("relationship")),
-                                       "underReview": t.get("underReview", False)}
-                                      for t in st.documents("tenant")]})
+                                       "underReview": t.get("underReview", False),
+                                       "mcaDirectSigned": t.get("mcaDirectSigned", False)}
+                                      for t in st.documents("tenant")],
+                          "resellers": [{"mpnId": r["mpnId"], "name": r["name"], "agreement": r["agreement"]}
+                                        for r in st.documents("reseller")]})
 
 
 @bp.get("/faults")
@@ -102,6 +147,27 @@ def review(tenant_id):
     except KeyError:
         return json_response({"error": f"unknown tenant {tenant_id}"}, 404)
     return json_response({"tenantId": tenant_id.lower(), "underReview": bool(flag)})
+
+
+@bp.post("/resellers/<mpn_id>/agreement")
+def reseller_agreement(mpn_id):
+    try:
+        reseller = _set_reseller_agreement(mpn_id, str(_payload().get("agreement") or ""))
+    except ValueError as exc:
+        return _bad(str(exc))
+    except KeyError:
+        return json_response({"error": f"unknown reseller {mpn_id}"}, 404)
+    return json_response({"mpnId": reseller["mpnId"], "agreement": reseller["agreement"]})
+
+
+@bp.post("/customers/<tenant_id>/mca")
+def direct_mca(tenant_id):
+    signed = _flag(_payload().get("directSigned"))
+    try:
+        tenant = _set_direct_signed(tenant_id, signed)
+    except KeyError:
+        return json_response({"error": f"unknown tenant {tenant_id}"}, 404)
+    return json_response({"tenantId": tenant["id"], "directSigned": signed})
 
 
 @bp.get("/clock")
@@ -152,7 +218,8 @@ def clear_calls():
 def admin():
     st = store()
     return render_template("sandbox/admin.html", clock=_clock_json(), faults=st.faults(),
-                           tenants=st.documents("tenant"), message=request.args.get("msg"),
+                           tenants=st.documents("tenant"), resellers=st.documents("reseller"),
+                           reseller_agreements=RESELLER_AGREEMENTS, message=request.args.get("msg"),
                            error=request.args.get("err"), calls=st.calls()[-25:][::-1])
 
 
@@ -192,6 +259,33 @@ def admin_review():
     except KeyError:
         return _back(error=f"Unknown tenant {tenant_id}.")
     return _back(f"Tenant {tenant_id} is {'now under review' if flag else 'released from review'}.")
+
+
+@bp.post("/admin/reseller-agreement")
+@csrf.protect
+def admin_reseller_agreement():
+    mpn_id = request.form.get("mpnId", "")
+    try:
+        reseller = _set_reseller_agreement(mpn_id, request.form.get("agreement", ""))
+    except ValueError as exc:
+        return _back(error=str(exc))
+    except KeyError:
+        return _back(error=f"Unknown reseller {mpn_id}.")
+    return _back(f"{reseller['name']} ({mpn_id}): Microsoft Partner Agreement "
+                 f"{RESELLER_AGREEMENTS[reseller['agreement']].lower()}.")
+
+
+@bp.post("/admin/mca")
+@csrf.protect
+def admin_direct_mca():
+    tenant_id = request.form.get("tenantId", "")
+    signed = request.form.get("directSigned") == "true"
+    try:
+        tenant = _set_direct_signed(tenant_id, signed)
+    except KeyError:
+        return _back(error=f"Unknown tenant {tenant_id}.")
+    return _back(f"{tenant['companyName']} has {'accepted' if signed else 'not accepted'} the Microsoft Customer "
+                 "Agreement in the Microsoft 365 admin center.")
 
 
 @bp.post("/admin/clock")

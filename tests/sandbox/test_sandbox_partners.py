@@ -178,7 +178,8 @@ def test_attestation_and_duplicate(pc):
     again = attest_mca(pc, tenant_id)
     assert again.status_code == 400
     assert again.json()["code"] == 600061
-    assert again.json()["description"] == "PartnerConfirmedAgreementAlreadyExists"
+    # The documented body (confirm-customer-consent-customer-agreement).
+    assert again.json()["description"] == "A partner confirmed agreement already exists for the customer."
 
     other_contact = attest_mca(pc, tenant_id, email="someone.else@example.com")
     assert other_contact.status_code == 201
