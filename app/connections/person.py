@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import current_app, g, has_request_context
 
 from app.connections.services import get_client
-from app.partner_center import PartnerCenterAuthError, PartnerCenterError, PartnerCenterUnavailable, Throttled
+from app.partner_center import (MfaRequired, PartnerCenterAuthError, PartnerCenterError, PartnerCenterUnavailable,
+                                Throttled)
 from app.web.ratelimit import over_limit
 
 PC_DOWN = ("Partner Center is not answering right now, so this could not be checked. Nothing you entered is "
@@ -48,6 +49,9 @@ def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
     """What a person is told when a check could not be made."""
     if isinstance(error, TooFast):
         return error.message
+    if isinstance(error, MfaRequired):
+        return ("Partner Center refused this check because its consent needs renewing with MFA; the operator "
+                "has been told (admin > Partner Center). Nothing you entered is lost.")
     if isinstance(error, Throttled):
         return PC_THROTTLED.format(seconds=int(error.retry_after or 30))
     if isinstance(error, (PartnerCenterUnavailable, PartnerCenterAuthError)) or (error.status or 500) >= 500:

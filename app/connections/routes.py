@@ -10,6 +10,9 @@ from rq.exceptions import NoSuchJobError
 
 from app.audit import services as audit
 from app.connections import bp
+from app.connections.consent import HEADLINE as MFA_HEADLINE
+from app.connections.consent import STEPS as MFA_STEPS
+from app.connections.consent import mfa_consent_needed
 from app.connections.forms import CheckForm, InstanceForm
 from app.connections.jobs import check_connection
 from app.connections.models import PartnerCenterInstance
@@ -51,7 +54,9 @@ def index():
     except UnknownInstance as problem:
         serving, no_default = None, str(problem)
     status = 422 if form.errors else 200
+    mfa_needed = {name: flag for name in instance_names() if (flag := mfa_consent_needed(name))}
     return render("connections/index.html", form=form, check_form=CheckForm(), instances=instances,
+                  mfa_needed=mfa_needed, mfa_headline=MFA_HEADLINE, mfa_steps=MFA_STEPS,
                   names=instance_names(), sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
                   serving=serving, no_default=no_default if instances else None,
                   sandbox_instance=SANDBOX_INSTANCE, check_job=request.args.get("check"), status=status)

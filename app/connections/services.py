@@ -20,6 +20,7 @@ from datetime import datetime
 
 from flask import Flask, current_app
 
+from app.connections.consent import MfaRefusalNoticer, forget_mfa_consent_needed
 from app.connections.models import PartnerCenterInstance
 from app.extensions import db
 from app.mail import maildir_path
@@ -199,6 +200,7 @@ def get_client(name: str | None = None) -> PartnerCenterClient:
             for old_key in [k for k in clients if k[0] == config.name]:
                 clients.pop(old_key).close()
             client = clients[key] = build_client(config, app)
+            client.tokens.on_mfa_required = MfaRefusalNoticer(app, config.name)
             if not sandbox_mode(app):
                 client.tokens.on_refresh_token = _RotatedTokenSaver(app, config.name, entered)
     return client
@@ -249,6 +251,7 @@ def save_instance(*, name: str, cloud: str, tenant_id: str, client_id: str, clie
     if refresh_token:
         row.refresh_token_encrypted = encrypt(refresh_token)
         row.rotated_refresh_token_encrypted = None
+        forget_mfa_consent_needed(name)  # a new consent; the next App+User call or check tells
     others = db.session.scalars(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name != name)).all()
     if make_default:
         for other in others:

@@ -8,7 +8,7 @@ included, to a sandbox instead of Microsoft. The sandbox itself, ``app.sandbox``
 package: neither imports the other.
 """
 
-from .auth import APP, APP_USER, TokenProvider
+from .auth import APP, APP_USER, MFA_REQUIRED_CODE, MfaRequired, TokenProvider
 from .check import CheckResult, check_instance
 from .client import MCA, InstanceConfig, PartnerCenterClient, new_request_id, reseller_line_item
 from .clouds import CLOUDS, PARTNER_CENTER_SCOPE, Cloud, get_cloud
@@ -23,6 +23,8 @@ __all__ = [
     "APP",
     "APP_USER",
     "TokenProvider",
+    "MfaRequired",
+    "MFA_REQUIRED_CODE",
     "CheckResult",
     "check_instance",
     "MCA",

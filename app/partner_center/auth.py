@@ -33,11 +33,26 @@ from typing import Any, Callable
 import msal
 
 from .clouds import PARTNER_CENTER_SCOPE, Cloud
-from .errors import PartnerCenterAuthError
+from .errors import PartnerCenterAuthError, PartnerCenterError, register_error_code
 
 logger = logging.getLogger("app.partner_center")
 
-__all__ = ["TokenProvider", "AccessToken", "APP", "APP_USER"]
+__all__ = ["TokenProvider", "AccessToken", "APP", "APP_USER", "MfaRequired", "MFA_REQUIRED_CODE"]
+
+# Partner Center refuses an App+User call whose token carries no MFA claim: 401, code 900421,
+# enforced for every App+User call from 1 April 2026
+# (https://learn.microsoft.com/en-us/partner-center/security/partner-security-requirements-mandating-mfa,
+# "Partner Center and APIs"). Only a new Secure Application Model consent, signed in with MFA,
+# gives a refresh token whose tokens carry it: retrying never helps.
+MFA_REQUIRED_CODE = "900421"
+
+
+class MfaRequired(PartnerCenterError):
+    """An App+User call refused because the consent behind the refresh token was made without
+    MFA: Partner Center needs a fresh consent with MFA (the operator's, in admin)."""
+
+
+register_error_code(MFA_REQUIRED_CODE, MfaRequired)
 
 APP = "app"
 APP_USER = "app_user"
@@ -81,6 +96,9 @@ class TokenProvider:
         # Called with the new refresh token when Entra rotates it, so the caller can store it; it
         # runs under this provider's lock and must not raise.
         self.on_refresh_token: Callable[[str], None] | None = None
+        # Called with the error when Partner Center refuses an App+User call for want of MFA, so
+        # the storefront can tell its operator once instead of failing call after call; must not raise.
+        self.on_mfa_required: Callable[[MfaRequired], None] | None = None
 
     # -- public
 

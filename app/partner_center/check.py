@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .auth import APP, APP_USER
+from .auth import APP, APP_USER, MfaRequired
 from .errors import (
     PartnerCenterAuthError,
     PartnerCenterError,
@@ -64,6 +64,9 @@ def _call_message(exc: PartnerCenterError, what: str) -> str:
         if exc.status is None:
             return f"Partner Center is unreachable ({what}): {exc.description}"
         return f"Partner Center answers with server errors ({what}, HTTP {exc.status})"
+    if isinstance(exc, MfaRequired):
+        return (f"Partner Center needs a fresh consent with MFA ({what}): the refresh token's sign-in did not use "
+                "multifactor authentication (code 900421)")
     if exc.status == 401:
         return f"Partner Center rejected the token ({what}): is the app registered for Partner Center in this tenant?"
     if exc.status == 403:

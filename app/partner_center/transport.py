@@ -39,7 +39,7 @@ from urllib.parse import quote
 import httpx
 
 from . import errors
-from .auth import APP, APP_USER, TokenProvider
+from .auth import APP, APP_USER, MfaRequired, TokenProvider
 from .clouds import PARTNER_API_SCOPE, PRICE_SHEET_HOST, Cloud, get_cloud
 from .operations import PARTNER_API, operation_for, scope_of
 from .errors import PartnerCenterError, PartnerCenterUnavailable, Throttled
@@ -253,6 +253,8 @@ class Transport:
                 # Not retried; but the token may have been revoked or the app's secret rotated:
                 # forget the token (and MSAL's cache) so the next call gets a fresh one.
                 self.tokens.reset()
+                if isinstance(error, MfaRequired) and self.tokens.on_mfa_required is not None:
+                    self.tokens.on_mfa_required(error)
             self._sleep(self._wait_after_answer(call, outcome, error, response))
 
     def _build_request(

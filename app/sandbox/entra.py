@@ -12,9 +12,9 @@ import uuid
 from datetime import datetime, timezone
 from urllib.parse import unquote_plus, urlsplit
 
-from flask import Blueprint, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
-from . import token_rules, tokens
+from . import csrf, token_rules, tokens
 from .web import json_response, setting, store
 
 bp = Blueprint("sandbox_entra", __name__)
@@ -208,3 +208,34 @@ def token(tenant):
                               "refresh_token": refresh})
     return _entra_error(400, "unsupported_grant_type", 70003,
                         f"The app requested an unsupported grant type '{grant}'.")
+
+
+# Token controls (no bearer token; reached like the other /_sandbox controls) ------------------
+
+@bp.get("/_sandbox/tokens")
+def token_controls():
+    """JSON: ``{"rotate", "singleUse", "mfa"}`` (see token_rules.controls)."""
+    return json_response(token_rules.controls())
+
+
+@bp.post("/_sandbox/tokens")
+def set_token_controls():
+    data = request.get_json(silent=True)
+    return json_response(token_rules.set_controls(data if isinstance(data, dict) else request.form.to_dict()))
+
+
+@bp.get("/_sandbox/tokens/admin")
+def token_controls_page():
+    return render_template("sandbox/tokens.html", controls=token_rules.controls(),
+                           message=request.args.get("msg"))
+
+
+@bp.post("/_sandbox/tokens/admin")
+@csrf.protect
+def token_controls_form():
+    form = request.form
+    current = token_rules.set_controls({"rotate": form.get("rotate") == "on",
+                                        "singleUse": form.get("singleUse") == "on",
+                                        "mfa": form.get("mfa") == "with"})
+    words = "with MFA" if current["mfa"] else "WITHOUT MFA: App+User calls are now refused (401, 900421)"
+    return redirect(url_for("sandbox_entra.token_controls_page", msg=f"Saved. The consent is signed in {words}."))

@@ -210,6 +210,73 @@ def test_a_rotated_refresh_token_is_saved_back_encrypted_and_used_after_a_restar
     assert get_client() is not client
 
 
+def test_with_single_use_refresh_tokens_only_a_storefront_that_keeps_the_rotated_one_goes_on(
+        live, standalone, database, redis_url, tmp_path):
+    """Entra rotates the refresh token on every use; the sandbox, told to, refuses a used one. A
+    client that kept the token it started with is refused; ours stores the newest, encrypted, and a
+    restarted process reading it goes on."""
+    import httpx
+
+    from app.connections.services import get_client, instance_config
+    from app.partner_center import (HostRewriteTransport, InstanceConfig, MsalHttpClient, PartnerCenterAuthError,
+                                    PartnerCenterClient)
+
+    store, url = standalone("emea", SANDBOX_ROTATE_REFRESH_TOKENS=True)
+    assert httpx.post(f"{url}/_sandbox/tokens", json={"singleUse": True}).json()["singleUse"] is True
+    live(PARTNER_CENTER_LIVE_ROUTE_TO={"emea": url})
+    _connect("emea")
+    assert get_client().get_mpn_profile("1234567").partner_name == "Adatum IT Services"
+    rotated = get_client().tokens.refresh_token
+    assert rotated != "sandbox-refresh-token"
+
+    # A storefront that did not store the rotated token starts again from the one entered: refused.
+    forgetful = PartnerCenterClient(
+        InstanceConfig(name="forgetful", tenant_id="8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c", client_id=SANDBOX_CLIENT_ID,
+                       client_secret="sandbox-secret", refresh_token="sandbox-refresh-token"),
+        transport=HostRewriteTransport(url), msal_http_client=MsalHttpClient(HostRewriteTransport(url)))
+    with pytest.raises(PartnerCenterAuthError) as refused:
+        forgetful.get_mpn_profile("1234567")
+    assert refused.value.error == "invalid_grant"
+
+    # Ours, restarted, reads the newest token and goes on, again and again.
+    for _ in range(2):
+        restarted = make_app(database[1], redis_url, tmp_path / "other-instance", PARTNER_CENTER_MODE="live",
+                             ENCRYPTION_KEY=KEY, PARTNER_CENTER_LIVE_ROUTE_TO={"emea": url})
+        with restarted.app_context():
+            newest = instance_config("emea").refresh_token
+            assert newest not in ("sandbox-refresh-token",)
+            assert get_client().get_mpn_profile("1234567").partner_name == "Adatum IT Services"
+            assert get_client().tokens.refresh_token != newest
+    assert instance_config("emea").refresh_token not in (rotated, "sandbox-refresh-token")
+
+
+def test_live_mode_shows_the_secure_application_model_steps_when_mfa_is_missing(live, standalone):
+    import httpx
+
+    from app.connections.services import get_client
+    from app.partner_center import MfaRequired
+    from tests.helpers import Client
+
+    store, url = standalone("emea")
+    httpx.post(f"{url}/_sandbox/tokens", json={"mfa": False})
+    app = live(PARTNER_CENTER_LIVE_ROUTE_TO={"emea": url})
+    _connect("emea")
+    with pytest.raises(MfaRequired):
+        get_client().get_relationship_request()
+    browser = Client(app.test_client())
+    assert sign_in(browser, "admin@example.com").status_code == 302
+    notice = soup(browser.get("/admin/partner-center/")).select_one("#mfa-consent-emea")
+    assert "Partner Center needs a fresh consent with MFA (connection emea)" in notice.get_text()
+    steps = [li.get_text() for li in notice.select("ol li")]
+    assert "Admin agent" in steps[0] and "Secure Application Model consent" in steps[1]
+
+    # The operator enters the refresh token of the new consent: the notice goes.
+    httpx.post(f"{url}/_sandbox/tokens", json={"mfa": True})
+    _connect("emea", refresh_token="sandbox-refresh-token")
+    assert soup(browser.get("/admin/partner-center/")).select_one("#mfa-consent-emea") is None
+    assert get_client().get_relationship_request().url
+
+
 def test_live_mode_refuses_to_start_without_its_keys(database, redis_url, tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("ENCRYPTION_KEY", raising=False)
