@@ -233,19 +233,41 @@ def ask_for_new_link(invitation: Invitation, *, origin: Origin) -> bool:
     if invitation.renewal_requested_at is not None and now - invitation.renewal_requested_at < RENEWAL_REQUEST_EVERY:
         return False
     invitation.renewal_requested_at = now
-    admins = db.session.scalars(db.select(User).where(
-        User.account_id == invitation.account_id, User.is_active_user.is_(True),
-        (User.role == "admin") | (User.id == invitation.invited_by_id)).order_by(User.id)).all()
+    admins = _who_can_invite_again(invitation)
     for admin in admins:
         queue_mail(to=admin.email, subject=f"{invitation.name} asks for a new invitation", template="invitation_requested",
                    category="invitations", account_id=invitation.account_id, user_id=admin.id,
                    context={"admin_name": admin.name, "invitee_name": invitation.name, "invitee_email": invitation.email,
                             "account_name": invitation.account.name, "status": invitation.status(now),
-                            "users_url": absolute_url(url_for("settings.users"))})
+                            "users_url": absolute_url(_users_page_for(admin, invitation))})
     audit.record("invitation_renewal_requested", account=invitation.account, subject=invitation.email, origin=origin,
                  details={"invitation_id": invitation.id, "admins_told": [a.email for a in admins]})
     db.session.flush()
     return True
+
+
+def _who_can_invite_again(invitation: Invitation) -> list[User]:
+    """The account's active admins and whoever invited (an operator admin for a new account's first
+    admin). An account without an active admin yet (its first admin is the invitee) has nobody of
+    its own to ask: the operator's admins, who onboarded it, are told then."""
+    active = User.is_active_user.is_(True)
+    people = db.session.scalars(db.select(User).where(active, db.or_(
+        db.and_(User.account_id == invitation.account_id, User.role == "admin"),
+        User.id == invitation.invited_by_id)).order_by(User.id)).all()
+    own_admins = [u for u in people if u.account_id == invitation.account_id and u.role == "admin"]
+    if not own_admins and invitation.account.kind != "operator":
+        people += db.session.scalars(db.select(User).join(Account, User.account_id == Account.id).where(
+            active, Account.kind == "operator", User.role == "admin",
+            User.id.not_in([u.id for u in people])).order_by(User.id)).all()
+    return people
+
+
+def _users_page_for(admin: User, invitation: Invitation) -> str:
+    """Where `admin` resends it: their own Settings > Users, or, for the operator's admins, the
+    account's page in admin > Accounts."""
+    if admin.account_id == invitation.account_id:
+        return url_for("settings.users")
+    return url_for("partners.account", account_id=invitation.account_id)
 
 
 __all__ = ["invite", "resend", "revoke", "pending", "invitation_of", "InvitationError", "open_link", "accept",

@@ -7,6 +7,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from app.accounts.countries import country_name
+from app.auth import invitations
 from app.catalog.pricing import MARKET_NAMES
 from app.extensions import db
 from app.partners import bp, services
@@ -91,12 +92,20 @@ def _created_message(account, admin: services.FirstAdmin) -> str:
     return message
 
 
+def _account_page(account, *, suspend_form=None, status: int = 200, invitation_errors: dict | None = None,
+                  problem: str | None = None):
+    """The account's page; `invitation_errors` go next to an invitation's row (id -> message), a
+    `problem` about an invitation no longer listed above the users."""
+    return render("partners/account.html", account=account, history=services.history(account),
+                  invitations=invitations.pending(account), invitation_errors=invitation_errors or {}, problem=problem,
+                  role_labels=invitations.ROLE_LABELS, suspend_form=suspend_form or SuspendForm(),
+                  action_form=ActionForm(), status=status)
+
+
 @bp.route("/<int:account_id>")
 @allow(Permission.ADMIN_VIEW)
 def account(account_id: int):
-    account = _account_or_404(account_id)
-    return render("partners/account.html", account=account, history=services.history(account),
-                  suspend_form=SuspendForm(), action_form=ActionForm())
+    return _account_page(_account_or_404(account_id))
 
 
 @bp.route("/<int:account_id>/edit", methods=["GET", "POST"])
@@ -144,8 +153,7 @@ def suspend(account_id: int):
     account = _account_or_404(account_id)
     form = SuspendForm()
     if not form.validate_on_submit():
-        return render("partners/account.html", account=account, history=services.history(account),
-                      suspend_form=form, action_form=ActionForm(), status=422)
+        return _account_page(account, suspend_form=form, status=422)
     if services.suspend(account, form.reason.data, actor=current_user._get_current_object(), origin=request_origin()):
         db.session.commit()
         flash(f"{account.name} is suspended: its users cannot sign in or order until it is reactivated.", "success")
@@ -166,3 +174,38 @@ def reactivate(account_id: int):
     else:
         flash(f"{account.name} was not suspended.", "info")
     return redirect_to(url_for("partners.account", account_id=account.id))
+
+
+# ----------------------------------------------------------------------------------- invitations
+# A new account has no admin yet to resend its first admin's invitation: the operator does it here.
+
+def _invitation_action(account_id: int, invitation_id: int, act, done: str):
+    account = _account_or_404(account_id)
+    invitation = invitations.invitation_of(account, invitation_id)
+    if invitation is None or invitation.account_id != account.id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        act(invitation, by=current_user._get_current_object(), origin=request_origin())
+    except invitations.InvitationError as error:
+        db.session.rollback()
+        if invitation in invitations.pending(account):
+            return _account_page(account, status=422, invitation_errors={invitation.id: error.message})
+        return _account_page(account, status=422, problem=error.message)  # accepted or revoked meanwhile
+    db.session.commit()
+    flash(done.format(email=invitation.email), "success")
+    return redirect_to(url_for("partners.account", account_id=account.id))
+
+
+@bp.route("/<int:account_id>/invitations/<int:invitation_id>/resend", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def resend_invitation(account_id: int, invitation_id: int):
+    return _invitation_action(account_id, invitation_id, invitations.resend,
+                              "A new invitation was sent to {email}; the previous link no longer works.")
+
+
+@bp.route("/<int:account_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def revoke_invitation(account_id: int, invitation_id: int):
+    return _invitation_action(account_id, invitation_id, invitations.revoke, "The invitation of {email} was revoked.")

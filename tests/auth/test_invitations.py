@@ -244,3 +244,28 @@ def test_accepting_while_someone_else_is_signed_in_switches_to_the_new_user(demo
     assert "You are signed in as customer@example.com" in text_of(page)
     assert _accept(customer_client, link).status_code == 303
     assert soup(customer_client.get("/")).select_one("h1").get_text() == "Reseller home"
+
+
+def test_a_new_accounts_first_admin_asking_for_a_new_link_tells_the_operators_admins(demo, db, operator_client):
+    # A new account has no admin of its own yet: the operator's admins, who onboarded it, are told,
+    # with a link to the account's page where they resend it; its members never exist yet.
+    operator_client.post("/admin/accounts/new/customer", {
+        "name": "Wide World Importers", "country": "US", "address_line1": "100 Harbor Way", "city": "Boston",
+        "postal_code": "02110", "admin_first_name": "Wanda", "admin_last_name": "World",
+        "admin_email": "wanda@wideworld.example.com"})
+    account = _account(db, "Wide World Importers")
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
+    link = mailed_link("wanda@wideworld.example.com", "invitation")
+    invitation.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    browser = Client(demo.test_client())
+
+    ask = soup(browser.get(link)).select_one("#ask-form")
+    response = browser.post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]})
+    assert "know that you would like a new invitation" in text_of(response)
+    [told] = mails_to("admin@example.com", "invitation_requested")
+    assert "Wanda World (wanda@wideworld.example.com)" in told.text and "has expired" in told.text
+    assert f"/admin/accounts/{account.id}" in told.text
+    assert mails_to("operator-member@example.com", "invitation_requested") == []
+    page = operator_client.get(f"/admin/accounts/{account.id}")
+    assert "asked for a new one" in soup(page).select_one(f"#invitation-{invitation.id}").get_text()

@@ -161,3 +161,80 @@ def test_operator_members_may_not_create(operator_member_client, db):
     assert operator_member_client.get("/admin/accounts/new/reseller").status_code == 403
     assert operator_member_client.post("/admin/accounts/new/reseller", _reseller()).status_code == 403
     _nothing_saved(db, "Fourth Coffee IT", "fiona@fourthcoffee.example.com")
+
+
+def _first_admin_invitation(db, account: Account) -> Invitation:
+    return db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
+
+
+def test_the_first_admins_invitation_waits_on_the_account_page_where_the_operator_resends_it(
+        operator_client, db, demo):
+    from tests.helpers import Client
+    from tests.support.links import mailed_link, mails_to
+
+    operator_client.post("/admin/accounts/new/reseller", _reseller())
+    account = _account(db, "Fourth Coffee IT")
+    first_link = mailed_link("fiona@fourthcoffee.example.com", "invitation")
+    page = operator_client.get(f"/admin/accounts/{account.id}")
+    [row] = soup(page).select("#account-invitations tbody tr")
+    assert "fiona@fourthcoffee.example.com" in row.get_text() and "Invited, valid until" in row.get_text()
+    assert "Account admin" in row.get_text()
+    resend_form = row.select_one(f"form[action$='/invitations/{_first_admin_invitation(db, account).id}/resend']")
+
+    response = operator_client.post(resend_form["action"])
+    assert response.status_code == 303 and response.headers["Location"] == f"/admin/accounts/{account.id}"
+    assert "A new invitation was sent to fiona@fourthcoffee.example.com" in text_of(
+        operator_client.get(response.headers["Location"]))
+    assert len(mails_to("fiona@fourthcoffee.example.com", "invitation")) == 2
+    invitee = Client(demo.test_client())
+    assert invitee.get(first_link).status_code == 410  # the older link was replaced
+    assert invitee.get(mailed_link("fiona@fourthcoffee.example.com", "invitation")).status_code == 200
+
+
+def test_the_operator_revokes_a_first_admins_invitation_and_members_only_see_it(
+        operator_client, operator_member_client, db, demo):
+    from tests.helpers import Client
+    from tests.support.links import mailed_link
+
+    operator_client.post("/admin/accounts/new/customer", _customer())
+    account = _account(db, "Wide World Importers")
+    invitation = _first_admin_invitation(db, account)
+    seen = operator_member_client.get(f"/admin/accounts/{account.id}")
+    assert "wanda@wideworld.example.com" in soup(seen).select_one("#account-invitations").get_text()
+    assert soup(seen).select("#account-invitations form") == []
+    revoke_url = f"/admin/accounts/{account.id}/invitations/{invitation.id}/revoke"
+    assert operator_member_client.post(revoke_url).status_code == 403
+
+    response = operator_client.post(revoke_url)
+    assert response.status_code == 303
+    assert soup(operator_client.get(f"/admin/accounts/{account.id}")).select_one("#account-invitations") is None
+    page = Client(demo.test_client()).get(mailed_link("wanda@wideworld.example.com", "invitation"))
+    assert soup(page).select_one("h1").get_text() == "This invitation was withdrawn"
+
+
+def test_an_invitation_is_acted_on_only_under_its_own_account(operator_client, db):
+    operator_client.post("/admin/accounts/new/reseller", _reseller())
+    invitation = _first_admin_invitation(db, _account(db, "Fourth Coffee IT"))
+    adatum = _account(db, "Adatum IT Services")
+    assert operator_client.post(f"/admin/accounts/{adatum.id}/invitations/{invitation.id}/resend").status_code == 404
+    assert operator_client.post(f"/admin/accounts/{adatum.id}/invitations/{invitation.id}/revoke").status_code == 404
+    assert invitation.revoked_at is None
+
+
+def test_resending_an_invitation_already_accepted_says_so_at_its_row(operator_client, db, demo):
+    from app.auth.invitations import accept
+    from app.audit.services import Origin
+
+    operator_client.post("/admin/accounts/new/reseller", _reseller())
+    account = _account(db, "Fourth Coffee IT")
+    invitation = _first_admin_invitation(db, account)
+    page = operator_client.get(f"/admin/accounts/{account.id}")  # open before the invitee accepts
+    resend_action = soup(page).select_one("#account-invitations form[action$='/resend']")["action"]
+    accept(invitation, name="Fiona Fourth", password="correct horse battery staple", origin=Origin("", "pytest"))
+    db.session.commit()
+
+    response = operator_client.post(resend_action)
+    assert response.status_code == 422
+    assert "fiona@fourthcoffee.example.com has already accepted this invitation" in text_of(response)
+    users = soup(response).select_one("section[aria-labelledby=users-heading]").get_text(" ", strip=True)
+    assert "Fiona Fourth" in users and "Account admin" in users

@@ -56,6 +56,10 @@ SAMPLES = {
     "partners.check": {"account_id": lambda s, who: s.account_id},
     "partners.suspend": {"account_id": lambda s, who: s.account_id},
     "partners.reactivate": {"account_id": lambda s, who: s.account_id},
+    "partners.resend_invitation": {"account_id": lambda s, who: s.account_id,
+                                   "invitation_id": lambda s, who: s.invitation_id},
+    "partners.revoke_invitation": {"account_id": lambda s, who: s.account_id,
+                                   "invitation_id": lambda s, who: s.invitation_id},
     # Account settings: reseller A's licensee, member and pending invitation.
     "settings.edit_licensee": {"licensee_id": lambda s, who: s.licensee_id},
     "settings.archive_licensee": {"licensee_id": lambda s, who: s.licensee_id},
