@@ -34,7 +34,7 @@ def test_the_list_shows_the_resellers_own_customers_and_searches_them(db, resell
     fragment = reseller_client.get("/settings/licensees?q=LITWARE", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and soup(fragment).select_one("h1") is None  # the results only, for htmx
     assert _names(fragment) == ["Litware, Inc."]
-    assert "0 customers matching “nobody”" in text_of(reseller_client.get("/settings/licensees?q=nobody"))
+    assert "0 licensees matching “nobody”" in text_of(reseller_client.get("/settings/licensees?q=nobody"))
 
 
 def test_a_reseller_adds_a_customer_checked_with_the_countrys_rules(db, reseller_client):
