@@ -6,6 +6,8 @@ import contextlib
 import csv
 from typing import Iterable, Iterator
 
+from .clouds import PRICE_SHEET_HOST
+from .errors import PartnerCenterError
 from .transport import Transport
 from .types import Availability, Product, Sku
 
@@ -37,6 +39,10 @@ class Catalog(Transport):
         )
 
     def price_sheet_url(self, market: str) -> str:
+        if self.cloud.partner_api_base is None and self.instance.price_sheet_host == PRICE_SHEET_HOST:
+            # The Partner API is listed for Partner Center and US Government only
+            # (https://learn.microsoft.com/en-us/partner-center/developer/partner-center-rest-urls).
+            raise PartnerCenterError(None, None, f"Microsoft publishes no price sheet API for {self.cloud.label}.")
         host = self.instance.price_sheet_host.rstrip("/")
         m = market.upper()
         return f"{host}/v1.0/sales/pricesheets(Market='{m}',PricesheetView='updatedlicensebased')/$value"

@@ -1,6 +1,11 @@
 """National clouds: which API host and which Entra authority host an instance talks to.
 
-The table is the one in /work/shared/partner-center.md ("National clouds"). The cloud is fixed
+The table is the one in /work/shared/partner-center.md ("National clouds"), checked against
+Microsoft's list of base URLs per Partner Center version
+(https://learn.microsoft.com/en-us/partner-center/developer/partner-center-rest-urls): Partner
+Center and Partner Center for US Government share api.partnercenter.microsoft.com, 21Vianet has
+partner.partnercenterapi.microsoftonline.cn, and the Partner API ("Pricing and Referrals": the price sheet) is api.partner.microsoft.com for the first
+two only. The authorities are Entra's per cloud (login.microsoftonline.com, .us, chinacloudapi.cn). The cloud is fixed
 per Partner Center instance; nothing else in the client hard-codes a host, except the price
 sheet host, which Microsoft publishes only for the public cloud. The cloud names (and the
 labels people see) are defined here only: the storefront's connection rows and forms use them.
@@ -27,8 +32,17 @@ class Cloud:
     api_base: str  # scheme + host, no trailing slash; the client adds /v1
     authority_host: str  # scheme + host, no trailing slash; MSAL authority = host/tenant
     initial_domain_suffix: str  # what a bare prefix becomes: "contoso" -> "contoso.onmicrosoft.com"
-    relationship_requests: bool = True  # US Government has no reseller relationship requests
-    agreements_api: bool = True  # the MCA agreements API is public-cloud only
+    # Relationship request links: "Applies to: Partner Center | 21Vianet | US Government"
+    # (https://learn.microsoft.com/en-us/partner-center/developer/request-reseller-relationship).
+    relationship_requests: bool = True
+    # The MCA agreements API is public-cloud only ("Does not apply to: Partner Center operated by
+    # 21Vianet | Partner Center for Microsoft Cloud for US Government",
+    # https://learn.microsoft.com/en-us/partner-center/developer/get-customer-agreement-metadata).
+    agreements_api: bool = True
+    # The Partner API's base (the price sheet), None where Microsoft lists none (21Vianet).
+    partner_api_base: str | None = PARTNER_API_AUDIENCE
+    # Closed: Microsoft Cloud Deutschland was retired (kept so stored connections still load).
+    retired: bool = False
 
 
 CLOUDS: dict[str, Cloud] = {
@@ -45,7 +59,6 @@ CLOUDS: dict[str, Cloud] = {
         api_base="https://api.partnercenter.microsoft.com",
         authority_host="https://login.microsoftonline.us",
         initial_domain_suffix="onmicrosoft.com",
-        relationship_requests=False,
         agreements_api=False,
     ),
     "china_21vianet": Cloud(
@@ -56,14 +69,17 @@ CLOUDS: dict[str, Cloud] = {
         # UNCONFIRMED: 21Vianet initial domains end in .partner.onmschina.cn (not in the contract).
         initial_domain_suffix="partner.onmschina.cn",
         agreements_api=False,
+        partner_api_base=None,
     ),
     "germany": Cloud(
         name="germany",
-        label="Germany (legacy)",
+        label="Germany (retired)",
         api_base="https://api.partnercenter.microsoft.com",
         authority_host="https://login.microsoftonline.de",
         initial_domain_suffix="onmicrosoft.com",
         agreements_api=False,
+        partner_api_base=None,
+        retired=True,
     ),
 }
 

@@ -182,7 +182,7 @@ def test_live_connections_name_their_cloud_as_the_client_defines_it(live_operato
     page = soup(c.get("/admin/partner-center/"))
     assert [(o["value"], o.get_text()) for o in page.select("#cloud option")] == [
         ("public", "Public (worldwide)"), ("us_government", "US Government"), ("china_21vianet", "21Vianet (China)"),
-        ("germany", "Germany (legacy)")]
+        ("germany", "Germany (retired)")]
     form = {"name": "usgov", "cloud": "us_government", "tenant_id": "11111111-2222-3333-4444-555555555555",
             "client_id": "66666666-7777-8888-9999-000000000000", "client_secret": "very-secret-value"}
     assert c.post("/admin/partner-center/", form).status_code == 302

@@ -77,3 +77,26 @@ def test_the_client_sends_each_call_with_its_rows_token(make_pc, sbx_store):
     assert both.search_customers_by_reseller(ADATUM[1]) is not None
     with both.price_sheet("US") as rows:  # Partner API host, its own audience
         assert next(iter(rows))["Market"] == "US"
+
+
+@pytest.mark.parametrize("cloud,api_host,login_host", [
+    ("public", "api.partnercenter.microsoft.com", "login.microsoftonline.com"),
+    ("us_government", "api.partnercenter.microsoft.com", "login.microsoftonline.us"),
+    ("china_21vianet", "partner.partnercenterapi.microsoftonline.cn", "login.chinacloudapi.cn"),
+])
+def test_each_national_cloud_asks_its_own_authority_and_api_host(make_pc, sbx_store, cloud, api_host, login_host):
+    client = make_pc(cloud=cloud)
+    assert client.get_country_rules("US").iso2_code == "US"
+    assert client.get_mpn_profile("1234567").partner_name == "Adatum IT Services"
+    calls = sbx_store.calls()
+    token_hosts = {c["host"] for c in calls if c["path"].endswith("/oauth2/v2.0/token")}
+    api_hosts = {c["host"] for c in calls if c["path"].startswith("/v1/")}
+    assert token_hosts == {login_host} and api_hosts == {api_host}
+
+
+def test_the_price_sheet_host_per_cloud(make_pc):
+    from app.partner_center import PartnerCenterError
+
+    assert make_pc(cloud="us_government").price_sheet_url("US").startswith("https://api.partner.microsoft.com/v1.0/")
+    with pytest.raises(PartnerCenterError, match="no price sheet API"):
+        make_pc(cloud="china_21vianet").price_sheet_url("CN")
