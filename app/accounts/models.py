@@ -21,8 +21,37 @@ PARTNER_STATUSES = ("unchecked", "ready", "inquiring")
 USER_ROLES = ("admin", "member")
 
 
-class Account(db.Model):
-    """An organisation that signs in: the operator (distributor), a reseller, or a direct customer."""
+class PostalAddress:
+    """Columns of a postal address, as Partner Center's customer profile takes it: a direct customer's
+    billing address, a licensee's, and the one a checkout's company step collects."""
+
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    city: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str | None] = mapped_column(String(50))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+
+
+class CustomerContact:
+    """Columns of a customer company and the person to contact there (Partner Center's ordering
+    parameters): a licensee keeps them, and an order copies them when it is placed."""
+
+    company_name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    contact_first_name: Mapped[str] = mapped_column(String(50))
+    contact_last_name: Mapped[str] = mapped_column(String(50))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(40))
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.contact_first_name} {self.contact_last_name}".strip()
+
+
+class Account(PostalAddress, db.Model):
+    """An organisation that signs in: the operator (distributor), a reseller, or a direct customer.
+    Direct customers keep their billing address here (PostalAddress): the checkout's company step
+    starts from it."""
 
     __tablename__ = "accounts"
     __table_args__ = (CheckConstraint("kind IN ('operator', 'reseller', 'customer')", name="kind"),
@@ -46,12 +75,6 @@ class Account(db.Model):
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     # Resellers: the storefront markets (app.catalog.pricing.MARKETS) it sells in.
     markets: Mapped[list | None] = mapped_column(JSON)
-    # Direct customers: the billing address (the checkout's company step starts from it).
-    address_line1: Mapped[str | None] = mapped_column(String(200))
-    address_line2: Mapped[str | None] = mapped_column(String(200))
-    city: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[str | None] = mapped_column(String(50))
-    postal_code: Mapped[str | None] = mapped_column(String(20))
     # Resellers: READY / INQUIRING as Partner Center last answered, why, and when.
     partner_status: Mapped[str] = mapped_column(String(16), default="unchecked", server_default="unchecked")
     partner_status_reason: Mapped[str | None] = mapped_column(Text)
@@ -120,7 +143,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class Licensee(db.Model):
+class Licensee(CustomerContact, PostalAddress, db.Model):
     """An end customer a reseller sells to (a resale licensee)."""
 
     __tablename__ = "licensees"
@@ -128,17 +151,6 @@ class Licensee(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reseller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    company_name: Mapped[str] = mapped_column(String(200))
-    country: Mapped[str] = mapped_column(String(2))
-    contact_first_name: Mapped[str] = mapped_column(String(50))
-    contact_last_name: Mapped[str] = mapped_column(String(50))
-    email: Mapped[str] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(40))
-    address_line1: Mapped[str | None] = mapped_column(String(200))
-    address_line2: Mapped[str | None] = mapped_column(String(200))
-    city: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[str | None] = mapped_column(String(50))
-    postal_code: Mapped[str | None] = mapped_column(String(20))
     registration_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Archived: no longer offered at checkout, kept with its orders and subscriptions (never deleted
@@ -146,10 +158,6 @@ class Licensee(db.Model):
     archived_at: Mapped[datetime | None]
 
     reseller: Mapped[Account] = relationship(back_populates="licensees")
-
-    @property
-    def contact_name(self) -> str:
-        return f"{self.contact_first_name} {self.contact_last_name}".strip()
 
 
 class Tenant(db.Model):

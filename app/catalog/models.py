@@ -100,6 +100,18 @@ class OfferTerm(db.Model):
     offer: Mapped[Offer] = relationship(back_populates="terms")
 
 
+class ProductLine:
+    """Columns of a SKU on a term and billing plan, with the titles as they read then: a price sheet
+    row, and an order line (which copies them when the order is placed)."""
+
+    product_id: Mapped[str] = mapped_column(String(32))
+    sku_id: Mapped[str] = mapped_column(String(16))
+    product_title: Mapped[str] = mapped_column(String(300))
+    sku_title: Mapped[str] = mapped_column(String(300))
+    term_duration: Mapped[str] = mapped_column(String(8))
+    billing_plan: Mapped[str] = mapped_column(String(16))
+
+
 class PriceList(db.Model):
     """The price list of one market, from the monthly new-commerce price sheet."""
 
@@ -114,7 +126,7 @@ class PriceList(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class PriceListEntry(db.Model):
+class PriceListEntry(ProductLine, db.Model):
     """One row of the price sheet: the price of a SKU on a term and billing plan in a market.
 
     `unit_price` is the partner's cost (UnitPrice); `erp_price` the estimated retail price
@@ -132,13 +144,7 @@ class PriceListEntry(db.Model):
     price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id"), index=True)
     market: Mapped[str] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3))
-    product_id: Mapped[str] = mapped_column(String(32))
-    sku_id: Mapped[str] = mapped_column(String(16))
-    product_title: Mapped[str] = mapped_column(String(300))
-    sku_title: Mapped[str] = mapped_column(String(300))
     unit_of_measure: Mapped[str] = mapped_column(String(64), default="")
-    term_duration: Mapped[str] = mapped_column(String(8))
-    billing_plan: Mapped[str] = mapped_column(String(16))
     # Tiered prices (PricingTierRangeMin/Max); 0 and None for the usual untiered row.
     tier_min: Mapped[int] = mapped_column(default=0)
     tier_max: Mapped[int | None]

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import Account, DomainReservation, Licensee, User, utcnow  # noqa: F401 (re-exported)
+from app.accounts.models import Account, DomainReservation, Licensee, PostalAddress, User, utcnow  # noqa: F401 (re-exported)
 from app.extensions import db
 
 STEPS = (
@@ -19,7 +19,7 @@ STEPS = (
 STEP_KEYS = [key for key, _ in STEPS]
 
 
-class CheckoutDraft(db.Model):
+class CheckoutDraft(PostalAddress, db.Model):
     """What a buyer chose so far. A database row, so tabs, reloads, sign-outs, the web processes
     and the worker all see the same state."""
 
@@ -54,11 +54,7 @@ class CheckoutDraft(db.Model):
     # Company details step
     registration_id: Mapped[str | None] = mapped_column(String(64))
     company_phone: Mapped[str | None] = mapped_column(String(40))
-    address_line1: Mapped[str | None] = mapped_column(String(200))
-    address_line2: Mapped[str | None] = mapped_column(String(200))
-    city: Mapped[str | None] = mapped_column(String(100))
-    state: Mapped[str | None] = mapped_column(String(50))
-    postal_code: Mapped[str | None] = mapped_column(String(20))
+    # ... and the address: PostalAddress's columns.
     address_status: Mapped[str | None] = mapped_column(String(32))  # Partner Center's validation status
 
     # Placing

@@ -18,7 +18,8 @@ from sqlalchemy import JSON, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.accounts.models import Account, Licensee, User
+from app.accounts.models import Account, CustomerContact, Licensee, User
+from app.catalog.models import ProductLine
 from app.extensions import db
 from app.time import utcnow
 
@@ -104,7 +105,7 @@ def label_of(enum: type[StrEnum], value: str | None) -> str:
         return value or ""
 
 
-class Order(db.Model):
+class Order(CustomerContact, db.Model):
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,13 +122,7 @@ class Order(db.Model):
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"), index=True)
 
-    # The customer (ordering parameters).
-    company_name: Mapped[str] = mapped_column(String(200))
-    country: Mapped[str] = mapped_column(String(2))
-    contact_first_name: Mapped[str] = mapped_column(String(50))
-    contact_last_name: Mapped[str] = mapped_column(String(50))
-    email: Mapped[str] = mapped_column(String(254))
-    phone: Mapped[str | None] = mapped_column(String(40))
+    # The customer (ordering parameters): its company and contact are CustomerContact's columns.
     tenant_mode: Mapped[str] = mapped_column(String(16))  # new, existing
     domain: Mapped[str] = mapped_column(String(253), index=True)  # xxx.onmicrosoft.com
     default_domain: Mapped[str | None] = mapped_column(String(253))
@@ -197,10 +192,6 @@ class Order(db.Model):
         return self.company_name
 
     @property
-    def contact_name(self) -> str:
-        return f"{self.contact_first_name} {self.contact_last_name}".strip()
-
-    @property
     def is_reseller_order(self) -> bool:
         return bool(self.partner_id)
 
@@ -217,20 +208,15 @@ def _processing_again(order: Order, value, oldvalue, initiator) -> None:
         order.processing_since = utcnow()
 
 
-class OrderLine(db.Model):
+class OrderLine(ProductLine, db.Model):
     __tablename__ = "order_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    product_id: Mapped[str] = mapped_column(String(32))
-    sku_id: Mapped[str] = mapped_column(String(16))
+    # What is ordered: ProductLine's columns, and these.
     catalog_item_id: Mapped[str] = mapped_column(String(100))
-    product_title: Mapped[str] = mapped_column(String(300))
-    sku_title: Mapped[str] = mapped_column(String(300))
     family: Mapped[str] = mapped_column(String(64))
-    term_duration: Mapped[str] = mapped_column(String(8))
-    billing_plan: Mapped[str] = mapped_column(String(16))
     quantity: Mapped[int]
     unit_price: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     currency: Mapped[str] = mapped_column(String(3))
