@@ -60,17 +60,25 @@ class UserFactory(_Factory):
     password_hash = factory.LazyFunction(_password_hash)
 
 
-class LicenseeFactory(_Factory):
+class _CustomerFactory(_Factory):
+    """The customer's company and contact of a licensee or an order (app.accounts.models.CustomerContact)."""
+
+    class Meta:
+        abstract = True
+
+    company_name = factory.Sequence(lambda n: f"Customer {n}, Inc.")
+    country = "US"
+    contact_first_name = "Frank"
+    contact_last_name = "Miller"
+
+
+class LicenseeFactory(_CustomerFactory):
     """A reseller's customer."""
 
     class Meta:
         model = models.Licensee
 
     reseller = factory.SubFactory(AccountFactory)
-    company_name = factory.Sequence(lambda n: f"Customer {n}, Inc.")
-    country = "US"
-    contact_first_name = "Frank"
-    contact_last_name = "Miller"
     email = factory.Sequence(lambda n: f"it@customer{n}.example.com")
 
 
@@ -105,7 +113,7 @@ class DraftFactory(_Factory):
     completed_steps = factory.LazyFunction(list)
 
 
-class OrderFactory(_Factory):
+class OrderFactory(_CustomerFactory):
     """A processing order of a user's account for a new tenant; no lines or steps (an order placed
     through the orders service has those)."""
 
@@ -117,10 +125,6 @@ class OrderFactory(_Factory):
     number = factory.Sequence(lambda n: f"ORD-TEST-{n // 10000:04d}-{n % 10000:04d}")
     type = "purchase"
     status = "processing"
-    company_name = factory.Sequence(lambda n: f"Customer {n}, Inc.")
-    country = "US"
-    contact_first_name = "Frank"
-    contact_last_name = "Miller"
     email = "it@customer.example.com"
     tenant_mode = "new"
     domain = factory.Sequence(lambda n: f"customer{n}.onmicrosoft.com")
