@@ -3,9 +3,10 @@
 Every notification has a category (notification_settings.CATEGORIES). `send` tells an account:
 if the account has the category enabled, each of its recipients for that category gets it in-app,
 and by email (app.mail.queue_mail) unless they opted out of that category's email; the account's
-extra addresses for the category get the email too. A disabled category sends nothing to the
-account. The operator's alerts (`notify_operator_admins`: work stopped at a deadline) always reach
-every operator admin in-app; their email follows the same settings and opt-outs.
+extra addresses for the category get the email too, except the address of one of its users who opted
+out (their "no" stands). A disabled category sends nothing to the account. The operator's alerts
+(`notify_operator_admins`: work stopped at a deadline) always reach every operator admin in-app; their
+email follows the same settings and opt-outs.
 
 They belong to users, so they live with the users: every area above accounts may send one without
 knowing about the others. Writes flush; the caller (a view or a job) commits, and the mail leaves
@@ -109,12 +110,24 @@ def _mail(choice: Choice, account: Account, users: list[User], title: str, body:
             queue_mail(to=user.email, subject=title, template=MAIL_TEMPLATE, context={**context, "to_user": True},
                        category=category, account_id=account.id, user_id=user.id)
             emailed.append(user.email)
+    # An extra address that is a user's own (of this account) follows that user's opt-out: the account
+    # listing it does not overrule their "no".
+    declined = _declined_addresses(account, category, set(choice.extra_emails) - set(emailed))
     for address in choice.extra_emails:
-        if address not in emailed:
+        if address not in emailed and address not in declined:
             queue_mail(to=address, subject=title, template=MAIL_TEMPLATE, context={**context, "to_user": False},
                        category=category, account_id=account.id)
             emailed.append(address)
     return emailed
+
+
+def _declined_addresses(account: Account, category: str, addresses: set[str]) -> set[str]:
+    """Those of `addresses` that belong to a user of `account` who opted out of `category`'s email."""
+    if not addresses:
+        return set()
+    owners = dict(db.session.execute(db.select(User.id, User.email).where(
+        User.account_id == account.id, db.func.lower(User.email).in_(addresses))).all())
+    return {owners[user_id].lower() for user_id in opted_out_users(list(owners), category)}
 
 
 def unread_count(user: User) -> int:
