@@ -11,6 +11,7 @@ The changes people ask for run as orders, through the orders' engine (app/subscr
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from app.connections.services import get_client, partner_center_now
@@ -82,18 +83,7 @@ def renewal_notices(now: datetime | None = None) -> list[str]:
     loses none of the others."""
     db.session.expire_all()
     now = now or partner_center_now()
-    sent = []
-    for sub_id in notices.due_for_notice(now):
-        try:
-            notice = notices.send_notice(db.session.get(Subscription, sub_id), now)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("renewal notice for subscription %s not sent; the next run tries again", sub_id)
-            continue
-        if notice:
-            sent.append(notice)
-    return sent
+    return _send_each(notices.due_for_notice(now), notices.send_notice, now, "renewal notice")
 
 
 @periodic("window-notices", interval_seconds=900, timeout=600)
@@ -103,14 +93,22 @@ def window_notices(now: datetime | None = None) -> list[str]:
     renewal notices."""
     db.session.expire_all()
     now = now or partner_center_now()
+    return _send_each(notices.due_for_window_notice(), notices.send_window_notice, now, "window notice")
+
+
+def _send_each(due: list[int], send: Callable[[Subscription, datetime], str | None], now: datetime,
+               what: str) -> list[str]:
+    """`send` each due subscription's notice, committing each on its own: one that fails (a row that
+    cannot be written, a mail server gone) is logged, rolled back and tried again by the next run,
+    and loses none of the others. Returns what was sent."""
     sent = []
-    for sub_id in notices.due_for_window_notice():
+    for sub_id in due:
         try:
-            notice = notices.send_window_notice(db.session.get(Subscription, sub_id), now)
+            notice = send(db.session.get(Subscription, sub_id), now)
             db.session.commit()
         except Exception:
             db.session.rollback()
-            log.exception("window notice for subscription %s not sent; the next run tries again", sub_id)
+            log.exception("%s for subscription %s not sent; the next run tries again", what, sub_id)
             continue
         if notice:
             sent.append(notice)
