@@ -13,7 +13,7 @@ from app.accounts.models import Tenant
 from app.extensions import db
 from app.orders.engine import Fail, NeedsAction, Wait, register_step_kind
 from app.orders.models import Order, OrderStep
-from app.partner_center import (AgreementAlreadyExists, CartAlreadySubmitted, CustomerUnderReview, DomainTaken,
+from app.partner_center import (CartAlreadySubmitted, CustomerUnderReview, DomainTaken,
                                 McaMissing, NoRelationship, PartnerAgreementNotSigned, PartnerCenterError,
                                 PartnerIdUnknown, PhoneMissing, RegistrationIdInvalid, RegistrationIdMissing,
                                 RegistrationIdNotAllowed, reseller_line_item)
@@ -57,6 +57,11 @@ def create_customer(order: Order, step: OrderStep, client) -> dict:
 
 
 def attest_mca(order: Order, step: OrderStep, client) -> dict:
+    """The customer's Microsoft Customer Agreement, the way Microsoft documents it today
+    (app/partner_center/agreements.py): read back what Partner Center holds first: nothing to do
+    when the customer accepted the MCA itself or this contact's attestation is current; otherwise
+    an enhanced attestation and the agreement with its id, which also renews an attestation older
+    than Microsoft accepts."""
     mca = order.mca or {}
     template_id = mca.get("templateId") or client.current_agreement_template().template_id
     when = mca.get("dateAgreed")
@@ -64,12 +69,16 @@ def attest_mca(order: Order, step: OrderStep, client) -> dict:
     contact = {"firstName": mca.get("firstName"), "lastName": mca.get("lastName"), "email": mca.get("email")}
     if mca.get("phoneNumber"):
         contact["phoneNumber"] = mca["phoneNumber"]
-    try:
-        client.attest_agreement(order.tenant_id, contact=contact, template_id=template_id, date_agreed=date_agreed,
-                                request_id=step.ms_request_id)
-    except AgreementAlreadyExists:  # 600061: already attested with this contact; that is done
-        return {"templateId": template_id, "alreadyAttested": True}
-    return {"templateId": template_id}
+    how, agreement = client.ensure_current_mca(
+        order.tenant_id, contact=contact, company_name=order.company_name, country=order.country,
+        template_id=template_id, date_agreed=date_agreed, request_id=step.ms_request_id)
+    result = {"templateId": template_id, "how": how}
+    if how in ("already", "current"):  # 600061, or found on reading back: this contact's attestation holds
+        result["alreadyAttested"] = True
+    attestation_id = (agreement.raw.get("attestationId") if agreement is not None else None)
+    if attestation_id:
+        result["attestationId"] = attestation_id
+    return result
 
 
 def create_cart(order: Order, step: OrderStep, client) -> dict:

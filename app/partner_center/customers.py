@@ -6,8 +6,9 @@ import json as jsonlib
 from typing import Any, Iterator, Mapping
 
 from .errors import NotFound, PartnerCenterError
+from .auth import APP_USER
 from .transport import Transport
-from .types import Address, AddressValidation, CountryRules, Customer, Page
+from .types import Address, AddressValidation, CountryRules, Customer, Page, ValidationStatus
 
 __all__ = ["Customers"]
 
@@ -90,6 +91,15 @@ class Customers(Transport):
         """``GET /v1/customers/{tenantId}``. Raises ``NoRelationship`` (a ``NotFound``; 404
         60003 or 403 20002) while the partner has no relationship with the tenant."""
         return Customer.from_json(self._json("GET", f"/customers/{self._q(customer_id)}"))
+
+    def get_validation_status(self, customer_id: str, validation_type: str = "account") -> ValidationStatus:
+        """``GET /v1/customers/{id}/validationStatus?type=account`` (App+User): is the customer's
+        account under review? Checkout refuses such a customer (403 800073/800074, or 800075 when
+        not approved), so a buyer is told before ordering.
+        https://learn.microsoft.com/partner-center/developer/retrieve-validation-status"""
+        return ValidationStatus.from_json(self._json(
+            "GET", f"/customers/{self._q(customer_id)}/validationStatus", params={"type": validation_type},
+            auth=APP_USER))
 
     def try_get_customer(self, customer_id: str) -> Customer | None:
         """``get_customer``, or None while the tenant is not visible (no relationship yet:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from rq.job import Job
@@ -83,8 +83,49 @@ def test_an_mca_already_attested_with_the_same_contact_counts_as_done(demo, db, 
     order = place(db, request)
     assert run_job(order.id) == "completed"
     step = order.step("attest_mca")
-    assert step.status == "done" and step.result["alreadyAttested"] is True
-    assert sandbox_store.calls(method="POST", path=f"/v1/customers/{tenant_id}/agreements")[-1]["status"] == 400
+    assert step.status == "done" and step.result["alreadyAttested"] is True and step.result["how"] == "current"
+    # Read back, found current: nothing attested again.
+    assert len(sandbox_store.calls(method="POST", path=f"/v1/customers/{tenant_id}/agreements")) == 1
+    assert sandbox_store.calls(method="POST", path="/v1/attestations/enhanced") == []
+
+
+def test_the_mca_is_attested_with_the_enhanced_attestation(demo, db, sandbox_store):
+    order = place(db, reseller_request(db, domain="enhancedmca.onmicrosoft.com"))
+    assert run_job(order.id) == "completed"
+    step = order.step("attest_mca")
+    attestations = sandbox_store.documents("attestation")
+    assert len(attestations) == 1 and step.result["attestationId"] == attestations[0]["attestationId"]
+    assert attestations[0]["country"] == order.country and attestations[0]["companyName"] == order.company_name
+    agreements = sandbox_store.documents("agreement", order.tenant_id)
+    assert [a["attestationId"] for a in agreements] == [attestations[0]["attestationId"]]
+
+
+def test_an_attestation_older_than_microsoft_accepts_is_renewed(demo, db, sandbox_store, pc_client):
+    tenant_id = existing_customer(pc_client, "oldmca")
+    request = reseller_request(db, domain="oldmca.onmicrosoft.com", tenant_mode="existing", tenant_id=tenant_id)
+    contact = {k: request.mca[k] for k in ("firstName", "lastName", "email", "phoneNumber")}
+    pc_client.attest_agreement(tenant_id, contact=contact, template_id=request.mca["templateId"],
+                               date_agreed=datetime(2022, 6, 1, tzinfo=timezone.utc))
+    order = place(db, request)
+    assert run_job(order.id) == "completed"
+    assert order.step("attest_mca").result["how"] == "renewed"
+    dates = sorted(a["dateAgreed"][:4] for a in sandbox_store.documents("agreement", tenant_id))
+    assert dates[0] == "2022" and dates[1] >= "2023"  # the renewal carries the buyer's acceptance date
+
+
+def test_a_customer_who_accepted_the_mca_itself_is_not_attested(demo, db, sandbox_store, pc_client, app):
+    from app.connections.services import in_process_sandbox
+
+    tenant_id = existing_customer(pc_client, "selfsigned")
+    # Microsoft's side: the customer accepted the MCA in the Microsoft 365 admin center.
+    assert in_process_sandbox(app).test_client().post(f"/_sandbox/customers/{tenant_id}/mca", json={"directSigned": True}).status_code == 200
+    order = place(db, reseller_request(db, domain="selfsigned.onmicrosoft.com", tenant_mode="existing",
+                                       tenant_id=tenant_id))
+    run_job(order.id)
+    step = order.step("attest_mca")
+    assert step.status == "done" and step.result["how"] == "direct_signed"
+    assert sandbox_store.documents("agreement", tenant_id) == []
+    assert sandbox_store.calls(method="POST", path="/v1/attestations/enhanced") == []
 
 
 def test_while_microsoft_fulfils_the_job_is_scheduled_again_not_sleeping(demo, db, redis, sandbox_store, app):

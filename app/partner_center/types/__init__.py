@@ -10,9 +10,9 @@ field names its key and how its value is read (``base.key``); ``base.FromJson`` 
 from __future__ import annotations
 
 from .base import Page, get_field, parse_datetime, set_field  # noqa: F401  (the helpers are importable here too)
-from .customers import Address, AddressValidation, CountryRules, Customer, UserCredentials
+from .customers import Address, AddressValidation, CountryRules, Customer, UserCredentials, ValidationStatus
 from .relationships import AgreementStatus, IndirectReseller, MpnProfile, Relationship, RelationshipRequest
-from .agreements import Agreement, AgreementTemplate, Contact
+from .agreements import Agreement, AgreementTemplate, Contact, DirectSignedStatus, EnhancedAttestation
 from .catalog import Availability, Product, Sku, Term
 from .orders import Cart, CartLineItem, CheckoutResult, Order, OrderError, OrderLineItem, ProvisioningStatus
 from .subscriptions import RefundableQuantity, ScheduledNextTerm, Subscription
@@ -23,6 +23,7 @@ __all__ = [
     "Customer",
     "CountryRules",
     "AddressValidation",
+    "ValidationStatus",
     "MpnProfile",
     "AgreementStatus",
     "IndirectReseller",
@@ -31,6 +32,8 @@ __all__ = [
     "AgreementTemplate",
     "Contact",
     "Agreement",
+    "EnhancedAttestation",
+    "DirectSignedStatus",
     "Product",
     "Sku",
     "Term",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .base import FromJson, _dt, _int, _one, _text, key, raw_payload
+from .base import FromJson, _dt, _flag, _int, _one, _text, key, raw_payload
 
 
 @dataclass
@@ -39,4 +39,28 @@ class Agreement(FromJson):
     date_agreed: datetime | None = key("dateAgreed", _dt, default=None)
     primary_contact: Contact | None = key("primaryContact", _one(Contact.from_json), default=None)
     user_id: str | None = key("userId", default=None)
+    raw: dict[str, Any] = raw_payload()
+
+
+@dataclass
+class EnhancedAttestation(FromJson):
+    """``POST /v1/attestations/enhanced`` -> the attestation the agreement is then created with.
+
+    https://learn.microsoft.com/partner-center/customers/integrate-sandbox-confirm-customer-accept
+    UNCONFIRMED: the page's response example is not in our copy; the id is read from
+    ``attestationId`` and, failing that, ``id``."""
+
+    attestation_id: str = key(("attestationId", "id"), _text)
+    status: str | None = key("status", default=None)
+    created: datetime | None = key(("createdDateTime", "createdDate", "createdAt"), _dt, default=None)
+    raw: dict[str, Any] = raw_payload()
+
+
+@dataclass
+class DirectSignedStatus(FromJson):
+    """``GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus``: has the customer
+    accepted the MCA itself in the Microsoft 365 admin center?
+    https://learn.microsoft.com/partner-center/developer/customer-agreement-direct-sign-status-resource"""
+
+    is_signed: bool = key("isSigned", _flag(False))
     raw: dict[str, Any] = raw_payload()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any, Mapping, Self
 
-from .base import FromJson, _bool, _flag, _many, _one, _raw, _strings, _text, key, raw_payload
+from .base import FromJson, _bool, _dt, _flag, _many, _one, _raw, _strings, _text, key, raw_payload
 
 
 @dataclass
@@ -101,3 +102,30 @@ class AddressValidation(FromJson):
     @property
     def is_valid(self) -> bool:
         return self.status in self.VERIFIED
+
+
+@dataclass
+class ValidationStatus(FromJson):
+    """``GET /v1/customers/{id}/validationStatus?type=account``: ``{type, status, lastUpdateDateTime}``.
+    https://learn.microsoft.com/partner-center/developer/retrieve-validation-status
+
+    UNCONFIRMED: the page lists the fields but not every status word; ``UnderReview`` is the one
+    checkout refusals 800073/800074 correspond to, ``NotAllowed`` (or a rejection) to 800075.
+    The words are compared without case, spaces or underscores."""
+
+    type: str | None = key("type", default=None)
+    status: str | None = key("status", default=None)
+    last_updated: datetime | None = key("lastUpdateDateTime", _dt, default=None)
+    raw: dict[str, Any] = raw_payload()
+
+    @property
+    def _word(self) -> str:
+        return (self.status or "").replace("_", "").replace(" ", "").lower()
+
+    @property
+    def under_review(self) -> bool:
+        return "review" in self._word or self._word in ("pending", "inprogress")
+
+    @property
+    def not_allowed(self) -> bool:
+        return self._word in ("notallowed", "rejected", "denied", "blocked", "notapproved")
