@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, request, url_for
 from flask_login import current_user
 
+from app.checkout import account_checks
 from app.checkout import agreement as mca
 from app.checkout import bp, gate, wizard
 from app.checkout import services as svc
@@ -186,7 +187,7 @@ def review():
     if blocked:
         return blocked
     cart = _cart()
-    rule_problem, existing_agreement = None, None
+    rule_problem, existing_agreement, account_problem = None, None, None
     add_to = int(form.add_to_agreement.data) if (form.add_to_agreement.data or "").isdigit() else None
     if cart.ready:
         try:
@@ -202,21 +203,24 @@ def review():
             form.terms.errors = [*form.terms.errors]
             status = 422
         elif form.validate() and not rule_problem and existing_agreement is None:
-            try:
-                order = place_order(_order_request(draft, cart, add_to), actor=current_user._get_current_object(),
-                                    origin=request_origin())
-            except (DomainInUse, NotAuthorized) as error:
-                rule_problem = str(error)
-            except AgreementExists as exists:
-                existing_agreement = exists.agreement
-            else:
-                svc.finish_placed(draft, order)
-                db.session.commit()
-                return redirect_to(url_for("checkout.placed", number=order.number))
+            # Asked before the order is recorded: Microsoft would refuse it later, leaving a querying order.
+            account_problem = account_checks.check_before_placing(draft, current_user.id)
+            if account_problem is None:
+                try:
+                    order = place_order(_order_request(draft, cart, add_to),
+                                        actor=current_user._get_current_object(), origin=request_origin())
+                except (DomainInUse, NotAuthorized) as error:
+                    rule_problem = str(error)
+                except AgreementExists as exists:
+                    existing_agreement = exists.agreement
+                else:
+                    svc.finish_placed(draft, order)
+                    db.session.commit()
+                    return redirect_to(url_for("checkout.placed", number=order.number))
         status = 422
     form.draft_id.data = str(draft.id)
     return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
-                  rule_problem=rule_problem, existing_agreement=existing_agreement,
+                  rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
                   **wizard.step_context(draft, "review"))
 
