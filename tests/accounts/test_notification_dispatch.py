@@ -215,6 +215,39 @@ def test_an_order_placed_and_completed_is_mailed_to_the_buyer_and_per_the_accoun
     assert {m.status for m in db.session.scalars(db.select(MailMessage))} == {SENT}
 
 
+def test_an_order_placed_through_the_checkout_pages_is_mailed_to_the_member_who_placed_it(
+        demo, db, redis, smtp_server, customer_member_client):
+    """Tailspin Toys (a direct customer): its member buys through every checkout page; the worker
+    provisions it against the sandbox and delivers the mail."""
+    from app.catalog.models import Product, Sku
+    from app.checkout.models import CheckoutDraft
+
+    c = customer_member_client
+    c.post("/checkout/customer", {})
+    assert c.post("/checkout/service", {"domain_prefix": "tailspinmail"}).status_code == 303
+    assert c.post("/checkout/company", {"address_line1": "1 Main Street", "city": "Seattle", "state": "WA",
+                                        "postal_code": "98101"}).status_code == 303
+    assert c.post("/checkout/agreement", {"accepted": "y", "first_name": "Cora", "last_name": "Member",
+                                          "email": "cora@tailspin.example.com", "phone": "+1 555 010 0124"}
+                  ).status_code == 303
+    sku = db.session.scalar(db.select(Sku.id).join(Product).where(Product.product_id == "CFQ7TTC0LH18",
+                                                                  Sku.sku_id == "0001"))
+    c.post("/catalog/products/CFQ7TTC0LH18/cart", {"sku": sku, "term": "P1Y", "billing_plan": "monthly",
+                                                   "quantity": "3"})
+    draft = db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.status == "open"))
+    placed = c.post("/checkout/review", {"terms": "y", "draft_id": str(draft.id)}, htmx=True)
+    assert placed.headers["HX-Redirect"].startswith("/checkout/placed/")
+    number = placed.headers["HX-Redirect"].rsplit("/", 1)[1]
+    work(redis)
+
+    assert db.session.scalar(db.select(Order.status).where(Order.number == number)) == "completed"
+    member = "customer-member@example.com"
+    for subject in (f"Order {number} placed", f"Order {number} completed"):
+        assert _received(smtp_server, subject) == [member]  # not Tailspin's admin: the member is concerned
+        assert f"http://127.0.0.1:5000/orders/{number}" in links_in(_message(smtp_server, subject, member))
+    assert "Tailspin Toys" in text_of(_message(smtp_server, f"Order {number} placed", member))
+
+
 def test_a_querying_order_mails_what_blocks_it_and_the_steps_to_take(demo, db, redis, smtp_server):
     # contoso.onmicrosoft.com is taken at Microsoft: the order waits for a new domain.
     order = place(db, reseller_request(db, domain="contoso.onmicrosoft.com"))
