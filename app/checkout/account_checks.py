@@ -15,6 +15,7 @@ from app.accounts.countries import country_name
 from app.checkout.models import CheckoutDraft
 from app.connections.person import TooFast, partner_center_problem, person_client
 from app.partner_center import PartnerAgreementNotSigned, PartnerCenterError
+from app.partners import network
 
 # The order's country -> the region a reseller signs the Microsoft Partner Agreement for.
 # UNCONFIRMED: Microsoft's agreement-status check answers for the distributor's own region and takes
@@ -51,7 +52,7 @@ def _not_approved(draft: CheckoutDraft) -> str:
             "Center.")
 
 
-def _no_partner_agreement(draft: CheckoutDraft, refused: PartnerAgreementNotSigned) -> str:
+def _no_partner_agreement(draft: CheckoutDraft, refused: PartnerCenterError) -> str:
     country = draft.customer_country
     region = region_of(country)
     where = f"{region} (the region of {country_name(country)}, where this order is placed)"
@@ -63,7 +64,8 @@ def _no_partner_agreement(draft: CheckoutDraft, refused: PartnerAgreementNotSign
         problem = (f"{who} has not signed the Microsoft Partner Agreement for {where}, so Microsoft would not "
                    "accept it as the reseller on this order.")
     else:
-        problem = f"Microsoft does not accept {who} as a reseller for {where}: {refused.reason}."
+        reason = refused.reason if isinstance(refused, PartnerAgreementNotSigned) else "it has no agreement status"
+        problem = f"Microsoft does not accept {who} as a reseller for {where}: {reason}."
     return (f"{problem} {NOT_PLACED} To go on, sign in to Partner Center as {draft.account.name}, accept the "
             f"Microsoft Partner Agreement for {region} (Account settings > Legal info), and make sure you are an "
             "indirect reseller of your distributor there; then place the order again.")
@@ -86,9 +88,8 @@ def check_before_placing(draft: CheckoutDraft, user_id: int) -> str | None:
             if status.not_allowed:
                 return _not_approved(draft)
         if reseller:
-            try:
-                client.get_agreement_status(draft.partner_id)
-            except PartnerAgreementNotSigned as refused:
+            refused = network.agreement_refusal(client, draft.partner_id)
+            if refused is not None:
                 return _no_partner_agreement(draft, refused)
     except TooFast as too_fast:
         return too_fast.message

@@ -62,6 +62,18 @@ class NetworkCheck:
         return READY if self.ready else INQUIRING
 
 
+def agreement_refusal(client, partner_id: str) -> PartnerAgreementNotSigned | NotFound | None:
+    """None when the reseller signed the Microsoft Partner Agreement for this distributor's region,
+    else Partner Center's refusal (its code says which: 2201 another region, 2203 not signed, ...).
+    https://learn.microsoft.com/partner-center/developer/verify-indirect-reseller-mpa-status
+    Asked by the onboarding and the checkout (app/checkout/account_checks.py) alike."""
+    try:
+        client.get_agreement_status(partner_id)
+    except (PartnerAgreementNotSigned, NotFound) as refused:
+        return refused
+    return None
+
+
 def check_partner_id(client, partner_id: str, tenant_id: str | None = None) -> NetworkCheck:
     """Ask Partner Center: the partner's profile, its agreement status, then the operator's network.
 
@@ -71,9 +83,8 @@ def check_partner_id(client, partner_id: str, tenant_id: str | None = None) -> N
         client.get_mpn_profile(partner_id)
     except (PartnerIdUnknown, NotFound):
         return NetworkCheck(UNKNOWN_PARTNER, f"Partner Center knows no partner with the ID {partner_id}.")
-    try:
-        client.get_agreement_status(partner_id)
-    except (PartnerAgreementNotSigned, NotFound) as refused:
+    refused = agreement_refusal(client, partner_id)
+    if refused is not None:
         why = refused.reason if isinstance(refused, PartnerAgreementNotSigned) else "it has no agreement status"
         return NetworkCheck(NOT_SIGNED, f"Partner Center says {why} (partner ID {partner_id}).")
     entry_tenant = reseller_network(client).get(partner_id)
