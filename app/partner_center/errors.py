@@ -171,7 +171,11 @@ class NoRelationship(NotFound):
 
 
 class EtagMismatch(PartnerCenterError):
-    """HTTP 412: the resource changed since it was read (If-Match failed). GET it again."""
+    """The resource changed since it was read: 400 code 2055 "Etag is no longer valid"
+    (https://learn.microsoft.com/partner-center/developer/error-codes). GET it again.
+
+    A bare HTTP 412 (Precondition failed, on the same page's status list) maps here too, so
+    an answer without the code is read the same way."""
 
 
 class DomainTaken(PartnerCenterError):
@@ -231,7 +235,10 @@ class CustomerUnderReview(PartnerCenterError):
 
 
 class QuantityCannotBeDecreased(PartnerCenterError):
-    """800090: outside the cancellation window; schedule the reduction for the next term."""
+    """Outside the window for seat reductions or cancellation: 800090 "Subscription quantity can't
+    be decreased", 900213 "You have passed your {0}-hour cancellation window", 900214 / 900257
+    "... window for reducing seats" (https://learn.microsoft.com/partner-center/developer/error-codes).
+    Schedule the reduction for the next term, or turn auto-renew off."""
 
 
 class AgreementAlreadyExists(PartnerCenterError):
@@ -254,6 +261,10 @@ ERROR_CODES: dict[str, type[PartnerCenterError]] = {
     "600051": PhoneMissing,
     "13605": McaMissing,
     "800090": QuantityCannotBeDecreased,
+    "900213": QuantityCannotBeDecreased,
+    "900214": QuantityCannotBeDecreased,
+    "900257": QuantityCannotBeDecreased,
+    "2055": EtagMismatch,
     "600061": AgreementAlreadyExists,
     "800065": CartAlreadySubmitted,
     "800064": CartBeingProcessed,

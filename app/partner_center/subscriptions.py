@@ -110,10 +110,13 @@ class Subscriptions(Transport):
         max_polls: int = 30,
     ) -> Subscription:
         """``PATCH /v1/customers/{id}/subscriptions/{subId}`` with the whole resource and
-        ``If-Match: <etag>``. 200 -> the updated subscription; 202 + ``Location`` -> the
-        resource at ``Location`` is polled until it stops answering 202. A stale etag raises
-        ``EtagMismatch`` (412); outside the cancellation window a reduction raises
-        ``QuantityCannotBeDecreased`` (800090)."""
+        ``If-Match: "<etag>"``. 200 -> the updated subscription. 202 + ``Location`` (an update
+        that takes longer than expected) -> the ``Location`` is polled until the change shows
+        (see ``_poll_subscription``). An etag that is no longer current raises ``EtagMismatch``
+        (400 2055); outside the window a reduction raises ``QuantityCannotBeDecreased`` (800090).
+
+        https://learn.microsoft.com/partner-center/developer/update-a-subscription-by-id
+        """
         if isinstance(subscription, Subscription):
             body = dict(subscription.raw)
             etag = etag or subscription.etag
@@ -122,11 +125,11 @@ class Subscriptions(Transport):
             body = dict(subscription)
             sub_id = str(get_field(body, "id"))
             etag = etag or get_field(get_field(body, "attributes") or {}, "etag")
-        headers = {"If-Match": etag} if etag else {}
+        headers = {"If-Match": quote_etag(etag)} if etag else {}
         path = f"/customers/{self._q(customer_id)}/subscriptions/{self._q(sub_id)}"
         response = self._call("PATCH", self._url(path), json=body, headers=headers, request_id=request_id)
         if response.status_code == 202:
-            return self._poll_subscription(customer_id, sub_id, response, poll_interval, max_polls)
+            return self._poll_subscription(customer_id, sub_id, body, etag, response, poll_interval, max_polls)
         if response.content:
             try:
                 return Subscription.from_json(response.json())
@@ -135,24 +138,42 @@ class Subscriptions(Transport):
         return self.get_subscription(customer_id, sub_id)
 
     def _poll_subscription(
-        self, customer_id: str, sub_id: str, response: httpx.Response, interval: float, max_polls: int
+        self, customer_id: str, sub_id: str, sent: Mapping[str, Any], etag: str | None,
+        response: httpx.Response, interval: float, max_polls: int,
     ) -> Subscription:
+        """Poll a 202's ``Location`` until the update shows.
+
+        Microsoft: "When the patch operation takes longer than the expected time, the Partner
+        Center sends an HTTP status 202 status code and a location header that points to where to
+        retrieve the subscription. You can query the subscription periodically to monitor the
+        status and quantity changes." (change-the-quantity-of-a-subscription). The Location is
+        relative and without ``/v1`` (``/customers/{c}/subscriptions/{s}``). Between polls this
+        waits what ``Retry-After`` says (the last one given), else ``interval``. The update has
+        landed when the subscription's etag is no longer the one sent (without etags: when the
+        changed fields read as sent); a poll answered 202 means not yet.
+        """
         location = response.headers.get("Location")
         if not location:
-            # UNCONFIRMED: a 202 without Location; the subscription itself is the best we have.
-            return self.get_subscription(customer_id, sub_id)
-        url = str(response.request.url.join(location))
-        if location.startswith("/") and not location.startswith("/v1"):
+            # UNCONFIRMED: a 202 without Location; the subscription itself is where to look.
+            location = f"/customers/{self._q(customer_id)}/subscriptions/{self._q(sub_id)}"
+        if location.startswith("/") and not location.startswith("/v1/"):
             url = self._url(location)
-        for n in range(max_polls):
-            self._sleep(_retry_after_or(response, interval))
+        else:
+            url = str(response.request.url.join(location))
+        wait = _retry_after_or(response, interval)
+        for _ in range(max_polls):
+            self._sleep(wait)
             response = self._call("GET", url)
-            if response.status_code != 202:
-                data = response.json() if response.content else {}
-                if isinstance(data, Mapping) and get_field(data, "offerId") is not None:
-                    return Subscription.from_json(data)
+            wait = _retry_after_or(response, wait)
+            if response.status_code == 202:
+                continue
+            data = response.json() if response.content else {}
+            if not isinstance(data, Mapping) or get_field(data, "offerId") is None:
                 # The Location named an operation, not the subscription: read the result.
                 return self.get_subscription(customer_id, sub_id)
+            current = Subscription.from_json(data)
+            if _landed(current, sent, etag):
+                return current
         raise PartnerCenterUnavailable(
             202, None, f"subscription {sub_id} update still in progress after {max_polls} polls"
         )
@@ -214,6 +235,22 @@ class Subscriptions(Transport):
         current = self.get_subscription(customer_id, subscription_id)
         body = subscription_patch_body(current, next_term_quantity=quantity)
         return self.patch_subscription(customer_id, body, etag=current.etag, request_id=request_id)
+
+
+def quote_etag(etag: str) -> str:
+    """An ETag as Partner Center wants it in ``If-Match``: in double quotes ("ETags values should
+    be included in double quotation marks", https://learn.microsoft.com/partner-center/developer/test-and-debug)."""
+    etag = etag.strip()
+    return etag if etag.startswith('"') or etag.startswith("W/") else f'"{etag}"'
+
+
+_WATCHED = ("quantity", "status", "friendlyName", "autoRenewEnabled")
+
+
+def _landed(current: Subscription, sent: Mapping[str, Any], etag: str | None) -> bool:
+    if etag and current.etag:
+        return current.etag.strip('"') != etag.strip('"')
+    return all(get_field(current.raw, k) == get_field(sent, k) for k in _WATCHED if get_field(sent, k) is not None)
 
 
 def _retry_after_or(response: httpx.Response, default: float) -> float:

@@ -83,9 +83,9 @@ def create_app(config: dict | None = None) -> Flask:
     store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"])
     app.extensions["sandbox_store"] = store
 
-    from . import api, commerce, control, csrf, entra, mail, pages
+    from . import api, commerce, control, csrf, entra, mail, pages, subscriptions
 
-    for module in (entra, api, commerce, control, pages, mail):
+    for module in (entra, api, commerce, subscriptions, control, pages, mail):
         app.register_blueprint(module.bp)
     app.add_template_global(csrf.token, "sandbox_csrf_token")
     app.after_request(csrf.set_cookie)

@@ -1,5 +1,9 @@
-"""Partner Center /v1 commerce: catalog, carts, checkout, orders,
-subscriptions, and the price sheet (/v1.0/sales/pricesheets...)."""
+"""Partner Center /v1 commerce: catalog, carts, checkout, orders and the price sheet
+(/v1.0/sales/pricesheets...). Subscriptions are in ``subscriptions.py``.
+
+Error codes are the documented ones (https://learn.microsoft.com/partner-center/developer/error-codes);
+a cart line's ``error.errorCode`` is one of the SDK's ``CartErrorCode`` values
+(https://learn.microsoft.com/dotnet/api/microsoft.store.partnercenter.models.carts.enums.carterrorcode)."""
 
 from __future__ import annotations
 
@@ -8,12 +12,11 @@ import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, stream_with_context
 
 from . import catalog
 from .catalog_data import MARKETS
-from .resources import (CART_LIFETIME, cart_json, new_etag, order_json, refundable_batches,
-                        settle, subscription_json, visible_customer)
+from .resources import CART_LIFETIME, cart_json, order_json, settle, visible_customer
 from .seed import OPERATOR
 from .store import iso, parse_iso
 from .web import (INVALID_INPUT, PCError, body_json, collection, idempotent, json_response, link,
@@ -21,13 +24,18 @@ from .web import (INVALID_INPUT, PCError, body_json, collection, idempotent, jso
 
 bp = Blueprint("sandbox_commerce", __name__)
 
-# UNCONFIRMED codes (not in the contract); the sandbox's choices:
-NOT_FOUND = 2003           # product / SKU / availability / order / subscription not found
-CART_NOT_FOUND = 800063    # cart unknown or expired (expired carts are gone)
-PRECONDITION_FAILED = 412  # If-Match etag mismatch (HTTP 412)
-CANCEL_NOT_ALLOWED = 800090  # cancelling outside the 7-day window reuses "quantity cannot be decreased"
-SCHEDULE_NEEDS_AUTO_RENEW = 800093
-QUANTITY_BELOW_ONE = 10019   # quantity not a positive integer
+# From the error-codes page (404 each):
+NOT_FOUND = 1000                 # "Not found" (a path the API does not have)
+PRODUCT_NOT_FOUND = 400013       # "Product wasn't found"
+SKU_NOT_FOUND = 400018           # "SKU wasn't found"
+AVAILABILITY_NOT_FOUND = 400019  # "Availability not found"
+ORDER_NOT_FOUND = 20000          # "Order ID not found"
+NOT_FOUND_SUBSCRIPTION = 20003   # "Subscription with ID {0} not found."
+CART_NOT_FOUND = 800008          # "Unable to retrieve cart ID" (unknown or expired: expired carts are gone)
+# Cart line errors (CartErrorCode):
+QUANTITY_BELOW_ONE = 10010       # InvalidInput: quantity not a positive integer
+# BaseOfferSeatQuantityNotMet. UNCONFIRMED: which code a line below the SKU's minimum seats gets;
+# this is the documented seat-minimum code.
 QUANTITY_BELOW_MINIMUM = 10018
 
 
@@ -56,14 +64,14 @@ def products():
 def _product_or_404(product_id: str, country: str) -> dict:
     product = catalog.find_product(product_id)
     if product is None or country not in MARKETS:
-        raise PCError(404, NOT_FOUND, f"Product {product_id} was not found in market {country}.")
+        raise PCError(404, PRODUCT_NOT_FOUND, f"Product {product_id} was not found in market {country}.")
     return product
 
 
 def _sku_or_404(product: dict, sku_id: str) -> dict:
     sku = catalog.find_sku(product, sku_id)
     if sku is None:
-        raise PCError(404, NOT_FOUND, f"SKU {sku_id} of product {product['id']} was not found.")
+        raise PCError(404, SKU_NOT_FOUND, f"SKU {sku_id} of product {product['id']} was not found.")
     return sku
 
 
@@ -105,7 +113,7 @@ def availability(product_id, sku_id, availability_id):
     product = _product_or_404(product_id, country)
     sku_ = _sku_or_404(product, sku_id)
     if catalog.availability_id(product["id"], sku_["id"]) != availability_id.upper():
-        raise PCError(404, NOT_FOUND, f"Availability {availability_id} was not found.")
+        raise PCError(404, AVAILABILITY_NOT_FOUND, f"Availability {availability_id} was not found.")
     return json_response(catalog.availability_json(product, sku_, country))
 
 
@@ -240,7 +248,7 @@ def _build_lines(tx, tenant: dict, body: dict) -> list[dict]:
 _OWNER = {"cart": "_tenantId", "order": "referenceCustomerId", "subscription": "_tenantId"}
 
 
-def _owned_or_404(tx, tenant: dict, kind: str, doc_id: str, code: int = NOT_FOUND) -> dict:
+def owned_or_404(tx, tenant: dict, kind: str, doc_id: str, code: int) -> dict:
     doc = tx.get(kind, doc_id)
     if doc is None or doc[_OWNER[kind]] != tenant["id"]:
         raise PCError(404, code, f"{kind.capitalize()} {doc_id} was not found.")
@@ -248,7 +256,7 @@ def _owned_or_404(tx, tenant: dict, kind: str, doc_id: str, code: int = NOT_FOUN
 
 
 def _get_cart(tx, tenant: dict, cart_id: str) -> dict:
-    cart = _owned_or_404(tx, tenant, "cart", cart_id, CART_NOT_FOUND)
+    cart = owned_or_404(tx, tenant, "cart", cart_id, CART_NOT_FOUND)
     if cart["status"] == "Active" and parse_iso(cart["expirationTimestamp"]) <= tx.now():
         raise PCError(404, CART_NOT_FOUND, f"Cart {cart_id} has expired.")
     return cart
@@ -399,7 +407,7 @@ def _order_out(order: dict) -> dict:
 
 
 @contextmanager
-def _settled(tenant_id: str):
+def settled(tenant_id: str):
     """A write transaction with the customer's orders/subscriptions settled."""
     with store().tx() as tx:
         tenant = visible_customer(tx, tenant_id)
@@ -409,171 +417,24 @@ def _settled(tenant_id: str):
 
 @bp.get("/v1/customers/<tenant_id>/orders")
 def list_orders(tenant_id):
-    with _settled(tenant_id) as (tx, tenant):
+    with settled(tenant_id) as (tx, tenant):
         orders = tx.list("order", tenant["id"])
     return json_response(collection([_order_out(o) for o in orders]))
 
 
 @bp.get("/v1/customers/<tenant_id>/orders/<order_id>")
 def get_order(tenant_id, order_id):
-    with _settled(tenant_id) as (tx, tenant):
-        order = _owned_or_404(tx, tenant, "order", order_id)
+    with settled(tenant_id) as (tx, tenant):
+        order = owned_or_404(tx, tenant, "order", order_id, ORDER_NOT_FOUND)
     return json_response(_order_out(order))
 
 
 @bp.get("/v1/customers/<tenant_id>/orders/<order_id>/provisioningstatus")
 def provisioning_status(tenant_id, order_id):
-    with _settled(tenant_id) as (tx, tenant):
-        order = _owned_or_404(tx, tenant, "order", order_id)
+    with settled(tenant_id) as (tx, tenant):
+        order = owned_or_404(tx, tenant, "order", order_id, ORDER_NOT_FOUND)
     items = [{"lineItemNumber": line["lineItemNumber"], "status": line["_provisioning"],
               "quantityProvisioningInformation": [],
               "attributes": {"objectType": "OrderLineItemProvisioningStatus"}}
              for line in order["lineItems"]]
     return json_response(collection(items))
-
-
-# subscriptions -------------------------------------------------------------------
-
-@bp.get("/v1/customers/<tenant_id>/subscriptions")
-def list_subscriptions(tenant_id):
-    order_id = query_arg("order_id")
-    with _settled(tenant_id) as (tx, tenant):
-        subs = tx.list("subscription", tenant["id"])
-        now = tx.now()
-    if order_id:
-        subs = [s for s in subs if s["orderId"] == order_id]
-    return json_response(collection([subscription_json(s, now) for s in subs]))
-
-
-@bp.get("/v1/customers/<tenant_id>/subscriptions/<sub_id>")
-def get_subscription(tenant_id, sub_id):
-    with _settled(tenant_id) as (tx, tenant):
-        sub = _owned_or_404(tx, tenant, "subscription", sub_id)
-        now = tx.now()
-    return json_response(subscription_json(sub, now))
-
-
-_MISSING = object()
-
-
-def _reduce(sub: dict, count: int, now: datetime) -> None:
-    batches = refundable_batches(sub, now)
-    if count > sum(b["quantity"] for b in batches):
-        raise PCError(400, 800090,
-                      f"Quantity cannot be decreased by {count}: only seats added within the last 7 days "
-                      f"can be reduced ({sum(b['quantity'] for b in batches)} refundable now). "
-                      "Schedule the reduction for the next term instead.")
-    for batch in batches:  # newest first
-        take = min(batch["quantity"], count)
-        batch["quantity"] -= take
-        count -= take
-        if count == 0:
-            break
-
-
-def _validate_schedule(schedule: dict, sub: dict) -> dict:
-    product = schedule.get("product") or {}
-    product_id = product.get("productId") or sub["_productId"]
-    sku_id = product.get("skuId") or sub["_skuId"]
-    avail = product.get("availabilityId") or catalog.availability_id(product_id, sku_id)
-    resolved = catalog.resolve(f"{product_id}:{sku_id}:{avail}")
-    if resolved is None:
-        raise PCError(400, 10001, "scheduledNextTermInstructions.product is not a valid catalog item.")
-    prod, sku = resolved
-    term = product.get("termDuration") or sub["termDuration"]
-    cycle = (product.get("billingCycle") or sub["billingCycle"]).lower()
-    if term not in sku["terms"] or cycle not in sku["terms"][term]:
-        raise PCError(400, 10013, f"Term {term} with billing cycle {cycle} is not supported.")
-    quantity = schedule.get("quantity", sub["quantity"])
-    if not isinstance(quantity, int) or not sku["minimumQuantity"] <= quantity <= sku["maximumQuantity"]:
-        raise PCError(400, 2002, f"Quantity must be between {sku['minimumQuantity']} and "
-                                 f"{sku['maximumQuantity']}.")
-    return {"product": {"productId": prod["id"], "skuId": sku["id"],
-                        "availabilityId": catalog.availability_id(prod["id"], sku["id"]),
-                        "billingCycle": cycle, "termDuration": term},
-            "quantity": quantity}
-
-
-def _patch_subscription(tx, tenant: dict, sub_id: str, body: dict):
-    sub = _owned_or_404(tx, tenant, "subscription", sub_id)
-    expected = request.headers.get("If-Match") or (body.get("attributes") or {}).get("etag")
-    if expected and expected.strip().removeprefix("W/").strip('"') != sub["etag"]:
-        # UNCONFIRMED: status and code for a stale etag; 412 Precondition Failed.
-        raise PCError(412, PRECONDITION_FAILED,
-                      "The subscription was modified since it was read (If-Match etag mismatch). "
-                      "GET it again and reapply the change.")
-    now = tx.now()
-    status = body.get("status", sub["status"])
-    quantity = body.get("quantity", sub["quantity"])
-    friendly = body.get("friendlyName", sub["friendlyName"])
-    auto = body.get("autoRenewEnabled", sub["autoRenewEnabled"])
-    schedule = body.get("scheduledNextTermInstructions", _MISSING)
-    schedule_changed = schedule is not _MISSING and (schedule or None) != (sub.get("scheduledNextTermInstructions") or None)
-    changed = (status != sub["status"] or quantity != sub["quantity"] or friendly != sub["friendlyName"]
-               or auto != sub["autoRenewEnabled"] or schedule_changed)
-    if not changed:
-        return 200, subscription_json(sub, now)
-    if sub["status"] in ("deleted", "expired"):
-        raise PCError(400, 2011, f"The subscription is {sub['status']} and cannot be changed.")
-    if sub["status"] == "suspended":
-        only_reactivation = (status == "active" and quantity == sub["quantity"] and friendly == sub["friendlyName"]
-                             and auto == sub["autoRenewEnabled"] and not schedule_changed)
-        if not only_reactivation:
-            raise PCError(400, 800091, "The subscription is suspended; reactivate it before changing it.")
-        sub["status"] = "active"
-    elif status == "deleted":
-        total = sum(b["quantity"] for b in refundable_batches(sub, now))
-        if total < sub["quantity"]:
-            raise PCError(400, CANCEL_NOT_ALLOWED,
-                          "The subscription can only be cancelled within 7 days of purchase or renewal, "
-                          "with every seat still inside its own 7-day window.")
-        sub["status"] = "deleted"
-        sub["_cancelledAt"] = iso(now)
-        sub["autoRenewEnabled"] = False
-        sub["scheduledNextTermInstructions"] = None
-    elif status == "suspended":
-        sub["status"] = "suspended"
-    elif status != "active":
-        raise PCError(400, INVALID_INPUT, f"Unsupported status '{status}'.")
-    else:
-        if quantity != sub["quantity"]:
-            if not isinstance(quantity, int) or isinstance(quantity, bool):
-                raise PCError(400, INVALID_INPUT, "quantity must be an integer.")
-            if not sub["_min"] <= quantity <= sub["_max"]:
-                raise PCError(400, 2002, f"Quantity must be between {sub['_min']} and {sub['_max']}.")
-            if quantity > sub["quantity"]:
-                sub["_batches"].append({"quantity": quantity - sub["quantity"], "addedAt": iso(now)})
-            else:
-                _reduce(sub, sub["quantity"] - quantity, now)
-            sub["quantity"] = quantity
-            # An immediate mid-term change wipes scheduled changes.
-            sub["scheduledNextTermInstructions"] = None
-        if friendly != sub["friendlyName"]:
-            if not isinstance(friendly, str) or not 1 <= len(friendly.strip()) <= 128:
-                raise PCError(400, INVALID_INPUT, "friendlyName must be 1 to 128 characters.")
-            sub["friendlyName"] = friendly.strip()
-        if auto != sub["autoRenewEnabled"]:
-            if not isinstance(auto, bool):
-                raise PCError(400, INVALID_INPUT, "autoRenewEnabled must be true or false.")
-            sub["autoRenewEnabled"] = auto
-            if not auto:
-                sub["scheduledNextTermInstructions"] = None
-        if schedule_changed:
-            if not schedule:
-                sub["scheduledNextTermInstructions"] = None
-            else:
-                if not sub["autoRenewEnabled"]:
-                    raise PCError(400, SCHEDULE_NEEDS_AUTO_RENEW,
-                                  "Scheduled changes for the next term need autoRenewEnabled: true.")
-                sub["scheduledNextTermInstructions"] = _validate_schedule(schedule, sub)
-    sub["etag"] = new_etag()
-    tx.put("subscription", sub["id"], sub)
-    return 200, subscription_json(sub, now)
-
-
-@bp.patch("/v1/customers/<tenant_id>/subscriptions/<sub_id>")
-def patch_subscription(tenant_id, sub_id):
-    body = body_json()
-    with _settled(tenant_id) as (tx, tenant):
-        status, out = _patch_subscription(tx, tenant, sub_id, body)
-    return json_response(out, status)

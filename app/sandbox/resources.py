@@ -223,6 +223,16 @@ def _complete_order(tx: Tx, order: dict, completed_at: datetime) -> None:
     tx.put("order", order["id"], order, parent=order["referenceCustomerId"])
 
 
+def _land_pending_update(sub: dict, now: datetime) -> dict:
+    """A slow update (answered 202, see subscriptions.py) lands when its time has come."""
+    pending = sub.get("_pending")
+    if not pending or parse_iso(pending["dueAt"]) > now:
+        return sub
+    landed = dict(pending["state"])
+    landed["etag"] = new_etag()
+    return landed
+
+
 def settle(tx: Tx, tenant_id: str, delay_seconds: float) -> datetime:
     """Bring one customer's orders and subscriptions up to the sandbox clock."""
     now = tx.now()
@@ -232,8 +242,9 @@ def settle(tx: Tx, tenant_id: str, delay_seconds: float) -> datetime:
             if due <= now:
                 _complete_order(tx, order, due)
     for sub in tx.list("subscription", tenant_id):
-        if _roll_subscription(sub, now):
-            tx.put("subscription", sub["id"], sub)
+        landed = _land_pending_update(sub, now)
+        if _roll_subscription(landed, now) or landed is not sub:
+            tx.put("subscription", landed["id"], landed)
     return now
 
 

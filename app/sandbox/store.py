@@ -64,7 +64,11 @@ FAULT_KINDS = {
     "throttle": "throttle", "429": "throttle",
     "error": "error", "500": "error",
     "slow": "slow",
+    "accepted": "accepted", "202": "accepted",
 }
+# Kinds the route itself answers (it asks for them with take_fault(kinds=...)); the request gate
+# in __init__ never takes them.
+ROUTE_FAULT_KINDS = ("accepted",)
 
 
 def iso(dt: datetime) -> str:
@@ -220,10 +224,15 @@ class SandboxStore:
         """The next ``count`` calls matching METHOD (or ``*``) and path prefix
         answer 429 (kind ``throttle``/``429``, with Retry-After), 500 (kind
         ``error``/``500``), or are answered ``delay`` seconds late after being
-        fully processed (kind ``slow``). Returns the fault id."""
+        fully processed (kind ``slow``). Kind ``accepted``/``202`` is for
+        ``PATCH /v1/customers/{c}/subscriptions/{s}``: the update answers 202 with a
+        Location and a Retry-After (``retry_after``, default 2) and lands ``delay``
+        seconds later on the sandbox clock (default: the Retry-After), the way
+        Microsoft answers an update that takes longer than expected. Returns the
+        fault id."""
         normalized = FAULT_KINDS.get(str(kind).lower())
         if normalized is None:
-            raise ValueError(f"unknown fault kind {kind!r}; use throttle, error or slow")
+            raise ValueError(f"unknown fault kind {kind!r}; use throttle, error, slow or accepted")
         if count < 1:
             raise ValueError("count must be at least 1")
         if normalized == "throttle" and retry_after is None:
@@ -251,13 +260,16 @@ class SandboxStore:
         with self.tx() as tx:
             tx.conn.execute("DELETE FROM faults")
 
-    def take_fault(self, method: str, path: str) -> dict | None:
-        """Consume one use of the oldest fault matching this call, if any."""
+    def take_fault(self, method: str, path: str, kinds: tuple[str, ...] | None = None) -> dict | None:
+        """Consume one use of the oldest fault matching this call, if any: of ``kinds`` when
+        given, else of any kind but those a route answers itself (``ROUTE_FAULT_KINDS``)."""
         with self.tx() as tx:
             rows = tx.conn.execute(
                 "SELECT id, method, path_prefix, kind, remaining, retry_after, delay "
                 "FROM faults WHERE remaining > 0 ORDER BY id").fetchall()
             for fid, fmethod, prefix, kind, remaining, retry_after, delay in rows:
+                if (kind not in kinds) if kinds is not None else (kind in ROUTE_FAULT_KINDS):
+                    continue
                 if fmethod not in ("*", method.upper()):
                     continue
                 if not path.lower().startswith(prefix.lower()):

@@ -124,7 +124,7 @@ def _body(action: str, change: dict, remote) -> dict:
 
 def apply_change(order: Order, step: OrderStep, client) -> dict:
     """GET the subscription, apply the line's change, PATCH it with If-Match: the etag the person
-    saw (a change made meanwhile answers 412 and nothing is changed), then store the answer."""
+    saw (a change made meanwhile answers 400 2055 and nothing is changed), then store the answer."""
     line, sub = _line_of(order, step)
     change = line.change or {}
     action = change.get("action")
@@ -153,7 +153,7 @@ def explain_change_refusal(order: Order, step: OrderStep, error: PartnerCenterEr
     if isinstance(error, EtagMismatch):
         return Fail(f"{sub.name} was changed in Partner Center after the change was asked for, so Microsoft "
                      "changed nothing. Its page now shows the current values; ask for the change again if it is "
-                     "still needed.", code="412")
+                     "still needed.", code="2055")
     if isinstance(error, QuantityCannotBeDecreased) or error.code == "800090":
         if change.get("action") == ChangeAction.CANCEL:
             return Fail(f"Microsoft refused to cancel {sub.name}: a subscription can be cancelled only within 7 "

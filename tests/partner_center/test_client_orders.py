@@ -141,8 +141,9 @@ def test_patch_sends_if_match_and_stale_etag_fails(pc_client, sbx_store):
     pc_client.rename_subscription(customer.id, sub.id, "First")
     with pytest.raises(EtagMismatch) as info:
         pc_client.patch_subscription(customer.id, sub)  # the old read, old etag
-    assert info.value.status == 412
-    assert len(sbx_store.calls(method="PATCH", status=412)) == 1
+    assert (info.value.status, info.value.code) == (400, "2055")
+    assert len(sbx_store.calls(method="PATCH", status=400)) == 1
+    assert pc_client.get_subscription(customer.id, sub.id).friendly_name == "First"
 
 
 def test_reduction_outside_window_and_scheduled_next_term(pc_client, sbx_store):

@@ -206,7 +206,7 @@ def test_patch_202_location_is_polled_until_done():
     client = make_client(handler, sleeps)
     result = client.set_subscription_quantity("c1", "s1", 9, request_id="rid-1")
     assert result.quantity == 9 and result.etag == "e2"
-    assert seen[1] == ("PATCH", "/v1/customers/c1/subscriptions/s1", "e1")
+    assert seen[1] == ("PATCH", "/v1/customers/c1/subscriptions/s1", '"e1"')  # ETags go in double quotes
     assert [s[1] for s in seen[2:]] == ["/v1/customers/c1/operations/op1"] * 2
     assert sleeps == [1.0, 2.0]
 

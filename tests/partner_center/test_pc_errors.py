@@ -89,6 +89,10 @@ def test_partner_agreement_codes_keep_exact_code(code):
         (800074, e.CustomerUnderReview),
         (800075, e.CustomerUnderReview),
         (800090, e.QuantityCannotBeDecreased),
+        (900213, e.QuantityCannotBeDecreased),
+        (900214, e.QuantityCannotBeDecreased),
+        (900257, e.QuantityCannotBeDecreased),
+        (2055, e.EtagMismatch),
         (600061, e.AgreementAlreadyExists),
         (800065, e.CartAlreadySubmitted),
         (800064, e.CartBeingProcessed),
@@ -124,7 +128,8 @@ def test_domain_taken_heuristic_only_on_customer_creation():
     assert not isinstance(make(409, {"code": 1}, method="POST", path="/v1/customers/x/carts"), e.DomainTaken)
 
 
-def test_412_is_etag_mismatch():
+def test_2055_is_etag_mismatch_and_a_bare_412_too():
+    assert isinstance(make(400, {"code": "2055", "description": "Etag is no longer valid"}), e.EtagMismatch)
     assert isinstance(make(412, {"code": 1, "description": "etag"}), e.EtagMismatch)
 
 

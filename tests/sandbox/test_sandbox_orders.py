@@ -43,7 +43,7 @@ def test_cart_is_created_active_with_a_seven_day_expiry(pc, customer, sandbox_st
     (lambda pc: line(catalog_item(pc), 10, term="P1M", cycle="annual"), 10013),
     (lambda pc: line(catalog_item(pc), 301), 10015),
     (lambda pc: line(catalog_item(pc, DYNAMICS_FINANCE), 5), 10018),
-    (lambda pc: line(catalog_item(pc), 0), 10019),
+    (lambda pc: line(catalog_item(pc), 0), 10010),
     (lambda pc: line(catalog_item(pc), 10, reseller="5550001"), 2072),
     (lambda pc: line(catalog_item(pc), 10, reseller="9999999"), 800015),
     (lambda pc: line(catalog_item(pc), 10, reseller="3456789"), 800016),

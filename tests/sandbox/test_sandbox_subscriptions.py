@@ -92,18 +92,33 @@ def test_cancel_after_the_window_is_refused(pc, sandbox_store, bought):
     sandbox_store.advance_clock(timedelta(days=9))
     refused = _patch(pc, tenant_id, sub["id"], status="deleted")
     assert refused.status_code == 400
-    assert refused.json()["code"] == 800090
+    assert refused.json()["code"] == 900213  # "You have passed your {0}-hour cancellation window"
+    assert "168-hour cancellation window" in refused.json()["description"]
     assert pc.get(_path(tenant_id, sub)).json()["status"] == "active"
 
 
-def test_etag_mismatch_is_412(pc, bought):
+def test_a_stale_etag_is_400_2055_and_changes_nothing(pc, bought):
     tenant_id, sub = bought
     stale = pc.get(_path(tenant_id, sub)).json()
     assert _patch(pc, tenant_id, sub["id"], friendlyName="First change").status_code == 200
     stale["friendlyName"] = "Second change"
-    response = pc.patch(_path(tenant_id, sub), json=stale, headers={"If-Match": stale["attributes"]["etag"]})
-    assert response.status_code == 412
+    response = pc.patch(_path(tenant_id, sub), json=stale, headers={"If-Match": f'"{stale["attributes"]["etag"]}"'})
+    assert response.status_code == 400
+    assert response.json()["code"] == 2055 and response.json()["description"].startswith("Etag is no longer valid")
     assert pc.get(_path(tenant_id, sub)).json()["friendlyName"] == "First change"
+
+
+def test_the_etag_may_come_in_the_body_as_the_sdk_sends_it_but_not_be_missing(pc, bought):
+    tenant_id, sub = bought
+    current = pc.get(_path(tenant_id, sub)).json()
+    current["friendlyName"] = "From the body's etag"
+    assert pc.patch(_path(tenant_id, sub), json=current).status_code == 200  # attributes.etag, no If-Match
+    fresh = pc.get(_path(tenant_id, sub)).json()
+    fresh["friendlyName"] = "Without any etag"
+    del fresh["attributes"]["etag"]
+    missing = pc.patch(_path(tenant_id, sub), json=fresh)
+    assert missing.status_code == 400 and missing.json()["code"] == 2055
+    assert pc.get(_path(tenant_id, sub)).json()["friendlyName"] == "From the body's etag"
 
 
 def test_quantity_limits_and_suspension(pc, bought):

@@ -279,7 +279,7 @@ def test_a_stale_form_changes_nothing(db, reseller_client, sandbox_store, pc_cli
     assert _orders(db) == 1 and remote(sandbox_store, bought)["quantity"] == 10
 
 
-def test_a_change_made_in_partner_center_meanwhile_fails_the_order_with_412_in_plain_words(
+def test_a_change_made_in_partner_center_meanwhile_fails_the_order_with_2055_in_plain_words(
         db, reseller_client, sandbox_store, pc_client, bought):
     page_data = form_data(soup(reseller_client.get(_page(bought))), f"/subscriptions/{bought.id}/quantity")
     pc_client.set_subscription_quantity(bought.tenant_id, bought.ms_subscription_id, 11)  # outside the storefront
