@@ -56,3 +56,14 @@ def test_app_only_work_is_not_affected(app, pc_client):
     _consent_signed_in(app, mfa=False)
     assert pc_client.tokens.get_token(APP)
     assert pc_client.is_domain_available("a-brand-new-prefix") is True
+
+
+def test_a_person_checking_a_partner_id_is_told_the_consent_needs_renewing(app, reseller_client, db):
+    from tests.checkout.test_customer_and_service import _adatum_without_partner_id, _choose_fabrikam
+
+    _adatum_without_partner_id(db)
+    _choose_fabrikam(reseller_client, db)
+    _consent_signed_in(app, mfa=False)
+    answer = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
+    assert "consent needs renewing with MFA" in text_of(answer)
+    assert "Nothing you entered is lost" in text_of(answer)

@@ -100,3 +100,30 @@ def test_the_price_sheet_host_per_cloud(make_pc):
     assert make_pc(cloud="us_government").price_sheet_url("US").startswith("https://api.partner.microsoft.com/v1.0/")
     with pytest.raises(PartnerCenterError, match="no price sheet API"):
         make_pc(cloud="china_21vianet").price_sheet_url("CN")
+
+
+def test_every_call_the_client_makes_in_an_order_flow_has_a_row(pc_client, sbx_store):
+    """One table: no call of a typical run falls through to the unlisted default."""
+    from tests.partner_center.test_client_orders import place_order
+    from tests.partner_center.pc_support import US_ADDRESS
+
+    customer, order, sub = place_order(pc_client, sbx_store)
+    pc_client.is_domain_available("some-new-prefix")
+    pc_client.get_customer(customer.id)
+    pc_client.find_customer_by_domain(customer.domain)
+    pc_client.get_country_rules("PL")
+    pc_client.validate_address(US_ADDRESS)
+    pc_client.get_order(customer.id, order.id)
+    pc_client.get_provisioning_status(customer.id, order.id)
+    pc_client.get_subscription(customer.id, sub.id)
+    pc_client.list_agreements(customer.id)
+    pc_client.list_customer_relationships(customer.id)
+    pc_client.get_agreement_status("1234567")
+    pc_client.list_indirect_resellers()
+    pc_client.get_relationship_request()
+    with pc_client.price_sheet("US") as rows:
+        next(iter(rows))
+
+    unlisted = [f'{c["method"]} {c["path"]}' for c in sbx_store.calls()
+                if c["path"].startswith(("/v1/", "/v1.0/")) and operation_for(c["method"], c["path"]).name == "unlisted"]
+    assert unlisted == []
