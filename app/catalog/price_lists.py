@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.catalog.models import PriceList, PriceListEntry
 from app.catalog.pricing import Viewer
 from app.catalog.terms import billing_label
 from app.extensions import db
 from app.web.csv_export import csv_stream
+from app.web.query import count_pages
 
 
 def price_lists_for(viewer: Viewer) -> list[PriceList]:
@@ -36,9 +37,7 @@ def price_list_query(viewer: Viewer, market: str, q: str = ""):
 
 
 def page_of(stmt, page: int, page_size: int = 50):
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, page), pages)
+    total, page, pages = count_pages(stmt, page, page_size)
     return list(db.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total, page, pages
 
 

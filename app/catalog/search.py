@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import Offer, OfferTerm, PriceListEntry, Product, Sku
 from app.catalog.pricing import Viewer
 from app.extensions import db
-from app.web.query import UrlState
+from app.web.query import UrlState, count_pages
 
 # Partner Center reports every licence product as productType OnlineServices, so the family the
 # catalog filters on comes from the title. First match wins; order matters.
@@ -86,9 +86,7 @@ def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE
         stmt = stmt.where(Product.family == filters.family)
     billing = filters.billing if filters.billing in viewer.billing_plans else ""
     stmt = stmt.where(_offered_in(viewer.market, filters.term, billing))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, filters.page), pages)
+    total, page, pages = count_pages(stmt, filters.page, page_size)
     products = db.session.scalars(
         # Titles that hold the words as typed come first ("business premium": M365 Business Premium
         # before Dynamics 365 Business Central Premium), then alphabetical.

@@ -4,7 +4,6 @@ Reads only; never Partner Center (the stored state is kept in step by app/subscr
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,7 +13,7 @@ from app.extensions import db
 from app.orders.models import OPEN_STATUSES, Order, OrderLine
 from app.orders.queries import can_view
 from app.subscriptions.models import Subscription, SubscriptionStatus
-from app.web.query import UrlState
+from app.web.query import UrlState, count_pages
 
 RENEWALS_AHEAD_DAYS = 30       # the home page's "Renewals in the next 30 days"
 PER_PAGE = 25
@@ -105,9 +104,7 @@ def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> GridRe
     if filters.renewal_to:
         query = query.where(Subscription.commitment_end_date
                             < datetime.combine(filters.renewal_to + timedelta(days=1), datetime.min.time()))
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(1, filters.page), pages)
+    total, page, pages = count_pages(query, filters.page, per_page)
     column = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     ordered = column.desc() if filters.direction == "desc" else column.asc()
     # Missing renewal dates last either way; the id keeps pages stable.
