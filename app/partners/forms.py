@@ -115,6 +115,13 @@ class NewCustomerForm(CustomerForm, _FirstAdmin):
     submit = SubmitField("Create direct customer and invite its admin")
 
 
+class InviteAdminForm(FlaskForm, _FirstAdmin):
+    """Another account admin, invited by the operator: the first admin's address was mistyped, or the
+    account's own admins have left."""
+
+    submit = SubmitField("Send invitation")
+
+
 class SuspendForm(FlaskForm):
     reason = StringField("Reason (optional)", filters=[_stripped], validators=[Length(max=500)],
                          description="Shown on the account's page and kept in the audit log.")

@@ -11,8 +11,8 @@ from app.auth import invitations
 from app.catalog.pricing import MARKET_NAMES
 from app.extensions import db
 from app.partners import bp, services
-from app.partners.forms import (AccountFilterForm, ActionForm, CustomerForm, NewCustomerForm, NewResellerForm,
-                                ResellerForm, SuspendForm)
+from app.partners.forms import (AccountFilterForm, ActionForm, CustomerForm, InviteAdminForm, NewCustomerForm,
+                                NewResellerForm, ResellerForm, SuspendForm)
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
@@ -92,14 +92,14 @@ def _created_message(account, admin: services.FirstAdmin) -> str:
     return message
 
 
-def _account_page(account, *, suspend_form=None, status: int = 200, invitation_errors: dict | None = None,
-                  problem: str | None = None):
+def _account_page(account, *, suspend_form=None, invite_form=None, status: int = 200,
+                  invitation_errors: dict | None = None, problem: str | None = None):
     """The account's page; `invitation_errors` go next to an invitation's row (id -> message), a
     `problem` about an invitation no longer listed above the users."""
     return render("partners/account.html", account=account, history=services.history(account),
                   invitations=invitations.pending(account), invitation_errors=invitation_errors or {}, problem=problem,
                   role_labels=invitations.ROLE_LABELS, suspend_form=suspend_form or SuspendForm(),
-                  action_form=ActionForm(), status=status)
+                  invite_form=invite_form or InviteAdminForm(formdata=None), action_form=ActionForm(), status=status)
 
 
 @bp.route("/<int:account_id>")
@@ -196,6 +196,28 @@ def _invitation_action(account_id: int, invitation_id: int, act, done: str):
     db.session.commit()
     flash(done.format(email=invitation.email), "success")
     return redirect_to(url_for("partners.account", account_id=account.id))
+
+
+@bp.route("/<int:account_id>/invitations", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def invite_admin(account_id: int):
+    """Invite another account admin: the first admin's address was wrong, or the account's admins left."""
+    account = _account_or_404(account_id)
+    form = InviteAdminForm()
+    if form.validate_on_submit():
+        try:
+            invitations.invite(account, email=form.admin_email.data, first_name=form.admin_first_name.data,
+                               last_name=form.admin_last_name.data, role="admin",
+                               invited_by=current_user._get_current_object(), origin=request_origin())
+        except invitations.InvitationError as refused:
+            db.session.rollback()
+            field = getattr(form, f"admin_{refused.field}", None) or form.admin_email
+            field.errors = [*field.errors, refused.message]
+        else:
+            db.session.commit()
+            flash(f"{form.admin_email.data.strip().lower()} was invited to be an admin of {account.name}.", "success")
+            return redirect_to(url_for("partners.account", account_id=account.id))
+    return _account_page(account, invite_form=form, status=422)
 
 
 @bp.route("/<int:account_id>/invitations/<int:invitation_id>/resend", methods=["POST"])

@@ -238,3 +238,43 @@ def test_resending_an_invitation_already_accepted_says_so_at_its_row(operator_cl
     assert "fiona@fourthcoffee.example.com has already accepted this invitation" in text_of(response)
     users = soup(response).select_one("section[aria-labelledby=users-heading]").get_text(" ", strip=True)
     assert "Fiona Fourth" in users and "Account admin" in users
+
+
+def test_the_operator_invites_another_admin_when_the_first_address_was_wrong(operator_client, db, demo):
+    from tests.helpers import Client
+    from tests.support.links import mailed_link
+
+    operator_client.post("/admin/accounts/new/reseller", _reseller(admin_email="fiona@fourthcofee.example.com"))
+    account = _account(db, "Fourth Coffee IT")
+    operator_client.post(f"/admin/accounts/{account.id}/invitations/{_first_admin_invitation(db, account).id}/revoke")
+
+    refused = operator_client.post(f"/admin/accounts/{account.id}/invitations", {
+        "admin_first_name": "Fiona", "admin_last_name": "Fourth", "admin_email": "fiona@"})
+    assert refused.status_code == 422
+    assert _error(refused, "admin_email") == "Enter an email address like name@example.com."
+    assert soup(refused).select_one("#admin_first_name")["value"] == "Fiona"
+
+    response = operator_client.post(f"/admin/accounts/{account.id}/invitations", {
+        "admin_first_name": "Fiona", "admin_last_name": "Fourth", "admin_email": "Fiona@FourthCoffee.example.com"})
+    assert response.status_code == 303
+    page = operator_client.get(response.headers["Location"])
+    assert "fiona@fourthcoffee.example.com was invited to be an admin of Fourth Coffee IT" in text_of(page)
+    [row] = soup(page).select("#account-invitations tbody tr")
+    assert "fiona@fourthcoffee.example.com" in row.get_text() and "Account admin" in row.get_text()
+    again = operator_client.post(f"/admin/accounts/{account.id}/invitations", {
+        "admin_first_name": "Fiona", "admin_last_name": "Fourth", "admin_email": "fiona@fourthcoffee.example.com"})
+    assert _error(again, "admin_email") == ("This address has already been invited and the invitation is still "
+                                            "valid; resend it instead.")
+    accepted = Client(demo.test_client())
+    token_page = accepted.get(mailed_link("fiona@fourthcoffee.example.com", "invitation"))
+    assert soup(token_page).select_one("h1").get_text() == "Join Fourth Coffee IT"
+    assert "an account admin" in text_of(token_page)
+
+
+def test_operator_members_may_not_invite_admins(operator_member_client, db):
+    adatum = _account(db, "Adatum IT Services")
+    assert soup(operator_member_client.get(f"/admin/accounts/{adatum.id}")).select_one("#invite-admin-form") is None
+    response = operator_member_client.post(f"/admin/accounts/{adatum.id}/invitations", {
+        "admin_first_name": "Ivy", "admin_last_name": "Intruder", "admin_email": "ivy@example.com"})
+    assert response.status_code == 403
+    assert db.session.scalar(db.select(Invitation).where(Invitation.email == "ivy@example.com")) is None

@@ -56,6 +56,7 @@ SAMPLES = {
     "partners.check": {"account_id": lambda s, who: s.account_id},
     "partners.suspend": {"account_id": lambda s, who: s.account_id},
     "partners.reactivate": {"account_id": lambda s, who: s.account_id},
+    "partners.invite_admin": {"account_id": lambda s, who: s.account_id},
     "partners.resend_invitation": {"account_id": lambda s, who: s.account_id,
                                    "invitation_id": lambda s, who: s.invitation_id},
     "partners.revoke_invitation": {"account_id": lambda s, who: s.account_id,
