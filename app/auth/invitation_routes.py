@@ -39,11 +39,22 @@ def accept_invitation():
             if current_user.is_authenticated:
                 logout_user()  # someone else was signed in on this browser
             login_user(user)
-            flash(f"Welcome, {user.name}. Your user is ready, and you are signed in.", "success")
+            flash(_welcome(user), "success")
             return redirect(url_for("home.index"), code=303)
     form.password.data = None  # never echo a password back
     return render_private("auth/accept_invitation.html", form=form, invitation=invitation,
                           status=422 if request.method == "POST" else 200)
+
+
+def _welcome(user) -> str:
+    """An account's new admin is told where its settings are: a first admin finds nobody else there."""
+    message = f"Welcome, {user.name}. Your user is ready, and you are signed in."
+    if user.role != "admin":
+        return message
+    if user.account.kind == "reseller":
+        return message + (" As an account admin you invite colleagues under Settings > Users and add the customers "
+                          "you resell to under Settings > Licensees.")
+    return message + " As an account admin you invite colleagues under Settings > Users."
 
 
 @bp.route(f"{svc.ACCEPT_PATH}/ask", methods=["POST"])

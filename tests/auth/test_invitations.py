@@ -57,6 +57,10 @@ def test_the_invitee_sets_name_and_password_from_the_mailed_link_and_is_signed_i
     assert response.status_code == 303 and response.headers["Location"] == "/"
     home = browser.get("/")
     assert home.status_code == 200 and soup(home).select_one("h1").get_text() == "Reseller home"
+    # A new admin is told where the account's settings are.
+    assert ("Welcome, Nina Novak-Kowalska. Your user is ready, and you are signed in. As an account admin you invite "
+            "colleagues under Settings > Users and add the customers you resell to under Settings > Licensees."
+            ) in text_of(home)
     user = _user(db, "new.colleague@adatum.example.com")
     assert (user.name, user.role, user.account.name) == ("Nina Novak-Kowalska", "admin", "Adatum IT Services")
     assert user.check_password(STRONG)
@@ -83,7 +87,10 @@ def test_the_invitation_goes_out_over_smtp_with_a_link_that_works(demo, db, smtp
 def test_a_used_link_says_so_and_leads_to_sign_in(demo, db):
     _invite(db)
     link = mailed_link("new.colleague@adatum.example.com", "invitation")
-    assert _accept(Client(demo.test_client()), link).status_code == 303
+    member = Client(demo.test_client())
+    assert _accept(member, link).status_code == 303
+    welcome = text_of(member.get("/"))
+    assert "Welcome, Nina Novak." in welcome and "Settings" not in welcome.split("Welcome, Nina Novak.")[1][:80]
 
     again = Client(demo.test_client()).get(link)
     assert again.status_code == 410

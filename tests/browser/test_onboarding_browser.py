@@ -97,6 +97,7 @@ def test_operator_onboards_a_reseller_whose_admin_invites_a_colleague_adds_a_lic
         dana = dana_context.new_page()
         dana.set_default_timeout(10_000)
         accept_invitation(dana, base, "dana@fourthcoffee.example.com", "Fourth Coffee IT", "Dana Brewer")
+        expect(dana.get_by_text("As an account admin you invite colleagues under Settings > Users")).to_be_visible()
 
         # She invites a colleague as a member.
         open_in_nav(dana, "Settings", "Users")

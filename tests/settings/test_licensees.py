@@ -61,6 +61,7 @@ def test_bad_details_get_a_message_next_to_each_field_and_nothing_is_lost(db, re
     assert "registration_id-error" not in errors
     assert page.select_one("#company_name")["value"] == "Contoso Pharma Sp. z o.o."
     assert page.select_one("#email")["value"] == "not-an-email"
+    assert page.select_one("#licensee-problem").get_text() == "Nothing was saved: check the fields marked below."
 
     response = reseller_client.post("/settings/licensees/new", {
         **CONTOSO, "registration_id": "12345", "postal_code": "00026", "phone": "22"})
