@@ -179,15 +179,7 @@ def serve(app: Flask, host: str, port: int, workers: int) -> None:
         if stopping:  # a second Ctrl-C while stopping: let the first one finish
             return
         stopping.append(True)
-        for child in children:
-            if child.poll() is None:
-                child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        stop_children(children)
         if embedded is not None:
             _stop_embedded_redis(embedded)
         if mail_server is not None:
@@ -258,6 +250,20 @@ def _lock_instance(instance_path: str):
         raise click.ClickException(f"Another `flask serve` is running with the instance folder {instance_path}. "
                                    "Stop it first (Ctrl-C in its terminal), or set INSTANCE_PATH to another folder.")
     return handle
+
+
+def stop_children(children: list[subprocess.Popen], timeout: float = 10) -> None:
+    """Ask every child still running to stop (SIGTERM), give each `timeout` seconds to finish what it
+    is doing, then kill what is left. bench/_server.py stops its servers with it too."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def _die_with(parent: int) -> None:

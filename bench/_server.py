@@ -11,6 +11,8 @@ import time
 
 import httpx
 
+from app.cli import stop_children
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -52,13 +54,7 @@ def storefront(*, worker: bool = True, workers: int = 2, extra_env: dict | None 
                 time.sleep(0.2)
             yield base, env
         finally:
-            for p in processes:
-                p.terminate()
-            for p in processes:
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop_children(processes)
             redis_server.shutdown()
 
 
