@@ -3,6 +3,7 @@ worker delivers to it, the sandbox's mailbox shows what it received, and it stop
 serve` however that ends."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import smtplib
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 from bs4 import BeautifulSoup
@@ -19,9 +21,20 @@ from tests.support.waiting import wait_until
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def _serve(env, output) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "flask", "serve", "--workers", "1"], cwd=ROOT, env=env,
-                            stdout=output, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+@contextlib.contextmanager
+def _serving(env, output_path) -> Iterator[subprocess.Popen]:
+    """`flask serve`, its output in `output_path`; whatever the test did to it, nothing it started
+    outlives the test (its process group is killed, and the embedded Redis it may have left)."""
+    with open(output_path, "w") as output:
+        serving = subprocess.Popen([sys.executable, "-m", "flask", "serve", "--workers", "1"], cwd=ROOT, env=env,
+                                   stdout=output, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        yield serving
+    finally:
+        if serving.poll() is None:
+            os.killpg(serving.pid, signal.SIGKILL)
+            serving.wait()
+        _stop_redis_left_by(env)
 
 
 def _get(url: str) -> str | None:
@@ -66,9 +79,7 @@ def test_mail_sent_under_make_run_is_in_the_sandbox_mailbox_and_ctrl_c_stops_the
     _queue_while_redis_is_down(serve_env)
     base = f"http://127.0.0.1:{serve_env['PORT']}"
     output = tmp_path / "serve.out"
-    with open(output, "w") as out:
-        serving = _serve(serve_env, out)
-    try:
+    with _serving(serve_env, output) as serving:
         assert wait_until(lambda: _get(f"{base}/healthz") is not None, 60), output.read_text()
         port = _smtp_port(output)
         assert port and _smtp_answers(port), output.read_text()
@@ -88,29 +99,17 @@ def test_mail_sent_under_make_run_is_in_the_sandbox_mailbox_and_ctrl_c_stops_the
         serving.send_signal(signal.SIGINT)  # Ctrl-C
         assert serving.wait(timeout=30) == 0, output.read_text()
         assert not _smtp_answers(port)
-    finally:
-        if serving.poll() is None:
-            os.killpg(serving.pid, signal.SIGKILL)
-            serving.wait()
-        _stop_redis_left_by(serve_env)
 
 
 def test_a_killed_serve_takes_its_mail_server_along(serve_env, tmp_path):
     output = tmp_path / "serve.out"
-    with open(output, "w") as out:
-        serving = _serve(serve_env, out)
-    try:
+    with _serving(serve_env, output) as serving:
         assert wait_until(lambda: _smtp_port(output) is not None, 60), output.read_text()
         port = _smtp_port(output)
         assert _smtp_answers(port)
         serving.send_signal(signal.SIGKILL)
         serving.wait(timeout=10)
         assert not _smtp_answers(port)
-    finally:
-        if serving.poll() is None:
-            os.killpg(serving.pid, signal.SIGKILL)
-            serving.wait()
-        _stop_redis_left_by(serve_env)
 
 
 @pytest.mark.parametrize("config, wanted", [
