@@ -9,8 +9,11 @@ page. Event streams and CSV downloads are not pages: they are skipped.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from app.web.access import POLICY, Permission, Role, access_of
 from app.web.layout import NAVIGATION
@@ -67,6 +70,18 @@ def pages_for(app, scene, role: Role | None, kind: str | None) -> list[str]:
     return urls
 
 
+@contextlib.contextmanager
+def _own_page(browser) -> Iterator[Page]:
+    """A page in a browser context of its own (its own cookies, so one role signs in), closed after."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+    finally:
+        context.close()
+
+
 def _check(page, base: str, path: str, problems: list[str]):
     response = page.goto(base + path)
     assert response.status < 500, f"{path} answered {response.status}"
@@ -79,10 +94,7 @@ def _check(page, base: str, path: str, problems: list[str]):
 def test_every_page_passes_wcag_21_aa_as_each_role(browser, walk_server, role_name):
     base, app, scene = walk_server
     email, role, kind = ROLES[role_name]
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.set_default_timeout(10_000)
+    with _own_page(browser) as page:
         sign_in_as(page, base, email)
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
         problems: list[str] = []
@@ -98,8 +110,6 @@ def test_every_page_passes_wcag_21_aa_as_each_role(browser, walk_server, role_na
                 menu_button.click()
                 expect(menu_button).to_have_attribute("aria-expanded", "true")
                 problems += [f"/ with the {group} menu open: {found}" for found in axe_violations(page)]
-    finally:
-        context.close()
     assert "/" in walked and "/orders" in walked
     assert not problems, f"{len(problems)} WCAG 2.1 AA violations as the {role_name}:\n" + "\n".join(problems)
 
@@ -120,10 +130,7 @@ def test_pages_pass_wcag_21_aa_with_javascript_off(browser, walk_server, role_na
     section pages, htmx does not run, and <noscript> content shows."""
     base, app, scene = walk_server
     email, role, kind = ROLES[role_name]
-    context = browser.new_context()
-    try:
-        page = context.new_page()
-        page.set_default_timeout(10_000)
+    with _own_page(browser) as page:
         page.route("**/*", without_page_scripts)
         problems: list[str] = []
         _check(page, base, "/sign-in", problems)
@@ -141,6 +148,4 @@ def test_pages_pass_wcag_21_aa_with_javascript_off(browser, walk_server, role_na
         for path in samples:
             _check(page, base, path, problems)
             assert page.url == base + path, f"{path} redirected to {page.url}, which was served with its scripts"
-    finally:
-        context.close()
     assert not problems, f"{len(problems)} WCAG 2.1 AA violations with JavaScript off:\n" + "\n".join(problems)
