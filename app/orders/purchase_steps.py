@@ -11,10 +11,11 @@ from datetime import datetime, timezone
 
 from app.accounts.models import Tenant
 from app.extensions import db
+from app.connections.consent import HEADLINE as MFA_HEADLINE
 from app.orders.engine import Fail, NeedsAction, Wait, register_step_kind
 from app.orders.models import Order, OrderStep
 from app.partner_center import (CartAlreadySubmitted, CustomerUnderReview, DomainTaken,
-                                McaMissing, NoRelationship, PartnerAgreementNotSigned, PartnerCenterError,
+                                McaMissing, MfaRequired, NoRelationship, PartnerAgreementNotSigned, PartnerCenterError,
                                 PartnerIdUnknown, PhoneMissing, RegistrationIdInvalid, RegistrationIdMissing,
                                 RegistrationIdNotAllowed, reseller_line_item)
 
@@ -187,6 +188,13 @@ def _fix_parameter(code: str, reason: str, change: str, field: str) -> NeedsActi
 
 def explain_refusal(order: Order, step: OrderStep, error: PartnerCenterError) -> NeedsAction | Fail:
     """A definite Partner Center refusal of a purchase step: NeedsAction (someone can fix it) or Fail."""
+    if isinstance(error, MfaRequired):
+        # Every App+User call fails the same way until the operator renews the consent: wait for it.
+        return NeedsAction(
+            "mfa_consent_needed", f"{MFA_HEADLINE}: Microsoft refused the call because the consent the "
+            "storefront uses was not signed in with multifactor authentication.",
+            ["The distributor's Partner Center administrator renews the consent with MFA (admin > Partner Center "
+             "shows how).", _PROCESS])
     if isinstance(error, CustomerUnderReview):
         return NeedsAction(
             "customer_under_review",

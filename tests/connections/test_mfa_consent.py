@@ -67,3 +67,27 @@ def test_a_person_checking_a_partner_id_is_told_the_consent_needs_renewing(app, 
     answer = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
     assert "consent needs renewing with MFA" in text_of(answer)
     assert "Nothing you entered is lost" in text_of(answer)
+
+
+def test_an_order_that_hits_it_waits_querying_with_that_reason_until_processed(
+        app, demo, db, redis, operator_client, sandbox_store):
+    from datetime import timedelta
+
+    from app.orders.models import Order
+    from tests.support.orders import place, reseller_request, run_job, work
+
+    _consent_signed_in(app, mfa=False)
+    order = place(db, reseller_request(db, domain="mfawaits.onmicrosoft.com"))  # a customer for a reseller: App+User
+    work(redis)
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.status == "querying" and order.reason_code == "mfa_consent_needed"
+    page = soup(operator_client.get(f"/orders/{order.number}"))
+    assert NOTICE in page.select_one("#order-reason").get_text()
+    assert "admin > Partner Center" in page.select_one("#order-steps-to-take").get_text()
+
+    _consent_signed_in(app, mfa=True)
+    assert operator_client.post(f"/orders/{order.number}/process", {}).status_code == 303
+    run_job(order.id)
+    sandbox_store.advance_clock(timedelta(minutes=1))  # the sandbox completes new orders after a few seconds
+    assert run_job(order.id) == "completed"
