@@ -10,6 +10,7 @@ from app.audit import services as audit
 from app.audit.services import Origin
 from app.extensions import db
 from app.mail import MailMessage
+from app.web.query import count_pages
 
 LOG_PAGE_SIZE = 50
 
@@ -46,11 +47,8 @@ class LogPage:
 
 def mail_log(account: Account, page: int = 1) -> LogPage:
     """The messages sent to the account's people, newest first."""
-    where = MailMessage.account_id == account.id
-    total = db.session.scalar(db.select(db.func.count(MailMessage.id)).where(where)) or 0
-    pages = max(1, -(-total // LOG_PAGE_SIZE))
-    page = min(max(1, page), pages)
-    messages = db.session.scalars(db.select(MailMessage).where(where)
-                                  .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+    stmt = db.select(MailMessage).where(MailMessage.account_id == account.id)
+    total, page, pages = count_pages(stmt, page, LOG_PAGE_SIZE)
+    messages = db.session.scalars(stmt.order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
                                   .offset((page - 1) * LOG_PAGE_SIZE).limit(LOG_PAGE_SIZE)).all()
     return LogPage(messages, page, pages, total)
