@@ -4,7 +4,6 @@ suspends and reactivates them. Write operations flush; the view commits once. No
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.partner_center import PartnerCenterError
 from app.partners import network
 from app.time import utcnow
+from app.web.query import count_pages
 
 KINDS = ("reseller", "customer")
 PER_PAGE = 25
@@ -91,9 +91,7 @@ def search_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> Accoun
         query = query.where(Account.created_at >= filters.created_from)
     if filters.created_to:
         query = query.where(Account.created_at < filters.created_to + timedelta(days=1))
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, math.ceil(total / per_page))
-    page = min(filters.page, pages)
+    total, page, pages = count_pages(query, filters.page, per_page)
     rows = db.session.scalars(query.order_by(db.func.lower(Account.name), Account.id)
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return AccountPage(rows, total, page, pages)
