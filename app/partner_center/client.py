@@ -4,6 +4,7 @@ Every operation is a method documented with its HTTP path (the contract is
 /work/shared/partner-center.md), in the module of its resource:
 
 * ``customers``: domains, customers, country rules, address validation;
+* ``profiles``: a customer's company profile and billing profile;
 * ``relationships``: MPN profiles, agreement status, the reseller network, customer
   relationships, relationship request links;
 * ``agreements``: the Microsoft Customer Agreement (MCA);
@@ -21,6 +22,7 @@ from .agreements import MCA, Agreements
 from .catalog import Catalog
 from .customers import Customers
 from .orders import CartsAndOrders, reseller_line_item
+from .profiles import Profiles
 from .relationships import Relationships
 from .subscriptions import Subscriptions
 from .transport import InstanceConfig, new_request_id
@@ -28,6 +30,6 @@ from .transport import InstanceConfig, new_request_id
 __all__ = ["InstanceConfig", "PartnerCenterClient", "MCA", "new_request_id", "reseller_line_item"]
 
 
-class PartnerCenterClient(Customers, Relationships, Agreements, Catalog, CartsAndOrders, Subscriptions):
+class PartnerCenterClient(Customers, Profiles, Relationships, Agreements, Catalog, CartsAndOrders, Subscriptions):
     """Partner Center REST v1 for one instance. Thread-safe for concurrent calls (httpx.Client
     and the token provider both are). Close it (or use ``with``) to release connections."""

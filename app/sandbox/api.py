@@ -14,14 +14,16 @@ from urllib.parse import urlencode
 from flask import Blueprint, request
 
 from . import agreements, countries
-from .resources import (customer_json, reseller_by_tenant, reseller_relationship_json,
-                        visible_customer)
+from .resources import (billing_etag, billing_profile_json, company_profile_json, customer_json,
+                        customer_listed_json, reseller_by_tenant, reseller_relationship_json, visible_customer)
 from .seed import OPERATOR
 from .store import iso
 from .web import (INVALID_INPUT, PCError, body_json, collection, idempotent, json_response, link,
                   query_arg, require_app_user, setting, store)
 
 bp = Blueprint("sandbox_api", __name__)
+
+MAX_PAGE = 500
 bp.register_blueprint(agreements.bp)
 
 # UNCONFIRMED codes (not in the contract); the sandbox's choices:
@@ -59,6 +61,25 @@ def validate_address():
 
 # customers -------------------------------------------------------------------
 
+def _check_address(address: dict, country: str) -> str:
+    """The country's rules (city, postal code, state) on a default address; its state upper-cased."""
+    rules = countries.country_rules(country)
+    if rules["isCityRequired"] and not (address.get("city") or "").strip():
+        raise PCError(400, ADDRESS_INVALID, "defaultAddress.city is required.")
+    postal = (address.get("postalCode") or "").strip()
+    if rules["isPostalCodeRequired"] and not postal:
+        raise PCError(400, ADDRESS_INVALID, "defaultAddress.postalCode is required.")
+    if postal and rules["postalCodeRegex"] and not re.fullmatch(rules["postalCodeRegex"], postal):
+        raise PCError(400, ADDRESS_INVALID,
+                      f"The postal code '{postal}' is not valid for country {country}.")
+    state = (address.get("state") or "").strip().upper()
+    if rules["isStateRequired"] and state not in rules["supportedStatesList"]:
+        raise PCError(400, ADDRESS_INVALID, f"The state '{state}' is not valid for country {country}.")
+    if state:
+        address["state"] = state
+    return state
+
+
 def _limit(value, name, low, high):
     length = len(value or "")
     if length < low or length > high:
@@ -94,18 +115,7 @@ def _create_customer(tx, body: dict):
     if not re.fullmatch(r"[A-Za-z]{2}", country):
         raise PCError(400, INVALID_INPUT, "defaultAddress.country must be a two-letter ISO 3166-1 code.")
     country = country.upper()
-    rules = countries.country_rules(country)
-    if rules["isCityRequired"] and not (address.get("city") or "").strip():
-        raise PCError(400, ADDRESS_INVALID, "defaultAddress.city is required.")
-    postal = (address.get("postalCode") or "").strip()
-    if rules["isPostalCodeRequired"] and not postal:
-        raise PCError(400, ADDRESS_INVALID, "defaultAddress.postalCode is required.")
-    if postal and rules["postalCodeRegex"] and not re.fullmatch(rules["postalCodeRegex"], postal):
-        raise PCError(400, ADDRESS_INVALID,
-                      f"The postal code '{postal}' is not valid for country {country}.")
-    state = (address.get("state") or "").strip().upper()
-    if rules["isStateRequired"] and state not in rules["supportedStatesList"]:
-        raise PCError(400, ADDRESS_INVALID, f"The state '{state}' is not valid for country {country}.")
+    state = _check_address(address, country)
 
     registration = (company.get("organizationRegistrationNumber") or "").strip()
     pattern = countries.REGISTRATION_ID_RULES.get(country)
@@ -193,13 +203,19 @@ def list_customers():
             raise PCError(400, INVALID_INPUT, "seekOperation=Next requires the MS-ContinuationToken header.")
         state = _decode_token(token)
     else:
-        size_text = query_arg("size", "500")
+        size_text = query_arg("size", "0")
         try:
             size = int(size_text)
         except ValueError:
             raise PCError(400, INVALID_INPUT, "size must be an integer.")
-        if not 1 <= size <= 500:
-            raise PCError(400, INVALID_INPUT, "size must be between 1 and 500.")
+        # size=0 is what Microsoft's customer-search examples send (get-a-customer-by-name,
+        # get-customers-of-an-indirect-reseller) and what its SDK sends for a query without a page
+        # size: the service's own page size. UNCONFIRMED: that page size and the upper limit;
+        # the sandbox uses 500 for both.
+        if size == 0:
+            size = MAX_PAGE
+        if not 1 <= size <= MAX_PAGE:
+            raise PCError(400, INVALID_INPUT, f"size must be between 0 and {MAX_PAGE}.")
         raw_filter = query_arg("filter")
         parsed = None
         if raw_filter:
@@ -238,7 +254,7 @@ def list_customers():
         links["next"] = link(f"/customers?size={size}&seekOperation=Next",
                              headers=[{"key": "MS-ContinuationToken", "value": token}])
         extra["continuationToken"] = token
-    return json_response(collection([customer_json(t) for t in page], links, **extra))
+    return json_response(collection([customer_listed_json(t) for t in page], links, **extra))
 
 
 @bp.get("/v1/customers/<tenant_id>")
@@ -246,6 +262,62 @@ def get_customer(tenant_id):
     with store().tx(write=False) as tx:
         tenant = visible_customer(tx, tenant_id)
     return json_response(customer_json(tenant))
+
+
+@bp.get("/v1/customers/<tenant_id>/profiles/company")
+def company_profile(tenant_id):
+    with store().tx(write=False) as tx:
+        tenant = visible_customer(tx, tenant_id)
+    return json_response(company_profile_json(tenant))
+
+
+@bp.get("/v1/customers/<tenant_id>/profiles/billing")
+def billing_profile(tenant_id):
+    with store().tx(write=False) as tx:
+        tenant = visible_customer(tx, tenant_id)
+    return json_response(billing_profile_json(tenant))
+
+
+def _update_billing_profile(tx, tenant_id: str, body: dict) -> dict:
+    """``PUT /v1/customers/{id}/profiles/billing`` with the full resource and ``If-Match: "<etag>"``,
+    "required for concurrency detection"
+    (https://learn.microsoft.com/partner-center/developer/update-a-customer-s-billing-profile).
+    A missing or stale etag is refused as Partner Center refuses a stale one elsewhere, 400 2055
+    "Etag is no longer valid" (error-codes page; UNCONFIRMED for this route)."""
+    tenant = visible_customer(tx, tenant_id)
+    sent = (request.headers.get("If-Match") or "").strip().removeprefix("W/").strip('"')
+    if sent != billing_etag(tenant):
+        raise PCError(400, 2055, "Etag is no longer valid. The billing profile changed since it was read (or no "
+                                 "If-Match was sent): GET it again and reapply the change.")
+    address = {k: v for k, v in (body.get("defaultAddress") or {}).items() if k not in ("attributes", "links")}
+    for field in ("email", "companyName", "culture", "language"):
+        if not str(body.get(field) or "").strip():
+            raise PCError(400, INVALID_INPUT, f"{field} is required.")
+    if not EMAIL_RE.match(str(body["email"]).strip()):
+        raise PCError(400, INVALID_INPUT, "email is not a valid email address.")
+    _limit(address.get("firstName"), "defaultAddress.firstName", 1, 50)
+    _limit(address.get("lastName"), "defaultAddress.lastName", 1, 50)
+    _limit(address.get("addressLine1"), "defaultAddress.addressLine1", 1, 200)
+    country = tenant["billingProfile"]["defaultAddress"].get("country")
+    if str(address.get("country") or "").upper() != country:
+        # UNCONFIRMED: a customer's country is fixed at creation (its market and currency follow it).
+        raise PCError(400, INVALID_INPUT, f"defaultAddress.country cannot change (it is {country}).")
+    _check_address(address, country)
+    address["country"] = country
+    tenant["billingProfile"] = {
+        "email": str(body["email"]).strip(), "culture": body["culture"], "language": body["language"],
+        "companyName": str(body["companyName"]).strip(), "firstName": body.get("firstName"),
+        "lastName": body.get("lastName"), "defaultAddress": address,
+    }
+    tx.put("tenant", tenant["id"], tenant)
+    return billing_profile_json(tenant)
+
+
+@bp.put("/v1/customers/<tenant_id>/profiles/billing")
+def update_billing_profile(tenant_id):
+    body = body_json()
+    with store().tx() as tx:
+        return json_response(_update_billing_profile(tx, tenant_id, body))
 
 
 @bp.get("/v1/customers/<tenant_id>/relationships")

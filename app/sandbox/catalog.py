@@ -116,8 +116,12 @@ def availability_json(product: dict, sku: dict, country: str) -> dict:
                 "duration": duration,
                 "description": TERM_DESCRIPTIONS[duration],
                 "billingCycle": cycle,
+                # Availability terms carry cancellationPolicies[].refundOptions [{sequenceId, type,
+                # expiresAfter}] (https://learn.microsoft.com/partner-center/developer/product-resources).
+                # UNCONFIRMED: new commerce refunds pro rata within 7 days; "Full" is the type
+                # Microsoft's examples show.
                 "cancellationPolicies": [{
-                    "refunds": [{"type": "Full", "sequenceId": 1, "expiresAfter": "P7D"}],
+                    "refundOptions": [{"sequenceId": 0, "type": "Full", "expiresAfter": "P7D"}],
                 }],
             })
     avail = availability_id(product["id"], sku["id"])

@@ -1,5 +1,14 @@
 """Country validation rules, registration-ID rules and a deterministic
-address validator for the sandbox."""
+address validator for the sandbox.
+
+``GET /v1/countryvalidationrules/{iso2}`` answers a CountryValidationRules resource
+(https://learn.microsoft.com/partner-center/developer/country-information-resources,
+get-market-specific-validation-data): iso2Code, defaultCulture, isStateRequired,
+supportedStatesList, supportedLanguagesList, supportedCulturesList, isPostalCodeRequired,
+postalCodeRegex, isCityRequired, isVatIdSupported, taxIdFormat, taxIdSample, vatIdRegex,
+phoneNumberRegex, isTaxIdSupported, isTaxIdOptional, countryCallingCodesList. Every country the
+storefront offers (app/accounts/countries.py; a test walks that list) has its own entry.
+UNCONFIRMED: Microsoft does not publish each country's values; these are the national formats."""
 
 from __future__ import annotations
 
@@ -25,7 +34,7 @@ BR_STATES = [
 def _rules(iso2, culture, *, state_required=False, states=(), postal_required=True,
            postal_regex="", city_required=True, tax_supported=False, tax_optional=True,
            tax_format="", tax_sample="", phone_regex=r"^\+?[0-9 ()\-]{6,20}$",
-           languages=("en",), cultures=("en-US",)):
+           languages=("en",), cultures=("en-US",), vat_regex="", calling_codes=()):
     return {
         "iso2Code": iso2,
         "defaultCulture": culture,
@@ -41,6 +50,9 @@ def _rules(iso2, culture, *, state_required=False, states=(), postal_required=Tr
         "phoneNumberRegex": phone_regex,
         "supportedLanguagesList": list(languages),
         "supportedCulturesList": list(cultures),
+        "isVatIdSupported": bool(vat_regex),
+        "vatIdRegex": vat_regex,
+        "countryCallingCodesList": list(calling_codes),
         "attributes": {"objectType": "CountryValidationRules"},
     }
 
@@ -73,6 +85,36 @@ COUNTRY_RULES = {
                  phone_regex=r"^(\+55)?[ \-]?\(?\d{2}\)?[ \-]?\d{4,5}[ \-]?\d{4}$",
                  languages=("pt", "en"), cultures=("pt-BR", "en-US")),
 }
+
+
+CA_PROVINCES = ["AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"]
+
+COUNTRY_RULES.update({
+    "FR": _rules("FR", "fr-FR", postal_regex=r"^\d{5}$", tax_supported=True, tax_format="FRXX999999999",
+                 tax_sample="FR40303265045", vat_regex=r"^FR[0-9A-Z]{2}\d{9}$", calling_codes=("33",),
+                 phone_regex=r"^(\+33|0)[ .]?[1-9]([ .]?\d{2}){4}$", languages=("fr", "en"),
+                 cultures=("fr-FR", "en-US")),
+    "NL": _rules("NL", "nl-NL", postal_regex=r"^\d{4} ?[A-Za-z]{2}$", tax_supported=True,
+                 tax_format="NL999999999B99", tax_sample="NL004495445B01", vat_regex=r"^NL\d{9}B\d{2}$",
+                 calling_codes=("31",), phone_regex=r"^(\+31|0)[ \-]?\d[ \-\d]{7,11}$",
+                 languages=("nl", "en"), cultures=("nl-NL", "en-US")),
+    "CA": _rules("CA", "en-CA", state_required=True, states=CA_PROVINCES,
+                 postal_regex=r"^[A-Za-z]\d[A-Za-z] ?\d[A-Za-z]\d$", calling_codes=("1",),
+                 phone_regex=r"^\+?1?[ .\-]?\(?\d{3}\)?[ .\-]?\d{3}[ .\-]?\d{4}$",
+                 languages=("en", "fr"), cultures=("en-CA", "fr-CA")),
+    # Not required: Australia's state codes (NSW, VIC ...) are longer than the two characters a
+    # customer's defaultAddress.state takes.
+    "AU": _rules("AU", "en-AU", postal_regex=r"^\d{4}$",
+                 tax_supported=True, tax_format="99 999 999 999", tax_sample="51 824 753 556",
+                 calling_codes=("61",), phone_regex=r"^(\+61|0)[ \-]?\d([ \-]?\d){8}$",
+                 cultures=("en-AU",)),
+})
+_CALLING_CODES = {"US": ("1",), "PL": ("48",), "GB": ("44",), "DE": ("49",), "IN": ("91",), "BR": ("55",)}
+for _iso2, _codes in _CALLING_CODES.items():
+    COUNTRY_RULES[_iso2]["countryCallingCodesList"] = list(_codes)
+_VAT = {"PL": r"^PL\d{10}$", "GB": r"^GB(\d{9}|\d{12})$", "DE": r"^DE\d{9}$"}
+for _iso2, _regex in _VAT.items():
+    COUNTRY_RULES[_iso2].update(isVatIdSupported=True, vatIdRegex=_regex)
 
 
 def country_rules(iso2: str) -> dict:

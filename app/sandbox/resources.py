@@ -4,6 +4,8 @@ clock (orders completing, subscriptions renewing, the 7-day refund window)."""
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,22 +45,54 @@ def add_months(dt: datetime, months: int) -> datetime:
 
 # customers -------------------------------------------------------------------
 
+def billing_etag(tenant: dict) -> str:
+    """The billing profile's etag: a digest of its content, so it changes whenever the profile does
+    (and a GET never has to write one)."""
+    content = json.dumps(tenant["billingProfile"], sort_keys=True).encode()
+    return hashlib.sha256(content).hexdigest()[:32]
+
+
+def billing_profile_json(tenant: dict) -> dict:
+    """``GET /v1/customers/{id}/profiles/billing``, the etag in ``attributes.etag``
+    (https://learn.microsoft.com/partner-center/developer/get-all-of-a-customer-s-billing-profiles)."""
+    return dict(tenant["billingProfile"], id=tenant["id"],
+                links={"self": link(f"/customers/{tenant['id']}/profiles/billing")},
+                attributes={"etag": billing_etag(tenant), "objectType": "CustomerBillingProfile"})
+
+
+def company_profile_json(tenant: dict, *, full: bool = True) -> dict:
+    """``GET /v1/customers/{id}/profiles/company`` (tenantId, domain, companyName, address, email;
+    https://learn.microsoft.com/partner-center/developer/get-a-customer-s-company-profile); inside a
+    customer only the first three."""
+    body = {"tenantId": tenant["id"], "domain": tenant["domain"], "companyName": tenant["companyName"]}
+    if full:
+        address = tenant["billingProfile"].get("defaultAddress") or {}
+        body["address"] = {k: v for k, v in address.items() if k not in ("firstName", "lastName") and v}
+        body["email"] = tenant["billingProfile"].get("email")
+    body["links"] = {"self": link(f"/customers/{tenant['id']}/profiles/company")}
+    body["attributes"] = {"objectType": "CustomerCompanyProfile"}
+    return body
+
+
+def customer_listed_json(tenant: dict) -> dict:
+    """A customer in ``GET /v1/customers`` (list and search): id, company profile, relationship;
+    no billing profile (https://learn.microsoft.com/partner-center/developer/get-a-list-of-customers,
+    get-a-customer-by-name)."""
+    return {
+        "id": tenant["id"],
+        "companyProfile": company_profile_json(tenant, full=False),
+        "relationshipToPartner": "reseller" if tenant.get("relationship") else "none",
+        "links": {"self": link(f"/customers/{tenant['id']}")},
+        "attributes": {"objectType": "Customer"},
+    }
+
+
 def customer_json(tenant: dict, credentials: dict | None = None) -> dict:
-    bp = dict(tenant["billingProfile"])
     body = {
         "id": tenant["id"],
         "commerceId": tenant["commerceId"],
-        "companyProfile": {
-            "tenantId": tenant["id"],
-            "domain": tenant["domain"],
-            "companyName": tenant["companyName"],
-            "links": {"self": link(f"/customers/{tenant['id']}/profiles/company")},
-            "attributes": {"objectType": "CustomerCompanyProfile"},
-        },
-        "billingProfile": dict(
-            bp, id=tenant["id"],
-            links={"self": link(f"/customers/{tenant['id']}/profiles/billing")},
-            attributes={"etag": tenant.get("billingEtag", "1"), "objectType": "CustomerBillingProfile"}),
+        "companyProfile": company_profile_json(tenant, full=False),
+        "billingProfile": billing_profile_json(tenant),
         "relationshipToPartner": "reseller" if tenant.get("relationship") else "none",
         "allowDelegatedAccess": False,
         "links": {"self": link(f"/customers/{tenant['id']}")},
@@ -113,12 +147,18 @@ def refundable_batches(sub: dict, now: datetime) -> list[dict]:
 
 
 def subscription_json(sub: dict, now: datetime) -> dict:
+    """A new-commerce subscription as Microsoft shows one
+    (https://learn.microsoft.com/partner-center/developer/subscription-resources and the new-commerce
+    example on update-autorenew-for-a-commercial-marketplace-subscription-or-new-commerce-subscriptions):
+    ``offerId`` is product:sku:availability, ``productType`` is OnlineServicesNCE, ``refundOptions``
+    [{type, expiresAt}] while seats are in the refund window, links to product, SKU, availability."""
     batches = refundable_batches(sub, now)
     live = [b for b in sub["_batches"] if b["quantity"] > 0] or sub["_batches"]
     first = min(parse_iso(b["addedAt"]) for b in live) if live else parse_iso(sub["creationDate"])
+    product, sku, avail, country = sub["_productId"], sub["_skuId"], sub["_availabilityId"], sub["_country"]
     body = {
         "id": sub["id"],
-        "offerId": sub["offerId"],
+        "offerId": f"{product}:{sku}:{avail}",
         "offerName": sub["offerName"],
         "friendlyName": sub["friendlyName"],
         "quantity": sub["quantity"],
@@ -142,18 +182,24 @@ def subscription_json(sub: dict, now: datetime) -> dict:
         },
         "isMicrosoftProduct": True,
         "publisherName": "Microsoft Corporation",
-        "productType": {"id": "OnlineServices", "displayName": "OnlineServices"},
+        "productType": {"id": "OnlineServicesNCE", "displayName": "OnlineServicesNCE"},
         "contractType": "subscription",
         "orderId": sub["orderId"],
         "partnerId": sub.get("partnerId") or "",
         "attentionNeeded": False,
         "actionTaken": False,
         "links": {
+            "product": link(f"/products/{product}?country={country}"),
+            "sku": link(f"/products/{product}/skus/{sku}?country={country}"),
+            "availability": link(f"/products/{product}/skus/{sku}/availabilities/{avail}?country={country}"),
             "self": link(f"/customers/{sub['_tenantId']}/subscriptions/{sub['id']}"),
-            "product": link(f"/products/{sub['_productId']}?country={sub['_country']}"),
         },
         "attributes": {"etag": sub["etag"], "objectType": "Subscription"},
     }
+    if batches and sum(b["quantity"] for b in batches) >= sub["quantity"]:
+        # While the whole subscription can still be cancelled for a refund (every seat inside its
+        # window); it expires with the cancellation window.
+        body["refundOptions"] = [{"type": "Full", "expiresAt": body["cancellationAllowedUntilDate"]}]
     if sub.get("scheduledNextTermInstructions"):
         body["scheduledNextTermInstructions"] = sub["scheduledNextTermInstructions"]
     return body
@@ -191,7 +237,7 @@ def _complete_order(tx: Tx, order: dict, completed_at: datetime) -> None:
         months = catalog.TERM_MONTHS[line["termDuration"]]
         sub = {
             "id": sub_id,
-            "offerId": f"{product['id']}:{sku['id']}",
+            "offerId": f"{product['id']}:{sku['id']}:{catalog.availability_id(product['id'], sku['id'])}",
             "offerName": sku["title"],
             "friendlyName": line.get("friendlyName") or sku["title"],
             "quantity": line["quantity"],

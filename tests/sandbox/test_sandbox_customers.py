@@ -158,6 +158,54 @@ def test_search_by_domain_and_company_name_with_paging(pc):
     assert fabrikam.json()["totalCount"] == 0
 
 
+def test_lists_carry_no_billing_profile_and_size_0_asks_for_the_default_page(pc):
+    created = create_customer(pc, "listedco")
+    flt = json.dumps({"Field": "Domain", "Value": "listedco", "Operator": "starts_with"})
+    listed = pc.get("/v1/customers", params={"size": 0, "filter": flt})
+    assert listed.status_code == 200, listed.text
+    [item] = listed.json()["items"]
+    assert "billingProfile" not in item and item["id"] == created["id"]
+    assert item["companyProfile"]["links"]["self"]["uri"] == f"/customers/{created['id']}/profiles/company"
+    assert "billingProfile" in pc.get(f"/v1/customers/{created['id']}").json()
+    assert pc.get("/v1/customers", params={"size": -1}).status_code == 400
+
+
+def test_company_and_billing_profiles(pc):
+    created = create_customer(pc, "profileco")
+    base = f"/v1/customers/{created['id']}/profiles"
+    company = pc.get(f"{base}/company").json()
+    assert company["attributes"]["objectType"] == "CustomerCompanyProfile"
+    assert company["email"] == created["billingProfile"]["email"] and company["address"]["city"] == "Redmond"
+    billing = pc.get(f"{base}/billing").json()
+    etag = billing["attributes"]["etag"]
+    assert billing["attributes"]["objectType"] == "CustomerBillingProfile" and etag
+    changed = {**billing, "companyName": "Profile Company Renamed"}
+    assert pc.put(f"{base}/billing", json=changed).json()["code"] == 2055  # If-Match is required
+    updated = pc.put(f"{base}/billing", json=changed, headers={"If-Match": f'"{etag}"'})
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["companyName"] == "Profile Company Renamed" and updated.json()["attributes"]["etag"] != etag
+    stale = pc.put(f"{base}/billing", json=billing, headers={"If-Match": f'"{etag}"'})
+    assert stale.status_code == 400 and stale.json()["code"] == 2055
+    moved = {**updated.json(), "defaultAddress": {**billing["defaultAddress"], "postalCode": "nope"}}
+    refused = pc.put(f"{base}/billing", json=moved, headers={"If-Match": updated.json()["attributes"]["etag"]})
+    assert refused.status_code == 400 and "postal code" in refused.json()["description"]
+
+
+def test_every_country_the_storefront_offers_has_its_own_rules(pc):
+    """The new-customer form's countries (app/accounts/countries.py) are each answered by
+    /v1/countryvalidationrules with that country's own rules, not the sandbox's fallback."""
+    from app.accounts.countries import COUNTRIES
+
+    fallback = pc.get("/v1/countryvalidationrules/ZZ").json()
+    for iso2, name in COUNTRIES:
+        rules = pc.get(f"/v1/countryvalidationrules/{iso2}").json()
+        assert rules["iso2Code"] == iso2, name
+        assert {**rules, "iso2Code": "ZZ"} != fallback, name
+        assert rules["countryCallingCodesList"], name
+        for key in ("isVatIdSupported", "vatIdRegex", "supportedLanguagesList", "supportedCulturesList"):
+            assert key in rules, (name, key)
+
+
 def test_country_validation_rules(pc):
     for iso2 in ("US", "PL", "GB", "DE", "IN", "BR", "FR"):
         response = pc.get(f"/v1/countryvalidationrules/{iso2}")

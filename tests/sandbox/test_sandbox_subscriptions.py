@@ -44,6 +44,19 @@ def test_subscription_fields(pc, bought):
     assert body["commitmentEndDate"] > body["effectiveStartDate"]
 
 
+def test_a_new_commerce_subscription_has_the_documented_shape(pc, sandbox_store, bought):
+    tenant_id, sub = bought
+    body = pc.get(_path(tenant_id, sub)).json()
+    product, sku, availability = body["offerId"].split(":")  # product:sku:availability
+    assert body["productType"] == {"id": "OnlineServicesNCE", "displayName": "OnlineServicesNCE"}
+    assert body["links"]["availability"]["uri"] == (
+        f"/products/{product}/skus/{sku}/availabilities/{availability}?country=US")
+    assert pc.get(f"/v1{body['links']['availability']['uri']}").json()["catalogItemId"] == body["offerId"]
+    assert body["refundOptions"] == [{"type": "Full", "expiresAt": body["cancellationAllowedUntilDate"]}]
+    sandbox_store.advance_clock(timedelta(days=8))  # out of the refund window
+    assert "refundOptions" not in pc.get(_path(tenant_id, sub)).json()
+
+
 def test_seven_day_rule_for_reductions(pc, sandbox_store, bought):
     tenant_id, sub = bought
     sandbox_store.advance_clock(timedelta(days=3))

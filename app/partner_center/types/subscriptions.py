@@ -52,8 +52,17 @@ class ScheduledNextTerm(FromJson):
         return out
 
 
+def _refund_option(option: Mapping[str, Any]) -> tuple[str | None, datetime | None]:
+    j = _CI(option)
+    return j.get("type"), _dt(j.get("expiresAt"))
+
+
 @dataclass
 class Subscription(FromJson):
+    """https://learn.microsoft.com/partner-center/developer/subscription-resources. For new commerce
+    ``offer_id`` is product:sku:availability and ``product_type`` is ``OnlineServicesNCE``;
+    ``refund_options`` ((type, expires at) pairs) is there while a cancellation is refunded."""
+
     id: str = key("id", _text)
     offer_id: str | None = key("offerId", default=None)
     offer_name: str | None = key("offerName", default=None)
@@ -73,5 +82,8 @@ class Subscription(FromJson):
                                                                      ScheduledNextTerm.from_json, default=None)
     order_id: str | None = key("orderId", default=None)
     partner_id: str | None = key("partnerId", default=None)
+    product_type: str | None = key("productType.id", default=None)
+    refund_options: list[tuple[str | None, datetime | None]] = key("refundOptions", _many(_refund_option),
+                                                                   default_factory=list)
     etag: str | None = computed(_etag, default=None)
     raw: dict[str, Any] = raw_payload()
