@@ -3,9 +3,10 @@ from __future__ import annotations
 from flask import url_for
 from flask_login import current_user
 
-from app.accounts.models import Account, Licensee, User
+from app.accounts.models import Account, User
 from app.extensions import db
 from app.home import bp
+from app.settings.licensees import current_licensees
 from app.subscriptions import grid as subscriptions
 from app.web.access import Permission, allow
 from app.web.rendering import render
@@ -24,10 +25,8 @@ def index():
         }
         return render("home/operator.html", account=account, counts=counts)
     if account.kind == "reseller":
-        licensees = db.session.scalars(
-            db.select(Licensee).where(Licensee.reseller_id == account.id).order_by(Licensee.company_name)
-        ).all()
-        return render("home/reseller.html", account=account, licensees=licensees, **_renewals())
+        # Archived licensees are history (Settings > Licensees shows them), not customers to sell to.
+        return render("home/reseller.html", account=account, licensees=current_licensees(account.id), **_renewals())
     return render("home/customer.html", account=account, **_renewals())
 
 

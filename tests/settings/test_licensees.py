@@ -186,3 +186,26 @@ def test_another_resellers_customer_is_not_found(db, reseller2_client):
         assert reseller2_client.post(f"/settings/licensees/{fabrikam.id}/{action}", {}).status_code == 404
     fabrikam = _licensee(db, "Fabrikam, Inc.")
     assert fabrikam is not None and fabrikam.archived_at is None
+
+
+def test_the_reseller_home_lists_current_customers_and_where_to_manage_them(db, reseller_client,
+                                                                            reseller_member_client):
+    litware = _licensee(db, "Litware, Inc.")
+    assert reseller_client.post(f"/settings/licensees/{litware.id}/archive", {}).status_code == 303
+    home = soup(reseller_client.get("/"))
+    section = home.select_one("section[aria-labelledby=licensees-heading]")
+    assert [td.get_text() for td in section.select("tbody td:first-child")] == ["Fabrikam, Inc."]
+    assert section.find("a", string="Manage your customers (licensees)")["href"] == "/settings/licensees"
+    # A member may not open the settings: no link they would be refused at.
+    member_home = soup(reseller_member_client.get("/")).select_one("section[aria-labelledby=licensees-heading]")
+    assert member_home.find("a", href="/settings/licensees") is None
+
+
+def test_a_reseller_without_customers_is_told_where_to_add_them(db, reseller2_client):
+    coho = _licensee(db, "Coho Winery")
+    assert reseller2_client.post(f"/settings/licensees/{coho.id}/archive", {}).status_code == 303
+    section = soup(reseller2_client.get("/")).select_one("section[aria-labelledby=licensees-heading]")
+    assert " ".join(section.get_text().split()) == (
+        "Your customers You have no customers yet. Add them under Settings > Licensees, or in the Customer step "
+        "of the checkout.")
+    assert section.find("a", string="Settings > Licensees")["href"] == "/settings/licensees"
