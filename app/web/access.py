@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import wraps
 
-from flask import abort, current_app, request
+from flask import current_app, request
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 
 ACCESS_ATTR = "_storefront_access"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -110,6 +111,23 @@ POLICY: dict[Permission, Rule] = {
 }
 
 
+# What a signed-in user who may not open a page is told: who may, so they know whom to ask.
+_ACCOUNT_ADMINS = _roles(Role.OPERATOR_ADMIN, Role.ACCOUNT_ADMIN)
+REFUSALS: dict[frozenset[Role], str] = {
+    _ACCOUNT_ADMINS: "This page is for your account's admins. Ask one of them if something here needs to change.",
+    _roles(Role.OPERATOR_ADMIN): "This is for the distributor's administrators only.",
+    OPERATORS: "This page is for the distributor's staff.",
+    BUYERS: "This is for resellers and customers who buy through the storefront.",
+    _roles(Role.OPERATOR_ADMIN, *BUYERS): "You can read this, but changes are made by the buyer's own users or the "
+                                          "distributor's administrators.",
+}
+
+
+def refusal(permission: Permission) -> str | None:
+    """The sentence of the 403 page for `permission` (None: the generic one)."""
+    return REFUSALS.get(POLICY[permission].roles)
+
+
 def may(user, permission: Permission) -> bool:
     """Whether `user` (signed in or not) holds `permission`."""
     if permission is Permission.PUBLIC:
@@ -146,7 +164,9 @@ def allow(permission: Permission, *, post: Permission | None = None):
                 if not current_user.is_authenticated:
                     return current_app.login_manager.unauthorized()
                 if not may(current_user, needed):
-                    abort(403)
+                    refused = Forbidden()
+                    refused.storefront_message = refusal(needed)
+                    raise refused
             return view(*args, **kwargs)
 
         setattr(checked, ACCESS_ATTR, access)

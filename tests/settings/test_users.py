@@ -25,7 +25,11 @@ def _adatum(db) -> Account:
 def test_members_are_refused_every_settings_page(demo, request, who):
     member = request.getfixturevalue(who)
     for url in ("/settings", "/settings/users", "/settings/licensees", "/settings/notifications"):
-        assert member.get(url).status_code == 403, url
+        refused = member.get(url)
+        assert refused.status_code == 403, url
+        # They are told who may, so they know whom to ask.
+        assert ("This page is for your account's admins. Ask one of them if something here needs to change."
+                in text_of(refused)), url
     assert member.post("/settings/users", {"first_name": "A", "last_name": "B", "email": "a@b.example.com",
                                            "role": "admin"}).status_code == 403
 
