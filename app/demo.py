@@ -11,6 +11,8 @@ from app.accounts.services import create_account, create_user
 from app.catalog.sync import seed_catalog
 from app.connections.services import get_client, sandbox_mode
 from app.extensions import db
+from app.partners.network import check_partner_id
+from app.partners.services import record_readiness
 
 DEMO_PASSWORD = "demo-password"
 
@@ -103,4 +105,11 @@ def seed_demo() -> None:
     # `make run` shows products with prices. Skipped once a sync has succeeded; live mode waits
     # for the operator's first sync instead of calling Microsoft from a seed command.
     if sandbox_mode():
-        seed_catalog(get_client())
+        client = get_client()
+        # The demo resellers are in the sandbox's network: admin > Accounts shows them READY, as
+        # the operator's own check would, instead of "Not checked".
+        for reseller in (adatum, litware):
+            if reseller.partner_checked_at is None:
+                record_readiness(reseller, check_partner_id(client, reseller.partner_id, reseller.partner_tenant_id))
+        db.session.commit()
+        seed_catalog(client)

@@ -69,3 +69,13 @@ def test_the_second_reseller_is_the_sandboxs_second_network_member(app, db):
     assert validation.status == "VerifiedShippable", validation
     phone_rule = client.get_country_rules("PL").phone_number_regex
     assert re.fullmatch(phone_rule, coho.phone) and re.fullmatch(phone_rule, litware.phone)
+
+
+def test_the_demo_resellers_are_checked_with_the_sandbox_network(db, operator_client):
+    """admin > Accounts shows the demo resellers as the sandbox answers for them: READY."""
+    from tests.helpers import soup
+
+    page = soup(operator_client.get("/admin/accounts/"))
+    rows = {row.select_one("td a").get_text(): row.get_text(" ", strip=True) for row in page.select("tbody tr")}
+    assert "READY" in rows["Adatum IT Services"].upper() and "Not checked" not in rows["Adatum IT Services"]
+    assert "READY" in rows["Litware Systems Sp. z o.o."].upper()

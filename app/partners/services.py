@@ -126,7 +126,8 @@ def _ask_network(partner_id: str, tenant_id: str | None, actor: User) -> network
     return check
 
 
-def _record_readiness(account: Account, check: network.NetworkCheck) -> None:
+def record_readiness(account: Account, check: network.NetworkCheck) -> None:
+    """Partner Center's answer on the account (READY / INQUIRING, why, when), as admin > Accounts shows it."""
     account.partner_status = check.readiness
     account.partner_status_reason = check.reason
     account.partner_checked_at = utcnow()
@@ -147,7 +148,7 @@ def check_partner(account: Account, *, actor: User, origin: Origin) -> str | Non
                                          account.partner_tenant_id)
     except (PartnerCenterError, TooFast) as error:
         return partner_center_problem(error)
-    _record_readiness(account, check)
+    record_readiness(account, check)
     audit.record("account_partner_checked", actor=actor, account=account, subject=account.name, origin=origin,
                  details={"partner_id": account.partner_id, "readiness": check.readiness.upper(),
                           "reason": check.reason})
@@ -169,7 +170,7 @@ def create_account(kind: str, details: dict, admin: FirstAdmin, *, actor: User, 
         check = _ask_network(fields["partner_id"], fields["partner_tenant_id"], actor)
     account = Account(kind=kind, status="active", **_cleaned(fields))
     if check is not None:
-        _record_readiness(account, check)
+        record_readiness(account, check)
     db.session.add(account)
     db.session.flush()
     try:
@@ -213,7 +214,7 @@ def update_account(account: Account, details: dict, *, actor: User, origin: Orig
     for name, (_, value) in changed.items():
         setattr(account, name, value)
     if check is not None:
-        _record_readiness(account, check)
+        record_readiness(account, check)
     audit.record("account_updated", actor=actor, account=account, subject=account.name, origin=origin,
                  details={**{k: {"from": v[0], "to": v[1]} for k, v in changed.items()},
                           **({"readiness": check.readiness.upper()} if check else {})})
