@@ -270,9 +270,8 @@ ERROR_CODES: dict[str, type[PartnerCenterError]] = {
     "800064": CartBeingProcessed,
     "60003": NoRelationship,
     "20002": NoRelationship,
-    # UNCONFIRMED: the contract documents no code for a taken domain; 600029 is the sandbox's
-    # choice. The description heuristic in error_from_response covers other codes.
-    "600029": DomainTaken,
+    # Microsoft documents no code for a taken domain: the description heuristic in
+    # error_from_response finds it.
     **{str(c): PartnerAgreementNotSigned for c in range(2200, 2207)},
     **{str(c): CustomerUnderReview for c in (800073, 800074, 800075)},
 }

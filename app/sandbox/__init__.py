@@ -61,6 +61,9 @@ from .web import PCError, bearer_claims, error_body, json_response
 
 __all__ = ["create_app", "DEFAULTS", "SandboxStore"]
 
+# "Unexpected service error" (500; https://learn.microsoft.com/partner-center/developer/error-codes)
+UNEXPECTED = 800003
+
 _ENTRA_PATH = re.compile(
     r"^/[^/]+/(v2\.0/\.well-known/openid-configuration|\.well-known/openid-configuration"
     r"|oauth2/(v2\.0/)?token)$|^/common/discovery/instance$")
@@ -104,7 +107,7 @@ def create_app(config: dict | None = None) -> Flask:
                     {"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {seconds} seconds."},
                     429, {"Retry-After": str(seconds)})
             if fault["kind"] == "error":
-                return json_response(error_body(500, "An internal server error occurred. Please retry."), 500)
+                return json_response(error_body(UNEXPECTED, "Unexpected service error. Please retry."), 500)
             g.slow_delay = float(fault["delay"] or 0)
         if kind == "api":
             claims = bearer_claims()
@@ -146,13 +149,16 @@ def create_app(config: dict | None = None) -> Flask:
     def http_error(exc: HTTPException):
         if _call_kind(request.path) is None:
             return exc
-        return json_response(error_body(exc.code, exc.description or exc.name), exc.code)
+        # Documented codes only (error-codes page): 1000 "Not found", else "Invalid request
+        # input" or "Unexpected service error".
+        code = 1000 if exc.code == 404 else UNEXPECTED if (exc.code or 500) >= 500 else 800002
+        return json_response(error_body(code, exc.description or exc.name), exc.code)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         if isinstance(exc, HTTPException):
             return http_error(exc)
         app.logger.exception("sandbox failure on %s %s", request.method, request.path)
-        return json_response(error_body(500, "An internal server error occurred."), 500)
+        return json_response(error_body(UNEXPECTED, "Unexpected service error."), 500)
 
     return app

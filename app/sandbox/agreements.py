@@ -21,16 +21,21 @@ from flask import Blueprint, g
 from .resources import visible_customer
 from .seed import AGREEMENT_TEMPLATES
 from .store import iso, parse_iso
-from .web import INVALID_INPUT, PCError, body_json, collection, idempotent, json_response, query_arg, store
+from .web import (APP_ONLY_NOT_SUPPORTED, INVALID_INPUT, PCError, body_json, collection, idempotent, json_response,
+                  query_arg, store)
 
 bp = Blueprint("sandbox_agreements", __name__)
 
 _DOCS = "https://learn.microsoft.com/partner-center/"
 ENHANCED_DOC = _DOCS + "customers/integrate-sandbox-confirm-customer-accept"
 
-# UNCONFIRMED codes (not documented for these cases); the sandbox's choices:
-AGREEMENT_TEMPLATE_INVALID = 600060  # templateId does not match the agreement type
-TOKEN_KIND_REFUSED = 900             # as app.sandbox.web.require_app_user answers
+# Documented codes (https://learn.microsoft.com/partner-center/developer/error-codes).
+# UNCONFIRMED: which one a templateId of another agreement type gets; "Invalid request input".
+AGREEMENT_TEMPLATE_INVALID = INVALID_INPUT
+TOKEN_KIND_REFUSED = APP_ONLY_NOT_SUPPORTED  # as app.sandbox.web.require_app_user answers
+# UNCONFIRMED: the code for an App+User token where only app-only is supported; 900308
+# "Insufficient privileges to complete the operation." is the documented 403 nearest to it.
+APP_USER_NOT_SUPPORTED = 900308
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -47,12 +52,12 @@ def _claims():
 
 def _require_app_only(what: str) -> None:
     """The enhanced attestation and the agreement made with it: "This scenario only supports
-    AppOnly authentication" (ENHANCED_DOC). UNCONFIRMED: Microsoft's exact refusal; the sandbox
-    answers as it does for the opposite rule."""
+    AppOnly authentication" (ENHANCED_DOC). UNCONFIRMED: Microsoft's exact refusal (see
+    APP_USER_NOT_SUPPORTED)."""
     claims = _claims()
     if claims is None or claims.app_user:
-        raise PCError(403, TOKEN_KIND_REFUSED, f"{what} requires app-only authentication (an application token, "
-                                               "not an App+User token).")
+        raise PCError(403, APP_USER_NOT_SUPPORTED, f"{what} requires app-only authentication (an application "
+                                                   "token, not an App+User token).")
 
 
 def _require_app_user(what: str) -> None:

@@ -27,9 +27,14 @@ MAX_PAGE = 500
 bp.register_blueprint(agreements.bp)
 
 # UNCONFIRMED codes (not in the contract); the sandbox's choices:
-DOMAIN_INVALID = 600014      # domain prefix malformed
-DOMAIN_TAKEN = 600029        # domain already exists
-ADDRESS_INVALID = 2007       # address fails the country's rules (the contract's older validation code)
+# Microsoft documents no code of its own for a malformed or taken domain on customer creation:
+# "Invalid request input" (error-codes page) with a description that says which.
+DOMAIN_INVALID = INVALID_INPUT
+DOMAIN_TAKEN = INVALID_INPUT
+# The address validation API's older answer, 400 code 2007
+# (https://learn.microsoft.com/partner-center/developer/validate-an-address), for an address that
+# fails its country's rules.
+ADDRESS_INVALID = 2007
 RESELLER_INVALID = 800016    # associatedPartnerId / indirectResellerId not in the reseller network
 
 DOMAIN_RE = re.compile(r"^[a-z0-9]{1,27}\.onmicrosoft\.com$")

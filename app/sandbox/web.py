@@ -11,9 +11,11 @@ from flask import current_app, g, request
 from . import tokens
 from .store import SandboxStore, Tx
 
-# Generic invalid-input code for malformed requests. UNCONFIRMED: Partner
-# Center's generic code for a malformed body is not documented in the contract.
-INVALID_INPUT = 2000
+# "Invalid request input" (400), Partner Center's generic code for a malformed request
+# (https://learn.microsoft.com/partner-center/developer/error-codes).
+INVALID_INPUT = 800002
+# "This resource does not support application-only authentication." (403, same page)
+APP_ONLY_NOT_SUPPORTED = 900329
 
 
 class PCError(Exception):
@@ -102,8 +104,9 @@ def app_only_refused() -> PCError:
     403 with the words Microsoft's service gives ("This resource can't be accessed by application
     credentials.", and "You should be getting back a 403" from Microsoft's maintainer,
     https://github.com/PartnerCenterSamples/Reseller-Web-Application/issues/13).
-    UNCONFIRMED: the numeric code; 900 is the sandbox's."""
-    return PCError(403, 900, "This resource can't be accessed by application credentials. "
+    The code is the error-codes page's 900329 "This resource does not support application-only
+    authentication"."""
+    return PCError(403, APP_ONLY_NOT_SUPPORTED, "This resource can't be accessed by application credentials. "
                              "Use App+User authentication (the Secure Application Model).")
 
 

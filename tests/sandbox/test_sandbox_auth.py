@@ -83,7 +83,7 @@ def test_msal_runs_unmodified_against_the_sandbox(sandbox_app, http):
     # App-only: the App+User operations are refused.
     denied = pc.get("/v1/profiles/mpn")
     assert denied.status_code == 403
-    assert denied.json()["code"] == 900
+    assert denied.json()["code"] == 900329  # "does not support application-only authentication"
 
     again = client.acquire_token_for_client(scopes=[SCOPE])
     assert again["token_source"] == "cache"

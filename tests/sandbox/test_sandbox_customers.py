@@ -66,7 +66,7 @@ def test_taken_domain_is_refused(pc):
     response = pc.post("/v1/customers", json=customer_body("fabrikam"))
     assert response.status_code == 400
     body = response.json()
-    assert body["code"] == 600029
+    assert body["code"] == 800002  # "Invalid request input": no code of its own is documented
     assert "already exists" in body["description"]
     assert body["source"] == "PartnerCenter"
     assert body["data"] == []
