@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from flask import url_for
 
 from app.accounts.models import Account, Notification, User
-from app.accounts.notification_settings import (ADMINS, CATEGORIES, CONCERNED, EVERYONE, Choice, choice_of,
+from app.accounts.notification_settings import (CATEGORIES, CONCERNED, EVERYONE, Choice, choice_of,
                                                 opted_out_users)
 from app.extensions import db
 from app.mail import absolute_url, queue_mail

@@ -9,6 +9,7 @@ No request, no templates.
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 

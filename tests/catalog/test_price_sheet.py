@@ -9,7 +9,7 @@ from app.catalog.price_sheet import PRICE_SHEET_COLUMNS, import_price_sheet_file
 from app.catalog.sync import new_sync
 from app.catalog.models import PriceList, PriceListEntry
 from tests.support.catalog import BUSINESS_PREMIUM
-from tests.helpers import soup, text_of
+from tests.helpers import soup
 
 COLUMNS = PRICE_SHEET_COLUMNS
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from app.catalog.sync import new_sync, run_sync
 from app.catalog.jobs import due_for_monthly_sync, monthly_catalog_sync
-from app.catalog.models import CatalogSync, Offer, PriceList, PriceListEntry, Product, Sku
+from app.catalog.models import CatalogSync, PriceList, PriceListEntry, Product
 from app.connections.services import get_client
 from tests.support.catalog import BUSINESS_BASIC, BUSINESS_PREMIUM
 from tests.helpers import soup, text_of

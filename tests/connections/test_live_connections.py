@@ -201,7 +201,7 @@ def test_a_rotated_refresh_token_is_saved_back_encrypted_and_used_after_a_restar
     assert newer not in (rotated, "sandbox-refresh-token")
     db.session.expire_all()
     assert instance_config("emea").refresh_token == newer
-    assert store.calls(method="POST", path=f"/8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c/oauth2/v2.0/token", status=200)
+    assert store.calls(method="POST", path="/8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c/oauth2/v2.0/token", status=200)
 
     # A refresh token the operator enters replaces the rotated chain.
     _connect("emea", refresh_token="sandbox-refresh-token")

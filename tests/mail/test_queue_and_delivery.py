@@ -105,7 +105,7 @@ def test_mail_server_down_is_retried_then_failed_with_the_reason_and_nothing_els
     assert deliver(message.id, 0) == "retrying"
     db.session.refresh(message)
     assert (message.status, message.attempts) == (QUEUED, 1)
-    assert message.last_error.startswith(f"could not reach the mail server 127.0.0.1:")
+    assert message.last_error.startswith("could not reach the mail server 127.0.0.1:")
     assert message.next_attempt_at > utcnow() + timedelta(seconds=RETRY_DELAYS[0] - 10)
     # The next attempt waits in RQ's schedule.
     assert job_id(message.id, 1) in ScheduledJobRegistry(queue=get_queue()).get_job_ids()

@@ -8,12 +8,11 @@ import pytest
 import redis as redis_lib
 from rq.job import Job
 
-from app.accounts.models import Account
 from app.audit.models import AuditEvent
 from app.jobs import get_queue
 from app.orders import placing as svc
 from app.orders.sweep import sweep_orders
-from app.orders.models import Order, OrderStep
+from app.orders.models import Order
 from app.subscriptions.agreements import AgreementExists
 from app.subscriptions.models import Agreement, Subscription
 from tests.support.orders import (EXCHANGE, ORDER_NUMBER_RE, customer_request, line, place, reseller_request,

@@ -143,7 +143,7 @@ def test_cancel_on_day_9_is_refused_and_auto_renew_off_is_offered(db, reseller_c
     page = soup(response)
     closed = bought.cancellation_allowed_until.strftime("%Y-%m-%d %H:%M")
     message = page.select_one("#action-error").get_text()
-    assert f"can no longer be cancelled" in message and f"closed on {closed} UTC" in message
+    assert "can no longer be cancelled" in message and f"closed on {closed} UTC" in message
     assert "turn auto-renewal off so that it ends then" in message
     offer = page.select_one("#auto-renew-panel")
     assert "panel-offer" in offer["class"]
