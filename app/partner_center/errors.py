@@ -37,6 +37,7 @@ __all__ = [
     "McaMissing",
     "CustomerUnderReview",
     "QuantityCannotBeDecreased",
+    "SubscriptionNotReady",
     "AgreementAlreadyExists",
     "CartAlreadySubmitted",
     "CartBeingProcessed",
@@ -241,6 +242,16 @@ class QuantityCannotBeDecreased(PartnerCenterError):
     Schedule the reduction for the next term, or turn auto-renew off."""
 
 
+class SubscriptionNotReady(PartnerCenterError):
+    """409 800082 "Subscription is not ready to be updated. Try again after sometime"
+    (https://learn.microsoft.com/partner-center/developer/error-codes): an earlier update (one
+    answered 202) is still being applied. Try again later."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["retryable"] = True
+        super().__init__(*args, **kwargs)
+
+
 class AgreementAlreadyExists(PartnerCenterError):
     """600061: the same contact already attested the MCA. Callers treat it as done."""
 
@@ -265,6 +276,7 @@ ERROR_CODES: dict[str, type[PartnerCenterError]] = {
     "900214": QuantityCannotBeDecreased,
     "900257": QuantityCannotBeDecreased,
     "2055": EtagMismatch,
+    "800082": SubscriptionNotReady,
     "600061": AgreementAlreadyExists,
     "800065": CartAlreadySubmitted,
     "800064": CartBeingProcessed,

@@ -13,11 +13,12 @@ from __future__ import annotations
 from app.catalog.models import Product, Sku
 from app.connections.services import partner_center_now
 from app.extensions import db
-from app.orders.engine import Fail, register_step_kind
+from app.orders.engine import Fail, Wait, register_step_kind
 from app.orders.models import ChangeAction, Order, OrderLine, OrderStep
 from app.orders.purchase_steps import explain_refusal, record_tenant
 from app.orders.queries import licensee_name
-from app.partner_center import EtagMismatch, PartnerCenterError, QuantityCannotBeDecreased, subscription_patch_body
+from app.partner_center import (EtagMismatch, PartnerCenterError, QuantityCannotBeDecreased, SubscriptionNotReady,
+                                subscription_patch_body)
 from app.subscriptions.agreements import agreement_for
 from app.subscriptions.models import Agreement, Subscription, SubscriptionStatus
 from app.subscriptions.sync import apply_remote, refresh_one
@@ -132,8 +133,12 @@ def apply_change(order: Order, step: OrderStep, client) -> dict:
     if _already_done(action, change, remote):
         apply_remote(sub, remote, partner_center_now(), audit_outside=False)
         return {"action": action, "alreadyApplied": True, "quantity": remote.quantity}
-    updated = client.patch_subscription(sub.tenant_id, _body(action, change, remote), etag=change.get("etag"),
-                                        request_id=step.ms_request_id)
+    try:
+        updated = client.patch_subscription(sub.tenant_id, _body(action, change, remote), etag=change.get("etag"),
+                                            request_id=step.ms_request_id)
+    except SubscriptionNotReady:
+        # An earlier update (answered 202) is still being applied: not a refusal, come back later.
+        raise Wait(30, f"Microsoft is still applying an earlier change to {sub.name}; trying again shortly.")
     apply_remote(sub, updated, partner_center_now(), audit_outside=False)
     result = {"action": action, "quantity": updated.quantity, "status": updated.status,
               "autoRenew": updated.auto_renew_enabled}

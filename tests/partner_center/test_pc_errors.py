@@ -93,6 +93,7 @@ def test_partner_agreement_codes_keep_exact_code(code):
         (900214, e.QuantityCannotBeDecreased),
         (900257, e.QuantityCannotBeDecreased),
         (2055, e.EtagMismatch),
+        (800082, e.SubscriptionNotReady),
         (600061, e.AgreementAlreadyExists),
         (800065, e.CartAlreadySubmitted),
         (800064, e.CartBeingProcessed),

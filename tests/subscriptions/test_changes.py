@@ -10,7 +10,7 @@ import pytest
 from app.audit.models import AuditEvent
 from app.orders.models import Order
 from app.subscriptions.models import Subscription
-from app.partner_center import PartnerCenterUnavailable
+from app.partner_center import PartnerCenterUnavailable, subscription_patch_body
 from tests.helpers import soup, text_of
 from tests.support.orders import line, run_job
 from tests.support.subscriptions import BASIC, STANDARD, buy, form_data, remote, submit
@@ -292,6 +292,27 @@ def test_a_change_made_in_partner_center_meanwhile_fails_the_order_with_2055_in_
     assert _fresh(db, bought).quantity == 11  # read again: the page shows the current state
     page = text_of(reseller_client.get(f"/orders/{order.number}"))
     assert "The order failed" in page and "changed nothing" in page
+
+
+def test_a_change_while_microsoft_still_applies_an_earlier_one_waits_instead_of_failing(
+        db, reseller_client, sandbox_store, pc_client, bought):
+    page_data = form_data(soup(reseller_client.get(_page(bought))), f"/subscriptions/{bought.id}/quantity")
+    order = _order_from(reseller_client.post(f"/subscriptions/{bought.id}/quantity", {**page_data, "quantity": "12"}), db)
+    # An update made outside the storefront that Partner Center answered 202 and has not applied yet.
+    sandbox_store.inject_fault("PATCH", "/v1/customers/", "accepted", retry_after=0, delay=600)
+    elsewhere = pc_client.get_subscription(bought.tenant_id, bought.ms_subscription_id)
+    with pytest.raises(PartnerCenterUnavailable):  # still in progress after one poll
+        pc_client.patch_subscription(bought.tenant_id, subscription_patch_body(elsewhere, friendly_name="Elsewhere"),
+                                     max_polls=1)
+    assert run_job(order.id) == "waiting"  # Partner Center answered 409 800082: not a refusal
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.steps[0].error.startswith("Microsoft is still applying an earlier change to ")
+    assert [c["status"] for c in sandbox_store.calls(method="PATCH")][-1] == 409
+    sandbox_store.advance_clock(timedelta(seconds=601))  # the other update lands: the person saw an older state
+    assert run_job(order.id) == "failed"
+    assert "was changed in Partner Center after the change was asked for" in db.session.get(Order, order.id).reason
+    assert remote(sandbox_store, bought)["friendlyName"] == "Elsewhere" and remote(sandbox_store, bought)["quantity"] == 10
 
 
 def test_800090_is_shown_in_plain_words_when_the_rule_is_hit_anyway(db, reseller_client, sandbox_store, bought):
