@@ -294,6 +294,14 @@ def test_a_change_made_in_partner_center_meanwhile_fails_the_order_with_2055_in_
     assert "The order failed" in page and "changed nothing" in page
 
 
+def test_a_change_microsoft_answers_202_for_completes_once_the_update_lands(db, reseller_client, sandbox_store, bought):
+    order = _order_from(submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity", quantity="12"), db)
+    sandbox_store.inject_fault("PATCH", "/v1/customers/", "accepted", retry_after=0, delay=0)
+    assert run_job(order.id) == "completed"
+    assert [c["status"] for c in sandbox_store.calls(method="PATCH")] == [202]  # polled, not sent again
+    assert remote(sandbox_store, bought)["quantity"] == 12 and _fresh(db, bought).quantity == 12
+
+
 def test_a_change_while_microsoft_still_applies_an_earlier_one_waits_instead_of_failing(
         db, reseller_client, sandbox_store, pc_client, bought):
     page_data = form_data(soup(reseller_client.get(_page(bought))), f"/subscriptions/{bought.id}/quantity")
