@@ -15,7 +15,8 @@ Rules and the pages they follow:
   this when told, with the fault kind ``accepted`` (``SandboxStore.inject_fault``): the change is
   checked at once, applied ``delay`` seconds later on the sandbox clock, and until then the
   subscription reads as it was and another PATCH is refused with 409 800082 "Subscription is not
-  ready to be updated" (error-codes page);
+  ready to be updated" (error-codes page). The next PATCH to a matching path takes the fault,
+  whatever its answer (a refused or empty change uses it up too);
 * the 7-day (168 h) window for reductions and cancellation, 2002 outside the seat limits, 800091
   suspended, 2011 deleted, 800093 a scheduled change without auto-renew (error-codes page).
 """

@@ -75,3 +75,14 @@ def test_a_billing_profile_put_without_if_match_is_refused(pc_client, sbx_url):
                        headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 400 and answer.json()["code"] == 2055
     assert pc_client.get_billing_profile(created.id).email == "admin@example.com"
+
+
+def test_the_client_reads_country_rules_for_every_country_the_storefront_offers(pc_client):
+    from app.accounts.countries import COUNTRIES
+
+    for iso2, name in COUNTRIES:
+        rules = pc_client.get_country_rules(iso2)
+        assert rules.iso2_code == iso2 and rules.postal_code_regex, name
+        assert rules.raw["countryCallingCodesList"], name
+    canada = pc_client.get_country_rules("CA")
+    assert canada.is_state_required and "QC" in canada.supported_states
