@@ -10,7 +10,8 @@ Every operation is a method documented with its HTTP path (the contract is
 * ``agreements``: the Microsoft Customer Agreement (MCA);
 * ``catalog``: products, SKUs, availabilities, the price sheet;
 * ``orders``: carts and orders;
-* ``subscriptions``: reading and changing subscriptions.
+* ``subscriptions``: reading and changing subscriptions;
+* ``gdap``: granular delegated admin relationships (Microsoft Graph).
 
 They share one transport (``transport.Transport``): headers, tokens, the retry policy, logging
 and errors.
@@ -21,6 +22,7 @@ from __future__ import annotations
 from .agreements import MCA, Agreements
 from .catalog import Catalog
 from .customers import Customers
+from .gdap import Gdap
 from .orders import CartsAndOrders, reseller_line_item
 from .profiles import Profiles
 from .relationships import Relationships
@@ -30,6 +32,7 @@ from .transport import InstanceConfig, new_request_id
 __all__ = ["InstanceConfig", "PartnerCenterClient", "MCA", "new_request_id", "reseller_line_item"]
 
 
-class PartnerCenterClient(Customers, Profiles, Relationships, Agreements, Catalog, CartsAndOrders, Subscriptions):
+class PartnerCenterClient(Customers, Profiles, Relationships, Agreements, Catalog, CartsAndOrders, Subscriptions,
+                          Gdap):
     """Partner Center REST v1 for one instance. Thread-safe for concurrent calls (httpx.Client
     and the token provider both are). Close it (or use ``with``) to release connections."""

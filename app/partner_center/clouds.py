@@ -23,6 +23,9 @@ PARTNER_API_AUDIENCE = "https://api.partner.microsoft.com"
 PARTNER_CENTER_SCOPE = f"{PARTNER_CENTER_AUDIENCE}/.default"
 PARTNER_API_SCOPE = f"{PARTNER_API_AUDIENCE}/.default"
 PRICE_SHEET_HOST = PARTNER_API_AUDIENCE
+# Microsoft Graph (GDAP's delegatedAdminRelationships): the public cloud's host and token audience;
+# each cloud has its own (https://learn.microsoft.com/en-us/graph/deployments).
+GRAPH_AUDIENCE = "https://graph.microsoft.com"
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,11 @@ class Cloud:
     agreements_api: bool = True
     # The Partner API's base (the price sheet), None where Microsoft lists none (21Vianet).
     partner_api_base: str | None = PARTNER_API_AUDIENCE
+    # Microsoft Graph's base for the cloud (https://learn.microsoft.com/en-us/graph/deployments); the
+    # token audience is the same URL.
+    graph_base: str = GRAPH_AUDIENCE
+    # Where a customer's administrator approves a GDAP request (the Graph GDAP overview's link).
+    admin_center: str = "https://admin.microsoft.com"
     # Closed: Microsoft Cloud Deutschland was retired (kept so stored connections still load).
     retired: bool = False
 
@@ -59,6 +67,7 @@ CLOUDS: dict[str, Cloud] = {
         api_base="https://api.partnercenter.microsoft.com",
         authority_host="https://login.microsoftonline.us",
         initial_domain_suffix="onmicrosoft.com",
+        graph_base="https://graph.microsoft.us",
         agreements_api=False,
     ),
     "china_21vianet": Cloud(
@@ -68,6 +77,7 @@ CLOUDS: dict[str, Cloud] = {
         authority_host="https://login.chinacloudapi.cn",
         # UNCONFIRMED: 21Vianet initial domains end in .partner.onmschina.cn (not in the contract).
         initial_domain_suffix="partner.onmschina.cn",
+        graph_base="https://microsoftgraph.chinacloudapi.cn",
         agreements_api=False,
         partner_api_base=None,
     ),
@@ -99,6 +109,7 @@ def get_cloud(name: str) -> Cloud:
 MICROSOFT_HOSTS: frozenset[str] = frozenset(
     {c.api_base.split("://", 1)[1] for c in CLOUDS.values()}
     | {c.authority_host.split("://", 1)[1] for c in CLOUDS.values()}
+    | {c.graph_base.split("://", 1)[1] for c in CLOUDS.values()}
     | {
         PRICE_SHEET_HOST.split("://", 1)[1],
         "login.windows.net",

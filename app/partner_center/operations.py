@@ -31,9 +31,10 @@ from typing import Any, Callable, Mapping
 
 from .auth import APP, APP_USER
 from .clouds import PARTNER_API_AUDIENCE as PARTNER_API
+from .clouds import GRAPH_AUDIENCE as GRAPH
 from .clouds import PARTNER_CENTER_AUDIENCE as PARTNER_CENTER
 
-__all__ = ["APP", "APP_USER", "PARTNER_CENTER", "PARTNER_API", "Operation", "OPERATIONS", "operation_for",
+__all__ = ["APP", "APP_USER", "PARTNER_CENTER", "PARTNER_API", "GRAPH", "Operation", "OPERATIONS", "operation_for",
            "scope_of"]
 
 _DOCS = "https://learn.microsoft.com/en-us/partner-center/developer/"
@@ -134,6 +135,16 @@ OPERATIONS: tuple[Operation, ...] = (
               "https://learn.microsoft.com/partner-center/customers/integrate-sandbox-confirm-customer-accept"),
     Operation("attest_agreement_enhanced", "POST", rf"/customers/{_ID}/agreements", APP,
               "https://learn.microsoft.com/partner-center/customers/integrate-sandbox-confirm-customer-accept"),
+    # -- Microsoft Graph (GDAP): application permission DelegatedAdminRelationship.ReadWrite.All (or
+    # .Read.All to read), sent app-only; the audience is the cloud's Graph host (gdap.py).
+    Operation("create_admin_relationship", "POST", r"/tenantRelationships/delegatedAdminRelationships", APP,
+              "https://learn.microsoft.com/en-us/graph/api/tenantrelationship-post-delegatedadminrelationships",
+              audience=GRAPH),
+    Operation("request_admin_relationship_action", "POST",
+              rf"/tenantRelationships/delegatedAdminRelationships/{_ID}/requests", APP,
+              "https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-requests", audience=GRAPH),
+    Operation("get_admin_relationship", "GET", rf"/tenantRelationships/delegatedAdminRelationships/{_ID}", APP,
+              "https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-get", audience=GRAPH),
     # -- app-only and App+User
     Operation("is_domain_available", "HEAD", rf"/domains/{_ID}", APP, _BOTH),
     Operation("create_customer", "POST", r"/customers", APP, _BOTH),

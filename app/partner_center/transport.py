@@ -41,7 +41,7 @@ import httpx
 from . import errors
 from .auth import APP, APP_USER, MfaRequired, TokenProvider
 from .clouds import PARTNER_API_SCOPE, PRICE_SHEET_HOST, Cloud, get_cloud
-from .operations import PARTNER_API, operation_for, scope_of
+from .operations import GRAPH, PARTNER_API, operation_for, scope_of
 from .errors import PartnerCenterError, PartnerCenterUnavailable, Throttled
 from .types import Page
 
@@ -98,6 +98,8 @@ class InstanceConfig:
     # authentication"); a Partner Center token is refused there. Overridable per instance.
     price_sheet_scope: str = PARTNER_API_SCOPE
     price_sheet_host: str = PRICE_SHEET_HOST
+    # Where GDAP approval links point (the cloud's admin center unless set; the sandbox's own page).
+    admin_center_url: str | None = None
 
     def __post_init__(self) -> None:
         get_cloud(self.cloud)  # ValueError early for a typo
@@ -233,6 +235,8 @@ class Transport:
         """
         op = operation_for(method, httpx.URL(url).path, params, json)
         auth = auth or op.kind
+        if op.audience == GRAPH:  # Microsoft Graph's audience is the cloud's own Graph host
+            scope = scope or scope_of(self.cloud.graph_base)
         scope = scope or (self.instance.price_sheet_scope if op.audience == PARTNER_API else scope_of(op.audience))
         call = _Call(method, request_id or new_request_id(), str(uuid.uuid4()), self.instance.max_attempts)
         content = None if json is None else jsonlib.dumps(json).encode("utf-8")

@@ -9,7 +9,8 @@ It is a WSGI app (Flask) that answers by path on any host, so one app serves
 both Microsoft hosts: Entra (``/{tenant}/v2.0/.well-known/openid-configuration``,
 ``/{tenant}/oauth2/v2.0/token``) and the API (``/v1/...``, plus the price sheet
 at ``/v1.0/sales/pricesheets(...)/$value``). Its own pages: ``/`` (overview),
-``/Adminportal/Home`` (accepting a reseller relationship request), ``/mail`` (the
+``/Adminportal/Home`` (accepting a reseller relationship request), ``/AdminPortal/Home``
+(approving a GDAP request; the Graph endpoints are in gdap.py), ``/mail`` (the
 storefront's mail, for a demo's invitees) and ``/_sandbox/admin`` (fault, review and
 clock controls; JSON under ``/_sandbox/``).
 
@@ -86,9 +87,9 @@ def create_app(config: dict | None = None) -> Flask:
     store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"])
     app.extensions["sandbox_store"] = store
 
-    from . import api, commerce, control, csrf, entra, mail, pages, subscriptions
+    from . import api, commerce, control, csrf, entra, gdap, mail, pages, subscriptions
 
-    for module in (entra, api, commerce, subscriptions, control, pages, mail):
+    for module in (entra, api, commerce, subscriptions, gdap, control, pages, mail):
         app.register_blueprint(module.bp)
     app.add_template_global(csrf.token, "sandbox_csrf_token")
     app.after_request(csrf.set_cookie)

@@ -80,6 +80,8 @@ def app_user_only(method: str, path: str) -> bool:
 
 
 def audience_for(path: str) -> str:
+    if path.startswith("/v1.0/tenantRelationships/"):  # Microsoft Graph: GDAP
+        return tokens.GRAPH
     return tokens.PARTNER_API if path.startswith("/v1.0/") else tokens.PARTNER_CENTER
 
 

@@ -24,7 +24,9 @@ LIFETIME_SECONDS = 3599
 # https://learn.microsoft.com/en-us/partner-center/developer/partner-center-rest-urls
 PARTNER_CENTER = "https://api.partnercenter.microsoft.com"
 PARTNER_API = "https://api.partner.microsoft.com"
-AUDIENCES = (PARTNER_CENTER, PARTNER_API)
+# Microsoft Graph (GDAP, https://learn.microsoft.com/en-us/graph/api/resources/delegatedadminrelationships-api-overview).
+GRAPH = "https://graph.microsoft.com"
+AUDIENCES = (PARTNER_CENTER, PARTNER_API, GRAPH)
 
 
 def _b64(data: bytes) -> str:

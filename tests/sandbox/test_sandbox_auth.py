@@ -66,7 +66,7 @@ def test_wrong_refresh_token_and_wrong_scope_are_refused(http):
     assert bad_rt.json()["error"] == "invalid_grant"
     bad_scope = http.post(f"{LOGIN}/{TENANT_ID}/oauth2/v2.0/token", data={
         "grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
-        "scope": "https://graph.microsoft.com/.default"})
+        "scope": "https://management.azure.com/.default"})  # a resource the sandbox does not serve
     assert bad_scope.status_code == 400
     assert bad_scope.json()["error"] == "invalid_scope"
 

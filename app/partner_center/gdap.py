@@ -1,0 +1,161 @@
+"""Granular delegated admin privileges (GDAP) on Microsoft Graph: the least-privilege admin
+relationship a partner asks a customer to approve (DAP is retired).
+
+Microsoft Graph v1.0, ``tenantRelationships/delegatedAdminRelationships``
+(https://learn.microsoft.com/en-us/graph/api/resources/delegatedadminrelationships-api-overview):
+
+1. ``POST /tenantRelationships/delegatedAdminRelationships`` with displayName (unique among the
+   partner's relationships), duration (ISO 8601, ``P1D`` to ``P2Y``), customer.tenantId,
+   accessDetails.unifiedRoles[{roleDefinitionId}] and autoExtendDuration (``PT0S`` or ``P180D``)
+   -> 201, status ``created``
+   (https://learn.microsoft.com/en-us/graph/api/tenantrelationship-post-delegatedadminrelationships);
+2. ``POST .../{id}/requests {"action": "lockForApproval"}`` -> status ``approvalPending``
+   (https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-requests);
+3. the customer's global administrator opens the approval link, built from the URI template
+   ``https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{id}``
+   (the overview page above), and approves -> ``active``; requests nobody approves expire after
+   90 days (https://learn.microsoft.com/en-us/partner-center/customers/gdap-faq);
+4. ``GET .../{id}`` reads the status (created, approvalPending, approved, activating, active,
+   expiring, expired, terminationRequested, terminating, terminated).
+
+The token is for Microsoft Graph (audience ``https://graph.microsoft.com`` in the public cloud,
+the cloud's own Graph host elsewhere), sent app-only: the Graph pages list the application
+permission DelegatedAdminRelationship.ReadWrite.All, for which the partner tenant must have the
+service principal of "Partner Customer Delegated Administration" (appId
+2832473f-ec63-45fb-976f-5d45a7d4bb91) provisioned.
+
+Indirect resellers: a relationship an indirect provider created for one of its resellers reads
+back as ``#microsoft.graph.resellerDelegatedAdminRelationship`` with indirectProviderTenantId
+and isPartnerConsentPending
+(https://learn.microsoft.com/en-us/graph/api/resources/resellerdelegatedadminrelationship);
+``AdminRelationship`` carries both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .transport import Transport
+from .types import parse_datetime
+
+__all__ = ["AdminRelationship", "Gdap", "LEAST_PRIVILEGE_ROLES", "DEFAULT_ROLES", "AUTO_EXTEND_CHOICES",
+           "MAX_DURATION_DAYS", "approval_url", "duration_days"]
+
+# Microsoft Entra built-in role template ids (the roleDefinitionId GDAP asks for), from
+# https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference
+# (the first two also on https://learn.microsoft.com/en-us/powershell/module/azuread/get-azureaddirectoryroletemplate).
+# Only roles Microsoft lists as least-privileged for a reseller's day-to-day work
+# (https://learn.microsoft.com/en-us/partner-center/customers/gdap-least-privileged-roles-by-task):
+# never Global Administrator.
+LEAST_PRIVILEGE_ROLES: dict[str, str] = {
+    "88d8e3e3-8f55-4a1e-953a-9b9898b8876b": "Directory Readers",
+    "f023fd81-a637-4b56-95fd-791ac0226033": "Service Support Administrator",
+    "4d6ac14f-3453-41d0-bef9-a3e0c569773a": "License Administrator",
+    "729827e3-9c14-49f7-bb1b-9608f156bbb8": "Helpdesk Administrator",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+}
+# The safe default: read the directory, open support requests, assign licenses.
+DEFAULT_ROLES: tuple[str, ...] = (
+    "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
+    "f023fd81-a637-4b56-95fd-791ac0226033",
+    "4d6ac14f-3453-41d0-bef9-a3e0c569773a",
+)
+# autoExtendDuration: "PT0S" (expire at endDateTime) or "P180D" (extend by six months); "P0D" means
+# the same as "PT0S". Global Administrator relationships cannot auto-extend.
+AUTO_EXTEND_CHOICES = ("PT0S", "P180D")
+MAX_DURATION_DAYS = 730  # "between P1D and P2Y inclusive"
+
+_ADMIN_CENTER = "https://admin.microsoft.com"
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
+
+
+def duration_days(value: str) -> int | None:
+    """Days in an ISO 8601 duration of years/months/days (a year 365 days, a month 30), else None."""
+    m = _DURATION.fullmatch(value or "")
+    if not m or not any(m.groups()):
+        return None
+    years, months, days = (int(g or 0) for g in m.groups())
+    return years * 365 + months * 30 + days
+
+
+def approval_url(relationship_id: str, admin_center: str = _ADMIN_CENTER) -> str:
+    """The link the customer's global administrator opens to approve (the Graph overview's template)."""
+    return f"{admin_center.rstrip('/')}/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{relationship_id}"
+
+
+@dataclass(frozen=True)
+class AdminRelationship:
+    id: str
+    display_name: str
+    status: str
+    duration: str
+    auto_extend_duration: str
+    customer_tenant_id: str | None
+    role_ids: tuple[str, ...]
+    created: Any = None
+    activated: Any = None
+    ends: Any = None
+    indirect_provider_tenant_id: str | None = None
+    partner_consent_pending: bool | None = None
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "AdminRelationship":
+        roles = ((data.get("accessDetails") or {}).get("unifiedRoles")) or []
+        return cls(
+            id=str(data.get("id") or ""),
+            display_name=str(data.get("displayName") or ""),
+            status=str(data.get("status") or ""),
+            duration=str(data.get("duration") or ""),
+            auto_extend_duration=str(data.get("autoExtendDuration") or "PT0S"),
+            customer_tenant_id=(data.get("customer") or {}).get("tenantId"),
+            role_ids=tuple(str(r.get("roleDefinitionId")) for r in roles if isinstance(r, Mapping)),
+            created=parse_datetime(data.get("createdDateTime")),
+            activated=parse_datetime(data.get("activatedDateTime")),
+            ends=parse_datetime(data.get("endDateTime")),
+            indirect_provider_tenant_id=data.get("indirectProviderTenantId"),
+            partner_consent_pending=data.get("isPartnerConsentPending"),
+            raw=dict(data),
+        )
+
+
+class Gdap(Transport):
+    """GDAP admin relationships on the cloud's Microsoft Graph host."""
+
+    def _graph(self, method: str, path: str, **kw: Any) -> Any:
+        response = self._call(method, f"{self.cloud.graph_base.rstrip('/')}/v1.0{path}", **kw)
+        return response.json() if response.content else {}
+
+    def create_admin_relationship(
+        self, *, display_name: str, customer_tenant_id: str, role_ids: tuple[str, ...] | list[str] = DEFAULT_ROLES,
+        duration: str = "P730D", auto_extend_duration: str = "PT0S", customer_display_name: str | None = None,
+    ) -> AdminRelationship:
+        """``POST /tenantRelationships/delegatedAdminRelationships`` -> status ``created``."""
+        customer: dict[str, str] = {"tenantId": customer_tenant_id}
+        if customer_display_name:
+            customer["displayName"] = customer_display_name
+        body = {
+            "displayName": display_name[:50],
+            "duration": duration,
+            "customer": customer,
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in role_ids]},
+            "autoExtendDuration": auto_extend_duration,
+        }
+        return AdminRelationship.from_json(
+            self._graph("POST", "/tenantRelationships/delegatedAdminRelationships", json=body))
+
+    def lock_for_approval(self, relationship_id: str) -> dict:
+        """``POST .../{id}/requests {"action": "lockForApproval"}``: the relationship becomes
+        ``approvalPending`` and the customer can approve it at ``approval_url(id)``."""
+        return self._graph("POST", f"/tenantRelationships/delegatedAdminRelationships/{self._q(relationship_id)}"
+                                   "/requests", json={"action": "lockForApproval"})
+
+    def get_admin_relationship(self, relationship_id: str) -> AdminRelationship:
+        """``GET .../{id}``: the relationship and its status."""
+        return AdminRelationship.from_json(
+            self._graph("GET", f"/tenantRelationships/delegatedAdminRelationships/{self._q(relationship_id)}"))
+
+    def gdap_approval_url(self, relationship_id: str) -> str:
+        return approval_url(relationship_id, self.instance.admin_center_url or self.cloud.admin_center)

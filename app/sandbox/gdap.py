@@ -1,0 +1,182 @@
+"""Microsoft Graph's GDAP endpoints and the admin center page where a customer approves.
+
+Served under ``/v1.0/tenantRelationships/...`` (the Graph host; the gate asks for a Graph token,
+token_rules.audience_for). Each rule follows its Graph page:
+
+* create (https://learn.microsoft.com/en-us/graph/api/tenantrelationship-post-delegatedadminrelationships
+  and the resource page https://learn.microsoft.com/en-us/graph/api/resources/delegatedadminrelationship):
+  displayName required, unique among the partner's relationships, at most 50 characters; duration
+  ISO 8601 between P1D and P2Y inclusive; autoExtendDuration PT0S, P0D or P180D (default PT0S);
+  at least one role; a relationship with Global Administrator cannot auto-extend
+  (https://learn.microsoft.com/en-us/partner-center/customers/gdap-faq); -> 201, status created;
+* requests (https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-requests):
+  lockForApproval only from created -> approvalPending; approve and terminate are not the partner's
+  to send here, except terminate on an active relationship;
+* get (https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-get): an active one
+  past its endDateTime (sandbox clock) reads expired; an approvalPending one older than 90 days
+  reads expired too (GDAP FAQ: "GDAP relationship requests expire after 90 days").
+
+Errors have Graph's shape, ``{"error": {"code", "message"}}``
+(https://learn.microsoft.com/en-us/graph/errors).
+
+The approval page, ``/AdminPortal/Home``: Microsoft's link carries the relationship id after a
+``#``, which a browser never sends; the page lists the requests awaiting approval, as the admin
+center's partner invitations do, and approves the one chosen.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+from flask import Blueprint, render_template, request, url_for
+
+from . import csrf
+from .store import iso, parse_iso
+from .web import json_response, store
+
+bp = Blueprint("sandbox_gdap", __name__)
+
+GLOBAL_ADMINISTRATOR = "62e90394-69f5-4237-9190-012177145e10"
+AUTO_EXTEND = {"PT0S": "PT0S", "P0D": "PT0S", "P180D": "P180D"}
+MAX_DAYS = 730
+REQUEST_LIFETIME = timedelta(days=90)
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
+_BASE = "/v1.0/tenantRelationships/delegatedAdminRelationships"
+KIND = "gdap"
+
+
+def graph_error(status: int, code: str, message: str):
+    return json_response({"error": {"code": code, "message": message,
+                                    "innerError": {"request-id": str(uuid.uuid4())}}}, status)
+
+
+def _days(duration: str) -> int | None:
+    m = _DURATION.fullmatch(duration or "")
+    if not m or not any(m.groups()):
+        return None
+    years, months, days = (int(x or 0) for x in m.groups())
+    return years * 365 + months * 30 + days
+
+
+def _current(rel: dict, now) -> dict:
+    """The relationship as of the sandbox clock: an active one past its end, or a request nobody
+    approved within 90 days, has expired."""
+    if rel["status"] == "active" and rel.get("endDateTime") and parse_iso(rel["endDateTime"]) <= now:
+        if rel["autoExtendDuration"] == "P180D":
+            rel["endDateTime"] = iso(parse_iso(rel["endDateTime"]) + timedelta(days=180))
+        else:
+            rel["status"] = "expired"
+    if rel["status"] == "approvalPending" and parse_iso(rel["lastModifiedDateTime"]) + REQUEST_LIFETIME <= now:
+        rel["status"] = "expired"
+        rel["endDateTime"] = iso(now)
+    return rel
+
+
+@bp.post(_BASE)
+def create():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return graph_error(400, "Request_BadRequest", "The request body must be a JSON object.")
+    name = str(body.get("displayName") or "").strip()
+    duration = str(body.get("duration") or "")
+    auto = AUTO_EXTEND.get(str(body.get("autoExtendDuration") or "PT0S"))
+    roles = ((body.get("accessDetails") or {}).get("unifiedRoles")) or []
+    role_ids = [str(r.get("roleDefinitionId", "")) for r in roles if isinstance(r, dict)]
+    customer = body.get("customer") or {}
+    days = _days(duration)
+    if not name or len(name) > 50:
+        return graph_error(400, "Request_BadRequest", "displayName is required and must be at most 50 characters.")
+    if days is None or not 1 <= days <= MAX_DAYS:
+        return graph_error(400, "Request_BadRequest", "duration must be an ISO 8601 duration between P1D and P2Y.")
+    if auto is None:
+        return graph_error(400, "Request_BadRequest", "autoExtendDuration must be PT0S, P0D or P180D.")
+    if not role_ids or not all(_GUID.match(r) for r in role_ids):
+        return graph_error(400, "Request_BadRequest", "accessDetails.unifiedRoles needs at least one roleDefinitionId.")
+    if GLOBAL_ADMINISTRATOR in role_ids and auto != "PT0S":
+        return graph_error(400, "Request_BadRequest",
+                           "A relationship with the Global Administrator role cannot be auto-extended.")
+    if customer.get("tenantId") and not _GUID.match(str(customer["tenantId"])):
+        return graph_error(400, "Request_BadRequest", "customer.tenantId must be a tenant id.")
+    with store().tx() as tx:
+        if any(r["displayName"].lower() == name.lower() for r in tx.list(KIND)):
+            return graph_error(409, "Conflict", f"A relationship with the display name '{name}' already exists.")
+        now = iso(tx.now())
+        tenant = tx.get("tenant", str(customer.get("tenantId", "")).lower()) if customer.get("tenantId") else None
+        rel = {
+            "@odata.type": "#microsoft.graph.delegatedAdminRelationship",
+            "id": f"{uuid.uuid4()}-{uuid.uuid4()}",  # Microsoft's ids are two GUIDs joined
+            "displayName": name, "duration": duration, "status": "created", "autoExtendDuration": auto,
+            "createdDateTime": now, "lastModifiedDateTime": now, "activatedDateTime": None, "endDateTime": None,
+            "customer": {"tenantId": customer.get("tenantId"),
+                         "displayName": customer.get("displayName") or (tenant or {}).get("companyName")},
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in role_ids]},
+        }
+        tx.put(KIND, rel["id"], rel)
+    return json_response(rel, 201, {"Location": f"https://graph.microsoft.com{_BASE}/{rel['id']}"})
+
+
+@bp.get(f"{_BASE}/<rel_id>")
+def get(rel_id):
+    with store().tx() as tx:
+        rel = tx.get(KIND, rel_id)
+        if rel is None:
+            return graph_error(404, "Request_ResourceNotFound", f"The relationship '{rel_id}' does not exist.")
+        rel = _current(rel, tx.now())
+        tx.put(KIND, rel_id, rel)
+    return json_response(rel)
+
+
+@bp.post(f"{_BASE}/<rel_id>/requests")
+def requests(rel_id):
+    action = str((request.get_json(silent=True) or {}).get("action") or "")
+    with store().tx() as tx:
+        rel = tx.get(KIND, rel_id)
+        if rel is None:
+            return graph_error(404, "Request_ResourceNotFound", f"The relationship '{rel_id}' does not exist.")
+        rel = _current(rel, tx.now())
+        wanted = {"lockForApproval": ("created", "approvalPending"), "terminate": ("active", "terminated")}
+        if action not in wanted:
+            return graph_error(400, "Request_BadRequest", "action must be lockForApproval or terminate.")
+        before, after = wanted[action]
+        if rel["status"] != before:
+            return graph_error(400, "Request_BadRequest",
+                               f"A {action} request needs a relationship in status {before}, not {rel['status']}.")
+        now = tx.now()
+        rel["status"], rel["lastModifiedDateTime"] = after, iso(now)
+        if after == "terminated":
+            rel["endDateTime"] = iso(now)
+        tx.put(KIND, rel_id, rel)
+    return json_response({"id": str(uuid.uuid4()), "action": action, "status": "succeeded",
+                          "createdDateTime": iso(now), "lastModifiedDateTime": iso(now)}, 201)
+
+
+def approve(rel_id: str) -> dict | None:
+    """The customer's approval: approvalPending -> active, from now for its duration."""
+    with store().tx() as tx:
+        rel = tx.get(KIND, rel_id)
+        if rel is None or _current(rel, tx.now())["status"] != "approvalPending":
+            return None
+        now = tx.now()
+        rel.update(status="active", activatedDateTime=iso(now), lastModifiedDateTime=iso(now),
+                   endDateTime=iso(now + timedelta(days=_days(rel["duration"]) or 0)))
+        tx.put(KIND, rel_id, rel)
+    return rel
+
+
+@bp.route("/AdminPortal/Home", methods=["GET", "POST"])
+@csrf.protect
+def approval_page():
+    approved = None
+    problem = None
+    if request.method == "POST":
+        approved = approve(request.form.get("relationshipId", ""))
+        if approved is None:
+            problem = "This request is no longer awaiting approval."
+    with store().tx() as tx:
+        now = tx.now()
+        pending = [r for r in (_current(x, now) for x in tx.list(KIND)) if r["status"] == "approvalPending"]
+    return render_template("sandbox/gdap.html", pending=pending, approved=approved, problem=problem,
+                           action=url_for("sandbox_gdap.approval_page")), (400 if problem else 200)
