@@ -1,6 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from app.partner_center.gdap import MAX_DURATION_DAYS
 
 from app.admin.settings import StorefrontSettings
 
@@ -13,7 +16,12 @@ def settings_form_class():
 
     for f in StorefrontSettings.option_fields():
         label, help_text = f.metadata["label"], f.metadata["help"]
-        if f.type in (bool, "bool"):
+        if f.metadata.get("choices"):
+            field = ChoicesField(label, description=help_text, choices=[SelectChoice(k, v) for k, v in f.metadata["choices"].items()],
+                                 validators=[_at_least_one])
+        elif f.name.endswith("_days"):
+            field = StringField(label, description=help_text, validators=[_days])
+        elif f.type in (bool, "bool"):
             field = BooleanField(label, description=help_text)
         elif "email" in f.name:
             field = StringField(label, description=help_text,
@@ -24,3 +32,22 @@ def settings_form_class():
                                 validators=[DataRequired(f"Enter the {label.lower()}."), Length(max=200)])
         setattr(StorefrontOptionsForm, f.name, field)
     return StorefrontOptionsForm
+
+
+class ChoicesField(SelectMultipleField):
+    """Several of a fixed list, stored comma-separated (a choice not in the list is refused)."""
+
+    def process_data(self, value):
+        super().process_data(value.split(",") if isinstance(value, str) else value)
+
+
+def _at_least_one(form, field):
+    if not field.data:
+        raise ValidationError("Choose at least one role.")
+
+
+def _days(form, field):
+    text = (field.data or "").strip()
+    if not text.isdigit() or not 1 <= int(text) <= MAX_DURATION_DAYS:
+        raise ValidationError(f"Enter a number of days from 1 to {MAX_DURATION_DAYS}.")
+    field.data = str(int(text))

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field, fields
 
 from app.admin.models import StorefrontSetting
 from app.extensions import db
+from app.partner_center.gdap import DEFAULT_ROLES, LEAST_PRIVILEGE_ROLES, MAX_DURATION_DAYS
+
+GDAP = "Delegated admin (GDAP) for resellers"
 
 
-def option(default, label: str, help: str = "", group: str = "General"):
-    return field(default=default, metadata={"label": label, "help": help, "group": group})
+def option(default, label: str, help: str = "", group: str = "General", **extra):
+    return field(default=default, metadata={"label": label, "help": help, "group": group, **extra})
 
 
 @dataclass
@@ -30,6 +33,29 @@ class StorefrontSettings:
                                   "Offer annual and triennial billing plans besides monthly billing.")
     automatic_catalog_update: bool = option(True, "Automatic catalog update",
                                             "Synchronise the catalog and prices from Partner Center each month.")
+    # GDAP: what a reseller's request for delegated admin asks the customer for. Safe defaults:
+    # three least-privileged roles, two years (Microsoft's maximum), no auto-extension
+    # (https://learn.microsoft.com/en-us/partner-center/customers/gdap-least-privileged-roles-by-task).
+    gdap_roles: str = option(",".join(DEFAULT_ROLES), "GDAP roles",
+                             "The Microsoft Entra roles a reseller's delegated admin request asks for; only "
+                             "least-privileged roles are offered (never Global Administrator).",
+                             group=GDAP, choices=LEAST_PRIVILEGE_ROLES)
+    gdap_duration_days: str = option(str(MAX_DURATION_DAYS), "GDAP duration (days)",
+                                     f"How long the customer's approval lasts, 1 to {MAX_DURATION_DAYS} days "
+                                     "(Microsoft allows at most two years).", group=GDAP)
+    gdap_auto_extend: bool = option(False, "Extend GDAP automatically",
+                                    "At its end, extend the relationship by 180 days until someone ends it; off, "
+                                    "it expires and the customer approves a new request.", group=GDAP)
+
+    def gdap_role_ids(self) -> tuple[str, ...]:
+        value = self.gdap_roles
+        items = value.split(",") if isinstance(value, str) else value
+        return tuple(r.strip() for r in items if r and r.strip())
+
+    def gdap_request(self) -> dict:
+        """The create call's settings (``PartnerCenterClient.create_admin_relationship``)."""
+        return {"role_ids": self.gdap_role_ids(), "duration": f"P{int(self.gdap_duration_days)}D",
+                "auto_extend_duration": "P180D" if self.gdap_auto_extend else "PT0S"}
 
     @classmethod
     def option_fields(cls):
@@ -58,8 +84,9 @@ class StorefrontSettings:
             elif row.value != text:
                 row.value = text
                 row.updated_by_id = getattr(by, "id", None)
-            if old != new:
-                changed[f.name] = (old, new)
+            if _format(old) != text:
+                changed[f.name] = (_format(old) if isinstance(new, (list, tuple)) else old,
+                                   text if isinstance(new, (list, tuple)) else new)
         return changed
 
 
@@ -72,6 +99,8 @@ def _parse(type_name, text: str):
 
 
 def _format(value) -> str:
+    if isinstance(value, (list, tuple)):  # a multiple choice, stored comma-separated
+        return ",".join(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -17,7 +17,8 @@ def test_operator_toggles_an_option_and_it_is_stored_and_audited(operator_client
     assert page.select_one("label[for=sub_customers_billing_address]").get_text() == "Sub customers billing address"
     form = {i["name"]: i.get("value", "") for i in page.select("#options-form input[type=text], #options-form input[type=email]")}
     form.update({"require_mca_acceptance": "y", "annual_billing": "y", "automatic_catalog_update": "y",
-                 "sub_customers_billing_address": "y"})
+                 "sub_customers_billing_address": "y",
+                 "gdap_roles": [o["value"] for o in page.select("#gdap_roles option[selected]")]})
     response = operator_client.post("/admin/options", form)
     assert response.status_code == 302
     assert StorefrontSettings.load().sub_customers_billing_address is True
@@ -33,3 +34,46 @@ def test_bad_input_is_explained_and_what_was_typed_is_kept(operator_client):
     assert page.select_one("#operator_support_email-error").get_text() == "Enter an email address like name@example.com."
     assert page.select_one("#storefront_name")["value"] == "My Store"
     assert StorefrontSettings.load().storefront_name == "Northwind Cloud Storefront"  # nothing saved
+
+
+def test_gdap_defaults_are_least_privilege_two_years_without_auto_extension(app):
+    settings = StorefrontSettings.load()
+    assert settings.gdap_request() == {
+        "role_ids": ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", "f023fd81-a637-4b56-95fd-791ac0226033",
+                     "4d6ac14f-3453-41d0-bef9-a3e0c569773a"),
+        "duration": "P730D", "auto_extend_duration": "PT0S"}
+
+
+def _gdap_form(operator_client, **changes):
+    page = soup(operator_client.get("/admin/options"))
+    form = {i["name"]: i.get("value", "") for i in page.select("#options-form input[type=text], #options-form input[type=email]")}
+    form.update({"require_mca_acceptance": "y", "annual_billing": "y", "automatic_catalog_update": "y"})
+    form.update(changes)
+    return form
+
+
+def test_operator_sets_gdap_roles_duration_and_auto_extension(operator_client):
+    helpdesk = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
+    response = operator_client.post("/admin/options", _gdap_form(
+        operator_client, gdap_roles=["88d8e3e3-8f55-4a1e-953a-9b9898b8876b", helpdesk], gdap_duration_days="365",
+        gdap_auto_extend="y"))
+    assert response.status_code == 302
+    assert StorefrontSettings.load().gdap_request() == {
+        "role_ids": ("88d8e3e3-8f55-4a1e-953a-9b9898b8876b", helpdesk), "duration": "P365D",
+        "auto_extend_duration": "P180D"}
+    page = soup(operator_client.get("/admin/options"))
+    assert page.select_one(f"#gdap_roles option[value='{helpdesk}']").has_attr("selected")
+
+
+def test_gdap_options_refuse_what_microsoft_refuses(operator_client):
+    global_admin = "62e90394-69f5-4237-9190-012177145e10"
+    response = operator_client.post("/admin/options", _gdap_form(
+        operator_client, gdap_roles=[global_admin], gdap_duration_days="800"))
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#gdap_duration_days-error").get_text() == "Enter a number of days from 1 to 730."
+    assert page.select_one("#gdap_roles-error") is not None
+    assert page.select_one("#gdap_duration_days")["value"] == "800"
+    none = soup(operator_client.post("/admin/options", _gdap_form(operator_client, gdap_roles=[])))
+    assert none.select_one("#gdap_roles-error").get_text() == "Choose at least one role."
+    assert StorefrontSettings.load().gdap_request()["duration"] == "P730D"
