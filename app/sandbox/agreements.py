@@ -149,6 +149,15 @@ def _current(agreement: dict) -> bool:
         return True
 
 
+def has_current_mca(tx, tenant: dict) -> bool:
+    """Whether the customer may buy: it accepted the MCA itself (direct-signed), or a partner
+    attested an acceptance of the current terms. Since October 2024 Partner Center takes orders only
+    with a current MCA (see ATTESTATION_CUTOFF)."""
+    if tenant.get("mcaDirectSigned"):
+        return True
+    return any(a["type"] == "MicrosoftCustomerAgreement" and _current(a) for a in tx.list("agreement", tenant["id"]))
+
+
 def _check_attestation(tx, tenant: dict, attestation_id: str, contact: dict) -> dict:
     """The agreement is created "with the attestation ID" (ENHANCED_DOC). UNCONFIRMED, the
     sandbox's defensive reading: the id must exist, belong to no other customer and name the same

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from flask import Blueprint, Response, stream_with_context
 
 from . import catalog
+from .agreements import has_current_mca
 from .catalog_data import MARKETS
 from .resources import CART_LIFETIME, cart_json, order_json, settle, visible_customer
 from .seed import OPERATOR
@@ -313,10 +314,6 @@ def update_cart(tenant_id, cart_id):
     return json_response(cart_json(cart), 201)
 
 
-def _has_mca(tx, tenant_id: str) -> bool:
-    return any(a["type"] == "MicrosoftCustomerAgreement" for a in tx.list("agreement", tenant_id))
-
-
 def _checkout(tx, tenant_id: str, cart_id: str):
     tenant = visible_customer(tx, tenant_id)
     cart = _get_cart(tx, tenant, cart_id)
@@ -325,7 +322,7 @@ def _checkout(tx, tenant_id: str, cart_id: str):
     if tenant.get("underReview"):
         raise PCError(403, 800073, "The customer account is under review; orders cannot be placed until "
                                    "the review is complete.")
-    if not _has_mca(tx, tenant["id"]):
+    if not has_current_mca(tx, tenant):
         raise PCError(403, 13605, "The customer has not accepted the Microsoft Customer Agreement. "
                                   "Attest the customer's acceptance before purchasing.")
     country = tenant["billingProfile"]["defaultAddress"].get("country", "").upper()

@@ -87,6 +87,8 @@ def test_an_mca_already_attested_with_the_same_contact_counts_as_done(demo, db, 
     # Read back, found current: nothing attested again.
     assert len(sandbox_store.calls(method="POST", path=f"/v1/customers/{tenant_id}/agreements")) == 1
     assert sandbox_store.calls(method="POST", path="/v1/attestations/enhanced") == []
+    # Microsoft takes the order on the customer's own acceptance.
+    assert len(sandbox_store.documents("order", tenant_id)) == 1
 
 
 def test_the_mca_is_attested_with_the_enhanced_attestation(demo, db, sandbox_store):

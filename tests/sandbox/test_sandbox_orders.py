@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.sandbox.sandbox_support import (catalog_item, create_cart, create_customer, line,
+from tests.sandbox.sandbox_support import (MCA_TEMPLATE, catalog_item, create_cart, create_customer, line,
                                                           new_customer_ready_to_buy)
 
 DYNAMICS_FINANCE = "CFQ7TTC0LGX8"  # minimum 20 seats
@@ -73,6 +73,26 @@ def test_checkout_needs_an_mca_attestation(pc):
     response = pc.post(f"/v1/customers/{tenant_id}/carts/{cart['id']}/checkout")
     assert response.status_code == 403
     assert response.json()["code"] == 13605
+
+
+def test_checkout_needs_the_current_mca_or_the_customers_own_acceptance(pc, http):
+    """An attestation of the MCA's terms before 1 April 2023 no longer buys anything; a customer that
+    accepted the MCA itself needs no attestation."""
+    tenant_id = create_customer(pc, "oldmca")["id"]
+    attested = pc.post(f"/v1/customers/{tenant_id}/agreements", json={
+        "primaryContact": {"firstName": "Gena", "lastName": "Soto", "email": "gena@example.com"},
+        "templateId": MCA_TEMPLATE, "dateAgreed": "2022-06-01T09:00:00Z", "type": "MicrosoftCustomerAgreement"})
+    assert attested.status_code == 201, attested.text
+    cart = create_cart(pc, tenant_id, [line(catalog_item(pc), 3)]).json()
+    outdated = pc.post(f"/v1/customers/{tenant_id}/carts/{cart['id']}/checkout")
+    assert outdated.status_code == 403 and outdated.json()["code"] == 13605
+
+    own = create_customer(pc, "ownmca")["id"]
+    assert http.post(f"https://api.partnercenter.microsoft.com/_sandbox/customers/{own}/mca",
+                     json={"directSigned": True}).status_code == 200
+    cart = create_cart(pc, own, [line(catalog_item(pc), 3)]).json()
+    bought = pc.post(f"/v1/customers/{own}/carts/{cart['id']}/checkout")
+    assert bought.status_code == 201, bought.text
 
 
 def test_checkout_refused_while_the_customer_is_under_review(pc, customer, sandbox_store):
