@@ -11,4 +11,5 @@ from app.auth.models import EmailChange, Invitation, PasswordReset  # noqa: F401
 from app.mail.models import MailMessage  # noqa: F401
 from app.checkout.models import AuthorizationWatch, CheckoutDraft, McaAcceptance  # noqa: F401
 from app.orders.models import Order, OrderLine, OrderStep  # noqa: F401
+from app.orders.gdap import GdapRequest  # noqa: F401
 from app.subscriptions.models import Agreement, Subscription  # noqa: F401

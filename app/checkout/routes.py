@@ -11,7 +11,10 @@ from app.checkout import services as svc
 from app.checkout.forms import (NEW, PARTNER_ID_RE, CancelForm, CustomerForm, DirectCustomerForm, ServiceForm,
                                 VerifyForm)
 from app.checkout.models import CheckoutDraft
+from app.connections.person import TooFast, partner_center_problem, person_client
 from app.extensions import db
+from app.orders import gdap
+from app.partner_center import PartnerCenterError
 from app.settings.licensees import LicenseeDetails, current_licensees
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
@@ -89,6 +92,7 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     context.setdefault("domain_check", None)
     context.setdefault("partner_check", None)
     context.setdefault("link_problem", None)
+    context["gdap"] = gdap.request_for(draft.account_id, draft.domain) if draft.is_reseller else None
     context.update(extra)
     return context
 
@@ -272,6 +276,29 @@ def authorization_link():
     db.session.commit()
     if problem:
         flash(problem, "error")
+    return redirect(url_for("checkout.service"), code=303)
+
+
+@bp.route("/service/gdap", methods=["POST"])
+@allow(Permission.CHECKOUT)
+def request_gdap():
+    """Beside the authorization link, a reseller also asks its customer for least-privilege
+    delegated admin (GDAP): the relationship is created now and its approval link shown."""
+    draft = wizard.draft()
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    if not draft.is_reseller or draft.tenant_mode != "existing" or not draft.domain or draft.authorization_refused:
+        flash("Delegated admin is requested for an existing tenant a reseller's customer authorizes.", "error")
+        return redirect(url_for("checkout.service"), code=303)
+    if gdap.request_for(draft.account_id, draft.domain) is None:
+        try:
+            gdap.create(person_client(draft.user_id), account_id=draft.account_id, account_name=draft.account.name,
+                        domain=draft.domain, tenant_id=draft.tenant_id, user_id=current_user.id)
+        except (TooFast, PartnerCenterError) as error:
+            db.session.rollback()
+            flash(error.message if isinstance(error, TooFast) else partner_center_problem(error), "error")
+            return redirect(url_for("checkout.service"), code=303)
+    db.session.commit()
     return redirect(url_for("checkout.service"), code=303)
 
 

@@ -142,7 +142,9 @@ def instance_config(name: str | None = None) -> InstanceConfig:
         s = sandbox_settings(app)
         return InstanceConfig(name=SANDBOX_INSTANCE, tenant_id=s["SANDBOX_TENANT_ID"], client_id=s["SANDBOX_CLIENT_ID"],
                               client_secret=s["SANDBOX_CLIENT_SECRET"], refresh_token=s["SANDBOX_REFRESH_TOKEN"],
-                              **app.config.get("PARTNER_CENTER_CLIENT_OPTIONS", {}))
+                              # GDAP approval links open the sandbox's admin center page, not Microsoft's.
+                              **{"admin_center_url": sandbox_url(app),
+                                 **app.config.get("PARTNER_CENTER_CLIENT_OPTIONS", {})})
     return _config_of(_row(name), app)
 
 

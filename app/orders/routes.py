@@ -2,13 +2,14 @@
 ordering parameters, and notifications."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, render_template, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
 
 from app import live
 from app.accounts import notifications as inbox
+from app.connections.person import TooFast, partner_center_problem, person_client
 from app.extensions import db
-from app.orders import bp, queries, querying
+from app.orders import bp, gdap, queries, querying
 from app.orders.forms import MarkReadForm, OrderFilterForm, OrderingParametersForm, ProcessForm
 from app.orders.models import ChangeAction, Order, OrderStatus, OrderType, StepStatus
 from app.orders.placing import DomainInUse, NotAuthorized
@@ -104,6 +105,7 @@ def _detail_context(order: Order, **extra) -> dict:
         "editing": False,
         "domain_problem": queries.domain_problem(order),
         "admin_password": queries.admin_password(order) if order.account_id == current_user.account_id else None,
+        "gdap": gdap.request_for(order.account_id, order.domain),
     }
     context.update(extra)
     return context
@@ -120,6 +122,25 @@ def detail(number):
         if is_htmx():
             return render("orders/_ordering_parameters.html", **context)
     return render("orders/detail.html", **context)
+
+
+@bp.route("/orders/<number>/gdap", methods=["POST"])
+@allow(Permission.ORDERS_ACT)
+def refresh_gdap(number):
+    """Read the GDAP request's status from Microsoft Graph now (the customer may have approved)."""
+    order = _order_to_act_on(number)
+    request_row = gdap.request_for(order.account_id, order.domain)
+    if request_row is None or not ProcessForm().validate_on_submit():
+        abort(400)
+    try:
+        gdap.refresh(person_client(current_user.id), request_row)
+    except (TooFast, PartnerCenterError) as error:
+        db.session.rollback()
+        flash(error.message if isinstance(error, TooFast) else partner_center_problem(error), "error")
+        return redirect(url_for("orders.detail", number=order.number), code=303)
+    db.session.commit()
+    flash(f"Delegated admin (GDAP): {request_row.shown_status()}.", "success")
+    return redirect(url_for("orders.detail", number=order.number), code=303)
 
 
 @bp.route("/orders/<number>/parameters", methods=["POST"])

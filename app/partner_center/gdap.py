@@ -129,20 +129,22 @@ class Gdap(Transport):
         return response.json() if response.content else {}
 
     def create_admin_relationship(
-        self, *, display_name: str, customer_tenant_id: str, role_ids: tuple[str, ...] | list[str] = DEFAULT_ROLES,
+        self, *, display_name: str, customer_tenant_id: str | None, role_ids: tuple[str, ...] | list[str] = DEFAULT_ROLES,
         duration: str = "P730D", auto_extend_duration: str = "PT0S", customer_display_name: str | None = None,
     ) -> AdminRelationship:
-        """``POST /tenantRelationships/delegatedAdminRelationships`` -> status ``created``."""
-        customer: dict[str, str] = {"tenantId": customer_tenant_id}
-        if customer_display_name:
-            customer["displayName"] = customer_display_name
-        body = {
+        """``POST /tenantRelationships/delegatedAdminRelationships`` -> status ``created``. The
+        customer is optional: without it, the tenant whose administrator approves becomes the
+        customer (the resource page: "configured either by the partner at the time the relationship
+        is created or by the system after the customer approves")."""
+        body: dict[str, Any] = {
             "displayName": display_name[:50],
             "duration": duration,
-            "customer": customer,
             "accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in role_ids]},
             "autoExtendDuration": auto_extend_duration,
         }
+        if customer_tenant_id:
+            body["customer"] = {"tenantId": customer_tenant_id, **({"displayName": customer_display_name}
+                                                                   if customer_display_name else {})}
         return AdminRelationship.from_json(
             self._graph("POST", "/tenantRelationships/delegatedAdminRelationships", json=body))
 

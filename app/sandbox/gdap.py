@@ -153,12 +153,18 @@ def requests(rel_id):
                           "createdDateTime": iso(now), "lastModifiedDateTime": iso(now)}, 201)
 
 
-def approve(rel_id: str) -> dict | None:
-    """The customer's approval: approvalPending -> active, from now for its duration."""
+def approve(rel_id: str, tenant_id: str = "") -> dict | None:
+    """The customer's approval: approvalPending -> active, from now for its duration. A request
+    created without a customer becomes the approving tenant's."""
     with store().tx() as tx:
         rel = tx.get(KIND, rel_id)
         if rel is None or _current(rel, tx.now())["status"] != "approvalPending":
             return None
+        if not (rel.get("customer") or {}).get("tenantId"):
+            tenant = tx.get("tenant", tenant_id.lower())
+            if tenant is None:
+                return None
+            rel["customer"] = {"tenantId": tenant["id"], "displayName": tenant.get("companyName")}
         now = tx.now()
         rel.update(status="active", activatedDateTime=iso(now), lastModifiedDateTime=iso(now),
                    endDateTime=iso(now + timedelta(days=_days(rel["duration"]) or 0)))
@@ -172,11 +178,12 @@ def approval_page():
     approved = None
     problem = None
     if request.method == "POST":
-        approved = approve(request.form.get("relationshipId", ""))
+        approved = approve(request.form.get("relationshipId", ""), request.form.get("tenantId", ""))
         if approved is None:
-            problem = "This request is no longer awaiting approval."
+            problem = "This request is no longer awaiting approval, or no tenant was chosen."
     with store().tx() as tx:
         now = tx.now()
         pending = [r for r in (_current(x, now) for x in tx.list(KIND)) if r["status"] == "approvalPending"]
-    return render_template("sandbox/gdap.html", pending=pending, approved=approved, problem=problem,
+    tenants = store().documents("tenant")
+    return render_template("sandbox/gdap.html", pending=pending, approved=approved, problem=problem, tenants=tenants,
                            action=url_for("sandbox_gdap.approval_page")), (400 if problem else 200)

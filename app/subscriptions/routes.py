@@ -11,6 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.connections.services import partner_center_now
+from app.orders import gdap
 from app.subscriptions import bp, commands, grid
 from app.subscriptions.agreements import agreement_subscriptions, etags_token, find_agreement
 from app.subscriptions.commands import Refused
@@ -85,6 +86,7 @@ def _context(sub, *, refused: Refused | None = None, **forms) -> dict:
         "quantity_form": QuantityForm().prepare(sub), "schedule_form": ScheduleForm(prefix="schedule").prepare(sub),
         "auto_renew_form": AutoRenewForm(prefix="renew").prepare(sub),
         "rename_form": RenameForm(prefix="rename").prepare(sub), "cancel_form": CancelForm(prefix="cancel").prepare(sub),
+        "gdap": gdap.request_for(sub.account_id, sub.tenant_domain),
     }
     context["quantity_form"].quantity.data = str(sub.quantity)
     context["schedule_form"].quantity.data = str(sub.scheduled_quantity or sub.quantity)

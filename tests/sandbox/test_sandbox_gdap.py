@@ -69,3 +69,18 @@ def test_lock_for_approval_then_the_customer_approves_on_the_admin_center(http):
     again = http.post("http://127.0.0.1:5050/AdminPortal/Home",
                       data={"sandbox_csrf": token, "relationshipId": rel["id"]})
     assert again.status_code == 400 and "no longer awaiting approval" in again.text
+
+
+def test_a_request_without_a_customer_becomes_the_approving_tenants(http):
+    graph = _graph(http)
+    body = _body(displayName="Any tenant")
+    del body["customer"]
+    rel = graph.call("POST", BASE, json=body).json()
+    graph.call("POST", f"{BASE}/{rel['id']}/requests", json={"action": "lockForApproval"})
+    page = http.get("http://127.0.0.1:5050/AdminPortal/Home")
+    token = re.search(r'name="sandbox_csrf" value="([^"]+)"', page.text).group(1)
+    assert f'id="tenant-{rel["id"]}"' in page.text
+    http.post("http://127.0.0.1:5050/AdminPortal/Home",
+              data={"sandbox_csrf": token, "relationshipId": rel["id"], "tenantId": FABRIKAM})
+    active = graph.get(f"{BASE}/{rel['id']}").json()
+    assert active["status"] == "active" and active["customer"]["tenantId"] == FABRIKAM

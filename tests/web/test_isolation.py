@@ -30,6 +30,7 @@ SAMPLES = {
     "orders.events": {"number": lambda s, who: s.order_number},
     "orders.save_parameters": {"number": lambda s, who: s.order_number},
     "orders.process": {"number": lambda s, who: s.order_number},
+    "orders.refresh_gdap": {"number": lambda s, who: s.order_number},
     "checkout.placed": {"number": lambda s, who: s.order_number},
     "subscriptions.detail": {"sub_id": lambda s, who: s.sub_id},
     "subscriptions.change_quantity": {"sub_id": lambda s, who: s.sub_id},

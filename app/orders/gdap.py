@@ -1,0 +1,92 @@
+"""GDAP requests: the least-privilege delegated admin a reseller asks its customer to approve
+(Microsoft Graph delegatedAdminRelationships, app/partner_center/gdap.py), with its approval link
+and its last known status, per account and customer tenant (its domain), so the checkout, the
+order and the subscriptions of that tenant all show the same request.
+
+Roles, duration and auto-extension come from the storefront options (admin > Options, "Delegated
+admin (GDAP) for resellers"). The request is created by the storefront's Partner Center
+connection: Microsoft documents no Graph call by which an indirect provider creates a
+relationship owned by its reseller (a ``resellerDelegatedAdminRelationship`` is made in Partner
+Center's own pages, https://learn.microsoft.com/en-us/graph/api/resources/resellerdelegatedadminrelationship).
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.time import utcnow
+
+# What a person reads for each Graph status (the rest read as Graph names them, spaced out).
+WORDS = {"created": "not sent yet", "approvalPending": "approval pending", "approved": "approved, activating",
+         "activating": "approved, activating", "active": "active", "expiring": "active, expiring soon",
+         "expired": "expired", "terminationRequested": "ending", "terminating": "ending",
+         "terminated": "ended"}
+
+
+class GdapRequest(db.Model):
+    __tablename__ = "gdap_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), index=True)
+    customer_tenant_id: Mapped[str | None] = mapped_column(String(64))
+    relationship_id: Mapped[str] = mapped_column(String(80), unique=True)
+    approval_link: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))  # Graph's status when last read
+    ends_at: Mapped[datetime | None]
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None]
+
+    def shown_status(self, now: datetime | None = None) -> str:
+        """The status in words; an active relationship past its end reads expired without a write
+        (GET never writes)."""
+        if self.status == "active" and self.ends_at is not None and self.ends_at <= (now or utcnow()):
+            return "expired"
+        return WORDS.get(self.status, self.status)
+
+
+def request_for(account_id: int | None, domain: str | None) -> GdapRequest | None:
+    """The latest GDAP request of this account for this tenant."""
+    if not account_id or not domain:
+        return None
+    return db.session.scalar(db.select(GdapRequest).where(GdapRequest.account_id == account_id,
+                                                          GdapRequest.domain == domain.lower())
+                             .order_by(GdapRequest.id.desc()).limit(1))
+
+
+def display_name(account_name: str, domain: str) -> str:
+    """Unique among the partner's relationships and at most 50 characters (Graph's rules)."""
+    return f"{account_name[:18]} {domain.split('.', 1)[0][:22]} {secrets.token_hex(3)}"[:50]
+
+
+def create(client, *, account_id: int, account_name: str, domain: str, tenant_id: str | None,
+           user_id: int | None) -> GdapRequest:
+    """Create the relationship with the options' roles, duration and auto-extension, lock it for
+    approval, and keep it with its approval link. ``client`` is a PartnerCenterClient; its
+    errors (PartnerCenterError) reach the caller."""
+    from app.admin.settings import StorefrontSettings
+
+    asked = StorefrontSettings.load().gdap_request()
+    relationship = client.create_admin_relationship(display_name=display_name(account_name, domain),
+                                                    customer_tenant_id=tenant_id, **asked)
+    client.lock_for_approval(relationship.id)
+    row = GdapRequest(account_id=account_id, domain=domain.lower(), customer_tenant_id=tenant_id,
+                      relationship_id=relationship.id, approval_link=client.gdap_approval_url(relationship.id),
+                      status="approvalPending", requested_by_id=user_id, checked_at=utcnow())
+    db.session.add(row)
+    return row
+
+
+def refresh(client, row: GdapRequest) -> GdapRequest:
+    """Read the relationship's status from Graph and keep it."""
+    relationship = client.get_admin_relationship(row.relationship_id)
+    row.status = relationship.status or row.status
+    row.ends_at = relationship.ends.astimezone(timezone.utc).replace(tzinfo=None) if relationship.ends else None
+    row.customer_tenant_id = relationship.customer_tenant_id or row.customer_tenant_id
+    row.checked_at = utcnow()
+    return row

@@ -1,0 +1,54 @@
+"""A reseller asks its customer for least-privilege delegated admin (GDAP) beside the authorization
+link of an existing tenant: the storefront creates the request on Microsoft Graph (the sandbox's)
+with the operator's GDAP options and shows the approval link."""
+from __future__ import annotations
+
+from app.accounts.models import Licensee
+from app.admin.settings import StorefrontSettings
+from tests.helpers import soup
+
+
+def _reseller_waits_on(c, db, prefix="fabrikam"):
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    c.post("/checkout/customer", {"licensee": str(fabrikam.id)})
+    c.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
+    c.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": prefix,
+                                             "partner_id": "1234567"}, htmx=True)
+    return soup(c.get("/checkout/service"))
+
+
+def test_reseller_requests_gdap_and_gets_its_approval_link(reseller_client, db, sandbox_store):
+    settings = StorefrontSettings.load()
+    settings.gdap_duration_days, settings.gdap_auto_extend = "365", True
+    settings.save()
+    db.session.commit()
+    page = _reseller_waits_on(reseller_client, db)
+    button = page.find("button", string="Also request delegated admin (GDAP)")
+    assert button is not None and button["formaction"] == "/checkout/service/gdap"
+    assert page.select_one("#gdap-link") is None
+
+    response = reseller_client.post("/checkout/service/gdap", {})
+    assert response.status_code == 303
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#gdap-request h4").get_text() == "Delegated admin (GDAP): approval pending"
+    link = page.select_one("#gdap-link")["value"]
+    [sent] = sandbox_store.documents("gdap")
+    assert link.endswith(f"/sandbox/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{sent['id']}")
+    assert sent["status"] == "approvalPending"
+    assert sent["duration"] == "P365D" and sent["autoExtendDuration"] == "P180D"
+    assert [r["roleDefinitionId"] for r in sent["accessDetails"]["unifiedRoles"]] == list(settings.gdap_role_ids())
+    assert page.find("button", string="Also request delegated admin (GDAP)") is None
+
+    reseller_client.post("/checkout/service/gdap", {})  # asking again does not make a second request
+    assert len(sandbox_store.documents("gdap")) == 1
+
+
+def test_a_direct_customer_is_not_offered_gdap(customer_client, db):
+    tailspin = db.session.scalar(db.select(Licensee).where(Licensee.company_name.like("Tailspin%")))
+    if tailspin is not None:
+        customer_client.post("/checkout/customer", {"licensee": str(tailspin.id)})
+    customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "tailspin"},
+                         htmx=True)
+    page = soup(customer_client.get("/checkout/service"))
+    assert page.find("button", string="Also request delegated admin (GDAP)") is None
+    assert customer_client.post("/checkout/service/gdap", {}).status_code == 303

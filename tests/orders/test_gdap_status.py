@@ -1,0 +1,56 @@
+"""The GDAP request of an order's tenant shows on the order and on its subscriptions, and the
+order page reads its status from Microsoft Graph (the sandbox's) when asked."""
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from werkzeug.test import Client as WsgiClient
+
+from app.orders import gdap
+from app.subscriptions.models import Subscription
+from tests.helpers import soup
+from tests.support.orders import line, place, reseller_request, run_job
+
+BASIC = dict(product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic", family="Microsoft 365", price="6.00")
+
+
+def _approve(app, relationship_id: str) -> None:
+    """The customer's global administrator approves on the sandbox's admin center page."""
+    from app.serving import storefront_wsgi
+
+    browser = WsgiClient(storefront_wsgi(app))
+    page = browser.get("/sandbox/AdminPortal/Home")
+    token = BeautifulSoup(page.get_data(as_text=True), "html.parser").select_one("input[name=sandbox_csrf]")["value"]
+    answer = browser.post("/sandbox/AdminPortal/Home", data={"sandbox_csrf": token, "relationshipId": relationship_id})
+    assert answer.status_code == 200, answer.get_data(as_text=True)[:300]
+
+
+def test_order_and_subscription_show_the_gdap_status(app, db, demo, reseller_client, pc_client):
+    order = place(db, reseller_request(db, domain="seatsco.onmicrosoft.com", lines=[line(**BASIC, quantity=2)]))
+    assert run_job(order.id) == "completed"
+    db.session.expire_all()
+    [sub] = db.session.scalars(db.select(Subscription).where(Subscription.order_id == order.id)).all()
+    row = gdap.create(pc_client, account_id=order.account_id, account_name="Adatum", domain=order.domain,
+                      tenant_id=order.tenant_id, user_id=None)
+    db.session.commit()
+
+    page = soup(reseller_client.get(f"/orders/{order.number}"))
+    assert page.select_one("#gdap-heading").get_text() == "GDAP: approval pending"
+    assert page.select_one("#gdap-status a")["href"] == row.approval_link
+    assert soup(reseller_client.get(f"/subscriptions/{sub.id}")).select_one("#fact-gdap").get_text().startswith(
+        "Approval pending")
+
+    _approve(app, row.relationship_id)
+    checked = reseller_client.post(f"/orders/{order.number}/gdap", {})
+    assert checked.status_code == 303
+    page = soup(reseller_client.get(f"/orders/{order.number}"))
+    assert page.select_one("#gdap-heading").get_text() == "GDAP: active"
+    assert soup(reseller_client.get(f"/subscriptions/{sub.id}")).select_one("#fact-gdap").get_text().startswith(
+        "Active until ")
+
+
+def test_an_active_request_past_its_end_reads_expired():
+    from datetime import datetime
+
+    row = gdap.GdapRequest(status="active", ends_at=datetime(2026, 1, 1))
+    assert row.shown_status(datetime(2026, 1, 2)) == "expired"
+    assert gdap.GdapRequest(status="approvalPending").shown_status() == "approval pending"
