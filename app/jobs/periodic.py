@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Modules that register periodic tasks; imported by the worker before its first tick.
 PERIODIC_MODULES: list[str] = ["app.checkout.jobs", "app.catalog.jobs", "app.orders.sweep", "app.subscriptions.jobs",
-                               "app.mail.outbox"]
+                               "app.mail.outbox", "app.orders.gdap"]
 
 
 @dataclass(frozen=True)

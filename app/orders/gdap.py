@@ -11,14 +11,18 @@ Center's own pages, https://learn.microsoft.com/en-us/graph/api/resources/resell
 """
 from __future__ import annotations
 
+import logging
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.jobs.periodic import periodic
 from app.time import utcnow
+
+log = logging.getLogger(__name__)
 
 # What a person reads for each Graph status (the rest read as Graph names them, spaced out).
 WORDS = {"created": "not sent yet", "approvalPending": "approval pending", "approved": "approved, activating",
@@ -90,3 +94,38 @@ def refresh(client, row: GdapRequest) -> GdapRequest:
     row.customer_tenant_id = relationship.customer_tenant_id or row.customer_tenant_id
     row.checked_at = utcnow()
     return row
+
+
+# Statuses that can still change without us: the worker reads them again now and then.
+OPEN = ("created", "approvalPending", "approved", "activating", "active", "expiring", "terminationRequested",
+        "terminating")
+RECHECK_AFTER = timedelta(minutes=15)
+
+
+@periodic("refresh-gdap", interval_seconds=300, timeout=240)
+def refresh_open(limit: int = 200, now: datetime | None = None) -> int:
+    """Read again the GDAP requests not read for RECHECK_AFTER whose status can still change (the
+    customer approves, the relationship expires), so the order and subscription pages follow without
+    anyone pressing a button. Returns how many were read; stops at the first throttling."""
+    from app.connections.services import get_client
+    from app.partner_center import PartnerCenterError, Throttled
+
+    now = now or utcnow()
+    rows = db.session.scalars(db.select(GdapRequest).where(
+        GdapRequest.status.in_(OPEN),
+        (GdapRequest.checked_at.is_(None)) | (GdapRequest.checked_at <= now - RECHECK_AFTER))
+        .order_by(GdapRequest.checked_at).limit(limit)).all()
+    if not rows:
+        return 0
+    client, read = get_client(), 0
+    for row in rows:
+        try:
+            refresh(client, row)
+        except Throttled:
+            break
+        except PartnerCenterError as error:
+            log.warning("GDAP request %s not read: %s", row.relationship_id, error)
+            row.checked_at = utcnow()  # try again later, after the others
+        db.session.commit()
+        read += 1
+    return read

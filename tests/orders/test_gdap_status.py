@@ -54,3 +54,20 @@ def test_an_active_request_past_its_end_reads_expired():
     row = gdap.GdapRequest(status="active", ends_at=datetime(2026, 1, 1))
     assert row.shown_status(datetime(2026, 1, 2)) == "expired"
     assert gdap.GdapRequest(status="approvalPending").shown_status() == "approval pending"
+
+
+def test_the_worker_reads_open_requests_again(app, db, demo, pc_client):
+    from datetime import timedelta
+
+    from app.jobs.periodic import PERIODIC_MODULES, TASKS
+    from app.time import utcnow
+
+    assert "app.orders.gdap" in PERIODIC_MODULES and TASKS["refresh-gdap"].func is gdap.refresh_open
+    row = gdap.create(pc_client, account_id=1, account_name="Adatum", domain="approved.onmicrosoft.com",
+                      tenant_id="3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3", user_id=None)
+    db.session.commit()
+    assert gdap.refresh_open() == 0  # just read
+    _approve(app, row.relationship_id)
+    assert gdap.refresh_open(now=utcnow() + timedelta(minutes=16)) == 1
+    db.session.refresh(row)
+    assert row.status == "active" and row.shown_status() == "active"
