@@ -17,3 +17,10 @@ def private(response):
 
 def render_private(template: str, *, status: int = 200, **context):
     return private(render(template, status=status, **context))
+
+
+def dead_link_page(template: str, link_status: str, *, unknown: str, **context):
+    """The page of a link that does not work (any status but valid): 404 for one never issued
+    (`unknown` is that status's word), 410 Gone for one expired, used or withdrawn."""
+    return render_private(template, status=UNKNOWN_STATUS if link_status == unknown else GONE_STATUS,
+                          link_status=link_status, **context)

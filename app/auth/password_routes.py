@@ -7,7 +7,7 @@ from flask import flash, redirect, request, url_for
 from app.auth import bp
 from app.auth import recovery as svc
 from app.auth.forms import ForgotPasswordForm, ResetPasswordForm
-from app.auth.link_pages import GONE_STATUS, UNKNOWN_STATUS, render_private
+from app.auth.link_pages import dead_link_page, render_private
 from app.auth.services import clear_failures
 from app.extensions import db, get_redis
 from app.web.access import Permission, allow
@@ -33,9 +33,7 @@ def reset_password():
     token = request.values.get("token")
     opened = svc.open_link(token)
     if opened.status != svc.VALID:
-        status = UNKNOWN_STATUS if opened.status == svc.UNKNOWN else GONE_STATUS
-        return render_private("auth/reset_link.html", status=status, link_status=opened.status,
-                              minutes=svc.RESET_MINUTES)
+        return dead_link_page("auth/reset_link.html", opened.status, unknown=svc.UNKNOWN, minutes=svc.RESET_MINUTES)
     user = opened.reset.user
     if request.method == "GET":
         form.token.data = token

@@ -125,9 +125,8 @@ class Opened:
 
 
 def open_link(token: str | None) -> Opened:
-    read = tokens.read(TOKEN_KIND, token)
-    change = db.session.get(EmailChange, read[0]) if read else None
-    if change is None or not tokens.matches(change.secret_hash, read[1]):
+    change = tokens.row_named(TOKEN_KIND, token, EmailChange)
+    if change is None:
         return Opened(None, UNKNOWN)
     if change.confirmed_at is not None:
         return Opened(change, USED)

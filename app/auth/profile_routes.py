@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.auth import bp
 from app.auth import profile as svc
 from app.auth.forms import EmailChangeForm, NameForm, PasswordChangeForm, PlainForm, TokenForm
-from app.auth.link_pages import GONE_STATUS, UNKNOWN_STATUS, render_private
+from app.auth.link_pages import dead_link_page, render_private
 from app.auth.sessions import keep_this_browser_signed_in
 from app.extensions import db
 from app.web.access import Permission, allow
@@ -115,8 +115,7 @@ def confirm_email():
     token = request.values.get("token")
     opened = svc.open_link(token)
     if opened.status != svc.VALID:
-        status = UNKNOWN_STATUS if opened.status == svc.UNKNOWN else GONE_STATUS
-        return render_private("auth/email_link.html", status=status, link_status=opened.status,
+        return dead_link_page("auth/email_link.html", opened.status, unknown=svc.UNKNOWN,
                               hours=svc.EMAIL_CHANGE_HOURS)
     change = opened.change
     error = None

@@ -79,9 +79,8 @@ class Opened:
 
 
 def open_link(token: str | None) -> Opened:
-    read = tokens.read(TOKEN_KIND, token)
-    reset = db.session.get(PasswordReset, read[0]) if read else None
-    if reset is None or not tokens.matches(reset.secret_hash, read[1]):
+    reset = tokens.row_named(TOKEN_KIND, token, PasswordReset)
+    if reset is None:
         return Opened(None, UNKNOWN)
     if reset.used_at is not None:
         return Opened(reset, USED)

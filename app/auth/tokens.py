@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.extensions import db
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -51,3 +53,11 @@ def read(kind: str, token: str | None) -> tuple[int, str] | None:
 
 def matches(stored_hash: str | None, presented_hash: str) -> bool:
     return stored_hash is not None and hmac.compare_digest(stored_hash, presented_hash)
+
+
+def row_named(kind: str, token: str | None, model):
+    """The row of `model` that a genuine link of `kind` names with its current secret, else None
+    (a forged link, a row that is gone, or a link replaced by a newer one)."""
+    found = read(kind, token)
+    row = db.session.get(model, found[0]) if found else None
+    return row if row is not None and matches(row.secret_hash, found[1]) else None
