@@ -154,12 +154,10 @@ def suspend(account_id: int):
     form = SuspendForm()
     if not form.validate_on_submit():
         return _account_page(account, suspend_form=form, status=422)
-    if services.suspend(account, form.reason.data, actor=current_user._get_current_object(), origin=request_origin()):
-        db.session.commit()
-        flash(f"{account.name} is suspended: its users cannot sign in or order until it is reactivated.", "success")
-    else:
-        flash(f"{account.name} was already suspended.", "info")
-    return redirect_to(url_for("partners.account", account_id=account.id))
+    changed = services.suspend(account, form.reason.data, actor=current_user._get_current_object(),
+                               origin=request_origin())
+    return _status_changed(account, changed, done="is suspended: its users cannot sign in or order until it is "
+                                                  "reactivated.", already="was already suspended.")
 
 
 @bp.route("/<int:account_id>/reactivate", methods=["POST"])
@@ -168,11 +166,16 @@ def reactivate(account_id: int):
     account = _account_or_404(account_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if services.reactivate(account, actor=current_user._get_current_object(), origin=request_origin()):
+    changed = services.reactivate(account, actor=current_user._get_current_object(), origin=request_origin())
+    return _status_changed(account, changed, done="is active again: its users can sign in and order.",
+                           already="was not suspended.")
+
+
+def _status_changed(account, changed: bool, *, done: str, already: str):
+    """Commit a suspension or reactivation that changed something, say what happened, back to the account."""
+    if changed:
         db.session.commit()
-        flash(f"{account.name} is active again: its users can sign in and order.", "success")
-    else:
-        flash(f"{account.name} was not suspended.", "info")
+    flash(f"{account.name} {done if changed else already}", "success" if changed else "info")
     return redirect_to(url_for("partners.account", account_id=account.id))
 
 
