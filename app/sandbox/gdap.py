@@ -61,7 +61,7 @@ def _days(duration: str) -> int | None:
     return years * 365 + months * 30 + days
 
 
-def _current(rel: dict, now) -> dict:
+def current(rel: dict, now) -> dict:
     """The relationship as of the sandbox clock: an active one past its end, or a request nobody
     approved within 90 days, has expired."""
     if rel["status"] == "active" and rel.get("endDateTime") and parse_iso(rel["endDateTime"]) <= now:
@@ -124,7 +124,7 @@ def get(rel_id):
         rel = tx.get(KIND, rel_id)
         if rel is None:
             return graph_error(404, "Request_ResourceNotFound", f"The relationship '{rel_id}' does not exist.")
-        rel = _current(rel, tx.now())
+        rel = current(rel, tx.now())
         tx.put(KIND, rel_id, rel)
     return json_response(rel)
 
@@ -136,7 +136,7 @@ def requests(rel_id):
         rel = tx.get(KIND, rel_id)
         if rel is None:
             return graph_error(404, "Request_ResourceNotFound", f"The relationship '{rel_id}' does not exist.")
-        rel = _current(rel, tx.now())
+        rel = current(rel, tx.now())
         wanted = {"lockForApproval": ("created", "approvalPending"), "terminate": ("active", "terminated")}
         if action not in wanted:
             return graph_error(400, "Request_BadRequest", "action must be lockForApproval or terminate.")
@@ -158,7 +158,7 @@ def approve(rel_id: str, tenant_id: str = "") -> dict | None:
     created without a customer becomes the approving tenant's."""
     with store().tx() as tx:
         rel = tx.get(KIND, rel_id)
-        if rel is None or _current(rel, tx.now())["status"] != "approvalPending":
+        if rel is None or current(rel, tx.now())["status"] != "approvalPending":
             return None
         if not (rel.get("customer") or {}).get("tenantId"):
             tenant = tx.get("tenant", tenant_id.lower())
@@ -183,7 +183,7 @@ def approval_page():
             problem = "This request is no longer awaiting approval, or no tenant was chosen."
     with store().tx() as tx:
         now = tx.now()
-        pending = [r for r in (_current(x, now) for x in tx.list(KIND)) if r["status"] == "approvalPending"]
+        pending = [r for r in (current(x, now) for x in tx.list(KIND)) if r["status"] == "approvalPending"]
     tenants = store().documents("tenant")
     return render_template("sandbox/gdap.html", pending=pending, approved=approved, problem=problem, tenants=tenants,
                            action=url_for("sandbox_gdap.approval_page")), (400 if problem else 200)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request, url_for
 
 from . import csrf
+from .gdap import KIND as GDAP
+from .gdap import current as gdap_current
 from .resources import reseller_by_tenant, settle, subscription_json
 from .seed import OPERATOR
 from .store import iso, parse_iso
@@ -35,7 +37,8 @@ def overview():
                 "orders": tx.list("order", tenant["id"]),
                 "subscriptions": [subscription_json(s, now) for s in tx.list("subscription", tenant["id"])],
             })
-    return render_template("sandbox/overview.html", rows=rows, resellers=resellers, operator=OPERATOR,
+        gdap = [gdap_current(r, now) for r in tx.list(GDAP)]  # as of the sandbox clock; shown, not stored
+    return render_template("sandbox/overview.html", rows=rows, resellers=resellers, operator=OPERATOR, gdap=gdap,
                            tenant_id=setting("SANDBOX_TENANT_ID"), now=iso(now))
 
 

@@ -58,6 +58,8 @@ def test_lock_for_approval_then_the_customer_approves_on_the_admin_center(http):
     rel = graph.call("POST", BASE, json=_body()).json()
     assert graph.call("POST", f"{BASE}/{rel['id']}/requests", json={"action": "lockForApproval"}).status_code == 201
     assert graph.get(f"{BASE}/{rel['id']}").json()["status"] == "approvalPending"
+    overview = http.get("http://127.0.0.1:5050/").text
+    assert "Granular admin relationships" in overview and rel["id"] in overview
 
     page = http.get("http://127.0.0.1:5050/AdminPortal/Home")
     assert "Contoso GDAP" in page.text
