@@ -149,8 +149,15 @@ def section(key: str):
     return render("layout/section.html", group=group)
 
 
+def full_stop(name: str | None) -> str:
+    """The full stop that ends a sentence after `name`: none after a name that has its own
+    ("Fabrikam, Inc."), so a page never says "Fabrikam, Inc.."."""
+    return "" if (name or "").endswith(".") else "."
+
+
 def register_layout(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_filter(full_stop)
 
     @app.context_processor
     def layout_context():

@@ -287,3 +287,13 @@ def test_opening_the_checkout_writes_nothing(reseller_client, db):
     assert page.select_one("#licensee") is not None
     _choose_fabrikam(reseller_client, db)
     assert db.session.scalar(db.select(db.func.count(CheckoutDraft.id))) == 1
+
+
+def test_a_customer_name_ending_in_a_full_stop_gets_no_second_one(db, reseller_client):
+    """'Fabrikam, Inc.' ends its own sentence: the service step says so once."""
+    from app.accounts.models import Licensee
+
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    assert reseller_client.post("/checkout/customer", {"licensee": str(fabrikam.id)}).status_code in (302, 303)
+    lead = " ".join(soup(reseller_client.get("/checkout/service")).select_one("p.lead").get_text().split())
+    assert lead == "Buying for Fabrikam, Inc."
