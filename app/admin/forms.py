@@ -2,6 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.partner_center.gdap import MAX_DURATION_DAYS
 
@@ -35,7 +36,12 @@ def settings_form_class():
 
 
 class ChoicesField(SelectMultipleField):
-    """Several of a fixed list, stored comma-separated (a choice not in the list is refused)."""
+    """Several of a fixed list, stored comma-separated (a choice not in the list is refused); shown
+    as checkboxes, which a person can tick without holding a key (a multiple select loses the others
+    on a plain click)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
     def process_data(self, value):
         super().process_data(value.split(",") if isinstance(value, str) else value)

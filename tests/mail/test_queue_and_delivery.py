@@ -233,7 +233,7 @@ def test_the_support_email_the_operator_sets_in_options_signs_the_next_mail(oper
                                                                  "#options-form input[type=email]")}
     form.update({"operator_support_email": "care@northwind.example.com", "require_mca_acceptance": "y",
                  "annual_billing": "y", "automatic_catalog_update": "y",
-                 "gdap_roles": [o["value"] for o in page.select("#gdap_roles option[selected]")]})
+                 "gdap_roles": [o["value"] for o in page.select("input[name=gdap_roles][checked]")]})
     assert operator_client.post("/admin/options", form).status_code == 302
 
     message = _queue()
