@@ -82,7 +82,7 @@ class Agreements(Transport):
     def list_agreement_templates(self, agreement_type: str = MCA) -> list[AgreementTemplate]:
         """``GET /v1/agreements?agreementType=MicrosoftCustomerAgreement`` (App+User). One page: the
         templates of a type are a handful."""
-        data = self._json("GET", "/agreements", params={"agreementType": agreement_type}, auth=APP_USER)
+        data = self._json("GET", "/agreements", params={"agreementType": agreement_type})
         return Page.from_json(data, AgreementTemplate.from_json).items
 
     def current_agreement_template(self, agreement_type: str = MCA) -> AgreementTemplate:
@@ -123,9 +123,9 @@ class Agreements(Transport):
             f"/customers/{self._q(customer_id)}/agreements",
             json=body,
             request_id=request_id,
-            # The enhanced flow's agreement is app-only ("This scenario only supports AppOnly
-            # authentication"); the classic one is documented App+User only.
-            auth=APP if attestation_id else self._user_preferred(),
+            # The token kinds are operations.py's (the enhanced flow's agreement app-only, the
+            # classic one App+User); the classic one falls back to app-only without a refresh token.
+            auth=None if attestation_id else self._user_preferred(),
         )
         return Agreement.from_json(data)
 
@@ -177,7 +177,7 @@ class Agreements(Transport):
         }
         if c.get("phoneNumber"):
             body["signatoryPhoneNumber"] = c["phoneNumber"]
-        data = self._json("POST", "/attestations/enhanced", json=body, request_id=request_id, auth=APP)
+        data = self._json("POST", "/attestations/enhanced", json=body, request_id=request_id)
         return EnhancedAttestation.from_json(data)
 
     def attest_mca(
@@ -215,8 +215,7 @@ class Agreements(Transport):
         (App+User): did the customer accept the MCA itself, in the Microsoft 365 admin center?
         https://learn.microsoft.com/partner-center/developer/get-customer-agreement-direct-sign-status"""
         return DirectSignedStatus.from_json(self._json(
-            "GET", f"/customers/{self._q(customer_id)}/directSignedMicrosoftCustomerAgreementStatus",
-            auth=APP_USER))
+            "GET", f"/customers/{self._q(customer_id)}/directSignedMicrosoftCustomerAgreementStatus"))
 
     def mca_state(self, customer_id: str, *, direct: bool = True) -> McaState:
         """The customer's MCA as Partner Center holds it: the direct acceptance (unless ``direct``

@@ -6,7 +6,6 @@ import json as jsonlib
 from typing import Any, Iterator, Mapping
 
 from .errors import NotFound, PartnerCenterError
-from .auth import APP_USER
 from .transport import Transport
 from .types import Address, AddressValidation, CountryRules, Customer, Page, ValidationStatus
 
@@ -98,8 +97,7 @@ class Customers(Transport):
         not approved), so a buyer is told before ordering.
         https://learn.microsoft.com/partner-center/developer/retrieve-validation-status"""
         return ValidationStatus.from_json(self._json(
-            "GET", f"/customers/{self._q(customer_id)}/validationStatus", params={"type": validation_type},
-            auth=APP_USER))
+            "GET", f"/customers/{self._q(customer_id)}/validationStatus", params={"type": validation_type}))
 
     def try_get_customer(self, customer_id: str) -> Customer | None:
         """``get_customer``, or None while the tenant is not visible (no relationship yet:
