@@ -165,6 +165,9 @@ def test_too_many_extra_addresses_or_an_unknown_recipients_choice_are_refused(db
     page = soup(response)
     assert page.select_one("#orders-extra_emails-error").get_text() == "Give at most 10 addresses."
     assert "Choose who receives them." in page.select_one("#billing-recipients-error").get_text()
+    # The radio group is described by its error, so it is read when the group is entered.
+    error = page.select_one("#billing-recipients-error")
+    assert error.find_parent("fieldset")["aria-describedby"] == "billing-recipients-error"
     assert choice_of(adatum.id, ORDERS).extra_emails == []
 
 
