@@ -12,6 +12,7 @@ from app.orders.models import Order
 from app.subscriptions.models import Agreement
 from app.orders.placing import DomainInUse, NotAuthorized, place_order
 from tests.support.sandbox import accept_relationship
+from tests.factories import DraftFactory
 from tests.helpers import soup, text_of
 from tests.support.orders import (ADATUM_TENANT, customer_request, existing_customer, licensee, place,
                                    reseller_request, run_job, user)
@@ -123,8 +124,11 @@ def _querying_existing_order(db, sandbox_store, pc_client):
     """Adatum's order into an existing tenant, stopped while Microsoft reviews the customer."""
     tenant_id = existing_customer(pc_client, "reviewme")
     sandbox_store.set_under_review(tenant_id, True)
+    # The checkout it came from is a real row: a made-up draft id could be the id PostgreSQL's sequence
+    # gives another test's draft, which the order's own-draft exclusion would then wave through.
+    own_draft = DraftFactory(user=user(db, "reseller@example.com"))
     order = place(db, reseller_request(db, domain="reviewme.onmicrosoft.com", tenant_mode="existing",
-                                       tenant_id=tenant_id, draft_id=77))
+                                       tenant_id=tenant_id, draft_id=own_draft.id))
     assert run_job(order.id) == "querying"
     return order
 
