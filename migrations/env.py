@@ -87,6 +87,10 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # The product search's full-text index is not in the models (app/catalog/models.py says why):
+    # autogenerate must not offer to drop it.
+    from app.catalog.models import in_metadata
+    conf_args.setdefault("include_name", in_metadata)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

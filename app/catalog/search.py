@@ -1,13 +1,14 @@
 """Finding products: the search with its filters, one page at a time, and one product by id."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import Integer, case, column, exists, false, func, select, text
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Offer, OfferTerm, PriceListEntry, Product, Sku
+from app.catalog.models import SEARCH_DOCUMENT, Offer, OfferTerm, PriceListEntry, Product, Sku
 from app.catalog.pricing import Viewer
 from app.extensions import db
 from app.web.query import UrlState, count_pages
@@ -76,12 +77,37 @@ def _offered_in(market: str, term: str = "", billing: str = ""):
     return exists(sub)
 
 
+# A word as both full-text indexes split text: letters and digits; everything else separates words.
+WORD = re.compile(r"[^\W_]+")
+
+
+def words_of(phrase: str) -> list[str]:
+    """The words typed, at most eight: only letters and digits, so no quote, `*`, `:`, `&`, `NEAR(`
+    or other operator of FTS5 or tsquery syntax reaches the database's query parser."""
+    return WORD.findall(phrase.lower())[:8]
+
+
+def matches_words(words: list[str]):
+    """WHERE: the product's search text has a word starting with each of `words` (a product id, a
+    SKU id, "busi prem" for Business Premium), answered by the database's full-text index."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Each word a prefix (`busi:*`), all required; the document is the index's expression.
+        return text(f"{SEARCH_DOCUMENT} @@ to_tsquery('simple', :tsquery)").bindparams(
+            tsquery=" & ".join(f"{word}:*" for word in words))
+    # FTS5: each word a quoted prefix ("busi"*), all required (implicit AND).
+    fts = (text("SELECT rowid FROM catalog_products_fts WHERE catalog_products_fts MATCH :match")
+           .bindparams(match=" ".join(f'"{word}"*' for word in words)).columns(column("rowid", Integer)))
+    return Product.id.in_(fts)
+
+
 def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE, *,
                     with_families: bool = True) -> SearchResult:
     stmt = select(Product).where(Product.available.is_(True))
     phrase = " ".join(filters.q.lower().split())
-    for word in phrase.split()[:8]:
-        stmt = stmt.where(Product.search_text.contains(word, autoescape=True))
+    if phrase:
+        words = words_of(phrase)
+        # Text with no letter or digit in it (`"*:`) matches nothing, as it did before the index.
+        stmt = stmt.where(matches_words(words) if words else false())
     if filters.family:
         stmt = stmt.where(Product.family == filters.family)
     billing = filters.billing if filters.billing in viewer.billing_plans else ""
