@@ -59,6 +59,8 @@ class Config:
         # per user per minute, so one buyer cannot spend the operator's Partner Center quota.
         self.PERSON_PC_TIMEOUT_SECONDS = float(os.environ.get("PERSON_PC_TIMEOUT_SECONDS") or 5)
         self.PERSON_PC_CALLS_PER_MINUTE = _int("PERSON_PC_CALLS_PER_MINUTE", 60)
+        # Open event streams one user may hold at once (app/live.py); beyond it pages poll instead.
+        self.MAX_STREAMS_PER_USER = _int("MAX_STREAMS_PER_USER", 20)
         # Mail: MAIL_URL (smtp://, smtp+starttls://, smtps://; app/mail/settings.py), or the older
         # MAIL_SERVER and MAIL_PORT. Neither: `flask serve` starts an embedded server in sandbox mode.
         self.MAIL_URL = os.environ.get("MAIL_URL") or None

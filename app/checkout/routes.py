@@ -18,7 +18,7 @@ from app.partner_center import PartnerCenterError
 from app.settings.licensees import LicenseeDetails, current_licensees
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
-from app.web.rendering import is_htmx, redirect_to, render
+from app.web.rendering import is_htmx, poll_status, redirect_to, render
 from wtforms.fields.choices import SelectChoice
 
 
@@ -84,10 +84,17 @@ def customer():
 # ticked, the Checkout gate when Microsoft answers), and each refresh replaces only those parts:
 # never an input the buyer may be typing in.
 
+def _waits(draft: CheckoutDraft) -> bool:
+    """The draft waits for the customer's acceptance: the page listens (stream or poll) only then."""
+    return draft.tenant_mode == "existing" and draft.authorization_status == "waiting"
+
+
 def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     form.existing_tenant.label.text = svc.EXISTING_BOX[draft.account.kind]
     context = wizard.step_context(draft, "service")
+    waits = _waits(draft)
     context.update(form=form, existing=draft.tenant_mode == "existing", operator_name=svc.operator_name(),
+                   waits=waits, streams=waits and live.may_stream(current_user.id),
                    verify_form=VerifyForm(default_domain=draft.default_domain or draft.domain or ""))
     context.setdefault("domain_check", None)
     context.setdefault("partner_check", None)
@@ -305,11 +312,13 @@ def request_gdap():
 @bp.route("/service/authorization")
 @allow(Permission.CHECKOUT)
 def authorization_status():
-    """The cheap status the page polls when pushes cannot arrive: one database read, no writes."""
+    """The cheap status the page polls when pushes cannot arrive: one database read, no writes;
+    286 stops the polling once the draft no longer waits for the customer."""
     draft = wizard.draft()
     if not is_htmx():
         return redirect(url_for("checkout.service"))
-    return render("checkout/_gate.html", **_service_context(draft, ServiceForm(formdata=None)))
+    return render("checkout/_gate.html", status=poll_status(not _waits(draft)),
+                  **_service_context(draft, ServiceForm(formdata=None)))
 
 
 @bp.route("/service/verify", methods=["GET", "POST"])
@@ -341,19 +350,27 @@ def verify(draft):
 @bp.route("/events")
 @allow(Permission.CHECKOUT)
 def events():
-    """Server-sent events for the open checkout page (htmx SSE extension)."""
+    """Server-sent events for the open checkout page (htmx SSE extension), while the draft waits for
+    the customer's acceptance: then the last gate (without polling) and `done`."""
     draft_id = wizard.draft().id
     if draft_id is None:
         return "", 204  # nothing to wait for: no checkout yet
 
+    def fresh():
+        db.session.expire_all()
+        return db.session.get(CheckoutDraft, draft_id)
+
     def render_event(event: str):
         if event != "authorization":
             return None
-        db.session.expire_all()
-        draft = db.session.get(CheckoutDraft, draft_id)
-        return render_template("checkout/_gate.html", **_service_context(draft, ServiceForm(formdata=None)))
+        return render_template("checkout/_gate.html", **_service_context(fresh(), ServiceForm(formdata=None)))
 
-    body = live.stream("checkout", draft_id, render_event)
+    def finished() -> bool:
+        draft = fresh()
+        return draft is None or not _waits(draft)
+
+    body = live.stream("checkout", draft_id, render_event, user_id=current_user.id, final="authorization",
+                       finished=finished)
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -17,7 +17,7 @@ from app.orders.transitions import publish_progress
 from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
-from app.web.rendering import is_htmx, redirect_to, render
+from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
 TABS = ("general", "parameters")
 
@@ -106,6 +106,8 @@ def _detail_context(order: Order, **extra) -> dict:
         "domain_problem": queries.domain_problem(order),
         "admin_password": queries.admin_password(order) if order.account_id == current_user.account_id else None,
         "gdap": gdap.request_for(order.account_id, order.domain),
+        # The page opens a stream only while the order waits and this user is under the cap.
+        "streams": not order.terminal and live.may_stream(current_user.id),
     }
     context.update(extra)
     return context
@@ -205,23 +207,27 @@ def progress(number):
     context = _detail_context(order)
     if not is_htmx():
         return render("orders/detail.html", **context)
-    return render("orders/_progress.html", status=286 if order.terminal else 200, **context)
+    return render("orders/_progress.html", status=poll_status(order.terminal), **context)
 
 
 @bp.route("/orders/<number>/events")
 @allow(Permission.ORDERS_VIEW)
 def events(number):
-    """Server-sent events for an open order page (htmx SSE extension)."""
+    """Server-sent events for an open order page (htmx SSE extension), until the order stops
+    processing or querying: then the last fragment (without polling) and `done`."""
     order_id = _order_or_404(number).id
+
+    def fresh() -> Order:
+        db.session.expire_all()
+        return db.session.get(Order, order_id)
 
     def render_event(event: str):
         if event != "progress":
             return None
-        db.session.expire_all()
-        fresh = db.session.get(Order, order_id)
-        return render_template("orders/_progress.html", **_detail_context(fresh))
+        return render_template("orders/_progress.html", **_detail_context(fresh()))
 
-    body = live.stream("order", order_id, render_event)
+    body = live.stream("order", order_id, render_event, user_id=current_user.id, final="progress",
+                       finished=lambda: fresh().terminal)
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

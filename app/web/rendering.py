@@ -25,6 +25,16 @@ def render(page: str, fragment: str | None = None, *, status: int = 200, headers
     return response
 
 
+# htmx stops an `hx-trigger="every Ns"` poll when the answer has this status (and still swaps it):
+# every polling fallback answers it once the thing it watches is finished, so nothing keeps asking.
+STOP_POLLING = 286
+
+
+def poll_status(finished: bool) -> int:
+    """The status of a poll's answer: 286 (stop polling) once the thing is finished, else 200."""
+    return STOP_POLLING if finished else 200
+
+
 def hx_trigger(response, *events: str):
     """Add HX-Trigger events to a response (comma-separated, as htmx reads them)."""
     existing = response.headers.get("HX-Trigger")

@@ -1,0 +1,80 @@
+"""The checkout page listens for the customer's acceptance only while it waits: a stream (at most
+MAX_STREAMS_PER_USER per user, else polling) that closes itself once the wait is over."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app import live
+from app.accounts.models import User
+from app.checkout.models import CheckoutDraft
+from tests.checkout.test_authorization import _reseller_waits_on
+from tests.helpers import soup
+
+TENANT = "3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3"
+
+
+def _verify(db, draft_id):
+    draft = db.session.get(CheckoutDraft, draft_id)
+    draft.authorization_status, draft.tenant_id = "verified", TENANT
+    db.session.commit()
+
+
+def _asks(page) -> list:
+    return page.select("[sse-connect], [hx-trigger^=every], [hx-trigger*='load delay']")
+
+
+def test_once_verified_the_page_neither_streams_nor_polls_and_the_poll_answers_286(reseller_client, db):
+    waiting = soup(_reseller_waits_on(reseller_client, db))
+    assert waiting.select_one("#live-region")["sse-close"] == "done"
+    assert [e["id"] for e in _asks(waiting)] == ["live-region", "checkout-gate"]
+    poll = reseller_client.get("/checkout/service/authorization", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and soup(poll).select_one("#checkout-gate")["hx-trigger"] == "every 5s"
+    _verify(db, db.session.scalar(db.select(CheckoutDraft.id)))
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#checkout-button").get("disabled") is None
+    assert _asks(page) == [] and page.select("#checkout-gate[sse-swap], #checkout-gate[hx-get]") == []
+    done = reseller_client.get("/checkout/service/authorization", headers={"HX-Request": "true"})
+    assert done.status_code == 286 and _asks(soup(done)) == []
+    assert "Authorization verified" in done.get_data(as_text=True)
+
+
+def test_a_stream_opened_after_the_wait_sends_the_last_gate_and_closes(reseller_client, db):
+    _reseller_waits_on(reseller_client, db)
+    _verify(db, db.session.scalar(db.select(CheckoutDraft.id)))
+    received = reseller_client.event_stream("/checkout/events", until=lambda text: False)
+    assert received.endswith("event: done\ndata: \n\n")
+    assert "event: authorization\n" in received and "Authorization verified" in received
+    assert "hx-trigger" not in received and "sse-connect" not in received
+
+
+# Another thread reads and writes the database: it sees only committed data.
+@pytest.mark.commits
+def test_the_stream_closes_itself_when_the_authorization_is_verified(reseller_client, db, app):
+    _reseller_waits_on(reseller_client, db)
+    draft_id = db.session.scalar(db.select(CheckoutDraft.id))
+    reseller = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+
+    def verify_soon():
+        time.sleep(0.5)
+        with app.app_context():
+            _verify(db, draft_id)
+            live.publish("checkout", draft_id, "authorization")
+
+    threading.Thread(target=verify_soon).start()
+    received = reseller_client.event_stream("/checkout/events", until=lambda text: False)
+    gate, done = received.split("event: authorization\n", 1)[1].split("event: done\n")
+    assert "Authorization verified" in gate and "hx-trigger" not in gate and done == "data: \n\n"
+    assert live.open_streams(reseller.id) == 0
+
+
+def test_at_the_cap_the_checkout_page_polls_without_an_error(reseller_client, db):
+    reseller = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    for _ in range(20):
+        assert live.take_slot(reseller.id)
+    page = soup(_reseller_waits_on(reseller_client, db))
+    assert page.select("[sse-connect]") == [] and page.select(".alert-error") == []
+    assert page.select_one("#checkout-gate")["hx-trigger"] == "every 5s"
+    assert reseller_client.event_stream("/checkout/events", until=lambda t: False) == "retry: 1000\n\nevent: done\ndata: \n\n"

@@ -1,0 +1,98 @@
+"""An order page listens only while the order waits: a stream (at most MAX_STREAMS_PER_USER per user,
+else polling) that closes itself when the order is over, and nothing at all once it is."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app import live
+from app.accounts.models import User
+from tests.helpers import soup
+from tests.support.orders import customer_request, place, reseller_request, run_job
+
+
+def _user(db, email):
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def _asks(page) -> list:
+    """Every element of the page that would ask the server again: a stream or a poll."""
+    return page.select("[sse-connect], [hx-trigger^=every], [hx-trigger*='load delay']")
+
+
+def test_a_finished_orders_page_neither_streams_nor_polls_and_its_poll_answers_286(demo, db, reseller_client):
+    order = place(db, reseller_request(db, domain="streamdone.onmicrosoft.com"))
+    waiting = soup(reseller_client.get(f"/orders/{order.number}"))
+    assert waiting.select_one("#order-live")["sse-close"] == "done"
+    assert [e.get("id") for e in _asks(waiting)] == ["order-live", "order-progress"]
+    assert run_job(order.id) == "completed"
+    page = soup(reseller_client.get(f"/orders/{order.number}"))
+    assert page.select_one("#order-status").get_text() == "Completed"
+    assert _asks(page) == [] and page.select("[sse-swap], [hx-get]") == []
+    polled = reseller_client.get(f"/orders/{order.number}/progress", headers={"HX-Request": "true"})
+    assert polled.status_code == 286 and _asks(soup(polled)) == []
+
+
+def test_a_stream_of_a_finished_order_sends_the_last_progress_and_closes(demo, db, reseller_client):
+    order = place(db, reseller_request(db, domain="streamlate.onmicrosoft.com"))
+    assert run_job(order.id) == "completed"
+    received = reseller_client.event_stream(f"/orders/{order.number}/events", until=lambda text: False)
+    assert received.endswith("event: done\ndata: \n\n")
+    assert "event: progress\n" in received and "Completed" in received
+    assert "hx-trigger" not in received and "sse-swap" not in received
+
+
+# Another thread reads and writes the database: it sees only committed data.
+@pytest.mark.commits
+def test_the_stream_closes_itself_when_the_order_completes(demo, db, reseller_client, app):
+    order = place(db, reseller_request(db, domain="streamends.onmicrosoft.com"))
+    db.session.commit()
+    reseller = _user(db, "reseller@example.com")
+
+    def finish_soon():
+        time.sleep(0.5)
+        with app.app_context():
+            run_job(order.id)  # publishes "progress" at each step
+
+    threading.Thread(target=finish_soon).start()
+    # Read until the server ends the stream: it does so by itself once the order is completed.
+    received = reseller_client.event_stream(f"/orders/{order.number}/events", until=lambda text: False)
+    last_progress, done = received.rsplit("event: progress\n", 1)[1].split("event: done\n")
+    assert "Completed" in last_progress and "hx-trigger" not in last_progress
+    assert done == "data: \n\n"
+    assert live.open_streams(reseller.id) == 0  # its slot was given back
+
+
+def test_beyond_the_cap_a_users_page_polls_and_the_stream_only_says_done_while_another_user_streams(
+        demo, db, reseller_client, customer_client):
+    mine = place(db, reseller_request(db, domain="streamcap.onmicrosoft.com", draft_id=1))
+    theirs = place(db, customer_request(db, domain="streamcap2.onmicrosoft.com", tenant_mode="new", draft_id=2))
+    reseller = _user(db, "reseller@example.com")
+    held = [live.take_slot(reseller.id) for _ in range(20)]  # 20 streams open in other tabs
+    assert all(held) and live.take_slot(reseller.id) is None
+    page = soup(reseller_client.get(f"/orders/{mine.number}"))
+    assert page.select("[sse-connect]") == []
+    assert page.select_one("#order-progress")["hx-trigger"] == "every 2s"  # the fallback, no error shown
+    assert page.select(".alert-error") == []
+    refused = reseller_client.event_stream(f"/orders/{mine.number}/events", until=lambda text: False)
+    assert refused == "retry: 1000\n\nevent: done\ndata: \n\n"
+    # Another user is not held back by this one's streams.
+    other = soup(customer_client.get(f"/orders/{theirs.number}"))
+    assert other.select_one("#order-live")["sse-connect"] == f"/orders/{theirs.number}/events"
+    # One tab closes: the next page streams again.
+    live.release_slot(reseller.id, held[0])
+    assert soup(reseller_client.get(f"/orders/{mine.number}")).select_one("#order-live")["sse-connect"]
+
+
+def test_a_slot_of_a_stream_that_died_without_closing_expires(demo, db, redis):
+    reseller = _user(db, "reseller@example.com")
+    for _ in range(20):
+        live.take_slot(reseller.id)
+    assert not live.may_stream(reseller.id)
+    # A crashed process never refreshes its slots: once their expiry passes they no longer count.
+    key = f"live:streams:{reseller.id}"
+    redis.zadd(key, {member: time.time() - 1 for member in redis.zrange(key, 0, -1)})
+    assert live.may_stream(reseller.id) and live.take_slot(reseller.id)
+    assert 0 < redis.ttl(key) <= live.SLOT_SECONDS + 1  # and the set itself goes when nothing refreshes it
