@@ -16,7 +16,18 @@ from app import create_app
 from app.extensions import db, get_redis
 
 
+# Held by the ticker during a tick and by the worker while it forks a work horse. A tick's due
+# checks use the database (SQLAlchemy's pool and statement cache have locks of their own): forking
+# while the ticker thread held one of those would leave it held forever in the child, which would
+# hang on its first query. With this lock a fork happens only between ticks.
+TICK_LOCK = threading.Lock()
+
+
 class StorefrontWorker(Worker):
+    def fork_work_horse(self, *args, **kwargs):
+        with TICK_LOCK:
+            return super().fork_work_horse(*args, **kwargs)
+
     def main_work_horse(self, *args, **kwargs):
         db.engine.dispose(close=False)
         return super().main_work_horse(*args, **kwargs)
@@ -26,12 +37,16 @@ TICK_SECONDS = 1  # the authorization watch wants second-level reaction
 
 
 def _periodic_ticker(app, stop: threading.Event) -> None:
-    """Enqueue due periodic tasks every few seconds, for as long as the worker runs."""
+    """Enqueue due periodic tasks every second, for as long as the worker runs.
+
+    The tick itself forks nothing: a task's `due` check (app/jobs/periodic.py) runs here, and only
+    a task with work gets a job (and so a work horse). Each tick gets its own app context, whose end
+    closes the session a due check used, so no database connection is held between ticks."""
     from app.jobs.periodic import enqueue_due
 
     while not stop.wait(TICK_SECONDS):
         try:
-            with app.app_context():
+            with TICK_LOCK, app.app_context():
                 enqueue_due()
         except Exception:  # a Redis hiccup must not kill the ticker; the next tick retries
             logging.getLogger("worker").exception("periodic tick failed")

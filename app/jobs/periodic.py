@@ -4,6 +4,11 @@ worker.py runs `enqueue_due` every few seconds in a background thread. A Redis k
 holds the time it was last enqueued; `SET NX` on a short lock key makes the check-and-enqueue
 atomic across several workers, so a task is never enqueued twice for one period. Areas
 register their tasks with `periodic(...)` at import (see PERIODIC_MODULES).
+
+A task may also declare `due`, a cheap "is there anything to do?" check that the ticker asks in
+its own thread: RQ forks a work horse per job, so a task with a short interval that usually finds
+nothing (the authorization watch, every second) would otherwise fork a process every second for
+nothing. The task is enqueued only when its interval has passed *and* `due()` says yes.
 """
 from __future__ import annotations
 
@@ -28,19 +33,32 @@ class PeriodicTask:
     func: Callable[..., Any]
     interval: float  # seconds
     timeout: int = 600
+    due: Callable[[], bool] | None = None  # None: always due once the interval has passed
 
 
 TASKS: dict[str, PeriodicTask] = {}
 
 
-def periodic(name: str, interval_seconds: float, timeout: int = 600):
-    """Decorator: run the function as a job every `interval_seconds`."""
+def periodic(name: str, interval_seconds: float, timeout: int = 600, due: Callable[[], bool] | None = None):
+    """Decorator: run the function as a job every `interval_seconds` (only while `due()`, when given)."""
 
     def register(func):
-        TASKS[name] = PeriodicTask(name, func, interval_seconds, timeout)
+        TASKS[name] = PeriodicTask(name, func, interval_seconds, timeout, due)
         return func
 
     return register
+
+
+def _has_work(task: PeriodicTask) -> bool:
+    if task.due is None:
+        return True
+    try:
+        return bool(task.due())
+    except Exception:
+        # The check could not tell (say the database is unreachable): behave as before the check
+        # existed and enqueue at the task's interval, so no work is ever skipped for a broken check.
+        log.exception("periodic task %s: the due check failed; enqueuing it anyway", task.name)
+        return True
 
 
 def enqueue_due(now: float | None = None) -> list[str]:
@@ -56,6 +74,8 @@ def enqueue_due(now: float | None = None) -> list[str]:
         last = r.get(f"periodic:last:{task.name}")
         if last is not None and now - float(last) < task.interval:
             continue
+        if not _has_work(task):
+            continue  # nothing to do: no job, no forked work horse
         if not r.set(f"periodic:lock:{task.name}", "1", nx=True, ex=30):
             continue
         try:
