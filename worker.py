@@ -41,7 +41,8 @@ def _periodic_ticker(app, stop: threading.Event) -> None:
 
     The tick itself forks nothing: a task's `due` check (app/jobs/periodic.py) runs here, and only
     a task with work gets a job (and so a work horse). Each tick gets its own app context, whose end
-    closes the session a due check used, so no database connection is held between ticks."""
+    closes the session a due check used: between ticks no transaction is open, and the connection
+    waits in the pool."""
     from app.jobs.periodic import enqueue_due
 
     while not stop.wait(TICK_SECONDS):
