@@ -22,7 +22,7 @@ from app.catalog.sync import latest_sync
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_label, term_label
 from app.extensions import db
 from app.web.access import Permission, allow
-from app.web.rendering import hx_trigger, is_htmx, render
+from app.web.rendering import hx_trigger, is_htmx, poll_status, render
 
 
 def _viewer() -> Viewer:
@@ -328,7 +328,5 @@ def sync_status(sync_id: int):
     run = db.session.get(CatalogSync, sync_id)
     if run is None:
         abort(404)
-    response = render("catalog/sync_status.html", "catalog/_sync_status.html", sync=run)
-    if run.done and is_htmx():
-        response.status_code = 286
-    return response
+    return render("catalog/sync_status.html", "catalog/_sync_status.html", sync=run,
+                  status=poll_status(run.done and is_htmx()))

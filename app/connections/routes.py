@@ -23,7 +23,7 @@ from app.jobs import enqueue
 from app.partner_center.clouds import CLOUDS
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
-from app.web.rendering import render
+from app.web.rendering import is_htmx, poll_status, render
 
 log = logging.getLogger(__name__)
 
@@ -94,8 +94,6 @@ def check_status(job_id: str):
     error = None
     if job_status == "failed":
         error = "The check could not run. The worker log has the details."
-    response = render("connections/check_status.html", "connections/_check_status.html", job_id=job_id,
-                      job_status=job_status, result=result, error=error)
-    if job_status in ("finished", "failed", "stopped", "canceled") and request.headers.get("HX-Request"):
-        response.status_code = 286
-    return response
+    ended = job_status in ("finished", "failed", "stopped", "canceled")
+    return render("connections/check_status.html", "connections/_check_status.html", job_id=job_id,
+                  job_status=job_status, result=result, error=error, status=poll_status(ended and is_htmx()))
