@@ -43,10 +43,16 @@ def place_and_track(page):
     expect(page.get_by_role("heading", name="Thank you: your order is placed")).to_be_visible()
     number = page.locator(".order-number").inner_text()
     assert re.fullmatch(r"ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", number)
+    # How the order page's event stream ends: htmx's SSE extension says so on the element.
+    page.add_init_script("document.addEventListener('htmx:sseClose', e => { window.sseClosed = e.detail.type; });")
     page.get_by_role("link", name="Track order").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {number}")
     # Live: no reload; the worker provisions it at the sandbox.
     expect(page.locator("#order-status")).to_have_text("Completed", timeout=45_000)
+    # The stream closed itself with its last event (sse-close), not by the page going away, and the
+    # finished progress asks for nothing more.
+    page.wait_for_function("window.sseClosed === 'message'", timeout=15_000)
+    expect(page.locator("#order-progress[hx-trigger], #order-progress[sse-swap]")).to_have_count(0)
     return number
 
 
