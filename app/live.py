@@ -120,8 +120,11 @@ def stream(kind: str, key, render: Callable[[str], str | None], *, user_id, fini
             if html is not None:
                 yield sse(event, html)
         deadline = time.monotonic() + seconds
-        last_beat = time.monotonic()
+        last_beat = last_refresh = time.monotonic()
         while time.monotonic() < deadline:
+            if time.monotonic() - last_refresh > HEARTBEAT_SECONDS:  # busy or idle, the slot stays ours
+                last_refresh = time.monotonic()
+                refresh_slot(user_id, slot)
             message = pubsub.get_message(timeout=1.0)
             if message and message.get("type") == "message":
                 event = json.loads(message["data"]).get("event", "message")
@@ -137,7 +140,6 @@ def stream(kind: str, key, render: Callable[[str], str | None], *, user_id, fini
                         return
             elif time.monotonic() - last_beat > HEARTBEAT_SECONDS:
                 last_beat = time.monotonic()
-                refresh_slot(user_id, slot)
                 yield ": keep-alive\n\n"
     finally:
         # Also runs when the client went away (the server closes the generator) or rendering failed.
