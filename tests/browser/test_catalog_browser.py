@@ -62,8 +62,12 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
     page.get_by_role("button", name="Increase quantity").click()
     expect(quantity).to_have_value("6")
     quantity.fill("8")
+    before = quantity.element_handle()
     with page.expect_response(lambda r: "/cart/lines/" in r.url):
         quantity.press("Tab")  # change event: the cart recalculates
+    # The response is in; wait until its swap has replaced the cart, so the next typing goes into
+    # the new field rather than into the old one about to be swapped out.
+    page.wait_for_function("field => !field.isConnected", arg=before)
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("8")
     expect(page.locator(".cart-line .subtotal")).to_have_text(re.compile(r"^\$\d+\.\d\d$"))
     quantity = page.get_by_label("Quantity", exact=True)
