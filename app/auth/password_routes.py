@@ -34,12 +34,13 @@ def reset_password():
     opened = svc.open_link(token)
     if opened.status != svc.VALID:
         return dead_link_page("auth/reset_link.html", opened.status, unknown=svc.UNKNOWN, minutes=svc.RESET_MINUTES)
-    user = opened.reset.user
+    reset = opened.row
+    user = reset.user
     if request.method == "GET":
         form.token.data = token
     elif form.validate_on_submit():
         try:
-            svc.reset_password(opened.reset, form.password.data, origin=request_origin())
+            svc.reset_password(reset, form.password.data, origin=request_origin())
         except svc.ResetError as refused:
             form.password.errors = [*form.password.errors, refused.message]
         else:

@@ -7,7 +7,6 @@ Writes flush; the view commits.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +18,7 @@ from app.auth import tokens
 from app.auth.models import EmailChange
 from app.auth.passwords import password_problem
 from app.auth.recovery import set_new_password
+from app.auth.tokens import UNKNOWN, VALID, Opened  # noqa: F401  (the routes read them here)
 from app.extensions import db
 from app.mail import absolute_url, queue_mail
 from app.time import utcnow
@@ -27,7 +27,6 @@ EMAIL_CHANGE_HOURS = 24
 TOKEN_KIND = "email-change"
 CONFIRM_PATH = "/profile/confirm-email"  # the page of auth.confirm_email
 WRONG_PASSWORD = "Your current password is not this one."
-VALID, USED, EXPIRED, UNKNOWN = "valid", "used", "expired", "unknown"
 
 
 class ProfileError(Exception):
@@ -118,21 +117,11 @@ def cancel_email_change(user: User, *, origin: Origin) -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class Opened:
-    change: EmailChange | None
-    status: str
-
-
 def open_link(token: str | None) -> Opened:
-    change = tokens.row_named(TOKEN_KIND, token, EmailChange)
-    if change is None:
-        return Opened(None, UNKNOWN)
-    if change.confirmed_at is not None:
-        return Opened(change, USED)
-    if change.cancelled_at is not None or change.expires_at <= utcnow():
-        return Opened(change, EXPIRED)
-    return Opened(change, VALID)
+    """The email change a confirmation link names (`row`), and whether it can still be confirmed."""
+    return tokens.open_single_use(
+        TOKEN_KIND, token, EmailChange, used=lambda change: change.confirmed_at is not None,
+        expired=lambda change: change.cancelled_at is not None or change.expires_at <= utcnow())
 
 
 def confirm_email_change(change: EmailChange, *, origin: Origin) -> User:

@@ -117,7 +117,7 @@ def confirm_email():
     if opened.status != svc.VALID:
         return dead_link_page("auth/email_link.html", opened.status, unknown=svc.UNKNOWN,
                               hours=svc.EMAIL_CHANGE_HOURS)
-    change = opened.change
+    change = opened.row
     error = None
     if request.method == "GET":
         form.token.data = token

@@ -9,7 +9,6 @@ open reset link.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from app.accounts.models import User
@@ -19,6 +18,7 @@ from app.auth import tokens
 from app.auth.models import PasswordReset
 from app.auth.passwords import password_problem
 from app.auth.sessions import end_all_sessions
+from app.auth.tokens import UNKNOWN, VALID, Opened  # noqa: F401  (the routes read them here)
 from app.extensions import db
 from app.jobs import enqueue
 from app.mail import absolute_url, queue_mail
@@ -31,7 +31,6 @@ RESET_PATH, FORGOT_PATH = "/reset-password", "/forgot-password"
 # A second request within this time mails nothing new: the first link still works, and a stranger
 # cannot fill someone's mailbox by pressing the button again and again.
 ONE_MAIL_EVERY = timedelta(minutes=2)
-VALID, USED, EXPIRED, UNKNOWN = "valid", "used", "expired", "unknown"
 
 
 def request_reset(email: str, *, origin: Origin) -> None:
@@ -72,21 +71,11 @@ def _mail_link(user: User, now) -> PasswordReset:
     return reset
 
 
-@dataclass(frozen=True)
-class Opened:
-    reset: PasswordReset | None
-    status: str
-
-
 def open_link(token: str | None) -> Opened:
-    reset = tokens.row_named(TOKEN_KIND, token, PasswordReset)
-    if reset is None:
-        return Opened(None, UNKNOWN)
-    if reset.used_at is not None:
-        return Opened(reset, USED)
-    if reset.expires_at <= utcnow() or not reset.user.is_active:
-        return Opened(reset, EXPIRED)
-    return Opened(reset, VALID)
+    """The reset a link names (`row`), and whether it can still set a password."""
+    return tokens.open_single_use(
+        TOKEN_KIND, token, PasswordReset, used=lambda reset: reset.used_at is not None,
+        expired=lambda reset: reset.expires_at <= utcnow() or not reset.user.is_active)
 
 
 class ResetError(Exception):

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -61,3 +63,30 @@ def row_named(kind: str, token: str | None, model):
     found = read(kind, token)
     row = db.session.get(model, found[0]) if found else None
     return row if row is not None and matches(row.secret_hash, found[1]) else None
+
+
+# What a single-use link (a password reset, an email change) leads to.
+VALID, USED, EXPIRED, UNKNOWN = "valid", "used", "expired", "unknown"
+
+
+@dataclass(frozen=True)
+class Opened:
+    """The row a single-use link names (None for a link this storefront never issued, or one
+    replaced by a newer link) and its status: VALID, USED, EXPIRED or UNKNOWN."""
+
+    row: Any
+    status: str
+
+
+def open_single_use(kind: str, token: str | None, model, *, used: Callable[[Any], bool],
+                    expired: Callable[[Any], bool]) -> Opened:
+    """Open a link of `kind` naming a row of `model`: UNKNOWN unless genuine and current, else USED
+    when `used(row)`, else EXPIRED when `expired(row)`, else VALID."""
+    row = row_named(kind, token, model)
+    if row is None:
+        return Opened(None, UNKNOWN)
+    if used(row):
+        return Opened(row, USED)
+    if expired(row):
+        return Opened(row, EXPIRED)
+    return Opened(row, VALID)
