@@ -2,7 +2,9 @@
 
 worker.py runs `enqueue_due` every few seconds in a background thread. A Redis key per task
 holds the time it was last enqueued; `SET NX` on a short lock key makes the check-and-enqueue
-atomic across several workers, so a task is never enqueued twice for one period. Areas
+atomic across several workers (the time is read again once the lock is held), so a task is never
+enqueued twice for one period. The time is the Redis server's, so workers on machines whose clocks
+disagree still agree on the periods. Areas
 register their tasks with `periodic(...)` at import (see PERIODIC_MODULES).
 
 A task may also declare `due`, a cheap "is there anything to do?" check that the ticker asks in
@@ -13,7 +15,6 @@ nothing. The task is enqueued only when its interval has passed *and* `due()` sa
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -68,7 +69,9 @@ def enqueue_due(now: float | None = None) -> list[str]:
     for module in PERIODIC_MODULES:
         importlib.import_module(module)
     r = get_redis()
-    now = time.time() if now is None else now
+    if now is None:
+        seconds, microseconds = r.time()
+        now = seconds + microseconds / 1_000_000
     enqueued = []
     for task in TASKS.values():
         last = r.get(f"periodic:last:{task.name}")
@@ -79,6 +82,11 @@ def enqueue_due(now: float | None = None) -> list[str]:
         if not r.set(f"periodic:lock:{task.name}", "1", nx=True, ex=30):
             continue
         try:
+            # Read again under the lock: another worker may have enqueued the task, set `last` and
+            # released the lock since this tick read it, and the period is then already taken.
+            last = r.get(f"periodic:last:{task.name}")
+            if last is not None and now - float(last) < task.interval:
+                continue
             enqueue(task.func, job_id=f"periodic-{task.name}", timeout=task.timeout, retry=None)
             r.set(f"periodic:last:{task.name}", str(now))
             enqueued.append(task.name)

@@ -43,3 +43,48 @@ def test_a_due_check_that_fails_falls_back_to_the_interval(app, monkeypatch):
     assert enqueue_due(now=1_000.0) == ["ping-unsure"]
     assert enqueue_due(now=1_030.0) == []  # still once per interval, as without a check
     assert get_queue().job_ids == ["periodic-ping-unsure"]
+
+
+def count_a_run() -> None:
+    """A periodic task whose every run leaves a mark in Redis."""
+    from app.extensions import get_redis
+
+    get_redis().incr("test:periodic-runs")
+
+
+def test_two_workers_ticking_at_once_run_a_task_once_per_period(app, redis, monkeypatch):
+    """Worker B reads the task's last run, then worker A's whole tick happens (enqueue, its job runs,
+    the lock is released) before B takes the lock: B must see that the period is taken."""
+    from rq import SimpleWorker
+
+    def work():
+        SimpleWorker([get_queue()], connection=redis).work(burst=True)
+
+    ticks_inside = []
+    checks = []
+
+    def due():
+        checks.append(1)
+        if len(checks) == 1:  # B's tick, between its read of `last` and its lock: A ticks now
+            ticks_inside.append(enqueue_due(now=1_000.5))
+            work()
+        return True
+
+    _only(monkeypatch, PeriodicTask("count-every-minute", count_a_run, 60, due=due))
+    b = enqueue_due(now=1_000.0)
+    work()
+    assert ticks_inside == [["count-every-minute"]] and b == []
+    assert int(redis.get("test:periodic-runs")) == 1
+    # The next period runs once more.
+    assert enqueue_due(now=1_061.0) == ["count-every-minute"]
+    work()
+    assert int(redis.get("test:periodic-runs")) == 2
+
+
+def test_the_period_is_measured_on_the_redis_servers_clock(app, redis, monkeypatch):
+    """Workers on machines whose clocks disagree share one clock: Redis's."""
+    _only(monkeypatch, PeriodicTask("ping-every-hour", ping, 3600))
+    monkeypatch.setattr("time.time", lambda: 0.0)  # a worker whose clock says 1970
+    assert enqueue_due() == ["ping-every-hour"]
+    seconds, _ = redis.time()
+    assert abs(float(redis.get("periodic:last:ping-every-hour")) - seconds) < 5
