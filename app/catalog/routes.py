@@ -233,12 +233,21 @@ def price_list_csv(market: str):
 # ---------------------------------------------------------------- cart
 
 
-def _cart_response(status: int = 200, errors: dict | None = None, quantities: dict | None = None):
+def _cart_response(status: int = 200, errors: dict | None = None, quantities: dict | None = None,
+                   line_id: int | None = None):
+    """The cart page; to htmx, the whole cart, or with `line_id` only that line (nothing if it is
+    gone) plus the summary and badge out of band, so no other line's quantity field is replaced
+    while someone types in it. An emptied cart is answered whole (its empty message replaces the
+    table)."""
     viewer = _viewer()
     view = carts.cart_view(current_user, viewer)
-    response = render("catalog/cart.html", "catalog/_cart_response.html", status=status, viewer=viewer, cart=view,
-                      errors=errors or {}, quantities=quantities or {}, checkout_url=checkout_url())
-    return response
+    context = dict(viewer=viewer, cart=view, errors=errors or {}, quantities=quantities or {},
+                   checkout_url=checkout_url())
+    if line_id is not None and is_htmx() and view.lines:
+        lv = next((lv for lv in view.lines if lv.line.id == line_id), None)
+        return render("catalog/cart.html", "catalog/_cart_line_response.html", status=status, lv=lv, **context)
+    headers = {"HX-Retarget": "#cart", "HX-Reswap": "outerHTML"} if line_id is not None else None
+    return render("catalog/cart.html", "catalog/_cart_response.html", status=status, headers=headers, **context)
 
 
 @bp.route("/cart")
@@ -269,11 +278,14 @@ def update_line(line_id: int):
         carts.set_line_quantity(line, quantity)
     except carts.CartError as exc:
         db.session.rollback()
-        return _cart_response(422, errors={line_id: str(exc)})
+        # The field keeps what was typed, beside the message; the saved quantity is unchanged.
+        typed = request.form.get("quantity", "") if change == "set" else None
+        return _cart_response(422, errors={line_id: str(exc)},
+                              quantities={line_id: typed} if typed is not None else None, line_id=line_id)
     db.session.commit()
     if not is_htmx():
         return redirect(url_for("catalog.cart"))
-    return hx_trigger(_cart_response(), "cart-updated")
+    return hx_trigger(_cart_response(line_id=line_id), "cart-updated")
 
 
 @bp.route("/cart/lines/<int:line_id>/remove", methods=["POST"])
@@ -286,7 +298,7 @@ def remove_line(line_id: int):
     if not is_htmx():
         flash(f"{title} was removed from your cart.", "success")
         return redirect(url_for("catalog.cart"))
-    return hx_trigger(_cart_response(), "cart-updated")
+    return hx_trigger(_cart_response(line_id=line_id), "cart-updated")
 
 
 # ---------------------------------------------------------------- the operator's sync page

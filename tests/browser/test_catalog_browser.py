@@ -75,7 +75,9 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
     with page.expect_response(lambda r: "/cart/lines/" in r.url):
         quantity.press("Tab")
     expect(page.locator(".quantity-error")).to_have_text("Microsoft 365 Business Premium allows at most 300 seats.")
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("8")  # the last valid quantity
+    # The field keeps what was typed beside the message; the cart keeps the saved 8 seats.
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("500")
+    expect(page.get_by_label("Quantity", exact=True)).to_have_attribute("aria-invalid", "true")
     _shot(page, "3-cart")
 
     page.get_by_role("link", name="Next").click()
@@ -98,3 +100,47 @@ def test_catalog_and_cart_work_with_javascript_off(no_js_page, live_server, empt
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("4")
     page.get_by_role("button", name="Remove Microsoft 365 Business Premium").click()
     expect(page.get_by_text("Your cart is empty.")).to_be_visible()
+
+
+def _add_from_product_page(page, live_server, product_id, quantity):
+    page.goto(f"{live_server}/catalog/products/{product_id}")
+    form = page.locator("form.add-to-cart")
+    form.get_by_label("Quantity").fill(str(quantity))
+    form.get_by_role("button", name="Add to cart").click()
+    expect(page.locator(".add-message")).to_contain_text(f"Added {quantity} ×")
+
+
+def test_a_line_update_never_replaces_the_quantity_being_typed_in_another_line(page, live_server, empty_carts):
+    """While one line's update is on its way, the buyer types in another line's quantity: the answer
+    replaces only its own line, so the other field keeps its focus and what was typed."""
+    sign_in_as(page, live_server, "reseller@example.com")
+    _add_from_product_page(page, live_server, "CFQ7TTC0LCHC", 5)  # Business Premium
+    _add_from_product_page(page, live_server, "CFQ7TTC0LH18", 2)  # Business Basic
+    page.goto(f"{live_server}/cart")
+    fields = page.get_by_label("Quantity", exact=True)
+    expect(fields).to_have_count(2)
+    first, second = fields.nth(0), fields.nth(1)
+
+    held = []  # the first line's update, held until the other field has been typed in
+    page.route(re.compile(r"/cart/lines/\d+$"), lambda route: held.append(route), times=1)
+    first.fill("7")
+    first.press("Tab")
+    page.wait_for_function("() => document.querySelector('#cart .htmx-request') !== null")
+    while not held:  # route handlers run while Playwright waits
+        page.wait_for_timeout(20)
+    second.click()
+    second.fill("")
+    second.press_sequentially("12", delay=20)
+    typing_in = second.element_handle()
+    old_first = first.element_handle()
+    with page.expect_response(lambda r: "/cart/lines/" in r.url):
+        held[0].continue_()
+    page.wait_for_function("field => !field.isConnected", arg=old_first)  # the first line was swapped
+
+    expect(fields.nth(0)).to_have_value("7")
+    assert page.evaluate("field => field.isConnected && document.activeElement === field", typing_in)
+    expect(fields.nth(1)).to_have_value("12")  # still what the buyer typed, not the saved 2
+    with page.expect_response(lambda r: "/cart/lines/" in r.url):
+        fields.nth(1).press("Tab")  # now its own update goes
+    expect(page.locator(".cart-line").nth(1).locator(".subtotal")).not_to_have_text("")
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("2")

@@ -144,7 +144,9 @@ def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client,
     assert too_many.status_code == 422
     assert soup(too_many).select_one(f"#quantity-{line.id}-error").get_text() == \
         "Microsoft 365 Business Premium allows at most 300 seats."
-    assert soup(too_many).select_one(f"#quantity-{line.id}")["value"] == "12"  # the last valid quantity
+    # The field keeps what was typed, next to the message; the saved quantity stays.
+    assert soup(too_many).select_one(f"#quantity-{line.id}")["value"] == "301"
+    assert soup(too_many).select_one(f"#quantity-{line.id}")["aria-invalid"] == "true"
     assert lines(db)[0].quantity == 12
 
     # Without JavaScript the same form posts and comes back to the cart.
@@ -172,12 +174,30 @@ def test_subtotals_and_totals_per_currency_and_remove(reseller_client, db):
     next_link = html.select_one(".cart-actions a.button")
     assert next_link.get_text() == "Next" and next_link["href"].rstrip("/") == "/checkout"
 
-    first = lines(db)[0]
+    first, second = lines(db)
+    # Changing one line answers that line only, with the totals and badge out of band: the other
+    # line's quantity field (someone may be typing in it) is not in the answer, so it is not replaced.
+    changed = update(reseller_client, first.id, change="set", quantity="6")
+    assert changed.status_code == 200
+    answer = soup(changed)
+    assert [row["id"] for row in answer.select(".cart-line")] == [f"line-{first.id}"]
+    assert answer.select_one(f"#quantity-{second.id}") is None
+    assert answer.select_one("#cart-summary")["hx-swap-oob"] == "true"
+    assert answer.select_one(".cart-total[data-currency=USD] dd").get_text() == \
+        f"${premium / 5 * 6 + basic:,.2f}"
+
     removed = reseller_client.post(f"/cart/lines/{first.id}/remove", {}, htmx=True)
     assert removed.status_code == 200
-    assert len(soup(removed).select(".cart-line")) == 1
-    assert soup(removed).select_one("#cart-badge .cart-count").get_text() == "1"
+    answer = soup(removed)
+    assert answer.select(".cart-line") == []  # the removed row is swapped for nothing
+    assert answer.select_one(".cart-total[data-currency=USD] dd").get_text() == f"${basic:,.2f}"
+    assert answer.select_one("#cart-badge .cart-count").get_text() == "1"
     assert [l.sku.product.product_id for l in lines(db)] == [BUSINESS_BASIC]
+
+    # The last line removed: the whole cart is answered (its empty message replaces the table).
+    emptied = reseller_client.post(f"/cart/lines/{second.id}/remove", {}, htmx=True)
+    assert emptied.headers["HX-Retarget"] == "#cart" and emptied.headers["HX-Reswap"] == "outerHTML"
+    assert "Your cart is empty." in soup(emptied).select_one("#cart").get_text()
 
 
 def test_withdrawn_products_are_refused_and_block_next(reseller_client, db):
