@@ -18,7 +18,7 @@ from app.extensions import db
 from app.partner_center import PartnerCenterError
 from app.partners import network
 from app.time import utcnow
-from app.web.query import count_pages
+from app.web.query import UrlState, count_pages
 
 KINDS = ("reseller", "customer")
 PER_PAGE = 25
@@ -46,7 +46,7 @@ class FirstAdmin:
 # ----------------------------------------------------------------------------------- the list
 
 @dataclass
-class AccountFilters:
+class AccountFilters(UrlState):
     q: str = ""
     kind: str = ""
     status: str = ""
@@ -54,15 +54,6 @@ class AccountFilters:
     created_from: date | None = None
     created_to: date | None = None
     page: int = 1
-
-    def args(self, **overrides) -> dict:
-        """The query string of this state, without the defaults, so URLs read well."""
-        values = {"q": self.q, "kind": self.kind, "status": self.status, "country": self.country,
-                  "created_from": self.created_from.isoformat() if self.created_from else "",
-                  "created_to": self.created_to.isoformat() if self.created_to else "",
-                  "page": self.page if self.page != 1 else ""}
-        values.update({k: ("" if k == "page" and v == 1 else v) for k, v in overrides.items()})
-        return {k: v for k, v in values.items() if v not in ("", None)}
 
 
 @dataclass
