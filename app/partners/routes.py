@@ -42,6 +42,11 @@ def accounts():
                   filters=filters, result=result)
 
 
+def _to_account_page(account):
+    """After a change: the account's page (a redirect, or an htmx location)."""
+    return redirect_to(url_for("partners.account", account_id=account.id))
+
+
 def _account_or_404(account_id: int):
     account = services.find_account(account_id)
     if account is None:
@@ -58,6 +63,20 @@ def _details(form) -> dict:
     return {name: field.data for name, field in form._fields.items()}
 
 
+def _save_details(form, save):
+    """Create or update an account from the form: `save(details, actor=, origin=)` is committed and
+    what it returns is returned; None when it refuses (its message goes next to the field, nothing
+    is kept)."""
+    try:
+        saved = save(_details(form), actor=current_user._get_current_object(), origin=request_origin())
+    except services.OnboardingError as error:
+        db.session.rollback()
+        _show_error(form, error)
+        return None
+    db.session.commit()
+    return saved
+
+
 @bp.route("/new/<kind>", methods=["GET", "POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
 def new(kind: str):
@@ -69,16 +88,10 @@ def new(kind: str):
         status = 422
         if form.validate():
             admin = services.FirstAdmin(form.admin_first_name.data, form.admin_last_name.data, form.admin_email.data)
-            try:
-                account = services.create_account(kind, _details(form), admin, actor=current_user._get_current_object(),
-                                                  origin=request_origin())
-            except services.OnboardingError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
+            account = _save_details(form, lambda details, **by: services.create_account(kind, details, admin, **by))
+            if account is not None:
                 flash(_created_message(account, admin), "success")
-                return redirect_to(url_for("partners.account", account_id=account.id))
+                return _to_account_page(account)
     elif kind == "reseller":
         form.markets.data = ["US"]
     return render("partners/new.html", form=form, kind=kind, kind_word=KIND_WORDS[kind], status=status)
@@ -117,16 +130,10 @@ def edit(account_id: int):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                changed = services.update_account(account, _details(form), actor=current_user._get_current_object(),
-                                                  origin=request_origin())
-            except services.OnboardingError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
+            changed = _save_details(form, lambda details, **by: services.update_account(account, details, **by))
+            if changed is not None:
                 flash(f"{account.name} was saved." if changed else "Nothing was changed.", "success")
-                return redirect_to(url_for("partners.account", account_id=account.id))
+                return _to_account_page(account)
     return render("partners/edit.html", form=form, account=account, status=status)
 
 
@@ -144,7 +151,7 @@ def check(account_id: int):
         flash(f"Partner Center: {account.partner_status.upper()}." + (
             f" {account.partner_status_reason}" if account.partner_status_reason else ""),
             "success" if account.partner_status == "ready" else "warning")
-    return redirect_to(url_for("partners.account", account_id=account.id))
+    return _to_account_page(account)
 
 
 @bp.route("/<int:account_id>/suspend", methods=["POST"])
@@ -176,7 +183,7 @@ def _status_changed(account, changed: bool, *, done: str, already: str):
     if changed:
         db.session.commit()
     flash(f"{account.name} {done if changed else already}", "success" if changed else "info")
-    return redirect_to(url_for("partners.account", account_id=account.id))
+    return _to_account_page(account)
 
 
 # ----------------------------------------------------------------------------------- invitations
@@ -198,7 +205,7 @@ def _invitation_action(account_id: int, invitation_id: int, act, done: str):
         return _account_page(account, status=422, problem=error.message)  # accepted or revoked meanwhile
     db.session.commit()
     flash(done.format(email=invitation.email), "success")
-    return redirect_to(url_for("partners.account", account_id=account.id))
+    return _to_account_page(account)
 
 
 @bp.route("/<int:account_id>/invitations", methods=["POST"])
@@ -219,7 +226,7 @@ def invite_admin(account_id: int):
         else:
             db.session.commit()
             flash(f"{form.admin_email.data.strip().lower()} was invited to be an admin of {account.name}.", "success")
-            return redirect_to(url_for("partners.account", account_id=account.id))
+            return _to_account_page(account)
     return _account_page(account, invite_form=form, status=422)
 
 
