@@ -43,7 +43,7 @@ def accounts():
 
 
 def _to_account_page(account):
-    """After a change: the account's page (a redirect, or an htmx location)."""
+    """After a change: the account's page (see redirect_to)."""
     return redirect_to(url_for("partners.account", account_id=account.id))
 
 
