@@ -15,10 +15,11 @@ import secrets
 from app.accounts.models import User
 from app.extensions import db
 from app.orders import tenancy
-from app.orders.models import Order
+from app.orders.models import Order, OrderLine
 from app.orders.placing import NUMBER_ALPHABET, OrderRequest, PlacementRefused, normalize_domain, placement_rule
 from app.orders.queries import can_view
 from app.subscriptions.models import CHANGEABLE_STATUSES, Agreement, Subscription
+from app.web.query import count_pages
 
 
 class AgreementExists(PlacementRefused):
@@ -118,3 +119,34 @@ def agreement_subscriptions(agreement: Agreement) -> list[Subscription]:
 def etags_token(subs: list[Subscription]) -> str:
     """What the confirmation page saw: "id:etag;id:etag", so a change meanwhile is noticed."""
     return ";".join(f"{s.id}:{s.etag or ''}" for s in subs)
+
+
+# ----------------------------------------------------------------------------------- the pages' reads
+
+AGREEMENTS_PER_PAGE = 25
+
+
+def visible_agreements(user: User, page: int = 1, per_page: int = AGREEMENTS_PER_PAGE):
+    """(agreements, total, page, pages): the user's account's agreements (the operator: every
+    account's), newest first."""
+    query = db.select(Agreement)
+    if user.account.kind != "operator":
+        query = query.where(Agreement.account_id == user.account_id)
+    total, page, pages = count_pages(query, page, per_page)
+    rows = db.session.scalars(query.order_by(Agreement.created_at.desc(), Agreement.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page)).all()
+    return rows, total, page, pages
+
+
+def agreement_orders(agreement: Agreement) -> list[Order]:
+    """The orders of the agreement's own account that made or touched it: the purchase that created
+    it, purchases added to it, and the changes and terminations of its subscriptions; newest first."""
+    own_subs = [s.id for s in agreement.subscriptions if s.account_id == agreement.account_id]
+    bought = {s.order_id for s in agreement.subscriptions if s.account_id == agreement.account_id and s.order_id}
+    touched = db.select(OrderLine.order_id).where(OrderLine.subscription_id.in_(own_subs)) if own_subs else None
+    conditions = [Order.add_to_agreement_id == agreement.id, Order.id.in_(bought | {agreement.order_id or 0})]
+    if touched is not None:
+        conditions.append(Order.id.in_(touched))
+    return db.session.scalars(db.select(Order).where(Order.account_id == agreement.account_id,
+                                                     db.or_(*conditions))
+                              .order_by(Order.created_at.desc(), Order.id.desc())).all()

@@ -1,0 +1,34 @@
+"""The Agreements pages: the list of the account's agreements, and one agreement with its
+subscriptions and orders (terminating it is on the subscriptions' termination page). Reads only."""
+from __future__ import annotations
+
+from flask import abort, request
+from flask_login import current_user
+
+from app.subscriptions import bp
+from app.subscriptions.agreements import agreement_orders, find_agreement, visible_agreements
+from app.subscriptions.models import SubscriptionStatus
+from app.web.access import Permission, allow
+from app.web.rendering import render
+
+
+@bp.route("/agreements")
+@allow(Permission.SUBSCRIPTIONS_VIEW)
+def agreements():
+    page = request.args.get("page", "1")
+    rows, total, page, pages = visible_agreements(current_user, int(page) if page.isdigit() else 1)
+    return render("subscriptions/agreements.html", agreements=rows, total=total, page_number=page, pages=pages,
+                  show_account=current_user.account.kind == "operator")
+
+
+@bp.route("/agreements/<number>")
+@allow(Permission.SUBSCRIPTIONS_VIEW)
+def agreement(number: str):
+    found = find_agreement(current_user, number)
+    if found is None:
+        abort(404)
+    # A subscription of another account in the agreement is never shown (as on the termination page).
+    subs = [s for s in found.subscriptions if s.account_id == found.account_id]
+    return render("subscriptions/agreement.html", agreement=found, subscriptions=subs,
+                  orders=agreement_orders(found),
+                  terminable=any(s.status == SubscriptionStatus.ACTIVE for s in subs))
