@@ -201,7 +201,8 @@ def test_terminate_an_agreement_of_two_subscriptions_with_one_order(demo, db, re
     agreement = first.agreement
     sandbox_store.advance_clock(timedelta(days=2))
     page = soup(reseller_client.get(_page(first)))
-    link = page.select_one("#fact-agreement a")
+    assert page.select_one("#fact-agreement a")["href"] == f"/agreements/{agreement.number}"
+    link = page.select_one("#fact-agreement a.button")
     assert link.get_text() == "Terminate agreement"
     confirm = soup(reseller_client.get(link["href"]))
     assert confirm.select_one("h1").get_text() == f"Terminate agreement {agreement.number}"
