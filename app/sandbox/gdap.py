@@ -26,6 +26,9 @@ center's partner invitations do, and approves the one chosen.
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 import re
 import uuid
 from datetime import timedelta
@@ -45,6 +48,16 @@ REQUEST_LIFETIME = timedelta(days=90)
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
 _BASE = "/v1.0/tenantRelationships/delegatedAdminRelationships"
+
+
+@functools.cache
+def directory_role_names() -> dict[str, str]:
+    """The names the customer's directory gives the roles a request asks for, as the admin center
+    shows them (an administrator approves "License Administrator", not a template id)."""
+    with open(os.path.join(os.path.dirname(__file__), "directory_roles.json"), encoding="utf-8") as f:
+        return {k: v for k, v in json.load(f).items() if not k.startswith("_")}
+
+
 KIND = "gdap"
 
 
@@ -186,4 +199,5 @@ def approval_page():
         pending = [r for r in (current(x, now) for x in tx.list(KIND)) if r["status"] == "approvalPending"]
     tenants = store().documents("tenant")
     return render_template("sandbox/gdap.html", pending=pending, approved=approved, problem=problem, tenants=tenants,
+                           role_names=directory_role_names(),
                            action=url_for("sandbox_gdap.approval_page")), (400 if problem else 200)

@@ -63,6 +63,9 @@ def test_lock_for_approval_then_the_customer_approves_on_the_admin_center(http):
 
     page = http.get("http://127.0.0.1:5050/AdminPortal/Home")
     assert "Contoso GDAP" in page.text
+    # The administrator approves roles by their names, as the admin center shows them.
+    roles = re.findall(r'<ul class="gdap-roles">\s*<li>([^<]+)<code', page.text)
+    assert [r.strip() for r in roles] == ["Directory Readers"]
     token = re.search(r'name="sandbox_csrf" value="([^"]+)"', page.text).group(1)
     approved = http.post("http://127.0.0.1:5050/AdminPortal/Home",
                          data={"sandbox_csrf": token, "relationshipId": rel["id"]})
