@@ -22,6 +22,7 @@ from app.catalog.sync import latest_sync
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_label, term_label
 from app.extensions import db
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.rendering import hx_trigger, is_htmx, poll_status, render
 
 
@@ -134,10 +135,7 @@ def products():
 
 
 def _product_or_404(product_id: str) -> Product:
-    product = find_product(product_id)
-    if product is None:
-        abort(404)
-    return product
+    return found_or_404(find_product(product_id))
 
 
 @bp.route("/catalog/products/<product_id>")

@@ -14,6 +14,7 @@ from app.partners import bp, services
 from app.partners.forms import (AccountFilterForm, ActionForm, CustomerForm, InviteAdminForm, NewCustomerForm,
                                 NewResellerForm, ResellerForm, SuspendForm)
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
 
@@ -48,10 +49,7 @@ def _to_account_page(account):
 
 
 def _account_or_404(account_id: int):
-    account = services.find_account(account_id)
-    if account is None:
-        abort(404)
-    return account
+    return found_or_404(services.find_account(account_id))
 
 
 def _show_error(form, error: services.OnboardingError) -> None:

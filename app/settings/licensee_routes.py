@@ -14,6 +14,7 @@ from app.settings import bp
 from app.settings import licensees as svc
 from app.settings.forms import LicenseeActionForm, LicenseeForm, SearchForm
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
 
@@ -26,10 +27,7 @@ def _reseller():
 
 
 def _licensee_or_404(licensee_id: int):
-    licensee = svc.licensee_of(_reseller(), licensee_id)
-    if licensee is None:
-        abort(404)
-    return licensee
+    return found_or_404(svc.licensee_of(_reseller(), licensee_id))
 
 
 @bp.route("/settings/licensees")

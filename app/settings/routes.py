@@ -11,6 +11,7 @@ from app.settings import bp
 from app.settings import users as svc
 from app.settings.forms import InviteForm, RoleForm, UserActionForm
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
 
@@ -58,10 +59,7 @@ def users():
 
 
 def _user_or_404(user_id: int):
-    user = svc.user_of(current_user.account, user_id)
-    if user is None:
-        abort(404)
-    return user
+    return found_or_404(svc.user_of(current_user.account, user_id))
 
 
 def _refused(user_id: int, message: str):

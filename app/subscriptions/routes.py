@@ -20,6 +20,7 @@ from app.subscriptions.window import can_cancel, when, window, window_closed_at
 from app.subscriptions.forms import (AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm, ScheduleForm,
                                      TerminateForm, new_request_key)
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
 
@@ -72,10 +73,7 @@ def index():
 # ----------------------------------------------------------------------------------- details
 
 def _subscription_or_404(sub_id: int):
-    sub = grid.find_visible(current_user, sub_id)
-    if sub is None:
-        abort(404)
-    return sub
+    return found_or_404(grid.find_visible(current_user, sub_id))
 
 
 def _context(sub, *, refused: Refused | None = None, **forms) -> dict:
@@ -216,10 +214,7 @@ def cancel(sub_id: int):
 # ----------------------------------------------------------------------------------- agreements
 
 def _agreement_or_404(number: str):
-    agreement = find_agreement(current_user, number)
-    if agreement is None:
-        abort(404)
-    return agreement
+    return found_or_404(find_agreement(current_user, number))
 
 
 def _terminate_context(agreement, form: TerminateForm | None = None, refused: Refused | None = None) -> dict:
