@@ -196,20 +196,21 @@ def price_lists():
     return render("catalog/price_lists.html", viewer=viewer, price_lists=lists.price_lists_for(viewer))
 
 
-def _price_list_or_404(viewer, market: str) -> PriceList:
+def _price_list_asked(market: str) -> tuple[Viewer, PriceList, str]:
+    """What a price list's page and its CSV show: the viewer, the list of `market` (404 for none,
+    403 for one the viewer may not see) and the search typed."""
+    viewer = _viewer()
     market = market.upper()
     price_list = db.first_or_404(db.select(PriceList).where(PriceList.market == market))
     if not lists.may_see_price_list(viewer, market):
         abort(403)
-    return price_list
+    return viewer, price_list, _searched()
 
 
 @bp.route("/catalog/price-lists/<market>")
 @allow(Permission.CATALOG)
 def price_list(market: str):
-    viewer = _viewer()
-    price_list = _price_list_or_404(viewer, market)
-    q = _searched()
+    viewer, price_list, q = _price_list_asked(market)
     entries, total, page, pages = lists.page_of(lists.price_list_query(viewer, price_list.market, q), _page())
     clean = url_for("catalog.price_list", market=price_list.market, q=q or None, page=page if page > 1 else None)
     return render("catalog/price_list.html", "catalog/_price_list_entries.html", viewer=viewer,
@@ -220,9 +221,7 @@ def price_list(market: str):
 @bp.route("/catalog/price-lists/<market>/download.csv")
 @allow(Permission.CATALOG)
 def price_list_csv(market: str):
-    viewer = _viewer()
-    price_list = _price_list_or_404(viewer, market)
-    q = _searched()
+    viewer, price_list, q = _price_list_asked(market)
     filename = f"price-list-{price_list.market}-{price_list.currency}.csv"
     return Response(stream_with_context(lists.price_list_csv(viewer, price_list.market, q)),
                     mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
