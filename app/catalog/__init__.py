@@ -6,4 +6,4 @@ from app.catalog.terms import register_filters
 bp = Blueprint("catalog", __name__)
 register_filters(bp)
 
-from app.catalog import routes  # noqa: E402,F401
+from app.catalog import results_cache, routes  # noqa: E402,F401  (results_cache: its flush listeners)

@@ -10,6 +10,7 @@ from typing import Iterable
 
 from sqlalchemy import delete, func, insert, select, update
 
+from app.catalog import results_cache
 from app.catalog.models import CatalogSync, PriceList, PriceListEntry, Product
 from app.catalog.progress import Progress, describe_error, fail_run, finish_run, start_run
 from app.catalog.terms import BILLING_PLANS, TERMS
@@ -170,6 +171,8 @@ def import_price_rows(rows: Iterable[dict], progress: Progress, *, market: str |
     count = 0
 
     def flush():
+        if inserts or updates:
+            results_cache.mark_changed(db.session)  # bulk statements: the ORM's flush events do not see them
         if inserts:
             db.session.execute(insert(PriceListEntry), inserts)
             inserts.clear()
@@ -230,6 +233,8 @@ def import_price_rows(rows: Iterable[dict], progress: Progress, *, market: str |
             if pid in catalog_ids:
                 progress.mark_changed(pid)
         ids = [entry_id for _, entry_id in stale]
+        if ids:
+            results_cache.mark_changed(db.session)
         for i in range(0, len(ids), 500):
             db.session.execute(delete(PriceListEntry).where(PriceListEntry.id.in_(ids[i:i + 500])))
         price_list = db.session.get(PriceList, state.price_list_id)

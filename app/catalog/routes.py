@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask import (Response, abort, flash, make_response, redirect, render_template, request, stream_with_context,
+                   url_for)
 from flask_login import current_user
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
@@ -14,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from app.catalog import bp
 from app.catalog import cart as carts
 from app.catalog import price_lists as lists
+from app.catalog import results_cache
 from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
 from app.catalog.models import CartLine, CatalogSync, PriceList, Product, SyncTrigger
 from app.catalog.pricing import MARKET_NAMES, Viewer, pricing_for, sku_pricing, viewer_for
@@ -126,12 +128,29 @@ def _add_form(product: Product, pricing: list, posted: AddToCartForm | None = No
 def products():
     viewer = _viewer()
     filters = _filters()
-    result = search_products(viewer, filters, with_families=not is_htmx())
-    # The address htmx pushes: only the filters in use, so it reads well and reloads the same result.
-    clean = url_for("catalog.products", **filters.args(page=result.page))
-    return render("catalog/products.html", "catalog/_product_results.html", viewer=viewer, filters=filters,
-                  result=result, form=_search_form(viewer, result, filters),
-                  add_forms=_add_forms(viewer, result.products), headers={"HX-Push-Url": clean})
+    if is_htmx():
+        # Search as you type: the results fragment, from the cache while the catalog is unchanged.
+        fragment, _ = results_cache.cached_fragment(viewer, filters, lambda: _results_fragment(viewer, filters))
+        response = make_response(fragment["html"])
+        response.vary.add("HX-Request")
+        response.headers["HX-Push-Url"] = fragment["push_url"]
+        return response
+    result = search_products(viewer, filters)
+    return render("catalog/products.html", viewer=viewer, filters=filters, result=result,
+                  form=_search_form(viewer, result, filters), add_forms=_add_forms(viewer, result.products),
+                  headers={"HX-Push-Url": _push_url(filters, result)})
+
+
+def _push_url(filters: Filters, result: SearchResult) -> str:
+    """The address htmx pushes: only the filters in use, so it reads well and reloads the same result."""
+    return url_for("catalog.products", **filters.args(page=result.page))
+
+
+def _results_fragment(viewer: Viewer, filters: Filters) -> dict:
+    result = search_products(viewer, filters, with_families=False)
+    html = render_template("catalog/_product_results.html", viewer=viewer, filters=filters, result=result,
+                           add_forms=_add_forms(viewer, result.products))
+    return {"html": html, "push_url": _push_url(filters, result)}
 
 
 def _product_or_404(product_id: str) -> Product:
