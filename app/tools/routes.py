@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, redirect, url_for
+from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app.audit import services as audit
@@ -47,9 +47,7 @@ def retry_order(number: str):
     from app.orders.sweep import retry_order as retry
     from app.orders.models import Order
 
-    order = db.session.scalar(db.select(Order).where(Order.number == number.upper()))
-    if order is None:
-        abort(404)
+    order = db.first_or_404(db.select(Order).where(Order.number == number.upper()))
     try:
         enqueued = retry(order, actor=current_user, origin=request_origin())
     except NotRetryable as refused:
@@ -71,9 +69,7 @@ def retry_sync(sync_id: int):
     from app.catalog.jobs import start_sync
     from app.catalog.models import OPEN_SYNC_STATUSES, CatalogSync, SyncStatus, SyncTrigger
 
-    sync = db.session.get(CatalogSync, sync_id)
-    if sync is None:
-        abort(404)
+    sync = db.get_or_404(CatalogSync, sync_id)
     if sync.status in OPEN_SYNC_STATUSES:
         reason = catalog.missed_sync_deadline(sync, utcnow())
         if reason is None:
