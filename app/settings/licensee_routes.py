@@ -104,10 +104,17 @@ def edit_licensee(licensee_id: int):
                   delete_refusal=None)
 
 
-def _act(licensee_id: int, act) -> object:
+def _licensee_posted(licensee_id: int):
+    """The licensee an Archive, Restore or Delete button names; 400 when the button's form does not
+    validate."""
     licensee = _licensee_or_404(licensee_id)
     if not LicenseeActionForm().validate_on_submit():
         abort(400)
+    return licensee
+
+
+def _act(licensee_id: int, act) -> object:
+    licensee = _licensee_posted(licensee_id)
     act(licensee, actor=current_user._get_current_object(), origin=request_origin())
     db.session.commit()
     return licensee
@@ -133,9 +140,7 @@ def restore_licensee(licensee_id: int):
 @bp.route("/settings/licensees/<int:licensee_id>/delete", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def delete_licensee(licensee_id: int):
-    licensee = _licensee_or_404(licensee_id)
-    if not LicenseeActionForm().validate_on_submit():
-        abort(400)
+    licensee = _licensee_posted(licensee_id)
     name = licensee.company_name
     refusal = svc.delete(licensee, actor=current_user._get_current_object(), origin=request_origin())
     if refusal is None:
