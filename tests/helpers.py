@@ -78,6 +78,18 @@ def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")
 
 
+def refused(response, errors: dict[str, str], kept: dict[str, str] | None = None) -> BeautifulSoup:
+    """Assert a form was refused as every form here refuses: 422, each field's message next to it
+    (`#<field>-error`), and what was typed kept in its field (`#<field>`'s value); the page."""
+    assert response.status_code == 422, response.status_code
+    page = soup(response)
+    for field, message in errors.items():
+        assert page.select_one(f"#{field}-error").get_text() == message, field
+    for field, value in (kept or {}).items():
+        assert page.select_one(f"#{field}")["value"] == value, field
+    return page
+
+
 def text_of(response) -> str:
     return " ".join(soup(response).get_text(" ").split())
 

@@ -64,6 +64,8 @@ HOME = NavItem("Home", "home.index")
 ORDERS = NavItem("Orders", "orders.index", "Every order and its provisioning, with what blocks the querying ones.")
 SUBSCRIPTIONS = NavItem("Subscriptions", "subscriptions.index",
                         "Seats, renewals and auto-renewal; changes and cancellations.")
+AGREEMENTS = NavItem("Agreements", "subscriptions.agreements",
+                     "Each customer's agreements per tenant and product line, with their subscriptions and orders.")
 PRODUCTS = NavItem("Products", "catalog.products", "Search the catalog, see prices, add to the cart.")
 PRICE_LISTS = NavItem("Price lists", "catalog.price_lists", "Prices per market, to read or download.")
 
@@ -78,7 +80,7 @@ NOTIFICATION_SETTINGS = NavItem("Notifications", "settings.notifications",
 NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
     "operator": [
         HOME,
-        NavGroup("sales", "Sales", (ORDERS, SUBSCRIPTIONS)),
+        NavGroup("sales", "Sales", (ORDERS, SUBSCRIPTIONS, AGREEMENTS)),
         NavGroup("catalog", "Catalog", (
             PRODUCTS, PRICE_LISTS,
             NavItem("Catalog sync", "catalog.sync", "Synchronise products and prices from Partner Center."))),
@@ -96,9 +98,9 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
             NavItem("Audit log", "admin.audit_log", "Sign-ins, option changes and every order action."),
             USERS, NOTIFICATION_SETTINGS)),
     ],
-    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, PRODUCTS, PRICE_LISTS,
+    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS,
                  NavGroup("settings", "Settings", (USERS, LICENSEES, NOTIFICATION_SETTINGS))],
-    "customer": [HOME, ORDERS, SUBSCRIPTIONS, PRODUCTS, PRICE_LISTS,
+    "customer": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS,
                  NavGroup("settings", "Settings", (USERS, NOTIFICATION_SETTINGS))],
 }
 

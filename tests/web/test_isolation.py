@@ -39,6 +39,7 @@ SAMPLES = {
     "subscriptions.rename": {"sub_id": lambda s, who: s.sub_id},
     "subscriptions.cancel": {"sub_id": lambda s, who: s.sub_id},
     "subscriptions.terminate_agreement": {"number": lambda s, who: s.agreement_number},
+    "subscriptions.agreement": {"number": lambda s, who: s.agreement_number},
     "catalog.update_line": {"line_id": lambda s, who: s.line_id},
     "catalog.remove_line": {"line_id": lambda s, who: s.line_id},
     # Price lists are per market: each intruder asks for the market that is not its own.
