@@ -8,6 +8,8 @@ from tests.helpers import soup, text_of
 def test_the_list_and_details_show_the_agreement_its_subscriptions_and_orders(bought, db, reseller_client):
     agreement = bought.agreement
     listing = soup(reseller_client.get("/agreements"))
+    nav = listing.select_one("nav[aria-label=Main]")
+    assert nav.find("a", string="Agreements")["href"] == "/agreements"
     row = listing.select_one(f"#agreement-{agreement.number}")
     cells = [td.get_text(strip=True) for td in row.select("td")]
     assert cells[:5] == [agreement.number, "Fabrikam, Inc.", "seatsco.onmicrosoft.com", "Microsoft 365", "1"]
