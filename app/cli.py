@@ -25,6 +25,13 @@ def register_cli(app: Flask) -> None:
                 "storefront with `flask create-operator`; pass --force to load the demo data anyway.")
         seed_demo()
         click.echo("Demo data is in place.")
+        if current_app.config.get("PARTNER_CENTER_MODE") == "sandbox":
+            # The sandbox posts its webhook events to PUBLIC_URL from the start (admin > Partner Center).
+            from app.connections.services import SANDBOX_INSTANCE
+            from app.connections.webhooks import register_webhooks
+
+            outcome = register_webhooks(SANDBOX_INSTANCE)
+            click.echo(f"Sandbox webhooks: {outcome['status']}{' at ' + outcome['url'] if outcome['url'] else ''}.")
 
     @app.cli.command("create-operator")
     @click.option("--name", default=None, help="the operator's name (your company); asked when not given")

@@ -26,10 +26,14 @@ from app.orders import tenancy
 from app.partner_center import PartnerCenterError
 
 # Polling: fast at first (a person is probably accepting right now), then backing off to a few
-# minutes; stopped after 7 days.
+# minutes; stopped after 7 days. While Partner Center's webhook events arrive (an acceptance is then
+# pushed, app/connections/webhooks.py), polling is only the safety net: a shorter fast phase and a
+# longer ceiling.
 FAST_INTERVAL = 2.0
 FAST_PHASE = timedelta(minutes=2)
 MAX_INTERVAL = 180.0
+FAST_PHASE_WITH_WEBHOOKS = timedelta(seconds=30)
+MAX_INTERVAL_WITH_WEBHOOKS = 900.0
 WATCH_LIFETIME = timedelta(days=7)
 
 
@@ -93,10 +97,12 @@ def start_waiting(draft: CheckoutDraft, domain_prefix: str) -> None:
         watch.interval_seconds, watch.last_error = FAST_INTERVAL, None
 
 
-def next_interval(watch: AuthorizationWatch, now: datetime) -> float:
-    if now - watch.started_at < FAST_PHASE:
+def next_interval(watch: AuthorizationWatch, now: datetime, *, webhooks: bool = False) -> float:
+    """Seconds until the watch's next check; `webhooks`: Partner Center's events arrive lately."""
+    if now - watch.started_at < (FAST_PHASE_WITH_WEBHOOKS if webhooks else FAST_PHASE):
         return FAST_INTERVAL
-    return min(max(watch.interval_seconds, FAST_INTERVAL) * 2, MAX_INTERVAL)
+    ceiling = MAX_INTERVAL_WITH_WEBHOOKS if webhooks else MAX_INTERVAL
+    return min(max(watch.interval_seconds, FAST_INTERVAL) * 2, ceiling)
 
 
 def refuse(draft: CheckoutDraft, reason: str) -> None:

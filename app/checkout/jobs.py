@@ -14,11 +14,13 @@ from app import live
 from app.accounts.models import utcnow
 from app.checkout.gate import WATCH_LIFETIME, apply, next_interval
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
+from app.connections import webhooks
 from app.connections.services import get_client
 from app.extensions import db
 from app.jobs.periodic import periodic
 from app.orders import tenancy
-from app.partner_center import PartnerCenterError, Throttled
+from app.partner_center import PartnerCenterError, Throttled, WebhookEvent
+from app.partner_center.webhooks import INDIRECT_RELATIONSHIP_ACCEPTED, RELATIONSHIP_ACCEPTED
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +32,8 @@ def _waiting_drafts(domain: str) -> list[CheckoutDraft]:
         CheckoutDraft.domain_prefix == domain.removesuffix(".onmicrosoft.com"))))
 
 
-def _later(watch: AuthorizationWatch, now, at_least: float = 0.0) -> None:
-    watch.interval_seconds = next_interval(watch, now)
+def _later(watch: AuthorizationWatch, now, at_least: float = 0.0, *, pushed: bool = False) -> None:
+    watch.interval_seconds = next_interval(watch, now, webhooks=pushed)
     watch.next_check_at = now + timedelta(seconds=max(at_least, watch.interval_seconds))
 
 
@@ -55,12 +57,19 @@ def poll_authorizations(limit: int = 50) -> dict:
     due = db.session.scalars(db.select(AuthorizationWatch).where(
         AuthorizationWatch.status == "waiting", AuthorizationWatch.next_check_at <= now)
         .order_by(AuthorizationWatch.next_check_at).limit(limit)).all()
-    summary = {"checked": 0, "verified": 0, "refused": 0, "stopped": 0}
     if not due:
-        return summary
+        return {"checked": 0, "verified": 0, "refused": 0, "stopped": 0}
+    return check_watches(due, now)
+
+
+def check_watches(watches: list[AuthorizationWatch], now) -> dict:
+    """Check these watches now (the schedule's, or the ones an event named); commit; publish to the
+    open pages of the drafts whose state changed."""
+    summary = {"checked": 0, "verified": 0, "refused": 0, "stopped": 0}
     client = get_client()
+    pushed = webhooks.arriving()
     changed: list[int] = []
-    for watch in due:
+    for watch in watches:
         drafts = _waiting_drafts(watch.domain)
         if not drafts or now - watch.started_at > WATCH_LIFETIME:
             watch.status = "stopped"  # nobody waits any more, or a week passed
@@ -72,11 +81,11 @@ def poll_authorizations(limit: int = 50) -> dict:
         try:
             facts = tenancy.read_facts(client, watch.domain)
         except Throttled as error:
-            _later(watch, now, error.retry_after or 0)
+            _later(watch, now, error.retry_after or 0, pushed=pushed)
             watch.last_error = str(error)
             continue
         except PartnerCenterError as error:
-            _later(watch, now)
+            _later(watch, now, pushed=pushed)
             watch.last_error = str(error)
             continue
         watch.last_error = None
@@ -91,8 +100,33 @@ def poll_authorizations(limit: int = 50) -> dict:
             watch.status = "done"
         else:
             # Someone still waits: the customer may accept this reseller's request later.
-            _later(watch, now)
+            _later(watch, now, pushed=pushed)
     db.session.commit()
     for draft_id in changed:
         live.publish("checkout", draft_id, "authorization")
     return summary
+
+
+@webhooks.handles(RELATIONSHIP_ACCEPTED, INDIRECT_RELATIONSHIP_ACCEPTED)
+def relationship_accepted(event: WebhookEvent, connection: str) -> dict:
+    """Partner Center says a customer accepted a relationship: check the watches of that tenant now,
+    through the same gate as polling (the event only says "look now"; the decision per draft is the
+    gate's, from what Partner Center shows). Idempotent: a watch already done is not checked again."""
+    customer_id = event.customer_id
+    if not customer_id:
+        return {"checked": 0}
+    watches = list(db.session.scalars(db.select(AuthorizationWatch).where(
+        AuthorizationWatch.status == "waiting", db.func.lower(AuthorizationWatch.tenant_id) == customer_id)))
+    if not watches:
+        # A watch learns its tenant id only once the tenant is visible; ask which domain this one is.
+        try:
+            customer = get_client(connection).get_customer(customer_id)
+        except PartnerCenterError as error:
+            log.info("webhook event for customer %s: not readable (%s); polling catches up", customer_id, error)
+            return {"checked": 0}
+        domain = (customer.domain or "").lower()
+        watches = list(db.session.scalars(db.select(AuthorizationWatch).where(
+            AuthorizationWatch.status == "waiting", AuthorizationWatch.domain == domain)))
+    if not watches:
+        return {"checked": 0}
+    return check_watches(watches, utcnow())

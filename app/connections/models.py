@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,3 +35,40 @@ class PartnerCenterInstance(db.Model):
     is_default: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PartnerCenterWebhook(db.Model):
+    """The webhook registration of one connection (sandbox mode's too, which has no connection row):
+    where Partner Center posts its events for it, and what arrived. `token` is the unguessable last
+    segment of the receiver's URL; the events themselves are trusted only by their signature."""
+
+    __tablename__ = "partner_center_webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    # unregistered -> registering -> registered | failed
+    status: Mapped[str] = mapped_column(String(16), default="unregistered")
+    url: Mapped[str | None] = mapped_column(Text)
+    events: Mapped[str | None] = mapped_column(Text)  # comma-separated, as registered
+    problem: Mapped[str | None] = mapped_column(Text)
+    registered_at: Mapped[datetime | None] = mapped_column()
+    last_event_at: Mapped[datetime | None] = mapped_column()
+    events_received: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)  # posts that failed verification
+
+
+class PartnerCenterWebhookEvent(db.Model):
+    """A verified event, once: a replayed or repeated post of the same body is recognised by its digest."""
+
+    __tablename__ = "partner_center_webhook_events"
+    __table_args__ = (UniqueConstraint("connection", "digest", name="uq_webhook_event_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    connection: Mapped[str] = mapped_column(String(64))
+    digest: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120))
+    resource_uri: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from rq.job import Job
 from rq.exceptions import NoSuchJobError
@@ -15,7 +15,8 @@ from app.connections.consent import STEPS as MFA_STEPS
 from app.connections.consent import mfa_consent_needed
 from app.connections.forms import CheckForm, InstanceForm
 from app.connections.jobs import check_connection
-from app.connections.models import PartnerCenterInstance
+from app.connections import webhooks
+from app.connections.models import PartnerCenterInstance, PartnerCenterWebhook
 from app.connections.services import (SANDBOX_INSTANCE, default_instance_name, instance_names, sandbox_mode,
                                       sandbox_url, save_instance, UnknownInstance)
 from app.extensions import db, get_redis
@@ -55,11 +56,13 @@ def index():
         serving, no_default = None, str(problem)
     status = 422 if form.errors else 200
     mfa_needed = {name: flag for name in instance_names() if (flag := mfa_consent_needed(name))}
+    webhook_rows = {row.connection: row for row in db.session.scalars(db.select(PartnerCenterWebhook))}
     return render("connections/index.html", form=form, check_form=CheckForm(), instances=instances,
                   mfa_needed=mfa_needed, mfa_headline=MFA_HEADLINE, mfa_steps=MFA_STEPS,
                   names=instance_names(), sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
                   serving=serving, no_default=no_default if instances else None,
-                  sandbox_instance=SANDBOX_INSTANCE, check_job=request.args.get("check"), status=status)
+                  sandbox_instance=SANDBOX_INSTANCE, check_job=request.args.get("check"), status=status,
+                  webhook_rows=webhook_rows, public_url=current_app.config["PUBLIC_URL"])
 
 
 @bp.route("/<name>/check", methods=["POST"])
@@ -77,6 +80,32 @@ def check(name: str):
               "lost; please try again in a minute.", "error")
         return redirect(url_for("connections.index"))
     return redirect(url_for("connections.index", check=job.id))
+
+
+@bp.route("/<name>/webhooks", methods=["POST"])
+@allow(Permission.CONNECTIONS_CHANGE)
+def register_webhooks(name: str):
+    """Register (or update) the connection's Partner Center webhook: a job, since it waits on Microsoft."""
+    if name not in instance_names():
+        abort(404)
+    if not CheckForm().validate_on_submit():
+        abort(400)
+    webhooks.start_registration(name)
+    audit.record("partner_center_webhooks_register_asked", actor=current_user, subject=name, origin=request_origin())
+    db.session.commit()
+    try:
+        enqueue(webhooks.register_webhooks, name, job_id=f"partner-center-webhooks-{name}", timeout=120, retry=None)
+    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+        log.warning("webhook registration of %s not started: Redis is unreachable", name, exc_info=True)
+        row = webhooks.row_for(name)
+        row.status, row.problem = "failed", "The job queue was not reachable, so the registration did not start."
+        db.session.commit()
+        flash("The job queue is not reachable right now, so the registration could not start. Please try again "
+              "in a minute.", "error")
+        return redirect(url_for("connections.index"))
+    flash(f"Registering the webhooks of {name}: the status below changes when Partner Center has answered "
+          "(reload the page).", "success")
+    return redirect(url_for("connections.index") + "#webhooks-heading")
 
 
 @bp.route("/checks/<job_id>")

@@ -18,6 +18,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
+import httpx
 from flask import Flask, current_app
 
 from app.connections.consent import MfaRefusalNoticer, forget_mfa_consent_needed
@@ -58,8 +59,29 @@ def sandbox_settings(app: Flask) -> dict:
         # What the embedded mail server of `flask serve` received, for the sandbox's mailbox page.
         "SANDBOX_MAILDIR": maildir_path(app.instance_path),
     }
+    if app.testing and "SANDBOX_WEBHOOK_DISPATCH" not in os.environ:
+        # Tests deliver the sandbox's webhook events when they choose (Dispatcher.flush), in their own
+        # thread: the sessions of a rolled-back test live on one connection.
+        overrides["SANDBOX_WEBHOOK_DISPATCH"] = "manual"
     overrides.update(app.config.get("SANDBOX_CONFIG") or {})
     return load_config(overrides)
+
+
+class StorefrontLoopback(httpx.BaseTransport):
+    """Where the in-process sandbox's webhook deliveries go: a delivery to this storefront's own
+    PUBLIC_URL is handed to its WSGI app in this process (as a server would, minus the socket), so
+    it works in tests and wherever the process cannot reach its own public address; any other URL
+    goes over the network."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self._local = InProcessTransport(app)
+        self._network = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        base = httpx.URL(self.app.config["PUBLIC_URL"])
+        same = (request.url.scheme, request.url.host, request.url.port) == (base.scheme, base.host, base.port)
+        return (self._local if same else self._network).handle_request(request)
 
 
 def in_process_sandbox(app: Flask):
@@ -71,7 +93,7 @@ def in_process_sandbox(app: Flask):
             if sandbox is None:
                 from app.sandbox import create_app as create_sandbox
 
-                sandbox = create_sandbox(sandbox_settings(app))
+                sandbox = create_sandbox({**sandbox_settings(app), "SANDBOX_WEBHOOK_TRANSPORT": StorefrontLoopback(app)})
                 app.extensions["partner_center_sandbox"] = sandbox
     return sandbox
 

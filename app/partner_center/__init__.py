@@ -17,6 +17,7 @@ from .errors import __all__ as _errors_all
 from .routing import HostRewriteTransport, InProcessTransport, MsalHttpClient
 from .subscriptions import next_term_instructions, subscription_patch_body
 from .types import *  # noqa: F401,F403
+from .webhooks import WebhookEvent, WebhookRefused, WebhookRegistration, certificate_hosts, verify_event
 from .types import __all__ as _types_all
 
 __all__ = [
@@ -41,6 +42,11 @@ __all__ = [
     "MsalHttpClient",
     "subscription_patch_body",
     "next_term_instructions",
+    "WebhookEvent",
+    "WebhookRefused",
+    "WebhookRegistration",
+    "certificate_hosts",
+    "verify_event",
     *_errors_all,
     *_types_all,
 ]

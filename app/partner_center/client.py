@@ -11,7 +11,8 @@ Every operation is a method documented with its HTTP path (the contract is
 * ``catalog``: products, SKUs, availabilities, the price sheet;
 * ``orders``: carts and orders;
 * ``subscriptions``: reading and changing subscriptions;
-* ``gdap``: granular delegated admin relationships (Microsoft Graph).
+* ``gdap``: granular delegated admin relationships (Microsoft Graph);
+* ``webhooks``: the webhook registration, and verifying the events Partner Center posts.
 
 They share one transport (``transport.Transport``): headers, tokens, the retry policy, logging
 and errors.
@@ -28,11 +29,12 @@ from .profiles import Profiles
 from .relationships import Relationships
 from .subscriptions import Subscriptions
 from .transport import InstanceConfig, new_request_id
+from .webhooks import Webhooks
 
 __all__ = ["InstanceConfig", "PartnerCenterClient", "MCA", "new_request_id", "reseller_line_item"]
 
 
 class PartnerCenterClient(Customers, Profiles, Relationships, Agreements, Catalog, CartsAndOrders, Subscriptions,
-                          Gdap):
+                          Gdap, Webhooks):
     """Partner Center REST v1 for one instance. Thread-safe for concurrent calls (httpx.Client
     and the token provider both are). Close it (or use ``with``) to release connections."""

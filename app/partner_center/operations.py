@@ -171,6 +171,19 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("list_subscriptions", "GET", rf"/customers/{_ID}/subscriptions", APP, _BOTH),
     Operation("get_subscription", "GET", rf"/customers/{_ID}/subscriptions/{_ID}", APP, _BOTH),
     Operation("update_subscription", "PATCH", rf"/customers/{_ID}/subscriptions/{_ID}", APP, _BOTH),
+    # Webhooks, under /webhooks/v1 (not /v1): "app-only and App+User" (the contract's list; Microsoft's
+    # webhooks page, https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks).
+    Operation("list_webhook_events", "GET", r"/webhooks/v1/registration/events", APP, _DOCS + "partner-center-webhooks"),
+    Operation("get_test_webhook_event", "GET", rf"/webhooks/v1/registration/validationEvents/{_ID}", APP,
+              _DOCS + "partner-center-webhooks"),
+    Operation("send_test_webhook_event", "POST", r"/webhooks/v1/registration/validationEvents", APP,
+              _DOCS + "partner-center-webhooks"),
+    Operation("get_webhook_registration", "GET", r"/webhooks/v1/registration", APP, _DOCS + "partner-center-webhooks"),
+    Operation("register_webhook", "POST", r"/webhooks/v1/registration", APP, _DOCS + "partner-center-webhooks"),
+    Operation("update_webhook_registration", "PUT", r"/webhooks/v1/registration", APP,
+              _DOCS + "partner-center-webhooks"),
+    Operation("delete_webhook_registration", "DELETE", r"/webhooks/v1/registration", APP,
+              _DOCS + "partner-center-webhooks"),
 )
 
 # What a call this table does not name is sent with: app-only, as before there was a table.

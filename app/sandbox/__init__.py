@@ -42,6 +42,11 @@ variables; defaults in brackets):
   order stays pending before it completes.
 - ``SANDBOX_MAILDIR`` [empty]: the Maildir that the mailbox page (``/mail``)
   shows, where the storefront's embedded mail server keeps what it received.
+- ``SANDBOX_WEBHOOK_DISPATCH`` [``thread``]: how webhook deliveries are sent
+  (webhooks.py): from a short background thread, or ``manual`` (only when
+  flushed: ``POST /_sandbox/webhooks/deliver``), for tests.
+- ``SANDBOX_WEBHOOK_TRANSPORT`` (config only): the httpx transport deliveries
+  go through (default: the network).
 
 Python API: ``create_app`` and ``SandboxStore`` (at ``app.extensions["sandbox_store"]``).
 Reaching it is the caller's business: the client's ``app.partner_center.routing`` calls it
@@ -73,6 +78,8 @@ _ENTRA_PATH = re.compile(
 def _call_kind(path: str) -> str | None:
     if path == "/v1" or path.startswith("/v1/") or path.startswith("/v1.0/"):
         return "api"
+    if path.startswith("/webhooks/v1/registration"):  # the webhook API (webhooks.py); its certificate is public
+        return "api"
     if _ENTRA_PATH.match(path):
         return "entra"
     return None
@@ -81,16 +88,20 @@ def _call_kind(path: str) -> str | None:
 def create_app(config: dict | None = None) -> Flask:
     """Build the sandbox WSGI app; ``config`` keys override environment variables."""
     settings = load_config(config)
+    webhook_transport = settings.pop("SANDBOX_WEBHOOK_TRANSPORT", None)  # an object, not a setting to copy
     app = Flask(__name__)
     app.config.update(settings)
     app.json.sort_keys = False
     store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"])
     app.extensions["sandbox_store"] = store
 
-    from . import api, commerce, control, csrf, entra, gdap, mail, pages, subscriptions
+    from . import api, commerce, control, csrf, entra, gdap, mail, pages, subscriptions, webhooks
 
-    for module in (entra, api, commerce, subscriptions, gdap, control, pages, mail):
+    for module in (entra, api, commerce, subscriptions, gdap, control, pages, mail, webhooks):
         app.register_blueprint(module.bp)
+    app.extensions["sandbox_webhooks"] = webhooks.Dispatcher(
+        store, mode=str(settings["SANDBOX_WEBHOOK_DISPATCH"]), transport=webhook_transport)
+    app.after_request(webhooks.kick_after_request)
     app.add_template_global(csrf.token, "sandbox_csrf_token")
     app.after_request(csrf.set_cookie)
 

@@ -25,6 +25,9 @@ DEFAULTS: dict[str, object] = {
     # The Maildir the mailbox page (/mail) reads: where the storefront's embedded mail server keeps
     # what it received. Empty: the page says there is no mailbox.
     "SANDBOX_MAILDIR": "",
+    # How webhook deliveries are sent: "thread" (a short background thread after the request that raised
+    # them) or "manual" (only when flushed; tests).
+    "SANDBOX_WEBHOOK_DISPATCH": "thread",
 }
 
 

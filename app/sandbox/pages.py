@@ -13,6 +13,9 @@ from .resources import reseller_by_tenant, settle, subscription_json
 from .seed import OPERATOR
 from .store import iso, parse_iso
 from .web import setting, store
+from .webhooks import INDIRECT_RELATIONSHIP_ACCEPTED, RELATIONSHIP_ACCEPTED, emit
+from .webhooks import deliveries as webhook_deliveries
+from .webhooks import registration as webhook_registration
 
 bp = Blueprint("sandbox_pages", __name__)
 
@@ -38,8 +41,10 @@ def overview():
                 "subscriptions": [subscription_json(s, now) for s in tx.list("subscription", tenant["id"])],
             })
         gdap = [gdap_current(r, now) for r in tx.list(GDAP)]  # as of the sandbox clock; shown, not stored
+        registration = webhook_registration(tx.conn, setting("SANDBOX_TENANT_ID"))
     return render_template("sandbox/overview.html", rows=rows, resellers=resellers, operator=OPERATOR, gdap=gdap,
-                           tenant_id=setting("SANDBOX_TENANT_ID"), now=iso(now))
+                           tenant_id=setting("SANDBOX_TENANT_ID"), now=iso(now), webhook_registration=registration,
+                           webhook_deliveries=webhook_deliveries(st))
 
 
 def _invitation(args) -> tuple[dict | None, str | None]:
@@ -81,13 +86,18 @@ def relationship_request():
             return render_template("sandbox/relationship.html", invitation=invitation, tenants=tenants,
                                    action=action, problem="Choose the tenant you administer.",
                                    accepted=None), 400
-        if not tenant.get("relationship"):
+        changed = not tenant.get("relationship")
+        if changed:
             tenant["relationship"] = {"type": "reseller", "since": iso(tx.now()), "via": "link"}
         if invitation["reseller"]:
             reseller_tenant = invitation["reseller"]["tenantId"]
             if reseller_tenant not in tenant.setdefault("indirectResellers", []):
                 tenant["indirectResellers"].append(reseller_tenant)
+                changed = True
         tx.put("tenant", tenant["id"], tenant)
+        if changed:  # Partner Center's webhook event for the acceptance (sent after this transaction)
+            emit(tx, INDIRECT_RELATIONSHIP_ACCEPTED if invitation["reseller"] else RELATIONSHIP_ACCEPTED,
+                 f"/customers/{tenant['id']}", "customer")
     return render_template("sandbox/relationship.html", invitation=invitation, tenants=tenants,
                            action=action, problem=None, accepted=tenant)
 

@@ -13,6 +13,7 @@ from typing import Any
 from . import catalog
 from .store import Tx, iso, parse_iso
 from .web import PCError, link
+from .webhooks import SUBSCRIPTION_UPDATED, emit
 
 REFUND_WINDOW = timedelta(hours=168)  # 7 days since 18 March 2022 (72 h before)
 CART_LIFETIME = timedelta(days=7)
@@ -262,6 +263,8 @@ def _complete_order(tx: Tx, order: dict, completed_at: datetime) -> None:
             "_batches": [{"quantity": line["quantity"], "addedAt": iso(completed_at)}],
         }
         tx.put("subscription", sub_id, sub, parent=order["referenceCustomerId"])
+        emit(tx, SUBSCRIPTION_UPDATED, f"/customers/{order['referenceCustomerId']}/subscriptions/{sub_id}",
+             "subscription")
         line["subscriptionId"] = sub_id
         line["_provisioning"] = "Fulfilled"
     order["status"] = "completed"
@@ -291,6 +294,7 @@ def settle(tx: Tx, tenant_id: str, delay_seconds: float) -> datetime:
         landed = _land_pending_update(sub, now)
         if _roll_subscription(landed, now) or landed is not sub:
             tx.put("subscription", landed["id"], landed)
+            emit(tx, SUBSCRIPTION_UPDATED, f"/customers/{tenant_id}/subscriptions/{landed['id']}", "subscription")
     return now
 
 

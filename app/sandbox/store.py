@@ -47,6 +47,23 @@ CREATE TABLE IF NOT EXISTS faults (
     delay REAL,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS webhook_registrations (partner TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_keys (id INTEGER PRIMARY KEY CHECK (id = 1), key_pem TEXT NOT NULL,
+                                         cert_der BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created TEXT NOT NULL,
+    event_name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    due REAL NOT NULL,
+    claimed REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    fault TEXT,
+    answer TEXT,
+    delivered TEXT
+);
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL,
@@ -65,10 +82,12 @@ FAULT_KINDS = {
     "error": "error", "500": "error",
     "slow": "slow",
     "accepted": "accepted", "202": "accepted",
+    # Webhook deliveries (webhooks.py): dropped, or sent ``delay`` seconds late.
+    "drop": "drop", "delay": "delay",
 }
 # Kinds the route itself answers (it asks for them with take_fault(kinds=...)); the request gate
 # in __init__ never takes them.
-ROUTE_FAULT_KINDS = ("accepted",)
+ROUTE_FAULT_KINDS = ("accepted", "drop", "delay")
 
 
 def iso(dt: datetime) -> str:
@@ -192,9 +211,10 @@ class SandboxStore:
             tx.set_meta("seeded", True)
 
     def reset(self) -> None:
-        """Wipe everything (documents, faults, calls, clock) and reseed."""
+        """Wipe everything (documents, faults, calls, clock, webhook deliveries) and reseed. The partner's
+        webhook registration and the signing key stay, as the partner's app registration does."""
         with self.tx() as tx:
-            for table in ("docs", "meta", "idempotency", "faults", "calls"):
+            for table in ("docs", "meta", "idempotency", "faults", "calls", "webhook_deliveries"):
                 tx.conn.execute(f"DELETE FROM {table}")
         self.ensure_seeded()
 
@@ -228,17 +248,19 @@ class SandboxStore:
         ``PATCH /v1/customers/{c}/subscriptions/{s}``: the update answers 202 with a
         Location and a Retry-After (``retry_after``, default 2) and lands ``delay``
         seconds later on the sandbox clock (default: the Retry-After), the way
-        Microsoft answers an update that takes longer than expected. Returns the
-        fault id."""
+        Microsoft answers an update that takes longer than expected. Kinds ``drop``
+        and ``delay`` are for webhook deliveries (path prefix ``/webhooks/deliveries/``,
+        then the event name): the next ``count`` deliveries are never sent, or sent
+        ``delay`` seconds late (webhooks.py). Returns the fault id."""
         normalized = FAULT_KINDS.get(str(kind).lower())
         if normalized is None:
-            raise ValueError(f"unknown fault kind {kind!r}; use throttle, error, slow or accepted")
+            raise ValueError(f"unknown fault kind {kind!r}; use throttle, error, slow, accepted, drop or delay")
         if count < 1:
             raise ValueError("count must be at least 1")
         if normalized == "throttle" and retry_after is None:
             retry_after = 30
-        if normalized == "slow" and delay is None:
-            raise ValueError("a slow fault needs delay (seconds)")
+        if normalized in ("slow", "delay") and delay is None:
+            raise ValueError(f"a {normalized} fault needs delay (seconds)")
         with self.tx() as tx:
             cur = tx.conn.execute(
                 "INSERT INTO faults (method, path_prefix, kind, remaining, retry_after, delay, created) "

@@ -33,6 +33,7 @@ from .commerce import NOT_FOUND_SUBSCRIPTION, owned_or_404, settled
 from .resources import new_etag, refundable_batches, subscription_json
 from .store import iso
 from .web import INVALID_INPUT, PCError, collection, json_response, body_json, query_arg, store
+from .webhooks import SUBSCRIPTION_UPDATED, emit
 
 bp = Blueprint("sandbox_subscriptions", __name__)
 
@@ -217,6 +218,7 @@ def _patch_subscription(tx, tenant: dict, sub_id: str, body: dict, accepted: dic
         return 200, subscription_json(sub, now), {}
     if accepted is None:
         tx.put("subscription", sub["id"], sub)
+        emit(tx, SUBSCRIPTION_UPDATED, f"/customers/{sub['_tenantId']}/subscriptions/{sub['id']}", "subscription")
         return 200, subscription_json(sub, now), {}
     # Slow: keep the resource as it was; the change lands on the sandbox clock (resources.settle).
     retry_after = accepted["retryAfter"] if accepted["retryAfter"] is not None else ACCEPTED_RETRY_AFTER

@@ -14,10 +14,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from app.connections import webhooks
 from app.connections.services import get_client, partner_center_now
 from app.extensions import db
 from app.jobs.periodic import periodic
-from app.partner_center import NotFound, PartnerCenterUnavailable, Throttled
+from app.partner_center import NotFound, PartnerCenterUnavailable, Throttled, WebhookEvent
+from app.partner_center.webhooks import SUBSCRIPTION_UPDATED
 from app.subscriptions import notices, sync
 from app.subscriptions.models import Subscription
 from app.time import utcnow
@@ -113,3 +115,19 @@ def _send_each(due: list[int], send: Callable[[Subscription, datetime], str | No
         if notice:
             sent.append(notice)
     return sent
+
+
+@webhooks.handles(SUBSCRIPTION_UPDATED)
+def subscription_updated(event: WebhookEvent, connection: str) -> dict:
+    """Partner Center says a subscription changed (it may say so hours late): read that one again now
+    instead of at its turn in `refresh_subscriptions`. One the storefront does not hold yet (an order
+    still being recorded) is left to the order's own steps."""
+    if not event.subscription_id:
+        return {"refreshed": 0}
+    row = db.session.scalar(db.select(Subscription).where(
+        db.func.lower(Subscription.ms_subscription_id) == event.subscription_id))
+    if row is None:
+        return {"refreshed": 0}
+    sync.refresh_one(row)
+    db.session.commit()
+    return {"refreshed": 1}

@@ -82,7 +82,8 @@ BUYERS = _roles(Role.ACCOUNT_ADMIN, Role.ACCOUNT_MEMBER)
 
 POLICY: dict[Permission, Rule] = {
     Permission.PUBLIC: Rule("Sign in, sign out, accept an invitation, reset a forgotten password, "
-                            "confirm a new email address, health check (signed out too)", EVERYONE),
+                            "confirm a new email address, health check, deliver Partner Center's webhook events "
+                            "(verified by their signature) (signed out too)", EVERYONE),
     Permission.HOME: Rule("Home page", EVERYONE),
     Permission.CATALOG: Rule("Browse products and price lists (the operator: every market)", EVERYONE),
     Permission.CART: Rule("Cart", BUYERS),

@@ -48,6 +48,7 @@ SAMPLES = {
     # The operator's objects: tools and their results.
     "catalog.sync_status": {"sync_id": lambda s, who: s.sync_id},
     "connections.check": {"name": lambda s, who: "default"},
+    "connections.register_webhooks": {"name": lambda s, who: "default"},
     "connections.check_status": {"job_id": lambda s, who: "partner-center-check-default"},
     "tools.retry_order": {"number": lambda s, who: s.order_number},
     "tools.retry_sync": {"sync_id": lambda s, who: s.sync_id},
@@ -77,7 +78,10 @@ SAMPLES = {
 
 # Parameters that name no account's object: the catalog is the same for every buyer, and a
 # navigation section is a page of links each user sees filtered by what they may open.
-SHARED = {"catalog.product", "catalog.add_to_cart", "layout.section"}
+SHARED = {"catalog.product", "catalog.add_to_cart", "layout.section",
+          # Partner Center's webhook receiver: public by design, each post trusted only by its signature
+          # (tests/connections/test_webhooks.py shows a post without one is refused 401 and changes nothing).
+          "partner_center_webhooks.receive"}
 
 
 def _form(scene: Scene, csrf: str) -> dict:
