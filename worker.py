@@ -35,6 +35,12 @@ class StorefrontWorker(Worker):
 
 TICK_SECONDS = 1  # the authorization watch wants second-level reaction
 
+# One worker's scheduler moves scheduled jobs (retries, provisioning waits) to the queue; the others
+# try to take its lock at each maintenance. RQ's default of 10 minutes would leave scheduled work
+# waiting that long after the worker holding the lock died; every 30 s, another worker takes over
+# as soon as the dead one's lock expires (a minute).
+MAINTENANCE_SECONDS = 30
+
 
 def _periodic_ticker(app, stop: threading.Event) -> None:
     """Enqueue due periodic tasks every second, for as long as the worker runs.
@@ -61,7 +67,8 @@ def main(argv: list[str]) -> None:
     with app.app_context():
         connection = get_redis()
         worker = StorefrontWorker([app.config["RQ_QUEUE"]], connection=connection,
-                                  name=f"storefront-{os.uname().nodename}-{os.getpid()}")
+                                  name=f"storefront-{os.uname().nodename}-{os.getpid()}",
+                                  maintenance_interval=MAINTENANCE_SECONDS)
         try:
             # WARNING: RQ's INFO lines would repeat every second for the periodic tick.
             worker.work(with_scheduler=True, burst="--burst" in argv, logging_level="WARNING")

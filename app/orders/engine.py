@@ -18,16 +18,29 @@ below. The job never sleeps: while Microsoft is still fulfilling the order (`Wai
 worker's scheduler does the waiting. A 5xx or a timeout, after the client's own retries, fails the
 job: RQ retries it, and when retries run out the periodic sweep (app/orders/sweep.py) enqueues it
 again, since the order is still `processing`.
+
+One run at a time per order, whatever the number of workers: the same job id can sit on the queue
+twice (the sweep and a Process press enqueuing at the same moment both find no job and both push
+it), and two workers would then each take one. A run first claims the order in Redis
+(`provisioning:<order id>`, SET NX, expiring after the job timeout); a run that finds the order
+claimed by a live process returns "busy" without touching it, and the claim is released when the
+run ends. A claim left by a process that died (SIGKILL, the machine lost) is taken over once that
+process is seen dead: on its own host at once, elsewhere when its RQ worker stops heartbeating, and
+in any case when the claim expires.
 """
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from app.connections.services import get_client
-from app.extensions import db
+from app.extensions import db, get_redis
 from app.orders.deadlines import fail_for_deadline, missed_deadline
 from app.orders.models import FINISHED_STEPS, Order, OrderStatus, OrderStep, StepStatus
 from app.orders.transitions import complete, publish_progress, set_failed, set_querying
@@ -122,9 +135,87 @@ def enqueue_provisioning(order: Order):
         return None
 
 
+CLAIM_SECONDS = PROVISION_TIMEOUT + 60  # RQ stops a run after PROVISION_TIMEOUT: the claim outlives it
+BUSY = "busy"  # what a run returns when another live process is provisioning the order
+
+# Take the claim over from a dead holder only if it is still that holder's (KEYS[1] the claim;
+# ARGV: the dead holder's token, ours, the expiry in seconds); release only our own (ARGV[1]).
+_TAKE_OVER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def claim_key(order_id: int) -> str:
+    return f"provisioning:{order_id}"
+
+
+def _holder_token() -> str:
+    """host|pid|RQ worker name|random: enough to tell later whether the holder still lives."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    worker_name = (job.worker_name if job is not None else None) or ""
+    return f"{socket.gethostname()}|{os.getpid()}|{worker_name}|{uuid.uuid4().hex}"
+
+
+def _holder_alive(token: str) -> bool:
+    host, pid, worker_name, _ = (token.split("|") + ["", "", "", ""])[:4]
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    if worker_name:
+        from app.orders.sweep import _worker_alive
+
+        return _worker_alive(worker_name)
+    return True  # another host, not a worker: wait for the claim to expire
+
+
+@contextmanager
+def claimed(order_id: int) -> Iterator[bool]:
+    """Claim the order's provisioning for the duration of the block; yields False when another
+    live process holds it."""
+    r = get_redis()
+    key, token = claim_key(order_id), _holder_token()
+    mine = bool(r.set(key, token, nx=True, ex=CLAIM_SECONDS))
+    if not mine:
+        holder = r.get(key)
+        holder = holder.decode() if isinstance(holder, bytes) else holder
+        if holder is None:  # released meanwhile
+            mine = bool(r.set(key, token, nx=True, ex=CLAIM_SECONDS))
+        elif not _holder_alive(holder):
+            log.warning("order %s: the process that was provisioning it (%s) is gone; taking over", order_id, holder)
+            mine = bool(r.eval(_TAKE_OVER, 1, key, holder, token, CLAIM_SECONDS))
+    try:
+        yield mine
+    finally:
+        if mine:
+            r.eval(_RELEASE, 1, key, token)
+
+
 def provision_order(order_id: int) -> str:
     """Run (or resume) the provisioning of one order; returns the order's status afterwards
-    ("waiting" when it asked to be run again later)."""
+    ("waiting" when it asked to be run again later, "busy" when another process is running it)."""
+    with claimed(order_id) as mine:
+        if not mine:
+            log.info("order %s is being provisioned by another process; this run leaves it", order_id)
+            return BUSY
+        return _provision(order_id)
+
+
+def _provision(order_id: int) -> str:
     db.session.expire_all()  # read what other processes committed, never a cached copy
     order = db.session.get(Order, order_id)
     if order is None:

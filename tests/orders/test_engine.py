@@ -2,6 +2,8 @@
 from the step's name), and any area's runner ends a step with the engine's public outcomes."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from app.orders import engine
@@ -124,3 +126,49 @@ def test_the_areas_register_every_kind_their_orders_use(app):
     from app.subscriptions.steps import CHANGE_STEP
 
     assert set(PURCHASE_STEPS) | {CHANGE_STEP} <= set(engine.STEP_KINDS)
+
+
+def test_a_second_run_while_another_provisions_the_order_leaves_it_alone(demo, db, kinds):
+    """The job id can sit on the queue twice (the sweep and a Process press enqueue at once), and a
+    second worker then takes it while the first is in the middle of a step: the second run must not
+    run that step (a Partner Center call) again, nor complete the order a second time."""
+    calls, second_run = [], []
+
+    def slow_call(order, step, client):
+        calls.append(step.name)
+        if len(calls) == 1:  # the first run is inside its Partner Center call: another worker starts
+            second_run.append(engine.provision_order(order.id))
+        return {}
+
+    kinds("test_slow_call", slow_call)
+    order = _order_with_steps(db, ("create", "test_slow_call"), ("check_out", "test_slow_call"),
+                              domain="twoworkers")
+    assert engine.provision_order(order.id) == "completed"
+    assert second_run == ["busy"]
+    assert calls == ["create", "check_out"]
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert [s.attempts for s in order.steps] == [1, 1]
+    # The claim ended with the run: the next run (say an RQ retry) is not turned away.
+    assert engine.provision_order(order.id) == "completed"
+
+
+def test_a_claim_left_by_a_process_that_died_is_taken_over(demo, db, kinds, redis):
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    kinds("test_echo", lambda order, step, client: {"echo": step.name})
+    order = _order_with_steps(db, ("only", "test_echo"), domain="deadclaim")
+    redis.set(engine.claim_key(order.id), f"{socket.gethostname()}|{dead.pid}||x", ex=600)
+    assert engine.provision_order(order.id) == "completed"
+    assert redis.get(engine.claim_key(order.id)) is None
+
+    # A live holder (this very process) keeps the order to itself.
+    other = _order_with_steps(db, ("only", "test_echo"), domain="liveclaim", draft_id=2)
+    redis.set(engine.claim_key(other.id), f"{socket.gethostname()}|{os.getpid()}||y", ex=600)
+    assert engine.provision_order(other.id) == "busy"
+    db.session.expire_all()
+    assert db.session.get(Order, other.id).status == OrderStatus.PROCESSING

@@ -46,8 +46,25 @@ def stop_worker(process: subprocess.Popen) -> None:
     process.log.close()
 
 
+def _children(pid: int) -> list[int]:
+    children = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as listing:
+            children += [int(child) for child in listing.read().split()]
+    return children
+
+
 def kill_worker(process: subprocess.Popen) -> None:
-    """SIGKILL the worker's process group (it and its work horse) and reap it."""
+    """SIGKILL the worker and its work horse, as a machine that loses power would, and reap it.
+
+    RQ puts each work horse in a process group of its own (so a Ctrl-C meant for the worker does
+    not interrupt the job), so killing the worker's group alone would leave the horse running."""
+    horses = _children(process.pid)
     os.killpg(process.pid, signal.SIGKILL)
+    for horse in horses:
+        try:
+            os.killpg(horse, signal.SIGKILL)
+        except ProcessLookupError:  # not a group leader (RQ's scheduler process): gone with the group
+            pass
     process.wait(timeout=10)
     process.log.close()
