@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import add_to_cart, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -46,11 +46,7 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
     results.first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Microsoft 365 Business Premium")
     expect(page.get_by_role("heading", name="Pricing")).to_be_visible()
-    form = page.locator("form.add-to-cart")
-    form.get_by_label("Term").select_option(label="1 year")
-    form.get_by_label("Billing plan").select_option(label="Monthly")
-    form.get_by_label("Quantity").fill("5")
-    form.get_by_role("button", name="Add to cart").click()
+    add_to_cart(page, "5", term="1 year", billing_plan="Monthly")
     expect(page.locator(".add-message")).to_contain_text("Added 5 × Microsoft 365 Business Premium")
     expect(page.locator("#cart-badge .cart-count")).to_have_text("1")  # swapped out of band
     _shot(page, "2-product")

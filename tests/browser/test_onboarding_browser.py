@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import add_to_cart, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -126,11 +126,7 @@ def test_operator_onboards_a_reseller_whose_admin_invites_a_colleague_adds_a_lic
         dana.get_by_role("navigation", name="Main").get_by_role("link", name="Products").click()
         dana.get_by_label("Search products").press_sequentially("business premium", delay=10)
         dana.locator("#product-results .product-title a", has_text="Microsoft 365 Business Premium").first.click()
-        form = dana.locator("form.add-to-cart")
-        form.get_by_label("Term").select_option(label="1 year")
-        form.get_by_label("Billing plan").select_option(label="Monthly")
-        form.get_by_label("Quantity").fill("3")
-        form.get_by_role("button", name="Add to cart").click()
+        add_to_cart(dana, "3", term="1 year", billing_plan="Monthly")
         expect(dana.locator("#cart-badge .cart-count")).to_have_text("1")
         dana.locator("#cart-badge").click()
         dana.get_by_role("link", name="Next").click()

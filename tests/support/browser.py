@@ -23,3 +23,12 @@ def accept_in_second_browser(browser, link: str, tenant_label: str):
         expect(admin.get_by_text("Partner relationship accepted")).to_be_visible()
     finally:
         context.close()
+
+
+def add_to_cart(page, quantity: str, *, term: str = "1 year", billing_plan: str = "Monthly"):
+    """On a product's page: choose the term and billing plan, type the seats, press Add to cart."""
+    form = page.locator("form.add-to-cart")
+    form.get_by_label("Term").select_option(label=term)
+    form.get_by_label("Billing plan").select_option(label=billing_plan)
+    form.get_by_label("Quantity").fill(quantity)
+    form.get_by_role("button", name="Add to cart").click()
