@@ -1,7 +1,7 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField
+from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.partner_center.gdap import MAX_DURATION_DAYS
@@ -20,6 +20,14 @@ def settings_form_class():
         if f.metadata.get("choices"):
             field = ChoicesField(label, description=help_text, choices=[SelectChoice(k, v) for k, v in f.metadata["choices"].items()],
                                  validators=[_at_least_one])
+        elif f.metadata.get("kind") == "text":
+            field = TextAreaField(label, description=help_text,
+                                  validators=[DataRequired(f"Enter the {label.lower()}."), Length(max=10_000)],
+                                  render_kw={"rows": 6})
+        elif f.metadata.get("kind") == "url":
+            field = StringField(label, description=help_text,
+                                validators=[Optional(), Length(max=500), URL(message="Enter an address like https://example.com/terms."),
+                                            _https])
         elif f.name.endswith("_days"):
             field = StringField(label, description=help_text, validators=[_days])
         elif f.type in (bool, "bool"):
@@ -45,6 +53,11 @@ class ChoicesField(SelectMultipleField):
 
     def process_data(self, value):
         super().process_data(value.split(",") if isinstance(value, str) else value)
+
+
+def _https(form, field):
+    if field.data and not field.data.lower().startswith("https://"):
+        raise ValidationError("Enter an address that starts with https://.")
 
 
 def _at_least_one(form, field):

@@ -12,6 +12,12 @@ from app.extensions import db
 from app.partner_center.gdap import DEFAULT_ROLES, LEAST_PRIVILEGE_ROLES, MAX_DURATION_DAYS
 
 GDAP = "Delegated admin (GDAP) for resellers"
+CHECKOUT = "Checkout"
+
+DEFAULT_TERMS = ("Orders are binding once placed. Licences are provided under the Microsoft Customer Agreement; "
+                 "prices are those shown at checkout and are invoiced by the distributor. Seats can be reduced or "
+                 "cancelled only within Microsoft's 7-day window after purchase or renewal, with a pro rata refund; "
+                 "afterwards a subscription runs to its renewal date.")
 
 
 def option(default, label: str, help: str = "", group: str = "General", **extra):
@@ -33,6 +39,12 @@ class StorefrontSettings:
                                   "Offer annual and triennial billing plans besides monthly billing.")
     automatic_catalog_update: bool = option(True, "Automatic catalog update",
                                             "Synchronise the catalog and prices from Partner Center each month.")
+    terms_text: str = option(DEFAULT_TERMS, "Terms and conditions",
+                             "Shown on the checkout's Review step, where the buyer ticks \"I accept the terms and "
+                             "conditions\" before Buy.", group=CHECKOUT, kind="text")
+    terms_url: str = option("", "Terms and conditions link",
+                            "Optional: the address of the full terms (https://...), linked from the Review step.",
+                            group=CHECKOUT, kind="url")
     # GDAP: what a reseller's request for delegated admin asks the customer for. Safe defaults:
     # three least-privileged roles, two years (Microsoft's maximum), no auto-extension
     # (https://learn.microsoft.com/en-us/partner-center/customers/gdap-least-privileged-roles-by-task).

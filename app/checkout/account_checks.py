@@ -4,7 +4,7 @@ and has the reseller signed the Microsoft Partner Agreement for the region the o
 Microsoft's checkout refuses both (403 800073-800075 for an account under review or not approved;
 a reseller without the agreement is not accepted as partner of record), but only once the order is
 recorded and being provisioned, which leaves a querying order behind. Asked when the buyer presses
-Place order, the buyer is told in plain words and nothing is recorded yet.
+Buy, the buyer is told in plain words and nothing is recorded yet.
 
 These are calls a person waits on: the person client (app/connections/person.py), one attempt, a
 short timeout and the per-user limit.

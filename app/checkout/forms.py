@@ -77,6 +77,6 @@ class AgreementForm(FlaskForm):
 class ReviewForm(FlaskForm):
     draft_id = StringField()
     terms = BooleanField("I accept the terms and conditions",
-                         validators=[DataRequired("Accept the terms and conditions to place the order.")])
+                         validators=[DataRequired("Accept the terms and conditions to buy.")])
     add_to_agreement = StringField()
-    submit = SubmitField("Place order")
+    submit = SubmitField("Buy")

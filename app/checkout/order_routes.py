@@ -222,6 +222,7 @@ def review():
     return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
                   rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
+                  terms_text=_settings().terms_text, terms_url=_settings().terms_url,
                   **wizard.step_context(draft, "review"))
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from app.admin.settings import StorefrontSettings
 from app.audit.models import AuditEvent
 from tests.helpers import soup
+from tests.support.options import options_form
 
 
 def test_defaults_come_from_code(app):
@@ -15,7 +16,7 @@ def test_defaults_come_from_code(app):
 def test_operator_toggles_an_option_and_it_is_stored_and_audited(operator_client, db):
     page = soup(operator_client.get("/admin/options"))
     assert page.select_one("label[for=sub_customers_billing_address]").get_text() == "Sub customers billing address"
-    form = {i["name"]: i.get("value", "") for i in page.select("#options-form input[type=text], #options-form input[type=email]")}
+    form = options_form(page)
     form.update({"require_mca_acceptance": "y", "annual_billing": "y", "automatic_catalog_update": "y",
                  "sub_customers_billing_address": "y",
                  "gdap_roles": [o["value"] for o in page.select("input[name=gdap_roles][checked]")]})
@@ -46,7 +47,7 @@ def test_gdap_defaults_are_least_privilege_two_years_without_auto_extension(app)
 
 def _gdap_form(operator_client, **changes):
     page = soup(operator_client.get("/admin/options"))
-    form = {i["name"]: i.get("value", "") for i in page.select("#options-form input[type=text], #options-form input[type=email]")}
+    form = options_form(page)
     form.update({"require_mca_acceptance": "y", "annual_billing": "y", "automatic_catalog_update": "y"})
     form.update(changes)
     return form

@@ -1,4 +1,4 @@
-"""Account checks on Place order, before the order is recorded: the customer's account under review
+"""Account checks on Buy (the Review step), before the order is recorded: the customer's account under review
 at Microsoft, and the reseller's Microsoft Partner Agreement for the order's region. Each is said in
 plain words, no order is recorded, and nothing the buyer entered is lost; Partner Center down says
 so too."""
@@ -108,8 +108,8 @@ def test_partner_center_down_is_said_and_nothing_is_lost(reseller_client, db, ap
     assert _orders(db) == 0 and _kept(db) == (FABRIKAM_TENANT, 1)
     # A person waits on it: one attempt, no retries.
     assert len(sandbox_store.calls(path=f"/v1/customers/{FABRIKAM_TENANT}/validationStatus")) == 1
-    # The Place order button stays, for the next try.
-    assert soup(refused).find("button", string="Place order").get("disabled") is None
+    # The Buy button stays, for the next try.
+    assert soup(refused).find("button", string="Buy").get("disabled") is None
 
 
 def test_a_new_tenant_for_a_direct_customer_needs_no_account_check(customer_client, db, sandbox_store):

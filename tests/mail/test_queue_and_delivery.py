@@ -229,8 +229,9 @@ def test_the_support_email_the_operator_sets_in_options_signs_the_next_mail(oper
 
     page = soup(operator_client.get("/admin/options"))
     assert "every email the storefront sends" in page.select_one("#operator_support_email").find_parent().get_text()
-    form = {i["name"]: i.get("value", "") for i in page.select("#options-form input[type=text], "
-                                                                 "#options-form input[type=email]")}
+    from tests.support.options import options_form
+
+    form = options_form(page)
     form.update({"operator_support_email": "care@northwind.example.com", "require_mca_acceptance": "y",
                  "annual_billing": "y", "automatic_catalog_update": "y",
                  "gdap_roles": [o["value"] for o in page.select("input[name=gdap_roles][checked]")]})

@@ -1,0 +1,60 @@
+"""The Review step shows the operator's terms and conditions (a text, and a link when set), asks for
+the box "I accept the terms and conditions", and its button says Buy; the operator edits the terms
+in admin > Storefront options."""
+from __future__ import annotations
+
+from app.admin.settings import DEFAULT_TERMS, StorefrontSettings
+from app.checkout.models import CheckoutDraft
+from app.orders.models import Order
+from tests.checkout.test_account_checks import _adatum_for_fabrikam_existing_tenant
+from tests.helpers import soup
+from tests.support.options import options_form, textarea_value
+
+
+def _review(client):
+    return soup(client.get("/checkout/review"))
+
+
+def test_review_shows_the_default_terms_the_box_and_buy(reseller_client, db, app, pc_client):
+    _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    page = _review(reseller_client)
+    assert page.select_one("#r-terms").get_text() == "Terms and conditions"
+    assert page.select_one("#terms-text").get_text() == DEFAULT_TERMS
+    assert page.select_one("label[for=terms]").get_text() == "I accept the terms and conditions"
+    assert page.select_one("#review-form button[type=submit]").get_text() == "Buy"
+    assert page.select_one("section[aria-labelledby=r-terms] a") is None  # no link set
+
+
+def test_buy_without_accepting_the_terms_is_refused_next_to_the_box(reseller_client, db, app, pc_client):
+    draft = _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    refused = reseller_client.post("/checkout/review", {"draft_id": str(draft.id)}, htmx=True)
+    assert refused.status_code == 422
+    assert soup(refused).select_one("#terms-error").get_text() == "Accept the terms and conditions to buy."
+    assert db.session.scalar(db.select(db.func.count(Order.id))) == 0
+    assert db.session.get(CheckoutDraft, draft.id).status == "open"
+
+
+def test_the_operator_sets_the_terms_and_their_link(operator_client, reseller_client, db, app, pc_client):
+    page = soup(operator_client.get("/admin/options"))
+    assert page.select_one("label[for=terms_text]").get_text() == "Terms and conditions"
+    form = options_form(page)
+    form.update({"require_mca_acceptance": "y", "annual_billing": "y", "automatic_catalog_update": "y",
+                 "gdap_roles": [o["value"] for o in page.select("input[name=gdap_roles][checked]")],
+                 "terms_text": "Northwind's terms of sale apply.\nPayment within 30 days.",
+                 "terms_url": "http://northwind.example.com/terms"})
+    refused = operator_client.post("/admin/options", form)
+    assert refused.status_code == 422
+    assert soup(refused).select_one("#terms_url-error").get_text() == "Enter an address that starts with https://."
+    assert soup(refused).select_one("#terms_url")["value"] == "http://northwind.example.com/terms"
+    assert textarea_value(soup(refused).select_one("#terms_text")) == "Northwind's terms of sale apply.\nPayment within 30 days."
+    assert StorefrontSettings.load().terms_url == ""  # nothing saved
+
+    form["terms_url"] = "https://northwind.example.com/terms"
+    assert operator_client.post("/admin/options", form).status_code == 302
+
+    _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    review = _review(reseller_client)
+    assert review.select_one("#terms-text").get_text() == "Northwind's terms of sale apply.\nPayment within 30 days."
+    link = review.select_one("section[aria-labelledby=r-terms] a")
+    assert link.get_text() == "Read the full terms and conditions (opens in a new tab)"
+    assert link["href"] == "https://northwind.example.com/terms"
