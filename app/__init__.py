@@ -72,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.orders import bp as orders_bp
     from app.settings import bp as settings_bp
     from app.partners import bp as partners_bp
+    from app.programs import bp as programs_bp
     from app.subscriptions import bp as subscriptions_bp
     from app.tools import bp as tools_bp
 
@@ -80,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(connections_bp)
     app.register_blueprint(partners_bp)
+    app.register_blueprint(programs_bp)
     app.register_blueprint(catalog_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(checkout_bp)

@@ -13,6 +13,7 @@ from app.connections.services import get_client, sandbox_mode
 from app.extensions import db
 from app.partners.network import check_partner_id
 from app.partners.services import record_readiness
+from app.programs.services import certificates_of, issue_active
 
 DEMO_PASSWORD = "demo-password"
 
@@ -99,6 +100,10 @@ def seed_demo() -> None:
                                       email="it@tailspin.example.com", phone="+1 555 010 0123")
     _ensure_user(tailspin, "Carl Customer", "customer@example.com", "admin")
     _ensure_user(tailspin, "Cora Member", "customer-member@example.com", "member")
+    # Both resellers enrolled in the CSP Partner Program: an active certificate each, so they can order.
+    for reseller in (adatum, litware):
+        if not certificates_of(reseller.id):
+            issue_active(reseller, contact_email=reseller.email)
     db.session.commit()
 
     # The sandbox's catalog and prices, synchronised here (not by the worker) so a fresh

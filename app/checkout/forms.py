@@ -14,6 +14,8 @@ class CustomerForm(LicenseeContactForm):
 
     licensee = SelectField("Customer", choices=[], validate_choice=False,
                            description="Choose one of your customers, or “Add a new customer” and fill in the details below.")
+    certificate = SelectField("Certificate", choices=[], validate_choice=False,
+                              description="Your CSP Partner Program certificate: the order carries it.")
     submit = SubmitField("Next")
 
     def validate_new_customer(self) -> bool:

@@ -33,6 +33,8 @@ class CheckoutDraft(PostalAddress, db.Model):
 
     # Customer step
     licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"))
+    # Resellers: the CSP Partner Program certificate chosen on the customer step.
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
 
     # Service details step
     tenant_mode: Mapped[str] = mapped_column(String(16), default="new")  # new, existing

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.checkout import account_checks
 from app.checkout import agreement as mca
-from app.checkout import bp, gate, wizard
+from app.checkout import bp, certificates, gate, wizard
 from app.checkout import services as svc
 from app.checkout import company as company_rules
 from app.checkout.forms import AgreementForm, CompanyForm, DirectCustomerForm, ReviewForm
@@ -156,6 +156,7 @@ def _order_request(draft, cart, add_to_agreement_id=None):
         tenant_id=draft.tenant_id, registration_id=draft.registration_id, address=address,
         partner_id=draft.partner_id if draft.is_reseller else None,
         reseller_tenant_id=draft.reseller_tenant_id if draft.is_reseller else None,
+        certificate_id=draft.certificate_id if draft.is_reseller else None,
         mca=None if acceptance is None else {
             "firstName": acceptance.first_name, "lastName": acceptance.last_name, "email": acceptance.email,
             "phoneNumber": acceptance.phone, "templateId": acceptance.template_id,
@@ -222,6 +223,7 @@ def review():
     return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
                   rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
+                  certificate=certificates.chosen(draft) if draft.is_reseller else None,
                   terms_text=_settings().terms_text, terms_url=_settings().terms_url,
                   **wizard.step_context(draft, "review"))
 

@@ -6,7 +6,7 @@ from flask import Response, abort, flash, redirect, render_template, request, st
 from flask_login import current_user
 
 from app import live
-from app.checkout import bp, gate, wizard
+from app.checkout import bp, certificates, gate, wizard
 from app.checkout import services as svc
 from app.checkout.forms import (NEW, PARTNER_ID_RE, CancelForm, CustomerForm, DirectCustomerForm, ServiceForm,
                                 VerifyForm)
@@ -54,9 +54,11 @@ def customer():
         SelectChoice(NEW, "Add a new customer")]
     if request.method == "GET":
         form.licensee.data = str(draft.licensee_id) if draft.licensee_id else (str(licensees[0].id) if licensees else NEW)
+    certificates.prepare(form, draft, reading=request.method == "GET")
     status = 200
     if form.is_submitted():
         valid = form.validate()
+        valid = certificates.choose(form, draft) and valid
         if form.licensee.data == NEW:
             # Every missing field is reported at once, together with format errors.
             if form.validate_new_customer() and valid:
@@ -74,7 +76,7 @@ def customer():
             form.licensee.errors = ["Choose one of your customers, or add a new one."]
         status = 422
     return render("checkout/customer.html", "checkout/_customer_form.html", form=form, status=status,
-                  **wizard.step_context(draft, "customer"))
+                  no_certificate=certificates.no_certificate(draft), **wizard.step_context(draft, "customer"))
 
 
 # ------------------------------------------------------------------------------------- service

@@ -135,6 +135,8 @@ class Order(CustomerContact, db.Model):
     partner_id: Mapped[str | None] = mapped_column(String(20))
     reseller_tenant_id: Mapped[str | None] = mapped_column(String(64))
     add_to_agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    # The reseller's CSP Partner Program certificate the order was placed with (app/programs).
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
     # The buyer moved this order to another existing tenant: Process first asks Partner Center
     # whether that tenant accepted this buyer (app.orders.querying.authorize_tenant).
     needs_authorization: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
@@ -170,6 +172,7 @@ class Order(CustomerContact, db.Model):
     account: Mapped[Account] = relationship()
     user: Mapped[User] = relationship()
     licensee: Mapped[Licensee | None] = relationship()
+    certificate: Mapped["Certificate | None"] = relationship("Certificate")
     lines: Mapped[list["OrderLine"]] = relationship(back_populates="order", order_by="OrderLine.position",
                                                     cascade="all, delete-orphan")
     steps: Mapped[list["OrderStep"]] = relationship(back_populates="order", order_by="OrderStep.position",

@@ -74,6 +74,9 @@ class OrderRequest:
     mca: dict | None                 # {"firstName","lastName","email","phoneNumber","templateId","dateAgreed"} or None
     lines: list[RequestLine] = field(default_factory=list)
     add_to_agreement_id: int | None = None   # the buyer accepted "add to the existing agreement"
+    # Resellers: the CSP Partner Program certificate chosen at checkout (app/programs registers the
+    # rule that it is the buyer's and active; None: the one the checkout preselects).
+    certificate_id: int | None = None
     # Asked under the tenant's lock, right before the order is recorded: None when the buyer's
     # authorization of an existing tenant still holds, else why not (the checkout's gate).
     recheck: Callable[[], str | None] | None = None

@@ -55,6 +55,7 @@ class Permission(str, Enum):
     ORDERS_ACT = "orders.act"
     SUBSCRIPTIONS_VIEW = "subscriptions.view"
     SUBSCRIPTIONS_CHANGE = "subscriptions.change"
+    PROGRAMS = "programs"
     NOTIFICATIONS = "notifications"
     PROFILE = "profile"
     ACCOUNT_SETTINGS = "account.settings"
@@ -63,6 +64,7 @@ class Permission(str, Enum):
     ACCOUNTS_MANAGE = "admin.accounts"
     CONNECTIONS_CHANGE = "admin.connections"
     TOOLS_RUN = "admin.tools"
+    PROGRAMS_MANAGE = "admin.programs"
     SANDBOX_CONTROLS = "sandbox.controls"
 
 
@@ -95,6 +97,8 @@ POLICY: dict[Permission, Rule] = {
                                         EVERYONE),
     Permission.SUBSCRIPTIONS_CHANGE: Rule("Change seats, auto-renewal, names; cancel; terminate agreements",
                                           _roles(Role.OPERATOR_ADMIN, *BUYERS)),
+    Permission.PROGRAMS: Rule("Partner programs: enroll, read the account's certificates, correct a pending one and "
+                              "Process it (resellers)", BUYERS),
     Permission.NOTIFICATIONS: Rule("Own notifications", EVERYONE),
     Permission.PROFILE: Rule("My profile: own name, email address, password, notification preferences", EVERYONE),
     Permission.ACCOUNT_SETTINGS: Rule("Account settings: users, licensees, notification settings",
@@ -107,6 +111,9 @@ POLICY: dict[Permission, Rule] = {
     Permission.CONNECTIONS_CHANGE: Rule("Add or change Partner Center connections", _roles(Role.OPERATOR_ADMIN)),
     Permission.TOOLS_RUN: Rule("Run tools: catalog sync, connection check, retry stuck work",
                                _roles(Role.OPERATOR_ADMIN)),
+    Permission.PROGRAMS_MANAGE: Rule("Partner programs: approve, refuse or expire certificates, set the terms and "
+                                     "validity period, turn partner requests (Become a partner) into reseller accounts",
+                                     _roles(Role.OPERATOR_ADMIN)),
     Permission.SANDBOX_CONTROLS: Rule("Sandbox controls: faults, clock, review, reset (sandbox mode)",
                                       _roles(Role.OPERATOR_ADMIN)),
 }

@@ -72,6 +72,8 @@ PRICE_LISTS = NavItem("Price lists", "catalog.price_lists", "Prices per market, 
 # The account settings of resellers and direct customers (and of the operator's own users).
 USERS = NavItem("Users", "settings.users", "Invite colleagues, change their role, deactivate them.")
 LICENSEES = NavItem("Licensees", "settings.licensees", "The customers you resell to: add, edit, archive.")
+PROGRAMS = NavItem("Programs", "programs.index",
+                   "The CSP Partner Program: enroll, your certificates, and what to fix on a pending one.")
 NOTIFICATION_SETTINGS = NavItem("Notifications", "settings.notifications",
                                 "Which messages the account receives, who receives them, and the log of mail sent.")
 
@@ -86,7 +88,11 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
             NavItem("Catalog sync", "catalog.sync", "Synchronise products and prices from Partner Center."))),
         NavGroup("partners", "Partners", (
             NavItem("Accounts", "partners.accounts",
-                    "Resellers and direct customers: create, invite their first admin, suspend, edit."),)),
+                    "Resellers and direct customers: create, invite their first admin, suspend, edit."),
+            NavItem("Programs", "programs.admin_index",
+                    "Enrolments in the CSP Partner Program: approve, refuse, expire; terms and validity period."),
+            NavItem("Partner requests", "programs.admin_requests",
+                    "Companies that asked to become partners; turn one into a reseller account."),)),
         NavGroup("tools", "Tools", (
             NavItem("Stuck work", "tools.stuck",
                     "Orders and catalog syncs that stopped at a deadline, with Retry."),)),
@@ -98,7 +104,7 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
             NavItem("Audit log", "admin.audit_log", "Sign-ins, option changes and every order action."),
             USERS, NOTIFICATION_SETTINGS)),
     ],
-    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS,
+    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS, PROGRAMS,
                  NavGroup("settings", "Settings", (USERS, LICENSEES, NOTIFICATION_SETTINGS))],
     "customer": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS,
                  NavGroup("settings", "Settings", (USERS, NOTIFICATION_SETTINGS))],

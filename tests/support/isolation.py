@@ -26,6 +26,8 @@ class Scene:
     licensee_id: int = 0  # Fabrikam, reseller A's licensee (settings > Licensees)
     member_id: int = 0  # reseller A's member (settings > Users)
     invitation_id: int = 0  # reseller A's pending invitation (settings > Users)
+    certificate_id: int = 0  # reseller A's CSP Partner Program certificate (Programs)
+    partner_request_id: int = 0  # a "Become a partner" request (admin > Programs)
 
 
 def build_scene(db) -> Scene:
@@ -61,7 +63,14 @@ def build_scene(db) -> Scene:
                             last_name="Invited", role="member", invited_by_id=rita.id, secret_hash="isolation",
                             expires_at=utcnow() + timedelta(days=7))
     db.session.add(invitation)
+    from app.programs.models import Certificate, PartnerRequest
+
+    certificate = db.session.scalar(db.select(Certificate).where(Certificate.account_id == rita.account_id))
+    partner_request = PartnerRequest(company=SECRET, name="Isa Isolation", email="isa@isolation.example.com",
+                                     country="PL")
+    db.session.add(partner_request)
     db.session.commit()
     return Scene(order.number, agreement.number, sub.id, line.id, sync.id, notification.id, sub.etag,
                  account_id=rita.account_id, licensee_id=fabrikam.id, member_id=member.id,
-                 invitation_id=invitation.id)
+                 invitation_id=invitation.id, certificate_id=certificate.id,
+                 partner_request_id=partner_request.id)

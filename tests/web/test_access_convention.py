@@ -17,7 +17,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 # Sample values for the URL parameters of admin routes, so the walk below can call them.
 ADMIN_SAMPLES = {"name": "default", "sync_id": "1", "job_id": "partner-center-check-default",
-                 "number": "ORD-0000-0000-0000", "account_id": "1", "kind": "reseller", "invitation_id": "1"}
+                 "number": "ORD-0000-0000-0000", "account_id": "1", "kind": "reseller", "invitation_id": "1",
+                 "certificate_id": "1", "request_id": "1"}
 
 
 def _where(app, endpoint: str) -> str:

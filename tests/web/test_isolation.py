@@ -64,6 +64,16 @@ SAMPLES = {
                                    "invitation_id": lambda s, who: s.invitation_id},
     "partners.revoke_invitation": {"account_id": lambda s, who: s.account_id,
                                    "invitation_id": lambda s, who: s.invitation_id},
+    # Programs: reseller A's certificate; admin > Programs: it, and a partner request (the operator's).
+    "programs.certificate": {"certificate_id": lambda s, who: s.certificate_id},
+    "programs.certificate_status": {"certificate_id": lambda s, who: s.certificate_id},
+    "programs.process": {"certificate_id": lambda s, who: s.certificate_id},
+    "programs.admin_certificate": {"certificate_id": lambda s, who: s.certificate_id},
+    "programs.approve": {"certificate_id": lambda s, who: s.certificate_id},
+    "programs.expire": {"certificate_id": lambda s, who: s.certificate_id},
+    "programs.refuse": {"certificate_id": lambda s, who: s.certificate_id},
+    "programs.convert_request": {"request_id": lambda s, who: s.partner_request_id},
+    "programs.dismiss_request": {"request_id": lambda s, who: s.partner_request_id},
     # Account settings: reseller A's licensee, member and pending invitation.
     "settings.edit_licensee": {"licensee_id": lambda s, who: s.licensee_id},
     "settings.archive_licensee": {"licensee_id": lambda s, who: s.licensee_id},
@@ -94,6 +104,7 @@ def _form(scene: Scene, csrf: str) -> dict:
         data.update({f"{prefix}-csrf_token": csrf, f"{prefix}-etag": scene.etag,
                      f"{prefix}-request_key": f"isolation-{prefix}"})
     data.update({"schedule-quantity": "9", "renew-enabled": "off", "rename-friendly_name": "Taken over"})
+    data.update({"partner_id": "2345678", "contact_email": "eve@intruder.example.com", "reason": "Taken over"})
     data.update({"role": "admin", "company_name": "Taken over", "country": "US", "contact_first_name": "Eve",
                  "contact_last_name": "Intruder", "email": "eve@intruder.example.com"})
     return data
@@ -112,6 +123,10 @@ def _state(db, scene: Scene) -> dict:
     sub = db.session.get(Subscription, scene.sub_id)
     line = db.session.get(CartLine, scene.line_id)
     account = db.session.get(Account, scene.account_id)
+    from app.programs.models import Certificate, PartnerRequest
+
+    certificate = db.session.get(Certificate, scene.certificate_id)
+    partner_request = db.session.get(PartnerRequest, scene.partner_request_id)
     return {"account": (account.name, account.status, account.partner_status, account.partner_id),
             "orders": db.session.scalar(db.select(db.func.count(Order.id))),
             "order": (order.status, order.domain, order.tenant_id),
@@ -120,6 +135,8 @@ def _state(db, scene: Scene) -> dict:
             "notification_read": db.session.get(Notification, scene.notification_id).read_at is not None,
             "licensee": _row(db.session.get(Licensee, scene.licensee_id), "company_name", "email", "archived_at"),
             "member": _row(db.session.get(User, scene.member_id), "role", "is_active_user"),
+            "certificate": _row(certificate, "status", "partner_id", "check_status", "expires_at"),
+            "partner_request": _row(partner_request, "status", "account_id"),
             "invitation": _row(db.session.get(Invitation, scene.invitation_id), "revoked_at", "send_count",
                                "expires_at")}
 

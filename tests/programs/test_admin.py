@@ -1,0 +1,185 @@
+"""admin > Programs: every enrolment, approve / refuse with a reason / expire, the validity period;
+"Become a partner" requests and turning one into a reseller account (the onboarding of admin >
+Accounts, with its first admin invited)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.accounts.models import Account
+from app.auth.models import Invitation
+from app.programs.models import Certificate, PartnerRequest
+from tests.helpers import Client, soup, text_of
+from tests.support.orders import work
+
+FOURTH_COFFEE_TENANT = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f"
+
+
+def _certificate(db, partner_id="1234567") -> Certificate:
+    db.session.expire_all()
+    account = db.session.scalar(db.select(Account).where(Account.partner_id == partner_id))
+    return db.session.scalar(db.select(Certificate).where(Certificate.account_id == account.id)
+                             .order_by(Certificate.id.desc()))
+
+
+def test_the_operator_lists_every_enrolment_and_filters_them(operator_client, operator_member_client, db):
+    page = soup(operator_client.get("/admin/programs"))
+    rows = page.select("table.certificates tbody tr")
+    assert {"Adatum IT Services", "Litware Systems Sp. z o.o."} <= {r.select("td")[1].get_text() for r in rows}
+    filtered = soup(operator_client.get("/admin/programs?q=2345678"))
+    assert [r.select("td")[1].get_text() for r in filtered.select("table.certificates tbody tr")] == [
+        "Litware Systems Sp. z o.o."]
+    none = soup(operator_client.get("/admin/programs?status=pending"))
+    assert none.select_one("table.certificates tbody").get_text(strip=True) == "No enrolments match."
+    # The member reads it, without the forms that change something.
+    member = soup(operator_member_client.get("/admin/programs"))
+    assert member.select_one("form.program-form") is None
+    certificate = _certificate(db)
+    member_view = soup(operator_member_client.get(f"/admin/programs/certificates/{certificate.id}"))
+    assert member_view.select_one(".certificate-actions") is None
+    assert operator_member_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {}).status_code == 403
+
+
+def test_expire_ends_the_certificate_and_the_reseller_sees_its_end_date(operator_client, reseller_client, db):
+    certificate = _certificate(db)
+    response = operator_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {})
+    assert response.status_code == 303
+    certificate = _certificate(db)
+    assert certificate.status == "expired" and certificate.current_status == "expired"
+    page = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
+    assert page.select_one("#certificate-status-label").get_text(strip=True) == "Expired"
+    assert page.select_one("#certificate-end").get_text() == certificate.ended_at.strftime("%Y-%m-%d")
+    assert "Enroll again to renew it." in page.select_one(".certificate-guidance").get_text()
+    again = operator_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {})
+    assert again.status_code == 409
+    assert "only an active certificate can be expired" in soup(again).select_one(".alert-error").get_text()
+    refused = operator_client.post(f"/admin/programs/certificates/{certificate.id}/refuse", {"reason": "Too late"})
+    assert refused.status_code == 409
+    assert "only a pending or active certificate can be refused" in soup(refused).select_one(".alert-error").get_text()
+    assert _certificate(db).status == "expired"
+
+
+def test_refuse_needs_a_reason_and_the_reseller_reads_it(operator_client, reseller_client, db):
+    certificate = _certificate(db)
+    empty = operator_client.post(f"/admin/programs/certificates/{certificate.id}/refuse", {"reason": "  "})
+    assert empty.status_code == 422
+    assert soup(empty).select_one("#reason-error").get_text() == "Say why the certificate is refused."
+    assert _certificate(db).status == "active"
+    operator_client.post(f"/admin/programs/certificates/{certificate.id}/refuse",
+                         {"reason": "The MPN ID is a head office, not a partner location."})
+    assert _certificate(db).status == "refused"
+    page = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
+    assert "The MPN ID is a head office, not a partner location." in page.select_one(".certificate-guidance").get_text()
+    assert "You cannot order CSP products" in soup(reseller_client.get("/programs")).select_one(".program-gate").get_text()
+
+
+def test_approve_activates_a_pending_certificate_for_the_validity_period(operator_client, reseller_client, db, redis):
+    saved = operator_client.post("/admin/programs", {"name": "CSP Partner Program", "description": "Resell with us.",
+                                                     "terms": "Be our indirect reseller.", "validity_days": "30"})
+    assert saved.status_code == 303
+    operator_client.post(f"/admin/programs/certificates/{_certificate(db).id}/expire", {})
+    reseller_client.post("/programs/enroll", {"partner_id": "5678901", "contact_email": "partners@adatum.example.com",
+                                              "country": "US"})
+    work(redis)
+    pending = _certificate(db)
+    assert pending.status == "pending" and pending.problem_code == "tenant"
+    assert operator_client.post(f"/admin/programs/certificates/{pending.id}/approve", {}).status_code == 303
+    approved = _certificate(db)
+    assert approved.status == "active" and approved.expires_at - approved.activated_at == timedelta(days=30)
+    assert soup(reseller_client.get("/programs")).select_one(".program-gate") is None
+
+
+def test_the_validity_period_is_checked_at_its_field(operator_client):
+    response = operator_client.post("/admin/programs", {"name": "CSP Partner Program", "description": "x",
+                                                        "terms": "y", "validity_days": "0"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#validity_days-error").get_text() == "Enter a number of days from 1 to 3660."
+    assert page.select_one("input#validity_days")["value"] == "0"
+
+
+# ----------------------------------------------------------------------------------- become a partner
+
+def test_become_a_partner_is_public_and_linked_from_sign_in(client, db):
+    sign_in = soup(client.get("/sign-in"))
+    link = sign_in.find("a", string="Become a partner")
+    assert link is not None
+    page = soup(client.get(link["href"]))
+    assert page.select_one("#become-heading").get_text() == "Become a partner"
+    assert "Cloud Solution Provider Partner Program" in page.select_one(".program-description").get_text()
+
+
+def test_a_request_is_checked_at_its_fields_and_keeps_what_was_typed(client, db):
+    response = client.post("/become-a-partner", {"company": "Fourth Coffee IT", "name": "", "email": "nope",
+                                                 "country": "", "partner_id": "12a", "message": "Hello"},
+                           token_from="/become-a-partner")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#name-error").get_text() == "Enter your name."
+    assert page.select_one("#email-error").get_text() == "Enter an email address like name@example.com."
+    assert page.select_one("#country-error").get_text() == "Choose your country."
+    assert page.select_one("#partner_id-error").get_text() == "A partner ID is a number of up to 10 digits, like 1234567."
+    assert page.select_one("input#company")["value"] == "Fourth Coffee IT"
+    assert page.select_one("textarea#message").get_text().strip() == "Hello"
+    assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 0
+
+
+def test_the_operator_turns_a_request_into_a_reseller_account(demo, client, operator_client, operator_member_client,
+                                                              db):
+    sent = client.post("/become-a-partner", {"company": "Fourth Coffee IT", "name": "Fiona Barista",
+                                             "email": "Fiona@FourthCoffee.example.com", "country": "US",
+                                             "partner_id": "5678901", "message": "We resell in Seattle."},
+                       token_from="/become-a-partner")
+    assert sent.status_code == 303
+    assert "was sent" in text_of(client.get(sent.headers["Location"]))
+    partner_request = db.session.scalar(db.select(PartnerRequest))
+    listed = soup(operator_client.get("/admin/programs/requests"))
+    row = listed.select_one(f"#request-{partner_request.id}")
+    assert "fiona@fourthcoffee.example.com" in row.get_text() and "We resell in Seattle." in row.get_text()
+    assert soup(operator_member_client.get("/admin/programs/requests")).find("a", string="Create reseller account") is None
+    assert operator_member_client.get(f"/admin/programs/requests/{partner_request.id}/convert").status_code == 403
+
+    form = soup(operator_client.get(row.find("a", string="Create reseller account")["href"]))
+    assert form.select_one("input#name")["value"] == "Fourth Coffee IT"
+    assert form.select_one("input#partner_id")["value"] == "5678901"
+    assert form.select_one("input#admin_first_name")["value"] == "Fiona"
+    assert form.select_one("input#admin_last_name")["value"] == "Barista"
+    assert form.select_one("input#admin_email")["value"] == "fiona@fourthcoffee.example.com"
+    created = operator_client.post(f"/admin/programs/requests/{partner_request.id}/convert", {
+        "name": "Fourth Coffee IT", "country": "US", "partner_id": "5678901", "partner_tenant_id": FOURTH_COFFEE_TENANT,
+        "markets": "US", "admin_first_name": "Fiona", "admin_last_name": "Barista",
+        "admin_email": "fiona@fourthcoffee.example.com"})
+    assert created.status_code == 303
+    account = db.session.scalar(db.select(Account).where(Account.partner_id == "5678901"))
+    assert created.headers["Location"].endswith(f"/admin/accounts/{account.id}")
+    assert account.kind == "reseller" and account.partner_status == "ready"
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
+    assert invitation.email == "fiona@fourthcoffee.example.com" and invitation.role == "admin"
+    db.session.expire_all()
+    assert db.session.get(PartnerRequest, partner_request.id).status == "converted"
+    again = soup(operator_client.get("/admin/programs/requests"))
+    assert again.select_one(f"#request-{partner_request.id}").find("a", string="Fourth Coffee IT")
+
+
+def test_a_wrong_tenant_is_refused_at_its_field_and_nothing_is_created(demo, operator_client, db):
+    partner_request = PartnerRequest(company="Fourth Coffee IT", name="Fiona", email="f@fourthcoffee.example.com",
+                                     country="US", partner_id="5678901")
+    db.session.add(partner_request)
+    db.session.commit()
+    response = operator_client.post(f"/admin/programs/requests/{partner_request.id}/convert", {
+        "name": "Fourth Coffee IT", "country": "US", "partner_id": "5678901",
+        "partner_tenant_id": "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71", "markets": "US", "admin_first_name": "Fiona",
+        "admin_last_name": "Barista", "admin_email": "f@fourthcoffee.example.com"})
+    assert response.status_code == 422
+    assert "is not the one Partner Center lists" in soup(response).select_one("#partner_tenant_id-error").get_text()
+    assert db.session.scalar(db.select(Account).where(Account.partner_id == "5678901")) is None
+    db.session.expire_all()
+    assert db.session.get(PartnerRequest, partner_request.id).status == "new"
+
+
+def test_a_request_can_be_dismissed(operator_client, db):
+    partner_request = PartnerRequest(company="Spam Ltd", name="S", email="s@spam.example.com", country="US")
+    db.session.add(partner_request)
+    db.session.commit()
+    assert operator_client.post(f"/admin/programs/requests/{partner_request.id}/dismiss", {}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(PartnerRequest, partner_request.id).status == "dismissed"
