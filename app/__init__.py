@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.checkout.mca_log import bp as mca_bp
     from app.connections import bp as connections_bp
     from app.home import bp as home_bp
+    from app.migration import bp as migration_bp
     from app.orders import bp as orders_bp
     from app.settings import bp as settings_bp
     from app.partners import bp as partners_bp
@@ -90,6 +91,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(mca_bp)
     app.register_blueprint(tools_bp)
     app.register_blueprint(home_bp)
+    app.register_blueprint(migration_bp)
 
     from app.web.errors import register_error_handlers
     from app.web.layout import register_layout

@@ -105,6 +105,31 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{count} stored secret{'s' if count != 1 else ''} now encrypted with the first key.")
 
+    @app.cli.group("migration")
+    def migration_group():
+        """Migration from a legacy partner portal."""
+
+    @migration_group.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    def migration_import(path: str):
+        """Import a migration file (README: "Migration from a legacy partner portal"); idempotent."""
+        from app.extensions import db
+        from app.migration.jobs import new_run, run_import
+
+        with open(path, "rb") as fh:
+            run = new_run(filename=os.path.basename(path), content=fh.read(), source="cli")
+        db.session.commit()
+        run_import(run.id)
+        if run.status != "finished":
+            raise click.ClickException(f"Nothing was imported: {run.error}")
+        for entry in run.entries:
+            if entry["outcome"] != "unchanged":
+                reason = f": {entry['reason']}" if entry["reason"] else ""
+                click.echo(f"{entry['outcome']:9} {entry['kind']:8} {entry['legacy_id'] or '-'} {entry['name']}{reason}")
+        counts = run.counts
+        click.echo(f"Import {run.id}: {counts['created']} created, {counts['updated']} updated, "
+                   f"{counts['unchanged']} unchanged, {counts['refused']} refused.")
+
     @app.cli.command("serve")
     @click.option("--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="$HOST or 127.0.0.1")
     @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int,

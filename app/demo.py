@@ -32,6 +32,8 @@ DEMO_USERS = (
     DemoUser("reseller2@example.com", "reseller admin (Litware Systems Sp. z o.o., partner ID 2345678, Poland)"),
     DemoUser("customer@example.com", "direct customer admin (Tailspin Toys)"),
     DemoUser("customer-member@example.com", "direct customer member (Tailspin Toys)"),
+    DemoUser("migrated@example.com", "reseller admin (Fourth Coffee Reseller, migrated from the previous portal)"),
+    DemoUser("migrated-member@example.com", "reseller member (Fourth Coffee Reseller, migrated)"),
 )
 
 
@@ -57,6 +59,21 @@ def _ensure_licensee(reseller: Account, company_name: str, **fields) -> Licensee
         licensee = Licensee(reseller=reseller, company_name=company_name, **fields)
         db.session.add(licensee)
     return licensee
+
+
+def _migrated_reseller() -> None:
+    """Fourth Coffee Reseller, imported from the example migration file (app/migration/example.json)
+    as `flask migration import` would, with its history under Archive. Its users of the previous portal
+    are created here with the demo password, as if they had accepted their invitations, so the demo
+    queues no mail."""
+    from app.migration.importer import EXAMPLE_FILE, import_content
+    from app.migration.models import MigratedUser
+
+    with open(EXAMPLE_FILE, "rb") as fh:
+        import_content(fh.read(), invite=False)
+    for person in db.session.scalars(db.select(MigratedUser).where(MigratedUser.user_id.is_(None))):
+        person.user = _ensure_user(person.migrated_account.account, person.name, person.email, person.role)
+    db.session.flush()
 
 
 # The sandbox's seeded reseller network gives Adatum and Litware these Partner Center tenant ids.
@@ -104,6 +121,7 @@ def seed_demo() -> None:
     for reseller in (adatum, litware):
         if not certificates_of(reseller.id):
             issue_active(reseller, contact_email=reseller.email)
+    _migrated_reseller()
     db.session.commit()
 
     # The sandbox's catalog and prices, synchronised here (not by the worker) so a fresh

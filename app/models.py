@@ -13,4 +13,6 @@ from app.checkout.models import AuthorizationWatch, CheckoutDraft, McaAcceptance
 from app.orders.models import Order, OrderLine, OrderStep  # noqa: F401
 from app.orders.gdap import GdapRequest  # noqa: F401
 from app.subscriptions.models import Agreement, Subscription  # noqa: F401
+from app.migration.models import (ArchivedInvoice, ArchivedOrder, HiddenNotice, ImportRun,  # noqa: F401
+                                  MigratedAccount, MigratedLicensee, MigratedUser, OnboardingWebinar)
 from app.programs.models import Certificate, PartnerRequest, Program  # noqa: F401

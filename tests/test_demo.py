@@ -28,12 +28,16 @@ def test_seed_demo_creates_the_demo_organisations_and_is_idempotent(app, db):
         ("admin@example.com", "Northwind Cloud Distribution", "admin"),
         ("customer-member@example.com", "Tailspin Toys", "member"),
         ("customer@example.com", "Tailspin Toys", "admin"),
+        ("migrated-member@example.com", "Fourth Coffee Reseller", "member"),
+        ("migrated@example.com", "Fourth Coffee Reseller", "admin"),
         ("operator-member@example.com", "Northwind Cloud Distribution", "member"),
         ("reseller-member@example.com", "Adatum IT Services", "member"),
         ("reseller2@example.com", "Litware Systems Sp. z o.o.", "admin"),
         ("reseller@example.com", "Adatum IT Services", "admin"),
     ]
-    assert licensees == [("Coho Winery", "PL"), ("Fabrikam, Inc.", "US"), ("Litware, Inc.", "PL")]
+    # Alpine Ski House: the licensee of the migrated Fourth Coffee Reseller (app/migration/example.json).
+    assert licensees == [("Alpine Ski House", "US"), ("Coho Winery", "PL"), ("Fabrikam, Inc.", "US"),
+                         ("Litware, Inc.", "PL")]
     for user in db.session.scalars(db.select(User)):
         assert user.check_password("demo-password")
 
@@ -41,7 +45,7 @@ def test_seed_demo_creates_the_demo_organisations_and_is_idempotent(app, db):
 def test_seed_demo_cli(app, db):
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "Demo data is in place." in result.output
-    assert db.session.scalar(db.select(db.func.count(User.id))) == 7
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 9
 
 
 def test_reseller_home_lists_its_licensees(reseller_client):

@@ -53,6 +53,7 @@ class Permission(str, Enum):
     CHECKOUT = "checkout"
     ORDERS_VIEW = "orders.view"
     ORDERS_ACT = "orders.act"
+    ARCHIVE_VIEW = "archive.view"
     SUBSCRIPTIONS_VIEW = "subscriptions.view"
     SUBSCRIPTIONS_CHANGE = "subscriptions.change"
     PROGRAMS = "programs"
@@ -62,6 +63,7 @@ class Permission(str, Enum):
     ADMIN_VIEW = "admin.view"
     OPTIONS_CHANGE = "admin.options"
     ACCOUNTS_MANAGE = "admin.accounts"
+    MIGRATION_RUN = "admin.migration"
     CONNECTIONS_CHANGE = "admin.connections"
     TOOLS_RUN = "admin.tools"
     PROGRAMS_MANAGE = "admin.programs"
@@ -93,6 +95,8 @@ POLICY: dict[Permission, Rule] = {
     Permission.ORDERS_VIEW: Rule("Read orders (the operator: every account's; others: their account's)", EVERYONE),
     Permission.ORDERS_ACT: Rule("Edit a querying order's parameters, Process it",
                                 _roles(Role.OPERATOR_ADMIN, *BUYERS)),
+    Permission.ARCHIVE_VIEW: Rule("Read the Archive: orders and invoices migrated from a previous portal, and download "
+                                  "the invoices (the operator: every account's)", EVERYONE),
     Permission.SUBSCRIPTIONS_VIEW: Rule("Read subscriptions and agreements (the operator: every account's)",
                                         EVERYONE),
     Permission.SUBSCRIPTIONS_CHANGE: Rule("Change seats, auto-renewal, names; cancel; terminate agreements",
@@ -108,6 +112,8 @@ POLICY: dict[Permission, Rule] = {
     Permission.OPTIONS_CHANGE: Rule("Change storefront options", _roles(Role.OPERATOR_ADMIN)),
     Permission.ACCOUNTS_MANAGE: Rule("Onboard and manage accounts: create resellers and direct customers, edit, "
                                      "suspend, reactivate", _roles(Role.OPERATOR_ADMIN)),
+    Permission.MIGRATION_RUN: Rule("Migrate accounts from a previous portal: import files, announce and complete "
+                                   "migrations, edit the onboarding webinars", _roles(Role.OPERATOR_ADMIN)),
     Permission.CONNECTIONS_CHANGE: Rule("Add or change Partner Center connections", _roles(Role.OPERATOR_ADMIN)),
     Permission.TOOLS_RUN: Rule("Run tools: catalog sync, connection check, retry stuck work",
                                _roles(Role.OPERATOR_ADMIN)),

@@ -10,6 +10,7 @@ The storefront's name is an operator option: the admin area puts it in every pag
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Blueprint, Flask, abort, current_app, request, url_for
 from flask_login import current_user
@@ -72,6 +73,7 @@ PRICE_LISTS = NavItem("Price lists", "catalog.price_lists", "Prices per market, 
 # The account settings of resellers and direct customers (and of the operator's own users).
 USERS = NavItem("Users", "settings.users", "Invite colleagues, change their role, deactivate them.")
 LICENSEES = NavItem("Licensees", "settings.licensees", "The customers you resell to: add, edit, archive.")
+ARCHIVE = NavItem("Archive", "migration.archive", "Orders and invoices imported from the previous portal, read-only.")
 PROGRAMS = NavItem("Programs", "programs.index",
                    "The CSP Partner Program: enroll, your certificates, and what to fix on a pending one.")
 NOTIFICATION_SETTINGS = NavItem("Notifications", "settings.notifications",
@@ -82,7 +84,7 @@ NOTIFICATION_SETTINGS = NavItem("Notifications", "settings.notifications",
 NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
     "operator": [
         HOME,
-        NavGroup("sales", "Sales", (ORDERS, SUBSCRIPTIONS, AGREEMENTS)),
+        NavGroup("sales", "Sales", (ORDERS, SUBSCRIPTIONS, AGREEMENTS, ARCHIVE)),
         NavGroup("catalog", "Catalog", (
             PRODUCTS, PRICE_LISTS,
             NavItem("Catalog sync", "catalog.sync", "Synchronise products and prices from Partner Center."))),
@@ -92,7 +94,9 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
             NavItem("Programs", "programs.admin_index",
                     "Enrolments in the CSP Partner Program: approve, refuse, expire; terms and validity period."),
             NavItem("Partner requests", "programs.admin_requests",
-                    "Companies that asked to become partners; turn one into a reseller account."),)),
+                    "Companies that asked to become partners; turn one into a reseller account."),
+            NavItem("Migration", "migration.admin_index",
+                    "Import accounts and their history from the previous portal; announce migrations; webinars."))),
         NavGroup("tools", "Tools", (
             NavItem("Stuck work", "tools.stuck",
                     "Orders and catalog syncs that stopped at a deadline, with Retry."),)),
@@ -104,11 +108,15 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
             NavItem("Audit log", "admin.audit_log", "Sign-ins, option changes and every order action."),
             USERS, NOTIFICATION_SETTINGS)),
     ],
-    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS, PROGRAMS,
+    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS, PROGRAMS, ARCHIVE,
                  NavGroup("settings", "Settings", (USERS, LICENSEES, NOTIFICATION_SETTINGS))],
-    "customer": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS,
+    "customer": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS, ARCHIVE,
                  NavGroup("settings", "Settings", (USERS, NOTIFICATION_SETTINGS))],
 }
+
+# Entries shown only to some accounts of a kind (Archive: to accounts with migrated history): the
+# area that owns the page registers a test of the signed-in user here, so this module imports no area.
+NAV_CONDITIONS: dict[str, Callable[[object], bool]] = {}
 
 # The user's own page, beside the name in the header.
 PROFILE = NavItem("My profile", "auth.profile")
@@ -123,7 +131,10 @@ def _opens(item: NavItem) -> bool:
     if not _exists(item):
         return False
     access = access_of(current_app.view_functions[item.endpoint])
-    return access is not None and may(current_user, access.permission)
+    if access is None or not may(current_user, access.permission):
+        return False
+    condition = NAV_CONDITIONS.get(item.endpoint)
+    return condition is None or condition(current_user)
 
 
 def navigation_for_current_user() -> list[NavItem | NavGroup]:

@@ -28,6 +28,8 @@ class Scene:
     invitation_id: int = 0  # reseller A's pending invitation (settings > Users)
     certificate_id: int = 0  # reseller A's CSP Partner Program certificate (Programs)
     partner_request_id: int = 0  # a "Become a partner" request (admin > Programs)
+    archived_order_id: int = 0  # reseller A's order imported from the previous portal (Archive)
+    archived_invoice_id: int = 0  # and its invoice, with its document
 
 
 def build_scene(db) -> Scene:
@@ -69,8 +71,28 @@ def build_scene(db) -> Scene:
     partner_request = PartnerRequest(company=SECRET, name="Isa Isolation", email="isa@isolation.example.com",
                                      country="PL")
     db.session.add(partner_request)
+    archived_order, archived_invoice = _archive(db, rita.account_id)
     db.session.commit()
     return Scene(order.number, agreement.number, sub.id, line.id, sync.id, notification.id, sub.etag,
                  account_id=rita.account_id, licensee_id=fabrikam.id, member_id=member.id,
-                 invitation_id=invitation.id, certificate_id=certificate.id,
+                 invitation_id=invitation.id, archived_order_id=archived_order.id,
+                 archived_invoice_id=archived_invoice.id, certificate_id=certificate.id,
                  partner_request_id=partner_request.id)
+
+def _archive(db, account_id: int):
+    """An order and an invoice of reseller A imported from the previous portal (app/migration)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from app.migration.models import ArchivedInvoice, ArchivedOrder
+
+    order = ArchivedOrder(legacy_id="isolation-order", account_id=account_id, number="PO-ISOLATION",
+                          placed_on=date(2025, 9, 1), status="Completed", customer_name=SECRET, currency="USD",
+                          total=Decimal("10.00"), lines=[{"product": SECRET, "quantity": 1}])
+    invoice = ArchivedInvoice(legacy_id="isolation-invoice", account_id=account_id, number="INV-ISOLATION",
+                              issued_on=date(2025, 9, 2), status="Paid", currency="USD", total=Decimal("10.00"),
+                              order_numbers=["PO-ISOLATION"], document=SECRET.encode(),
+                              document_name="INV-ISOLATION.txt", document_type="text/plain")
+    db.session.add_all([order, invoice])
+    db.session.flush()
+    return order, invoice

@@ -20,6 +20,8 @@ ADMIN_SAMPLES = {"name": "default", "sync_id": "1", "job_id": "partner-center-ch
                  "number": "ORD-0000-0000-0000", "account_id": "1", "kind": "reseller", "invitation_id": "1",
                  "certificate_id": "1", "request_id": "1"}
 
+ADMIN_SAMPLES.update(run_id="1", migrated_id="1", webinar_id="1")  # admin > Migration
+
 
 def _where(app, endpoint: str) -> str:
     view = inspect.unwrap(app.view_functions[endpoint])

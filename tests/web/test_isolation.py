@@ -84,6 +84,14 @@ SAMPLES = {
     "settings.reactivate": {"user_id": lambda s, who: s.member_id},
     "settings.resend_invitation": {"invitation_id": lambda s, who: s.invitation_id},
     "settings.revoke_invitation": {"invitation_id": lambda s, who: s.invitation_id},
+    # The archive migrated from the previous portal: reseller A's order and invoice (and its document).
+    "migration.archived_order": {"order_id": lambda s, who: s.archived_order_id},
+    "migration.archived_invoice": {"invoice_id": lambda s, who: s.archived_invoice_id},
+    "migration.invoice_document": {"invoice_id": lambda s, who: s.archived_invoice_id},
+    # admin > Migration (operator admins only): an import run, reseller A in a migration, a webinar.
+    "migration.admin_run": {"run_id": lambda s, who: 1},
+    "migration.admin_migrate": {"migrated_id": lambda s, who: 1},
+    "migration.admin_remove_webinar": {"webinar_id": lambda s, who: 1},
 }
 
 # Parameters that name no account's object: the catalog is the same for every buyer, and a

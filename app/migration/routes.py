@@ -1,0 +1,111 @@
+"""What the users of a migrated account see: the read-only Archive of the history imported from the
+previous portal (orders, invoices and their documents as imported), the getting-started page, the
+banner before migration and the notices after it (every page's layout includes them)."""
+from __future__ import annotations
+
+from flask import abort, current_app, request, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.migration import bp
+from app.migration import services as svc
+from app.migration.forms import HideNoticeForm
+from app.migration.models import NOTICE_ENROL, NOTICE_WEBINARS
+from app.web.access import Permission, allow
+from app.web.layout import NAV_CONDITIONS
+from app.web.rendering import redirect_to, render
+
+PROGRAMS_ENDPOINT = "programs.index"  # the reseller's programs page (app/programs), when it exists
+
+# Archive is in the navigation of accounts that have migrated history (the operator: when any has).
+NAV_CONDITIONS["migration.archive"] = lambda user: svc.has_archive(user.account)
+
+
+def enrol_url() -> str:
+    """Where a migrated reseller enrols in the CSP Partner Program: the programs page when the
+    storefront has it, else the getting-started page's section about it."""
+    if PROGRAMS_ENDPOINT in current_app.view_functions:
+        return url_for(PROGRAMS_ENDPOINT)
+    return url_for("migration.getting_started", _anchor="partner-program")
+
+
+@bp.app_context_processor
+def migration_context():
+    """The banner and notices of every page (templates/migration/_notices.html reads them lazily)."""
+    def notices():
+        if not current_user.is_authenticated:
+            return {}
+        banner = svc.banner_for(current_user)
+        if banner is not None:
+            return {"banner": banner}
+        return svc.notices_for(current_user)
+
+    return {"migration_notices": notices, "migration_enrol_url": enrol_url}
+
+
+@bp.route(svc.GETTING_STARTED_PATH)
+@allow(Permission.HOME)
+def getting_started():
+    migrated = svc.migration_of(current_user.account)
+    return render("migration/getting_started.html", migrated=migrated, enrol=enrol_url(),
+                  webinars=svc.upcoming_webinars())
+
+
+@bp.route("/notices/hide", methods=["POST"])
+@allow(Permission.NOTIFICATIONS)
+def hide_notice():
+    """Hide a migrated account's notice for oneself (the enrolment prompt, the webinars)."""
+    form = HideNoticeForm()
+    if not form.validate_on_submit() or form.notice.data not in (NOTICE_ENROL, NOTICE_WEBINARS):
+        abort(400)
+    svc.hide_notice(current_user, form.notice.data)
+    db.session.commit()
+    back = request.referrer or url_for("home.index")
+    if not back.startswith(request.host_url):
+        back = url_for("home.index")
+    return redirect_to(back)
+
+
+@bp.route(svc.ARCHIVE_PATH)
+@allow(Permission.ARCHIVE_VIEW)
+def archive():
+    """The orders and invoices imported from the previous portal, read-only."""
+    account = current_user.account
+    return render("migration/archive.html", orders=svc.archived_orders(account),
+                  invoices=svc.archived_invoices(account), migrated=svc.migration_of(account),
+                  operator=account.kind == "operator")
+
+
+@bp.route(f"{svc.ARCHIVE_PATH}/orders/<int:order_id>")
+@allow(Permission.ARCHIVE_VIEW)
+def archived_order(order_id: int):
+    order = svc.archived_order_of(current_user.account, order_id)
+    if order is None:
+        abort(404)
+    return render("migration/archived_order.html", order=order, invoices=svc.invoices_of_order(order),
+                  operator=current_user.account.kind == "operator")
+
+
+@bp.route(f"{svc.ARCHIVE_PATH}/invoices/<int:invoice_id>")
+@allow(Permission.ARCHIVE_VIEW)
+def archived_invoice(invoice_id: int):
+    invoice = svc.archived_invoice_of(current_user.account, invoice_id)
+    if invoice is None:
+        abort(404)
+    orders = {o.number: o for o in svc.archived_orders(invoice.account) if o.number in (invoice.order_numbers or [])}
+    return render("migration/archived_invoice.html", invoice=invoice, orders=orders,
+                  operator=current_user.account.kind == "operator")
+
+
+@bp.route(f"{svc.ARCHIVE_PATH}/invoices/<int:invoice_id>/document")
+@allow(Permission.ARCHIVE_VIEW)
+def invoice_document(invoice_id: int):
+    """The invoice's document, byte for byte as imported, always as a download (never rendered here)."""
+    invoice = svc.archived_invoice_of(current_user.account, invoice_id)
+    if invoice is None:
+        abort(404)
+    response = current_app.response_class(invoice.document, mimetype=invoice.document_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{invoice.document_name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,168 @@
+"""admin > Migration: the upload runs as a job with a result page, audited; forms say what is wrong next
+to the field; announcing and completing a migration; the webinars; `flask migration import`."""
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from app.accounts.models import Account
+from app.audit.models import AuditEvent
+from app.auth.models import Invitation
+from app.migration.models import ImportRun, MigratedAccount, OnboardingWebinar
+from tests.helpers import soup, text_of
+from tests.support.orders import work
+
+
+def _upload(client, content: bytes, filename="legacy.json"):
+    client.get("/admin/migration")
+    return client.post("/admin/migration", {"file": (io.BytesIO(content), filename)},
+                       content_type="multipart/form-data")
+
+
+def test_an_uploaded_file_is_imported_by_a_job_whose_page_shows_the_report(operator_client, db, redis, as_file,
+                                                                         reseller_record):
+    reseller_record["users"].append({"legacy_id": "T-USR-9", "email": "nobody", "first_name": "N", "last_name": "O"})
+    response = _upload(operator_client, as_file([reseller_record]))
+    assert response.status_code == 303
+    run_url = response.headers["Location"]
+    run = db.session.scalar(db.select(ImportRun).order_by(ImportRun.id.desc()))
+    assert run_url == f"/admin/migration/runs/{run.id}" and run.status == "queued"
+    waiting = operator_client.get(run_url, headers={"HX-Request": "true"})
+    assert waiting.status_code == 200 and soup(waiting).select_one(f"#run-{run.id}")["hx-get"] == run_url
+
+    work(redis)
+    done = operator_client.get(run_url, headers={"HX-Request": "true"})
+    assert done.status_code == 286  # the finished fragment stops the polling
+    page = soup(operator_client.get(run_url))
+    assert page.select_one("#run-summary").get_text(" ", strip=True) == \
+        "Import finished: 7 created, 0 updated, 0 unchanged, 1 refused."
+    refused = [row for row in page.select("#run-report tbody tr.outcome-refused")]
+    assert [[td.get_text() for td in row.select("td")] for row in refused] == [
+        ["user", "T-USR-9", "nobody", "refused", "\"email\" 'nobody' is not an email address like name@example.com."]]
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "migration_imported"))
+    assert event.actor.email == "admin@example.com" and event.details["counts"]["created"] == 7
+    assert db.session.scalar(db.select(Account).where(Account.name == "Wingtip Partners")) is not None
+
+
+def test_a_file_that_is_not_the_layout_fails_the_run_with_the_reason(operator_client, db, redis):
+    run_url = _upload(operator_client, b'{"hello": "world"}').headers["Location"]
+    work(redis)
+    error = soup(operator_client.get(run_url)).select_one("#run-error").get_text(" ", strip=True)
+    assert error.startswith("Nothing was imported. The file is not a migration file")
+
+
+@pytest.mark.parametrize("content, filename, message", [
+    (None, None, "Choose the migration file to import."),
+    (b"{}", "legacy.csv", "Choose a .json file in the migration layout."),
+    (b"  ", "legacy.json", "The file is empty."),
+])
+def test_the_upload_form_says_what_is_wrong_next_to_the_field(operator_client, db, content, filename, message):
+    operator_client.get("/admin/migration")
+    data = {} if content is None else {"file": (io.BytesIO(content), filename)}
+    response = operator_client.post("/admin/migration", data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert soup(response).select_one("#file-field .field-error").get_text() == message
+    assert db.session.scalar(db.select(ImportRun)) is None
+
+
+def test_only_operator_admins_import_members_read(operator_member_client, reseller_client, db, as_file,
+                                                  reseller_record):
+    assert operator_member_client.get("/admin/migration").status_code == 200
+    assert soup(operator_member_client.get("/admin/migration")).select_one("#upload-form") is None
+    assert _upload(operator_member_client, as_file([reseller_record])).status_code == 403
+    assert reseller_client.get("/admin/migration").status_code == 403
+    assert db.session.scalar(db.select(ImportRun)) is None
+
+
+def test_the_upload_needs_its_csrf_token(operator_client, db, as_file, reseller_record):
+    response = operator_client.post("/admin/migration", {"file": (io.BytesIO(as_file([reseller_record])), "a.json")},
+                                    csrf=False, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(ImportRun)) is None
+
+
+def test_announcing_an_accounts_migration_shows_its_users_the_banner(operator_client, reseller_client, db):
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    assert soup(reseller_client.get("/")).select_one("#migration-banner") is None
+    operator_client.get("/admin/migration")
+    missing = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id), "legacy_id": "",
+                                                                 "scheduled_for": "2026-12-20"})
+    assert missing.status_code == 422
+    form = soup(missing).select_one("#schedule-form")
+    assert form.select_one("#legacy_id-field .field-error").get_text() == "Enter the account's id in the previous portal."
+    assert form.select_one("#scheduled_for")["value"] == "2026-12-20"
+    assert form.select_one("#account option[selected]")["value"] == str(adatum.id)
+
+    response = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id), "legacy_id": "LP-ADATUM",
+                                                                  "scheduled_for": "2026-12-20"})
+    assert response.status_code == 303
+    banner = soup(reseller_client.get("/")).select_one("#migration-banner")
+    assert "Your account will be migrated soon." in banner.get_text() and "20 December 2026" in banner.get_text()
+    assert "No action is needed" in banner.get_text()
+    links = [a["href"] for a in banner.select("a")]
+    assert links[0] == "/getting-started" and "/getting-started#archive" in links
+    assert reseller_client.get(links[0]).status_code == 200
+    assert db.session.scalar(db.select(AuditEvent.subject).where(AuditEvent.action == "migration_scheduled")) == \
+        "Adatum IT Services"
+
+    taken = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id), "legacy_id": "LP-2"})
+    assert taken.status_code == 422
+    assert soup(taken).select_one("#account-field .field-error").get_text() == \
+        "Adatum IT Services is already in a migration."
+
+
+def test_migrate_now_invites_the_legacy_users(operator_client, db, as_file, customer_record):
+    from app.migration.importer import import_content
+
+    import_content(as_file([customer_record]))
+    db.session.commit()
+    migrated = db.session.scalar(db.select(MigratedAccount).where(MigratedAccount.legacy_id == "T-ACC-2"))
+    page = soup(operator_client.get("/admin/migration"))
+    row = page.select_one(f"#migrated-{migrated.id}")
+    assert "margie@margiestravel.example.com (not invited yet)" in row.get_text()
+    response = operator_client.post(f"/admin/migration/accounts/{migrated.id}/migrate", {})
+    assert response.status_code == 303
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.email == "margie@margiestravel.example.com"))
+    assert invitation.role == "admin" and invitation.invited_by.email == "admin@example.com"
+    row = soup(operator_client.get("/admin/migration")).select_one(f"#migrated-{migrated.id}")
+    assert "margie@margiestravel.example.com (invited)" in row.get_text() and row.select_one("form") is None
+
+
+def test_the_operator_edits_the_webinars(operator_client, operator_member_client, db):
+    operator_client.get("/admin/migration/webinars")
+    bad = operator_client.post("/admin/migration/webinars", {"title": "Welcome", "starts_at": "2030-01-10T16:00",
+                                                            "url": "javascript:alert(1)"})
+    assert bad.status_code == 422
+    page = soup(bad)
+    assert page.select_one("#url-field .field-error").get_text().startswith("Enter a link starting with https://.")
+    assert page.select_one("#title")["value"] == "Welcome"
+    ok = operator_client.post("/admin/migration/webinars", {"title": "Welcome", "starts_at": "2030-01-10T16:00",
+                                                           "url": "https://events.example.com/welcome"})
+    assert ok.status_code == 303
+    webinar = db.session.scalar(db.select(OnboardingWebinar))
+    assert (webinar.title, webinar.starts_at.isoformat(), webinar.url) == \
+        ("Welcome", "2030-01-10T16:00:00", "https://events.example.com/welcome")
+    assert operator_member_client.post(f"/admin/migration/webinars/{webinar.id}/remove", {}).status_code == 403
+    assert operator_client.post(f"/admin/migration/webinars/{webinar.id}/remove", {}).status_code == 303
+    assert db.session.scalar(db.select(OnboardingWebinar)) is None
+    assert {"onboarding_webinar_added", "onboarding_webinar_removed"} <= set(db.session.scalars(
+        db.select(AuditEvent.action)))
+
+
+def test_the_cli_imports_a_file_and_prints_the_report(app, db, tmp_path, as_file, reseller_record):
+    path = tmp_path / "legacy.json"
+    reseller_record["licensees"][0]["country"] = "ZZ"
+    path.write_bytes(as_file([reseller_record]))
+    result = app.test_cli_runner().invoke(args=["migration", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "created   account  T-ACC-1 Wingtip Partners" in result.output
+    assert "refused   licensee T-LIC-1 Proseware, Inc.: \"country\" 'ZZ' is not a country" in result.output
+    assert "refused   order    T-ORD-1 PO-1: \"licensee\" 'T-LIC-1' is not a licensee of this account" in result.output
+    assert result.output.strip().endswith("5 created, 0 updated, 0 unchanged, 2 refused.")
+    again = app.test_cli_runner().invoke(args=["migration", "import", str(path)])
+    assert again.output.strip().endswith("0 created, 0 updated, 5 unchanged, 2 refused.")
+
+    path.write_bytes(b"[]")
+    failed = app.test_cli_runner().invoke(args=["migration", "import", str(path)])
+    assert failed.exit_code == 1 and "Nothing was imported: The file is not a migration file" in failed.output
