@@ -30,11 +30,13 @@ GRAPH_AUDIENCE = "https://graph.microsoft.com"
 
 @dataclass(frozen=True)
 class Cloud:
+    # Each cloud names what differs from the public cloud, whose values are the defaults.
     name: str
     label: str  # what a person choosing a connection's cloud reads
-    api_base: str  # scheme + host, no trailing slash; the client adds /v1
     authority_host: str  # scheme + host, no trailing slash; MSAL authority = host/tenant
-    initial_domain_suffix: str  # what a bare prefix becomes: "contoso" -> "contoso.onmicrosoft.com"
+    api_base: str = PARTNER_CENTER_AUDIENCE  # scheme + host, no trailing slash; the client adds /v1
+    # What a bare prefix becomes: "contoso" -> "contoso.onmicrosoft.com".
+    initial_domain_suffix: str = "onmicrosoft.com"
     # Relationship request links: "Applies to: Partner Center | 21Vianet | US Government"
     # (https://learn.microsoft.com/en-us/partner-center/developer/request-reseller-relationship).
     relationship_requests: bool = True
@@ -53,45 +55,18 @@ class Cloud:
     retired: bool = False
 
 
-CLOUDS: dict[str, Cloud] = {
-    "public": Cloud(
-        name="public",
-        label="Public (worldwide)",
-        api_base="https://api.partnercenter.microsoft.com",
-        authority_host="https://login.microsoftonline.com",
-        initial_domain_suffix="onmicrosoft.com",
-    ),
-    "us_government": Cloud(
-        name="us_government",
-        label="US Government",
-        api_base="https://api.partnercenter.microsoft.com",
-        authority_host="https://login.microsoftonline.us",
-        initial_domain_suffix="onmicrosoft.com",
-        graph_base="https://graph.microsoft.us",
-        agreements_api=False,
-    ),
-    "china_21vianet": Cloud(
-        name="china_21vianet",
-        label="21Vianet (China)",
-        api_base="https://partner.partnercenterapi.microsoftonline.cn",
-        authority_host="https://login.chinacloudapi.cn",
-        # UNCONFIRMED: 21Vianet initial domains end in .partner.onmschina.cn (not in the contract).
-        initial_domain_suffix="partner.onmschina.cn",
-        graph_base="https://microsoftgraph.chinacloudapi.cn",
-        agreements_api=False,
-        partner_api_base=None,
-    ),
-    "germany": Cloud(
-        name="germany",
-        label="Germany (retired)",
-        api_base="https://api.partnercenter.microsoft.com",
-        authority_host="https://login.microsoftonline.de",
-        initial_domain_suffix="onmicrosoft.com",
-        agreements_api=False,
-        partner_api_base=None,
-        retired=True,
-    ),
-}
+CLOUDS: dict[str, Cloud] = {cloud.name: cloud for cloud in (
+    Cloud(name="public", label="Public (worldwide)", authority_host="https://login.microsoftonline.com"),
+    Cloud(name="us_government", label="US Government", authority_host="https://login.microsoftonline.us",
+          graph_base="https://graph.microsoft.us", agreements_api=False),
+    Cloud(name="china_21vianet", label="21Vianet (China)", authority_host="https://login.chinacloudapi.cn",
+          api_base="https://partner.partnercenterapi.microsoftonline.cn",
+          # UNCONFIRMED: 21Vianet initial domains end in .partner.onmschina.cn (not in the contract).
+          initial_domain_suffix="partner.onmschina.cn",
+          graph_base="https://microsoftgraph.chinacloudapi.cn", agreements_api=False, partner_api_base=None),
+    Cloud(name="germany", label="Germany (retired)", authority_host="https://login.microsoftonline.de",
+          agreements_api=False, partner_api_base=None, retired=True),
+)}
 
 
 def get_cloud(name: str) -> Cloud:
