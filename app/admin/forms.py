@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, DateField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -70,3 +71,20 @@ def _days(form, field):
     if not text.isdigit() or not 1 <= int(text) <= MAX_DURATION_DAYS:
         raise ValidationError(f"Enter a number of days from 1 to {MAX_DURATION_DAYS}.")
     field.data = str(int(text))
+
+
+class AuditFilterForm(FlaskForm):
+    """The audit log's filters: a GET form (nothing changes), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    actor = SearchField("Actor", validators=[Optional()], description="Part of the person's email, or system.")
+    account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="", validate_choice=False)
+    action = SelectField("Action", choices=[SelectChoice("", "All actions")], default="", validate_choice=False)
+    date_from = DateField("From", validators=[Optional()], description="A date like 2025-03-31.")
+    date_to = DateField("Until", validators=[Optional()], description="A date like 2025-03-31.")
+
+    def validate_date_to(self, field):
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("The end date must be on or after the start date.")

@@ -9,7 +9,6 @@ from app.admin import bp
 from app.admin.forms import settings_form_class
 from app.admin.settings import StorefrontSettings
 from app.audit import services as audit
-from app.audit.models import AuditEvent
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
@@ -48,10 +47,3 @@ def options():
     for f in StorefrontSettings.option_fields():
         groups.setdefault(f.metadata["group"], []).append(getattr(form, f.name))
     return render("admin/options.html", "admin/_options_form.html", form=form, groups=groups, status=status)
-
-
-@bp.route("/audit")
-@allow(Permission.ADMIN_VIEW)
-def audit_log():
-    events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.occurred_at.desc()).limit(200)).all()
-    return render("admin/audit.html", events=events)

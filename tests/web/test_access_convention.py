@@ -19,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 ADMIN_SAMPLES = {"name": "default", "sync_id": "1", "job_id": "partner-center-check-default",
                  "number": "ORD-0000-0000-0000", "account_id": "1", "kind": "reseller", "invitation_id": "1",
                  "certificate_id": "1", "request_id": "1"}
+ADMIN_SAMPLES.update(event_id="1")  # admin > Audit log: one event
 
 ADMIN_SAMPLES.update(run_id="1", migrated_id="1", webinar_id="1")  # admin > Migration
 

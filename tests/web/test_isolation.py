@@ -40,6 +40,8 @@ SAMPLES = {
     "subscriptions.cancel": {"sub_id": lambda s, who: s.sub_id},
     "subscriptions.terminate_agreement": {"number": lambda s, who: s.agreement_number},
     "subscriptions.agreement": {"number": lambda s, who: s.agreement_number},
+    # admin > Audit log (the operator's): one event.
+    "admin.audit_event": {"event_id": lambda s, who: 1},
     "catalog.update_line": {"line_id": lambda s, who: s.line_id},
     "catalog.remove_line": {"line_id": lambda s, who: s.line_id},
     # Price lists are per market: each intruder asks for the market that is not its own.
