@@ -175,11 +175,10 @@ def hide_notice(user: User, notice: str) -> None:
 
 
 def has_archive(account: Account) -> bool:
-    """Whether the account has migrated history (its navigation shows Archive)."""
-    if account.kind == "operator":
-        return db.session.scalar(db.select(ArchivedOrder.id).limit(1)) is not None or \
-            db.session.scalar(db.select(ArchivedInvoice.id).limit(1)) is not None
-    return migration_of(account) is not None
+    """Whether the account has migrated history, an order or an invoice (its navigation shows Archive;
+    the operator's when any account has)."""
+    return any(db.session.scalar(_scoped(model, account).with_only_columns(model.id).limit(1)) is not None
+               for model in (ArchivedOrder, ArchivedInvoice))
 
 
 # ------------------------------------------------------------------------------------ archive

@@ -42,8 +42,12 @@ WALK_SAMPLES = {
 }
 
 
+# Files served as attachments (a browser downloads them; there is no page to check).
+DOWNLOADS = {"migration.invoice_document"}
+
+
 def _not_a_page(rule) -> bool:
-    return rule.rule.endswith("/events") or rule.rule.endswith(".csv")
+    return rule.rule.endswith("/events") or rule.rule.endswith(".csv") or rule.endpoint in DOWNLOADS
 
 
 def _values(rule, scene, kind) -> list[dict]:

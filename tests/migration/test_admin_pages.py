@@ -100,6 +100,8 @@ def test_announcing_an_accounts_migration_shows_its_users_the_banner(operator_cl
     banner = soup(reseller_client.get("/")).select_one("#migration-banner")
     assert "Your account will be migrated soon." in banner.get_text() and "20 December 2026" in banner.get_text()
     assert "No action is needed" in banner.get_text()
+    # No history imported yet: nothing under Archive, so no Archive in its navigation.
+    assert "Archive" not in [a.get_text() for a in soup(reseller_client.get("/")).select("nav[aria-label=Main] a")]
     links = [a["href"] for a in banner.select("a")]
     assert links[0] == "/getting-started" and "/getting-started#archive" in links
     assert reseller_client.get(links[0]).status_code == 200
