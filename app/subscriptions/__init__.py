@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("subscriptions", __name__)
 
-from app.subscriptions import agreement_routes, agreements, routes, steps  # noqa: E402,F401
+from app.subscriptions import agreement_routes, agreements, routes, steps, workspace_routes  # noqa: E402,F401

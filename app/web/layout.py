@@ -67,6 +67,8 @@ SUBSCRIPTIONS = NavItem("Subscriptions", "subscriptions.index",
                         "Seats, renewals and auto-renewal; changes and cancellations.")
 AGREEMENTS = NavItem("Agreements", "subscriptions.agreements",
                      "Each customer's agreements per tenant and product line, with their subscriptions and orders.")
+WORKSPACES = NavItem("Workspaces", "subscriptions.workspaces",
+                     "Each customer tenant: its subscriptions, delegated admin (GDAP) and portal shortcuts.")
 PRODUCTS = NavItem("Products", "catalog.products", "Search the catalog, see prices, add to the cart.")
 PRICE_LISTS = NavItem("Price lists", "catalog.price_lists", "Prices per market, to read or download.")
 
@@ -84,7 +86,7 @@ NOTIFICATION_SETTINGS = NavItem("Notifications", "settings.notifications",
 NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
     "operator": [
         HOME,
-        NavGroup("sales", "Sales", (ORDERS, SUBSCRIPTIONS, AGREEMENTS, ARCHIVE)),
+        NavGroup("sales", "Sales", (ORDERS, SUBSCRIPTIONS, AGREEMENTS, WORKSPACES, ARCHIVE)),
         NavGroup("catalog", "Catalog", (
             PRODUCTS, PRICE_LISTS,
             NavItem("Catalog sync", "catalog.sync", "Synchronise products and prices from Partner Center."))),
@@ -108,9 +110,9 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
             NavItem("Audit log", "admin.audit_log", "Sign-ins, option changes and every order action."),
             USERS, NOTIFICATION_SETTINGS)),
     ],
-    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS, PROGRAMS, ARCHIVE,
+    "reseller": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, WORKSPACES, PRODUCTS, PRICE_LISTS, PROGRAMS, ARCHIVE,
                  NavGroup("settings", "Settings", (USERS, LICENSEES, NOTIFICATION_SETTINGS))],
-    "customer": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, PRODUCTS, PRICE_LISTS, ARCHIVE,
+    "customer": [HOME, ORDERS, SUBSCRIPTIONS, AGREEMENTS, WORKSPACES, PRODUCTS, PRICE_LISTS, ARCHIVE,
                  NavGroup("settings", "Settings", (USERS, NOTIFICATION_SETTINGS))],
 }
 
