@@ -3,30 +3,44 @@
 A worker publishes a small event on a page's channel when something that page shows changed;
 the page's SSE request, subscribed to that channel, renders the fresh fragment itself (it has
 the request context and the user) and sends it as an SSE event that htmx swaps in. A stream
-ends after a while and the browser's EventSource reconnects, so a server thread is never held
-forever; the pages also poll a cheap status URL as a fallback when pushes cannot arrive.
+ends after STREAM_SECONDS and the browser's EventSource reconnects.
+
+While it waits, a stream holds no database connection and no thread: it ends the session's
+transaction (its connection goes back to the pool) before every wait, and each push is rendered in
+a short transaction of its own that is ended the same way. The web server runs gunicorn's gevent
+worker (app/web/gunicorn_conf.py), so a stream waiting on Redis is a greenlet blocked on a socket,
+a few kilobytes, not one of a fixed number of threads.
 
 A stream exists only while its page waits: once `finished()` holds it sends the last fragment and
 a `done` event, which the page's `sse-close="done"` turns into closing the EventSource for good (a
 stream that merely ends is reopened by the browser). One user holds at most MAX_STREAMS_PER_USER
 streams: each open stream is a member of a Redis sorted set scored by its expiry, refreshed while
-it lives and removed when it ends; a crashed process's members expire on their own. Beyond the cap
-a stream answers `done` at once and the page keeps its polling fragment. The slots live in Redis,
-not the database, so a GET that opens a stream still writes nothing to the database.
+it lives and removed when it ends; a crashed process's members expire on their own. The slots live
+in Redis, not the database, so a GET that opens a stream still writes nothing to the database.
+
+A page polls only when it has no stream: the page is rendered with the polling markup when the
+user is at the cap or Redis does not answer; a stream that cannot go on (the cap reached by the
+time it connects, Redis gone) sends the fragment in its polling form, then `done`.
 """
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from typing import Callable, Iterator
 
+import redis
 from flask import current_app
 from redis.exceptions import RedisError
 
-from app.extensions import get_redis
+from app.extensions import db, get_redis
 
-STREAM_SECONDS = 55.0
+log = logging.getLogger(__name__)
+
+# A stream ends after this long and the browser opens a new one (re-checking the sign-in and the
+# cap). Waiting costs no thread, so it can be long: 1,000 open pages reopen about 3 streams a second.
+STREAM_SECONDS = 300.0
 HEARTBEAT_SECONDS = 15.0
 SLOT_SECONDS = 60.0  # a slot not refreshed for this long belongs to a stream that died with its process
 DONE = "done"  # the last event of a stream; templates close the EventSource on it (sse-close)
@@ -77,72 +91,129 @@ def may_stream(user_id) -> bool:
         return False
 
 
+def streams_redis() -> redis.Redis:
+    """The Redis server of get_redis(), through a connection pool of the streams' own: each waiting
+    stream holds a connection (its subscription), and a thousand of them must neither use up the
+    pool that pages use (redis-py's default: 100 connections) nor be refused by it. The number of
+    streams a process holds is bounded by its server (worker_connections, app/web/gunicorn_conf.py)."""
+    app = current_app._get_current_object()
+    client = app.extensions.get("live_streams_redis")
+    if client is None:
+        pool = get_redis().connection_pool
+        client = redis.Redis(connection_pool=redis.ConnectionPool(
+            connection_class=pool.connection_class, max_connections=2**31 - 1, **pool.connection_kwargs))
+        app.extensions["live_streams_redis"] = client
+    return client
+
+
 def take_slot(user_id) -> str | None:
     """A slot for one more stream of `user_id`, or None at the cap."""
     slot, now = uuid.uuid4().hex, time.time()
-    taken = get_redis().eval(_TAKE_SLOT, 1, _slots_key(user_id), now, now + SLOT_SECONDS, max_streams(), slot,
+    taken = streams_redis().eval(_TAKE_SLOT, 1, _slots_key(user_id), now, now + SLOT_SECONDS, max_streams(), slot,
                              int(SLOT_SECONDS) + 1)
     return slot if taken else None
 
 
 def refresh_slot(user_id, slot: str) -> None:
-    redis = get_redis()
-    redis.zadd(_slots_key(user_id), {slot: time.time() + SLOT_SECONDS}, xx=True)
-    redis.expire(_slots_key(user_id), int(SLOT_SECONDS) + 1)
+    client = streams_redis()
+    client.zadd(_slots_key(user_id), {slot: time.time() + SLOT_SECONDS}, xx=True)
+    client.expire(_slots_key(user_id), int(SLOT_SECONDS) + 1)
 
 
 def release_slot(user_id, slot: str) -> None:
-    get_redis().zrem(_slots_key(user_id), slot)
+    streams_redis().zrem(_slots_key(user_id), slot)
 
 
-def stream(kind: str, key, render: Callable[[str], str | None], *, user_id, finished: Callable[[], bool],
+def release_connection() -> None:
+    """End the request session's transaction, so its database connection goes back to the pool
+    while the stream waits. The session and what it loaded (the signed-in user) stay: they are
+    reloaded, in a new short transaction, the next time they are read. A stream's request is a
+    GET, which writes nothing, so ending its transaction loses nothing."""
+    db.session.rollback()
+
+
+def stream(kind: str, key, render: Callable[..., str | None], *, user_id, finished: Callable[[], bool],
            final: str, initial: list[str] | None = None, seconds: float = STREAM_SECONDS) -> Iterator[str]:
     """Yield SSE text: for each published event, `render(event)` (None: nothing to send); after a
     send, if `finished()`, a `done` event ends the stream for good. Finished already when it opens:
-    `render(final)` and `done`. At `user_id`'s cap of open streams: only `done`, and the page keeps
-    polling."""
+    `render(final)` and `done`. When it cannot stream (`user_id` at the cap of open streams, Redis
+    not answering): `render(final, polls=True)`, the fragment that polls instead, and `done`.
+
+    Between its reads of the database (`finished`, `render`) the stream gives the connection back
+    (`release_connection`), so waiting holds none."""
+    release_connection()  # the route's reads (the user, the draft or order) are done
     yield "retry: 1000\n\n"  # reconnect quickly after a stream that has not finished ends
-    slot = take_slot(user_id)
+    try:
+        slot = take_slot(user_id)
+    except RedisError as error:
+        log.warning("a %s stream polls instead: Redis did not answer (%s)", kind, error)
+        slot = None
     if slot is None:
-        yield sse(DONE, "")
+        yield from _poll_instead(render, final)
         return
-    pubsub = get_redis().pubsub(ignore_subscribe_messages=True)
+    pubsub = streams_redis().pubsub(ignore_subscribe_messages=True)
     try:
         pubsub.subscribe(channel(kind, key))
-        if finished():  # it ended before the page connected: nothing to wait for
-            html = render(final)
+        if _read(finished):  # it ended before the page connected: nothing to wait for
+            html = _read(render, final)
             if html is not None:
                 yield sse(final, html)
             yield sse(DONE, "")
             return
         for event in initial or []:
-            html = render(event)
+            html = _read(render, event)
             if html is not None:
                 yield sse(event, html)
         deadline = time.monotonic() + seconds
         last_beat = last_refresh = time.monotonic()
-        while time.monotonic() < deadline:
-            if time.monotonic() - last_refresh > HEARTBEAT_SECONDS:  # busy or idle, the slot stays ours
-                last_refresh = time.monotonic()
+        while (now := time.monotonic()) < deadline:
+            if now - last_refresh >= HEARTBEAT_SECONDS:  # busy or idle, the slot stays ours
+                last_refresh = now
                 refresh_slot(user_id, slot)
-            message = pubsub.get_message(timeout=1.0)
+            if now - last_beat >= HEARTBEAT_SECONDS:
+                last_beat = now
+                yield ": keep-alive\n\n"
+            # Wait (a socket read, which yields to the other greenlets) until a push arrives or the
+            # next keep-alive or the end is due: a waiting stream wakes up a few times a minute.
+            wait = min(deadline, last_beat + HEARTBEAT_SECONDS, last_refresh + HEARTBEAT_SECONDS) - now
+            message = pubsub.get_message(timeout=max(wait, 0.01))
             if message and message.get("type") == "message":
                 event = json.loads(message["data"]).get("event", "message")
                 # Asked before rendering: finished then, the fragment shows the end (a thing does not
                 # start waiting again), so the last one pushed asks for nothing. Finished only while
                 # rendering: the change is published after its commit, and that event ends it.
-                over = finished()
-                html = render(event)
+                over = _read(finished)
+                html = _read(render, event)
                 if html is not None:
+                    last_beat = time.monotonic()
                     yield sse(event, html)
                     if over:
                         yield sse(DONE, "")
                         return
-            elif time.monotonic() - last_beat > HEARTBEAT_SECONDS:
-                last_beat = time.monotonic()
-                yield ": keep-alive\n\n"
+    except RedisError as error:  # Redis went away: the page polls from now on
+        log.warning("a %s stream polls instead: Redis did not answer (%s)", kind, error)
+        yield from _poll_instead(render, final)
     finally:
         # Also runs when the client went away (the server closes the generator) or rendering failed.
-        pubsub.close()
-        release_slot(user_id, slot)
+        release_connection()
+        try:
+            pubsub.close()
+            release_slot(user_id, slot)
+        except RedisError:
+            pass  # the slot expires on its own
 
+
+def _read(function: Callable, *args):
+    """Call `function` (which reads the database), then give the connection back."""
+    try:
+        return function(*args)
+    finally:
+        release_connection()
+
+
+def _poll_instead(render: Callable[..., str | None], final: str) -> Iterator[str]:
+    """No stream: the fragment in its polling form, then `done` (the page closes the EventSource)."""
+    html = _read(lambda: render(final, polls=True))
+    if html is not None:
+        yield sse(final, html)
+    yield sse(DONE, "")

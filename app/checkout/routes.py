@@ -98,6 +98,8 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     context.update(form=form, existing=draft.tenant_mode == "existing", operator_name=svc.operator_name(),
                    waits=waits, streams=waits and live.may_stream(current_user.id),
                    verify_form=VerifyForm(default_domain=draft.default_domain or draft.domain or ""))
+    # The gate polls only on a page that has no stream (at the cap, or Redis down).
+    context["polls"] = waits and not context["streams"]
     context.setdefault("domain_check", None)
     context.setdefault("partner_check", None)
     context.setdefault("link_problem", None)
@@ -319,8 +321,9 @@ def authorization_status():
     draft = wizard.draft()
     if not is_htmx():
         return redirect(url_for("checkout.service"))
-    return render("checkout/_gate.html", status=poll_status(not _waits(draft)),
-                  **_service_context(draft, ServiceForm(formdata=None)))
+    waits = _waits(draft)
+    return render("checkout/_gate.html", status=poll_status(not waits),
+                  **_service_context(draft, ServiceForm(formdata=None), polls=waits))
 
 
 @bp.route("/service/verify", methods=["GET", "POST"])
@@ -353,7 +356,8 @@ def verify(draft):
 @allow(Permission.CHECKOUT)
 def events():
     """Server-sent events for the open checkout page (htmx SSE extension), while the draft waits for
-    the customer's acceptance: then the last gate (without polling) and `done`."""
+    the customer's acceptance: then the last gate (without polling) and `done`. While it waits it
+    holds no database connection (app/live.py)."""
     draft_id = wizard.draft().id
     if draft_id is None:
         return "", 204  # nothing to wait for: no checkout yet
@@ -362,10 +366,13 @@ def events():
         db.session.expire_all()
         return db.session.get(CheckoutDraft, draft_id)
 
-    def render_event(event: str):
+    def render_event(event: str, polls: bool = False):
+        """The gate as pushed; `polls`: the gate that polls instead, when this stream cannot go on."""
         if event != "authorization":
             return None
-        return render_template("checkout/_gate.html", **_service_context(fresh(), ServiceForm(formdata=None)))
+        draft = fresh()
+        return render_template("checkout/_gate.html", **_service_context(
+            draft, ServiceForm(formdata=None), polls=polls and _waits(draft)))
 
     def finished() -> bool:
         draft = fresh()

@@ -109,6 +109,7 @@ def _detail_context(order: Order, **extra) -> dict:
         # The page opens a stream only while the order waits and this user is under the cap.
         "streams": not order.terminal and live.may_stream(current_user.id),
     }
+    context["polls"] = not order.terminal and not context["streams"]  # only a page without a stream polls
     context.update(extra)
     return context
 
@@ -204,27 +205,30 @@ def progress(number):
     """The cheap status the page polls when pushes cannot arrive; 286 stops the polling once the
     order has reached its end."""
     order = _order_or_404(number)
-    context = _detail_context(order)
     if not is_htmx():
-        return render("orders/detail.html", **context)
-    return render("orders/_progress.html", status=poll_status(order.terminal), **context)
+        return render("orders/detail.html", **_detail_context(order))
+    return render("orders/_progress.html", status=poll_status(order.terminal),
+                  **_detail_context(order, polls=not order.terminal))
 
 
 @bp.route("/orders/<number>/events")
 @allow(Permission.ORDERS_VIEW)
 def events(number):
     """Server-sent events for an open order page (htmx SSE extension), until the order stops
-    processing or querying: then the last fragment (without polling) and `done`."""
+    processing or querying: then the last fragment (without polling) and `done`. While it waits it
+    holds no database connection (app/live.py)."""
     order_id = _order_or_404(number).id
 
     def fresh() -> Order:
         db.session.expire_all()
         return db.session.get(Order, order_id)
 
-    def render_event(event: str):
+    def render_event(event: str, polls: bool = False):
+        """The progress as pushed; `polls`: the progress that polls instead, when this stream cannot go on."""
         if event != "progress":
             return None
-        return render_template("orders/_progress.html", **_detail_context(fresh()))
+        order = fresh()
+        return render_template("orders/_progress.html", **_detail_context(order, polls=polls and not order.terminal))
 
     body = live.stream("order", order_id, render_event, user_id=current_user.id, final="progress",
                        finished=lambda: fresh().terminal)

@@ -1,17 +1,20 @@
-"""The checkout page listens for the customer's acceptance only while it waits: a stream (at most
-MAX_STREAMS_PER_USER per user, else polling) that closes itself once the wait is over."""
+"""The checkout page listens for the customer's acceptance only while it waits, one way: a stream (at
+most MAX_STREAMS_PER_USER per user) that closes itself once the wait is over and holds no database
+connection while it waits, or, without a stream, polling."""
 from __future__ import annotations
 
 import threading
 import time
 
 import pytest
+from bs4 import BeautifulSoup
 
 from app import live
 from app.accounts.models import User
 from app.checkout.models import CheckoutDraft
 from tests.checkout.test_authorization import _reseller_waits_on
 from tests.helpers import soup
+from tests.support.waiting import wait_until
 
 TENANT = "3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3"
 
@@ -29,9 +32,14 @@ def _asks(page) -> list:
 def test_once_verified_the_page_neither_streams_nor_polls_and_the_poll_answers_286(reseller_client, db):
     waiting = soup(_reseller_waits_on(reseller_client, db))
     assert waiting.select_one("#live-region")["sse-close"] == "done"
-    assert [e["id"] for e in _asks(waiting)] == ["live-region", "checkout-gate"]
+    # The page that streams does not poll too: its gate is pushed, and asks the poll URL only if
+    # the browser cannot open the stream (poll-instead).
+    assert [e["id"] for e in _asks(waiting)] == ["live-region"]
+    assert waiting.select_one("#checkout-gate")["sse-swap"] == "authorization"
+    assert waiting.select_one("#checkout-gate")["hx-trigger"] == "poll-instead"
     poll = reseller_client.get("/checkout/service/authorization", headers={"HX-Request": "true"})
     assert poll.status_code == 200 and soup(poll).select_one("#checkout-gate")["hx-trigger"] == "every 5s"
+    assert soup(poll).select_one("#checkout-gate").get("sse-swap") is None
     _verify(db, db.session.scalar(db.select(CheckoutDraft.id)))
     page = soup(reseller_client.get("/checkout/service"))
     assert page.select_one("#checkout-button").get("disabled") is None
@@ -77,4 +85,50 @@ def test_at_the_cap_the_checkout_page_polls_without_an_error(reseller_client, db
     page = soup(_reseller_waits_on(reseller_client, db))
     assert page.select("[sse-connect]") == [] and page.select(".alert-error") == []
     assert page.select_one("#checkout-gate")["hx-trigger"] == "every 5s"
-    assert reseller_client.event_stream("/checkout/events", until=lambda t: False) == "retry: 1000\n\nevent: done\ndata: \n\n"
+    assert page.select_one("#checkout-gate").get("sse-swap") is None
+    # A stream asked for anyway (the cap was reached after the page was rendered) sends the gate
+    # that polls, then closes.
+    received = reseller_client.event_stream("/checkout/events", until=lambda t: False)
+    assert received.startswith("retry: 1000\n\nevent: authorization\n")
+    assert received.endswith("event: done\ndata: \n\n")
+    gate = _data(received, "authorization").select_one("#checkout-gate")
+    assert gate["hx-trigger"] == "every 5s" and gate["hx-get"] == "/checkout/service/authorization"
+    assert gate.get("sse-swap") is None and gate.select_one("#checkout-button").has_attr("disabled")
+
+
+def _data(received: str, event: str) -> BeautifulSoup:
+    """The HTML an SSE `event` carried (its data lines joined), parsed."""
+    block = received.split(f"event: {event}\n", 1)[1].split("\n\n", 1)[0]
+    return BeautifulSoup("\n".join(line[len("data: "):] for line in block.splitlines()), "html.parser")
+
+
+# The stream and the thread that pushes use their own connections: the data must be committed.
+@pytest.mark.commits
+def test_a_waiting_stream_holds_no_database_connection_and_a_push_still_arrives(reseller_client, db, app):
+    _reseller_waits_on(reseller_client, db)
+    draft_id = db.session.scalar(db.select(CheckoutDraft.id))
+    db.session.remove()  # the test's own connection back to the pool
+    engine, redis = db.engine, live.get_redis()
+    checked_out = []
+
+    def push_while_waiting():
+        # The stream waits once it has subscribed to the draft's channel and read what it needs.
+        assert wait_until(lambda: redis.pubsub_numsub(live.channel("checkout", draft_id))[0][1] == 1, 10)
+        assert wait_until(lambda: engine.pool.checkedout() == 0, 5, interval=0.05)
+        for _ in range(5):  # and it stays so while the stream waits
+            checked_out.append(engine.pool.checkedout())
+            time.sleep(0.2)
+        with app.app_context():
+            _verify(db, draft_id)
+            live.publish("checkout", draft_id, "authorization")
+            db.session.remove()
+
+    pusher = threading.Thread(target=push_while_waiting)
+    pusher.start()
+    received = reseller_client.event_stream("/checkout/events", until=lambda text: False)
+    pusher.join()
+    assert checked_out == [0] * 5
+    gate = _data(received, "authorization").select_one("#checkout-gate")
+    assert "Authorization verified" in gate.get_text() and gate.select_one("#checkout-button").get("disabled") is None
+    assert received.endswith("event: done\ndata: \n\n")
+    assert engine.pool.checkedout() == 0  # rendering the push borrowed a connection and gave it back

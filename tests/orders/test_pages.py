@@ -72,12 +72,16 @@ def test_details_general_tab_shows_live_progress_that_stops_when_terminal(demo, 
     live_region = page.select_one("#order-live")
     assert live_region["sse-connect"] == f"/orders/{order.number}/events"
     progress = page.select_one("#order-progress")
-    assert progress["sse-swap"] == "progress" and progress["hx-trigger"] == "every 2s"
+    # Pushed by the stream; the page with a stream does not poll too.
+    assert progress["sse-swap"] == "progress" and progress["hx-trigger"] == "poll-instead"
     assert progress["hx-get"] == f"/orders/{order.number}/progress"
     steps = [li.select_one(".step-label").get_text() for li in progress.select("li.provisioning-step")]
     assert steps[0] == "Create the customer tenant" and len(steps) == 6
     polled = reseller_client.get(f"/orders/{order.number}/progress", headers={"HX-Request": "true"})
     assert polled.status_code == 200 and soup(polled).select_one("#order-status").get_text() == "Processing"
+    # A poll's answer goes on polling (only a page without a stream polls), and listens to no stream.
+    assert soup(polled).select_one("#order-progress")["hx-trigger"] == "every 2s"
+    assert soup(polled).select_one("#order-progress").get("sse-swap") is None
     assert run_job(order.id) == "completed"
     done = reseller_client.get(f"/orders/{order.number}/progress", headers={"HX-Request": "true"})
     assert done.status_code == 286  # htmx stops polling

@@ -1,16 +1,22 @@
-"""An order page listens only while the order waits: a stream (at most MAX_STREAMS_PER_USER per user,
-else polling) that closes itself when the order is over, and nothing at all once it is."""
+"""An order page listens only while the order waits, one way: a stream (at most MAX_STREAMS_PER_USER
+per user) that closes itself when the order is over, or, without a stream, polling; and nothing at
+all once it is over."""
 from __future__ import annotations
 
 import threading
 import time
 
 import pytest
+from bs4 import BeautifulSoup
 
 from app import live
 from app.accounts.models import User
 from tests.helpers import soup
 from tests.support.orders import customer_request, place, reseller_request, run_job
+
+
+def soup_of(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
 
 
 def _user(db, email):
@@ -26,7 +32,11 @@ def test_a_finished_orders_page_neither_streams_nor_polls_and_its_poll_answers_2
     order = place(db, reseller_request(db, domain="streamdone.onmicrosoft.com"))
     waiting = soup(reseller_client.get(f"/orders/{order.number}"))
     assert waiting.select_one("#order-live")["sse-close"] == "done"
-    assert [e.get("id") for e in _asks(waiting)] == ["order-live", "order-progress"]
+    # The page that streams does not poll too: the progress is pushed, and asks the poll URL only if
+    # the browser cannot open the stream (poll-instead).
+    assert [e.get("id") for e in _asks(waiting)] == ["order-live"]
+    progress = waiting.select_one("#order-progress")
+    assert progress["sse-swap"] == "progress" and progress["hx-trigger"] == "poll-instead"
     assert run_job(order.id) == "completed"
     page = soup(reseller_client.get(f"/orders/{order.number}"))
     assert page.select_one("#order-status").get_text() == "Completed"
@@ -76,8 +86,14 @@ def test_beyond_the_cap_a_users_page_polls_and_the_stream_only_says_done_while_a
     assert page.select("[sse-connect]") == []
     assert page.select_one("#order-progress")["hx-trigger"] == "every 2s"  # the fallback, no error shown
     assert page.select(".alert-error") == []
+    assert page.select_one("#order-progress").get("sse-swap") is None
+    # A stream asked for anyway (the cap was reached after the page was rendered) sends the progress
+    # that polls, then closes.
     refused = reseller_client.event_stream(f"/orders/{mine.number}/events", until=lambda text: False)
-    assert refused == "retry: 1000\n\nevent: done\ndata: \n\n"
+    assert refused.startswith("retry: 1000\n\nevent: progress\n") and refused.endswith("event: done\ndata: \n\n")
+    pushed = refused.split("event: progress\n", 1)[1].split("\n\n", 1)[0]
+    fallback = soup_of("\n".join(line[len("data: "):] for line in pushed.splitlines())).select_one("#order-progress")
+    assert fallback["hx-trigger"] == "every 2s" and fallback.get("sse-swap") is None
     # Another user is not held back by this one's streams.
     other = soup(customer_client.get(f"/orders/{theirs.number}"))
     assert other.select_one("#order-live")["sse-connect"] == f"/orders/{theirs.number}/events"
