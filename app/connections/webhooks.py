@@ -28,6 +28,7 @@ from typing import Mapping
 
 import httpx
 import redis
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import services as audit
@@ -39,7 +40,6 @@ from app.partner_center import PartnerCenterError, WebhookEvent, WebhookRefused,
 from app.partner_center.webhooks import (INDIRECT_RELATIONSHIP_ACCEPTED, MICROSOFT_ORGANIZATION, RELATIONSHIP_ACCEPTED,
                                          SUBSCRIPTION_UPDATED, TEST_CREATED)
 from app.time import utcnow
-from flask import current_app
 
 log = logging.getLogger(__name__)
 

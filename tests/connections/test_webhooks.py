@@ -36,9 +36,17 @@ def sandbox(app):
     return in_process_sandbox(app)
 
 
+def _forget_registrations(sandbox):
+    # The sandbox keeps a partner's registration across resets, as Microsoft would (`flask seed-demo`
+    # in another test makes one): each test here starts and ends without.
+    with sandbox.extensions["sandbox_store"].tx() as tx:
+        tx.conn.execute("DELETE FROM webhook_registrations")
+
+
 @pytest.fixture
 def deliveries(sandbox):
     """What the sandbox sent (the Microsoft side), and a way to send what is due now."""
+    _forget_registrations(sandbox)
 
     class Deliveries:
         def flush(self) -> int:
@@ -50,9 +58,7 @@ def deliveries(sandbox):
             return listed(sandbox.extensions["sandbox_store"])
 
     yield Deliveries()
-    # The sandbox keeps a partner's registration across resets, as Microsoft would: forget this test's.
-    with sandbox.extensions["sandbox_store"].tx() as tx:
-        tx.conn.execute("DELETE FROM webhook_registrations")
+    _forget_registrations(sandbox)
 
 
 @pytest.fixture
@@ -268,3 +274,14 @@ def test_a_subscription_changed_at_microsoft_is_read_again_when_its_event_arrive
     run_worker()
     db.session.expire_all()
     assert db.session.get(Subscription, sub.id).quantity == 14
+
+
+def test_seed_demo_registers_the_sandbox_connections_webhooks(app, db, sandbox_store, deliveries):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    row = db.session.scalar(db.select(PartnerCenterWebhook).where(PartnerCenterWebhook.connection == "default"))
+    assert row.status == "registered"
+    assert f"Sandbox webhooks: registered at http://127.0.0.1:5000/webhooks/partner-center/{row.token}." in result.output
+    with sandbox_store.tx() as tx:
+        held = tx.conn.execute("SELECT data FROM webhook_registrations").fetchone()
+    assert json.loads(held[0])["webhookUrl"] == row.url
