@@ -21,7 +21,7 @@ from flask import Blueprint, g
 from .resources import visible_customer
 from .seed import AGREEMENT_TEMPLATES
 from .store import iso, parse_iso
-from .web import (APP_ONLY_NOT_SUPPORTED, INVALID_INPUT, PCError, body_json, collection, idempotent, json_response,
+from .web import (INVALID_INPUT, PCError, body_json, collection, idempotent, json_response,
                   query_arg, store)
 
 bp = Blueprint("sandbox_agreements", __name__)
@@ -32,7 +32,6 @@ ENHANCED_DOC = _DOCS + "customers/integrate-sandbox-confirm-customer-accept"
 # Documented codes (https://learn.microsoft.com/partner-center/developer/error-codes).
 # UNCONFIRMED: which one a templateId of another agreement type gets; "Invalid request input".
 AGREEMENT_TEMPLATE_INVALID = INVALID_INPUT
-TOKEN_KIND_REFUSED = APP_ONLY_NOT_SUPPORTED  # as app.sandbox.web.require_app_user answers
 # UNCONFIRMED: the code for an App+User token where only app-only is supported; 900308
 # "Insufficient privileges to complete the operation." is the documented 403 nearest to it.
 APP_USER_NOT_SUPPORTED = 900308
@@ -60,13 +59,6 @@ def _require_app_only(what: str) -> None:
                                                    "token, not an App+User token).")
 
 
-def _require_app_user(what: str) -> None:
-    claims = _claims()
-    if claims is None or not claims.app_user:
-        raise PCError(403, TOKEN_KIND_REFUSED, f"{what} requires App+User authentication. Use a token obtained "
-                                               "with the Secure Application Model (refresh token).")
-
-
 # templates ------------------------------------------------------------------------
 
 def _template(agreement_type: str) -> dict | None:
@@ -80,7 +72,6 @@ def _template(agreement_type: str) -> dict | None:
 def agreement_templates():
     """Without agreementType the older Microsoft Cloud Agreement is meant
     (https://learn.microsoft.com/partner-center/developer/get-customer-agreement-metadata)."""
-    _require_app_user("Reading agreement metadata")
     agreement_type = query_arg("agreementType") or "MicrosoftCloudAgreement"
     if agreement_type.lower() == "all":
         items = list(AGREEMENT_TEMPLATES)
@@ -251,10 +242,9 @@ def list_agreements(tenant_id):
 
 @bp.get("/v1/customers/<tenant_id>/directSignedMicrosoftCustomerAgreementStatus")
 def direct_signed_status(tenant_id):
-    """``{"isSigned": bool}``, App+User only
+    """``{"isSigned": bool}``, App+User only (token_rules.APP_USER_ONLY refuses an app-only token before this runs)
     (https://learn.microsoft.com/partner-center/developer/get-customer-agreement-direct-sign-status).
     A tenant's direct acceptance is set with the sandbox's controls."""
-    _require_app_user("The direct-signed Microsoft Customer Agreement status")
     with store().tx(write=False) as tx:
         tenant = visible_customer(tx, tenant_id)
     return json_response({"isSigned": bool(tenant.get("mcaDirectSigned")),
@@ -265,11 +255,10 @@ def direct_signed_status(tenant_id):
 
 @bp.get("/v1/customers/<tenant_id>/validationStatus")
 def validation_status(tenant_id):
-    """``{type, status, lastUpdateDateTime}``, App+User only
+    """``{type, status, lastUpdateDateTime}``, App+User only (refused to an app-only token by token_rules.APP_USER_ONLY)
     (https://learn.microsoft.com/partner-center/developer/retrieve-validation-status). The status
     follows the tenant's review flag, the one checkout refuses with 800073.
     UNCONFIRMED: the status words; the sandbox answers ``UnderReview`` or ``Allowed``."""
-    _require_app_user("The customer's validation status")
     kind = (query_arg("type") or "").strip().lower()
     if kind != "account":
         raise PCError(400, INVALID_INPUT, "type must be account.")

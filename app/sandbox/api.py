@@ -19,7 +19,7 @@ from .resources import (billing_etag, billing_profile_json, company_profile_json
 from .seed import OPERATOR
 from .store import iso
 from .web import (INVALID_INPUT, PCError, body_json, collection, idempotent, json_response, link,
-                  query_arg, require_app_user, setting, store)
+                  query_arg, setting, store)
 
 bp = Blueprint("sandbox_api", __name__)
 
@@ -341,7 +341,6 @@ def customer_relationships(tenant_id):
 
 @bp.get("/v1/customers/relationshiprequests")
 def relationship_request():
-    require_app_user()
     operator = setting("SANDBOX_TENANT_ID")
     reseller_id = (query_arg("indirectResellerId") or "").strip().lower()
     public = setting("SANDBOX_PUBLIC_URL")
@@ -362,7 +361,6 @@ def relationship_request():
 
 @bp.get("/v1/relationships")
 def partner_relationships():
-    require_app_user()
     kind = (query_arg("relationship_type") or "").lower()
     if kind != "isindirectcloudsolutionproviderof":
         raise PCError(400, INVALID_INPUT,
@@ -377,7 +375,6 @@ def partner_relationships():
 
 @bp.get("/v1/profiles/mpn")
 def mpn_profile():
-    require_app_user()
     mpn_id = (query_arg("mpnId") or "").strip()
     if not mpn_id or mpn_id == OPERATOR["mpnId"]:
         name, mpn_id = OPERATOR["name"], OPERATOR["mpnId"]

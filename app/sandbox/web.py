@@ -110,12 +110,6 @@ def app_only_refused() -> PCError:
                              "Use App+User authentication (the Secure Application Model).")
 
 
-def require_app_user() -> None:
-    """For a route that checks itself (the gate checks every route in token_rules.APP_USER_ONLY)."""
-    claims = getattr(g, "claims", None)
-    if claims is None or not claims.app_user:
-        raise app_only_refused()
-
 
 def query_arg(name: str, default: str | None = None) -> str | None:
     """Query parameters are matched case-insensitively, as IIS does."""
