@@ -71,6 +71,8 @@ def test_reseller_partner_id_checked_on_blur(page, live_server):
 def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server, live_worker):
     # How the page's event stream ends: htmx's SSE extension says so on the element.
     page.add_init_script("document.addEventListener('htmx:sseClose', e => { window.sseClosed = e.detail.type; });")
+    polls = []  # the page has its stream, so it never asks the poll URL
+    page.on("request", lambda request: polls.append(request.url) if "/checkout/service/authorization" in request.url else None)
     reseller_at_service_step(page, live_server)
     link = existing_tenant(page, "fabrikam",
                            "My customer is already using Office 365 service and he/she owns this domain")
@@ -94,6 +96,7 @@ def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server,
     # The wait is over: the stream closed itself with its last event (sse-close), nothing polls.
     page.wait_for_function("window.sseClosed === 'message'", timeout=15_000)
     expect(page.locator("#checkout-gate[hx-trigger], #checkout-gate[sse-swap]")).to_have_count(0)
+    assert polls == []
     page.get_by_role("button", name="Checkout").click()
     expect(page.get_by_role("heading", name="Company details")).to_be_visible()
 

@@ -41,6 +41,8 @@ def place_and_track(page):
     assert re.fullmatch(r"ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", number)
     # How the order page's event stream ends: htmx's SSE extension says so on the element.
     page.add_init_script("document.addEventListener('htmx:sseClose', e => { window.sseClosed = e.detail.type; });")
+    polls = []  # the page has its stream, so it never asks the poll URL
+    page.on("request", lambda request: polls.append(request.url) if request.url.endswith(f"/orders/{number}/progress") else None)
     page.get_by_role("link", name="Track order").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {number}")
     # Live: no reload; the worker provisions it at the sandbox.
@@ -49,6 +51,7 @@ def place_and_track(page):
     # finished progress asks for nothing more.
     page.wait_for_function("window.sseClosed === 'message'", timeout=15_000)
     expect(page.locator("#order-progress[hx-trigger], #order-progress[sse-swap]")).to_have_count(0)
+    assert polls == []
     return number
 
 
