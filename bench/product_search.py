@@ -180,7 +180,7 @@ def main() -> None:
                         help='extra gunicorn arguments, e.g. "-c tuning.py" to try a post_fork hook')
     args = parser.parse_args()
 
-    print(f"requests            {args.requests} each, sequential, keep-alive, gunicorn gthread 2 workers "
+    print(f"requests            {args.requests} each, sequential, keep-alive, gunicorn gevent 2 workers "
           "(app/web/gunicorn_conf.py) on loopback")
     for skus in (int(n) for n in args.skus.split(",")):
         r = measure(skus, args)
