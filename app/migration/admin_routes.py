@@ -64,8 +64,9 @@ def admin_run(run_id: int):
     run = db.session.get(ImportRun, run_id)
     if run is None:
         abort(404)
-    ended = run.status in (FINISHED, FAILED)
-    return render("migration/run.html", "migration/_run.html", run=run,
+    lost = jobs.lost_job(run)
+    ended = run.status in (FINISHED, FAILED) or lost is not None
+    return render("migration/run.html", "migration/_run.html", run=run, lost=lost,
                   status=poll_status(ended and is_htmx()))
 
 

@@ -3,6 +3,7 @@ request should), and the CLI runs the same function in its own process."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from app.audit import services as audit
 from app.audit.services import SYSTEM, Origin
@@ -42,6 +43,30 @@ def start_import(run: ImportRun) -> ImportRun:
         run.status, run.error, run.finished_at = FAILED, QUEUE_UNREACHABLE, utcnow()
         db.session.commit()
     return run
+
+
+LOST_AFTER = timedelta(minutes=2)
+LOST = ("Its job is no longer on the queue (Redis may have restarted, or the worker stopped it), so this import "
+        "will not finish. Importing is safe to repeat: upload the file again.")
+
+
+def lost_job(run: ImportRun) -> str | None:
+    """Why an uploaded run that is still queued or running will never finish (its job is gone), or
+    None. Only read: the result page says so and stops polling; nothing is written on a GET."""
+    if run.status not in (QUEUED, RUNNING) or run.source != "upload" or utcnow() - run.created_at < LOST_AFTER:
+        return None
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    from app.extensions import get_redis
+
+    try:
+        status = Job.fetch(job_id_for(run.id), connection=get_redis()).get_status()
+    except NoSuchJobError:
+        return LOST
+    except Exception:  # the queue is unreachable: keep waiting, it may come back
+        return None
+    return None if getattr(status, "value", status) in ("queued", "started", "deferred", "scheduled") else LOST
 
 
 def run_import(run_id: int, origin: Origin = SYSTEM) -> dict:

@@ -168,3 +168,22 @@ def test_the_cli_imports_a_file_and_prints_the_report(app, db, tmp_path, as_file
     path.write_bytes(b"[]")
     failed = app.test_cli_runner().invoke(args=["migration", "import", str(path)])
     assert failed.exit_code == 1 and "Nothing was imported: The file is not a migration file" in failed.output
+
+
+def test_a_run_whose_job_is_gone_says_so_and_stops_polling(operator_client, db, redis, as_file, reseller_record):
+    """Redis lost the job (restarted without its data): the page says to upload again, writes nothing."""
+    from datetime import timedelta
+
+    run_url = _upload(operator_client, as_file([reseller_record])).headers["Location"]
+    run = db.session.scalar(db.select(ImportRun).order_by(ImportRun.id.desc()))
+    fresh = operator_client.get(run_url, headers={"HX-Request": "true"})
+    assert fresh.status_code == 200 and soup(fresh).select_one("#run-error") is None  # its job waits
+    redis.flushdb()
+    run.created_at -= timedelta(minutes=5)
+    db.session.commit()
+    lost = operator_client.get(run_url, headers={"HX-Request": "true"})
+    assert lost.status_code == 286
+    assert soup(lost).select_one("#run-error").get_text(" ", strip=True).startswith(
+        "This import stopped. Its job is no longer on the queue")
+    db.session.expire_all()
+    assert db.session.get(ImportRun, run.id).status == "queued"
