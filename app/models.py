@@ -16,3 +16,4 @@ from app.subscriptions.models import Agreement, Subscription  # noqa: F401
 from app.migration.models import (ArchivedInvoice, ArchivedOrder, HiddenNotice, ImportRun,  # noqa: F401
                                   MigratedAccount, MigratedLicensee, MigratedUser, OnboardingWebinar)
 from app.programs.models import Certificate, PartnerRequest, Program  # noqa: F401
+from app.tools.models import CustomerImportRun, ImportCandidate, ReconciliationFinding, ReconciliationRun  # noqa: F401

@@ -39,6 +39,9 @@ class StorefrontSettings:
                                   "Offer annual and triennial billing plans besides monthly billing.")
     automatic_catalog_update: bool = option(True, "Automatic catalog update",
                                             "Synchronise the catalog and prices from Partner Center each month.")
+    daily_reconciliation: bool = option(False, "Daily subscription reconciliation",
+                                        "Compare every subscription with Partner Center once a day (admin > Tools > "
+                                        "Reconciliation) and notify the operator's admins when something differs.")
     terms_text: str = option(DEFAULT_TERMS, "Terms and conditions",
                              "Shown on the checkout's Review step, where the buyer ticks \"I accept the terms and "
                              "conditions\" before Buy.", group=CHECKOUT, kind="text")

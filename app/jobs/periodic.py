@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 # Modules that register periodic tasks; imported by the worker before its first tick.
 PERIODIC_MODULES: list[str] = ["app.checkout.jobs", "app.catalog.jobs", "app.orders.sweep", "app.subscriptions.jobs",
-                               "app.mail.outbox", "app.orders.gdap"]
+                               "app.mail.outbox", "app.orders.gdap", "app.tools.reconciliation_jobs"]
 
 
 @dataclass(frozen=True)

@@ -312,3 +312,77 @@ def admin_clock():
 def admin_reset():
     store().reset()
     return _back("Sandbox wiped and reseeded.")
+
+
+# A subscription changed in Partner Center itself (by the customer's admin, Microsoft support, another
+# tool): what makes the storefront's copy drift, for reconciliation demos and tests. Seats added are a new
+# batch of today (inside its own 7-day window); seats removed come off the newest batches, window or not.
+
+def _change_subscription(sub_id: str, quantity=None, auto_renew=None) -> dict:
+    from .resources import new_etag
+
+    with store().tx() as tx:
+        sub = tx.get("subscription", (sub_id or "").strip().lower())
+        if sub is None:
+            raise KeyError(f"unknown subscription {sub_id}")
+        if quantity is not None and quantity != sub["quantity"]:
+            if not sub["_min"] <= quantity <= sub["_max"]:
+                raise ValueError(f"seats must be between {sub['_min']} and {sub['_max']}")
+            if quantity > sub["quantity"]:
+                sub["_batches"].append({"quantity": quantity - sub["quantity"], "addedAt": iso(tx.now())})
+            else:
+                remove = sub["quantity"] - quantity
+                for batch in reversed(sub["_batches"]):
+                    take = min(batch["quantity"], remove)
+                    batch["quantity"] -= take
+                    remove -= take
+            sub["quantity"] = quantity
+        if auto_renew is not None and auto_renew != sub["autoRenewEnabled"]:
+            sub["autoRenewEnabled"] = auto_renew
+            if not auto_renew:
+                sub["scheduledNextTermInstructions"] = None
+        sub["etag"] = new_etag()
+        tx.put("subscription", sub["id"], sub)
+    return sub
+
+
+@bp.app_context_processor
+def _subscriptions_for_admin():
+    """The subscriptions the admin page's "Change a subscription" form offers (with their customer)."""
+    def subscriptions():
+        st = store()
+        names = {t["id"]: t["companyName"] for t in st.documents("tenant")}
+        return [dict(s, customer=names.get(s["_tenantId"], s["_tenantId"]))
+                for s in st.documents("subscription") if s["status"] in ("active", "suspended")]
+    return {"sandbox_subscriptions": subscriptions}
+
+
+@bp.post("/subscriptions/<sub_id>")
+def change_subscription(sub_id):
+    data = _payload()
+    try:
+        quantity = _number(data.get("quantity"), "quantity", int)
+        auto = data.get("autoRenewEnabled")
+        sub = _change_subscription(sub_id, quantity, None if auto in (None, "") else _flag(auto))
+    except ValueError as exc:
+        return _bad(str(exc))
+    except KeyError:
+        return json_response({"error": f"unknown subscription {sub_id}"}, 404)
+    return json_response({"id": sub["id"], "quantity": sub["quantity"], "autoRenewEnabled": sub["autoRenewEnabled"],
+                          "etag": sub["etag"]})
+
+
+@bp.post("/admin/subscription")
+@csrf.protect
+def admin_subscription():
+    sub_id = request.form.get("subscriptionId", "")
+    auto = request.form.get("autoRenewEnabled", "")
+    try:
+        quantity = _number(request.form.get("quantity"), "Seats", int)
+        sub = _change_subscription(sub_id, quantity, None if auto == "" else auto == "true")
+    except ValueError as exc:
+        return _back(error=f"Nothing changed: {exc}.")
+    except KeyError:
+        return _back(error=f"Unknown subscription {sub_id}.")
+    return _back(f"{sub['friendlyName']} now has {sub['quantity']} seats, auto-renewal "
+                 f"{'on' if sub['autoRenewEnabled'] else 'off'}, in Partner Center.")

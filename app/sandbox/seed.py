@@ -7,12 +7,18 @@
 - existing customer tenants with no relationship to the operator yet:
   fabrikam.onmicrosoft.com (default domain fabrikam.com, US),
   wingtiptoys.onmicrosoft.com (PL), and contoso.onmicrosoft.com (a customer of
-  another partner).
+  another partner);
+- customers of the operator that the demo storefront does not know, each with a
+  subscription bought 40 days ago (outside its 7-day window), for the operator's
+  tools (reconciliation, customer import): Wide World Importers, a direct
+  customer with 12 seats of Microsoft 365 Business Standard, and Alpine Ski
+  House, an indirect customer through Adatum IT Services (1234567) with 8 seats
+  of Microsoft 365 Business Premium.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 OPERATOR = {
     "name": "Northwind Cloud Distribution",
@@ -94,6 +100,56 @@ EXISTING_TENANTS = [
 ]
 
 
+ADATUM_TENANT_ID = RESELLERS[0]["tenantId"]
+
+# Customers of the operator the demo storefront does not know, with one subscription each.
+KNOWN_ONLY_TO_PARTNER_CENTER = [
+    (_tenant("9d4c1a7e-3b2f-4e6d-8a5c-7f1e2d3c4b5a", "wideworldimporters.onmicrosoft.com",
+             ["wideworldimporters.onmicrosoft.com"], "Wide World Importers",
+             {"firstName": "Lidia", "lastName": "Holloway", "addressLine1": "500 Pine Street",
+              "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US",
+              "phoneNumber": "2065550142"}, "lidia@wideworldimporters.onmicrosoft.com"),
+     None,
+     {"id": "e6f1a2b3-c4d5-4e6f-8a7b-9c0d1e2f3a4b", "orderId": "5d2e8f1a-7c3b-4a6d-9e0f-1a2b3c4d5e6f",
+      "productId": "CFQ7TTC0LDPB", "title": "Microsoft 365 Business Standard", "quantity": 12}),
+    (_tenant("2a7b3c9d-5e1f-4a2b-8c3d-4e5f6a7b8c9d", "alpineskihouse.onmicrosoft.com",
+             ["alpineskihouse.onmicrosoft.com"], "Alpine Ski House",
+             {"firstName": "Alex", "lastName": "Wilber", "addressLine1": "77 Summit Road",
+              "city": "Denver", "state": "CO", "postalCode": "80202", "country": "US",
+              "phoneNumber": "3035550177"}, "alex@alpineskihouse.onmicrosoft.com"),
+     ADATUM_TENANT_ID,
+     {"id": "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d0e", "orderId": "8e9f0a1b-2c3d-4e5f-a6b7-c8d9e0f1a2b3",
+      "productId": "CFQ7TTC0LCHC", "title": "Microsoft 365 Business Premium", "quantity": 8, "partnerId": "1234567"}),
+]
+
+
+def _seed_partner_center_only_customers(tx) -> None:
+    from .catalog import availability_id, find_product, find_sku
+    from .resources import add_months, new_etag
+
+    bought = tx.now() - timedelta(days=40)
+    stamp = bought.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for tenant, reseller_tenant, sub in KNOWN_ONLY_TO_PARTNER_CENTER:
+        if tx.get("tenant", tenant["id"]) is not None:
+            continue
+        tx.put("tenant", tenant["id"], dict(tenant, origin="created", createdAt=stamp,
+                                            relationship={"type": "reseller", "since": stamp, "via": "created"},
+                                            indirectResellers=[reseller_tenant] if reseller_tenant else [],
+                                            associatedPartnerId=reseller_tenant))
+        sku = find_sku(find_product(sub["productId"]), "0001")
+        avail = availability_id(sub["productId"], "0001")
+        tx.put("subscription", sub["id"], {
+            "id": sub["id"], "offerId": f"{sub['productId']}:0001:{avail}", "offerName": sub["title"],
+            "friendlyName": sub["title"], "quantity": sub["quantity"], "status": "active", "autoRenewEnabled": True,
+            "billingCycle": "monthly", "termDuration": "P1Y", "creationDate": stamp, "effectiveStartDate": stamp,
+            "scheduledNextTermInstructions": None, "orderId": sub["orderId"], "partnerId": sub.get("partnerId", ""),
+            "etag": new_etag(), "_tenantId": tenant["id"], "_productId": sub["productId"], "_skuId": "0001",
+            "_availabilityId": avail, "_country": "US", "_min": sku["minimumQuantity"], "_max": sku["maximumQuantity"],
+            "_termEnd": add_months(bought, 12).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "_batches": [{"quantity": sub["quantity"], "addedAt": stamp}],
+        }, parent=tenant["id"])
+
+
 def seed(tx, operator_tenant_id: str) -> None:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     tx.put("partner", operator_tenant_id, dict(OPERATOR, tenantId=operator_tenant_id, seededAt=now))
@@ -102,3 +158,4 @@ def seed(tx, operator_tenant_id: str) -> None:
     for tenant in EXISTING_TENANTS:
         if tx.get("tenant", tenant["id"]) is None:
             tx.put("tenant", tenant["id"], dict(tenant))
+    _seed_partner_center_only_customers(tx)

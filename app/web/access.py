@@ -108,14 +108,15 @@ POLICY: dict[Permission, Rule] = {
     Permission.ACCOUNT_SETTINGS: Rule("Account settings: users, licensees, notification settings",
                                       _roles(Role.OPERATOR_ADMIN, Role.ACCOUNT_ADMIN)),
     Permission.ADMIN_VIEW: Rule("Read admin pages: accounts, options, catalog sync, Partner Center, stuck work, "
-                                "MCA log, audit log", OPERATORS),
+                                "reconciliation runs and findings, customer imports, MCA log, audit log", OPERATORS),
     Permission.OPTIONS_CHANGE: Rule("Change storefront options", _roles(Role.OPERATOR_ADMIN)),
     Permission.ACCOUNTS_MANAGE: Rule("Onboard and manage accounts: create resellers and direct customers, edit, "
                                      "suspend, reactivate", _roles(Role.OPERATOR_ADMIN)),
     Permission.MIGRATION_RUN: Rule("Migrate accounts from a previous portal: import files, announce and complete "
                                    "migrations, edit the onboarding webinars", _roles(Role.OPERATOR_ADMIN)),
     Permission.CONNECTIONS_CHANGE: Rule("Add or change Partner Center connections", _roles(Role.OPERATOR_ADMIN)),
-    Permission.TOOLS_RUN: Rule("Run tools: catalog sync, connection check, retry stuck work",
+    Permission.TOOLS_RUN: Rule("Run tools: catalog sync, connection check, retry stuck work, reconciliation and "
+                               "its corrections, customer import",
                                _roles(Role.OPERATOR_ADMIN)),
     Permission.PROGRAMS_MANAGE: Rule("Partner programs: approve, refuse or expire certificates, set the terms and "
                                      "validity period, turn partner requests (Become a partner) into reseller accounts",

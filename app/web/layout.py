@@ -101,7 +101,11 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
                     "Import accounts and their history from the previous portal; announce migrations; webinars."))),
         NavGroup("tools", "Tools", (
             NavItem("Stuck work", "tools.stuck",
-                    "Orders and catalog syncs that stopped at a deadline, with Retry."),)),
+                    "Orders and catalog syncs that stopped at a deadline, with Retry."),
+            NavItem("Reconciliation", "tools.reconciliation",
+                    "Compare subscriptions with Partner Center and correct what differs."),
+            NavItem("Customer import", "tools.customer_import",
+                    "Partner Center customers the storefront does not know: import them with their subscriptions."),)),
         NavGroup("settings", "Settings", (
             NavItem("Storefront options", "admin.options",
                     "Billing plans, MCA acceptance, billing addresses, catalog updates, support email."),

@@ -30,6 +30,9 @@ class Scene:
     partner_request_id: int = 0  # a "Become a partner" request (admin > Programs)
     archived_order_id: int = 0  # reseller A's order imported from the previous portal (Archive)
     archived_invoice_id: int = 0  # and its invoice, with its document
+    reconciliation_run_id: int = 0  # a finished reconciliation run of the operator (admin > Tools)
+    customer_import_run_id: int = 0  # a finished customer import of the operator (admin > Tools)
+    import_candidate_id: int = 0  # and a customer it found
 
 
 def build_scene(db) -> Scene:
@@ -72,12 +75,27 @@ def build_scene(db) -> Scene:
                                      country="PL")
     db.session.add(partner_request)
     archived_order, archived_invoice = _archive(db, rita.account_id)
+    from app.tools.models import ReconciliationFinding, ReconciliationRun
+
+    run = ReconciliationRun(status="finished", scope="all", scope_label="All subscriptions", problems=[])
+    db.session.add(run)
+    db.session.add(ReconciliationFinding(run=run, kind="quantity", subscription_id=sub.id, account_id=rita.account_id,
+                                         tenant_id=sub.tenant_id, ms_subscription_id=sub.ms_subscription_id,
+                                         customer_name=SECRET, storefront_value="10", partner_center_value="12"))
+    from app.tools.models import CustomerImportRun, ImportCandidate
+
+    reading = CustomerImportRun(status="finished", problems=[])
+    found = ImportCandidate(run=reading, tenant_id="99999999-8888-4777-8666-555555555555", domain=domain,
+                            company_name=SECRET, subscriptions=[])
+    db.session.add_all([reading, found])
     db.session.commit()
     return Scene(order.number, agreement.number, sub.id, line.id, sync.id, notification.id, sub.etag,
                  account_id=rita.account_id, licensee_id=fabrikam.id, member_id=member.id,
                  invitation_id=invitation.id, archived_order_id=archived_order.id,
                  archived_invoice_id=archived_invoice.id, certificate_id=certificate.id,
-                 partner_request_id=partner_request.id)
+                 partner_request_id=partner_request.id, reconciliation_run_id=run.id,
+                 customer_import_run_id=reading.id, import_candidate_id=found.id)
+
 
 def _archive(db, account_id: int):
     """An order and an invoice of reseller A imported from the previous portal (app/migration)."""

@@ -23,6 +23,8 @@ ADMIN_SAMPLES.update(event_id="1")  # admin > Audit log: one event
 
 ADMIN_SAMPLES.update(run_id="1", migrated_id="1", webinar_id="1")  # admin > Migration
 
+ADMIN_SAMPLES.update(candidate_id="1")  # admin > Tools > Customer import: a customer found (run_id above)
+
 
 def _where(app, endpoint: str) -> str:
     view = inspect.unwrap(app.view_functions[endpoint])

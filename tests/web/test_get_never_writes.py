@@ -14,7 +14,7 @@ from tests.web.test_isolation import SAMPLES, SHARED
 
 ROLES = ("operator_client", "reseller_client", "customer_client", "reseller_member_client")
 # Endpoints whose GET answer is a stream that stays open: opened, never read, so nothing runs.
-STREAMS = {"checkout.events", "orders.events"}
+STREAMS = {"checkout.events", "orders.events", "tools.reconciliation_events", "tools.customer_import_events"}
 
 
 def _get_rules(app):

@@ -1,0 +1,248 @@
+"""What the operator's tools record: reconciliation runs and their findings.
+
+A run is one comparison of the storefront's subscriptions with Partner Center over a scope (all, one
+account, one licensee, one subscription). The worker writes its progress to the row as it goes, so
+the run's page can show it while it runs; its findings stay after it ends, each with the correction
+applied to it (by whom, when, and the order that pushed a value).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Account, Licensee, User
+from app.extensions import db
+from app.subscriptions.models import Subscription
+from app.time import utcnow
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {"queued": "Waiting for the worker", "running": "Running", "finished": "Finished",
+                "failed": "Failed"}[self.value]
+
+
+OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class RunTrigger(StrEnum):
+    MANUAL = "manual"
+    SCHEDULED = "scheduled"
+
+
+class Scope(StrEnum):
+    ALL = "all"
+    ACCOUNT = "account"
+    LICENSEE = "licensee"
+    SUBSCRIPTION = "subscription"
+
+
+class FindingKind(StrEnum):
+    """What differs, in the order the result page groups them."""
+
+    MISSING_IN_PARTNER_CENTER = "missing_in_partner_center"
+    UNKNOWN_TO_STOREFRONT = "unknown_to_storefront"
+    STATUS = "status"
+    QUANTITY = "quantity"
+    AUTO_RENEW = "auto_renew"
+    TERM = "term"
+    BILLING = "billing"
+    RENEWAL_DATE = "renewal_date"
+    SCHEDULED_CHANGE = "scheduled_change"
+    FRIENDLY_NAME = "friendly_name"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    FindingKind.MISSING_IN_PARTNER_CENTER: "Missing in Partner Center",
+    FindingKind.UNKNOWN_TO_STOREFRONT: "Unknown to the storefront",
+    FindingKind.STATUS: "Status differs",
+    FindingKind.QUANTITY: "Seats differ",
+    FindingKind.AUTO_RENEW: "Auto-renewal differs",
+    FindingKind.TERM: "Term differs",
+    FindingKind.BILLING: "Billing plan differs",
+    FindingKind.RENEWAL_DATE: "Renewal date differs",
+    FindingKind.SCHEDULED_CHANGE: "Scheduled change differs",
+    FindingKind.FRIENDLY_NAME: "Name differs",
+}
+
+
+class Correction(StrEnum):
+    """The corrective actions; which ones a finding offers is app.tools.reconciliation.corrections_for."""
+
+    TAKE_PARTNER_CENTER = "take_partner_center"
+    PUSH_STOREFRONT = "push_storefront"
+    IMPORT = "import"
+    MARK_CANCELLED = "mark_cancelled"
+
+    @property
+    def label(self) -> str:
+        return CORRECTION_LABELS[self]
+
+
+CORRECTION_LABELS = {
+    Correction.TAKE_PARTNER_CENTER: "Take Partner Center's value",
+    Correction.PUSH_STOREFRONT: "Push the storefront's value (an order)",
+    Correction.IMPORT: "Import into an account",
+    Correction.MARK_CANCELLED: "Mark cancelled in the storefront",
+}
+
+
+class ReconciliationRun(db.Model):
+    __tablename__ = "reconciliation_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED, index=True)
+    trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL)
+    scope: Mapped[str] = mapped_column(String(16), default=Scope.ALL)
+    scope_id: Mapped[int | None]
+    scope_label: Mapped[str] = mapped_column(String(300), default="All subscriptions")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # Progress: customers (tenants) to read and read so far; subscriptions compared.
+    customers_total: Mapped[int] = mapped_column(default=0)
+    customers_done: Mapped[int] = mapped_column(default=0)
+    subscriptions_checked: Mapped[int] = mapped_column(default=0)
+    findings_count: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    # Customers that could not be read, in words (the run goes on without them).
+    problems: Mapped[list | None] = mapped_column(JSON)
+
+    requested_by: Mapped[User | None] = relationship()
+    findings: Mapped[list["ReconciliationFinding"]] = relationship(back_populates="run",
+                                                                   order_by="ReconciliationFinding.id")
+
+    @property
+    def done(self) -> bool:
+        return self.status not in OPEN_RUN_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return RunStatus(self.status).label
+
+    @property
+    def percent(self) -> int:
+        if self.done:
+            return 100
+        return int(100 * self.customers_done / self.customers_total) if self.customers_total else 0
+
+
+class ReconciliationFinding(db.Model):
+    """One difference between the storefront and Partner Center. `remote` keeps Partner Center's
+    subscription as read (and, for one the storefront does not know, its customer's facts), so a
+    correction applies what the run saw without calling Partner Center from a page."""
+
+    __tablename__ = "reconciliation_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    ms_subscription_id: Mapped[str] = mapped_column(String(64), index=True)
+    customer_name: Mapped[str | None] = mapped_column(String(200))
+    tenant_domain: Mapped[str | None] = mapped_column(String(253))
+    product: Mapped[str | None] = mapped_column(String(300))
+    storefront_value: Mapped[str | None] = mapped_column(String(300))
+    partner_center_value: Mapped[str | None] = mapped_column(String(300))
+    remote: Mapped[dict | None] = mapped_column(JSON)
+    resolution: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    order_number: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[ReconciliationRun] = relationship(back_populates="findings")
+    account: Mapped[Account | None] = relationship()
+    subscription: Mapped[Subscription | None] = relationship()
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return FindingKind(self.kind).label
+
+    @property
+    def resolution_label(self) -> str | None:
+        return Correction(self.resolution).label if self.resolution else None
+
+
+class CustomerImportRun(db.Model):
+    """One reading of the operator's Partner Center customers (every page of every connection),
+    keeping those the storefront does not know as candidates to import."""
+
+    __tablename__ = "customer_import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED, index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    pages_read: Mapped[int] = mapped_column(default=0)
+    customers_read: Mapped[int] = mapped_column(default=0)
+    candidates_count: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list | None] = mapped_column(JSON)
+
+    requested_by: Mapped[User | None] = relationship()
+    candidates: Mapped[list["ImportCandidate"]] = relationship(back_populates="run", order_by="ImportCandidate.id")
+
+    @property
+    def done(self) -> bool:
+        return self.status not in OPEN_RUN_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return RunStatus(self.status).label
+
+
+class ImportCandidate(db.Model):
+    """A Partner Center customer the storefront did not know when the run read it: its domain, its
+    indirect reseller (matched to a reseller account by tenant id or partner ID) and its subscriptions
+    as read; once imported, into which account (and licensee), by whom and when."""
+
+    __tablename__ = "customer_import_candidates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("customer_import_runs.id"), index=True)
+    partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
+    tenant_id: Mapped[str] = mapped_column(String(64), index=True)
+    domain: Mapped[str | None] = mapped_column(String(253))
+    company_name: Mapped[str | None] = mapped_column(String(200))
+    facts: Mapped[dict | None] = mapped_column(JSON)  # billing profile: country, contact, address
+    reseller_tenant_id: Mapped[str | None] = mapped_column(String(64))
+    reseller_partner_id: Mapped[str | None] = mapped_column(String(20))
+    reseller_name: Mapped[str | None] = mapped_column(String(200))
+    reseller_account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    subscriptions: Mapped[list | None] = mapped_column(JSON)  # Partner Center's, as read
+    imported_at: Mapped[datetime | None]
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    run: Mapped[CustomerImportRun] = relationship(back_populates="candidates")
+    reseller_account: Mapped[Account | None] = relationship(foreign_keys=[reseller_account_id])
+    account: Mapped[Account | None] = relationship(foreign_keys=[account_id])
+    licensee: Mapped[Licensee | None] = relationship()
+    imported_by: Mapped[User | None] = relationship(foreign_keys=[imported_by_id])
+
+    @property
+    def indirect(self) -> bool:
+        return bool(self.reseller_tenant_id or self.reseller_partner_id)

@@ -1,0 +1,90 @@
+"""Reconciliation in Chromium: the operator makes a subscription drift on the sandbox's controls page,
+runs the reconciliation, watches it progress (run by the real worker, pushed to the page), corrects the
+findings in bulk, runs it again and sees no findings."""
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+
+
+@pytest.fixture
+def bought(live_app, live_worker):
+    """The storefront knows only what this test buys: earlier tests' subscriptions went with the sandbox
+    they were bought in (fresh_checkouts reset it). One purchase for Adatum's licensee Fabrikam."""
+    from app.extensions import db
+    from app.orders.models import Order, OrderLine
+    from app.subscriptions.models import Subscription
+    from app.tools.models import ReconciliationFinding
+    from tests.support.orders import line, place, reseller_request
+
+    with live_app.app_context():
+        db.session.execute(db.delete(ReconciliationFinding))
+        db.session.execute(db.update(OrderLine).values(subscription_id=None))
+        db.session.execute(db.delete(Subscription))
+        db.session.commit()
+        order = place(db, reseller_request(db, domain=f"recon{uuid.uuid4().hex[:10]}.onmicrosoft.com",
+                                           draft_id=random.randint(10**6, 10**9),
+                                           lines=[line(quantity=10, family="Microsoft 365")]))
+        deadline = time.monotonic() + 45
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            if db.session.get(Order, order.id).status == "completed":
+                break
+            time.sleep(0.3)
+        sub = db.session.scalar(db.select(Subscription).where(Subscription.order_id == order.id))
+        assert sub is not None, "the worker did not provision the purchase"
+        return sub.ms_subscription_id
+
+
+def _run(page, live_server):
+    page.goto(live_server + "/admin/reconciliation")
+    page.get_by_label("What to reconcile").select_option("all")
+    page.get_by_role("button", name="Run reconciliation").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reconciliation")
+    expect(page.locator("#run-progress-" + page.url.rsplit("/", 1)[1])).to_be_visible()
+    # The worker runs it; the page follows without being reloaded.
+    expect(page.locator("#run-status")).to_have_text("Finished", timeout=30_000)
+
+
+def test_operator_reconciles_corrects_in_bulk_and_the_next_run_is_clean(page, live_server, bought):
+    sign_in_as(page, live_server, "admin@example.com")
+    # Someone changes the subscription in Partner Center itself.
+    page.goto(live_server + "/sandbox/_sandbox/admin")
+    page.get_by_label("Subscription", exact=True).select_option(bought)
+    page.get_by_label("Seats (empty: unchanged)").fill("13")
+    page.get_by_label("Auto-renewal").select_option("false")
+    page.get_by_role("button", name="Change in Partner Center").click()
+    expect(page.locator("p.notice")).to_contain_text("now has 13 seats, auto-renewal off, in Partner Center")
+
+    _run(page, live_server)
+    rows = page.locator("#findings-table tbody tr[id]")
+    expect(rows).to_have_count(4)
+    expect(page.locator("#finding-counts")).to_contain_text("Seats differ")
+    expect(page.locator("#findings-table tr[data-kind=quantity] .partner-center-value")).to_have_text("13")
+    expect(page.locator("#findings-table tr[data-kind=unknown_to_storefront]")).to_have_count(2)
+
+    # The drift: take Partner Center's values, both findings at once.
+    for kind in ("quantity", "auto_renew"):
+        page.locator(f"#findings-table tr[data-kind={kind}] input[type=checkbox]").check()
+    page.get_by_label("Correction", exact=True).select_option("take_partner_center")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.locator("#flash-region")).to_contain_text("the storefront now shows Partner Center's values")
+    # The subscriptions only Partner Center knew: imported into the matching accounts.
+    for box in page.locator("#findings-table tr[data-kind=unknown_to_storefront] input[type=checkbox]").all():
+        box.check()
+    page.get_by_label("Correction", exact=True).select_option("import")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.locator("#flash-region")).to_contain_text("is imported into Alpine Ski House of Adatum IT Services")
+    expect(page.locator("#open-findings")).to_have_text("0 findings still open.")
+
+    _run(page, live_server)
+    expect(page.locator("#no-findings")).to_have_text("No findings: the storefront and Partner Center agree.")
+    expect(page.locator("#run-message")).to_contain_text("3 subscriptions compared")

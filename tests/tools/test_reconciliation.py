@@ -1,0 +1,296 @@
+"""Subscriptions reconciliation (admin > Tools > Reconciliation): runs against the sandbox seeded with
+drift, the findings page, the corrections (one and bulk), and a second run that is clean."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from app.accounts.models import Account, Notification
+from app.audit.models import AuditEvent
+from app.orders.models import Order
+from app.subscriptions.models import Subscription
+from app.tools.models import ReconciliationFinding, ReconciliationRun
+from tests.helpers import soup, text_of
+from tests.support.orders import line, run_job, work
+from tests.support.subscriptions import BASIC, STANDARD, buy, remote
+
+WWI = "wideworldimporters.onmicrosoft.com"
+ALPINE = "alpineskihouse.onmicrosoft.com"
+
+
+def run_reconciliation(client, redis, **form) -> ReconciliationRun:
+    """Start a run as the operator admin does (the page's form) and let the worker run it."""
+    response = client.post("/admin/reconciliation", {"scope": "all", **form})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    work(redis)
+    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    from app.extensions import db
+
+    db.session.expire_all()
+    return db.session.get(ReconciliationRun, run_id)
+
+
+def findings_page(client, run, **args):
+    return soup(client.get(f"/admin/reconciliation/runs/{run.id}", query_string=args))
+
+
+def rows(page) -> dict[str, list[str]]:
+    """Finding rows of the page: id -> [kind, customer, product, storefront, Partner Center]."""
+    return {tr["id"]: [" ".join(td.get_text(" ").split()) for td in tr.select("td")[1:6]]
+            for tr in page.select("#findings-table tbody tr[id]")}
+
+
+def finding_ids(db, run, kind) -> list[str]:
+    return [str(f.id) for f in db.session.scalars(db.select(ReconciliationFinding).where(
+        ReconciliationFinding.run_id == run.id, ReconciliationFinding.kind == kind)
+        .order_by(ReconciliationFinding.id))]
+
+
+def correct(client, run, ids, correction, **extra):
+    return client.post(f"/admin/reconciliation/runs/{run.id}/corrections",
+                       {"finding": ids, "correction": correction, "apply": "bulk", **extra})
+
+
+@pytest.fixture
+def drift(demo, db, sandbox_store, pc_client):
+    """Two subscriptions bought through the storefront, then, in Partner Center: the first one's seats
+    changed and its auto-renewal turned off; the second one deleted (missing in Partner Center). The
+    sandbox's seed already holds two subscriptions the storefront does not know (WWI, Alpine)."""
+    first, second = buy(db, domain="driftco.onmicrosoft.com",
+                        lines=[line(**BASIC, quantity=10), line(**STANDARD, quantity=4)])
+    pc_client.set_subscription_quantity(first.tenant_id, first.ms_subscription_id, 13)
+    pc_client.set_subscription_auto_renew(first.tenant_id, first.ms_subscription_id, False)
+    with sandbox_store.tx() as tx:  # gone from Partner Center (as if it had never been created there)
+        tx.delete("subscription", second.ms_subscription_id)
+    return first, second
+
+
+def test_a_run_reports_each_kind_of_drift_and_the_subscriptions_the_storefront_does_not_know(
+        db, operator_client, redis, sandbox_store, drift):
+    first, second = drift
+    sandbox_store.clear_calls()
+    run = run_reconciliation(operator_client, redis)
+    assert run.status == "finished" and run.customers_total == run.customers_done == 3
+    assert run.subscriptions_checked == 2 and run.findings_count == 5
+    # One list call per customer, the customers listed once, and the unknown ones' details read.
+    paths = [c["path"] for c in sandbox_store.calls(method="GET")]
+    assert paths.count(f"/v1/customers/{first.tenant_id}/subscriptions") == 1
+    assert not sandbox_store.calls(method="PATCH") and not sandbox_store.calls(method="POST")
+
+    page = findings_page(operator_client, run)
+    counts = {tr["data-kind"]: tr.select("td")[1].get_text() for tr in page.select("#finding-counts tbody tr")}
+    assert counts == {"missing_in_partner_center": "1", "unknown_to_storefront": "2", "quantity": "1",
+                      "auto_renew": "1"}
+    found = sorted(rows(page).values())
+    by_kind = {r[0]: r for r in found if r[0] != "Unknown to the storefront"}
+    assert by_kind["Seats differ"][3:] == ["10", "13"]
+    assert by_kind["Auto-renewal differs"][3:] == ["On", "Off"]
+    assert by_kind["Missing in Partner Center"][3:] == ["Active", "Not found"]
+    unknown = sorted(r[1] for r in found if r[0] == "Unknown to the storefront")
+    assert unknown[0].startswith("Alpine Ski House") and ALPINE in unknown[0]
+    assert unknown[1].startswith("Wide World Importers") and WWI in unknown[1]
+    # Each finding offers the corrections that make sense for it.
+    buttons = {tr.select("td")[1].get_text(): [b.get_text(" ", strip=True).split(" (")[0]
+                                              for b in tr.select("button[name=apply]")]
+               for tr in page.select("#findings-table tbody tr[id]")}
+    assert buttons["Seats differ"] == ["Take Partner Center's value", "Push the storefront's value"]
+    assert buttons["Missing in Partner Center"] == ["Mark cancelled in the storefront"]
+    assert buttons["Unknown to the storefront"] == ["Import into an account"]
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "reconciliation_started")).details[
+        "scope"] == "All subscriptions"
+
+
+def test_corrections_make_the_next_run_clean(db, operator_client, redis, sandbox_store, drift):
+    first, second = drift
+    run = run_reconciliation(operator_client, redis)
+
+    # Push the storefront's values (10 seats, auto-renewal on): one order, sent through the usual job.
+    pushed = finding_ids(db, run, "quantity") + finding_ids(db, run, "auto_renew")
+    response = correct(operator_client, run, pushed, "push_storefront")
+    assert response.status_code == 303
+    order = db.session.scalar(db.select(Order).where(Order.type == "change").order_by(Order.id.desc()))
+    assert [l.change["action"] for l in order.lines] == ["quantity", "auto_renew"]
+    assert order.lines[0].change["from"] == 13 and order.lines[0].change["to"] == 10
+    assert run_job(order.id) == "completed"
+    assert remote(sandbox_store, first)["quantity"] == 10 and remote(sandbox_store, first)["autoRenewEnabled"] is True
+
+    # The one Partner Center no longer has: marked cancelled.
+    correct(operator_client, run, finding_ids(db, run, "missing_in_partner_center"), "mark_cancelled")
+    # The two the storefront does not know: imported into the matching accounts, both at once.
+    response = correct(operator_client, run, finding_ids(db, run, "unknown_to_storefront"), "import", target="match")
+    assert response.status_code == 303
+    flashes = text_of(operator_client.get(response.headers["Location"]))
+    assert "is imported into Alpine Ski House of Adatum IT Services" in flashes
+    assert "is imported into Wide World Importers" in flashes
+
+    db.session.expire_all()
+    assert db.session.get(Subscription, second.id).status == "deleted"
+    wwi = db.session.scalar(db.select(Subscription).where(Subscription.tenant_domain == WWI))
+    assert (wwi.quantity, wwi.account.name, wwi.account.kind, wwi.agreement.family) == (
+        12, "Wide World Importers", "customer", "Microsoft 365")
+    alpine = db.session.scalar(db.select(Subscription).where(Subscription.tenant_domain == ALPINE))
+    assert alpine.account.partner_id == "1234567" and alpine.agreement.licensee.company_name == "Alpine Ski House"
+    assert alpine.quantity == 8 and alpine.product_title == "Microsoft 365 Business Premium"
+    # Every correction is audited.
+    audited = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "reconciliation_corrected")).all()
+    assert sorted(e.details["correction"] for e in audited) == ["import", "import", "mark_cancelled",
+                                                                "push_storefront"]
+    page = findings_page(operator_client, run, state="all")
+    assert "0 findings still open." in page.select_one("#open-findings").get_text()
+    assert page.select_one(f"#finding-{pushed[0]} a[href^='/orders/']").get_text() == order.number
+
+    again = run_reconciliation(operator_client, redis)
+    assert again.findings_count == 0 and again.subscriptions_checked == 4  # the two imported ones too
+    assert findings_page(operator_client, again).select_one("#no-findings") is not None
+
+
+def test_taking_partner_center_values_settles_every_finding_of_the_subscription(
+        db, operator_client, redis, sandbox_store, drift):
+    first, _ = drift
+    run = run_reconciliation(operator_client, redis)
+    [quantity] = finding_ids(db, run, "quantity")
+    sandbox_store.clear_calls()
+    response = operator_client.post(f"/admin/reconciliation/runs/{run.id}/corrections",
+                                    {"apply": f"{quantity}:take_partner_center"})
+    assert response.status_code == 303 and sandbox_store.calls() == []  # what the run read; no call
+    db.session.expire_all()
+    sub = db.session.get(Subscription, first.id)
+    assert (sub.quantity, sub.auto_renew) == (13, False)
+    settled = db.session.scalars(db.select(ReconciliationFinding.resolution).where(
+        ReconciliationFinding.subscription_id == first.id)).all()
+    assert settled == ["take_partner_center", "take_partner_center"]
+    assert db.session.scalar(db.select(db.func.count(Order.id)).where(Order.type != "purchase")) == 0
+    again = run_reconciliation(operator_client, redis, scope=f"account-{first.account_id}")
+    assert again.findings_count == 1  # only the one missing in Partner Center is left in Adatum's scope
+    assert db.session.scalars(db.select(ReconciliationFinding.kind).where(
+        ReconciliationFinding.run_id == again.id)).all() == ["missing_in_partner_center"]
+
+
+def test_a_correction_that_does_not_suit_a_finding_changes_nothing_and_says_why(db, operator_client, redis, drift):
+    run = run_reconciliation(operator_client, redis)
+    ids = finding_ids(db, run, "unknown_to_storefront") + finding_ids(db, run, "missing_in_partner_center")
+    response = correct(operator_client, run, ids, "take_partner_center")
+    page = text_of(operator_client.get(response.headers["Location"]))
+    assert "does not apply to “Unknown to the storefront”" in page
+    assert "does not apply to “Missing in Partner Center”" in page
+    assert db.session.scalar(db.select(db.func.count(ReconciliationFinding.id)).where(
+        ReconciliationFinding.resolution.is_not(None))) == 0
+    # Nothing selected: nothing to do.
+    response = correct(operator_client, run, [], "import")
+    assert "Select the findings to correct." in text_of(operator_client.get(response.headers["Location"]))
+
+
+def test_import_refuses_a_tenant_that_another_account_holds(db, operator_client, redis, demo):
+    from app.accounts.models import Tenant
+
+    tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
+    db.session.add(Tenant(domain=WWI, tenant_id="9d4c1a7e-3b2f-4e6d-8a5c-7f1e2d3c4b5a", account_id=tailspin.id))
+    db.session.commit()
+    run = run_reconciliation(operator_client, redis)
+    [wwi] = [f for f in run.findings if f.tenant_domain == WWI]
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    response = correct(operator_client, run, [str(wwi.id)], "import", target=str(adatum.id))
+    assert "belongs to Tailspin Toys in the storefront" in text_of(operator_client.get(response.headers["Location"]))
+    # The matching account is the one holding the tenant.
+    correct(operator_client, run, [str(wwi.id)], "import", target="match")
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Subscription).where(Subscription.tenant_domain == WWI)).account_id == tailspin.id
+
+
+def test_scope_of_one_account_reads_only_its_customers(db, operator_client, redis, sandbox_store, drift):
+    first, _ = drift
+    sandbox_store.clear_calls()
+    run = run_reconciliation(operator_client, redis, scope=f"account-{first.account_id}")
+    assert run.scope_label == "Account Adatum IT Services" and run.customers_total == 1
+    assert {c["path"] for c in sandbox_store.calls()} == {f"/v1/customers/{first.tenant_id}/subscriptions"}
+    assert sorted(f.kind for f in run.findings) == ["auto_renew", "missing_in_partner_center", "quantity"]
+
+    one = run_reconciliation(operator_client, redis, subscription=first.ms_subscription_id)
+    assert one.scope == "subscription" and sorted(f.kind for f in one.findings) == ["auto_renew", "quantity"]
+
+
+def test_a_scope_that_cannot_be_run_is_refused_next_to_its_field(db, operator_client, demo):
+    response = operator_client.post("/admin/reconciliation", {"scope": "all", "subscription": "no-such-sub"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert "No subscription of the storefront has the id no-such-sub" in page.select_one("#subscription-error").get_text()
+    assert page.select_one("#subscription")["value"] == "no-such-sub"
+    response = operator_client.post("/admin/reconciliation", {"scope": "account-999999"})
+    assert response.status_code == 422 and soup(response).select_one("#scope-error") is not None
+    assert db.session.scalar(db.select(db.func.count(ReconciliationRun.id))) == 0
+
+
+def test_the_progress_polls_until_the_run_ends(db, operator_client, redis, demo):
+    response = operator_client.post("/admin/reconciliation", {"scope": "all"})
+    run_url = response.headers["Location"]
+    run_id = int(run_url.rsplit("/", 1)[1])
+    page = soup(operator_client.get(run_url))
+    assert page.select_one("#run-status").get_text() == "Waiting for the worker"
+    live = page.select_one("#reconciliation-live")
+    assert live["sse-connect"] == f"/admin/reconciliation/runs/{run_id}/events"
+    polled = operator_client.get(f"/admin/reconciliation/runs/{run_id}/progress", headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and soup(polled).select_one("#reconciliation-progress")["hx-trigger"] == "every 1s"
+    assert page.select_one("#reconciliation-progress a").get_text() == "Reload"  # without JavaScript
+    work(redis)
+    polled = operator_client.get(f"/admin/reconciliation/runs/{run_id}/progress", headers={"HX-Request": "true"})
+    assert polled.status_code == 286
+    done = soup(polled)
+    assert done.select_one("#reconciliation-progress").get("hx-trigger") is None
+    assert done.select_one("#run-status").get_text() == "Finished" and len(done.select("#findings-table tbody tr[id]")) == 2
+    streamed = operator_client.event_stream(f"/admin/reconciliation/runs/{run_id}/events",
+                                            until=lambda text: "event: done" in text)
+    assert "event: progress" in streamed and "Unknown to the storefront" in streamed
+
+
+def test_findings_filter_and_export_as_csv(db, operator_client, redis, drift):
+    run = run_reconciliation(operator_client, redis)
+    page = findings_page(operator_client, run, kind="unknown_to_storefront")
+    assert [r[0] for r in rows(page).values()] == ["Unknown to the storefront"] * 2
+    page = findings_page(operator_client, run, q="alpine")
+    assert [r[1].split(" alpine")[0] for r in rows(page).values()] == ["Alpine Ski House"]
+    link = page.select_one("#findings-csv")["href"]
+    response = operator_client.get(link)
+    assert response.mimetype == "text/csv"
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert table[0][:3] == ["Finding", "Kind", "Customer"] and len(table) == 2
+    assert table[1][1:4] == ["Unknown to the storefront", "Alpine Ski House", ALPINE]
+
+
+def test_operator_members_read_and_only_operator_admins_run_or_correct(
+        db, operator_member_client, reseller_client, operator_client, redis, demo):
+    run = run_reconciliation(operator_client, redis)
+    page = soup(operator_member_client.get("/admin/reconciliation"))
+    assert page.select_one("#read-only") is not None and page.select_one("form.reconciliation-form") is None
+    assert operator_member_client.post("/admin/reconciliation", {"scope": "all"}).status_code == 403
+    assert findings_page(operator_member_client, run).select("#findings-table button") == []
+    [finding] = finding_ids(db, run, "unknown_to_storefront")[:1]
+    assert operator_member_client.post(f"/admin/reconciliation/runs/{run.id}/corrections",
+                                       {"apply": f"{finding}:import"}).status_code == 403
+    assert reseller_client.get(f"/admin/reconciliation/runs/{run.id}").status_code == 403
+    assert reseller_client.get("/admin/reconciliation").status_code == 403
+
+
+def test_the_daily_run_notifies_the_operator_when_findings_appear(db, demo, app):
+    from app.admin.settings import StorefrontSettings
+    from app.tools.reconciliation_jobs import daily_reconciliation
+
+    assert daily_reconciliation() == "Daily reconciliation is off."
+    settings = StorefrontSettings.load()
+    settings.daily_reconciliation = True
+    settings.save()
+    db.session.commit()
+    assert "'findings': 2" in daily_reconciliation()
+    notes = db.session.scalars(db.select(Notification).join(Notification.user)).all()
+    assert [n.title for n in notes] == ["Reconciliation found 2 differences"]
+    assert notes[0].link.startswith("/admin/reconciliation/runs/")
+    assert daily_reconciliation() == "Already reconciled in the last 24 hours."
+
+
+def test_the_daily_run_is_a_periodic_task_and_an_option():
+    from app.admin.settings import StorefrontSettings
+    from app.jobs.periodic import PERIODIC_MODULES
+
+    assert "app.tools.reconciliation_jobs" in PERIODIC_MODULES
+    assert StorefrontSettings().daily_reconciliation is False
