@@ -1,0 +1,206 @@
+"""Benchmark: the pages a buyer uses, under 50 concurrent signed-in users, against /healthz.
+
+    .venv/bin/python bench/concurrent_pages.py [--users 50] [--rounds 6] [--seconds 5]
+
+Starts the storefront as `flask serve` does (gunicorn with app/web/gunicorn_conf.py and two web
+processes, worker.py, the embedded Redis) on a throw-away SQLite database with the demo data, and
+--users new members of the demo reseller Adatum, each signed in with a session of its own, each
+with one product in its cart and a checkout started (the customer step confirmed, so the service
+step is open). One order of Adatum's is placed so the orders pages show one.
+
+Then, in alternating rounds of --seconds each (so a busy moment of the shared machine weighs on
+both alike), every user loops as fast as the server answers:
+- pages: the wizard's customer and service steps, the catalog, the cart, the order list and the
+  order's page, in turn (each user starts at a different one);
+- trivial: /healthz.
+Prints the median and p99 of each, their ratios and the throughputs (target, issue 14: median under
+2x and p99 under 5x /healthz), the median of every page, and the machine's load average.
+
+Users are asyncio tasks with an httpx client each (its own cookies and connection), so the load
+generator's own overhead is the same for both kinds of request.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import httpx  # noqa: E402
+from bs4 import BeautifulSoup  # noqa: E402
+
+from bench._server import percentile, storefront  # noqa: E402
+
+PASSWORD = "bench-password-1"
+
+
+def prepare(env: dict, users: int) -> list[str]:
+    """`users` new members of Adatum; returns their emails."""
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "PUBLIC_URL")})
+    from app import create_app
+    from app.accounts.models import User
+    from app.accounts.services import create_user
+    from app.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+        emails = [f"pages-{i:03d}@adatum.example.com" for i in range(users)]
+        for email in emails:
+            create_user(rita.account, f"Bench user {email[6:9]}", email, PASSWORD)
+        db.session.commit()
+        db.engine.dispose()
+    return emails
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', html) or \
+        re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return found.group(1)
+
+
+def form_data(form) -> dict:
+    """What a browser would send for `form` as rendered (hidden fields, checked boxes, chosen options)."""
+    data = {}
+    for field in form.find_all(["input", "select", "textarea"]):
+        name = field.get("name")
+        if not name or field.has_attr("disabled"):
+            continue
+        if field.name == "select":
+            option = field.find("option", selected=True) or field.find("option")
+            data[name] = option.get("value", option.text) if option else ""
+        elif field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data[name] = field.get("value", "on")
+        elif field.get("type") not in ("submit", "button"):
+            data[name] = field.get("value", "")
+    return data
+
+
+async def sign_in_and_start(client: httpx.AsyncClient, email: str) -> dict:
+    """Sign in, put a product in the cart, start the checkout and confirm its customer step;
+    returns the URLs this user measures."""
+    page = await client.get("/sign-in")
+    signed = await client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": csrf(page.text)})
+    assert signed.status_code == 302, (email, signed.status_code)
+    catalog = await client.get("/catalog/products")
+    soup = BeautifulSoup(catalog.text, "html.parser")
+    add = next(f for f in soup.find_all("form") if (f.get("action") or "").endswith("/cart"))
+    added = await client.post(add["action"], data=form_data(add))
+    assert added.status_code in (200, 302, 303), (email, added.status_code)
+    customer = await client.get("/checkout/customer")
+    assert customer.status_code == 200, (email, customer.status_code)
+    soup = BeautifulSoup(customer.text, "html.parser")
+    form = next(f for f in soup.find_all("form") if f.find(attrs={"name": "licensee"}))
+    posted = await client.post("/checkout/customer", data=form_data(form))
+    assert posted.status_code in (302, 303), (email, posted.status_code, posted.text[:300])
+    service = await client.get("/checkout/service")
+    assert service.status_code == 200, (email, service.status_code)
+    return {}
+
+
+async def place_one_order(client: httpx.AsyncClient) -> str | None:
+    """The number of an order on the order list, if any."""
+    orders = await client.get("/orders")
+    found = re.search(r'href="/orders/(ORD-[A-Z0-9-]+)"', orders.text)
+    return found.group(1) if found else None
+
+
+async def loop(client: httpx.AsyncClient, urls: list[str], start: int, until: float, times: dict) -> None:
+    index = start
+    while time.perf_counter() < until:
+        url = urls[index % len(urls)]
+        index += 1
+        began = time.perf_counter()
+        try:
+            response = await client.get(url)
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            # The server closed a keep-alive connection that sat idle between rounds (gunicorn's
+            # keepalive is a few seconds) as this request went out: ask again, timed afresh.
+            began = time.perf_counter()
+            response = await client.get(url)
+        elapsed = (time.perf_counter() - began) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}")
+        times.setdefault(url, []).append(elapsed)
+
+
+async def run(base: str, emails: list[str], args) -> dict:
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in emails]
+    try:
+        # Sign-ins hash passwords (deliberately slow): a few at a time, before anything is timed.
+        semaphore = asyncio.Semaphore(4)
+
+        async def prepared(client, email):
+            async with semaphore:
+                await sign_in_and_start(client, email)
+
+        await asyncio.gather(*(prepared(c, e) for c, e in zip(clients, emails)))
+        number = await place_one_order(clients[0])
+        pages = ["/checkout/customer", "/checkout/service", "/catalog/products", "/cart", "/orders"]
+        if number:
+            pages.append(f"/orders/{number}")
+        # Warm up both web processes on every page.
+        await asyncio.gather(*(loop(c, pages, i, time.perf_counter() + 2, {}) for i, c in enumerate(clients)))
+        page_times: dict = {}
+        trivial_times: dict = {}
+        page_seconds = trivial_seconds = 0.0
+        for _ in range(args.rounds):
+            for kind, urls, store in (("pages", pages, page_times), ("trivial", ["/healthz"], trivial_times)):
+                began = time.perf_counter()
+                until = began + args.seconds
+                await asyncio.gather(*(loop(c, urls, i, until, store) for i, c in enumerate(clients)))
+                if kind == "pages":
+                    page_seconds += time.perf_counter() - began
+                else:
+                    trivial_seconds += time.perf_counter() - began
+        return dict(pages=page_times, trivial=trivial_times, page_seconds=page_seconds,
+                    trivial_seconds=trivial_seconds, order=number)
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clients))
+
+
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    args = parser.parse_args()
+
+    print(f"load average before  {loadavg()} ({os.cpu_count()} cores)")
+    with storefront(worker=True) as (base, env):
+        emails = prepare(env, args.users)
+        result = asyncio.run(run(base, emails, args))
+    print(f"load average after   {loadavg()}")
+    pages = [t for times in result["pages"].values() for t in times]
+    trivial = [t for times in result["trivial"].values() for t in times]
+    med_p, med_t = statistics.median(pages), statistics.median(trivial)
+    p99_p, p99_t = percentile(pages, 99), percentile(trivial, 99)
+    print(f"users                {args.users} signed in, concurrent; {args.rounds} rounds of {args.seconds:.0f} s each kind; "
+          "gunicorn as `flask serve` (app/web/gunicorn_conf.py, 2 web processes) + worker.py, SQLite")
+    print(f"pages                {len(pages)} requests, {len(pages) / result['page_seconds']:.0f}/s   "
+          f"median {med_p:7.1f} ms   p99 {p99_p:7.1f} ms")
+    print(f"/healthz             {len(trivial)} requests, {len(trivial) / result['trivial_seconds']:.0f}/s   "
+          f"median {med_t:7.1f} ms   p99 {p99_t:7.1f} ms")
+    for url, times in result["pages"].items():
+        print(f"  {url:40s} median {statistics.median(times):7.1f} ms   p99 {percentile(times, 99):7.1f} ms   "
+              f"({len(times)})")
+    ratio_med, ratio_p99 = med_p / med_t, p99_p / p99_t
+    print(f"ratio                median {ratio_med:.1f}x, p99 {ratio_p99:.1f}x /healthz")
+    print(f"{'PASS' if ratio_med < 2 else 'FAIL'}: median under 2x /healthz ({ratio_med:.1f}x)")
+    print(f"{'PASS' if ratio_p99 < 5 else 'FAIL'}: p99 under 5x /healthz ({ratio_p99:.1f}x)")
+
+
+if __name__ == "__main__":
+    main()
