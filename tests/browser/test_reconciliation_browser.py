@@ -88,3 +88,21 @@ def test_operator_reconciles_corrects_in_bulk_and_the_next_run_is_clean(page, li
     _run(page, live_server)
     expect(page.locator("#no-findings")).to_have_text("No findings: the storefront and Partner Center agree.")
     expect(page.locator("#run-message")).to_contain_text("3 subscriptions compared")
+
+
+def test_with_javascript_off_the_operator_reloads_to_follow_the_run_and_imports_a_customer(no_js_page, live_server,
+                                                                                          bought):
+    page = no_js_page
+    sign_in_as(page, live_server, "admin@example.com")
+    page.goto(live_server + "/admin/reconciliation")
+    page.get_by_role("button", name="Run reconciliation").click()
+    deadline = time.monotonic() + 30
+    while page.locator("#run-status").inner_text() != "Finished" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.get_by_role("link", name="Reload").click()  # no pushes, no polling: the page says how far it got
+    expect(page.locator("#run-status")).to_have_text("Finished")
+    expect(page.locator("#findings-table tr[data-kind=unknown_to_storefront]")).to_have_count(2)
+    # One row's own button, a plain form post.
+    page.get_by_role("button", name="Import into an account (Microsoft 365 Business Standard)").click()
+    expect(page.locator("#flash-region")).to_contain_text("is imported into Wide World Importers")
+    expect(page.locator("#findings-table tr[data-kind=unknown_to_storefront]")).to_have_count(1)
