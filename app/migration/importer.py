@@ -88,7 +88,7 @@ def _import_account(record, index: int, report: Report, actor, origin, invite: b
         _refuse_contents(record, report, "Its account was refused.")
         return
     account = migrated.account
-    users_before = len(report.entries)
+    first_entry = len(report.entries)
     report.add("account", checked["legacy_id"], account.name, outcome, note)
     for kind, check, upsert in (("user", layout.check_user, _upsert_user),
                                 ("licensee", layout.check_licensee, _upsert_licensee),
@@ -106,11 +106,11 @@ def _import_account(record, index: int, report: Report, actor, origin, invite: b
         # invited as they arrive.
         newly = migrated.state != MIGRATED
         problems = complete_migration(migrated, actor=actor, origin=origin, invite=invite)
-        for entry in report.entries[users_before:]:
+        for entry in report.entries[first_entry:]:
             if entry["kind"] == "user" and entry["legacy_id"] in problems:
                 entry["outcome"], entry["reason"] = REFUSED, problems[entry["legacy_id"]]
         if newly and outcome == UNCHANGED:
-            report.entries[users_before].update(outcome=UPDATED, reason="Migrated: its users were invited.")
+            report.entries[first_entry].update(outcome=UPDATED, reason="Migrated: its users were invited.")
     db.session.flush()
 
 
