@@ -115,9 +115,10 @@ def take_slot(user_id) -> str | None:
 
 
 def refresh_slot(user_id, slot: str) -> None:
-    client = streams_redis()
-    client.zadd(_slots_key(user_id), {slot: time.time() + SLOT_SECONDS}, xx=True)
-    client.expire(_slots_key(user_id), int(SLOT_SECONDS) + 1)
+    with streams_redis().pipeline(transaction=False) as pipe:  # one round trip
+        pipe.zadd(_slots_key(user_id), {slot: time.time() + SLOT_SECONDS}, xx=True)
+        pipe.expire(_slots_key(user_id), int(SLOT_SECONDS) + 1)
+        pipe.execute()
 
 
 def release_slot(user_id, slot: str) -> None:

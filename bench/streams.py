@@ -1,6 +1,6 @@
 """Benchmark: 1,000 open event streams on one web process, and an ordinary page beside them.
 
-    .venv/bin/python bench/streams.py [--streams 1000] [--users 50] [--requests 300]
+    .venv/bin/python bench/streams.py [--streams 1000] [--users 50] [--requests 300] [--postgresql URL]
 
 Starts the storefront as `flask serve` does (gunicorn with app/web/gunicorn_conf.py, the embedded
 Redis), with one web process and no RQ worker, so the order the streams watch stays processing.
@@ -13,14 +13,17 @@ page's event stream (/orders/<number>/events). Then:
   issue 14 "Speed targets");
 - after at least one keep-alive period, every stream must still be open (no end of file, no `done`
   event, a keep-alive received) and hold its slot in Redis;
-- the web process's resident memory with the streams open, less before, divided by the streams.
+- the web process's resident memory with the streams open, less before, divided by the streams;
+- with --postgresql, the database's sessions while the streams are open (a stream that held its
+  connection would show as "idle in transaction").
 
-Everything lives in a temporary folder (SQLite database with the demo data, instance folder).
+Everything else lives in a temporary folder (the SQLite database with the demo data, the instance folder).
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import statistics
@@ -190,6 +193,7 @@ async def run(base: str, env: dict, args) -> None:
 
         r = redis.Redis.from_url(env["REDIS_URL"])
         slots = sum(r.zcount(key, time.time(), "+inf") for key in r.scan_iter("live:streams:*"))
+        held = database_connections(env["DATABASE_URL"])
         for stream in streams:
             stream.close()
     for c in clients:
@@ -197,8 +201,9 @@ async def run(base: str, env: dict, args) -> None:
 
     idle_median, idle_p95, busy_p95 = statistics.median(idle), percentile(idle, 95), percentile(busy, 95)
     ratio = busy_p95 / idle_median
+    database = "PostgreSQL" if env["DATABASE_URL"].startswith("postgresql") else "SQLite"
     print(f"server               gunicorn {'/'.join(_worker_class())} worker, 1 web process (app/web/gunicorn_conf.py), "
-          "embedded Redis, SQLite, no RQ worker")
+          f"embedded Redis, {database}, no RQ worker")
     print(f"users                {args.users} signed-in members of Adatum; MAX_STREAMS_PER_USER default (20)")
     print(f"streams asked        {args.streams} of /orders/{number}/events, opened in {opened_in:.1f} s "
           f"({len(refused)} refused)")
@@ -206,6 +211,10 @@ async def run(base: str, env: dict, args) -> None:
           "(no end of file, no `done`, a keep-alive received)")
     print(f"slots held in Redis  {slots}")
     print(f"web process sockets  {connections} (inet)")
+    if held is not None:
+        print(f"PostgreSQL sessions  {held['total']} of the storefront's database with the streams open: "
+              f"{held.get('idle in transaction', 0)} idle in a transaction, {held.get('active', 0)} active, "
+              f"{held.get('idle', 0)} idle in the pool")
     print(f"page {page_url:<15} idle: median {idle_median:.1f} ms, p95 {idle_p95:.1f} ms ({args.requests} requests)")
     print(f"page {page_url:<15} with {len(open_streams)} streams open: median {statistics.median(busy):.1f} ms, "
           f"p95 {busy_p95:.1f} ms, p99 {percentile(busy, 99):.1f} ms")
@@ -214,6 +223,40 @@ async def run(base: str, env: dict, args) -> None:
           f"{(during - before) / max(1, len(open_streams)) / 1024:.1f} KiB per open stream")
     ok = len(open_streams) == args.streams and ratio < 3
     print("result               " + ("all streams stayed open; target met" if ok else "NOT MET"))
+
+
+def database_connections(url: str) -> dict | None:
+    """PostgreSQL: the sessions connected to the storefront's database, by state (None on SQLite)."""
+    if not url.startswith("postgresql"):
+        return None
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT state, count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid() GROUP BY state").fetchall()
+    counts = {state: n for state, n in rows}
+    counts["total"] = sum(n for _, n in rows)
+    return counts
+
+
+@contextlib.contextmanager
+def fresh_database(url: str | None):
+    """--postgresql URL: that database, created empty for the run and dropped afterwards."""
+    if url is None:
+        yield {}
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1].split("?")[0]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {"DATABASE_URL": url}
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _worker_class() -> list[str]:
@@ -227,10 +270,14 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--postgresql", metavar="URL",
+                        help="run on this PostgreSQL database (created for the run, then dropped) instead of "
+                             "SQLite, and print its sessions while the streams are open")
     args = parser.parse_args()
     if args.users * 20 < args.streams:
         raise SystemExit("--users must be at least --streams / 20 (MAX_STREAMS_PER_USER)")
-    with storefront(workers=1, worker=False) as (base, env):
+    with fresh_database(args.postgresql) as database, \
+            storefront(workers=1, worker=False, extra_env=database) as (base, env):
         asyncio.run(run(base, env, args))
 
 
