@@ -13,6 +13,7 @@ import threading
 from rq import Worker
 
 from app import create_app
+from app.connections.services import warm_for_work_horses
 from app.extensions import db, get_redis
 
 
@@ -61,6 +62,7 @@ def _periodic_ticker(app, stop: threading.Event) -> None:
 
 def main(argv: list[str]) -> None:
     app = create_app()
+    warm_for_work_horses(app)
     stop = threading.Event()
     if "--burst" not in argv:
         threading.Thread(target=_periodic_ticker, args=(app, stop), daemon=True, name="periodic").start()

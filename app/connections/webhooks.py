@@ -221,7 +221,8 @@ def receive(token: str, body: bytes, headers: Mapping[str, str]) -> tuple[int, s
     row.events_received = (row.events_received or 0) + 1
     db.session.commit()
     try:
-        enqueue(handle_event, stored.id, job_id=f"partner-center-webhook-{stored.id}", timeout=120)
+        # At the front: someone may be looking at the page this event enables (RQ's own enqueue option).
+        enqueue(handle_event, stored.id, job_id=f"partner-center-webhook-{stored.id}", timeout=120, at_front=True)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         # Stored, and polling catches up; nothing is lost.
         log.warning("webhook event %s stored but not handed on: Redis is unreachable", stored.id, exc_info=True)
