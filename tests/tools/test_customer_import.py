@@ -13,17 +13,10 @@ from app.tools.models import CustomerImportRun, ImportCandidate
 from tests.helpers import soup, text_of
 from tests.support.orders import line, work
 from tests.support.subscriptions import BASIC, buy
+from tests.support.tools import read_customers, run_reconciliation
 
 WWI = "wideworldimporters.onmicrosoft.com"
 ALPINE = "alpineskihouse.onmicrosoft.com"
-
-
-def read_customers(client, redis, db) -> CustomerImportRun:
-    response = client.post("/admin/customer-import", {})
-    assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    work(redis)
-    db.session.expire_all()
-    return db.session.get(CustomerImportRun, int(response.headers["Location"].rsplit("/", 1)[1]))
 
 
 def candidate(db, run, domain) -> ImportCandidate:
@@ -39,7 +32,7 @@ def test_the_reading_lists_only_the_customers_the_storefront_does_not_know(db, o
                                                                            sandbox_store):
     buy(db, domain="knownco.onmicrosoft.com", lines=[line(**BASIC, quantity=3)])  # a customer it knows
     sandbox_store.clear_calls()
-    run = read_customers(operator_client, redis, db)
+    run = read_customers(operator_client, redis)
     assert run.status == "finished" and run.customers_read == 3 and run.candidates_count == 2
     assert "/v1/customers/" not in " ".join(c["path"] for c in sandbox_store.calls() if "knownco" in c["path"])
     page = soup(operator_client.get(f"/admin/customer-import/runs/{run.id}"))
@@ -56,7 +49,7 @@ def test_the_reading_lists_only_the_customers_the_storefront_does_not_know(db, o
 
 
 def test_importing_a_direct_and_an_indirect_customer_and_again_changes_nothing(db, operator_client, redis, demo):
-    run = read_customers(operator_client, redis, db)
+    run = read_customers(operator_client, redis)
     wwi, alpine = candidate(db, run, WWI), candidate(db, run, ALPINE)
     adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
 
@@ -84,7 +77,7 @@ def test_importing_a_direct_and_an_indirect_customer_and_again_changes_nothing(d
 
     # Again, from this reading (the form sent twice) and from a new one: nothing changes.
     import_as(operator_client, run, wwi, "new")
-    again = read_customers(operator_client, redis, db)
+    again = read_customers(operator_client, redis)
     assert again.candidates_count == 0
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count(Account.id)).where(Account.name == "Wide World Importers")) == 1
@@ -93,7 +86,7 @@ def test_importing_a_direct_and_an_indirect_customer_and_again_changes_nothing(d
 
 def test_an_import_into_a_tenant_another_account_holds_is_refused(db, operator_client, redis, demo):
     tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
-    run = read_customers(operator_client, redis, db)
+    run = read_customers(operator_client, redis)
     db.session.add(Tenant(domain=WWI, account_id=tailspin.id))  # claimed meanwhile, by domain
     db.session.commit()
     adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
@@ -104,7 +97,7 @@ def test_an_import_into_a_tenant_another_account_holds_is_refused(db, operator_c
 
 
 def test_the_customers_filter_page_and_export_as_csv(db, operator_client, redis, demo):
-    run = read_customers(operator_client, redis, db)
+    run = read_customers(operator_client, redis)
     page = soup(operator_client.get(f"/admin/customer-import/runs/{run.id}", query_string={"kind": "indirect"}))
     assert [tr["data-domain"] for tr in page.select("#candidates-table tbody tr[id]")] == [ALPINE]
     response = operator_client.get(page.select_one("#candidates-csv")["href"])
@@ -146,3 +139,25 @@ def test_the_progress_polls_and_only_operator_admins_import(db, operator_client,
                                        {"target": "new"}).status_code == 403
     assert operator_member_client.post("/admin/customer-import", {}).status_code == 403
     assert reseller_client.get("/admin/customer-import").status_code == 403
+
+
+def test_the_demo_story_import_then_drift_made_in_partner_center_shows_on_the_next_reconciliation(
+        db, operator_client, redis, demo, app):
+    """README: on a fresh sandbox import offers both customers; after importing them, changing Wide World
+    Importers' seats or auto-renewal on the sandbox's controls shows up as drift on the next run."""
+    from app.connections.services import in_process_sandbox
+
+    run = read_customers(operator_client, redis)
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    import_as(operator_client, run, candidate(db, run, WWI), "new")
+    import_as(operator_client, run, candidate(db, run, ALPINE), f"reseller-{adatum.id}")
+    assert run_reconciliation(operator_client, redis).findings_count == 0
+
+    wwi = db.session.scalar(db.select(Subscription).where(Subscription.tenant_domain == WWI))
+    controls = in_process_sandbox(app).test_client()
+    answer = controls.post(f"/_sandbox/subscriptions/{wwi.ms_subscription_id}",
+                           json={"quantity": 15, "autoRenewEnabled": False})
+    assert answer.status_code == 200
+    drift = run_reconciliation(operator_client, redis)
+    assert sorted((f.kind, f.storefront_value, f.partner_center_value) for f in drift.findings) == [
+        ("auto_renew", "On", "Off"), ("quantity", "12", "15")]

@@ -15,21 +15,10 @@ from app.tools.models import ReconciliationFinding, ReconciliationRun
 from tests.helpers import soup, text_of
 from tests.support.orders import line, run_job, work
 from tests.support.subscriptions import BASIC, STANDARD, buy, remote
+from tests.support.tools import run_reconciliation
 
 WWI = "wideworldimporters.onmicrosoft.com"
 ALPINE = "alpineskihouse.onmicrosoft.com"
-
-
-def run_reconciliation(client, redis, **form) -> ReconciliationRun:
-    """Start a run as the operator admin does (the page's form) and let the worker run it."""
-    response = client.post("/admin/reconciliation", {"scope": "all", **form})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    work(redis)
-    run_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    from app.extensions import db
-
-    db.session.expire_all()
-    return db.session.get(ReconciliationRun, run_id)
 
 
 def findings_page(client, run, **args):
