@@ -13,6 +13,7 @@ from app.programs.forms import BecomePartnerForm, EnrollForm, ProcessForm
 from app.programs.models import CertificateStatus
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
+from app.web.ratelimit import over_limit
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
 TABS = ("general", "parameters")
@@ -155,7 +156,7 @@ def become_partner():
     form = BecomePartnerForm()
     status = 200
     if form.is_submitted():
-        if form.validate():
+        if form.validate() and not _too_many_requests(form):
             partner_requests.submit(company=form.company.data, name=form.name.data, email=form.email.data,
                                     country=form.country.data, partner_id=form.partner_id.data,
                                     message=form.message.data, origin=request_origin())
@@ -164,6 +165,19 @@ def become_partner():
         status = 422
     return render("programs/become_partner.html", form=form, program=services.program(),
                   operator=services.operator_name(), status=status)
+
+
+# A public form: one address may send a few requests an hour, so it cannot fill admin's list.
+REQUESTS_PER_HOUR = 5
+
+
+def _too_many_requests(form) -> bool:
+    wait = over_limit(f"partner-request:{request.remote_addr}", REQUESTS_PER_HOUR, 3600)
+    if wait is None:
+        return False
+    form.message.errors = [f"Several requests were sent from your address in the last hour. Try again in "
+                           f"{max(wait // 60, 1)} minutes, or write to us by email; nothing you typed is lost."]
+    return True
 
 
 @bp.route("/become-a-partner/sent")

@@ -183,3 +183,17 @@ def test_a_request_can_be_dismissed(operator_client, db):
     assert operator_client.post(f"/admin/programs/requests/{partner_request.id}/dismiss", {}).status_code == 303
     db.session.expire_all()
     assert db.session.get(PartnerRequest, partner_request.id).status == "dismissed"
+
+
+def test_one_address_may_send_a_few_requests_an_hour(client, db):
+    form = {"company": "Eager Ltd", "name": "Ed Eager", "email": "ed@eager.example.com", "country": "GB",
+            "partner_id": "", "message": "Please"}
+    client.get("/become-a-partner")  # the form's CSRF token, as a browser reads it
+    for _ in range(5):
+        assert client.post("/become-a-partner", form).status_code == 303
+    sixth = client.post("/become-a-partner", form)
+    assert sixth.status_code == 422
+    page = soup(sixth)
+    assert "Several requests were sent from your address in the last hour" in page.select_one("#message-error").get_text()
+    assert page.select_one("input#company")["value"] == "Eager Ltd"
+    assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 5
