@@ -32,9 +32,15 @@ def _waiting_drafts(domain: str) -> list[CheckoutDraft]:
         CheckoutDraft.domain_prefix == domain.removesuffix(".onmicrosoft.com"))))
 
 
+# The worker's ticker asks once a second whether a check is due, and `now` is when the job started,
+# a little after its tick: a check due exactly `interval` later would wait for the tick after, making
+# a 2 s interval 3 s. Due this much early, the interval is the schedule's (never before a Retry-After).
+TICK_SLACK = 0.5
+
+
 def _later(watch: AuthorizationWatch, now, at_least: float = 0.0, *, pushed: bool = False) -> None:
     watch.interval_seconds = next_interval(watch, now, webhooks=pushed)
-    watch.next_check_at = now + timedelta(seconds=max(at_least, watch.interval_seconds))
+    watch.next_check_at = now + timedelta(seconds=max(at_least, watch.interval_seconds - TICK_SLACK))
 
 
 def a_watch_is_due() -> bool:

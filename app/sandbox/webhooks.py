@@ -356,8 +356,16 @@ def control_deliver():
     return json_response({"attempted": dispatcher().flush(), "deliveries": deliveries(store())})
 
 
+_SWEEP_SECONDS = 5.0
+_last_sweep = [0.0]
+
+
 def kick_after_request(response):
-    if g.get("sandbox_webhooks_raised"):
+    """Send what this request raised; and every few seconds, whatever another process left due (a
+    delivery raised in an RQ work horse that exited before its thread had sent it)."""
+    now = time.monotonic()
+    if g.get("sandbox_webhooks_raised") or now - _last_sweep[0] > _SWEEP_SECONDS:
+        _last_sweep[0] = now
         dispatcher().kick()
     return response
 
