@@ -75,7 +75,16 @@ def signed_in(app, email: str, password: str = "demo-password") -> Client:
 
 
 def soup(response) -> BeautifulSoup:
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    """The answer as a person's browser ends up with it: a <template> in an htmx answer carries
+    out-of-band elements (htmx swaps them in and drops the template), so its content is read as if
+    it stood in the template's place (soupsieve does not look into templates)."""
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    if page.find("template") is None:
+        return page
+    for template in page.find_all("template"):
+        template.unwrap()
+    # Read again: text that stood in a template stays a TemplateString, which get_text() leaves out.
+    return BeautifulSoup(str(page), "html.parser")
 
 
 def refused(response, errors: dict[str, str], kept: dict[str, str] | None = None) -> BeautifulSoup:

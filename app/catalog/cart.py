@@ -1,5 +1,6 @@
 """The cart: one per buyer, its lines checked against the catalog, seat limits and prices each
-time it is shown. Write operations flush; the view commits."""
+time it is shown; and, apart from it, the one product of a "Buy now" (CartPurpose.BUY_NOW), so
+buying one product at once leaves the cart as it is. Write operations flush; the view commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Cart, CartLine, PriceListEntry, Sku
+from app.catalog.models import Cart, CartLine, CartPurpose, PriceListEntry, Sku
 from app.catalog.pricing import Viewer, price_entry, sku_offer
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, term_adjective
 from app.extensions import db
@@ -24,11 +25,11 @@ class CartError(ValueError):
         self.field = field
 
 
-def cart_for(user, create: bool = False) -> Cart | None:
-    cart = db.session.scalar(select(Cart).where(Cart.user_id == user.id)
+def cart_for(user, create: bool = False, purpose: str = CartPurpose.CART) -> Cart | None:
+    cart = db.session.scalar(select(Cart).where(Cart.user_id == user.id, Cart.purpose == purpose)
                              .options(selectinload(Cart.lines).selectinload(CartLine.sku).selectinload(Sku.product)))
     if cart is None and create:
-        cart = Cart(user_id=user.id)
+        cart = Cart(user_id=user.id, purpose=purpose)
         cart.lines = []
         db.session.add(cart)
         db.session.flush()
@@ -36,7 +37,8 @@ def cart_for(user, create: bool = False) -> Cart | None:
 
 
 def cart_count(user) -> int:
-    return db.session.scalar(select(func.count(CartLine.id)).join(Cart).where(Cart.user_id == user.id)) or 0
+    return db.session.scalar(select(func.count(CartLine.id)).join(Cart).where(
+        Cart.user_id == user.id, Cart.purpose == CartPurpose.CART)) or 0
 
 
 def withdrawn_message(sku: Sku) -> str:
@@ -62,8 +64,8 @@ def parse_quantity(raw: Any) -> int:
     return value
 
 
-def add_to_cart(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantity: int) -> CartLine:
-    """Put seats of `sku` on `term`/`billing` in the user's cart (adding to a line that has them)."""
+def _check_offered(viewer: Viewer, sku: Sku, term: str, billing: str) -> None:
+    """`sku` can be bought by this viewer on `term`/`billing`; else a CartError for the field to fix."""
     product = sku.product
     if not (product.available and sku.available):
         raise CartError(withdrawn_message(sku).replace(" Remove it from your cart to continue.", ""), "sku")
@@ -82,6 +84,11 @@ def add_to_cart(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantit
     if price_entry(viewer.market, sku, term, billing) is None:
         raise CartError(f"No price is published yet for {sku.title} on a {term_adjective(term)} term billed "
                         f"{billing_adverb(billing)}.", "billing_plan")
+
+
+def add_to_cart(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantity: int) -> CartLine:
+    """Put seats of `sku` on `term`/`billing` in the user's cart (adding to a line that has them)."""
+    _check_offered(viewer, sku, term, billing)
     cart = cart_for(user, create=True)
     line = next((l for l in cart.lines if l.sku_pk == sku.id and l.term_duration == term
                  and l.billing_plan == billing), None)
@@ -91,6 +98,22 @@ def add_to_cart(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantit
         cart.lines.append(line)
     else:
         line.quantity += quantity
+    cart.updated_at = utcnow()
+    db.session.flush()
+    return line
+
+
+def buy_now(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantity: int) -> CartLine:
+    """The user's Buy now: exactly these seats, replacing any earlier Buy now; the cart is untouched."""
+    _check_offered(viewer, sku, term, billing)
+    check_quantity(sku, quantity)
+    cart = cart_for(user, create=True, purpose=CartPurpose.BUY_NOW)
+    for old in list(cart.lines):
+        db.session.delete(old)
+    cart.lines.clear()
+    db.session.flush()
+    line = CartLine(sku=sku, term_duration=term, billing_plan=billing, quantity=quantity)
+    cart.lines.append(line)
     cart.updated_at = utcnow()
     db.session.flush()
     return line
@@ -111,9 +134,9 @@ def remove_line(line: CartLine) -> None:
     db.session.flush()
 
 
-def empty_cart(user) -> None:
+def empty_cart(user, purpose: str = CartPurpose.CART) -> None:
     """The cart after its order was placed: the lines go, the cart stays for the next purchase."""
-    cart = cart_for(user)
+    cart = cart_for(user, purpose=purpose)
     if cart is not None:
         for line in list(cart.lines):
             db.session.delete(line)
@@ -144,8 +167,8 @@ class CartView:
         return bool(self.lines) and not self.problems
 
 
-def cart_view(user, viewer: Viewer) -> CartView:
-    cart = cart_for(user)
+def cart_view(user, viewer: Viewer, purpose: str = CartPurpose.CART) -> CartView:
+    cart = cart_for(user, purpose=purpose)
     view = CartView()
     if cart is None:
         return view

@@ -254,13 +254,20 @@ class CatalogSync(db.Model):
         return min(99, int(100 * self.rows_processed / self.rows_total))
 
 
+class CartPurpose(StrEnum):
+    CART = "cart"        # the buyer's cart, for several products
+    BUY_NOW = "buy_now"  # the one product of a "Buy now", kept apart so the cart stays as it is
+
+
 class Cart(db.Model):
-    """A buyer's cart: one per user, kept in the database so it survives sign-out."""
+    """A buyer's cart: one per user and purpose, kept in the database so it survives sign-out."""
 
     __tablename__ = "carts"
+    __table_args__ = (UniqueConstraint("user_id", "purpose", name="uq_carts_user_id_purpose"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    purpose: Mapped[str] = mapped_column(String(16), default=CartPurpose.CART, server_default=CartPurpose.CART)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

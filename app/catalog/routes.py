@@ -17,7 +17,7 @@ from app.catalog import cart as carts
 from app.catalog import price_lists as lists
 from app.catalog import results_cache
 from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
-from app.catalog.models import CartLine, CatalogSync, PriceList, Product, SyncTrigger
+from app.catalog.models import CartLine, CartPurpose, CatalogSync, PriceList, Product, SyncTrigger
 from app.catalog.pricing import MARKET_NAMES, Viewer, pricing_for, sku_pricing, viewer_for
 from app.catalog.search import Filters, SearchResult, find_product, search_products
 from app.catalog.sync import latest_sync
@@ -25,7 +25,7 @@ from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_labe
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.lookup import found_or_404
-from app.web.rendering import hx_trigger, is_htmx, poll_status, render
+from app.web.rendering import hx_trigger, is_htmx, poll_status, redirect_to, render
 
 
 def _viewer() -> Viewer:
@@ -33,7 +33,17 @@ def _viewer() -> Viewer:
 
 
 def checkout_url() -> str:
-    """The checkout wizard's first step (the checkout area); its address when that area is not loaded."""
+    """Where the cart's Next posts: the checkout of the cart (the checkout area); its address when
+    that area is not loaded."""
+    try:
+        return url_for("checkout.from_cart")
+    except BuildError:
+        return "/checkout/cart"
+
+
+def buy_now_url() -> str:
+    """The checkout wizard, where a Buy now goes on: while the Buy now holds a product, the checkout
+    buys it (app.checkout), until it is placed or discarded, or the cart's Next is pressed."""
     try:
         return url_for("checkout.start")
     except BuildError:
@@ -177,6 +187,8 @@ def add_to_cart(product_id: str):
     form = AddToCartForm(formdata=request.form)
     add = _add_form(product, pricing, posted=form)
     sku = next((s for s in product.skus if str(s.id) == (form.sku.data or "")), None)
+    # "Buy now": the purchase wizard for these seats alone; the cart stays as it is.
+    buying_now = request.form.get("action") == "buy_now"
     try:
         if sku is None:
             if not product.available:
@@ -184,7 +196,10 @@ def add_to_cart(product_id: str):
                                          f"catalog.", "sku")
             raise carts.CartError("Choose a SKU.", "sku")
         quantity = carts.parse_quantity(form.quantity.data)
-        carts.add_to_cart(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
+        if buying_now:
+            carts.buy_now(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
+        else:
+            carts.add_to_cart(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
     except carts.CartError as exc:
         db.session.rollback()
         add.errors[exc.field] = str(exc)
@@ -192,6 +207,9 @@ def add_to_cart(product_id: str):
             return render("catalog/_add_to_cart.html", status=422, add=add, viewer=viewer,
                           compact=request.form.get("compact") == "1")
         return render("catalog/product.html", status=422, viewer=viewer, product=product, pricing=pricing, add=add)
+    if buying_now:
+        db.session.commit()
+        return redirect_to(buy_now_url())
     db.session.commit()
     message = (f"Added {quantity} × {sku.title} ({term_label(form.term.data)} term, billed "
                f"{billing_adverb(form.billing_plan.data)}) to your cart.")
@@ -274,7 +292,7 @@ def cart():
 
 def _own_line(line_id: int) -> CartLine:
     line = db.session.get(CartLine, line_id)
-    if line is None or line.cart.user_id != current_user.id:
+    if line is None or line.cart.user_id != current_user.id or line.cart.purpose != CartPurpose.CART:
         abort(404)
     return line
 

@@ -11,6 +11,7 @@ from app.checkout import bp, certificates, gate, wizard
 from app.checkout import services as svc
 from app.checkout import company as company_rules
 from app.checkout.forms import AgreementForm, CompanyForm, DirectCustomerForm, ReviewForm
+from app.catalog.models import CartPurpose
 from app.checkout.models import CheckoutDraft
 from app.extensions import db
 from app.web.access import Permission, allow
@@ -168,7 +169,7 @@ def _cart():
     from app.catalog.cart import cart_view
     from app.catalog.pricing import viewer_for
 
-    return cart_view(current_user, viewer_for(current_user))
+    return cart_view(current_user, viewer_for(current_user), svc.buying(current_user))
 
 
 @bp.route("/review", methods=["GET", "POST"])
@@ -223,8 +224,9 @@ def review():
     return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
                   rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
-                  certificate=certificates.chosen(draft) if draft.is_reseller else None,
                   terms_text=_settings().terms_text, terms_url=_settings().terms_url,
+                  buying_now=svc.buying(current_user) == CartPurpose.BUY_NOW,
+                  certificate=certificates.chosen(draft) if draft.is_reseller else None,
                   **wizard.step_context(draft, "review"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app import live
 from app.checkout import bp, certificates, gate, wizard
@@ -384,6 +385,20 @@ def events():
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+@bp.route("/cart", methods=["POST"])
+@allow(Permission.CHECKOUT)
+def from_cart():
+    """The cart's Next: the checkout buys the cart (a Buy now still held is dropped) and goes on
+    at its first open step."""
+    if not FlaskForm().validate_on_submit():  # the CSRF token only
+        abort(400)
+    user = current_user._get_current_object()
+    svc.buy_the_cart(user)
+    draft = svc.open_draft(user)
+    db.session.commit()
+    return redirect(url_for(f"checkout.{svc.current_step(draft)}"), code=303)
+
+
 @bp.route("/cancel", methods=["POST"])
 @allow(Permission.CHECKOUT)
 def cancel():
@@ -391,5 +406,5 @@ def cancel():
     if CancelForm().validate_on_submit() and draft.id is not None:
         svc.abandon(draft, origin=request_origin())
         db.session.commit()
-        flash("The purchase was discarded. Your cart is kept.", "info")
+        flash("The purchase was discarded. Your cart is kept.", "info")  # (a Buy now is dropped with it)
     return redirect(url_for("home.index"), code=303)

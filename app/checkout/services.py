@@ -15,7 +15,8 @@ from app.accounts.models import Licensee, Tenant, User
 from app.accounts.services import operator_account, partner_id_holder
 from app.audit import services as audit
 from app.audit.services import Origin
-from app.catalog.cart import empty_cart
+from app.catalog.cart import cart_for, empty_cart
+from app.catalog.models import CartPurpose
 from app.checkout.models import STEP_KEYS, CheckoutDraft, DomainReservation
 from app.connections.person import TooFast, partner_center_problem, person_client
 from app.extensions import db
@@ -91,20 +92,33 @@ def current_step(draft: CheckoutDraft) -> str:
     return STEP_KEYS[-1]
 
 
+def buying(user: User) -> str:
+    """What the checkout buys: the product of a Buy now while one is held, else the cart."""
+    held = cart_for(user, purpose=CartPurpose.BUY_NOW)
+    return CartPurpose.BUY_NOW if held is not None and held.lines else CartPurpose.CART
+
+
+def buy_the_cart(user: User) -> None:
+    """The cart's Next: the checkout buys the cart again (a held Buy now is dropped)."""
+    empty_cart(user, CartPurpose.BUY_NOW)
+
+
 def finish_placed(draft: CheckoutDraft, order) -> None:
-    """The checkout became an order: the draft is done, its cart is emptied, its domain released."""
+    """The checkout became an order: the draft is done, what it bought (the cart, or the Buy now)
+    is emptied, its domain released."""
     draft.status = "placed"
     draft.order_number = order.number
     draft.mark_done("review")
     if draft.mca_acceptance is not None:
         draft.mca_acceptance.order_number = order.number
-    empty_cart(draft.user)
+    empty_cart(draft.user, buying(draft.user))
     release_reservation(draft)
     db.session.flush()
 
 
 def abandon(draft: CheckoutDraft, *, origin: Origin) -> None:
     draft.status = "abandoned"
+    empty_cart(draft.user, CartPurpose.BUY_NOW)  # a Buy now ends with its checkout; the cart is kept
     release_reservation(draft)
     audit.record("checkout_abandoned", actor=draft.user, subject=f"checkout {draft.id}", origin=origin)
     db.session.flush()

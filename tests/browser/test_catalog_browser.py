@@ -76,7 +76,7 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
     expect(page.get_by_label("Quantity", exact=True)).to_have_attribute("aria-invalid", "true")
     _shot(page, "3-cart")
 
-    page.get_by_role("link", name="Next").click()
+    page.get_by_role("button", name="Next").click()
     expect(page).to_have_url(re.compile(r"/checkout/"))
 
 
@@ -140,3 +140,30 @@ def test_a_line_update_never_replaces_the_quantity_being_typed_in_another_line(p
         fields.nth(1).press("Tab")  # now its own update goes
     expect(page.locator(".cart-line").nth(1).locator(".subtotal")).not_to_have_text("")
     expect(page.locator("#cart-badge .cart-count")).to_have_text("2")
+
+
+def _buy_now_keeps_the_cart(page, live_server):
+    page.goto(f"{live_server}/catalog/products/CFQ7TTC0LH18")  # Business Basic
+    form = page.locator("form.add-to-cart")
+    form.get_by_label("Quantity").fill("3")
+    form.get_by_role("button", name="Buy now").click()
+    expect(page).to_have_url(re.compile(r"/checkout/(customer|service|company|agreement|review)$"))
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("1")  # the cart still holds its one line
+    page.locator("#cart-badge").click()
+    expect(page.locator(".cart-line")).to_have_count(1)
+    expect(page.locator(".cart-line a").first).to_have_text("Microsoft 365 Business Premium")
+
+
+def test_buy_now_opens_the_wizard_and_leaves_the_cart_as_it_is(page, live_server, empty_carts):
+    sign_in_as(page, live_server, "customer@example.com")
+    page.goto(f"{live_server}/catalog/products/CFQ7TTC0LCHC")
+    add_to_cart(page, "2")
+    expect(page.locator("#cart-badge .cart-count")).to_have_text("1")
+    _buy_now_keeps_the_cart(page, live_server)
+
+
+def test_buy_now_without_javascript(no_js_page, live_server, empty_carts):
+    sign_in_as(no_js_page, live_server, "customer@example.com")
+    no_js_page.goto(f"{live_server}/catalog/products/CFQ7TTC0LCHC")
+    add_to_cart(no_js_page, "2")
+    _buy_now_keeps_the_cart(no_js_page, live_server)

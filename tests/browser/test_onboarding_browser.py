@@ -129,7 +129,7 @@ def test_operator_onboards_a_reseller_whose_admin_invites_a_colleague_adds_a_lic
         add_to_cart(dana, "3", term="1 year", billing_plan="Monthly")
         expect(dana.locator("#cart-badge .cart-count")).to_have_text("1")
         dana.locator("#cart-badge").click()
-        dana.get_by_role("link", name="Next").click()
+        dana.get_by_role("button", name="Next").click()
         expect(dana.get_by_role("heading", name="Customer", exact=True)).to_be_visible()
         customer = dana.get_by_label("Customer", exact=True)
         expect(customer.locator("option", has_text="Alpine Ski House (US)")).to_have_count(1)

@@ -29,7 +29,7 @@ def add_business_premium(page, base, seats="5"):
     add_to_cart(page, seats, term="1 year", billing_plan="Monthly")
     expect(page.locator("#cart-badge .cart-count")).to_have_text("1")
     page.locator("#cart-badge").click()
-    page.get_by_role("link", name="Next").click()
+    page.get_by_role("button", name="Next").click()
 
 
 def place_and_track(page):

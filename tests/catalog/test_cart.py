@@ -171,8 +171,10 @@ def test_subtotals_and_totals_per_currency_and_remove(reseller_client, db):
     premium, basic = cost(BUSINESS_PREMIUM, "P1Y") * 5, cost(BUSINESS_BASIC, "P1M") * 2
     assert [r.select_one(".subtotal").get_text(strip=True) for r in rows] == [f"${premium:,.2f}", f"${basic:,.2f}"]
     assert html.select_one(".cart-total[data-currency=USD] dd").get_text() == f"${premium + basic:,.2f}"
-    next_link = html.select_one(".cart-actions a.button")
-    assert next_link.get_text() == "Next" and next_link["href"].rstrip("/") == "/checkout"
+    # Next posts: the checkout then buys this cart (not a Buy now held meanwhile).
+    next_form = html.select_one(".cart-actions form.cart-next")
+    assert next_form["method"] == "post" and next_form["action"] == "/checkout/cart"
+    assert next_form.select_one("button").get_text() == "Next" and next_form.select_one("[name=csrf_token]")
 
     first, second = lines(db)
     # Changing one line answers that line only, with the totals and badge out of band: the other
@@ -212,7 +214,7 @@ def test_withdrawn_products_are_refused_and_block_next(reseller_client, db):
     assert cart.select_one(".line-problem").get_text() == (
         "Microsoft 365 Business Premium is no longer sold: Microsoft withdrew it from the catalog. "
         "Remove it from your cart to continue.")
-    assert cart.select_one(".cart-actions a.button") is None
+    assert cart.select_one(".cart-actions a.button") is None and cart.select_one(".cart-next") is None
     assert cart.select_one(".cart-actions button[disabled]").get_text() == "Next"
 
     refused = add(reseller_client, db, quantity=1, htmx=True)
