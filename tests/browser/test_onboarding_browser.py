@@ -122,6 +122,14 @@ def test_operator_onboards_a_reseller_whose_admin_invites_a_colleague_adds_a_lic
         expect(dana.get_by_text("Alpine Ski House was added.")).to_be_visible()
         expect(dana.get_by_role("table").get_by_role("link", name="Alpine Ski House")).to_be_visible()
 
+        # Before ordering CSP products she enrols in the CSP Partner Program; the check makes the
+        # certificate active, and the products are open to her.
+        dana.get_by_role("navigation", name="Main").get_by_role("link", name="Programs").click()
+        dana.get_by_role("link", name="Enroll").click()
+        dana.get_by_label("MPN ID").fill(FOURTH_COFFEE_PARTNER_ID)
+        dana.get_by_role("button", name="Enroll").click()
+        expect(dana.locator("#certificate-status-label")).to_have_text("Active", timeout=30_000)
+
         # She puts a product in the cart and finds her licensee in checkout's customer step.
         dana.get_by_role("navigation", name="Main").get_by_role("link", name="Products").click()
         dana.get_by_label("Search products").press_sequentially("business premium", delay=10)
