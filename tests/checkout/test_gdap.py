@@ -31,6 +31,9 @@ def test_reseller_requests_gdap_and_gets_its_approval_link(reseller_client, db, 
     assert response.status_code == 303
     page = soup(reseller_client.get("/checkout/service"))
     assert page.select_one("#gdap-request h4").get_text() == "Delegated admin (GDAP): approval pending"
+    # It says who gets the access: the distributor, whose Graph connection asked for it.
+    assert "approving it gives Northwind Cloud Distribution, your indirect provider," in \
+        " ".join(page.select_one("#gdap-request").get_text().split())
     link = page.select_one("#gdap-link")["value"]
     [sent] = sandbox_store.documents("gdap")
     assert link.endswith(f"/sandbox/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{sent['id']}")
