@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee, User
 from app.extensions import db
@@ -100,31 +100,22 @@ CORRECTION_LABELS = {
 }
 
 
-class ReconciliationRun(db.Model):
-    __tablename__ = "reconciliation_runs"
+class RunMixin:
+    """What every tool run records: its status, who asked for it and when, when the worker started
+    and ended it, its closing message and the customers it could not read (in words; the run goes on
+    without them)."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED, index=True)
-    trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL)
-    scope: Mapped[str] = mapped_column(String(16), default=Scope.ALL)
-    scope_id: Mapped[int | None]
-    scope_label: Mapped[str] = mapped_column(String(300), default="All subscriptions")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
-    # Progress: customers (tenants) to read and read so far; subscriptions compared.
-    customers_total: Mapped[int] = mapped_column(default=0)
-    customers_done: Mapped[int] = mapped_column(default=0)
-    subscriptions_checked: Mapped[int] = mapped_column(default=0)
-    findings_count: Mapped[int] = mapped_column(default=0)
     message: Mapped[str | None] = mapped_column(Text)
-    # Customers that could not be read, in words (the run goes on without them).
     problems: Mapped[list | None] = mapped_column(JSON)
 
-    requested_by: Mapped[User | None] = relationship()
-    findings: Mapped[list["ReconciliationFinding"]] = relationship(back_populates="run",
-                                                                   order_by="ReconciliationFinding.id")
+    @declared_attr
+    def requested_by(cls) -> Mapped[User | None]:
+        return relationship()
 
     @property
     def done(self) -> bool:
@@ -133,6 +124,24 @@ class ReconciliationRun(db.Model):
     @property
     def status_label(self) -> str:
         return RunStatus(self.status).label
+
+
+class ReconciliationRun(RunMixin, db.Model):
+    __tablename__ = "reconciliation_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL)
+    scope: Mapped[str] = mapped_column(String(16), default=Scope.ALL)
+    scope_id: Mapped[int | None]
+    scope_label: Mapped[str] = mapped_column(String(300), default="All subscriptions")
+    # Progress: customers (tenants) to read and read so far; subscriptions compared.
+    customers_total: Mapped[int] = mapped_column(default=0)
+    customers_done: Mapped[int] = mapped_column(default=0)
+    subscriptions_checked: Mapped[int] = mapped_column(default=0)
+    findings_count: Mapped[int] = mapped_column(default=0)
+
+    findings: Mapped[list["ReconciliationFinding"]] = relationship(back_populates="run",
+                                                                   order_by="ReconciliationFinding.id")
 
     @property
     def percent(self) -> int:
@@ -182,34 +191,18 @@ class ReconciliationFinding(db.Model):
         return Correction(self.resolution).label if self.resolution else None
 
 
-class CustomerImportRun(db.Model):
+class CustomerImportRun(RunMixin, db.Model):
     """One reading of the operator's Partner Center customers (every page of every connection),
     keeping those the storefront does not know as candidates to import."""
 
     __tablename__ = "customer_import_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(16), default=RunStatus.QUEUED, index=True)
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
     pages_read: Mapped[int] = mapped_column(default=0)
     customers_read: Mapped[int] = mapped_column(default=0)
     candidates_count: Mapped[int] = mapped_column(default=0)
-    message: Mapped[str | None] = mapped_column(Text)
-    problems: Mapped[list | None] = mapped_column(JSON)
 
-    requested_by: Mapped[User | None] = relationship()
     candidates: Mapped[list["ImportCandidate"]] = relationship(back_populates="run", order_by="ImportCandidate.id")
-
-    @property
-    def done(self) -> bool:
-        return self.status not in OPEN_RUN_STATUSES
-
-    @property
-    def status_label(self) -> str:
-        return RunStatus(self.status).label
 
 
 class ImportCandidate(db.Model):
