@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from app import live
 from app.audit import services as audit
 from app.catalog.progress import describe_error
 from app.connections.services import get_client, instance_names
@@ -17,6 +16,7 @@ from app.jobs import enqueue
 from app.partner_center import PartnerCenterError
 from app.time import utcnow
 from app.tools import customer_import as rules
+from app.tools import run_progress
 from app.tools.models import OPEN_RUN_STATUSES, CustomerImportRun, RunStatus
 from app.tools.reconciliation_jobs import QUEUE_UNREACHABLE
 
@@ -29,10 +29,7 @@ RUN_DEADLINE = timedelta(hours=2)
 
 
 def publish(run: CustomerImportRun) -> None:
-    try:
-        live.publish(LIVE_KIND, run.id, "progress")
-    except Exception:
-        log.debug("could not publish customer import progress", exc_info=True)
+    run_progress.publish(LIVE_KIND, run)
 
 
 def _facts(client, customer) -> dict:
@@ -63,12 +60,9 @@ def _read_customer(run: CustomerImportRun, client, instance: str, customer) -> N
 
 
 def run_customer_import(run_id: int, page_size: int = PAGE_SIZE) -> dict:
-    run = db.session.get(CustomerImportRun, run_id)
-    if run is None or run.status not in OPEN_RUN_STATUSES:
+    run = run_progress.begin(CustomerImportRun, run_id, LIVE_KIND)
+    if run is None:
         return {"skipped": True}
-    run.status, run.started_at = RunStatus.RUNNING, utcnow()
-    db.session.commit()
-    publish(run)
     try:
         for instance in instance_names():
             client = get_client(instance)

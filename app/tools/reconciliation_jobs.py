@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from app import live
 from app.accounts.notification_settings import SUBSCRIPTIONS
 from app.accounts.notifications import link_to, notify_operator_admins
 from app.audit import services as audit
@@ -22,7 +21,8 @@ from app.orders.models import OPEN_STATUSES, Order, OrderLine
 from app.partner_center import NotFound, PartnerCenterError
 from app.time import utcnow
 from app.tools import reconciliation as rules
-from app.tools.models import OPEN_RUN_STATUSES, ReconciliationRun, RunStatus, RunTrigger, Scope
+from app.tools import run_progress
+from app.tools.models import OPEN_RUN_STATUSES, ReconciliationRun, RunTrigger, Scope
 
 log = logging.getLogger(__name__)
 
@@ -34,11 +34,7 @@ RECONCILIATION_PATH = "/admin/reconciliation"  # where a notification from the w
 
 
 def publish(run: ReconciliationRun) -> None:
-    """Tell the run's open pages that it moved (after the commit that moved it)."""
-    try:
-        live.publish(LIVE_KIND, run.id, "progress")
-    except Exception:  # no pushes without Redis: the pages poll
-        log.debug("could not publish reconciliation progress", exc_info=True)
+    run_progress.publish(LIVE_KIND, run)
 
 
 def _changing_subscription_ids() -> set[int]:
@@ -80,12 +76,9 @@ def _customer_facts(client, customer: rules.Customer) -> dict:
 
 def run_reconciliation(run_id: int) -> dict:
     """Run one recorded reconciliation to its end (finished or failed), committing as it goes."""
-    run = db.session.get(ReconciliationRun, run_id)
-    if run is None or run.status not in OPEN_RUN_STATUSES:
+    run = run_progress.begin(ReconciliationRun, run_id, LIVE_KIND)
+    if run is None:
         return {"skipped": True}
-    run.status, run.started_at = RunStatus.RUNNING, utcnow()
-    db.session.commit()
-    publish(run)
     try:
         customers = rules.plan(run)
         if run.scope == Scope.ALL:
