@@ -20,27 +20,19 @@ def bought(live_app, live_worker):
     """The storefront knows only what this test buys: earlier tests' subscriptions went with the sandbox
     they were bought in (fresh_checkouts reset it). One purchase for Adatum's licensee Fabrikam."""
     from app.extensions import db
-    from app.orders.models import Order, OrderLine
+    from app.orders.models import OrderLine
     from app.subscriptions.models import Subscription
     from app.tools.models import ReconciliationFinding
-    from tests.support.orders import line, place, reseller_request
+    from tests.support.orders import line, place_and_provision, reseller_request
 
     with live_app.app_context():
         db.session.execute(db.delete(ReconciliationFinding))
         db.session.execute(db.update(OrderLine).values(subscription_id=None))
         db.session.execute(db.delete(Subscription))
         db.session.commit()
-        order = place(db, reseller_request(db, domain=f"recon{uuid.uuid4().hex[:10]}.onmicrosoft.com",
-                                           draft_id=random.randint(10**6, 10**9),
-                                           lines=[line(quantity=10, family="Microsoft 365")]))
-        deadline = time.monotonic() + 45
-        while time.monotonic() < deadline:
-            db.session.expire_all()
-            if db.session.get(Order, order.id).status == "completed":
-                break
-            time.sleep(0.3)
-        sub = db.session.scalar(db.select(Subscription).where(Subscription.order_id == order.id))
-        assert sub is not None, "the worker did not provision the purchase"
+        sub = place_and_provision(db, reseller_request(db, domain=f"recon{uuid.uuid4().hex[:10]}.onmicrosoft.com",
+                                                       draft_id=random.randint(10**6, 10**9),
+                                                       lines=[line(quantity=10, family="Microsoft 365")]))
         return sub.ms_subscription_id
 
 

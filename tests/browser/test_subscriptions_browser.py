@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import time
 import uuid
 from datetime import timedelta
 
@@ -22,22 +21,12 @@ SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 def _buy(live_app, name, *, product_id, title, term, quantity):
     """A completed purchase for Adatum's licensee Fabrikam, provisioned by the live worker."""
     from app.extensions import db
-    from app.orders.models import Order
-    from app.subscriptions.models import Subscription
-    from tests.support.orders import line, place, reseller_request
+    from tests.support.orders import line, place_and_provision, reseller_request
 
     with live_app.app_context():
         domain = f"subs{uuid.uuid4().hex[:10]}.onmicrosoft.com"
-        order = place(db, reseller_request(db, domain=domain, draft_id=random.randint(10**6, 10**9), lines=[
+        sub = place_and_provision(db, reseller_request(db, domain=domain, draft_id=random.randint(10**6, 10**9), lines=[
             line(product_id=product_id, title=title, family="Microsoft 365", quantity=quantity, term=term)]))
-        deadline = time.monotonic() + 45
-        while time.monotonic() < deadline:
-            db.session.expire_all()
-            if db.session.get(Order, order.id).status == "completed":
-                break
-            time.sleep(0.3)
-        sub = db.session.scalar(db.select(Subscription).where(Subscription.order_id == order.id))
-        assert sub is not None, "the worker did not provision the purchase"
         # Named at Microsoft (as a rename would), so the storefront and Partner Center agree.
         from app.connections.services import get_client
         from app.connections.services import partner_center_now as pc_now

@@ -2,6 +2,7 @@
 (customers that already exist) in the orders and subscriptions tests."""
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 from app.accounts.models import Licensee, User
@@ -83,6 +84,20 @@ def place(db, request, email=None):
 
     actor = db.session.get(User, request.user_id)
     return place_order(request, actor=actor, origin=Origin("127.0.0.1", "pytest"))
+
+
+def place_and_provision(db, request, seconds=45.0) -> Subscription:
+    """Place the request and wait for the live worker (browser tests) to complete it: its subscription."""
+    order = place(db, request)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if db.session.get(Order, order.id).status == "completed":
+            break
+        time.sleep(0.3)
+    sub = db.session.scalar(db.select(Subscription).where(Subscription.order_id == order.id))
+    assert sub is not None, "the worker did not provision the purchase"
+    return sub
 
 
 def run_job(order_id, times=10):
