@@ -3,14 +3,13 @@ tab what to fix, corrects it on the Parameters tab and presses Process, sees the
 and buys with it; an expired certificate closes ordering."""
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_purchase_browser import add_business_premium, empty_carts, place_and_track  # noqa: F401
-from tests.support.browser import sign_in_as
+from tests.support.browser import checkout_on_a_new_tenant, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -78,13 +77,7 @@ def test_reseller_enrols_fixes_the_mpn_id_with_process_and_buys_with_the_certifi
     add_business_premium(page, live_server)
     certificate_field = page.get_by_label("Certificate", exact=True)
     expect(certificate_field).to_have_value(str(certificate.id))  # preselected
-    page.get_by_label("Customer", exact=True).select_option(label="Fabrikam, Inc. (US)")
-    page.get_by_role("button", name="Next").click()
-    expect(page.locator("#readiness")).to_have_text("READY")
-    prefix = "fabrikam" + uuid.uuid4().hex[:8]
-    page.get_by_label("Domain prefix").fill(prefix)
-    expect(page.locator("#domain-status")).to_have_text(f"{prefix}.onmicrosoft.com is available.")
-    page.get_by_role("button", name="Checkout").click()
+    checkout_on_a_new_tenant(page, "Fabrikam, Inc. (US)", "fabrikam")
     expect(page.get_by_role("heading", name="Company details")).to_be_visible()
     page.get_by_role("button", name="Next").click()
     page.get_by_label("My customer, Fabrikam, Inc., has accepted the Microsoft Customer Agreement").check()

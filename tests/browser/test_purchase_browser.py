@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import accept_in_second_browser, add_to_cart, sign_in_as
+from tests.support.browser import accept_in_second_browser, add_to_cart, checkout_on_a_new_tenant, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -68,13 +67,7 @@ def _orders_for(live_app, number):
 def test_reseller_buys_for_litware_in_poland_on_a_new_tenant(page, live_server, live_worker, live_app, empty_carts):
     sign_in_as(page, live_server, "reseller@example.com")
     add_business_premium(page, live_server)
-    page.get_by_label("Customer", exact=True).select_option(label="Litware, Inc. (PL)")
-    page.get_by_role("button", name="Next").click()
-    expect(page.locator("#readiness")).to_have_text("READY")
-    prefix = "litware" + uuid.uuid4().hex[:8]
-    page.get_by_label("Domain prefix").fill(prefix)
-    expect(page.locator("#domain-status")).to_have_text(f"{prefix}.onmicrosoft.com is available.")
-    page.get_by_role("button", name="Checkout").click()
+    prefix = checkout_on_a_new_tenant(page, "Litware, Inc. (PL)", "litware")
 
     expect(page.get_by_role("heading", name="Company details")).to_be_visible()
     page.get_by_label("Company registration ID").fill("")

@@ -1,6 +1,8 @@
 """What a person does in the browser tests, again and again."""
 from __future__ import annotations
 
+import uuid
+
 from playwright.sync_api import expect
 
 
@@ -32,3 +34,16 @@ def add_to_cart(page, quantity: str, *, term: str = "1 year", billing_plan: str 
     form.get_by_label("Billing plan").select_option(label=billing_plan)
     form.get_by_label("Quantity").fill(quantity)
     form.get_by_role("button", name="Add to cart").click()
+
+
+def checkout_on_a_new_tenant(page, customer_label: str, domain_word: str) -> str:
+    """On the cart: choose a customer that is ready to buy, press Next, type a free domain prefix for its
+    new tenant (`domain_word` and a random tail), press Checkout; the prefix."""
+    page.get_by_label("Customer", exact=True).select_option(label=customer_label)
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator("#readiness")).to_have_text("READY")
+    prefix = domain_word + uuid.uuid4().hex[:8]
+    page.get_by_label("Domain prefix").fill(prefix)
+    expect(page.locator("#domain-status")).to_have_text(f"{prefix}.onmicrosoft.com is available.")
+    page.get_by_role("button", name="Checkout").click()
+    return prefix
