@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import time
 import uuid
 from typing import Callable, Iterator
@@ -41,8 +42,11 @@ log = logging.getLogger(__name__)
 # A stream ends after this long and the browser opens a new one (re-checking the sign-in and the
 # cap). Waiting costs no thread, so it can be long: 1,000 open pages reopen about 3 streams a second.
 STREAM_SECONDS = 300.0
-HEARTBEAT_SECONDS = 15.0
-SLOT_SECONDS = 60.0  # a slot not refreshed for this long belongs to a stream that died with its process
+# A waiting stream wakes up this often: a keep-alive comment (under the 60 s idle timeout common to
+# proxies) and its slot refreshed. Every wake-up is work the process does beside its pages: 1,000
+# streams wake up about 33 times a second.
+HEARTBEAT_SECONDS = 30.0
+SLOT_SECONDS = 90.0  # a slot not refreshed for this long belongs to a stream that died with its process
 DONE = "done"  # the last event of a stream; templates close the EventSource on it (sse-close)
 
 # Drop expired slots, count the rest, take one if under the cap: atomic, and only commands Redis
@@ -166,7 +170,9 @@ def stream(kind: str, key, render: Callable[..., str | None], *, user_id, finish
             if html is not None:
                 yield sse(event, html)
         deadline = time.monotonic() + seconds
-        last_beat = last_refresh = time.monotonic()
+        # The first wake-up comes after a random part of the period: streams opened together (pages
+        # reconnecting after a restart) do not wake up together ever after.
+        last_beat = last_refresh = time.monotonic() - random.uniform(0, HEARTBEAT_SECONDS)
         while (now := time.monotonic()) < deadline:
             if now - last_refresh >= HEARTBEAT_SECONDS:  # busy or idle, the slot stays ours
                 last_refresh = now
