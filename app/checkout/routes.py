@@ -96,7 +96,14 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     form.existing_tenant.label.text = svc.EXISTING_BOX[draft.account.kind]
     context = wizard.step_context(draft, "service")
     waits = _waits(draft)
-    context.update(form=form, existing=draft.tenant_mode == "existing", operator_name=svc.operator_name(),
+    agreements = svc.customer_agreements(draft)
+    known = svc.known_tenant(draft)
+    context.update(form=form, existing=draft.tenant_mode == "existing", agreements=agreements,
+                   # The customer's tenant with this account, offered in one press when no agreement
+                   # above already offers it (and unless it is the one chosen already).
+                   known_tenant=known if known is not None and known.domain != draft.domain and all(
+                       a.tenant_domain != known.domain for a, _ in agreements) else None,
+                   operator_name=svc.operator_name(),
                    waits=waits, streams=waits and live.may_stream(current_user.id),
                    verify_form=VerifyForm(default_domain=draft.default_domain or draft.domain or ""))
     # The gate polls only on a page that has no stream (at the cap, or Redis down).
@@ -117,6 +124,20 @@ def _service_form(draft: CheckoutDraft) -> ServiceForm:
         form.partner_id.data = draft.partner_id
         form.reseller_tenant_id.data = draft.reseller_tenant_id
     return form
+
+
+def _chosen_tenant_domain(draft: CheckoutDraft) -> str:
+    """The tenant the buyer chose in one press: an agreement's ("Add to AGR-..."), or the customer's
+    known tenant ("Use ..."); only this customer's, else 404."""
+    wanted = request.form.get("use_agreement", "")
+    if wanted == "known":
+        known = svc.known_tenant(draft)
+        if known is not None:
+            return known.domain
+    for agreement, _products in svc.customer_agreements(draft):
+        if str(agreement.id) == wanted:
+            return agreement.tenant_domain
+    abort(404)
 
 
 def _check_partner(draft: CheckoutDraft, form: ServiceForm):
@@ -158,6 +179,11 @@ def service(draft):
     form = _service_form(draft)
     if request.method == "GET":
         return render("checkout/service.html", "checkout/_service_form.html", **_service_context(draft, form))
+    if request.form.get("use_agreement"):
+        # "Add to AGR-...": the purchase goes on that agreement's tenant (its product line joins the
+        # agreement at placing); a new agreement is a new tenant, chosen in the fields below.
+        form.existing_tenant.data = True
+        form.domain_prefix.data = svc.normalize_prefix(_chosen_tenant_domain(draft))
     if not form.validate():
         return render("checkout/service.html", "checkout/_service_form.html", status=422,
                       **_service_context(draft, form))

@@ -256,6 +256,26 @@ def drop_tenant(draft: CheckoutDraft) -> None:
     draft.unmark_from("service")
 
 
+def known_tenant(draft: CheckoutDraft) -> Tenant | None:
+    """The tenant this customer already has with this account (the latest), to fill in."""
+    if draft.id is None and draft.licensee_id is None and draft.is_reseller:
+        return None
+    query = db.select(Tenant).where(Tenant.account_id == draft.account_id)
+    query = query.where(Tenant.licensee_id == draft.licensee_id if draft.is_reseller else Tenant.licensee_id.is_(None))
+    return db.session.scalar(query.order_by(Tenant.id.desc()).limit(1))
+
+
+def customer_agreements(draft: CheckoutDraft) -> list:
+    """This customer's agreements with this account, each with its products: the service step asks
+    whether to add to one of them (its tenant) or to create a new agreement (another tenant)."""
+    from app.subscriptions.agreements import agreement_products, agreements_of_customer
+
+    if draft.is_reseller and draft.licensee_id is None:
+        return []
+    found = agreements_of_customer(draft.account_id, draft.licensee_id if draft.is_reseller else None)
+    return [(agreement, agreement_products(agreement)) for agreement in found]
+
+
 def set_tenant_mode(draft: CheckoutDraft, mode: str) -> None:
     if mode == draft.tenant_mode:
         return

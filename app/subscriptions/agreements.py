@@ -150,3 +150,18 @@ def agreement_orders(agreement: Agreement) -> list[Order]:
     return db.session.scalars(db.select(Order).where(Order.account_id == agreement.account_id,
                                                      db.or_(*conditions))
                               .order_by(Order.created_at.desc(), Order.id.desc())).all()
+
+
+def agreements_of_customer(account_id: int, licensee_id: int | None) -> list[Agreement]:
+    """One customer's agreements with this account (a reseller's licensee, or a direct customer
+    itself when `licensee_id` is None), newest first: what the checkout offers to add to."""
+    query = db.select(Agreement).where(Agreement.account_id == account_id)
+    query = query.where(Agreement.licensee_id == licensee_id if licensee_id is not None
+                        else Agreement.licensee_id.is_(None))
+    return db.session.scalars(query.order_by(Agreement.created_at.desc(), Agreement.id.desc())).all()
+
+
+def agreement_products(agreement: Agreement) -> list[str]:
+    """The products of the agreement's active subscriptions (its own account's), each named once."""
+    titles = [s.product_title for s in agreement_subscriptions(agreement)]
+    return list(dict.fromkeys(titles))
