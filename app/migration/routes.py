@@ -13,6 +13,7 @@ from app.migration.forms import HideNoticeForm
 from app.migration.models import NOTICE_ENROL, NOTICE_WEBINARS
 from app.web.access import Permission, allow
 from app.web.layout import NAV_CONDITIONS
+from app.web.lookup import found_or_404
 from app.web.rendering import redirect_to, render
 
 PROGRAMS_ENDPOINT = "programs.index"  # the reseller's programs page (app/programs), when it exists
@@ -71,39 +72,35 @@ def hide_notice():
 def archive():
     """The orders and invoices imported from the previous portal, read-only."""
     account = current_user.account
-    return render("migration/archive.html", orders=svc.archived_orders(account),
-                  invoices=svc.archived_invoices(account), migrated=svc.migration_of(account),
-                  operator=account.kind == "operator")
+    return _archive_page("migration/archive.html", orders=svc.archived_orders(account),
+                         invoices=svc.archived_invoices(account), migrated=svc.migration_of(account))
+
+
+def _archive_page(template: str, **context):
+    """An Archive page; the operator's (who sees every migrated account's history) says whose it is."""
+    return render(template, operator=current_user.account.kind == "operator", **context)
 
 
 @bp.route(f"{svc.ARCHIVE_PATH}/orders/<int:order_id>")
 @allow(Permission.ARCHIVE_VIEW)
 def archived_order(order_id: int):
-    order = svc.archived_order_of(current_user.account, order_id)
-    if order is None:
-        abort(404)
-    return render("migration/archived_order.html", order=order, invoices=svc.invoices_of_order(order),
-                  operator=current_user.account.kind == "operator")
+    order = found_or_404(svc.archived_order_of(current_user.account, order_id))
+    return _archive_page("migration/archived_order.html", order=order, invoices=svc.invoices_of_order(order))
 
 
 @bp.route(f"{svc.ARCHIVE_PATH}/invoices/<int:invoice_id>")
 @allow(Permission.ARCHIVE_VIEW)
 def archived_invoice(invoice_id: int):
-    invoice = svc.archived_invoice_of(current_user.account, invoice_id)
-    if invoice is None:
-        abort(404)
+    invoice = found_or_404(svc.archived_invoice_of(current_user.account, invoice_id))
     orders = {o.number: o for o in svc.archived_orders(invoice.account) if o.number in (invoice.order_numbers or [])}
-    return render("migration/archived_invoice.html", invoice=invoice, orders=orders,
-                  operator=current_user.account.kind == "operator")
+    return _archive_page("migration/archived_invoice.html", invoice=invoice, orders=orders)
 
 
 @bp.route(f"{svc.ARCHIVE_PATH}/invoices/<int:invoice_id>/document")
 @allow(Permission.ARCHIVE_VIEW)
 def invoice_document(invoice_id: int):
     """The invoice's document, byte for byte as imported, always as a download (never rendered here)."""
-    invoice = svc.archived_invoice_of(current_user.account, invoice_id)
-    if invoice is None:
-        abort(404)
+    invoice = found_or_404(svc.archived_invoice_of(current_user.account, invoice_id))
     response = current_app.response_class(invoice.document, mimetype=invoice.document_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{invoice.document_name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
