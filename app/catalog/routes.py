@@ -371,8 +371,6 @@ def sync():
 @allow(Permission.ADMIN_VIEW)
 def sync_status(sync_id: int):
     """One run's progress; htmx polls it every second until it ends (286 stops the polling)."""
-    run = db.session.get(CatalogSync, sync_id)
-    if run is None:
-        abort(404)
+    run = found_or_404(db.session.get(CatalogSync, sync_id))
     return render("catalog/sync_status.html", "catalog/_sync_status.html", sync=run,
                   status=poll_status(run.done and is_htmx()))

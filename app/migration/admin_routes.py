@@ -14,6 +14,7 @@ from app.migration.forms import (MAX_UPLOAD_BYTES, MigrateNowForm, RemoveWebinar
                                  WebinarForm)
 from app.migration.models import FAILED, FINISHED, ImportRun, OnboardingWebinar
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
@@ -61,9 +62,7 @@ def admin_index():
 @allow(Permission.ADMIN_VIEW)
 def admin_run(run_id: int):
     """An import's progress and report; htmx polls it until the run ends (286 stops polling)."""
-    run = db.session.get(ImportRun, run_id)
-    if run is None:
-        abort(404)
+    run = found_or_404(db.session.get(ImportRun, run_id))
     lost = jobs.lost_job(run)
     ended = run.status in (FINISHED, FAILED) or lost is not None
     return render("migration/run.html", "migration/_run.html", run=run, lost=lost,
