@@ -38,6 +38,11 @@ def _enroll(client, partner_id, email="partners@adatum.example.com", country="US
     return client.post("/programs/enroll", {"partner_id": partner_id, "contact_email": email, "country": country})
 
 
+def _process(client, certificate_id, partner_id, email="partners@adatum.example.com", country="US"):
+    return client.post(f"/programs/certificates/{certificate_id}/process",
+                       {"partner_id": partner_id, "contact_email": email, "country": country})
+
+
 def test_programs_page_shows_the_program_its_terms_and_the_demo_certificate(reseller_client, db):
     page = soup(reseller_client.get("/programs"))
     assert page.select_one("#program-heading").get_text() == "CSP Partner Program"
@@ -105,17 +110,13 @@ def test_an_invalid_mpn_id_leaves_it_pending_with_the_steps_and_process_corrects
     assert parameters.select_one("#fulfillment-heading").get_text() == "Fulfillment parameters"
     assert parameters.select_one("input#partner_id")["value"] == "9999999"
     # A wrong format is said next to the field and keeps what was typed.
-    refused = reseller_client.post(f"/programs/certificates/{certificate.id}/process",
-                                   {"partner_id": "12ab", "contact_email": "partners@adatum.example.com",
-                                    "country": "US"})
+    refused = _process(reseller_client, certificate.id, "12ab")
     assert refused.status_code == 422
     page = soup(refused)
     assert page.select_one("#partner_id-error").get_text() == "A partner ID is a number of up to 10 digits, like 1234567."
     assert page.select_one("input#partner_id")["value"] == "12ab"
 
-    processed = reseller_client.post(f"/programs/certificates/{certificate.id}/process",
-                                     {"partner_id": "1234567", "contact_email": "partners@adatum.example.com",
-                                      "country": "US"})
+    processed = _process(reseller_client, certificate.id, "1234567")
     assert processed.status_code == 303
     work(redis)
     certificate = _certificates(db, adatum)[-1]
@@ -167,8 +168,7 @@ def test_certificates_are_their_own_accounts(reseller_client, reseller2_client, 
     for intruder in (reseller2_client, customer_client):
         assert intruder.get(url).status_code == 404
         assert intruder.get(url + "/status").status_code == 404
-        assert intruder.post(url + "/process", {"partner_id": "2345678", "contact_email": "a@b.example.com",
-                                                "country": "PL"}).status_code == 404
+        assert _process(intruder, adatum_certificate.id, "2345678", "a@b.example.com", "PL").status_code == 404
     assert operator_client.get(url).status_code == 403  # the operator reads it under admin
     assert operator_client.get(f"/admin/programs/certificates/{adatum_certificate.id}").status_code == 200
     # Litware's own page lists only its own certificate.
@@ -186,8 +186,7 @@ def test_a_direct_customer_needs_no_certificate(customer_client):
 
 def test_process_is_refused_for_a_certificate_that_is_not_pending(reseller_client, db):
     certificate = _certificates(db, _adatum(db))[0]
-    response = reseller_client.post(f"/programs/certificates/{certificate.id}/process",
-                                    {"partner_id": "7654321", "contact_email": "a@adatum.example.com", "country": "US"})
+    response = _process(reseller_client, certificate.id, "7654321", "a@adatum.example.com")
     assert response.status_code == 409
     assert ("is active: only a pending certificate can be changed and processed"
             in soup(response).select_one(".alert-error").get_text())
