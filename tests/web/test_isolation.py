@@ -22,31 +22,25 @@ from tests.support.isolation import SECRET, Scene
 INTRUDERS = ["reseller2_client", "customer_client"]
 
 
+def _same(param: str, attr: str, *endpoints: str) -> dict:
+    """The routes that each take `param`, filled with the scene's `attr`."""
+    return {endpoint: {param: lambda s, who: getattr(s, attr)} for endpoint in endpoints}
+
+
 # How to fill each route's parameters with reseller A's objects (or the operator's, for admin
 # routes), given the intruder. A route with a parameter that is not here fails the walk.
 SAMPLES = {
-    "orders.detail": {"number": lambda s, who: s.order_number},
-    "orders.progress": {"number": lambda s, who: s.order_number},
-    "orders.events": {"number": lambda s, who: s.order_number},
-    "orders.save_parameters": {"number": lambda s, who: s.order_number},
-    "orders.process": {"number": lambda s, who: s.order_number},
-    "orders.refresh_gdap": {"number": lambda s, who: s.order_number},
-    "checkout.placed": {"number": lambda s, who: s.order_number},
-    "subscriptions.detail": {"sub_id": lambda s, who: s.sub_id},
-    "subscriptions.change_quantity": {"sub_id": lambda s, who: s.sub_id},
-    "subscriptions.schedule": {"sub_id": lambda s, who: s.sub_id},
-    "subscriptions.auto_renew": {"sub_id": lambda s, who: s.sub_id},
-    "subscriptions.rename": {"sub_id": lambda s, who: s.sub_id},
-    "subscriptions.cancel": {"sub_id": lambda s, who: s.sub_id},
-    "subscriptions.terminate_agreement": {"number": lambda s, who: s.agreement_number},
-    "subscriptions.agreement": {"number": lambda s, who: s.agreement_number},
+    **_same("number", "order_number", "orders.detail", "orders.progress", "orders.events", "orders.save_parameters",
+            "orders.process", "orders.refresh_gdap", "checkout.placed"),
+    **_same("sub_id", "sub_id", "subscriptions.detail", "subscriptions.change_quantity", "subscriptions.schedule",
+            "subscriptions.auto_renew", "subscriptions.rename", "subscriptions.cancel"),
+    **_same("number", "agreement_number", "subscriptions.terminate_agreement", "subscriptions.agreement"),
     # admin > Audit log (the operator's): one event.
     "admin.audit_event": {"event_id": lambda s, who: 1},
-    "catalog.update_line": {"line_id": lambda s, who: s.line_id},
-    "catalog.remove_line": {"line_id": lambda s, who: s.line_id},
+    **_same("line_id", "line_id", "catalog.update_line", "catalog.remove_line"),
     # Price lists are per market: each intruder asks for the market that is not its own.
-    "catalog.price_list": {"market": lambda s, who: "US" if who == "reseller2_client" else "PL"},
-    "catalog.price_list_csv": {"market": lambda s, who: "US" if who == "reseller2_client" else "PL"},
+    **{endpoint: {"market": lambda s, who: "US" if who == "reseller2_client" else "PL"}
+       for endpoint in ("catalog.price_list", "catalog.price_list_csv")},
     # The operator's objects: tools and their results.
     "catalog.sync_status": {"sync_id": lambda s, who: s.sync_id},
     "connections.check": {"name": lambda s, who: "default"},
@@ -54,53 +48,30 @@ SAMPLES = {
     "connections.check_status": {"job_id": lambda s, who: "partner-center-check-default"},
     "tools.retry_order": {"number": lambda s, who: s.order_number},
     "tools.retry_sync": {"sync_id": lambda s, who: s.sync_id},
-    "tools.reconciliation_run": {"run_id": lambda s, who: s.reconciliation_run_id},
-    "tools.reconciliation_progress": {"run_id": lambda s, who: s.reconciliation_run_id},
-    "tools.reconciliation_events": {"run_id": lambda s, who: s.reconciliation_run_id},
-    "tools.reconciliation_csv": {"run_id": lambda s, who: s.reconciliation_run_id},
-    "tools.reconciliation_correct": {"run_id": lambda s, who: s.reconciliation_run_id},
-    "tools.customer_import_run": {"run_id": lambda s, who: s.customer_import_run_id},
-    "tools.customer_import_progress": {"run_id": lambda s, who: s.customer_import_run_id},
-    "tools.customer_import_events": {"run_id": lambda s, who: s.customer_import_run_id},
-    "tools.customer_import_csv": {"run_id": lambda s, who: s.customer_import_run_id},
+    **_same("run_id", "reconciliation_run_id", "tools.reconciliation_run", "tools.reconciliation_progress",
+            "tools.reconciliation_events", "tools.reconciliation_csv", "tools.reconciliation_correct"),
+    **_same("run_id", "customer_import_run_id", "tools.customer_import_run", "tools.customer_import_progress",
+            "tools.customer_import_events", "tools.customer_import_csv"),
     "tools.import_customer": {"run_id": lambda s, who: s.customer_import_run_id,
                               "candidate_id": lambda s, who: s.import_candidate_id},
     # admin > Accounts: reseller A's account itself (the operator manages it; nobody else may).
     "partners.new": {"kind": lambda s, who: "reseller"},
-    "partners.account": {"account_id": lambda s, who: s.account_id},
-    "partners.edit": {"account_id": lambda s, who: s.account_id},
-    "partners.check": {"account_id": lambda s, who: s.account_id},
-    "partners.suspend": {"account_id": lambda s, who: s.account_id},
-    "partners.reactivate": {"account_id": lambda s, who: s.account_id},
-    "partners.invite_admin": {"account_id": lambda s, who: s.account_id},
-    "partners.resend_invitation": {"account_id": lambda s, who: s.account_id,
-                                   "invitation_id": lambda s, who: s.invitation_id},
-    "partners.revoke_invitation": {"account_id": lambda s, who: s.account_id,
-                                   "invitation_id": lambda s, who: s.invitation_id},
+    **_same("account_id", "account_id", "partners.account", "partners.edit", "partners.check", "partners.suspend",
+            "partners.reactivate", "partners.invite_admin"),
+    **{endpoint: {"account_id": lambda s, who: s.account_id, "invitation_id": lambda s, who: s.invitation_id}
+       for endpoint in ("partners.resend_invitation", "partners.revoke_invitation")},
     # Programs: reseller A's certificate; admin > Programs: it, and a partner request (the operator's).
-    "programs.certificate": {"certificate_id": lambda s, who: s.certificate_id},
-    "programs.certificate_status": {"certificate_id": lambda s, who: s.certificate_id},
-    "programs.process": {"certificate_id": lambda s, who: s.certificate_id},
-    "programs.admin_certificate": {"certificate_id": lambda s, who: s.certificate_id},
-    "programs.approve": {"certificate_id": lambda s, who: s.certificate_id},
-    "programs.expire": {"certificate_id": lambda s, who: s.certificate_id},
-    "programs.refuse": {"certificate_id": lambda s, who: s.certificate_id},
-    "programs.convert_request": {"request_id": lambda s, who: s.partner_request_id},
-    "programs.dismiss_request": {"request_id": lambda s, who: s.partner_request_id},
+    **_same("certificate_id", "certificate_id", "programs.certificate", "programs.certificate_status",
+            "programs.process", "programs.admin_certificate", "programs.approve", "programs.expire", "programs.refuse"),
+    **_same("request_id", "partner_request_id", "programs.convert_request", "programs.dismiss_request"),
     # Account settings: reseller A's licensee, member and pending invitation.
-    "settings.edit_licensee": {"licensee_id": lambda s, who: s.licensee_id},
-    "settings.archive_licensee": {"licensee_id": lambda s, who: s.licensee_id},
-    "settings.restore_licensee": {"licensee_id": lambda s, who: s.licensee_id},
-    "settings.delete_licensee": {"licensee_id": lambda s, who: s.licensee_id},
-    "settings.change_role": {"user_id": lambda s, who: s.member_id},
-    "settings.deactivate": {"user_id": lambda s, who: s.member_id},
-    "settings.reactivate": {"user_id": lambda s, who: s.member_id},
-    "settings.resend_invitation": {"invitation_id": lambda s, who: s.invitation_id},
-    "settings.revoke_invitation": {"invitation_id": lambda s, who: s.invitation_id},
+    **_same("licensee_id", "licensee_id", "settings.edit_licensee", "settings.archive_licensee",
+            "settings.restore_licensee", "settings.delete_licensee"),
+    **_same("user_id", "member_id", "settings.change_role", "settings.deactivate", "settings.reactivate"),
+    **_same("invitation_id", "invitation_id", "settings.resend_invitation", "settings.revoke_invitation"),
     # The archive migrated from the previous portal: reseller A's order and invoice (and its document).
     "migration.archived_order": {"order_id": lambda s, who: s.archived_order_id},
-    "migration.archived_invoice": {"invoice_id": lambda s, who: s.archived_invoice_id},
-    "migration.invoice_document": {"invoice_id": lambda s, who: s.archived_invoice_id},
+    **_same("invoice_id", "archived_invoice_id", "migration.archived_invoice", "migration.invoice_document"),
     # admin > Migration (operator admins only): an import run, reseller A in a migration, a webinar.
     "migration.admin_run": {"run_id": lambda s, who: 1},
     "migration.admin_migrate": {"migrated_id": lambda s, who: 1},
