@@ -52,6 +52,12 @@ AGREEMENT_TEMPLATES = [
 SEEDED_AT = "2024-01-15T09:00:00Z"
 
 
+def _address(first_name, last_name, line1, city, state, postal_code, country, phone) -> dict:
+    """A billing profile's default address (its contact's name and phone with it)."""
+    return {"firstName": first_name, "lastName": last_name, "addressLine1": line1, "city": city, "state": state,
+            "postalCode": postal_code, "country": country, "phoneNumber": phone}
+
+
 def _tenant(tenant_id, domain, domains, company, address, email, *, other_partner=None):
     return {
         "id": tenant_id,
@@ -83,19 +89,16 @@ def _tenant(tenant_id, domain, domains, company, address, email, *, other_partne
 EXISTING_TENANTS = [
     _tenant("3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3", "fabrikam.onmicrosoft.com",
             ["fabrikam.onmicrosoft.com", "fabrikam.com"], "Fabrikam, Inc.",
-            {"firstName": "Kim", "lastName": "Akers", "addressLine1": "1 Microsoft Way",
-             "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US",
-             "phoneNumber": "4255550100"}, "kim@fabrikam.com"),
+            _address("Kim", "Akers", "1 Microsoft Way", "Redmond", "WA", "98052", "US", "4255550100"),
+            "kim@fabrikam.com"),
     _tenant("6b1e4d7a-2c5f-4a8b-9e3d-f1a2b3c4d5e6", "wingtiptoys.onmicrosoft.com",
             ["wingtiptoys.onmicrosoft.com"], "Wingtip Toys Sp. z o.o.",
-            {"firstName": "Anna", "lastName": "Nowak", "addressLine1": "ul. Grodzka 12",
-             "city": "Krakow", "state": "", "postalCode": "31-006", "country": "PL",
-             "phoneNumber": "+48 12 345 67 89"}, "anna.nowak@wingtiptoys.onmicrosoft.com"),
+            _address("Anna", "Nowak", "ul. Grodzka 12", "Krakow", "", "31-006", "PL", "+48 12 345 67 89"),
+            "anna.nowak@wingtiptoys.onmicrosoft.com"),
     _tenant("0e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "contoso.onmicrosoft.com",
             ["contoso.onmicrosoft.com", "contoso.com"], "Contoso Ltd.",
-            {"firstName": "Megan", "lastName": "Bowen", "addressLine1": "350 Fifth Avenue",
-             "city": "New York", "state": "NY", "postalCode": "10118", "country": "US",
-             "phoneNumber": "2125550123"}, "megan@contoso.com",
+            _address("Megan", "Bowen", "350 Fifth Avenue", "New York", "NY", "10118", "US", "2125550123"),
+            "megan@contoso.com",
             other_partner="Woodgrove Cloud Services"),
 ]
 
@@ -106,17 +109,15 @@ ADATUM_TENANT_ID = RESELLERS[0]["tenantId"]
 KNOWN_ONLY_TO_PARTNER_CENTER = [
     (_tenant("9d4c1a7e-3b2f-4e6d-8a5c-7f1e2d3c4b5a", "wideworldimporters.onmicrosoft.com",
              ["wideworldimporters.onmicrosoft.com"], "Wide World Importers",
-             {"firstName": "Lidia", "lastName": "Holloway", "addressLine1": "500 Pine Street",
-              "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US",
-              "phoneNumber": "2065550142"}, "lidia@wideworldimporters.onmicrosoft.com"),
+             _address("Lidia", "Holloway", "500 Pine Street", "Seattle", "WA", "98101", "US", "2065550142"),
+             "lidia@wideworldimporters.onmicrosoft.com"),
      None,
      {"id": "e6f1a2b3-c4d5-4e6f-8a7b-9c0d1e2f3a4b", "orderId": "5d2e8f1a-7c3b-4a6d-9e0f-1a2b3c4d5e6f",
       "productId": "CFQ7TTC0LDPB", "title": "Microsoft 365 Business Standard", "quantity": 12}),
     (_tenant("2a7b3c9d-5e1f-4a2b-8c3d-4e5f6a7b8c9d", "alpineskihouse.onmicrosoft.com",
              ["alpineskihouse.onmicrosoft.com"], "Alpine Ski House",
-             {"firstName": "Alex", "lastName": "Wilber", "addressLine1": "77 Summit Road",
-              "city": "Denver", "state": "CO", "postalCode": "80202", "country": "US",
-              "phoneNumber": "3035550177"}, "alex@alpineskihouse.onmicrosoft.com"),
+             _address("Alex", "Wilber", "77 Summit Road", "Denver", "CO", "80202", "US", "3035550177"),
+             "alex@alpineskihouse.onmicrosoft.com"),
      ADATUM_TENANT_ID,
      {"id": "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d0e", "orderId": "8e9f0a1b-2c3d-4e5f-a6b7-c8d9e0f1a2b3",
       "productId": "CFQ7TTC0LCHC", "title": "Microsoft 365 Business Premium", "quantity": 8, "partnerId": "1234567"}),
