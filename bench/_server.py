@@ -58,6 +58,32 @@ def storefront(*, worker: bool = True, workers: int = 2, extra_env: dict | None 
             redis_server.shutdown()
 
 
+PASSWORD = "bench-password-1"  # of every user the benchmarks add
+
+
+def storefront_app(env: dict):
+    """The storefront's app in this process, on the database `storefront()` started (`env`)."""
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "PUBLIC_URL")})
+    from app import create_app
+
+    return create_app()
+
+
+def add_adatum_members(prefix: str, users: int):
+    """`users` new members of the demo reseller Adatum ({prefix}-000@adatum.example.com and on), committed
+    (inside the app's context); returns Adatum's admin Rita and their emails."""
+    from app.accounts.models import User
+    from app.accounts.services import create_user
+    from app.extensions import db
+
+    rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    emails = [f"{prefix}-{i:03d}@adatum.example.com" for i in range(users)]
+    for i, email in enumerate(emails):
+        create_user(rita.account, f"Bench user {i:03d}", email, PASSWORD)
+    db.session.commit()
+    return rita, emails
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))

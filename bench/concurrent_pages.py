@@ -35,26 +35,15 @@ sys.path.insert(0, ROOT)
 import httpx  # noqa: E402
 from bs4 import BeautifulSoup  # noqa: E402
 
-from bench._server import percentile, storefront  # noqa: E402
-
-PASSWORD = "bench-password-1"
+from bench._server import PASSWORD, add_adatum_members, percentile, storefront, storefront_app  # noqa: E402
 
 
 def prepare(env: dict, users: int) -> list[str]:
     """`users` new members of Adatum; returns their emails."""
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "PUBLIC_URL")})
-    from app import create_app
-    from app.accounts.models import User
-    from app.accounts.services import create_user
     from app.extensions import db
 
-    app = create_app()
-    with app.app_context():
-        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
-        emails = [f"pages-{i:03d}@adatum.example.com" for i in range(users)]
-        for email in emails:
-            create_user(rita.account, f"Bench user {email[6:9]}", email, PASSWORD)
-        db.session.commit()
+    with storefront_app(env).app_context():
+        _, emails = add_adatum_members("pages", users)
         db.engine.dispose()
     return emails
 

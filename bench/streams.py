@@ -36,33 +36,23 @@ sys.path.insert(0, ROOT)
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
-from bench._server import percentile, storefront  # noqa: E402
-
-PASSWORD = "bench-password-1"
+from bench._server import PASSWORD, add_adatum_members, percentile, storefront, storefront_app  # noqa: E402
 USER_AGENT = "bench/streams.py"
 
 
 def prepare(env: dict, users: int) -> tuple[str, list[str]]:
     """`users` new members of Adatum and one order of Adatum's, placed and left processing (no
     worker runs); returns the order's number and the users' emails."""
-    os.environ.update({k: env[k] for k in ("DATABASE_URL", "REDIS_URL", "INSTANCE_PATH", "PUBLIC_URL")})
     from decimal import Decimal
 
-    from app import create_app
-    from app.accounts.models import Licensee, User
-    from app.accounts.services import create_user
+    from app.accounts.models import Licensee
     from app.audit.services import Origin
     from app.extensions import db
     from app.orders.placing import OrderRequest, RequestLine, place_order
     from app.sandbox.catalog import availability_id
 
-    app = create_app()
-    with app.app_context():
-        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
-        emails = [f"bench-{i:03d}@adatum.example.com" for i in range(users)]
-        for email in emails:
-            create_user(rita.account, f"Bench user {email[6:9]}", email, PASSWORD)
-        db.session.commit()
+    with storefront_app(env).app_context():
+        rita, emails = add_adatum_members("bench", users)
         fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
         product, sku = "CFQ7TTC0LH18", "0001"
         line = RequestLine(product_id=product, sku_id=sku, catalog_item_id=f"{product}:{sku}:{availability_id(product, sku)}",
