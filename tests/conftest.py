@@ -119,6 +119,19 @@ def redis(app):
 
 
 @pytest.fixture
+def run_worker(redis):
+    """Run the jobs queued so far in this process, as the worker would (RQ's SimpleWorker, burst)."""
+    from rq import SimpleWorker
+
+    from app.jobs import get_queue
+
+    def run():
+        SimpleWorker([get_queue()], connection=redis).work(burst=True)
+
+    return run
+
+
+@pytest.fixture
 def demo(app, suite):
     """The app on the seeded copy: the demo organisations, users and synchronised catalog."""
     if app.config["SQLALCHEMY_DATABASE_URI"] != suite.database.demo_url:

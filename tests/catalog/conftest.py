@@ -1,26 +1,14 @@
 """Fixtures for the catalog tests: the sandbox's own store (to change what "Microsoft" sells between
-syncs) and a worker run; the products they name are in tests/support/catalog.py."""
+syncs); the worker run is tests/conftest.py's run_worker; the products they name are in tests/support/catalog.py."""
 from __future__ import annotations
 
 import pytest
-from rq import SimpleWorker
-
-from app.jobs import get_queue
 
 
 @pytest.fixture
 def app_config():
     # Partner Center retries quickly in tests (faults answer 500 several times).
     return {"PARTNER_CENTER_CLIENT_OPTIONS": {"backoff_base": 0.01, "backoff_max": 0.02}}
-
-
-@pytest.fixture
-def run_worker(redis):
-    def run():
-        SimpleWorker([get_queue()], connection=redis).work(burst=True)
-
-    return run
-
 
 @pytest.fixture
 def sandbox_catalog(monkeypatch):

@@ -12,7 +12,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from rq import SimpleWorker
 
 from app.accounts.models import utcnow
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
@@ -21,14 +20,6 @@ from app.connections.services import in_process_sandbox
 from app.jobs import get_queue
 from tests.helpers import soup, text_of
 from tests.support.sandbox import accept_relationship
-
-
-@pytest.fixture
-def run_worker(redis):
-    def run():
-        SimpleWorker([get_queue()], connection=redis).work(burst=True)
-
-    return run
 
 
 @pytest.fixture

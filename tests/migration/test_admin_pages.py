@@ -10,7 +10,7 @@ from app.accounts.models import Account
 from app.audit.models import AuditEvent
 from app.auth.models import Invitation
 from app.migration.models import ImportRun, MigratedAccount, OnboardingWebinar
-from tests.helpers import soup, text_of
+from tests.helpers import soup
 from tests.support.orders import work
 
 

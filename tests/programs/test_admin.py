@@ -8,7 +8,7 @@ from datetime import timedelta
 from app.accounts.models import Account
 from app.auth.models import Invitation
 from app.programs.models import Certificate, PartnerRequest
-from tests.helpers import Client, soup, text_of
+from tests.helpers import soup, text_of
 from tests.support.orders import work
 
 FOURTH_COFFEE_TENANT = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f"

@@ -1,26 +1,11 @@
 """The service step asks whether to add the purchase to one of the customer's agreements (on its
-tenant) or to create a new agreement on another tenant, and fills in the customer's known tenant."""
+tenant) or to create a new agreement on another tenant, and offers the customer's known tenant.
+`bought` (this folder's conftest): Adatum bought Business Basic for Fabrikam on seatsco.onmicrosoft.com."""
 from __future__ import annotations
-
-import pytest
 
 from app.accounts.models import Licensee
 from app.checkout.models import CheckoutDraft
 from tests.helpers import soup
-from tests.support.subscriptions import buy
-
-
-@pytest.fixture
-def app_config():
-    return {"SANDBOX_CONFIG": {"SANDBOX_ORDER_DELAY_SECONDS": 0},
-            "PARTNER_CENTER_CLIENT_OPTIONS": {"backoff_base": 0.01, "backoff_max": 0.05}}
-
-
-@pytest.fixture
-def bought(demo, db):
-    """Adatum bought Business Basic for Fabrikam on seatsco.onmicrosoft.com: one agreement."""
-    [sub] = buy(db)
-    return sub
 
 
 def _choose(client, db, company):
