@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy.orm import selectinload
+
 from app.accounts.models import User
 from app.extensions import db
 from app.orders import tenancy
@@ -134,6 +136,8 @@ def visible_agreements(user: User, page: int = 1, per_page: int = AGREEMENTS_PER
         query = query.where(Agreement.account_id == user.account_id)
     total, page, pages = count_pages(query, page, per_page)
     rows = db.session.scalars(query.order_by(Agreement.created_at.desc(), Agreement.id.desc())
+                              .options(selectinload(Agreement.subscriptions), selectinload(Agreement.licensee),
+                                       selectinload(Agreement.account))  # the list shows each one's
                               .offset((page - 1) * per_page).limit(per_page)).all()
     return rows, total, page, pages
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Tenant, User
 from app.connections.models import PartnerCenterInstance
@@ -78,7 +79,7 @@ def workspaces_for(user: User) -> list[Workspace]:
     query = select(Tenant).where(Tenant.account_id.is_not(None))
     if user.account.kind != "operator":
         query = query.where(Tenant.account_id == user.account_id)
-    tenants = db.session.scalars(query).all()
+    tenants = db.session.scalars(query.options(selectinload(Tenant.account), selectinload(Tenant.licensee))).all()
     if not tenants:
         return []
     domains = {t.domain for t in tenants}
@@ -91,6 +92,7 @@ def workspaces_for(user: User) -> list[Workspace]:
                                   .order_by(GdapRequest.id)):
         latest[(req.account_id, req.domain)] = req  # the last one wins
     as_partner = user.account.kind in ("reseller", "operator")
+    clouds = {name: _cloud_of(name) for name in {t.partner_center_instance for t in tenants}}  # one read each
     result = []
     for tenant in tenants:
         own = subs.get((tenant.account_id, tenant.domain), [])
@@ -98,7 +100,7 @@ def workspaces_for(user: User) -> list[Workspace]:
                               customer=tenant.licensee.company_name if tenant.licensee else tenant.account.name,
                               account=tenant.account.name, subscriptions=own,
                               gdap=latest.get((tenant.account_id, tenant.domain)))
-        if _cloud_of(tenant.partner_center_instance) != "public":
+        if clouds[tenant.partner_center_instance] != "public":
             workspace.no_shortcuts_reason = ("This tenant is in a national cloud: open that cloud's admin centers "
                                              "directly; the shortcuts here are for Microsoft's public cloud.")
         else:
