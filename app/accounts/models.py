@@ -78,6 +78,9 @@ class Account(PostalAddress, db.Model):
     # Resellers: READY / INQUIRING as Partner Center last answered, why, and when.
     partner_status: Mapped[str] = mapped_column(String(16), default="unchecked", server_default="unchecked")
     partner_status_reason: Mapped[str | None] = mapped_column(Text)
+    # The Partner Center connection that serves this account whatever its market (None: by market;
+    # app.connections.services.connection_for).
+    partner_center_connection: Mapped[str | None] = mapped_column(String(64))
     partner_checked_at: Mapped[datetime | None]
 
     users: Mapped[list["User"]] = relationship(back_populates="account", order_by="User.id")

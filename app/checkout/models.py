@@ -128,6 +128,9 @@ class AuthorizationWatch(db.Model):
     last_checked_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     tenant_id: Mapped[str | None] = mapped_column(String(64))
+    # The Partner Center connection that serves the waiting checkouts (their account's: see
+    # app.connections.services.connection_for); the relationship is looked for there.
+    connection: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
 
 
 class McaAcceptance(db.Model):

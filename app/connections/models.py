@@ -37,6 +37,16 @@ class PartnerCenterInstance(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class PartnerCenterMarket(db.Model):
+    """Which connection serves a storefront market (a country: app.catalog.pricing.MARKETS). A market
+    without a row is served by the default connection."""
+
+    __tablename__ = "partner_center_markets"
+
+    market: Mapped[str] = mapped_column(String(2), primary_key=True)
+    connection: Mapped[str] = mapped_column(String(64))
+
+
 class PartnerCenterWebhook(db.Model):
     """The webhook registration of one connection (sandbox mode's too, which has no connection row):
     where Partner Center posts its events for it, and what arrived. `token` is the unguessable last

@@ -45,6 +45,8 @@ class GdapRequest(db.Model):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     checked_at: Mapped[datetime | None]
+    # The Partner Center connection whose Graph credentials made it (they alone can read it again).
+    connection: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
 
     def shown_status(self, now: datetime | None = None) -> str:
         """The status in words; an active relationship past its end reads expired without a write
@@ -80,6 +82,7 @@ def create(client, *, account_id: int, account_name: str, domain: str, tenant_id
                                                     customer_tenant_id=tenant_id, **asked)
     client.lock_for_approval(relationship.id)
     row = GdapRequest(account_id=account_id, domain=domain.lower(), customer_tenant_id=tenant_id,
+                      connection=client.instance.name,
                       relationship_id=relationship.id, approval_link=client.gdap_approval_url(relationship.id),
                       status="approvalPending", requested_by_id=user_id, checked_at=utcnow())
     db.session.add(row)

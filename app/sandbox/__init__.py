@@ -45,6 +45,9 @@ variables; defaults in brackets):
 - ``SANDBOX_WEBHOOK_DISPATCH`` [``thread``]: how webhook deliveries are sent
   (webhooks.py): from a short background thread, or ``manual`` (only when
   flushed: ``POST /_sandbox/webhooks/deliver``), for tests.
+- ``SANDBOX_SEED`` [``demo``]: what a new store holds: ``demo`` (the demo's
+  customers, tenants and subscriptions) or ``network`` (the partner tenant and
+  its reseller network only: another Partner Center instance of the operator).
 - ``SANDBOX_WEBHOOK_TRANSPORT`` (config only): the httpx transport deliveries
   go through (default: the network).
 
@@ -92,7 +95,8 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(settings)
     app.json.sort_keys = False
-    store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"])
+    store = SandboxStore(str(settings["SANDBOX_DATA_DIR"]), tenant_id=settings["SANDBOX_TENANT_ID"],
+                         seed_kind=str(settings["SANDBOX_SEED"]))
     app.extensions["sandbox_store"] = store
 
     from . import api, commerce, control, csrf, entra, gdap, mail, pages, subscriptions, webhooks

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, object] = {
     # How webhook deliveries are sent: "thread" (a short background thread after the request that raised
     # them) or "manual" (only when flushed; tests).
     "SANDBOX_WEBHOOK_DISPATCH": "thread",
+    # What a new store holds (seed.SEEDS): "demo" (customers, tenants and subscriptions for the demo and
+    # the operator's tools) or "network" (the partner tenant and its reseller network only).
+    "SANDBOX_SEED": "demo",
 }
 
 

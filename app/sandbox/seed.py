@@ -151,11 +151,21 @@ def _seed_partner_center_only_customers(tx) -> None:
         }, parent=tenant["id"])
 
 
-def seed(tx, operator_tenant_id: str) -> None:
+# What a new store holds: "demo", everything above; "network", the partner tenant and its reseller
+# network only (a second Partner Center instance of the operator, such as another region's partner
+# tenant: its own customers come from the storefront's orders).
+SEEDS = ("demo", "network")
+
+
+def seed(tx, operator_tenant_id: str, kind: str = "demo") -> None:
+    if kind not in SEEDS:
+        raise ValueError(f"unknown sandbox seed {kind!r}; expected one of {', '.join(SEEDS)}")
     now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     tx.put("partner", operator_tenant_id, dict(OPERATOR, tenantId=operator_tenant_id, seededAt=now))
     for reseller in RESELLERS:
         tx.put("reseller", reseller["mpnId"], dict(reseller))
+    if kind == "network":
+        return
     for tenant in EXISTING_TENANTS:
         if tx.get("tenant", tenant["id"]) is None:
             tx.put("tenant", tenant["id"], dict(tenant))

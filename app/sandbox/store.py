@@ -165,10 +165,11 @@ class Tx:
 class SandboxStore:
     """Persistent state of the sandbox; the Python control API lives here too."""
 
-    def __init__(self, data_dir: str, *, tenant_id: str, seed: bool = True):
+    def __init__(self, data_dir: str, *, tenant_id: str, seed: bool = True, seed_kind: str = "demo"):
         os.makedirs(data_dir, exist_ok=True)
         self.path = os.path.join(data_dir, "sandbox.sqlite3")
         self.tenant_id = tenant_id
+        self.seed_kind = seed_kind  # what a new store holds: seed.SEEDS
         conn = self._connect()
         try:
             conn.execute("PRAGMA journal_mode=WAL")
@@ -207,7 +208,7 @@ class SandboxStore:
         with self.tx() as tx:
             if tx.meta("seeded"):
                 return
-            seed(tx, self.tenant_id)
+            seed(tx, self.tenant_id, kind=self.seed_kind)
             tx.set_meta("seeded", True)
 
     def reset(self) -> None:
