@@ -156,9 +156,10 @@ def stream(kind: str, key, render: Callable[..., str | None], *, user_id, finish
     if slot is None:
         yield from _poll_instead(render, final)
         return
-    pubsub = streams_redis().pubsub(ignore_subscribe_messages=True)
+    pubsub = streams_redis().pubsub()
     try:
         pubsub.subscribe(channel(kind, key))
+        _confirmed(pubsub)  # from here on no publish is missed: the state read next is at least as new
         if _read(finished):  # it ended before the page connected: nothing to wait for
             html = _read(render, final)
             if html is not None:
@@ -208,6 +209,17 @@ def stream(kind: str, key, render: Callable[..., str | None], *, user_id, finish
             release_slot(user_id, slot)
         except RedisError:
             pass  # the slot expires on its own
+
+
+def _confirmed(pubsub, seconds: float = 5.0) -> None:
+    """Wait for Redis to confirm the subscription (the channel's first message). `subscribe()` only sends
+    SUBSCRIBE: a state read before Redis has taken it could be followed by a change whose publish the
+    stream never receives (the page would wait for a push that came before the stream listened)."""
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        message = pubsub.get_message(timeout=left)
+        if message and message.get("type") == "subscribe":
+            return
 
 
 def _read(function: Callable, *args):

@@ -105,8 +105,10 @@ def reconciliation_events(run_id: int):
         return render_template("tools/_reconciliation_progress.html",
                                **_run_context(run, polls=polls and not run.done, streams=False))
 
+    # initial: the run as it is once the stream listens, which may be further on than the page that
+    # opened it (steps published before it listened; a stream reopened after the previous one ended).
     body = live.stream(LIVE_KIND, run_id, render_event, user_id=current_user.id, final="progress",
-                       finished=lambda: fresh().done)
+                       finished=lambda: fresh().done, initial=["progress"])
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

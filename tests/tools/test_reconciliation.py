@@ -233,6 +233,23 @@ def test_the_progress_polls_until_the_run_ends(db, operator_client, redis, demo)
     assert "event: progress" in streamed and "Unknown to the storefront" in streamed
 
 
+def test_the_stream_first_sends_the_run_as_it_is_once_it_listens(db, operator_client, redis, demo, monkeypatch):
+    """Steps the worker published before the page's stream listened (or between two streams) are not lost:
+    the stream starts with the run as it is then, not as the page showed it."""
+    from app import live
+    from app.tools.models import RunStatus
+
+    monkeypatch.setattr(live, "HEARTBEAT_SECONDS", 0.2)  # keep-alives come often: never a long wait here
+    run_url = operator_client.post("/admin/reconciliation", {"scope": "all"}).headers["Location"]
+    assert soup(operator_client.get(run_url)).select_one("#run-status").get_text() == "Waiting for the worker"
+    run = db.session.get(ReconciliationRun, int(run_url.rsplit("/", 1)[1]))
+    run.status, run.customers_total, run.customers_done = RunStatus.RUNNING, 3, 2  # published to no one
+    db.session.commit()
+    streamed = operator_client.event_stream(f"{run_url}/events", until=lambda text: "event: progress" in text
+                                            or text.count(": keep-alive") >= 3)
+    assert "event: progress" in streamed and "2 of 3 customers" in streamed and "event: done" not in streamed
+
+
 def test_findings_filter_and_export_as_csv(db, operator_client, redis, drift):
     run = run_reconciliation(operator_client, redis)
     page = findings_page(operator_client, run, kind="unknown_to_storefront")
