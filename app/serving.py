@@ -19,11 +19,37 @@ def storefront_wsgi(app: Flask):
     acceptance page that relationship links point at, the controls) are mounted at /sandbox, so a
     demo needs one server only.
     """
-    from app.connections.services import SANDBOX_MOUNT, in_process_sandbox, sandbox_mode
+    from app.connections.services import CONNECTION_SANDBOXES_MOUNT, SANDBOX_MOUNT, in_process_sandbox, sandbox_mode
 
-    if sandbox_mode(app) and not app.config.get("PARTNER_CENTER_SANDBOX_URL"):
-        return DispatcherMiddleware(app, {SANDBOX_MOUNT: SandboxGate(app, in_process_sandbox(app), SANDBOX_MOUNT)})
-    return app
+    if not sandbox_mode(app) or app.config.get("PARTNER_CENTER_SANDBOX_URL"):
+        return app  # live, or a standalone sandbox that serves its own pages
+    return DispatcherMiddleware(app, {SANDBOX_MOUNT: SandboxGate(app, in_process_sandbox(app), SANDBOX_MOUNT),
+                                      CONNECTION_SANDBOXES_MOUNT: ConnectionSandboxes(app)})
+
+
+class ConnectionSandboxes:
+    """The pages of the sandboxes that answer the connections the operator added in sandbox mode, at
+    /sandboxes/<connection name>/..., each behind the same gate as /sandbox. Connections come and go
+    while the server runs, so the name is looked up on each request (404 for no such connection)."""
+
+    def __init__(self, storefront: Flask):
+        self.storefront = storefront
+
+    def __call__(self, environ, start_response):
+        from werkzeug.exceptions import NotFound
+
+        from app.connections.services import CONNECTION_SANDBOXES_MOUNT, UnknownInstance, connection_sandbox
+
+        path = environ.get("PATH_INFO", "")
+        name, _, rest = path.lstrip("/").partition("/")
+        try:
+            with self.storefront.app_context():
+                sandbox = connection_sandbox(self.storefront, name)
+        except UnknownInstance:
+            return NotFound()(environ, start_response)
+        mount = f"{CONNECTION_SANDBOXES_MOUNT}/{name}"
+        inner = dict(environ, SCRIPT_NAME=environ.get("SCRIPT_NAME", "") + "/" + name, PATH_INFO="/" + rest)
+        return SandboxGate(self.storefront, sandbox, mount)(inner, start_response)
 
 
 def sandbox_permission(path: str) -> Permission | None:

@@ -36,13 +36,15 @@ STUCK_WORK_PATH = "/admin/stuck"
 def run_catalog_sync(sync_id: int) -> dict:
     """Run one recorded synchronisation (products, SKUs, offers, then price sheets)."""
     from app.audit import services as audit
-    from app.connections.services import get_client
+    from app.catalog.pricing import MARKETS
+    from app.connections.services import connection_for, get_client
 
     sync = db.session.get(CatalogSync, sync_id)
     if sync is None or sync.status not in OPEN_SYNC_STATUSES:
         return {"skipped": True}
     try:
-        client = get_client()
+        # Each market from the connection that serves it (admin > Partner Center > Markets).
+        client = {market: get_client(connection_for(market=market)) for market in MARKETS}
     except Exception as exc:  # no connection configured: say so on the sync row
         fail_run(sync_id, f"The synchronisation could not start: {describe_error(exc)}")
         return {"status": SyncStatus.FAILED}

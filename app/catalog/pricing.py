@@ -7,20 +7,11 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from app.accounts.markets import DEFAULT_MARKET, MARKET_NAMES, MARKETS, market_for  # noqa: F401 (the catalog's names)
 from app.admin.settings import StorefrontSettings
 from app.catalog.models import Offer, PriceListEntry, Product, Sku
 from app.catalog.terms import BILLING_PLANS, TERMS
 from app.extensions import db
-
-# The storefront's markets: the account's country decides which one a viewer buys in.
-MARKETS: dict[str, str] = {"US": "USD", "PL": "PLN"}
-DEFAULT_MARKET = "US"
-MARKET_NAMES = {"US": "United States", "PL": "Poland"}
-
-
-def market_for(account) -> str:
-    country = (getattr(account, "country", None) or "").upper()
-    return country if country in MARKETS else DEFAULT_MARKET
 
 
 def allowed_billing_plans(annual_billing: bool) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -91,6 +91,8 @@ def stuck_syncs(now: datetime | None = None, limit: int = 20) -> list[tuple[Cata
 
 def run_sync(sync: CatalogSync, client, markets: Iterable[str] | None = None) -> CatalogSync:
     """Synchronise products, SKUs and offers of `markets` from Partner Center, then their price sheets.
+    `client` is one client for every market, or a mapping market -> the client of the connection that
+    serves it (several Partner Center instances).
 
     Problems with one product or one price row are recorded and the rest carries on; only an
     unexpected failure fails the whole run (and then nothing half-done is withdrawn).
@@ -105,8 +107,13 @@ def run_sync(sync: CatalogSync, client, markets: Iterable[str] | None = None) ->
     try:
         sync_catalog(client, markets, progress)
         for market in markets:
+            if not _client_for(client, market).has_price_sheet:
+                # Never attempted: Microsoft has no price sheet API in that cloud (21Vianet).
+                progress.error(f"The {market} price sheet was not read: Microsoft publishes no price sheet API for "
+                               f"{_client_for(client, market).cloud.label}; the prices already kept stay.")
+                continue
             try:
-                with client.price_sheet(market) as rows:
+                with _client_for(client, market).price_sheet(market) as rows:
                     import_price_rows(rows, progress, market=market)
             except PartnerCenterError as exc:
                 db.session.rollback()
@@ -118,6 +125,11 @@ def run_sync(sync: CatalogSync, client, markets: Iterable[str] | None = None) ->
         return db.session.get(CatalogSync, sync_id)
     finally:
         session.expire_on_commit = expire_on_commit
+
+
+def _client_for(client, market: str):
+    """The client that serves `market`: `client` itself, or its entry when it maps markets to clients."""
+    return client[market] if isinstance(client, Mapping) else client
 
 
 def _fetch_product(client, product, market: str):
@@ -143,7 +155,7 @@ def sync_catalog(client, markets: list[str], progress: Progress) -> None:
     listed: dict[str, list] = {}
     for market in markets:
         try:
-            listed[market] = client.list_products(market)
+            listed[market] = _client_for(client, market).list_products(market)
         except PartnerCenterError as exc:
             progress.error(f"The product list of market {market} could not be read: {describe_error(exc)}")
     previous_prices = db.session.scalar(select(func.coalesce(func.sum(PriceList.entry_count), 0))
@@ -161,7 +173,9 @@ def sync_catalog(client, markets: list[str], progress: Progress) -> None:
 
     with ThreadPoolExecutor(FETCH_THREADS) as pool:
         for market, items in listed.items():
-            for pc_product, sku_results, errors in pool.map(lambda p, m=market: _fetch_product(client, p, m), items):
+            market_client = _client_for(client, market)
+            for pc_product, sku_results, errors in pool.map(lambda p, m=market, c=market_client: _fetch_product(c, p, m),
+                                                           items):
                 for message in errors:
                     progress.error(message)
                 pid = pc_product.id

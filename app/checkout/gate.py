@@ -21,6 +21,7 @@ from app.audit.services import Origin
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
 from app.checkout.services import operator_name, release_reservation
 from app.connections.person import TooFast, partner_center_problem, person_client
+from app.connections.services import connection_for
 from app.extensions import db
 from app.orders import tenancy
 from app.partner_center import PartnerCenterError
@@ -87,7 +88,8 @@ def start_waiting(draft: CheckoutDraft, domain_prefix: str) -> None:
         try:
             with db.session.begin_nested():
                 db.session.add(AuthorizationWatch(domain=draft.domain, started_at=now, next_check_at=now,
-                                                  interval_seconds=FAST_INTERVAL))
+                                                  interval_seconds=FAST_INTERVAL,
+                                                  connection=connection_for(draft.account)))
                 db.session.flush()
         except IntegrityError:
             pass  # another draft started watching this tenant at the same moment: share it

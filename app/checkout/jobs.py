@@ -15,7 +15,7 @@ from app.accounts.models import utcnow
 from app.checkout.gate import WATCH_LIFETIME, apply, next_interval
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
 from app.connections import webhooks
-from app.connections.services import get_client
+from app.connections.services import UnknownInstance, get_client
 from app.extensions import db
 from app.jobs.periodic import periodic
 from app.orders import tenancy
@@ -72,7 +72,7 @@ def check_watches(watches: list[AuthorizationWatch], now) -> dict:
     """Check these watches now (the schedule's, or the ones an event named); commit; publish to the
     open pages of the drafts whose state changed."""
     summary = {"checked": 0, "verified": 0, "refused": 0, "stopped": 0}
-    client = get_client()
+    clients: dict = {}  # each watch is looked for in its own connection's Partner Center
     pushed = webhooks.arriving()
     changed: list[int] = []
     for watch in watches:
@@ -85,12 +85,13 @@ def check_watches(watches: list[AuthorizationWatch], now) -> dict:
         watch.last_checked_at = now
         summary["checked"] += 1
         try:
+            client = clients.get(watch.connection) or clients.setdefault(watch.connection, get_client(watch.connection))
             facts = tenancy.read_facts(client, watch.domain)
         except Throttled as error:
             _later(watch, now, error.retry_after or 0, pushed=pushed)
             watch.last_error = str(error)
             continue
-        except PartnerCenterError as error:
+        except (PartnerCenterError, UnknownInstance) as error:  # the latter: its connection was removed
             _later(watch, now, pushed=pushed)
             watch.last_error = str(error)
             continue

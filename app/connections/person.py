@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from flask import current_app, g, has_request_context
 
-from app.connections.services import get_client
+from app.accounts.models import User
+from app.connections.services import connection_for, get_client
+from app.extensions import db
 from app.partner_center import (MfaRequired, PartnerCenterAuthError, PartnerCenterError, PartnerCenterUnavailable,
                                 Throttled)
 from app.web.ratelimit import over_limit
@@ -30,9 +32,10 @@ class TooFast(Exception):
         super().__init__(self.message)
 
 
-def person_client(user_id: int):
-    """The Partner Center client for a call a person waits on. Raises TooFast beyond the person's
-    checks per minute."""
+def person_client(user_id: int, *, account=None, connection: str | None = None):
+    """The Partner Center client for a call a person waits on: of `connection`, else of the connection
+    that serves `account` (connection_for), else the one serving the person's own account. Raises
+    TooFast beyond the person's checks per minute."""
     # One check (one request) counts once, however many calls it makes.
     if has_request_context() and g.get("person_pc_counted") == user_id:
         wait = g.get("person_pc_wait")
@@ -42,7 +45,12 @@ def person_client(user_id: int):
             g.person_pc_counted, g.person_pc_wait = user_id, wait
     if wait is not None:
         raise TooFast(wait)
-    return get_client().for_person(timeout=current_app.config["PERSON_PC_TIMEOUT_SECONDS"])
+    if connection is None:
+        if account is None:
+            user = db.session.get(User, user_id)
+            account = user.account if user is not None else None
+        connection = connection_for(account)
+    return get_client(connection).for_person(timeout=current_app.config["PERSON_PC_TIMEOUT_SECONDS"])
 
 
 def partner_center_problem(error: PartnerCenterError | TooFast) -> str:

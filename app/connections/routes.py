@@ -13,12 +13,15 @@ from app.connections import bp
 from app.connections.consent import HEADLINE as MFA_HEADLINE
 from app.connections.consent import STEPS as MFA_STEPS
 from app.connections.consent import mfa_consent_needed
-from app.connections.forms import CheckForm, InstanceForm
+from app.accounts.markets import MARKET_NAMES
+from app.accounts.models import Account
+from app.connections.forms import CheckForm, InstanceForm, markets_form
 from app.connections.jobs import check_connection
 from app.connections import webhooks
 from app.connections.models import PartnerCenterInstance, PartnerCenterWebhook
-from app.connections.services import (SANDBOX_INSTANCE, default_instance_name, instance_names, sandbox_mode,
-                                      sandbox_url, save_instance, UnknownInstance)
+from app.connections.services import (SANDBOX_INSTANCE, assign_markets, connection_sandbox_url, default_instance_name,
+                                      instance_names, market_connections, sandbox_mode, sandbox_url, save_instance,
+                                      UnknownInstance)
 from app.extensions import db, get_redis
 from app.jobs import enqueue
 from app.partner_center.clouds import CLOUDS
@@ -33,36 +36,77 @@ log = logging.getLogger(__name__)
 @allow(Permission.ADMIN_VIEW, post=Permission.CONNECTIONS_CHANGE)
 def index():
     form = InstanceForm()
-    if not sandbox_mode() and form.is_submitted():
+    if form.is_submitted():
         valid = form.validate()
         existing = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == form.name.data))
         if existing is None and not form.client_secret.data:
             form.client_secret.errors = [*form.client_secret.errors, "Enter the client secret of the new connection."]
             valid = False
+        if valid and sandbox_mode() and form.name.data == SANDBOX_INSTANCE:
+            form.name.errors = [*form.name.errors, f"{SANDBOX_INSTANCE} is the built-in sandbox's name: choose another."]
+            valid = False
         if valid:
             save_instance(name=form.name.data, cloud=form.cloud.data, tenant_id=form.tenant_id.data,
                           client_id=form.client_id.data, client_secret=form.client_secret.data,
-                          refresh_token=form.refresh_token.data, make_default=form.make_default.data)
+                          refresh_token=form.refresh_token.data,
+                          make_default=form.make_default.data and not sandbox_mode())
             audit.record("partner_center_instance_saved", actor=current_user, subject=form.name.data,
                          details={"cloud": form.cloud.data, "made_default": bool(form.make_default.data)},
                          origin=request_origin())
             db.session.commit()
             flash(f"Connection {form.name.data} saved.", "success")
             return redirect(url_for("connections.index"))
+    return _page(form=form, status=422 if form.errors else 200)
+
+
+def _page(*, form=None, markets=None, status: int = 200):
     instances = db.session.scalars(db.select(PartnerCenterInstance).order_by(PartnerCenterInstance.name)).all()
     try:
         serving, no_default = default_instance_name(), None
     except UnknownInstance as problem:
         serving, no_default = None, str(problem)
-    status = 422 if form.errors else 200
+    assigned = market_connections()
+    served_markets: dict[str, list[str]] = {}  # explicitly assigned; the default connection serves the others
+    for market, name in assigned.items():
+        served_markets.setdefault(name, []).append(market)
+    pinned = dict(db.session.execute(db.select(Account.partner_center_connection, db.func.count())
+                                     .where(Account.partner_center_connection.is_not(None))
+                                     .group_by(Account.partner_center_connection)).all())
     mfa_needed = {name: flag for name in instance_names() if (flag := mfa_consent_needed(name))}
     webhook_rows = {row.connection: row for row in db.session.scalars(db.select(PartnerCenterWebhook))}
-    return render("connections/index.html", form=form, check_form=CheckForm(), instances=instances,
+    return render("connections/index.html", form=form or InstanceForm(formdata=None), check_form=CheckForm(),
+                  instances=instances, served_markets=served_markets, pinned=pinned, market_names=MARKET_NAMES,
+                  markets_form=markets or markets_form(instance_names(), assigned, serving, formdata=None),
+                  connection_sandbox_url=connection_sandbox_url,
                   mfa_needed=mfa_needed, mfa_headline=MFA_HEADLINE, mfa_steps=MFA_STEPS,
                   names=instance_names(), sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
                   serving=serving, no_default=no_default if instances else None,
                   sandbox_instance=SANDBOX_INSTANCE, check_job=request.args.get("check"), status=status,
                   webhook_rows=webhook_rows, public_url=current_app.config["PUBLIC_URL"])
+
+
+@bp.route("/markets", methods=["POST"])
+@allow(Permission.CONNECTIONS_CHANGE)
+def markets():
+    """Which connection serves each market; accounts pinned to a connection keep theirs."""
+    try:
+        serving = default_instance_name()
+    except UnknownInstance:
+        serving = None
+    before = market_connections()
+    form = markets_form(instance_names(), before, serving)
+    if not form.validate_on_submit():
+        return _page(markets=form, status=422)
+    chosen = {market: field.data or None for market, field in form.market_fields}
+    assign_markets(chosen)
+    changed = {market: name or "default connection" for market, name in chosen.items() if before.get(market) != name}
+    if changed:
+        audit.record("partner_center_markets_assigned", actor=current_user, subject="Markets", details=changed,
+                     origin=request_origin())
+    db.session.commit()
+    flash("Markets saved: " + ", ".join(f"{MARKET_NAMES[m]} is served by {n}" for m, n in changed.items()) + "."
+          if changed else "Nothing was changed.", "success")
+    return redirect(url_for("connections.index") + "#markets-heading", code=303)
 
 
 @bp.route("/<name>/check", methods=["POST"])

@@ -1,9 +1,14 @@
 """Which Partner Center the storefront talks to, and one client per configured instance.
 
-Sandbox mode (the default): one instance, named "default", answered by the built-in sandbox. The
+Sandbox mode (the default): the instance named "default" is answered by the built-in sandbox. The
 sandbox runs in-process (its WSGI app is called through an httpx transport, and mounted at
 /sandbox for browsers), or standalone at PARTNER_CENTER_SANDBOX_URL. MSAL and the client run
-unmodified either way; only their transports differ.
+unmodified either way; only their transports differ. Each connection the operator adds in admin is
+answered by a sandbox of its own (its own partner tenant, credentials and store, mounted at
+/sandboxes/<name>), so several instances and clouds can be tried, and tested, end to end.
+
+Which instance serves what (`connection_for`): an account pinned to a connection is served by it;
+otherwise its market's connection (admin > Partner Center > Markets); otherwise the default one.
 
 Live mode: the connections the operator configured in admin, with secrets decrypted here. A
 request that names no connection is served by the rule in `default_instance_name` (the only
@@ -22,12 +27,14 @@ import httpx
 from flask import Flask, current_app
 
 from app.connections.consent import MfaRefusalNoticer, forget_mfa_consent_needed
-from app.connections.models import PartnerCenterInstance
+from app.accounts.markets import MARKETS, market_for
+from app.connections.models import PartnerCenterInstance, PartnerCenterMarket
 from app.extensions import db
 from app.mail import maildir_path
 from app.time import naive_utc, utcnow
 from app.partner_center import (HostRewriteTransport, InProcessTransport, InstanceConfig, MsalHttpClient,
                                 PartnerCenterClient)
+from app.partner_center.clouds import get_cloud
 from app.web.secrets import decrypt, encrypt, reencrypt
 
 log = logging.getLogger(__name__)
@@ -37,6 +44,7 @@ SANDBOX_INSTANCE = "default"  # sandbox mode's single instance; the name is only
 # default): in live mode it means "the default connection", unless a connection has that name.
 UNCHOSEN = "default"
 SANDBOX_MOUNT = "/sandbox"
+CONNECTION_SANDBOXES_MOUNT = "/sandboxes"  # + /<connection name>: the sandbox of an added connection
 
 _lock = threading.RLock()  # re-entrant: get_client builds the sandbox under it
 
@@ -140,13 +148,71 @@ def sandbox_url(app: Flask | None = None) -> str:
 
 
 def instance_names() -> list[str]:
+    added = list(db.session.scalars(db.select(PartnerCenterInstance.name).order_by(PartnerCenterInstance.name)))
     if sandbox_mode():
-        return [SANDBOX_INSTANCE]
-    return list(db.session.scalars(db.select(PartnerCenterInstance.name).order_by(PartnerCenterInstance.name)))
+        return [SANDBOX_INSTANCE, *(name for name in added if name != SANDBOX_INSTANCE)]
+    return added
+
+
+class RetiredCloud(ValueError):
+    """A connection to a cloud Microsoft closed (Microsoft Cloud Deutschland) is refused."""
+
+
+def check_cloud(cloud: str) -> None:
+    """Refuse a retired cloud with the reason (ValueError for an unknown one)."""
+    if get_cloud(cloud).retired:
+        raise RetiredCloud(RETIRED_REASON)
+
+
+# Microsoft Cloud Deutschland closed on 29 October 2021; its customers moved to the public cloud's
+# German datacenter regions, which the public cloud's Partner Center serves.
+RETIRED_REASON = ("Microsoft Cloud Deutschland was retired on 29 October 2021 and has no Partner Center any more; "
+                  "German customers are served by the public cloud (choose Public (worldwide)).")
+
+
+def connection_for(account=None, *, market: str | None = None) -> str:
+    """The connection that serves `account` (or, without one, `market`): the account's pinned connection,
+    else the one its market is assigned to, else the default connection. Checkout, the catalog, the
+    authorization watch, provisioning and the tools ask here; an order, tenant or subscription then
+    keeps the connection it was made with."""
+    if account is not None and getattr(account, "partner_center_connection", None):
+        return account.partner_center_connection
+    if market is None and account is not None:
+        market = market_for(account)
+    if market:
+        assigned = db.session.get(PartnerCenterMarket, market.upper())
+        if assigned is not None:
+            return assigned.connection
+    return default_instance_name()
+
+
+def market_connections() -> dict[str, str]:
+    """Market -> its assigned connection (markets not listed are served by the default one)."""
+    return dict(db.session.execute(db.select(PartnerCenterMarket.market, PartnerCenterMarket.connection)).all())
+
+
+def assign_markets(assignments: dict[str, str | None]) -> None:
+    """Assign each market to a connection (None or "": back to the default connection)."""
+    known = set(instance_names())
+    for market, name in assignments.items():
+        if market not in MARKETS:
+            raise ValueError(f"{market} is not a storefront market.")
+        row = db.session.get(PartnerCenterMarket, market)
+        if not name:
+            if row is not None:
+                db.session.delete(row)
+            continue
+        if name not in known:
+            raise UnknownInstance(f"No Partner Center connection is named {name!r}.")
+        if row is None:
+            db.session.add(PartnerCenterMarket(market=market, connection=name))
+        else:
+            row.connection = name
+    db.session.flush()
 
 
 def default_instance_name() -> str:
-    """The connection that serves a request naming none: in sandbox mode its single instance; live,
+    """The connection that serves a request naming none: in sandbox mode the built-in sandbox; live,
     the only connection, or else the one marked default in admin > Partner Center."""
     if sandbox_mode():
         return SANDBOX_INSTANCE
@@ -179,7 +245,7 @@ def instance_config(name: str | None = None) -> InstanceConfig:
     app = current_app._get_current_object()
     if sandbox_mode(app):
         if name not in (None, SANDBOX_INSTANCE):
-            raise UnknownInstance(f"Sandbox mode has one Partner Center instance, {SANDBOX_INSTANCE!r}, not {name!r}.")
+            return _config_of(_row(name), app, sandbox=True)
         s = sandbox_settings(app)
         return InstanceConfig(name=SANDBOX_INSTANCE, tenant_id=s["SANDBOX_TENANT_ID"], client_id=s["SANDBOX_CLIENT_ID"],
                               client_secret=s["SANDBOX_CLIENT_SECRET"], refresh_token=s["SANDBOX_REFRESH_TOKEN"],
@@ -189,12 +255,54 @@ def instance_config(name: str | None = None) -> InstanceConfig:
     return _config_of(_row(name), app)
 
 
-def _config_of(row: PartnerCenterInstance, app: Flask) -> InstanceConfig:
+def _config_of(row: PartnerCenterInstance, app: Flask, *, sandbox: bool = False) -> InstanceConfig:
     newest = row.rotated_refresh_token_encrypted or row.refresh_token_encrypted
+    refresh_token = decrypt(newest) if newest else None
+    extra = dict(app.config.get("PARTNER_CENTER_CLIENT_OPTIONS", {}))
+    if sandbox:
+        # An added connection's own sandbox accepts what the operator entered; without a refresh token
+        # it takes the sandbox's, so App+User calls work there too. Approval links open its pages.
+        refresh_token = refresh_token or sandbox_settings(app)["SANDBOX_REFRESH_TOKEN"]
+        extra.setdefault("admin_center_url", connection_sandbox_url(row.name, app))
     return InstanceConfig(name=row.name, cloud=row.cloud, tenant_id=row.tenant_id, client_id=row.client_id,
-                          client_secret=decrypt(row.client_secret_encrypted),
-                          refresh_token=decrypt(newest) if newest else None,
-                          **app.config.get("PARTNER_CENTER_CLIENT_OPTIONS", {}))
+                          client_secret=decrypt(row.client_secret_encrypted), refresh_token=refresh_token, **extra)
+
+
+def connection_sandbox_url(name: str, app: Flask | None = None) -> str:
+    """Where a browser reaches the pages of an added connection's sandbox (sandbox mode)."""
+    app = app or current_app
+    return f"{app.config['PUBLIC_URL'].rstrip('/')}{CONNECTION_SANDBOXES_MOUNT}/{name}"
+
+
+def connection_sandbox(app: Flask, name: str):
+    """The in-process sandbox that answers the added connection `name` in sandbox mode: a partner tenant of
+    its own (the connection's tenant id and credentials), its own store under the sandbox's data folder,
+    seeded with the reseller network only. Rebuilt when the operator changes the connection's credentials.
+    Raises UnknownInstance for a name no connection has."""
+    row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == name))
+    if row is None or name == SANDBOX_INSTANCE:
+        raise UnknownInstance(f"No Partner Center connection is named {name!r}.")
+    config = _config_of(row, app, sandbox=True)
+    base = sandbox_settings(app)
+    data_dir = os.path.join(str(base["SANDBOX_DATA_DIR"]), "connections", name)
+    key = (name, row.cloud, config.tenant_id, config.client_id, config.client_secret, row.refresh_token_encrypted,
+           data_dir)
+    sandboxes: dict = app.extensions.setdefault("partner_center_connection_sandboxes", {})
+    with _lock:
+        sandbox = sandboxes.get(key)
+        if sandbox is None:
+            from app.sandbox import create_app as create_sandbox
+
+            settings = {**base, "SANDBOX_TENANT_ID": config.tenant_id, "SANDBOX_CLIENT_ID": config.client_id,
+                        "SANDBOX_CLIENT_SECRET": config.client_secret, "SANDBOX_REFRESH_TOKEN": config.refresh_token,
+                        "SANDBOX_DATA_DIR": data_dir,
+                        "SANDBOX_PUBLIC_URL": connection_sandbox_url(name, app), "SANDBOX_SEED": "network",
+                        "SANDBOX_CLOUD": row.cloud,
+                        "SANDBOX_WEBHOOK_TRANSPORT": StorefrontLoopback(app)}
+            for old_key in [k for k in sandboxes if k[0] == name]:
+                sandboxes.pop(old_key)
+            sandbox = sandboxes[key] = create_sandbox(settings)
+    return sandbox
 
 
 def build_client(config: InstanceConfig, app: Flask | None = None) -> PartnerCenterClient:
@@ -206,6 +314,9 @@ def build_client(config: InstanceConfig, app: Flask | None = None) -> PartnerCen
         if route_to:
             return _routed_to(config, route_to)
         return PartnerCenterClient(config)
+    if config.name != SANDBOX_INSTANCE:
+        transport = InProcessTransport(connection_sandbox(app, config.name))
+        return PartnerCenterClient(config, transport=transport, msal_http_client=MsalHttpClient(transport))
     standalone = app.config.get("PARTNER_CENTER_SANDBOX_URL")
     if standalone:
         return _routed_to(config, standalone)
@@ -228,9 +339,12 @@ def get_client(name: str | None = None) -> PartnerCenterClient:
     """
     app = current_app._get_current_object()
     options = tuple(sorted((app.config.get("PARTNER_CENTER_CLIENT_OPTIONS") or {}).items()))
-    if sandbox_mode(app):
+    if sandbox_mode(app) and name in (None, SANDBOX_INSTANCE):
         config = instance_config(name)
         entered = config.refresh_token
+    elif sandbox_mode(app):
+        row = _row(name)
+        config, entered = _config_of(row, app, sandbox=True), row.refresh_token_encrypted
     else:
         row = _row(name)
         config = _config_of(row, app)
@@ -244,7 +358,7 @@ def get_client(name: str | None = None) -> PartnerCenterClient:
                 clients.pop(old_key).close()
             client = clients[key] = build_client(config, app)
             client.tokens.on_mfa_required = MfaRefusalNoticer(app, config.name)
-            if not sandbox_mode(app):
+            if config.name != SANDBOX_INSTANCE or not sandbox_mode(app):
                 client.tokens.on_refresh_token = _RotatedTokenSaver(app, config.name, entered)
     return client
 
@@ -282,6 +396,9 @@ def save_instance(*, name: str, cloud: str, tenant_id: str, client_id: str, clie
     `make_default` moves the default to this connection. Adding a second connection to one that
     served alone marks that first one as the default, so requests keep going where they went.
     """
+    check_cloud(cloud)
+    if sandbox_mode() and name == SANDBOX_INSTANCE:
+        raise ValueError(f"{SANDBOX_INSTANCE!r} is the built-in sandbox's name: choose another.")
     row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == name))
     if row is None:
         if not client_secret:

@@ -110,7 +110,7 @@ def refresh_open(limit: int = 200, now: datetime | None = None) -> int:
     """Read again the GDAP requests not read for RECHECK_AFTER whose status can still change (the
     customer approves, the relationship expires), so the order and subscription pages follow without
     anyone pressing a button. Returns how many were read; stops at the first throttling."""
-    from app.connections.services import get_client
+    from app.connections.services import UnknownInstance, get_client
     from app.partner_center import PartnerCenterError, Throttled
 
     now = now or utcnow()
@@ -120,13 +120,14 @@ def refresh_open(limit: int = 200, now: datetime | None = None) -> int:
         .order_by(GdapRequest.checked_at).limit(limit)).all()
     if not rows:
         return 0
-    client, read = get_client(), 0
+    clients, read = {}, 0  # each request is read with the connection that made it
     for row in rows:
         try:
+            client = clients.get(row.connection) or clients.setdefault(row.connection, get_client(row.connection))
             refresh(client, row)
         except Throttled:
             break
-        except PartnerCenterError as error:
+        except (PartnerCenterError, UnknownInstance) as error:  # the latter: its connection was removed
             log.warning("GDAP request %s not read: %s", row.relationship_id, error)
             row.checked_at = utcnow()  # try again later, after the others
         db.session.commit()

@@ -262,13 +262,24 @@ def submit(order: Order, *, actor: User, account: Account | None, origin: Origin
     return order
 
 
-def serving_instance() -> str:
+def serving_instance(account=None, *, tenant_id: str | None = None, domain: str | None = None) -> str:
     """The Partner Center connection that serves a new order, recorded on it so that changing the
-    default connection later never moves an order (or its tenant) to another instance."""
-    from app.connections.services import UNCHOSEN, UnknownInstance, default_instance_name
+    default connection or the market rule later never moves an order (or its tenant) to another
+    instance: a tenant the storefront already knows stays with the connection that knows it; else
+    the account's connection (its pin, else its market's, else the default one)."""
+    from app.accounts.models import Tenant
+    from app.connections.services import UNCHOSEN, UnknownInstance, connection_for
 
+    known = None
+    if tenant_id:
+        known = db.session.scalar(db.select(Tenant.partner_center_instance).where(
+            db.func.lower(Tenant.tenant_id) == tenant_id.lower()))
+    if known is None and domain:
+        known = db.session.scalar(db.select(Tenant.partner_center_instance).where(Tenant.domain == domain.lower()))
+    if known:
+        return known
     try:
-        return default_instance_name()
+        return connection_for(account)
     except UnknownInstance:
         return UNCHOSEN  # resolved when the job runs, which says in plain words what is missing
 
@@ -276,7 +287,8 @@ def serving_instance() -> str:
 def _build_order(request: OrderRequest, decided: Mapping[str, Any]) -> Order:
     currency = request.lines[0].currency if request.lines else "USD"
     order = Order(
-        partner_center_instance=serving_instance(),
+        partner_center_instance=serving_instance(db.session.get(Account, request.account_id),
+                                                 tenant_id=request.tenant_id, domain=normalize_domain(request.domain)),
         type=OrderType.PURCHASE, status=OrderStatus.PROCESSING, account_id=request.account_id,
         user_id=request.user_id, draft_id=request.draft_id, licensee_id=request.licensee_id,
         company_name=request.company_name.strip(), country=request.country.upper(),

@@ -62,7 +62,13 @@ def attest_mca(order: Order, step: OrderStep, client) -> dict:
     (app/partner_center/agreements.py): read back what Partner Center holds first: nothing to do
     when the customer accepted the MCA itself or this contact's attestation is current; otherwise
     an enhanced attestation and the agreement with its id, which also renews an attestation older
-    than Microsoft accepts."""
+    than Microsoft accepts.
+
+    Where the connection's cloud has no agreements API (21Vianet, US Government: Microsoft lists it for
+    the public cloud only), nothing is attempted: the acceptance the checkout recorded stands."""
+    if not client.cloud.agreements_api:
+        return {"skipped": f"Microsoft has no customer agreement API in {client.cloud.label}; "
+                           "the acceptance recorded at checkout stands."}
     mca = order.mca or {}
     template_id = mca.get("templateId") or client.current_agreement_template().template_id
     when = mca.get("dateAgreed")

@@ -36,7 +36,7 @@ def _relationship_link(order: Order) -> str | None:
     not reachable now: the Process answer then says what to do)."""
     buyer = _buyer(order)
     try:
-        client = get_client().for_person()
+        client = get_client(order.partner_center_instance).for_person()
         if buyer.is_reseller:
             return client.get_relationship_request(indirect_reseller_id=order.reseller_tenant_id).url
         return client.get_relationship_request().url
@@ -52,7 +52,7 @@ def authorize_tenant(order: Order) -> None:
     the tenant of the order's domain; the tenant id is then Partner Center's, not what was typed.
     Raises NotAuthorized with what to do, or a PartnerCenterError.
     """
-    client = get_client().for_person()
+    client = get_client(order.partner_center_instance).for_person()
     facts = tenancy.read_facts(client, order.domain)
     if facts.visible and order.tenant_id and order.tenant_id != facts.customer_id:
         raise NotAuthorized(f"Tenant ID {order.tenant_id} is not the tenant of {order.domain}. Correct it on the "

@@ -136,7 +136,7 @@ def refresh_gdap(number):
     if request_row is None or not ProcessForm().validate_on_submit():
         abort(400)
     try:
-        gdap.refresh(person_client(current_user.id), request_row)
+        gdap.refresh(person_client(current_user.id, connection=request_row.connection), request_row)
     except (TooFast, PartnerCenterError) as error:
         db.session.rollback()
         flash(error.message if isinstance(error, TooFast) else partner_center_problem(error), "error")

@@ -38,8 +38,13 @@ class Catalog(Transport):
             params={"country": country.upper()},
         )
 
+    @property
+    def has_price_sheet(self) -> bool:
+        """Whether this instance's cloud has the price sheet API; callers skip it (and say so) where not."""
+        return not (self.cloud.partner_api_base is None and self.instance.price_sheet_host == PRICE_SHEET_HOST)
+
     def price_sheet_url(self, market: str) -> str:
-        if self.cloud.partner_api_base is None and self.instance.price_sheet_host == PRICE_SHEET_HOST:
+        if not self.has_price_sheet:
             # The Partner API is listed for Partner Center and US Government only
             # (https://learn.microsoft.com/en-us/partner-center/developer/partner-center-rest-urls).
             raise PartnerCenterError(None, None, f"Microsoft publishes no price sheet API for {self.cloud.label}.")

@@ -128,6 +128,15 @@ class SuspendForm(FlaskForm):
     submit = SubmitField("Suspend account")
 
 
+class ConnectionForm(FlaskForm):
+    """The Partner Center connection that serves the account whatever its market (blank: by market)."""
+
+    connection = SelectField("Partner Center connection", choices=[], validate_choice=True,
+                             description="Its customers, orders and checks go to this connection. Orders, tenants "
+                                         "and subscriptions made before stay with the connection that made them.")
+    submit = SubmitField("Save connection")
+
+
 class ActionForm(FlaskForm):
     """A button that changes something (reactivate, check with Partner Center): its CSRF token only."""
 

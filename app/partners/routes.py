@@ -4,15 +4,18 @@ throughout (htmx only swaps the list in place), so everything works with JavaScr
 from __future__ import annotations
 
 from flask import abort, flash, request, url_for
+from wtforms.fields.choices import SelectChoice
 from flask_login import current_user
 
 from app.accounts.countries import country_name
+from app.accounts.markets import market_for
 from app.auth import invitations
 from app.catalog.pricing import MARKET_NAMES
 from app.extensions import db
 from app.partners import bp, services
-from app.partners.forms import (AccountFilterForm, ActionForm, CustomerForm, InviteAdminForm, NewCustomerForm,
-                                NewResellerForm, ResellerForm, SuspendForm)
+from app.connections.services import UnknownInstance, connection_for, instance_names
+from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, CustomerForm, InviteAdminForm,
+                                NewCustomerForm, NewResellerForm, ResellerForm, SuspendForm)
 from app.web.access import Permission, allow
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
@@ -103,11 +106,25 @@ def _created_message(account, admin: services.FirstAdmin) -> str:
     return message
 
 
-def _account_page(account, *, suspend_form=None, invite_form=None, status: int = 200,
+def _connection_form(account, **kwargs) -> ConnectionForm:
+    form = ConnectionForm(**kwargs)
+    try:
+        by_market = connection_for(market=market_for(account))  # what serves it unpinned
+    except UnknownInstance:
+        by_market = None
+    form.connection.choices = [SelectChoice("", f"By market ({by_market})" if by_market else "By market"),
+                               *(SelectChoice(name, name) for name in instance_names())]
+    if kwargs.get("formdata", True) is None:
+        form.connection.data = account.partner_center_connection or ""
+    return form
+
+
+def _account_page(account, *, suspend_form=None, invite_form=None, connection_form=None, status: int = 200,
                   invitation_errors: dict | None = None, problem: str | None = None):
     """The account's page; `invitation_errors` go next to an invitation's row (id -> message), a
     `problem` about an invitation no longer listed above the users."""
     return render("partners/account.html", account=account, history=services.history(account),
+                  connection_form=connection_form or _connection_form(account, formdata=None),
                   invitations=invitations.pending(account), invitation_errors=invitation_errors or {}, problem=problem,
                   role_labels=invitations.ROLE_LABELS, suspend_form=suspend_form or SuspendForm(),
                   invite_form=invite_form or InviteAdminForm(formdata=None), action_form=ActionForm(), status=status)
@@ -149,6 +166,25 @@ def check(account_id: int):
         flash(f"Partner Center: {account.partner_status.upper()}." + (
             f" {account.partner_status_reason}" if account.partner_status_reason else ""),
             "success" if account.partner_status == "ready" else "warning")
+    return _to_account_page(account)
+
+
+@bp.route("/<int:account_id>/connection", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def pin_connection(account_id: int):
+    """Pin the account to a Partner Center connection, or back to its market's."""
+    account = _account_or_404(account_id)
+    form = _connection_form(account)
+    if not form.validate_on_submit():
+        return _account_page(account, connection_form=form, status=422)
+    chosen = form.connection.data or None
+    if chosen == account.partner_center_connection:
+        flash("Nothing was changed.", "info")
+        return _to_account_page(account)
+    services.pin_connection(account, chosen, actor=current_user._get_current_object(), origin=request_origin())
+    db.session.commit()
+    flash(f"{account.name} is now served by connection {chosen}." if chosen
+          else f"{account.name} is now served by its market's connection.", "success")
     return _to_account_page(account)
 
 

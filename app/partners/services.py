@@ -5,8 +5,10 @@ suspends and reactivates them. Write operations flush; the view commits once. No
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date, timedelta
 
+from app.accounts.markets import market_for
 from app.accounts.models import Account, User
 from app.accounts.services import partner_id_holder
 from app.audit import services as audit
@@ -14,6 +16,7 @@ from app.audit.models import AuditEvent
 from app.audit.services import Origin
 from app.auth.invitations import InvitationError, invite
 from app.connections.person import TooFast, partner_center_problem, person_client
+from app.connections.services import connection_for
 from app.extensions import db
 from app.partner_center import PartnerCenterError
 from app.partners import network
@@ -103,11 +106,19 @@ def history(account: Account, limit: int = 20) -> list[AuditEvent]:
 
 # ----------------------------------------------------------------------------------- Partner Center
 
-def _ask_network(partner_id: str, tenant_id: str | None, actor: User) -> network.NetworkCheck:
+def _serving(country: str | None, account: Account | None = None) -> str:
+    """The connection that serves (or will serve) a reseller of this country: its pin, else its market's."""
+    if account is not None and account.partner_center_connection:
+        return account.partner_center_connection
+    return connection_for(market=market_for(SimpleNamespace(country=country)))
+
+
+def _ask_network(partner_id: str, tenant_id: str | None, actor: User, serving: str) -> network.NetworkCheck:
     """The network's answer; a typo (unknown partner, another tenant) is refused at its field, and a
     check that could not be made says why at the partner ID."""
     try:
-        check = network.check_partner_id(person_client(actor.id), partner_id, tenant_id)
+        # Asked of the connection that serves (or will serve) the reseller: its reseller network.
+        check = network.check_partner_id(person_client(actor.id, connection=serving), partner_id, tenant_id)
     except (PartnerCenterError, TooFast) as error:
         raise OnboardingError("partner_id", partner_center_problem(error)) from None
     if check.verdict == network.UNKNOWN_PARTNER:
@@ -135,7 +146,7 @@ def check_partner(account: Account, *, actor: User, origin: Origin) -> str | Non
     """Ask Partner Center again about a reseller's partner ID and tenant ID and record the answer
     on the account. Returns why the check could not be made (nothing recorded then), else None."""
     try:
-        check = network.check_partner_id(person_client(actor.id), account.partner_id or "",
+        check = network.check_partner_id(person_client(actor.id, account=account), account.partner_id or "",
                                          account.partner_tenant_id)
     except (PartnerCenterError, TooFast) as error:
         return partner_center_problem(error)
@@ -158,7 +169,7 @@ def create_account(kind: str, details: dict, admin: FirstAdmin, *, actor: User, 
     check = None
     if kind == "reseller":
         _own_partner_id(fields["partner_id"])
-        check = _ask_network(fields["partner_id"], fields["partner_tenant_id"], actor)
+        check = _ask_network(fields["partner_id"], fields["partner_tenant_id"], actor, _serving(fields.get("country")))
     account = Account(kind=kind, status="active", **_cleaned(fields))
     if check is not None:
         record_readiness(account, check)
@@ -201,7 +212,8 @@ def update_account(account: Account, details: dict, *, actor: User, origin: Orig
     check = None
     if account.kind == "reseller" and ({"partner_id", "partner_tenant_id"} & set(changed)):
         _own_partner_id(new["partner_id"], account)
-        check = _ask_network(new["partner_id"], new["partner_tenant_id"], actor)
+        check = _ask_network(new["partner_id"], new["partner_tenant_id"], actor,
+                             _serving(new.get("country") or account.country, account))
     for name, (_, value) in changed.items():
         setattr(account, name, value)
     if check is not None:
@@ -214,6 +226,15 @@ def update_account(account: Account, details: dict, *, actor: User, origin: Orig
 
 
 # ----------------------------------------------------------------------------------- suspending
+
+def pin_connection(account: Account, connection: str | None, *, actor: User, origin: Origin) -> None:
+    """Serve the account by `connection` whatever its market (None: by its market again)."""
+    before = account.partner_center_connection
+    account.partner_center_connection = connection
+    audit.record("account_connection_pinned", actor=actor, account=account, subject=account.name, origin=origin,
+                 details={"from": before or "by market", "to": connection or "by market"})
+    db.session.flush()
+
 
 def suspend(account: Account, reason: str | None, *, actor: User, origin: Origin) -> bool:
     """Its users can no longer sign in or order (their sessions end); nothing is deleted. False when

@@ -48,6 +48,9 @@ variables; defaults in brackets):
 - ``SANDBOX_SEED`` [``demo``]: what a new store holds: ``demo`` (the demo's
   customers, tenants and subscriptions) or ``network`` (the partner tenant and
   its reseller network only: another Partner Center instance of the operator).
+- ``SANDBOX_CLOUD`` [``public``]: the cloud it plays (``public``,
+  ``us_government``, ``china_21vianet``); outside the public cloud the
+  agreements (MCA) API answers 404 and checkout needs no attestation.
 - ``SANDBOX_WEBHOOK_TRANSPORT`` (config only): the httpx transport deliveries
   go through (default: the network).
 

@@ -16,15 +16,33 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from flask import Blueprint, g
+from flask import Blueprint, current_app, g
 
 from .resources import visible_customer
 from .seed import AGREEMENT_TEMPLATES
 from .store import iso, parse_iso
-from .web import (INVALID_INPUT, PCError, body_json, collection, idempotent, json_response,
+from .web import (INVALID_INPUT, PCError, body_json, collection, error_body, idempotent, json_response,
                   query_arg, store)
 
 bp = Blueprint("sandbox_agreements", __name__)
+
+# Clouds whose Partner Center has the agreements API ("Does not apply to: Partner Center operated by
+# 21Vianet | Partner Center for Microsoft Cloud for US Government",
+# https://learn.microsoft.com/en-us/partner-center/developer/get-customer-agreement-metadata).
+AGREEMENTS_API_CLOUDS = ("public",)
+
+
+def agreements_api() -> bool:
+    """Whether this sandbox plays a cloud with the agreements API (SANDBOX_CLOUD)."""
+    return current_app.config.get("SANDBOX_CLOUD", "public") in AGREEMENTS_API_CLOUDS
+
+
+@bp.before_request
+def _only_where_the_api_exists():
+    if not agreements_api():
+        # UNCONFIRMED: what such a cloud answers; the API is not there, so a plain not-found.
+        return json_response(error_body("NotFound", "This API is not available in this cloud."), 404)
+    return None
 
 _DOCS = "https://learn.microsoft.com/partner-center/"
 ENHANCED_DOC = _DOCS + "customers/integrate-sandbox-confirm-customer-accept"

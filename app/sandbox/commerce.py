@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from flask import Blueprint, Response, stream_with_context
 
 from . import catalog
-from .agreements import has_current_mca
+from .agreements import agreements_api, has_current_mca
 from .catalog_data import MARKETS
 from .resources import CART_LIFETIME, cart_json, order_json, settle, visible_customer
 from .seed import OPERATOR
@@ -321,7 +321,7 @@ def _checkout(tx, tenant_id: str, cart_id: str):
     if tenant.get("underReview"):
         raise PCError(403, 800073, "The customer account is under review; orders cannot be placed until "
                                    "the review is complete.")
-    if not has_current_mca(tx, tenant):
+    if agreements_api() and not has_current_mca(tx, tenant):  # only where Microsoft has the agreements API
         raise PCError(403, 13605, "The customer has not accepted the Microsoft Customer Agreement. "
                                   "Attest the customer's acceptance before purchasing.")
     country = tenant["billingProfile"]["defaultAddress"].get("country", "").upper()

@@ -31,6 +31,9 @@ DEFAULTS: dict[str, object] = {
     # What a new store holds (seed.SEEDS): "demo" (customers, tenants and subscriptions for the demo and
     # the operator's tools) or "network" (the partner tenant and its reseller network only).
     "SANDBOX_SEED": "demo",
+    # Which cloud's Partner Center it plays: "public", "us_government" or "china_21vianet". Outside the public
+    # cloud there is no agreements (MCA) API, and checkout does not ask for an attestation.
+    "SANDBOX_CLOUD": "public",
 }
 
 

@@ -255,7 +255,7 @@ def place_change_order(order_type: OrderType, lines: list[ChangeLine], *, actor:
         default_domain=source.default_domain if source else None, tenant_id=first.tenant_id,
         partner_id=source.partner_id if source else None,
         reseller_tenant_id=source.reseller_tenant_id if source else None,
-        partner_center_instance=first.partner_center_instance or serving_instance(),
+        partner_center_instance=first.partner_center_instance or serving_instance(account),
         currency=first.currency or "USD",
     )
     family = first.agreement.family if first.agreement else "Other"

@@ -85,7 +85,7 @@ def test_check_command_says_when_partner_center_is_unreachable(database, redis_u
 
 def test_check_command_names_an_unknown_instance(app):
     result = app.test_cli_runner().invoke(args=["partner-center", "check", "--instance", "emea"])
-    assert result.exit_code != 0 and "not 'emea'" in result.output
+    assert result.exit_code != 0 and "No Partner Center instance named 'emea' is configured" in result.output
 
 
 def test_sandbox_pages_are_mounted_beside_the_storefront(app):

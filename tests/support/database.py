@@ -97,6 +97,8 @@ def _drop_clients(app: Flask) -> None:
     """Every test builds its Partner Center clients afresh (tokens, options), as a new process would."""
     for client in app.extensions.pop("partner_center_clients", {}).values():
         client.close()
+    # And the sandboxes of connections added in sandbox mode: their stores live in the test's instance folder.
+    app.extensions.pop("partner_center_connection_sandboxes", None)
 
 
 class Suite:

@@ -57,7 +57,7 @@ SAMPLES = {
     # admin > Accounts: reseller A's account itself (the operator manages it; nobody else may).
     "partners.new": {"kind": lambda s, who: "reseller"},
     **_same("account_id", "account_id", "partners.account", "partners.edit", "partners.check", "partners.suspend",
-            "partners.reactivate", "partners.invite_admin"),
+            "partners.reactivate", "partners.invite_admin", "partners.pin_connection"),
     **{endpoint: {"account_id": lambda s, who: s.account_id, "invitation_id": lambda s, who: s.invitation_id}
        for endpoint in ("partners.resend_invitation", "partners.revoke_invitation")},
     # Programs: reseller A's certificate; admin > Programs: it, and a partner request (the operator's).

@@ -1,0 +1,14 @@
+"""The storefront's markets: the account's country decides which one it buys in. The catalog
+prices by market, and app.connections routes each market to the Partner Center connection that
+serves it."""
+from __future__ import annotations
+
+# Market (ISO 3166 country code) -> the currency it is priced in.
+MARKETS: dict[str, str] = {"US": "USD", "PL": "PLN"}
+DEFAULT_MARKET = "US"
+MARKET_NAMES = {"US": "United States", "PL": "Poland"}
+
+
+def market_for(account) -> str:
+    country = (getattr(account, "country", None) or "").upper()
+    return country if country in MARKETS else DEFAULT_MARKET
