@@ -13,6 +13,7 @@ from app.partner_center.gdap import DEFAULT_ROLES, LEAST_PRIVILEGE_ROLES, MAX_DU
 
 GDAP = "Delegated admin (GDAP) for resellers"
 CHECKOUT = "Checkout"
+DYNAMICS = "Dynamics 365"
 
 DEFAULT_TERMS = ("Orders are binding once placed. Licences are provided under the Microsoft Customer Agreement; "
                  "prices are those shown at checkout and are invoiced by the distributor. Seats can be reduced or "
@@ -42,6 +43,14 @@ class StorefrontSettings:
     daily_reconciliation: bool = option(False, "Daily subscription reconciliation",
                                         "Compare every subscription with Partner Center once a day (admin > Tools > "
                                         "Reconciliation) and notify the operator's admins when something differs.")
+    # Customers who keep several Dynamics 365 environments (production, test, staging) need one
+    # subscription per environment: app/subscriptions/instances.py.
+    dynamics_instance_per_order: bool = option(
+        False, "Create a new Dynamics subscription for every order",
+        "Every Dynamics 365 purchase creates a new subscription (an instance: production, test, staging...) named "
+        "by the buyer at checkout; more licences for an instance are bought from its subscription's page (\"Add "
+        "licences to this instance\"). Off: Dynamics 365 is bought like any other product, and seats are added to an "
+        "existing subscription from its page (Seats).", group=DYNAMICS)
     terms_text: str = option(DEFAULT_TERMS, "Terms and conditions",
                              "Shown on the checkout's Review step, where the buyer ticks \"I accept the terms and "
                              "conditions\" before Buy.", group=CHECKOUT, kind="text")

@@ -33,6 +33,15 @@ def family_for(title: str) -> str:
     return "Other"
 
 
+DYNAMICS = "Dynamics 365"
+
+
+def is_dynamics(title: str | None) -> bool:
+    """A Dynamics 365 product (its family, from its title): the one rule for "Dynamics" everywhere
+    (Power Platform shortcuts, Dynamics 365 instances)."""
+    return family_for(title or "") == DYNAMICS
+
+
 def search_text(product: Product) -> str:
     """What the search looks in: the product's and its SKUs' ids and titles, and its family, lower-cased."""
     parts = [product.product_id, product.title, product.family]

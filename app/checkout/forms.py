@@ -82,3 +82,33 @@ class ReviewForm(FlaskForm):
                          validators=[DataRequired("Accept the terms and conditions to buy.")])
     add_to_agreement = StringField()
     submit = SubmitField("Buy")
+
+
+def _squeeze(value):
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def review_form(instance_lines) -> ReviewForm:
+    """The Review form, with an "Instance name" field (instance_<cart line id>) for each cart line that
+    buys a new Dynamics 365 instance (app/subscriptions/instances.py): ``instance_lines`` holds the
+    cart line views."""
+    from app.subscriptions.instances import INSTANCE_NAME_MAX
+
+    class Review(ReviewForm):
+        pass
+
+    for lv in instance_lines:
+        title = lv.line.sku.title
+        setattr(Review, f"instance_{lv.line.id}", StringField(
+            "Instance name", filters=[_squeeze],
+            description=f"{title}, {lv.line.quantity} licence{'s' if lv.line.quantity != 1 else ''}: a new instance "
+                        "(subscription) with this name, such as Production, Test or Staging.",
+            validators=[DataRequired(f"Enter an instance name for {title}."),
+                        Length(max=INSTANCE_NAME_MAX,
+                               message=f"The instance name can be at most {INSTANCE_NAME_MAX} characters long.")]))
+    return Review()
+
+
+def instance_fields(form: ReviewForm, instance_lines) -> list:
+    """(cart line view, its Instance name field) pairs, in cart order."""
+    return [(lv, form[f"instance_{lv.line.id}"]) for lv in instance_lines]

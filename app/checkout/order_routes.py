@@ -10,7 +10,7 @@ from app.checkout import agreement as mca
 from app.checkout import bp, certificates, gate, wizard
 from app.checkout import services as svc
 from app.checkout import company as company_rules
-from app.checkout.forms import AgreementForm, CompanyForm, DirectCustomerForm, ReviewForm
+from app.checkout.forms import AgreementForm, CompanyForm, DirectCustomerForm, ReviewForm, instance_fields, review_form
 from app.catalog.models import CartPurpose
 from app.checkout.models import CheckoutDraft
 from app.extensions import db
@@ -123,7 +123,7 @@ def agreement(draft):
 
 # -------------------------------------------------------------------------------------- review
 
-def _order_request(draft, cart, add_to_agreement_id=None):
+def _order_request(draft, cart, add_to_agreement_id=None, instance_names=None):
     from app.catalog.pricing import sku_offer, viewer_for
     from app.orders.placing import OrderRequest, RequestLine
 
@@ -136,7 +136,7 @@ def _order_request(draft, cart, add_to_agreement_id=None):
             product_id=sku.product.product_id, sku_id=sku.sku_id, catalog_item_id=offer.catalog_item_id,
             product_title=sku.product.title, sku_title=sku.title, family=sku.product.family,
             term_duration=lv.line.term_duration, billing_plan=lv.line.billing_plan, quantity=lv.line.quantity,
-            unit_price=lv.price, currency=lv.currency))
+            unit_price=lv.price, currency=lv.currency, instance_name=(instance_names or {}).get(lv.line.id)))
     lic = draft.licensee
     acceptance = draft.mca_acceptance if _settings().require_mca_acceptance else None
     address = None
@@ -172,6 +172,16 @@ def _cart():
     return cart_view(current_user, viewer_for(current_user), svc.buying(current_user))
 
 
+def _instance_lines(cart) -> list:
+    """The cart lines that buy a new Dynamics 365 instance, named on this step (the storefront option
+    "Create a new Dynamics subscription for every order"; app/subscriptions/instances.py)."""
+    from app.subscriptions.instances import instances_on, names_instance
+
+    if not instances_on():
+        return []
+    return [lv for lv in cart.lines if names_instance(lv.line.sku.product.title)]
+
+
 @bp.route("/review", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
 def review():
@@ -189,6 +199,9 @@ def review():
     if blocked:
         return blocked
     cart = _cart()
+    instance_lines = _instance_lines(cart)
+    form = review_form(instance_lines)
+    instances = instance_fields(form, instance_lines)
     rule_problem, existing_agreement, account_problem = None, None, None
     add_to = int(form.add_to_agreement.data) if (form.add_to_agreement.data or "").isdigit() else None
     if cart.ready:
@@ -209,7 +222,8 @@ def review():
             account_problem = account_checks.check_before_placing(draft, current_user.id)
             if account_problem is None:
                 try:
-                    order = place_order(_order_request(draft, cart, add_to),
+                    names = {lv.line.id: field.data for lv, field in instances}
+                    order = place_order(_order_request(draft, cart, add_to, names),
                                         actor=current_user._get_current_object(), origin=request_origin())
                 except (DomainInUse, NotAuthorized) as error:
                     rule_problem = str(error)
@@ -222,6 +236,7 @@ def review():
         status = 422
     form.draft_id.data = str(draft.id)
     return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
+                  instances=instances,
                   rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
                   terms_text=_settings().terms_text, terms_url=_settings().terms_url,

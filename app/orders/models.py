@@ -228,6 +228,9 @@ class OrderLine(ProductLine, db.Model):
     #   "etag": the subscription's etag when the person saw it}).
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
     change: Mapped[dict | None] = mapped_column(JSON)
+    # Purchases of Dynamics 365 with the option "Create a new Dynamics subscription for every order":
+    # the instance (environment) the buyer named; the new subscription's friendly name at Microsoft.
+    instance_name: Mapped[str | None] = mapped_column(String(128))
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

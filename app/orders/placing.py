@@ -49,6 +49,9 @@ class RequestLine:
     quantity: int
     unit_price: Decimal
     currency: str
+    # A Dynamics 365 instance's name (the option "Create a new Dynamics subscription for every order"):
+    # the new subscription is created with it as its friendly name.
+    instance_name: str | None = None
 
 
 @dataclass
@@ -310,7 +313,8 @@ def _build_order(request: OrderRequest, decided: Mapping[str, Any]) -> Order:
             position=position, product_id=line.product_id, sku_id=line.sku_id,
             catalog_item_id=line.catalog_item_id, product_title=line.product_title, sku_title=line.sku_title,
             family=line.family, term_duration=line.term_duration, billing_plan=line.billing_plan,
-            quantity=line.quantity, unit_price=Decimal(str(line.unit_price)), currency=line.currency))
+            quantity=line.quantity, unit_price=Decimal(str(line.unit_price)), currency=line.currency,
+            instance_name=(line.instance_name or "").strip() or None))
     for position, name in enumerate(PURCHASE_STEPS):
         # The request id exists before any call, so every attempt of the step (in any process) sends it.
         order.steps.append(OrderStep(position=position, name=name, kind=name, status=StepStatus.PENDING,

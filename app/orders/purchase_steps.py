@@ -91,7 +91,8 @@ def attest_mca(order: Order, step: OrderStep, client) -> dict:
 def create_cart(order: Order, step: OrderStep, client) -> dict:
     items = [reseller_line_item(line.catalog_item_id, line.quantity, billing_cycle=line.billing_plan,
                                 term_duration=line.term_duration,
-                                reseller_partner_id=order.partner_id if order.partner_id else None, id=i)
+                                reseller_partner_id=order.partner_id if order.partner_id else None,
+                                friendly_name=line.instance_name, id=i)
              for i, line in enumerate(order.lines)]
     cart = client.create_cart(order.tenant_id, items, request_id=step.ms_request_id)
     errors = [li for li in cart.line_items if li.error_code]

@@ -125,6 +125,32 @@ def change_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | 
 
 
 @once_per_form
+def add_licences(sub: Subscription, raw_count: str | None, *, etag: str | None, actor: User, origin: Origin,
+                 request_key: str | None) -> Order:
+    """Licences added to a Dynamics 365 instance (app/subscriptions/instances.py): the same change
+    order as adding seats (change_quantity), so its rules, audit and provisioning apply."""
+    text = (raw_count or "").strip()
+    if not text:
+        raise Refused("Enter the number of licences to add.", "licences")
+    try:
+        count = int(text)
+    except ValueError:
+        raise Refused("Enter the number of licences to add as a whole number, like 5.", "licences") from None
+    if count < 1:
+        raise Refused("Enter at least 1 licence to add.", "licences")
+    room = sub.max_quantity - sub.quantity
+    if count > room:
+        raise Refused(f"{sub.sku_title} allows at most {sub.max_quantity} licences and this instance has "
+                      f"{sub.quantity}: add at most {max(room, 0)}.", "licences")
+    try:
+        return change_quantity(sub, str(sub.quantity + count), etag=etag, actor=actor, origin=origin,
+                               request_key=request_key)
+    except Refused as refused:
+        field = "licences" if refused.field == "quantity" else refused.field
+        raise Refused(refused.message, field, status=refused.status) from None
+
+
+@once_per_form
 def schedule_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | None, actor: User,
                       origin: Origin, request_key: str | None) -> Order:
     """A change order for the renewal: the next term starts with this many seats (needs auto-renew)."""

@@ -53,6 +53,12 @@ class QuantityForm(_ChangeForm):
     quantity = StringField("Number of seats")
 
 
+class AddLicencesForm(_ChangeForm):
+    """Dynamics 365 instances: licences added to this instance (app/subscriptions/instances.py)."""
+
+    licences = StringField("Number of licences to add")
+
+
 class ScheduleForm(_ChangeForm):
     quantity = StringField("Seats from the renewal")
 

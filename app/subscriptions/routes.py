@@ -12,13 +12,13 @@ from wtforms.fields.choices import SelectChoice
 
 from app.connections.services import partner_center_now
 from app.orders import gdap
-from app.subscriptions import bp, commands, grid
+from app.subscriptions import bp, commands, grid, instances
 from app.subscriptions.agreements import agreement_subscriptions, etags_token, find_agreement
 from app.subscriptions.commands import Refused
 from app.subscriptions.models import SubscriptionStatus, status_label
 from app.subscriptions.window import can_cancel, when, window, window_closed_at
-from app.subscriptions.forms import (AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm, ScheduleForm,
-                                     TerminateForm, new_request_key)
+from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm,
+                                     ScheduleForm, TerminateForm, new_request_key)
 from app.web.access import Permission, allow
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
@@ -85,6 +85,7 @@ def _context(sub, *, refused: Refused | None = None, **forms) -> dict:
         "auto_renew_form": AutoRenewForm(prefix="renew").prepare(sub),
         "rename_form": RenameForm(prefix="rename").prepare(sub), "cancel_form": CancelForm(prefix="cancel").prepare(sub),
         "gdap": gdap.request_for(sub.account_id, sub.tenant_domain),
+        "instance_name": instances.instance_name(sub), "adds_licences": instances.adds_licences(sub),
     }
     context["quantity_form"].quantity.data = str(sub.quantity)
     context["schedule_form"].quantity.data = str(sub.scheduled_quantity or sub.quantity)
@@ -209,6 +210,36 @@ def cancel(sub_id: int):
     form = _posted(CancelForm(prefix="cancel"))
     return _change(sub, form, "cancel_form", commands.cancel,
                    describe=lambda order: f"cancel {sub.name}; its {sub.quantity} seats are refunded pro rata.")
+
+
+@bp.route("/subscriptions/<int:sub_id>/add-licences", methods=["GET", "POST"])
+@allow(Permission.SUBSCRIPTIONS_CHANGE)
+def add_licences(sub_id: int):
+    """Dynamics 365 instances: "Add licences to this instance", a change order like adding seats.
+    A subscription that is not an instance (or the option is off) gets the reason and a link back."""
+    sub = _subscription_or_404(sub_id)
+    applies = instances.adds_licences(sub)
+    if request.method == "GET" or not applies:
+        form = AddLicencesForm().prepare(sub)
+        return render("subscriptions/add_licences.html", "subscriptions/_add_licences_form.html",
+                      status=200 if request.method == "GET" else 409, sub=sub, form=form, applies=applies,
+                      pending=grid.open_order(sub), instance_name=instances.instance_name(sub))
+    form = _posted(AddLicencesForm())
+    try:
+        order = commands.add_licences(sub, form.licences.data, etag=form.etag.data, actor=current_user,
+                                      origin=request_origin(), request_key=form.request_key.data or None)
+    except Refused as error:
+        form.etag.data, form.request_key.data = sub.etag or "", new_request_key()
+        if error.field == "licences":
+            form.licences.errors = [*form.licences.errors, error.message]
+        return render("subscriptions/add_licences.html", "subscriptions/_add_licences_form.html",
+                      status=error.status, sub=sub, form=form, applies=applies, pending=grid.open_order(sub),
+                      instance_name=instances.instance_name(sub),
+                      refused=None if error.field == "licences" else error)
+    line = order.lines[0]
+    added = line.change["to"] - line.change["from"]
+    return _placed(order, sub, f"add {added} licence{'s' if added != 1 else ''} to {sub.name} "
+                               f"({line.change['from']} to {line.change['to']}).")
 
 
 # ----------------------------------------------------------------------------------- agreements

@@ -50,7 +50,8 @@ def record_subscriptions(order: Order, step: OrderStep, client) -> dict:
             row.offer_id = sub.offer_id or ""
             row.product_title = line.product_title if line else (sub.offer_name or "")
             row.sku_title = line.sku_title if line else (sub.offer_name or "")
-            row.friendly_name = sub.friendly_name or row.sku_title
+            # A Dynamics 365 instance was created with its name (create_cart sends it as friendlyName).
+            row.friendly_name = sub.friendly_name or (line.instance_name if line else None) or row.sku_title
             row.quantity = sub.quantity
             row.term_duration = sub.term_duration or (line.term_duration if line else None)
             row.billing_plan = sub.billing_cycle or (line.billing_plan if line else None)

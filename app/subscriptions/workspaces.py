@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.models import Tenant, User
+from app.catalog.search import is_dynamics
 from app.connections.models import PartnerCenterInstance
 from app.connections.services import sandbox_mode
 from app.extensions import db
@@ -104,7 +105,7 @@ def workspaces_for(user: User) -> list[Workspace]:
             workspace.no_shortcuts_reason = ("This tenant is in a national cloud: open that cloud's admin centers "
                                              "directly; the shortcuts here are for Microsoft's public cloud.")
         else:
-            dynamics = any("dynamics 365" in (s.product_title or "").lower() for s in own)
+            dynamics = any(is_dynamics(s.product_title) for s in own)
             workspace.shortcuts = shortcuts(tenant, as_partner=as_partner, dynamics=dynamics)
         result.append(workspace)
     return sorted(result, key=lambda w: (w.account.lower(), w.customer.lower(), w.tenant.domain))

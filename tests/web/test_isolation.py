@@ -33,7 +33,7 @@ SAMPLES = {
     **_same("number", "order_number", "orders.detail", "orders.progress", "orders.events", "orders.save_parameters",
             "orders.process", "orders.refresh_gdap", "checkout.placed"),
     **_same("sub_id", "sub_id", "subscriptions.detail", "subscriptions.change_quantity", "subscriptions.schedule",
-            "subscriptions.auto_renew", "subscriptions.rename", "subscriptions.cancel"),
+            "subscriptions.auto_renew", "subscriptions.rename", "subscriptions.cancel", "subscriptions.add_licences"),
     **_same("number", "agreement_number", "subscriptions.terminate_agreement", "subscriptions.agreement"),
     # admin > Audit log (the operator's): one event.
     "admin.audit_event": {"event_id": lambda s, who: 1},
@@ -89,7 +89,7 @@ SHARED = {"catalog.product", "catalog.add_to_cart", "layout.section",
 def _form(scene: Scene, csrf: str) -> dict:
     """Every field of every form on the routes walked, valid, so a missing ownership check would
     let the request through."""
-    data = {"csrf_token": csrf, "quantity": "7", "etag": scene.etag, "request_key": "isolation-key",
+    data = {"csrf_token": csrf, "quantity": "7", "licences": "3", "etag": scene.etag, "request_key": "isolation-key",
             "domain": "intruder.onmicrosoft.com", "tenant_id": "", "registration_id": "", "phone": "",
             "seen": f"{scene.sub_id}:{scene.etag}", "change": "increase", "name": "default"}
     for prefix in ("schedule", "renew", "rename", "cancel"):
