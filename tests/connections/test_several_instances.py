@@ -100,6 +100,8 @@ def test_a_pinned_account_is_served_by_its_connection_whatever_its_market(db, op
     assert answer.status_code in (302, 303)
     db.session.expire_all()
     assert db.session.get(Account, adatum.id).partner_center_connection == "poland"
+    history = soup(operator_client.get(f"/admin/accounts/{adatum.id}")).select_one("#account-history").get_text()
+    assert "connection pinned by admin@example.com: poland" in history
     order = place(db, reseller_request(db, domain="pinned1.onmicrosoft.com"))
     assert order.partner_center_instance == "poland"
     assert run_job(order.id) == "completed"
