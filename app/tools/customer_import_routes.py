@@ -3,20 +3,19 @@ pushed or polled), list those the storefront does not know (filtered, paged, CSV
 the account the operator chooses. Operator members read."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app import live
 from app.extensions import db
-from app.tools import bp
+from app.tools import bp, run_pages
 from app.tools import customer_import as rules
 from app.tools.customer_import_jobs import LIVE_KIND, open_run, start_run
 from app.tools.importing import ImportRefused
 from app.tools.models import CustomerImportRun, ImportCandidate
 from app.web.access import Permission, allow
-from app.web.csv_export import csv_stream
 from app.web.origin import request_origin
-from app.web.rendering import is_htmx, poll_status, render
+from app.web.rendering import render
 
 
 def _run_or_404(run_id: int) -> CustomerImportRun:
@@ -79,35 +78,16 @@ def customer_import_run(run_id: int):
 @bp.route("/customer-import/runs/<int:run_id>/progress")
 @allow(Permission.ADMIN_VIEW)
 def customer_import_progress(run_id: int):
-    run = _run_or_404(run_id)
-    if not is_htmx():
-        return render("tools/customer_import_run.html", **_context(run))
-    return render("tools/_customer_import_progress.html", status=poll_status(run.done),
-                  **_context(run, polls=not run.done))
+    return run_pages.progress(_run_or_404(run_id), page="tools/customer_import_run.html",
+                              fragment="tools/_customer_import_progress.html", context=_context)
 
 
 @bp.route("/customer-import/runs/<int:run_id>/events")
 @allow(Permission.ADMIN_VIEW)
 def customer_import_events(run_id: int):
     _run_or_404(run_id)
-
-    def fresh() -> CustomerImportRun:
-        db.session.expire_all()
-        return db.session.get(CustomerImportRun, run_id)
-
-    def render_event(event: str, polls: bool = False):
-        if event != "progress":
-            return None
-        run = fresh()
-        return render_template("tools/_customer_import_progress.html",
-                               **_context(run, polls=polls and not run.done, streams=False))
-
-    # initial: the run as it is once the stream listens, which may be further on than the page that
-    # opened it (steps published before it listened; a stream reopened after the previous one ended).
-    body = live.stream(LIVE_KIND, run_id, render_event, user_id=current_user.id, final="progress",
-                       finished=lambda: fresh().done, initial=["progress"])
-    return Response(stream_with_context(body), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return run_pages.events(CustomerImportRun, run_id, kind=LIVE_KIND, fragment="tools/_customer_import_progress.html",
+                            context=_context)
 
 
 @bp.route("/customer-import/runs/<int:run_id>/customers.csv")
@@ -115,8 +95,7 @@ def customer_import_events(run_id: int):
 def customer_import_csv(run_id: int):
     run = _run_or_404(run_id)
     candidates = db.session.scalars(rules.candidates_query(run, **_filters())).all()
-    return Response(stream_with_context(csv_stream(rules.CSV_HEADER, rules.csv_rows(candidates))), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="customer-import-{run.id}.csv"'})
+    return run_pages.csv_download(f"customer-import-{run.id}.csv", rules.CSV_HEADER, rules.csv_rows(candidates))
 
 
 @bp.route("/customer-import/runs/<int:run_id>/customers/<int:candidate_id>/import", methods=["POST"])

@@ -3,20 +3,19 @@ polled when it cannot be), read its findings grouped by kind, filter them, expor
 correct them one by one or all selected at once. Operator members read."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app import live
 from app.extensions import db
-from app.tools import bp
+from app.tools import bp, run_pages
 from app.tools import reconciliation as rules
 from app.tools import reconciliation_corrections as corrections
 from app.tools.models import Correction, FindingKind, ReconciliationFinding, ReconciliationRun
 from app.tools.reconciliation_jobs import LIVE_KIND, open_run, start_run
 from app.web.access import Permission, allow
-from app.web.csv_export import csv_stream
 from app.web.origin import request_origin
-from app.web.rendering import is_htmx, poll_status, render
+from app.web.rendering import render
 
 
 def _run_or_404(run_id: int) -> ReconciliationRun:
@@ -80,37 +79,16 @@ def reconciliation_run(run_id: int):
 @bp.route("/reconciliation/runs/<int:run_id>/progress")
 @allow(Permission.ADMIN_VIEW)
 def reconciliation_progress(run_id: int):
-    """What the run's page polls when it has no stream; 286 stops the polling once the run has ended."""
-    run = _run_or_404(run_id)
-    if not is_htmx():
-        return render("tools/reconciliation_run.html", **_run_context(run))
-    return render("tools/_reconciliation_progress.html", status=poll_status(run.done),
-                  **_run_context(run, polls=not run.done))
+    return run_pages.progress(_run_or_404(run_id), page="tools/reconciliation_run.html",
+                              fragment="tools/_reconciliation_progress.html", context=_run_context)
 
 
 @bp.route("/reconciliation/runs/<int:run_id>/events")
 @allow(Permission.ADMIN_VIEW)
 def reconciliation_events(run_id: int):
-    """Server-sent events for an open run page until the run ends: then the last fragment and `done`."""
     _run_or_404(run_id)
-
-    def fresh() -> ReconciliationRun:
-        db.session.expire_all()
-        return db.session.get(ReconciliationRun, run_id)
-
-    def render_event(event: str, polls: bool = False):
-        if event != "progress":
-            return None
-        run = fresh()
-        return render_template("tools/_reconciliation_progress.html",
-                               **_run_context(run, polls=polls and not run.done, streams=False))
-
-    # initial: the run as it is once the stream listens, which may be further on than the page that
-    # opened it (steps published before it listened; a stream reopened after the previous one ended).
-    body = live.stream(LIVE_KIND, run_id, render_event, user_id=current_user.id, final="progress",
-                       finished=lambda: fresh().done, initial=["progress"])
-    return Response(stream_with_context(body), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return run_pages.events(ReconciliationRun, run_id, kind=LIVE_KIND, fragment="tools/_reconciliation_progress.html",
+                            context=_run_context)
 
 
 @bp.route("/reconciliation/runs/<int:run_id>/findings.csv")
@@ -118,8 +96,7 @@ def reconciliation_events(run_id: int):
 def reconciliation_csv(run_id: int):
     run = _run_or_404(run_id)
     findings = db.session.scalars(rules.findings_query(run, **_filters())).all()
-    return Response(stream_with_context(csv_stream(rules.CSV_HEADER, rules.csv_rows(findings))), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="reconciliation-{run.id}.csv"'})
+    return run_pages.csv_download(f"reconciliation-{run.id}.csv", rules.CSV_HEADER, rules.csv_rows(findings))
 
 
 @bp.route("/reconciliation/runs/<int:run_id>/corrections", methods=["POST"])
