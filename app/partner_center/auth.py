@@ -103,6 +103,11 @@ class TokenProvider:
     # -- public
 
     @property
+    def http_client(self) -> Any:
+        """What MSAL sends its requests through (None: MSAL's own session)."""
+        return self._http_client
+
+    @property
     def refresh_token(self) -> str | None:
         """The newest refresh token (Entra may rotate it on each App+User grant); the
         storefront may persist it."""

@@ -28,19 +28,30 @@ Indirect resellers: a relationship an indirect provider created for one of its r
 back as ``#microsoft.graph.resellerDelegatedAdminRelationship`` with indirectProviderTenantId
 and isPartnerConsentPending
 (https://learn.microsoft.com/en-us/graph/api/resources/resellerdelegatedadminrelationship);
-``AdminRelationship`` carries both.
+``AdminRelationship`` carries both. Such a relationship is listed by the RESELLER (``GET
+/tenantRelationships/delegatedAdminRelationships`` with a token of the reseller's own tenant) and
+approved or rejected by it (``POST .../{id}/requests`` with ``approve`` or ``reject``,
+https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-requests). Microsoft
+documents no Graph call by which the provider creates one: the provider does that in Partner
+Center's pages, so this client has none.
+
+A reseller's tenant gives the storefront's (multi-tenant) app its tokens only after one of its
+administrators consented, through the identity platform's admin consent endpoint
+(``admin_consent_url``, https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent);
+afterwards the same client credentials get app-only tokens at the authority of that tenant.
 """
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from .transport import Transport
 from .types import parse_datetime
 
-__all__ = ["AdminRelationship", "Gdap", "LEAST_PRIVILEGE_ROLES", "DEFAULT_ROLES", "AUTO_EXTEND_CHOICES",
+__all__ = ["AdminRelationship", "Gdap", "RESELLER_TYPE", "admin_consent_url", "LEAST_PRIVILEGE_ROLES", "DEFAULT_ROLES", "AUTO_EXTEND_CHOICES",
            "MAX_DURATION_DAYS", "approval_url", "duration_days"]
 
 # Microsoft Entra built-in role template ids (the roleDefinitionId GDAP asks for), from
@@ -68,6 +79,8 @@ AUTO_EXTEND_CHOICES = ("PT0S", "P180D")
 MAX_DURATION_DAYS = 730  # "between P1D and P2Y inclusive"
 
 _ADMIN_CENTER = "https://admin.microsoft.com"
+RESELLER_TYPE = "#microsoft.graph.resellerDelegatedAdminRelationship"
+_BASE = "/tenantRelationships/delegatedAdminRelationships"
 _DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
 
 
@@ -83,6 +96,16 @@ def duration_days(value: str) -> int | None:
 def approval_url(relationship_id: str, admin_center: str = _ADMIN_CENTER) -> str:
     """The link the customer's global administrator opens to approve (the Graph overview's template)."""
     return f"{admin_center.rstrip('/')}/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{relationship_id}"
+
+
+def admin_consent_url(authority_host: str, tenant_id: str, *, client_id: str, redirect_uri: str, state: str) -> str:
+    """Where a tenant's administrator grants the storefront's multi-tenant app its application
+    permissions for that tenant: ``{authority}/{tenant}/adminconsent?client_id=&redirect_uri=&state=``.
+    Entra sends the browser back to ``redirect_uri`` with ``admin_consent=True&tenant=...&state=...``,
+    or ``error=...&error_description=...&state=...``
+    (https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent)."""
+    query = urlencode({"client_id": client_id, "redirect_uri": redirect_uri, "state": state})
+    return f"{authority_host.rstrip('/')}/{tenant_id}/adminconsent?{query}"
 
 
 @dataclass(frozen=True)
@@ -119,6 +142,15 @@ class AdminRelationship:
             partner_consent_pending=data.get("isPartnerConsentPending"),
             raw=dict(data),
         )
+
+    @property
+    def for_reseller(self) -> bool:
+        """Created by an indirect provider for this (reseller) tenant."""
+        return self.raw.get("@odata.type") == RESELLER_TYPE
+
+    @property
+    def customer_name(self) -> str:
+        return str((self.raw.get("customer") or {}).get("displayName") or self.customer_tenant_id or "")
 
 
 class Gdap(Transport):
@@ -158,6 +190,34 @@ class Gdap(Transport):
         """``GET .../{id}``: the relationship and its status."""
         return AdminRelationship.from_json(
             self._graph("GET", f"/tenantRelationships/delegatedAdminRelationships/{self._q(relationship_id)}"))
+
+    def list_admin_relationships(self) -> list[AdminRelationship]:
+        """``GET /tenantRelationships/delegatedAdminRelationships``: this tenant's relationships, a
+        reseller's ``resellerDelegatedAdminRelationship`` ones included; follows ``@odata.nextLink``
+        (https://learn.microsoft.com/en-us/graph/api/tenantrelationship-list-delegatedadminrelationships)."""
+        found: list[AdminRelationship] = []
+        page = self._graph("GET", _BASE)
+        for _ in range(100):  # a bound, in case a service keeps answering a next page
+            found += [AdminRelationship.from_json(item) for item in page.get("value") or [] if isinstance(item, Mapping)]
+            next_link = page.get("@odata.nextLink")
+            if not next_link:
+                break
+            response = self._call("GET", str(next_link))
+            page = response.json() if response.content else {}
+        return found
+
+    def approve_reseller_relationship(self, relationship_id: str) -> dict:
+        """The indirect reseller approves a relationship its provider created for it:
+        ``POST .../{id}/requests {"action": "approve"}``
+        (https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-requests)."""
+        return self._graph("POST", f"{_BASE}/{self._q(relationship_id)}/requests", json={"action": "approve"})
+
+    def reject_reseller_relationship(self, relationship_id: str) -> dict:
+        """... or rejects it (``reject``). ``reject`` is an evolvable enum member, sent with
+        ``Prefer: include-unknown-enum-members`` as the delegatedAdminRelationshipRequest page asks
+        (https://learn.microsoft.com/en-us/graph/api/resources/delegatedadminrelationshiprequest)."""
+        return self._graph("POST", f"{_BASE}/{self._q(relationship_id)}/requests", json={"action": "reject"},
+                           headers={"Prefer": "include-unknown-enum-members"})
 
     def gdap_approval_url(self, relationship_id: str) -> str:
         return approval_url(relationship_id, self.instance.admin_center_url or self.cloud.admin_center)

@@ -143,6 +143,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("request_admin_relationship_action", "POST",
               rf"/tenantRelationships/delegatedAdminRelationships/{_ID}/requests", APP,
               "https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-post-requests", audience=GRAPH),
+    Operation("list_admin_relationships", "GET", r"/tenantRelationships/delegatedAdminRelationships", APP,
+              "https://learn.microsoft.com/en-us/graph/api/tenantrelationship-list-delegatedadminrelationships",
+              audience=GRAPH),
     Operation("get_admin_relationship", "GET", rf"/tenantRelationships/delegatedAdminRelationships/{_ID}", APP,
               "https://learn.microsoft.com/en-us/graph/api/delegatedadminrelationship-get", audience=GRAPH),
     # -- app-only and App+User

@@ -212,6 +212,18 @@ class Transport:
         person._timeout = httpx.Timeout(timeout, connect=person.instance.connect_timeout)
         return person
 
+    def for_tenant(self, tenant_id: str) -> Self:
+        """This client's app registration signed in to ANOTHER tenant: a multi-tenant app gets app-only
+        tokens at the authority of a tenant whose administrator consented to it
+        (https://learn.microsoft.com/en-us/entra/identity-platform/v2-admin-consent), such as a reseller's
+        partner tenant for its own GDAP relationships. Same connections and retry policy, its own tokens
+        (never a refresh token: App+User stays the partner's own)."""
+        other = copy.copy(self)
+        other.instance = dataclasses.replace(self.instance, name=f"{self.instance.name}@{tenant_id}",
+                                             tenant_id=tenant_id, refresh_token=None)
+        other.tokens = TokenProvider(other.instance, self.cloud, http_client=self.tokens.http_client)
+        return other
+
     # ------------------------------------------------------------------ one logical call
 
     def _call(

@@ -10,7 +10,9 @@ both Microsoft hosts: Entra (``/{tenant}/v2.0/.well-known/openid-configuration``
 ``/{tenant}/oauth2/v2.0/token``) and the API (``/v1/...``, plus the price sheet
 at ``/v1.0/sales/pricesheets(...)/$value``). Its own pages: ``/`` (overview),
 ``/Adminportal/Home`` (accepting a reseller relationship request), ``/AdminPortal/Home``
-(approving a GDAP request; the Graph endpoints are in gdap.py), ``/mail`` (the
+(approving a GDAP request; the Graph endpoints are in gdap.py, the indirect-reseller variant and its
+control ``/_sandbox/gdap`` in gdap_reseller.py), ``/{tenant}/adminconsent`` (a reseller tenant's
+administrator consents to the storefront's app, admin_consent.py), ``/mail`` (the
 storefront's mail, for a demo's invitees) and ``/_sandbox/admin`` (fault, review and
 clock controls; JSON under ``/_sandbox/``).
 
@@ -102,9 +104,11 @@ def create_app(config: dict | None = None) -> Flask:
                          seed_kind=str(settings["SANDBOX_SEED"]))
     app.extensions["sandbox_store"] = store
 
-    from . import api, commerce, control, csrf, entra, gdap, mail, pages, subscriptions, webhooks
+    from . import (admin_consent, api, commerce, control, csrf, entra, gdap, gdap_reseller, mail, pages, subscriptions,
+                   webhooks)
 
-    for module in (entra, api, commerce, subscriptions, gdap, control, pages, mail, webhooks):
+    for module in (entra, admin_consent, api, commerce, subscriptions, gdap, gdap_reseller, control, pages, mail,
+                   webhooks):
         app.register_blueprint(module.bp)
     app.extensions["sandbox_webhooks"] = webhooks.Dispatcher(
         store, mode=str(settings["SANDBOX_WEBHOOK_DISPATCH"]), transport=webhook_transport)

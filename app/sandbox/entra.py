@@ -14,7 +14,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from . import csrf, token_rules, tokens
+from . import admin_consent, csrf, token_rules, tokens
 from .web import json_response, setting, store
 
 bp = Blueprint("sandbox_entra", __name__)
@@ -23,7 +23,13 @@ OPEN_TENANTS = {"common", "organizations"}
 
 
 def _tenant_known(tenant: str) -> bool:
-    return tenant.lower() in OPEN_TENANTS or tenant.lower() == setting("SANDBOX_TENANT_ID")
+    return (tenant.lower() in OPEN_TENANTS or tenant.lower() == setting("SANDBOX_TENANT_ID")
+            or tenant.lower() in admin_consent.reseller_tenants())
+
+
+def _reseller_tenant(tenant: str) -> bool:
+    """A reseller's partner tenant (not the operator's): its tokens need its administrator's consent."""
+    return tenant.lower() not in OPEN_TENANTS and tenant.lower() != setting("SANDBOX_TENANT_ID")
 
 
 def _base() -> str:
@@ -185,6 +191,16 @@ def token(tenant):
     grant = request.form.get("grant_type", "")
     secret_text = str(setting("SANDBOX_CLIENT_SECRET"))
     tenant_id = setting("SANDBOX_TENANT_ID")
+    if _reseller_tenant(tenant):
+        # Another tenant (a reseller's): the multi-tenant app gets app-only tokens there only after an
+        # administrator of that tenant consented (admin_consent.py). UNCONFIRMED: the exact answer Entra gives
+        # a client-credentials request before that consent; AADSTS65001 is its "not consented" code.
+        if grant != "client_credentials" or not admin_consent.granted(tenant, client_id):
+            return _entra_error(400, "invalid_client", 65001,
+                                f"The user or administrator has not consented to use the application with ID "
+                                f"'{client_id}'. Send an interactive authorization request for this user and "
+                                "resource.")
+        tenant_id = tenant.lower()
     if grant == "client_credentials":
         access = tokens.issue(secret_text, tenant_id=tenant_id, client_id=client_id, app_user=False,
                               audience=audience)

@@ -16,6 +16,12 @@ token_rules.audience_for). Each rule follows its Graph page:
   past its endDateTime (sandbox clock) reads expired; an approvalPending one older than 90 days
   reads expired too (GDAP FAQ: "GDAP relationship requests expire after 90 days").
 
+Whose relationship it is: the partner tenant of the token that created it (a reseller's tenant for
+the indirect-reseller variant, gdap_reseller.py). Only that tenant's tokens list it (``GET
+.../delegatedAdminRelationships``,
+https://learn.microsoft.com/en-us/graph/api/tenantrelationship-list-delegatedadminrelationships),
+read it or act on it; another partner's id answers 404 as an unknown one.
+
 Errors have Graph's shape, ``{"error": {"code", "message"}}``
 (https://learn.microsoft.com/en-us/graph/errors).
 
@@ -33,11 +39,12 @@ import re
 import uuid
 from datetime import timedelta
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 
-from . import csrf
+from . import csrf, gdap_reseller
+from .gdap_reseller import OWNER
 from .store import iso, parse_iso
-from .web import json_response, store
+from .web import json_response, setting, store
 
 bp = Blueprint("sandbox_gdap", __name__)
 
@@ -88,6 +95,35 @@ def current(rel: dict, now) -> dict:
     return rel
 
 
+def owner(rel: dict) -> str:
+    return str(rel.get(OWNER) or setting("SANDBOX_TENANT_ID")).lower()
+
+
+def public(rel: dict) -> dict:
+    """The relationship as Graph shows it (without the sandbox's own bookkeeping)."""
+    return {k: v for k, v in rel.items() if not k.startswith("_")}
+
+
+def _mine(tx, rel_id: str) -> dict | None:
+    rel = tx.get(KIND, rel_id)
+    return rel if rel is not None and owner(rel) == g.claims.tenant_id.lower() else None
+
+
+def _not_found(rel_id: str):
+    return graph_error(404, "Request_ResourceNotFound", f"The relationship '{rel_id}' does not exist.")
+
+
+@bp.get(_BASE)
+def list_relationships():
+    with store().tx() as tx:
+        now = tx.now()
+        mine = [current(r, now) for r in tx.list(KIND) if owner(r) == g.claims.tenant_id.lower()]
+        for rel in mine:
+            tx.put(KIND, rel["id"], rel)
+    return json_response({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#tenantRelationships/"
+                                            "delegatedAdminRelationships", "value": [public(r) for r in mine]})
+
+
 @bp.post(_BASE)
 def create():
     body = request.get_json(silent=True)
@@ -114,7 +150,8 @@ def create():
     if customer.get("tenantId") and not _GUID.match(str(customer["tenantId"])):
         return graph_error(400, "Request_BadRequest", "customer.tenantId must be a tenant id.")
     with store().tx() as tx:
-        if any(r["displayName"].lower() == name.lower() for r in tx.list(KIND)):
+        taken = {r["displayName"].lower() for r in tx.list(KIND) if owner(r) == g.claims.tenant_id.lower()}
+        if name.lower() in taken:  # unique among this partner's relationships
             return graph_error(409, "Conflict", f"A relationship with the display name '{name}' already exists.")
         now = iso(tx.now())
         tenant = tx.get("tenant", str(customer.get("tenantId", "")).lower()) if customer.get("tenantId") else None
@@ -126,38 +163,54 @@ def create():
             "customer": {"tenantId": customer.get("tenantId"),
                          "displayName": customer.get("displayName") or (tenant or {}).get("companyName")},
             "accessDetails": {"unifiedRoles": [{"roleDefinitionId": r} for r in role_ids]},
+            OWNER: g.claims.tenant_id.lower(),
         }
         tx.put(KIND, rel["id"], rel)
-    return json_response(rel, 201, {"Location": f"https://graph.microsoft.com{_BASE}/{rel['id']}"})
+    return json_response(public(rel), 201, {"Location": f"https://graph.microsoft.com{_BASE}/{rel['id']}"})
 
 
 @bp.get(f"{_BASE}/<rel_id>")
 def get(rel_id):
     with store().tx() as tx:
-        rel = tx.get(KIND, rel_id)
+        rel = _mine(tx, rel_id)
         if rel is None:
-            return graph_error(404, "Request_ResourceNotFound", f"The relationship '{rel_id}' does not exist.")
+            return _not_found(rel_id)
         rel = current(rel, tx.now())
         tx.put(KIND, rel_id, rel)
-    return json_response(rel)
+    return json_response(public(rel))
 
 
 @bp.post(f"{_BASE}/<rel_id>/requests")
 def requests(rel_id):
     action = str((request.get_json(silent=True) or {}).get("action") or "")
     with store().tx() as tx:
-        rel = tx.get(KIND, rel_id)
+        rel = _mine(tx, rel_id)
         if rel is None:
-            return graph_error(404, "Request_ResourceNotFound", f"The relationship '{rel_id}' does not exist.")
+            return _not_found(rel_id)
         rel = current(rel, tx.now())
+        now = tx.now()
+        if action in ("approve", "reject"):  # the indirect reseller's answer (gdap_reseller.py)
+            # "reject" is an evolvable enum member: Graph takes it only with this Prefer header (the
+            # delegatedAdminRelationshipRequest page). UNCONFIRMED: the exact error without it.
+            if action == "reject" and "include-unknown-enum-members" not in request.headers.get("Prefer", ""):
+                return graph_error(400, "Request_BadRequest", "Invalid value 'reject' for action: send "
+                                   "'Prefer: include-unknown-enum-members' to use it.")
+            problem = gdap_reseller.answer(rel, action, now)
+            if problem:
+                return graph_error(400, "Request_BadRequest", problem)
+            tx.put(KIND, rel_id, rel)
+            return json_response({"id": str(uuid.uuid4()), "action": action, "status": "succeeded",
+                                  "createdDateTime": iso(now), "lastModifiedDateTime": iso(now)}, 201)
         wanted = {"lockForApproval": ("created", "approvalPending"), "terminate": ("active", "terminated")}
         if action not in wanted:
-            return graph_error(400, "Request_BadRequest", "action must be lockForApproval or terminate.")
+            return graph_error(400, "Request_BadRequest",
+                               "action must be lockForApproval, approve, reject or terminate.")
+        if rel.get("isPartnerConsentPending"):
+            return graph_error(400, "Request_BadRequest", "The relationship awaits the reseller's approval.")
         before, after = wanted[action]
         if rel["status"] != before:
             return graph_error(400, "Request_BadRequest",
                                f"A {action} request needs a relationship in status {before}, not {rel['status']}.")
-        now = tx.now()
         rel["status"], rel["lastModifiedDateTime"] = after, iso(now)
         if after == "terminated":
             rel["endDateTime"] = iso(now)
@@ -198,6 +251,11 @@ def approval_page():
         now = tx.now()
         pending = [r for r in (current(x, now) for x in tx.list(KIND)) if r["status"] == "approvalPending"]
     tenants = store().documents("tenant")
+    partners = {str(r.get("tenantId", "")).lower(): r.get("name") for r in store().documents("reseller")}
+    operator = store().document("partner", str(setting("SANDBOX_TENANT_ID")).lower()) or {}
+    partners[str(setting("SANDBOX_TENANT_ID")).lower()] = operator.get("name") or "the indirect provider"
+    for rel in pending:
+        rel["partnerName"] = partners.get(owner(rel), owner(rel))
     return render_template("sandbox/gdap.html", pending=pending, approved=approved, problem=problem, tenants=tenants,
                            role_names=directory_role_names(),
                            action=url_for("sandbox_gdap.approval_page")), (400 if problem else 200)

@@ -170,3 +170,17 @@ def seed(tx, operator_tenant_id: str, kind: str = "demo") -> None:
         if tx.get("tenant", tenant["id"]) is None:
             tx.put("tenant", tenant["id"], dict(tenant))
     _seed_partner_center_only_customers(tx)
+    _seed_reseller_gdap(tx, operator_tenant_id, now)
+
+
+def _seed_reseller_gdap(tx, operator_tenant_id: str, now: str) -> None:
+    """A GDAP relationship the operator created in Partner Center for Adatum IT Services on Fabrikam's
+    tenant, awaiting Adatum's approval (the indirect-reseller variant, gdap_reseller.py)."""
+    from .gdap_reseller import reseller_relationship
+
+    if tx.meta("seeded_reseller_gdap"):
+        return
+    rel = reseller_relationship(reseller_tenant_id=ADATUM_TENANT_ID, provider_tenant_id=operator_tenant_id,
+                                customer=EXISTING_TENANTS[0], display_name="Adatum IT Services fabrikam", now=now)
+    tx.put("gdap", rel["id"], rel)
+    tx.set_meta("seeded_reseller_gdap", True)

@@ -96,6 +96,11 @@ def refusal(claims: tokens.TokenClaims) -> Any:
              "data": [], "source": "PartnerCenter"}, 401,
             {"WWW-Authenticate": f'Bearer realm="{wanted.split("://", 1)[1]}", error="invalid_token", '
                                  'error_description="The audience is invalid"'})
+    if wanted != tokens.GRAPH and claims.tenant_id.lower() != str(setting("SANDBOX_TENANT_ID")).lower():
+        # A token of another tenant (a reseller's, after its admin consent: admin_consent.py) is for
+        # Microsoft Graph; Partner Center serves this partner tenant only. UNCONFIRMED: the exact answer.
+        return json_response({"code": "Unauthorized", "description": "The token is not for this partner's tenant.",
+                              "data": [], "source": "PartnerCenter"}, 401)
     if claims.app_user and not claims.mfa:
         return json_response({"code": MFA_REQUIRED, "description": MFA_DESCRIPTION, "data": [],
                               "source": "PartnerCenter"}, 401)
