@@ -7,6 +7,7 @@ from app.audit.models import AuditEvent  # noqa: F401
 from app.catalog.models import (Cart, CartLine, CatalogSync, Offer, OfferTerm, PriceList,  # noqa: F401
                                 PriceListEntry, Product, Sku)
 from app.connections.models import PartnerCenterInstance  # noqa: F401
+from app.connections.reseller_tenants import ResellerTenantConsent  # noqa: F401
 from app.auth.models import EmailChange, Invitation, PasswordReset  # noqa: F401
 from app.mail.models import MailMessage  # noqa: F401
 from app.checkout.models import AuthorizationWatch, CheckoutDraft, McaAcceptance  # noqa: F401

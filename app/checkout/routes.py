@@ -13,6 +13,7 @@ from app.checkout.forms import (NEW, PARTNER_ID_RE, CancelForm, CustomerForm, Di
                                 VerifyForm)
 from app.checkout.models import CheckoutDraft
 from app.connections.person import TooFast, partner_center_problem, person_client
+from app.connections.reseller_tenants import consent_for, reseller_person_client
 from app.extensions import db
 from app.orders import gdap
 from app.partner_center import PartnerCenterError
@@ -112,6 +113,8 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     context.setdefault("partner_check", None)
     context.setdefault("link_problem", None)
     context["gdap"] = gdap.request_for(draft.account_id, draft.domain) if draft.is_reseller else None
+    # A reseller whose partner tenant is connected for GDAP asks in its own name (it gets the roles).
+    context["gdap_own"] = draft.is_reseller and consent_for(draft.account) is not None
     context.update(extra)
     return context
 
@@ -321,7 +324,8 @@ def authorization_link():
 @allow(Permission.CHECKOUT)
 def request_gdap():
     """Beside the authorization link, a reseller also asks its customer for least-privilege
-    delegated admin (GDAP): the relationship is created now and its approval link shown."""
+    delegated admin (GDAP): the relationship is created now and its approval link shown. It is the
+    reseller's own relationship when its partner tenant is connected for GDAP, else the distributor's."""
     draft = wizard.draft()
     if not CancelForm().validate_on_submit():
         abort(400)
@@ -329,9 +333,13 @@ def request_gdap():
         flash("Delegated admin is requested for an existing tenant a reseller's customer authorizes.", "error")
         return redirect(url_for("checkout.service"), code=303)
     if gdap.request_for(draft.account_id, draft.domain) is None:
+        consent = consent_for(draft.account)  # connected: the relationship is the reseller's own
         try:
-            gdap.create(person_client(draft.user_id), account_id=draft.account_id, account_name=draft.account.name,
-                        domain=draft.domain, tenant_id=draft.tenant_id, user_id=current_user.id)
+            client = (reseller_person_client(draft.user_id, consent.connection, consent.tenant_id) if consent
+                      else person_client(draft.user_id))
+            gdap.create(client, account_id=draft.account_id, account_name=draft.account.name,
+                        domain=draft.domain, tenant_id=draft.tenant_id, user_id=current_user.id,
+                        partner_tenant_id=consent.tenant_id if consent else None)
         except (TooFast, PartnerCenterError) as error:
             db.session.rollback()
             flash(error.message if isinstance(error, TooFast) else partner_center_problem(error), "error")

@@ -4,10 +4,16 @@ and its last known status, per account and customer tenant (its domain), so the 
 order and the subscriptions of that tenant all show the same request.
 
 Roles, duration and auto-extension come from the storefront options (admin > Options, "Delegated
-admin (GDAP) for resellers"). The request is created by the storefront's Partner Center
-connection: Microsoft documents no Graph call by which an indirect provider creates a
-relationship owned by its reseller (a ``resellerDelegatedAdminRelationship`` is made in Partner
-Center's own pages, https://learn.microsoft.com/en-us/graph/api/resources/resellerdelegatedadminrelationship).
+admin (GDAP) for resellers"). Whose relationship it is:
+
+* the RESELLER's, when its partner tenant is connected for GDAP (its administrator consented to the
+  storefront's app, app.connections.reseller_tenants): the request is made with an app-only Graph token
+  of the reseller's tenant, so the reseller is the partner of the relationship and gets the roles;
+* otherwise the distributor's: made by the storefront's Partner Center connection. Microsoft documents no
+  Graph call by which an indirect provider creates a relationship owned by its reseller (a
+  ``resellerDelegatedAdminRelationship`` is made in Partner Center's own pages,
+  https://learn.microsoft.com/en-us/graph/api/resources/resellerdelegatedadminrelationship; a reseller
+  answers those in Programs > Delegated admin, app/programs/gdap_routes.py).
 """
 from __future__ import annotations
 
@@ -47,6 +53,22 @@ class GdapRequest(db.Model):
     checked_at: Mapped[datetime | None]
     # The Partner Center connection whose Graph credentials made it (they alone can read it again).
     connection: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
+    # Whose relationship it is: the reseller's partner tenant when it was made in the reseller's name
+    # (its tenant connected for GDAP, app.connections.reseller_tenants), read again with a token of that
+    # tenant; None: the connection's own partner tenant (the distributor's).
+    partner_tenant_id: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def for_reseller(self) -> bool:
+        return self.partner_tenant_id is not None
+
+    def partner_name(self) -> str:
+        """Who gets the roles: the reseller (a relationship in its own name) or the distributor."""
+        from app.accounts.models import Account
+        from app.accounts.services import operator_account
+
+        holder = db.session.get(Account, self.account_id) if self.for_reseller else operator_account()
+        return holder.name if holder is not None else "the distributor"
 
     def shown_status(self, now: datetime | None = None) -> str:
         """The status in words; an active relationship past its end reads expired without a write
@@ -71,10 +93,11 @@ def display_name(account_name: str, domain: str) -> str:
 
 
 def create(client, *, account_id: int, account_name: str, domain: str, tenant_id: str | None,
-           user_id: int | None) -> GdapRequest:
+           user_id: int | None, partner_tenant_id: str | None = None) -> GdapRequest:
     """Create the relationship with the options' roles, duration and auto-extension, lock it for
-    approval, and keep it with its approval link. ``client`` is a PartnerCenterClient; its
-    errors (PartnerCenterError) reach the caller."""
+    approval, and keep it with its approval link. ``client`` is a PartnerCenterClient (signed in to
+    ``partner_tenant_id``, the reseller's tenant, when given); its errors (PartnerCenterError) reach
+    the caller."""
     from app.admin.settings import StorefrontSettings
 
     asked = StorefrontSettings.load().gdap_request()
@@ -82,7 +105,8 @@ def create(client, *, account_id: int, account_name: str, domain: str, tenant_id
                                                     customer_tenant_id=tenant_id, **asked)
     client.lock_for_approval(relationship.id)
     row = GdapRequest(account_id=account_id, domain=domain.lower(), customer_tenant_id=tenant_id,
-                      connection=client.instance.name,
+                      # a client signed in to a reseller tenant is named "<connection>@<tenant>" (for_tenant)
+                      connection=client.instance.name.split("@", 1)[0], partner_tenant_id=partner_tenant_id,
                       relationship_id=relationship.id, approval_link=client.gdap_approval_url(relationship.id),
                       status="approvalPending", requested_by_id=user_id, checked_at=utcnow())
     db.session.add(row)
@@ -97,6 +121,26 @@ def refresh(client, row: GdapRequest) -> GdapRequest:
     row.customer_tenant_id = relationship.customer_tenant_id or row.customer_tenant_id
     row.checked_at = utcnow()
     return row
+
+
+def client_for(row: GdapRequest, get_client):
+    """The client that may read this request again: the connection's own, or signed in to the reseller's
+    tenant for a relationship made in its name."""
+    from app.connections.reseller_tenants import reseller_client
+
+    if row.partner_tenant_id:
+        return reseller_client(row.connection, row.partner_tenant_id)
+    return get_client(row.connection)
+
+
+def person_client_for(row: GdapRequest, user_id: int):
+    """`client_for` for a read a person waits on (a button)."""
+    from app.connections.person import person_client
+    from app.connections.reseller_tenants import reseller_person_client
+
+    if row.partner_tenant_id:
+        return reseller_person_client(user_id, row.connection, row.partner_tenant_id)
+    return person_client(user_id, connection=row.connection)
 
 
 # Statuses that can still change without us: the worker reads them again now and then.
@@ -120,10 +164,11 @@ def refresh_open(limit: int = 200, now: datetime | None = None) -> int:
         .order_by(GdapRequest.checked_at).limit(limit)).all()
     if not rows:
         return 0
-    clients, read = {}, 0  # each request is read with the connection that made it
+    clients, read = {}, 0  # each request is read with the connection (and tenant) that made it
     for row in rows:
         try:
-            client = clients.get(row.connection) or clients.setdefault(row.connection, get_client(row.connection))
+            key = (row.connection, row.partner_tenant_id)
+            client = clients.get(key) or clients.setdefault(key, client_for(row, get_client))
             refresh(client, row)
         except Throttled:
             break

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app import live
 from app.accounts import notifications as inbox
-from app.connections.person import TooFast, partner_center_problem, person_client
+from app.connections.person import TooFast, partner_center_problem
 from app.extensions import db
 from app.orders import bp, gdap, queries, querying
 from app.orders.forms import MarkReadForm, OrderFilterForm, OrderingParametersForm, ProcessForm
@@ -136,7 +136,7 @@ def refresh_gdap(number):
     if request_row is None or not ProcessForm().validate_on_submit():
         abort(400)
     try:
-        gdap.refresh(person_client(current_user.id, connection=request_row.connection), request_row)
+        gdap.refresh(gdap.person_client_for(request_row, current_user.id), request_row)
     except (TooFast, PartnerCenterError) as error:
         db.session.rollback()
         flash(error.message if isinstance(error, TooFast) else partner_center_problem(error), "error")

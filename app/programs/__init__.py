@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("programs", __name__)
 
-from app.programs import routes, admin_routes  # noqa: E402,F401
+from app.programs import routes, admin_routes, gdap_routes  # noqa: E402,F401

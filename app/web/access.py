@@ -57,6 +57,7 @@ class Permission(str, Enum):
     SUBSCRIPTIONS_VIEW = "subscriptions.view"
     SUBSCRIPTIONS_CHANGE = "subscriptions.change"
     PROGRAMS = "programs"
+    GDAP_PARTNER = "gdap.partner"
     NOTIFICATIONS = "notifications"
     PROFILE = "profile"
     ACCOUNT_SETTINGS = "account.settings"
@@ -103,6 +104,9 @@ POLICY: dict[Permission, Rule] = {
                                           _roles(Role.OPERATOR_ADMIN, *BUYERS)),
     Permission.PROGRAMS: Rule("Partner programs: enroll, read the account's certificates, correct a pending one and "
                               "Process it (resellers)", BUYERS),
+    Permission.GDAP_PARTNER: Rule("Delegated admin (GDAP) as a partner: connect the reseller's partner tenant, approve "
+                                  "or reject the relationships the distributor created for it (resellers)",
+                                  _roles(Role.ACCOUNT_ADMIN)),
     Permission.NOTIFICATIONS: Rule("Own notifications", EVERYONE),
     Permission.PROFILE: Rule("My profile: own name, email address, password, notification preferences", EVERYONE),
     Permission.ACCOUNT_SETTINGS: Rule("Account settings: users, licensees, notification settings",

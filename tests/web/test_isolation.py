@@ -64,6 +64,8 @@ SAMPLES = {
     **_same("certificate_id", "certificate_id", "programs.certificate", "programs.certificate_status",
             "programs.process", "programs.admin_certificate", "programs.approve", "programs.expire", "programs.refuse"),
     **_same("request_id", "partner_request_id", "programs.convert_request", "programs.dismiss_request"),
+    # Programs > Delegated admin: the GDAP relationship the distributor created for reseller A (the sandbox's seed).
+    "programs.gdap_answer": {"rel_id": lambda s, who: _resellers_gdap_relationship(), "action": lambda s, who: "approve"},
     # Account settings: reseller A's licensee, member and pending invitation.
     **_same("licensee_id", "licensee_id", "settings.edit_licensee", "settings.archive_licensee",
             "settings.restore_licensee", "settings.delete_licensee"),
@@ -77,6 +79,15 @@ SAMPLES = {
     "migration.admin_migrate": {"migrated_id": lambda s, who: 1},
     "migration.admin_remove_webinar": {"webinar_id": lambda s, who: 1},
 }
+
+def _resellers_gdap_relationship() -> str:
+    from flask import current_app
+
+    from app.connections.services import in_process_sandbox
+    from tests.support.gdap import reseller_relationships
+
+    return reseller_relationships(in_process_sandbox(current_app).extensions["sandbox_store"])[0]["id"]
+
 
 # Parameters that name no account's object: the catalog is the same for every buyer, and a
 # navigation section is a page of links each user sees filtered by what they may open.
