@@ -2,7 +2,7 @@
 the order, and the confirmation."""
 from __future__ import annotations
 
-from flask import abort, request, url_for
+from flask import abort, flash, request, url_for
 from flask_login import current_user
 
 from app.checkout import account_checks
@@ -123,13 +123,16 @@ def agreement(draft):
 
 # -------------------------------------------------------------------------------------- review
 
-def _order_request(draft, cart, add_to_agreement_id=None, instance_names=None):
+def _order_request(draft, cart, add_to_agreement_id=None, instance_names=None, leave_out=()):
+    """The purchase of the cart's lines, but those in `leave_out` (line ids: added to existing subscriptions)."""
     from app.catalog.pricing import sku_offer, viewer_for
     from app.orders.placing import OrderRequest, RequestLine
 
     viewer = viewer_for(current_user)
     lines = []
     for lv in cart.lines:
+        if lv.line.id in leave_out:
+            continue
         sku = lv.line.sku
         offer = sku_offer(sku, viewer.market)
         lines.append(RequestLine(
@@ -182,6 +185,53 @@ def _instance_lines(cart) -> list:
     return [lv for lv in cart.lines if names_instance(lv.line.sku.product.title)]
 
 
+def _existing_instances(draft, cart) -> dict:
+    """Cart line id -> the customer's Dynamics 365 subscription the line adds licences to (the option
+    "Create a new Dynamics subscription for every order" off: app/subscriptions/instances.py)."""
+    from app.subscriptions.instances import existing_instance
+
+    found = {}
+    for lv in cart.lines:
+        sku = lv.line.sku
+        sub = existing_instance(account_id=draft.account_id, tenant_id=draft.tenant_id,
+                                product_title=sku.product.title, product_id=sku.product.product_id, sku_id=sku.sku_id,
+                                term_duration=lv.line.term_duration, billing_plan=lv.line.billing_plan)
+        if sub is not None:
+            found[lv.line.id] = sub
+    return found
+
+
+def _cannot_add(cart, existing: dict) -> str | None:
+    """Why licences cannot be added to one of those subscriptions now (asked before anything is placed)."""
+    from app.subscriptions import commands
+
+    for lv in cart.lines:
+        sub = existing.get(lv.line.id)
+        if sub is None:
+            continue
+        try:
+            commands.parse_quantity(sub, str(sub.quantity + lv.line.quantity))
+            commands.check_changeable(sub, sub.etag, None)
+        except commands.Refused as refused:
+            return f"{lv.line.quantity} licences cannot be added to {sub.name} now: {refused.message}"
+    return None
+
+
+def _add_to_existing(draft, cart, existing: dict) -> list:
+    """(subscription, change order) for each line whose licences are added to its existing subscription: the orders that add the lines' licences to their existing subscriptions (one per line; the
+    request key makes a resubmitted form return the same order)."""
+    from app.subscriptions import commands
+
+    changes = []
+    for lv in cart.lines:
+        sub = existing.get(lv.line.id)
+        if sub is not None:
+            changes.append((sub, commands.change_quantity(
+                sub, str(sub.quantity + lv.line.quantity), etag=sub.etag, actor=current_user._get_current_object(),
+                origin=request_origin(), request_key=f"checkout-{draft.id}-line-{lv.line.id}")))
+    return changes
+
+
 @bp.route("/review", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
 def review():
@@ -204,9 +254,11 @@ def review():
     instances = instance_fields(form, instance_lines)
     rule_problem, existing_agreement, account_problem = None, None, None
     add_to = int(form.add_to_agreement.data) if (form.add_to_agreement.data or "").isdigit() else None
-    if cart.ready:
+    existing = _existing_instances(draft, cart) if cart.ready else {}
+    purchases = [lv for lv in cart.lines if lv.line.id not in existing]
+    if cart.ready and purchases:
         try:
-            check_order_rules(_order_request(draft, cart, add_to))
+            check_order_rules(_order_request(draft, cart, add_to, leave_out=existing))
         except (DomainInUse, NotAuthorized) as error:
             rule_problem = str(error)
         except AgreementExists as exists:
@@ -220,23 +272,30 @@ def review():
         elif form.validate() and not rule_problem and existing_agreement is None:
             # Asked before the order is recorded: Microsoft would refuse it later, leaving a querying order.
             account_problem = account_checks.check_before_placing(draft, current_user.id)
-            if account_problem is None:
+            rule_problem = _cannot_add(cart, existing) if account_problem is None else None
+            if account_problem is None and rule_problem is None:
                 try:
                     names = {lv.line.id: field.data for lv, field in instances}
-                    order = place_order(_order_request(draft, cart, add_to, names),
-                                        actor=current_user._get_current_object(), origin=request_origin())
+                    order = place_order(_order_request(draft, cart, add_to, names, leave_out=existing),
+                                        actor=current_user._get_current_object(),
+                                        origin=request_origin()) if purchases else None
                 except (DomainInUse, NotAuthorized) as error:
                     rule_problem = str(error)
                 except AgreementExists as exists:
                     existing_agreement = exists.agreement
                 else:
-                    svc.finish_placed(draft, order)
+                    changes = _add_to_existing(draft, cart, existing)
+                    for sub, change in changes:
+                        flash(f"{change.lines[0].change['delta']} licences are being added to {sub.name} "
+                              f"(order {change.number}).", "success")
+                    placed = order or changes[0][1]
+                    svc.finish_placed(draft, placed)
                     db.session.commit()
-                    return redirect_to(url_for("checkout.placed", number=order.number))
+                    return redirect_to(url_for("checkout.placed", number=placed.number))
         status = 422
     form.draft_id.data = str(draft.id)
     return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
-                  instances=instances,
+                  instances=instances, existing=existing,
                   rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
                   terms_text=_settings().terms_text, terms_url=_settings().terms_url,

@@ -10,15 +10,19 @@ every order" on (admin > Storefront options):
 - licences for an existing instance are added from its subscription's page ("Add licences to this
   instance"): a change order (commands.add_licences), with the usual rules, audit and provisioning.
 
-Off, Dynamics 365 is bought like any other product. "Dynamics 365" is the catalog's rule
-(app.catalog.search.is_dynamics), read from the product's title.
+Off, a Dynamics 365 purchase for a tenant that already has an active subscription of the same SKU,
+term and billing plan adds its licences to that subscription (`existing_instance`; the checkout
+places a change order for it instead of a purchase), so the customer keeps one environment. Other
+products are bought as always. "Dynamics 365" is the catalog's rule (app.catalog.search.is_dynamics),
+read from the product's title.
 """
 from __future__ import annotations
 
 from app.admin.settings import StorefrontSettings
 from app.catalog.search import is_dynamics
 from app.orders.models import OrderType
-from app.subscriptions.models import Subscription
+from app.extensions import db
+from app.subscriptions.models import Subscription, SubscriptionStatus
 
 # Partner Center's limit on a subscription's friendly name (the rename rule's too).
 INSTANCE_NAME_MAX = 128
@@ -31,6 +35,21 @@ def instances_on() -> bool:
 def names_instance(product_title: str | None) -> bool:
     """Does buying this product ask for an instance name (and always create a new subscription)?"""
     return is_dynamics(product_title) and instances_on()
+
+
+def existing_instance(*, account_id: int, tenant_id: str | None, product_title: str, product_id: str, sku_id: str,
+                      term_duration: str, billing_plan: str) -> Subscription | None:
+    """With the option off: the customer's active Dynamics 365 subscription in this tenant of this SKU, term
+    and billing plan, which a purchase of it adds licences to instead of creating another; None otherwise."""
+    if not tenant_id or not is_dynamics(product_title) or instances_on():
+        return None
+    offer = f"{product_id}:{sku_id}:".lower()
+    # A tenant belongs to one customer of the account (app.accounts.models.Tenant), so account + tenant is it.
+    return db.session.scalar(db.select(Subscription).where(
+        Subscription.account_id == account_id, db.func.lower(Subscription.tenant_id) == tenant_id.lower(),
+        Subscription.status == SubscriptionStatus.ACTIVE, Subscription.term_duration == term_duration,
+        Subscription.billing_plan == billing_plan, db.func.lower(Subscription.offer_id).like(f"{offer}%"))
+        .order_by(Subscription.created_at).limit(1))
 
 
 def adds_licences(sub: Subscription) -> bool:

@@ -174,3 +174,45 @@ def test_on_two_purchases_for_one_customer_make_two_named_subscriptions(reseller
     assert order_page.select_one(".instance-name").get_text() == "Instance name: Production"
     sub_page = soup(reseller_client.get(f"/subscriptions/{subs[1].id}"))
     assert sub_page.select_one("#fact-instance").get_text() == "Test"
+
+
+def test_off_a_second_purchase_adds_licences_to_the_existing_subscription(reseller_client, db, app, pc_client,
+                                                                         run_worker, sandbox_store):
+    """The option's other way: the customer keeps one Dynamics 365 subscription, and buying the same SKU
+    again (same tenant, term and billing plan) adds licences to it with a change order, not a new
+    subscription."""
+    draft = _ready_to_review(reseller_client, db, app, pc_client)
+    _buy_now_sales(reseller_client, db, quantity="5")
+    first = reseller_client.post("/checkout/review", {"terms": "y", "draft_id": str(draft.id)})
+    assert first.status_code == 303
+    order = db.session.scalar(db.select(Order))
+    _provision(run_worker, order)
+    db.session.expire_all()
+    [sub] = db.session.scalars(db.select(Subscription)).all()
+    assert sub.quantity == 5
+
+    draft = _ready_to_review(reseller_client, db, app, pc_client)
+    _buy_now_sales(reseller_client, db, quantity="3")
+    line_id = _line_ids(db)[SALES]
+    page = soup(reseller_client.get("/checkout/review"))
+    assert page.select_one(f"#adds-to-{line_id}").get_text() == (
+        "Added to Fabrikam, Inc.'s subscription “Dynamics 365 Sales Enterprise” (5 licences now, 8 after): "
+        "no new subscription.")
+    placed = reseller_client.post("/checkout/review", {"terms": "y", "draft_id": str(draft.id)})
+    assert placed.status_code == 303, soup(placed).get_text()
+    number = placed.headers["Location"].rsplit("/", 1)[1]
+    change = db.session.scalar(db.select(Order).where(Order.number == number))
+    assert change.type == "change" and change.lines[0].subscription_id == sub.id
+    assert _orders(db) == 2  # the first purchase and this change: no second purchase
+    done = soup(reseller_client.get(placed.headers["Location"], follow_redirects=False))
+    assert f"3 licences are being added to Dynamics 365 Sales Enterprise (order {number})." in done.get_text()
+    # A second press of Buy (the form sent again) places nothing more.
+    again = reseller_client.post("/checkout/review", {"terms": "y", "draft_id": str(draft.id)})
+    assert again.status_code == 303 and _orders(db) == 2
+
+    run_worker()
+    db.session.expire_all()
+    assert db.session.get(Order, change.id).status == "completed"
+    [sub] = db.session.scalars(db.select(Subscription)).all()
+    assert sub.quantity == 8
+    assert sandbox_store.document("subscription", sub.ms_subscription_id)["quantity"] == 8
