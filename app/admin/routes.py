@@ -6,6 +6,7 @@ from flask import flash, redirect, url_for
 from flask_login import current_user
 
 from app.admin import bp
+from app.admin import settings_cache
 from app.admin.forms import settings_form_class
 from app.admin.settings import StorefrontSettings
 from app.audit import services as audit
@@ -17,9 +18,10 @@ from app.web.rendering import render
 
 @bp.app_context_processor
 def storefront_name_context():
-    """Every page shows the operator's storefront name (an option)."""
+    """Every page shows the operator's storefront name (an option; read once per request, and kept
+    across requests while the options do not change: app/admin/settings_cache.py)."""
     try:
-        name = StorefrontSettings.load().storefront_name
+        name = settings_cache.current().storefront_name
     except Exception:  # the error page must render even when the database is down
         db.session.rollback()
         name = "CSP Storefront"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import current_app, request
 from flask_login import login_user
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.extensions import db
@@ -19,7 +20,8 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None  # a session from before versions existed: sign in again
-    user = db.session.get(User, int(user_id))
+    # With its account: every request asks whether the account is suspended, and every page's layout shows it.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.account)])
     if user is None or user.session_version != int(version) or not may_stay_signed_in(user):
         return None
     return user

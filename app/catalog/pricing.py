@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.accounts.markets import DEFAULT_MARKET, MARKET_NAMES, MARKETS, market_for  # noqa: F401 (the catalog's names)
-from app.admin.settings import StorefrontSettings
+from app.admin import settings_cache
 from app.catalog.models import Offer, PriceListEntry, Product, Sku
 from app.catalog.terms import BILLING_PLANS, TERMS
 from app.extensions import db
@@ -45,7 +45,7 @@ class Viewer:
 
 def viewer_for(user) -> Viewer:
     return Viewer(kind=user.account.kind, market=market_for(user.account),
-                  annual_billing=StorefrontSettings.load().annual_billing)
+                  annual_billing=settings_cache.current().annual_billing)
 
 
 @dataclass

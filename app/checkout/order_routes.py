@@ -22,9 +22,9 @@ from app.web.rendering import redirect_to, render
 # ------------------------------------------------------------------------------------- company
 
 def _settings():
-    from app.admin.settings import StorefrontSettings
+    from app.admin import settings_cache
 
-    return StorefrontSettings.load()
+    return settings_cache.current()  # read once per request, however often the steps ask
 
 
 def _company_context(draft, form, problems=None):

@@ -3,7 +3,7 @@ previous portal (orders, invoices and their documents as imported), the getting-
 banner before migration and the notices after it (every page's layout includes them)."""
 from __future__ import annotations
 
-from flask import abort, current_app, request, url_for
+from flask import abort, current_app, g, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
@@ -18,8 +18,18 @@ from app.web.rendering import redirect_to, render
 
 PROGRAMS_ENDPOINT = "programs.index"  # the reseller's programs page (app/programs), when it exists
 
+
+def history(user) -> svc.History:
+    """The account's archive and migration, read once per request: the navigation's Archive entry, the
+    banner and the notices of every page all ask."""
+    known = g.setdefault("migration_history", {})
+    if user.account_id not in known:
+        known[user.account_id] = svc.history_of(user.account)
+    return known[user.account_id]
+
+
 # Archive is in the navigation of accounts that have migrated history (the operator: when any has).
-NAV_CONDITIONS["migration.archive"] = lambda user: svc.has_archive(user.account)
+NAV_CONDITIONS["migration.archive"] = lambda user: history(user).has_archive
 
 
 def enrol_url() -> str:
@@ -34,12 +44,13 @@ def enrol_url() -> str:
 def migration_context():
     """The banner and notices of every page (templates/migration/_notices.html reads them lazily)."""
     def notices():
-        if not current_user.is_authenticated:
-            return {}
-        banner = svc.banner_for(current_user)
+        if not current_user.is_authenticated or current_user.account.kind == "operator":
+            return {}  # the operator has no migration of its own
+        migrated = history(current_user).migration
+        banner = svc.banner_for(current_user, migrated)
         if banner is not None:
             return {"banner": banner}
-        return svc.notices_for(current_user)
+        return svc.notices_for(current_user, migrated)
 
     return {"migration_notices": notices, "migration_enrol_url": enrol_url}
 

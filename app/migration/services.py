@@ -3,6 +3,7 @@ invited), what its users are told (banner before, notices after), the read-only 
 the signed-in account, and the onboarding webinars. No request here; writes flush, callers commit."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from app.accounts.models import Account, User
@@ -130,11 +131,37 @@ def invitation_status(person: MigratedUser) -> str:
 
 # ----------------------------------------------------------------------------- what users see
 
-def banner_for(user) -> MigratedAccount | None:
-    """The migration of the user's account while it is scheduled (the "migrated soon" banner)."""
+@dataclass(frozen=True)
+class History:
+    """What every page's layout asks about the signed-in account: whether it has migrated history (its
+    navigation shows Archive) and its migration (the banner before it, the notices after it)."""
+    has_archive: bool
+    migration: MigratedAccount | None
+
+
+def history_of(account: Account) -> History:
+    """has_archive() and migration_of() in one statement (the operator has no migration of its own)."""
+    has_archive = db.or_(*(_scoped(model, account).with_only_columns(model.id).exists()
+                           for model in (ArchivedOrder, ArchivedInvoice))).label("has_archive")
+    if account.kind == "operator":
+        return History(bool(db.session.scalar(db.select(has_archive))), None)
+    one = db.select(db.literal(1).label("one")).subquery()
+    found, migration = db.session.execute(
+        db.select(has_archive, MigratedAccount).select_from(one)
+        .outerjoin(MigratedAccount, MigratedAccount.account_id == account.id)).one()
+    return History(bool(found), migration)
+
+
+_UNREAD = object()  # migration not read yet
+
+
+def banner_for(user, migrated=_UNREAD) -> MigratedAccount | None:
+    """The migration of the user's account while it is scheduled (the "migrated soon" banner).
+    `migrated`: the account's migration when the caller has read it already."""
     if user is None or not user.is_authenticated or user.account.kind == "operator":
         return None
-    migrated = migration_of(user.account)
+    if migrated is _UNREAD:
+        migrated = migration_of(user.account)
     return migrated if migrated is not None and migrated.state == SCHEDULED else None
 
 
@@ -143,12 +170,14 @@ def hidden_notices(user) -> dict[str, datetime]:
         db.select(HiddenNotice).where(HiddenNotice.user_id == user.id))}
 
 
-def notices_for(user) -> dict:
+def notices_for(user, migrated=_UNREAD) -> dict:
     """After migration: the prompt to enrol in the CSP Partner Program (resellers) and the upcoming
-    onboarding webinars, each until the user hides it (a webinar added later shows it again)."""
+    onboarding webinars, each until the user hides it (a webinar added later shows it again).
+    `migrated`: the account's migration when the caller has read it already."""
     if user is None or not user.is_authenticated or user.account.kind == "operator":
         return {}
-    migrated = migration_of(user.account)
+    if migrated is _UNREAD:
+        migrated = migration_of(user.account)
     if migrated is None or migrated.state != MIGRATED:
         return {}
     hidden = hidden_notices(user)

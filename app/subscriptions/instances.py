@@ -18,7 +18,7 @@ read from the product's title.
 """
 from __future__ import annotations
 
-from app.admin.settings import StorefrontSettings
+from app.admin import settings_cache
 from app.catalog.search import is_dynamics
 from app.orders.models import OrderType
 from app.extensions import db
@@ -29,7 +29,7 @@ INSTANCE_NAME_MAX = 128
 
 
 def instances_on() -> bool:
-    return StorefrontSettings.load().dynamics_instance_per_order
+    return settings_cache.current().dynamics_instance_per_order
 
 
 def names_instance(product_title: str | None) -> bool:

@@ -1,0 +1,70 @@
+"""Every page's layout (the header's name, navigation, badges, the migration banner and notices) is cheap:
+the storefront options are read at most once per request and not at all while they have not changed, the
+migrated-history questions are one statement, and the operator is asked nothing about a migration of its
+own. Counted with SQLAlchemy's cursor events; what the pages show is checked by the other tests."""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.extensions import db as _db
+from tests.helpers import soup
+from tests.support.options import options_form
+
+MIGRATION_TABLES = re.compile(r"\b(archive_orders|archive_invoices|migration_accounts)\b")
+
+
+@contextmanager
+def statements():
+    """The SQL statements run inside the block, in order."""
+    seen: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def about(seen: list[str], table: str) -> list[str]:
+    return [s for s in seen if re.search(rf"\b{table}\b", s)]
+
+
+def test_a_resellers_page_asks_about_its_archive_and_migration_once_and_the_options_not_again(reseller_client):
+    reseller_client.get("/orders")  # the first page of the process may read the options
+    with statements() as seen:
+        response = reseller_client.get("/orders")
+    assert response.status_code == 200
+    assert about(seen, "storefront_settings") == []
+    assert len([s for s in seen if MIGRATION_TABLES.search(s)]) == 1
+    assert len(about(seen, "cart_lines")) == 1 and len(about(seen, "notifications")) == 1
+
+
+def test_the_operators_page_asks_nothing_about_a_migration_of_its_own(operator_client):
+    operator_client.get("/orders")
+    with statements() as seen:
+        assert operator_client.get("/orders").status_code == 200
+    assert about(seen, "migration_accounts") == [] and about(seen, "cart_lines") == []
+    assert len([s for s in seen if MIGRATION_TABLES.search(s)]) == 1  # Archive: whether any account has history
+
+
+def test_saved_options_show_on_the_next_page_of_everyone_and_are_read_once_then(operator_client, reseller_client):
+    assert soup(reseller_client.get("/orders")).select_one(".brand").get_text() == "Northwind Cloud Storefront"
+    options = soup(operator_client.get("/admin/options"))
+    form = options_form(options)
+    form.update({"storefront_name": "Adatum's Cloud Shop", "require_mca_acceptance": "y", "annual_billing": "y",
+                 "gdap_roles": [o["value"] for o in options.select("input[name=gdap_roles][checked]")]})
+    assert operator_client.post("/admin/options", form).status_code == 302
+    with statements() as seen:
+        page = soup(reseller_client.get("/orders"))
+    assert page.select_one(".brand").get_text() == "Adatum's Cloud Shop"
+    assert len(about(seen, "storefront_settings")) == 1
+    with statements() as seen:
+        assert soup(reseller_client.get("/orders")).select_one(".brand").get_text() == "Adatum's Cloud Shop"
+    assert about(seen, "storefront_settings") == []
