@@ -413,8 +413,9 @@ def events():
         draft = fresh()
         return draft is None or not _waits(draft)
 
+    # initial: the gate as it is once the stream listens (an acceptance that arrived before it listened).
     body = live.stream("checkout", draft_id, render_event, user_id=current_user.id, final="authorization",
-                       finished=finished)
+                       finished=finished, initial=["authorization"])
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -230,8 +230,10 @@ def events(number):
         order = fresh()
         return render_template("orders/_progress.html", **_detail_context(order, polls=polls and not order.terminal))
 
+    # initial: the order as it is once the stream listens, which may be further on than the page that
+    # opened it (steps published before it listened; a stream reopened after the previous one ended).
     body = live.stream("order", order_id, render_event, user_id=current_user.id, final="progress",
-                       finished=lambda: fresh().terminal)
+                       finished=lambda: fresh().terminal, initial=["progress"])
     return Response(stream_with_context(body), mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

@@ -35,7 +35,11 @@ def test_once_verified_the_page_neither_streams_nor_polls_and_the_poll_answers_2
     # The page that streams does not poll too: its gate is pushed, and asks the poll URL only if
     # the browser cannot open the stream (poll-instead).
     assert [e["id"] for e in _asks(waiting)] == ["live-region"]
-    assert waiting.select_one("#checkout-gate")["sse-swap"] == "authorization"
+    # Pushed into the element that holds the stream, with its own target (not the service form's).
+    live_region = waiting.select_one("#live-region")
+    assert (live_region["sse-swap"], live_region["hx-target"], live_region["hx-swap"]) == (
+        "authorization", "this", "innerHTML")
+    assert waiting.select_one("#checkout-gate").get("sse-swap") is None
     assert waiting.select_one("#checkout-gate")["hx-trigger"] == "poll-instead"
     poll = reseller_client.get("/checkout/service/authorization", headers={"HX-Request": "true"})
     assert poll.status_code == 200 and soup(poll).select_one("#checkout-gate")["hx-trigger"] == "every 5s"
@@ -73,7 +77,10 @@ def test_the_stream_closes_itself_when_the_authorization_is_verified(reseller_cl
 
     threading.Thread(target=verify_soon).start()
     received = reseller_client.event_stream("/checkout/events", until=lambda text: False)
-    gate, done = received.split("event: authorization\n", 1)[1].split("event: done\n")
+    # First the gate as it is when the stream listens (still waiting), then the pushed one, then done.
+    first, last = received.split("event: authorization\n")[1:]
+    assert "Waiting for Microsoft" in first
+    gate, done = last.split("event: done\n")
     assert "Authorization verified" in gate and "hx-trigger" not in gate and done == "data: \n\n"
     assert live.open_streams(reseller.id) == 0
 
@@ -97,8 +104,8 @@ def test_at_the_cap_the_checkout_page_polls_without_an_error(reseller_client, db
 
 
 def _data(received: str, event: str) -> BeautifulSoup:
-    """The HTML an SSE `event` carried (its data lines joined), parsed."""
-    block = received.split(f"event: {event}\n", 1)[1].split("\n\n", 1)[0]
+    """The HTML the last SSE `event` carried (its data lines joined), parsed."""
+    block = received.rsplit(f"event: {event}\n", 1)[1].split("\n\n", 1)[0]
     return BeautifulSoup("\n".join(line[len("data: "):] for line in block.splitlines()), "html.parser")
 
 

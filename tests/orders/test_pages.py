@@ -72,8 +72,8 @@ def test_details_general_tab_shows_live_progress_that_stops_when_terminal(demo, 
     live_region = page.select_one("#order-live")
     assert live_region["sse-connect"] == f"/orders/{order.number}/events"
     progress = page.select_one("#order-progress")
-    # Pushed by the stream; the page with a stream does not poll too.
-    assert progress["sse-swap"] == "progress" and progress["hx-trigger"] == "poll-instead"
+    # Pushed by the stream into #order-live; the page with a stream does not poll too.
+    assert live_region["sse-swap"] == "progress" and progress["hx-trigger"] == "poll-instead"
     assert progress["hx-get"] == f"/orders/{order.number}/progress"
     steps = [li.select_one(".step-label").get_text() for li in progress.select("li.provisioning-step")]
     assert steps[0] == "Create the customer tenant" and len(steps) == 6

@@ -36,7 +36,11 @@ def test_a_finished_orders_page_neither_streams_nor_polls_and_its_poll_answers_2
     # the browser cannot open the stream (poll-instead).
     assert [e.get("id") for e in _asks(waiting)] == ["order-live"]
     progress = waiting.select_one("#order-progress")
-    assert progress["sse-swap"] == "progress" and progress["hx-trigger"] == "poll-instead"
+    # Pushes go into the element that holds the stream, which is never replaced (a fragment that
+    # listened itself would miss a push arriving while its replacement settles).
+    live_region = waiting.select_one("#order-live")
+    assert (live_region["sse-swap"], live_region["hx-target"], live_region["hx-swap"]) == ("progress", "this", "innerHTML")
+    assert progress.get("sse-swap") is None and progress["hx-trigger"] == "poll-instead"
     assert run_job(order.id) == "completed"
     page = soup(reseller_client.get(f"/orders/{order.number}"))
     assert page.select_one("#order-status").get_text() == "Completed"

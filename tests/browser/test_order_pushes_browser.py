@@ -1,0 +1,75 @@
+"""An order page shows the last of several pushes that arrive together: an order that completes moments
+after its previous step sends two fragments and `done` at once, and the page must end on the completed
+order (the fragment a push replaces takes no listener with it: pushes go into #order-live, which stays)."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+
+
+def test_the_last_of_order_pushes_that_arrive_together_is_shown(page, live_app, live_server):
+    """The page's stream is real; the browser receives everything it sent at once (held until it ends)."""
+    from app import live
+    from app.accounts.models import User
+    from app.extensions import db, get_redis
+    from app.orders.models import Order, OrderStatus
+    from app.orders.transitions import publish_progress
+    from app.time import utcnow
+
+    with live_app.app_context():
+        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+        order = Order(number=f"ORD-PUSH-{uuid.uuid4().hex[:4].upper()}-TEST", type="purchase",
+                      status=OrderStatus.PROCESSING, account_id=rita.account_id, user_id=rita.id,
+                      company_name="Fabrikam, Inc.", country="US", contact_first_name="Frank",
+                      contact_last_name="Miller", email="it@fabrikam.example.com", tenant_mode="new",
+                      domain=f"push{uuid.uuid4().hex[:8]}.onmicrosoft.com", currency="USD", total=0)
+        db.session.add(order)  # no job: this test moves it
+        db.session.commit()
+        order_id, number = order.id, order.number
+
+    def move(status=None) -> None:
+        with live_app.app_context():
+            moved = db.session.get(Order, order_id)
+            if status is not None:
+                moved.status, moved.completed_at = status, utcnow()
+            db.session.commit()
+            publish_progress(moved)
+
+    def the_worker() -> None:
+        with live_app.app_context():
+            subscribers = get_redis()
+            deadline = time.monotonic() + 20
+            while subscribers.pubsub_numsub(live.channel("order", order_id))[0][1] < 1:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.05)
+        move()
+        time.sleep(0.5)  # the stream sends this step before the order completes
+        move(OrderStatus.COMPLETED)
+
+    def hold_until_the_stream_ends(route):
+        route.fulfill(response=route.fetch(timeout=30_000))
+
+    worker = threading.Thread(target=the_worker, daemon=True)
+    try:
+        sign_in_as(page, live_server, "reseller@example.com")
+        page.route(f"**/orders/{number}/events", hold_until_the_stream_ends, times=1)
+        worker.start()
+        page.goto(f"{live_server}/orders/{number}")
+        expect(page.locator("#order-status")).to_have_text("Completed", timeout=20_000)
+        expect(page.locator("#order-progress[hx-trigger]")).to_have_count(0)
+    finally:
+        worker.join(timeout=30)
+        with live_app.app_context():  # never left processing: the sweep would look at it
+            left = db.session.get(Order, order_id)
+            if left.status == OrderStatus.PROCESSING:
+                left.status = OrderStatus.COMPLETED
+                db.session.commit()
