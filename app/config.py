@@ -61,6 +61,10 @@ class Config:
         self.PERSON_PC_CALLS_PER_MINUTE = _int("PERSON_PC_CALLS_PER_MINUTE", 60)
         # Open event streams one user may hold at once (app/live.py); beyond it pages poll instead.
         self.MAX_STREAMS_PER_USER = _int("MAX_STREAMS_PER_USER", 20)
+        # How long a product search's rendered results (app/catalog/results_cache.py) and this process's copy
+        # of the storefront options (app/admin/settings_cache.py) may be kept; 0: not kept.
+        self.CATALOG_RESULTS_CACHE_SECONDS = _int("CATALOG_RESULTS_CACHE_SECONDS", 60)
+        self.STOREFRONT_SETTINGS_CACHE_SECONDS = _int("STOREFRONT_SETTINGS_CACHE_SECONDS", 60)
         # Mail: MAIL_URL (smtp://, smtp+starttls://, smtps://; app/mail/settings.py), or the older
         # MAIL_SERVER and MAIL_PORT. Neither: `flask serve` starts an embedded server in sandbox mode.
         self.MAIL_URL = os.environ.get("MAIL_URL") or None

@@ -14,6 +14,8 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "from-env")
     monkeypatch.setenv("ENCRYPTION_KEY", "Yt7n0ZKxOv1eM4bW3nq5pC9tQm2yH8dUe6sLr1aFgXk=")  # live mode needs both
     monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    monkeypatch.setenv("CATALOG_RESULTS_CACHE_SECONDS", "0")
+    monkeypatch.setenv("STOREFRONT_SETTINGS_CACHE_SECONDS", "15")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://someone@db.example.com/store"
     assert app.config["REDIS_URL"] == "redis://cache.example.com:6380/2"
@@ -21,6 +23,7 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     assert app.config["SECRET_KEY"] == "from-env"
     assert app.config["ENCRYPTION_KEY"] == "Yt7n0ZKxOv1eM4bW3nq5pC9tQm2yH8dUe6sLr1aFgXk="
     assert app.config["TRUSTED_PROXIES"] == 1
+    assert (app.config["CATALOG_RESULTS_CACHE_SECONDS"], app.config["STOREFRONT_SETTINGS_CACHE_SECONDS"]) == (0, 15)
 
 
 def test_embedded_defaults_without_environment(monkeypatch, tmp_path):
