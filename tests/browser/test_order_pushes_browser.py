@@ -3,23 +3,20 @@ after its previous step sends two fragments and `done` at once, and the page mus
 order (the fragment a push replaces takes no listener with it: pushes go into #order-live, which stays)."""
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import pushes_delivered_together, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
 
 def test_the_last_of_order_pushes_that_arrive_together_is_shown(page, live_app, live_server):
     """The page's stream is real; the browser receives everything it sent at once (held until it ends)."""
-    from app import live
     from app.accounts.models import User
-    from app.extensions import db, get_redis
+    from app.extensions import db
     from app.orders.models import Order, OrderStatus
     from app.orders.transitions import publish_progress
     from app.time import utcnow
@@ -43,31 +40,18 @@ def test_the_last_of_order_pushes_that_arrive_together_is_shown(page, live_app, 
             db.session.commit()
             publish_progress(moved)
 
-    def the_worker() -> None:
-        with live_app.app_context():
-            subscribers = get_redis()
-            deadline = time.monotonic() + 20
-            while subscribers.pubsub_numsub(live.channel("order", order_id))[0][1] < 1:
-                if time.monotonic() > deadline:
-                    return
-                time.sleep(0.05)
-        move()
-        time.sleep(0.5)  # the stream sends this step before the order completes
-        move(OrderStatus.COMPLETED)
-
-    def hold_until_the_stream_ends(route):
-        route.fulfill(response=route.fetch(timeout=30_000))
-
-    worker = threading.Thread(target=the_worker, daemon=True)
+    worker = None
     try:
         sign_in_as(page, live_server, "reseller@example.com")
-        page.route(f"**/orders/{number}/events", hold_until_the_stream_ends, times=1)
-        worker.start()
+        # The stream sends a step, then the completed order, before the browser receives either.
+        worker = pushes_delivered_together(page, live_app, f"**/orders/{number}/events", "order", order_id,
+                                           [move, lambda: move(OrderStatus.COMPLETED)])
         page.goto(f"{live_server}/orders/{number}")
         expect(page.locator("#order-status")).to_have_text("Completed", timeout=20_000)
         expect(page.locator("#order-progress[hx-trigger]")).to_have_count(0)
     finally:
-        worker.join(timeout=30)
+        if worker is not None:
+            worker.join(timeout=30)
         with live_app.app_context():  # never left processing: the sweep would look at it
             left = db.session.get(Order, order_id)
             if left.status == OrderStatus.PROCESSING:

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import pushes_delivered_together, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -106,11 +106,8 @@ def test_the_last_of_pushes_that_arrive_together_is_shown(page, live_app, live_s
     finished run, not the one before it (the page's listener must not be lost with the fragment it replaced).
 
     The page's stream is real; the browser receives everything it sent at once (held until the stream ends)."""
-    import threading
-
-    from app import live
     from app.accounts.models import User
-    from app.extensions import db, get_redis
+    from app.extensions import db
     from app.tools import reconciliation as rules
     from app.tools import run_progress
     from app.tools.models import ReconciliationRun, RunStatus, Scope
@@ -131,31 +128,18 @@ def test_the_last_of_pushes_that_arrive_together_is_shown(page, live_app, live_s
             db.session.commit()
             run_progress.publish("reconciliation", moved)
 
-    def the_worker() -> None:
-        with live_app.app_context():
-            subscribers = get_redis()
-            deadline = time.monotonic() + 20
-            while subscribers.pubsub_numsub(live.channel("reconciliation", run_id))[0][1] < 1:
-                if time.monotonic() > deadline:
-                    return
-                time.sleep(0.05)
-        move(1)
-        time.sleep(0.5)  # the stream sends this step before the run ends
-        move(2, finish=True)
-
-    def hold_until_the_stream_ends(route):
-        route.fulfill(response=route.fetch(timeout=30_000))
-
-    worker = threading.Thread(target=the_worker, daemon=True)
+    worker = None
     try:
         sign_in_as(page, live_server, "admin@example.com")
-        page.route(f"**/admin/reconciliation/runs/{run_id}/events", hold_until_the_stream_ends, times=1)
-        worker.start()
+        # The stream sends the first step before the run ends.
+        worker = pushes_delivered_together(page, live_app, f"**/admin/reconciliation/runs/{run_id}/events",
+                                           "reconciliation", run_id, [lambda: move(1), lambda: move(2, finish=True)])
         page.goto(f"{live_server}/admin/reconciliation/runs/{run_id}")
         expect(page.locator("#run-status")).to_have_text("Finished", timeout=20_000)
         expect(page.locator("#run-figures")).to_contain_text("2 of 2 customers")
     finally:
-        worker.join(timeout=30)
+        if worker is not None:
+            worker.join(timeout=30)
         with live_app.app_context():  # never left open: it would hold up the other tests' runs
             left = db.session.get(ReconciliationRun, run_id)
             if not left.done:

@@ -1,6 +1,8 @@
 """What a person does in the browser tests, again and again."""
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 from playwright.sync_api import expect
@@ -11,6 +13,33 @@ def sign_in_as(page, base_url: str, email: str, password: str = "demo-password")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def pushes_delivered_together(page, live_app, events_url: str, kind: str, key, steps) -> threading.Thread:
+    """Make the page's next event stream (`events_url`, a glob) arrive all at once: the browser gets what
+    the real stream sent only when it ends. Once the stream listens on (`kind`, `key`), each of `steps`
+    (callables that move the thing and publish) runs, half a second apart, so the stream sends each
+    before the next. Start this before opening the page; join the returned thread afterwards."""
+    from app import live
+    from app.extensions import get_redis
+
+    def the_worker() -> None:
+        with live_app.app_context():
+            subscribers = get_redis()
+            deadline = time.monotonic() + 20
+            while subscribers.pubsub_numsub(live.channel(kind, key))[0][1] < 1:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.05)
+        for position, step in enumerate(steps):
+            if position:
+                time.sleep(0.5)
+            step()
+
+    page.route(events_url, lambda route: route.fulfill(response=route.fetch(timeout=30_000)), times=1)
+    worker = threading.Thread(target=the_worker, daemon=True)
+    worker.start()
+    return worker
 
 
 def accept_in_second_browser(browser, link: str, tenant_label: str):
