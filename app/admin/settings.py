@@ -49,8 +49,8 @@ class StorefrontSettings:
         False, "Create a new Dynamics subscription for every order",
         "Every Dynamics 365 purchase creates a new subscription (an instance: production, test, staging...) named "
         "by the buyer at checkout; more licences for an instance are bought from its subscription's page (\"Add "
-        "licences to this instance\"). Off: Dynamics 365 is bought like any other product, and seats are added to an "
-        "existing subscription from its page (Seats).", group=DYNAMICS)
+        "licences to this instance\"). Off: the customer keeps one subscription per Dynamics 365 product; buying "
+        "it again for the same tenant adds the licences to that subscription.", group=DYNAMICS)
     terms_text: str = option(DEFAULT_TERMS, "Terms and conditions",
                              "Shown on the checkout's Review step, where the buyer ticks \"I accept the terms and "
                              "conditions\" before Buy.", group=CHECKOUT, kind="text")
