@@ -27,6 +27,7 @@ from app.connections.person import PC_THROTTLED, TooFast
 from app.connections.reseller_tenants import consent_for, consent_url, record_consent, reseller_person_client
 from app.extensions import db
 from app.partner_center import PartnerCenterAuthError, PartnerCenterError, PartnerCenterUnavailable, Throttled
+from app.orders.gdap import WORDS as GDAP_STATUS_WORDS
 from app.programs import bp
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
@@ -83,7 +84,8 @@ def gdap():
             problem = graph_problem(error)
     relationships.sort(key=lambda r: (not r.partner_consent_pending, r.display_name.lower()))
     return render("programs/gdap.html", account=account, consent=consent, relationships=relationships,
-                  links=links, problem=problem, no_tenant=None if account.partner_tenant_id else NO_TENANT)
+                  links=links, problem=problem, no_tenant=None if account.partner_tenant_id else NO_TENANT,
+                  status_words=GDAP_STATUS_WORDS)
 
 
 @bp.route("/programs/gdap/connect", methods=["POST"])

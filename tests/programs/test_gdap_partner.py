@@ -82,6 +82,8 @@ def test_the_reseller_approves_a_relationship_the_distributor_created(app, db, r
     row = page.select_one(f"#rel-{seeded['id']}")
     assert "Adatum IT Services fabrikam" in row.get_text() and "Fabrikam, Inc." in row.get_text()
     assert row.find("button", string="Approve") is not None and row.find("button", string="Reject") is not None
+    assert row.find("button", string="Approve")["aria-label"] == "Approve Adatum IT Services fabrikam"
+    assert row.select_one(".relationship-status").get_text() == "waiting for your answer"
 
     answer = reseller_client.post(f"/programs/gdap/relationships/{seeded['id']}/approve", {})
     assert answer.status_code == 303
@@ -90,6 +92,7 @@ def test_the_reseller_approves_a_relationship_the_distributor_created(app, db, r
     page = soup(reseller_client.get("/programs/gdap"))
     row = page.select_one(f"#rel-{seeded['id']}")
     assert row.find("button", string="Approve") is None and "Answered" in row.get_text()
+    assert row.select_one(".relationship-status").get_text().startswith("approval pending · ")
     assert row.select_one("a")["href"].endswith(f"/sandbox/AdminPortal/Home#/partners/invitation/"
                                                 f"granularAdminRelationships/{seeded['id']}")
     assert db.session.scalar(db.select(AuditEvent).where(
