@@ -72,14 +72,15 @@ def _page(*, form=None, markets=None, status: int = 200):
     pinned = dict(db.session.execute(db.select(Account.partner_center_connection, db.func.count())
                                      .where(Account.partner_center_connection.is_not(None))
                                      .group_by(Account.partner_center_connection)).all())
-    mfa_needed = {name: flag for name in instance_names() if (flag := mfa_consent_needed(name))}
+    names = instance_names()  # read once: the page lists them in three places
+    mfa_needed = {name: flag for name in names if (flag := mfa_consent_needed(name))}
     webhook_rows = {row.connection: row for row in db.session.scalars(db.select(PartnerCenterWebhook))}
     return render("connections/index.html", form=form or InstanceForm(formdata=None), check_form=CheckForm(),
                   instances=instances, served_markets=served_markets, pinned=pinned, market_names=MARKET_NAMES,
-                  markets_form=markets or markets_form(instance_names(), assigned, serving, formdata=None),
+                  markets_form=markets or markets_form(names, assigned, serving, formdata=None),
                   connection_sandbox_url=connection_sandbox_url,
                   mfa_needed=mfa_needed, mfa_headline=MFA_HEADLINE, mfa_steps=MFA_STEPS,
-                  names=instance_names(), sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
+                  names=names, sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
                   serving=serving, no_default=no_default if instances else None,
                   sandbox_instance=SANDBOX_INSTANCE, check_job=request.args.get("check"), status=status,
                   webhook_rows=webhook_rows, public_url=current_app.config["PUBLIC_URL"])
