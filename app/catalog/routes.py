@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from flask import (Response, abort, flash, make_response, redirect, render_template, request, stream_with_context,
                    url_for)
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 from wtforms.fields.choices import SelectChoice
 
@@ -19,7 +20,7 @@ from app.catalog import results_cache
 from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
 from app.catalog.models import CartLine, CartPurpose, CatalogSync, PriceList, Product, SyncTrigger
 from app.catalog.pricing import MARKET_NAMES, Viewer, pricing_for, sku_pricing, viewer_for
-from app.catalog.search import Filters, SearchResult, find_product, search_products
+from app.catalog.search import Filters, SearchResult, find_product, product_families, search_products
 from app.catalog.sync import latest_sync
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_label, term_label
 from app.extensions import db
@@ -83,9 +84,9 @@ def _filters() -> Filters:
                    page=_page())
 
 
-def _search_form(viewer: Viewer, result: SearchResult, filters: Filters) -> SearchForm:
+def _search_form(viewer: Viewer, filters: Filters) -> SearchForm:
     form = SearchForm(request.args)
-    form.family.choices = [SelectChoice("", "All families")] + [SelectChoice(f, f) for f in result.families]
+    form.family.choices = [SelectChoice("", "All families")] + [SelectChoice(f, f) for f in product_families()]
     form.billing.choices = [SelectChoice("", "Any billing plan")] + [
         SelectChoice(b, billing_label(b)) for b in viewer.billing_plans]
     return form
@@ -138,17 +139,16 @@ def _add_form(product: Product, pricing: list, posted: AddToCartForm | None = No
 def products():
     viewer = _viewer()
     filters = _filters()
+    # The results (search as you type, and the page around them): from the cache while the catalog
+    # is unchanged, as they are the most expensive part of the page to build.
+    fragment, _ = results_cache.cached_fragment(viewer, filters, lambda: _results_fragment(viewer, filters))
     if is_htmx():
-        # Search as you type: the results fragment, from the cache while the catalog is unchanged.
-        fragment, _ = results_cache.cached_fragment(viewer, filters, lambda: _results_fragment(viewer, filters))
         response = make_response(fragment["html"])
         response.vary.add("HX-Request")
         response.headers["HX-Push-Url"] = fragment["push_url"]
         return response
-    result = search_products(viewer, filters)
-    return render("catalog/products.html", viewer=viewer, filters=filters, result=result,
-                  form=_search_form(viewer, result, filters), add_forms=_add_forms(viewer, result.products),
-                  headers={"HX-Push-Url": _push_url(filters, result)})
+    return render("catalog/products.html", viewer=viewer, filters=filters, form=_search_form(viewer, filters),
+                  results=Markup(fragment["html"]), headers={"HX-Push-Url": fragment["push_url"]})
 
 
 def _push_url(filters: Filters, result: SearchResult) -> str:
@@ -157,7 +157,7 @@ def _push_url(filters: Filters, result: SearchResult) -> str:
 
 
 def _results_fragment(viewer: Viewer, filters: Filters) -> dict:
-    result = search_products(viewer, filters, with_families=False)
+    result = search_products(viewer, filters)
     html = render_template("catalog/_product_results.html", viewer=viewer, filters=filters, result=result,
                            add_forms=_add_forms(viewer, result.products))
     return {"html": html, "push_url": _push_url(filters, result)}

@@ -66,7 +66,6 @@ class SearchResult:
     total: int
     page: int
     pages: int
-    families: list[str]
 
 
 PAGE_SIZE = 20
@@ -109,8 +108,7 @@ def matches_words(words: list[str]):
     return Product.id.in_(fts)
 
 
-def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE, *,
-                    with_families: bool = True) -> SearchResult:
+def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE) -> SearchResult:
     stmt = select(Product).where(Product.available.is_(True))
     phrase = " ".join(filters.q.lower().split())
     if phrase:
@@ -140,9 +138,13 @@ def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE
                        PriceListEntry.billing_plan == "monthly")
                 .group_by(PriceListEntry.product_id, PriceListEntry.currency)):
             from_prices[pid] = {"currency": currency, "cost": Decimal(cost), "erp": Decimal(erp)}
-    families = list(db.session.scalars(select(Product.family).where(Product.available.is_(True))
-                                       .distinct().order_by(Product.family))) if with_families else []
-    return SearchResult(products, from_prices, total, page, pages, families)
+    return SearchResult(products, from_prices, total, page, pages)
+
+
+def product_families() -> list[str]:
+    """The families of the products on sale, for the search form's Family choice."""
+    return list(db.session.scalars(select(Product.family).where(Product.available.is_(True))
+                                   .distinct().order_by(Product.family)))
 
 
 

@@ -10,6 +10,7 @@ from app.extensions import get_redis
 from tests.catalog.test_price_sheet import row, write_sheet
 from tests.helpers import soup
 from tests.support.catalog import BUSINESS_PREMIUM
+from tests.support.sql import about, statements
 
 SEARCH = "/catalog/products?q=business+premium"
 HX = {"HX-Request": "true"}
@@ -101,3 +102,20 @@ def test_with_the_cache_off_nothing_is_stored(app, reseller_client):
         assert _cached_keys(app) == []
     finally:
         app.config.pop("CATALOG_RESULTS_CACHE_SECONDS")
+
+
+def test_the_catalog_page_shows_the_cached_results_and_keeps_the_search_form(db, reseller_client):
+    first = reseller_client.get(SEARCH)  # a full page: renders the results and keeps them
+    with statements() as seen:
+        again = reseller_client.get(SEARCH)
+    assert about(seen, "catalog_skus") == [] and about(seen, "catalog_offers") == []
+    page = soup(again)
+    assert [c["id"] for c in page.select(".product-card")] == [c["id"] for c in soup(first).select(".product-card")]
+    assert again.headers["HX-Push-Url"] == "/catalog/products?q=business+premium"
+    # The page around them is the page's own: the search form with the words typed and every family.
+    assert page.select_one("input#q")["value"] == "business premium"
+    families = [o.get_text() for o in page.select("select[name=family] option")]
+    assert families[0] == "All families" and "Microsoft 365" in families
+    # Its forms carry this visitor's token.
+    assert _session_token(_first_card(again).select_one("input[name=csrf_token]")["value"]) == \
+        _session_token(page.select_one('meta[name="csrf-token"]')["content"])

@@ -5,35 +5,12 @@ own. Counted with SQLAlchemy's cursor events; what the pages show is checked by 
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event
-
-from app.extensions import db as _db
 from tests.helpers import soup
 from tests.support.options import options_form
+from tests.support.sql import about, statements
 
 MIGRATION_TABLES = re.compile(r"\b(archive_orders|archive_invoices|migration_accounts)\b")
-
-
-@contextmanager
-def statements():
-    """The SQL statements run inside the block, in order."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    engine = _db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-
-
-def about(seen: list[str], table: str) -> list[str]:
-    return [s for s in seen if re.search(rf"\b{table}\b", s)]
 
 
 def test_a_resellers_page_asks_about_its_archive_and_migration_once_and_the_options_not_again(reseller_client):
