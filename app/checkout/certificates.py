@@ -27,8 +27,11 @@ def prepare(form, draft: CheckoutDraft, *, reading: bool) -> None:
         form.certificate.render_kw = {"disabled": True}
 
 
-def no_certificate(draft: CheckoutDraft) -> Markup | None:
-    """Why the reseller cannot choose a certificate, with the link to the Programs page (None: it can)."""
+def no_certificate(form, draft: CheckoutDraft) -> Markup | None:
+    """Why the reseller cannot choose a certificate, with the link to the Programs page (None: it can).
+    After prepare(): a field with choices has certificates to choose from, so nothing is read again."""
+    if form.certificate.choices:
+        return None
     message = programs.gate_message(draft.account)
     if message is None:
         return None

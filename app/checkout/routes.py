@@ -78,7 +78,7 @@ def customer():
             form.licensee.errors = ["Choose one of your customers, or add a new one."]
         status = 422
     return render("checkout/customer.html", "checkout/_customer_form.html", form=form, status=status,
-                  no_certificate=certificates.no_certificate(draft), **wizard.step_context(draft, "customer"))
+                  no_certificate=certificates.no_certificate(form, draft), **wizard.step_context(draft, "customer"))
 
 
 # ------------------------------------------------------------------------------------- service
