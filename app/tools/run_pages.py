@@ -45,5 +45,8 @@ def events(model, run_id: int, *, kind: str, fragment: str, context: Callable[..
 
 
 def csv_download(filename: str, header: list[str], rows: Iterable) -> Response:
-    return Response(stream_with_context(csv_stream(header, rows)), mimetype="text/csv",
+    # Read the rows now: the response streams after the request's database session is gone, and a
+    # row's account or licensee (an imported customer, a corrected finding) would be loaded from it.
+    rows = list(rows)
+    return Response(csv_stream(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -3,6 +3,8 @@ pushed to the page), finds the two the storefront does not know, and imports the
 licensee of its reseller."""
 from __future__ import annotations
 
+import csv
+
 import pytest
 from playwright.sync_api import expect
 
@@ -53,3 +55,11 @@ def test_operator_reads_partner_center_customers_and_imports_an_indirect_one(pag
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#candidates-table tr[data-domain='alpineskihouse.onmicrosoft.com'] .imported")).to_contain_text(
         "a licensee of Adatum IT Services")
+    # The CSV of what the list shows names where each went (read before the response streams: the live
+    # server's database session is gone by then).
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    with open(download_info.value.path(), encoding="utf-8", newline="") as fh:
+        table = list(csv.reader(fh))
+    assert [row[0] for row in table[1:]] == ["Alpine Ski House"]
+    assert table[1][8] == "Alpine Ski House of Adatum IT Services" and table[1][9] == "Nora Admin"

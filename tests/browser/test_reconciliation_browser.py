@@ -3,6 +3,7 @@ runs the reconciliation, watches it progress (run by the real worker, pushed to 
 findings in bulk, runs it again and sees no findings."""
 from __future__ import annotations
 
+import csv
 import random
 import time
 import uuid
@@ -98,6 +99,17 @@ def test_with_javascript_off_the_operator_reloads_to_follow_the_run_and_imports_
     page.get_by_role("button", name="Import into an account (Microsoft 365 Business Standard)").click()
     expect(page.locator("#flash-region")).to_contain_text("is imported into Wide World Importers")
     expect(page.locator("#findings-table tr[data-kind=unknown_to_storefront]")).to_have_count(1)
+    # The CSV of every finding says which account the corrected one went to (read before the response
+    # streams: the live server's database session is gone by then).
+    page.get_by_label("Show").select_option("all")
+    page.get_by_role("button", name="Filter").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    with open(download_info.value.path(), encoding="utf-8", newline="") as fh:
+        table = list(csv.reader(fh))
+    [corrected] = [row for row in table[1:] if row[9]]
+    assert corrected[2] == "Wide World Importers" and corrected[6] == "Wide World Importers"
+    assert corrected[10] == "Nora Admin"
 
 
 def test_the_last_of_pushes_that_arrive_together_is_shown(page, live_app, live_server):
