@@ -28,6 +28,13 @@ def test_operator_toggles_an_option_and_it_is_stored_and_audited(operator_client
     assert soup(operator_client.get("/admin/options")).select_one("#sub_customers_billing_address").has_attr("checked")
 
 
+def test_an_operator_member_reads_the_options_without_fields_to_change(operator_member_client, operator_client):
+    page = soup(operator_member_client.get("/admin/options"))
+    assert page.select_one("#read-only").get_text() == "Only an operator admin can change the options."
+    assert page.select("#options-form > fieldset") and all(f.has_attr("disabled") for f in page.select("#options-form > fieldset"))
+    assert not any(f.has_attr("disabled") for f in soup(operator_client.get("/admin/options")).select("#options-form > fieldset"))
+
+
 def test_bad_input_is_explained_and_what_was_typed_is_kept(operator_client):
     response = operator_client.post("/admin/options", {"storefront_name": "My Store", "operator_support_email": "nope"})
     assert response.status_code == 422
