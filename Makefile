@@ -36,9 +36,10 @@ browser:
 	  else echo "Chromium is missing at /usr/bin/chromium; browser tests will be skipped."; fi; \
 	fi
 
+# seed-demo registers the sandbox's webhooks at the address `flask serve` then listens on (HOST, PORT).
 run: install
 	$(VENV)/bin/flask db upgrade
-	$(VENV)/bin/flask seed-demo
+	PUBLIC_URL="$${PUBLIC_URL:-http://$(HOST):$(PORT)}" $(VENV)/bin/flask seed-demo
 	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/flask serve
 
 test: install-test

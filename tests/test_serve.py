@@ -115,3 +115,16 @@ def test_a_second_serve_on_the_same_instance_folder_is_refused_in_plain_words(se
             first.wait()
         for pid in _redis_servers(instance):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_make_run_registers_the_sandbox_webhooks_where_the_storefront_listens():
+    """`make run PORT=...`: seed-demo registers the demo sandbox's webhooks at that port (what `flask serve`
+    then listens on), not at the default 5000, where nothing or another storefront answers."""
+    env = {k: v for k, v in os.environ.items() if k != "PUBLIC_URL"}
+    commands = subprocess.run(["make", "-n", "run", "HOST=127.0.0.1", "PORT=5092"], cwd=ROOT, capture_output=True,
+                              text=True, check=True, env=env).stdout.splitlines()
+    [seed] = [line for line in commands if "flask seed-demo" in line]
+    seed_env = seed.split(" .venv/bin/flask")[0]  # the variables the command is run with
+    shown = subprocess.run(["bash", "-c", f'{seed_env} && echo "$PUBLIC_URL"'], capture_output=True, text=True,
+                           env=env).stdout.strip()
+    assert shown == "http://127.0.0.1:5092"
