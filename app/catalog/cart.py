@@ -36,9 +36,11 @@ def cart_for(user, create: bool = False, purpose: str = CartPurpose.CART) -> Car
     return cart
 
 
-def cart_count(user) -> int:
-    return db.session.scalar(select(func.count(CartLine.id)).join(Cart).where(
-        Cart.user_id == user.id, Cart.purpose == CartPurpose.CART)) or 0
+def cart_count_expression(user):
+    """The number of lines in the user's cart, as a scalar SQL expression."""
+    return select(func.count(CartLine.id)).join(Cart).where(
+        Cart.user_id == user.id, Cart.purpose == CartPurpose.CART).scalar_subquery()
+
 
 
 def withdrawn_message(sku: Sku) -> str:

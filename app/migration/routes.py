@@ -3,33 +3,38 @@ previous portal (orders, invoices and their documents as imported), the getting-
 banner before migration and the notices after it (every page's layout includes them)."""
 from __future__ import annotations
 
-from flask import abort, current_app, g, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_login import current_user
 
 from app.extensions import db
 from app.migration import bp
 from app.migration import services as svc
 from app.migration.forms import HideNoticeForm
-from app.migration.models import NOTICE_ENROL, NOTICE_WEBINARS
+from app.migration.models import NOTICE_ENROL, NOTICE_WEBINARS, MigratedAccount
 from app.web.access import Permission, allow
-from app.web.layout import NAV_CONDITIONS
+from app.web.layout import NAV_CONDITIONS, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
 from app.web.rendering import redirect_to, render
 
 PROGRAMS_ENDPOINT = "programs.index"  # the reseller's programs page (app/programs), when it exists
 
 
-def history(user) -> svc.History:
-    """The account's archive and migration, read once per request: the navigation's Archive entry, the
-    banner and the notices of every page all ask."""
-    known = g.setdefault("migration_history", {})
-    if user.account_id not in known:
-        known[user.account_id] = svc.history_of(user.account)
-    return known[user.account_id]
+# What every page's layout asks of the signed-in account, read with the layout's other facts: whether it
+# has migrated history (the navigation's Archive entry) and its migration (the banner and the notices).
+register_layout_fact("has_archive", lambda user: svc.has_archive_expression(user.account), False)
+register_layout_fact("migration_id", lambda user: None if user.account.kind == "operator"
+                     else svc.migration_id_expression(user.account), None)
+
+
+def history() -> svc.History:
+    """The signed-in user's account's archive and migration (the operator has no migration of its own)."""
+    migration_id = layout_fact("migration_id")
+    return svc.History(bool(layout_fact("has_archive")),
+                       db.session.get(MigratedAccount, migration_id) if migration_id else None)
 
 
 # Archive is in the navigation of accounts that have migrated history (the operator: when any has).
-NAV_CONDITIONS["migration.archive"] = lambda user: history(user).has_archive
+NAV_CONDITIONS["migration.archive"] = lambda _user: history().has_archive
 
 
 def enrol_url() -> str:
@@ -46,7 +51,7 @@ def migration_context():
     def notices():
         if not current_user.is_authenticated or current_user.account.kind == "operator":
             return {}  # the operator has no migration of its own
-        migrated = history(current_user).migration
+        migrated = history().migration
         banner = svc.banner_for(current_user, migrated)
         if banner is not None:
             return {"banner": banner}

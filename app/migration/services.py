@@ -139,17 +139,16 @@ class History:
     migration: MigratedAccount | None
 
 
-def history_of(account: Account) -> History:
-    """has_archive() and migration_of() in one statement (the operator has no migration of its own)."""
-    has_archive = db.or_(*(_scoped(model, account).with_only_columns(model.id).exists()
-                           for model in (ArchivedOrder, ArchivedInvoice))).label("has_archive")
-    if account.kind == "operator":
-        return History(bool(db.session.scalar(db.select(has_archive))), None)
-    one = db.select(db.literal(1).label("one")).subquery()
-    found, migration = db.session.execute(
-        db.select(has_archive, MigratedAccount).select_from(one)
-        .outerjoin(MigratedAccount, MigratedAccount.account_id == account.id)).one()
-    return History(bool(found), migration)
+def has_archive_expression(account: Account):
+    """Whether the account has migrated history (the operator: whether any account has), as a SQL
+    expression (the navigation's Archive entry)."""
+    return db.or_(*(_scoped(model, account).with_only_columns(model.id).exists()
+                    for model in (ArchivedOrder, ArchivedInvoice)))
+
+
+def migration_id_expression(account: Account):
+    """The id of the account's migration, if any, as a scalar SQL expression."""
+    return db.select(MigratedAccount.id).where(MigratedAccount.account_id == account.id).scalar_subquery()
 
 
 _UNREAD = object()  # migration not read yet

@@ -16,6 +16,7 @@ from app.orders.placing import DomainInUse, NotAuthorized
 from app.orders.transitions import publish_progress
 from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
+from app.web.layout import layout_fact, register_layout_fact
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
@@ -28,16 +29,14 @@ def partner_center_words(error: PartnerCenterError) -> str:
     return "Partner Center could not be asked right now. Nothing was changed: press Process again in a moment."
 
 
+# The header's Notifications badge: the user's unread ones, read with the layout's other facts.
+register_layout_fact("unread_notifications", inbox.unread_count_expression)
+
+
 @bp.app_context_processor
 def notifications_context():
     def unread_notifications() -> int:
-        if not current_user.is_authenticated:
-            return 0
-        try:
-            return inbox.unread_count(current_user)
-        except Exception:  # the layout must render even when the database is down
-            db.session.rollback()
-            return 0
+        return layout_fact("unread_notifications") or 0
 
     return {"unread_notifications": unread_notifications}
 

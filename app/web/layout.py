@@ -12,9 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import Blueprint, Flask, abort, current_app, request, url_for
+from flask import Blueprint, Flask, abort, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
+from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from app.extensions import db
 from app.web.access import Permission, access_of, allow, may, may_current
 from app.web.rendering import render
 
@@ -172,6 +176,60 @@ def section(key: str):
             abort(403)
         abort(404)
     return render("layout/section.html", group=group)
+
+
+# ------------------------------------------------------------------ what the header says of the user
+#
+# Every page's header shows a few counts of the signed-in user's (the cart's lines, unread notifications,
+# whether the account has migrated history). Each area registers the SQL expression of its own here (so
+# this module imports no area), and the first one a page asks for reads them all in one statement. The
+# values are kept for the rest of the request until the session next writes (a page that adds to the
+# cart and then shows the badge reads them again).
+
+LayoutFact = Callable[[object], object]  # the signed-in user -> a scalar SQL expression, or None: not asked
+LAYOUT_FACTS: dict[str, tuple[LayoutFact, object]] = {}
+_READ = "layout_facts"
+
+
+def register_layout_fact(name: str, expression: LayoutFact, default: object = 0) -> None:
+    """`expression(user)`: a scalar SQL expression of the user's (None when it does not apply to this
+    user); `default`: its value then, when nobody is signed in, or when the database cannot answer."""
+    LAYOUT_FACTS[name] = (expression, default)
+
+
+def layout_fact(name: str):
+    """The fact's value for the signed-in user."""
+    default = LAYOUT_FACTS[name][1]
+    if not has_request_context() or not current_user.is_authenticated:
+        return default
+    if _READ not in g:
+        g.layout_facts = _read_facts(current_user._get_current_object())
+    return g.layout_facts.get(name, default)
+
+
+def _read_facts(user) -> dict:
+    columns = [column.label(name) for name, (expression, _) in LAYOUT_FACTS.items()
+               if (column := expression(user)) is not None]
+    if not columns:
+        return {}
+    try:
+        return dict(db.session.execute(select(*columns)).one()._mapping)
+    except SQLAlchemyError:  # the layout must render even when the database is down
+        db.session.rollback()
+        return {}
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_facts(*_args) -> None:
+    if has_request_context():
+        g.pop(_READ, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_facts_on_statement(state) -> None:
+    """An UPDATE, DELETE or INSERT statement (marking notifications read is one) writes without a flush."""
+    if state.is_update or state.is_delete or state.is_insert:
+        _forget_facts()
 
 
 def full_stop(name: str | None) -> str:

@@ -45,3 +45,40 @@ def test_saved_options_show_on_the_next_page_of_everyone_and_are_read_once_then(
     with statements() as seen:
         assert soup(reseller_client.get("/orders")).select_one(".brand").get_text() == "Adatum's Cloud Shop"
     assert about(seen, "storefront_settings") == []
+
+
+def test_the_headers_counts_and_the_migration_questions_are_one_statement(reseller_client):
+    reseller_client.get("/cart")
+    with statements() as seen:
+        assert reseller_client.get("/cart").status_code == 200
+    header = [s for s in seen if MIGRATION_TABLES.search(s)]
+    assert len(header) == 1 and about(header, "cart_lines") and about(header, "notifications")
+    assert len(about(seen, "notifications")) == 1
+
+
+def test_a_count_changed_in_the_request_is_read_again(app, db, demo):
+    """The header's counts are read once per request, and again after the request writes: marking the
+    notifications read (a bulk UPDATE) or adding to the cart (a flush) after the page asked for them."""
+    from flask_login import login_user
+
+    from app.accounts import notifications as inbox
+    from app.accounts.models import User
+    from app.accounts.notification_settings import ORDERS
+    from app.catalog import cart as carts
+    from app.catalog.models import Product
+    from app.catalog.pricing import viewer_for
+    from app.web.layout import layout_fact
+    from tests.support.catalog import BUSINESS_PREMIUM
+
+    rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    inbox.notify(rita.id, "Order ORD-1 completed", "", "/orders", category=ORDERS)
+    db.session.commit()
+    sku = db.session.scalar(db.select(Product).where(Product.product_id == BUSINESS_PREMIUM)).skus[0]
+    with app.test_request_context("/"):
+        login_user(rita)
+        assert layout_fact("unread_notifications") == 1 and layout_fact("cart_lines") == 0
+        inbox.mark_read(rita)
+        assert layout_fact("unread_notifications") == 0
+        carts.add_to_cart(rita, viewer_for(rita), sku, "P1Y", "monthly", 1)
+        assert layout_fact("cart_lines") == 1
+        db.session.rollback()
