@@ -56,8 +56,9 @@ def _account_or_404(account_id: int):
 
 
 def _show_error(form, error: services.OnboardingError) -> None:
-    field = getattr(form, error.field, None) or form.name
-    field.errors = [*field.errors, error.message]
+    for name, message in {error.field: error.message, **error.more}.items():
+        field = getattr(form, name, None) or form.name
+        field.errors = [*field.errors, message]
 
 
 def _details(form) -> dict:

@@ -31,11 +31,13 @@ CUSTOMER_FIELDS = ("name", "country", "address_line1", "address_line2", "city", 
 
 
 class OnboardingError(Exception):
-    """What the operator typed cannot be saved: `field` names the form field, `message` says why."""
+    """What the operator typed cannot be saved: `field` names the form field, `message` says why;
+    `more` ({field: message}) the other fields refused at the same time."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, more: dict | None = None):
         self.field = field
         self.message = message
+        self.more = more or {}
         super().__init__(message)
 
 
@@ -128,6 +130,26 @@ def _ask_network(partner_id: str, tenant_id: str | None, actor: User, serving: s
     return check
 
 
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_code")
+
+
+def _check_address(fields: dict, actor: User, serving: str) -> None:
+    """A direct customer's billing address follows its country's rules from Partner Center (state,
+    city, postal code), as a licensee's does: its checkout creates the customer with it."""
+    from app.settings.licensees import rule_problems
+
+    country = (fields.get("country") or "").upper()
+    try:
+        rules = person_client(actor.id, connection=serving).get_country_rules(country)
+    except (PartnerCenterError, TooFast) as error:
+        raise OnboardingError("address_line1", partner_center_problem(error)) from None
+    address = {name: (fields.get(name) or "").strip() for name in ADDRESS_FIELDS}
+    problems = rule_problems(country, rules, registration_id="", phone="", address=address)
+    if problems:
+        first = next(name for name in ADDRESS_FIELDS if name in problems)
+        raise OnboardingError(first, problems.pop(first), more=problems)
+
+
 def record_readiness(account: Account, check: network.NetworkCheck) -> None:
     """Partner Center's answer on the account (READY / INQUIRING, why, when), as admin > Accounts shows it."""
     account.partner_status = check.readiness
@@ -170,6 +192,8 @@ def create_account(kind: str, details: dict, admin: FirstAdmin, *, actor: User, 
     if kind == "reseller":
         _own_partner_id(fields["partner_id"])
         check = _ask_network(fields["partner_id"], fields["partner_tenant_id"], actor, _serving(fields.get("country")))
+    else:
+        _check_address(fields, actor, _serving(fields.get("country")))
     account = Account(kind=kind, status="active", **_cleaned(fields))
     if check is not None:
         record_readiness(account, check)
@@ -214,6 +238,8 @@ def update_account(account: Account, details: dict, *, actor: User, origin: Orig
         _own_partner_id(new["partner_id"], account)
         check = _ask_network(new["partner_id"], new["partner_tenant_id"], actor,
                              _serving(new.get("country") or account.country, account))
+    if account.kind == "customer" and ({"country", *ADDRESS_FIELDS} & set(changed)):
+        _check_address(new, actor, _serving(new.get("country") or account.country, account))
     for name, (_, value) in changed.items():
         setattr(account, name, value)
     if check is not None:

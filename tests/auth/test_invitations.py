@@ -258,7 +258,7 @@ def test_a_new_accounts_first_admin_asking_for_a_new_link_tells_the_operators_ad
     # with a link to the account's page where they resend it; its members never exist yet.
     operator_client.post("/admin/accounts/new/customer", {
         "name": "Wide World Importers", "country": "US", "address_line1": "100 Harbor Way", "city": "Boston",
-        "postal_code": "02110", "admin_first_name": "Wanda", "admin_last_name": "World",
+        "state": "MA", "postal_code": "02110", "admin_first_name": "Wanda", "admin_last_name": "World",
         "admin_email": "wanda@wideworld.example.com"})
     account = _account(db, "Wide World Importers")
     invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))

@@ -134,7 +134,9 @@ def test_the_operator_creates_a_direct_customer_with_its_billing_address(operato
     assert (account.kind, account.country, account.address_line1, account.address_line2, account.city,
             account.postal_code, account.partner_id) == ("customer", "PL", "ul. Grodzka 12", None, "Krakow",
                                                          "31-006", None)
-    assert sandbox_store.calls(path_prefix="/v1/") == []  # nothing to check with Partner Center
+    # Only the country's address rules are read: no customer is created in Partner Center before an order.
+    assert [(c["method"], c["path"]) for c in sandbox_store.calls(path_prefix="/v1/")] == [
+        ("GET", "/v1/countryvalidationrules/PL")]
     invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
     assert (invitation.email, invitation.role) == ("wanda@wideworld.example.com", "admin")
     page = soup(operator_client.get(response.headers["Location"]))
@@ -151,6 +153,30 @@ def test_a_direct_customer_needs_its_billing_address(operator_client, db):
     assert _error(response, "postal_code") == "Enter the postal code."
     assert soup(response).select_one("#name")["value"] == "Wide World Importers"
     _nothing_saved(db, "Wide World Importers", "wanda@wideworld.example.com")
+
+
+def test_a_billing_address_partner_center_would_refuse_is_refused_at_its_fields(operator_client, db):
+    """The country's rules from Partner Center, as for a licensee: the checkout creates the customer with it."""
+    response = operator_client.post("/admin/accounts/new/customer", _customer(
+        country="US", address_line1="1 Main Street", city="Seattle", state="", postal_code="abc"))
+    assert response.status_code == 422
+    assert _error(response, "state") == "Enter the state or province."
+    assert _error(response, "postal_code") == "This is not a valid postal code for US."
+    assert soup(response).select_one("#postal_code")["value"] == "abc"
+    assert soup(response).select_one("#city")["value"] == "Seattle"
+    _nothing_saved(db, "Wide World Importers", "wanda@wideworld.example.com")
+    response = operator_client.post("/admin/accounts/new/customer", _customer(
+        country="US", address_line1="1 Main Street", city="Seattle", state="WA", postal_code="98101"))
+    assert response.status_code == 303
+    account = _account(db, "Wide World Importers")
+    # Edited later: the same rules; what was saved stays.
+    response = operator_client.post(f"/admin/accounts/{account.id}/edit", {
+        "name": account.name, "country": "US", "address_line1": "1 Main Street", "address_line2": "",
+        "city": "Seattle", "state": "WA", "postal_code": "9810"})
+    assert response.status_code == 422
+    assert _error(response, "postal_code") == "This is not a valid postal code for US."
+    db.session.expire_all()
+    assert _account(db, "Wide World Importers").postal_code == "98101"
 
 
 def test_an_unknown_kind_is_not_a_page(operator_client):
