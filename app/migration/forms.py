@@ -50,7 +50,8 @@ class WebinarForm(FlaskForm):
                                Length(max=500)])
 
     def validate_url(self, field):
-        if field.data and not field.data.lower().startswith(("https://", "http://")):
+        # Said once: a link the URL check refused already has this message.
+        if field.data and not field.errors and not field.data.lower().startswith(("https://", "http://")):
             raise ValidationError("Enter a link starting with https://.")
 
 
