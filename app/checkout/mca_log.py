@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 
 from app.checkout.models import McaAcceptance
 from app.extensions import db
@@ -23,6 +23,12 @@ def log():
     q = (request.args.get("q") or "").strip()
     kind = request.args.get("kind") or ""
     date_from, date_to = _date_arg("from"), _date_arg("to")
+    # A date that is not one is said at its field (and not applied), rather than silently showing everything.
+    errors = {name: "Enter a date like 2026-01-31." for name, value in (("from", date_from), ("to", date_to))
+              if value is None and (request.args.get(name) or "").strip()}
+    if date_from and date_to and date_to < date_from:
+        errors["to"] = "The end date must be on or after the start date."
+        date_to = None
     stmt = db.select(McaAcceptance).order_by(McaAcceptance.accepted_at.desc())
     if q:
         like = f"%{q.lower()}%"
@@ -36,17 +42,19 @@ def log():
     if date_to:
         stmt = stmt.where(McaAcceptance.accepted_at < date_to + timedelta(days=1))
     if request.args.get("format") == "csv":
+        if errors:
+            abort(400)
         # Read the rows now: the response streams after the request's database session is gone.
         return Response(_mca_csv(_mca_values(db.session.scalars(stmt))), mimetype="text/csv",
                         headers={"Content-Disposition": "attachment; filename=mca-acceptances.csv"})
     rows = db.session.scalars(stmt.limit(500)).all()
     return render("checkout/mca_log.html", rows=rows, q=q, kind=kind, date_from=request.args.get("from", ""),
-                  date_to=request.args.get("to", ""))
+                  date_to=request.args.get("to", ""), errors=errors, status=422 if errors else 200)
 
 
 def _date_arg(name):
     try:
-        return datetime.strptime(request.args.get(name, ""), "%Y-%m-%d")
+        return datetime.strptime((request.args.get(name) or "").strip(), "%Y-%m-%d")
     except ValueError:
         return None
 

@@ -159,6 +159,19 @@ def test_the_operator_can_switch_the_mca_step_off(reseller_client, db):
     assert db.session.scalar(db.select(db.func.count(McaAcceptance.id))) == 0
 
 
+def test_a_date_in_the_mca_log_filter_that_is_not_one_is_said_at_its_field(operator_client):
+    response = operator_client.get("/admin/mca?from=31/12/2026&to=2026-02-30")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#from-error").get_text() == "Enter a date like 2026-01-31."
+    assert page.select_one("#to-error").get_text() == "Enter a date like 2026-01-31."
+    assert page.select_one("#from")["value"] == "31/12/2026" and page.select_one("#from")["aria-invalid"] == "true"
+    backwards = soup(operator_client.get("/admin/mca?from=2026-12-05&to=2026-12-01"))
+    assert backwards.select_one("#to-error").get_text() == "The end date must be on or after the start date."
+    assert operator_client.get("/admin/mca?format=csv&from=31/12/2026").status_code == 400
+    assert operator_client.get("/admin/mca?from=2026-01-01&to=2026-12-31").status_code == 200
+
+
 def test_operator_reads_filters_and_exports_the_mca_log(reseller_client, operator_client, db):
     _to_agreement(reseller_client, db)
     reseller_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Lena", "last_name": "Nowak",
