@@ -294,6 +294,13 @@ def tenant_mode():
     link_problem = None
     if prefix:
         check = svc.check_domain(draft, prefix)
+        if check.domain and draft.domain != check.domain:
+            # Keep what was typed, as the live check does: without JavaScript the step is shown
+            # again from the draft, and the prefix must still be in its field.
+            draft.domain_prefix = prefix
+            draft.unmark_from("service")
+            if draft.tenant_mode == "existing":
+                svc.drop_tenant(draft)
         if check.status in ("exists", "refused"):
             gate.start_waiting(draft, prefix)
     link_problem = gate.ensure_link(draft)

@@ -174,3 +174,30 @@ def test_the_wizard_works_with_javascript_off(no_js_page, live_server):
     page.get_by_label("Domain prefix").fill("fabrikamnojs1")
     page.get_by_role("button", name="Checkout").click()
     expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+
+
+def test_without_javascript_the_tenant_choice_keeps_the_prefix_and_offers_no_dead_buttons(no_js_page, live_server):
+    """A direct customer types its prefix, ticks the existing-tenant box and presses Update tenant
+    choice: the prefix is still there, and the authorization section offers only what works without
+    JavaScript (no Copy link button that does nothing; the link itself can be selected and copied)."""
+    page = no_js_page
+    customer_at_service_step(page, live_server)
+    page.get_by_label("Domain prefix").fill("wingtiptoys")
+    page.get_by_label("I am already using Office 365 service and I own this domain").check()
+    page.get_by_role("button", name="Update tenant choice").click()
+    expect(page.get_by_label("Authorization link")).to_have_value(re.compile(r"Adminportal"))
+    expect(page.get_by_label("Domain prefix")).to_have_value("wingtiptoys")
+    expect(page.get_by_role("button", name="Copy link")).to_be_hidden()
+    page.get_by_label("I am already using Office 365 service and I own this domain").uncheck()
+    page.get_by_label("Domain prefix").fill("tailspinfresh42")
+    page.get_by_role("button", name="Update tenant choice").click()
+    expect(page.get_by_label("Authorization link")).to_have_count(0)
+    expect(page.get_by_label("Domain prefix")).to_have_value("tailspinfresh42")
+
+
+def test_with_javascript_copy_link_is_offered(page, live_server):
+    customer_at_service_step(page, live_server)
+    page.get_by_label("I am already using Office 365 service and I own this domain").check()
+    page.get_by_label("Domain prefix").fill("wingtiptoys")
+    expect(page.get_by_label("Authorization link")).to_have_value(re.compile(r"Adminportal"))
+    expect(page.get_by_role("button", name="Copy link")).to_be_visible()

@@ -78,6 +78,21 @@ def test_live_domain_check(customer_client, typed, expected):
     assert soup(response).select_one("#domain-status").get_text(strip=True) == expected
 
 
+@pytest.mark.parametrize("tick", [True, False])
+def test_without_javascript_update_tenant_choice_keeps_the_typed_prefix(customer_client, tick):
+    """The box's "Update tenant choice" button (no JavaScript) sends the whole form; the step shown
+    again still has the prefix that was typed, whichever way the box went."""
+    customer_client.post("/checkout/customer", {})
+    if not tick:
+        customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y"})
+    form = {"domain_prefix": "tailspinkept42"} | ({"existing_tenant": "y"} if tick else {})
+    response = customer_client.post("/checkout/service/tenant-mode", form)
+    assert response.status_code == 303 and response.headers["Location"] == "/checkout/service"
+    page = soup(customer_client.get("/checkout/service"))
+    assert page.select_one("#domain_prefix")["value"] == "tailspinkept42"
+    assert page.select_one("#existing_tenant").has_attr("checked") is tick
+
+
 def test_a_domain_of_another_tenant_at_microsoft_is_explained(reseller_client, db):
     _choose_fabrikam(reseller_client, db)
     response = reseller_client.post("/checkout/service/domain", {"domain_prefix": "fabrikam"}, htmx=True)
