@@ -130,10 +130,11 @@ def _declined_addresses(account: Account, category: str, addresses: set[str]) ->
     return {owners[user_id].lower() for user_id in opted_out_users(list(owners), category)}
 
 
-def unread_count_expression(user: User):
-    """The number of the user's unread notifications, as a scalar SQL expression."""
+def unread_count_expression(user_id):
+    """The number of unread notifications of the user `user_id` (a value or a bind parameter), as a
+    scalar SQL expression."""
     return db.select(db.func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)).scalar_subquery()
+        Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery()
 
 
 

@@ -36,10 +36,11 @@ def cart_for(user, create: bool = False, purpose: str = CartPurpose.CART) -> Car
     return cart
 
 
-def cart_count_expression(user):
-    """The number of lines in the user's cart, as a scalar SQL expression."""
+def cart_count_expression(user_id):
+    """The number of lines in the cart of the user `user_id` (a value or a bind parameter), as a scalar
+    SQL expression."""
     return select(func.count(CartLine.id)).join(Cart).where(
-        Cart.user_id == user.id, Cart.purpose == CartPurpose.CART).scalar_subquery()
+        Cart.user_id == user_id, Cart.purpose == CartPurpose.CART).scalar_subquery()
 
 
 

@@ -25,7 +25,7 @@ from app.catalog.sync import latest_sync
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_label, term_label
 from app.extensions import db
 from app.web.access import Permission, allow
-from app.web.layout import layout_fact, register_layout_fact
+from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
 from app.web.rendering import hx_trigger, is_htmx, poll_status, redirect_to, render
 
@@ -53,8 +53,8 @@ def buy_now_url() -> str:
 
 
 # The header's Cart badge: the lines in the user's cart (buyers only), read with the layout's other facts.
-register_layout_fact("cart_lines", lambda user: carts.cart_count_expression(user)
-                     if user.account.kind in ("reseller", "customer") else None)
+register_layout_fact("cart_lines", lambda kind: carts.cart_count_expression(USER_ID)
+                     if kind in ("reseller", "customer") else None)
 
 
 @bp.app_context_processor

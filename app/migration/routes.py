@@ -12,7 +12,7 @@ from app.migration import services as svc
 from app.migration.forms import HideNoticeForm
 from app.migration.models import NOTICE_ENROL, NOTICE_WEBINARS, MigratedAccount
 from app.web.access import Permission, allow
-from app.web.layout import NAV_CONDITIONS, layout_fact, register_layout_fact
+from app.web.layout import ACCOUNT_ID, NAV_CONDITIONS, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
 from app.web.rendering import redirect_to, render
 
@@ -21,9 +21,10 @@ PROGRAMS_ENDPOINT = "programs.index"  # the reseller's programs page (app/progra
 
 # What every page's layout asks of the signed-in account, read with the layout's other facts: whether it
 # has migrated history (the navigation's Archive entry) and its migration (the banner and the notices).
-register_layout_fact("has_archive", lambda user: svc.has_archive_expression(user.account), False)
-register_layout_fact("migration_id", lambda user: None if user.account.kind == "operator"
-                     else svc.migration_id_expression(user.account), None)
+register_layout_fact("has_archive", lambda kind: svc.has_archive_expression(ACCOUNT_ID, operator=kind == "operator"),
+                     False)
+register_layout_fact("migration_id", lambda kind: None if kind == "operator"
+                     else svc.migration_id_expression(ACCOUNT_ID), None)
 
 
 def history() -> svc.History:

@@ -139,16 +139,17 @@ class History:
     migration: MigratedAccount | None
 
 
-def has_archive_expression(account: Account):
-    """Whether the account has migrated history (the operator: whether any account has), as a SQL
-    expression (the navigation's Archive entry)."""
-    return db.or_(*(_scoped(model, account).with_only_columns(model.id).exists()
+def has_archive_expression(account_id, *, operator: bool = False):
+    """Whether the account `account_id` (a value or a bind parameter) has migrated history (the
+    operator: whether any account has), as a SQL expression (the navigation's Archive entry)."""
+    return db.or_(*(db.select(model.id).where(db.true() if operator else model.account_id == account_id).exists()
                     for model in (ArchivedOrder, ArchivedInvoice)))
 
 
-def migration_id_expression(account: Account):
-    """The id of the account's migration, if any, as a scalar SQL expression."""
-    return db.select(MigratedAccount.id).where(MigratedAccount.account_id == account.id).scalar_subquery()
+def migration_id_expression(account_id):
+    """The id of the migration of the account `account_id` (a value or a bind parameter), if any, as a
+    scalar SQL expression."""
+    return db.select(MigratedAccount.id).where(MigratedAccount.account_id == account_id).scalar_subquery()
 
 
 _UNREAD = object()  # migration not read yet

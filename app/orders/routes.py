@@ -16,7 +16,7 @@ from app.orders.placing import DomainInUse, NotAuthorized
 from app.orders.transitions import publish_progress
 from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
-from app.web.layout import layout_fact, register_layout_fact
+from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
@@ -30,7 +30,7 @@ def partner_center_words(error: PartnerCenterError) -> str:
 
 
 # The header's Notifications badge: the user's unread ones, read with the layout's other facts.
-register_layout_fact("unread_notifications", inbox.unread_count_expression)
+register_layout_fact("unread_notifications", lambda _kind: inbox.unread_count_expression(USER_ID))
 
 
 @bp.app_context_processor

@@ -14,7 +14,7 @@ from typing import Callable
 
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -186,15 +186,23 @@ def section(key: str):
 # values are kept for the rest of the request until the session next writes (a page that adds to the
 # cart and then shows the badge reads them again).
 
-LayoutFact = Callable[[object], object]  # the signed-in user -> a scalar SQL expression, or None: not asked
+# The signed-in user's id and account id in a fact's expression: the statement is built once per kind of
+# account and only these values change from request to request.
+USER_ID = bindparam("layout_user_id")
+ACCOUNT_ID = bindparam("layout_account_id")
+
+LayoutFact = Callable[[str], object]  # the kind of account -> a scalar SQL expression, or None: not asked
 LAYOUT_FACTS: dict[str, tuple[LayoutFact, object]] = {}
+_STATEMENTS: dict[str, object] = {}  # kind of account -> the statement that reads its facts
 _READ = "layout_facts"
 
 
 def register_layout_fact(name: str, expression: LayoutFact, default: object = 0) -> None:
-    """`expression(user)`: a scalar SQL expression of the user's (None when it does not apply to this
-    user); `default`: its value then, when nobody is signed in, or when the database cannot answer."""
+    """`expression(kind)`: a scalar SQL expression of the signed-in user's (USER_ID, ACCOUNT_ID) for an
+    account of that kind, or None when it does not apply to that kind; `default`: its value then, when
+    nobody is signed in, or when the database cannot answer."""
     LAYOUT_FACTS[name] = (expression, default)
+    _STATEMENTS.clear()
 
 
 def layout_fact(name: str):
@@ -207,13 +215,21 @@ def layout_fact(name: str):
     return g.layout_facts.get(name, default)
 
 
+def _statement(kind: str):
+    if kind not in _STATEMENTS:
+        columns = [column.label(name) for name, (expression, _) in LAYOUT_FACTS.items()
+                   if (column := expression(kind)) is not None]
+        _STATEMENTS[kind] = select(*columns) if columns else None
+    return _STATEMENTS[kind]
+
+
 def _read_facts(user) -> dict:
-    columns = [column.label(name) for name, (expression, _) in LAYOUT_FACTS.items()
-               if (column := expression(user)) is not None]
-    if not columns:
+    statement = _statement(user.account.kind)
+    if statement is None:
         return {}
     try:
-        return dict(db.session.execute(select(*columns)).one()._mapping)
+        return dict(db.session.execute(statement, {"layout_user_id": user.id,
+                                                   "layout_account_id": user.account_id}).one()._mapping)
     except SQLAlchemyError:  # the layout must render even when the database is down
         db.session.rollback()
         return {}
