@@ -41,6 +41,14 @@ def test_the_users_page_lists_the_accounts_people_only(db, reseller_client):
     assert "reseller2@example.com" not in page.get_text()
 
 
+def test_the_users_page_says_what_each_role_does_in_the_account(reseller_client, operator_client):
+    """The operator's members buy nothing: its Users page says what its admins and members do instead."""
+    assert soup(reseller_client.get("/settings/users")).select_one("#users-lead").get_text(" ", strip=True).endswith(
+        "Account admins manage the settings; members buy and manage subscriptions.")
+    lead = soup(operator_client.get("/settings/users")).select_one("#users-lead").get_text(" ", strip=True)
+    assert "members read the same pages and change nothing there" in lead and "buy" not in lead
+
+
 def test_an_admin_invites_a_colleague_who_gets_the_mail(db, reseller_client):
     response = reseller_client.post("/settings/users", {"first_name": "Nina", "last_name": "New",
                                                         "email": "Nina.New@Adatum.example.com", "role": "member"})
