@@ -289,6 +289,13 @@ def tenant_mode():
     draft = wizard.draft()
     form = ServiceForm()
     svc.set_tenant_mode(draft, "existing" if form.existing_tenant.data else "new")
+    if draft.is_reseller and not is_htmx() and form.partner_id.data is not None:
+        typed = form.partner_id.data.strip()[:20]
+        if typed != (draft.partner_id or ""):
+            # Without JavaScript nothing checked the MPN ID when its field was left: check it now,
+            # and keep what was typed for the step shown again (Checkout says what is wrong with it).
+            _check_partner(draft, form)
+            draft.partner_id = typed or None
     prefix = svc.normalize_prefix(form.domain_prefix.data)
     check = None
     link_problem = None

@@ -93,6 +93,23 @@ def test_without_javascript_update_tenant_choice_keeps_the_typed_prefix(customer
     assert page.select_one("#existing_tenant").has_attr("checked") is tick
 
 
+@pytest.mark.parametrize("typed", ["2345678", "12"])
+def test_without_javascript_update_tenant_choice_keeps_the_typed_partner_id(reseller_client, db, typed):
+    """Without JavaScript the MPN ID is not checked when its field is left: Update tenant choice checks
+    it, and the step shown again has what was typed (Checkout then says what is wrong with it)."""
+    _choose_fabrikam(reseller_client, db)
+    response = reseller_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "partner_id": typed,
+                                                                      "domain_prefix": "fabrikam"})
+    assert response.status_code == 303
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#partner_id")["value"] == typed
+    assert page.select_one("#readiness").get_text() == "INQUIRING"
+    assert page.select_one("#domain_prefix")["value"] == "fabrikam"
+    response = reseller_client.post("/checkout/service", {"existing_tenant": "y", "partner_id": typed,
+                                                          "domain_prefix": "fabrikam"})
+    assert response.status_code == 422 and soup(response).select_one("#partner_id-error") is not None
+
+
 def test_a_domain_of_another_tenant_at_microsoft_is_explained(reseller_client, db):
     _choose_fabrikam(reseller_client, db)
     response = reseller_client.post("/checkout/service/domain", {"domain_prefix": "fabrikam"}, htmx=True)
