@@ -117,8 +117,18 @@ class NewCustomerForm(CustomerForm, _FirstAdmin):
 
 class InviteAdminForm(FlaskForm, _FirstAdmin):
     """Another account admin, invited by the operator: the first admin's address was mistyped, or the
-    account's own admins have left."""
+    account's own admins have left. Not the first admin: its messages say so."""
 
+    admin_first_name = StringField("First name", filters=[_stripped],
+                                   validators=[DataRequired("Enter the first name of the admin to invite."),
+                                               Length(max=60)])
+    admin_last_name = StringField("Last name", filters=[_stripped],
+                                  validators=[DataRequired("Enter the last name of the admin to invite."),
+                                              Length(max=60)])
+    admin_email = EmailField("Email", filters=[_stripped],
+                             description="The invitation to set a password goes to this address.",
+                             validators=[DataRequired("Enter the email address of the admin to invite."),
+                                         Email("Enter an email address like name@example.com."), Length(max=254)])
     submit = SubmitField("Send invitation")
 
 

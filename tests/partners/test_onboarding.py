@@ -279,6 +279,9 @@ def test_the_operator_invites_another_admin_when_the_first_address_was_wrong(ope
     assert refused.status_code == 422
     assert _error(refused, "admin_email") == "Enter an email address like name@example.com."
     assert soup(refused).select_one("#admin_first_name")["value"] == "Fiona"
+    unnamed = operator_client.post(f"/admin/accounts/{account.id}/invitations", {"admin_email": "fiona@"})
+    assert _error(unnamed, "admin_first_name") == "Enter the first name of the admin to invite."  # not "first admin"
+    assert _error(unnamed, "admin_last_name") == "Enter the last name of the admin to invite."
 
     response = operator_client.post(f"/admin/accounts/{account.id}/invitations", {
         "admin_first_name": "Fiona", "admin_last_name": "Fourth", "admin_email": "Fiona@FourthCoffee.example.com"})
