@@ -188,6 +188,12 @@ def test_without_javascript_the_tenant_choice_keeps_the_prefix_and_offers_no_dea
     expect(page.get_by_label("Authorization link")).to_have_value(re.compile(r"Adminportal"))
     expect(page.get_by_label("Domain prefix")).to_have_value("wingtiptoys")
     expect(page.get_by_role("button", name="Copy link")).to_be_hidden()
+    # Verify Authorization opens its page without putting the service form (its CSRF token) in the address.
+    page.get_by_role("button", name="Verify Authorization").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verify Authorization")
+    expect(page.get_by_label("Customer's default domain")).to_have_value("wingtiptoys.onmicrosoft.com")
+    assert page.url.rstrip("?") == f"{live_server}/checkout/service/verify"
+    page.get_by_role("link", name="Back to service details").click()
     page.get_by_label("I am already using Office 365 service and I own this domain").uncheck()
     page.get_by_label("Domain prefix").fill("tailspinfresh42")
     page.get_by_role("button", name="Update tenant choice").click()
