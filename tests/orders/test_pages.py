@@ -155,3 +155,16 @@ def test_signed_out_visitors_go_to_sign_in(demo, db, client):
         assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
     assert live.channel("order", order.id) == f"live:order:{order.id}"
     assert isinstance(order, Order)
+
+
+def test_without_javascript_a_waiting_order_says_to_reload_it(demo, db, reseller_client):
+    """The page follows the order live only with JavaScript; without it, it says so and links to itself,
+    until the order has reached its end."""
+    from app.orders.models import OrderStatus
+    order = place(db, reseller_request(db, domain="reloadhint.onmicrosoft.com", draft_id=1))
+    hint = soup(reseller_client.get(f"/orders/{order.number}")).select_one("noscript #order-reload-hint")
+    assert hint is not None and "reload it" in hint.get_text()
+    assert hint.a["href"] == f"/orders/{order.number}"
+    order.status = OrderStatus.COMPLETED
+    db.session.commit()
+    assert soup(reseller_client.get(f"/orders/{order.number}")).select_one("#order-reload-hint") is None
