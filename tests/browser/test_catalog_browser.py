@@ -167,3 +167,15 @@ def test_buy_now_without_javascript(no_js_page, live_server, empty_carts):
     no_js_page.goto(f"{live_server}/catalog/products/CFQ7TTC0LCHC")
     add_to_cart(no_js_page, "2")
     _buy_now_keeps_the_cart(no_js_page, live_server)
+
+
+def test_the_cart_quantity_field_shows_the_largest_quantity_whole(page, live_server, empty_carts):
+    """Exchange Online (Plan 1) allows up to 10000 seats: the cart's quantity field shows all five digits."""
+    sign_in_as(page, live_server, "customer@example.com")
+    page.goto(f"{live_server}/catalog/products/CFQ7TTC0LH16")
+    add_to_cart(page, "10000")
+    expect(page.get_by_text(re.compile(r"Added 10000 × Exchange Online \(Plan 1\)"))).to_be_visible()
+    page.goto(f"{live_server}/cart")
+    quantity = page.get_by_label("Quantity", exact=True)
+    expect(quantity).to_have_value("10000")
+    assert quantity.evaluate("e => e.scrollWidth <= e.clientWidth"), "the quantity is cut off in its field"
