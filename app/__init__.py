@@ -147,16 +147,22 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.unauthorized_handler
     def unauthorized():
+        from flask import flash, g
+
         target = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
+        suspended = g.get("signed_out_account")  # signed out now: its account was suspended (app/auth/sessions.py)
+        if suspended is not None:
+            from app.auth.routes import suspended_message
+
+            flash(suspended_message(suspended), "error")
         if is_htmx():
             # htmx follows HX-Redirect with a full navigation; a 3xx would be swapped in place.
             return "", 401, {"HX-Redirect": target, "Vary": "HX-Request"}
-        from flask import flash
-
-        if request.path != "/":  # the front door needs no explanation
+        if request.path == "/":  # the front door needs no explanation
+            return redirect(url_for("auth.sign_in"))
+        if suspended is None:
             flash(login_manager.login_message, "info")
-            return redirect(target)
-        return redirect(url_for("auth.sign_in"))
+        return redirect(target)
 
 
 def _instance_secret(instance_path: str) -> str:

@@ -8,7 +8,7 @@ signed in either.
 """
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_login import login_user
 from sqlalchemy.orm import joinedload
 
@@ -22,7 +22,11 @@ def load_user(session_id: str) -> User | None:
         return None  # a session from before versions existed: sign in again
     # With its account: every request asks whether the account is suspended, and every page's layout shows it.
     user = db.session.get(User, int(user_id), options=[joinedload(User.account)])
-    if user is None or user.session_version != int(version) or not may_stay_signed_in(user):
+    if user is None or user.session_version != int(version):
+        return None
+    if not may_stay_signed_in(user):
+        # The sign-in page this request is sent to says why (create_app's unauthorized handler).
+        g.signed_out_account = user.account if user.account.is_suspended else None
         return None
     return user
 

@@ -66,6 +66,18 @@ def test_those_signed_in_are_signed_out_and_cannot_order(operator_client, resell
     assert _kept(db, adatum)[2] == orders
 
 
+
+def test_those_signed_out_by_the_suspension_are_told_why_on_the_sign_in_page(operator_client, reseller_client, db):
+    _suspend(operator_client, _adatum(db))
+    sent = reseller_client.get("/orders")
+    assert sent.status_code == 302 and sent.headers["Location"] == "/sign-in?next=/orders"
+    flashed = soup(reseller_client.get(sent.headers["Location"])).select_one("#flash-region").get_text(" ", strip=True)
+    assert "The account of Adatum IT Services is suspended, so its users cannot sign in for now." in flashed
+    assert "Please sign in to see that page." not in flashed
+    home = reseller_client.get("/")  # the front door too
+    assert "is suspended" in soup(reseller_client.get(home.headers["Location"])).select_one("#flash-region").get_text()
+
+
 def test_placing_refuses_a_suspended_account_in_plain_words(demo, db):
     adatum = _adatum(db)
     adatum.status = "suspended"
