@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import Licensee, Tenant, User
 from app.accounts.services import operator_account, partner_id_holder
@@ -46,9 +47,10 @@ EXISTING_BOX = {
 # ----------------------------------------------------------------------------------------- drafts
 
 def _saved_draft(user: User) -> CheckoutDraft | None:
+    # With its licensee: every step from the service details on names the customer being bought for.
     return db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.user_id == user.id,
                                                             CheckoutDraft.status == "open")
-                             .order_by(CheckoutDraft.id.desc()).limit(1))
+                             .order_by(CheckoutDraft.id.desc()).limit(1).options(joinedload(CheckoutDraft.licensee)))
 
 
 def _new_draft(user: User) -> CheckoutDraft:
