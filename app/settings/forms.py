@@ -111,8 +111,9 @@ class CategoryForm(FlaskForm):
         wrong = [a for a in addresses if not _looks_like_email(a)]
         if wrong:
             self.extra_emails.errors = [*self.extra_emails.errors,
-                                        f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not an email address "
-                                        "like name@example.com."]
+                                        f"{', '.join(wrong)} "
+                                        + ("is not an email address" if len(wrong) == 1 else "are not email addresses")
+                                        + " like name@example.com."]
             return None
         if len(addresses) > 10:
             self.extra_emails.errors = [*self.extra_emails.errors, "Give at most 10 addresses."]

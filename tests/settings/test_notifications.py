@@ -154,7 +154,7 @@ def test_a_bad_extra_address_is_named_next_to_its_field_and_everything_typed_is_
     assert soup(fragment).select_one("form#notification-settings") is not None
     assert soup(fragment).select_one("h1") is None
     assert soup(fragment).select_one("#billing-extra_emails-error").get_text() == \
-        "nope, nada are not an email address like name@example.com."
+        "nope, nada are not email addresses like name@example.com."
 
 
 def test_too_many_extra_addresses_or_an_unknown_recipients_choice_are_refused(db, reseller_client):
