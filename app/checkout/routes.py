@@ -452,8 +452,12 @@ def from_cart():
 @allow(Permission.CHECKOUT)
 def cancel():
     draft = svc.current_draft(current_user._get_current_object())
-    if CancelForm().validate_on_submit() and draft.id is not None:
-        svc.abandon(draft, origin=request_origin())
+    if CancelForm().validate_on_submit():
+        if draft.id is not None:
+            svc.abandon(draft, origin=request_origin())
+        else:
+            svc.buy_the_cart(current_user._get_current_object())  # a Buy now ends here too
         db.session.commit()
+        # Said also when nothing was saved yet (the first step not sent): the press did what it says.
         flash("The purchase was discarded. Your cart is kept.", "info")  # (a Buy now is dropped with it)
     return redirect(url_for("home.index"), code=303)

@@ -102,3 +102,12 @@ def test_another_user_cannot_touch_a_buy_now_line_through_the_cart(reseller_clie
     # Nor its owner: the cart page edits the cart only.
     assert reseller_client.post(f"/cart/lines/{held.id}/remove", {}).status_code == 404
     assert _lines(db, CartPurpose.BUY_NOW) == [(BUSINESS_BASIC, 3)]
+
+
+def test_discarding_a_buy_now_on_its_first_step_drops_it(customer_client, db):
+    """Nothing is saved before the first step is sent: Discard this purchase still ends the Buy now,
+    and the next checkout buys the cart."""
+    _buy_now(customer_client, db)
+    assert _lines(db, CartPurpose.BUY_NOW) == [(BUSINESS_BASIC, 3)]
+    assert customer_client.post("/checkout/cancel", {}).status_code == 303
+    assert _lines(db, CartPurpose.BUY_NOW) == []

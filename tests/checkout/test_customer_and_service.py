@@ -110,6 +110,15 @@ def test_without_javascript_update_tenant_choice_keeps_the_typed_partner_id(rese
     assert response.status_code == 422 and soup(response).select_one("#partner_id-error") is not None
 
 
+def test_discarding_on_the_first_step_says_so(customer_client):
+    """Nothing is saved before the first step is sent; Discard this purchase still says what it did."""
+    page = soup(customer_client.get("/checkout/customer"))
+    form = page.select_one("form.cancel-checkout")
+    response = customer_client.post(form["action"], {})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "The purchase was discarded. Your cart is kept." in text_of(customer_client.get("/"))
+
+
 def test_a_domain_of_another_tenant_at_microsoft_is_explained(reseller_client, db):
     _choose_fabrikam(reseller_client, db)
     response = reseller_client.post("/checkout/service/domain", {"domain_prefix": "fabrikam"}, htmx=True)
