@@ -3,7 +3,8 @@
 Partner Center names a term by its ISO 8601 duration (P1M, P1Y, P3Y) and a billing plan by its
 cycle (monthly, annual, triennial). Each has a few grammatical forms, all kept here so the pages
 never define their own: a label for tables and choices ("1 year", "Annual"), an adjective for
-sentences ("a 1-year term"), an adverb ("billed annually") and a period ("per year").
+sentences ("a 1-year term"), an adverb ("billed annually") and a period ("per year"). A number of
+seats or licences in a sentence is said here too ("1 seat", "5 seats").
 
 The dicts are ordered as the pages list them; templates use the filters registered by
 `register_filters` (once, on the catalog blueprint).
@@ -40,7 +41,18 @@ def billing_period(plan: str | None) -> str:
     return BILLING_PERIODS.get(plan or "", plan or "")
 
 
-FILTERS = {f.__name__: f for f in (term_label, term_adjective, billing_label, billing_adverb, billing_period)}
+def seats(count: int | None) -> str:
+    """"1 seat", "5 seats": a number of seats in a sentence."""
+    return f"{count} seat" if count == 1 else f"{count} seats"
+
+
+def licences(count: int | None) -> str:
+    """"1 licence", "5 licences"."""
+    return f"{count} licence" if count == 1 else f"{count} licences"
+
+
+FILTERS = {f.__name__: f for f in (term_label, term_adjective, billing_label, billing_adverb, billing_period,
+                                   seats, licences)}
 
 
 def register_filters(bp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 
+from app.catalog.terms import licences
 from app.checkout import account_checks
 from app.checkout import agreement as mca
 from app.checkout import bp, certificates, gate, wizard
@@ -213,7 +214,7 @@ def _cannot_add(cart, existing: dict) -> str | None:
             commands.parse_quantity(sub, str(sub.quantity + lv.line.quantity))
             commands.check_changeable(sub, sub.etag, None)
         except commands.Refused as refused:
-            return f"{lv.line.quantity} licences cannot be added to {sub.name} now: {refused.message}"
+            return f"{licences(lv.line.quantity)} cannot be added to {sub.name} now: {refused.message}"
     return None
 
 
@@ -286,7 +287,7 @@ def review():
                 else:
                     changes = _add_to_existing(draft, cart, existing)
                     for sub, change in changes:
-                        flash(f"{change.lines[0].change['delta']} licences are being added to {sub.name} "
+                        flash(f"{licences(change.lines[0].change['delta'])} {'is' if change.lines[0].change['delta'] == 1 else 'are'} being added to {sub.name} "
                               f"(order {change.number}).", "success")
                     placed = order or changes[0][1]
                     svc.finish_placed(draft, placed)

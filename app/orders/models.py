@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, CustomerContact, Licensee, User
 from app.catalog.models import ProductLine
+from app.catalog.terms import seats
 from app.extensions import db
 from app.time import utcnow
 
@@ -259,7 +260,7 @@ class OrderLine(ProductLine, db.Model):
         if action == ChangeAction.RENAME:
             return f"Rename from “{change.get('from')}” to “{change.get('to')}”"
         if action == ChangeAction.CANCEL:
-            return f"Cancel the subscription ({change.get('from')} seats, refunded pro rata)"
+            return f"Cancel the subscription ({seats(change.get('from'))}, refunded pro rata)"
         return ""
 
 

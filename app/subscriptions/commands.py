@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from app.accounts.models import Account, User
 from app.audit.services import Origin
+from app.catalog.terms import seats
 from app.connections.services import partner_center_now
 from app.extensions import db
 from app.orders.models import ChangeAction, Order, OrderLine, OrderStatus, OrderStep, OrderType, StepStatus
@@ -100,7 +101,7 @@ def change_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | 
     quantity = parse_quantity(sub, raw_quantity)
     check_changeable(sub, etag, "quantity")
     if quantity == sub.quantity:
-        raise Refused(f"The subscription already has {sub.quantity} seats. Enter another number.", "quantity")
+        raise Refused(f"The subscription already has {seats(sub.quantity)}. Enter another number.", "quantity")
     if quantity < sub.quantity:
         now = partner_center_now()
         allowed = reducible(sub, now)
@@ -160,10 +161,10 @@ def schedule_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str 
         raise Refused("A change scheduled for the renewal needs auto-renewal on: turn auto-renewal on first.",
                       "quantity")
     if quantity == (sub.scheduled_quantity or sub.quantity):
-        raise Refused(f"The next term already starts with {quantity} seats.", "quantity")
+        raise Refused(f"The next term already starts with {seats(quantity)}.", "quantity")
     change = {"action": ChangeAction.SCHEDULE, "from": sub.quantity, "to": quantity, "delta": 0, "etag": sub.etag}
     return place_change_order(
-        OrderType.CHANGE, [ChangeLine(sub, change, _title(sub, f"Schedule {quantity} seats for the renewal"))],
+        OrderType.CHANGE, [ChangeLine(sub, change, _title(sub, f"Schedule {seats(quantity)} for the renewal"))],
         actor=actor, origin=origin, request_key=request_key)
 
 
@@ -316,7 +317,7 @@ def place_change_order(order_type: OrderType, lines: list[ChangeLine], *, actor:
 def refund_estimate(line: OrderLine) -> Decimal | None:
     """The most a reduction or cancellation refunds (pro rata for the unused days makes it less)."""
     change = line.change or {}
-    seats = -int(change.get("delta") or 0)
-    if seats <= 0 or not line.unit_price:
+    reduced = -int(change.get("delta") or 0)
+    if reduced <= 0 or not line.unit_price:
         return None
-    return Decimal(str(line.unit_price)) * seats
+    return Decimal(str(line.unit_price)) * reduced

@@ -17,6 +17,7 @@ from app.accounts.notification_settings import SUBSCRIPTIONS
 from app.accounts.notifications import link_to, send
 from app.audit import services as audit
 from app.audit.services import SYSTEM
+from app.catalog.terms import seats
 from app.extensions import db
 from app.subscriptions import window
 from app.subscriptions.models import Subscription, SubscriptionStatus
@@ -33,12 +34,12 @@ def renewal_notice_text(sub: Subscription, days_left: int) -> tuple[str, str]:
     renewal = sub.commitment_end_date.strftime("%Y-%m-%d")
     if sub.auto_renew:
         title = f"{sub.name} renews on {renewal}"
-        body = (f"{sub.name} ({sub.quantity} seats, {sub.customer_name}) renews automatically on {renewal}, in "
+        body = (f"{sub.name} ({seats(sub.quantity)}, {sub.customer_name}) renews automatically on {renewal}, in "
                 f"{days_left} day{'s' if days_left != 1 else ''}. To change its seats for the next term, schedule "
                 "the change before then; to let it end, turn auto-renewal off.")
     else:
         title = f"{sub.name} ends on {renewal}"
-        body = (f"Auto-renewal of {sub.name} ({sub.quantity} seats, {sub.customer_name}) is off: it ends on "
+        body = (f"Auto-renewal of {sub.name} ({seats(sub.quantity)}, {sub.customer_name}) is off: it ends on "
                 f"{renewal}, in {days_left} day{'s' if days_left != 1 else ''}, and its licences stop working. "
                 "Turn auto-renewal on to keep it.")
     return title, body
@@ -98,7 +99,7 @@ def window_notice_text(sub: Subscription, until: datetime, now: datetime, *, can
     left = window.duration_words(until - now)
     if cancellable:
         return (f"Last 48 hours to cancel {sub.name}",
-                f"{sub.name} ({sub.quantity} seats, {sub.customer_name}) can be cancelled with a refund until "
+                f"{sub.name} ({seats(sub.quantity)}, {sub.customer_name}) can be cancelled with a refund until "
                 f"{window.when(until)}, in {left}. After that it cannot be cancelled before its renewal date, and "
                 "its seats can no longer be reduced; to end it then, turn auto-renewal off.")
     return (f"Last 48 hours to reduce seats of {sub.name}",

@@ -10,6 +10,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.catalog.terms import seats
 from app.connections.services import partner_center_now
 from app.orders import gdap
 from app.subscriptions import bp, commands, grid, instances
@@ -173,7 +174,7 @@ def schedule(sub_id: int):
     form = _posted(ScheduleForm(prefix="schedule"))
     return _change(sub, form, "schedule_form", commands.schedule_quantity, form.quantity.data,
                    describe=lambda order: f"from the renewal on {when(sub.commitment_end_date)}, {sub.name} will "
-                                          f"have {order.lines[0].change['to']} seats.")
+                                          f"have {seats(order.lines[0].change['to'])}.")
 
 
 @bp.route("/subscriptions/<int:sub_id>/auto-renew", methods=["POST"])
@@ -209,7 +210,8 @@ def cancel(sub_id: int):
     sub = _subscription_or_404(sub_id)
     form = _posted(CancelForm(prefix="cancel"))
     return _change(sub, form, "cancel_form", commands.cancel,
-                   describe=lambda order: f"cancel {sub.name}; its {sub.quantity} seats are refunded pro rata.")
+                   describe=lambda order: f"cancel {sub.name}; " + (
+                       "its seat is refunded pro rata." if sub.quantity == 1 else f"its {sub.quantity} seats are refunded pro rata."))
 
 
 @bp.route("/subscriptions/<int:sub_id>/add-licences", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.accounts.models import Account, Licensee, Tenant
+from app.catalog.terms import seats
 from app.extensions import db
 from app.subscriptions.models import ENDED_STATUSES, Agreement, Subscription, status_label
 from app.tools.models import (FindingKind, ReconciliationFinding, ReconciliationRun, RunStatus, RunTrigger,
@@ -214,7 +215,7 @@ def compare_customer(run: ReconciliationRun, customer: Customer, remote_subs: li
             if ms_id in known or (remote.status or "").lower() in NOT_WORTH_IMPORTING:
                 continue
             _finding(run, customer, FindingKind.UNKNOWN_TO_STOREFRONT, remote=remote, storefront="Not known",
-                     partner_center=f"{status_label(remote.status)}, {remote.quantity} seats",
+                     partner_center=f"{status_label(remote.status)}, {seats(remote.quantity)}",
                      extra={"customer": customer_facts or {"companyName": customer.name, "domain": customer.domain}})
     db.session.flush()
     return len(run.findings) - before

@@ -22,6 +22,7 @@ from itertools import groupby
 
 from app.accounts.models import Account
 from app.audit import services as audit
+from app.catalog.terms import seats
 from app.connections.services import partner_center_now
 from app.extensions import db
 from app.orders.models import ChangeAction, OrderType
@@ -127,7 +128,7 @@ def _change_of(finding: ReconciliationFinding, sub: Subscription, remote: Remote
     if kind == FindingKind.SCHEDULED_CHANGE:
         return OrderType.CHANGE, {"action": ChangeAction.SCHEDULE, "from": remote.quantity,
                                   "to": sub.scheduled_quantity, "delta": 0, "etag": etag}, \
-            f"Schedule {sub.scheduled_quantity} seats of {sub.name} for the renewal"
+            f"Schedule {seats(sub.scheduled_quantity)} of {sub.name} for the renewal"
     if kind == FindingKind.AUTO_RENEW:
         return OrderType.CONFIGURATION, {"action": ChangeAction.AUTO_RENEW, "from": bool(remote.auto_renew_enabled),
                                          "to": sub.auto_renew, "etag": etag}, \

@@ -391,3 +391,15 @@ def test_change_orders_are_audited_and_listed_in_orders(db, reseller_client, san
     assert placed.details["changes"][0]["to"] == 12
     rows = soup(reseller_client.get("/orders")).select("table.order-table tbody tr")
     assert [td.get_text(" ", strip=True) for td in rows[0].select("td")][2] == "Change"
+
+
+def test_a_one_seat_subscription_is_spoken_of_in_the_singular(demo, db, reseller_client, sandbox_store):
+    [sub] = buy(db, domain="oneseat.onmicrosoft.com", lines=[line(**BASIC, quantity=1)])
+    page = soup(reseller_client.get(_page(sub)))
+    cancel = page.select_one("#cancel-panel")
+    assert "its seat is refunded pro rata" in cancel.select_one("p").get_text()
+    assert "Its seat stops working and is refunded pro rata." in cancel.select_one("form")["hx-confirm"]
+    history = page.find("table", attrs={"aria-label": re.compile("Orders that touched")}) or page.find(
+        "caption", string=re.compile("Orders that touched")).find_parent("table")
+    assert "Bought with 1 seat" in history.get_text() and "1 seats" not in history.get_text()
+    assert "1 seats" not in page.get_text()
