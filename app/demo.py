@@ -92,7 +92,7 @@ def seed_demo() -> None:
     _ensure_user(operator, "Owen Member", "operator-member@example.com", "member")
 
     adatum = _get_or_create_account("reseller", "Adatum IT Services", country="US", partner_id="1234567",
-                                     partner_tenant_id=ADATUM_TENANT_ID,
+                                     partner_tenant_id=ADATUM_TENANT_ID, markets=["US"],
                                      email="sales@adatum.example.com", phone="+1 206 555 0142")
     _ensure_user(adatum, "Rita Reseller", "reseller@example.com", "admin")
     _ensure_user(adatum, "Ray Member", "reseller-member@example.com", "member")
@@ -106,7 +106,7 @@ def seed_demo() -> None:
     # A second reseller, the sandbox's other network member, so that isolation between
     # resellers can be shown (and tested).
     litware = _get_or_create_account("reseller", "Litware Systems Sp. z o.o.", country="PL", partner_id="2345678",
-                                     partner_tenant_id=LITWARE_SYSTEMS_TENANT_ID,
+                                     partner_tenant_id=LITWARE_SYSTEMS_TENANT_ID, markets=["PL"],
                                      email="sprzedaz@litware-systems.example.com", phone="+48 123 555 012")
     _ensure_user(litware, "Lidia Reseller", "reseller2@example.com", "admin")
     _ensure_licensee(litware, "Coho Winery", country="PL", contact_first_name="Jan",

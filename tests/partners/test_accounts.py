@@ -209,3 +209,25 @@ def test_a_direct_customers_billing_address_starts_its_checkouts_company_step(op
     assert [form.select_one(f"#{name}")["value"] for name in
             ("address_line1", "address_line2", "city", "state", "postal_code")] == [
         "1 Main Street", "Suite 5", "Seattle", "WA", "98101"]
+
+
+@pytest.mark.parametrize("email, name", [("reseller@example.com", "Adatum IT Services"),
+                                         ("reseller2@example.com", "Litware Systems Sp. z o.o.")])
+def test_the_demo_resellers_details_save_as_they_are(operator_client, db, email, name):
+    """An operator who opens a demo reseller's Edit details and saves without touching anything else is
+    not asked for what the demo left out (its markets)."""
+    account = db.session.scalar(db.select(Account).where(Account.name == name))
+    action = f"/admin/accounts/{account.id}/edit"
+    form = soup(operator_client.get(action)).select_one(f'form[action="{action}"]')
+    data: dict = {}
+    for field in form.select("input[name]"):
+        if field.get("type") in ("checkbox", "radio"):
+            if field.has_attr("checked"):
+                data.setdefault(field["name"], []).append(field.get("value", "on"))
+        elif field.get("type") != "submit":
+            data[field["name"]] = field.get("value", "")
+    for select in form.select("select[name]"):
+        chosen = select.select_one("option[selected]")
+        data[select["name"]] = chosen["value"] if chosen else ""
+    saved = operator_client.post(action, data)
+    assert saved.status_code == 303, text_of(saved)
