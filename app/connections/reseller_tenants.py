@@ -77,6 +77,19 @@ def record_consent(account, *, actor, origin) -> ResellerTenantConsent:
     return row
 
 
+def forget_consent(account, *, actor, origin) -> bool:
+    """Stop acting in the account's partner tenant (GDAP at checkout goes to the distributor again), with
+    an audit event; False when it was not connected. The consent given in the tenant stays there until
+    its administrator removes the application. The caller commits."""
+    row = db.session.scalar(db.select(ResellerTenantConsent).where(ResellerTenantConsent.account_id == account.id))
+    if row is None:
+        return False
+    db.session.delete(row)
+    audit.record("gdap_partner_tenant_disconnected", actor=actor, account=account, subject=row.tenant_id,
+                 details={"connection": row.connection}, origin=origin)
+    return True
+
+
 def reseller_client(connection: str, tenant_id: str):
     """The client of `connection` signed in to the reseller tenant `tenant_id` (app-only Graph tokens)."""
     from app.connections.services import get_client

@@ -24,7 +24,8 @@ from flask_wtf import FlaskForm
 
 from app.audit import services as audit
 from app.connections.person import PC_THROTTLED, TooFast
-from app.connections.reseller_tenants import consent_for, consent_url, record_consent, reseller_person_client
+from app.connections.reseller_tenants import (consent_for, consent_url, forget_consent, record_consent,
+                                             reseller_person_client)
 from app.extensions import db
 from app.partner_center import PartnerCenterAuthError, PartnerCenterError, PartnerCenterUnavailable, Throttled
 from app.orders.gdap import WORDS as GDAP_STATUS_WORDS
@@ -102,6 +103,21 @@ def gdap_connect():
     session[STATE] = {"state": state, "account_id": account.id, "tenant_id": account.partner_tenant_id.lower()}
     redirect_uri = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("programs.gdap_connected")
     return redirect(consent_url(account, redirect_uri=redirect_uri, state=state), code=303)
+
+
+@bp.route("/programs/gdap/disconnect", methods=["POST"])
+@allow(Permission.GDAP_PARTNER)
+def gdap_disconnect():
+    """Stop making GDAP requests in the reseller's name; connecting again needs a new consent."""
+    account = _reseller()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if forget_consent(account, actor=current_user._get_current_object(), origin=request_origin()):
+        db.session.commit()
+        flash("Your partner tenant is disconnected: delegated admin you request at checkout goes to your distributor "
+              "again. The consent itself stays in your tenant until an administrator removes the storefront's "
+              "application under Enterprise applications in the Microsoft Entra admin center.", "success")
+    return redirect(url_for("programs.gdap"), code=303)
 
 
 def _expected(account) -> dict | None:

@@ -150,3 +150,30 @@ def test_without_a_partner_tenant_id_there_is_nothing_to_connect(db, reseller_cl
     assert page.find("button", string="Connect your partner tenant for GDAP") is None
     assert reseller_client.post("/programs/gdap/connect", {}).status_code == 303
     assert _consents(db) == []
+
+
+def test_the_reseller_disconnects_its_partner_tenant(app, db, reseller_client, reseller_member_client,
+                                                      reseller2_client):
+    connect(app, reseller_client)
+    connect(app, reseller2_client)
+    page = soup(reseller_client.get("/programs/gdap"))
+    assert page.select_one("#gdap-connected") is not None
+    # A member reads the page; disconnecting, like connecting, is for the account's administrators.
+    assert soup(reseller_member_client.get("/programs/gdap")).find("button", string="Disconnect") is None
+    assert reseller_member_client.post("/programs/gdap/disconnect", {}).status_code == 403
+    assert len(_consents(db)) == 2
+
+    form = page.find("button", string="Disconnect").find_parent("form")
+    done = reseller_client.post(form["action"], {})
+    assert done.status_code == 303
+    page = soup(reseller_client.get(done.headers["Location"]))
+    assert "Your partner tenant is disconnected" in page.get_text()
+    assert page.select_one("#gdap-not-connected") is not None
+    assert page.find("button", string="Connect your partner tenant for GDAP") is not None
+    # Only Adatum's own connection ended; Litware's stays.
+    assert [c.tenant_id for c in _consents(db)] == [LITWARE_TENANT]
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "gdap_partner_tenant_disconnected"))
+    assert event.subject == ADATUM_TENANT
+    # Disconnected, nothing is left to disconnect: the page says nothing more.
+    again = reseller_client.post("/programs/gdap/disconnect", {})
+    assert again.status_code == 303 and "disconnected" not in reseller_client.get("/programs/gdap").get_data(as_text=True)
