@@ -59,6 +59,9 @@ class CheckoutDraft(PostalAddress, db.Model):
     # ... and the address: PostalAddress's columns.
     address_status: Mapped[str | None] = mapped_column(String(32))  # Partner Center's validation status
 
+    # Review step: the Dynamics 365 instance names typed so far ({cart line id: name}), kept as typed.
+    instance_names: Mapped[dict | None] = mapped_column(JSON)
+
     # Placing
     order_number: Mapped[str | None] = mapped_column(String(32))
 

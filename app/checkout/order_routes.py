@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from app.catalog.terms import licences
 from app.checkout import account_checks
@@ -233,6 +234,31 @@ def _add_to_existing(draft, cart, existing: dict) -> list:
     return changes
 
 
+def _keep_instance_names(draft, instances) -> bool:
+    """The Instance name fields posted (as typed) onto the draft; False when there were none."""
+    posted = {str(lv.line.id): field.data or "" for lv, field in instances if field.name in request.form}
+    if not posted:
+        return False
+    draft.instance_names = {**(draft.instance_names or {}), **posted}
+    return True
+
+
+@bp.route("/review/instance-names", methods=["POST"])
+@allow(Permission.CHECKOUT)
+def keep_instance_names():
+    """An Instance name field left (htmx, on change): kept on the draft, so leaving the step or a reload
+    loses nothing typed. Nothing to swap: the field stays as the user left it."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    draft = wizard.draft()
+    if draft.id is None:
+        abort(404)  # no checkout open
+    instance_lines = _instance_lines(_cart())
+    if _keep_instance_names(draft, instance_fields(review_form(instance_lines), instance_lines)):
+        db.session.commit()
+    return "", 204
+
+
 @bp.route("/review", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
 def review():
@@ -253,6 +279,14 @@ def review():
     instance_lines = _instance_lines(cart)
     form = review_form(instance_lines)
     instances = instance_fields(form, instance_lines)
+    if form.is_submitted():
+        # What was typed stays, whatever the answer: kept before anything else is checked.
+        if _keep_instance_names(draft, instances):
+            db.session.commit()
+    else:
+        kept = draft.instance_names or {}
+        for lv, field in instances:
+            field.data = kept.get(str(lv.line.id), field.data)
     rule_problem, existing_agreement, account_problem = None, None, None
     add_to = int(form.add_to_agreement.data) if (form.add_to_agreement.data or "").isdigit() else None
     existing = _existing_instances(draft, cart) if cart.ready else {}

@@ -216,3 +216,33 @@ def test_off_a_second_purchase_adds_licences_to_the_existing_subscription(resell
     [sub] = db.session.scalars(db.select(Subscription)).all()
     assert sub.quantity == 8
     assert sandbox_store.document("subscription", sub.ms_subscription_id)["quantity"] == 8
+
+
+def test_typed_instance_names_stay_when_the_buyer_leaves_the_review_and_comes_back(
+        reseller_client, reseller2_client, db, app, pc_client):
+    _instances(db)
+    draft = _ready_to_review(reseller_client, db, app, pc_client)
+    _buy_now_sales(reseller_client, db)
+    field_name = f"instance_{_line_ids(db)[SALES]}"
+    field = soup(reseller_client.get("/checkout/review")).select_one(f"#{field_name}")
+    assert field["hx-post"] == "/checkout/review/instance-names" and field["hx-trigger"] == "change"
+
+    # With JavaScript: the field left is kept at once; nothing is swapped.
+    kept = reseller_client.post(field["hx-post"], {field_name: "  Staging  "}, htmx=True)
+    assert kept.status_code == 204
+    reseller_client.get("/checkout/company")  # away, and back
+    assert soup(reseller_client.get("/checkout/review")).select_one(f"#{field_name}")["value"] == "Staging"
+
+    # Without JavaScript: a refused answer (terms not accepted) keeps what was typed too, also on a reload.
+    refused = reseller_client.post("/checkout/review", {"terms": "", "draft_id": str(draft.id), field_name: "Prod"})
+    assert refused.status_code == 422
+    assert soup(reseller_client.get("/checkout/review")).select_one(f"#{field_name}")["value"] == "Prod"
+    assert _orders(db) == 0
+
+    # Another reseller's post names nothing of Adatum's: it has no such line in its own checkout.
+    assert reseller2_client.post("/checkout/review/instance-names", {field_name: "Hijack"}, htmx=True).status_code in (204, 404)
+    assert soup(reseller_client.get("/checkout/review")).select_one(f"#{field_name}")["value"] == "Prod"
+
+    placed = reseller_client.post("/checkout/review", {"terms": "y", "draft_id": str(draft.id), field_name: "Prod"})
+    assert placed.status_code == 303
+    assert [line.instance_name for line in db.session.scalar(db.select(Order)).lines] == ["Prod"]
