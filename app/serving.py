@@ -52,6 +52,12 @@ class ConnectionSandboxes:
         return SandboxGate(self.storefront, sandbox, mount)(inner, start_response)
 
 
+# The WSGI environ key under which the gate gives the sandbox a callable: may the person of this
+# request open the sandbox page at this path (below the mount)? The sandbox's header asks it
+# (app/sandbox/pages.py, MAY_OPEN and may_open; a plain key, as the sandbox imports nothing of app/).
+SANDBOX_MAY_OPEN = "sandbox.may_open"
+
+
 def sandbox_permission(path: str) -> Permission | None:
     """Who may use a page of the mounted sandbox, by its path below the mount; None: anyone.
 
@@ -89,15 +95,37 @@ class SandboxGate:
             refusal = self._refusal(environ, permission)
             if refusal is not None:
                 return refusal(environ, start_response)
+        environ[SANDBOX_MAY_OPEN] = self._may_open(environ)
         return self.sandbox(environ, start_response)
 
-    def _refusal(self, environ, permission: Permission):
-        app = self.storefront
+    def _may_open(self, environ):
+        """Whether the person of this request may open a sandbox page, by its path below the mount: the
+        sandbox's header asks it, so it offers only the pages that would not answer 403 (an operator
+        member sees no link to the controls). Each permission is asked of the storefront once, and only
+        when a page is rendered (API calls never ask)."""
+        answers: dict[Permission, bool] = {}
+
+        def may_open(path: str) -> bool:
+            permission = sandbox_permission(path)
+            if permission is None:
+                return True
+            if permission not in answers:
+                with self._storefront_request(environ):
+                    answers[permission] = may(current_user, permission)
+            return answers[permission]
+
+        return may_open
+
+    def _storefront_request(self, environ):
         # The storefront sees the full path (/sandbox/_sandbox/admin), so its sign-in link comes back here.
         script_name = environ.get("SCRIPT_NAME", "")
         outer = dict(environ, SCRIPT_NAME=script_name[: len(script_name) - len(self.mount)],
                      PATH_INFO=self.mount + environ.get("PATH_INFO", ""))
-        with app.request_context(outer):
+        return self.storefront.request_context(outer)
+
+    def _refusal(self, environ, permission: Permission):
+        app = self.storefront
+        with self._storefront_request(environ):
             if may(current_user, permission):
                 return None
             if current_user.is_authenticated:

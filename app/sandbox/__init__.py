@@ -114,6 +114,7 @@ def create_app(config: dict | None = None) -> Flask:
         store, mode=str(settings["SANDBOX_WEBHOOK_DISPATCH"]), transport=webhook_transport)
     app.after_request(webhooks.kick_after_request)
     app.add_template_global(csrf.token, "sandbox_csrf_token")
+    app.add_template_global(pages.may_open)
     app.after_request(csrf.set_cookie)
 
     @app.before_request

@@ -19,6 +19,20 @@ from .webhooks import registration as webhook_registration
 
 bp = Blueprint("sandbox_pages", __name__)
 
+# Where the server that mounts the sandbox says who may open which page (a WSGI environ key):
+# a callable taking a page's path below the mount. The storefront's gate (app/serving.py) gives it.
+MAY_OPEN = "sandbox.may_open"
+
+
+def may_open(endpoint: str, **values) -> bool:
+    """Whether the person at the browser may open the page `endpoint`, so a page links only to what
+    opens for them (behind the storefront, an operator member is refused the controls). The sandbox has
+    no sign-in of its own: without a mounting server that says, every page opens."""
+    check = request.environ.get(MAY_OPEN)
+    if check is None:
+        return True
+    return bool(check(url_for(endpoint, **values)[len(request.script_root):]))
+
 
 @bp.get("/")
 def overview():

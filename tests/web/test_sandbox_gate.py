@@ -174,3 +174,20 @@ def test_a_standalone_sandbox_leaves_its_controls_open_for_development(tmp_path)
     with sandbox.test_client() as browser:
         assert browser.get("/_sandbox/admin").status_code == 200
         assert browser.post("/_sandbox/clock/advance", json={"days": 1}).status_code == 200
+
+
+def _header_links(response) -> list[str]:
+    return [a.get_text() for a in BeautifulSoup(response.get_data(as_text=True), "html.parser").select("header a")]
+
+
+def test_the_sandbox_header_offers_only_the_pages_that_open_for_the_person(browsers):
+    """An operator member is refused the controls, the token controls and the resellers' GDAP page
+    (403): their links are not offered; the operator admin has them all."""
+    everything = ["Overview", "Mailbox", "Sandbox controls", "Sign-in and tokens", "GDAP for resellers"]
+    assert _header_links(browsers["operator admin"].get("/sandbox/")) == everything
+    for path in ("/sandbox/", "/sandbox/mail"):
+        assert _header_links(browsers["operator member"].get(path)) == ["Overview", "Mailbox"], path
+    for link in ("/sandbox/_sandbox/admin", "/sandbox/_sandbox/tokens/admin", "/sandbox/_sandbox/gdap"):
+        assert browsers["operator member"].get(link).status_code == 403, link
+        assert browsers["operator admin"].get(link).status_code == 200, link
+    assert _header_links(browsers["reseller"].get("/sandbox/mail")) == ["Mailbox"]
