@@ -1,0 +1,78 @@
+"""On a phone (390 px wide) the page itself never scrolls sideways: a data table scrolls inside its own
+region (a focusable, named region a keyboard can scroll), and the facts of a subscription wrap.
+
+The pages are walked as each kind of account sees them, on the walk server (tests/support/accessibility.py:
+reseller A's querying order and subscription, its cart line), so every list has rows.
+"""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import sign_in_as
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+# What the page is wider than the screen by, and the elements that stick out past its right edge.
+OVERFLOW = """() => { const width = document.documentElement.clientWidth; const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.getBoundingClientRect().right > width + 1 && !el.closest('.table-scroll')) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''));
+    }
+  }
+  return {width: document.documentElement.scrollWidth, screen: width, outside: out.slice(0, 5)}; }"""
+
+
+def _pages(scene, kind: str) -> list[str]:
+    order, subscription = f"/orders/{scene.isolation.order_number}", f"/subscriptions/{scene.isolation.sub_id}"
+    if kind == "operator":
+        return ["/orders", "/subscriptions", "/admin/accounts/", order, subscription]
+    if kind == "reseller":  # reseller A: its order and subscription
+        return ["/orders", "/subscriptions", "/catalog/products", "/cart", order, subscription]
+    return ["/orders", "/subscriptions", "/catalog/products", "/cart"]
+
+
+@pytest.mark.parametrize("email, kind", [("admin@example.com", "operator"), ("reseller@example.com", "reseller"),
+                                         ("customer@example.com", "customer")])
+def test_the_main_pages_do_not_scroll_sideways_on_a_phone(browser, walk_server, email, kind):
+    base, app, scene = walk_server
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in_as(page, base, email)
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        wide = []
+        for path in _pages(scene, kind):
+            response = page.goto(base + path)
+            assert response.status == 200, path
+            found = page.evaluate(OVERFLOW)
+            if found["width"] > found["screen"]:
+                wide.append(f"{path}: {found['width']} px wide on a {found['screen']} px screen, "
+                            f"sticking out: {found['outside']}")
+        assert not wide, "The page scrolls sideways on a phone:\n" + "\n".join(wide)
+    finally:
+        context.close()
+
+
+def test_a_wide_table_scrolls_in_its_own_named_region_a_keyboard_reaches(browser, walk_server):
+    base, app, scene = walk_server
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in_as(page, base, "reseller@example.com")
+        page.goto(base + "/subscriptions")
+        region = page.get_by_role("region", name="Subscriptions")
+        expect(region.locator("table.subscription-table")).to_be_visible()
+        assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table fits: nothing to scroll"
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        expect(region).to_be_focused()
+        page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+        assert page.evaluate("getComputedStyle(document.querySelector('table.subscription-table')).display") == "table"
+    finally:
+        context.close()
