@@ -203,13 +203,19 @@ def _cancel_refusal(sub: Subscription, now: datetime) -> str:
             f"renewal date, {when(sub.commitment_end_date)}; turn auto-renewal off so that it ends then.")
 
 
-@once_per_form
-def cancel(sub: Subscription, *, etag: str | None, actor: User, origin: Origin, request_key: str | None) -> Order:
-    """A termination order, inside the cancellation window only."""
+def check_cancel(sub: Subscription, etag: str | None) -> None:
+    """Refused when the subscription cannot be cancelled now: what cancel() checks before placing the
+    order, also asked before the person is asked to confirm (so nobody confirms what will be refused)."""
     check_changeable(sub, etag, "cancel")
     now = partner_center_now()
     if not can_cancel(sub, now):
         raise Refused(_cancel_refusal(sub, now), "cancel", offer="auto_renew_off" if sub.auto_renew else None)
+
+
+@once_per_form
+def cancel(sub: Subscription, *, etag: str | None, actor: User, origin: Origin, request_key: str | None) -> Order:
+    """A termination order, inside the cancellation window only."""
+    check_cancel(sub, etag)
     change = {"action": ChangeAction.CANCEL, "from": sub.quantity, "to": 0, "delta": -sub.quantity, "etag": sub.etag}
     return place_change_order(
         OrderType.TERMINATION, [ChangeLine(sub, change, _title(sub, "Cancel the subscription"))],

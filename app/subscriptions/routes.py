@@ -204,11 +204,36 @@ def rename(sub_id: int):
                    describe=lambda order: f"rename to “{order.lines[0].change['to']}”.")
 
 
-@bp.route("/subscriptions/<int:sub_id>/cancel", methods=["POST"])
+# The details page's Cancel button posts without this field: with JavaScript htmx adds it once the
+# person said yes to hx-confirm; without, the post opens the confirmation page, whose form carries it.
+CONFIRMED = "cancel-confirmed"
+
+
+@bp.route("/subscriptions/<int:sub_id>/cancel", methods=["GET", "POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def cancel(sub_id: int):
+    """Cancelling is irreversible, so it is asked twice: GET is the confirmation page ("Cancel … now?"
+    with what follows, Confirm cancellation, Keep the subscription); a POST cancels only with
+    CONFIRMED, and without it (the button with JavaScript off) is refused as cancel would be, or sent
+    to the confirmation page. Nothing is written before the confirmed POST."""
     sub = _subscription_or_404(sub_id)
+    if request.method == "GET":
+        form = CancelForm(prefix="cancel").prepare(sub)
+        try:
+            commands.check_cancel(sub, form.etag.data)
+        except Refused as error:
+            refused = error
+        else:
+            refused = None
+        return render("subscriptions/cancel.html", sub=sub, form=form, refused=refused, confirmed=CONFIRMED,
+                      window=window(sub, partner_center_now()))
     form = _posted(CancelForm(prefix="cancel"))
+    if request.form.get(CONFIRMED) != "yes":
+        try:
+            commands.check_cancel(sub, form.etag.data)
+        except Refused as error:
+            return _refused(sub, error, cancel_form=form)
+        return redirect_to(url_for("subscriptions.cancel", sub_id=sub.id))
     return _change(sub, form, "cancel_form", commands.cancel,
                    describe=lambda order: f"cancel {sub.name}; " + (
                        "its seat is refunded pro rata." if sub.quantity == 1 else f"its {sub.quantity} seats are refunded pro rata."))

@@ -116,3 +116,39 @@ def test_reseller_filters_renewals_sorts_and_reduces_seats_inside_the_window(pag
     page.get_by_role("link", name="Fabrikam front desk").click()
     expect(page.locator("#fact-seats")).to_have_text("7")
     expect(page.locator(".sub-orders tbody tr").first).to_contain_text("Change")
+
+
+def test_cancel_asks_first_with_javascript_in_a_dialog_and_without_on_a_page(page, no_js_page, live_server,
+                                                                             live_app, live_worker):
+    """Cancelling is irreversible: with JavaScript the dialog asks (dismissed, nothing happens); without,
+    the button opens the confirmation page (Keep the subscription goes back, nothing cancelled), and
+    only Confirm cancellation places the termination order."""
+    from app.extensions import db
+    from app.subscriptions.models import Subscription
+
+    sub_id = _buy(live_app, "Fabrikam interns", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                  term="P1M", quantity=3)
+
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/subscriptions/{sub_id}")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Cancel subscription").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fabrikam interns")
+    assert asked == ["Cancel Fabrikam interns now? Its 3 seats stop working and are refunded pro rata."]
+
+    sign_in_as(no_js_page, live_server, "reseller@example.com")
+    no_js_page.goto(f"{live_server}/subscriptions/{sub_id}")
+    no_js_page.get_by_role("button", name="Cancel subscription").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Cancel Fabrikam interns now?")
+    expect(no_js_page.locator("#cancel-consequences")).to_contain_text("its 3 seats stop working")
+    no_js_page.get_by_role("link", name="Keep the subscription").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Fabrikam interns")
+    with live_app.app_context():
+        assert db.session.get(Subscription, sub_id).status == "active"
+
+    no_js_page.get_by_role("button", name="Cancel subscription").click()
+    no_js_page.get_by_role("button", name="Confirm cancellation").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))
+    expect(no_js_page.locator("#flash-region")).to_contain_text("cancel Fabrikam interns; its 3 seats are refunded")

@@ -122,7 +122,11 @@ def test_cancel_on_day_6_is_a_termination_order(db, reseller_client, sandbox_sto
     page = soup(reseller_client.get(_page(bought)))
     countdown = page.select_one("#cancel-until .countdown").get_text()
     assert re.fullmatch(r"\(closes in (1 day( \d+ hours?)?|2\d hours( \d+ minutes?)?)\)", countdown), countdown
-    order = _order_from(submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/cancel"), db)
+    asked = submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/cancel")
+    assert (asked.status_code, asked.headers["Location"]) == (303, f"/subscriptions/{bought.id}/cancel")
+    confirm = soup(reseller_client.get(asked.headers["Location"]))
+    order = _order_from(reseller_client.post(f"/subscriptions/{bought.id}/cancel",
+                                             form_data(confirm, f"/subscriptions/{bought.id}/cancel")), db)
     assert order.type == "termination"
     assert run_job(order.id) == "completed"
     assert remote(sandbox_store, bought)["status"] == "deleted"
@@ -131,6 +135,58 @@ def test_cancel_on_day_6_is_a_termination_order(db, reseller_client, sandbox_sto
     page = soup(reseller_client.get(_page(sub)))
     assert page.select_one("#sub-status").get_text() == "Cancelled"
     assert page.select_one("form[action$='/cancel']") is None
+
+
+def test_cancel_without_javascript_asks_on_a_page_first_and_its_confirmation_cancels_once(db, reseller_client,
+                                                                                          sandbox_store, bought):
+    """Without JavaScript the button posts the form as it is (no hx-confirm dialog): nothing is
+    cancelled, the confirmation page says what follows; only its Confirm cancellation cancels, once."""
+    action = f"/subscriptions/{bought.id}/cancel"
+    before = _orders(db)
+    asked = submit(reseller_client, _page(bought), action)
+    assert asked.status_code == 303 and asked.headers["Location"] == action
+    assert _orders(db) == before and _fresh(db, bought).status == "active"
+    assert remote(sandbox_store, bought)["status"] == "active"
+
+    page = soup(reseller_client.get(action))
+    assert page.select_one("h1").get_text() == f"Cancel {bought.name} now?"
+    consequences = page.select_one("#cancel-consequences").get_text(" ", strip=True)
+    assert "its 10 seats stop working" in consequences and "Its 10 seats are refunded pro rata" in consequences
+    form = page.select_one(f'form[action="{action}"]')
+    assert form.select_one("button").get_text() == "Confirm cancellation"
+    assert form.select_one("a").get_text() == "Keep the subscription" and form.select_one("a")["href"] == _page(bought)
+    assert _orders(db) == before  # the page writes nothing
+
+    data = form_data(page, action)
+    assert data["cancel-csrf_token"] and data["cancel-confirmed"] == "yes"
+    first = reseller_client.post(action, data)
+    again = reseller_client.post(action, data)  # a double click
+    order = _order_from(first, db)
+    assert order.type == "termination" and again.headers["Location"] == first.headers["Location"]
+    assert _orders(db) == before + 1
+
+
+def test_cancel_with_javascript_is_confirmed_in_the_dialog_and_posts_once(db, reseller_client, bought):
+    """htmx asks with hx-confirm, then posts with cancel-confirmed: the order, no extra page."""
+    page = soup(reseller_client.get(_page(bought)))
+    form = page.select_one("#cancel-panel form")
+    assert form["hx-confirm"].startswith(f"Cancel {bought.name} now?")
+    assert form["hx-vals"] == '{"cancel-confirmed": "yes"}'
+    assert page.select_one('input[name="cancel-confirmed"]') is None  # the form alone does not confirm
+    data = form_data(page, f"/subscriptions/{bought.id}/cancel") | {"cancel-confirmed": "yes"}
+    before = _orders(db)
+    response = reseller_client.post(f"/subscriptions/{bought.id}/cancel", data, htmx=True)
+    assert response.status_code == 204 and response.headers["HX-Redirect"].startswith("/orders/")
+    assert _orders(db) == before + 1
+
+
+def test_a_cancel_post_without_csrf_is_refused_and_cancels_nothing(db, reseller_client, bought):
+    before = _orders(db)
+    data = form_data(soup(reseller_client.get(_page(bought))), f"/subscriptions/{bought.id}/cancel")
+    data.pop("cancel-csrf_token")
+    refused = reseller_client.post(f"/subscriptions/{bought.id}/cancel", data | {"cancel-confirmed": "yes"}, csrf=False)
+    assert refused.status_code == 400
+    assert _orders(db) == before
 
 
 def test_cancel_on_day_9_is_refused_and_auto_renew_off_is_offered(db, reseller_client, sandbox_store, bought):
@@ -149,6 +205,10 @@ def test_cancel_on_day_9_is_refused_and_auto_renew_off_is_offered(db, reseller_c
     assert "panel-offer" in offer["class"]
     assert offer.select_one("button").get_text() == "Turn auto-renewal off"
     assert _orders(db) == before and remote(sandbox_store, bought)["status"] == "active"
+    # Its confirmation page says so too, with no button to confirm.
+    page = soup(reseller_client.get(f"/subscriptions/{bought.id}/cancel"))
+    assert "can no longer be cancelled" in page.select_one("#cancel-error").get_text()
+    assert page.select_one("form.confirm-cancellation") is None
 
 
 def test_turn_auto_renew_off_says_what_happens_then_turn_it_on(db, reseller_client, sandbox_store, bought):
