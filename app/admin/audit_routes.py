@@ -10,6 +10,7 @@ from app.admin import bp
 from app.admin.forms import AuditFilterForm
 from app.web.access import Permission, allow
 from app.web.csv_export import csv_stream
+from app.web.query import applied, unapplied
 from app.web.rendering import render
 
 
@@ -19,10 +20,9 @@ def _form_and_filters() -> tuple[AuditFilterForm, log.AuditFilters, bool]:
     form.action.choices = [SelectChoice("", "All actions")] + [SelectChoice(a, a) for a in log.actions()]
     valid = not request.args or form.validate()
     page = request.args.get("page", "1")
-    filters = log.AuditFilters(actor=(form.actor.data or "").strip()[:200], account=form.account.data or "",
-                               action=form.action.data or "",
-                               date_from=form.date_from.data if valid else None,
-                               date_to=form.date_to.data if valid else None,
+    filters = log.AuditFilters(actor=(form.actor.data or "").strip()[:200], account=applied(form.account) or "",
+                               action=applied(form.action) or "",
+                               date_from=applied(form.date_from), date_to=applied(form.date_to),
                                page=int(page) if page.isdigit() and int(page) > 0 else 1)
     return form, filters, valid
 
@@ -34,7 +34,7 @@ def audit_log():
     result = log.search(filters)
     clean = url_for("admin.audit_log", **filters.args(page=result.page))
     return render("admin/audit.html", "admin/_audit_log.html", status=200 if valid else 422, form=form,
-                  filters=filters, result=result,
+                  filters=filters, result=result, unapplied=unapplied(form),
                   csv_url=url_for("admin.audit_csv", **filters.args(page=1)),
                   headers={"HX-Push-Url": clean} if valid else None)
 

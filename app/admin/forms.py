@@ -1,11 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField,
+from wtforms import (BooleanField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.partner_center.gdap import MAX_DURATION_DAYS
+from app.web.query import choice_filter, date_filter
 
 from app.admin.settings import StorefrontSettings
 
@@ -80,10 +81,10 @@ class AuditFilterForm(FlaskForm):
         csrf = False
 
     actor = SearchField("Actor", validators=[Optional()], description="Part of the person's email, or system.")
-    account = SelectField("Account", choices=[SelectChoice("", "All accounts")], default="", validate_choice=False)
-    action = SelectField("Action", choices=[SelectChoice("", "All actions")], default="", validate_choice=False)
-    date_from = DateField("From", validators=[Optional()], description="A date like 2025-03-31.")
-    date_to = DateField("Until", validators=[Optional()], description="A date like 2025-03-31.")
+    account = choice_filter("Account", [SelectChoice("", "All accounts")], what="an account")
+    action = choice_filter("Action", [SelectChoice("", "All actions")], what="an action")
+    date_from = date_filter("From", "A date like 2025-03-31.")
+    date_to = date_filter("Until", "A date like 2025-03-31.")
 
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:

@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, SubmitField, TelField
+from wtforms import StringField, SubmitField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.orders.models import OrderStatus
+from app.web.query import choice_filter, date_filter
 
 STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(s.value, s.label) for s in OrderStatus
                                                        if s is not OrderStatus.DRAFT]
@@ -16,10 +17,9 @@ class OrderFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=STATUS_CHOICES, default="")
-    date_from = DateField("Placed from", validators=[Optional()],
-                          description="A date like 2025-03-31.")
-    date_to = DateField("Placed until", validators=[Optional()], description="A date like 2025-03-31.")
+    status = choice_filter("Status", STATUS_CHOICES, what="a status")
+    date_from = date_filter("Placed from", "A date like 2025-03-31.")
+    date_to = date_filter("Placed until", "A date like 2025-03-31.")
     submit = SubmitField("Filter")
 
     def validate_date_to(self, field):

@@ -18,6 +18,7 @@ from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
+from app.web.query import applied, unapplied
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
 TABS = ("general", "parameters")
@@ -54,15 +55,13 @@ def order_words():
 @allow(Permission.ORDERS_VIEW)
 def index():
     form = OrderFilterForm(request.args)
-    status = 200
-    filters = queries.OrderFilter()
-    if request.args and not form.validate():
-        status = 422
-    else:
-        filters = queries.OrderFilter(status=form.status.data or None, date_from=form.date_from.data,
-                                  date_to=form.date_to.data)
+    valid = not request.args or form.validate()
+    # A refused filter is not applied (and the list says so); the others are.
+    filters = queries.OrderFilter(status=applied(form.status) or None, date_from=applied(form.date_from),
+                                  date_to=applied(form.date_to))
     orders = queries.visible_orders(current_user, filters)
-    return render("orders/index.html", "orders/_order_table.html", form=form, orders=orders, status=status,
+    return render("orders/index.html", "orders/_order_table.html", form=form, orders=orders,
+                  status=200 if valid else 422, unapplied=unapplied(form),
                   show_account=current_user.account.kind == "operator")
 
 

@@ -3,7 +3,7 @@ their first account admin, and suspending."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -11,6 +11,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.accounts.countries import COUNTRIES
 from app.catalog.pricing import MARKET_NAMES, MARKETS
 from app.partners.network import PARTNER_ID_FORMAT, PARTNER_ID_RULE
+from app.web.query import choice_filter, date_filter
 
 TENANT_ID_FORMAT = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 TENANT_ID_RULE = "A Partner Center tenant ID is a GUID like 5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71."
@@ -37,11 +38,11 @@ class AccountFilterForm(FlaskForm):
 
     q = SearchField("Search accounts", validators=[Optional()], filters=[_stripped],
                     description="Company name, partner ID or a user's email.")
-    kind = SelectField("Kind", choices=KIND_CHOICES, default="", validate_choice=False)
-    status = SelectField("Status", choices=STATUS_CHOICES, default="", validate_choice=False)
-    country = SelectField("Country", choices=_country_choices("Any country"), default="", validate_choice=False)
-    created_from = DateField("Created from", validators=[Optional()], description="A date like 2026-01-31.")
-    created_to = DateField("Created until", validators=[Optional()], description="A date like 2026-12-31.")
+    kind = choice_filter("Kind", KIND_CHOICES, what="a kind")
+    status = choice_filter("Status", STATUS_CHOICES, what="a status")
+    country = choice_filter("Country", _country_choices("Any country"), what="a country")
+    created_from = date_filter("Created from", "A date like 2026-01-31.")
+    created_to = date_filter("Created until", "A date like 2026-12-31.")
 
     def validate_created_to(self, field):
         if field.data and self.created_from.data and field.data < self.created_from.data:

@@ -19,6 +19,7 @@ from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, C
 from app.web.access import Permission, allow
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
+from app.web.query import applied, unapplied
 from app.web.rendering import redirect_to, render
 
 NEW_FORMS = {"reseller": NewResellerForm, "customer": NewCustomerForm}
@@ -38,12 +39,12 @@ def accounts():
     valid = not request.args or form.validate()
     page = request.args.get("page", "1")
     filters = services.AccountFilters(
-        q=form.q.data or "", kind=form.kind.data or "", status=form.status.data or "",
-        country=form.country.data or "", created_from=form.created_from.data if valid else None,
-        created_to=form.created_to.data if valid else None, page=int(page) if page.isdigit() and int(page) > 0 else 1)
+        q=form.q.data or "", kind=applied(form.kind) or "", status=applied(form.status) or "",
+        country=applied(form.country) or "", created_from=applied(form.created_from),
+        created_to=applied(form.created_to), page=int(page) if page.isdigit() and int(page) > 0 else 1)
     result = services.search_accounts(filters)
     return render("partners/accounts.html", "partners/_accounts.html", status=200 if valid else 422, form=form,
-                  filters=filters, result=result)
+                  filters=filters, result=result, unapplied=unapplied(form))
 
 
 def _to_account_page(account):

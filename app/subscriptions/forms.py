@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SearchField, SelectField, StringField
+from wtforms import HiddenField, SearchField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from app.subscriptions.models import SubscriptionStatus
+from app.web.query import choice_filter, date_filter
 
 STATUS_CHOICES = [SelectChoice("", "All statuses")] + [SelectChoice(s.value, s.label) for s in SubscriptionStatus]
 
@@ -22,11 +23,11 @@ class GridForm(FlaskForm):
 
     q = SearchField("Search subscriptions", validators=[Optional()],
                     description="Name, product, customer, tenant or subscription ID.")
-    status = SelectField("Status", choices=STATUS_CHOICES, default="", validate_choice=False)
-    customer = SelectField("Customer", choices=[SelectChoice("", "All customers")], default="", validate_choice=False)
-    product = SelectField("Product", choices=[SelectChoice("", "All products")], default="", validate_choice=False)
-    renewal_from = DateField("Renewal date from", validators=[Optional()], description="A date like 2025-03-31.")
-    renewal_to = DateField("Renewal date until", validators=[Optional()], description="A date like 2025-03-31.")
+    status = choice_filter("Status", STATUS_CHOICES, what="a status")
+    customer = choice_filter("Customer", [SelectChoice("", "All customers")], what="a customer")
+    product = choice_filter("Product", [SelectChoice("", "All products")], what="a product")
+    renewal_from = date_filter("Renewal date from", "A date like 2025-03-31.")
+    renewal_to = date_filter("Renewal date until", "A date like 2025-03-31.")
 
     def validate_renewal_to(self, field):
         if field.data and self.renewal_from.data and field.data < self.renewal_from.data:

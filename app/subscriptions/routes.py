@@ -23,19 +23,21 @@ from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm,
 from app.web.access import Permission, allow
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
+from app.web.query import applied, unapplied
 from app.web.rendering import redirect_to, render
 
 
 # ----------------------------------------------------------------------------------- the grid
 
-def _grid_filters(form: GridForm, valid: bool) -> grid.GridFilters:
+def _grid_filters(form: GridForm) -> grid.GridFilters:
+    """The filters asked for, without those refused (each said at its field, and above the rows)."""
     args = request.args
     sort = args.get("sort", grid.DEFAULT_SORT)
     page = args.get("page", "1")
     return grid.GridFilters(
-        q=(form.q.data or "").strip(), status=form.status.data or "", customer=form.customer.data or "",
-        product=form.product.data or "",
-        renewal_from=form.renewal_from.data if valid else None, renewal_to=form.renewal_to.data if valid else None,
+        q=(form.q.data or "").strip(), status=applied(form.status) or "", customer=applied(form.customer) or "",
+        product=applied(form.product) or "",
+        renewal_from=applied(form.renewal_from), renewal_to=applied(form.renewal_to),
         sort=sort if sort in grid.SORTS else grid.DEFAULT_SORT,
         direction="desc" if args.get("direction") == "desc" else "asc",
         page=int(page) if page.isdigit() and int(page) > 0 else 1)
@@ -60,13 +62,13 @@ def index():
     form.customer.choices = [SelectChoice("", "All customers")] + [SelectChoice(c, c) for c in choices["customers"]]
     form.product.choices = [SelectChoice("", "All products")] + [SelectChoice(p, p) for p in choices["products"]]
     valid = not request.args or form.validate()
-    filters = _grid_filters(form, valid)
+    filters = _grid_filters(form)
     result = grid.search(current_user, filters)
     soon_from, soon_to = grid.renewals_range()
     renewals_url = url_for("subscriptions.index", renewal_from=soon_from.isoformat(), renewal_to=soon_to.isoformat())
     clean = url_for("subscriptions.index", **filters.args(page=result.page))
     return render("subscriptions/index.html", "subscriptions/_grid.html", status=200 if valid else 422,
-                  form=form, filters=filters, result=result, renewals_url=renewals_url,
+                  form=form, unapplied=unapplied(form), filters=filters, result=result, renewals_url=renewals_url,
                   show_account=current_user.account.kind == "operator", now=partner_center_now(),
                   headers={"HX-Push-Url": clean} if valid else None)
 

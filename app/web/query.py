@@ -6,8 +6,41 @@ from dataclasses import fields
 from datetime import date
 
 from sqlalchemy import func, select
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional
 
 from app.extensions import db
+
+# What a list's filter field says when its value is not one it takes (an address typed or edited by
+# hand, an old bookmark), in every list alike: not WTForms' "Not a valid date value." / "Not a valid choice.".
+DATE_ADVICE = "Enter a date like 2026-01-31."
+
+
+def date_filter(label: str, description: str = "A date like 2026-01-31.") -> DateField:
+    """A date filter of a list's GET form: optional; one that is not a date says DATE_ADVICE."""
+    return DateField(label, validators=[Optional()], description=description, invalid_value_message=DATE_ADVICE)
+
+
+def choice_filter(label: str, choices, *, what: str) -> SelectField:
+    """A drop-down filter of a list's GET form, "" (its first choice) meaning all: a value not among
+    its choices says "Choose <what> from the list." (what: "a status", "a customer")."""
+    return SelectField(label, choices=choices, default="", invalid_choice_message=f"Choose {what} from the list.")
+
+
+def applied(field):
+    """The value of a filter field to apply: None when the field refused it (it is not applied)."""
+    return None if field.errors else field.data
+
+
+def unapplied(form) -> str | None:
+    """What a list refused from its filters says above the rows, so that a refused filter never looks
+    applied: "Shown without the Status filter: correct it above." (None when every filter is fine)."""
+    labels = [field.label.text for field in form if field.errors]
+    if not labels:
+        return None
+    names = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return (f"Shown without the {names} filter{'s' if len(labels) > 1 else ''}: "
+            f"correct {'it' if len(labels) == 1 else 'them'} above.")
 
 
 class UrlState:

@@ -11,7 +11,7 @@ import pytest
 from app.accounts.models import Account, User
 from app.audit.models import AuditEvent
 from tests.helpers import soup
-from tests.support.filters import assert_bad_dates_refused
+from tests.support.filters import assert_bad_choice_refused, assert_bad_dates_refused
 
 
 @pytest.fixture
@@ -61,6 +61,8 @@ def test_htmx_gets_the_list_and_the_address_to_push(events, operator_client):
 
 def test_bad_dates_are_explained_next_to_the_field(operator_client):
     assert_bad_dates_refused(operator_client, "/admin/audit", "date_from", "date_to")
+    assert_bad_choice_refused(operator_client, "/admin/audit", "action", "an action")
+    assert_bad_choice_refused(operator_client, "/admin/audit", "account", "an account")
 
 
 def test_an_events_details(events, operator_client):

@@ -13,7 +13,7 @@ from app import live
 from app.accounts.models import Notification
 from app.orders.models import Order
 from tests.helpers import soup, text_of
-from tests.support.filters import assert_bad_dates_refused
+from tests.support.filters import assert_bad_choice_refused, assert_bad_dates_refused
 from tests.support.orders import customer_request, place, reseller_request, run_job
 
 
@@ -61,6 +61,32 @@ def test_history_filters_by_status_and_date(demo, db, reseller_client):
 
 def test_bad_filter_input_is_422_with_the_message_next_to_the_field_and_the_input_kept(demo, db, reseller_client):
     assert_bad_dates_refused(reseller_client, "/orders", "date_from", "date_to")
+    assert_bad_choice_refused(reseller_client, "/orders", "status", "a status")
+
+
+def test_a_refused_filter_is_not_applied_the_others_are_and_the_list_says_so(demo, db, reseller_client):
+    first = place(db, reseller_request(db, domain="refusedone.onmicrosoft.com", draft_id=1))
+    second = place(db, reseller_request(db, domain="refusedtwo.onmicrosoft.com", draft_id=2))
+    assert run_job(second.id) == "completed"
+    first.created_at = datetime(2025, 1, 10, 12, 0)
+    db.session.commit()
+
+    def shown(query):
+        response = reseller_client.get("/orders" + query)
+        assert response.status_code == 422
+        page = soup(response)
+        return [a.get_text() for a in page.select("table.order-table tbody a")], page
+
+    numbers, page = shown("?status=completed&date_from=2025-13-45")
+    assert numbers == [second.number]
+    assert page.select_one("#filters-unapplied").get_text() == "Shown without the Placed from filter: correct it above."
+    numbers, page = shown("?status=bogus&date_from=2025-01-01&date_to=2025-01-31")
+    assert numbers == [first.number]
+    assert page.select_one("#status-error").get_text() == "Choose a status from the list."
+    numbers, page = shown("?status=bogus&date_from=2025-13-45")
+    assert page.select_one("#filters-unapplied").get_text() == (
+        "Shown without the Status and Placed from filters: correct them above.")
+    assert "Not a valid" not in page.get_text()
 
 
 def test_details_general_tab_shows_live_progress_that_stops_when_terminal(demo, db, reseller_client):

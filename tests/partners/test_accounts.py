@@ -72,10 +72,19 @@ def test_a_suspended_account_and_readiness_are_shown_in_the_list(operator_client
     assert "Not checked" in rows["Kappa Cloud"].get_text()
 
 
+def test_a_kind_status_or_country_not_offered_is_said_next_to_the_filter(operator_client, network):
+    from tests.support.filters import assert_bad_choice_refused
+
+    for name, what in (("kind", "a kind"), ("status", "a status"), ("country", "a country")):
+        assert_bad_choice_refused(operator_client, "/admin/accounts/", name, what)
+
+
 def test_a_wrong_date_is_said_next_to_the_filter(operator_client, network):
     response = operator_client.get("/admin/accounts/", query_string={"created_from": "2025-13-45", "q": "a"})
     assert response.status_code == 422
-    assert soup(response).select_one("#created_from-error").get_text() == "Not a valid date value."
+    assert soup(response).select_one("#created_from-error").get_text() == "Enter a date like 2026-01-31."
+    assert soup(response).select_one("#filters-unapplied").get_text() == (
+        "Shown without the Created from filter: correct it above.")
     assert soup(response).select_one("#q")["value"] == "a"
     to_before_from = operator_client.get("/admin/accounts/", query_string={"created_from": "2025-02-01",
                                                                            "created_to": "2025-01-01"})

@@ -9,7 +9,7 @@ import pytest
 from app.accounts.models import Account
 from app.subscriptions.models import Subscription
 from tests.helpers import soup, text_of
-from tests.support.filters import assert_bad_dates_refused
+from tests.support.filters import assert_bad_choice_refused, assert_bad_dates_refused
 
 NOW = datetime(2025, 3, 1, 12, 0)
 
@@ -119,6 +119,13 @@ def test_renewals_in_the_next_30_days_shortcut(grid, reseller_client):
 
 def test_bad_dates_are_422_with_the_message_next_to_the_field(grid, reseller_client):
     assert_bad_dates_refused(reseller_client, "/subscriptions", "renewal_from", "renewal_to")
+
+
+def test_a_status_customer_or_product_not_offered_is_refused_not_applied(grid, reseller_client):
+    everyone = _names(reseller_client.get("/subscriptions"))
+    for name, what in (("status", "a status"), ("customer", "a customer"), ("product", "a product")):
+        assert_bad_choice_refused(reseller_client, "/subscriptions", name, what)
+        assert _names(reseller_client.get(f"/subscriptions?{name}=bogus")) == everyone  # not filtered by "bogus"
 
 
 def test_paging(grid, db, reseller_client):
