@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import (BooleanField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 

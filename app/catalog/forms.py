@@ -1,7 +1,7 @@
 """Catalog forms. CSRF is checked for every POST by CSRFProtect; these forms parse and validate."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional

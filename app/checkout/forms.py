@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 
 from app.catalog.terms import licences
 from app.checkout import account_checks

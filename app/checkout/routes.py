@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 
 from app import live
 from app.checkout import bp, certificates, gate, wizard

@@ -1,7 +1,7 @@
 """The forms of admin > Migration (upload, schedule, migrate now, webinars) and of the notices."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DateTimeLocalField, HiddenField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Length, Optional, URL, ValidationError

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import StringField, SubmitField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError

@@ -2,7 +2,7 @@
 their first account admin, and suspending."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import EmailField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError

@@ -2,7 +2,7 @@
 actions and settings, and "Become a partner"."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp

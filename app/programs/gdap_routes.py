@@ -20,7 +20,7 @@ import secrets
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 
 from app.audit import services as audit
 from app.connections.person import PC_THROTTLED, TooFast

@@ -1,7 +1,7 @@
 """The account settings' forms, and the licensee's contact fields the checkout's customer step shares."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from email_validator import EmailNotValidError, validate_email
 from wtforms import (BooleanField, EmailField, FormField, RadioField, SelectField, StringField, SubmitField, TelField,
                      TextAreaField)

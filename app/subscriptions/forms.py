@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask_wtf import FlaskForm
+from app.web.forms import FlaskForm
 from wtforms import HiddenField, SearchField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
