@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, is_dataclass
 
+from app.accounts.country_rules import clean_registration_id
 from app.checkout.models import CheckoutDraft
 from app.connections.person import TooFast, partner_center_problem, person_client
 from app.partner_center import PartnerCenterError
@@ -84,6 +85,8 @@ def check_company(draft: CheckoutDraft, details: CompanyDetails, *, billing_opti
                 errors["address_line1"] = ("Partner Center could not confirm this address"
                                            + (f": {result.message}" if result.message else ".")
                                            + " Add the missing parts (street number, premises) and try again.")
+    if reg and "registration_id" not in errors:
+        reg = clean_registration_id(country, rules, reg)  # as Microsoft takes it: no spaces, no country prefix
     draft.registration_id = reg.replace(" ", "") or None
     draft.company_phone = phone or None
     if address is not None:

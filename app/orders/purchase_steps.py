@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from app.accounts.countries import country_name
+from app.accounts.country_rules import pattern_in_words
 from app.accounts.models import Tenant
 from app.extensions import db
 from app.connections.consent import HEADLINE as MFA_HEADLINE
@@ -222,10 +224,13 @@ def explain_refusal(order: Order, step: OrderStep, error: PartnerCenterError) ->
                               f"Microsoft requires a company registration ID for customers in {order.country}.",
                               "enter the company registration ID", "registration_id")
     if isinstance(error, RegistrationIdInvalid):
-        expected = f" It must match {error.regex}." if error.regex else ""
+        # Microsoft quotes a regular expression; a reseller reads it in words, or not at all.
+        words = pattern_in_words(error.regex or "")
+        expected = f" Microsoft expects {words}." if words else " Check it on the customer's registration documents."
         return _fix_parameter(
             "registration_id_invalid",
-            f"The company registration ID {order.registration_id or ''} is not valid for {order.country}.{expected}",
+            f"The company registration ID {order.registration_id or ''} is not valid for customers in "
+            f"{country_name(order.country)}.{expected}",
             "correct the registration ID", "registration_id")
     if isinstance(error, RegistrationIdNotAllowed):
         return _fix_parameter("registration_id_not_allowed",

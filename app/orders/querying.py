@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from app.accounts.country_rules import clean_registration_id
 from app.accounts.models import User
 from app.accounts.services import operator_account
 from app.audit import services as audit
 from app.audit.services import Origin
+from app.connections.person import TooFast, partner_center_problem, person_client
 from app.connections.services import get_client
 from app.extensions import db
 from app.orders import tenancy
@@ -18,6 +20,7 @@ from app.orders.models import Order, OrderStatus, StepStatus
 from app.orders.placing import DomainInUse, NotAuthorized, domain_in_use, normalize_domain
 from app.orders.transitions import publish_progress
 from app.partner_center import PartnerCenterError, new_request_id
+from app.settings.licensees import rule_problems
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,25 @@ class ParameterChanges:
     tenant_id: str | None
     registration_id: str | None
     phone: str | None
+
+
+def parameter_problems(order: Order, changes: ParameterChanges, *, actor: User) -> tuple[dict[str, str], str | None]:
+    """The registration ID and phone typed on the Parameters tab, checked with the country's rules from
+    Partner Center as the checkout's company step checks them (app/settings/licensees.py rule_problems):
+    problems by field, and why the rules could not be read. A valid registration ID is kept as Microsoft
+    takes it (changes.registration_id cleaned)."""
+    registration_id = (changes.registration_id or "").strip()
+    phone = (changes.phone or "").strip()
+    if not (registration_id or phone) or not order.country:
+        return {}, None
+    try:
+        rules = person_client(actor.id, account=order.account).get_country_rules(order.country)
+    except (PartnerCenterError, TooFast) as error:
+        return {}, partner_center_problem(error)
+    problems = rule_problems(order.country, rules, registration_id=registration_id, phone=phone, address=None)
+    if registration_id and "registration_id" not in problems:
+        changes.registration_id = clean_registration_id(order.country, rules, registration_id)
+    return problems, None
 
 
 def update_ordering_parameters(order: Order, changes: ParameterChanges, *, actor: User, origin: Origin) -> dict:

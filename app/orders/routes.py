@@ -153,11 +153,20 @@ def save_parameters(number):
     if order.status != OrderStatus.QUERYING:
         flash("Ordering parameters can be changed only while the order is querying.", "error")
         return redirect_to(url_for("orders.detail", number=order.number, tab="parameters"))
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    changes = querying.ParameterChanges(domain=form.domain.data, tenant_id=form.tenant_id.data,
+                                        registration_id=form.registration_id.data, phone=form.phone.data)
+    problems, problem = ({}, None)
+    if valid:
+        # The registration ID and phone follow the country's rules, as at checkout.
+        problems, problem = querying.parameter_problems(order, changes, actor=current_user)
+        for name, message in problems.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        if problem:
+            flash(problem, "error")
+    if valid and not problems and not problem:
         try:
-            querying.update_ordering_parameters(order, querying.ParameterChanges(
-                domain=form.domain.data, tenant_id=form.tenant_id.data, registration_id=form.registration_id.data,
-                phone=form.phone.data), actor=current_user, origin=request_origin())
+            querying.update_ordering_parameters(order, changes, actor=current_user, origin=request_origin())
         except DomainInUse as error:
             form.domain.errors = [*form.domain.errors, error.message]
             context["domain_problem"] = error.message

@@ -76,7 +76,7 @@ COUNTRY_RULES = {
                  languages=("de", "en"), cultures=("de-DE", "en-US")),
     "IN": _rules("IN", "en-IN", state_required=True, states=IN_STATES,
                  postal_regex=r"^\d{6}$", tax_supported=True, tax_optional=False,
-                 tax_format="99AAAAA9999A9Z9", tax_sample="29AAACM5586E1ZP",
+                 tax_format="99AAAAA9999A9Z9", tax_sample="29AAACM5586E1Z5",
                  phone_regex=r"^(\+91)?[ \-]?\d{10}$",
                  languages=("en", "hi"), cultures=("en-IN", "hi-IN")),
     "BR": _rules("BR", "pt-BR", state_required=True, states=BR_STATES,
@@ -128,6 +128,9 @@ def country_rules(iso2: str) -> dict:
 # Countries where Microsoft requires the organization registration number (and
 # then a phone number too). The regexes are the sandbox's choice of a
 # plausible national format; Partner Center's real patterns are not published.
+# Where a country's rules above publish a taxIdFormat, the number that format
+# describes (its country prefix left out) passes the pattern here: what a client
+# that follows the rules sends is accepted (a test holds them together).
 _GENERIC_ID = r"^[A-Za-z0-9][A-Za-z0-9 ./\-]{3,30}$"
 REGISTRATION_ID_RULES = {
     "AM": _GENERIC_ID, "AZ": _GENERIC_ID, "BY": r"^\d{9}$", "HU": r"^\d{8}-\d-\d{2}$",

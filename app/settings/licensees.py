@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from app.accounts.countries import COUNTRY_NAMES
+from app.accounts.country_rules import clean_registration_id, registration_id_rule
 from app.accounts.models import Account, Licensee, User
 from app.audit import services as audit
 from app.audit.services import Origin
@@ -50,16 +51,6 @@ def contact_problems(values: dict) -> dict[str, str]:
     return problems
 
 
-def format_to_regex(tax_format: str | None, country: str) -> re.Pattern | None:
-    """Partner Center's taxIdFormat ('PL9999999999': 9 a digit, A a letter) as a pattern; the country
-    prefix may be left out."""
-    if not tax_format:
-        return None
-    body = tax_format[2:] if tax_format[:2].upper() == country.upper() else tax_format
-    pattern = "".join(r"\d" if ch == "9" else "[A-Za-z]" if ch == "A" else re.escape(ch) for ch in body)
-    return re.compile(rf"^(?:{country})?{pattern}$", re.IGNORECASE)
-
-
 def required_problems(country: str, *, registration_id: str, phone: str, registration_required: bool) -> dict:
     """What Microsoft requires before it creates a customer in `country` (nothing to ask Partner Center)."""
     problems = {}
@@ -75,11 +66,8 @@ def rule_problems(country: str, rules, *, registration_id: str, phone: str, addr
     """The country's rules from Partner Center (`rules`: a CountryRules) applied to the registration
     ID, the phone and, when given, the address (ADDRESS_FIELDS, stripped)."""
     problems = {}
-    if registration_id:
-        pattern = format_to_regex(rules.tax_id_format, country)
-        if pattern is not None and not pattern.match(registration_id.replace(" ", "")):
-            sample = f" For example {rules.tax_id_sample}." if rules.tax_id_sample else ""
-            problems["registration_id"] = f"This is not a valid registration ID for {country}.{sample}"
+    if registration_id and clean_registration_id(country, rules, registration_id) is None:
+        problems["registration_id"] = registration_id_rule(country, rules)
     # Compare without spacing: people group digits in many ways.
     if phone and rules.phone_number_regex and not re.match(rules.phone_number_regex, re.sub(r"[\s\-().]", "", phone)):
         problems["phone"] = (f"Enter a phone number in the format used in {country}, for example +48 22 555 0134."
@@ -152,6 +140,9 @@ def check_details(details: LicenseeDetails, *, user_id: int) -> Problems:
         return problems
     problems.fields.update(rule_problems(details.country, rules, registration_id=details.registration_id,
                                          phone=details.phone, address=details.address if details.has_address else None))
+    if details.registration_id and "registration_id" not in problems.fields:
+        # Kept as Microsoft takes it: "PL 526-025-02-74" is 5260250274.
+        details.registration_id = clean_registration_id(details.country, rules, details.registration_id)
     return problems
 
 

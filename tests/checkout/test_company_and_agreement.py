@@ -43,8 +43,24 @@ def test_registration_id_is_checked_with_the_country_rules(reseller_client, db):
                                                           **ADDRESS_PL})
     assert response.status_code == 422
     assert soup(response).select_one("#registration_id-error").get_text() == (
-        "This is not a valid registration ID for PL. For example PL5260250274.")
+        "A Polish company registration ID (NIP) has 10 digits, like 5260250274.")
     assert soup(response).select_one("#registration_id")["value"] == "12345"
+    response = reseller_client.post("/checkout/company", {"registration_id": "abc", "phone": "+48 22 555 0134",
+                                                          **ADDRESS_PL})
+    assert response.status_code == 422
+    assert soup(response).select_one("#registration_id-error").get_text() == (
+        "A Polish company registration ID (NIP) has 10 digits, like 5260250274.")
+    assert soup(response).select_one("#registration_id")["value"] == "abc"
+
+
+def test_a_registration_id_typed_with_the_country_prefix_is_kept_as_microsoft_takes_it(reseller_client, db):
+    # The rules' format is PL9999999999 (the prefix may be left out); Microsoft takes the number alone.
+    reseller_at_company(reseller_client, db)
+    response = reseller_client.post("/checkout/company", {"registration_id": "PL 526-025-02-74",
+                                                          "phone": "+48 22 555 0134", **ADDRESS_PL})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(db.select(CheckoutDraft)).registration_id == "5260250274"
 
 
 def test_valid_company_details_go_on_and_are_kept_for_the_licensee(reseller_client, db):
@@ -185,3 +201,4 @@ def test_operator_reads_filters_and_exports_the_mca_log(reseller_client, operato
     rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
     assert rows[0][0] == "Accepted at (UTC)" and rows[1][4] == "Litware, Inc." and rows[1][1] == "confirmed"
     assert reseller_client.get("/admin/mca").status_code == 403
+

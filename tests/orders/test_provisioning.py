@@ -161,7 +161,7 @@ def test_throttling_reschedules_after_retry_after(demo, db, redis, sandbox_store
 
 
 @pytest.mark.parametrize("registration_id, expected", [
-    (None, "requires a company registration ID"), ("12-34", "is not valid for PL"),
+    (None, "requires a company registration ID"), ("12-34", "is not valid for customers in Poland. Microsoft expects 10 digits."),
 ])
 def test_registration_id_problems_ask_for_a_change(demo, db, registration_id, expected):
     from tests.support.orders import licensee

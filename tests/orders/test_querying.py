@@ -138,3 +138,42 @@ def test_parameters_cannot_be_edited_unless_querying(demo, db, reseller_client):
                                     {"domain": "other", "tenant_id": "", "registration_id": "", "phone": ""})
     assert response.status_code == 303
     assert _reload(db, order).domain == "fabrikamnew.onmicrosoft.com"
+
+
+def test_a_polish_registration_id_microsoft_refused_is_said_in_words_and_checked_when_edited(
+        demo, db, redis, sandbox_store, reseller_client):
+    from tests.support.orders import licensee, line
+
+    litware = licensee(db, "Litware, Inc.")
+    order = place(db, reseller_request(
+        db, domain="litwareparams.onmicrosoft.com", licensee_id=litware.id, company_name="Litware, Inc.",
+        country="PL", registration_id="12-34", phone="+48 22 555 0134",
+        address={"addressLine1": "ul. Marszalkowska 100", "city": "Warszawa", "postalCode": "00-026", "country": "PL"},
+        lines=[line(currency="PLN", price="25.00")]))
+    assert run_job(order.id) == "querying"
+    # Microsoft quotes a regular expression (^\d{10}$); the reseller reads it in words.
+    reason = soup(reseller_client.get(f"/orders/{order.number}")).select_one("#order-reason").get_text()
+    assert "The company registration ID 12-34 is not valid for customers in Poland. Microsoft expects 10 digits." in reason
+    assert "^" not in reason and "\\d" not in reason and "must match" not in reason
+
+    # The Parameters form checks the registration ID with the country's rules, as the checkout does.
+    bad = reseller_client.post(f"/orders/{order.number}/parameters", {
+        "domain": "litwareparams", "tenant_id": "", "registration_id": "abc", "phone": "+48 22 555 0134"})
+    assert bad.status_code == 422
+    page = soup(bad)
+    assert page.select_one("#registration_id-error").get_text() == (
+        "A Polish company registration ID (NIP) has 10 digits, like 5260250274.")
+    assert page.select_one("#registration_id")["value"] == "abc"
+    assert _reload(db, order).registration_id == "12-34"  # nothing saved
+
+    # Typed with the country prefix and the usual dashes, it is kept as Microsoft takes it.
+    saved = reseller_client.post(f"/orders/{order.number}/parameters", {
+        "domain": "litwareparams", "tenant_id": "", "registration_id": "PL 526-025-02-74", "phone": "+48 22 555 0134"})
+    assert saved.status_code == 303
+    assert _reload(db, order).registration_id == "5260250274"
+    assert reseller_client.post(f"/orders/{order.number}/process", {}).status_code == 303
+    work(redis)
+    order = _reload(db, order)
+    assert order.status == "completed"
+    created = sandbox_store.tenant_by_domain("litwareparams.onmicrosoft.com")
+    assert created is not None

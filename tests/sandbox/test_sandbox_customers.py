@@ -90,6 +90,29 @@ def test_registration_id_rules(pc, country, changes, code, fragment):
     assert fragment in response.json()["description"]
 
 
+def test_the_registration_id_the_country_rules_describe_is_the_one_accepted(pc):
+    """Where a country needs a registration ID and its rules publish a taxIdFormat, the rules' sample, as
+    a client following the rules sends it (app/accounts/country_rules.py: no country prefix), is accepted,
+    and a value the rules refuse is refused too."""
+    import re
+    from types import SimpleNamespace
+
+    from app.accounts.country_rules import clean_registration_id
+    from app.sandbox.countries import REGISTRATION_ID_RULES
+
+    checked = []
+    for iso2, pattern in REGISTRATION_ID_RULES.items():
+        rules = pc.get(f"/v1/countryvalidationrules/{iso2}").json()
+        if not rules.get("taxIdFormat"):
+            continue
+        as_rules = SimpleNamespace(tax_id_format=rules["taxIdFormat"], vat_id_regex=rules.get("vatIdRegex"))
+        sent = clean_registration_id(iso2, as_rules, rules["taxIdSample"])
+        assert sent is not None and re.fullmatch(pattern, sent), (iso2, rules["taxIdSample"], pattern)
+        assert clean_registration_id(iso2, as_rules, "abc") is None and not re.fullmatch(pattern, "abc")
+        checked.append(iso2)
+    assert {"PL", "IN", "BR"} <= set(checked)
+
+
 def test_polish_customer_with_registration_id_is_created(pc):
     body = create_customer(pc, "polskafirma", "PL")
     assert body["companyProfile"]["organizationRegistrationNumber"] == "5260250274"

@@ -68,7 +68,7 @@ def test_bad_details_get_a_message_next_to_each_field_and_nothing_is_lost(db, re
     assert response.status_code == 422
     errors = {e["id"]: e.get_text() for e in soup(response).select(".field-error")}
     assert errors == {
-        "registration_id-error": "This is not a valid registration ID for PL. For example PL5260250274.",
+        "registration_id-error": "A Polish company registration ID (NIP) has 10 digits, like 5260250274.",
         "postal_code-error": "This is not a valid postal code for PL.",
         "phone-error": "Enter a phone number in the format used in PL, for example +48 22 555 0134."}
     assert soup(response).select_one("#registration_id")["value"] == "12345"
@@ -209,3 +209,4 @@ def test_a_reseller_without_customers_is_told_where_to_add_them(db, reseller2_cl
         "Your customers You have no customers yet. Add them under Settings > Licensees, or in the Customer step "
         "of the checkout.")
     assert section.find("a", string="Settings > Licensees")["href"] == "/settings/licensees"
+
