@@ -34,6 +34,8 @@ def _problems(html: str) -> list[str]:
         if region is None:
             problems.append(f"table {what} is not in a .table-scroll region")
             continue
+        if region.find_parent(class_="table-scroll") is not None:
+            problems.append(f"table {what} is in two nested .table-scroll regions")
         named = region.get("aria-label") or (region.get("aria-labelledby") and
                                              soup.find(id=region["aria-labelledby"]))
         if region.get("role") != "region" or region.get("tabindex") != "0" or not named:
