@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Cart, CartLine, CartPurpose, PriceListEntry, Sku
 from app.catalog.pricing import Viewer, price_entry, sku_offer
-from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, term_adjective
+from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, seats, term_adjective
 from app.extensions import db
 from app.time import utcnow
 
@@ -130,6 +130,36 @@ def set_line_quantity(line: CartLine, quantity: int) -> None:
     line.quantity = quantity
     line.cart.updated_at = utcnow()
     db.session.flush()
+
+
+def refusal_keeping(line: CartLine, error: CartError) -> str:
+    """A typed quantity's refusal, saying which number the cart keeps meanwhile (so nobody takes the
+    number still in the field for the one that will be bought)."""
+    if not (line.sku.available and line.sku.product.available):
+        return str(error)
+    return f"{error} Your cart still has {seats(line.quantity)}."
+
+
+def apply_typed_quantities(user, form) -> tuple[dict[int, str], dict[int, str]]:
+    """Before the checkout buys the cart: the quantities the cart page showed (``form``, the posted
+    Next form) set on the user's lines, checked as the Update button checks them (a refused one
+    leaves its line as it was). Returns what was typed and the refusals, by line id."""
+    cart = cart_for(user)
+    typed: dict[int, str] = {}
+    refused: dict[int, str] = {}
+    for line in cart.lines if cart is not None else []:
+        # Its field (with JavaScript), else what the Next form carries as typed and refused (without).
+        raw = next((form.get(name) for name in (f"quantity-{line.id}", f"typed-{line.id}") if name in form), None)
+        if raw is None:
+            continue
+        typed[line.id] = raw
+        try:
+            quantity = parse_quantity(raw)
+            if quantity != line.quantity:
+                set_line_quantity(line, quantity)
+        except CartError as error:
+            refused[line.id] = refusal_keeping(line, error)
+    return typed, refused
 
 
 def remove_line(line: CartLine) -> None:

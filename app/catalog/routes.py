@@ -294,6 +294,12 @@ def cart():
     return _cart_response()
 
 
+def cart_refused(errors: dict, quantities: dict):
+    """The cart page (422) with typed quantities it refuses, each kept in its field beside its message:
+    what the checkout answers a Next whose typed quantities are refused."""
+    return _cart_response(422, errors=errors, quantities=quantities)
+
+
 def _own_line(line_id: int) -> CartLine:
     line = db.session.get(CartLine, line_id)
     if line is None or line.cart.user_id != current_user.id or line.cart.purpose != CartPurpose.CART:
@@ -306,20 +312,21 @@ def _own_line(line_id: int) -> CartLine:
 def update_line(line_id: int):
     line = _own_line(line_id)
     change = request.form.get("change", "set")
+    # The line's field is named by its line (the cart's Next sends them all); "quantity" from older pages.
+    typed = request.form.get(f"quantity-{line_id}", request.form.get("quantity"))
     try:
         if change == "increase":
             quantity = line.quantity + 1
         elif change == "decrease":
             quantity = line.quantity - 1
         else:
-            quantity = carts.parse_quantity(request.form.get("quantity"))
+            quantity = carts.parse_quantity(typed)
         carts.set_line_quantity(line, quantity)
     except carts.CartError as exc:
         db.session.rollback()
         # The field keeps what was typed, beside the message; the saved quantity is unchanged.
-        typed = request.form.get("quantity", "") if change == "set" else None
-        return _cart_response(422, errors={line_id: str(exc)},
-                              quantities={line_id: typed} if typed is not None else None, line_id=line_id)
+        return _cart_response(422, errors={line_id: carts.refusal_keeping(line, exc)},
+                              quantities={line_id: typed or ""} if change == "set" else None, line_id=line_id)
     db.session.commit()
     if not is_htmx():
         return redirect(url_for("catalog.cart"))

@@ -7,6 +7,8 @@ from flask_login import current_user
 from app.web.forms import FlaskForm
 
 from app import live
+from app.catalog.cart import apply_typed_quantities
+from app.catalog.routes import cart_refused
 from app.checkout import bp, certificates, gate, wizard
 from app.checkout import services as svc
 from app.checkout.forms import (NEW, PARTNER_ID_RE, CancelForm, CustomerForm, DirectCustomerForm, ServiceForm,
@@ -442,6 +444,13 @@ def from_cart():
     if not FlaskForm().validate_on_submit():  # the CSRF token only
         abort(400)
     user = current_user._get_current_object()
+    # The quantities the cart's fields show are checked and saved first: one refused keeps the cart
+    # on screen with it beside its field (the others saved), so the checkout never goes on with
+    # another number than the field shows.
+    typed, refused = apply_typed_quantities(user, request.form)
+    if refused:
+        db.session.commit()
+        return cart_refused(refused, {line_id: typed[line_id] for line_id in refused})
     svc.buy_the_cart(user)
     draft = svc.open_draft(user)
     db.session.commit()

@@ -70,12 +70,25 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
     quantity.fill("500")
     with page.expect_response(lambda r: "/cart/lines/" in r.url):
         quantity.press("Tab")
-    expect(page.locator(".quantity-error")).to_have_text("Microsoft 365 Business Premium allows at most 300 seats.")
+    refused = "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 8 seats."
+    expect(page.locator(".quantity-error")).to_have_text(refused)
     # The field keeps what was typed beside the message; the cart keeps the saved 8 seats.
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("500")
     expect(page.get_by_label("Quantity", exact=True)).to_have_attribute("aria-invalid", "true")
     _shot(page, "3-cart")
 
+    # Next does not go on with 8 while the field shows 500: the cart again, the message beside the field.
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
+    expect(page.locator(".quantity-error")).to_have_text(refused)
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("500")
+    # Typed and Next pressed at once (the field's own update still on its way): Next sends the field.
+    page.get_by_label("Quantity", exact=True).fill("20000")
+    page.get_by_role("button", name="Next").click()
+    expect(page.locator(".quantity-error")).to_have_text(refused)
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("20000")
+    expect(page).to_have_url(re.compile(r"/cart$"))
+    page.get_by_label("Quantity", exact=True).fill("9")
     page.get_by_role("button", name="Next").click()
     expect(page).to_have_url(re.compile(r"/checkout/"))
 
@@ -94,6 +107,15 @@ def test_catalog_and_cart_work_with_javascript_off(no_js_page, live_server, empt
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("3")
     page.get_by_role("button", name="Increase quantity").click()
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("4")
+    # A refused quantity stays in the field; Next sends it again and stays on the cart.
+    page.get_by_label("Quantity", exact=True).fill("20000")
+    page.get_by_role("button", name="Update").click()
+    refused = "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 4 seats."
+    expect(page.locator(".quantity-error")).to_have_text(refused)
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
+    expect(page.locator(".quantity-error")).to_have_text(refused)
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("20000")
     page.get_by_role("button", name="Remove Microsoft 365 Business Premium").click()
     expect(page.get_by_text("Your cart is empty.")).to_be_visible()
 

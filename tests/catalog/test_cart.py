@@ -57,7 +57,7 @@ def test_add_to_cart_without_javascript_redirects_to_the_cart(reseller_client, d
     cart = reseller_client.get("/cart")
     html = soup(cart)
     assert "Added 3 × Microsoft 365 Business Premium" in html.select_one("#flash-region").get_text()
-    assert html.select_one(".cart-line input[name=quantity]")["value"] == "3"
+    assert html.select_one(".cart-line .quantity-input")["value"] == "3"
     assert html.select_one("#cart-badge .cart-count").get_text() == "1"
 
 
@@ -128,7 +128,7 @@ def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client,
     at_minimum = update(reseller_client, line.id, change="decrease")
     assert at_minimum.status_code == 422
     assert soup(at_minimum).select_one(f"#quantity-{line.id}-error").get_text() == \
-        "Microsoft 365 Business Premium needs at least 1 seat."
+        "Microsoft 365 Business Premium needs at least 1 seat. Your cart still has 1 seat."
     assert soup(at_minimum).select_one(f"#quantity-{line.id}")["value"] == "1"
     assert lines(db)[0].quantity == 1
 
@@ -143,7 +143,7 @@ def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client,
     too_many = update(reseller_client, line.id, change="set", quantity="301")
     assert too_many.status_code == 422
     assert soup(too_many).select_one(f"#quantity-{line.id}-error").get_text() == \
-        "Microsoft 365 Business Premium allows at most 300 seats."
+        "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 12 seats."
     # The field keeps what was typed, next to the message; the saved quantity stays.
     assert soup(too_many).select_one(f"#quantity-{line.id}")["value"] == "301"
     assert soup(too_many).select_one(f"#quantity-{line.id}")["aria-invalid"] == "true"
@@ -153,6 +153,81 @@ def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client,
     plain = reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", "quantity": "4"})
     assert plain.status_code == 302 and plain.headers["Location"] == "/cart"
     assert lines(db)[0].quantity == 4
+
+
+def _next_form(page) -> dict:
+    form = page.select_one("form.cart-next")
+    return {i["name"]: i.get("value", "") for i in form.select("input[name]")}
+
+
+def _drafts(db) -> int:
+    from app.checkout.models import CheckoutDraft
+
+    return db.session.scalar(db.select(db.func.count(CheckoutDraft.id)))
+
+
+def test_next_without_javascript_never_goes_on_with_the_saved_quantity_while_the_field_shows_a_refused_one(
+        reseller_client, db):
+    """20000 typed and refused stays in its field; Next sends it along (the line's own field cannot go
+    with it), is refused again beside the field (the cart page, the checkout not started), and goes
+    on once the quantity is one the SKU allows."""
+    add(reseller_client, db, quantity=5)
+    line = lines(db)[0]
+    refused = reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", f"quantity-{line.id}": "20000"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    message = "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 5 seats."
+    assert page.select_one(f"#quantity-{line.id}-error").get_text() == message
+    assert page.select_one(f"#quantity-{line.id}")["value"] == "20000"
+    data = _next_form(page)
+    assert data[f"typed-{line.id}"] == "20000"
+
+    again = reseller_client.post("/checkout/cart", data)
+    assert again.status_code == 422
+    page = soup(again)
+    assert page.select_one("h1").get_text() == "Cart"
+    assert page.select_one(f"#quantity-{line.id}-error").get_text() == message
+    assert page.select_one(f"#quantity-{line.id}")["value"] == "20000"
+    assert _next_form(page)[f"typed-{line.id}"] == "20000"
+    assert lines(db)[0].quantity == 5 and _drafts(db) == 0  # nothing bought, the checkout not started
+
+    # Corrected with Update, the cart shows the saved number and Next sends no typed one, and goes on.
+    assert reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", f"quantity-{line.id}": "12"}
+                                ).status_code == 302
+    data = _next_form(soup(reseller_client.get("/cart")))
+    assert list(data) == ["csrf_token"]
+    moved = reseller_client.post("/checkout/cart", data)
+    assert moved.status_code == 303 and moved.headers["Location"].startswith("/checkout/")
+    assert lines(db)[0].quantity == 12
+
+
+def test_next_with_javascript_sends_every_field_refuses_beside_it_and_saves_the_others(reseller_client, db):
+    """static/js/cart.js adds every quantity field to the Next form (quantity-<line id>) as it is sent."""
+    add(reseller_client, db, quantity=5)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
+    first, second = lines(db)
+    page = soup(reseller_client.get("/cart"))
+    assert page.select_one("script[src$='/js/cart.js']") is not None
+    assert [i["name"] for i in page.select(".quantity-input")] == [f"quantity-{first.id}", f"quantity-{second.id}"]
+
+    # 20000 typed in the first and Next pressed at once (no change event answered yet), 3 in the second.
+    sent = _next_form(page) | {f"quantity-{first.id}": "20000", f"quantity-{second.id}": "3"}
+    refused = reseller_client.post("/checkout/cart", sent)
+    assert refused.status_code == 422
+    cart = soup(refused).select_one("#cart")
+    assert cart.select_one(f"#quantity-{first.id}-error").get_text() == (
+        "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 5 seats.")
+    assert cart.select_one(f"#quantity-{first.id}")["value"] == "20000"
+    assert cart.select_one(f"#quantity-{second.id}")["value"] == "3"
+    assert [l.quantity for l in lines(db)] == [5, 3] and _drafts(db) == 0
+
+    # A refused line's answer puts what was typed into Next as well (out of band); the field wins.
+    answer = soup(update(reseller_client, first.id, change="set", **{f"quantity-{first.id}": "20000"}))
+    assert answer.select_one("#cart-summary")["hx-swap-oob"] == "true"
+    assert _next_form(answer)[f"typed-{first.id}"] == "20000"
+    moved = reseller_client.post("/checkout/cart", _next_form(answer) | {f"quantity-{first.id}": "7"})
+    assert moved.status_code == 303 and moved.headers["Location"].startswith("/checkout/")
+    assert [l.quantity for l in lines(db)] == [7, 3]
 
 
 def test_subtotals_and_totals_per_currency_and_remove(reseller_client, db):
@@ -230,7 +305,7 @@ def test_the_cart_is_kept_per_user_and_survives_sign_out(demo, db):
     c.post("/sign-out", {})
     assert c.get("/cart").status_code == 302  # signed out
     sign_in(c, "reseller@example.com")
-    assert soup(c.get("/cart")).select_one(".cart-line input[name=quantity]")["value"] == "5"
+    assert soup(c.get("/cart")).select_one(".cart-line .quantity-input")["value"] == "5"
     # Another buyer has a cart of their own and cannot touch this one.
     other = Client(demo.test_client())
     sign_in(other, "customer@example.com")
