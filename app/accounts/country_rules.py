@@ -120,3 +120,14 @@ def pattern_in_words(regex: str) -> str | None:
         return None
     return (" or ".join(counts) if len(counts) <= 2 else ", ".join(counts[:-1]) + " or " + counts[-1]) + " digits"
 
+
+PHONE_DIGITS = "Enter a phone number in digits (spaces, dashes, brackets and a leading + are fine)."
+
+
+def phone_problem(phone: str) -> str | None:
+    """Any phone number, whatever its country: digits, perhaps grouped, perhaps after a +. Where the
+    country's rules give a phoneNumberRegex, that is checked too (app/settings/licensees.py rule_problems)."""
+    if not phone:
+        return None
+    compact = re.sub(r"[\s\-().\/]", "", phone)
+    return None if re.fullmatch(r"\+?\d+", compact) else PHONE_DIGITS

@@ -10,7 +10,8 @@ from app.accounts.country_rules import clean_registration_id
 from app.checkout.models import CheckoutDraft
 from app.connections.person import TooFast, partner_center_problem, person_client
 from app.partner_center import PartnerCenterError
-from app.settings.licensees import ADDRESS_FIELDS, REGISTRATION_COUNTRIES, required_problems, rule_problems
+from app.settings.licensees import (ADDRESS_FIELDS, REGISTRATION_COUNTRIES, remember_rules, required_problems,
+                                    rule_problems)
 
 
 def registration_required(draft: CheckoutDraft) -> bool:
@@ -56,6 +57,7 @@ def check_company(draft: CheckoutDraft, details: CompanyDetails, *, billing_opti
         rules = person_client(draft.user_id).get_country_rules(country)
     except (PartnerCenterError, TooFast) as error:
         return CompanyProblems(errors, problem=partner_center_problem(error))
+    remember_rules(country, rules)
     address = None
     if address_required(draft, billing_option):
         address = {k: (details.address or {}).get(k, "").strip() for k in ADDRESS_FIELDS}

@@ -1,7 +1,8 @@
 from app.web.forms import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField, TelField
-from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, ValidationError
 
+from app.accounts.country_rules import phone_problem
 from app.partners.network import PARTNER_ID_FORMAT, PARTNER_ID_RULE
 from app.settings.forms import LicenseeContactForm
 
@@ -74,6 +75,11 @@ class AgreementForm(FlaskForm):
                                             Email("Enter an email address like name@example.com.")])
     phone = TelField("Phone", validators=[DataRequired("Enter the phone number."), Length(max=40)])
     submit = SubmitField("Next")
+
+    def validate_phone(self, field):
+        problem = phone_problem((field.data or "").strip())
+        if problem:
+            raise ValidationError(problem)
 
 
 class ReviewForm(FlaskForm):

@@ -15,6 +15,7 @@ from app.checkout import company as company_rules
 from app.checkout.forms import AgreementForm, CompanyForm, DirectCustomerForm, ReviewForm, instance_fields, review_form
 from app.catalog.models import CartPurpose
 from app.checkout.models import CheckoutDraft
+from app.settings.licensees import STATE_LABEL, state_label
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
@@ -34,6 +35,8 @@ def _company_context(draft, form, problems=None):
     if not company_rules.registration_required(draft):
         form.registration_id.label.text = "Company registration ID (optional)"
         form.phone.label.text = "Phone (optional)"
+    # The state's label follows the customer's country's rules, kept since the service step asked them.
+    form.state.label.text = state_label(draft.customer_country) or STATE_LABEL
     return dict(form=form, problems=problems, registration_required=company_rules.registration_required(draft),
                 address_required=company_rules.address_required(draft, billing),
                 address_validated=company_rules.address_validated(draft, billing), **wizard.step_context(draft, "company"))

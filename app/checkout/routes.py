@@ -19,7 +19,7 @@ from app.connections.reseller_tenants import consent_for, reseller_person_client
 from app.extensions import db
 from app.orders import gdap
 from app.partner_center import PartnerCenterError
-from app.settings.licensees import LicenseeDetails, current_licensees
+from app.settings.licensees import LicenseeDetails, current_licensees, fetch_state_label
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
@@ -222,6 +222,8 @@ def service(draft):
     if ok:
         svc.complete_service_step(draft)
         db.session.commit()
+        # The company step's page shows the state field as the country's rules say, without calling Microsoft.
+        fetch_state_label(draft.customer_country, user_id=current_user.id)
         return redirect_to(url_for("checkout.company"))
     db.session.commit()
     # 200 only when nothing is wrong and the step simply waits for the customer's authorization.

@@ -87,7 +87,7 @@ class CustomerForm(_DetailsForm):
                                 validators=[DataRequired("Enter the street address."), Length(max=200)])
     address_line2 = StringField("Address line 2 (optional)", filters=[_stripped], validators=[Length(max=200)])
     city = StringField("City", filters=[_stripped], validators=[DataRequired("Enter the city."), Length(max=100)])
-    state = StringField("State or province (optional)", filters=[_stripped], validators=[Length(max=50)])
+    state = StringField("State or province", filters=[_stripped], validators=[Length(max=50)])  # per country
     postal_code = StringField("Postal code", filters=[_stripped],
                               validators=[DataRequired("Enter the postal code."), Length(max=20)])
     submit = SubmitField("Save")

@@ -97,7 +97,15 @@ def new(kind: str):
                 return _to_account_page(account)
     elif kind == "reseller":
         form.markets.data = ["US"]
-    return render("partners/new.html", form=form, kind=kind, kind_word=KIND_WORDS[kind], status=status)
+    return render("partners/new.html", form=form, kind=kind, kind_word=KIND_WORDS[kind], status=status,
+                  state_known=_label_state(form))
+
+
+def _label_state(form) -> bool:
+    """A direct customer's state label follows its country's rules, as a licensee's does."""
+    from app.settings.licensees import label_state_field
+
+    return label_state_field(form) if hasattr(form, "state") else True
 
 
 def _created_message(account, admin: services.FirstAdmin) -> str:
@@ -151,7 +159,7 @@ def edit(account_id: int):
             if changed is not None:
                 flash(f"{account.name} was saved." if changed else "Nothing was changed.", "success")
                 return _to_account_page(account)
-    return render("partners/edit.html", form=form, account=account, status=status)
+    return render("partners/edit.html", form=form, account=account, status=status, state_known=_label_state(form))
 
 
 @bp.route("/<int:account_id>/check", methods=["POST"])

@@ -136,13 +136,14 @@ ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "state", "postal_cod
 def _check_address(fields: dict, actor: User, serving: str) -> None:
     """A direct customer's billing address follows its country's rules from Partner Center (state,
     city, postal code), as a licensee's does: its checkout creates the customer with it."""
-    from app.settings.licensees import rule_problems
+    from app.settings.licensees import remember_rules, rule_problems
 
     country = (fields.get("country") or "").upper()
     try:
         rules = person_client(actor.id, connection=serving).get_country_rules(country)
     except (PartnerCenterError, TooFast) as error:
         raise OnboardingError("address_line1", partner_center_problem(error)) from None
+    remember_rules(country, rules)
     address = {name: (fields.get(name) or "").strip() for name in ADDRESS_FIELDS}
     problems = rule_problems(country, rules, registration_id="", phone="", address=address)
     if problems:

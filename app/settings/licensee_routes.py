@@ -86,7 +86,7 @@ def new_licensee():
             return done
     return render("settings/licensee.html", "settings/_licensee_form.html", form=form, licensee=None,
                   status=422 if form.is_submitted() else 200, action_form=LicenseeActionForm(),
-                  delete_refusal=None)
+                  delete_refusal=None, state_known=svc.label_state_field(form))
 
 
 @bp.route("/settings/licensees/<int:licensee_id>", methods=["GET", "POST"])
@@ -101,7 +101,17 @@ def edit_licensee(licensee_id: int):
             return done
     return render("settings/licensee.html", "settings/_licensee_form.html", form=form, licensee=licensee,
                   status=422 if form.is_submitted() else 200, action_form=LicenseeActionForm(),
-                  delete_refusal=None)
+                  delete_refusal=None, state_known=svc.label_state_field(form))
+
+
+@bp.route("/settings/state-label", methods=["POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def state_label():
+    """The state field's label for the country chosen in a form (the licensee's, a direct customer's
+    in admin > Accounts): "(optional)" where the country's rules do not require a state. A POST: it may
+    ask Partner Center."""
+    label = svc.fetch_state_label((request.form.get("country") or "").upper(), user_id=current_user.id)
+    return render("settings/_state_label.html", label=label)
 
 
 def _licensee_posted(licensee_id: int):

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 
 from app.accounts.countries import COUNTRY_NAMES
-from app.accounts.country_rules import clean_registration_id, registration_id_rule
+from app.accounts.country_rules import clean_registration_id, phone_problem, registration_id_rule
+from app import cache
 from app.accounts.models import Account, Licensee, User
 from app.audit import services as audit
 from app.audit.services import Origin
@@ -48,6 +49,9 @@ def contact_problems(values: dict) -> dict[str, str]:
     country = (values.get("country") or "").strip()
     if country and country not in COUNTRY_NAMES:
         problems["country"] = UNKNOWN_COUNTRY
+    phone = phone_problem((values.get("phone") or "").strip())
+    if phone and "phone" not in problems:
+        problems["phone"] = phone
     return problems
 
 
@@ -69,7 +73,9 @@ def rule_problems(country: str, rules, *, registration_id: str, phone: str, addr
     if registration_id and clean_registration_id(country, rules, registration_id) is None:
         problems["registration_id"] = registration_id_rule(country, rules)
     # Compare without spacing: people group digits in many ways.
-    if phone and rules.phone_number_regex and not re.match(rules.phone_number_regex, re.sub(r"[\s\-().]", "", phone)):
+    if phone_problem(phone):
+        problems["phone"] = phone_problem(phone)
+    elif phone and rules.phone_number_regex and not re.match(rules.phone_number_regex, re.sub(r"[\s\-().]", "", phone)):
         problems["phone"] = (f"Enter a phone number in the format used in {country}, for example +48 22 555 0134."
                              if country == "PL" else f"Enter a valid phone number for {country}.")
     if address is not None:
@@ -85,6 +91,54 @@ def rule_problems(country: str, rules, *, registration_id: str, phone: str, addr
                                                                                address["postal_code"]):
             problems["postal_code"] = f"This is not a valid postal code for {country}."
     return problems
+
+
+# The state field's label follows the country's rules (isStateRequired): "State or province" where
+# Microsoft requires it (US), "State or province (optional)" where not (PL). A page never calls
+# Microsoft, so what a form's POST learnt of a country is kept a day for the pages (app/cache.py).
+STATE_LABEL = "State or province"
+RULES_KEY = "country-rules:{country}"
+RULES_CACHE_SECONDS = 24 * 3600
+
+
+def _state_label_of(state_required: bool) -> str:
+    return STATE_LABEL if state_required else f"{STATE_LABEL} (optional)"
+
+
+def remember_rules(country: str, rules) -> None:
+    """Keep what the pages need of a country's rules (read from Partner Center by a POST)."""
+    cache.remember(RULES_KEY.format(country=country.upper()), RULES_CACHE_SECONDS,
+                   lambda: {"isStateRequired": bool(rules.is_state_required)})
+
+
+def state_label(country: str | None) -> str | None:
+    """The state field's label for `country` from the rules kept, or None when they are not known yet."""
+    if not country or country.upper() not in COUNTRY_NAMES:
+        return None
+    known = cache.peek(RULES_KEY.format(country=country.upper()))
+    return None if known is None else _state_label_of(bool(known.get("isStateRequired")))
+
+
+def fetch_state_label(country: str | None, *, user_id: int) -> str:
+    """The state field's label for `country`, asking Partner Center when it is not known (a POST); the
+    plain label when the country is none or the rules cannot be read now (saving checks the state)."""
+    known = state_label(country)
+    if known is not None or not country or country.upper() not in COUNTRY_NAMES:
+        return known or STATE_LABEL
+    try:
+        rules = person_client(user_id).get_country_rules(country.upper())
+    except (PartnerCenterError, TooFast):
+        return STATE_LABEL
+    remember_rules(country, rules)
+    return _state_label_of(rules.is_state_required)
+
+
+def label_state_field(form) -> bool:
+    """Set the form's state label from the kept rules of its country (form.country.data); True when they
+    were known, else the page asks (fetch_state_label) once it is shown."""
+    label = state_label(form.country.data)
+    form.state.label.text = label or STATE_LABEL
+    return label is not None
 
 
 # ---------------------------------------------------------------------------------------- details
@@ -138,6 +192,7 @@ def check_details(details: LicenseeDetails, *, user_id: int) -> Problems:
     except (PartnerCenterError, TooFast) as error:
         problems.problem = partner_center_problem(error)
         return problems
+    remember_rules(details.country, rules)
     problems.fields.update(rule_problems(details.country, rules, registration_id=details.registration_id,
                                          phone=details.phone, address=details.address if details.has_address else None))
     if details.registration_id and "registration_id" not in problems.fields:

@@ -202,3 +202,31 @@ def test_operator_reads_filters_and_exports_the_mca_log(reseller_client, operato
     assert rows[0][0] == "Accepted at (UTC)" and rows[1][4] == "Litware, Inc." and rows[1][1] == "confirmed"
     assert reseller_client.get("/admin/mca").status_code == 403
 
+
+def test_the_state_label_says_optional_where_the_countrys_rules_do_not_require_it(reseller_client, db):
+    reseller_at_company(reseller_client, db)  # Litware, Inc.: Poland
+    page = soup(reseller_client.get("/checkout/company"))
+    assert page.select_one("label[for=state]").get_text() == "State or province (optional)"
+
+
+def test_the_state_label_is_plain_where_the_countrys_rules_require_it(reseller_client, db):
+    reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamstate")  # the US
+    page = soup(reseller_client.get("/checkout/company"))
+    assert page.select_one("label[for=state]").get_text() == "State or province"
+
+
+def test_a_phone_that_is_not_digits_is_refused_at_company_details_and_the_agreement(reseller_client, db):
+    reseller_at_company(reseller_client, db)
+    response = reseller_client.post("/checkout/company", {"registration_id": "5260250274", "phone": "abc",
+                                                          **ADDRESS_PL})
+    assert response.status_code == 422
+    assert soup(response).select_one("#phone-error").get_text() == (
+        "Enter a phone number in digits (spaces, dashes, brackets and a leading + are fine).")
+    assert soup(response).select_one("#phone")["value"] == "abc"
+    assert reseller_client.post("/checkout/company", {"registration_id": "5260250274", "phone": "+48 22 555 0134",
+                                                      **ADDRESS_PL}).status_code == 303
+    response = reseller_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Lena", "last_name": "Nowak",
+                                                            "email": "lena@litware.example.com", "phone": "abc"})
+    assert response.status_code == 422
+    assert soup(response).select_one("#phone-error").get_text() == (
+        "Enter a phone number in digits (spaces, dashes, brackets and a leading + are fine).")

@@ -307,3 +307,16 @@ def test_operator_members_may_not_invite_admins(operator_member_client, db):
         "admin_first_name": "Ivy", "admin_last_name": "Intruder", "admin_email": "ivy@example.com"})
     assert response.status_code == 403
     assert db.session.scalar(db.select(Invitation).where(Invitation.email == "ivy@example.com")) is None
+
+
+def test_a_direct_customers_state_label_follows_its_countrys_rules(operator_client, db):
+    page = soup(operator_client.get("/admin/accounts/new/customer"))
+    assert page.select_one("label[for=state]").get_text() == "State or province"
+    assert page.select_one("#country")["hx-post"] == "/settings/state-label"
+    assert operator_client.post("/admin/accounts/new/customer", _customer()).status_code == 303
+    account = _account(db, "Wide World Importers")
+    # Saving read Poland's rules: its page says at once that the state is optional there.
+    page = soup(operator_client.get(f"/admin/accounts/{account.id}/edit"))
+    assert page.select_one("label[for=state]").get_text() == "State or province (optional)"
+    us = operator_client.post("/settings/state-label", {"country": "US"}, htmx=True)
+    assert soup(us).select_one("label[for=state]").get_text() == "State or province"

@@ -210,3 +210,43 @@ def test_a_reseller_without_customers_is_told_where_to_add_them(db, reseller2_cl
         "of the checkout.")
     assert section.find("a", string="Settings > Licensees")["href"] == "/settings/licensees"
 
+
+def _state_label(response) -> str:
+    return soup(response).select_one("label[for=state]").get_text()
+
+
+def test_the_state_label_follows_the_countrys_rules(db, reseller_client, sandbox_store):
+    # Nothing known of a country yet: the plain label, and the page asks for its country's rules.
+    litware = _licensee(db, "Litware, Inc.")
+    page = reseller_client.get(f"/settings/licensees/{litware.id}")
+    assert _state_label(page) == "State or province"
+    country = soup(page).select_one("#country")
+    assert country["hx-post"] == "/settings/state-label" and country["hx-trigger"] == "change, load"
+    assert country["hx-target"] == "label[for=state]"
+    # Asked (the country chosen, or the page shown): Poland does not require a state, the US does.
+    poland = reseller_client.post("/settings/state-label", {"country": "PL"}, htmx=True)
+    assert poland.status_code == 200 and _state_label(poland) == "State or province (optional)"
+    assert _state_label(reseller_client.post("/settings/state-label", {"country": "US"}, htmx=True)) == (
+        "State or province")
+    assert _state_label(reseller_client.post("/settings/state-label", {"country": ""}, htmx=True)) == (
+        "State or province")
+    # Known now: the page says it at once, without asking again.
+    page = reseller_client.get(f"/settings/licensees/{litware.id}")
+    assert _state_label(page) == "State or province (optional)"
+    assert soup(page).select_one("#country")["hx-trigger"] == "change"
+    sandbox_store.clear_calls()
+    response = reseller_client.post("/settings/licensees/new", {**CONTOSO, "state": "", "phone": "abc"})
+    assert response.status_code == 422
+    assert _state_label(response) == "State or province (optional)"
+
+
+def test_a_contact_phone_must_be_digits(db, reseller_client):
+    response = reseller_client.post("/settings/licensees/new", {**CONTOSO, "phone": "abc"})
+    assert response.status_code == 422
+    assert soup(response).select_one("#phone-error").get_text() == (
+        "Enter a phone number in digits (spaces, dashes, brackets and a leading + are fine).")
+    assert soup(response).select_one("#phone")["value"] == "abc"
+    assert _licensee(db, "Contoso Pharma Sp. z o.o.") is None
+    # A country whose rules give no phone pattern is still held to digits.
+    response = reseller_client.post("/settings/licensees/new", {**CONTOSO, "country": "ZZ", "phone": "call me"})
+    assert "phone-error" in {e["id"] for e in soup(response).select(".field-error")}
