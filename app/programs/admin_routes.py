@@ -13,17 +13,21 @@ from app.programs import bp, partner_requests, services
 from app.programs.forms import ActionForm, CertificateFilterForm, ProgramForm, RefuseForm
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
+from app.web.query import applied, unapplied
 from app.web.rendering import redirect_to, render
 
 
 def _index_page(program_form=None, status: int = 200):
     filter_form = CertificateFilterForm(request.args)
-    filters = services.AdminFilters(status=filter_form.status.data or "", q=filter_form.q.data or "")
+    if request.args and not filter_form.validate() and status == 200:
+        status = 422  # a status not offered is said at its field and not applied
+    filters = services.AdminFilters(status=applied(filter_form.status) or "", q=filter_form.q.data or "")
     program = services.program()
     return render("programs/admin_index.html", filter_form=filter_form, filters=filters,
                   certificates=services.all_certificates(filters), program=program,
                   program_form=program_form or ProgramForm(formdata=None, obj=program),
-                  new_requests=sum(1 for r in partner_requests.open_requests() if r.status == "new"), status=status)
+                  new_requests=sum(1 for r in partner_requests.open_requests() if r.status == "new"), status=status,
+                  unapplied=unapplied(filter_form))
 
 
 @bp.route("/admin/programs", methods=["GET", "POST"])

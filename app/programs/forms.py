@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 
 from app.accounts.countries import COUNTRIES
 from app.partners.network import PARTNER_ID_FORMAT, PARTNER_ID_RULE
+from app.web.query import choice_filter
 
 
 def _stripped(value):
@@ -78,9 +79,9 @@ class CertificateFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", choices=[SelectChoice("", "Any status"), SelectChoice("pending", "Pending"),
-                                            SelectChoice("active", "Active"), SelectChoice("expired", "Expired"),
-                                            SelectChoice("refused", "Refused")], default="", validate_choice=False)
+    status = choice_filter("Status", [SelectChoice("", "Any status"), SelectChoice("pending", "Pending"),
+                                      SelectChoice("active", "Active"), SelectChoice("expired", "Expired"),
+                                      SelectChoice("refused", "Refused")], what="a status")
     q = StringField("Search", filters=[_stripped], validators=[Optional()],
                     description="Reseller, MPN ID or certificate number.")
 

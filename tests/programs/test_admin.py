@@ -30,6 +30,10 @@ def test_the_operator_lists_every_enrolment_and_filters_them(operator_client, op
         "Litware Systems Sp. z o.o."]
     none = soup(operator_client.get("/admin/programs?status=pending"))
     assert none.select_one("table.certificates tbody").get_text(strip=True) == "No enrolments match."
+    # A status not offered (an edited address) is said at the field and not applied.
+    from tests.support.filters import assert_bad_choice_refused
+    assert_bad_choice_refused(operator_client, "/admin/programs", "status", "a status")
+    assert len(soup(operator_client.get("/admin/programs?status=bogus")).select("table.certificates tbody tr")) == len(rows)
     # The member reads it, without the forms that change something.
     member = soup(operator_member_client.get("/admin/programs"))
     assert member.select_one("form.program-form") is None
