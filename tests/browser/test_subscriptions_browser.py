@@ -152,3 +152,16 @@ def test_cancel_asks_first_with_javascript_in_a_dialog_and_without_on_a_page(pag
     expect(no_js_page.get_by_role("heading", level=1)).to_have_text(
         re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))
     expect(no_js_page.locator("#flash-region")).to_contain_text("cancel Fabrikam interns; its 3 seats are refunded")
+
+
+def test_cancel_with_javascript_accepted_in_the_dialog_places_the_order_at_once(page, live_server, live_app,
+                                                                                live_worker):
+    sub_id = _buy(live_app, "Fabrikam temps", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                  term="P1M", quantity=2)
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/subscriptions/{sub_id}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel subscription").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))  # no confirmation page in between
+    expect(page.locator("#flash-region")).to_contain_text("cancel Fabrikam temps; its 2 seats are refunded")
