@@ -95,7 +95,8 @@ def due_for_window_notice() -> list[int]:
 
 
 def window_notice_text(sub: Subscription, until: datetime, now: datetime, *, cancellable: bool,
-                       seats: int) -> tuple[str, str]:
+                       closing: int) -> tuple[str, str]:
+    """`closing`: the seats whose window ends at `until`."""
     left = window.duration_words(until - now)
     if cancellable:
         return (f"Last 48 hours to cancel {sub.name}",
@@ -103,7 +104,7 @@ def window_notice_text(sub: Subscription, until: datetime, now: datetime, *, can
                 f"{window.when(until)}, in {left}. After that it cannot be cancelled before its renewal date, and "
                 "its seats can no longer be reduced; to end it then, turn auto-renewal off.")
     return (f"Last 48 hours to reduce seats of {sub.name}",
-            f"{seats} seat{'s' if seats != 1 else ''} added to {sub.name} ({sub.customer_name}) can be removed with "
+            f"{seats(closing)} added to {sub.name} ({sub.customer_name}) can be removed with "
             f"a refund until {window.when(until)}, in {left}. After that the subscription keeps them until its "
             "renewal date.")
 
@@ -120,7 +121,7 @@ def send_window_notice(sub: Subscription, now: datetime) -> str | None:
     cancellable = window.can_cancel(sub, now) and sub.cancellation_allowed_until is not None \
         and abs(sub.cancellation_allowed_until - batch.until) < timedelta(minutes=1)
     title, body = window_notice_text(sub, batch.until, now, cancellable=cancellable,
-                                     seats=sum(b.quantity for b in closing if b.until == batch.until))
+                                     closing=sum(b.quantity for b in closing if b.until == batch.until))
     account = db.session.get(Account, sub.account_id)
     sent = send(SUBSCRIPTIONS, account=account, title=title, body=body, link=subscription_url(sub),
                 concerning=_buyer(sub))
