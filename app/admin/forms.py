@@ -1,5 +1,5 @@
 from app.web.forms import FlaskForm
-from wtforms import (BooleanField, SearchField, SelectField, SelectMultipleField, StringField, SubmitField,
+from wtforms import (BooleanField, SearchField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
