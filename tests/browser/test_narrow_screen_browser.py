@@ -65,7 +65,7 @@ def test_a_wide_table_scrolls_in_its_own_named_region_a_keyboard_reaches(browser
         page.set_default_timeout(10_000)
         sign_in_as(page, base, "reseller@example.com")
         page.goto(base + "/subscriptions")
-        region = page.get_by_role("region", name="Subscriptions")
+        region = page.get_by_role("group", name="Subscriptions")
         expect(region.locator("table.subscription-table")).to_be_visible()
         assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table fits: nothing to scroll"
         region.focus()

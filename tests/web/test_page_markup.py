@@ -4,9 +4,12 @@ test_get_never_writes), full page and htmx fragment.
 - No id is used twice on a page: duplicate ids are invalid HTML, and a label, aria-labelledby or a
   skip link that points at one finds the first only (the hidden CSRF input of each form used to be
   rendered with id="csrf_token", once per form).
-- Every data table sits in a scroll region of its own (`.table-scroll`, focusable and named), so on a
-  narrow screen the table scrolls sideways and the page does not (tests/browser/test_narrow_screen_browser.py
+- Every data table sits in a scroll container of its own (`.table-scroll`, a focusable, named group), so on
+  a narrow screen the table scrolls sideways and the page does not (tests/browser/test_narrow_screen_browser.py
   measures it).
+- No two regions of a page share a name (a table's scroll container was a region named by the heading of
+  the section around it, so "the Users region" was two regions to a screen reader, and to anything that
+  finds regions by name, as a person does).
 """
 from __future__ import annotations
 
@@ -38,10 +41,20 @@ def _problems(html: str) -> list[str]:
             problems.append(f"table {what} is in two nested .table-scroll regions")
         named = region.get("aria-label") or (region.get("aria-labelledby") and
                                              soup.find(id=region["aria-labelledby"]))
-        if region.get("role") != "region" or region.get("tabindex") != "0" or not named:
-            problems.append(f"the scroll region of table {what} is not a focusable, named region: "
+        if region.get("role") != "group" or region.get("tabindex") != "0" or not named:
+            problems.append(f"the scroll container of table {what} is not a focusable, named group: "
                             f"{str(region)[:120]}")
+    names = [name for region in soup.select("[role=region], section[aria-labelledby], section[aria-label]")
+             if (name := _region_name(soup, region))]
+    problems += [f'{count} regions named "{name}"' for name, count in Counter(names).items() if count > 1]
     return problems
+
+
+def _region_name(soup, element) -> str:
+    if element.get("aria-label"):
+        return element["aria-label"].strip()
+    label = soup.find(id=element.get("aria-labelledby", "")) if element.get("aria-labelledby") else None
+    return " ".join(label.get_text(" ").split()) if label is not None else ""
 
 
 @pytest.mark.parametrize("who", ROLES)
