@@ -41,12 +41,18 @@ def test_history_shows_each_account_its_own_orders_and_the_operator_all(demo, db
     assert operator_client.get(f"/orders/{mine.number}").status_code == 200
 
 
-def test_history_filters_by_status_and_date(demo, db, reseller_client):
-    first = place(db, reseller_request(db, domain="filterone.onmicrosoft.com", draft_id=1))
-    second = place(db, reseller_request(db, domain="filtertwo.onmicrosoft.com", draft_id=2))
+def _processing_in_january_2025_and_completed_now(db, prefix: str):
+    """Two orders of Adatum's: the first still processing, placed on 2025-01-10; the second completed now."""
+    first = place(db, reseller_request(db, domain=f"{prefix}one.onmicrosoft.com", draft_id=1))
+    second = place(db, reseller_request(db, domain=f"{prefix}two.onmicrosoft.com", draft_id=2))
     assert run_job(second.id) == "completed"
     first.created_at = datetime(2025, 1, 10, 12, 0)
     db.session.commit()
+    return first, second
+
+
+def test_history_filters_by_status_and_date(demo, db, reseller_client):
+    first, second = _processing_in_january_2025_and_completed_now(db, "filter")
 
     def numbers(query, **kw):
         return [a.get_text() for a in soup(reseller_client.get("/orders" + query, **kw)).select("table.order-table tbody a")]
@@ -65,11 +71,7 @@ def test_bad_filter_input_is_422_with_the_message_next_to_the_field_and_the_inpu
 
 
 def test_a_refused_filter_is_not_applied_the_others_are_and_the_list_says_so(demo, db, reseller_client):
-    first = place(db, reseller_request(db, domain="refusedone.onmicrosoft.com", draft_id=1))
-    second = place(db, reseller_request(db, domain="refusedtwo.onmicrosoft.com", draft_id=2))
-    assert run_job(second.id) == "completed"
-    first.created_at = datetime(2025, 1, 10, 12, 0)
-    db.session.commit()
+    first, second = _processing_in_january_2025_and_completed_now(db, "refused")
 
     def shown(query):
         response = reseller_client.get("/orders" + query)
