@@ -49,19 +49,21 @@ class Product(db.Model):
 # treats it, so "10/11" or "2.1" are two words on PostgreSQL too (its parser would keep them whole).
 SEARCH_INDEX_NAMES = ("catalog_products_fts", "ix_catalog_products_search")
 SEARCH_DOCUMENT = "to_tsvector('simple', regexp_replace(search_text, '[[:punct:]]+', ' ', 'g'))"
+_FTS = SEARCH_INDEX_NAMES[0]
+# What a trigger does to the FTS5 table: index a row's new text, or take its old text out.
+_INDEX_NEW = f"INSERT INTO {_FTS}(rowid, search_text) VALUES (new.id, new.search_text);"
+_UNINDEX_OLD = f"INSERT INTO {_FTS}({_FTS}, rowid, search_text) VALUES ('delete', old.id, old.search_text);"
+_TRIGGERS = {  # name: (the write to catalog_products, what the trigger does)
+    "insert": ("INSERT", (_INDEX_NEW,)),
+    "delete": ("DELETE", (_UNINDEX_OLD,)),
+    "update": ("UPDATE OF search_text", (_UNINDEX_OLD, _INDEX_NEW)),
+}
 SQLITE_SEARCH_INDEX = (
-    "CREATE VIRTUAL TABLE catalog_products_fts USING fts5(search_text, content='catalog_products', "
-    "content_rowid='id')",
-    "CREATE TRIGGER catalog_products_fts_insert AFTER INSERT ON catalog_products BEGIN "
-    "INSERT INTO catalog_products_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
-    "CREATE TRIGGER catalog_products_fts_delete AFTER DELETE ON catalog_products BEGIN "
-    "INSERT INTO catalog_products_fts(catalog_products_fts, rowid, search_text) "
-    "VALUES ('delete', old.id, old.search_text); END",
-    "CREATE TRIGGER catalog_products_fts_update AFTER UPDATE OF search_text ON catalog_products BEGIN "
-    "INSERT INTO catalog_products_fts(catalog_products_fts, rowid, search_text) "
-    "VALUES ('delete', old.id, old.search_text); "
-    "INSERT INTO catalog_products_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
-    "INSERT INTO catalog_products_fts(catalog_products_fts) VALUES ('rebuild')",
+    f"CREATE VIRTUAL TABLE {_FTS} USING fts5(search_text, content='catalog_products', content_rowid='id')",
+    *(f"CREATE TRIGGER {_FTS}_{name} AFTER {write} ON catalog_products BEGIN {' '.join(actions)} END"
+      for name, (write, actions) in _TRIGGERS.items()),
+    # Index the products already there.
+    f"INSERT INTO {_FTS}({_FTS}) VALUES ('rebuild')",
 )
 
 
