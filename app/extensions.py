@@ -11,7 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Named constraints: Alembic needs names to alter constraints (SQLite batch mode included).
 NAMING_CONVENTION = {
@@ -32,6 +32,15 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = Htmx()
+
+
+class PkModel(db.Model):
+    """A model whose primary key is an integer `id` (most of them), declared here once."""
+
+    __abstract__ = True
+
+    # The first column, as it was when every model declared it (mapped columns of a base class come last).
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-1)
 
 
 class RedisConnection:

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueCo
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.extensions import db
+from app.extensions import PkModel, db
 from app.time import utcnow  # noqa: F401 (re-exported until every area imports app.time)
 
 
@@ -48,7 +48,7 @@ class CustomerContact:
         return f"{self.contact_first_name} {self.contact_last_name}".strip()
 
 
-class Account(PostalAddress, db.Model):
+class Account(PostalAddress, PkModel):
     """An organisation that signs in: the operator (distributor), a reseller, or a direct customer.
     Direct customers keep their billing address here (PostalAddress): the checkout's company step
     starts from it."""
@@ -58,7 +58,6 @@ class Account(PostalAddress, db.Model):
                       CheckConstraint("status IN ('active', 'suspended')", name="status"),
                       CheckConstraint("partner_status IN ('unchecked', 'ready', 'inquiring')", name="partner_status"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(200))
     country: Mapped[str] = mapped_column(String(2), default="US")
@@ -101,11 +100,10 @@ class Account(PostalAddress, db.Model):
         return f"<Account {self.kind} {self.name!r}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, PkModel):
     __tablename__ = "users"
     __table_args__ = (CheckConstraint("role IN ('admin', 'member')", name="role"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     # Stored lower-cased so uniqueness is case-insensitive on every database.
@@ -146,13 +144,12 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class Licensee(CustomerContact, PostalAddress, db.Model):
+class Licensee(CustomerContact, PostalAddress, PkModel):
     """An end customer a reseller sells to (a resale licensee)."""
 
     __tablename__ = "licensees"
     __table_args__ = (UniqueConstraint("reseller_id", "company_name", name="uq_licensees_reseller_company"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     reseller_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     registration_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -163,12 +160,11 @@ class Licensee(CustomerContact, PostalAddress, db.Model):
     reseller: Mapped[Account] = relationship(back_populates="licensees")
 
 
-class Tenant(db.Model):
+class Tenant(PkModel):
     """A customer's Microsoft Entra tenant. It belongs to at most one account."""
 
     __tablename__ = "tenants"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # The initial domain, e.g. contoso.onmicrosoft.com; stored lower-cased.
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     default_domain: Mapped[str | None] = mapped_column(String(253))
@@ -183,14 +179,13 @@ class Tenant(db.Model):
     licensee: Mapped[Licensee | None] = relationship()
 
 
-class DomainReservation(db.Model):
+class DomainReservation(PkModel):
     """A new-tenant domain held for one checkout. The unique domain makes two checkouts that race
     for the same prefix end with exactly one holder; orders read it too, so an order's domain can
     never be moved onto a domain another checkout holds."""
 
     __tablename__ = "domain_reservations"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("checkout_drafts.id"), unique=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
@@ -207,13 +202,12 @@ class TenantLock(db.Model):
     key: Mapped[str] = mapped_column(String(253), primary_key=True)
 
 
-class Notification(db.Model):
+class Notification(PkModel):
     """An in-app message to one user: an order completed, failed or needs action, a renewal is near,
     work stopped at a deadline (app/accounts/notifications.py sends them)."""
 
     __tablename__ = "notifications"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     # What it is about (app/accounts/notification_settings.py CATEGORIES), which decides who gets it.
     category: Mapped[str] = mapped_column(String(32))

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import Account
-from app.extensions import db
+from app.extensions import PkModel, db
 from app.time import utcnow
 
 ORDERS, SUBSCRIPTIONS, CATALOG, BILLING, PROGRAMS = "orders", "subscriptions", "catalog", "billing", "programs"
@@ -50,14 +50,13 @@ CATEGORIES: dict[str, Category] = {c.key: c for c in (
 )}
 
 
-class NotificationSetting(db.Model):
+class NotificationSetting(PkModel):
     """One account's choice for one category; absent means the category's default."""
 
     __tablename__ = "notification_settings"
     __table_args__ = (UniqueConstraint("account_id", "category", name="uq_notification_settings_account_category"),
                       CheckConstraint("recipients IN ('concerned', 'admins', 'everyone')", name="recipients"))
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     category: Mapped[str] = mapped_column(String(32))
     enabled: Mapped[bool] = mapped_column(default=True)
@@ -67,13 +66,12 @@ class NotificationSetting(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class NotificationOptOut(db.Model):
+class NotificationOptOut(PkModel):
     """A user who wants no email of a category (in-app notifications still come)."""
 
     __tablename__ = "notification_opt_outs"
     __table_args__ = (UniqueConstraint("user_id", "category", name="uq_notification_opt_outs_user_category"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     category: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

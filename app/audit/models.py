@@ -6,17 +6,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import PkModel
 from app.time import utcnow
 
 if TYPE_CHECKING:  # for the annotations only: audit imports no area at run time
     from app.accounts.models import Account, User
 
 
-class AuditEvent(db.Model):
+class AuditEvent(PkModel):
     __tablename__ = "audit_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Null actor: the system (a job) or an anonymous visitor (e.g. a failed sign-in).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)

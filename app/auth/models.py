@@ -11,19 +11,18 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, User
-from app.extensions import db
+from app.extensions import PkModel
 from app.time import utcnow
 
 PENDING, ACCEPTED, REVOKED, EXPIRED = "pending", "accepted", "revoked", "expired"
 
 
-class Invitation(db.Model):
+class Invitation(PkModel):
     """A person asked to join an account; accepting creates their user (app/auth/invitations.py)."""
 
     __tablename__ = "invitations"
     __table_args__ = (CheckConstraint("role IN ('admin', 'member')", name="role"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     # Stored lower-cased, as users' emails are.
     email: Mapped[str] = mapped_column(String(254), index=True)
@@ -63,12 +62,11 @@ class Invitation(db.Model):
         return f"<Invitation {self.id} {self.email} to account {self.account_id}>"
 
 
-class PasswordReset(db.Model):
+class PasswordReset(PkModel):
     """A "forgot password" link: short-lived, single-use, ended by any change of the password."""
 
     __tablename__ = "password_resets"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -78,12 +76,11 @@ class PasswordReset(db.Model):
     user: Mapped[User] = relationship()
 
 
-class EmailChange(db.Model):
+class EmailChange(PkModel):
     """A new email address a user asked for; it becomes theirs when the link mailed to it is opened."""
 
     __tablename__ = "email_changes"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     new_email: Mapped[str] = mapped_column(String(254))
     secret_hash: Mapped[str] = mapped_column(String(64))

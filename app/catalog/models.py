@@ -15,12 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.time import utcnow
-from app.extensions import db
+from app.extensions import PkModel, db
 
-class Product(db.Model):
+class Product(PkModel):
     __tablename__ = "catalog_products"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # Partner Center's product id, e.g. CFQ7TTC0LCHC.
     product_id: Mapped[str] = mapped_column(String(32), unique=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -83,11 +82,10 @@ event.listen(Product.__table__, "after_drop",
              DDL("DROP TABLE IF EXISTS catalog_products_fts").execute_if(dialect="sqlite"))
 
 
-class Sku(db.Model):
+class Sku(PkModel):
     __tablename__ = "catalog_skus"
     __table_args__ = (UniqueConstraint("product_pk", "sku_id", name="uq_catalog_skus_product_sku"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     product_pk: Mapped[int] = mapped_column(ForeignKey("catalog_products.id"), index=True)
     sku_id: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(300))
@@ -107,13 +105,12 @@ class Sku(db.Model):
         return self.title if self.title != self.product.title else self.product.title
 
 
-class Offer(db.Model):
+class Offer(PkModel):
     """A SKU's availability in one market: the catalog item id to order and the terms offered."""
 
     __tablename__ = "catalog_offers"
     __table_args__ = (UniqueConstraint("sku_pk", "country", name="uq_catalog_offers_sku_country"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     sku_pk: Mapped[int] = mapped_column(ForeignKey("catalog_skus.id"), index=True)
     country: Mapped[str] = mapped_column(String(2))
     availability_id: Mapped[str] = mapped_column(String(32))
@@ -128,14 +125,13 @@ class Offer(db.Model):
                                                     order_by="OfferTerm.id")
 
 
-class OfferTerm(db.Model):
+class OfferTerm(PkModel):
     """One term and billing plan an offer can be bought on (P1Y billed monthly, ...)."""
 
     __tablename__ = "catalog_offer_terms"
     __table_args__ = (UniqueConstraint("offer_pk", "term_duration", "billing_plan",
                                        name="uq_catalog_offer_terms_offer_term_billing"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     offer_pk: Mapped[int] = mapped_column(ForeignKey("catalog_offers.id"), index=True)
     term_duration: Mapped[str] = mapped_column(String(8))
     billing_plan: Mapped[str] = mapped_column(String(16))
@@ -155,12 +151,11 @@ class ProductLine:
     billing_plan: Mapped[str] = mapped_column(String(16))
 
 
-class PriceList(db.Model):
+class PriceList(PkModel):
     """The price list of one market, from the monthly new-commerce price sheet."""
 
     __tablename__ = "price_lists"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     market: Mapped[str] = mapped_column(String(2), unique=True)
     currency: Mapped[str] = mapped_column(String(3))
     effective_start: Mapped[datetime | None]
@@ -169,7 +164,7 @@ class PriceList(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class PriceListEntry(ProductLine, db.Model):
+class PriceListEntry(ProductLine, PkModel):
     """One row of the price sheet: the price of a SKU on a term and billing plan in a market.
 
     `unit_price` is the partner's cost (UnitPrice); `erp_price` the estimated retail price
@@ -183,7 +178,6 @@ class PriceListEntry(ProductLine, db.Model):
         Index("ix_price_list_entries_market_product", "market", "product_id"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     price_list_id: Mapped[int] = mapped_column(ForeignKey("price_lists.id"), index=True)
     market: Mapped[str] = mapped_column(String(2))
     currency: Mapped[str] = mapped_column(String(3))
@@ -216,12 +210,11 @@ class SyncTrigger(StrEnum):
     IMPORT = "import"        # a price sheet file
 
 
-class CatalogSync(db.Model):
+class CatalogSync(PkModel):
     """One synchronisation run. The job updates it as it goes; the admin page polls it."""
 
     __tablename__ = "catalog_syncs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default=SyncStatus.QUEUED, index=True)
     trigger: Mapped[str] = mapped_column(String(16), default=SyncTrigger.MANUAL)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -261,13 +254,12 @@ class CartPurpose(StrEnum):
     BUY_NOW = "buy_now"  # the one product of a "Buy now", kept apart so the cart stays as it is
 
 
-class Cart(db.Model):
+class Cart(PkModel):
     """A buyer's cart: one per user and purpose, kept in the database so it survives sign-out."""
 
     __tablename__ = "carts"
     __table_args__ = (UniqueConstraint("user_id", "purpose", name="uq_carts_user_id_purpose"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     purpose: Mapped[str] = mapped_column(String(16), default=CartPurpose.CART, server_default=CartPurpose.CART)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -278,12 +270,11 @@ class Cart(db.Model):
                                                    order_by="CartLine.id")
 
 
-class CartLine(db.Model):
+class CartLine(PkModel):
     __tablename__ = "cart_lines"
     __table_args__ = (UniqueConstraint("cart_id", "sku_pk", "term_duration", "billing_plan",
                                        name="uq_cart_lines_cart_sku_term_billing"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     cart_id: Mapped[int] = mapped_column(ForeignKey("carts.id"), index=True)
     sku_pk: Mapped[int] = mapped_column(ForeignKey("catalog_skus.id"), index=True)
     term_duration: Mapped[str] = mapped_column(String(8))

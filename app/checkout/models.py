@@ -7,7 +7,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, DomainReservation, Licensee, PostalAddress, User, utcnow  # noqa: F401 (re-exported)
-from app.extensions import db
+from app.extensions import PkModel
 
 STEPS = (
     ("customer", "Customer"),
@@ -19,13 +19,12 @@ STEPS = (
 STEP_KEYS = [key for key, _ in STEPS]
 
 
-class CheckoutDraft(PostalAddress, db.Model):
+class CheckoutDraft(PostalAddress, PkModel):
     """What a buyer chose so far. A database row, so tabs, reloads, sign-outs, the web processes
     and the worker all see the same state."""
 
     __tablename__ = "checkout_drafts"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open, placed, abandoned
@@ -115,13 +114,12 @@ class CheckoutDraft(PostalAddress, db.Model):
         self.completed_steps = [s for s in (self.completed_steps or []) if s not in later]
 
 
-class AuthorizationWatch(db.Model):
+class AuthorizationWatch(PkModel):
     """One per existing tenant that checkouts wait on: the worker polls Partner Center once per
     watch, however many drafts wait on that tenant, on a schedule that starts fast and backs off."""
 
     __tablename__ = "authorization_watches"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(253), unique=True)
     status: Mapped[str] = mapped_column(String(16), default="waiting", index=True)  # verified, stopped
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -136,13 +134,12 @@ class AuthorizationWatch(db.Model):
     connection: Mapped[str] = mapped_column(String(64), default="default", server_default="default")
 
 
-class McaAcceptance(db.Model):
+class McaAcceptance(PkModel):
     """A Microsoft Customer Agreement acceptance (direct customer) or confirmation (reseller, for its
     customer): who, for which customer and tenant, when, from where, and which agreement template."""
 
     __tablename__ = "mca_acceptances"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # accepted (by the customer itself), confirmed (by its reseller)
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("checkout_drafts.id"), index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -7,11 +7,11 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import utcnow
-from app.extensions import db
+from app.extensions import PkModel, db
 from app.partner_center.clouds import CLOUDS
 
 
-class PartnerCenterInstance(db.Model):
+class PartnerCenterInstance(PkModel):
     """A Partner Center connection of the operator (live mode). Secrets are stored encrypted."""
 
     __tablename__ = "partner_center_instances"
@@ -19,7 +19,6 @@ class PartnerCenterInstance(db.Model):
         CheckConstraint(f"cloud IN ({', '.join(repr(name) for name in CLOUDS)})", name="cloud"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     cloud: Mapped[str] = mapped_column(String(32), default="public")
     tenant_id: Mapped[str] = mapped_column(String(64))
@@ -47,14 +46,13 @@ class PartnerCenterMarket(db.Model):
     connection: Mapped[str] = mapped_column(String(64))
 
 
-class PartnerCenterWebhook(db.Model):
+class PartnerCenterWebhook(PkModel):
     """The webhook registration of one connection (sandbox mode's too, which has no connection row):
     where Partner Center posts its events for it, and what arrived. `token` is the unguessable last
     segment of the receiver's URL; the events themselves are trusted only by their signature."""
 
     __tablename__ = "partner_center_webhooks"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     connection: Mapped[str] = mapped_column(String(64), unique=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     # unregistered -> registering -> registered | failed
@@ -68,13 +66,12 @@ class PartnerCenterWebhook(db.Model):
     refused: Mapped[int] = mapped_column(default=0)  # posts that failed verification
 
 
-class PartnerCenterWebhookEvent(db.Model):
+class PartnerCenterWebhookEvent(PkModel):
     """A verified event, once: a replayed or repeated post of the same body is recognised by its digest."""
 
     __tablename__ = "partner_center_webhook_events"
     __table_args__ = (UniqueConstraint("connection", "digest", name="uq_webhook_event_digest"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     connection: Mapped[str] = mapped_column(String(64))
     digest: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(120))

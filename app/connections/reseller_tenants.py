@@ -21,15 +21,14 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.audit import services as audit
-from app.extensions import db
+from app.extensions import PkModel, db
 from app.partner_center.gdap import admin_consent_url
 from app.time import utcnow
 
 
-class ResellerTenantConsent(db.Model):
+class ResellerTenantConsent(PkModel):
     __tablename__ = "reseller_tenant_consents"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
     tenant_id: Mapped[str] = mapped_column(String(64))
     # The Partner Center connection whose app registration the administrator consented to.

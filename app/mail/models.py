@@ -6,14 +6,14 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import PkModel
 from app.time import utcnow
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 STATUSES = (QUEUED, SENT, FAILED)
 
 
-class MailMessage(db.Model):
+class MailMessage(PkModel):
     """A message rendered when it was queued and delivered by a job (app/mail/delivery.py).
 
     `queued` until the mail server took it (`sent`) or every attempt failed (`failed`, with
@@ -23,7 +23,6 @@ class MailMessage(db.Model):
     __tablename__ = "mail_messages"
     __table_args__ = (CheckConstraint("status IN ('queued', 'sent', 'failed')", name="status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     to_email: Mapped[str] = mapped_column(String(254))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, Numeric, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee, User
-from app.extensions import db
+from app.extensions import PkModel
 from app.time import utcnow
 
 # An account's migration: announced (its users see the "migrated soon" banner), then migrated (its
@@ -26,13 +26,12 @@ RUN_STATUSES = (QUEUED, RUNNING, FINISHED, FAILED)
 NOTICE_ENROL, NOTICE_WEBINARS = "enrol", "webinars"
 
 
-class MigratedAccount(db.Model):
+class MigratedAccount(PkModel):
     """A storefront account that comes (or is coming) from the legacy portal."""
 
     __tablename__ = "migration_accounts"
     __table_args__ = (CheckConstraint("state IN ('scheduled', 'migrated')", name="state"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     legacy_id: Mapped[str] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), unique=True)
     state: Mapped[str] = mapped_column(String(16), default=SCHEDULED)
@@ -46,13 +45,12 @@ class MigratedAccount(db.Model):
     users: Mapped[list["MigratedUser"]] = relationship(back_populates="migrated_account", order_by="MigratedUser.id")
 
 
-class MigratedUser(db.Model):
+class MigratedUser(PkModel):
     """A user of the legacy portal: invited to the account when it is migrated."""
 
     __tablename__ = "migration_users"
     __table_args__ = (CheckConstraint("role IN ('admin', 'member')", name="role"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     legacy_id: Mapped[str] = mapped_column(String(64), unique=True)
     migrated_account_id: Mapped[int] = mapped_column(ForeignKey("migration_accounts.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
@@ -72,12 +70,11 @@ class MigratedUser(db.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-class MigratedLicensee(db.Model):
+class MigratedLicensee(PkModel):
     """Which licensee a legacy licensee id became."""
 
     __tablename__ = "migration_licensees"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     legacy_id: Mapped[str] = mapped_column(String(64), unique=True)
     migrated_account_id: Mapped[int] = mapped_column(ForeignKey("migration_accounts.id"), index=True)
     licensee_id: Mapped[int] = mapped_column(ForeignKey("licensees.id"), unique=True)
@@ -85,12 +82,11 @@ class MigratedLicensee(db.Model):
     licensee: Mapped[Licensee] = relationship()
 
 
-class ArchivedOrder(db.Model):
+class ArchivedOrder(PkModel):
     """An order of the legacy portal, kept as it was imported: read-only, never re-ordered."""
 
     __tablename__ = "archive_orders"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     legacy_id: Mapped[str] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     number: Mapped[str] = mapped_column(String(64))
@@ -105,13 +101,12 @@ class ArchivedOrder(db.Model):
     account: Mapped[Account] = relationship()
 
 
-class ArchivedInvoice(db.Model):
+class ArchivedInvoice(PkModel):
     """An invoice of the legacy portal. `document` holds the bytes imported (the portal's PDF, or the
     invoice's own JSON record when it came without one), served back exactly as they came."""
 
     __tablename__ = "archive_invoices"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     legacy_id: Mapped[str] = mapped_column(String(64), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     number: Mapped[str] = mapped_column(String(64))
@@ -129,13 +124,12 @@ class ArchivedInvoice(db.Model):
     account: Mapped[Account] = relationship()
 
 
-class ImportRun(db.Model):
+class ImportRun(PkModel):
     """One import of a migration file: the file as uploaded, and the report the job wrote."""
 
     __tablename__ = "migration_runs"
     __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'finished', 'failed')", name="status"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
@@ -159,25 +153,23 @@ class ImportRun(db.Model):
         return (self.report or {}).get("entries", [])
 
 
-class OnboardingWebinar(db.Model):
+class OnboardingWebinar(PkModel):
     """An onboarding webinar the operator announces to migrated accounts (admin > Migration)."""
 
     __tablename__ = "migration_webinars"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime]  # naive UTC
     url: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class HiddenNotice(db.Model):
+class HiddenNotice(PkModel):
     """A migrated account's notice a user hid for themselves."""
 
     __tablename__ = "migration_hidden_notices"
     __table_args__ = (UniqueConstraint("user_id", "notice", name="uq_migration_hidden_notice"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     notice: Mapped[str] = mapped_column(String(16))
     hidden_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import PkModel, db
 from app.jobs.periodic import periodic
 from app.time import utcnow
 
@@ -37,10 +37,9 @@ WORDS = {"created": "not sent yet", "approvalPending": "approval pending", "appr
          "terminated": "ended"}
 
 
-class GdapRequest(db.Model):
+class GdapRequest(PkModel):
     __tablename__ = "gdap_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     domain: Mapped[str] = mapped_column(String(253), index=True)
     customer_tenant_id: Mapped[str | None] = mapped_column(String(64))

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import Account, CustomerContact, Licensee, User
 from app.catalog.models import ProductLine
 from app.catalog.terms import seats
-from app.extensions import db
+from app.extensions import PkModel
 from app.time import utcnow
 
 
@@ -106,10 +106,9 @@ def label_of(enum: type[StrEnum], value: str | None) -> str:
         return value or ""
 
 
-class Order(CustomerContact, db.Model):
+class Order(CustomerContact, PkModel):
     __tablename__ = "orders"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     # ORD-XXXX-XXXX-XXXX: what people read out on the phone.
     number: Mapped[str] = mapped_column(String(20), unique=True)
     type: Mapped[str] = mapped_column(String(16), default=OrderType.PURCHASE)
@@ -212,10 +211,9 @@ def _processing_again(order: Order, value, oldvalue, initiator) -> None:
         order.processing_since = utcnow()
 
 
-class OrderLine(ProductLine, db.Model):
+class OrderLine(ProductLine, PkModel):
     __tablename__ = "order_lines"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     # What is ordered: ProductLine's columns, and these.
@@ -264,13 +262,12 @@ class OrderLine(ProductLine, db.Model):
         return ""
 
 
-class OrderStep(db.Model):
+class OrderStep(PkModel):
     """One provisioning step of an order and its outcome."""
 
     __tablename__ = "order_steps"
     __table_args__ = (UniqueConstraint("order_id", "name", name="uq_order_steps_order_name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(String(32))

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, User
-from app.extensions import db
+from app.extensions import PkModel
 from app.time import utcnow
 
 CSP_PROGRAM = "csp"
@@ -28,12 +28,11 @@ class CertificateStatus(StrEnum):
         return self.value.capitalize()
 
 
-class Program(db.Model):
+class Program(PkModel):
     """The operator's settings of a program (one row per program key; defaults in code until saved)."""
 
     __tablename__ = "programs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
@@ -42,14 +41,13 @@ class Program(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Certificate(db.Model):
+class Certificate(PkModel):
     """Proof that a reseller enrolled in the program: its ordering parameter (the MPN ID), its
     fulfillment parameter (the Indirect Reseller ID, the reseller's Partner Center tenant id) and
     what Partner Center said when it was checked."""
 
     __tablename__ = "certificates"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # CRT-XXXX-XXXX
     program_key: Mapped[str] = mapped_column(String(32), default=CSP_PROGRAM)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -110,12 +108,11 @@ class Certificate(db.Model):
         return f"{self.number} · MPN ID {self.partner_id}"
 
 
-class PartnerRequest(db.Model):
+class PartnerRequest(PkModel):
     """"Become a partner": a company that is not a reseller of the storefront yet asks to become one."""
 
     __tablename__ = "partner_requests"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     company: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(254))

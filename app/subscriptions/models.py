@@ -14,7 +14,7 @@ from sqlalchemy import JSON, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee
-from app.extensions import db
+from app.extensions import PkModel
 from app.orders.models import Order, label_of
 from app.time import utcnow
 
@@ -41,12 +41,11 @@ def status_label(status: str | None) -> str:
     return label_of(SubscriptionStatus, status)
 
 
-class Agreement(db.Model):
+class Agreement(PkModel):
     """The commercial container of one licensee (or direct customer) + tenant + product line."""
 
     __tablename__ = "agreements"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)  # AGR-XXXX-XXXX
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     licensee_id: Mapped[int | None] = mapped_column(ForeignKey("licensees.id"), index=True)
@@ -67,7 +66,7 @@ class Agreement(db.Model):
         return self.licensee.company_name if self.licensee else self.account.name
 
 
-class Subscription(db.Model):
+class Subscription(PkModel):
     """A Partner Center subscription the storefront created, with its state as last read from
     Partner Center (the refresh job and every change keep it in step; pages never call Microsoft).
 
@@ -77,7 +76,6 @@ class Subscription(db.Model):
 
     __tablename__ = "subscriptions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     ms_subscription_id: Mapped[str] = mapped_column(String(64), unique=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee, User
-from app.extensions import db
+from app.extensions import PkModel
 from app.subscriptions.models import Subscription
 from app.time import utcnow
 
@@ -126,10 +126,9 @@ class RunMixin:
         return RunStatus(self.status).label
 
 
-class ReconciliationRun(RunMixin, db.Model):
+class ReconciliationRun(RunMixin, PkModel):
     __tablename__ = "reconciliation_runs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     trigger: Mapped[str] = mapped_column(String(16), default=RunTrigger.MANUAL)
     scope: Mapped[str] = mapped_column(String(16), default=Scope.ALL)
     scope_id: Mapped[int | None]
@@ -150,14 +149,13 @@ class ReconciliationRun(RunMixin, db.Model):
         return int(100 * self.customers_done / self.customers_total) if self.customers_total else 0
 
 
-class ReconciliationFinding(db.Model):
+class ReconciliationFinding(PkModel):
     """One difference between the storefront and Partner Center. `remote` keeps Partner Center's
     subscription as read (and, for one the storefront does not know, its customer's facts), so a
     correction applies what the run saw without calling Partner Center from a page."""
 
     __tablename__ = "reconciliation_findings"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32), index=True)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"), index=True)
@@ -191,13 +189,12 @@ class ReconciliationFinding(db.Model):
         return Correction(self.resolution).label if self.resolution else None
 
 
-class CustomerImportRun(RunMixin, db.Model):
+class CustomerImportRun(RunMixin, PkModel):
     """One reading of the operator's Partner Center customers (every page of every connection),
     keeping those the storefront does not know as candidates to import."""
 
     __tablename__ = "customer_import_runs"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     pages_read: Mapped[int] = mapped_column(default=0)
     customers_read: Mapped[int] = mapped_column(default=0)
     candidates_count: Mapped[int] = mapped_column(default=0)
@@ -205,14 +202,13 @@ class CustomerImportRun(RunMixin, db.Model):
     candidates: Mapped[list["ImportCandidate"]] = relationship(back_populates="run", order_by="ImportCandidate.id")
 
 
-class ImportCandidate(db.Model):
+class ImportCandidate(PkModel):
     """A Partner Center customer the storefront did not know when the run read it: its domain, its
     indirect reseller (matched to a reseller account by tenant id or partner ID) and its subscriptions
     as read; once imported, into which account (and licensee), by whom and when."""
 
     __tablename__ = "customer_import_candidates"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("customer_import_runs.id"), index=True)
     partner_center_instance: Mapped[str] = mapped_column(String(64), default="default")
     tenant_id: Mapped[str] = mapped_column(String(64), index=True)
