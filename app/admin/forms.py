@@ -84,8 +84,4 @@ class AuditFilterForm(FlaskForm):
     account = choice_filter("Account", [SelectChoice("", "All accounts")], what="an account")
     action = choice_filter("Action", [SelectChoice("", "All actions")], what="an action")
     date_from = date_filter("From", "A date like 2025-03-31.")
-    date_to = date_filter("Until", "A date like 2025-03-31.")
-
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date must be on or after the start date.")
+    date_to = date_filter("Until", "A date like 2025-03-31.", not_before="date_from")

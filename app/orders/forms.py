@@ -1,7 +1,7 @@
 from app.web.forms import FlaskForm
 from wtforms import StringField, SubmitField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.orders.models import OrderStatus
 from app.web.query import choice_filter, date_filter
@@ -19,12 +19,8 @@ class OrderFilterForm(FlaskForm):
 
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     date_from = date_filter("Placed from", "A date like 2025-03-31.")
-    date_to = date_filter("Placed until", "A date like 2025-03-31.")
+    date_to = date_filter("Placed until", "A date like 2025-03-31.", not_before="date_from")
     submit = SubmitField("Filter")
-
-    def validate_date_to(self, field):
-        if field.data and self.date_from.data and field.data < self.date_from.data:
-            raise ValidationError("The end date must be on or after the start date.")
 
 
 DOMAIN_RE = Regexp(r"^[a-z0-9]{1,27}(\.onmicrosoft\.com)?$",

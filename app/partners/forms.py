@@ -42,11 +42,7 @@ class AccountFilterForm(FlaskForm):
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     country = choice_filter("Country", _country_choices("Any country"), what="a country")
     created_from = date_filter("Created from", "A date like 2026-01-31.")
-    created_to = date_filter("Created until", "A date like 2026-12-31.")
-
-    def validate_created_to(self, field):
-        if field.data and self.created_from.data and field.data < self.created_from.data:
-            raise ValidationError("The end date must be on or after the start date.")
+    created_to = date_filter("Created until", "A date like 2026-12-31.", not_before="created_from")
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -7,7 +7,7 @@ import uuid
 from app.web.forms import FlaskForm
 from wtforms import HiddenField, SearchField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import Optional
 
 from app.subscriptions.models import SubscriptionStatus
 from app.web.query import choice_filter, date_filter
@@ -27,11 +27,7 @@ class GridForm(FlaskForm):
     customer = choice_filter("Customer", [SelectChoice("", "All customers")], what="a customer")
     product = choice_filter("Product", [SelectChoice("", "All products")], what="a product")
     renewal_from = date_filter("Renewal date from", "A date like 2025-03-31.")
-    renewal_to = date_filter("Renewal date until", "A date like 2025-03-31.")
-
-    def validate_renewal_to(self, field):
-        if field.data and self.renewal_from.data and field.data < self.renewal_from.data:
-            raise ValidationError("The end date must be on or after the start date.")
+    renewal_to = date_filter("Renewal date until", "A date like 2025-03-31.", not_before="renewal_from")
 
 
 def new_request_key() -> str:

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 from wtforms import DateField, SelectField
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 
 from app.extensions import db
 
@@ -16,9 +16,19 @@ from app.extensions import db
 DATE_ADVICE = "Enter a date like 2026-01-31."
 
 
-def date_filter(label: str, description: str = "A date like 2026-01-31.") -> DateField:
-    """A date filter of a list's GET form: optional; one that is not a date says DATE_ADVICE."""
-    return DateField(label, validators=[Optional()], description=description, invalid_value_message=DATE_ADVICE)
+def date_filter(label: str, description: str = "A date like 2026-01-31.", *,
+                not_before: str | None = None) -> DateField:
+    """A date filter of a list's GET form: optional; one that is not a date says DATE_ADVICE. The end
+    of a date range names the range's start field (not_before="date_from"): an end before it is refused."""
+    validators = [Optional()] + ([_on_or_after(not_before)] if not_before else [])
+    return DateField(label, validators=validators, description=description, invalid_value_message=DATE_ADVICE)
+
+
+def _on_or_after(start: str):
+    def validate(form, field):
+        if field.data and form[start].data and field.data < form[start].data:
+            raise ValidationError("The end date must be on or after the start date.")
+    return validate
 
 
 def choice_filter(label: str, choices, *, what: str) -> SelectField:
