@@ -89,19 +89,22 @@ class CustomerForm(_DetailsForm):
     submit = SubmitField("Save")
 
 
+def _admin_fields(who: str) -> tuple:
+    """An admin to invite by email: first name, last name and email; `who` names them in the messages."""
+    return (StringField("First name", filters=[_stripped],
+                        validators=[DataRequired(f"Enter the first name of {who}."), Length(max=60)]),
+            StringField("Last name", filters=[_stripped],
+                        validators=[DataRequired(f"Enter the last name of {who}."), Length(max=60)]),
+            EmailField("Email", filters=[_stripped],
+                       description="The invitation to set a password goes to this address.",
+                       validators=[DataRequired(f"Enter the email address of {who}."),
+                                   Email("Enter an email address like name@example.com."), Length(max=254)]))
+
+
 class _FirstAdmin:
     """The account's first admin, invited by email when the account is created."""
 
-    admin_first_name = StringField("First name", filters=[_stripped],
-                                   validators=[DataRequired("Enter the first name of the account's first admin."),
-                                               Length(max=60)])
-    admin_last_name = StringField("Last name", filters=[_stripped],
-                                  validators=[DataRequired("Enter the last name of the account's first admin."),
-                                              Length(max=60)])
-    admin_email = EmailField("Email", filters=[_stripped],
-                             description="The invitation to set a password goes to this address.",
-                             validators=[DataRequired("Enter the email address of the account's first admin."),
-                                         Email("Enter an email address like name@example.com."), Length(max=254)])
+    admin_first_name, admin_last_name, admin_email = _admin_fields("the account's first admin")
 
 
 class NewResellerForm(ResellerForm, _FirstAdmin):
@@ -112,20 +115,11 @@ class NewCustomerForm(CustomerForm, _FirstAdmin):
     submit = SubmitField("Create direct customer and invite its admin")
 
 
-class InviteAdminForm(FlaskForm, _FirstAdmin):
+class InviteAdminForm(FlaskForm):
     """Another account admin, invited by the operator: the first admin's address was mistyped, or the
     account's own admins have left. Not the first admin: its messages say so."""
 
-    admin_first_name = StringField("First name", filters=[_stripped],
-                                   validators=[DataRequired("Enter the first name of the admin to invite."),
-                                               Length(max=60)])
-    admin_last_name = StringField("Last name", filters=[_stripped],
-                                  validators=[DataRequired("Enter the last name of the admin to invite."),
-                                              Length(max=60)])
-    admin_email = EmailField("Email", filters=[_stripped],
-                             description="The invitation to set a password goes to this address.",
-                             validators=[DataRequired("Enter the email address of the admin to invite."),
-                                         Email("Enter an email address like name@example.com."), Length(max=254)])
+    admin_first_name, admin_last_name, admin_email = _admin_fields("the admin to invite")
     submit = SubmitField("Send invitation")
 
 
