@@ -423,8 +423,10 @@ class Transport:
     def _q(segment: str) -> str:
         return quote(str(segment), safe="")
 
-    def _json(self, method: str, path: str, **kw: Any) -> Any:
-        response = self._call(method, self._url(path), **kw)
+    def _json(self, method: str, path: str, *, url: str | None = None, **kw: Any) -> Any:
+        """The decoded answer to ``method path`` under /v1 ({} when it is empty); ``url``, when given,
+        is the address to call instead (another API of Partner Center's, path then naming it in errors)."""
+        response = self._call(method, url or self._url(path), **kw)
         if not response.content:
             return {}
         try:

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
-from .errors import NotFound, PartnerCenterError
+from .errors import NotFound
 from .transport import Transport
 from .types.base import _CI
 
@@ -123,14 +123,7 @@ class Webhooks(Transport):
         return f"{self.api_base}/webhooks/v1/registration{path}"
 
     def _webhooks_json(self, method: str, path: str = "", **kw: Any) -> Any:
-        response = self._call(method, self._webhooks(path), **kw)
-        if not response.content:
-            return {}
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise PartnerCenterError(response.status_code, None, "expected JSON from the webhooks API",
-                                     method=method, path=path) from exc
+        return self._json(method, path, url=self._webhooks(path), **kw)
 
     def list_webhook_events(self) -> list[str]:
         """``GET /webhooks/v1/registration/events``: the event names one may register for (a JSON
