@@ -32,7 +32,8 @@ import uuid
 from typing import Callable, Iterator
 
 import redis
-from flask import current_app
+from flask import Response, current_app, render_template, stream_with_context
+from flask_login import current_user
 from redis.exceptions import RedisError
 
 from app.extensions import db, get_redis
@@ -209,6 +210,32 @@ def stream(kind: str, key, render: Callable[..., str | None], *, user_id, finish
             release_slot(user_id, slot)
         except RedisError:
             pass  # the slot expires on its own
+
+
+def row_events(kind: str, model, key, *, event: str, fragment: str, context: Callable[..., dict],
+               finished: Callable[[object], bool]) -> Response:
+    """The server-sent events of one row's page (an order, a checkout draft, a tool's run): `fragment`
+    rendered with `context(row, polls=...)` at each `event` published on (kind, key), until
+    `finished(row)`: then the last fragment (without polling) and `done`. The row is read afresh for
+    each push."""
+
+    def fresh():
+        db.session.expire_all()
+        return db.session.get(model, key)
+
+    def render_event(name: str, polls: bool = False):
+        """The fragment as pushed; `polls`: the fragment that polls instead, when this stream cannot go on."""
+        if name != event:
+            return None
+        row = fresh()
+        return render_template(fragment, **context(row, polls=polls and not finished(row)))
+
+    # initial: the row as it is once the stream listens, which may be further on than the page that
+    # opened it (changes published before it listened; a stream reopened after the previous one ended).
+    body = stream(kind, key, render_event, user_id=current_user.id, final=event,
+                  finished=lambda: finished(fresh()), initial=[event])
+    return Response(stream_with_context(body), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 def _confirmed(pubsub, seconds: float = 5.0) -> None:

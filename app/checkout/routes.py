@@ -2,7 +2,7 @@
 authorization gate and its live updates), and discarding a purchase."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from app.web.forms import FlaskForm
 
@@ -414,28 +414,10 @@ def events():
     draft_id = wizard.draft().id
     if draft_id is None:
         return "", 204  # nothing to wait for: no checkout yet
-
-    def fresh():
-        db.session.expire_all()
-        return db.session.get(CheckoutDraft, draft_id)
-
-    def render_event(event: str, polls: bool = False):
-        """The gate as pushed; `polls`: the gate that polls instead, when this stream cannot go on."""
-        if event != "authorization":
-            return None
-        draft = fresh()
-        return render_template("checkout/_gate.html", **_service_context(
-            draft, ServiceForm(formdata=None), polls=polls and _waits(draft)))
-
-    def finished() -> bool:
-        draft = fresh()
-        return draft is None or not _waits(draft)
-
-    # initial: the gate as it is once the stream listens (an acceptance that arrived before it listened).
-    body = live.stream("checkout", draft_id, render_event, user_id=current_user.id, final="authorization",
-                       finished=finished, initial=["authorization"])
-    return Response(stream_with_context(body), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return live.row_events("checkout", CheckoutDraft, draft_id, event="authorization", fragment="checkout/_gate.html",
+                           context=lambda draft, polls: _service_context(draft, ServiceForm(formdata=None),
+                                                                         polls=polls),
+                           finished=lambda draft: draft is None or not _waits(draft))
 
 
 @bp.route("/cart", methods=["POST"])

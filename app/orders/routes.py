@@ -2,7 +2,7 @@
 ordering parameters, and notifications."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app import live
@@ -224,25 +224,8 @@ def events(number):
     """Server-sent events for an open order page (htmx SSE extension), until the order stops
     processing or querying: then the last fragment (without polling) and `done`. While it waits it
     holds no database connection (app/live.py)."""
-    order_id = _order_or_404(number).id
-
-    def fresh() -> Order:
-        db.session.expire_all()
-        return db.session.get(Order, order_id)
-
-    def render_event(event: str, polls: bool = False):
-        """The progress as pushed; `polls`: the progress that polls instead, when this stream cannot go on."""
-        if event != "progress":
-            return None
-        order = fresh()
-        return render_template("orders/_progress.html", **_detail_context(order, polls=polls and not order.terminal))
-
-    # initial: the order as it is once the stream listens, which may be further on than the page that
-    # opened it (steps published before it listened; a stream reopened after the previous one ended).
-    body = live.stream("order", order_id, render_event, user_id=current_user.id, final="progress",
-                       finished=lambda: fresh().terminal, initial=["progress"])
-    return Response(stream_with_context(body), mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return live.row_events("order", Order, _order_or_404(number).id, event="progress", fragment="orders/_progress.html",
+                           context=_detail_context, finished=lambda order: order.terminal)
 
 
 # ----------------------------------------------------------------------------------- notifications

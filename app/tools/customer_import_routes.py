@@ -15,6 +15,7 @@ from app.tools.importing import ImportRefused
 from app.tools.models import CustomerImportRun, ImportCandidate
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
+from app.web.query import count_pages
 from app.web.rendering import render
 
 
@@ -44,9 +45,7 @@ def _context(run: CustomerImportRun, *, polls: bool | None = None, **extra) -> d
     candidates, page, pages, total = [], 1, 1, 0
     if run.done:
         query = rules.candidates_query(run, **filters)
-        total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
-        pages = max(1, -(-total // rules.PAGE_SIZE))
-        page = min(_page(), pages)
+        total, page, pages = count_pages(query, _page(), rules.PAGE_SIZE)
         candidates = db.session.scalars(query.offset((page - 1) * rules.PAGE_SIZE).limit(rules.PAGE_SIZE)).all()
     return {"run": run, "streams": streams, "polls": (not run.done and not streams) if polls is None else polls,
             "filters": filters, "filter_args": {k: v for k, v in filters.items() if v}, "candidates": candidates,
@@ -69,33 +68,11 @@ def customer_import():
     return render("tools/customer_import.html", runs=rules.latest_runs())
 
 
-@bp.route("/customer-import/runs/<int:run_id>")
-@allow(Permission.ADMIN_VIEW)
-def customer_import_run(run_id: int):
-    return render("tools/customer_import_run.html", **_context(_run_or_404(run_id)))
-
-
-@bp.route("/customer-import/runs/<int:run_id>/progress")
-@allow(Permission.ADMIN_VIEW)
-def customer_import_progress(run_id: int):
-    return run_pages.progress(_run_or_404(run_id), page="tools/customer_import_run.html",
-                              fragment="tools/_customer_import_progress.html", context=_context)
-
-
-@bp.route("/customer-import/runs/<int:run_id>/events")
-@allow(Permission.ADMIN_VIEW)
-def customer_import_events(run_id: int):
-    _run_or_404(run_id)
-    return run_pages.events(CustomerImportRun, run_id, kind=LIVE_KIND, fragment="tools/_customer_import_progress.html",
-                            context=_context)
-
-
-@bp.route("/customer-import/runs/<int:run_id>/customers.csv")
-@allow(Permission.ADMIN_VIEW)
-def customer_import_csv(run_id: int):
-    run = _run_or_404(run_id)
-    candidates = db.session.scalars(rules.candidates_query(run, **_filters())).all()
-    return run_pages.csv_download(f"customer-import-{run.id}.csv", rules.CSV_HEADER, rules.csv_rows(candidates))
+run_pages.add_routes(bp, run_pages.RunPages(
+    name="customer_import", slug="customer-import", model=CustomerImportRun, live_kind=LIVE_KIND,
+    page="tools/customer_import_run.html", fragment="tools/_customer_import_progress.html", context=_context,
+    csv_file="customers.csv", csv_header=rules.CSV_HEADER,
+    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.candidates_query(run, **_filters())).all())))
 
 
 @bp.route("/customer-import/runs/<int:run_id>/customers/<int:candidate_id>/import", methods=["POST"])

@@ -69,34 +69,11 @@ def reconciliation():
                   choices=rules.scope_choices(), latest=rules.latest_run(), runs=rules.recent_runs())
 
 
-@bp.route("/reconciliation/runs/<int:run_id>")
-@allow(Permission.ADMIN_VIEW)
-def reconciliation_run(run_id: int):
-    run = _run_or_404(run_id)
-    return render("tools/reconciliation_run.html", **_run_context(run))
-
-
-@bp.route("/reconciliation/runs/<int:run_id>/progress")
-@allow(Permission.ADMIN_VIEW)
-def reconciliation_progress(run_id: int):
-    return run_pages.progress(_run_or_404(run_id), page="tools/reconciliation_run.html",
-                              fragment="tools/_reconciliation_progress.html", context=_run_context)
-
-
-@bp.route("/reconciliation/runs/<int:run_id>/events")
-@allow(Permission.ADMIN_VIEW)
-def reconciliation_events(run_id: int):
-    _run_or_404(run_id)
-    return run_pages.events(ReconciliationRun, run_id, kind=LIVE_KIND, fragment="tools/_reconciliation_progress.html",
-                            context=_run_context)
-
-
-@bp.route("/reconciliation/runs/<int:run_id>/findings.csv")
-@allow(Permission.ADMIN_VIEW)
-def reconciliation_csv(run_id: int):
-    run = _run_or_404(run_id)
-    findings = db.session.scalars(rules.findings_query(run, **_filters())).all()
-    return run_pages.csv_download(f"reconciliation-{run.id}.csv", rules.CSV_HEADER, rules.csv_rows(findings))
+run_pages.add_routes(bp, run_pages.RunPages(
+    name="reconciliation", slug="reconciliation", model=ReconciliationRun, live_kind=LIVE_KIND,
+    page="tools/reconciliation_run.html", fragment="tools/_reconciliation_progress.html", context=_run_context,
+    csv_file="findings.csv", csv_header=rules.CSV_HEADER,
+    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.findings_query(run, **_filters())).all())))
 
 
 @bp.route("/reconciliation/runs/<int:run_id>/corrections", methods=["POST"])
