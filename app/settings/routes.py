@@ -86,33 +86,31 @@ def change_role(user_id: int):
     return redirect(url_for("settings.users"), code=303)
 
 
-@bp.route("/settings/users/<int:user_id>/deactivate", methods=["POST"])
-@allow(Permission.ACCOUNT_SETTINGS)
-def deactivate(user_id: int):
+def _user_action(user_id: int, act, done: str):
+    """Deactivate or reactivate a user; `done` (with {name}) is said when it changed something."""
     user = _user_or_404(user_id)
     if not UserActionForm().validate_on_submit():
         abort(400)
     try:
-        changed = svc.deactivate(user, actor=me(), origin=request_origin())
+        changed = act(user, actor=me(), origin=request_origin())
     except svc.UserChangeRefused as refused:
         return _refused(user.id, refused.message)
     db.session.commit()
     if changed:
-        flash(f"{user.name} was deactivated: they can no longer sign in.", "success")
+        flash(done.format(name=user.name), "success")
     return redirect(url_for("settings.users"), code=303)
+
+
+@bp.route("/settings/users/<int:user_id>/deactivate", methods=["POST"])
+@allow(Permission.ACCOUNT_SETTINGS)
+def deactivate(user_id: int):
+    return _user_action(user_id, svc.deactivate, "{name} was deactivated: they can no longer sign in.")
 
 
 @bp.route("/settings/users/<int:user_id>/reactivate", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def reactivate(user_id: int):
-    user = _user_or_404(user_id)
-    if not UserActionForm().validate_on_submit():
-        abort(400)
-    if svc.reactivate(user, actor=me(), origin=request_origin()):
-        db.session.commit()
-        flash(f"{user.name} was reactivated and can sign in again.", "success")
-    return redirect(url_for("settings.users"), code=303)
-
+    return _user_action(user_id, svc.reactivate, "{name} was reactivated and can sign in again.")
 
 
 # ---------------------------------------------------------------------------------- invitations
