@@ -22,6 +22,7 @@ from app.auth.tokens import UNKNOWN, VALID, Opened  # noqa: F401  (the routes re
 from app.extensions import db
 from app.mail import absolute_url, queue_mail
 from app.time import utcnow
+from app.web.refusal import FieldRefused
 
 EMAIL_CHANGE_HOURS = 24
 TOKEN_KIND = "email-change"
@@ -29,13 +30,8 @@ CONFIRM_PATH = "/profile/confirm-email"  # the page of auth.confirm_email
 WRONG_PASSWORD = "Your current password is not this one."
 
 
-class ProfileError(Exception):
-    """A change refused; `field` names the form field the message goes next to."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ProfileError(FieldRefused):
+    """A change to one's profile refused; `field` names the form field the message goes next to."""
 
 
 def rename(user: User, name: str, *, origin: Origin) -> bool:

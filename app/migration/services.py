@@ -16,18 +16,14 @@ from app.mail import absolute_url, queue_mail
 from app.migration.models import (MIGRATED, NOTICE_ENROL, NOTICE_WEBINARS, SCHEDULED, ArchivedInvoice,
                                   ArchivedOrder, HiddenNotice, MigratedAccount, MigratedUser, OnboardingWebinar)
 from app.time import utcnow
+from app.web.refusal import FieldRefused
 
 ARCHIVE_PATH = "/archive"  # where the migrated history is read (routes: migration.archive)
 GETTING_STARTED_PATH = "/getting-started"
 
 
-class MigrationError(Exception):
+class MigrationError(FieldRefused):
     """A migration change that cannot be made; `field` names the form field the message goes next to."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def migration_of(account: Account | None) -> MigratedAccount | None:
