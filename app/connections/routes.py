@@ -110,13 +110,18 @@ def markets():
     return redirect(url_for("connections.index") + "#markets-heading", code=303)
 
 
-@bp.route("/<name>/check", methods=["POST"])
-@allow(Permission.TOOLS_RUN)
-def check(name: str):
+def _posted_to_connection(name: str) -> None:
+    """A button of a connection's row: 404 when there is no such connection, 400 without the form's token."""
     if name not in instance_names():
         abort(404)
     if not CheckForm().validate_on_submit():
         abort(400)
+
+
+@bp.route("/<name>/check", methods=["POST"])
+@allow(Permission.TOOLS_RUN)
+def check(name: str):
+    _posted_to_connection(name)
     try:
         job = enqueue(check_connection, name, job_id=f"partner-center-check-{name}", timeout=120, retry=None)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
@@ -131,10 +136,7 @@ def check(name: str):
 @allow(Permission.CONNECTIONS_CHANGE)
 def register_webhooks(name: str):
     """Register (or update) the connection's Partner Center webhook: a job, since it waits on Microsoft."""
-    if name not in instance_names():
-        abort(404)
-    if not CheckForm().validate_on_submit():
-        abort(400)
+    _posted_to_connection(name)
     webhooks.start_registration(name)
     audit.record("partner_center_webhooks_register_asked", actor=current_user, subject=name, origin=request_origin())
     db.session.commit()
