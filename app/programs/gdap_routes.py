@@ -52,6 +52,14 @@ def _reseller():
     return account
 
 
+def _reseller_posting():
+    """The reseller's account, for a button's POST: 400 without the form's token."""
+    account = _reseller()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    return account
+
+
 def graph_problem(error: Exception) -> str:
     """What the reseller reads when Graph could not be asked."""
     if isinstance(error, TooFast):
@@ -93,9 +101,7 @@ def gdap():
 @allow(Permission.GDAP_PARTNER)
 def gdap_connect():
     """Off to the admin consent page, with a state this session alone can bring back."""
-    account = _reseller()
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    account = _reseller_posting()
     if not account.partner_tenant_id:
         flash(NO_TENANT, "error")
         return redirect(url_for("programs.gdap"), code=303)
@@ -109,9 +115,7 @@ def gdap_connect():
 @allow(Permission.GDAP_PARTNER)
 def gdap_disconnect():
     """Stop making GDAP requests in the reseller's name; connecting again needs a new consent."""
-    account = _reseller()
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    account = _reseller_posting()
     if forget_consent(account, actor=current_user._get_current_object(), origin=request_origin()):
         db.session.commit()
         flash("Your partner tenant is disconnected: delegated admin you request at checkout goes to your distributor "
