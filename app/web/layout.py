@@ -19,7 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.web.access import Permission, access_of, allow, may, may_current
+from app.time import utcnow
+from app.web.access import POLICY, Permission, access_of, allow, may_current, role_of
 from app.web.rendering import render
 
 
@@ -136,25 +137,51 @@ def _exists(item: NavItem) -> bool:
     return item.endpoint in current_app.view_functions
 
 
-def _opens(item: NavItem) -> bool:
-    """The page exists and the signed-in user may open it."""
+def _permitted(item: NavItem, role) -> bool:
+    """The page exists and users of `role` may open it (the same for every user of the role)."""
     if not _exists(item):
         return False
     access = access_of(current_app.view_functions[item.endpoint])
-    if access is None or not may(current_user, access.permission):
-        return False
+    return access is not None and (access.permission is Permission.PUBLIC or role in POLICY[access.permission].roles)
+
+
+_NAVIGATION_CACHE = "layout_navigation"
+
+
+def _navigation_of(kind: str, role) -> list[NavItem | NavGroup]:
+    """The entries users of `kind` with `role` may open, before the per-user conditions: the same for all of
+    them as long as the app's routes are, so kept on the app (every page shows it; working it out cost
+    about a tenth of a page)."""
+    cache = current_app.extensions.setdefault(_NAVIGATION_CACHE, {})
+    key = (kind, role)
+    if key not in cache:
+        entries = []
+        for entry in NAVIGATION.get(kind, []):
+            if isinstance(entry, NavGroup):
+                items = tuple(item for item in entry.items if _permitted(item, role))
+                if items:
+                    entries.append(NavGroup(entry.key, entry.label, items))
+            elif _permitted(entry, role):
+                entries.append(entry)
+        cache[key] = entries
+    return cache[key]
+
+
+def _meets_condition(item: NavItem) -> bool:
     condition = NAV_CONDITIONS.get(item.endpoint)
     return condition is None or condition(current_user)
 
 
 def navigation_for_current_user() -> list[NavItem | NavGroup]:
     entries = []
-    for entry in NAVIGATION.get(current_user.account.kind, []):
+    for entry in _navigation_of(current_user.account.kind, role_of(current_user)):
         if isinstance(entry, NavGroup):
-            items = tuple(item for item in entry.items if _opens(item))
-            if items:
+            items = tuple(item for item in entry.items if _meets_condition(item))
+            if len(items) == len(entry.items):
+                entries.append(entry)
+            elif items:
                 entries.append(NavGroup(entry.key, entry.label, items))
-        elif _opens(entry):
+        elif _meets_condition(entry):
             entries.append(entry)
     return entries
 
@@ -190,6 +217,7 @@ def section(key: str):
 # account and only these values change from request to request.
 USER_ID = bindparam("layout_user_id")
 ACCOUNT_ID = bindparam("layout_account_id")
+NOW = bindparam("layout_now")  # app.time.utcnow() of the request, for facts that depend on dates
 
 LayoutFact = Callable[[str], object]  # the kind of account -> a scalar SQL expression, or None: not asked
 LAYOUT_FACTS: dict[str, tuple[LayoutFact, object]] = {}
@@ -198,7 +226,7 @@ _READ = "layout_facts"
 
 
 def register_layout_fact(name: str, expression: LayoutFact, default: object = 0) -> None:
-    """`expression(kind)`: a scalar SQL expression of the signed-in user's (USER_ID, ACCOUNT_ID) for an
+    """`expression(kind)`: a scalar SQL expression of the signed-in user's (USER_ID, ACCOUNT_ID, NOW) for an
     account of that kind, or None when it does not apply to that kind; `default`: its value then, when
     nobody is signed in, or when the database cannot answer."""
     LAYOUT_FACTS[name] = (expression, default)
@@ -228,8 +256,8 @@ def _read_facts(user) -> dict:
     if statement is None:
         return {}
     try:
-        return dict(db.session.execute(statement, {"layout_user_id": user.id,
-                                                   "layout_account_id": user.account_id}).one()._mapping)
+        return dict(db.session.execute(statement, {"layout_user_id": user.id, "layout_account_id": user.account_id,
+                                                   "layout_now": utcnow()}).one()._mapping)
     except SQLAlchemyError:  # the layout must render even when the database is down
         db.session.rollback()
         return {}
@@ -263,5 +291,5 @@ def register_layout(app: Flask) -> None:
         nav, profile = [], None
         if current_user.is_authenticated:
             nav = navigation_for_current_user()
-            profile = PROFILE if _opens(PROFILE) else None
+            profile = PROFILE if _permitted(PROFILE, role_of(current_user)) and _meets_condition(PROFILE) else None
         return {"navigation": nav, "profile_link": profile, "may": may_current}
