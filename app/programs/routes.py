@@ -12,6 +12,7 @@ from app.programs import bp, partner_requests, services
 from app.programs.forms import BecomePartnerForm, EnrollForm, ProcessForm
 from app.programs.models import CertificateStatus
 from app.web.access import Permission, allow
+from app.web.layout import ACCOUNT_ID, NOW, layout_fact, register_layout_fact
 from app.web.origin import request_origin
 from app.web.ratelimit import over_limit
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
@@ -19,11 +20,16 @@ from app.web.rendering import is_htmx, poll_status, redirect_to, render
 TABS = ("general", "parameters")
 
 
+# Read with the header's counts, in the statement every page runs anyway (None: not a reseller, or unknown).
+register_layout_fact("has_usable_certificate", lambda kind: services.usable_certificate_exists(ACCOUNT_ID, NOW)
+                     if kind == "reseller" else None, default=None)
+
+
 @bp.app_context_processor
 def program_words():
     def program_gate():
         """For the catalog and the cart: why the signed-in reseller cannot order CSP products (None: it can)."""
-        if not current_user.is_authenticated:
+        if not current_user.is_authenticated or layout_fact("has_usable_certificate"):
             return None
         return services.gate_message(current_user.account)
 

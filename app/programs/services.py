@@ -118,6 +118,14 @@ def usable_certificates(account_id: int) -> list[Certificate]:
         .order_by(Certificate.activated_at.desc(), Certificate.id.desc())).all()
 
 
+def usable_certificate_exists(account_id, now):
+    """Whether the account (an id or a bind parameter) has a usable certificate at `now`, as a scalar SQL
+    expression (the layout reads it with the header's counts: the catalog and the cart ask it on every page)."""
+    return db.select(Certificate.id).where(
+        Certificate.account_id == account_id, Certificate.status == CertificateStatus.ACTIVE,
+        db.or_(Certificate.expires_at.is_(None), Certificate.expires_at > now)).exists()
+
+
 def usable_certificate(account_id: int, certificate_id: int | None) -> Certificate | None:
     """The account's usable certificate of that id, or (no id) the one preselected: the newest."""
     usable = usable_certificates(account_id)
