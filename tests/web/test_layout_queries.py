@@ -1,5 +1,6 @@
 """Every page's layout (the header's name, navigation, badges, the migration banner and notices) is cheap:
-the storefront options are read at most once per request and not at all while they have not changed, the
+the storefront options are read at most once per request and not at all while they have not changed (a
+signed-in page learns whether they changed in the statement that reads the header's counts), the
 migrated-history questions are one statement, and the operator is asked nothing about a migration of its
 own. Counted with SQLAlchemy's cursor events; what the pages show is checked by the other tests."""
 from __future__ import annotations
@@ -11,6 +12,11 @@ from tests.support.options import options_form
 from tests.support.sql import about, statements
 
 MIGRATION_TABLES = re.compile(r"\b(archive_orders|archive_invoices|migration_accounts)\b")
+OPTIONS_READ = re.compile(r"\bstorefront_settings\.value\b")  # the options themselves, not their version
+
+
+def options_read(seen: list[str]) -> list[str]:
+    return [s for s in seen if OPTIONS_READ.search(s)]
 
 
 def test_a_resellers_page_asks_about_its_archive_and_migration_once_and_the_options_not_again(reseller_client):
@@ -18,7 +24,9 @@ def test_a_resellers_page_asks_about_its_archive_and_migration_once_and_the_opti
     with statements() as seen:
         response = reseller_client.get("/orders")
     assert response.status_code == 200
-    assert about(seen, "storefront_settings") == []
+    assert options_read(seen) == []
+    # Whether the options changed is asked in the header's one statement, not on its own.
+    assert about(seen, "storefront_settings") == [s for s in seen if MIGRATION_TABLES.search(s)]
     assert len([s for s in seen if MIGRATION_TABLES.search(s)]) == 1
     assert len(about(seen, "cart_lines")) == 1 and len(about(seen, "notifications")) == 1
 
@@ -41,10 +49,25 @@ def test_saved_options_show_on_the_next_page_of_everyone_and_are_read_once_then(
     with statements() as seen:
         page = soup(reseller_client.get("/orders"))
     assert page.select_one(".brand").get_text() == "Adatum's Cloud Shop"
-    assert len(about(seen, "storefront_settings")) == 1
+    assert len(options_read(seen)) == 1
     with statements() as seen:
         assert soup(reseller_client.get("/orders")).select_one(".brand").get_text() == "Adatum's Cloud Shop"
-    assert about(seen, "storefront_settings") == []
+    assert options_read(seen) == []
+
+
+def test_a_signed_out_page_asks_only_whether_the_options_changed(client, operator_client):
+    client.get("/sign-in")
+    with statements() as seen:
+        assert soup(client.get("/sign-in")).select_one(".brand").get_text() == "Northwind Cloud Storefront"
+    assert options_read(seen) == [] and len(about(seen, "storefront_settings")) == 1
+    options = soup(operator_client.get("/admin/options"))
+    form = options_form(options)
+    form.update({"storefront_name": "Adatum's Cloud Shop", "require_mca_acceptance": "y", "annual_billing": "y",
+                 "gdap_roles": [o["value"] for o in options.select("input[name=gdap_roles][checked]")]})
+    assert operator_client.post("/admin/options", form).status_code == 302
+    with statements() as seen:
+        assert soup(client.get("/sign-in")).select_one(".brand").get_text() == "Adatum's Cloud Shop"
+    assert len(options_read(seen)) == 1
 
 
 def test_the_headers_counts_and_the_migration_questions_are_one_statement(reseller_client):
