@@ -123,28 +123,26 @@ def _licensee_posted(licensee_id: int):
     return licensee
 
 
-def _act(licensee_id: int, act) -> object:
+def _act(licensee_id: int, act, done: str):
+    """Archive or restore; `done` (with {name}) is said back on the list."""
     licensee = _licensee_posted(licensee_id)
     act(licensee, actor=current_user._get_current_object(), origin=request_origin())
     db.session.commit()
-    return licensee
+    flash(done.format(name=licensee.company_name), "success")
+    return redirect_to(url_for("settings.licensees"))
 
 
 @bp.route("/settings/licensees/<int:licensee_id>/archive", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def archive_licensee(licensee_id: int):
-    licensee = _act(licensee_id, svc.archive)
-    flash(f"{licensee.company_name} was archived: it is no longer offered at checkout. Its orders and "
-          "subscriptions stay.", "success")
-    return redirect_to(url_for("settings.licensees"))
+    return _act(licensee_id, svc.archive, "{name} was archived: it is no longer offered at checkout. Its orders and "
+                                          "subscriptions stay.")
 
 
 @bp.route("/settings/licensees/<int:licensee_id>/restore", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def restore_licensee(licensee_id: int):
-    licensee = _act(licensee_id, svc.restore)
-    flash(f"{licensee.company_name} was restored: it is offered at checkout again.", "success")
-    return redirect_to(url_for("settings.licensees"))
+    return _act(licensee_id, svc.restore, "{name} was restored: it is offered at checkout again.")
 
 
 @bp.route("/settings/licensees/<int:licensee_id>/delete", methods=["POST"])
