@@ -4,6 +4,8 @@ One page, one form per subject, each posting to its own address; an invalid form
 the page and that form's messages next to its fields, the other forms as they were."""
 from __future__ import annotations
 
+from typing import Callable
+
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
@@ -31,9 +33,23 @@ def _page(*, status: int = 200, name_form=None, email_form=None, password_form=N
                   cancel_form=PlainForm(formdata=None, prefix="cancel"))
 
 
-def _refuse(form, refused: svc.ProfileError):
-    db.session.commit()  # the audit record of a wrong password stays
-    form[refused.field].errors = [*form[refused.field].errors, refused.message]
+REFUSED = object()  # what _saved returns when the form or the rules refused the change
+
+
+def _saved(form, change: Callable[[], object]):
+    """`change()` (the service call) once `form` validates, committed: its result. REFUSED when the
+    form does not validate or the rules refuse (their message goes next to its field; what the
+    refusal audited, a wrong password, is committed)."""
+    if not form.validate_on_submit():
+        return REFUSED
+    try:
+        result = change()
+    except svc.ProfileError as refused:
+        db.session.commit()  # the audit record of a wrong password stays
+        form[refused.field].errors = [*form[refused.field].errors, refused.message]
+        return REFUSED
+    db.session.commit()
+    return result
 
 
 @bp.route("/profile")
@@ -46,36 +62,26 @@ def profile():
 @allow(Permission.PROFILE)
 def change_name():
     form = NameForm(prefix="name")
-    if form.validate_on_submit():
-        try:
-            changed = svc.rename(_me(), form.name.data, origin=request_origin())
-        except svc.ProfileError as refused:
-            _refuse(form, refused)
-        else:
-            db.session.commit()
-            if changed:
-                flash("Your name has been changed.", "success")
-            return redirect(url_for("auth.profile"), code=303)
-    return _page(status=422, name_form=form)
+    changed = _saved(form, lambda: svc.rename(_me(), form.name.data, origin=request_origin()))
+    if changed is REFUSED:
+        return _page(status=422, name_form=form)
+    if changed:
+        flash("Your name has been changed.", "success")
+    return redirect(url_for("auth.profile"), code=303)
 
 
 @bp.route("/profile/email", methods=["POST"])
 @allow(Permission.PROFILE)
 def change_email():
     form = EmailChangeForm(prefix="email")
-    if form.validate_on_submit():
-        try:
-            change = svc.request_email_change(_me(), new_email=form.new_email.data, password=form.password.data,
-                                              origin=request_origin())
-        except svc.ProfileError as refused:
-            _refuse(form, refused)
-        else:
-            db.session.commit()
-            flash(f"We sent a link to {change.new_email}. Your email address changes when you open it "
-                  f"(within {svc.EMAIL_CHANGE_HOURS} hours); until then, sign in with {_me().email}.", "success")
-            return redirect(url_for("auth.profile"), code=303)
-    form.password.data = None
-    return _page(status=422, email_form=form)
+    change = _saved(form, lambda: svc.request_email_change(_me(), new_email=form.new_email.data,
+                                                           password=form.password.data, origin=request_origin()))
+    if change is REFUSED:
+        form.password.data = None
+        return _page(status=422, email_form=form)
+    flash(f"We sent a link to {change.new_email}. Your email address changes when you open it "
+          f"(within {svc.EMAIL_CHANGE_HOURS} hours); until then, sign in with {_me().email}.", "success")
+    return redirect(url_for("auth.profile"), code=303)
 
 
 @bp.route("/profile/email/cancel", methods=["POST"])
@@ -91,21 +97,14 @@ def cancel_email_change():
 @allow(Permission.PROFILE)
 def change_password():
     form = PasswordChangeForm(prefix="password")
-    if form.validate_on_submit():
-        user = _me()
-        try:
-            svc.change_password(user, current=form.current_password.data, new=form.new_password.data,
-                                origin=request_origin())
-        except svc.ProfileError as refused:
-            _refuse(form, refused)
-        else:
-            db.session.commit()
-            keep_this_browser_signed_in(user)
-            flash("Your password has been changed. Every other session of your user has been signed out.",
-                  "success")
-            return redirect(url_for("auth.profile"), code=303)
-    form.current_password.data = form.new_password.data = None
-    return _page(status=422, password_form=form)
+    user = _me()
+    if _saved(form, lambda: svc.change_password(user, current=form.current_password.data, new=form.new_password.data,
+                                                origin=request_origin())) is REFUSED:
+        form.current_password.data = form.new_password.data = None
+        return _page(status=422, password_form=form)
+    keep_this_browser_signed_in(user)
+    flash("Your password has been changed. Every other session of your user has been signed out.", "success")
+    return redirect(url_for("auth.profile"), code=303)
 
 
 @bp.route(svc.CONFIRM_PATH, methods=["GET", "POST"])
