@@ -21,11 +21,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import Account, CustomerContact, Licensee, User
 from app.catalog.models import ProductLine
 from app.catalog.terms import seats
+from app.enums import LabelledEnum, label_of
 from app.extensions import PkModel
 from app.time import utcnow
 
 
-class OrderStatus(StrEnum):
+class OrderStatus(LabelledEnum):
     """draft -> processing -> completed; processing <-> querying (waiting for a person); failed."""
 
     DRAFT = "draft"
@@ -34,43 +35,28 @@ class OrderStatus(StrEnum):
     COMPLETED = "completed"
     FAILED = "failed"
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
 
 TERMINAL_STATUSES = (OrderStatus.COMPLETED, OrderStatus.FAILED)
 # Still on its way: it holds its tenant, and a subscription takes one change at a time.
 OPEN_STATUSES = (OrderStatus.PROCESSING, OrderStatus.QUERYING)
 
 
-class OrderType(StrEnum):
+class OrderType(LabelledEnum):
     PURCHASE = "purchase"
     CHANGE = "change"                # seats, now or at the renewal
     TERMINATION = "termination"      # cancelling subscriptions
     CONFIGURATION = "configuration"  # auto-renewal, name
 
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
-
-class StepStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
+class StepStatus(LabelledEnum):
+    PENDING = "pending", "Waiting"
+    RUNNING = "running", "In progress"
     DONE = "done"
-    SKIPPED = "skipped"
-    BLOCKED = "blocked"  # the order is querying
+    SKIPPED = "skipped", "Not needed"
+    BLOCKED = "blocked", "Needs action"  # the order is querying
     FAILED = "failed"
 
-    @property
-    def label(self) -> str:
-        return _STEP_STATUS_LABELS[self]
 
-
-_STEP_STATUS_LABELS = {StepStatus.PENDING: "Waiting", StepStatus.RUNNING: "In progress", StepStatus.DONE: "Done",
-                       StepStatus.SKIPPED: "Not needed", StepStatus.BLOCKED: "Needs action",
-                       StepStatus.FAILED: "Failed"}
 # A step with nothing left to do.
 FINISHED_STEPS = (StepStatus.DONE, StepStatus.SKIPPED)
 
@@ -96,14 +82,6 @@ class ChangeAction(StrEnum):
     AUTO_RENEW = "auto_renew"
     RENAME = "rename"
     CANCEL = "cancel"
-
-
-def label_of(enum: type[StrEnum], value: str | None) -> str:
-    """The words for a stored value of one of these vocabularies (the value itself when unknown)."""
-    try:
-        return enum(value).label
-    except ValueError:
-        return value or ""
 
 
 class Order(CustomerContact, PkModel):

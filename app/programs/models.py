@@ -2,19 +2,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, User
+from app.enums import LabelledEnum
 from app.extensions import PkModel
 from app.time import utcnow
 
 CSP_PROGRAM = "csp"
 
 
-class CertificateStatus(StrEnum):
+class CertificateStatus(LabelledEnum):
     """pending (something to fix, or the operator's approval), active, expired (its end date passed
     or the operator expired it), refused (by the operator, with the reason)."""
 
@@ -22,10 +22,6 @@ class CertificateStatus(StrEnum):
     ACTIVE = "active"
     EXPIRED = "expired"
     REFUSED = "refused"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class Program(PkModel):

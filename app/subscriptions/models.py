@@ -8,28 +8,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee
+from app.enums import LabelledEnum, label_of
 from app.extensions import PkModel
-from app.orders.models import Order, label_of
+from app.orders.models import Order
 from app.time import utcnow
 
 
-class SubscriptionStatus(StrEnum):
+class SubscriptionStatus(LabelledEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
-    DELETED = "deleted"    # cancelled
+    DELETED = "deleted", "Cancelled"
     EXPIRED = "expired"
     PENDING = "pending"
     DISABLED = "disabled"
-
-    @property
-    def label(self) -> str:
-        return "Cancelled" if self is SubscriptionStatus.DELETED else self.value.capitalize()
 
 
 # Only an active subscription takes changes; cancelled and expired ones are no longer read.

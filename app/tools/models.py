@@ -14,21 +14,17 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.accounts.models import Account, Licensee, User
+from app.enums import LabelledEnum
 from app.extensions import PkModel
 from app.subscriptions.models import Subscription
 from app.time import utcnow
 
 
-class RunStatus(StrEnum):
-    QUEUED = "queued"
+class RunStatus(LabelledEnum):
+    QUEUED = "queued", "Waiting for the worker"
     RUNNING = "running"
     FINISHED = "finished"
     FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return {"queued": "Waiting for the worker", "running": "Running", "finished": "Finished",
-                "failed": "Failed"}[self.value]
 
 
 OPEN_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -46,58 +42,28 @@ class Scope(StrEnum):
     SUBSCRIPTION = "subscription"
 
 
-class FindingKind(StrEnum):
+class FindingKind(LabelledEnum):
     """What differs, in the order the result page groups them."""
 
-    MISSING_IN_PARTNER_CENTER = "missing_in_partner_center"
-    UNKNOWN_TO_STOREFRONT = "unknown_to_storefront"
-    STATUS = "status"
-    QUANTITY = "quantity"
-    AUTO_RENEW = "auto_renew"
-    TERM = "term"
-    BILLING = "billing"
-    RENEWAL_DATE = "renewal_date"
-    SCHEDULED_CHANGE = "scheduled_change"
-    FRIENDLY_NAME = "friendly_name"
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self]
+    MISSING_IN_PARTNER_CENTER = "missing_in_partner_center", "Missing in Partner Center"
+    UNKNOWN_TO_STOREFRONT = "unknown_to_storefront", "Unknown to the storefront"
+    STATUS = "status", "Status differs"
+    QUANTITY = "quantity", "Seats differ"
+    AUTO_RENEW = "auto_renew", "Auto-renewal differs"
+    TERM = "term", "Term differs"
+    BILLING = "billing", "Billing plan differs"
+    RENEWAL_DATE = "renewal_date", "Renewal date differs"
+    SCHEDULED_CHANGE = "scheduled_change", "Scheduled change differs"
+    FRIENDLY_NAME = "friendly_name", "Name differs"
 
 
-KIND_LABELS = {
-    FindingKind.MISSING_IN_PARTNER_CENTER: "Missing in Partner Center",
-    FindingKind.UNKNOWN_TO_STOREFRONT: "Unknown to the storefront",
-    FindingKind.STATUS: "Status differs",
-    FindingKind.QUANTITY: "Seats differ",
-    FindingKind.AUTO_RENEW: "Auto-renewal differs",
-    FindingKind.TERM: "Term differs",
-    FindingKind.BILLING: "Billing plan differs",
-    FindingKind.RENEWAL_DATE: "Renewal date differs",
-    FindingKind.SCHEDULED_CHANGE: "Scheduled change differs",
-    FindingKind.FRIENDLY_NAME: "Name differs",
-}
-
-
-class Correction(StrEnum):
+class Correction(LabelledEnum):
     """The corrective actions; which ones a finding offers is app.tools.reconciliation.corrections_for."""
 
-    TAKE_PARTNER_CENTER = "take_partner_center"
-    PUSH_STOREFRONT = "push_storefront"
-    IMPORT = "import"
-    MARK_CANCELLED = "mark_cancelled"
-
-    @property
-    def label(self) -> str:
-        return CORRECTION_LABELS[self]
-
-
-CORRECTION_LABELS = {
-    Correction.TAKE_PARTNER_CENTER: "Take Partner Center's value",
-    Correction.PUSH_STOREFRONT: "Push the storefront's value (an order)",
-    Correction.IMPORT: "Import into an account",
-    Correction.MARK_CANCELLED: "Mark cancelled in the storefront",
-}
+    TAKE_PARTNER_CENTER = "take_partner_center", "Take Partner Center's value"
+    PUSH_STOREFRONT = "push_storefront", "Push the storefront's value (an order)"
+    IMPORT = "import", "Import into an account"
+    MARK_CANCELLED = "mark_cancelled", "Mark cancelled in the storefront"
 
 
 class RunMixin:
