@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.models import Cart, CartLine, CartPurpose, PriceListEntry, Sku
 from app.catalog.pricing import Viewer, price_entry, sku_offer
@@ -25,9 +25,15 @@ class CartError(ValueError):
         self.field = field
 
 
+# The cart with its lines, their SKUs and products in one statement and the SKUs' offers in a second (four
+# statements before, a quarter of the cart page's time), built once: every cart page and change runs it.
+_CART = (select(Cart).where(Cart.user_id == bindparam("user_id"), Cart.purpose == bindparam("purpose"))
+         .options(joinedload(Cart.lines).joinedload(CartLine.sku).options(joinedload(Sku.product),
+                                                                            selectinload(Sku.offers))))
+
+
 def cart_for(user, create: bool = False, purpose: str = CartPurpose.CART) -> Cart | None:
-    cart = db.session.scalar(select(Cart).where(Cart.user_id == user.id, Cart.purpose == purpose)
-                             .options(selectinload(Cart.lines).selectinload(CartLine.sku).selectinload(Sku.product)))
+    cart = db.session.execute(_CART, {"user_id": user.id, "purpose": purpose}).unique().scalar_one_or_none()
     if cart is None and create:
         cart = Cart(user_id=user.id, purpose=purpose)
         cart.lines = []

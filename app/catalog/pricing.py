@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.accounts.markets import DEFAULT_MARKET, MARKET_NAMES, MARKETS, market_for  # noqa: F401 (the catalog's names)
 from app.admin import settings_cache
@@ -110,9 +110,14 @@ def pricing_for(viewer: Viewer, products: list[Product]) -> dict[str, list[SkuPr
     return result
 
 
+# Built once: the cart asks it for every line on every page.
+_PRICE_ENTRY = select(PriceListEntry).where(
+    PriceListEntry.market == bindparam("market"), PriceListEntry.product_id == bindparam("product_id"),
+    PriceListEntry.sku_id == bindparam("sku_id"), PriceListEntry.term_duration == bindparam("term"),
+    PriceListEntry.billing_plan == bindparam("billing")).order_by(PriceListEntry.tier_min).limit(1)
+
+
 def price_entry(market: str, sku: Sku, term: str, billing: str) -> PriceListEntry | None:
-    return db.session.scalar(select(PriceListEntry).where(
-        PriceListEntry.market == market, PriceListEntry.product_id == sku.product.product_id,
-        PriceListEntry.sku_id == sku.sku_id, PriceListEntry.term_duration == term,
-        PriceListEntry.billing_plan == billing).order_by(PriceListEntry.tier_min).limit(1))
+    return db.session.scalar(_PRICE_ENTRY, {"market": market, "product_id": sku.product.product_id,
+                                            "sku_id": sku.sku_id, "term": term, "billing": billing})
 
