@@ -5,11 +5,22 @@ input; WTForms gives every field an id from its name, so each said id="csrf_toke
 several elements is invalid HTML (labels, aria-labelledby and accessibility checkers find the first
 only). Nothing points at that input, so it needs no id. Every form of app/ derives from this class
 (tests/web/test_page_markup.py checks it): `form.hidden_tag()` and `form.csrf_token` render it so.
+
+WTForms writes every attribute of every input, label and option through `html_params`, which formats each
+attribute with `Markup.format` (Python's string.Formatter, escaping as it goes): about 10 microseconds an
+attribute, a fifth of the checkout's customer step (eight fields, their labels, a few options) and the
+largest single cost of a page's forms (measured with py-spy under `flask serve`, issue 14). `html_params`
+below writes the same text (tests/web/test_forms.py compares the two over keys, booleans, numbers, None,
+quotes and Markup) with one escape per value, and `use_fast_html_params()` (called by create_app) makes
+WTForms' widgets and labels use it.
 """
 from __future__ import annotations
 
 from flask_wtf import FlaskForm as _FlaskForm
+from markupsafe import Markup, escape
+from wtforms import widgets
 from wtforms.csrf.core import CSRFTokenField
+from wtforms.widgets import core as widgets_core
 
 
 class FlaskForm(_FlaskForm):
@@ -18,3 +29,25 @@ class FlaskForm(_FlaskForm):
             if isinstance(field, CSRFTokenField):
                 render_kw = {"id": False, **render_kw}  # False: WTForms writes no id attribute
             return super().render_field(field, render_kw)
+
+
+def html_params(**kwargs) -> Markup:
+    """wtforms.widgets.html_params, the same output: attributes sorted by name, `class_`/`for_` without the
+    underscore, `data_`/`aria_` names with hyphens, True as a bare name, False left out, values escaped with
+    double quotes as &quot;."""
+    params = []
+    for key, value in sorted(kwargs.items()):
+        key = escape(widgets_core.clean_key(key))
+        if value is True:
+            params.append(key)
+        elif value is not False:
+            params.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+    return Markup(" ".join(params))
+
+
+def use_fast_html_params() -> None:
+    """WTForms' widgets look html_params up in their module, in `wtforms.widgets` (labels) and, for inputs
+    and buttons, in their class."""
+    widgets_core.html_params = widgets.html_params = html_params
+    for widget in (widgets_core.Input, widgets_core.Button):
+        widget.html_params = staticmethod(html_params)
