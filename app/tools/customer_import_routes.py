@@ -19,13 +19,6 @@ from app.web.query import count_pages
 from app.web.rendering import render
 
 
-def _run_or_404(run_id: int) -> CustomerImportRun:
-    run = db.session.get(CustomerImportRun, run_id)
-    if run is None:
-        abort(404)
-    return run
-
-
 def _filters() -> dict:
     args = request.args
     state = args.get("state", "pending")
@@ -68,17 +61,18 @@ def customer_import():
     return render("tools/customer_import.html", runs=rules.latest_runs())
 
 
-run_pages.add_routes(bp, run_pages.RunPages(
+RUN_PAGES = run_pages.RunPages(
     name="customer_import", slug="customer-import", model=CustomerImportRun, live_kind=LIVE_KIND,
     page="tools/customer_import_run.html", fragment="tools/_customer_import_progress.html", context=_context,
     csv_file="customers.csv", csv_header=rules.CSV_HEADER,
-    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.candidates_query(run, **_filters())).all())))
+    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.candidates_query(run, **_filters())).all()))
+run_pages.add_routes(bp, RUN_PAGES)
 
 
 @bp.route("/customer-import/runs/<int:run_id>/customers/<int:candidate_id>/import", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
 def import_customer(run_id: int, candidate_id: int):
-    run = _run_or_404(run_id)
+    run = RUN_PAGES.run_or_404(run_id)
     candidate = db.session.get(ImportCandidate, candidate_id)
     if candidate is None or candidate.run_id != run.id:
         abort(404)

@@ -3,7 +3,7 @@ polled when it cannot be), read its findings grouped by kind, filter them, expor
 correct them one by one or all selected at once. Operator members read."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from app import live
@@ -16,13 +16,6 @@ from app.tools.reconciliation_jobs import LIVE_KIND, open_run, start_run
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import render
-
-
-def _run_or_404(run_id: int) -> ReconciliationRun:
-    run = db.session.get(ReconciliationRun, run_id)
-    if run is None:
-        abort(404)
-    return run
 
 
 def _filters() -> dict:
@@ -69,11 +62,12 @@ def reconciliation():
                   choices=rules.scope_choices(), latest=rules.latest_run(), runs=rules.recent_runs())
 
 
-run_pages.add_routes(bp, run_pages.RunPages(
+RUN_PAGES = run_pages.RunPages(
     name="reconciliation", slug="reconciliation", model=ReconciliationRun, live_kind=LIVE_KIND,
     page="tools/reconciliation_run.html", fragment="tools/_reconciliation_progress.html", context=_run_context,
     csv_file="findings.csv", csv_header=rules.CSV_HEADER,
-    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.findings_query(run, **_filters())).all())))
+    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.findings_query(run, **_filters())).all()))
+run_pages.add_routes(bp, RUN_PAGES)
 
 
 @bp.route("/reconciliation/runs/<int:run_id>/corrections", methods=["POST"])
@@ -81,7 +75,7 @@ run_pages.add_routes(bp, run_pages.RunPages(
 def reconciliation_correct(run_id: int):
     """One correction: a row's own button (apply=<finding id>:<correction>), or the one chosen below the
     table for every selected finding (apply=bulk)."""
-    run = _run_or_404(run_id)
+    run = RUN_PAGES.run_or_404(run_id)
     pressed = request.form.get("apply", "")
     if pressed == "bulk":
         ids = [int(i) for i in request.form.getlist("finding") if i.isdigit()]
