@@ -74,14 +74,19 @@ def check_changeable(sub: Subscription, etag: str | None, field: str | None) -> 
         raise Refused(STALE, field)
 
 
-def parse_quantity(sub: Subscription, raw: str | None) -> int:
+def _whole_number(raw: str | None, what: str, example: int, field: str) -> int:
+    """What was typed as a whole number of `what` ("the number of seats"), or Refused at `field`."""
     text = (raw or "").strip()
     if not text:
-        raise Refused("Enter the number of seats.", "quantity")
+        raise Refused(f"Enter {what}.", field)
     try:
-        quantity = int(text)
+        return int(text)
     except ValueError:
-        raise Refused(f"Enter the number of seats as a whole number, like {sub.quantity}.", "quantity") from None
+        raise Refused(f"Enter {what} as a whole number, like {example}.", field) from None
+
+
+def parse_quantity(sub: Subscription, raw: str | None) -> int:
+    quantity = _whole_number(raw, "the number of seats", sub.quantity, "quantity")
     if quantity < sub.min_quantity:
         raise Refused(f"{sub.sku_title} needs at least {sub.min_quantity} seat{'s' if sub.min_quantity != 1 else ''}.",
                       "quantity")
@@ -130,13 +135,7 @@ def add_licences(sub: Subscription, raw_count: str | None, *, etag: str | None, 
                  request_key: str | None) -> Order:
     """Licences added to a Dynamics 365 instance (app/subscriptions/instances.py): the same change
     order as adding seats (change_quantity), so its rules, audit and provisioning apply."""
-    text = (raw_count or "").strip()
-    if not text:
-        raise Refused("Enter the number of licences to add.", "licences")
-    try:
-        count = int(text)
-    except ValueError:
-        raise Refused("Enter the number of licences to add as a whole number, like 5.", "licences") from None
+    count = _whole_number(raw_count, "the number of licences to add", 5, "licences")
     if count < 1:
         raise Refused("Enter at least 1 licence to add.", "licences")
     room = sub.max_quantity - sub.quantity
