@@ -61,12 +61,9 @@ def customer_import():
     return render("tools/customer_import.html", runs=rules.latest_runs())
 
 
-RUN_PAGES = run_pages.RunPages(
-    name="customer_import", slug="customer-import", model=CustomerImportRun, live_kind=LIVE_KIND,
-    page="tools/customer_import_run.html", fragment="tools/_customer_import_progress.html", context=_context,
-    csv_file="customers.csv", csv_header=rules.CSV_HEADER,
-    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.candidates_query(run, **_filters())).all()))
-run_pages.add_routes(bp, RUN_PAGES)
+RUN_PAGES = run_pages.register(bp, "customer_import", CustomerImportRun, LIVE_KIND, context=_context,
+                               csv_file="customers.csv", csv_header=rules.CSV_HEADER, csv_rows=rules.csv_rows,
+                               csv_query=lambda run: rules.candidates_query(run, **_filters()))
 
 
 @bp.route("/customer-import/runs/<int:run_id>/customers/<int:candidate_id>/import", methods=["POST"])

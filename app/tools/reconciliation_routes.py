@@ -62,12 +62,9 @@ def reconciliation():
                   choices=rules.scope_choices(), latest=rules.latest_run(), runs=rules.recent_runs())
 
 
-RUN_PAGES = run_pages.RunPages(
-    name="reconciliation", slug="reconciliation", model=ReconciliationRun, live_kind=LIVE_KIND,
-    page="tools/reconciliation_run.html", fragment="tools/_reconciliation_progress.html", context=_run_context,
-    csv_file="findings.csv", csv_header=rules.CSV_HEADER,
-    csv_rows=lambda run: rules.csv_rows(db.session.scalars(rules.findings_query(run, **_filters())).all()))
-run_pages.add_routes(bp, RUN_PAGES)
+RUN_PAGES = run_pages.register(bp, "reconciliation", ReconciliationRun, LIVE_KIND, context=_run_context,
+                               csv_file="findings.csv", csv_header=rules.CSV_HEADER, csv_rows=rules.csv_rows,
+                               csv_query=lambda run: rules.findings_query(run, **_filters()))
 
 
 @bp.route("/reconciliation/runs/<int:run_id>/corrections", methods=["POST"])
