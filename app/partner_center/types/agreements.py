@@ -25,12 +25,6 @@ class Contact(FromJson):
     email: str = key("email", _text)
     phone_number: str | None = key("phoneNumber", default=None)
 
-    def to_json(self) -> dict[str, Any]:
-        out = {"firstName": self.first_name, "lastName": self.last_name, "email": self.email}
-        if self.phone_number:
-            out["phoneNumber"] = self.phone_number
-        return out
-
 
 @dataclass
 class Agreement(FromJson):

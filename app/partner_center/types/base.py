@@ -4,6 +4,7 @@ the case-insensitive field helpers for resources sent back, and ``Page``."""
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
@@ -155,12 +156,23 @@ def raw_payload() -> Any:
 
 class FromJson:
     """Base of the typed results: ``from_json`` reads every field declared with ``key``, ``computed``
-    or ``raw_payload``; the other fields keep their defaults."""
+    or ``raw_payload``; the other fields keep their defaults. ``to_json`` writes the ``key`` fields of
+    a resource the storefront sends (an address, a contact, a cart line)."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Self:
         j = _CI(data)
         return cls(**{f.name: f.metadata["read"](j) for f in fields(cls) if "read" in f.metadata})  # type: ignore[arg-type]
+
+    def to_json(self) -> dict[str, Any]:
+        """The resource as the service takes it: every field declared with ``key`` at a plain name
+        (not a path or a choice of names), under that name, unless it is None or ""."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            name, value = f.metadata.get("key"), getattr(self, f.name)
+            if isinstance(name, str) and "." not in name and value not in (None, ""):
+                out[name] = copy.deepcopy(value)
+        return out
 
 
 def get_field(d: Mapping[str, Any], key: str) -> Any:

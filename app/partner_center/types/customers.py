@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Self
 
@@ -24,13 +24,6 @@ class Address(FromJson):
     first_name: str | None = key("firstName", default=None)
     last_name: str | None = key("lastName", default=None)
     phone_number: str | None = key("phoneNumber", default=None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            f.metadata["key"]: getattr(self, f.name)
-            for f in fields(self)
-            if getattr(self, f.name) not in (None, "")
-        }
 
 
 @dataclass

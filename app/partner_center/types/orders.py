@@ -28,22 +28,6 @@ class CartLineItem(FromJson):
     def has_error(self) -> bool:
         return self.error_code is not None
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "id": self.id,
-            "catalogItemId": self.catalog_item_id,
-            "quantity": self.quantity,
-            "provisioningContext": dict(self.provisioning_context),
-            "participants": [dict(p) for p in self.participants],
-        }
-        if self.billing_cycle:
-            out["billingCycle"] = self.billing_cycle
-        if self.term_duration:
-            out["termDuration"] = self.term_duration
-        if self.friendly_name:
-            out["friendlyName"] = self.friendly_name
-        return out
-
 
 @dataclass
 class Cart(FromJson):
