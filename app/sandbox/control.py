@@ -228,6 +228,13 @@ def admin():
                            error=request.args.get("err"), calls=st.calls()[-25:][::-1])
 
 
+def _admin_form(rule: str):
+    """Where a form of the admin page posts: refused without the page's CSRF token."""
+    def register(view):
+        return bp.post(rule)(csrf.protect(view))
+    return register
+
+
 def _back(message: str | None = None, error: str | None = None):
     args = {}
     if message:
@@ -237,8 +244,7 @@ def _back(message: str | None = None, error: str | None = None):
     return redirect(url_for("sandbox_control.admin", **args))
 
 
-@bp.post("/admin/fault")
-@csrf.protect
+@_admin_form("/admin/fault")
 def admin_fault():
     try:
         fault_id = _fault_from(request.form.to_dict())
@@ -247,15 +253,13 @@ def admin_fault():
     return _back(f"Fault #{fault_id} added.")
 
 
-@bp.post("/admin/faults/clear")
-@csrf.protect
+@_admin_form("/admin/faults/clear")
 def admin_clear_faults():
     store().clear_faults()
     return _back("All faults removed.")
 
 
-@bp.post("/admin/review")
-@csrf.protect
+@_admin_form("/admin/review")
 def admin_review():
     tenant_id = request.form.get("tenantId", "")
     flag = request.form.get("underReview") == "true"
@@ -266,8 +270,7 @@ def admin_review():
     return _back(f"Tenant {tenant_id} is {'now under review' if flag else 'released from review'}.")
 
 
-@bp.post("/admin/reseller-agreement")
-@csrf.protect
+@_admin_form("/admin/reseller-agreement")
 def admin_reseller_agreement():
     mpn_id = request.form.get("mpnId", "")
     try:
@@ -280,8 +283,7 @@ def admin_reseller_agreement():
                  f"{RESELLER_AGREEMENTS[reseller['agreement']].lower()}.")
 
 
-@bp.post("/admin/mca")
-@csrf.protect
+@_admin_form("/admin/mca")
 def admin_direct_mca():
     tenant_id = request.form.get("tenantId", "")
     signed = request.form.get("directSigned") == "true"
@@ -293,8 +295,7 @@ def admin_direct_mca():
                  "Agreement in the Microsoft 365 admin center.")
 
 
-@bp.post("/admin/clock")
-@csrf.protect
+@_admin_form("/admin/clock")
 def admin_clock():
     if request.form.get("action") == "reset":
         store().reset_clock()
@@ -307,8 +308,7 @@ def admin_clock():
     return _back(f"Clock moved forward; sandbox time is now {iso(now)}.")
 
 
-@bp.post("/admin/reset")
-@csrf.protect
+@_admin_form("/admin/reset")
 def admin_reset():
     store().reset()
     return _back("Sandbox wiped and reseeded.")
@@ -372,8 +372,7 @@ def change_subscription(sub_id):
                           "etag": sub["etag"]})
 
 
-@bp.post("/admin/subscription")
-@csrf.protect
+@_admin_form("/admin/subscription")
 def admin_subscription():
     sub_id = request.form.get("subscriptionId", "")
     auto = request.form.get("autoRenewEnabled", "")
