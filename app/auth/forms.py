@@ -28,24 +28,23 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-class AcceptInvitationForm(FlaskForm):
+class TokenForm(FlaskForm):
+    """A button that acts on the link it came from (ask for a new invitation, confirm an email), and the
+    base of the forms that do."""
+
     token = HiddenField()
+
+
+class AcceptInvitationForm(TokenForm):
     name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=120)])
     password = _new_password("Password")
-
-
-class TokenForm(FlaskForm):
-    """A button that acts on the link it came from (ask for a new invitation, confirm an email)."""
-
-    token = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
     email = _email_field("Email")
 
 
-class ResetPasswordForm(FlaskForm):
-    token = HiddenField()
+class ResetPasswordForm(TokenForm):
     password = _new_password("New password")
 
 
