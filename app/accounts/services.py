@@ -17,8 +17,11 @@ def create_user(account: Account, name: str, email: str, password: str, role: st
     return user
 
 
+_OPERATOR = db.select(Account).where(Account.kind == "operator").limit(1)  # built once: many pages name it
+
+
 def operator_account() -> Account | None:
-    return db.session.scalar(db.select(Account).where(Account.kind == "operator").limit(1))
+    return db.session.scalar(_OPERATOR)
 
 
 def suspension_notice(account: Account) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -46,11 +47,15 @@ EXISTING_BOX = {
 
 # ----------------------------------------------------------------------------------------- drafts
 
+# With its licensee: every step from the service details on names the customer being bought for. Built once:
+# every step of the wizard runs it.
+_SAVED_DRAFT = (db.select(CheckoutDraft)
+                .where(CheckoutDraft.user_id == bindparam("user_id"), CheckoutDraft.status == "open")
+                .order_by(CheckoutDraft.id.desc()).limit(1).options(joinedload(CheckoutDraft.licensee)))
+
+
 def _saved_draft(user: User) -> CheckoutDraft | None:
-    # With its licensee: every step from the service details on names the customer being bought for.
-    return db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.user_id == user.id,
-                                                            CheckoutDraft.status == "open")
-                             .order_by(CheckoutDraft.id.desc()).limit(1).options(joinedload(CheckoutDraft.licensee)))
+    return db.session.scalar(_SAVED_DRAFT, {"user_id": user.id})
 
 
 def _new_draft(user: User) -> CheckoutDraft:
