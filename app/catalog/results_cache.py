@@ -79,9 +79,25 @@ def _after_transaction(session: Session, *_args) -> None:
         bump()
 
 
-def _key(version: str, viewer, filters) -> str:
+_PREFIX = "catalog:results:"  # + the catalog's version + ":" + what the viewer wants (_wanted)
+
+# The version and, under it, the fragment, in one round trip (two GETs before, each about a sixteenth of
+# the product page's time under `flask serve`); Redis runs the script atomically.
+_READ = """
+local version = redis.call('GET', KEYS[1])
+if not version then return {false, false} end
+return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
+"""
+
+
+def _read(redis, wanted: str) -> tuple[bytes | None, bytes | None]:
+    version, hit = redis.register_script(_READ)(keys=[VERSION_KEY], args=[_PREFIX, ":" + wanted])
+    return version, hit
+
+
+def _wanted(viewer, filters) -> str:
     wanted = repr((viewer.kind, viewer.market, viewer.annual_billing, sorted(filters.args().items())))
-    return f"catalog:results:{version}:{hashlib.sha256(wanted.encode()).hexdigest()[:32]}"
+    return hashlib.sha256(wanted.encode()).hexdigest()[:32]
 
 
 def cached_fragment(viewer, filters, render) -> tuple[dict, bool]:
@@ -89,14 +105,14 @@ def cached_fragment(viewer, filters, render) -> tuple[dict, bool]:
     strings whose "html" carries the CSRF token."""
     if ttl() <= 0:
         return render(), False
+    wanted = _wanted(viewer, filters)
     try:
         redis = get_redis()
-        version = redis.get(VERSION_KEY)
-        if version is None:
+        version, hit = _read(redis, wanted)
+        if version is None:  # a new Redis (or flushed): from now on changes are counted
             redis.set(VERSION_KEY, uuid.uuid4().hex, nx=True)
             version = redis.get(VERSION_KEY)
-        key = _key(version.decode(), viewer, filters)
-        hit = redis.get(key)
+        key = _PREFIX + version.decode() + ":" + wanted
     except RedisError:
         return render(), False
     token = generate_csrf()

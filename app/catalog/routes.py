@@ -88,9 +88,9 @@ def _filters() -> Filters:
                    page=_page())
 
 
-def _search_form(viewer: Viewer, filters: Filters) -> SearchForm:
+def _search_form(viewer: Viewer, families: list[str]) -> SearchForm:
     form = SearchForm(request.args)
-    form.family.choices = [SelectChoice("", "All families")] + [SelectChoice(f, f) for f in product_families()]
+    form.family.choices = [SelectChoice("", "All families")] + [SelectChoice(f, f) for f in families]
     form.billing.choices = [SelectChoice("", "Any billing plan")] + [
         SelectChoice(b, billing_label(b)) for b in viewer.billing_plans]
     return form
@@ -151,7 +151,9 @@ def products():
         response.vary.add("HX-Request")
         response.headers["HX-Push-Url"] = fragment["push_url"]
         return response
-    return render("catalog/products.html", viewer=viewer, filters=filters, form=_search_form(viewer, filters),
+    # (A fragment kept by the release before this one has no families.)
+    form = _search_form(viewer, fragment.get("families") or product_families())
+    return render("catalog/products.html", viewer=viewer, filters=filters, form=form,
                   results=Markup(fragment["html"]), headers={"HX-Push-Url": fragment["push_url"]})
 
 
@@ -164,7 +166,8 @@ def _results_fragment(viewer: Viewer, filters: Filters) -> dict:
     result = search_products(viewer, filters)
     html = render_template("catalog/_product_results.html", viewer=viewer, filters=filters, result=result,
                            add_forms=_add_forms(viewer, result.products))
-    return {"html": html, "push_url": _push_url(filters, result)}
+    # The search form's families change with the catalog only: kept with the results, read with them.
+    return {"html": html, "push_url": _push_url(filters, result), "families": product_families()}
 
 
 def _product_or_404(product_id: str) -> Product:
