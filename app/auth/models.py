@@ -17,7 +17,15 @@ from app.time import utcnow
 PENDING, ACCEPTED, REVOKED, EXPIRED = "pending", "accepted", "revoked", "expired"
 
 
-class Invitation(PkModel):
+class MailedLink:
+    """What each of these rows keeps of its link: the hash of the secret, when it was made, when it expires."""
+
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class Invitation(MailedLink, PkModel):
     """A person asked to join an account; accepting creates their user (app/auth/invitations.py)."""
 
     __tablename__ = "invitations"
@@ -30,11 +38,8 @@ class Invitation(PkModel):
     last_name: Mapped[str] = mapped_column(String(60))
     role: Mapped[str] = mapped_column(String(16), default="member")
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     send_count: Mapped[int] = mapped_column(default=1)
-    expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # the user accepting created
     revoked_at: Mapped[datetime | None]
@@ -62,30 +67,24 @@ class Invitation(PkModel):
         return f"<Invitation {self.id} {self.email} to account {self.account_id}>"
 
 
-class PasswordReset(PkModel):
+class PasswordReset(MailedLink, PkModel):
     """A "forgot password" link: short-lived, single-use, ended by any change of the password."""
 
     __tablename__ = "password_resets"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 
 
-class EmailChange(PkModel):
+class EmailChange(MailedLink, PkModel):
     """A new email address a user asked for; it becomes theirs when the link mailed to it is opened."""
 
     __tablename__ = "email_changes"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     new_email: Mapped[str] = mapped_column(String(254))
-    secret_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     # A newer request, or the user's cancel, ends an unconfirmed one.
     cancelled_at: Mapped[datetime | None]
