@@ -11,28 +11,28 @@ from .base import FromJson, _dt, _flag, _int, _one, _text, key, raw_payload
 
 @dataclass
 class AgreementTemplate(FromJson):
-    template_id: str = key("templateId", _text)
-    agreement_type: str | None = key("agreementType", default=None)
-    agreement_link: str | None = key("agreementLink", default=None)
-    version_rank: int | None = key("versionRank", _int, default=None)
+    template_id: str = key(_text)
+    agreement_type: str | None = key(default=None)
+    agreement_link: str | None = key(default=None)
+    version_rank: int | None = key(_int, default=None)
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class Contact(FromJson):
-    first_name: str = key("firstName", _text)
-    last_name: str = key("lastName", _text)
-    email: str = key("email", _text)
-    phone_number: str | None = key("phoneNumber", default=None)
+    first_name: str = key(_text)
+    last_name: str = key(_text)
+    email: str = key(_text)
+    phone_number: str | None = key(default=None)
 
 
 @dataclass
 class Agreement(FromJson):
-    template_id: str = key("templateId", _text)
-    type: str | None = key("type", default=None)
-    date_agreed: datetime | None = key("dateAgreed", _dt, default=None)
-    primary_contact: Contact | None = key("primaryContact", _one(Contact.from_json), default=None)
-    user_id: str | None = key("userId", default=None)
+    template_id: str = key(_text)
+    type: str | None = key(default=None)
+    date_agreed: datetime | None = key(_dt, default=None)
+    primary_contact: Contact | None = key(_one(Contact.from_json), default=None)
+    user_id: str | None = key(default=None)
     raw: dict[str, Any] = raw_payload()
 
 
@@ -44,9 +44,9 @@ class EnhancedAttestation(FromJson):
     UNCONFIRMED: the page's response example is not in our copy; the id is read from
     ``attestationId`` and, failing that, ``id``."""
 
-    attestation_id: str = key(("attestationId", "id"), _text)
-    status: str | None = key("status", default=None)
-    created: datetime | None = key(("createdDateTime", "createdDate", "createdAt"), _dt, default=None)
+    attestation_id: str = key(_text, at=("attestationId", "id"))
+    status: str | None = key(default=None)
+    created: datetime | None = key(_dt, at=("createdDateTime", "createdDate", "createdAt"), default=None)
     raw: dict[str, Any] = raw_payload()
 
 
@@ -56,5 +56,5 @@ class DirectSignedStatus(FromJson):
     accepted the MCA itself in the Microsoft 365 admin center?
     https://learn.microsoft.com/partner-center/developer/customer-agreement-direct-sign-status-resource"""
 
-    is_signed: bool = key("isSigned", _flag(False))
+    is_signed: bool = key(_flag(False))
     raw: dict[str, Any] = raw_payload()

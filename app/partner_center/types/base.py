@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Callable, Generic, Iterator, Mapping, Self, TypeVar
 
@@ -138,10 +138,18 @@ def _etag(j: _CI) -> str | None:
     return _str(j.obj("attributes").get("etag")) or _str(j.get("etag"))
 
 
-def key(path: str | tuple[str, ...], read: Callable[[Any], Any] = _str, **options: Any) -> Any:
-    """A dataclass field that ``FromJson.from_json`` fills with ``read(value at path)`` (see
-    ``_CI.at``); ``options`` go to ``dataclasses.field`` (no default: the field is required)."""
-    return field(metadata={"read": lambda j: read(j.at(path)), "key": path}, **options)
+def key(read: Callable[[Any], Any] = _str, *, at: str | tuple[str, ...] | None = None, **options: Any) -> Any:
+    """A dataclass field that ``FromJson.from_json`` fills with ``read(its value in the JSON)``, found
+    under the field's name in camelCase (``postal_code``: ``postalCode``) or, when the JSON puts it
+    elsewhere, ``at`` (a dotted path or several, see ``_CI.at``); ``options`` go to
+    ``dataclasses.field`` (no default: the field is required)."""
+    return field(metadata={"convert": read, "at": at}, **options)
+
+
+def json_key(f: Field) -> str | tuple[str, ...]:
+    """Where a ``key`` field is in the JSON: its ``at``, else its name in camelCase."""
+    first, *others = f.name.split("_")
+    return f.metadata["at"] or first + "".join(word[:1].upper() + word[1:] for word in others)
 
 
 def computed(read: Callable[[_CI], Any], **options: Any) -> Any:
@@ -154,6 +162,13 @@ def raw_payload() -> Any:
     return computed(lambda j: _raw(j.source), default_factory=dict, repr=False)
 
 
+def _read(f: Field, j: _CI) -> Any:
+    """A field's value in the JSON object ``j``: a ``key`` field's converted, a ``computed`` one's read."""
+    if "convert" in f.metadata:
+        return f.metadata["convert"](j.at(json_key(f)))
+    return f.metadata["read"](j)
+
+
 class FromJson:
     """Base of the typed results: ``from_json`` reads every field declared with ``key``, ``computed``
     or ``raw_payload``; the other fields keep their defaults. ``to_json`` writes the ``key`` fields of
@@ -162,14 +177,14 @@ class FromJson:
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Self:
         j = _CI(data)
-        return cls(**{f.name: f.metadata["read"](j) for f in fields(cls) if "read" in f.metadata})  # type: ignore[arg-type]
+        return cls(**{f.name: _read(f, j) for f in fields(cls) if f.metadata})  # type: ignore[arg-type]
 
     def to_json(self) -> dict[str, Any]:
         """The resource as the service takes it: every field declared with ``key`` at a plain name
         (not a path or a choice of names), under that name, unless it is None or ""."""
         out: dict[str, Any] = {}
         for f in fields(self):
-            name, value = f.metadata.get("key"), getattr(self, f.name)
+            name, value = json_key(f) if "convert" in f.metadata else None, getattr(self, f.name)
             if isinstance(name, str) and "." not in name and value not in (None, ""):
                 out[name] = copy.deepcopy(value)
         return out

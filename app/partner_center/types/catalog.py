@@ -10,34 +10,34 @@ from .base import _CI, FromJson, _flag, _int, _items, _many, _str, _strings, _te
 
 @dataclass
 class Product(FromJson):
-    id: str = key("id", _text)
-    title: str | None = key("title", default=None)
-    description: str | None = key("description", default=None)
-    product_type_id: str | None = key("productType.id", default=None)
-    product_type_name: str | None = key("productType.displayName", default=None)
-    publisher_name: str | None = key("publisherName", default=None)
+    id: str = key(_text)
+    title: str | None = key(default=None)
+    description: str | None = key(default=None)
+    product_type_id: str | None = key(at="productType.id", default=None)
+    product_type_name: str | None = key(at="productType.displayName", default=None)
+    publisher_name: str | None = key(default=None)
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class Sku(FromJson):
-    id: str = key("id", _text)
-    product_id: str = key("productId", _text)
-    title: str | None = key("title", default=None)
-    description: str | None = key("description", default=None)
-    minimum_quantity: int | None = key("minimumQuantity", _int, default=None)
-    maximum_quantity: int | None = key("maximumQuantity", _int, default=None)
-    is_trial: bool = key("isTrial", _flag(False), default=False)
-    supported_billing_cycles: list[str] = key("supportedBillingCycles", _strings, default_factory=list)
+    id: str = key(_text)
+    product_id: str = key(_text)
+    title: str | None = key(default=None)
+    description: str | None = key(default=None)
+    minimum_quantity: int | None = key(_int, default=None)
+    maximum_quantity: int | None = key(_int, default=None)
+    is_trial: bool = key(_flag(False), default=False)
+    supported_billing_cycles: list[str] = key(_strings, default_factory=list)
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class Term(FromJson):
-    duration: str = key("duration", _text)  # ISO 8601: P1M, P1Y, P3Y
-    billing_cycle: str | None = key("billingCycle", default=None)
-    description: str | None = key("description", default=None)
-    cancellation_policies: list[Any] = key("cancellationPolicies", _items, default_factory=list)
+    duration: str = key(_text)  # ISO 8601: P1M, P1Y, P3Y
+    billing_cycle: str | None = key(default=None)
+    description: str | None = key(default=None)
+    cancellation_policies: list[Any] = key(_items, default_factory=list)
     raw: dict[str, Any] = raw_payload()
 
 
@@ -53,14 +53,14 @@ def _or_catalog_item_part(name: str, index: int) -> Callable[[_CI], str | None]:
 
 @dataclass
 class Availability(FromJson):
-    id: str = key("id", _text)
-    catalog_item_id: str = key("catalogItemId", _text)  # productId:skuId:availabilityId; read it right before purchase
+    id: str = key(_text)
+    catalog_item_id: str = key(_text)  # productId:skuId:availabilityId; read it right before purchase
     product_id: str | None = computed(_or_catalog_item_part("productId", 0), default=None)
     sku_id: str | None = computed(_or_catalog_item_part("skuId", 1), default=None)
-    currency_code: str | None = key("defaultCurrency.code", default=None)
-    currency_symbol: str | None = key("defaultCurrency.symbol", default=None)
-    segment: str | None = key("segment", default=None)
-    country: str | None = key("country", default=None)
-    is_purchasable: bool = key("isPurchasable", _flag(True), default=True)
-    terms: list[Term] = key("terms", _many(Term.from_json), default_factory=list)
+    currency_code: str | None = key(at="defaultCurrency.code", default=None)
+    currency_symbol: str | None = key(at="defaultCurrency.symbol", default=None)
+    segment: str | None = key(default=None)
+    country: str | None = key(default=None)
+    is_purchasable: bool = key(_flag(True), default=True)
+    terms: list[Term] = key(_many(Term.from_json), default_factory=list)
     raw: dict[str, Any] = raw_payload()

@@ -11,17 +11,17 @@ from .base import FromJson, _count, _dt, _etag, _many, _raw, _text, computed, ke
 
 @dataclass
 class CartLineItem(FromJson):
-    id: int = key("id", _count)
-    catalog_item_id: str = key("catalogItemId", _text)
-    quantity: int = key("quantity", _count)
-    billing_cycle: str | None = key("billingCycle", default=None)
-    term_duration: str | None = key("termDuration", default=None)
-    friendly_name: str | None = key("friendlyName", default=None)
-    participants: list[dict[str, Any]] = key("participants", _many(dict), default_factory=list)
-    provisioning_context: dict[str, Any] = key("provisioningContext", _raw, default_factory=dict)
+    id: int = key(_count)
+    catalog_item_id: str = key(_text)
+    quantity: int = key(_count)
+    billing_cycle: str | None = key(default=None)
+    term_duration: str | None = key(default=None)
+    friendly_name: str | None = key(default=None)
+    participants: list[dict[str, Any]] = key(_many(dict), default_factory=list)
+    provisioning_context: dict[str, Any] = key(_raw, default_factory=dict)
     # A line the service refused carries {"error": {"errorCode", "errorDescription"}} (older: code, description).
-    error_code: str | None = key(("error.errorCode", "error.code"), default=None)
-    error_description: str | None = key(("error.errorDescription", "error.description"), default=None)
+    error_code: str | None = key(at=("error.errorCode", "error.code"), default=None)
+    error_description: str | None = key(at=("error.errorDescription", "error.description"), default=None)
     raw: dict[str, Any] = raw_payload()
 
     @property
@@ -31,11 +31,11 @@ class CartLineItem(FromJson):
 
 @dataclass
 class Cart(FromJson):
-    id: str = key("id", _text)
-    status: str | None = key("status", default=None)
-    expiration_timestamp: datetime | None = key("expirationTimestamp", _dt, default=None)
-    line_items: list[CartLineItem] = key("lineItems", _many(CartLineItem.from_json), default_factory=list)
-    creation_timestamp: datetime | None = key("creationTimestamp", _dt, default=None)
+    id: str = key(_text)
+    status: str | None = key(default=None)
+    expiration_timestamp: datetime | None = key(_dt, default=None)
+    line_items: list[CartLineItem] = key(_many(CartLineItem.from_json), default_factory=list)
+    creation_timestamp: datetime | None = key(_dt, default=None)
     etag: str | None = computed(_etag, default=None)
     raw: dict[str, Any] = raw_payload()
 
@@ -46,48 +46,48 @@ class Cart(FromJson):
 
 @dataclass
 class OrderLineItem(FromJson):
-    line_item_number: int = key("lineItemNumber", _count)
-    offer_id: str | None = key("offerId", default=None)
-    subscription_id: str | None = key("subscriptionId", default=None)
-    term_duration: str | None = key("termDuration", default=None)
-    transaction_type: str | None = key("transactionType", default=None)
-    friendly_name: str | None = key("friendlyName", default=None)
-    quantity: int = key("quantity", _count, default=0)
-    partner_id_on_record: str | None = key("partnerIdOnRecord", default=None)
+    line_item_number: int = key(_count)
+    offer_id: str | None = key(default=None)
+    subscription_id: str | None = key(default=None)
+    term_duration: str | None = key(default=None)
+    transaction_type: str | None = key(default=None)
+    friendly_name: str | None = key(default=None)
+    quantity: int = key(_count, default=0)
+    partner_id_on_record: str | None = key(default=None)
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class Order(FromJson):
-    id: str = key("id", _text)
-    reference_customer_id: str | None = key("referenceCustomerId", default=None)
-    billing_cycle: str | None = key("billingCycle", default=None)
-    currency_code: str | None = key("currencyCode", default=None)
-    line_items: list[OrderLineItem] = key("lineItems", _many(OrderLineItem.from_json), default_factory=list)
-    creation_date: datetime | None = key("creationDate", _dt, default=None)
-    status: str | None = key("status", default=None)  # pending | completed | cancelled | unknown
+    id: str = key(_text)
+    reference_customer_id: str | None = key(default=None)
+    billing_cycle: str | None = key(default=None)
+    currency_code: str | None = key(default=None)
+    line_items: list[OrderLineItem] = key(_many(OrderLineItem.from_json), default_factory=list)
+    creation_date: datetime | None = key(_dt, default=None)
+    status: str | None = key(default=None)  # pending | completed | cancelled | unknown
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class OrderError(FromJson):
-    order_group_id: str | None = key("orderGroupId")
-    code: str | None = key("code")
-    description: str | None = key("description")
+    order_group_id: str | None = key()
+    code: str | None = key()
+    description: str | None = key()
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class CheckoutResult(FromJson):
-    orders: list[Order] = key("orders", _many(Order.from_json), default_factory=list)
-    order_errors: list[OrderError] = key("orderErrors", _many(OrderError.from_json), default_factory=list)
+    orders: list[Order] = key(_many(Order.from_json), default_factory=list)
+    order_errors: list[OrderError] = key(_many(OrderError.from_json), default_factory=list)
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class ProvisioningStatus(FromJson):
-    line_item_number: int = key("lineItemNumber", _count)
-    status: str = key("status", _text)  # Fulfilled | Unfulfilled | PrefulfillmentPending
+    line_item_number: int = key(_count)
+    status: str = key(_text)  # Fulfilled | Unfulfilled | PrefulfillmentPending
     raw: dict[str, Any] = raw_payload()
 
     @property

@@ -10,15 +10,15 @@ from .base import FromJson, _flag, _text, key, raw_payload
 
 @dataclass
 class MpnProfile(FromJson):
-    partner_name: str | None = key("partnerName")
-    mpn_id: str = key("mpnId", _text)
-    profile_type: str | None = key("profileType", default=None)
+    partner_name: str | None = key()
+    mpn_id: str = key(_text)
+    profile_type: str | None = key(default=None)
     raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
 class AgreementStatus(FromJson):
-    is_agreement_signed: bool = key("isAgreementSigned", _flag(False))
+    is_agreement_signed: bool = key(_flag(False))
     raw: dict[str, Any] = raw_payload()
 
 
@@ -26,11 +26,11 @@ class AgreementStatus(FromJson):
 class Relationship(FromJson):
     """One partner related to a customer (``GET /v1/customers/{id}/relationships``)."""
 
-    id: str = key("id", _text)
-    name: str | None = key("name", default=None)
-    relationship_type: str | None = key("relationshipType", default=None)
-    state: str | None = key("state", default=None)
-    mpn_id: str | None = key("mpnId", default=None)
+    id: str = key(_text)
+    name: str | None = key(default=None)
+    relationship_type: str | None = key(default=None)
+    state: str | None = key(default=None)
+    mpn_id: str | None = key(default=None)
     raw: dict[str, Any] = raw_payload()
 
     @property
@@ -43,10 +43,10 @@ class IndirectReseller(Relationship):
     """A reseller of the distributor's network (``IsIndirectCloudSolutionProviderOf``); ``id`` is
     the reseller's tenant id."""
 
-    location: str | None = key("location", default=None)
+    location: str | None = key(default=None)
 
 
 @dataclass
 class RelationshipRequest(FromJson):
-    url: str = key("url", _text)
+    url: str = key(_text)
     raw: dict[str, Any] = raw_payload()

@@ -16,8 +16,8 @@ def _refundable(detail: Mapping[str, Any]) -> tuple[int, datetime | None]:
 
 @dataclass
 class RefundableQuantity(FromJson):
-    total_quantity: int = key("totalQuantity", _count, default=0)
-    details: list[tuple[int, datetime | None]] = key("details", _many(_refundable), default_factory=list)  # (quantity, allowed until)
+    total_quantity: int = key(_count, default=0)
+    details: list[tuple[int, datetime | None]] = key(_many(_refundable), default_factory=list)  # (quantity, allowed until)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Self | None:  # type: ignore[override]
@@ -26,13 +26,13 @@ class RefundableQuantity(FromJson):
 
 @dataclass
 class ScheduledNextTerm(FromJson):
-    product_id: str | None = key("product.productId", default=None)
-    sku_id: str | None = key("product.skuId", default=None)
-    availability_id: str | None = key("product.availabilityId", default=None)
-    billing_cycle: str | None = key("product.billingCycle", default=None)
-    term_duration: str | None = key("product.termDuration", default=None)
-    quantity: int | None = key("quantity", _int, default=None)
-    custom_term_end_date: datetime | None = key("customTermEndDate", _dt, default=None)
+    product_id: str | None = key(at="product.productId", default=None)
+    sku_id: str | None = key(at="product.skuId", default=None)
+    availability_id: str | None = key(at="product.availabilityId", default=None)
+    billing_cycle: str | None = key(at="product.billingCycle", default=None)
+    term_duration: str | None = key(at="product.termDuration", default=None)
+    quantity: int | None = key(_int, default=None)
+    custom_term_end_date: datetime | None = key(_dt, default=None)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any] | None) -> Self | None:  # type: ignore[override]
@@ -63,27 +63,27 @@ class Subscription(FromJson):
     ``offer_id`` is product:sku:availability and ``product_type`` is ``OnlineServicesNCE``;
     ``refund_options`` ((type, expires at) pairs) is there while a cancellation is refunded."""
 
-    id: str = key("id", _text)
-    offer_id: str | None = key("offerId", default=None)
-    offer_name: str | None = key("offerName", default=None)
-    friendly_name: str | None = key("friendlyName", default=None)
-    quantity: int = key("quantity", _count, default=0)
-    status: str | None = key("status", default=None)  # active | suspended | deleted | expired | pending | disabled
-    auto_renew_enabled: bool | None = key("autoRenewEnabled", _bool, default=None)
-    billing_cycle: str | None = key("billingCycle", default=None)
-    term_duration: str | None = key("termDuration", default=None)
-    creation_date: datetime | None = key("creationDate", _dt, default=None)
-    effective_start_date: datetime | None = key("effectiveStartDate", _dt, default=None)
-    commitment_end_date: datetime | None = key("commitmentEndDate", _dt, default=None)
-    cancellation_allowed_until_date: datetime | None = key("cancellationAllowedUntilDate", _dt, default=None)
-    refundable_quantity: RefundableQuantity | None = key("refundableQuantity", RefundableQuantity.from_json,
+    id: str = key(_text)
+    offer_id: str | None = key(default=None)
+    offer_name: str | None = key(default=None)
+    friendly_name: str | None = key(default=None)
+    quantity: int = key(_count, default=0)
+    status: str | None = key(default=None)  # active | suspended | deleted | expired | pending | disabled
+    auto_renew_enabled: bool | None = key(_bool, default=None)
+    billing_cycle: str | None = key(default=None)
+    term_duration: str | None = key(default=None)
+    creation_date: datetime | None = key(_dt, default=None)
+    effective_start_date: datetime | None = key(_dt, default=None)
+    commitment_end_date: datetime | None = key(_dt, default=None)
+    cancellation_allowed_until_date: datetime | None = key(_dt, default=None)
+    refundable_quantity: RefundableQuantity | None = key(RefundableQuantity.from_json,
                                                          default=None)
-    scheduled_next_term_instructions: ScheduledNextTerm | None = key("scheduledNextTermInstructions",
+    scheduled_next_term_instructions: ScheduledNextTerm | None = key(
                                                                      ScheduledNextTerm.from_json, default=None)
-    order_id: str | None = key("orderId", default=None)
-    partner_id: str | None = key("partnerId", default=None)
-    product_type: str | None = key("productType.id", default=None)
-    refund_options: list[tuple[str | None, datetime | None]] = key("refundOptions", _many(_refund_option),
+    order_id: str | None = key(default=None)
+    partner_id: str | None = key(default=None)
+    product_type: str | None = key(at="productType.id", default=None)
+    refund_options: list[tuple[str | None, datetime | None]] = key(_many(_refund_option),
                                                                    default_factory=list)
     etag: str | None = computed(_etag, default=None)
     raw: dict[str, Any] = raw_payload()
