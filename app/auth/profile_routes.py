@@ -52,6 +52,13 @@ def _saved(form, change: Callable[[], object]):
     return result
 
 
+def _back(said: str | None = None):
+    """Back to the profile page, saying `said` (what changed, if anything did)."""
+    if said:
+        flash(said, "success")
+    return redirect(url_for("auth.profile"), code=303)
+
+
 @bp.route("/profile")
 @allow(Permission.PROFILE)
 def profile():
@@ -65,9 +72,7 @@ def change_name():
     changed = _saved(form, lambda: svc.rename(_me(), form.name.data, origin=request_origin()))
     if changed is REFUSED:
         return _page(status=422, name_form=form)
-    if changed:
-        flash("Your name has been changed.", "success")
-    return redirect(url_for("auth.profile"), code=303)
+    return _back("Your name has been changed." if changed else None)
 
 
 @bp.route("/profile/email", methods=["POST"])
@@ -79,18 +84,18 @@ def change_email():
     if change is REFUSED:
         form.password.data = None
         return _page(status=422, email_form=form)
-    flash(f"We sent a link to {change.new_email}. Your email address changes when you open it "
-          f"(within {svc.EMAIL_CHANGE_HOURS} hours); until then, sign in with {_me().email}.", "success")
-    return redirect(url_for("auth.profile"), code=303)
+    return _back(f"We sent a link to {change.new_email}. Your email address changes when you open it "
+                 f"(within {svc.EMAIL_CHANGE_HOURS} hours); until then, sign in with {_me().email}.")
 
 
 @bp.route("/profile/email/cancel", methods=["POST"])
 @allow(Permission.PROFILE)
 def cancel_email_change():
-    if PlainForm(prefix="cancel").validate_on_submit() and svc.cancel_email_change(_me(), origin=request_origin()):
+    form = PlainForm(prefix="cancel")
+    cancelled = form.validate_on_submit() and svc.cancel_email_change(_me(), origin=request_origin())
+    if cancelled:
         db.session.commit()
-        flash("The change of your email address was cancelled; its link no longer works.", "success")
-    return redirect(url_for("auth.profile"), code=303)
+    return _back("The change of your email address was cancelled; its link no longer works." if cancelled else None)
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -103,8 +108,7 @@ def change_password():
         form.current_password.data = form.new_password.data = None
         return _page(status=422, password_form=form)
     keep_this_browser_signed_in(user)
-    flash("Your password has been changed. Every other session of your user has been signed out.", "success")
-    return redirect(url_for("auth.profile"), code=303)
+    return _back("Your password has been changed. Every other session of your user has been signed out.")
 
 
 @bp.route(svc.CONFIRM_PATH, methods=["GET", "POST"])
