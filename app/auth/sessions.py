@@ -8,6 +8,8 @@ signed in either.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from flask import current_app, g, request
 from flask_login import login_user
 from sqlalchemy import bindparam, select
@@ -15,25 +17,51 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.extensions import db
+from app.web.layout import facts_params, keep_facts, with_facts
 
 
 # With its account: every request asks whether the account is suspended, and every page's layout shows it.
 # Built once: every request runs it, and a prebuilt statement skips building it and its cache key anew
 # (about 0.1 ms of each signed-in request, measured with `session.get(..., options=...)` before).
-_USER_WITH_ACCOUNT = select(User).options(joinedload(User.account)).where(User.id == bindparam("user_id"))
+# (Built on first use: a relationship in a statement configures every mapper, which cannot happen while
+# the models are still being imported.)
+@cache
+def _user_with_account():
+    return select(User).options(joinedload(User.account)).where(User.id == bindparam("user_id"))
+
+
+# A user's account, and its kind, never change: once this process has loaded a user it reads the user and the
+# counts every page's header shows (app/web/layout.py's facts, which depend on the kind) in one statement.
+_ACCOUNT_OF_USER: dict[int, tuple[int, str]] = {}
 
 
 def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None  # a session from before versions existed: sign in again
-    user = db.session.execute(_USER_WITH_ACCOUNT, {"user_id": int(user_id)}).scalar_one_or_none()
+    user = _user_and_facts(int(user_id))
     if user is None or user.session_version != int(version):
         return None
     if not may_stay_signed_in(user):
         # The sign-in page this request is sent to says why (create_app's unauthorized handler).
         g.signed_out_account = user.account if user.account.is_suspended else None
         return None
+    return user
+
+
+def _user_and_facts(user_id: int) -> User | None:
+    known = _ACCOUNT_OF_USER.get(user_id)
+    if known is None:
+        user = db.session.execute(_user_with_account(), {"user_id": user_id}).scalar_one_or_none()
+    else:
+        account_id, kind = known
+        row = db.session.execute(with_facts(_user_with_account(), kind),
+                                 {"user_id": user_id, **facts_params(user_id, account_id)}).first()
+        user = row[0] if row is not None else None
+        if user is not None and (user.account_id, user.account.kind) == known:
+            keep_facts(_user_with_account(), kind, row)
+    if user is not None:
+        _ACCOUNT_OF_USER[user_id] = (user.account_id, user.account.kind)
     return user
 
 

@@ -231,6 +231,7 @@ def register_layout_fact(name: str, expression: LayoutFact, default: object = 0)
     nobody is signed in, or when the database cannot answer."""
     LAYOUT_FACTS[name] = (expression, default)
     _STATEMENTS.clear()
+    _WITH_FACTS.clear()
 
 
 def layout_fact(name: str):
@@ -251,16 +252,49 @@ def _statement(kind: str):
     return _STATEMENTS[kind]
 
 
+def _params(user_id: int, account_id: int) -> dict:
+    return {"layout_user_id": user_id, "layout_account_id": account_id, "layout_now": utcnow()}
+
+
 def _read_facts(user) -> dict:
     statement = _statement(user.account.kind)
     if statement is None:
         return {}
     try:
-        return dict(db.session.execute(statement, {"layout_user_id": user.id, "layout_account_id": user.account_id,
-                                                   "layout_now": utcnow()}).one()._mapping)
+        return dict(db.session.execute(statement, _params(user.id, user.account_id)).one()._mapping)
     except SQLAlchemyError:  # the layout must render even when the database is down
         db.session.rollback()
         return {}
+
+
+# Reading the facts with the signed-in user: the user loader (app/auth/sessions.py) knows, from an earlier
+# request, the user's account and its kind, and asks for the user and the facts in one statement.
+_WITH_FACTS: dict[tuple[int, str], tuple[object, list[str]]] = {}
+
+
+def _with_facts(statement, kind: str) -> tuple[object, list[str]]:
+    key = (id(statement), kind)
+    if key not in _WITH_FACTS:
+        facts = _statement(kind)
+        columns = list(facts.selected_columns) if facts is not None else []
+        _WITH_FACTS[key] = (statement.add_columns(*columns), [column.key for column in columns])
+    return _WITH_FACTS[key]
+
+
+def with_facts(statement, kind: str):
+    """`statement` (built once, selecting the user) with the facts of a `kind` account as further columns."""
+    return _with_facts(statement, kind)[0]
+
+
+def facts_params(user_id: int, account_id: int) -> dict:
+    return _params(user_id, account_id)
+
+
+def keep_facts(statement, kind: str, row) -> None:
+    """The facts read with the user (`row`, of `with_facts(statement, kind)`) stand for this request."""
+    if has_request_context():
+        mapping = row._mapping
+        g.layout_facts = {name: mapping[name] for name in _with_facts(statement, kind)[1]}
 
 
 @event.listens_for(Session, "after_flush")

@@ -31,6 +31,19 @@ def test_a_resellers_page_asks_about_its_archive_and_migration_once_and_the_opti
     assert len(about(seen, "cart_lines")) == 1 and len(about(seen, "notifications")) == 1
 
 
+def test_a_signed_in_user_and_the_headers_counts_are_read_in_one_statement(reseller_client):
+    """After the first page (which learns the user's account and its kind) the user loader reads the header's
+    counts with the user: the order list is that statement and the orders'."""
+    reseller_client.get("/orders")
+    with statements() as seen:
+        assert reseller_client.get("/orders").status_code == 200
+    seen = [s for s in seen if "SAVEPOINT" not in s]  # the test's own transaction
+    assert len(seen) == 2
+    user, orders = seen
+    assert re.search(r"\bFROM users\b", user) and about([user], "cart_lines") and about([user], "notifications")
+    assert about([orders], "orders") and not about([orders], "users")
+
+
 def test_the_operators_page_asks_nothing_about_a_migration_of_its_own(operator_client):
     operator_client.get("/orders")
     with statements() as seen:
