@@ -4,6 +4,7 @@ buying one product at once leaves the cart as it is. Write operations flush; the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from decimal import Decimal
 from typing import Any
 
@@ -27,13 +28,17 @@ class CartError(ValueError):
 
 # The cart with its lines, their SKUs and products in one statement and the SKUs' offers in a second (four
 # statements before, a quarter of the cart page's time), built once: every cart page and change runs it.
-_CART = (select(Cart).where(Cart.user_id == bindparam("user_id"), Cart.purpose == bindparam("purpose"))
-         .options(joinedload(Cart.lines).joinedload(CartLine.sku).options(joinedload(Sku.product),
-                                                                            selectinload(Sku.offers))))
+# (On first use: a relationship in a statement configures every mapper, which cannot happen while the models
+# are still being imported.)
+@cache
+def _cart_statement():
+    return (select(Cart).where(Cart.user_id == bindparam("user_id"), Cart.purpose == bindparam("purpose"))
+            .options(joinedload(Cart.lines).joinedload(CartLine.sku).options(joinedload(Sku.product),
+                                                                               selectinload(Sku.offers))))
 
 
 def cart_for(user, create: bool = False, purpose: str = CartPurpose.CART) -> Cart | None:
-    cart = db.session.execute(_CART, {"user_id": user.id, "purpose": purpose}).unique().scalar_one_or_none()
+    cart = db.session.execute(_cart_statement(), {"user_id": user.id, "purpose": purpose}).unique().scalar_one_or_none()
     if cart is None and create:
         cart = Cart(user_id=user.id, purpose=purpose)
         cart.lines = []

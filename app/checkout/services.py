@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
@@ -47,15 +48,18 @@ EXISTING_BOX = {
 
 # ----------------------------------------------------------------------------------------- drafts
 
-# With its licensee: every step from the service details on names the customer being bought for. Built once:
-# every step of the wizard runs it.
-_SAVED_DRAFT = (db.select(CheckoutDraft)
-                .where(CheckoutDraft.user_id == bindparam("user_id"), CheckoutDraft.status == "open")
-                .order_by(CheckoutDraft.id.desc()).limit(1).options(joinedload(CheckoutDraft.licensee)))
+# With its licensee: every step from the service details on names the customer being bought for. Built once
+# (on first use: a relationship in a statement configures every mapper, which cannot happen while the models
+# are still being imported): every step of the wizard runs it.
+@cache
+def _saved_draft_statement():
+    return (db.select(CheckoutDraft)
+            .where(CheckoutDraft.user_id == bindparam("user_id"), CheckoutDraft.status == "open")
+            .order_by(CheckoutDraft.id.desc()).limit(1).options(joinedload(CheckoutDraft.licensee)))
 
 
 def _saved_draft(user: User) -> CheckoutDraft | None:
-    return db.session.scalar(_SAVED_DRAFT, {"user_id": user.id})
+    return db.session.scalar(_saved_draft_statement(), {"user_id": user.id})
 
 
 def _new_draft(user: User) -> CheckoutDraft:
