@@ -19,6 +19,15 @@ def options_read(seen: list[str]) -> list[str]:
     return [s for s in seen if OPTIONS_READ.search(s)]
 
 
+def rename_storefront(operator_client, name: str) -> None:
+    """The operator saves the options page with another storefront name, the rest as they are."""
+    options = soup(operator_client.get("/admin/options"))
+    form = options_form(options)
+    form.update({"storefront_name": name, "require_mca_acceptance": "y", "annual_billing": "y",
+                 "gdap_roles": [o["value"] for o in options.select("input[name=gdap_roles][checked]")]})
+    assert operator_client.post("/admin/options", form).status_code == 302
+
+
 def test_a_resellers_page_asks_about_its_archive_and_migration_once_and_the_options_not_again(reseller_client):
     reseller_client.get("/orders")  # the first page of the process may read the options
     with statements() as seen:
@@ -54,11 +63,7 @@ def test_the_operators_page_asks_nothing_about_a_migration_of_its_own(operator_c
 
 def test_saved_options_show_on_the_next_page_of_everyone_and_are_read_once_then(operator_client, reseller_client):
     assert soup(reseller_client.get("/orders")).select_one(".brand").get_text() == "Northwind Cloud Storefront"
-    options = soup(operator_client.get("/admin/options"))
-    form = options_form(options)
-    form.update({"storefront_name": "Adatum's Cloud Shop", "require_mca_acceptance": "y", "annual_billing": "y",
-                 "gdap_roles": [o["value"] for o in options.select("input[name=gdap_roles][checked]")]})
-    assert operator_client.post("/admin/options", form).status_code == 302
+    rename_storefront(operator_client, "Adatum's Cloud Shop")
     with statements() as seen:
         page = soup(reseller_client.get("/orders"))
     assert page.select_one(".brand").get_text() == "Adatum's Cloud Shop"
@@ -73,11 +78,7 @@ def test_a_signed_out_page_asks_only_whether_the_options_changed(client, operato
     with statements() as seen:
         assert soup(client.get("/sign-in")).select_one(".brand").get_text() == "Northwind Cloud Storefront"
     assert options_read(seen) == [] and len(about(seen, "storefront_settings")) == 1
-    options = soup(operator_client.get("/admin/options"))
-    form = options_form(options)
-    form.update({"storefront_name": "Adatum's Cloud Shop", "require_mca_acceptance": "y", "annual_billing": "y",
-                 "gdap_roles": [o["value"] for o in options.select("input[name=gdap_roles][checked]")]})
-    assert operator_client.post("/admin/options", form).status_code == 302
+    rename_storefront(operator_client, "Adatum's Cloud Shop")
     with statements() as seen:
         assert soup(client.get("/sign-in")).select_one(".brand").get_text() == "Adatum's Cloud Shop"
     assert len(options_read(seen)) == 1
