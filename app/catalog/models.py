@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.time import utcnow
-from app.extensions import PkModel, db
+from app.extensions import PkModel
 
 class Product(PkModel):
     __tablename__ = "catalog_products"
