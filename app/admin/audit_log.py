@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.web.query import UrlState, count_pages
+from app.web.query import ListPage, UrlState, page_of
 
 PER_PAGE = 50
 CSV_HEADER = ("Time (UTC)", "Actor", "Account", "Action", "Subject", "IP address", "Browser", "Details")
@@ -36,15 +36,6 @@ class AuditFilters(UrlState):
     date_from: date | None = None
     date_to: date | None = None
     page: int = 1
-
-
-@dataclass
-class AuditPage:
-    rows: list[AuditEvent]
-    total: int
-    page: int
-    pages: int
-    per_page: int = PER_PAGE
 
 
 def _filtered(filters: AuditFilters):
@@ -72,11 +63,8 @@ def _newest_first(query):
         selectinload(AuditEvent.actor), selectinload(AuditEvent.account))
 
 
-def search(filters: AuditFilters, per_page: int = PER_PAGE) -> AuditPage:
-    query = _filtered(filters)
-    total, page, pages = count_pages(query, filters.page, per_page)
-    rows = db.session.scalars(_newest_first(query).offset((page - 1) * per_page).limit(per_page)).all()
-    return AuditPage(rows, total, page, pages)
+def search(filters: AuditFilters, per_page: int = PER_PAGE) -> ListPage[AuditEvent]:
+    return page_of(_newest_first(_filtered(filters)), filters.page, per_page)
 
 
 def find(event_id: int) -> AuditEvent | None:

@@ -10,7 +10,7 @@ from app.admin import bp
 from app.admin.forms import AuditFilterForm
 from app.web.access import Permission, allow
 from app.web.csv_export import csv_stream
-from app.web.query import applied, unapplied
+from app.web.query import applied, requested_page, unapplied
 from app.web.rendering import render
 
 
@@ -19,11 +19,10 @@ def _form_and_filters() -> tuple[AuditFilterForm, log.AuditFilters, bool]:
     form.account.choices = [SelectChoice("", "All accounts")] + [SelectChoice(str(i), n) for i, n in log.accounts()]
     form.action.choices = [SelectChoice("", "All actions")] + [SelectChoice(a, a) for a in log.actions()]
     valid = not request.args or form.validate()
-    page = request.args.get("page", "1")
     filters = log.AuditFilters(actor=(form.actor.data or "").strip()[:200], account=applied(form.account) or "",
                                action=applied(form.action) or "",
                                date_from=applied(form.date_from), date_to=applied(form.date_to),
-                               page=int(page) if page.isdigit() and int(page) > 0 else 1)
+                               page=requested_page(request.args))
     return form, filters, valid
 
 

@@ -10,7 +10,6 @@ from app.catalog.pricing import Viewer
 from app.catalog.terms import billing_label
 from app.extensions import db
 from app.web.csv_export import csv_stream
-from app.web.query import count_pages
 
 
 def price_lists_for(viewer: Viewer) -> list[PriceList]:
@@ -24,6 +23,9 @@ def may_see_price_list(viewer: Viewer, market: str) -> bool:
     return viewer.kind == "operator" or market == viewer.market
 
 
+PAGE_SIZE = 50  # price list entries a page
+
+
 def price_list_query(viewer: Viewer, market: str, q: str = ""):
     stmt = select(PriceListEntry).where(PriceListEntry.market == market)
     if viewer.kind != "operator":
@@ -34,11 +36,6 @@ def price_list_query(viewer: Viewer, market: str, q: str = ""):
                           | PriceListEntry.product_id.ilike(pattern))
     return stmt.order_by(PriceListEntry.product_title, PriceListEntry.sku_id, PriceListEntry.term_duration,
                          PriceListEntry.billing_plan, PriceListEntry.id)
-
-
-def page_of(stmt, page: int, page_size: int = 50):
-    total, page, pages = count_pages(stmt, page, page_size)
-    return list(db.session.scalars(stmt.offset((page - 1) * page_size).limit(page_size))), total, page, pages
 
 
 def price_list_csv(viewer: Viewer, market: str, q: str = "") -> Iterator[str]:

@@ -20,13 +20,14 @@ from app.catalog import results_cache
 from app.catalog.forms import AddToCartForm, SearchForm, SyncForm
 from app.catalog.models import CartLine, CartPurpose, CatalogSync, PriceList, Product, SyncTrigger
 from app.catalog.pricing import MARKET_NAMES, Viewer, pricing_for, sku_pricing, viewer_for
-from app.catalog.search import Filters, SearchResult, find_product, product_families, search_products
+from app.catalog.search import Filters, find_product, from_prices, product_families, search_products
 from app.catalog.sync import latest_sync
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_label, term_label
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
+from app.web.query import ListPage, page_of
 from app.web.rendering import hx_trigger, is_htmx, poll_status, redirect_to, render
 
 
@@ -157,7 +158,7 @@ def products():
                   results=Markup(fragment["html"]), headers={"HX-Push-Url": fragment["push_url"]})
 
 
-def _push_url(filters: Filters, result: SearchResult) -> str:
+def _push_url(filters: Filters, result: ListPage) -> str:
     """The address htmx pushes: only the filters in use, so it reads well and reloads the same result."""
     return url_for("catalog.products", **filters.args(page=result.page))
 
@@ -165,7 +166,7 @@ def _push_url(filters: Filters, result: SearchResult) -> str:
 def _results_fragment(viewer: Viewer, filters: Filters) -> dict:
     result = search_products(viewer, filters)
     html = render_template("catalog/_product_results.html", viewer=viewer, filters=filters, result=result,
-                           add_forms=_add_forms(viewer, result.products))
+                           from_prices=from_prices(viewer, result.rows), add_forms=_add_forms(viewer, result.rows))
     # The search form's families change with the catalog only: kept with the results, read with them.
     return {"html": html, "push_url": _push_url(filters, result), "families": product_families()}
 
@@ -255,10 +256,12 @@ def _price_list_asked(market: str) -> tuple[Viewer, PriceList, str]:
 @allow(Permission.CATALOG)
 def price_list(market: str):
     viewer, price_list, q = _price_list_asked(market)
-    entries, total, page, pages = lists.page_of(lists.price_list_query(viewer, price_list.market, q), _page())
-    clean = url_for("catalog.price_list", market=price_list.market, q=q or None, page=page if page > 1 else None)
+    found = page_of(lists.price_list_query(viewer, price_list.market, q), _page(), lists.PAGE_SIZE)
+    clean = url_for("catalog.price_list", market=price_list.market, q=q or None,
+                    page=found.page if found.page > 1 else None)
     return render("catalog/price_list.html", "catalog/_price_list_entries.html", viewer=viewer,
-                  price_list=price_list, entries=entries, total=total, page_no=page, pages=pages, q=q,
+                  price_list=price_list, entries=found.rows, total=found.total, page_no=found.page,
+                  pages=found.pages, q=q,
                   headers={"HX-Push-Url": clean})
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import SEARCH_DOCUMENT, Offer, OfferTerm, PriceListEntry, Product, Sku
 from app.catalog.pricing import Viewer
 from app.extensions import db
-from app.web.query import UrlState, count_pages
+from app.web.query import ListPage, UrlState, page_of
 
 # Partner Center reports every licence product as productType OnlineServices, so the family the
 # catalog filters on comes from the title. First match wins; order matters.
@@ -59,15 +59,6 @@ class Filters(UrlState):
     page: int = 1
 
 
-@dataclass
-class SearchResult:
-    products: list[Product]
-    from_prices: dict[str, dict]
-    total: int
-    page: int
-    pages: int
-
-
 PAGE_SIZE = 20
 
 
@@ -108,7 +99,7 @@ def matches_words(words: list[str]):
     return Product.id.in_(fts)
 
 
-def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE) -> SearchResult:
+def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE) -> ListPage[Product]:
     stmt = select(Product).where(Product.available.is_(True))
     phrase = " ".join(filters.q.lower().split())
     if phrase:
@@ -119,17 +110,21 @@ def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE
         stmt = stmt.where(Product.family == filters.family)
     billing = filters.billing if filters.billing in viewer.billing_plans else ""
     stmt = stmt.where(_offered_in(viewer.market, filters.term, billing))
-    total, page, pages = count_pages(stmt, filters.page, page_size)
-    products = db.session.scalars(
+    return page_of(
         # Titles that hold the words as typed come first ("business premium": M365 Business Premium
         # before Dynamics 365 Business Central Premium), then alphabetical.
         stmt.order_by(*([case((Product.search_text.contains(phrase, autoescape=True), 0), else_=1)] if phrase else []),
-                      Product.title, Product.id).offset((page - 1) * page_size).limit(page_size)
+                      Product.title, Product.id)
         # Only the viewer's market: the list needs nothing else, and every loaded object costs time.
         .options(selectinload(Product.skus).selectinload(Sku.offers.and_(Offer.country == viewer.market))
-                 .selectinload(Offer.terms))).all()
+                 .selectinload(Offer.terms)), filters.page, page_size)
+
+
+def from_prices(viewer: Viewer, products: list[Product]) -> dict[str, dict]:
+    """The lowest monthly prices of each of `products` in the viewer's market that has any:
+    {product id: {"currency", "cost", "erp"}}."""
     ids = [p.product_id for p in products]
-    from_prices: dict[str, dict] = {}
+    prices: dict[str, dict] = {}
     if ids:
         for pid, currency, cost, erp in db.session.execute(
                 select(PriceListEntry.product_id, PriceListEntry.currency, func.min(PriceListEntry.unit_price),
@@ -137,8 +132,8 @@ def search_products(viewer: Viewer, filters: Filters, page_size: int = PAGE_SIZE
                 .where(PriceListEntry.market == viewer.market, PriceListEntry.product_id.in_(ids),
                        PriceListEntry.billing_plan == "monthly")
                 .group_by(PriceListEntry.product_id, PriceListEntry.currency)):
-            from_prices[pid] = {"currency": currency, "cost": Decimal(cost), "erp": Decimal(erp)}
-    return SearchResult(products, from_prices, total, page, pages)
+            prices[pid] = {"currency": currency, "cost": Decimal(cost), "erp": Decimal(erp)}
+    return prices
 
 
 def product_families() -> list[str]:

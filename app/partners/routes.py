@@ -19,7 +19,7 @@ from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, C
 from app.web.access import Permission, allow
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
-from app.web.query import applied, unapplied
+from app.web.query import applied, requested_page, unapplied
 from app.web.rendering import redirect_to, render
 
 NEW_FORMS = {"reseller": NewResellerForm, "customer": NewCustomerForm}
@@ -37,11 +37,10 @@ def partner_words():
 def accounts():
     form = AccountFilterForm(request.args)
     valid = not request.args or form.validate()
-    page = request.args.get("page", "1")
     filters = services.AccountFilters(
         q=form.q.data or "", kind=applied(form.kind) or "", status=applied(form.status) or "",
         country=applied(form.country) or "", created_from=applied(form.created_from),
-        created_to=applied(form.created_to), page=int(page) if page.isdigit() and int(page) > 0 else 1)
+        created_to=applied(form.created_to), page=requested_page(request.args))
     result = services.search_accounts(filters)
     return render("partners/accounts.html", "partners/_accounts.html", status=200 if valid else 422, form=form,
                   filters=filters, result=result, unapplied=unapplied(form))

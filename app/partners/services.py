@@ -21,7 +21,7 @@ from app.extensions import db
 from app.partner_center import PartnerCenterError
 from app.partners import network
 from app.time import utcnow
-from app.web.query import UrlState, count_pages
+from app.web.query import ListPage, UrlState, page_of
 
 KINDS = ("reseller", "customer")
 PER_PAGE = 25
@@ -61,15 +61,7 @@ class AccountFilters(UrlState):
     page: int = 1
 
 
-@dataclass
-class AccountPage:
-    rows: list[Account]
-    total: int
-    page: int
-    pages: int
-
-
-def search_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> AccountPage:
+def search_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> ListPage[Account]:
     """Resellers and direct customers (never the operator itself), by name."""
     query = db.select(Account).where(Account.kind.in_(KINDS))
     if filters.q:
@@ -87,10 +79,7 @@ def search_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> Accoun
         query = query.where(Account.created_at >= filters.created_from)
     if filters.created_to:
         query = query.where(Account.created_at < filters.created_to + timedelta(days=1))
-    total, page, pages = count_pages(query, filters.page, per_page)
-    rows = db.session.scalars(query.order_by(db.func.lower(Account.name), Account.id)
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return AccountPage(rows, total, page, pages)
+    return page_of(query.order_by(db.func.lower(Account.name), Account.id), filters.page, per_page)
 
 
 def find_account(account_id: int) -> Account | None:

@@ -12,13 +12,13 @@ from app.settings import notifications as svc
 from app.settings.forms import notification_settings_form, preferences_form
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
+from app.web.query import requested_page
 from app.web.rendering import redirect_to, render
 
 
 def _page(form, *, status: int = 200):
     account = current_user.account
-    page = request.args.get("page", "1")
-    log = svc.mail_log(account, int(page) if page.isdigit() else 1)
+    log = svc.mail_log(account, requested_page(request.args))
     return render("settings/notifications.html", "settings/_notification_settings.html", status=status, form=form,
                   categories=CATEGORIES, recipients=RECIPIENTS, account=account, log=log)
 

@@ -2,15 +2,13 @@
 audited), and the log of the messages sent to the account."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from app.accounts.models import Account, User
 from app.accounts.notification_settings import CATEGORIES, opted_out, save_choice, set_opt_outs
 from app.audit import services as audit
 from app.audit.services import Origin
 from app.extensions import db
 from app.mail import MailMessage
-from app.web.query import count_pages
+from app.web.query import ListPage, page_of
 
 LOG_PAGE_SIZE = 50
 
@@ -37,18 +35,7 @@ def preferences_of(user: User) -> set[str]:
     return opted_out(user.id)
 
 
-@dataclass
-class LogPage:
-    messages: list[MailMessage]
-    page: int
-    pages: int
-    total: int
-
-
-def mail_log(account: Account, page: int = 1) -> LogPage:
+def mail_log(account: Account, page: int = 1) -> ListPage[MailMessage]:
     """The messages sent to the account's people, newest first."""
-    stmt = db.select(MailMessage).where(MailMessage.account_id == account.id)
-    total, page, pages = count_pages(stmt, page, LOG_PAGE_SIZE)
-    messages = db.session.scalars(stmt.order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
-                                  .offset((page - 1) * LOG_PAGE_SIZE).limit(LOG_PAGE_SIZE)).all()
-    return LogPage(messages, page, pages, total)
+    return page_of(db.select(MailMessage).where(MailMessage.account_id == account.id)
+                   .order_by(MailMessage.created_at.desc(), MailMessage.id.desc()), page, LOG_PAGE_SIZE)

@@ -9,16 +9,16 @@ from app.subscriptions import bp
 from app.subscriptions.agreements import agreement_orders, find_agreement, visible_agreements
 from app.subscriptions.models import SubscriptionStatus
 from app.web.access import Permission, allow
+from app.web.query import requested_page
 from app.web.rendering import render
 
 
 @bp.route("/agreements")
 @allow(Permission.SUBSCRIPTIONS_VIEW)
 def agreements():
-    page = request.args.get("page", "1")
-    rows, total, page, pages = visible_agreements(current_user, int(page) if page.isdigit() else 1)
-    return render("subscriptions/agreements.html", agreements=rows, total=total, page_number=page, pages=pages,
-                  show_account=current_user.account.kind == "operator")
+    found = visible_agreements(current_user, requested_page(request.args))
+    return render("subscriptions/agreements.html", agreements=found.rows, total=found.total, page_number=found.page,
+                  pages=found.pages, show_account=current_user.account.kind == "operator")
 
 
 @bp.route("/agreements/<number>")

@@ -21,7 +21,7 @@ from app.orders.models import Order, OrderLine
 from app.orders.placing import NUMBER_ALPHABET, OrderRequest, PlacementRefused, normalize_domain, placement_rule
 from app.orders.queries import can_view
 from app.subscriptions.models import CHANGEABLE_STATUSES, Agreement, Subscription
-from app.web.query import count_pages
+from app.web.query import ListPage, page_of
 
 
 class AgreementExists(PlacementRefused):
@@ -128,18 +128,15 @@ def etags_token(subs: list[Subscription]) -> str:
 AGREEMENTS_PER_PAGE = 25
 
 
-def visible_agreements(user: User, page: int = 1, per_page: int = AGREEMENTS_PER_PAGE):
-    """(agreements, total, page, pages): the user's account's agreements (the operator: every
-    account's), newest first."""
+def visible_agreements(user: User, page: int = 1, per_page: int = AGREEMENTS_PER_PAGE) -> ListPage[Agreement]:
+    """The user's account's agreements (the operator: every account's), newest first."""
     query = db.select(Agreement)
     if user.account.kind != "operator":
         query = query.where(Agreement.account_id == user.account_id)
-    total, page, pages = count_pages(query, page, per_page)
-    rows = db.session.scalars(query.order_by(Agreement.created_at.desc(), Agreement.id.desc())
-                              .options(selectinload(Agreement.subscriptions), selectinload(Agreement.licensee),
-                                       selectinload(Agreement.account))  # the list shows each one's
-                              .offset((page - 1) * per_page).limit(per_page)).all()
-    return rows, total, page, pages
+    return page_of(query.order_by(Agreement.created_at.desc(), Agreement.id.desc())
+                   .options(selectinload(Agreement.subscriptions), selectinload(Agreement.licensee),
+                            selectinload(Agreement.account)),  # the list shows each one's
+                   page, per_page)
 
 
 def agreement_orders(agreement: Agreement) -> list[Order]:

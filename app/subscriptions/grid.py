@@ -13,7 +13,7 @@ from app.extensions import db
 from app.orders.models import OPEN_STATUSES, Order, OrderLine
 from app.orders.queries import can_view
 from app.subscriptions.models import Subscription, SubscriptionStatus
-from app.web.query import UrlState, count_pages
+from app.web.query import ListPage, UrlState, page_of
 
 RENEWALS_AHEAD_DAYS = 30       # the home page's "Renewals in the next 30 days"
 PER_PAGE = 25
@@ -77,16 +77,7 @@ class GridFilters(UrlState):
         return self.args(sort=column, direction=direction, page=1)
 
 
-@dataclass
-class GridResult:
-    rows: list[Subscription]
-    total: int
-    page: int
-    pages: int
-    per_page: int = PER_PAGE
-
-
-def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> GridResult:
+def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> ListPage[Subscription]:
     query = visible_query(user)
     if filters.q:
         like = f"%{filters.q.strip().lower()}%"
@@ -104,13 +95,10 @@ def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> GridRe
     if filters.renewal_to:
         query = query.where(Subscription.commitment_end_date
                             < datetime.combine(filters.renewal_to + timedelta(days=1), datetime.min.time()))
-    total, page, pages = count_pages(query, filters.page, per_page)
     column = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     ordered = column.desc() if filters.direction == "desc" else column.asc()
     # Missing renewal dates last either way; the id keeps pages stable.
-    query = query.order_by(column.is_(None), ordered, Subscription.id)
-    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
-    return GridResult(rows=rows, total=total, page=page, pages=pages, per_page=per_page)
+    return page_of(query.order_by(column.is_(None), ordered, Subscription.id), filters.page, per_page)
 
 
 def filter_choices(user: User) -> dict[str, list[str]]:

@@ -23,7 +23,7 @@ from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm,
 from app.web.access import Permission, allow
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
-from app.web.query import applied, unapplied
+from app.web.query import applied, requested_page, unapplied
 from app.web.rendering import redirect_to, render
 
 
@@ -33,14 +33,13 @@ def _grid_filters(form: GridForm) -> grid.GridFilters:
     """The filters asked for, without those refused (each said at its field, and above the rows)."""
     args = request.args
     sort = args.get("sort", grid.DEFAULT_SORT)
-    page = args.get("page", "1")
     return grid.GridFilters(
         q=(form.q.data or "").strip(), status=applied(form.status) or "", customer=applied(form.customer) or "",
         product=applied(form.product) or "",
         renewal_from=applied(form.renewal_from), renewal_to=applied(form.renewal_to),
         sort=sort if sort in grid.SORTS else grid.DEFAULT_SORT,
         direction="desc" if args.get("direction") == "desc" else "asc",
-        page=int(page) if page.isdigit() and int(page) > 0 else 1)
+        page=requested_page(args))
 
 
 @bp.app_template_global()

@@ -15,7 +15,7 @@ from app.tools.importing import ImportRefused
 from app.tools.models import CustomerImportRun, ImportCandidate
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
-from app.web.query import count_pages
+from app.web.query import page_of, requested_page
 from app.web.rendering import render
 
 
@@ -27,19 +27,14 @@ def _filters() -> dict:
             "q": (args.get("q") or "").strip()[:100]}
 
 
-def _page() -> int:
-    raw = request.args.get("page", "1")
-    return max(1, int(raw)) if raw.isdigit() else 1
-
-
 def _context(run: CustomerImportRun, *, polls: bool | None = None, **extra) -> dict:
     streams = not run.done and live.may_stream(current_user.id)
     filters = _filters()
     candidates, page, pages, total = [], 1, 1, 0
     if run.done:
         query = rules.candidates_query(run, **filters)
-        total, page, pages = count_pages(query, _page(), rules.PAGE_SIZE)
-        candidates = db.session.scalars(query.offset((page - 1) * rules.PAGE_SIZE).limit(rules.PAGE_SIZE)).all()
+        found = page_of(query, requested_page(request.args), rules.PAGE_SIZE)
+        candidates, page, pages, total = found.rows, found.page, found.pages, found.total
     return {"run": run, "streams": streams, "polls": (not run.done and not streams) if polls is None else polls,
             "filters": filters, "filter_args": {k: v for k, v in filters.items() if v}, "candidates": candidates,
             "page_number": page, "pages": pages, "total": total, "states": rules.STATES, "targets_for": rules.targets_for,

@@ -1,9 +1,10 @@
 """Filter state kept in the URL: the query string names only what differs from the defaults, so an
-address reads well and reloads the same result; and the paging of a filtered list."""
+address reads well and reloads the same result; and the paging of a list: one page of its rows."""
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import date
+from typing import Generic, TypeVar
 
 from sqlalchemy import func, select
 from wtforms import DateField, SelectField
@@ -65,10 +66,32 @@ class UrlState:
                 if value not in ("", None) and value != defaults.get(name)}
 
 
-def count_pages(stmt, page: int, page_size: int) -> tuple[int, int, int]:
-    """(total, page, pages) of a select shown `page_size` rows a page: how many rows it selects, the
-    page asked for moved into 1..pages (an address may name any number), and how many pages there
-    are (at least one, so an empty list is page 1 of 1)."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    return total, min(max(1, page), pages), pages
+T = TypeVar("T")
+
+
+@dataclass
+class ListPage(Generic[T]):
+    """One page of a list: its rows, how many rows the whole list has, which page this is of how many
+    (the pager and the "page 2 of 3" captions read these), and how many rows a page shows."""
+    rows: list[T]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def page_of(stmt, page: int, per_page: int) -> ListPage:
+    """The rows of an ordered select on page `page`, `per_page` rows a page: the page asked for moved
+    into 1..pages (an address may name any number), and at least one page, so an empty list is page 1
+    of 1. The rows are counted without the select's order."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    rows = db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)).all()
+    return ListPage(list(rows), total, page, pages, per_page)
+
+
+def requested_page(args) -> int:
+    """The page an address asks for (`?page=` in `args`): 1 when it names none, or no whole number above 0."""
+    page = args.get("page", "1")
+    return int(page) if page.isdigit() and int(page) > 0 else 1
