@@ -12,7 +12,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from tests.support.net import answers, free_port  # noqa: E402  (standard library only, as this script)
 START_SECONDS = 600  # a fresh clone creates its virtualenv first
 UNSET = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ENCRYPTION_KEY", "INSTANCE_PATH", "PARTNER_CENTER_MODE",
          "PARTNER_CENTER_SANDBOX_URL", "PUBLIC_URL", "MAIL_SERVER", "FLASK_APP")
@@ -98,20 +99,6 @@ def drive(base: str) -> None:
             expect(status in (200, 302, 303), f"{page} answered {status} to {email}")
         status, _, _ = browser.post("/sign-out", {})
         expect(status == 302, f"sign-out answered {status}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def processes_in(folder: str) -> list[tuple[int, str]]:

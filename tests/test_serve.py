@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 
 import psutil
 import pytest
 
+from tests.support.net import answers, free_port
 from tests.support.waiting import wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _alive(process: psutil.Process) -> bool:
@@ -43,18 +35,10 @@ def _redis_servers(instance) -> list[int]:
     return found
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @pytest.fixture
 def serve_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")}
-    env.update(FLASK_APP="app", INSTANCE_PATH=str(tmp_path / "instance"), HOST="127.0.0.1", PORT=str(_free_port()))
+    env.update(FLASK_APP="app", INSTANCE_PATH=str(tmp_path / "instance"), HOST="127.0.0.1", PORT=str(free_port()))
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     return env
@@ -70,23 +54,23 @@ def test_a_killed_serve_leaves_nothing_that_blocks_the_next_one(serve_env):
     first = _serve(serve_env)
     started = []
     try:
-        assert wait_until(lambda: _answers(url), 60), "the storefront did not answer"
+        assert wait_until(lambda: answers(url), 60), "the storefront did not answer"
         [redis_pid] = _redis_servers(instance)
         children = psutil.Process(first.pid).children(recursive=True)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
         # The web server and the worker go with it, so the port is free again ...
         assert wait_until(lambda: not any(_alive(c) for c in children), 30), "its children outlived it"
-        assert not _answers(url)
+        assert not answers(url)
         # ... and the next start adopts the embedded Redis it left, rather than starting a second one.
         second = _serve(serve_env)
         started.append(second)
-        assert wait_until(lambda: _answers(url), 60), "the storefront did not answer after the restart"
+        assert wait_until(lambda: answers(url), 60), "the storefront did not answer after the restart"
         assert _redis_servers(instance) == [redis_pid]
         second.send_signal(signal.SIGINT)  # Ctrl-C
         assert second.wait(timeout=30) == 0, second.stderr.read()
         assert _redis_servers(instance) == []
-        assert not _answers(url)
+        assert not answers(url)
     finally:
         for process in [first, *started]:
             if process.poll() is None:
@@ -100,12 +84,12 @@ def test_a_second_serve_on_the_same_instance_folder_is_refused_in_plain_words(se
     instance, url = serve_env["INSTANCE_PATH"], f"http://127.0.0.1:{serve_env['PORT']}/healthz"
     first = _serve(serve_env)
     try:
-        assert wait_until(lambda: _answers(url), 60), "the storefront did not answer"
+        assert wait_until(lambda: answers(url), 60), "the storefront did not answer"
         second = subprocess.run([sys.executable, "-m", "flask", "serve"], cwd=ROOT, capture_output=True, text=True,
-                                env={**serve_env, "PORT": str(_free_port())}, timeout=60)
+                                env={**serve_env, "PORT": str(free_port())}, timeout=60)
         assert second.returncode != 0
         assert "Another `flask serve` is running with the instance folder" in second.stderr
-        assert _answers(url) and len(_redis_servers(instance)) == 1  # the first one is untouched
+        assert answers(url) and len(_redis_servers(instance)) == 1  # the first one is untouched
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=30) == 0
         assert _redis_servers(instance) == []

@@ -6,27 +6,21 @@ can); Playwright for Python drives it. Without it these tests are skipped with t
 from __future__ import annotations
 
 import os
-import socket
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
 from tests.helpers import make_app
+from tests.support.net import free_port
 from tests.support.worker import start_worker, stop_worker
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_port():
-    return _free_port()
+    return free_port()
 
 
 @pytest.fixture(scope="session")
@@ -178,7 +172,7 @@ def walk_server(tmp_path_factory, browser_redis_url):
     from tests.support.accessibility import build_walk_scene
 
     instance = tmp_path_factory.mktemp("walk-instance")
-    port = _free_port()
+    port = free_port()
     app = make_app("sqlite:///" + str(instance / "walk.db"), browser_redis_url, str(instance), TESTING=False,
                    RQ_QUEUE="storefront-walk-test", PUBLIC_URL=f"http://127.0.0.1:{port}",
                    SECRET_KEY="walk-test-secret")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 
@@ -15,6 +14,7 @@ from app.auth.models import Invitation
 from app.cli import mode_line
 from app.mail import MailMessage
 from tests.helpers import Client, sign_in
+from tests.support.net import free_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GOOD_PASSWORD = "harbour-lantern-quietly-7"
@@ -104,16 +104,10 @@ def test_the_mode_in_words(app, config, says):
     assert mode_line(app).startswith(says)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_flask_serve_says_which_mode_it_runs_in(tmp_path):
     """A real `flask serve` on a database without demo data: the mode, and no demo users listed."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "MAIL_URL")}
-    env.update(FLASK_APP="app", INSTANCE_PATH=str(tmp_path / "instance"), HOST="127.0.0.1", PORT=str(_free_port()))
+    env.update(FLASK_APP="app", INSTANCE_PATH=str(tmp_path / "instance"), HOST="127.0.0.1", PORT=str(free_port()))
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     serve = subprocess.Popen([sys.executable, "-m", "flask", "serve", "--workers", "1"], cwd=ROOT, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
