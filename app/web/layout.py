@@ -252,7 +252,8 @@ def _statement(kind: str):
     return _STATEMENTS[kind]
 
 
-def _params(user_id: int, account_id: int) -> dict:
+def facts_params(user_id: int, account_id: int) -> dict:
+    """The values of USER_ID, ACCOUNT_ID and NOW for a statement with the facts."""
     return {"layout_user_id": user_id, "layout_account_id": account_id, "layout_now": utcnow()}
 
 
@@ -261,7 +262,7 @@ def _read_facts(user) -> dict:
     if statement is None:
         return {}
     try:
-        return dict(db.session.execute(statement, _params(user.id, user.account_id)).one()._mapping)
+        return dict(db.session.execute(statement, facts_params(user.id, user.account_id)).one()._mapping)
     except SQLAlchemyError:  # the layout must render even when the database is down
         db.session.rollback()
         return {}
@@ -284,10 +285,6 @@ def _with_facts(statement, kind: str) -> tuple[object, list[str]]:
 def with_facts(statement, kind: str):
     """`statement` (built once, selecting the user) with the facts of a `kind` account as further columns."""
     return _with_facts(statement, kind)[0]
-
-
-def facts_params(user_id: int, account_id: int) -> dict:
-    return _params(user_id, account_id)
 
 
 def keep_facts(statement, kind: str, row) -> None:
