@@ -332,7 +332,7 @@ def review():
                     return redirect_to(url_for("checkout.placed", number=placed.number))
         status = 422
     form.draft_id.data = str(draft.id)
-    return render("checkout/review.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
+    return render("checkout/step.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
                   instances=instances, existing=existing,
                   rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,

@@ -50,7 +50,7 @@ def customer():
             svc.confirm_direct_customer(draft)
             db.session.commit()
             return redirect_to(url_for("checkout.service"))
-        return render("checkout/customer.html", "checkout/_customer_form.html", form=form,
+        return render("checkout/step.html", "checkout/_customer_form.html", form=form,
                       **wizard.step_context(draft, "customer"))
     licensees = _licensees(draft)
     form = CustomerForm()
@@ -79,7 +79,7 @@ def customer():
         elif valid:
             form.licensee.errors = ["Choose one of your customers, or add a new one."]
         status = 422
-    return render("checkout/customer.html", "checkout/_customer_form.html", form=form, status=status,
+    return render("checkout/step.html", "checkout/_customer_form.html", form=form, status=status,
                   no_certificate=certificates.no_certificate(form, draft), **wizard.step_context(draft, "customer"))
 
 

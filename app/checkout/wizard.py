@@ -37,8 +37,9 @@ def cart_url() -> str | None:
 
 
 def step_context(draft: CheckoutDraft, step: str) -> dict:
-    return {"draft": draft, "steps": STEPS, "step": step, "done": set(draft.completed_steps or []),
-            "cancel_form": CancelForm(), "cart_url": cart_url()}
+    """What the page of a step (templates/checkout/step.html) shows: the stepper, the step's name, the way out."""
+    return {"draft": draft, "steps": STEPS, "step": step, "step_label": dict(STEPS)[step],
+            "done": set(draft.completed_steps or []), "cancel_form": CancelForm(), "cart_url": cart_url()}
 
 
 def step(name: str):
