@@ -17,6 +17,12 @@ def _user(db, email) -> User:
     return db.session.scalar(db.select(User).where(User.email == email))
 
 
+def _refused(response, field: str) -> str:
+    """The message beside `field` (its element id) of a form the page refused."""
+    assert response.status_code == 422
+    return soup(response).select_one(f"#{field}-error").get_text()
+
+
 @pytest.mark.parametrize("who", ["operator_client", "operator_member_client", "reseller_client",
                                  "reseller_member_client", "customer_client", "customer_member_client"])
 def test_every_role_has_a_profile(demo, request, who):
@@ -43,8 +49,7 @@ def test_changing_the_name(db, reseller_client):
 
 def test_an_empty_name_is_refused_next_to_the_field(reseller_client):
     response = reseller_client.post("/profile/name", {"name-name": " "})
-    assert response.status_code == 422
-    assert soup(response).select_one("#name-name-error").get_text() == "Enter your name."
+    assert _refused(response, "name-name") == "Enter your name."
 
 
 # ------------------------------------------------------------------------------------ password
@@ -81,10 +86,8 @@ def test_a_remembered_browser_stays_remembered_after_its_own_password_change(dem
 
 def test_a_wrong_current_password_changes_nothing(demo, db, reseller_client):
     response = _change_password(reseller_client, current="not-my-password")
-    assert response.status_code == 422
-    page = soup(response)
-    assert page.select_one("#password-current_password-error").get_text() == "Your current password is not this one."
-    assert not page.select_one("input[name=password-new_password]").get("value")
+    assert _refused(response, "password-current_password") == "Your current password is not this one."
+    assert not soup(response).select_one("input[name=password-new_password]").get("value")
     assert _user(db, "reseller@example.com").check_password("demo-password")
     assert db.session.scalars(db.select(AuditEvent.action).where(
         AuditEvent.action == "password_change_refused")).all() == ["password_change_refused"]
@@ -97,9 +100,7 @@ def test_a_wrong_current_password_changes_nothing(demo, db, reseller_client):
     ("demo-password", "This is your current password; choose a new one."),
 ])
 def test_the_new_password_follows_the_rules(db, reseller_client, new, message):
-    response = _change_password(reseller_client, new=new)
-    assert response.status_code == 422
-    assert soup(response).select_one("#password-new_password-error").get_text().startswith(message)
+    assert _refused(_change_password(reseller_client, new=new), "password-new_password").startswith(message)
     assert _user(db, "reseller@example.com").check_password("demo-password")
 
 
@@ -138,10 +139,8 @@ def test_a_new_email_address_is_confirmed_by_a_link_mailed_to_it(demo, db, resel
 
 def test_an_email_change_needs_the_password(db, reseller_client):
     response = _change_email(reseller_client, password="wrong-password")
-    assert response.status_code == 422
-    page = soup(response)
-    assert page.select_one("#email-password-error").get_text() == "Your current password is not this one."
-    assert page.select_one("input[name=email-new_email]")["value"] == "rita@adatum.example.com"
+    assert _refused(response, "email-password") == "Your current password is not this one."
+    assert soup(response).select_one("input[name=email-new_email]")["value"] == "rita@adatum.example.com"
     assert mails_to("rita@adatum.example.com") == []
 
 
@@ -151,9 +150,7 @@ def test_an_email_change_needs_the_password(db, reseller_client):
     ("rita at adatum", "Enter an email address like name@example.com."),
 ])
 def test_an_email_change_to_an_unusable_address_is_refused(db, reseller_client, new, message):
-    response = _change_email(reseller_client, new=new)
-    assert response.status_code == 422
-    assert soup(response).select_one("#email-new_email-error").get_text() == message
+    assert _refused(_change_email(reseller_client, new=new), "email-new_email") == message
     assert db.session.scalar(db.select(db.func.count(EmailChange.id))) == 0
 
 
