@@ -6,6 +6,7 @@ the sandbox: the storefront's mount lets only its operator admins in."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import wraps
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
@@ -25,8 +26,18 @@ def _payload() -> dict:
     return request.form.to_dict()
 
 
-def _bad(message: str):
-    return json_response({"error": message}, 400)
+def _answers_refusals(view):
+    """A JSON control's answer to what it refuses: 400 with the message of a ValueError (a value it
+    cannot use), 404 with that of a KeyError (no such tenant, reseller or subscription)."""
+    @wraps(view)
+    def answer(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except ValueError as exc:
+            return json_response({"error": str(exc)}, 400)
+        except KeyError as exc:
+            return json_response({"error": exc.args[0]}, 404)
+    return answer
 
 
 def _number(value, name, cast=float, default=None):
@@ -126,11 +137,9 @@ def list_faults():
 
 
 @bp.post("/faults")
+@_answers_refusals
 def add_fault():
-    try:
-        fault_id = _fault_from(_payload())
-    except ValueError as exc:
-        return _bad(str(exc))
+    fault_id = _fault_from(_payload())
     return json_response({"id": fault_id, "faults": store().faults()}, 201)
 
 
@@ -141,36 +150,28 @@ def clear_faults():
 
 
 @bp.post("/customers/<tenant_id>/review")
+@_answers_refusals
 def review(tenant_id):
     data = _payload()
     flag = data.get("underReview", True)
     if isinstance(flag, str):
         flag = flag.lower() in ("1", "true", "yes", "on")
-    try:
-        store().set_under_review(tenant_id, bool(flag))
-    except KeyError:
-        return json_response({"error": f"unknown tenant {tenant_id}"}, 404)
+    store().set_under_review(tenant_id, bool(flag))
     return json_response({"tenantId": tenant_id.lower(), "underReview": bool(flag)})
 
 
 @bp.post("/resellers/<mpn_id>/agreement")
+@_answers_refusals
 def reseller_agreement(mpn_id):
-    try:
-        reseller = _set_reseller_agreement(mpn_id, str(_payload().get("agreement") or ""))
-    except ValueError as exc:
-        return _bad(str(exc))
-    except KeyError:
-        return json_response({"error": f"unknown reseller {mpn_id}"}, 404)
+    reseller = _set_reseller_agreement(mpn_id, str(_payload().get("agreement") or ""))
     return json_response({"mpnId": reseller["mpnId"], "agreement": reseller["agreement"]})
 
 
 @bp.post("/customers/<tenant_id>/mca")
+@_answers_refusals
 def direct_mca(tenant_id):
     signed = _flag(_payload().get("directSigned"))
-    try:
-        tenant = _set_direct_signed(tenant_id, signed)
-    except KeyError:
-        return json_response({"error": f"unknown tenant {tenant_id}"}, 404)
+    tenant = _set_direct_signed(tenant_id, signed)
     return json_response({"tenantId": tenant["id"], "directSigned": signed})
 
 
@@ -180,12 +181,9 @@ def clock():
 
 
 @bp.post("/clock/advance")
+@_answers_refusals
 def advance_clock():
-    try:
-        delta = _delta_from(_payload())
-    except ValueError as exc:
-        return _bad(str(exc))
-    store().advance_clock(delta)
+    store().advance_clock(_delta_from(_payload()))
     return json_response(_clock_json())
 
 
@@ -358,16 +356,12 @@ def _subscriptions_for_admin():
 
 
 @bp.post("/subscriptions/<sub_id>")
+@_answers_refusals
 def change_subscription(sub_id):
     data = _payload()
-    try:
-        quantity = _number(data.get("quantity"), "quantity", int)
-        auto = data.get("autoRenewEnabled")
-        sub = _change_subscription(sub_id, quantity, None if auto in (None, "") else _flag(auto))
-    except ValueError as exc:
-        return _bad(str(exc))
-    except KeyError:
-        return json_response({"error": f"unknown subscription {sub_id}"}, 404)
+    quantity = _number(data.get("quantity"), "quantity", int)
+    auto = data.get("autoRenewEnabled")
+    sub = _change_subscription(sub_id, quantity, None if auto in (None, "") else _flag(auto))
     return json_response({"id": sub["id"], "quantity": sub["quantity"], "autoRenewEnabled": sub["autoRenewEnabled"],
                           "etag": sub["etag"]})
 
