@@ -1,7 +1,7 @@
 """Time as the database keeps it: naive datetimes in UTC (SQLite has no time zones)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 
 def utcnow() -> datetime:
@@ -14,3 +14,14 @@ def naive_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+
+
+def on_days(column, first: date | None, last: date | None) -> list:
+    """The conditions of a date range filter: `column` (a datetime) falls on the days from `first` to
+    `last`, both whole days (a range ending on the 31st takes all of the 31st); either end may be open."""
+    conditions = []
+    if first:
+        conditions.append(column >= datetime.combine(first, time.min))
+    if last:
+        conditions.append(column < datetime.combine(last + timedelta(days=1), time.min))
+    return conditions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Iterator
 
 from sqlalchemy import func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.models import AuditEvent
 from app.extensions import db
+from app.time import on_days
 from app.web.query import ListPage, UrlState, page_of
 
 PER_PAGE = 50
@@ -51,11 +52,7 @@ def _filtered(filters: AuditFilters):
         query = query.where(AuditEvent.account_id == int(filters.account))
     if filters.action:
         query = query.where(AuditEvent.action == filters.action)
-    if filters.date_from:
-        query = query.where(AuditEvent.occurred_at >= datetime.combine(filters.date_from, time.min))
-    if filters.date_to:  # the whole day of the end date
-        query = query.where(AuditEvent.occurred_at < datetime.combine(filters.date_to + timedelta(days=1), time.min))
-    return query
+    return query.where(*on_days(AuditEvent.occurred_at, filters.date_from, filters.date_to))
 
 
 def _newest_first(query):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import SimpleNamespace
-from datetime import date, timedelta
+from datetime import date
 
 from app.accounts.markets import market_for
 from app.accounts.models import Account, User
@@ -20,7 +20,7 @@ from app.connections.services import connection_for
 from app.extensions import db
 from app.partner_center import PartnerCenterError
 from app.partners import network
-from app.time import utcnow
+from app.time import on_days, utcnow
 from app.web.query import ListPage, UrlState, page_of
 
 KINDS = ("reseller", "customer")
@@ -75,10 +75,7 @@ def search_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> ListPa
         query = query.where(Account.status == filters.status)
     if filters.country:
         query = query.where(Account.country == filters.country.upper())
-    if filters.created_from:
-        query = query.where(Account.created_at >= filters.created_from)
-    if filters.created_to:
-        query = query.where(Account.created_at < filters.created_to + timedelta(days=1))
+    query = query.where(*on_days(Account.created_at, filters.created_from, filters.created_to))
     return page_of(query.order_by(db.func.lower(Account.name), Account.id), filters.page, per_page)
 
 

@@ -5,7 +5,7 @@ Reads only; never Partner Center (the stored state is kept in step by app/subscr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from app.accounts.models import User
 from app.connections.services import partner_center_now
@@ -13,6 +13,7 @@ from app.extensions import db
 from app.orders.models import OPEN_STATUSES, Order, OrderLine
 from app.orders.queries import can_view
 from app.subscriptions.models import Subscription, SubscriptionStatus
+from app.time import on_days
 from app.web.query import ListPage, UrlState, page_of
 
 RENEWALS_AHEAD_DAYS = 30       # the home page's "Renewals in the next 30 days"
@@ -90,11 +91,7 @@ def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> ListPa
         query = query.where(Subscription.customer_name == filters.customer)
     if filters.product:
         query = query.where(Subscription.product_title == filters.product)
-    if filters.renewal_from:
-        query = query.where(Subscription.commitment_end_date >= datetime.combine(filters.renewal_from, datetime.min.time()))
-    if filters.renewal_to:
-        query = query.where(Subscription.commitment_end_date
-                            < datetime.combine(filters.renewal_to + timedelta(days=1), datetime.min.time()))
+    query = query.where(*on_days(Subscription.commitment_end_date, filters.renewal_from, filters.renewal_to))
     column = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     ordered = column.desc() if filters.direction == "desc" else column.asc()
     # Missing renewal dates last either way; the id keeps pages stable.
