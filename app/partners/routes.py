@@ -234,9 +234,7 @@ def _status_changed(account, changed: bool, *, done: str, already: str):
 
 def _invitation_action(account_id: int, invitation_id: int, act, done: str):
     account = _account_or_404(account_id)
-    invitation = invitations.invitation_of(account, invitation_id)
-    if invitation is None or invitation.account_id != account.id:
-        abort(404)
+    invitation = found_or_404(invitations.invitation_of(account, invitation_id))
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -115,15 +115,8 @@ def reactivate(user_id: int):
 
 # ---------------------------------------------------------------------------------- invitations
 
-def _invitation_or_404(invitation_id: int):
-    invitation = invitations.invitation_of(current_user.account, invitation_id)
-    if invitation is None or invitation.account_id != current_user.account_id:
-        abort(404)
-    return invitation
-
-
 def _invitation_action(invitation_id: int, act, done: str):
-    invitation = _invitation_or_404(invitation_id)
+    invitation = found_or_404(invitations.invitation_of(current_user.account, invitation_id))
     if not UserActionForm().validate_on_submit():
         abort(400)
     try:

@@ -94,6 +94,17 @@ def test_resend_and_revoke_a_pending_invitation(db, reseller_client):
     assert soup(again).select_one("#users-problem").get_text() == "This invitation was revoked; invite the person again."
 
 
+def test_settings_act_only_on_the_own_account_s_invitations(db, reseller_client, operator_client):
+    """The operator's admins too: Settings is their own account's; other accounts' are admin > Accounts'."""
+    reseller_client.post("/settings/users", {"first_name": "Ola", "last_name": "Nowak", "email": "ola@adatum.example.com",
+                                             "role": "member"})
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.email == "ola@adatum.example.com"))
+    for action in ("resend", "revoke"):
+        assert operator_client.post(f"/settings/invitations/{invitation.id}/{action}", {}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).revoked_at is None
+
+
 def test_an_admin_promotes_a_member_and_demotes_them_again(db, reseller_client):
     member = _user(db, "reseller-member@example.com")
     assert reseller_client.post(f"/settings/users/{member.id}/role", {"role": "admin"}).status_code == 303
