@@ -92,9 +92,7 @@ def admin_schedule():
 @allow(Permission.MIGRATION_RUN)
 def admin_migrate(migrated_id: int):
     """Complete a scheduled account's migration: its legacy users are mailed and invited."""
-    migrated = svc.migrated_account_by_id(migrated_id)
-    if migrated is None:
-        abort(404)
+    migrated = found_or_404(svc.migrated_account_by_id(migrated_id))
     if not MigrateNowForm().validate_on_submit():
         abort(400)
     problems = svc.complete_migration(migrated, actor=current_user, origin=request_origin())
@@ -126,9 +124,7 @@ def admin_webinars():
 @bp.route("/admin/migration/webinars/<int:webinar_id>/remove", methods=["POST"])
 @allow(Permission.MIGRATION_RUN)
 def admin_remove_webinar(webinar_id: int):
-    webinar = db.session.get(OnboardingWebinar, webinar_id)
-    if webinar is None:
-        abort(404)
+    webinar = found_or_404(db.session.get(OnboardingWebinar, webinar_id))
     if not RemoveWebinarForm().validate_on_submit():
         abort(400)
     title = webinar.title

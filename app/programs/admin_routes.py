@@ -12,6 +12,7 @@ from app.partners.forms import NewResellerForm
 from app.programs import bp, partner_requests, services
 from app.programs.forms import ActionForm, CertificateFilterForm, ProgramForm, RefuseForm
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import applied, unapplied
 from app.web.rendering import redirect_to, render
@@ -48,10 +49,7 @@ def admin_index():
 
 
 def _certificate_or_404(certificate_id: int):
-    certificate = services.find_certificate(current_user, certificate_id)
-    if certificate is None:
-        abort(404)
-    return certificate
+    return found_or_404(services.find_certificate(current_user, certificate_id))
 
 
 def _admin_certificate_page(certificate, *, refuse_form=None, problem=None, status=200):
@@ -121,10 +119,7 @@ def admin_requests():
 
 
 def _request_or_404(request_id: int):
-    partner_request = partner_requests.find(request_id)
-    if partner_request is None:
-        abort(404)
-    return partner_request
+    return found_or_404(partner_requests.find(request_id))
 
 
 @bp.route("/admin/programs/requests/<int:request_id>/convert", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from app.programs import bp, partner_requests, services
 from app.programs.forms import BecomePartnerForm, EnrollForm, ProcessForm
 from app.programs.models import CertificateStatus
 from app.web.access import Permission, allow
+from app.web.lookup import found_or_404
 from app.web.layout import ACCOUNT_ID, NOW, layout_fact, register_layout_fact
 from app.web.origin import request_origin
 from app.web.ratelimit import over_limit
@@ -86,10 +87,7 @@ def enroll():
 
 
 def _certificate_or_404(certificate_id: int):
-    certificate = services.find_certificate(current_user, certificate_id)
-    if certificate is None:
-        abort(404)
-    return certificate
+    return found_or_404(services.find_certificate(current_user, certificate_id))
 
 
 def _process_form(certificate, formdata=None) -> ProcessForm:
