@@ -214,8 +214,8 @@ class Agreements(Transport):
         """``GET /v1/customers/{id}/directSignedMicrosoftCustomerAgreementStatus`` -> ``{isSigned}``
         (App+User): did the customer accept the MCA itself, in the Microsoft 365 admin center?
         https://learn.microsoft.com/partner-center/developer/get-customer-agreement-direct-sign-status"""
-        return DirectSignedStatus.from_json(self._json(
-            "GET", f"/customers/{self._q(customer_id)}/directSignedMicrosoftCustomerAgreementStatus"))
+        return self._get(f"/customers/{self._q(customer_id)}/directSignedMicrosoftCustomerAgreementStatus",
+                         DirectSignedStatus.from_json)
 
     def mca_state(self, customer_id: str, *, direct: bool = True) -> McaState:
         """The customer's MCA as Partner Center holds it: the direct acceptance (unless ``direct``

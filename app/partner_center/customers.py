@@ -89,15 +89,15 @@ class Customers(Transport):
     def get_customer(self, customer_id: str) -> Customer:
         """``GET /v1/customers/{tenantId}``. Raises ``NoRelationship`` (a ``NotFound``; 404
         60003 or 403 20002) while the partner has no relationship with the tenant."""
-        return Customer.from_json(self._json("GET", f"/customers/{self._q(customer_id)}"))
+        return self._get(f"/customers/{self._q(customer_id)}", Customer.from_json)
 
     def get_validation_status(self, customer_id: str, validation_type: str = "account") -> ValidationStatus:
         """``GET /v1/customers/{id}/validationStatus?type=account`` (App+User): is the customer's
         account under review? Checkout refuses such a customer (403 800073/800074, or 800075 when
         not approved), so a buyer is told before ordering.
         https://learn.microsoft.com/partner-center/developer/retrieve-validation-status"""
-        return ValidationStatus.from_json(self._json(
-            "GET", f"/customers/{self._q(customer_id)}/validationStatus", params={"type": validation_type}))
+        return self._get(f"/customers/{self._q(customer_id)}/validationStatus", ValidationStatus.from_json,
+                         params={"type": validation_type})
 
     def try_get_customer(self, customer_id: str) -> Customer | None:
         """``get_customer``, or None while the tenant is not visible (no relationship yet:
@@ -165,9 +165,7 @@ class Customers(Transport):
 
     def get_country_rules(self, country: str) -> CountryRules:
         """``GET /v1/countryvalidationrules/{ISO2}``."""
-        return CountryRules.from_json(
-            self._json("GET", f"/countryvalidationrules/{self._q(country.upper())}")
-        )
+        return self._get(f"/countryvalidationrules/{self._q(country.upper())}", CountryRules.from_json)
 
     def validate_address(self, address: Address | Mapping[str, Any]) -> AddressValidation:
         """``POST /v1/validations/address``. The current answer is 200 with a status; the older

@@ -41,9 +41,7 @@ class CartsAndOrders(Transport):
 
     def get_cart(self, customer_id: str, cart_id: str) -> Cart:
         """``GET /v1/customers/{id}/carts/{cartId}``."""
-        return Cart.from_json(
-            self._json("GET", f"/customers/{self._q(customer_id)}/carts/{self._q(cart_id)}")
-        )
+        return self._get(f"/customers/{self._q(customer_id)}/carts/{self._q(cart_id)}", Cart.from_json)
 
     def update_cart(
         self,
@@ -88,9 +86,7 @@ class CartsAndOrders(Transport):
 
     def get_order(self, customer_id: str, order_id: str) -> Order:
         """``GET /v1/customers/{id}/orders/{orderId}``."""
-        return Order.from_json(
-            self._json("GET", f"/customers/{self._q(customer_id)}/orders/{self._q(order_id)}")
-        )
+        return self._get(f"/customers/{self._q(customer_id)}/orders/{self._q(order_id)}", Order.from_json)
 
     def list_orders(self, customer_id: str) -> list[Order]:
         """``GET /v1/customers/{id}/orders``."""

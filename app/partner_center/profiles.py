@@ -19,12 +19,12 @@ class Profiles(Transport):
     def get_company_profile(self, customer_id: str) -> CompanyProfile:
         """``GET /v1/customers/{id}/profiles/company``: tenant id, domain, company name, address,
         email (https://learn.microsoft.com/partner-center/developer/get-a-customer-s-company-profile)."""
-        return CompanyProfile.from_json(self._json("GET", f"/customers/{self._q(customer_id)}/profiles/company"))
+        return self._get(f"/customers/{self._q(customer_id)}/profiles/company", CompanyProfile.from_json)
 
     def get_billing_profile(self, customer_id: str) -> BillingProfile:
         """``GET /v1/customers/{id}/profiles/billing``, with its etag in ``attributes.etag``
         (https://learn.microsoft.com/partner-center/developer/get-all-of-a-customer-s-billing-profiles)."""
-        return BillingProfile.from_json(self._json("GET", f"/customers/{self._q(customer_id)}/profiles/billing"))
+        return self._get(f"/customers/{self._q(customer_id)}/profiles/billing", BillingProfile.from_json)
 
     def update_billing_profile(
         self,

@@ -18,7 +18,7 @@ class Relationships(Transport):
         """``GET /v1/profiles/mpn?mpnId={id}`` (App+User). Without an id, the partner's own.
         Unknown -> ``PartnerIdUnknown`` (404, code 3000)."""
         params = {"mpnId": str(mpn_id)} if mpn_id is not None else None
-        return MpnProfile.from_json(self._json("GET", "/profiles/mpn", params=params))
+        return self._get("/profiles/mpn", MpnProfile.from_json, params=params)
 
     def get_agreement_status(
         self, mpn_id: str | int | None = None, *, tenant_id: str | None = None
@@ -29,9 +29,7 @@ class Relationships(Transport):
         if (mpn_id is None) == (tenant_id is None):
             raise ValueError("give exactly one of mpn_id or tenant_id")
         params = {"mpnId": str(mpn_id)} if mpn_id is not None else {"tenantId": str(tenant_id)}
-        return AgreementStatus.from_json(
-            self._json("GET", "/compliance/csp/agreementstatus", params=params)
-        )
+        return self._get("/compliance/csp/agreementstatus", AgreementStatus.from_json, params=params)
 
     def list_indirect_resellers(self) -> list[IndirectReseller]:
         """``GET /v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf``
@@ -53,6 +51,4 @@ class Relationships(Transport):
         """``GET /v1/customers/relationshiprequests[?indirectResellerId=]`` (App+User): the
         link a customer's global admin opens to accept the partner. The URL is opaque."""
         params = {"indirectResellerId": indirect_reseller_id} if indirect_reseller_id else None
-        return RelationshipRequest.from_json(
-            self._json("GET", "/customers/relationshiprequests", params=params)
-        )
+        return self._get("/customers/relationshiprequests", RelationshipRequest.from_json, params=params)

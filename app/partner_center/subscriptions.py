@@ -95,9 +95,8 @@ class Subscriptions(Transport):
 
     def get_subscription(self, customer_id: str, subscription_id: str) -> Subscription:
         """``GET /v1/customers/{id}/subscriptions/{subscriptionId}``."""
-        return Subscription.from_json(
-            self._json("GET", f"/customers/{self._q(customer_id)}/subscriptions/{self._q(subscription_id)}")
-        )
+        return self._get(f"/customers/{self._q(customer_id)}/subscriptions/{self._q(subscription_id)}",
+                         Subscription.from_json)
 
     def patch_subscription(
         self,

@@ -442,6 +442,11 @@ class Transport:
                 correlation_id=response.request.headers.get("MS-CorrelationId"),
             ) from exc
 
+    def _get(self, path: str, item: Callable[[Mapping[str, Any]], T], *,
+             params: Mapping[str, Any] | None = None) -> T:
+        """The one resource at ``GET path``, read with ``item``."""
+        return item(self._json("GET", path, params=params))
+
     def _collection(
         self,
         path: str,
