@@ -117,8 +117,7 @@ def _refused(sub, error: Refused, **forms):
     inline = False
     for form in forms.values():
         if form is not None and hasattr(form, "etag"):
-            form.etag.data = sub.etag or ""
-            form.request_key.data = new_request_key()
+            form.prepare(sub)
             field = getattr(form, error.field, None) if error.field else None
             if field is not None and hasattr(field, "errors"):
                 field.errors = [*field.errors, error.message]
@@ -257,7 +256,7 @@ def add_licences(sub_id: int):
         order = commands.add_licences(sub, form.licences.data, etag=form.etag.data, actor=current_user,
                                       origin=request_origin(), request_key=form.request_key.data or None)
     except Refused as error:
-        form.etag.data, form.request_key.data = sub.etag or "", new_request_key()
+        form.prepare(sub)
         if error.field == "licences":
             form.licences.errors = [*form.licences.errors, error.message]
         return render("subscriptions/add_licences.html", "subscriptions/_add_licences_form.html",
