@@ -99,11 +99,6 @@ class Sku(PkModel):
     product: Mapped[Product] = relationship(back_populates="skus")
     offers: Mapped[list["Offer"]] = relationship(back_populates="sku", order_by="Offer.country")
 
-    @property
-    def label(self) -> str:
-        """The SKU's title, or the product's when they are the same."""
-        return self.title if self.title != self.product.title else self.product.title
-
 
 class Offer(PkModel):
     """A SKU's availability in one market: the catalog item id to order and the terms offered."""
