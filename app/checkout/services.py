@@ -267,13 +267,22 @@ def drop_tenant(draft: CheckoutDraft) -> None:
     draft.unmark_from("service")
 
 
+# Built once, a reseller's licensee's and a direct customer's own: the service step reads it on every visit.
+_KNOWN_TENANT = {
+    of_licensee: db.select(Tenant).where(
+        Tenant.account_id == bindparam("account_id"),
+        Tenant.licensee_id == bindparam("licensee_id") if of_licensee else Tenant.licensee_id.is_(None))
+    .order_by(Tenant.id.desc()).limit(1)
+    for of_licensee in (True, False)}
+
+
 def known_tenant(draft: CheckoutDraft) -> Tenant | None:
     """The tenant this customer already has with this account (the latest), to fill in."""
     if draft.id is None and draft.licensee_id is None and draft.is_reseller:
         return None
-    query = db.select(Tenant).where(Tenant.account_id == draft.account_id)
-    query = query.where(Tenant.licensee_id == draft.licensee_id if draft.is_reseller else Tenant.licensee_id.is_(None))
-    return db.session.scalar(query.order_by(Tenant.id.desc()).limit(1))
+    if draft.is_reseller:
+        return db.session.scalar(_KNOWN_TENANT[True], {"account_id": draft.account_id, "licensee_id": draft.licensee_id})
+    return db.session.scalar(_KNOWN_TENANT[False], {"account_id": draft.account_id})
 
 
 def customer_agreements(draft: CheckoutDraft) -> list:

@@ -37,11 +37,19 @@ class ResellerTenantConsent(PkModel):
     consented_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
+# Built once: a reseller's checkout asks it on every visit of the service step.
+_CONSENT_OF_ACCOUNT = db.select(ResellerTenantConsent).where(ResellerTenantConsent.account_id == db.bindparam("account_id"))
+
+
+def _saved_consent(account) -> ResellerTenantConsent | None:
+    return db.session.scalar(_CONSENT_OF_ACCOUNT, {"account_id": account.id})
+
+
 def consent_for(account) -> ResellerTenantConsent | None:
     """The consent of this reseller account's current partner tenant, or None."""
     if account is None or account.kind != "reseller" or not account.partner_tenant_id:
         return None
-    row = db.session.scalar(db.select(ResellerTenantConsent).where(ResellerTenantConsent.account_id == account.id))
+    row = _saved_consent(account)
     return row if row is not None and row.tenant_id.lower() == account.partner_tenant_id.lower() else None
 
 
@@ -65,7 +73,7 @@ def record_consent(account, *, actor, origin) -> ResellerTenantConsent:
     from app.connections.services import connection_for
 
     connection = connection_for(account)
-    row = db.session.scalar(db.select(ResellerTenantConsent).where(ResellerTenantConsent.account_id == account.id))
+    row = _saved_consent(account)
     if row is None:
         row = ResellerTenantConsent(account_id=account.id)
     row.tenant_id, row.connection = account.partner_tenant_id.lower(), connection
@@ -80,7 +88,7 @@ def forget_consent(account, *, actor, origin) -> bool:
     """Stop acting in the account's partner tenant (GDAP at checkout goes to the distributor again), with
     an audit event; False when it was not connected. The consent given in the tenant stays there until
     its administrator removes the application. The caller commits."""
-    row = db.session.scalar(db.select(ResellerTenantConsent).where(ResellerTenantConsent.account_id == account.id))
+    row = _saved_consent(account)
     if row is None:
         return False
     db.session.delete(row)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
+
+from sqlalchemy import bindparam
 
 from app.accounts.models import User
 from app.extensions import db
@@ -34,19 +37,36 @@ class OrderFilter:
     date_to: date | None = None
 
 
-def visible_orders(user: User, filters: OrderFilter | None = None, limit: int = 500):
+@cache
+def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to: bool):
+    """The order list's statement for one combination of conditions, built once: every order list runs one
+    (building a statement and its cache key anew cost about as much as running it)."""
     query = db.select(Order)
-    if user.account.kind != "operator":
-        query = query.where(Order.account_id == user.account_id)
+    if own:
+        query = query.where(Order.account_id == bindparam("account_id"))
+    if status:
+        query = query.where(Order.status == bindparam("status"))
+    if date_from:
+        query = query.where(Order.created_at >= bindparam("created_from"))
+    if date_to:
+        query = query.where(Order.created_at < bindparam("created_before"))
+    return query.order_by(Order.created_at.desc(), Order.id.desc()).limit(bindparam("limit"))
+
+
+def visible_orders(user: User, filters: OrderFilter | None = None, limit: int = 500):
     filters = filters or OrderFilter()
+    own = user.account.kind != "operator"
+    params = {"limit": limit}
+    if own:
+        params["account_id"] = user.account_id
     if filters.status:
-        query = query.where(Order.status == filters.status)
+        params["status"] = filters.status
     if filters.date_from:
-        query = query.where(Order.created_at >= datetime.combine(filters.date_from, datetime.min.time()))
+        params["created_from"] = datetime.combine(filters.date_from, datetime.min.time())
     if filters.date_to:
-        query = query.where(Order.created_at < datetime.combine(filters.date_to + timedelta(days=1),
-                                                                datetime.min.time()))
-    return db.session.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)).all()
+        params["created_before"] = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
+    statement = _visible_orders_statement(own, bool(filters.status), bool(filters.date_from), bool(filters.date_to))
+    return db.session.scalars(statement, params).all()
 
 
 def find_visible(user: User, number: str) -> Order | None:

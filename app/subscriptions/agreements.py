@@ -153,13 +153,20 @@ def agreement_orders(agreement: Agreement) -> list[Order]:
                               .order_by(Order.created_at.desc(), Order.id.desc())).all()
 
 
+# Built once, a reseller's licensee's and a direct customer's own: the checkout's service step reads it on every visit.
+_AGREEMENTS_OF_CUSTOMER = {
+    of_licensee: db.select(Agreement).where(
+        Agreement.account_id == db.bindparam("account_id"),
+        Agreement.licensee_id == db.bindparam("licensee_id") if of_licensee else Agreement.licensee_id.is_(None))
+    .order_by(Agreement.created_at.desc(), Agreement.id.desc())
+    for of_licensee in (True, False)}
+
+
 def agreements_of_customer(account_id: int, licensee_id: int | None) -> list[Agreement]:
     """One customer's agreements with this account (a reseller's licensee, or a direct customer
     itself when `licensee_id` is None), newest first: what the checkout offers to add to."""
-    query = db.select(Agreement).where(Agreement.account_id == account_id)
-    query = query.where(Agreement.licensee_id == licensee_id if licensee_id is not None
-                        else Agreement.licensee_id.is_(None))
-    return db.session.scalars(query.order_by(Agreement.created_at.desc(), Agreement.id.desc())).all()
+    params = {"account_id": account_id} | ({"licensee_id": licensee_id} if licensee_id is not None else {})
+    return db.session.scalars(_AGREEMENTS_OF_CUSTOMER[licensee_id is not None], params).all()
 
 
 def agreement_products(agreement: Agreement) -> list[str]:
