@@ -49,9 +49,10 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(BASE_DIR, "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
-    from app.web.forms import use_fast_html_params
+    from app.web.forms import field, use_fast_html_params
 
     use_fast_html_params()  # the same markup, written several times faster (app/web/forms.py)
+    app.add_template_global(field)  # a field with its label, hint and error, in every form
     redis_connection.init_app(app)
     _init_login(app)
 

@@ -53,3 +53,71 @@ def test_widgets_and_labels_write_through_it(app):
     import wtforms.widgets
 
     assert wtforms.widgets.html_params is html_params
+
+
+# The `field` macro that app.web.forms.field replaced, as it was: the function draws the same elements,
+# attributes and text (only the blank lines the macro's {% set %} lines left differ).
+FIELD_MACRO = """{% macro field(f, hint=None, autocomplete=None, inputmode=None, extra={}) -%}
+{% set described = [] %}
+{% if f.description or hint %}{% set _ = described.append(f.id ~ '-hint') %}{% endif %}
+{% if f.errors %}{% set _ = described.append(f.id ~ '-error') %}{% endif %}
+{% set attrs = {} %}
+{% if described %}{% set _ = attrs.update({'aria-describedby': described|join(' ')}) %}{% endif %}
+{% if f.errors %}{% set _ = attrs.update({'aria-invalid': 'true'}) %}{% endif %}
+{% if autocomplete %}{% set _ = attrs.update({'autocomplete': autocomplete}) %}{% endif %}
+{% if inputmode %}{% set _ = attrs.update({'inputmode': inputmode}) %}{% endif %}
+{% set _ = attrs.update(extra) %}
+<div class="field{% if f.errors %} field-invalid{% endif %}" id="{{ f.id }}-field">
+  {% if f.type == 'BooleanField' %}
+  <div class="check">{{ f(**attrs) }} {{ f.label }}</div>
+  {% else %}
+  {{ f.label }}
+  {% endif %}
+  {% if f.description or hint %}<p class="hint" id="{{ f.id }}-hint">{{ hint or f.description }}</p>{% endif %}
+  {% if f.errors %}<p class="field-error" id="{{ f.id }}-error">{{ f.errors|join(' ') }}</p>{% endif %}
+  {% if f.type != 'BooleanField' %}{{ f(**attrs) }}{% endif %}
+</div>
+{%- endmacro %}"""
+
+
+def _lines(markup) -> list[str]:
+    return [line.strip() for line in str(markup).splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("errors", [[], ["Enter a name."], ["Too long.", 'Not "<this>".']])
+@pytest.mark.parametrize("call", [
+    {},
+    {"hint": "As on the invoice."},
+    {"hint": Markup("See <a href='/x'>the rules</a>.")},
+    {"autocomplete": "organization", "inputmode": "numeric"},
+    {"extra": {"autofocus": True, "maxlength": 128, "hx-post": "/cart/1", "data-x": 'a "b"'}},
+    {"hint": "Digits only & spaces.", "autocomplete": "off", "extra": {"spellcheck": "false"}},
+])
+@pytest.mark.parametrize("name", ["company", "terms", "country", "notes"])
+def test_field_draws_what_the_macro_drew(app, name, call, errors):
+    from wtforms import BooleanField, TextAreaField
+    from wtforms.fields.choices import SelectChoice
+
+    from app.web.forms import field
+
+    class Shown(Form):
+        company = StringField("Company name", description="The legal name.", validators=[DataRequired()])
+        terms = BooleanField("I accept the terms")
+        country = SelectField("Country", choices=[SelectChoice("US", "United States"), SelectChoice("PL", 'Poland "PL"')])
+        notes = TextAreaField("Notes <optional>")
+
+    with app.test_request_context():
+        form = Shown()
+        shown = form[name]
+        shown.errors = list(errors)
+        macro = app.jinja_env.from_string(FIELD_MACRO).module.field
+        expected = macro(shown, **{"extra": {}, **call})
+        drawn = field(shown, **call)
+    assert isinstance(drawn, Markup)
+    assert _lines(drawn) == _lines(expected)
+
+
+def test_templates_draw_fields_with_it(app):
+    from app.web.forms import field
+
+    assert app.jinja_env.globals["field"] is field
