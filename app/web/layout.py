@@ -14,6 +14,7 @@ from typing import Callable
 
 from flask import Blueprint, Flask, abort, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -38,6 +39,10 @@ class NavItem:
     @property
     def current(self) -> bool:
         return request.endpoint == self.endpoint
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return (self.endpoint,)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,10 @@ class NavGroup:
     def holds_current(self) -> bool:
         """One of its entries is open (the heading is marked, so one sees where one is)."""
         return any(item.current for item in self.items)
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        return tuple(item.endpoint for item in self.items)
 
 
 HOME = NavItem("Home", "home.index")
@@ -184,6 +193,27 @@ def navigation_for_current_user() -> list[NavItem | NavGroup]:
         elif _meets_condition(entry):
             entries.append(entry)
     return entries
+
+
+_NAVIGATION_MARKUP = "layout_navigation_markup"
+
+
+def navigation_markup(entries: list[NavItem | NavGroup]) -> Markup:
+    """The main navigation drawn for these entries and the open page: the same entries (kind of account, role,
+    the per-user conditions) on the same page draw the same markup, so it is drawn once and kept on the app
+    (drawing it was a fifth of a page's layout). The open page counts only where an entry points at it."""
+    endpoint, section = request.endpoint, None
+    if endpoint == "layout.section":
+        section = (request.view_args or {}).get("key")
+    elif not any(endpoint in entry.endpoints for entry in entries):
+        endpoint = None  # a page the navigation does not point at: drawn as for any other such page
+    key = (tuple(entries), endpoint, section, request.script_root)
+    kept = current_app.extensions.setdefault(_NAVIGATION_MARKUP, {})
+    markup = kept.get(key)
+    if markup is None:
+        # Straight from the template, without render_template's context processors (this runs inside one).
+        markup = kept[key] = Markup(current_app.jinja_env.get_template("_navigation.html").render(navigation=entries))
+    return markup
 
 
 bp = Blueprint("layout", __name__)
@@ -323,4 +353,5 @@ def register_layout(app: Flask) -> None:
         if current_user.is_authenticated:
             nav = navigation_for_current_user()
             profile = PROFILE if _permitted(PROFILE, role_of(current_user)) and _meets_condition(PROFILE) else None
-        return {"navigation": nav, "profile_link": profile, "may": may_current}
+        return {"navigation": nav, "navigation_markup": lambda: navigation_markup(nav), "profile_link": profile,
+                "may": may_current}
