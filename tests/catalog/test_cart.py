@@ -342,3 +342,16 @@ def test_cart_writes_flush_and_leave_the_commit_to_the_view(demo, db):
     # Nothing was committed: the view's rollback undoes all three.
     db.session.rollback()
     assert lines(db) == []
+
+
+def test_the_cart_page_reads_its_lines_with_their_skus_products_and_offers_in_one_statement(reseller_client, db):
+    from tests.support.sql import about, statements
+
+    add(reseller_client, db)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=3)
+    reseller_client.get("/cart")
+    with statements() as seen:
+        page = reseller_client.get("/cart")
+    assert page.status_code == 200 and "Microsoft 365 Business Basic" in text_of(page)
+    [offers] = about(seen, "catalog_offers")
+    assert about([offers], "cart_lines") and about([offers], "catalog_skus") and about([offers], "catalog_products")
