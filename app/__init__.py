@@ -24,6 +24,9 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=os.path.join(BASE_DIR, "templates"),
         static_folder=os.path.join(BASE_DIR, "static"),
     )
+    from app.web.rendering import StorefrontEnvironment
+
+    app.jinja_environment = StorefrontEnvironment  # before the environment is made (app/web/rendering.py)
     app.config.update(Config().as_dict())
     if config:
         app.config.update(config)

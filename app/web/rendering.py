@@ -6,6 +6,7 @@ serves htmx swaps and full-page loads (JavaScript off, reloads, pushed URLs).
 from __future__ import annotations
 
 from flask import make_response, render_template, request
+from flask.templating import Environment
 
 
 def is_htmx() -> bool:
@@ -54,3 +55,14 @@ def redirect_to(url: str):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+class StorefrontEnvironment(Environment):
+    """Flask's Jinja environment, with the environment's globals shared by every template that has none of its
+    own. Jinja hands each template a ChainMap of its own globals over the environment's, and every render
+    copies it into the template's context key by key through ChainMap's Python lookups (and every
+    `{% from ... import %}` compares its keys), which cost more than some small templates themselves. The
+    storefront sets its globals while the app is created, before any template is loaded, as Jinja asks."""
+
+    def make_globals(self, d):
+        return self.globals if not d else super().make_globals(d)
