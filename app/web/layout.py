@@ -181,33 +181,54 @@ def _meets_condition(item: NavItem) -> bool:
     return condition is None or condition(current_user)
 
 
-def navigation_for_current_user() -> list[NavItem | NavGroup]:
-    entries = []
-    for entry in _navigation_of(current_user.account.kind, role_of(current_user)):
-        if isinstance(entry, NavGroup):
-            items = tuple(item for item in entry.items if _meets_condition(item))
-            if len(items) == len(entry.items):
+def _conditioned(entries: list[NavItem | NavGroup]) -> tuple[NavItem, ...]:
+    """The entries (in groups too) shown only to some users: those with a condition."""
+    items = [item for entry in entries for item in (entry.items if isinstance(entry, NavGroup) else (entry,))]
+    return tuple(item for item in items if item.endpoint in NAV_CONDITIONS)
+
+
+_SHOWN_NAVIGATION = "layout_shown_navigation"
+
+
+def _shown_navigation() -> tuple[tuple, list[NavItem | NavGroup]]:
+    """The signed-in user's entries, and a key that names them: its kind of account, its role and the outcome
+    of each per-user condition. Users with the same key see the same entries, so they are worked out once."""
+    kind, role = current_user.account.kind, role_of(current_user)
+    permitted = _navigation_of(kind, role)
+    key = (kind, role, tuple(bool(_meets_condition(item)) for item in _conditioned(permitted)))
+    kept = current_app.extensions.setdefault(_SHOWN_NAVIGATION, {})
+    if key not in kept:
+        entries = []
+        for entry in permitted:
+            if isinstance(entry, NavGroup):
+                items = tuple(item for item in entry.items if _meets_condition(item))
+                if len(items) == len(entry.items):
+                    entries.append(entry)
+                elif items:
+                    entries.append(NavGroup(entry.key, entry.label, items))
+            elif _meets_condition(entry):
                 entries.append(entry)
-            elif items:
-                entries.append(NavGroup(entry.key, entry.label, items))
-        elif _meets_condition(entry):
-            entries.append(entry)
-    return entries
+        kept[key] = entries
+    return key, kept[key]
+
+
+def navigation_for_current_user() -> list[NavItem | NavGroup]:
+    return _shown_navigation()[1]
 
 
 _NAVIGATION_MARKUP = "layout_navigation_markup"
 
 
-def navigation_markup(entries: list[NavItem | NavGroup]) -> Markup:
-    """The main navigation drawn for these entries and the open page: the same entries (kind of account, role,
-    the per-user conditions) on the same page draw the same markup, so it is drawn once and kept on the app
-    (drawing it was a fifth of a page's layout). The open page counts only where an entry points at it."""
+def navigation_markup(shown: tuple, entries: list[NavItem | NavGroup]) -> Markup:
+    """The main navigation drawn for these entries (`shown` names them: _shown_navigation) and the open page: the
+    same entries on the same page draw the same markup, so it is drawn once and kept on the app (drawing it was
+    a fifth of a page's layout). The open page counts only where an entry points at it."""
     endpoint, section = request.endpoint, None
     if endpoint == "layout.section":
         section = (request.view_args or {}).get("key")
     elif not any(endpoint in entry.endpoints for entry in entries):
         endpoint = None  # a page the navigation does not point at: drawn as for any other such page
-    key = (tuple(entries), endpoint, section, request.script_root)
+    key = (shown, endpoint, section, request.script_root)
     kept = current_app.extensions.setdefault(_NAVIGATION_MARKUP, {})
     markup = kept.get(key)
     if markup is None:
@@ -349,9 +370,9 @@ def register_layout(app: Flask) -> None:
 
     @app.context_processor
     def layout_context():
-        nav, profile = [], None
+        shown, nav, profile = None, [], None
         if current_user.is_authenticated:
-            nav = navigation_for_current_user()
-            profile = PROFILE if _permitted(PROFILE, role_of(current_user)) and _meets_condition(PROFILE) else None
-        return {"navigation": nav, "navigation_markup": lambda: navigation_markup(nav), "profile_link": profile,
+            shown, nav = _shown_navigation()
+            profile = PROFILE if _permitted(PROFILE, shown[1]) and _meets_condition(PROFILE) else None
+        return {"navigation": nav, "navigation_markup": lambda: navigation_markup(shown, nav), "profile_link": profile,
                 "may": may_current}
