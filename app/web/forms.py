@@ -58,7 +58,7 @@ def use_fast_html_params() -> None:
     for widget in (widgets_core.Input, widgets_core.Button):
         widget.html_params = staticmethod(html_params)
     # A select works out, from render_option's signature, how to call it: the same answer for a class every
-    # time, and inspect.signature was a tenth of a page with three selects.
+    # time, and inspect.signature was about 4% of the catalog page (three selects; py-spy in process).
     dispatch = widgets_core.Select._dispatch_render_option
     if not hasattr(dispatch, "cache_info"):
         widgets_core.Select._dispatch_render_option = classmethod(cache(dispatch.__func__))
