@@ -153,15 +153,14 @@ def refusal_keeping(line: CartLine, error: CartError) -> str:
 
 
 def apply_typed_quantities(user, form) -> tuple[dict[int, str], dict[int, str]]:
-    """Before the checkout buys the cart: the quantities the cart page showed (``form``, the posted
-    Next form) set on the user's lines, checked as the Update button checks them (a refused one
-    leaves its line as it was). Returns what was typed and the refusals, by line id."""
+    """The quantities the cart page's fields showed (``form``, the posted cart form: its Next, or Enter
+    in a field) set on the user's lines, checked as a line's Update checks them (a refused one leaves
+    its line as it was). Returns what was typed and the refusals, by line id."""
     cart = cart_for(user)
     typed: dict[int, str] = {}
     refused: dict[int, str] = {}
     for line in cart.lines if cart is not None else []:
-        # Its field (with JavaScript), else what the Next form carries as typed and refused (without).
-        raw = next((form.get(name) for name in (f"quantity-{line.id}", f"typed-{line.id}") if name in form), None)
+        raw = form.get(f"quantity-{line.id}")
         if raw is None:
             continue
         typed[line.id] = raw

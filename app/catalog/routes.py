@@ -318,7 +318,8 @@ def _own_line(line_id: int) -> CartLine:
 def update_line(line_id: int):
     line = _own_line(line_id)
     change = request.form.get("change", "set")
-    # The line's field is named by its line (the cart's Next sends them all); "quantity" from older pages.
+    # The line's field is named by its line (every button of the cart's form sends every line's field);
+    # "quantity" from older pages.
     typed = request.form.get(f"quantity-{line_id}", request.form.get("quantity"))
     try:
         if change == "increase":
@@ -337,6 +338,21 @@ def update_line(line_id: int):
     if not is_htmx():
         return redirect(url_for("catalog.cart"))
     return hx_trigger(_cart_response(line_id=line_id), "cart-updated")
+
+
+@bp.route("/cart/update", methods=["POST"])
+@allow(Permission.CART)
+def update_cart():
+    """Enter in a quantity field without JavaScript: every line's field saved, a refused one kept in its
+    field beside its message (the others saved). CSRFProtect has checked the token."""
+    typed, refused = carts.apply_typed_quantities(current_user._get_current_object(), request.form)
+    db.session.commit()
+    if refused:
+        return cart_refused(refused, {line_id: typed[line_id] for line_id in refused})
+    if not is_htmx():
+        flash("Your cart was updated.", "success")
+        return redirect(url_for("catalog.cart"))
+    return hx_trigger(_cart_response(), "cart-updated")
 
 
 @bp.route("/cart/lines/<int:line_id>/remove", methods=["POST"])

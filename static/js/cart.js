@@ -1,23 +1,17 @@
-/* The cart's Next sends the quantities the fields show (each field belongs to its line's own form):
- * the checkout checks them again and, while one is refused, shows the cart with the message beside
- * its field instead of going on with the saved number. Without JavaScript the Next form carries the
- * quantities typed and refused (typed-<line>); here every field goes, as quantity-<line>, which wins. */
+/* The cart is one form (templates/catalog/_cart.html): Enter in a quantity field presses its first
+ * button, which saves every field and loads the cart again, as a buyer without JavaScript needs.
+ * With JavaScript the field's change event, which Enter fires first, has already sent that line's
+ * update through htmx and only that line is swapped: the page does not load again. */
 (function () {
   "use strict";
-  if (window.cartNextSendsFields) return; // the cart page loaded again by htmx
-  window.cartNextSendsFields = true;
+  if (window.cartEnterStaysOnThePage) return; // the cart page loaded again by htmx
+  window.cartEnterStaysOnThePage = true;
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.matches("form.cart-next")) return;
-    form.querySelectorAll("input[data-field-copy]").forEach(function (copy) { copy.remove(); });
-    document.querySelectorAll("#cart .quantity-input").forEach(function (field) {
-      var copy = document.createElement("input");
-      copy.type = "hidden";
-      copy.name = field.name;
-      copy.value = field.value;
-      copy.setAttribute("data-field-copy", "");
-      form.appendChild(copy);
-    });
+    if (form instanceof HTMLFormElement && form.matches("form.cart-form") &&
+        event.submitter && event.submitter.matches(".cart-update-all")) {
+      event.preventDefault();
+    }
   });
 })();

@@ -88,6 +88,17 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
     expect(page.locator(".quantity-error")).to_have_text(refused)
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("20000")
     expect(page).to_have_url(re.compile(r"/cart$"))
+    # Enter in a field sends that line's update and swaps only its line: the page does not load again.
+    page.evaluate("window.stillThisPage = true")
+    quantity = page.get_by_label("Quantity", exact=True)
+    quantity.fill("7")
+    before = quantity.element_handle()
+    with page.expect_response(lambda r: "/cart/lines/" in r.url):
+        quantity.press("Enter")
+    page.wait_for_function("field => !field.isConnected", arg=before)
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("7")
+    expect(page.locator(".quantity-error")).to_have_count(0)
+    assert page.evaluate("window.stillThisPage === true")
     page.get_by_label("Quantity", exact=True).fill("9")
     page.get_by_role("button", name="Next").click()
     expect(page).to_have_url(re.compile(r"/checkout/"))
@@ -116,6 +127,18 @@ def test_catalog_and_cart_work_with_javascript_off(no_js_page, live_server, empt
     expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
     expect(page.locator(".quantity-error")).to_have_text(refused)
     expect(page.get_by_label("Quantity", exact=True)).to_have_value("20000")
+    # Enter in the field saves it, as Update does.
+    page.get_by_label("Quantity", exact=True).fill("5")
+    page.get_by_label("Quantity", exact=True).press("Enter")
+    expect(page.get_by_text("Your cart was updated.")).to_be_visible()
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("5")
+    expect(page.locator(".quantity-error")).to_have_count(0)
+    # A quantity typed and Next pressed, without Update, is the one the checkout goes on with.
+    page.get_by_label("Quantity", exact=True).fill("6")
+    page.get_by_role("button", name="Next").click()
+    expect(page).to_have_url(re.compile(r"/checkout/(customer|service|company|agreement|review)$"))
+    page.goto(f"{live_server}/cart")
+    expect(page.get_by_label("Quantity", exact=True)).to_have_value("6")
     page.get_by_role("button", name="Remove Microsoft 365 Business Premium").click()
     expect(page.get_by_text("Your cart is empty.")).to_be_visible()
 

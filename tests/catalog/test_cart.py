@@ -155,8 +155,10 @@ def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client,
     assert lines(db)[0].quantity == 4
 
 
-def _next_form(page) -> dict:
-    form = page.select_one("form.cart-next")
+def _cart_form(page) -> dict:
+    """What the cart's form sends as a browser sends it: its hidden fields and every line's quantity
+    field (the buttons' own name and value come on top)."""
+    form = page.select_one("form.cart-form")
     return {i["name"]: i.get("value", "") for i in form.select("input[name]")}
 
 
@@ -166,11 +168,67 @@ def _drafts(db) -> int:
     return db.session.scalar(db.select(db.func.count(CheckoutDraft.id)))
 
 
+def test_without_javascript_next_goes_on_with_the_quantity_typed_without_update(reseller_client, db):
+    """The cart is one form: a quantity typed and Next pressed, without Update, is the one bought."""
+    add(reseller_client, db, quantity=5)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
+    first, second = lines(db)
+    page = soup(reseller_client.get("/cart"))
+    form = page.select_one("form.cart-form")
+    assert form["method"] == "post" and form["action"] == "/checkout/cart"
+    # Next, every line's field and every line's buttons belong to the one form.
+    assert form.select_one("button.cart-next").get_text() == "Next"
+    assert [i["name"] for i in form.select(".quantity-input")] == [f"quantity-{first.id}", f"quantity-{second.id}"]
+    assert form.select_one(f"#line-{first.id} .quantity-update")["formaction"] == f"/cart/lines/{first.id}"
+    assert form.select_one(f"#line-{first.id} button[aria-label^=Remove]")["formaction"] == \
+        f"/cart/lines/{first.id}/remove"
+    assert page.select("form form") == [] and page.select(".cart-line form") == []
+
+    moved = reseller_client.post(form["action"], _cart_form(page) | {f"quantity-{first.id}": "7"})
+    assert moved.status_code == 303 and moved.headers["Location"].startswith("/checkout/")
+    assert [line.quantity for line in lines(db)] == [7, 2]
+
+
+def test_enter_in_a_quantity_field_saves_every_field_without_javascript(reseller_client, db):
+    """Enter presses the form's first button: "Update the cart", hidden from sight and from screen
+    readers (a line's own Update is the one they use), which saves every field."""
+    add(reseller_client, db, quantity=5)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
+    first, second = lines(db)
+    page = soup(reseller_client.get("/cart"))
+    default = page.select_one("form.cart-form").select("button[type=submit]")[0]
+    assert default["formaction"] == "/cart/update" and default["aria-hidden"] == "true"
+
+    saved = reseller_client.post(default["formaction"], _cart_form(page) | {f"quantity-{first.id}": "9",
+                                                                             f"quantity-{second.id}": "4"})
+    assert saved.status_code == 302 and saved.headers["Location"] == "/cart"
+    assert [line.quantity for line in lines(db)] == [9, 4]
+    assert "Your cart was updated." in text_of(reseller_client.get("/cart"))
+
+    # One refused: the cart again, its message beside its field, which keeps what was typed; the other saved.
+    refused = reseller_client.post("/cart/update", _cart_form(page) | {f"quantity-{first.id}": "20000",
+                                                                       f"quantity-{second.id}": "3"})
+    assert refused.status_code == 422
+    cart = soup(refused)
+    assert cart.select_one(f"#quantity-{first.id}-error").get_text() == (
+        "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 9 seats.")
+    assert cart.select_one(f"#quantity-{first.id}")["value"] == "20000"
+    assert cart.select_one(f"#quantity-{second.id}")["value"] == "3"
+    assert [line.quantity for line in lines(db)] == [9, 3]
+
+
+def test_another_users_cart_is_not_touched_by_updating_the_cart(reseller_client, reseller2_client, db):
+    """The cart's update reads the signed-in user's own lines only: another user's line ids in the form do nothing."""
+    add(reseller_client, db, quantity=5)
+    line = lines(db)[0]
+    assert reseller2_client.post("/cart/update", {f"quantity-{line.id}": "9"}).status_code == 302
+    assert lines(db)[0].quantity == 5
+
+
 def test_next_without_javascript_never_goes_on_with_the_saved_quantity_while_the_field_shows_a_refused_one(
         reseller_client, db):
-    """20000 typed and refused stays in its field; Next sends it along (the line's own field cannot go
-    with it), is refused again beside the field (the cart page, the checkout not started), and goes
-    on once the quantity is one the SKU allows."""
+    """20000 typed and refused stays in its field; Next sends the field again, is refused again beside
+    it (the cart page, the checkout not started), and goes on once the quantity is one the SKU allows."""
     add(reseller_client, db, quantity=5)
     line = lines(db)[0]
     refused = reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", f"quantity-{line.id}": "20000"})
@@ -179,8 +237,8 @@ def test_next_without_javascript_never_goes_on_with_the_saved_quantity_while_the
     message = "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 5 seats."
     assert page.select_one(f"#quantity-{line.id}-error").get_text() == message
     assert page.select_one(f"#quantity-{line.id}")["value"] == "20000"
-    data = _next_form(page)
-    assert data[f"typed-{line.id}"] == "20000"
+    data = _cart_form(page)
+    assert data[f"quantity-{line.id}"] == "20000"
 
     again = reseller_client.post("/checkout/cart", data)
     assert again.status_code == 422
@@ -188,30 +246,22 @@ def test_next_without_javascript_never_goes_on_with_the_saved_quantity_while_the
     assert page.select_one("h1").get_text() == "Cart"
     assert page.select_one(f"#quantity-{line.id}-error").get_text() == message
     assert page.select_one(f"#quantity-{line.id}")["value"] == "20000"
-    assert _next_form(page)[f"typed-{line.id}"] == "20000"
     assert lines(db)[0].quantity == 5 and _drafts(db) == 0  # nothing bought, the checkout not started
 
-    # Corrected with Update, the cart shows the saved number and Next sends no typed one, and goes on.
-    assert reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", f"quantity-{line.id}": "12"}
-                                ).status_code == 302
-    data = _next_form(soup(reseller_client.get("/cart")))
-    assert list(data) == ["csrf_token"]
-    moved = reseller_client.post("/checkout/cart", data)
+    # Corrected in the field, Next goes on with it.
+    moved = reseller_client.post("/checkout/cart", _cart_form(page) | {f"quantity-{line.id}": "12"})
     assert moved.status_code == 303 and moved.headers["Location"].startswith("/checkout/")
     assert lines(db)[0].quantity == 12
 
 
-def test_next_with_javascript_sends_every_field_refuses_beside_it_and_saves_the_others(reseller_client, db):
-    """static/js/cart.js adds every quantity field to the Next form (quantity-<line id>) as it is sent."""
+def test_next_sends_every_field_refuses_beside_it_and_saves_the_others(reseller_client, db):
     add(reseller_client, db, quantity=5)
     add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
     first, second = lines(db)
     page = soup(reseller_client.get("/cart"))
-    assert page.select_one("script[src$='/js/cart.js']") is not None
-    assert [i["name"] for i in page.select(".quantity-input")] == [f"quantity-{first.id}", f"quantity-{second.id}"]
 
     # 20000 typed in the first and Next pressed at once (no change event answered yet), 3 in the second.
-    sent = _next_form(page) | {f"quantity-{first.id}": "20000", f"quantity-{second.id}": "3"}
+    sent = _cart_form(page) | {f"quantity-{first.id}": "20000", f"quantity-{second.id}": "3"}
     refused = reseller_client.post("/checkout/cart", sent)
     assert refused.status_code == 422
     cart = soup(refused).select_one("#cart")
@@ -221,11 +271,7 @@ def test_next_with_javascript_sends_every_field_refuses_beside_it_and_saves_the_
     assert cart.select_one(f"#quantity-{second.id}")["value"] == "3"
     assert [l.quantity for l in lines(db)] == [5, 3] and _drafts(db) == 0
 
-    # A refused line's answer puts what was typed into Next as well (out of band); the field wins.
-    answer = soup(update(reseller_client, first.id, change="set", **{f"quantity-{first.id}": "20000"}))
-    assert answer.select_one("#cart-summary")["hx-swap-oob"] == "true"
-    assert _next_form(answer)[f"typed-{first.id}"] == "20000"
-    moved = reseller_client.post("/checkout/cart", _next_form(answer) | {f"quantity-{first.id}": "7"})
+    moved = reseller_client.post("/checkout/cart", _cart_form(soup(refused)) | {f"quantity-{first.id}": "7"})
     assert moved.status_code == 303 and moved.headers["Location"].startswith("/checkout/")
     assert [l.quantity for l in lines(db)] == [7, 3]
 
@@ -247,9 +293,10 @@ def test_subtotals_and_totals_per_currency_and_remove(reseller_client, db):
     assert [r.select_one(".subtotal").get_text(strip=True) for r in rows] == [f"${premium:,.2f}", f"${basic:,.2f}"]
     assert html.select_one(".cart-total[data-currency=USD] dd").get_text() == f"${premium + basic:,.2f}"
     # Next posts: the checkout then buys this cart (not a Buy now held meanwhile).
-    next_form = html.select_one(".cart-actions form.cart-next")
+    next_form = html.select_one("form.cart-form")
     assert next_form["method"] == "post" and next_form["action"] == "/checkout/cart"
-    assert next_form.select_one("button").get_text() == "Next" and next_form.select_one("[name=csrf_token]")
+    assert next_form.select_one(".cart-actions button.cart-next").get_text() == "Next"
+    assert next_form.select_one("[name=csrf_token]")
 
     first, second = lines(db)
     # Changing one line answers that line only, with the totals and badge out of band: the other

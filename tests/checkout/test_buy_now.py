@@ -82,7 +82,7 @@ def test_the_carts_next_buys_the_cart_again_and_discarding_drops_the_buy_now(res
     _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
     _buy_now(reseller_client, db)
     cart = soup(reseller_client.get("/cart"))
-    form = cart.select_one("form.cart-next")
+    form = cart.select_one("form.cart-form")
     moved = reseller_client.post(form["action"], {"csrf_token": form.select_one("[name=csrf_token]")["value"]})
     assert moved.status_code == 303
     assert _lines(db, CartPurpose.BUY_NOW) == []
