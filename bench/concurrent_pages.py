@@ -17,7 +17,11 @@ Prints the median and p99 of each, their ratios and the throughputs (target, iss
 2x and p99 under 5x /healthz), the median of every page, and the machine's load average.
 
 Users are asyncio tasks with an httpx client each (its own cookies and connection), so the load
-generator's own overhead is the same for both kinds of request.
+generator's own overhead is the same for both kinds of request. It runs in this one process, on
+the same cores as the server: the CPU each side spends per request, and the cores this process
+keeps busy, are printed too. At about one core the load generator, not the server, sets the pace
+(it does for /healthz on a 2-core machine), and /healthz would answer faster with a load
+generator of more processes.
 """
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import httpx  # noqa: E402
+import psutil  # noqa: E402
 from bs4 import BeautifulSoup  # noqa: E402
 
 from bench._server import PASSWORD, add_adatum_members, percentile, storefront, storefront_app  # noqa: E402
@@ -120,6 +125,20 @@ async def loop(client: httpx.AsyncClient, urls: list[str], start: int, until: fl
         times.setdefault(url, []).append(elapsed)
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time used so far by the server (every process this one started: the web processes, the
+    worker, the embedded Redis) and by this process, the load generator."""
+    server = 0.0
+    for child in psutil.Process().children(recursive=True):
+        try:
+            times = child.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        server += times.user + times.system
+    own = psutil.Process().cpu_times()
+    return server, own.user + own.system
+
+
 async def run(base: str, emails: list[str], args) -> dict:
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in emails]
@@ -140,18 +159,19 @@ async def run(base: str, emails: list[str], args) -> dict:
         await asyncio.gather(*(loop(c, pages, i, time.perf_counter() + 2, {}) for i, c in enumerate(clients)))
         page_times: dict = {}
         trivial_times: dict = {}
-        page_seconds = trivial_seconds = 0.0
+        seconds = {"pages": 0.0, "trivial": 0.0}
+        cpu = {"pages": [0.0, 0.0], "trivial": [0.0, 0.0]}  # server, load generator
         for _ in range(args.rounds):
             for kind, urls, store in (("pages", pages, page_times), ("trivial", ["/healthz"], trivial_times)):
-                began = time.perf_counter()
+                began, (server, own) = time.perf_counter(), cpu_seconds()
                 until = began + args.seconds
                 await asyncio.gather(*(loop(c, urls, i, until, store) for i, c in enumerate(clients)))
-                if kind == "pages":
-                    page_seconds += time.perf_counter() - began
-                else:
-                    trivial_seconds += time.perf_counter() - began
-        return dict(pages=page_times, trivial=trivial_times, page_seconds=page_seconds,
-                    trivial_seconds=trivial_seconds, order=number)
+                seconds[kind] += time.perf_counter() - began
+                server_after, own_after = cpu_seconds()
+                cpu[kind][0] += server_after - server
+                cpu[kind][1] += own_after - own
+        return dict(pages=page_times, trivial=trivial_times, page_seconds=seconds["pages"],
+                    trivial_seconds=seconds["trivial"], cpu=cpu, order=number)
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 
@@ -185,6 +205,11 @@ def main() -> None:
     for url, times in result["pages"].items():
         print(f"  {url:40s} median {statistics.median(times):7.1f} ms   p99 {percentile(times, 99):7.1f} ms   "
               f"({len(times)})")
+    for label, kind, count in (("pages", "pages", len(pages)), ("/healthz", "trivial", len(trivial))):
+        server, own = result["cpu"][kind]
+        wall = result["page_seconds" if kind == "pages" else "trivial_seconds"]
+        print(f"CPU per request      {label:9s} server {server / count * 1000:.2f} ms, load generator "
+              f"{own / count * 1000:.2f} ms; load generator busy {own / wall:.2f} cores")
     ratio_med, ratio_p99 = med_p / med_t, p99_p / p99_t
     print(f"ratio                median {ratio_med:.1f}x, p99 {ratio_p99:.1f}x /healthz")
     print(f"{'PASS' if ratio_med < 2 else 'FAIL'}: median under 2x /healthz ({ratio_med:.1f}x)")
