@@ -84,9 +84,21 @@ def approve(certificate_id: int):
     return _act(certificate_id, services.approve, "Certificate {number} is active.")
 
 
+# Expiring cannot be undone (the reseller has to enroll again, and orders nothing meanwhile), so it is
+# asked first: with JavaScript the button's hx-confirm asks and its post carries confirmed=yes; without,
+# the post opens a page that asks, whose button carries it.
+CONFIRMED = "confirmed"
+
+
 @bp.route("/admin/programs/certificates/<int:certificate_id>/expire", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
 def expire(certificate_id: int):
+    certificate = _certificate_or_404(certificate_id)
+    if request.form.get(CONFIRMED) != "yes" and certificate.current_status == "active":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        return render("programs/confirm_expire.html", certificate=certificate, program=services.program(),
+                      action_form=ActionForm(), confirmed=CONFIRMED)
     return _act(certificate_id, services.expire,
                 "Certificate {number} has expired: it can no longer be used on orders.")
 

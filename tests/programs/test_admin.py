@@ -43,9 +43,33 @@ def test_the_operator_lists_every_enrolment_and_filters_them(operator_client, op
     assert operator_member_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {}).status_code == 403
 
 
+def test_expire_asks_first_and_changes_nothing_until_confirmed(operator_client, db):
+    """Expiring cannot be undone: the button's post (without JavaScript; with it, hx-confirm asks and
+    sends confirmed=yes) opens a page that asks, and only its button expires the certificate."""
+    certificate = _certificate(db)
+    asked = operator_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {})
+    assert asked.status_code == 200
+    page = soup(asked)
+    assert page.select_one("h1").get_text() == f"Expire certificate {certificate.number} now?"
+    assert "Adatum IT Services can no longer choose it on its CSP orders" in page.select_one("#expire-consequences").get_text()
+    assert page.select_one("#confirm-expire input[name=confirmed]")["value"] == "yes"
+    assert page.find("a", string="Keep the certificate")["href"] == f"/admin/programs/certificates/{certificate.id}"
+    assert _certificate(db).status == "active"
+    form = page.select_one("#confirm-expire")
+    fields = {f["name"]: f.get("value", "") for f in form.select("input[name]")}
+    done = operator_client.post(form["action"], fields)
+    assert done.status_code == 303
+    assert _certificate(db).status == "expired"
+    # The certificate page's button asks with JavaScript and posts the confirmation itself.
+    button_form = soup(operator_client.get(f"/admin/programs/certificates/{_certificate(db, '2345678').id}")).select_one(
+        "form[action$='/expire']")
+    assert "Expire certificate" in button_form["hx-confirm"] and "Litware Systems" in button_form["hx-confirm"]
+    assert button_form["hx-vals"] == '{"confirmed": "yes"}'
+
+
 def test_expire_ends_the_certificate_and_the_reseller_sees_its_end_date(operator_client, reseller_client, db):
     certificate = _certificate(db)
-    response = operator_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {})
+    response = operator_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {"confirmed": "yes"})
     assert response.status_code == 303
     certificate = _certificate(db)
     assert certificate.status == "expired" and certificate.current_status == "expired"
@@ -53,6 +77,11 @@ def test_expire_ends_the_certificate_and_the_reseller_sees_its_end_date(operator
     assert page.select_one("#certificate-status-label").get_text(strip=True) == "Expired"
     assert page.select_one("#certificate-end").get_text() == certificate.ended_at.strftime("%Y-%m-%d")
     assert "Enroll again to renew it." in page.select_one(".certificate-guidance").get_text()
+    # The operator's panel says why it offers nothing, rather than stand empty.
+    operator_page = soup(operator_client.get(f"/admin/programs/certificates/{certificate.id}"))
+    assert operator_page.select_one(".certificate-actions form") is None
+    assert operator_page.select_one("#no-operator-action").get_text() == (
+        "No action: an expired certificate stays expired. The reseller enrolls again for a new one.")
     again = operator_client.post(f"/admin/programs/certificates/{certificate.id}/expire", {})
     assert again.status_code == 409
     assert "only an active certificate can be expired" in soup(again).select_one(".alert-error").get_text()
@@ -80,7 +109,7 @@ def test_approve_activates_a_pending_certificate_for_the_validity_period(operato
     saved = operator_client.post("/admin/programs", {"name": "CSP Partner Program", "description": "Resell with us.",
                                                      "terms": "Be our indirect reseller.", "validity_days": "30"})
     assert saved.status_code == 303
-    operator_client.post(f"/admin/programs/certificates/{_certificate(db).id}/expire", {})
+    operator_client.post(f"/admin/programs/certificates/{_certificate(db).id}/expire", {"confirmed": "yes"})
     reseller_client.post("/programs/enroll", {"partner_id": "5678901", "contact_email": "partners@adatum.example.com",
                                               "country": "US"})
     work(redis)
