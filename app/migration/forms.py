@@ -1,6 +1,7 @@
 """The forms of admin > Migration (upload, schedule, migrate now, webinars) and of the notices."""
 from __future__ import annotations
 
+from app.time import utcnow
 from app.web.forms import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, DateTimeLocalField, HiddenField, SelectField, StringField, URLField
@@ -32,7 +33,14 @@ class ScheduleForm(FlaskForm):
                             validators=[DataRequired("Enter the account's id in the previous portal."), Length(max=64)],
                             description="Its legacy_id in the migration file, so the import updates this account.")
     scheduled_for = DateField("Planned migration date", validators=[Optional()],
+                              invalid_value_message="Enter a date like 2026-12-31.",
                               description="Optional; shown in the banner. A date like 2026-12-31.")
+
+    def validate_scheduled_for(self, field):
+        # The banner says the account "will be migrated ... on" this date: a date gone by would tell
+        # its users something untrue.
+        if field.data and field.data < utcnow().date():
+            raise ValidationError("The planned date has passed: enter today or a later date, or leave it empty.")
 
 
 class MigrateNowForm(FlaskForm):

@@ -3,6 +3,7 @@ to the field; announcing and completing a migration; the webinars; `flask migrat
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +11,7 @@ from app.accounts.models import Account
 from app.audit.models import AuditEvent
 from app.auth.models import Invitation
 from app.migration.models import ImportRun, MigratedAccount, OnboardingWebinar
+from app.time import utcnow
 from tests.helpers import soup
 from tests.support.orders import work
 
@@ -86,19 +88,20 @@ def test_announcing_an_accounts_migration_shows_its_users_the_banner(operator_cl
     adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
     assert soup(reseller_client.get("/")).select_one("#migration-banner") is None
     operator_client.get("/admin/migration")
+    planned = (utcnow() + timedelta(days=20)).date()  # a date to come, whenever the test runs
     missing = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id), "legacy_id": "",
-                                                                 "scheduled_for": "2026-12-20"})
+                                                                 "scheduled_for": planned.isoformat()})
     assert missing.status_code == 422
     form = soup(missing).select_one("#schedule-form")
     assert form.select_one("#legacy_id-field .field-error").get_text() == "Enter the account's id in the previous portal."
-    assert form.select_one("#scheduled_for")["value"] == "2026-12-20"
+    assert form.select_one("#scheduled_for")["value"] == planned.isoformat()
     assert form.select_one("#account option[selected]")["value"] == str(adatum.id)
 
     response = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id), "legacy_id": "LP-ADATUM",
-                                                                  "scheduled_for": "2026-12-20"})
+                                                                  "scheduled_for": planned.isoformat()})
     assert response.status_code == 303
     banner = soup(reseller_client.get("/")).select_one("#migration-banner")
-    assert "Your account will be migrated soon." in banner.get_text() and "20 December 2026" in banner.get_text()
+    assert "Your account will be migrated soon." in banner.get_text() and planned.strftime("%d %B %Y") in banner.get_text()
     assert "No action is needed" in banner.get_text()
     # No history imported yet: nothing under Archive, so no Archive in its navigation.
     assert "Archive" not in [a.get_text() for a in soup(reseller_client.get("/")).select("nav[aria-label=Main] a")]
@@ -112,6 +115,28 @@ def test_announcing_an_accounts_migration_shows_its_users_the_banner(operator_cl
     assert taken.status_code == 422
     assert soup(taken).select_one("#account-field .field-error").get_text() == \
         "Adatum IT Services is already in a migration."
+
+
+def test_a_planned_date_gone_by_or_not_a_date_is_refused_at_its_field(operator_client, reseller_client, db):
+    """The banner tells the account's users they "will be migrated ... on" the planned date: one that
+    has passed would be untrue, and one that is not a date says so in words, keeping what was typed."""
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    operator_client.get("/admin/migration")
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    for typed, message in ((yesterday, "The planned date has passed: enter today or a later date, or leave it empty."),
+                           ("2026-13-45", "Enter a date like 2026-12-31.")):
+        response = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id),
+                                                                      "legacy_id": "LP-ADATUM", "scheduled_for": typed})
+        assert response.status_code == 422
+        form = soup(response).select_one("#schedule-form")
+        assert form.select_one("#scheduled_for-field .field-error").get_text() == message
+        assert form.select_one("#scheduled_for")["value"] == typed
+        assert form.select_one("#legacy_id")["value"] == "LP-ADATUM"
+    assert db.session.scalar(db.select(MigratedAccount).where(MigratedAccount.account_id == adatum.id)) is None
+    assert soup(reseller_client.get("/")).select_one("#migration-banner") is None
+    today = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id), "legacy_id": "LP-ADATUM",
+                                                               "scheduled_for": utcnow().date().isoformat()})
+    assert today.status_code == 303
 
 
 def test_migrate_now_invites_the_legacy_users(operator_client, db, as_file, customer_record):
