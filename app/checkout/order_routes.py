@@ -101,7 +101,8 @@ def agreement(draft):
     form.accepted.label.text = _agreement_label(draft)
     if request.method == "GET":
         previous = draft.mca_acceptance
-        if previous is not None:
+        # A signatory recorded for another customer of this checkout (the customer changed since) is not this one's.
+        if previous is not None and previous.licensee_id == draft.licensee_id:
             form.first_name.data, form.last_name.data = previous.first_name, previous.last_name
             form.email.data, form.phone.data = previous.email, previous.phone
         elif draft.licensee is not None:

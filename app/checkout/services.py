@@ -149,6 +149,11 @@ def choose_licensee(draft: CheckoutDraft, licensee_id: int) -> Licensee | None:
         draft.domain_prefix = None
         draft.tenant_mode = "new"
         release_reservation(draft)
+        # ... and so do its company details: the company step offers the new customer's own (its
+        # licensee's), never the previous customer's registration ID, phone and address.
+        draft.registration_id = draft.company_phone = draft.address_status = None
+        for name in licensees.ADDRESS_FIELDS:
+            setattr(draft, name, None)
     draft.mark_done("customer")
     return licensee
 

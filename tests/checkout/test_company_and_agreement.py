@@ -230,3 +230,26 @@ def test_a_phone_that_is_not_digits_is_refused_at_company_details_and_the_agreem
     response = reseller_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Lena", "last_name": "Nowak",
                                                             "email": "lena@litware.example.com", "phone": "abc"})
     _refused(response, "phone", PHONE_ADVICE)
+
+
+def test_another_customer_chosen_later_gets_its_own_company_details_and_signatory(reseller_client, db):
+    """Fabrikam's company details and MCA signatory were given, then the buyer went back and chose
+    Litware: its company step and agreement offer Litware's own, never Fabrikam's."""
+    reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamfirst")
+    assert reseller_client.post("/checkout/company", {"registration_id": "FAB-1", "phone": "+1 425 555 0100",
+                                                      "address_line1": "1 Microsoft Way", "city": "Redmond",
+                                                      "state": "WA", "postal_code": "98052"}).status_code == 303
+    assert reseller_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Frank", "last_name": "Miller",
+                                                        "email": "it@fabrikam.example.com",
+                                                        "phone": "+1 425 555 0100"}).status_code == 303
+    reseller_at_company(reseller_client, db, licensee="Litware, Inc.", prefix="litwaresecond")
+    page = soup(reseller_client.get("/checkout/company"))
+    assert page.select_one("#registration_id").get("value", "") == ""
+    assert page.select_one("#phone")["value"] == "+48 22 555 0134"
+    assert [page.select_one(f"#{name}")["value"] for name in ("address_line1", "city", "postal_code")] == [
+        "ul. Marszałkowska 100", "Warszawa", "00-026"]
+    assert reseller_client.post("/checkout/company", {"registration_id": "5260250274", "phone": "+48 22 555 0134",
+                                                      **ADDRESS_PL}).status_code == 303
+    page = soup(reseller_client.get("/checkout/agreement"))
+    assert [page.select_one(f"#{name}")["value"] for name in ("first_name", "last_name", "email")] == [
+        "Lena", "Nowak", "admin@litware.example.com"]
