@@ -197,6 +197,13 @@ def service(draft):
         partner_check = _check_partner(draft, form)
     svc.set_tenant_mode(draft, "existing" if form.existing_tenant.data else "new")
     check = svc.check_domain(draft, form.domain_prefix.data)
+    if check.domain and draft.domain != check.domain:
+        # Keep what was typed, as the live check does: without JavaScript only this press sends it,
+        # and the step shown again later (from the stepper, another tab) must still have it.
+        draft.domain_prefix = svc.normalize_prefix(form.domain_prefix.data)
+        draft.unmark_from("service")
+        if draft.tenant_mode == "existing":
+            svc.drop_tenant(draft)
     form.domain_prefix.data = svc.normalize_prefix(form.domain_prefix.data) or form.domain_prefix.data
     link_problem = None
     ok = check.ok

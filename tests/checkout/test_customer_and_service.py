@@ -110,6 +110,19 @@ def test_without_javascript_update_tenant_choice_keeps_the_typed_partner_id(rese
     assert response.status_code == 422 and soup(response).select_one("#partner_id-error") is not None
 
 
+@pytest.mark.parametrize("typed, tick", [("contoso", False), ("nosuchtenantprefix42", True)])
+def test_without_javascript_a_refused_checkout_keeps_the_typed_prefix(customer_client, typed, tick):
+    """Without JavaScript nothing saves the prefix as it is typed: Checkout, refused beside the field
+    (taken by another tenant; no tenant uses it), keeps it for the step shown again later."""
+    customer_client.post("/checkout/customer", {})
+    if tick:
+        customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y"})
+    refused = customer_client.post("/checkout/service", {"domain_prefix": typed} | ({"existing_tenant": "y"} if tick else {}))
+    assert refused.status_code == 422 and soup(refused).select_one("#domain_prefix-error") is not None
+    page = soup(customer_client.get("/checkout/service"))
+    assert page.select_one("#domain_prefix")["value"] == typed
+
+
 def test_discarding_on_the_first_step_says_so(customer_client):
     """Nothing is saved before the first step is sent; Discard this purchase still says what it did."""
     page = soup(customer_client.get("/checkout/customer"))
