@@ -313,6 +313,17 @@ def _own_line(line_id: int) -> CartLine:
     return line
 
 
+def _save_other_fields(line_id: int) -> tuple[dict, dict]:
+    """Without JavaScript a line's Update, minus, plus and Remove send the whole cart form: the
+    quantities typed in the other lines' fields are saved as Enter saves them, not lost (with
+    JavaScript each field's change event has sent its own). Their refusals and what was typed."""
+    if is_htmx():
+        return {}, {}
+    others = {name: value for name, value in request.form.items() if name != f"quantity-{line_id}"}
+    typed, refused = carts.apply_typed_quantities(current_user._get_current_object(), others)
+    return refused, {other: typed[other] for other in refused}
+
+
 @bp.route("/cart/lines/<int:line_id>", methods=["POST"])
 @allow(Permission.CART)
 def update_line(line_id: int):
@@ -321,20 +332,30 @@ def update_line(line_id: int):
     # The line's field is named by its line (every button of the cart's form sends every line's field);
     # "quantity" from older pages.
     typed = request.form.get(f"quantity-{line_id}", request.form.get("quantity"))
+    problem = None
     try:
-        if change == "increase":
-            quantity = line.quantity + 1
-        elif change == "decrease":
-            quantity = line.quantity - 1
+        if change in ("increase", "decrease"):
+            # One more or fewer than the field shows: a number typed there without Update counts.
+            try:
+                shown = carts.parse_quantity(typed) if typed is not None else line.quantity
+            except carts.CartError:
+                shown = line.quantity
+            quantity = shown + 1 if change == "increase" else shown - 1
         else:
             quantity = carts.parse_quantity(typed)
         carts.set_line_quantity(line, quantity)
     except carts.CartError as exc:
         db.session.rollback()
-        # The field keeps what was typed, beside the message; the saved quantity is unchanged.
-        return _cart_response(422, errors={line_id: carts.refusal_keeping(line, exc)},
-                              quantities={line_id: typed or ""} if change == "set" else None, line_id=line_id)
+        problem = carts.refusal_keeping(line, exc)
+    others_refused, others_typed = _save_other_fields(line_id)
     db.session.commit()
+    if problem:
+        # The field keeps what was typed, beside the message; the saved quantity is unchanged.
+        return _cart_response(422, errors={**others_refused, line_id: problem},
+                              quantities={**others_typed, **({line_id: typed or ""} if change == "set" else {})},
+                              line_id=line_id)
+    if others_refused:
+        return cart_refused(others_refused, others_typed)
     if not is_htmx():
         return redirect(url_for("catalog.cart"))
     return hx_trigger(_cart_response(line_id=line_id), "cart-updated")
@@ -360,8 +381,12 @@ def update_cart():
 def remove_line(line_id: int):
     line = _own_line(line_id)
     title = line.sku.title
+    others_refused, others_typed = _save_other_fields(line_id)
     carts.remove_line(line)
     db.session.commit()
+    if others_refused:
+        flash(f"{title} was removed from your cart.", "success")
+        return cart_refused(others_refused, others_typed)
     if not is_htmx():
         flash(f"{title} was removed from your cart.", "success")
         return redirect(url_for("catalog.cart"))

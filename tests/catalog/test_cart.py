@@ -217,6 +217,39 @@ def test_enter_in_a_quantity_field_saves_every_field_without_javascript(reseller
     assert [line.quantity for line in lines(db)] == [9, 3]
 
 
+def test_without_javascript_a_lines_buttons_keep_what_was_typed_in_the_cart(reseller_client, db):
+    """Without JavaScript a line's plus, minus and Remove send the whole cart form: plus counts from the
+    number typed in its field without Update, and the other lines' typed quantities are saved, not lost
+    (a refused one comes back beside its field, as typed)."""
+    add(reseller_client, db, quantity=5)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
+    first, second = lines(db)
+    page = soup(reseller_client.get("/cart"))
+    plus = page.select_one(f"#line-{first.id} button[aria-label='Increase quantity']")
+    pressed = reseller_client.post(plus["formaction"], _cart_form(page) | {
+        plus["name"]: plus["value"], f"quantity-{first.id}": "8", f"quantity-{second.id}": "3"})
+    assert pressed.status_code == 302 and pressed.headers["Location"] == "/cart"
+    assert [line.quantity for line in lines(db)] == [9, 3]
+
+    page = soup(reseller_client.get("/cart"))
+    remove = page.select_one(f"#line-{first.id} button[aria-label^=Remove]")
+    removed = reseller_client.post(remove["formaction"], _cart_form(page) | {f"quantity-{second.id}": "6"})
+    assert removed.status_code == 302
+    assert [line.quantity for line in lines(db)] == [6]
+
+    add(reseller_client, db, quantity=5)
+    second, third = lines(db)
+    page = soup(reseller_client.get("/cart"))
+    remove = page.select_one(f"#line-{second.id} button[aria-label^=Remove]")
+    refused = reseller_client.post(remove["formaction"], _cart_form(page) | {f"quantity-{third.id}": "20000"})
+    assert refused.status_code == 422
+    cart = soup(refused)
+    assert cart.select_one(f"#quantity-{third.id}-error").get_text() == (
+        "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 5 seats.")
+    assert cart.select_one(f"#quantity-{third.id}")["value"] == "20000"
+    assert [line.id for line in lines(db)] == [third.id]
+
+
 def test_another_users_cart_is_not_touched_by_updating_the_cart(reseller_client, reseller2_client, db):
     """The cart's update reads the signed-in user's own lines only: another user's line ids in the form do nothing."""
     add(reseller_client, db, quantity=5)
