@@ -67,6 +67,9 @@ RUN_PAGES = run_pages.register(bp, "reconciliation", ReconciliationRun, LIVE_KIN
                                csv_query=lambda run: rules.findings_query(run, **_filters()))
 
 
+CONFIRMED = "confirmed"  # the confirmation page's post: the operator read what pushing does
+
+
 @bp.route("/reconciliation/runs/<int:run_id>/corrections", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
 def reconciliation_correct(run_id: int):
@@ -91,6 +94,12 @@ def reconciliation_correct(run_id: int):
     if not findings:
         flash("Select the findings to correct.", "error")
         return redirect(back, code=303)
+    pushed = [f for f in findings if Correction.PUSH_STOREFRONT in corrections.corrections_for(f)]
+    if correction == Correction.PUSH_STOREFRONT and pushed and request.form.get(CONFIRMED) != "yes":
+        # Pushing places orders at Microsoft (fewer seats, a cancellation that cannot be undone), so
+        # the operator reads what each one does and confirms; the other corrections stay one press.
+        return render("tools/reconciliation_confirm_push.html", run=run, pushed=pushed, findings=findings,
+                      pressed=pressed, correction=correction, confirmed=CONFIRMED, back=back)
     outcomes = corrections.apply(findings, correction, actor=current_user, origin=request_origin(),
                                  target=request.form.get("target", corrections.MATCHING))
     done = [o for o in outcomes if o.done]

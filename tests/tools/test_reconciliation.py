@@ -97,7 +97,7 @@ def test_corrections_make_the_next_run_clean(db, operator_client, redis, sandbox
 
     # Push the storefront's values (10 seats, auto-renewal on): one order, sent through the usual job.
     pushed = finding_ids(db, run, "quantity") + finding_ids(db, run, "auto_renew")
-    response = correct(operator_client, run, pushed, "push_storefront")
+    response = correct(operator_client, run, pushed, "push_storefront", confirmed="yes")
     assert response.status_code == 303
     order = db.session.scalar(db.select(Order).where(Order.type == "change").order_by(Order.id.desc()))
     assert [l.change["action"] for l in order.lines] == ["quantity", "auto_renew"]
@@ -133,6 +133,39 @@ def test_corrections_make_the_next_run_clean(db, operator_client, redis, sandbox
     again = run_reconciliation(operator_client, redis)
     assert again.findings_count == 0 and again.subscriptions_checked == 4  # the two imported ones too
     assert findings_page(operator_client, again).select_one("#no-findings") is not None
+
+
+def test_pushing_asks_first_and_places_nothing_until_confirmed(db, operator_client, redis, sandbox_store, drift):
+    """Pushing places orders at Microsoft (fewer seats, even a cancellation), so the press opens a page
+    saying what each order does; only its button places them. The other corrections stay one press."""
+    run = run_reconciliation(operator_client, redis)
+    [quantity] = finding_ids(db, run, "quantity")
+    missing = finding_ids(db, run, "missing_in_partner_center")
+    sandbox_store.clear_calls()
+    asked = operator_client.post(f"/admin/reconciliation/runs/{run.id}/corrections?kind=quantity",
+                                 {"apply": f"{quantity}:push_storefront"})
+    assert asked.status_code == 200
+    page = soup(asked)
+    assert page.select_one("h1").get_text() == "Push the storefront's value to Partner Center?"
+    assert "seats differ, 13 in Partner Center becomes 10." in page.select_one("#push-consequences").get_text(" ", strip=True)
+    back = f"/admin/reconciliation/runs/{run.id}?kind=quantity&state=open"  # where the press came from
+    assert page.find("a", string="Back to the findings")["href"] == back
+    assert db.session.scalar(db.select(db.func.count(Order.id)).where(Order.type == "change")) == 0
+    assert db.session.scalar(db.select(db.func.count(ReconciliationFinding.id)).where(
+        ReconciliationFinding.resolution.is_not(None))) == 0
+    # Selected with a finding pushing does not apply to: that one is said to be left.
+    both = soup(correct(operator_client, run, [quantity, *missing], "push_storefront"))
+    assert both.select_one("#push-left").get_text() == (
+        "1 other selected finding is left as it is: pushing does not apply to it.")
+    form = page.select_one("#confirm-push")
+    assert form["action"] == f"/admin/reconciliation/runs/{run.id}/corrections?kind=quantity"
+    fields = {}
+    for field in form.select("input[name]"):
+        fields.setdefault(field["name"], []).append(field.get("value", ""))
+    done = operator_client.post(form["action"], fields)
+    assert done.status_code == 303 and done.headers["Location"] == back
+    order = db.session.scalar(db.select(Order).where(Order.type == "change"))
+    assert order.lines[0].change["to"] == 10
 
 
 def test_taking_partner_center_values_settles_every_finding_of_the_subscription(
