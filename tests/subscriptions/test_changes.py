@@ -211,6 +211,21 @@ def test_cancel_on_day_9_is_refused_and_auto_renew_off_is_offered(db, reseller_c
     assert page.select_one("form.confirm-cancellation") is None
 
 
+def test_cancel_on_day_9_with_javascript_asks_nothing_and_says_why_not(db, reseller_client, sandbox_store, bought):
+    """Past the window the button's dialog would promise a refund that is then refused: the button
+    posts unconfirmed instead, and the page answers with the reason."""
+    sandbox_store.advance_clock(timedelta(days=9))
+    page = soup(reseller_client.get(_page(bought)))
+    form = page.select_one("#cancel-panel form")
+    assert not form.has_attr("hx-confirm") and not form.has_attr("hx-vals")
+    data = form_data(page, f"/subscriptions/{bought.id}/cancel")
+    before = _orders(db)
+    response = reseller_client.post(f"/subscriptions/{bought.id}/cancel", data, htmx=True)
+    assert response.status_code == 422
+    assert "can no longer be cancelled" in soup(response).select_one("#action-error").get_text()
+    assert _orders(db) == before
+
+
 def test_turn_auto_renew_off_says_what_happens_then_turn_it_on(db, reseller_client, sandbox_store, bought):
     page = soup(reseller_client.get(_page(bought)))
     renewal = bought.commitment_end_date.strftime("%Y-%m-%d %H:%M")
