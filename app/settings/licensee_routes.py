@@ -101,7 +101,8 @@ def edit_licensee(licensee_id: int):
             return done
     return render("settings/licensee.html", "settings/_licensee_form.html", form=form, licensee=licensee,
                   status=422 if form.is_submitted() else 200, action_form=LicenseeActionForm(),
-                  delete_refusal=None, state_known=svc.label_state_field(form))
+                  delete_refusal=None, deletable=svc.delete_refusal(licensee) is None,
+                  confirmed=CONFIRMED, state_known=svc.label_state_field(form))
 
 
 @bp.route("/settings/state-label", methods=["POST"])
@@ -145,12 +146,24 @@ def restore_licensee(licensee_id: int):
     return _act(licensee_id, svc.restore, "{name} was restored: it is offered at checkout again.")
 
 
+# Deleting cannot be undone, so it is asked first: with JavaScript the Delete button's hx-confirm asks
+# and its post carries CONFIRMED; without, the post opens a page that asks, whose button carries it.
+# A licensee that cannot be deleted gets the reason at once instead of a question.
+CONFIRMED = "confirmed"
+
+
 @bp.route("/settings/licensees/<int:licensee_id>/delete", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def delete_licensee(licensee_id: int):
     licensee = _licensee_posted(licensee_id)
     name = licensee.company_name
-    refusal = svc.delete(licensee, actor=current_user._get_current_object(), origin=request_origin())
+    if request.form.get(CONFIRMED) != "yes":
+        refusal = svc.delete_refusal(licensee)
+        if refusal is None:
+            return render("settings/confirm_delete_licensee.html", licensee=licensee,
+                          action_form=LicenseeActionForm(), confirmed=CONFIRMED)
+    else:
+        refusal = svc.delete(licensee, actor=current_user._get_current_object(), origin=request_origin())
     if refusal is None:
         try:
             db.session.commit()
@@ -161,7 +174,8 @@ def delete_licensee(licensee_id: int):
     if refusal:
         form = LicenseeForm(obj=licensee, formdata=None)
         form.problem = None
-        return render("settings/licensee.html", "settings/_licensee_form.html", form=form, licensee=licensee,
+        # The whole page, with JavaScript too: the Delete button's post replaces the body.
+        return render("settings/licensee.html", form=form, licensee=licensee,
                       status=422, action_form=LicenseeActionForm(), delete_refusal=refusal)
     flash(f"{name} was deleted.", "success")
     return redirect_to(url_for("settings.licensees"))

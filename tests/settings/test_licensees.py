@@ -126,6 +126,9 @@ def test_a_customer_with_orders_is_archived_never_deleted(db, reseller_client):
 
     rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
     OrderFactory(user=rita, licensee=fabrikam, company_name="Fabrikam, Inc.")
+    # Nothing to confirm: its Delete button asks nothing and is answered with the reason at once.
+    page = soup(reseller_client.get(f"/settings/licensees/{fabrikam.id}"))
+    assert not page.select_one(f"form[action='/settings/licensees/{fabrikam.id}/delete']").has_attr("hx-confirm")
     refused = reseller_client.post(f"/settings/licensees/{fabrikam.id}/delete", {})
     assert refused.status_code == 422
     assert soup(refused).select_one("#delete-error").get_text() == (
@@ -144,9 +147,22 @@ def test_a_customer_with_orders_is_archived_never_deleted(db, reseller_client):
     assert actions == ["licensee_archived", "licensee_restored"]
 
 
-def test_a_customer_nothing_refers_to_can_be_deleted(db, reseller_client):
+def test_a_customer_nothing_refers_to_can_be_deleted_once_confirmed(db, reseller_client):
+    """Deleting cannot be undone, so it is asked first in both modes: the Delete button's hx-confirm
+    with JavaScript; without, its post opens a page that asks, and only that page's button deletes."""
     spare = LicenseeFactory(reseller=_adatum(db), company_name="Spare Parts Ltd")
-    assert reseller_client.post(f"/settings/licensees/{spare.id}/delete", {}).status_code == 303
+    action = f"/settings/licensees/{spare.id}/delete"
+    delete = soup(reseller_client.get(f"/settings/licensees/{spare.id}")).select_one(f"form[action='{action}']")
+    assert delete["hx-confirm"].startswith("Delete Spare Parts Ltd?") and delete["hx-vals"] == '{"confirmed": "yes"}'
+    asked = reseller_client.post(action, {})
+    assert asked.status_code == 200 and _licensee(db, "Spare Parts Ltd") is not None
+    page = soup(asked)
+    assert page.select_one("h1").get_text() == "Delete Spare Parts Ltd?"
+    confirm = page.select_one("#confirm-delete")
+    assert confirm.select_one("button").get_text() == "Delete licensee"
+    assert confirm.select_one("input[name=confirmed]")["value"] == "yes"
+    assert page.find("a", string="Keep the licensee")["href"] == f"/settings/licensees/{spare.id}"
+    assert reseller_client.post(action, {"confirmed": "yes"}).status_code == 303
     assert _licensee(db, "Spare Parts Ltd") is None
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "licensee_deleted")).subject == \
         "Spare Parts Ltd"
