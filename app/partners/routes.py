@@ -197,6 +197,12 @@ def pin_connection(account_id: int):
     return _to_account_page(account)
 
 
+# Suspending signs every user of the account out at once and stops its orders, so it is asked first:
+# with JavaScript the button's hx-confirm asks and its post carries confirmed=yes; without, the post
+# opens a page that asks (with the reason typed), whose button carries it.
+CONFIRMED = "confirmed"
+
+
 @bp.route("/<int:account_id>/suspend", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
 def suspend(account_id: int):
@@ -204,6 +210,9 @@ def suspend(account_id: int):
     form = SuspendForm()
     if not form.validate_on_submit():
         return _account_page(account, suspend_form=form, status=422)
+    if request.form.get(CONFIRMED) != "yes" and not account.is_suspended:
+        return render("partners/confirm_suspend.html", account=account, form=form, confirmed=CONFIRMED,
+                      active_users=sum(1 for u in account.users if u.is_active_user))
     changed = services.suspend(account, form.reason.data, actor=current_user._get_current_object(),
                                origin=request_origin())
     return _status_changed(account, changed, done="is suspended: its users cannot sign in or order until it is "

@@ -23,7 +23,36 @@ def _kept(db, account: Account) -> tuple:
 
 
 def _suspend(operator_client, account: Account, reason: str = "Unpaid invoices"):
-    return operator_client.post(f"/admin/accounts/{account.id}/suspend", {"reason": reason})
+    """Suspend, confirmed (as the confirm dialog's or the confirmation page's button sends it)."""
+    return operator_client.post(f"/admin/accounts/{account.id}/suspend", {"reason": reason, "confirmed": "yes"})
+
+
+def test_suspending_asks_first_and_changes_nothing_until_confirmed(operator_client, reseller_client, db):
+    """Suspending signs the account's users out at once: the button's post (without JavaScript; with it,
+    hx-confirm asks and sends confirmed=yes) opens a page that asks, keeping the reason typed."""
+    adatum = _adatum(db)
+    asked = operator_client.post(f"/admin/accounts/{adatum.id}/suspend", {"reason": "Unpaid invoices"})
+    assert asked.status_code == 200
+    page = soup(asked)
+    assert page.select_one("h1").get_text() == "Suspend Adatum IT Services now?"
+    consequences = page.select_one("#suspend-consequences").get_text(" ", strip=True)
+    assert ("Its 2 active users cannot sign in or order until it is reactivated; those signed in now are signed out "
+            "at once.") in consequences
+    assert page.select_one("#suspend-reason").get_text(strip=True).endswith("Unpaid invoices")
+    assert page.find("a", string="Keep it active")["href"] == f"/admin/accounts/{adatum.id}"
+    db.session.expire_all()
+    assert adatum.status == "active"
+    assert reseller_client.get("/orders").status_code == 200  # still signed in
+    form = page.select_one("#confirm-suspend")
+    done = operator_client.post(form["action"], {f["name"]: f.get("value", "") for f in form.select("input[name]")})
+    assert done.status_code == 303
+    db.session.expire_all()
+    assert adatum.status == "suspended" and adatum.suspension_reason == "Unpaid invoices"
+    # The account page's button asks with JavaScript and posts the confirmation itself.
+    litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
+    button_form = soup(operator_client.get(f"/admin/accounts/{litware.id}")).select_one("#suspend-form")
+    assert button_form["hx-confirm"].startswith("Suspend Litware Systems Sp. z o.o. now?")
+    assert button_form["hx-vals"] == '{"confirmed": "yes"}'
 
 
 def test_suspending_keeps_everything_and_says_so_on_the_account(operator_client, db):
