@@ -303,11 +303,15 @@ def review():
         except AgreementExists as exists:
             existing_agreement = exists.agreement
     status = 200
+    cart_changed = None
     if form.is_submitted():
         form.draft_id.data = str(draft.id)
+        shown = request.form.get("shown")
         if not cart.ready:
             form.terms.errors = [*form.terms.errors]
             status = 422
+        elif shown is not None and shown != _shown(cart):
+            cart_changed = CART_CHANGED  # the page shown again has the cart as it is now
         elif form.validate() and not rule_problem and existing_agreement is None:
             # Asked before the order is recorded: Microsoft would refuse it later, leaving a querying order.
             account_problem = account_checks.check_before_placing(draft, current_user.id)
@@ -336,11 +340,27 @@ def review():
     return render("checkout/step.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
                   instances=instances, existing=existing,
                   rule_problem=rule_problem, existing_agreement=existing_agreement, account_problem=account_problem,
+                  cart_changed=cart_changed, shown=_shown(cart),
                   acceptance=draft.mca_acceptance, mca_required=_settings().require_mca_acceptance,
                   terms_text=_settings().terms_text, terms_url=_settings().terms_url,
                   buying_now=svc.buying(current_user) == CartPurpose.BUY_NOW,
                   certificate=certificates.chosen(draft) if draft.is_reseller else None,
                   **wizard.step_context(draft, "review"))
+
+
+CART_CHANGED = ("Your cart changed since this page was shown (in another tab or window). Check the products "
+                "above, then press Buy again.")
+
+
+def _shown(cart) -> str:
+    """What the products table of the Review shows (each line's product, term, billing plan, seats and
+    price), in a short word the page sends back with Buy: a page that showed other products, seats or
+    prices than the cart now holds (changed in another tab meanwhile) does not place the order."""
+    import hashlib
+
+    shown = ";".join(f"{lv.line.id}:{lv.line.sku_pk}:{lv.line.term_duration}:{lv.line.billing_plan}:"
+                     f"{lv.line.quantity}:{lv.price}:{lv.currency}" for lv in cart.lines)
+    return hashlib.sha256(shown.encode()).hexdigest()[:20]
 
 
 def _placed_draft(draft_id: str | None):

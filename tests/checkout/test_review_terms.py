@@ -58,3 +58,32 @@ def test_the_operator_sets_the_terms_and_their_link(operator_client, reseller_cl
     link = review.select_one("section[aria-labelledby=r-terms] a")
     assert link.get_text() == "Read the full terms and conditions (opens in a new tab)"
     assert link["href"] == "https://northwind.example.com/terms"
+
+
+def test_buy_on_a_review_that_showed_another_cart_places_nothing_and_shows_the_cart_now(reseller_client, db, app,
+                                                                                       pc_client):
+    """The Review showed 5 seats; the cart was changed to 50 in another tab; Buy on the first page places
+    no order for 50: the Review comes back with the cart as it is now and says so, and Buy there places it."""
+    from app.catalog.models import CartLine
+
+    draft = _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    page = _review(reseller_client)
+    form = {i["name"]: i.get("value", "") for i in page.select("#review-form input[type=hidden]")} | {"terms": "y"}
+    line = db.session.scalar(db.select(CartLine))
+    assert reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", f"quantity-{line.id}": "50"}).status_code == 302
+
+    refused = reseller_client.post("/checkout/review", form, htmx=True)
+    assert refused.status_code == 422
+    again = soup(refused)
+    assert again.select_one("#cart-changed").get_text() == (
+        "Your cart changed since this page was shown (in another tab or window). Check the products above, "
+        "then press Buy again.")
+    assert again.select_one("section[aria-labelledby=r-products] tbody td:nth-of-type(2)").get_text() == "50"
+    assert again.select_one("#terms").has_attr("checked")
+    assert db.session.scalar(db.select(db.func.count(Order.id))) == 0
+    assert db.session.get(CheckoutDraft, draft.id).status == "open"
+
+    form = {i["name"]: i.get("value", "") for i in again.select("#review-form input[type=hidden]")} | {"terms": "y"}
+    placed = reseller_client.post("/checkout/review", form, htmx=True)
+    assert placed.status_code == 204 and placed.headers["HX-Redirect"].startswith("/checkout/placed/")
+    assert db.session.scalar(db.select(Order)).lines[0].quantity == 50
