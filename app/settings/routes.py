@@ -1,7 +1,7 @@
 """Account settings: the entry page and the Users page (invite, change a role, deactivate, reactivate)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth import invitations
@@ -28,11 +28,13 @@ def index():
 
 # ---------------------------------------------------------------------------------------- users
 
-def _users_page(form: InviteForm, *, status: int = 200, row_errors: dict | None = None, problem: str | None = None):
-    """The page; `row_errors` go next to a user's or an invitation's row, `problem` above the lists."""
+def _users_page(form: InviteForm, *, status: int = 200, row_errors: dict | None = None, problem: str | None = None,
+                whole: bool = False):
+    """The page; `row_errors` go next to a user's or an invitation's row, `problem` above the lists.
+    `whole`: the page for htmx too (a row's button replaces the body), not the invite form's fragment."""
     account = current_user.account
-    return render("settings/users.html", "settings/_invite_form.html", status=status, form=form, account=account,
-                  users=svc.users_of(account), invitations=invitations.pending(account), role_labels=svc.ROLE_LABELS,
+    return render("settings/users.html", None if whole else "settings/_invite_form.html", status=status, form=form,
+                  account=account, users=svc.users_of(account), invitations=invitations.pending(account), role_labels=svc.ROLE_LABELS,
                   role_form=RoleForm(), action_form=UserActionForm(), row_errors=row_errors or {}, problem=problem)
 
 
@@ -64,7 +66,7 @@ def _user_or_404(user_id: int):
 
 def _refused(user_id: int, message: str):
     db.session.rollback()
-    return _users_page(InviteForm(formdata=None), status=422, row_errors={user_id: message})
+    return _users_page(InviteForm(formdata=None), status=422, row_errors={user_id: message}, whole=True)
 
 
 @bp.route("/settings/users/<int:user_id>/role", methods=["POST"])
@@ -98,12 +100,28 @@ def _user_action(user_id: int, act, done: str):
     db.session.commit()
     if changed:
         flash(done.format(name=user.name), "success")
-    return redirect(url_for("settings.users"), code=303)
+    return redirect_to(url_for("settings.users"))
+
+
+# Deactivating signs the person out at once and stops them signing in, so it is asked first: with
+# JavaScript the Deactivate button's hx-confirm asks and its post carries CONFIRMED; without, the post
+# opens a page that asks, whose button carries it. What would be refused is said at once instead.
+CONFIRMED = "confirmed"
 
 
 @bp.route("/settings/users/<int:user_id>/deactivate", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def deactivate(user_id: int):
+    if request.form.get(CONFIRMED) != "yes":
+        user = _user_or_404(user_id)
+        if not UserActionForm().validate_on_submit():
+            abort(400)
+        refusal = svc.deactivation_refusal(user, me())
+        if refusal:
+            return _refused(user.id, refusal)
+        if user.is_active_user:
+            return render("settings/confirm_deactivate.html", user=user, action_form=UserActionForm(),
+                          confirmed=CONFIRMED)
     return _user_action(user_id, svc.deactivate, "{name} was deactivated: they can no longer sign in.")
 
 

@@ -66,15 +66,26 @@ def change_role(user: User, role: str, *, actor: User, origin: Origin) -> bool:
     return True
 
 
+def deactivation_refusal(user: User, actor: User) -> str | None:
+    """Why `actor` cannot deactivate `user`, or None: asked before the admin is asked to confirm, so that
+    nobody confirms what is then refused (deactivate checks it again, with the account locked)."""
+    if user.id == actor.id:
+        return "You cannot deactivate yourself. Ask another account admin to do it."
+    if user.is_active_user and user.role == "admin" and not _other_active_admins(user):
+        return _last_admin(user, "deactivate them").message
+    return None
+
+
 def deactivate(user: User, *, actor: User, origin: Origin) -> bool:
     """Stop a user signing in (and end their sessions); False when already inactive."""
     if not user.is_active_user:
         return False
     if user.id == actor.id:
-        raise UserChangeRefused("You cannot deactivate yourself. Ask another account admin to do it.")
+        raise UserChangeRefused(deactivation_refusal(user, actor))
     _lock(user.account)
-    if user.role == "admin" and not _other_active_admins(user):
-        raise _last_admin(user, "deactivate them")
+    refusal = deactivation_refusal(user, actor)
+    if refusal:
+        raise UserChangeRefused(refusal)
     user.is_active_user = False
     audit.record("user_deactivated", actor=actor, account=user.account, subject=user.email, origin=origin,
                  details={"user_id": user.id})

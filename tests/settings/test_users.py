@@ -162,7 +162,16 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in_until_reactivated(d
     assert member_browser.get("/orders").status_code == 200
     page = soup(reseller_client.get("/settings/users"))
     assert page.select_one(f"#user-{member.id} form[action$='/deactivate'] button") is not None
-    assert reseller_client.post(f"/settings/users/{member.id}/deactivate", {}).status_code == 303
+    # Asked first in both modes: with JavaScript the button's dialog; without, its post opens a page that
+    # asks, and nothing changes until that page's button is pressed.
+    deactivate = page.select_one(f"#user-{member.id} form[action$='/deactivate']")
+    assert deactivate["hx-confirm"].startswith("Deactivate Ray Member?") and deactivate["hx-vals"] == '{"confirmed": "yes"}'
+    asked = reseller_client.post(f"/settings/users/{member.id}/deactivate", {})
+    assert asked.status_code == 200 and _user(db, "reseller-member@example.com").is_active_user
+    assert soup(asked).select_one("h1").get_text() == "Deactivate Ray Member?"
+    assert soup(asked).select_one("#confirm-deactivate button").get_text() == "Deactivate user"
+    assert member_browser.get("/orders").status_code == 200
+    assert reseller_client.post(f"/settings/users/{member.id}/deactivate", {"confirmed": "yes"}).status_code == 303
     assert not _user(db, "reseller-member@example.com").is_active_user
     # The open session ends at its next request; signing in again is refused.
     assert member_browser.get("/orders").status_code == 302
