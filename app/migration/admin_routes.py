@@ -88,6 +88,12 @@ def admin_schedule():
     return _page(schedule=form, status=422)
 
 
+# Migrating mails every legacy user of the account an invitation, which cannot be called back, so it
+# is asked first: with JavaScript the button's hx-confirm asks and its post carries confirmed=yes;
+# without, the post opens a page that asks (and lists who is mailed), whose button carries it.
+CONFIRMED = "confirmed"
+
+
 @bp.route("/admin/migration/accounts/<int:migrated_id>/migrate", methods=["POST"])
 @allow(Permission.MIGRATION_RUN)
 def admin_migrate(migrated_id: int):
@@ -95,6 +101,9 @@ def admin_migrate(migrated_id: int):
     migrated = found_or_404(svc.migrated_account_by_id(migrated_id))
     if not MigrateNowForm().validate_on_submit():
         abort(400)
+    if request.form.get(CONFIRMED) != "yes" and migrated.state == "scheduled":
+        return render("migration/confirm_migrate.html", migrated=migrated, form=MigrateNowForm(),
+                      to_invite=[p for p in migrated.users if p.invitation_id is None and p.user_id is None])
     problems = svc.complete_migration(migrated, actor=current_user, origin=request_origin())
     db.session.commit()
     invited = sum(1 for person in migrated.users if person.invitation_id is not None)

@@ -211,7 +211,7 @@ def suspend(account_id: int):
     if not form.validate_on_submit():
         return _account_page(account, suspend_form=form, status=422)
     if request.form.get(CONFIRMED) != "yes" and not account.is_suspended:
-        return render("partners/confirm_suspend.html", account=account, form=form, confirmed=CONFIRMED,
+        return render("partners/confirm_suspend.html", account=account, form=form,
                       active_users=sum(1 for u in account.users if u.is_active_user))
     changed = services.suspend(account, form.reason.data, actor=current_user._get_current_object(),
                                origin=request_origin())

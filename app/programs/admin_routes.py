@@ -98,7 +98,7 @@ def expire(certificate_id: int):
         if not ActionForm().validate_on_submit():
             abort(400)
         return render("programs/confirm_expire.html", certificate=certificate, program=services.program(),
-                      action_form=ActionForm(), confirmed=CONFIRMED)
+                      action_form=ActionForm())
     return _act(certificate_id, services.expire,
                 "Certificate {number} has expired: it can no longer be used on orders.")
 

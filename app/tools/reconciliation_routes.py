@@ -99,7 +99,7 @@ def reconciliation_correct(run_id: int):
         # Pushing places orders at Microsoft (fewer seats, a cancellation that cannot be undone), so
         # the operator reads what each one does and confirms; the other corrections stay one press.
         return render("tools/reconciliation_confirm_push.html", run=run, pushed=pushed, findings=findings,
-                      pressed=pressed, correction=correction, confirmed=CONFIRMED, back=back)
+                      pressed=pressed, correction=correction, back=back)
     outcomes = corrections.apply(findings, correction, actor=current_user, origin=request_origin(),
                                  target=request.form.get("target", corrections.MATCHING))
     done = [o for o in outcomes if o.done]

@@ -148,7 +148,20 @@ def test_migrate_now_invites_the_legacy_users(operator_client, db, as_file, cust
     page = soup(operator_client.get("/admin/migration"))
     row = page.select_one(f"#migrated-{migrated.id}")
     assert "margie@margiestravel.example.com (not invited yet)" in row.get_text()
-    response = operator_client.post(f"/admin/migration/accounts/{migrated.id}/migrate", {})
+    # Mail cannot be called back: the button's post (without JavaScript; with it, hx-confirm asks and
+    # sends confirmed=yes) opens a page that says who is mailed, and only its button migrates.
+    assert "Margie's Travel now?" in row.select_one("form")["hx-confirm"]
+    asked = operator_client.post(f"/admin/migration/accounts/{migrated.id}/migrate", {})
+    assert asked.status_code == 200
+    page = soup(asked)
+    assert page.select_one("h1").get_text() == "Migrate Margie's Travel now?"
+    assert "1 user of the previous portal is mailed that the account moved, with an invitation to join: " \
+           "margie@margiestravel.example.com." in page.select_one("#migrate-consequences").get_text(" ", strip=True)
+    assert db.session.scalar(db.select(Invitation).where(Invitation.email == "margie@margiestravel.example.com")) is None
+    db.session.expire_all()
+    assert migrated.state == "scheduled"
+    form = page.select_one("#confirm-migrate")
+    response = operator_client.post(form["action"], {f["name"]: f.get("value", "") for f in form.select("input[name]")})
     assert response.status_code == 303
     invitation = db.session.scalar(db.select(Invitation).where(Invitation.email == "margie@margiestravel.example.com"))
     assert invitation.role == "admin" and invitation.invited_by.email == "admin@example.com"
