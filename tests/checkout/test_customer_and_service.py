@@ -123,6 +123,18 @@ def test_without_javascript_a_refused_checkout_keeps_the_typed_prefix(customer_c
     assert page.select_one("#domain_prefix")["value"] == typed
 
 
+def test_without_javascript_the_authorization_steps_say_to_reload_instead_of_waiting(customer_client):
+    """Only with JavaScript does the page notice the acceptance by itself; without it the steps say how."""
+    customer_client.post("/checkout/customer", {})
+    customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "wingtiptoys"})
+    steps = soup(customer_client.get("/checkout/service")).select_one("ol.instructions")
+    assert steps.select_one(".js-only").get_text(" ", strip=True) == (
+        "This page notices the acceptance by itself and enables Checkout. You can also press “Verify Authorization”.")
+    assert steps.select_one("noscript").get_text(" ", strip=True) == (
+        "Then reload this page, or press “Verify Authorization”: Checkout is enabled once Microsoft confirms the "
+        "acceptance.")
+
+
 def test_discarding_on_the_first_step_says_so(customer_client):
     """Nothing is saved before the first step is sent; Discard this purchase still says what it did."""
     page = soup(customer_client.get("/checkout/customer"))
