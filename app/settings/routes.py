@@ -143,10 +143,10 @@ def _invitation_action(invitation_id: int, act, done: str):
         db.session.rollback()
         listed = invitation in invitations.pending(current_user.account)
         return _users_page(InviteForm(formdata=None), status=422, problem=None if listed else error.message,
-                           row_errors={f"invitation-{invitation.id}": error.message} if listed else None)
+                           row_errors={f"invitation-{invitation.id}": error.message} if listed else None, whole=True)
     db.session.commit()
     flash(done.format(email=invitation.email), "success")
-    return redirect(url_for("settings.users"), code=303)
+    return redirect_to(url_for("settings.users"))
 
 
 @bp.route("/settings/invitations/<int:invitation_id>/resend", methods=["POST"])
@@ -159,4 +159,13 @@ def resend_invitation(invitation_id: int):
 @bp.route("/settings/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def revoke_invitation(invitation_id: int):
+    """Asked first, as Deactivate is (CONFIRMED): the person's link stops working at once. An invitation
+    that is no longer pending goes straight on, to be answered with why."""
+    if request.form.get(CONFIRMED) != "yes":
+        invitation = found_or_404(invitations.invitation_of(current_user.account, invitation_id))
+        if not UserActionForm().validate_on_submit():
+            abort(400)
+        if invitation in invitations.pending(current_user.account):
+            return render("settings/confirm_revoke.html", invitation=invitation, action_form=UserActionForm(),
+                          confirmed=CONFIRMED)
     return _invitation_action(invitation_id, invitations.revoke, "The invitation of {email} was revoked.")

@@ -85,7 +85,17 @@ def test_resend_and_revoke_a_pending_invitation(db, reseller_client):
     assert reseller_client.post(f"/settings/invitations/{invitation.id}/resend", {}).status_code == 303
     assert db.session.scalar(db.select(db.func.count(MailMessage.id)).where(
         MailMessage.to_email == "ola@adatum.example.com")) == 2
-    assert reseller_client.post(f"/settings/invitations/{invitation.id}/revoke", {}).status_code == 303
+    # Revoking asks first in both modes: the button's dialog with JavaScript; without, a page that asks.
+    revoke = soup(reseller_client.get("/settings/users")).select_one(f"#invitation-{invitation.id} form[action$='/revoke']")
+    assert revoke["hx-confirm"].startswith("Revoke the invitation of ola@adatum.example.com?")
+    assert revoke["hx-vals"] == '{"confirmed": "yes"}'
+    asked = reseller_client.post(f"/settings/invitations/{invitation.id}/revoke", {})
+    assert asked.status_code == 200
+    assert soup(asked).select_one("h1").get_text() == "Revoke the invitation of ola@adatum.example.com?"
+    assert soup(asked).select_one("#confirm-revoke button").get_text() == "Revoke invitation"
+    db.session.expire_all()
+    assert db.session.get(Invitation, invitation.id).revoked_at is None
+    assert reseller_client.post(f"/settings/invitations/{invitation.id}/revoke", {"confirmed": "yes"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).revoked_at is not None
     assert soup(reseller_client.get("/settings/users")).select_one(f"#invitation-{invitation.id}") is None
