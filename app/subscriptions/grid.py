@@ -12,7 +12,7 @@ from app.connections.services import partner_center_now
 from app.extensions import db
 from app.orders.models import OPEN_STATUSES, Order, OrderLine
 from app.orders.queries import can_view
-from app.subscriptions.models import Subscription, SubscriptionStatus
+from app.subscriptions.models import ENDED_STATUSES, Subscription, SubscriptionStatus
 from app.time import on_days
 from app.web.query import ListPage, UrlState, page_of
 
@@ -91,7 +91,11 @@ def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> ListPa
         query = query.where(Subscription.customer_name == filters.customer)
     if filters.product:
         query = query.where(Subscription.product_title == filters.product)
-    query = query.where(*on_days(Subscription.commitment_end_date, filters.renewal_from, filters.renewal_to))
+    if filters.renewal_from or filters.renewal_to:
+        # A cancelled or expired subscription keeps its term's end date but renews no more (its row says
+        # None), so "Renewals in the next 30 days" and the renewal date filters leave it out.
+        query = query.where(Subscription.status.notin_(ENDED_STATUSES),
+                            *on_days(Subscription.commitment_end_date, filters.renewal_from, filters.renewal_to))
     column = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
     ordered = column.desc() if filters.direction == "desc" else column.asc()
     # Missing renewal dates last either way; the id keeps pages stable.

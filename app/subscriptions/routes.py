@@ -16,7 +16,7 @@ from app.orders import gdap
 from app.subscriptions import bp, commands, grid, instances
 from app.subscriptions.agreements import agreement_subscriptions, etags_token, find_agreement
 from app.subscriptions.commands import Refused
-from app.subscriptions.models import SubscriptionStatus, status_label
+from app.subscriptions.models import ENDED_STATUSES, SubscriptionStatus, status_label
 from app.subscriptions.window import can_cancel, when, window, window_closed_at
 from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm,
                                      ScheduleForm, TerminateForm, new_request_key)
@@ -50,7 +50,7 @@ def subscription_status(status: str | None) -> str:
 @bp.app_context_processor
 def subscription_words():
     """The status names, so templates compare with them instead of spelling them again."""
-    return {"SubscriptionStatus": SubscriptionStatus}
+    return {"SubscriptionStatus": SubscriptionStatus, "ended_statuses": ENDED_STATUSES}
 
 
 @bp.route("/subscriptions")
