@@ -57,6 +57,12 @@ class WebinarForm(FlaskForm):
                                URL(require_tld=False, message="Enter a link starting with https://."),
                                Length(max=500)])
 
+    def validate_starts_at(self, field):
+        # Only webinars to come are shown to migrated accounts (services.upcoming_webinars): one that
+        # has started would be saved and never seen.
+        if field.data and field.data < utcnow():
+            raise ValidationError("This time has passed: enter when the webinar starts, like 2026-12-03 16:00.")
+
     def validate_url(self, field):
         # Said once: a link the URL check refused already has this message.
         if field.data and not field.errors and not field.data.lower().startswith(("https://", "http://")):

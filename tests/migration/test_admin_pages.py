@@ -177,6 +177,14 @@ def test_the_operator_edits_the_webinars(operator_client, operator_member_client
     page = soup(bad)
     assert page.select_one("#url-field .field-error").get_text(" ", strip=True) == "Enter a link starting with https://."
     assert page.select_one("#title")["value"] == "Welcome"
+    # Only webinars to come are shown to migrated accounts: one that has started is refused at its field.
+    gone = operator_client.post("/admin/migration/webinars", {"title": "Welcome", "starts_at": "2026-01-10T16:00",
+                                                             "url": "https://events.example.com/welcome"})
+    assert gone.status_code == 422
+    assert soup(gone).select_one("#starts_at-field .field-error").get_text(" ", strip=True) == \
+        "This time has passed: enter when the webinar starts, like 2026-12-03 16:00."
+    assert soup(gone).select_one("#starts_at")["value"] == "2026-01-10T16:00"
+    assert db.session.scalar(db.select(OnboardingWebinar)) is None
     ok = operator_client.post("/admin/migration/webinars", {"title": "Welcome", "starts_at": "2030-01-10T16:00",
                                                            "url": "https://events.example.com/welcome"})
     assert ok.status_code == 303
