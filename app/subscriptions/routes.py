@@ -159,8 +159,9 @@ def change_quantity(sub_id: int):
         line = order.lines[0]
         after = (line.change or {}).get("to")
         refund = commands.refund_estimate(line)
-        if refund is None:
-            return f"{line.change_label}."
+        if refund is None:  # seats added: "Add seats from 4 to 12", mid-sentence after "placed:"
+            label = line.change_label
+            return f"{label[:1].lower()}{label[1:]}."
         return (f"reduce seats from {before} to {after}. {before - after} seat{'s' if before - after != 1 else ''} "
                 f"will be refunded pro rata for the unused days (at most {refund:,.2f} {line.currency}).")
 

@@ -97,9 +97,12 @@ def test_reduce_on_day_8_is_refused_with_the_date_and_a_scheduled_change_offered
 def test_seats_added_on_day_10_can_be_reduced_on_day_12_in_their_own_window(db, reseller_client, sandbox_store,
                                                                            bought):
     sandbox_store.advance_clock(timedelta(days=10))
-    order = _order_from(submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity",
-                               quantity="15"), db)
+    added = submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity", quantity="15")
+    order = _order_from(added, db)
     assert order.type == "change" and order.total == 30  # 5 seats x 6.00
+    placed = soup(reseller_client.get(added.headers["Location"])).select_one(".alert-success").get_text(" ", strip=True)
+    assert placed == (f"Change order {order.number} placed: add seats from 10 to 15. It is on its way to Microsoft; "
+                      "this page shows its progress.")
     assert run_job(order.id) == "completed"
     assert remote(sandbox_store, bought)["quantity"] == 15
 
