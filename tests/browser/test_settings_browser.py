@@ -1,0 +1,67 @@
+"""Settings in Chromium: what cannot be taken back asks first, with JavaScript in a dialog and without on a
+page, and nothing changes until the person says yes."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import sign_in_as
+
+pytestmark = [pytest.mark.browser]
+
+
+def _spare_licensee(live_app, name: str) -> int:
+    from app.accounts.models import Account
+    from app.extensions import db
+    from tests.factories import LicenseeFactory
+
+    with live_app.app_context():
+        adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+        licensee = LicenseeFactory(reseller=adatum, company_name=name)
+        db.session.commit()
+        return licensee.id
+
+
+def _exists(live_app, licensee_id: int) -> bool:
+    from app.accounts.models import Licensee
+    from app.extensions import db
+
+    with live_app.app_context():
+        return db.session.get(Licensee, licensee_id) is not None
+
+
+def _dismissed(page, button: str) -> list[str]:
+    """Press `button` and say no to the dialog it opens: what the dialog asked."""
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name=button).click()
+    return asked
+
+
+def test_deleting_a_licensee_asks_first_with_and_without_javascript(page, no_js_page, live_server, live_app):
+    spare = _spare_licensee(live_app, "Spare Parts Ltd")
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/settings/licensees/{spare}")
+    asked = _dismissed(page, "Delete")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Spare Parts Ltd")
+    assert asked == ["Delete Spare Parts Ltd? It is removed for good; to sell to it again, add it again."]
+    assert _exists(live_app, spare)
+
+    sign_in_as(no_js_page, live_server, "reseller@example.com")
+    no_js_page.goto(f"{live_server}/settings/licensees/{spare}")
+    no_js_page.get_by_role("button", name="Delete").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Delete Spare Parts Ltd?")
+    no_js_page.get_by_role("link", name="Keep the licensee").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Spare Parts Ltd")
+    assert _exists(live_app, spare)
+    no_js_page.get_by_role("button", name="Delete").click()
+    no_js_page.get_by_role("button", name="Delete licensee").click()
+    expect(no_js_page.locator("#flash-region")).to_contain_text("Spare Parts Ltd was deleted.")
+    assert not _exists(live_app, spare)
+
+    other = _spare_licensee(live_app, "Spare Tyres Ltd")
+    page.goto(f"{live_server}/settings/licensees/{other}")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete").click()
+    expect(page.locator("#flash-region")).to_contain_text("Spare Tyres Ltd was deleted.")
+    assert not _exists(live_app, other)
