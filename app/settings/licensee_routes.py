@@ -174,7 +174,7 @@ def delete_licensee(licensee_id: int):
     if refusal:
         form = LicenseeForm(obj=licensee, formdata=None)
         form.problem = None
-        # The whole page, with JavaScript too: the Delete button's post replaces the body.
+        # The whole page, with JavaScript too: the Delete button's post swaps in its #main.
         return render("settings/licensee.html", form=form, licensee=licensee,
                       status=422, action_form=LicenseeActionForm(), delete_refusal=refusal)
     flash(f"{name} was deleted.", "success")

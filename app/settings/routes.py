@@ -31,7 +31,7 @@ def index():
 def _users_page(form: InviteForm, *, status: int = 200, row_errors: dict | None = None, problem: str | None = None,
                 whole: bool = False):
     """The page; `row_errors` go next to a user's or an invitation's row, `problem` above the lists.
-    `whole`: the page for htmx too (a row's button replaces the body), not the invite form's fragment."""
+    `whole`: the page for htmx too (a row's button swaps in its #main), not the invite form's fragment."""
     account = current_user.account
     return render("settings/users.html", None if whole else "settings/_invite_form.html", status=status, form=form,
                   account=account, users=svc.users_of(account), invitations=invitations.pending(account), role_labels=svc.ROLE_LABELS,

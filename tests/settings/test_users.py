@@ -208,3 +208,15 @@ def test_user_changes_need_the_csrf_token(db, reseller_client):
     response = reseller_client.post(f"/settings/users/{member.id}/deactivate", {}, csrf=False)
     assert response.status_code == 400
     assert _user(db, "reseller-member@example.com").is_active_user
+
+
+def test_a_refused_deactivation_with_javascript_answers_the_whole_page_for_its_main(db, reseller_client):
+    """The Deactivate button swaps in the answer's #main (hx-select): a refusal is the users page with the
+    reason at the row, not the invite form's fragment."""
+    rita = _user(db, "reseller@example.com")
+    refused = reseller_client.post(f"/settings/users/{rita.id}/deactivate", {"confirmed": "yes"}, htmx=True)
+    assert refused.status_code == 422
+    main = soup(refused).select_one("main#main")
+    assert main.select_one(f"#user-{rita.id}-error").get_text() == (
+        "You cannot deactivate yourself. Ask another account admin to do it.")
+    assert _user(db, "reseller@example.com").is_active_user
