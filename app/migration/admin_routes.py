@@ -14,6 +14,7 @@ from app.migration.forms import (MAX_UPLOAD_BYTES, MigrateNowForm, RemoveWebinar
                                  WebinarForm)
 from app.migration.models import FAILED, FINISHED, ImportRun, OnboardingWebinar
 from app.web.access import Permission, allow
+from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
@@ -91,7 +92,6 @@ def admin_schedule():
 # Migrating mails every legacy user of the account an invitation, which cannot be called back, so it
 # is asked first: with JavaScript the button's hx-confirm asks and its post carries confirmed=yes;
 # without, the post opens a page that asks (and lists who is mailed), whose button carries it.
-CONFIRMED = "confirmed"
 
 
 @bp.route("/admin/migration/accounts/<int:migrated_id>/migrate", methods=["POST"])
@@ -101,7 +101,7 @@ def admin_migrate(migrated_id: int):
     migrated = found_or_404(svc.migrated_account_by_id(migrated_id))
     if not MigrateNowForm().validate_on_submit():
         abort(400)
-    if request.form.get(CONFIRMED) != "yes" and migrated.state == "scheduled":
+    if not confirmed() and migrated.state == "scheduled":
         return render("migration/confirm_migrate.html", migrated=migrated, form=MigrateNowForm(),
                       to_invite=[p for p in migrated.users if p.invitation_id is None and p.user_id is None])
     problems = svc.complete_migration(migrated, actor=current_user, origin=request_origin())

@@ -17,6 +17,7 @@ from app.connections.services import UnknownInstance, connection_for, instance_n
 from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, CustomerForm, InviteAdminForm,
                                 NewCustomerForm, NewResellerForm, ResellerForm, SuspendForm)
 from app.web.access import Permission, allow
+from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import applied, requested_page, unapplied
@@ -200,7 +201,6 @@ def pin_connection(account_id: int):
 # Suspending signs every user of the account out at once and stops its orders, so it is asked first:
 # with JavaScript the button's hx-confirm asks and its post carries confirmed=yes; without, the post
 # opens a page that asks (with the reason typed), whose button carries it.
-CONFIRMED = "confirmed"
 
 
 @bp.route("/<int:account_id>/suspend", methods=["POST"])
@@ -210,7 +210,7 @@ def suspend(account_id: int):
     form = SuspendForm()
     if not form.validate_on_submit():
         return _account_page(account, suspend_form=form, status=422)
-    if request.form.get(CONFIRMED) != "yes" and not account.is_suspended:
+    if not confirmed() and not account.is_suspended:
         return render("partners/confirm_suspend.html", account=account, form=form,
                       active_users=sum(1 for u in account.users if u.is_active_user))
     changed = services.suspend(account, form.reason.data, actor=current_user._get_current_object(),

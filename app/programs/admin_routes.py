@@ -12,6 +12,7 @@ from app.partners.forms import NewResellerForm
 from app.programs import bp, partner_requests, services
 from app.programs.forms import ActionForm, CertificateFilterForm, ProgramForm, RefuseForm
 from app.web.access import Permission, allow
+from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import applied, unapplied
@@ -87,14 +88,13 @@ def approve(certificate_id: int):
 # Expiring cannot be undone (the reseller has to enroll again, and orders nothing meanwhile), so it is
 # asked first: with JavaScript the button's hx-confirm asks and its post carries confirmed=yes; without,
 # the post opens a page that asks, whose button carries it.
-CONFIRMED = "confirmed"
 
 
 @bp.route("/admin/programs/certificates/<int:certificate_id>/expire", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
 def expire(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
-    if request.form.get(CONFIRMED) != "yes" and certificate.current_status == "active":
+    if not confirmed() and certificate.current_status == "active":
         if not ActionForm().validate_on_submit():
             abort(400)
         return render("programs/confirm_expire.html", certificate=certificate, program=services.program(),

@@ -14,6 +14,7 @@ from app.settings import bp
 from app.settings import licensees as svc
 from app.settings.forms import LicenseeActionForm, LicenseeForm, SearchForm
 from app.web.access import Permission, allow
+from app.web.confirm import CONFIRMED, confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
@@ -147,9 +148,9 @@ def restore_licensee(licensee_id: int):
 
 
 # Deleting cannot be undone, so it is asked first: with JavaScript the Delete button's hx-confirm asks
-# and its post carries CONFIRMED; without, the post opens a page that asks, whose button carries it.
+# and its post carries CONFIRMED (app/web/confirm.py); without, the post opens a page that asks, whose
+# button carries it.
 # A licensee that cannot be deleted gets the reason at once instead of a question.
-CONFIRMED = "confirmed"
 
 
 @bp.route("/settings/licensees/<int:licensee_id>/delete", methods=["POST"])
@@ -157,11 +158,11 @@ CONFIRMED = "confirmed"
 def delete_licensee(licensee_id: int):
     licensee = _licensee_posted(licensee_id)
     name = licensee.company_name
-    if request.form.get(CONFIRMED) != "yes":
+    if not confirmed():
         refusal = svc.delete_refusal(licensee)
         if refusal is None:
             return render("settings/confirm_delete_licensee.html", licensee=licensee,
-                          action_form=LicenseeActionForm(), confirmed=CONFIRMED)
+                          action_form=LicenseeActionForm())
     else:
         refusal = svc.delete(licensee, actor=current_user._get_current_object(), origin=request_origin())
     if refusal is None:

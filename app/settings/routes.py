@@ -1,7 +1,7 @@
 """Account settings: the entry page and the Users page (invite, change a role, deactivate, reactivate)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 
 from app.auth import invitations
@@ -11,6 +11,7 @@ from app.settings import bp
 from app.settings import users as svc
 from app.settings.forms import InviteForm, RoleForm, UserActionForm
 from app.web.access import Permission, allow
+from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
@@ -104,15 +105,14 @@ def _user_action(user_id: int, act, done: str):
 
 
 # Deactivating signs the person out at once and stops them signing in, so it is asked first: with
-# JavaScript the Deactivate button's hx-confirm asks and its post carries CONFIRMED; without, the post
+# JavaScript the Deactivate button's hx-confirm asks and its post carries confirmed=yes (app/web/confirm.py); without, the post
 # opens a page that asks, whose button carries it. What would be refused is said at once instead.
-CONFIRMED = "confirmed"
 
 
 @bp.route("/settings/users/<int:user_id>/deactivate", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def deactivate(user_id: int):
-    if request.form.get(CONFIRMED) != "yes":
+    if not confirmed():
         user = _user_or_404(user_id)
         if not UserActionForm().validate_on_submit():
             abort(400)
@@ -120,8 +120,7 @@ def deactivate(user_id: int):
         if refusal:
             return _refused(user.id, refusal)
         if user.is_active_user:
-            return render("settings/confirm_deactivate.html", user=user, action_form=UserActionForm(),
-                          confirmed=CONFIRMED)
+            return render("settings/confirm_deactivate.html", user=user, action_form=UserActionForm())
     return _user_action(user_id, svc.deactivate, "{name} was deactivated: they can no longer sign in.")
 
 
@@ -159,13 +158,12 @@ def resend_invitation(invitation_id: int):
 @bp.route("/settings/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def revoke_invitation(invitation_id: int):
-    """Asked first, as Deactivate is (CONFIRMED): the person's link stops working at once. An invitation
+    """Asked first, as Deactivate is: the person's link stops working at once. An invitation
     that is no longer pending goes straight on, to be answered with why."""
-    if request.form.get(CONFIRMED) != "yes":
+    if not confirmed():
         invitation = found_or_404(invitations.invitation_of(current_user.account, invitation_id))
         if not UserActionForm().validate_on_submit():
             abort(400)
         if invitation in invitations.pending(current_user.account):
-            return render("settings/confirm_revoke.html", invitation=invitation, action_form=UserActionForm(),
-                          confirmed=CONFIRMED)
+            return render("settings/confirm_revoke.html", invitation=invitation, action_form=UserActionForm())
     return _invitation_action(invitation_id, invitations.revoke, "The invitation of {email} was revoked.")

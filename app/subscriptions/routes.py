@@ -21,6 +21,7 @@ from app.subscriptions.window import can_cancel, when, window, window_closed_at
 from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm,
                                      ScheduleForm, TerminateForm, new_request_key)
 from app.web.access import Permission, allow
+from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import applied, requested_page, unapplied
@@ -207,7 +208,7 @@ def rename(sub_id: int):
 
 # The details page's Cancel button posts without this field: with JavaScript htmx adds it once the
 # person said yes to hx-confirm; without, the post opens the confirmation page, whose form carries it.
-CONFIRMED = "cancel-confirmed"
+CANCEL_CONFIRMED = "cancel-confirmed"
 
 
 @bp.route("/subscriptions/<int:sub_id>/cancel", methods=["GET", "POST"])
@@ -215,7 +216,7 @@ CONFIRMED = "cancel-confirmed"
 def cancel(sub_id: int):
     """Cancelling is irreversible, so it is asked twice: GET is the confirmation page ("Cancel … now?"
     with what follows, Confirm cancellation, Keep the subscription); a POST cancels only with
-    CONFIRMED, and without it (the button with JavaScript off) is refused as cancel would be, or sent
+    CANCEL_CONFIRMED, and without it (the button with JavaScript off) is refused as cancel would be, or sent
     to the confirmation page. Nothing is written before the confirmed POST."""
     sub = _subscription_or_404(sub_id)
     if request.method == "GET":
@@ -226,10 +227,10 @@ def cancel(sub_id: int):
             refused = error
         else:
             refused = None
-        return render("subscriptions/cancel.html", sub=sub, form=form, refused=refused, confirmed=CONFIRMED,
+        return render("subscriptions/cancel.html", sub=sub, form=form, refused=refused, confirmed=CANCEL_CONFIRMED,
                       window=window(sub, partner_center_now()))
     form = _posted(CancelForm(prefix="cancel"))
-    if request.form.get(CONFIRMED) != "yes":
+    if not confirmed(CANCEL_CONFIRMED):
         try:
             commands.check_cancel(sub, form.etag.data)
         except Refused as error:

@@ -14,6 +14,7 @@ from app.tools import reconciliation_corrections as corrections
 from app.tools.models import Correction, FindingKind, ReconciliationFinding, ReconciliationRun
 from app.tools.reconciliation_jobs import LIVE_KIND, open_run, start_run
 from app.web.access import Permission, allow
+from app.web.confirm import confirmed
 from app.web.origin import request_origin
 from app.web.rendering import render
 
@@ -67,7 +68,6 @@ RUN_PAGES = run_pages.register(bp, "reconciliation", ReconciliationRun, LIVE_KIN
                                csv_query=lambda run: rules.findings_query(run, **_filters()))
 
 
-CONFIRMED = "confirmed"  # the confirmation page's post: the operator read what pushing does
 
 
 @bp.route("/reconciliation/runs/<int:run_id>/corrections", methods=["POST"])
@@ -95,7 +95,7 @@ def reconciliation_correct(run_id: int):
         flash("Select the findings to correct.", "error")
         return redirect(back, code=303)
     pushed = [f for f in findings if Correction.PUSH_STOREFRONT in corrections.corrections_for(f)]
-    if correction == Correction.PUSH_STOREFRONT and pushed and request.form.get(CONFIRMED) != "yes":
+    if correction == Correction.PUSH_STOREFRONT and pushed and not confirmed():
         # Pushing places orders at Microsoft (fewer seats, a cancellation that cannot be undone), so
         # the operator reads what each one does and confirms; the other corrections stay one press.
         return render("tools/reconciliation_confirm_push.html", run=run, pushed=pushed, findings=findings,
