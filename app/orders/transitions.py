@@ -82,6 +82,7 @@ def set_completed(order: Order, subscriptions: int, origin: Origin = SYSTEM, *, 
     body = summary or (f"{subscriptions} subscription{'s' if subscriptions != 1 else ''} created for "
                        f"{order.company_name}.")
     title = (f"Order {order.number} completed" if order.type == OrderType.PURCHASE
+             else f"Cancellation completed: order {order.number}" if order.type == OrderType.TERMINATION
              else f"Change completed: order {order.number}")
     tell(order, title, body)
 

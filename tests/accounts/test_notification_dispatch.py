@@ -301,6 +301,22 @@ def test_a_completed_change_is_a_subscriptions_notice_for_the_person_who_asked(
     assert db.session.scalar(db.select(Notification.category).where(Notification.title == subject)) == SUBSCRIPTIONS
 
 
+def test_a_completed_cancellation_is_told_as_a_cancellation_not_a_change(
+        demo, db, redis, sandbox_store, smtp_server, reseller_member_client):
+    [sub] = buy(db, domain="cancelme.onmicrosoft.com", lines=[line(**BASIC, quantity=3)])
+    _choose(db, SUBSCRIPTIONS, recipients=CONCERNED)
+    sandbox_store.advance_clock(timedelta(days=2))
+    response = submit(reseller_member_client, f"/subscriptions/{sub.id}/cancel", f"/subscriptions/{sub.id}/cancel")
+    assert response.status_code == 303
+    number = response.headers["Location"].rsplit("/", 1)[1]
+    work(redis)
+    assert db.session.scalar(db.select(Order.type).where(Order.number == number)) == "termination"
+    assert db.session.scalar(db.select(Order.status).where(Order.number == number)) == "completed"
+    subject = f"Cancellation completed: order {number}"
+    assert _told(db, subject) == [MEMBER]
+    assert _received(smtp_server, subject) == [MEMBER]
+
+
 # ------------------------------------------------------------------------------ subscriptions' notices
 
 def test_the_renewal_notice_goes_to_the_chosen_recipients_and_the_extra_address(demo, db, sandbox_store, smtp_server):
