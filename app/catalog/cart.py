@@ -48,6 +48,17 @@ def cart_for(user, create: bool = False, purpose: str = CartPurpose.CART) -> Car
     return cart
 
 
+@cache
+def _held_statement():
+    return (select(CartLine).join(Cart).where(Cart.user_id == bindparam("user_id"), Cart.purpose == CartPurpose.BUY_NOW)
+            .options(joinedload(CartLine.sku)).order_by(CartLine.id).limit(1))
+
+
+def held_buy_now(user) -> CartLine | None:
+    """The seats a Buy now holds apart from the cart while its checkout goes on (None: no Buy now)."""
+    return db.session.execute(_held_statement(), {"user_id": user.id}).scalar_one_or_none()
+
+
 def cart_count_expression(user_id):
     """The number of lines in the cart of the user `user_id` (a value or a bind parameter), as a scalar
     SQL expression."""

@@ -287,6 +287,10 @@ def _cart_response(status: int = 200, errors: dict | None = None, quantities: di
     view = carts.cart_view(current_user, viewer)
     context = dict(viewer=viewer, cart=view, errors=errors or {}, quantities=quantities or {},
                    checkout_url=checkout_url())
+    if not is_htmx():
+        # The page says when a Buy now's checkout is going on (its stepper's Cart link leads here), as
+        # this cart's Next would replace it.
+        context.update(buying_now=carts.held_buy_now(current_user), buy_now_url=buy_now_url())
     if line_id is not None and is_htmx() and view.lines:
         lv = next((lv for lv in view.lines if lv.line.id == line_id), None)
         return render("catalog/cart.html", "catalog/_cart_line_response.html", status=status, lv=lv, **context)

@@ -80,12 +80,20 @@ def test_bad_seats_are_refused_next_to_the_field_and_nothing_is_held(reseller_cl
 
 def test_the_carts_next_buys_the_cart_again_and_discarding_drops_the_buy_now(reseller_client, db, app, pc_client):
     _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    assert soup(reseller_client.get("/cart")).select_one(".buying-now") is None
     _buy_now(reseller_client, db)
     cart = soup(reseller_client.get("/cart"))
+    # The stepper's Cart link leads here while the Buy now's checkout goes on: the page says so.
+    notice = cart.select_one(".buying-now")
+    assert " ".join(notice.get_text().split()) == (
+        "Your checkout is buying 3 × Microsoft 365 Business Basic with Buy now, which is not in this cart. "
+        "Back to the checkout. Next below buys this cart instead.")
+    assert notice.select_one("a")["href"] == "/checkout/"
     form = cart.select_one("form.cart-form")
     moved = reseller_client.post(form["action"], {"csrf_token": form.select_one("[name=csrf_token]")["value"]})
     assert moved.status_code == 303
     assert _lines(db, CartPurpose.BUY_NOW) == []
+    assert soup(reseller_client.get("/cart")).select_one(".buying-now") is None
     assert _review_products(reseller_client) == ["Microsoft 365 Business Premium"]
 
     _buy_now(reseller_client, db)
