@@ -119,3 +119,11 @@ def test_discarding_a_buy_now_on_its_first_step_drops_it(customer_client, db):
     assert _lines(db, CartPurpose.BUY_NOW) == [(BUSINESS_BASIC, 3)]
     assert customer_client.post("/checkout/cancel", {}).status_code == 303
     assert _lines(db, CartPurpose.BUY_NOW) == []
+
+
+def test_the_empty_carts_page_during_a_buy_now_offers_only_the_way_back(reseller_client, db):
+    _buy_now(reseller_client, db)
+    notice = soup(reseller_client.get("/cart")).select_one(".buying-now")
+    assert " ".join(notice.get_text().split()) == (
+        "Your checkout is buying 3 × Microsoft 365 Business Basic with Buy now, which is not in this cart. "
+        "Back to the checkout.")
