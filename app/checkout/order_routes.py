@@ -2,6 +2,8 @@
 the order, and the confirmation."""
 from __future__ import annotations
 
+import hashlib
+
 from flask import abort, flash, request, url_for
 from flask_login import current_user
 from app.web.forms import FlaskForm
@@ -356,8 +358,6 @@ def _shown(cart) -> str:
     """What the products table of the Review shows (each line's product, term, billing plan, seats and
     price), in a short word the page sends back with Buy: a page that showed other products, seats or
     prices than the cart now holds (changed in another tab meanwhile) does not place the order."""
-    import hashlib
-
     shown = ";".join(f"{lv.line.id}:{lv.line.sku_pk}:{lv.line.term_duration}:{lv.line.billing_plan}:"
                      f"{lv.line.quantity}:{lv.price}:{lv.currency}" for lv in cart.lines)
     return hashlib.sha256(shown.encode()).hexdigest()[:20]
