@@ -38,6 +38,11 @@ class Batch:
             return None
         return duration_words(self.remaining)
 
+    @property
+    def left(self) -> str | None:
+        """The time left while the window is open, in the countdown's words ("6 days 23 hours"), else None."""
+        return duration_words(self.remaining) if self.open else None
+
 
 def duration_words(delta: timedelta) -> str:
     minutes = max(1, math.ceil(delta.total_seconds() / 60))
