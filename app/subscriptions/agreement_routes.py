@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import abort, request
 from flask_login import current_user
 
+from app.connections.services import partner_center_now
 from app.subscriptions import bp
-from app.subscriptions.agreements import agreement_orders, find_agreement, visible_agreements
-from app.subscriptions.models import SubscriptionStatus
+from app.subscriptions.agreements import agreement_orders, agreement_subscriptions, find_agreement, visible_agreements
+from app.subscriptions.window import termination_refusal
 from app.web.access import Permission, allow
 from app.web.query import requested_page
 from app.web.rendering import render
@@ -29,6 +30,8 @@ def agreement(number: str):
         abort(404)
     # A subscription of another account in the agreement is never shown (as on the termination page).
     subs = [s for s in found.subscriptions if s.account_id == found.account_id]
+    active = agreement_subscriptions(found)
+    # Terminate agreement is offered only when the termination can go through; otherwise its reason is said instead.
     return render("subscriptions/agreement.html", agreement=found, subscriptions=subs,
-                  orders=agreement_orders(found),
-                  terminable=any(s.status == SubscriptionStatus.ACTIVE for s in subs))
+                  orders=agreement_orders(found), terminable=bool(active),
+                  termination_refusal=termination_refusal(active, partner_center_now()) if active else None)

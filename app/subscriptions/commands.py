@@ -25,7 +25,8 @@ from app.subscriptions.agreements import agreement_subscriptions, etags_token
 from app.subscriptions.grid import open_order
 from app.subscriptions.models import CHANGEABLE_STATUSES, Agreement, Subscription, status_label
 from app.subscriptions.steps import CHANGE_STEP
-from app.subscriptions.window import can_cancel, open_batches, reducible, when, window_closed_at
+from app.subscriptions.window import (can_cancel, open_batches, reducible, termination_refusal, when,
+                                      window_closed_at)
 
 CHANGE_ORDER_TYPES = (OrderType.CHANGE, OrderType.CONFIGURATION, OrderType.TERMINATION)
 
@@ -237,12 +238,9 @@ def terminate_agreement(agreement: Agreement, *, seen: str | None, actor: User, 
         if pending is not None:
             raise Refused(f"A change to {sub.name} is already on its way (order {pending.number}). Wait for it to "
                           "complete, then try again.", "confirm")
-    late = [s for s in subs if not can_cancel(s, now)]
-    if late:
-        names = "; ".join(f"{s.name} (window closed on {when(window_closed_at(s, now))})" for s in late)
-        raise Refused("The agreement cannot be terminated now: a subscription can be cancelled only within 7 days "
-                      f"of its purchase or renewal, and these are past that: {names}. Turn their auto-renewal off "
-                      "so that they end at their renewal dates.", "confirm")
+    refusal = termination_refusal(subs, now)
+    if refusal:
+        raise Refused(refusal, "confirm")
     lines = [ChangeLine(s, {"action": ChangeAction.CANCEL, "from": s.quantity, "to": 0, "delta": -s.quantity,
                                    "etag": s.etag}, _title(s, "Cancel the subscription")) for s in subs]
     return place_change_order(OrderType.TERMINATION, lines, actor=actor, origin=origin, request_key=request_key)

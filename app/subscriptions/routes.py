@@ -17,7 +17,7 @@ from app.subscriptions import bp, commands, grid, instances
 from app.subscriptions.agreements import agreement_subscriptions, etags_token, find_agreement
 from app.subscriptions.commands import Refused
 from app.subscriptions.models import ENDED_STATUSES, SubscriptionStatus, status_label
-from app.subscriptions.window import can_cancel, when, window, window_closed_at
+from app.subscriptions.window import can_cancel, termination_refusal, when, window, window_closed_at
 from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm,
                                      ScheduleForm, TerminateForm, new_request_key)
 from app.web.access import Permission, allow
@@ -90,6 +90,10 @@ def _context(sub, *, refused: Refused | None = None, **forms) -> dict:
         "gdap": gdap.request_for(sub.account_id, sub.tenant_domain),
         "instance_name": instances.instance_name(sub), "adds_licences": instances.adds_licences(sub),
     }
+    # Terminate agreement is offered only when the termination can go through; otherwise its reason is said instead.
+    active = agreement_subscriptions(sub.agreement) if sub.agreement else []
+    context["agreement_terminable"] = bool(active)
+    context["termination_refusal"] = termination_refusal(active, now) if active else None
     context["quantity_form"].quantity.data = str(sub.quantity)
     context["schedule_form"].quantity.data = str(sub.scheduled_quantity or sub.quantity)
     context["rename_form"].friendly_name.data = sub.friendly_name

@@ -104,6 +104,21 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "an unknown date"
 
 
+def termination_refusal(subs: list[Subscription], now: datetime) -> str | None:
+    """Why an agreement holding `subs` (its active subscriptions) cannot be terminated now, or None: a
+    termination cancels every one of them, so each must still be inside its window. Said where Terminate
+    agreement would be offered, and by the termination itself."""
+    late = [s for s in subs if not can_cancel(s, now)]
+    if not late:
+        return None
+    names = "; ".join(f"{s.name} (window closed on {when(window_closed_at(s, now))})" for s in late)
+    one = len(late) == 1
+    return ("The agreement cannot be terminated now: a subscription can be cancelled only within 7 days of its "
+            f"purchase or renewal, and {'this one is' if one else 'these are'} past that: {names}. "
+            + ("Turn its auto-renewal off so that it ends at its renewal date." if one else
+               "Turn their auto-renewal off so that they end at their renewal dates."))
+
+
 @dataclass
 class Window:
     """What the details page says about the cancellation window."""

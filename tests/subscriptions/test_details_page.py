@@ -19,3 +19,30 @@ def test_the_time_left_in_the_window_is_the_real_time_left_all_week(db, reseller
     assert _time_left(reseller_client, bought) == ["closes in 3 days 21 hours"]
     sandbox_store.advance_clock(timedelta(days=3, hours=20, minutes=30))  # 30 minutes left
     assert _time_left(reseller_client, bought) == ["closes in 30 minutes"]
+
+
+def _terminate_offer(client, url):
+    """The Terminate agreement button on a page, and the reason said in its place."""
+    page = soup(client.get(url))
+    button = page.find("a", string="Terminate agreement")
+    reason = page.select_one("#terminate-not-possible")
+    return button, reason.get_text(" ", strip=True) if reason else None
+
+
+def test_terminate_agreement_is_offered_only_while_it_can_go_through_else_the_reason_is_said(
+        db, reseller_client, sandbox_store, bought):
+    pages = (f"/subscriptions/{bought.id}", f"/agreements/{bought.agreement.number}")
+    for url in pages:  # inside the window: offered, nothing to explain
+        button, reason = _terminate_offer(reseller_client, url)
+        assert button is not None and button["href"] == f"/agreements/{bought.agreement.number}/terminate"
+        assert reason is None
+
+    sandbox_store.advance_clock(timedelta(days=8))
+    closed = bought.cancellation_allowed_until.strftime("%Y-%m-%d %H:%M")
+    for url in pages:
+        button, reason = _terminate_offer(reseller_client, url)
+        assert button is None, url
+        assert reason == (
+            "The agreement cannot be terminated now: a subscription can be cancelled only within 7 days of its "
+            f"purchase or renewal, and this one is past that: {bought.name} (window closed on {closed} UTC). "
+            "Turn its auto-renewal off so that it ends at its renewal date."), url
