@@ -2,8 +2,10 @@
 customers that the storefront does not know, read page by page by a job
 (app/tools/customer_import_jobs.py), each with its domains, its indirect reseller (matched to a reseller
 account by tenant id or partner ID) and its subscriptions; then, per customer, the operator's choice of
-account (a direct customer account, new or existing, or a reseller's licensee) and the import of its
-tenant and subscriptions (app/tools/importing.py). Importing twice changes nothing.
+account and the import of its tenant and subscriptions (app/tools/importing.py). Partner Center records
+who resells to a customer, so the choice follows it: an indirect customer becomes a licensee of its
+reseller's account only, a direct customer a direct customer account (new or existing); any other
+choice is refused with why. Importing twice changes nothing.
 No request, no templates; writes flush, the caller commits.
 """
 from __future__ import annotations
@@ -14,7 +16,8 @@ from app.extensions import db
 from app.partner_center import Subscription as RemoteSubscription
 from app.subscriptions.models import Agreement, Subscription
 from app.time import utcnow
-from app.tools.importing import ImportRefused, claim_tenant, licensee_named, new_direct_customer, store_subscription
+from app.tools.importing import (ImportRefused, claim_tenant, licensee_named, new_direct_customer, store_subscription,
+                                tenant_of)
 from app.tools.models import CustomerImportRun, ImportCandidate, RunStatus
 
 NEW_DIRECT = "new"
@@ -98,24 +101,102 @@ def candidates_query(run: CustomerImportRun, *, state: str = "pending", kind: st
     return query.order_by(ImportCandidate.company_name, ImportCandidate.id)
 
 
+def partner_centers_reseller(candidate: ImportCandidate) -> Account | None:
+    """The reseller account of the indirect reseller Partner Center records for the customer, matched
+    now (a reseller account added since the reading counts); None for a direct customer, or when no
+    reseller account matches."""
+    if not candidate.indirect:
+        return None
+    return matching_reseller(candidate.reseller_tenant_id, candidate.reseller_partner_id)
+
+
+def holder(candidate: ImportCandidate) -> Account | None:
+    """The account that holds the customer's tenant in the storefront already (imported from another
+    reading meanwhile, or ordered for): there is nothing left to import."""
+    tenant = tenant_of(candidate.tenant_id, candidate.domain)
+    return tenant.account if tenant is not None else None
+
+
+def namesakes(candidate: ImportCandidate) -> list[Account]:
+    """Other resellers with a licensee of the customer's name in the storefront (one migrated from a
+    previous portal, say): nothing links it to this tenant, so importing leaves it as it is, and the
+    page says so rather than import beside it silently."""
+    offered = partner_centers_reseller(candidate)
+    name = (candidate.company_name or "").lower()
+    holding = db.select(Licensee.reseller_id).where(db.func.lower(Licensee.company_name) == name,
+                                                    Licensee.archived_at.is_(None))
+    return db.session.scalars(db.select(Account).where(Account.id.in_(holding), Account.id != (
+        offered.id if offered else -1)).order_by(Account.name)).all()
+
+
+def namesakes_words(candidate: ImportCandidate) -> str | None:
+    found = namesakes(candidate)
+    if not found:
+        return None
+    names = ", ".join(a.name for a in found)
+    return (f"{names} already {'has a licensee' if len(found) == 1 else 'have licensees'} named "
+            f"{candidate.company_name} in the storefront, with no tenant recorded: importing leaves "
+            f"{'it' if len(found) == 1 else 'them'} as {'it is' if len(found) == 1 else 'they are'}; "
+            f"ask {names} whether it is the same company.")
+
+
+def _reseller_words(candidate: ImportCandidate) -> str:
+    return " ".join(filter(None, [candidate.reseller_name or "a reseller",
+                                  f"(partner ID {candidate.reseller_partner_id})" if candidate.reseller_partner_id else None]))
+
+
+def not_offered(candidate: ImportCandidate) -> str | None:
+    """Why the customer has no import choice (its Import form is not shown), or None."""
+    held = holder(candidate)
+    if held is not None:
+        return f"Its tenant {candidate.domain or candidate.tenant_id} belongs to {held.name} in the storefront now: " \
+               "there is nothing left to import."
+    if candidate.indirect and partner_centers_reseller(candidate) is None:
+        return (f"Partner Center records {_reseller_words(candidate)} as its indirect reseller, and no reseller "
+                "account matches: add that reseller under Partners > Accounts, then import the customer as its licensee.")
+    return None
+
+
 def targets_for(candidate: ImportCandidate) -> list[tuple[str, str]]:
-    """The import form's choices: a new direct customer, each direct customer account, each reseller
-    (the customer becomes its licensee); the matching one first."""
-    accounts = db.session.scalars(db.select(Account).where(Account.kind.in_(("reseller", "customer")))
-                                  .order_by(Account.name)).all()
+    """The import form's choices. Partner Center records a customer's indirect reseller, so an indirect
+    customer is offered only as a licensee of that reseller's account, and a direct customer only as a
+    direct customer account (a new one, or an existing one: the one of its name first). None while
+    `not_offered` says why."""
+    if not_offered(candidate):
+        return []
+    reseller = partner_centers_reseller(candidate)
+    if reseller is not None:
+        return [(f"reseller-{reseller.id}", f"A licensee of {reseller.name}, its reseller in Partner Center")]
+    accounts = db.session.scalars(db.select(Account).where(Account.kind == "customer").order_by(Account.name)).all()
     choices = [(NEW_DIRECT, f"A new direct customer account, “{candidate.company_name}”")]
-    choices += [(f"account-{a.id}", f"{a.name} (direct customer)") for a in accounts if a.kind == "customer"]
-    choices += [(f"reseller-{a.id}", f"A licensee of {a.name} (reseller)") for a in accounts if a.kind == "reseller"]
+    choices += [(f"account-{a.id}", f"{a.name} (direct customer)") for a in accounts]
     default = default_target(candidate)
     return sorted(choices, key=lambda c: c[0] != default)
 
 
 def default_target(candidate: ImportCandidate) -> str:
-    if candidate.reseller_account_id:
-        return f"reseller-{candidate.reseller_account_id}"
+    reseller = partner_centers_reseller(candidate)
+    if reseller is not None:
+        return f"reseller-{reseller.id}"
     same_name = db.session.scalar(db.select(Account.id).where(
         Account.kind == "customer", db.func.lower(Account.name) == (candidate.company_name or "").lower()))
     return f"account-{same_name}" if same_name else NEW_DIRECT
+
+
+def refusal(candidate: ImportCandidate, choice: str) -> str | None:
+    """Why the customer cannot be imported into `choice` (a value of the form), or None when it can."""
+    why = not_offered(candidate)
+    if why or choice in dict(targets_for(candidate)):
+        return why
+    name = candidate.company_name or candidate.domain
+    reseller = partner_centers_reseller(candidate)
+    if reseller is not None:
+        return (f"Partner Center records {_reseller_words(candidate)} as the indirect reseller of {name}: it can "
+                f"be imported only as a licensee of {reseller.name}, not into another account.")
+    if choice.startswith("reseller-"):
+        return (f"Partner Center records no indirect reseller for {name}: import it as a direct customer. It becomes "
+                "a reseller's customer when it accepts that reseller's relationship request in Partner Center.")
+    return "Choose the account to import the customer into."
 
 
 CSV_HEADER = ["Customer", "Domain", "Tenant id", "Kind", "Indirect reseller", "Reseller account", "Subscriptions",
@@ -137,7 +218,10 @@ def csv_rows(candidates):
 # ----------------------------------------------------------------------------------- importing
 
 def _target(candidate: ImportCandidate, choice: str) -> tuple[Account, Licensee | None, bool]:
-    """(account, licensee, created) for the form's choice."""
+    """(account, licensee, created) for the form's choice; refused unless it is one targets_for offers."""
+    refused = refusal(candidate, choice or "")
+    if refused:
+        raise ImportRefused(refused)
     kind, _, raw_id = (choice or "").partition("-")
     facts = {"companyName": candidate.company_name, "domain": candidate.domain, **(candidate.facts or {})}
     if choice == NEW_DIRECT:
@@ -172,4 +256,5 @@ def import_candidate(candidate: ImportCandidate, choice: str, *, actor, origin) 
     audit.record("customer_imported", actor=actor, account=account, subject=candidate.domain or candidate.tenant_id,
                  origin=origin, details={"run": candidate.run_id, "tenant": candidate.tenant_id, "into": where,
                                          "subscriptions": new, "reseller": candidate.reseller_partner_id})
-    return f"{candidate.company_name} ({candidate.domain}): {candidate.note}"
+    also = namesakes_words(candidate)
+    return f"{candidate.company_name} ({candidate.domain}): {candidate.note}" + (f" {also}" if also else "")

@@ -1,6 +1,7 @@
 """admin > Tools > Customer import: read the operator's Partner Center customers (a job, its progress
 pushed or polled), list those the storefront does not know (filtered, paged, CSV), and import each into
-the account the operator chooses. Operator members read."""
+the account the operator chooses among those Partner Center allows (a refusal is shown at the customer's
+Import field). Operator members read."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
@@ -38,7 +39,7 @@ def _context(run: CustomerImportRun, *, polls: bool | None = None, **extra) -> d
     return {"run": run, "streams": streams, "polls": (not run.done and not streams) if polls is None else polls,
             "filters": filters, "filter_args": {k: v for k, v in filters.items() if v}, "candidates": candidates,
             "page_number": page, "pages": pages, "total": total, "states": rules.STATES, "targets_for": rules.targets_for,
-            **extra}
+            "not_offered": rules.not_offered, "namesakes_words": rules.namesakes_words, "import_errors": {}, "chosen": {}, **extra}
 
 
 @bp.route("/customer-import", methods=["GET", "POST"])
@@ -68,14 +69,18 @@ def import_customer(run_id: int, candidate_id: int):
     candidate = db.session.get(ImportCandidate, candidate_id)
     if candidate is None or candidate.run_id != run.id:
         abort(404)
-    back = url_for("tools.customer_import_run", run_id=run.id, **{k: v for k, v in _filters().items() if v})
+    back = url_for("tools.customer_import_run", run_id=run.id, **{k: v for k, v in _filters().items() if v},
+                   **({"page": requested_page(request.args)} if requested_page(request.args) > 1 else {}))
+    choice = request.form.get("target", "")
     try:
-        message = rules.import_candidate(candidate, request.form.get("target", ""), actor=current_user,
-                                         origin=request_origin())
+        message = rules.import_candidate(candidate, choice, actor=current_user, origin=request_origin())
     except ImportRefused as refused:
+        # Refused at the customer's Import field, its choice kept; the page as it was (filters, page).
         db.session.rollback()
-        flash(f"{candidate.company_name}: {refused}", "error")
-        return redirect(back, code=303)
+        context = _context(run, import_errors={candidate.id: str(refused)}, chosen={candidate.id: choice})
+        if candidate not in context["candidates"]:
+            flash(f"{candidate.company_name}: {refused}", "error")
+        return render(RUN_PAGES.page, status=422, **context)
     db.session.commit()
     flash(message, "success")
     return redirect(back, code=303)

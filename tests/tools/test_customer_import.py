@@ -91,7 +91,9 @@ def test_an_import_into_a_tenant_another_account_holds_is_refused(db, operator_c
     db.session.commit()
     adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
     response = import_as(operator_client, run, candidate(db, run, WWI), f"reseller-{adatum.id}")
-    assert "belongs to Tailspin Toys in the storefront" in text_of(operator_client.get(response.headers["Location"]))
+    assert response.status_code == 422  # said at the customer's row, the page as it was
+    assert "belongs to Tailspin Toys in the storefront" in soup(response).select_one(
+        f"#candidate-{candidate(db, run, WWI).id} .candidate-import").get_text(" ")
     assert db.session.scalar(db.select(db.func.count(Subscription.id))) == 0
     assert candidate(db, run, WWI).imported_at is None
 
@@ -161,3 +163,107 @@ def test_the_demo_story_import_then_drift_made_in_partner_center_shows_on_the_ne
     drift = run_reconciliation(operator_client, redis)
     assert sorted((f.kind, f.storefront_value, f.partner_center_value) for f in drift.findings) == [
         ("auto_renew", "On", "Off"), ("quantity", "12", "15")]
+
+
+def _row(response, found):
+    return soup(response).select_one(f"#candidate-{found.id}")
+
+
+def test_an_indirect_customer_is_offered_and_imported_only_as_a_licensee_of_its_reseller_in_partner_center(
+        db, operator_client, redis, demo):
+    """Partner Center records Adatum as Alpine Ski House's indirect reseller: the second reseller,
+    Litware, is not offered, and a form that asks for it anyway is refused at the field, nothing
+    imported. The demo's Fourth Coffee Reseller has a licensee of that name (migrated): the row says so."""
+    run = read_customers(operator_client, redis)
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
+    alpine = candidate(db, run, ALPINE)
+    row = _row(operator_client.get(f"/admin/customer-import/runs/{run.id}"), alpine)
+    assert [(o["value"], o.get_text()) for o in row.select("select option")] == [
+        (f"reseller-{adatum.id}", "A licensee of Adatum IT Services, its reseller in Partner Center")]
+    assert " ".join(row.select_one(".namesakes").get_text().split()) == (
+        "Fourth Coffee Reseller already has a licensee named Alpine Ski House in the storefront, with no tenant "
+        "recorded: importing leaves it as it is; ask Fourth Coffee Reseller whether it is the same company.")
+
+    response = import_as(operator_client, run, alpine, f"reseller-{litware.id}")
+    assert response.status_code == 422
+    row = _row(response, alpine)
+    select = row.select_one("select[name=target]")
+    error = row.select_one(f"#{select['aria-describedby']}")
+    assert " ".join(error.get_text().split()) == (
+        "Partner Center records Adatum IT Services (partner ID 1234567) as the indirect reseller of Alpine Ski House: "
+        "it can be imported only as a licensee of Adatum IT Services, not into another account.")
+    assert select["aria-invalid"] == "true"
+    assert import_as(operator_client, run, alpine, "new").status_code == 422  # nor as a direct customer
+    def alpines():
+        db.session.expire_all()
+        return sorted(lic.reseller.name for lic in db.session.scalars(db.select(Licensee).where(
+            Licensee.company_name == "Alpine Ski House")))
+
+    assert alpines() == ["Fourth Coffee Reseller"]
+    assert db.session.scalar(db.select(db.func.count(Subscription.id))) == 0
+    assert candidate(db, run, ALPINE).imported_at is None
+
+    response = import_as(operator_client, run, alpine, f"reseller-{adatum.id}")
+    assert response.status_code == 303
+    assert "ask Fourth Coffee Reseller whether it is the same company" in text_of(
+        operator_client.get(response.headers["Location"]))
+    assert alpines() == ["Adatum IT Services", "Fourth Coffee Reseller"]
+
+
+def test_a_customer_another_reading_imported_meanwhile_for_one_reseller_cannot_become_anothers(
+        db, operator_client, redis, demo):
+    earlier = read_customers(operator_client, redis)
+    later = read_customers(operator_client, redis)
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
+    assert import_as(operator_client, later, candidate(db, later, ALPINE), f"reseller-{adatum.id}").status_code == 303
+
+    stale = candidate(db, earlier, ALPINE)
+    row = _row(operator_client.get(f"/admin/customer-import/runs/{earlier.id}"), stale)
+    assert row.select("form") == []
+    assert " ".join(row.select_one(".candidate-import").get_text(" ").split()) == (
+        f"Its tenant {ALPINE} belongs to Adatum IT Services in the storefront now: there is nothing left to import.")
+    response = import_as(operator_client, earlier, stale, f"reseller-{litware.id}")
+    assert response.status_code == 422
+    assert "belongs to Adatum IT Services in the storefront now" in _row(response, stale).select_one(
+        "[role=alert]").get_text()
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Licensee.id)).where(Licensee.reseller_id == litware.id,
+                                                                       Licensee.company_name == "Alpine Ski House")) == 0
+    assert db.session.scalar(db.select(Tenant).where(Tenant.domain == ALPINE)).account_id == adatum.id
+
+
+def test_a_direct_customer_is_not_offered_to_resellers(db, operator_client, redis, demo):
+    run = read_customers(operator_client, redis)
+    wwi = candidate(db, run, WWI)
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    row = _row(operator_client.get(f"/admin/customer-import/runs/{run.id}"), wwi)
+    values = [o["value"] for o in row.select("select option")]
+    assert values[0] == "new" and not [v for v in values if v.startswith("reseller-")]
+    response = import_as(operator_client, run, wwi, f"reseller-{adatum.id}")
+    assert response.status_code == 422
+    assert _row(response, wwi).select_one(".field-error").get_text().startswith(
+        "Partner Center records no indirect reseller for Wide World Importers: import it as a direct customer.")
+    assert db.session.scalar(db.select(db.func.count(Licensee.id)).where(
+        Licensee.company_name == "Wide World Importers")) == 0
+
+
+def test_an_indirect_customer_whose_reseller_has_no_account_waits_for_that_account(db, operator_client, redis, demo):
+    from tests.factories import AccountFactory
+
+    run = read_customers(operator_client, redis)
+    alpine = candidate(db, run, ALPINE)
+    alpine.reseller_tenant_id, alpine.reseller_partner_id, alpine.reseller_name = (
+        "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f", "5678901", "Fourth Coffee IT")
+    db.session.commit()
+    row = _row(operator_client.get(f"/admin/customer-import/runs/{run.id}"), alpine)
+    assert row.select("form") == []
+    assert " ".join(row.select_one(".not-offered").get_text().split()) == (
+        "Partner Center records Fourth Coffee IT (partner ID 5678901) as its indirect reseller, and no reseller account "
+        "matches: add that reseller under Partners > Accounts, then import the customer as its licensee.")
+    assert import_as(operator_client, run, alpine, "new").status_code == 422
+
+    fourth = AccountFactory(name="Fourth Coffee IT", partner_id="5678901")
+    row = _row(operator_client.get(f"/admin/customer-import/runs/{run.id}"), alpine)
+    assert [o["value"] for o in row.select("select option")] == [f"reseller-{fourth.id}"]
