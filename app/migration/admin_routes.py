@@ -133,9 +133,13 @@ def admin_webinars():
 @bp.route("/admin/migration/webinars/<int:webinar_id>/remove", methods=["POST"])
 @allow(Permission.MIGRATION_RUN)
 def admin_remove_webinar(webinar_id: int):
+    """Asked first (it cannot be undone, only added again): with JavaScript the Remove button's
+    hx-confirm asks and its post carries confirmed=yes; without, the post opens a page that asks."""
     webinar = found_or_404(db.session.get(OnboardingWebinar, webinar_id))
     if not RemoveWebinarForm().validate_on_submit():
         abort(400)
+    if not confirmed():
+        return render("migration/confirm_remove_webinar.html", webinar=webinar, form=RemoveWebinarForm())
     title = webinar.title
     svc.remove_webinar(webinar, actor=current_user, origin=request_origin())
     db.session.commit()

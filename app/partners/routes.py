@@ -287,7 +287,21 @@ def resend_invitation(account_id: int, invitation_id: int):
                               "A new invitation was sent to {email}; the previous link no longer works.")
 
 
+# Revoking stops the invitee's link at once, so it is asked first, as under Settings > Users: with
+# JavaScript the Revoke button's hx-confirm asks and its post carries confirmed=yes; without, the post
+# opens a page that asks. An invitation no longer pending goes straight on, to be answered with why.
+
+
 @bp.route("/<int:account_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
 def revoke_invitation(account_id: int, invitation_id: int):
+    if not confirmed():
+        account = _account_or_404(account_id)
+        invitation = found_or_404(invitations.invitation_of(account, invitation_id))
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        pending = invitations.pending(account)
+        if invitation in pending:
+            return render("partners/confirm_revoke.html", account=account, invitation=invitation,
+                          action_form=ActionForm(), last_way_in=not account.users and len(pending) == 1)
     return _invitation_action(account_id, invitation_id, invitations.revoke, "The invitation of {email} was revoked.")

@@ -173,9 +173,13 @@ def convert_request(request_id: int):
 @bp.route("/admin/programs/requests/<int:request_id>/dismiss", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
 def dismiss_request(request_id: int):
+    """Asked first (a dismissed request cannot be taken up again): with JavaScript the Dismiss button's
+    hx-confirm asks and its post carries confirmed=yes; without, the post opens a page that asks."""
     partner_request = _request_or_404(request_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if not confirmed() and partner_request.status == "new":
+        return render("programs/confirm_dismiss_request.html", partner_request=partner_request, action_form=ActionForm())
     if partner_requests.dismiss(partner_request, actor=current_user._get_current_object(), origin=request_origin()):
         db.session.commit()
         flash(f"The request of {partner_request.company} was dismissed.", "success")

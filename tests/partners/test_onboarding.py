@@ -238,7 +238,22 @@ def test_the_operator_revokes_a_first_admins_invitation_and_members_only_see_it(
     assert operator_member_client.post(revoke_url).status_code == 403
 
     assert soup(seen).select_one("#no-admin") is None  # the invitation is pending: nothing to say
-    response = operator_client.post(revoke_url)
+    # Revoking asks first in both modes: the button's dialog with JavaScript; without, a page that asks.
+    revoke = soup(operator_client.get(f"/admin/accounts/{account.id}")).select_one(
+        f"#invitation-{invitation.id} form[action$='/revoke']")
+    assert revoke["hx-confirm"] == ("Revoke the invitation of wanda@wideworld.example.com to Wide World Importers? "
+                                    "Its link stops working now; to let them in later, invite them again.")
+    assert revoke["hx-vals"] == '{"confirmed": "yes"}'
+    asked = operator_client.post(revoke_url)
+    assert asked.status_code == 200
+    assert soup(asked).select_one("h1").get_text() == "Revoke the invitation of wanda@wideworld.example.com?"
+    assert " ".join(soup(asked).select_one("#revoke-consequences").get_text(" ").split()).endswith(
+        "Nobody can sign in to Wide World Importers then: it has no user and no other pending invitation.")
+    assert soup(asked).select_one("#confirm-revoke button").get_text() == "Revoke invitation"
+    assert soup(asked).select_one("#confirm-revoke + a").get_text() == "Keep the invitation"
+    db.session.expire_all()
+    assert invitation.revoked_at is None
+    response = operator_client.post(revoke_url, {"confirmed": "yes"})
     assert response.status_code == 303
     after = soup(operator_client.get(f"/admin/accounts/{account.id}"))
     assert after.select_one("#account-invitations") is None
@@ -284,7 +299,8 @@ def test_the_operator_invites_another_admin_when_the_first_address_was_wrong(ope
 
     operator_client.post("/admin/accounts/new/reseller", _reseller(admin_email="fiona@fourthcofee.example.com"))
     account = _account(db, "Fourth Coffee IT")
-    operator_client.post(f"/admin/accounts/{account.id}/invitations/{_first_admin_invitation(db, account).id}/revoke")
+    operator_client.post(f"/admin/accounts/{account.id}/invitations/{_first_admin_invitation(db, account).id}/revoke",
+                         {"confirmed": "yes"})
 
     refused = operator_client.post(f"/admin/accounts/{account.id}/invitations", {
         "admin_first_name": "Fiona", "admin_last_name": "Fourth", "admin_email": "fiona@"})

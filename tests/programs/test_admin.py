@@ -213,7 +213,20 @@ def test_a_request_can_be_dismissed(operator_client, db):
     partner_request = PartnerRequest(company="Spam Ltd", name="S", email="s@spam.example.com", country="US")
     db.session.add(partner_request)
     db.session.commit()
-    assert operator_client.post(f"/admin/programs/requests/{partner_request.id}/dismiss", {}).status_code == 303
+    # Dismissing asks first in both modes: the button's dialog with JavaScript; without, a page that asks.
+    dismiss = soup(operator_client.get("/admin/programs/requests")).select_one(
+        f"#request-{partner_request.id} form[action$='/dismiss']")
+    assert dismiss["hx-confirm"].startswith("Dismiss the request of Spam Ltd?")
+    assert dismiss["hx-vals"] == '{"confirmed": "yes"}'
+    asked = operator_client.post(f"/admin/programs/requests/{partner_request.id}/dismiss", {})
+    assert asked.status_code == 200
+    assert soup(asked).select_one("h1").get_text() == "Dismiss the request of Spam Ltd?"
+    assert soup(asked).select_one("#confirm-dismiss button").get_text() == "Dismiss request"
+    assert soup(asked).select_one("#confirm-dismiss + a").get_text() == "Keep the request"
+    db.session.expire_all()
+    assert db.session.get(PartnerRequest, partner_request.id).status == "new"
+    assert operator_client.post(f"/admin/programs/requests/{partner_request.id}/dismiss",
+                                {"confirmed": "yes"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(PartnerRequest, partner_request.id).status == "dismissed"
 
