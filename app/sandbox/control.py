@@ -218,12 +218,51 @@ def clear_calls():
 
 @bp.get("/admin")
 def admin():
+    return _admin_page()
+
+
+class FieldRefused(ValueError):
+    """A value typed in a form of the controls page that cannot be used: said next to its field (`field`,
+    the input's id), the form kept as typed."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _admin_page(*, refused: FieldRefused | None = None, status: int = 200):
+    """The controls page; after a refused form, that form as it was typed (the posted `form` names it)
+    with the message next to the field, and linked from the top of the page."""
     st = store()
+    posted = request.form.get("form", "") if refused else ""
+
+    def kept(form: str, name: str, default: str = "") -> str:
+        return request.form.get(name, default) if posted == form else default
+
     return render_template("sandbox/admin.html", clock=_clock_json(), faults=st.faults(),
                            tenants=st.documents("tenant"), resellers=st.documents("reseller"),
                            reseller_agreements=RESELLER_AGREEMENTS, webhook_events=WEBHOOK_EVENTS,
-                           message=request.args.get("msg"),
-                           error=request.args.get("err"), calls=st.calls()[-25:][::-1])
+                           message=None if refused else request.args.get("msg"),
+                           error=None if refused else request.args.get("err"), calls=st.calls()[-25:][::-1],
+                           problems={refused.field: str(refused)} if refused else {}, kept=kept), status
+
+
+def _typed_number(field: str, name: str, label: str, *, whole: bool = True, default=None, minimum=0):
+    """The number typed in `name` (None or `default` when empty); refused at `field` when it is not a
+    number, or below `minimum`."""
+    raw = (request.form.get(name) or "").strip()
+    if raw == "":
+        return default
+    kind = "a whole number" if whole else "a number"
+    if minimum is not None:
+        kind += " of at least 1" if minimum == 1 else f", {minimum} or more"
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        raise FieldRefused(field, f"{label} must be {kind}: “{raw}” is not.")
+    if minimum is not None and value < minimum:
+        raise FieldRefused(field, f"{label} must be {kind}.")
+    return value
 
 
 def _admin_form(rule: str):
@@ -244,10 +283,27 @@ def _back(message: str | None = None, error: str | None = None):
 
 @_admin_form("/admin/fault")
 def admin_fault():
+    """A fault of an API call ("fault" form) or of a webhook delivery ("webhook-fault" form)."""
+    prefix = "webhook-fault" if request.form.get("form") == "webhook-fault" else "fault"
+    what = "deliveries" if prefix == "webhook-fault" else "calls"
+    kind = request.form.get("kind", "")
     try:
-        fault_id = _fault_from(request.form.to_dict())
-    except ValueError as exc:
-        return _back(error=str(exc))
+        count = _typed_number(f"{prefix}-count", "count", f"Number of {what}", default=1, minimum=1)
+        retry_after = None if prefix == "webhook-fault" else _typed_number(
+            "fault-retry", "retryAfter", "Retry-After (seconds)")
+        delay = _typed_number(f"{prefix}-delay", "delay", "Delay (seconds)", whole=False)
+        if kind in ("slow", "delay") and delay is None:
+            raise FieldRefused(f"{prefix}-delay", "Enter the delay in seconds, like 2.5: a late answer needs one."
+                               if kind == "slow" else "Enter the delay in seconds, like 5: a delayed delivery needs one.")
+        try:
+            fault_id = store().inject_fault(method=request.form.get("method") or "*",
+                                            path_prefix=request.form.get("pathPrefix") or (
+                                                WEBHOOK_FAULT_PREFIX if kind in ("drop", "delay") else "/v1/"), kind=kind,
+                                            count=count, retry_after=retry_after, delay=delay)
+        except ValueError as exc:
+            raise FieldRefused(f"{prefix}-kind", str(exc))
+    except FieldRefused as refused:
+        return _admin_page(refused=refused, status=422)
     return _back(f"Fault #{fault_id} added.")
 
 
@@ -299,15 +355,29 @@ def admin_clock():
         store().reset_clock()
         return _back("Clock reset to real time.")
     try:
-        delta = _delta_from(request.form.to_dict())
-    except ValueError as exc:
-        return _back(error=str(exc))
-    now = store().advance_clock(delta)
+        days = _typed_number("clock-days", "days", "Days", default=0)
+        hours = _typed_number("clock-hours", "hours", "Hours", default=0)
+        if not days and not hours:
+            raise FieldRefused("clock-days", "Enter how far to move the clock forward: days, hours or both.")
+    except FieldRefused as refused:
+        return _admin_page(refused=refused, status=422)
+    now = store().advance_clock(timedelta(days=days, hours=hours))
     return _back(f"Clock moved forward; sandbox time is now {iso(now)}.")
+
+
+# Wiping cannot be undone, so it is asked first: with JavaScript the button's dialog asks and its post
+# carries confirmed=yes; without, the post opens a page that asks (what goes, what stays), whose button
+# carries it. (The JSON control, POST /_sandbox/reset, is for scripts and tests: it does not ask.)
 
 
 @_admin_form("/admin/reset")
 def admin_reset():
+    if request.form.get("confirmed") != "yes":
+        st = store()
+        tenants = st.documents("tenant")
+        held = {kind: sum(len(st.documents(kind, t["id"])) for t in tenants) for kind in ("order", "subscription")}
+        return render_template("sandbox/confirm_reset.html", tenants=len(tenants), faults=len(st.faults()),
+                               calls=len(st.calls()), clock=_clock_json(), **held)
     store().reset()
     return _back("Sandbox wiped and reseeded.")
 
@@ -371,11 +441,14 @@ def admin_subscription():
     sub_id = request.form.get("subscriptionId", "")
     auto = request.form.get("autoRenewEnabled", "")
     try:
-        quantity = _number(request.form.get("quantity"), "Seats", int)
-        sub = _change_subscription(sub_id, quantity, None if auto == "" else auto == "true")
-    except ValueError as exc:
-        return _back(error=f"Nothing changed: {exc}.")
-    except KeyError:
-        return _back(error=f"Unknown subscription {sub_id}.")
+        quantity = _typed_number("drift-quantity", "quantity", "Seats", minimum=None)  # its range: below
+        try:
+            sub = _change_subscription(sub_id, quantity, None if auto == "" else auto == "true")
+        except ValueError as exc:
+            raise FieldRefused("drift-quantity", f"Nothing changed: {exc}.")
+        except KeyError:
+            raise FieldRefused("drift-subscription", f"Unknown subscription {sub_id}.")
+    except FieldRefused as refused:
+        return _admin_page(refused=refused, status=422)
     return _back(f"{sub['friendlyName']} now has {sub['quantity']} seats, auto-renewal "
                  f"{'on' if sub['autoRenewEnabled'] else 'off'}, in Partner Center.")

@@ -1,6 +1,8 @@
 """Fault controls (429, 500, slow), the /_sandbox JSON controls and the admin page."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from bs4 import BeautifulSoup
@@ -164,3 +166,66 @@ def test_overview_shows_what_microsoft_received(pc, sandbox_app, sandbox_store):
     assert "MicrosoftCustomerAgreement" in page.select_one("#agreements").get_text()
     assert "completed" in page.select_one("#orders").get_text()
     assert sub["id"] in page.select_one("#subscriptions").get_text()
+
+
+def test_wipe_and_reseed_asks_first_in_both_modes(sandbox_app, sandbox_store, pc):
+    """Wiping cannot be undone: with JavaScript the button's dialog asks and the post carries
+    confirmed=yes; without, the post opens a page that says what goes and what stays."""
+    tenant_id = new_customer_ready_to_buy(pc, "wipeco")
+    sandbox_store.advance_clock(timedelta(days=2))
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get("/_sandbox/admin").data, "html.parser")
+        form = page.select_one("#reset form")
+        assert form["data-confirm"].startswith("Wipe the sandbox and seed it again?")
+        assert "window.confirm(this.dataset.confirm)" in form["onsubmit"]
+        assert "this.elements.confirmed.value = 'yes'" in form["onsubmit"]
+        fields = hidden_fields(form)
+        assert fields["confirmed"] == ""  # what the post carries without JavaScript
+
+        asked = browser.post(form["action"], data=fields)
+        assert asked.status_code == 200
+        asking = BeautifulSoup(asked.data, "html.parser")
+        assert asking.select_one("h1").get_text() == "Wipe the sandbox and seed it again?"
+        consequences = " ".join(asking.select_one("#reset-consequences").get_text(" ").split())
+        assert consequences.startswith("Deleted: 6 customer tenants,")
+        assert "The clock goes back to real time (it is 48.0 hours ahead)." in consequences
+        assert asking.select_one("#confirm-reset button").get_text() == "Wipe and reseed the sandbox"
+        assert asking.select_one("#confirm-reset a").get_text() == "Keep the sandbox as it is"
+        assert sandbox_store.document("tenant", tenant_id) is not None  # nothing wiped yet
+
+        done = browser.post(asking.select_one("#confirm-reset")["action"], data=hidden_fields(
+            asking.select_one("#confirm-reset")), follow_redirects=True)
+        assert "Sandbox wiped and reseeded." in done.get_data(as_text=True)
+    assert sandbox_store.document("tenant", tenant_id) is None
+    assert sandbox_store.clock_offset().total_seconds() == 0
+
+
+def test_a_control_refused_says_why_at_its_field_keeping_what_was_typed(sandbox_app, sandbox_store):
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get("/_sandbox/admin").data, "html.parser")
+        form = page.select_one("#faults form")
+        refused = browser.post(form["action"], data={**hidden_fields(form), "method": "PATCH",
+                                                     "pathPrefix": "/v1/customers/x/subscriptions", "kind": "slow",
+                                                     "count": "3", "retryAfter": "30", "delay": ""})
+        assert refused.status_code == 422
+        again = BeautifulSoup(refused.data, "html.parser")
+        delay = again.select_one("#fault-delay")
+        assert delay["aria-invalid"] == "true"
+        assert again.select_one(f"#{delay['aria-describedby']}").get_text() == (
+            "Enter the delay in seconds, like 2.5: a late answer needs one.")
+        assert again.select_one("#problem-summary a")["href"] == "#fault-delay"
+        assert again.select_one("#fault-path")["value"] == "/v1/customers/x/subscriptions"
+        assert again.select_one("#fault-count")["value"] == "3"
+        assert again.select_one("#fault-method option[selected]").get_text() == "PATCH"
+        assert again.select_one("#fault-kind option[selected]")["value"] == "slow"
+        assert again.select_one("#webhook-fault-count")["value"] == "1"  # the other forms as they were
+        assert sandbox_store.faults() == []
+
+        clock = page.select_one("#clock form")
+        refused = browser.post(clock["action"], data={**hidden_fields(clock), "days": "-2", "hours": "5",
+                                                      "action": "advance"})
+        assert refused.status_code == 422
+        again = BeautifulSoup(refused.data, "html.parser")
+        assert again.select_one("#clock-days-error").get_text() == "Days must be a whole number, 0 or more."
+        assert (again.select_one("#clock-days")["value"], again.select_one("#clock-hours")["value"]) == ("-2", "5")
+    assert sandbox_store.clock_offset().total_seconds() == 0

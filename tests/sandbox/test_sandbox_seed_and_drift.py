@@ -45,6 +45,10 @@ def test_the_controls_change_seats_and_auto_renewal_in_partner_center(sandbox_ap
         refused = browser.post(form["action"], data={**hidden_fields(form), "subscriptionId": before["id"],
                                                      "quantity": "0", "autoRenewEnabled": ""}, follow_redirects=True)
         assert "Nothing changed: seats must be between 1 and 300." in refused.get_data(as_text=True)
+        again = BeautifulSoup(refused.data, "html.parser")  # said at the field, what was typed kept
+        assert again.select_one("#drift-quantity-error").get_text() == "Nothing changed: seats must be between 1 and 300."
+        assert again.select_one("#drift-quantity")["value"] == "0"
+        assert again.select_one("#drift-subscription option[selected]")["value"] == before["id"]
         without_token = browser.post(form["action"], data={"subscriptionId": before["id"], "quantity": "3"})
         assert without_token.status_code == 400
     after = pc.get(f"/v1/customers/{WWI_TENANT}/subscriptions/{before['id']}").json()
