@@ -27,3 +27,25 @@ def test_over_http_it_is_the_wall_clock(app, sandbox_store, setting):
     before = utcnow()
     now = partner_center_now()
     assert before <= now <= utcnow()
+
+
+@pytest.fixture
+def app_config():
+    return {"SANDBOX_CONFIG": {"SANDBOX_ORDER_DELAY_SECONDS": 0}}
+
+
+def test_a_subscriptions_page_tells_both_its_times_by_partner_centers_clock(db, demo, reseller_client, sandbox_store):
+    """With the sandbox's clock moved forward, "As of" and "State last read" are both its time: a state
+    read just now does not read as days older than the page."""
+    from tests.helpers import soup
+    from tests.support.subscriptions import buy
+
+    sandbox_store.advance_clock(timedelta(days=3))
+    [sub] = buy(db)
+    hint = " ".join(soup(reseller_client.get(f"/subscriptions/{sub.id}")).select_one("#window-as-of").get_text().split())
+    shown = partner_center_now()
+    as_of, read = hint.split(" UTC (Partner Center's time). State last read from Partner Center ")
+    assert as_of.removeprefix("As of ") in {f"{shown - timedelta(minutes=m):%Y-%m-%d %H:%M}" for m in (0, 1)}
+    assert read.endswith(" UTC, by the same clock.")
+    assert read.removesuffix(" UTC, by the same clock.") in {f"{shown - timedelta(minutes=m):%Y-%m-%d %H:%M}"
+                                                            for m in (0, 1, 2)}
