@@ -4,12 +4,15 @@ Partner Center names a term by its ISO 8601 duration (P1M, P1Y, P3Y) and a billi
 cycle (monthly, annual, triennial). Each has a few grammatical forms, all kept here so the pages
 never define their own: a label for tables and choices ("1 year", "Annual"), an adjective for
 sentences ("a 1-year term"), an adverb ("billed annually") and a period ("per year"). A number of
-seats or licences in a sentence is said here too ("1 seat", "5 seats").
+seats or licences in a sentence is said here too ("1 seat", "5 seats"), and an amount of money, in the
+one format every page, message and e-mail uses: "1,234.50 USD" (see `money`).
 
 The dicts are ordered as the pages list them; templates use the filters registered by
 `register_filters` (once, on the catalog blueprint).
 """
 from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 TERMS = {"P1M": "Monthly", "P1Y": "1 year", "P3Y": "3 years"}
 TERM_ADJECTIVES = {"P1M": "1-month", "P1Y": "1-year", "P3Y": "3-year"}
@@ -51,8 +54,26 @@ def licences(count: int | None) -> str:
     return f"{count} licence" if count == 1 else f"{count} licences"
 
 
+def money(amount, currency: str | None, signed: bool = False) -> str:
+    """An amount as every buyer's page says it: "1,234.50 USD", "22.00 PLN", "−12.00 USD".
+
+    A storefront selling in several currencies names the currency by its ISO 4217 code after the
+    amount, never by a symbol ("$" is also the Canadian and Australian dollar's), with two decimals
+    and a comma between thousands, whatever the currency. `signed` says "+" before a gain; a loss
+    always shows a minus sign (U+2212). No amount (None) is "—"."""
+    if amount is None:
+        return "—"
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return f"{amount} {currency or ''}".strip()  # not a number: as it was recorded
+    text = f"{abs(value):,.2f}"
+    sign = "−" if value < 0 else "+" if signed and value > 0 else ""
+    return f"{sign}{text} {currency}" if currency else f"{sign}{text}"
+
+
 FILTERS = {f.__name__: f for f in (term_label, term_adjective, billing_label, billing_adverb, billing_period,
-                                   seats, licences)}
+                                   seats, licences, money)}
 
 
 def register_filters(bp) -> None:

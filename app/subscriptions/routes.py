@@ -10,7 +10,7 @@ from flask import abort, flash, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from app.catalog.terms import seats
+from app.catalog.terms import money, seats
 from app.connections.services import partner_center_now
 from app.orders import gdap
 from app.subscriptions import bp, commands, grid, instances
@@ -168,7 +168,7 @@ def change_quantity(sub_id: int):
             label = line.change_label
             return f"{label[:1].lower()}{label[1:]}."
         return (f"reduce seats from {before} to {after}. {before - after} seat{'s' if before - after != 1 else ''} "
-                f"will be refunded pro rata for the unused days (at most {refund:,.2f} {line.currency}).")
+                f"will be refunded pro rata for the unused days (at most {money(refund, line.currency)}).")
 
     return _change(sub, form, "quantity_form", commands.change_quantity, form.quantity.data, describe=describe)
 
