@@ -90,26 +90,56 @@ def parse_quantity(raw: Any) -> int:
     return value
 
 
-def _check_offered(viewer: Viewer, sku: Sku, term: str, billing: str) -> None:
-    """`sku` can be bought by this viewer on `term`/`billing`; else a CartError for the field to fix."""
+def offer_refusals(viewer: Viewer, sku: Sku, term: str, billing: str) -> dict[str, str]:
+    """Why `sku` cannot be bought by this viewer on `term`/`billing`, by form field ("sku", "term",
+    "billing_plan"): every field at fault at once, empty when it can."""
     product = sku.product
     if not (product.available and sku.available):
-        raise CartError(withdrawn_message(sku).replace(" Remove it from your cart to continue.", ""), "sku")
+        return {"sku": withdrawn_message(sku).replace(" Remove it from your cart to continue.", "")}
+    refused: dict[str, str] = {}
     if term not in TERMS:
-        raise CartError("Choose a term.", "term")
+        refused["term"] = "Choose a term."
     if billing not in BILLING_PLANS:
-        raise CartError("Choose a billing plan.", "billing_plan")
-    if billing not in viewer.billing_plans:
-        raise CartError("Only monthly billing is offered. Choose Monthly.", "billing_plan")
+        refused["billing_plan"] = "Choose a billing plan."
+    elif billing not in viewer.billing_plans:
+        refused["billing_plan"] = "Only monthly billing is offered. Choose Monthly."
     offer = sku_offer(sku, viewer.market)
     if offer is None:
-        raise CartError(f"{sku.title} is not sold in your market ({viewer.market}).", "sku")
+        refused["sku"] = f"{sku.title} is not sold in your market ({viewer.market})."
+    if refused:
+        return refused
     if (term, billing) not in {(t.term_duration, t.billing_plan) for t in offer.terms}:
-        raise CartError(f"{sku.title} is not offered on a {term_adjective(term)} term billed "
-                        f"{billing_adverb(billing)}. See Pricing for the combinations offered.", "billing_plan")
+        return {"billing_plan": f"{sku.title} is not offered on a {term_adjective(term)} term billed "
+                                f"{billing_adverb(billing)}. See Pricing for the combinations offered."}
     if price_entry(viewer.market, sku, term, billing) is None:
-        raise CartError(f"No price is published yet for {sku.title} on a {term_adjective(term)} term billed "
-                        f"{billing_adverb(billing)}.", "billing_plan")
+        return {"billing_plan": f"No price is published yet for {sku.title} on a {term_adjective(term)} term billed "
+                                f"{billing_adverb(billing)}."}
+    return {}
+
+
+def addition_refusals(viewer: Viewer, product, sku: Sku | None, term: str, billing: str,
+                      raw_quantity: Any) -> dict[str, str]:
+    """Every field of an Add to cart or Buy now of `product` that cannot be taken, each with its own
+    message, so a term the SKU is not offered on and a quantity of 0 are both said at once. `sku`:
+    the product's SKU chosen (None: none of its SKUs)."""
+    if sku is None:
+        refused = {"sku": f"{product.title} is no longer sold: Microsoft withdrew it from the catalog."
+                   if not product.available else "Choose a SKU."}
+    else:
+        refused = offer_refusals(viewer, sku, term, billing)
+    try:
+        quantity = parse_quantity(raw_quantity)
+        if sku is not None:
+            check_quantity(sku, quantity)
+    except CartError as error:
+        refused.setdefault(error.field, str(error))
+    return refused
+
+
+def _check_offered(viewer: Viewer, sku: Sku, term: str, billing: str) -> None:
+    """`sku` can be bought by this viewer on `term`/`billing`; else a CartError for the first field to fix."""
+    for field_name, message in offer_refusals(viewer, sku, term, billing).items():
+        raise CartError(message, field_name)
 
 
 def add_to_cart(user, viewer: Viewer, sku: Sku, term: str, billing: str, quantity: int) -> CartLine:

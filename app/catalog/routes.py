@@ -197,20 +197,20 @@ def add_to_cart(product_id: str):
     sku = next((s for s in product.skus if str(s.id) == (form.sku.data or "")), None)
     # "Buy now": the purchase wizard for these seats alone; the cart stays as it is.
     buying_now = request.form.get("action") == "buy_now"
-    try:
-        if sku is None:
-            if not product.available:
-                raise carts.CartError(f"{product.title} is no longer sold: Microsoft withdrew it from the "
-                                         f"catalog.", "sku")
-            raise carts.CartError("Choose a SKU.", "sku")
+    # Every field at fault at once, each next to itself.
+    add.errors = carts.addition_refusals(viewer, product, sku, form.term.data, form.billing_plan.data,
+                                         form.quantity.data)
+    if not add.errors:
         quantity = carts.parse_quantity(form.quantity.data)
-        if buying_now:
-            carts.buy_now(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
-        else:
-            carts.add_to_cart(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
-    except carts.CartError as exc:
-        db.session.rollback()
-        add.errors[exc.field] = str(exc)
+        try:
+            if buying_now:
+                carts.buy_now(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
+            else:
+                carts.add_to_cart(current_user, viewer, sku, form.term.data, form.billing_plan.data, quantity)
+        except carts.CartError as exc:  # the seats already in the cart with these
+            db.session.rollback()
+            add.errors[exc.field] = str(exc)
+    if add.errors:
         if is_htmx():
             return render("catalog/_add_to_cart.html", status=422, add=add, viewer=viewer,
                           compact=request.form.get("compact") == "1")

@@ -224,3 +224,30 @@ def test_the_cart_quantity_field_shows_the_largest_quantity_whole(page, live_ser
     quantity = page.get_by_label("Quantity", exact=True)
     expect(quantity).to_have_value("10000")
     assert quantity.evaluate("e => e.scrollWidth <= e.clientWidth"), "the quantity is cut off in its field"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_every_bad_field_of_add_to_cart_is_said_at_once(browser, live_server, empty_carts, javascript):
+    """A term and billing plan not offered together and 0 seats: both messages at once, each beside its
+    field, with what was chosen and typed kept; and the prices in the one money format."""
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in_as(page, live_server, "reseller@example.com")
+        page.goto(f"{live_server}/catalog/products/CFQ7TTC0LCHC")
+        cell = page.locator("td[data-term=P1Y][data-billing=monthly]")
+        expect(cell.locator(".price-cost")).to_have_text("Your cost 20.90 USD")
+        add_to_cart(page, "0", term="Monthly", billing_plan="Annual")
+        form = page.locator("form.add-to-cart")
+        expect(form.locator("#add-CFQ7TTC0LCHC-billing_plan-error")).to_have_text(
+            "Microsoft 365 Business Premium is not offered on a 1-month term billed annually. "
+            "See Pricing for the combinations offered.")
+        expect(form.locator("#add-CFQ7TTC0LCHC-quantity-error")).to_have_text(
+            "Microsoft 365 Business Premium needs at least 1 seat.")
+        expect(form.get_by_label("Quantity")).to_have_value("0")
+        expect(form.get_by_label("Term")).to_have_value("P1M")
+        expect(form.get_by_label("Billing plan")).to_have_value("annual")
+        _shot(page, f"add-to-cart-errors-{'js' if javascript else 'no-js'}")
+    finally:
+        context.close()

@@ -95,6 +95,32 @@ def test_invalid_additions_answer_422_with_the_message_next_to_the_field(reselle
     assert lines(db) == []
 
 
+def test_every_bad_field_gets_its_message_at_once_keeping_what_was_typed(reseller_client, db):
+    """A term and billing plan not offered together and a quantity of 0: both fields say what is wrong,
+    with and without JavaScript, and the form keeps the choices and the 0 typed."""
+    for htmx in (True, False):
+        response = add(reseller_client, db, quantity=0, term="P1M", billing="annual", htmx=htmx)
+        assert response.status_code == 422
+        form = soup(response).select_one(f"form#add-{BUSINESS_PREMIUM}")
+        errors = {p["id"].removeprefix(f"add-{BUSINESS_PREMIUM}-"): p.get_text() for p in form.select(".field-error")}
+        assert errors == {
+            "billing_plan-error": "Microsoft 365 Business Premium is not offered on a 1-month term billed annually. "
+                                  "See Pricing for the combinations offered.",
+            "quantity-error": "Microsoft 365 Business Premium needs at least 1 seat."}
+        quantity = form.select_one("[name=quantity]")
+        assert quantity["value"] == "0" and quantity["aria-describedby"] == f"add-{BUSINESS_PREMIUM}-quantity-error"
+        assert form.select_one("[name=term] option[selected]")["value"] == "P1M"
+        assert form.select_one("[name=billing_plan] option[selected]")["value"] == "annual"
+    # Words where a number belongs are said beside the quantity too, with the plan's message.
+    response = add(reseller_client, db, quantity="lots", term="P1M", billing="annual", htmx=True)
+    form = soup(response).select_one(f"form#add-{BUSINESS_PREMIUM}")
+    assert form.select_one(f"#add-{BUSINESS_PREMIUM}-quantity-error").get_text() == \
+        "Enter the number of seats as a whole number, like 5."
+    assert form.select_one(f"#add-{BUSINESS_PREMIUM}-billing_plan-error") is not None
+    assert form.select_one("[name=quantity]")["value"] == "lots"
+    assert lines(db) == []
+
+
 def test_seat_minimum_of_the_sku_applies(customer_client, db):
     response = add(customer_client, db, product_id=FINANCE, quantity=5, htmx=True)
     assert response.status_code == 422
