@@ -12,14 +12,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
 
 
-def reseller_at_service_step(page, base, customer="Fabrikam, Inc. (US)"):
+def reseller_at_service_step(page, base, customer="Fabrikam, Inc. (US)", readiness="READY"):
     sign_in_as(page, base, "reseller@example.com")
     page.goto(f"{base}/checkout/")
     expect(page.get_by_role("heading", name="Customer", exact=True)).to_be_visible()
     page.get_by_label("Customer", exact=True).select_option(label=customer)
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", name="Service details")).to_be_visible()
-    expect(page.locator("#readiness")).to_have_text("READY")
+    expect(page.locator("#readiness")).to_have_text(readiness)
 
 
 def customer_at_service_step(page, base):
@@ -61,11 +61,30 @@ def test_reseller_partner_id_checked_on_blur(page, live_server):
     expect(page.locator("#readiness")).to_have_text("INQUIRING")
     expect(page.locator("#checkout-reason")).to_contain_text("Your partner ID must be READY")
     expect(mpn).to_have_value("2345678")
+    expect(page.locator("#partner-check-hint")).to_have_text(
+        "Correct your MPN ID: it is verified with Partner Center again when you leave the field or press Checkout.",
+        use_inner_text=True)
     mpn.fill("1234567")
     mpn.blur()
     expect(page.locator("#readiness")).to_have_text("READY")
     expect(page.locator("#partner_id-error")).to_have_count(0)
     expect(page.locator("#checkout-reason")).to_have_count(0)
+
+
+def test_without_javascript_the_partner_id_hint_after_a_refused_checkout_says_to_correct_it(no_js_page, live_server):
+    page = no_js_page
+    # Nothing checks the partner ID before Checkout without JavaScript (with it, the page checks it at once).
+    reseller_at_service_step(page, live_server, readiness="INQUIRING")
+    expect(page.locator("#partner-check-hint")).to_have_text(
+        "Your MPN ID is verified with Partner Center when you press Checkout.", use_inner_text=True)
+    page.get_by_label("MPN ID").fill("2345678")
+    page.get_by_label("Domain prefix").fill("adatumhintcheck1")
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.locator("#partner_id-error")).to_contain_text("2345678 is not the partner ID of Adatum IT Services.")
+    expect(page.get_by_label("MPN ID")).to_have_value("2345678")
+    # What shows, not the markup: leaving the field checks nothing without JavaScript.
+    expect(page.locator("#partner-check-hint")).to_have_text(
+        "Correct your MPN ID: it is verified with Partner Center again when you press Checkout.", use_inner_text=True)
 
 
 def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server, live_worker):

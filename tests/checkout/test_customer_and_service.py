@@ -1,6 +1,7 @@
 """The wizard's customer and service-details steps, driven through HTTP as the pages do."""
 from __future__ import annotations
 
+import copy
 import threading
 
 import pytest
@@ -284,6 +285,40 @@ def test_unknown_partner_id_and_other_regions_get_the_warning(reseller_client, d
     for partner_id in ("9999999", "4567890"):
         response = reseller_client.post("/checkout/service/partner-id", {"partner_id": partner_id}, htmx=True)
         assert soup(response).select_one("#mpn-warning-text").get_text() == MPN_TEXT
+
+
+def _as_seen(element, javascript: bool) -> str:
+    """An element's text as a buyer reads it: without JavaScript the .js-only parts are hidden (base.html),
+    with it the <noscript> ones."""
+    element = copy.copy(element)
+    for hidden in element.select("noscript" if javascript else ".js-only"):
+        hidden.decompose()
+    return element.get_text(" ", strip=True)
+
+
+def test_the_partner_id_hint_is_true_before_and_after_a_refused_checkout(reseller_client, db):
+    """Before any check the hint says how the MPN ID is verified; after Checkout refused it (the message
+    above says why) it says to correct it; leaving the field checks it only with JavaScript."""
+    _adatum_without_partner_id(db)
+    _choose_fabrikam(reseller_client, db)
+    page = soup(reseller_client.get("/checkout/service"))
+    assert _as_seen(page.select_one("#partner-check-hint"), javascript=False) == \
+        "Your MPN ID is verified with Partner Center when you press Checkout."
+    assert _as_seen(page.select_one("#partner-check-hint"), javascript=True) == \
+        "Your MPN ID is verified with Partner Center when you leave the field or press Checkout."
+    for typed in ("9999999", "12ab567"):  # not in the network; not a partner ID at all
+        refused = soup(_service(reseller_client, partner_id=typed, domain_prefix="somefreeprefix"))
+        assert refused.select_one("#partner_id")["value"] == typed
+        assert _as_seen(refused.select_one("#partner-check-hint"), javascript=False) == \
+            "Correct your MPN ID: it is verified with Partner Center again when you press Checkout."
+        blurred = soup(reseller_client.post("/checkout/service/partner-id", {"partner_id": typed}, htmx=True))
+        assert _as_seen(blurred.select_one("#partner-check-hint"), javascript=True) == \
+            "Correct your MPN ID: it is verified with Partner Center again when you leave the field or press Checkout."
+    # Nothing typed: nothing was verified, Checkout is still what verifies it.
+    empty = soup(_service(reseller_client, partner_id="", domain_prefix="somefreeprefix"))
+    assert empty.select_one("#partner_id-error").get_text() == "Enter your partner ID (MPN ID)."
+    assert _as_seen(empty.select_one("#partner-check-hint"), javascript=False) == \
+        "Your MPN ID is verified with Partner Center when you press Checkout."
 
 
 def test_service_step_refuses_to_go_on_until_ready(reseller_client, db):
