@@ -107,6 +107,22 @@ def test_verify_before_acceptance_says_not_completed_then_verifies_after(reselle
     assert response.status_code == 303 and response.headers["Location"] == "/checkout/company"
 
 
+def test_once_verified_the_service_step_no_longer_asks_for_the_acceptance(reseller_client, db, app):
+    """The step shown again after the acceptance (reloaded, as the steps say to do without JavaScript):
+    the panel says the customer has authorized the reseller, with no steps asking to wait for it or to
+    press a Verify Authorization that is no longer offered; the GDAP choice stays."""
+    _reseller_waits_on(reseller_client, db)
+    draft = db.session.scalar(db.select(CheckoutDraft))
+    accept_relationship(app, draft.authorization_link, "fabrikam.onmicrosoft.com")
+    assert poll_authorizations()["verified"] == 1
+    page = soup(reseller_client.get("/checkout/service"))
+    panel = page.select_one("#authorization-instructions")
+    assert panel.select_one("#auth-heading").get_text() == "Fabrikam, Inc. has authorized Adatum IT Services as its partner"
+    assert panel.select_one("ol.instructions") is None and "Verify Authorization" not in panel.get_text()
+    assert panel.select_one("#gdap-request") is not None
+    assert "Authorization verified" in page.select_one("#checkout-gate").get_text()
+
+
 def test_verify_needs_a_domain(reseller_client, db):
     _reseller_waits_on(reseller_client, db)
     response = reseller_client.post("/checkout/service/verify", {"default_domain": ""}, htmx=True)
