@@ -65,8 +65,9 @@ def test_cart_review_and_order_write_money_the_same_way(reseller_client, db, app
 
     for review in (soup(reseller_client.get("/checkout/review")),
                    soup(reseller_client.get("/checkout/review", headers={"HX-Request": "true"}))):
-        cells = [td.get_text(strip=True) for td in review.select("#review tbody tr")[0].select("td")[4:6]]
-        assert cells == ["20.90 USD", "836.00 USD"]
+        cells = [td.get_text(" ", strip=True) for td in review.select("#review tbody tr")[0].select("td")]
+        # As the cart says it: the price per billing period; the SKU named apart only when its title differs.
+        assert cells == ["Microsoft 365 Business Premium", "40", "1 year", "Monthly", "20.90 USD per month", "836.00 USD"]
         assert _text(review, "#review tfoot tr") == "Total 836.00 USD"
 
     placed = _place(reseller_client, db)
