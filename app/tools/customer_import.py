@@ -166,9 +166,9 @@ def targets_for(candidate: ImportCandidate) -> list[tuple[str, str]]:
         return []
     reseller = partner_centers_reseller(candidate)
     if reseller is not None:
-        return [(f"reseller-{reseller.id}", f"A licensee of {reseller.name}, its reseller in Partner Center")]
+        return [(f"reseller-{reseller.id}", f"Licensee of {reseller.name}")]  # the reseller column says why
     accounts = db.session.scalars(db.select(Account).where(Account.kind == "customer").order_by(Account.name)).all()
-    choices = [(NEW_DIRECT, f"A new direct customer account, “{candidate.company_name}”")]
+    choices = [(NEW_DIRECT, "New direct customer account")]  # named after the customer
     choices += [(f"account-{a.id}", f"{a.name} (direct customer)") for a in accounts]
     default = default_target(candidate)
     return sorted(choices, key=lambda c: c[0] != default)
