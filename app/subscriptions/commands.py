@@ -100,10 +100,10 @@ def _title(sub: Subscription, words: str) -> str:
     return f"{words} ({sub.name})"
 
 
-@once_per_form
-def change_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | None, actor: User,
-                    origin: Origin, request_key: str | None) -> Order:
-    """A change order: add seats any time; reduce only by seats still inside their 7-day window."""
+def check_quantity(sub: Subscription, raw_quantity: str | None, etag: str | None) -> int:
+    """The seats asked for, or Refused when they cannot be had now: what change_quantity checks before
+    placing the order, also asked before the person is asked to confirm a reduction (so nobody confirms
+    what will be refused)."""
     quantity = parse_quantity(sub, raw_quantity)
     check_changeable(sub, etag, "quantity")
     if quantity == sub.quantity:
@@ -123,6 +123,14 @@ def change_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | 
                 message = (f"Seats can no longer be reduced: the 7-day window closed on {when(closed)}. "
                            "Schedule the reduction for the renewal instead.")
             raise Refused(message, "quantity", offer="schedule")
+    return quantity
+
+
+@once_per_form
+def change_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str | None, actor: User,
+                    origin: Origin, request_key: str | None) -> Order:
+    """A change order: add seats any time; reduce only by seats still inside their 7-day window."""
+    quantity = check_quantity(sub, raw_quantity, etag)
     delta = quantity - sub.quantity
     words = (f"Add {delta} seat{'s' if delta != 1 else ''}" if delta > 0
              else f"Reduce by {-delta} seat{'s' if delta != -1 else ''}") + f" to {quantity}"
@@ -168,12 +176,28 @@ def schedule_quantity(sub: Subscription, raw_quantity: str | None, *, etag: str 
         actor=actor, origin=origin, request_key=request_key)
 
 
-@once_per_form
-def set_auto_renew(sub: Subscription, enabled: bool, *, etag: str | None, actor: User, origin: Origin,
-                   request_key: str | None) -> Order:
+def dropped_schedule(sub: Subscription) -> str | None:
+    """What an immediate change (seats now, auto-renewal off) drops, said before it is made: "The change to
+    3 seats scheduled for the renewal on 2026-12-30 will be dropped." None without a scheduled change.
+    (Partner Center wipes the scheduled next-term instructions on any immediate mid-term change.)"""
+    if not sub.scheduled_quantity:
+        return None
+    on = f" on {sub.commitment_end_date.strftime('%Y-%m-%d')}" if sub.commitment_end_date else ""
+    return f"The change to {seats(sub.scheduled_quantity)} scheduled for the renewal{on} will be dropped."
+
+
+def check_auto_renew(sub: Subscription, enabled: bool, etag: str | None) -> None:
+    """Refused when auto-renewal cannot be set so now: what set_auto_renew checks, also asked before the
+    person is asked to confirm that turning it off drops a scheduled change."""
     check_changeable(sub, etag, "auto_renew")
     if sub.auto_renew == enabled:
         raise Refused(f"Auto-renewal is already {'on' if enabled else 'off'}.", "auto_renew")
+
+
+@once_per_form
+def set_auto_renew(sub: Subscription, enabled: bool, *, etag: str | None, actor: User, origin: Origin,
+                   request_key: str | None) -> Order:
+    check_auto_renew(sub, enabled, etag)
     change = {"action": ChangeAction.AUTO_RENEW, "from": sub.auto_renew, "to": enabled, "etag": sub.etag}
     words = "Turn auto-renewal on" if enabled else "Turn auto-renewal off"
     return place_change_order(OrderType.CONFIGURATION, [ChangeLine(sub, change, _title(sub, words))],

@@ -25,7 +25,7 @@ from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import applied, requested_page, unapplied
-from app.web.rendering import redirect_to, render
+from app.web.rendering import is_htmx, redirect_to, render
 
 
 # ----------------------------------------------------------------------------------- the grid
@@ -89,6 +89,7 @@ def _context(sub, *, refused: Refused | None = None, **forms) -> dict:
         "rename_form": RenameForm(prefix="rename").prepare(sub), "cancel_form": CancelForm(prefix="cancel").prepare(sub),
         "gdap": gdap.request_for(sub.account_id, sub.tenant_domain),
         "instance_name": instances.instance_name(sub), "adds_licences": instances.adds_licences(sub),
+        "schedule_dropped": commands.dropped_schedule(sub),
     }
     # Terminate agreement is offered only when the termination can go through; otherwise its reason is said instead.
     active = agreement_subscriptions(sub.agreement) if sub.agreement else []
@@ -153,12 +154,31 @@ def _change(sub, form, slot: str, command, *args, describe):
     return _placed(order, sub, describe(order))
 
 
+def _ask(template: str, **context):
+    """A page asking before a change that cannot be undone, whose button posts the change again with
+    confirmed=yes (templates/_confirm.html). Posted through htmx, it takes the place of the page's #main."""
+    headers = {"HX-Retarget": "#main", "HX-Reswap": "outerHTML", "HX-Reselect": "#main"} if is_htmx() else None
+    return render(template, headers=headers, **context)
+
+
+# A reduction inside the 7-day window cancels seats at once, so it is asked first (the seats typed decide
+# the question, so the server asks, with JavaScript too): the post without confirmed=yes is checked as the
+# change would be, then answered with subscriptions/confirm_reduce.html, whose button carries it. Adding
+# seats asks nothing.
 @bp.route("/subscriptions/<int:sub_id>/quantity", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def change_quantity(sub_id: int):
     sub = _subscription_or_404(sub_id)
     form = _posted(QuantityForm())
     before = sub.quantity
+    if not confirmed():
+        try:
+            quantity = commands.check_quantity(sub, form.quantity.data, form.etag.data)
+        except Refused as error:
+            return _refused(sub, error, quantity_form=form)
+        if quantity < before:
+            return _ask("subscriptions/confirm_reduce.html", sub=sub, form=form, quantity=quantity,
+                        dropped=commands.dropped_schedule(sub))
 
     def describe(order) -> str:
         line = order.lines[0]
@@ -191,6 +211,15 @@ def auto_renew(sub_id: int):
     if form.enabled.data not in ("on", "off"):
         abort(400)
     enabled = form.enabled.data == "on"
+    # Turning auto-renewal off drops a change scheduled for the renewal, so then it is asked first: with
+    # JavaScript the button's hx-confirm, whose post carries confirmed=yes; without, this page asks.
+    dropped = None if enabled else commands.dropped_schedule(sub)
+    if dropped and not confirmed():
+        try:
+            commands.check_auto_renew(sub, enabled, form.etag.data)
+        except Refused as error:
+            return _refused(sub, error, auto_renew_form=form)
+        return _ask("subscriptions/confirm_auto_renew_off.html", sub=sub, form=form, dropped=dropped)
 
     def describe(order) -> str:
         if enabled:

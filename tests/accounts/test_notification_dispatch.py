@@ -21,7 +21,7 @@ from app.subscriptions.models import Subscription
 from tests.factories import UserFactory
 from tests.support.orders import line, place, reseller_request, work
 from tests.support.smtp import closed_port, deliver_queued, html_of, links_in, text_of
-from tests.support.subscriptions import BASIC, buy, submit
+from tests.support.subscriptions import BASIC, buy, submit, submit_and_confirm
 
 ADATUM = "Adatum IT Services"
 RITA, MEMBER = "reseller@example.com", "reseller-member@example.com"  # Adatum's admin and member
@@ -288,8 +288,8 @@ def test_a_completed_change_is_a_subscriptions_notice_for_the_person_who_asked(
     [sub] = buy(db, domain="changeme.onmicrosoft.com", lines=[line(**BASIC, quantity=10)])
     _choose(db, SUBSCRIPTIONS, recipients=CONCERNED)
     sandbox_store.advance_clock(timedelta(days=2))
-    response = submit(reseller_member_client, f"/subscriptions/{sub.id}", f"/subscriptions/{sub.id}/quantity",
-                      quantity="8")
+    response = submit_and_confirm(reseller_member_client, f"/subscriptions/{sub.id}",
+                                  f"/subscriptions/{sub.id}/quantity", quantity="8")  # a reduction asks first
     assert response.status_code == 303
     number = response.headers["Location"].rsplit("/", 1)[1]
     work(redis)

@@ -107,6 +107,10 @@ def test_reseller_filters_renewals_sorts_and_reduces_seats_inside_the_window(pag
         page.screenshot(path=os.path.join(SCREENSHOTS, "subscription-details.png"), full_page=True)
     page.get_by_label("Number of seats").fill("7")
     page.get_by_role("button", name="Change quantity").click()
+    # Seats cancelled at once: asked first, in place of the page.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reduce Fabrikam front desk from 10 to 7 seats now?")
+    expect(page.locator("#reduce-consequences")).to_contain_text("3 seats are cancelled now")
+    page.get_by_role("button", name="Reduce to 7 seats").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))
     expect(page.locator("#flash-region")).to_contain_text("3 seats will be refunded pro rata")
@@ -165,3 +169,56 @@ def test_cancel_with_javascript_accepted_in_the_dialog_places_the_order_at_once(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))  # no confirmation page in between
     expect(page.locator("#flash-region")).to_contain_text("cancel Fabrikam temps; its 2 seats are refunded")
+
+
+def test_turning_auto_renew_off_or_reducing_seats_asks_first_when_it_drops_a_scheduled_change(
+        page, no_js_page, live_server, live_app, live_worker):
+    """With a change scheduled for the renewal, turning auto-renewal off asks first (a dialog with JavaScript, a
+    page without), saying what is dropped; so does a reduction of seats (asked on a page, JavaScript or not)."""
+    from app.extensions import db
+    from app.subscriptions.models import Subscription
+
+    sub_id = _buy(live_app, "Fabrikam sales", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                  term="P1M", quantity=5)
+    with live_app.app_context():
+        renewal = db.session.get(Subscription, sub_id).commitment_end_date.strftime("%Y-%m-%d")
+    dropped = f"The change to 3 seats scheduled for the renewal on {renewal} will be dropped."
+
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/subscriptions/{sub_id}")
+    page.get_by_label("Seats from the renewal").fill("3")
+    page.get_by_role("button", name="Schedule for renewal").click()  # asks nothing
+    expect(page.locator("#order-status")).to_have_text("Completed", timeout=30_000)
+    page.goto(f"{live_server}/subscriptions/{sub_id}")
+    expect(page.locator("#scheduled-quantity")).to_have_text("Scheduled: 3 seats from the renewal.")
+
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Turn auto-renewal off").click()
+    expect(page.locator("#fact-auto-renew")).to_have_text("On")
+    assert asked == [f"Turn auto-renewal off for Fabrikam sales? {dropped} Fabrikam sales will end on its renewal "
+                     f"date, {renewal}."]
+
+    sign_in_as(no_js_page, live_server, "reseller@example.com")
+    no_js_page.goto(f"{live_server}/subscriptions/{sub_id}")
+    no_js_page.get_by_role("button", name="Turn auto-renewal off").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Turn auto-renewal off for Fabrikam sales?")
+    expect(no_js_page.locator("#dropped-schedule")).to_have_text(dropped)
+    if SCREENSHOTS:
+        no_js_page.screenshot(path=os.path.join(SCREENSHOTS, "auto-renew-off-asked.png"), full_page=True)
+    no_js_page.get_by_role("link", name="Keep auto-renewal on").click()
+    expect(no_js_page.locator("#fact-auto-renew")).to_have_text("On")
+
+    no_js_page.get_by_label("Number of seats").fill("4")
+    no_js_page.get_by_role("button", name="Change quantity").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Reduce Fabrikam sales from 5 to 4 seats now?")
+    expect(no_js_page.locator("#reduce-consequences")).to_contain_text("1 seat is cancelled now")
+    expect(no_js_page.locator("#dropped-schedule")).to_have_text(dropped)
+    no_js_page.get_by_role("link", name="Keep 5 seats").click()
+    expect(no_js_page.locator("#fact-seats")).to_have_text("5")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Turn auto-renewal off").click()
+    expect(page.locator("#flash-region")).to_contain_text("auto-renewal off: Fabrikam sales will end on its renewal date")
+    with live_app.app_context():
+        assert db.session.get(Subscription, sub_id).quantity == 5

@@ -13,7 +13,7 @@ from app.subscriptions.models import Subscription
 from app.partner_center import PartnerCenterUnavailable, subscription_patch_body
 from tests.helpers import soup, text_of
 from tests.support.orders import line, run_job
-from tests.support.subscriptions import BASIC, STANDARD, buy, form_data, remote, submit
+from tests.support.subscriptions import BASIC, STANDARD, buy, form_data, remote, submit, submit_and_confirm
 
 
 def _page(sub):
@@ -44,7 +44,7 @@ def test_reduce_2_of_10_seats_on_day_3_is_a_change_order_with_a_refund(db, resel
     assert page.select_one("#reducible-quantity").get_text() == "10"
     assert [td.get_text(strip=True) for td in page.select(".window-batch td")][:2] == ["10", f"{until} UTC"]
 
-    response = submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity", quantity="8")
+    response = submit_and_confirm(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity", quantity="8")
     order = _order_from(response, db)
     assert (order.type, order.status) == ("change", "processing")
     placed = text_of(reseller_client.get(response.headers["Location"]))
@@ -113,8 +113,8 @@ def test_seats_added_on_day_10_can_be_reduced_on_day_12_in_their_own_window(db, 
     assert too_many.status_code == 422
     assert soup(too_many).select_one("#quantity-error").get_text().startswith("Only 5 seats can be reduced now (5 until ")
 
-    order = _order_from(submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity",
-                               quantity="10"), db)
+    order = _order_from(submit_and_confirm(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity",
+                                           quantity="10"), db)
     assert run_job(order.id) == "completed"
     assert remote(sandbox_store, bought)["quantity"] == 10
     assert _fresh(db, bought).quantity == 10
@@ -412,7 +412,8 @@ def test_800090_is_shown_in_plain_words_when_the_rule_is_hit_anyway(db, reseller
     bought.refundable_batches = [{"quantity": 10, "allowedUntil": "2999-01-01T00:00:00"}]
     bought.cancellation_allowed_until = None
     db.session.commit()
-    order = _order_from(submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity", quantity="8"), db)
+    order = _order_from(submit_and_confirm(reseller_client, _page(bought), f"/subscriptions/{bought.id}/quantity",
+                                           quantity="8"), db)
     assert run_job(order.id) == "failed"
     order = db.session.get(Order, order.id)
     assert order.reason_code == "800090"

@@ -37,3 +37,10 @@ def submit(client, url_of_page: str, action: str, **values):
 
 def remote(sandbox_store, sub: Subscription) -> dict:
     return sandbox_store.document("subscription", sub.ms_subscription_id)
+
+
+def submit_and_confirm(client, url_of_page: str, action: str, **values):
+    """`submit`, then answer the page that asks first (a reduction of seats) with its button, as the person would."""
+    asked = submit(client, url_of_page, action, **values)
+    assert asked.status_code == 200, f"{action} asked nothing ({asked.status_code})"
+    return client.post(action, form_data(soup(asked), action))
