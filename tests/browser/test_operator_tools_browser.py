@@ -1,0 +1,106 @@
+"""The operator's tools in Chromium: what cannot be taken back asks first, with JavaScript in a dialog and
+without on a page, and nothing changes until the operator says yes (dismissing a partner request, wiping
+the sandbox); a refused sandbox control is said at its field with what was typed kept."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import sign_in_as
+
+pytestmark = [pytest.mark.browser]
+
+
+def _said_no(page, button: str) -> list[str]:
+    """Press `button` and say no to the dialog it opens: what the dialog asked."""
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name=button).click()
+    return asked
+
+
+def _request(live_app, company: str) -> int:
+    from app.extensions import db
+    from app.programs.models import PartnerRequest
+
+    with live_app.app_context():
+        request = PartnerRequest(company=company, name="Sam Spam", email="sam@spam.example.com", country="US")
+        db.session.add(request)
+        db.session.commit()
+        return request.id
+
+
+def _status(live_app, request_id: int) -> str:
+    from app.extensions import db
+    from app.programs.models import PartnerRequest
+
+    with live_app.app_context():
+        return db.session.get(PartnerRequest, request_id).status
+
+
+def test_dismissing_a_partner_request_asks_first_with_and_without_javascript(page, no_js_page, live_server,
+                                                                             live_app):
+    spam = _request(live_app, "Spam Ltd")
+    sign_in_as(page, live_server, "admin@example.com")
+    page.goto(f"{live_server}/admin/programs/requests")
+    asked = _said_no(page, "Dismiss the request of Spam Ltd")
+    assert asked[0].startswith("Dismiss the request of Spam Ltd?")
+    expect(page.locator(f"#request-{spam}")).to_contain_text("New")
+    assert _status(live_app, spam) == "new"
+
+    sign_in_as(no_js_page, live_server, "admin@example.com")
+    no_js_page.goto(f"{live_server}/admin/programs/requests")
+    no_js_page.get_by_role("button", name="Dismiss the request of Spam Ltd").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Dismiss the request of Spam Ltd?")
+    no_js_page.get_by_role("link", name="Keep the request").click()
+    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Partner requests")
+    assert _status(live_app, spam) == "new"
+    no_js_page.get_by_role("button", name="Dismiss the request of Spam Ltd").click()
+    no_js_page.get_by_role("button", name="Dismiss request").click()
+    expect(no_js_page.locator("#flash-region")).to_contain_text("The request of Spam Ltd was dismissed.")
+    assert _status(live_app, spam) == "dismissed"
+
+    eggs = _request(live_app, "Eggs Ltd")
+    page.goto(f"{live_server}/admin/programs/requests")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Dismiss the request of Eggs Ltd").click()
+    expect(page.locator("#flash-region")).to_contain_text("The request of Eggs Ltd was dismissed.")
+    assert _status(live_app, eggs) == "dismissed"
+
+
+def test_wiping_the_sandbox_asks_first_and_a_refused_control_keeps_what_was_typed(page, no_js_page, live_server,
+                                                                                  live_app):
+    from app.connections.services import in_process_sandbox
+
+    store = in_process_sandbox(live_app).extensions["sandbox_store"]
+    store.advance_clock(timedelta(hours=5))  # what a wipe would set back
+    try:
+        sign_in_as(page, live_server, "admin@example.com")
+        page.goto(f"{live_server}/sandbox/_sandbox/admin")
+        asked = _said_no(page, "Wipe and reseed the sandbox")
+        assert asked[0].startswith("Wipe the sandbox and seed it again?")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox controls")
+        assert store.clock_offset() == timedelta(hours=5)
+
+        page.get_by_label("Answer").select_option("slow")
+        page.get_by_label("Number of calls").fill("3")
+        page.get_by_role("button", name="Add fault").click()
+        expect(page.locator("#fault-delay-error")).to_have_text("Enter the delay in seconds, like 2.5: a late answer "
+                                                                "needs one.")
+        expect(page.get_by_label("Number of calls")).to_have_value("3")
+        expect(page.get_by_label("Answer")).to_have_value("slow")
+        assert store.faults() == []
+
+        sign_in_as(no_js_page, live_server, "admin@example.com")
+        no_js_page.goto(f"{live_server}/sandbox/_sandbox/admin")
+        no_js_page.get_by_role("button", name="Wipe and reseed the sandbox").click()
+        expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Wipe the sandbox and seed it again?")
+        expect(no_js_page.locator("#reset-consequences")).to_contain_text("The clock goes back to real time "
+                                                                          "(it is 5.0 hours ahead).")
+        no_js_page.get_by_role("link", name="Keep the sandbox as it is").click()
+        expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Sandbox controls")
+        assert store.clock_offset() == timedelta(hours=5)
+    finally:
+        store.reset_clock()
