@@ -104,3 +104,24 @@ def test_wiping_the_sandbox_asks_first_and_a_refused_control_keeps_what_was_type
         assert store.clock_offset() == timedelta(hours=5)
     finally:
         store.reset_clock()
+
+
+def test_the_webinar_form_fields_are_as_wide_as_its_title_and_removing_one_asks_first(page, live_server):
+    sign_in_as(page, live_server, "admin@example.com")
+    page.goto(f"{live_server}/admin/migration/webinars")
+    widths = {label: page.get_by_label(label).bounding_box()["width"]
+              for label in ("Title", "Starts at (UTC)", "Link to join or register")}
+    assert widths["Starts at (UTC)"] == widths["Title"] and widths["Link to join or register"] == widths["Title"], widths
+
+    page.get_by_label("Title").fill("Welcome to the storefront")
+    page.get_by_label("Starts at (UTC)").fill("2030-01-10T16:00")
+    page.get_by_label("Link to join or register").fill("https://events.example.com/welcome")
+    page.get_by_role("button", name="Add webinar").click()
+    expect(page.locator("#webinars")).to_contain_text("Welcome to the storefront")
+    asked = _said_no(page, "Remove Welcome to the storefront")
+    assert asked == ["Remove the webinar Welcome to the storefront (2030-01-10 16:00 UTC)? Migrated accounts' users no "
+                     "longer see it; to announce it again, add it again."]
+    expect(page.locator("#webinars")).to_contain_text("Welcome to the storefront")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Remove Welcome to the storefront").click()
+    expect(page.locator("#flash-region")).to_contain_text("The webinar Welcome to the storefront is removed.")
