@@ -229,3 +229,25 @@ def test_a_control_refused_says_why_at_its_field_keeping_what_was_typed(sandbox_
         assert again.select_one("#clock-days-error").get_text() == "Days must be a whole number, 0 or more."
         assert (again.select_one("#clock-days")["value"], again.select_one("#clock-hours")["value"]) == ("-2", "5")
     assert sandbox_store.clock_offset().total_seconds() == 0
+
+
+def test_the_overview_says_when_a_table_is_empty(sandbox_app):
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get("/").data, "html.parser")
+    for section in ("agreements", "orders"):  # a fresh sandbox holds none
+        assert [td.get_text() for td in page.select(f"#{section} tbody td")] == ["None yet."], section
+    assert page.select_one("#tenants tr.empty") is None
+
+
+def test_the_call_log_says_its_times_are_real_time_when_the_clock_is_moved(sandbox_app, sandbox_store, pc):
+    pc.get("/v1/customers")
+    with sandbox_app.test_client() as browser:
+        page = BeautifulSoup(browser.get("/_sandbox/admin").data, "html.parser")
+        assert page.select_one("#calls th").get_text() == "When (UTC)" and page.select_one("#calls-clock") is None
+        first = page.select_one("#calls tbody td").get_text()
+        assert "T" not in first and first[:10] == sandbox_store.calls()[-1]["at"][:10]
+        sandbox_store.advance_clock(timedelta(days=2))
+        page = BeautifulSoup(browser.get("/_sandbox/admin").data, "html.parser")
+    assert page.select_one("#calls th").get_text() == "When (UTC, real time)"
+    assert page.select_one("#calls-clock").get_text() == (
+        "Logged in real time, not by the sandbox clock (which is 48.0 hours ahead).")
