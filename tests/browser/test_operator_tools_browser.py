@@ -125,3 +125,16 @@ def test_the_webinar_form_fields_are_as_wide_as_its_title_and_removing_one_asks_
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Remove Welcome to the storefront").click()
     expect(page.locator("#flash-region")).to_contain_text("The webinar Welcome to the storefront is removed.")
+
+
+def test_the_sandbox_sign_in_page_shows_each_choice_beside_its_box(page, live_server):
+    """The sandbox's inputs are 14rem wide; a radio button or checkbox is not, so its words sit beside it."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in_as(page, live_server, "admin@example.com")
+    page.goto(f"{live_server}/sandbox/_sandbox/tokens/admin")
+    for name in ("Rotate refresh tokens: a new one on every use, as Entra does",
+                 "With MFA (as Partner Center requires)"):
+        box = page.get_by_label(name).bounding_box()
+        label = page.locator("label", has=page.get_by_label(name)).bounding_box()
+        assert box["width"] < 30, (name, box)
+        assert label["height"] < 2 * box["height"] + 10, (name, label)  # one line, not the words under the box
