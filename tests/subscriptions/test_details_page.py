@@ -7,18 +7,22 @@ from datetime import timedelta
 from tests.helpers import soup
 
 
-def _time_left(client, sub) -> list[str]:
+def _time_left(client, sub) -> list[tuple[str, bool]]:
+    """Each batch's Time left, and whether it is shown as urgent (the countdown's red, under 48 hours)."""
     page = soup(client.get(f"/subscriptions/{sub.id}"))
-    return [row.select("td")[2].get_text(" ", strip=True) for row in page.select(".window-batch")]
+    return [(row.select("td")[2].get_text(" ", strip=True), row.select_one("td .countdown") is not None)
+            for row in page.select(".window-batch")]
 
 
 def test_the_time_left_in_the_window_is_the_real_time_left_all_week(db, reseller_client, sandbox_store, bought):
     sandbox_store.advance_clock(timedelta(hours=1))
-    assert _time_left(reseller_client, bought) == ["closes in 6 days 23 hours"]
+    assert _time_left(reseller_client, bought) == [("closes in 6 days 23 hours", False)]
     sandbox_store.advance_clock(timedelta(days=3, hours=2))
-    assert _time_left(reseller_client, bought) == ["closes in 3 days 21 hours"]
-    sandbox_store.advance_clock(timedelta(days=3, hours=20, minutes=30))  # 30 minutes left
-    assert _time_left(reseller_client, bought) == ["closes in 30 minutes"]
+    assert _time_left(reseller_client, bought) == [("closes in 3 days 21 hours", False)]
+    sandbox_store.advance_clock(timedelta(days=2, hours=2))
+    assert _time_left(reseller_client, bought) == [("closes in 1 day 19 hours", True)]
+    sandbox_store.advance_clock(timedelta(days=1, hours=18, minutes=30))  # 30 minutes left
+    assert _time_left(reseller_client, bought) == [("closes in 30 minutes", True)]
 
 
 def _terminate_offer(client, url):
