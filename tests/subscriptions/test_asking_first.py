@@ -119,3 +119,12 @@ def test_turning_auto_renew_off_with_nothing_scheduled_asks_nothing(db, reseller
     form = page.select_one(f'form[action="/subscriptions/{bought.id}/auto-renew"]')
     assert not form.has_attr("hx-confirm") and not form.has_attr("hx-vals")
     assert submit(reseller_client, _page(bought), f"/subscriptions/{bought.id}/auto-renew").status_code == 303
+
+
+def test_the_seats_panel_says_a_change_now_drops_the_scheduled_one(db, reseller_client, bought):
+    page = soup(reseller_client.get(_page(bought)))
+    assert page.select_one("#quantity-drops-schedule") is None
+    _schedule(db, reseller_client, bought, "6")
+    page = soup(reseller_client.get(_page(bought)))
+    assert page.select_one("#quantity-drops-schedule").get_text(" ", strip=True) == (
+        "Changing the seats now, up or down, drops the change to 6 seats scheduled for the renewal.")
