@@ -217,19 +217,33 @@ def _matching_account(finding: ReconciliationFinding, remote: RemoteSubscription
     return account
 
 
+def _follow_partner_center(account: Account, remote: RemoteSubscription) -> None:
+    """Partner Center records who resells a subscription (its partner ID on record): a chosen account
+    must be that reseller's, or a direct customer's when it records none."""
+    if remote.partner_id and not (account.kind == "reseller" and account.partner_id == remote.partner_id):
+        raise CorrectionRefused(f"Partner Center records partner ID {remote.partner_id} as this subscription's "
+                                f"reseller: it can be imported only into that reseller's account, not into "
+                                f"{account.name}.")
+    if not remote.partner_id and account.kind == "reseller":
+        raise CorrectionRefused(f"Partner Center records no reseller on this subscription: import it into a direct "
+                                f"customer account, not as a licensee of {account.name}.")
+
+
 def import_subscription(findings: list[ReconciliationFinding], actor, origin, target: str = MATCHING) -> str:
     finding = findings[0]
     remote = _remote(finding)
     if db.session.scalar(db.select(Subscription.id).where(Subscription.ms_subscription_id == remote.id.lower())):
         _resolve([finding], Correction.IMPORT, actor, note="Already in the storefront.")
         return f"{remote.friendly_name or remote.id} was already in the storefront."
+    tenant = tenant_of(finding.tenant_id, finding.tenant_domain)
     if target == MATCHING:
         account = _matching_account(finding, remote)
     else:
         account = db.session.get(Account, int(target)) if str(target).isdigit() else None
         if account is None or account.kind not in ("reseller", "customer"):
             raise CorrectionRefused("Choose the account to import into.")
-    tenant = tenant_of(finding.tenant_id, finding.tenant_domain)
+        if tenant is None or tenant.account_id in (None, account.id):  # else claim_tenant says whose it is
+            _follow_partner_center(account, remote)
     licensee = None
     if account.kind == "reseller":
         licensee = (tenant.licensee if tenant is not None and tenant.licensee and tenant.account_id == account.id

@@ -333,3 +333,40 @@ def test_the_daily_run_is_a_periodic_task_and_an_option():
 
     assert "app.tools.reconciliation_jobs" in PERIODIC_MODULES
     assert StorefrontSettings().daily_reconciliation is False
+
+
+def test_an_import_into_a_chosen_account_follows_the_reseller_partner_center_records(db, operator_client, redis, demo):
+    """Alpine Ski House's subscription carries Adatum's partner ID: it cannot become the second reseller
+    Litware's, and Wide World Importers' (no reseller) cannot become a reseller's licensee."""
+    from app.accounts.models import Licensee
+
+    run = run_reconciliation(operator_client, redis)
+    [alpine] = [f for f in run.findings if f.tenant_domain == ALPINE]
+    [wwi] = [f for f in run.findings if f.tenant_domain == WWI]
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
+
+    response = correct(operator_client, run, [str(alpine.id)], "import", target=str(litware.id))
+    assert ("Partner Center records partner ID 1234567 as this subscription's reseller: it can be imported only into "
+            "that reseller's account, not into Litware Systems Sp. z o.o.") in text_of(
+        operator_client.get(response.headers["Location"]))
+    response = correct(operator_client, run, [str(wwi.id)], "import", target=str(adatum.id))
+    assert ("Partner Center records no reseller on this subscription: import it into a direct customer account, not "
+            "as a licensee of Adatum IT Services.") in text_of(operator_client.get(response.headers["Location"]))
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count(Subscription.id)).where(
+        Subscription.tenant_domain.in_((ALPINE, WWI)))) == 0
+    assert db.session.scalar(db.select(db.func.count(Licensee.id)).where(Licensee.reseller_id == litware.id,
+                                                                       Licensee.company_name == "Alpine Ski House")) == 0
+
+    correct(operator_client, run, [str(alpine.id)], "import", target=str(adatum.id))
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Subscription).where(Subscription.tenant_domain == ALPINE)).account_id == adatum.id
+
+
+def test_a_run_of_one_subscription_says_one_subscription(db, operator_client, redis, drift):
+    first, _ = drift
+    one = run_reconciliation(operator_client, redis, subscription=first.ms_subscription_id)
+    page = soup(operator_client.get(f"/admin/reconciliation/runs/{one.id}"))
+    assert page.select_one("#run-message").get_text(strip=True) == "1 subscription compared; 2 findings."
+    assert page.select_one("#run-figures").get_text(" ", strip=True) == "1 of 1 customer; 1 subscription compared"
