@@ -227,11 +227,11 @@ def finish(run: ReconciliationRun) -> None:
     run.findings_count = db.session.scalar(db.select(db.func.count(ReconciliationFinding.id))
                                            .where(ReconciliationFinding.run_id == run.id))
     problems = len(run.problems or [])
+    compared = f"{run.subscriptions_checked} subscription{'s' if run.subscriptions_checked != 1 else ''} compared"
     if run.findings_count:
-        run.message = (f"{run.subscriptions_checked} subscriptions compared; {run.findings_count} "
-                       f"finding{'s' if run.findings_count != 1 else ''}.")
+        run.message = f"{compared}; {run.findings_count} finding{'s' if run.findings_count != 1 else ''}."
     else:
-        run.message = f"{run.subscriptions_checked} subscriptions compared; the storefront and Partner Center agree."
+        run.message = f"{compared}; the storefront and Partner Center agree."
     if problems:
         run.message += f" {problems} customer{'s' if problems != 1 else ''} could not be read (below)."
 
