@@ -68,7 +68,8 @@ def record_candidate(run: CustomerImportRun, *, instance: str, customer, reselle
 def finish(run: CustomerImportRun) -> None:
     run.status, run.finished_at = RunStatus.FINISHED, utcnow()
     run.candidates_count = len(run.candidates)
-    run.message = (f"{run.customers_read} Partner Center customers read; {run.candidates_count} "
+    run.message = (f"{run.customers_read} Partner Center customer{'s' if run.customers_read != 1 else ''} read; "
+                   f"{run.candidates_count} "
                    f"{'is' if run.candidates_count == 1 else 'are'} not known to the storefront.")
 
 

@@ -267,3 +267,17 @@ def test_an_indirect_customer_whose_reseller_has_no_account_waits_for_that_accou
     fourth = AccountFactory(name="Fourth Coffee IT", partner_id="5678901")
     row = _row(operator_client.get(f"/admin/customer-import/runs/{run.id}"), alpine)
     assert [o["value"] for o in row.select("select option")] == [f"reseller-{fourth.id}"]
+
+
+def test_a_reading_of_one_customer_says_one_customer(db, operator_client, demo):
+    from app.tools.customer_import import finish
+
+    run = CustomerImportRun(status="running", problems=[], customers_read=1, pages_read=1)
+    db.session.add(run)
+    db.session.flush()
+    finish(run)
+    db.session.commit()
+    page = soup(operator_client.get(f"/admin/customer-import/runs/{run.id}"))
+    assert page.select_one("#import-message").get_text(strip=True) == (
+        "1 Partner Center customer read; 0 are not known to the storefront.")
+    assert page.select_one("#import-figures").get_text(strip=True) == "1 customer on 1 page"
