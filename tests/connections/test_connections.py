@@ -189,3 +189,18 @@ def test_live_connections_name_their_cloud_as_the_client_defines_it(live_operato
     row = soup(c.get("/admin/partner-center/")).select_one("#connection-usgov")
     assert [td.get_text() for td in row.select("td")][1] == "US Government"
     assert instance_config("usgov").cloud_info.authority_host == "https://login.microsoftonline.us"
+
+
+def test_a_refused_connection_form_is_said_where_the_page_opens(operator_client):
+    """The form is at the foot of a long page: without JavaScript the answer opens at its top."""
+    response = operator_client.post("/admin/partner-center/", {"name": "emea west", "cloud": "public",
+                                                               "tenant_id": "xyz"})
+    assert response.status_code == 422
+    page = soup(response)
+    problem = page.select_one("#connection-problem")
+    assert problem.get_text(" ", strip=True) == ("Nothing was saved: check the fields marked in Add or update a "
+                                                 "connection below.")
+    assert problem.find_previous("h1").get_text() == "Partner Center"
+    assert problem.find_next("h2").get_text() == "Connections"  # above everything else of the page
+    assert problem.select_one("a")["href"] == "#add-heading"
+    assert soup(operator_client.get("/admin/partner-center/")).select_one("#connection-problem") is None
