@@ -128,3 +128,17 @@ def test_the_seats_panel_says_a_change_now_drops_the_scheduled_one(db, reseller_
     page = soup(reseller_client.get(_page(bought)))
     assert page.select_one("#quantity-drops-schedule").get_text(" ", strip=True) == (
         "Changing the seats now, up or down, drops the change to 6 seats scheduled for the renewal.")
+
+
+def test_the_cancel_and_terminate_questions_offer_the_way_back_as_a_button_beside_the_other(db, reseller_client,
+                                                                                            bought):
+    """As on every page that asks first (templates/_confirm.html): the two answers side by side, both buttons."""
+    agreement = bought.agreement.number
+    for url, label, back, back_url in (
+            (f"/subscriptions/{bought.id}/cancel", "Confirm cancellation", "Keep the subscription", _page(bought)),
+            (f"/agreements/{agreement}/terminate", "Confirm termination", "Keep the agreement",
+             f"/agreements/{agreement}")):
+        row = soup(reseller_client.get(url)).select_one("form .inline-row")
+        assert row.select_one("button.button-danger").get_text() == label, url
+        link = row.find("a", string=back)
+        assert "button-secondary" in link["class"] and link["href"] == back_url, url
