@@ -348,3 +348,15 @@ def test_a_direct_customers_state_label_follows_its_countrys_rules(operator_clie
     assert page.select_one("label[for=state]").get_text() == "State or province (optional)"
     us = operator_client.post("/settings/state-label", {"country": "US"}, htmx=True)
     assert soup(us).select_one("label[for=state]").get_text() == "State or province"
+
+
+def test_a_refused_invitation_is_said_where_the_account_page_opens(operator_client, db, demo):
+    adatum = _account(db, "Adatum IT Services")
+    refused = operator_client.post(f"/admin/accounts/{adatum.id}/invitations", {
+        "admin_first_name": "Ola", "admin_last_name": "Nowak", "admin_email": "ola@"})
+    assert refused.status_code == 422
+    problem = soup(refused).select_one("#account-problem")
+    assert problem.get_text(" ", strip=True) == "Nothing was saved: check the fields marked in Invite an account admin below."
+    assert problem.select_one("a")["href"] == "#invite-admin-heading"
+    assert problem.find_next("h2").get_text() == "Details"  # above everything else of the page
+    assert soup(operator_client.get(f"/admin/accounts/{adatum.id}")).select_one("#account-problem") is None
