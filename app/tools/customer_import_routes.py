@@ -39,7 +39,7 @@ def _context(run: CustomerImportRun, *, polls: bool | None = None, **extra) -> d
     return {"run": run, "streams": streams, "polls": (not run.done and not streams) if polls is None else polls,
             "filters": filters, "filter_args": {k: v for k, v in filters.items() if v}, "candidates": candidates,
             "page_number": page, "pages": pages, "total": total, "states": rules.STATES, "targets_for": rules.targets_for,
-            "not_offered": rules.not_offered, "namesakes_words": rules.namesakes_words, "import_errors": {}, "chosen": {}, **extra}
+            "not_offered": rules.not_offered, "partner_centers_reseller": rules.partner_centers_reseller, "namesakes_words": rules.namesakes_words, "import_errors": {}, "chosen": {}, **extra}
 
 
 @bp.route("/customer-import", methods=["GET", "POST"])

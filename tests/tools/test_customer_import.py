@@ -264,9 +264,11 @@ def test_an_indirect_customer_whose_reseller_has_no_account_waits_for_that_accou
         "matches: add that reseller under Partners > Accounts, then import the customer as its licensee.")
     assert import_as(operator_client, run, alpine, "new").status_code == 422
 
+    assert row.select_one(".candidate-reseller .hint").get_text() == "No reseller account matches"
     fourth = AccountFactory(name="Fourth Coffee IT", partner_id="5678901")
     row = _row(operator_client.get(f"/admin/customer-import/runs/{run.id}"), alpine)
     assert [o["value"] for o in row.select("select option")] == [f"reseller-{fourth.id}"]
+    assert row.select_one(".candidate-reseller .hint").get_text() == "Account: Fourth Coffee IT"  # as matched now
 
 
 def test_a_reading_of_one_customer_says_one_customer(db, operator_client, demo):
