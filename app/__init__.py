@@ -17,7 +17,9 @@ BASE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    from app.web.urls import StorefrontFlask
+
+    app = StorefrontFlask(  # URLs built once per process (app/web/urls.py)
         __name__,
         instance_path=(config or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH")
         or os.path.join(BASE_DIR, "instance"),
@@ -51,6 +53,11 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, directory=os.path.join(BASE_DIR, "migrations"))
     csrf.init_app(app)
+    from app.web.session_cache import CachedCookieSessionInterface, reuse_csrf_tokens
+
+    # The session cookie decoded, and the CSRF token signed, once per process (app/web/session_cache.py).
+    app.session_interface = CachedCookieSessionInterface()
+    reuse_csrf_tokens(app)
     htmx.init_app(app)
     from app.web.forms import field, use_fast_html_params
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, render_template, request, url_for
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -77,7 +77,3 @@ def register_error_handlers(app: Flask) -> None:
             return http_error(error)
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500)
-
-    @app.context_processor
-    def sign_in_url():
-        return {"sign_in_url": url_for("auth.sign_in")}

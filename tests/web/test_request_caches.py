@@ -1,0 +1,90 @@
+"""What a process remembers between requests (the decoded session cookie, the signed CSRF token, built URLs,
+app/web/session_cache.py and app/web/urls.py) answers exactly as working it out again would."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from flask import url_for
+
+from tests.helpers import Client, signed_in, soup
+
+
+def _cookie(client: Client) -> str:
+    return client.http.get_cookie("session").value
+
+
+def _session_serializer(app):
+    return app.session_interface.get_signing_serializer(app)
+
+
+def test_a_tampered_session_cookie_is_refused_after_the_genuine_one_was_read(demo, reseller_client):
+    assert reseller_client.get("/orders").status_code == 200
+    genuine = _cookie(reseller_client)
+    # The same session with one character of the signature changed (not its last: base64 may leave that
+    # character's lowest bits unused, and the signature would read the same).
+    tampered = genuine[:-5] + ("A" if genuine[-5] != "A" else "B") + genuine[-4:]
+    reseller_client.http.set_cookie("session", tampered)
+    answer = reseller_client.get("/orders")
+    assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"]
+    reseller_client.http.set_cookie("session", genuine)
+    assert reseller_client.get("/orders").status_code == 200
+
+
+@pytest.mark.parametrize("app_config", [{"PERMANENT_SESSION_LIFETIME": 2}])
+def test_a_session_past_its_lifetime_is_refused_even_though_it_was_read_before(demo):
+    client = signed_in(demo, "reseller@example.com")
+    client.get("/orders")
+    cookie = _cookie(client)
+    assert client.get("/orders").status_code == 200  # this cookie is read, and remembered
+    assert _cookie(client) == cookie
+    time.sleep(3.1)
+    answer = client.get("/orders")
+    assert answer.status_code == 302 and "/sign-in" in answer.headers["Location"]
+
+
+def test_a_message_flashed_in_one_request_does_not_come_back_with_the_same_cookie(demo, reseller_client):
+    """Two tabs send the same cookie: what one request adds to the session's messages belongs to its own answer."""
+    reseller_client.get("/cart")
+    serializer = _session_serializer(demo)
+    data = serializer.loads(_cookie(reseller_client))
+    with_a_message = serializer.dumps({**data, "_flashes": [("info", "A message from before.")]})
+
+    reseller_client.http.set_cookie("session", with_a_message)
+    updated = reseller_client.post("/cart/update", {})
+    assert updated.status_code == 302  # the message "Your cart was updated." went into that answer's cookie
+
+    reseller_client.http.set_cookie("session", with_a_message)
+    shown = [alert.get_text(strip=True) for alert in soup(reseller_client.get("/cart")).select("#flash-region .alert")]
+    assert shown == ["A message from before."]
+
+
+def test_a_csrf_token_shown_to_one_browser_is_refused_from_another(demo):
+    rita = signed_in(demo, "reseller@example.com")
+    other = signed_in(demo, "reseller@example.com")
+    rita.get("/cart")
+    other.get("/cart")
+    assert rita.csrf_token and other.csrf_token and rita.csrf_token != other.csrf_token
+    # The same browser is shown the same token again (kept, not signed anew) and it still posts.
+    token = rita.csrf_token
+    rita.get("/orders")
+    assert rita.csrf_token == token
+    assert rita.post("/cart/update", {}).status_code == 302
+    # Another browser's token is refused.
+    refused = other.post("/cart/update", {"csrf_token": token}, csrf=False)
+    assert refused.status_code == 400
+
+
+def test_urls_are_built_for_their_own_values_root_and_blueprint(demo):
+    with demo.test_request_context("/orders"):
+        # 1 and True are equal as keys, but not as URLs.
+        assert url_for("catalog.products", q=1) == "/catalog/products?q=1"
+        assert url_for("catalog.products", q=True) == "/catalog/products?q=True"
+        assert url_for("catalog.products", q=1, _anchor="top") == "/catalog/products?q=1#top"
+        assert url_for(".index") == "/orders"
+        assert url_for("home.index", _external=True) == "http://localhost/"
+    with demo.test_request_context("/orders", base_url="http://shop.example.com/store"):
+        assert url_for("catalog.products", q=1) == "/store/catalog/products?q=1"
+        assert url_for("home.index", _external=True) == "http://shop.example.com/store/"
+    with demo.test_request_context("/subscriptions"):
+        assert url_for(".index") == "/subscriptions"
