@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.extensions import db
-from app.web.layout import facts_params, keep_facts, with_facts
+from app.web.layout import facts_params, forget_facts, keep_facts, with_facts
 
 
 # With its account: every request asks whether the account is suspended, and every page's layout shows it.
@@ -41,8 +41,10 @@ def load_user(session_id: str) -> User | None:
         return None  # a session from before versions existed: sign in again
     user = _user_and_facts(int(user_id))
     if user is None or user.session_version != int(version):
+        forget_facts()
         return None
     if not may_stay_signed_in(user):
+        forget_facts()
         # The sign-in page this request is sent to says why (create_app's unauthorized handler).
         g.signed_out_account = user.account if user.account.is_suspended else None
         return None

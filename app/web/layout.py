@@ -157,10 +157,11 @@ def _permitted(item: NavItem, role) -> bool:
 _NAVIGATION_CACHE = "layout_navigation"
 
 
-def _navigation_of(kind: str, role) -> list[NavItem | NavGroup]:
-    """The entries users of `kind` with `role` may open, before the per-user conditions: the same for all of
-    them as long as the app's routes are, so kept on the app (every page shows it; working it out cost
-    about a tenth of a page)."""
+def _navigation_of(kind: str, role) -> tuple[list[NavItem | NavGroup], tuple[NavItem, ...], bool]:
+    """The entries users of `kind` with `role` may open, before the per-user conditions; those of them shown only to
+    some users (with a condition); and whether the role may open its profile page. The same for all of them as
+    long as the app's routes are, so kept on the app (every page shows it; working it out cost about a tenth of
+    a page)."""
     cache = current_app.extensions.setdefault(_NAVIGATION_CACHE, {})
     key = (kind, role)
     if key not in cache:
@@ -172,13 +173,13 @@ def _navigation_of(kind: str, role) -> list[NavItem | NavGroup]:
                     entries.append(NavGroup(entry.key, entry.label, items))
             elif _permitted(entry, role):
                 entries.append(entry)
-        cache[key] = entries
+        cache[key] = (entries, _conditioned(entries), _permitted(PROFILE, role))
     return cache[key]
 
 
-def _meets_condition(item: NavItem) -> bool:
+def _meets_condition(item: NavItem, user) -> bool:
     condition = NAV_CONDITIONS.get(item.endpoint)
-    return condition is None or condition(current_user)
+    return condition is None or condition(user)
 
 
 def _conditioned(entries: list[NavItem | NavGroup]) -> tuple[NavItem, ...]:
@@ -190,30 +191,32 @@ def _conditioned(entries: list[NavItem | NavGroup]) -> tuple[NavItem, ...]:
 _SHOWN_NAVIGATION = "layout_shown_navigation"
 
 
-def _shown_navigation() -> tuple[tuple, list[NavItem | NavGroup]]:
+def _shown_navigation(user) -> tuple[tuple, list[NavItem | NavGroup], bool]:
     """The signed-in user's entries, and a key that names them: its kind of account, its role and the outcome
-    of each per-user condition. Users with the same key see the same entries, so they are worked out once."""
-    kind, role = current_user.account.kind, role_of(current_user)
-    permitted = _navigation_of(kind, role)
-    key = (kind, role, tuple(bool(_meets_condition(item)) for item in _conditioned(permitted)))
+    of each per-user condition. Users with the same key see the same entries, so they are worked out once.
+    Last, whether the user's profile page is shown."""
+    kind, role = user.account.kind, role_of(user)
+    permitted, conditioned, profile = _navigation_of(kind, role)
+    met = {item.endpoint: bool(_meets_condition(item, user)) for item in conditioned}
+    key = (kind, role, tuple(met.values()))
     kept = current_app.extensions.setdefault(_SHOWN_NAVIGATION, {})
     if key not in kept:
         entries = []
         for entry in permitted:
             if isinstance(entry, NavGroup):
-                items = tuple(item for item in entry.items if _meets_condition(item))
+                items = tuple(item for item in entry.items if met.get(item.endpoint, True))
                 if len(items) == len(entry.items):
                     entries.append(entry)
                 elif items:
                     entries.append(NavGroup(entry.key, entry.label, items))
-            elif _meets_condition(entry):
+            elif met.get(entry.endpoint, True):
                 entries.append(entry)
         kept[key] = entries
-    return key, kept[key]
+    return key, kept[key], profile and _meets_condition(PROFILE, user)
 
 
 def navigation_for_current_user() -> list[NavItem | NavGroup]:
-    return _shown_navigation()[1]
+    return _shown_navigation(current_user._get_current_object())[1]
 
 
 _NAVIGATION_MARKUP = "layout_navigation_markup"
@@ -288,11 +291,16 @@ def register_layout_fact(name: str, expression: LayoutFact, default: object = 0)
 def layout_fact(name: str):
     """The fact's value for the signed-in user."""
     default = LAYOUT_FACTS[name][1]
-    if not has_request_context() or not current_user.is_authenticated:
+    if not has_request_context():
         return default
-    if _READ not in g:
-        g.layout_facts = _read_facts(current_user._get_current_object())
-    return g.layout_facts.get(name, default)
+    # Facts are kept only for a signed-in user (app/auth/sessions.py forgets those read with a user it then
+    # refuses), so kept facts answer without asking current_user, whose proxy costs more than the lookup.
+    facts = g.get(_READ)
+    if facts is None:
+        if not current_user.is_authenticated:
+            return default
+        facts = g.layout_facts = _read_facts(current_user._get_current_object())
+    return facts.get(name, default)
 
 
 def _statement(kind: str):
@@ -351,6 +359,12 @@ def _forget_facts(*_args) -> None:
         g.pop(_READ, None)
 
 
+def forget_facts() -> None:
+    """The facts kept for this request are read again when next asked (app/auth/sessions.py: the user they were
+    read with is not signed in after all)."""
+    _forget_facts()
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _forget_facts_on_statement(state) -> None:
     """An UPDATE, DELETE or INSERT statement (marking notifications read is one) writes without a flush."""
@@ -371,8 +385,9 @@ def register_layout(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         shown, nav, profile = None, [], None
-        if current_user.is_authenticated:
-            shown, nav = _shown_navigation()
-            profile = PROFILE if _permitted(PROFILE, shown[1]) and _meets_condition(PROFILE) else None
+        user = current_user._get_current_object()
+        if user.is_authenticated:
+            shown, nav, profile_shown = _shown_navigation(user)
+            profile = PROFILE if profile_shown else None
         return {"navigation": nav, "navigation_markup": lambda: navigation_markup(shown, nav), "profile_link": profile,
                 "may": may_current}

@@ -1,0 +1,44 @@
+"""URLs built once per process: a page builds a dozen or more (its stylesheet and scripts, the header's links,
+a link per row), each about 10 microseconds of werkzeug's URL map, and they are the same from request to
+request (issue 14, pages under load).
+
+Within a request and without a scheme or host (what the storefront's pages and redirects ask), a URL depends
+only on the endpoint, its values, the anchor and method asked, and the root the storefront is served under;
+the app has no url_defaults that could add to it. Those are the key. URLs with a scheme or host, outside a
+request, with values that are not hashable, or that fail to build are left to Flask every time.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask.globals import _cv_request
+
+KEPT = 20_000  # URLs a process remembers; when full it starts again
+
+
+class StorefrontFlask(Flask):
+    _built_urls: dict
+
+    def url_for(self, endpoint: str, /, *, _anchor=None, _method=None, _scheme=None, _external=None, **values):
+        req_ctx = _cv_request.get(None)
+        if (req_ctx is None or req_ctx.url_adapter is None or _scheme is not None or _external
+                or self.url_default_functions):
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external,
+                                   **values)
+        if endpoint[:1] == ".":
+            blueprint = req_ctx.request.blueprint
+            endpoint = f"{blueprint}{endpoint}" if blueprint is not None else endpoint[1:]
+        try:
+            # A value's type too: 1 and True are equal keys, and build "1" and "True".
+            key = (req_ctx.url_adapter.script_name, endpoint, _anchor, _method,
+                   *sorted((name, type(value), value) for name, value in values.items()))
+            hash(key)
+        except TypeError:  # a list of values, say
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, **values)
+        built = self.__dict__.setdefault("_built_urls", {})
+        url = built.get(key)
+        if url is None:
+            url = super().url_for(endpoint, _anchor=_anchor, _method=_method, **values)
+            if len(built) >= KEPT:
+                built.clear()
+            built[key] = url
+        return url
