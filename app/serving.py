@@ -1,14 +1,12 @@
 """The WSGI application that is served: the storefront, plus what is mounted beside it."""
 from __future__ import annotations
 
-import sqlite3
-import time
-
 from flask import Flask
 from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from app.sandbox.sqlite_wait import CooperativeSQLiteConnection
 from app.web.access import Permission, may
 
 
@@ -142,7 +140,8 @@ def cooperative_sqlite(served) -> None:
     write lock and waits on the network (Redis, SMTP, a retry's sleep) before committing could not
     go on while another request of the same process waits for that lock: both would fail after
     the busy timeout. PostgreSQL needs nothing (psycopg waits through gevent's patched select).
-    Called by gunicorn after a worker loaded `served` (storefront_wsgi's answer; app/web/gunicorn_conf.py)."""
+    Called by gunicorn after a worker loaded `served` (storefront_wsgi's answer; app/web/gunicorn_conf.py).
+    The connection class is the sandbox's (app/sandbox/sqlite_wait.py), whose own store waits the same way."""
     import sqlalchemy as sa
 
     from app.extensions import db
@@ -158,42 +157,3 @@ def cooperative_sqlite(served) -> None:
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose()  # connections made at start-up, before the listener
-
-
-SQLITE_PATIENCE_SECONDS = 5.0  # as long as SQLite's default busy timeout
-
-
-def _patiently(call):
-    deadline = time.monotonic() + SQLITE_PATIENCE_SECONDS
-    pause = 0.001
-    while True:
-        try:
-            return call()
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() >= deadline:
-                raise
-        time.sleep(pause)  # a greenlet switch under gevent
-        pause = min(pause * 2, 0.05)
-
-
-class _CooperativeCursor(sqlite3.Cursor):
-    def execute(self, *args):
-        return _patiently(lambda: super(_CooperativeCursor, self).execute(*args))
-
-    def executemany(self, *args):
-        return _patiently(lambda: super(_CooperativeCursor, self).executemany(*args))
-
-
-class CooperativeSQLiteConnection(sqlite3.Connection):
-    """A statement or a commit that finds the database locked is retried after a short sleep (up to
-    SQLITE_PATIENCE_SECONDS). A statement that failed on the lock did nothing, and a COMMIT that
-    failed on it leaves the transaction open to be committed again (SQLite's documentation)."""
-
-    def cursor(self, factory=None):
-        return super().cursor(factory or _CooperativeCursor)
-
-    def execute(self, *args):
-        return _patiently(lambda: super(CooperativeSQLiteConnection, self).execute(*args))
-
-    def commit(self):
-        return _patiently(super().commit)

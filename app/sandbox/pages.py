@@ -96,24 +96,30 @@ def relationship_request():
     tenant_id = (request.form.get("tenantId") or "").lower()
     with store().tx() as tx:
         tenant = tx.get("tenant", tenant_id)
-        if tenant is None:
-            return render_template("sandbox/relationship.html", invitation=invitation, tenants=tenants,
-                                   action=action, problem="Choose the tenant you administer.",
-                                   accepted=None), 400
-        changed = not tenant.get("relationship")
-        if changed:
-            tenant["relationship"] = {"type": "reseller", "since": iso(tx.now()), "via": "link"}
-        if invitation["reseller"]:
-            reseller_tenant = invitation["reseller"]["tenantId"]
-            if reseller_tenant not in tenant.setdefault("indirectResellers", []):
-                tenant["indirectResellers"].append(reseller_tenant)
-                changed = True
-        tx.put("tenant", tenant["id"], tenant)
-        if changed:  # Partner Center's webhook event for the acceptance (sent after this transaction)
-            emit(tx, INDIRECT_RELATIONSHIP_ACCEPTED if invitation["reseller"] else RELATIONSHIP_ACCEPTED,
-                 f"/customers/{tenant['id']}", "customer")
+        if tenant is not None:
+            _accept(tx, tenant, invitation)
+    # Rendered once the transaction is over: the page's header asks the mounting server who may open
+    # what (may_open), which may wait on its own database while this one's write lock would be held.
+    if tenant is None:
+        return render_template("sandbox/relationship.html", invitation=invitation, tenants=tenants,
+                               action=action, problem="Choose the tenant you administer.", accepted=None), 400
     return render_template("sandbox/relationship.html", invitation=invitation, tenants=tenants,
                            action=action, problem=None, accepted=tenant)
+
+
+def _accept(tx, tenant: dict, invitation: dict) -> None:
+    changed = not tenant.get("relationship")
+    if changed:
+        tenant["relationship"] = {"type": "reseller", "since": iso(tx.now()), "via": "link"}
+    if invitation["reseller"]:
+        reseller_tenant = invitation["reseller"]["tenantId"]
+        if reseller_tenant not in tenant.setdefault("indirectResellers", []):
+            tenant["indirectResellers"].append(reseller_tenant)
+            changed = True
+    tx.put("tenant", tenant["id"], tenant)
+    if changed:  # Partner Center's webhook event for the acceptance (sent after this transaction)
+        emit(tx, INDIRECT_RELATIONSHIP_ACCEPTED if invitation["reseller"] else RELATIONSHIP_ACCEPTED,
+             f"/customers/{tenant['id']}", "customer")
 
 
 @bp.app_template_filter("when")

@@ -1,12 +1,15 @@
 """The sandbox's own persistent store: one SQLite file, shared by processes.
 
 Several processes use it at once (gunicorn web workers, the RQ worker, tests),
-so: WAL journal, a generous busy timeout, a fresh connection per short
+so: WAL journal, a generous wait for the lock, a fresh connection per short
 transaction, and ``BEGIN IMMEDIATE`` for every read-modify-write so two
-processes never interleave a check and its write. Resources are JSON documents
-per kind (tenant, agreement, cart, order, subscription, reseller, ...); fault
-controls, the clock offset and the call log are rows too, so they apply to every
-process.
+processes never interleave a check and its write. The wait for the lock is a
+retry after a short ``time.sleep`` (sqlite_wait.py), never SQLite's busy
+handler: under gunicorn's gevent worker that handler stops the whole process,
+and with it a request of the same process that holds the lock, until the
+waiter fails with "database is locked". Resources are JSON documents per kind
+(tenant, agreement, cart, order, subscription, reseller, ...); fault controls,
+the clock offset and the call log are rows too, so they apply to every process.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
+
+from .sqlite_wait import CooperativeSQLiteConnection, patiently
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -162,6 +167,10 @@ class Tx:
             (key, status, json.dumps(body), json.dumps(headers or {}), time.time()))
 
 
+class _StoreConnection(CooperativeSQLiteConnection):
+    patience_seconds = 30.0  # generous: every process's transactions are short, but many
+
+
 class SandboxStore:
     """Persistent state of the sandbox; the Python control API lives here too."""
 
@@ -173,16 +182,15 @@ class SandboxStore:
         conn = self._connect()
         try:
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
+            patiently(lambda: conn.executescript(SCHEMA), _StoreConnection.patience_seconds)  # idempotent
         finally:
             conn.close()
         if seed:
             self.ensure_seeded()
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout = 30000")
+        conn = sqlite3.connect(self.path, timeout=0, isolation_level=None,  # no busy handler: see the module
+                               check_same_thread=False, factory=_StoreConnection)
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
 
