@@ -58,12 +58,12 @@ register_layout_fact("cart_lines", lambda kind: carts.cart_count_expression(USER
                      if kind in ("reseller", "customer") else None)
 
 
-@bp.app_context_processor
-def cart_badge_context():
-    def cart_badge_count() -> int:
-        return layout_fact("cart_lines") or 0
+@bp.app_template_global()
+def cart_badge_count() -> int:
+    return layout_fact("cart_lines") or 0
 
-    return {"cart_badge_count": cart_badge_count, "market_names": MARKET_NAMES}
+
+bp.add_app_template_global(MARKET_NAMES, "market_names")
 
 
 # ---------------------------------------------------------------- products

@@ -35,7 +35,7 @@ def history() -> svc.History:
 
 
 # Archive is in the navigation of accounts that have migrated history (the operator: when any has).
-NAV_CONDITIONS["migration.archive"] = lambda _user: history().has_archive
+NAV_CONDITIONS["migration.archive"] = lambda _user: bool(layout_fact("has_archive"))  # as history() reads it
 
 
 def enrol_url() -> str:
@@ -46,19 +46,22 @@ def enrol_url() -> str:
     return url_for("migration.getting_started", _anchor="partner-program")
 
 
-@bp.app_context_processor
-def migration_context():
+@bp.app_template_global()
+def migration_notices():
     """The banner and notices of every page (templates/migration/_notices.html reads them lazily)."""
-    def notices():
-        if not current_user.is_authenticated or current_user.account.kind == "operator":
-            return {}  # the operator has no migration of its own
-        migrated = history().migration
-        banner = svc.banner_for(current_user, migrated)
-        if banner is not None:
-            return {"banner": banner}
-        return svc.notices_for(current_user, migrated)
+    user = current_user._get_current_object()
+    if not user.is_authenticated or user.account.kind == "operator":
+        return {}  # the operator has no migration of its own
+    if not layout_fact("migration_id"):
+        return {}  # no migration: neither a banner nor notices (every page asks, most accounts have none)
+    migrated = history().migration
+    banner = svc.banner_for(user, migrated)
+    if banner is not None:
+        return {"banner": banner}
+    return svc.notices_for(user, migrated)
 
-    return {"migration_notices": notices, "migration_enrol_url": enrol_url}
+
+bp.add_app_template_global(enrol_url, "migration_enrol_url")
 
 
 @bp.route(svc.GETTING_STARTED_PATH)

@@ -34,19 +34,14 @@ def partner_center_words(error: PartnerCenterError) -> str:
 register_layout_fact("unread_notifications", lambda _kind: inbox.unread_count_expression(USER_ID))
 
 
-@bp.app_context_processor
-def notifications_context():
-    def unread_notifications() -> int:
-        return layout_fact("unread_notifications") or 0
-
-    return {"unread_notifications": unread_notifications}
+@bp.app_template_global()
+def unread_notifications() -> int:
+    return layout_fact("unread_notifications") or 0
 
 
-@bp.app_context_processor
-def order_words():
-    """The status and type names, so templates compare with them instead of spelling them again."""
-    return {"OrderStatus": OrderStatus, "OrderType": OrderType, "StepStatus": StepStatus,
-            "ChangeAction": ChangeAction}
+# The status and type names, so templates compare with them instead of spelling them again.
+for _word in (OrderStatus, OrderType, StepStatus, ChangeAction):
+    bp.add_app_template_global(_word, _word.__name__)
 
 
 # ----------------------------------------------------------------------------------- history

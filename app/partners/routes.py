@@ -28,9 +28,8 @@ EDIT_FORMS = {"reseller": ResellerForm, "customer": CustomerForm}
 KIND_WORDS = {"reseller": "reseller", "customer": "direct customer"}
 
 
-@bp.app_context_processor
-def partner_words():
-    return {"country_name": country_name, "market_names": MARKET_NAMES}
+bp.add_app_template_global(country_name, "country_name")
+bp.add_app_template_global(MARKET_NAMES, "market_names")
 
 
 @bp.route("/")

@@ -26,15 +26,12 @@ register_layout_fact("has_usable_certificate", lambda kind: services.usable_cert
                      if kind == "reseller" else None, default=None)
 
 
-@bp.app_context_processor
-def program_words():
-    def program_gate():
-        """For the catalog and the cart: why the signed-in reseller cannot order CSP products (None: it can)."""
-        if not current_user.is_authenticated or layout_fact("has_usable_certificate"):
-            return None
-        return services.gate_message(current_user.account)
-
-    return {"program_gate": program_gate}
+@bp.app_template_global()
+def program_gate():
+    """For the catalog and the cart: why the signed-in reseller cannot order CSP products (None: it can)."""
+    if not current_user.is_authenticated or layout_fact("has_usable_certificate"):
+        return None
+    return services.gate_message(current_user.account)
 
 
 def _show_error(form, error: services.EnrolmentError) -> None:

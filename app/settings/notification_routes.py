@@ -56,12 +56,9 @@ def preferences_context(user) -> dict:
             "categories": CATEGORIES, "account_choices": choices_of(user.account_id)}
 
 
-@bp.app_context_processor
-def preferences_section():
-    def notification_preferences():
-        return preferences_context(current_user._get_current_object())
-
-    return {"notification_preferences": notification_preferences}
+@bp.app_template_global()
+def notification_preferences():
+    return preferences_context(current_user._get_current_object())
 
 
 @bp.route("/profile/notifications", methods=["GET", "POST"])

@@ -48,10 +48,9 @@ def subscription_status(status: str | None) -> str:
     return status_label(status)
 
 
-@bp.app_context_processor
-def subscription_words():
-    """The status names, so templates compare with them instead of spelling them again."""
-    return {"SubscriptionStatus": SubscriptionStatus, "ended_statuses": ENDED_STATUSES}
+# The status names, so templates compare with them instead of spelling them again.
+bp.add_app_template_global(SubscriptionStatus, "SubscriptionStatus")
+bp.add_app_template_global(ENDED_STATUSES, "ended_statuses")
 
 
 @bp.route("/subscriptions")
