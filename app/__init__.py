@@ -150,11 +150,6 @@ def _init_login(app: Flask) -> None:
     from app.web.rendering import is_htmx
 
     login_manager.init_app(app)
-    from flask_login import current_user
-
-    # Flask-Login gives each rendered page the signed-in user; as a global too, a template included without the
-    # page's context (base.html's badges and notices, cheaper than copying the context) can read it.
-    app.add_template_global(current_user, "current_user")
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
