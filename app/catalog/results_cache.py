@@ -79,7 +79,10 @@ def _after_transaction(session: Session, *_args) -> None:
         bump()
 
 
-_PREFIX = "catalog:results:"  # + the catalog's version + ":" + what the viewer wants (_wanted)
+# + the catalog's version + ":" + what the viewer wants (_wanted). v2: the fragment is stored as its JSON fields
+# without the html, a newline (JSON writes none of its own), then the html as it is: decoding the html out of a
+# JSON string (a page of quotes to unescape) was a tenth of the product page.
+_PREFIX = "catalog:results:v2:"
 
 # The version and, under it, the fragment, in one round trip (two GETs before, each about a sixteenth of
 # the product page's time under `flask serve`); Redis runs the script atomically.
@@ -117,12 +120,14 @@ def cached_fragment(viewer, filters, render) -> tuple[dict, bool]:
         return render(), False
     token = generate_csrf()
     if hit is not None:
-        fragment = json.loads(hit)
-        fragment["html"] = fragment["html"].replace(CSRF_MARK, token)
+        fields, _, html = hit.partition(b"\n")
+        fragment = json.loads(fields)
+        fragment["html"] = html.decode().replace(CSRF_MARK, token)
         return fragment, True
     fragment = render()
+    fields = {name: value for name, value in fragment.items() if name != "html"}
     try:
-        redis.set(key, json.dumps(dict(fragment, html=fragment["html"].replace(token, CSRF_MARK))), ex=ttl())
+        redis.set(key, json.dumps(fields) + "\n" + fragment["html"].replace(token, CSRF_MARK), ex=ttl())
     except RedisError:
         pass
     return fragment, False
