@@ -115,3 +115,24 @@ def make_app(url: str, redis_url: str, instance_path, **overrides):
     config["INSTANCE_PATH"] = str(instance_path)
     config.update(overrides)
     return create_app(config)
+
+
+def asks_first(client: Client, *, page: str, form: str, action: str, heading: str, confirm: str, button: str,
+               dialog: str | None = None, dialog_start: str | None = None, way_back: str | None = None) -> None:
+    """A button that asks first in both modes (app/web/confirm.py): on `page`, its `form` (a CSS selector) asks in
+    an hx-confirm dialog (the text `dialog`, or beginning with `dialog_start`) and its post carries confirmed=yes;
+    without JavaScript the post to `action` answers a page whose heading is `heading`, with `button` in the form
+    `#confirm` and, when given, `way_back` beside it. Nothing is done: the caller checks that."""
+    shown = soup(client.get(page)).select_one(form)
+    if dialog is not None:
+        assert shown["hx-confirm"] == dialog
+    if dialog_start is not None:
+        assert shown["hx-confirm"].startswith(dialog_start)
+    assert shown["hx-vals"] == '{"confirmed": "yes"}'
+    asked = client.post(action, {})
+    assert asked.status_code == 200
+    question = soup(asked)
+    assert question.select_one("h1").get_text() == heading
+    assert question.select_one(f"#{confirm} button").get_text() == button
+    if way_back is not None:
+        assert question.select_one(f"#{confirm} + a").get_text() == way_back

@@ -12,7 +12,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Invitation
 from app.migration.models import ImportRun, MigratedAccount, OnboardingWebinar
 from app.time import utcnow
-from tests.helpers import soup
+from tests.helpers import asks_first, soup
 from tests.support.orders import work
 
 
@@ -193,15 +193,11 @@ def test_the_operator_edits_the_webinars(operator_client, operator_member_client
         ("Welcome", "2030-01-10T16:00:00", "https://events.example.com/welcome")
     assert operator_member_client.post(f"/admin/migration/webinars/{webinar.id}/remove", {}).status_code == 403
     # Removing asks first in both modes: the button's dialog with JavaScript; without, a page that asks.
-    remove = soup(operator_client.get("/admin/migration/webinars")).select_one("#webinars form[action$='/remove']")
-    assert remove["hx-confirm"] == ("Remove the webinar Welcome (2030-01-10 16:00 UTC)? Migrated accounts' users no "
-                                    "longer see it; to announce it again, add it again.")
-    assert remove["hx-vals"] == '{"confirmed": "yes"}'
-    asked = operator_client.post(f"/admin/migration/webinars/{webinar.id}/remove", {})
-    assert asked.status_code == 200
-    assert soup(asked).select_one("h1").get_text() == "Remove the webinar Welcome?"
-    assert soup(asked).select_one("#confirm-remove-webinar button").get_text() == "Remove webinar"
-    assert soup(asked).select_one("#confirm-remove-webinar + a").get_text() == "Keep the webinar"
+    asks_first(operator_client, page="/admin/migration/webinars", form="#webinars form[action$='/remove']",
+               dialog=("Remove the webinar Welcome (2030-01-10 16:00 UTC)? Migrated accounts' users no longer see it; "
+                       "to announce it again, add it again."),
+               action=f"/admin/migration/webinars/{webinar.id}/remove", heading="Remove the webinar Welcome?",
+               confirm="confirm-remove-webinar", button="Remove webinar", way_back="Keep the webinar")
     assert db.session.scalar(db.select(OnboardingWebinar)) is not None
     assert operator_client.post(f"/admin/migration/webinars/{webinar.id}/remove", {"confirmed": "yes"}).status_code == 303
     assert db.session.scalar(db.select(OnboardingWebinar)) is None

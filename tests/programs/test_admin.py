@@ -8,7 +8,7 @@ from datetime import timedelta
 from app.accounts.models import Account
 from app.auth.models import Invitation
 from app.programs.models import Certificate, PartnerRequest
-from tests.helpers import soup, text_of
+from tests.helpers import asks_first, soup, text_of
 from tests.support.orders import work
 
 FOURTH_COFFEE_TENANT = "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f"
@@ -214,15 +214,12 @@ def test_a_request_can_be_dismissed(operator_client, db):
     db.session.add(partner_request)
     db.session.commit()
     # Dismissing asks first in both modes: the button's dialog with JavaScript; without, a page that asks.
-    dismiss = soup(operator_client.get("/admin/programs/requests")).select_one(
-        f"#request-{partner_request.id} form[action$='/dismiss']")
-    assert dismiss["hx-confirm"].startswith("Dismiss the request of Spam Ltd?")
-    assert dismiss["hx-vals"] == '{"confirmed": "yes"}'
-    asked = operator_client.post(f"/admin/programs/requests/{partner_request.id}/dismiss", {})
-    assert asked.status_code == 200
-    assert soup(asked).select_one("h1").get_text() == "Dismiss the request of Spam Ltd?"
-    assert soup(asked).select_one("#confirm-dismiss button").get_text() == "Dismiss request"
-    assert soup(asked).select_one("#confirm-dismiss + a").get_text() == "Keep the request"
+    asks_first(operator_client, page="/admin/programs/requests",
+               form=f"#request-{partner_request.id} form[action$='/dismiss']",
+               dialog_start="Dismiss the request of Spam Ltd?",
+               action=f"/admin/programs/requests/{partner_request.id}/dismiss",
+               heading="Dismiss the request of Spam Ltd?", confirm="confirm-dismiss", button="Dismiss request",
+               way_back="Keep the request")
     db.session.expire_all()
     assert db.session.get(PartnerRequest, partner_request.id).status == "new"
     assert operator_client.post(f"/admin/programs/requests/{partner_request.id}/dismiss",

@@ -9,7 +9,7 @@ from app.audit.models import AuditEvent
 from app.auth.models import Invitation
 from app.mail import MailMessage
 from tests.factories import UserFactory
-from tests.helpers import refused, signed_in, soup, text_of
+from tests.helpers import asks_first, refused, signed_in, soup, text_of
 
 
 def _user(db, email: str) -> User:
@@ -86,13 +86,11 @@ def test_resend_and_revoke_a_pending_invitation(db, reseller_client):
     assert db.session.scalar(db.select(db.func.count(MailMessage.id)).where(
         MailMessage.to_email == "ola@adatum.example.com")) == 2
     # Revoking asks first in both modes: the button's dialog with JavaScript; without, a page that asks.
-    revoke = soup(reseller_client.get("/settings/users")).select_one(f"#invitation-{invitation.id} form[action$='/revoke']")
-    assert revoke["hx-confirm"].startswith("Revoke the invitation of ola@adatum.example.com?")
-    assert revoke["hx-vals"] == '{"confirmed": "yes"}'
-    asked = reseller_client.post(f"/settings/invitations/{invitation.id}/revoke", {})
-    assert asked.status_code == 200
-    assert soup(asked).select_one("h1").get_text() == "Revoke the invitation of ola@adatum.example.com?"
-    assert soup(asked).select_one("#confirm-revoke button").get_text() == "Revoke invitation"
+    asks_first(reseller_client, page="/settings/users", form=f"#invitation-{invitation.id} form[action$='/revoke']",
+               dialog_start="Revoke the invitation of ola@adatum.example.com?",
+               action=f"/settings/invitations/{invitation.id}/revoke",
+               heading="Revoke the invitation of ola@adatum.example.com?", confirm="confirm-revoke",
+               button="Revoke invitation")
     db.session.expire_all()
     assert db.session.get(Invitation, invitation.id).revoked_at is None
     assert reseller_client.post(f"/settings/invitations/{invitation.id}/revoke", {"confirmed": "yes"}).status_code == 303
