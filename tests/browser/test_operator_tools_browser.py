@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import asked_and_kept, sign_in_as
 
 pytestmark = [pytest.mark.browser]
 
@@ -52,10 +52,8 @@ def test_dismissing_a_partner_request_asks_first_with_and_without_javascript(pag
 
     sign_in_as(no_js_page, live_server, "admin@example.com")
     no_js_page.goto(f"{live_server}/admin/programs/requests")
-    no_js_page.get_by_role("button", name="Dismiss the request of Spam Ltd").click()
-    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Dismiss the request of Spam Ltd?")
-    no_js_page.get_by_role("link", name="Keep the request").click()
-    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Partner requests")
+    asked_and_kept(no_js_page, button="Dismiss the request of Spam Ltd", question="Dismiss the request of Spam Ltd?",
+                   way_back="Keep the request", back_to="Partner requests")
     assert _status(live_app, spam) == "new"
     no_js_page.get_by_role("button", name="Dismiss the request of Spam Ltd").click()
     no_js_page.get_by_role("button", name="Dismiss request").click()

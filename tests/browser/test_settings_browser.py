@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import asked_and_kept, sign_in_as
 
 pytestmark = [pytest.mark.browser]
 
@@ -49,10 +49,8 @@ def test_deleting_a_licensee_asks_first_with_and_without_javascript(page, no_js_
 
     sign_in_as(no_js_page, live_server, "reseller@example.com")
     no_js_page.goto(f"{live_server}/settings/licensees/{spare}")
-    no_js_page.get_by_role("button", name="Delete").click()
-    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Delete Spare Parts Ltd?")
-    no_js_page.get_by_role("link", name="Keep the licensee").click()
-    expect(no_js_page.get_by_role("heading", level=1)).to_have_text("Spare Parts Ltd")
+    asked_and_kept(no_js_page, button="Delete", question="Delete Spare Parts Ltd?", way_back="Keep the licensee",
+                   back_to="Spare Parts Ltd")
     assert _exists(live_app, spare)
     no_js_page.get_by_role("button", name="Delete").click()
     no_js_page.get_by_role("button", name="Delete licensee").click()

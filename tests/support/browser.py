@@ -15,6 +15,15 @@ def sign_in_as(page, base_url: str, email: str, password: str = "demo-password")
     page.get_by_role("button", name="Sign in").click()
 
 
+def asked_and_kept(page, *, button: str, question: str, way_back: str, back_to: str) -> None:
+    """Without JavaScript: `button` opens a page whose heading asks `question`, and its `way_back` link returns to
+    the page headed `back_to` (nothing done; the caller checks that)."""
+    page.get_by_role("button", name=button).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(question)
+    page.get_by_role("link", name=way_back).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(back_to)
+
+
 def pushes_delivered_together(page, live_app, events_url: str, kind: str, key, steps) -> threading.Thread:
     """Make the page's next event stream (`events_url`, a glob) arrive all at once: the browser gets what
     the real stream sent only when it ends. Once the stream listens on (`kind`, `key`), each of `steps`
