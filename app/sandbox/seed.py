@@ -58,7 +58,11 @@ def _address(first_name, last_name, line1, city, state, postal_code, country, ph
             "postalCode": postal_code, "country": country, "phoneNumber": phone}
 
 
-def _tenant(tenant_id, domain, domains, company, address, email, *, other_partner=None):
+def _tenant(tenant_id, domain, company, address, email, *, custom_domain=None, other_partner=None, reseller=None):
+    """A customer tenant: its onmicrosoft.com domain and, where it has one, its own domain (then the
+    default one); `other_partner`, another partner it is a customer of; `reseller`, the tenant id of
+    the operator's reseller it buys through."""
+    domains = [domain, custom_domain] if custom_domain else [domain]
     return {
         "id": tenant_id,
         "commerceId": tenant_id[::-1][:8] + tenant_id[8:],
@@ -81,46 +85,39 @@ def _tenant(tenant_id, domain, domains, company, address, email, *, other_partne
         "otherPartners": [other_partner] if other_partner else [],
         "underReview": False,
         "relationship": None,
-        "indirectResellers": [],
-        "associatedPartnerId": None,
+        "indirectResellers": [reseller] if reseller else [],
+        "associatedPartnerId": reseller,
     }
 
 
 EXISTING_TENANTS = [
-    _tenant("3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3", "fabrikam.onmicrosoft.com",
-            ["fabrikam.onmicrosoft.com", "fabrikam.com"], "Fabrikam, Inc.",
+    _tenant("3f9a6c2e-7b1d-4e5f-8a2b-c4d6e8f0a1b3", "fabrikam.onmicrosoft.com", "Fabrikam, Inc.",
             _address("Kim", "Akers", "1 Microsoft Way", "Redmond", "WA", "98052", "US", "4255550100"),
-            "kim@fabrikam.com"),
-    _tenant("6b1e4d7a-2c5f-4a8b-9e3d-f1a2b3c4d5e6", "wingtiptoys.onmicrosoft.com",
-            ["wingtiptoys.onmicrosoft.com"], "Wingtip Toys Sp. z o.o.",
+            "kim@fabrikam.com", custom_domain="fabrikam.com"),
+    _tenant("6b1e4d7a-2c5f-4a8b-9e3d-f1a2b3c4d5e6", "wingtiptoys.onmicrosoft.com", "Wingtip Toys Sp. z o.o.",
             _address("Anna", "Nowak", "ul. Grodzka 12", "Krakow", "", "31-006", "PL", "+48 12 345 67 89"),
             "anna.nowak@wingtiptoys.onmicrosoft.com"),
-    _tenant("0e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "contoso.onmicrosoft.com",
-            ["contoso.onmicrosoft.com", "contoso.com"], "Contoso Ltd.",
+    _tenant("0e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b", "contoso.onmicrosoft.com", "Contoso Ltd.",
             _address("Megan", "Bowen", "350 Fifth Avenue", "New York", "NY", "10118", "US", "2125550123"),
-            "megan@contoso.com",
-            other_partner="Woodgrove Cloud Services"),
+            "megan@contoso.com", custom_domain="contoso.com", other_partner="Woodgrove Cloud Services"),
 ]
 
 
 ADATUM_TENANT_ID = RESELLERS[0]["tenantId"]
 
-# Customers of the operator the demo storefront does not know, with one subscription each.
+# Customers of the operator the demo storefront does not know, with one subscription each (of the
+# product's SKU 0001, named as the catalog names it).
 KNOWN_ONLY_TO_PARTNER_CENTER = [
-    (_tenant("9d4c1a7e-3b2f-4e6d-8a5c-7f1e2d3c4b5a", "wideworldimporters.onmicrosoft.com",
-             ["wideworldimporters.onmicrosoft.com"], "Wide World Importers",
+    (_tenant("9d4c1a7e-3b2f-4e6d-8a5c-7f1e2d3c4b5a", "wideworldimporters.onmicrosoft.com", "Wide World Importers",
              _address("Lidia", "Holloway", "500 Pine Street", "Seattle", "WA", "98101", "US", "2065550142"),
              "lidia@wideworldimporters.onmicrosoft.com"),
-     None,
      {"id": "e6f1a2b3-c4d5-4e6f-8a7b-9c0d1e2f3a4b", "orderId": "5d2e8f1a-7c3b-4a6d-9e0f-1a2b3c4d5e6f",
-      "productId": "CFQ7TTC0LDPB", "title": "Microsoft 365 Business Standard", "quantity": 12}),
-    (_tenant("2a7b3c9d-5e1f-4a2b-8c3d-4e5f6a7b8c9d", "alpineskihouse.onmicrosoft.com",
-             ["alpineskihouse.onmicrosoft.com"], "Alpine Ski House",
+      "productId": "CFQ7TTC0LDPB", "quantity": 12}),
+    (_tenant("2a7b3c9d-5e1f-4a2b-8c3d-4e5f6a7b8c9d", "alpineskihouse.onmicrosoft.com", "Alpine Ski House",
              _address("Alex", "Wilber", "77 Summit Road", "Denver", "CO", "80202", "US", "3035550177"),
-             "alex@alpineskihouse.onmicrosoft.com"),
-     ADATUM_TENANT_ID,
+             "alex@alpineskihouse.onmicrosoft.com", reseller=ADATUM_TENANT_ID),
      {"id": "b7c8d9e0-f1a2-4b3c-9d4e-5f6a7b8c9d0e", "orderId": "8e9f0a1b-2c3d-4e5f-a6b7-c8d9e0f1a2b3",
-      "productId": "CFQ7TTC0LCHC", "title": "Microsoft 365 Business Premium", "quantity": 8, "partnerId": "1234567"}),
+      "productId": "CFQ7TTC0LCHC", "quantity": 8, "partnerId": "1234567"}),
 ]
 
 
@@ -130,18 +127,16 @@ def _seed_partner_center_only_customers(tx) -> None:
 
     bought = tx.now() - timedelta(days=40)
     stamp = bought.strftime("%Y-%m-%dT%H:%M:%SZ")
-    for tenant, reseller_tenant, sub in KNOWN_ONLY_TO_PARTNER_CENTER:
+    for tenant, sub in KNOWN_ONLY_TO_PARTNER_CENTER:
         if tx.get("tenant", tenant["id"]) is not None:
             continue
         tx.put("tenant", tenant["id"], dict(tenant, origin="created", createdAt=stamp,
-                                            relationship={"type": "reseller", "since": stamp, "via": "created"},
-                                            indirectResellers=[reseller_tenant] if reseller_tenant else [],
-                                            associatedPartnerId=reseller_tenant))
+                                            relationship={"type": "reseller", "since": stamp, "via": "created"}))
         sku = find_sku(find_product(sub["productId"]), "0001")
         avail = availability_id(sub["productId"], "0001")
         tx.put("subscription", sub["id"], {
-            "id": sub["id"], "offerId": f"{sub['productId']}:0001:{avail}", "offerName": sub["title"],
-            "friendlyName": sub["title"], "quantity": sub["quantity"], "status": "active", "autoRenewEnabled": True,
+            "id": sub["id"], "offerId": f"{sub['productId']}:0001:{avail}", "offerName": sku["title"],
+            "friendlyName": sku["title"], "quantity": sub["quantity"], "status": "active", "autoRenewEnabled": True,
             "billingCycle": "monthly", "termDuration": "P1Y", "creationDate": stamp, "effectiveStartDate": stamp,
             "scheduledNextTermInstructions": None, "orderId": sub["orderId"], "partnerId": sub.get("partnerId", ""),
             "etag": new_etag(), "_tenantId": tenant["id"], "_productId": sub["productId"], "_skuId": "0001",
