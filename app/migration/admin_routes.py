@@ -14,6 +14,7 @@ from app.migration.forms import (MAX_UPLOAD_BYTES, MigrateNowForm, RemoveWebinar
                                  WebinarForm)
 from app.migration.models import FAILED, FINISHED, ImportRun, OnboardingWebinar
 from app.web.access import Permission, allow
+from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
@@ -83,9 +84,9 @@ def admin_schedule():
         except svc.MigrationError as refused:
             form[refused.field].errors = [*form[refused.field].errors, refused.message]
         else:
-            db.session.commit()
-            flash(f"{migrated.account.name} is scheduled for migration: its users see a banner saying so.", "success")
-            return redirect_to(url_for("migration.admin_index"))
+            return commit_and_redirect(url_for("migration.admin_index"),
+                                       f"{migrated.account.name} is scheduled for migration: its users see a banner "
+                                       "saying so.")
     return _page(schedule=form, status=422)
 
 
@@ -123,9 +124,8 @@ def admin_webinars():
     if request.method == "POST" and form.validate_on_submit():
         svc.add_webinar(title=form.title.data, starts_at=form.starts_at.data, url=form.url.data, actor=current_user,
                         origin=request_origin())
-        db.session.commit()
-        flash(f"The webinar {form.title.data} is announced to migrated accounts.", "success")
-        return redirect_to(url_for("migration.admin_webinars"))
+        return commit_and_redirect(url_for("migration.admin_webinars"),
+                                   f"The webinar {form.title.data} is announced to migrated accounts.")
     return render("migration/webinars.html", form=form, webinars=svc.all_webinars(),
                   remove_form=RemoveWebinarForm(formdata=None), status=422 if request.method == "POST" else 200)
 
@@ -142,6 +142,4 @@ def admin_remove_webinar(webinar_id: int):
         return render("migration/confirm_remove_webinar.html", webinar=webinar, form=RemoveWebinarForm())
     title = webinar.title
     svc.remove_webinar(webinar, actor=current_user, origin=request_origin())
-    db.session.commit()
-    flash(f"The webinar {title} is removed.", "success")
-    return redirect_to(url_for("migration.admin_webinars"))
+    return commit_and_redirect(url_for("migration.admin_webinars"), f"The webinar {title} is removed.")

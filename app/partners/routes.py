@@ -17,6 +17,7 @@ from app.connections.services import UnknownInstance, connection_for, instance_n
 from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, CustomerForm, InviteAdminForm,
                                 NewCustomerForm, NewResellerForm, ResellerForm, SuspendForm)
 from app.web.access import Permission, allow
+from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
@@ -46,9 +47,13 @@ def accounts():
                   filters=filters, result=result, unapplied=unapplied(form))
 
 
+def _account_url(account) -> str:
+    return url_for("partners.account", account_id=account.id)
+
+
 def _to_account_page(account):
     """After a change: the account's page (see redirect_to)."""
-    return redirect_to(url_for("partners.account", account_id=account.id))
+    return redirect_to(_account_url(account))
 
 
 def _account_or_404(account_id: int):
@@ -191,10 +196,9 @@ def pin_connection(account_id: int):
         flash("Nothing was changed.", "info")
         return _to_account_page(account)
     services.pin_connection(account, chosen, actor=current_user._get_current_object(), origin=request_origin())
-    db.session.commit()
-    flash(f"{account.name} is now served by connection {chosen}." if chosen
-          else f"{account.name} is now served by its market's connection.", "success")
-    return _to_account_page(account)
+    return commit_and_redirect(_account_url(account),
+                               f"{account.name} is now served by connection {chosen}." if chosen
+                               else f"{account.name} is now served by its market's connection.")
 
 
 # Suspending signs every user of the account out at once and stops its orders, so it is asked first:
@@ -252,9 +256,7 @@ def _invitation_action(account_id: int, invitation_id: int, act, done: str):
         if invitation in invitations.pending(account):
             return _account_page(account, status=422, invitation_errors={invitation.id: error.message})
         return _account_page(account, status=422, problem=error.message)  # accepted or revoked meanwhile
-    db.session.commit()
-    flash(done.format(email=invitation.email), "success")
-    return _to_account_page(account)
+    return commit_and_redirect(_account_url(account), done.format(email=invitation.email))
 
 
 @bp.route("/<int:account_id>/invitations", methods=["POST"])
@@ -273,9 +275,9 @@ def invite_admin(account_id: int):
             field = getattr(form, f"admin_{refused.field}", None) or form.admin_email
             field.errors = [*field.errors, refused.message]
         else:
-            db.session.commit()
-            flash(f"{form.admin_email.data.strip().lower()} was invited to be an admin of {account.name}.", "success")
-            return _to_account_page(account)
+            return commit_and_redirect(_account_url(account),
+                                       f"{form.admin_email.data.strip().lower()} was invited to be an admin of "
+                                       f"{account.name}.")
     return _account_page(account, invite_form=form, status=422)
 
 

@@ -12,6 +12,7 @@ from app.partners.forms import NewResellerForm
 from app.programs import bp, partner_requests, services
 from app.programs.forms import ActionForm, CertificateFilterForm, ProgramForm, RefuseForm
 from app.web.access import Permission, allow
+from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
@@ -43,10 +44,9 @@ def admin_index():
     services.save_program(name=form.name.data, description=form.description.data, terms=form.terms.data,
                           validity_days=form.validity_days.data, actor=current_user._get_current_object(),
                           origin=request_origin())
-    db.session.commit()
-    flash("The program was saved. A new validity period applies to certificates issued or approved from now on.",
-          "success")
-    return redirect_to(url_for("programs.admin_index"))
+    return commit_and_redirect(url_for("programs.admin_index"),
+                               "The program was saved. A new validity period applies to certificates issued or "
+                               "approved from now on.")
 
 
 def _certificate_or_404(certificate_id: int):
@@ -74,9 +74,8 @@ def _act(certificate_id: int, act, done: str):
     except services.CertificateStateError as error:
         db.session.rollback()
         return _admin_certificate_page(certificate, problem=str(error), status=409)
-    db.session.commit()
-    flash(done.format(number=certificate.number), "success")
-    return redirect_to(url_for("programs.admin_certificate", certificate_id=certificate.id))
+    return commit_and_redirect(url_for("programs.admin_certificate", certificate_id=certificate.id),
+                               done.format(number=certificate.number))
 
 
 @bp.route("/admin/programs/certificates/<int:certificate_id>/approve", methods=["POST"])
@@ -116,9 +115,8 @@ def refuse(certificate_id: int):
     except services.CertificateStateError as error:  # expired or refused meanwhile: no form to show it at
         db.session.rollback()
         return _admin_certificate_page(certificate, problem=str(error), status=409)
-    db.session.commit()
-    flash(f"Certificate {certificate.number} was refused.", "success")
-    return redirect_to(url_for("programs.admin_certificate", certificate_id=certificate.id))
+    return commit_and_redirect(url_for("programs.admin_certificate", certificate_id=certificate.id),
+                               f"Certificate {certificate.number} was refused.")
 
 
 # ----------------------------------------------------------------------------------- partner requests
@@ -163,10 +161,9 @@ def convert_request(request_id: int):
                 field = getattr(form, error.field, None) or form.name
                 field.errors = [*field.errors, error.message]
             else:
-                db.session.commit()
-                flash(f"{account.name} was created from the request, and {admin.email} was invited to be its admin.",
-                      "success")
-                return redirect_to(url_for("partners.account", account_id=account.id))
+                return commit_and_redirect(url_for("partners.account", account_id=account.id),
+                                           f"{account.name} was created from the request, and {admin.email} was "
+                                           "invited to be its admin.")
     return render("programs/convert_request.html", form=form, partner_request=partner_request, status=status)
 
 

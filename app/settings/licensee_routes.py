@@ -14,6 +14,7 @@ from app.settings import bp
 from app.settings import licensees as svc
 from app.settings.forms import LicenseeActionForm, LicenseeForm, SearchForm
 from app.web.access import Permission, allow
+from app.web.changes import commit_and_redirect
 from app.web.confirm import CONFIRMED, confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
@@ -129,9 +130,7 @@ def _act(licensee_id: int, act, done: str):
     """Archive or restore; `done` (with {name}) is said back on the list."""
     licensee = _licensee_posted(licensee_id)
     act(licensee, actor=current_user._get_current_object(), origin=request_origin())
-    db.session.commit()
-    flash(done.format(name=licensee.company_name), "success")
-    return redirect_to(url_for("settings.licensees"))
+    return commit_and_redirect(url_for("settings.licensees"), done.format(name=licensee.company_name))
 
 
 @bp.route("/settings/licensees/<int:licensee_id>/archive", methods=["POST"])

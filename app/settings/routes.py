@@ -11,6 +11,7 @@ from app.settings import bp
 from app.settings import users as svc
 from app.settings.forms import InviteForm, RoleForm, UserActionForm
 from app.web.access import Permission, allow
+from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
@@ -55,9 +56,8 @@ def users():
             target = form[error.field] if error.field in ("first_name", "last_name", "email", "role") else form.email
             target.errors = [*target.errors, error.message]
         else:
-            db.session.commit()
-            flash(f"An invitation was sent to {form.email.data.strip().lower()}.", "success")
-            return redirect_to(url_for("settings.users"))
+            return commit_and_redirect(url_for("settings.users"),
+                                       f"An invitation was sent to {form.email.data.strip().lower()}.")
     return _users_page(form, status=422)
 
 
@@ -143,9 +143,7 @@ def _invitation_action(invitation_id: int, act, done: str):
         listed = invitation in invitations.pending(current_user.account)
         return _users_page(InviteForm(formdata=None), status=422, problem=None if listed else error.message,
                            row_errors={f"invitation-{invitation.id}": error.message} if listed else None, whole=True)
-    db.session.commit()
-    flash(done.format(email=invitation.email), "success")
-    return redirect_to(url_for("settings.users"))
+    return commit_and_redirect(url_for("settings.users"), done.format(email=invitation.email))
 
 
 @bp.route("/settings/invitations/<int:invitation_id>/resend", methods=["POST"])
