@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.catalog.models import SEARCH_DOCUMENT, Offer, OfferTerm, PriceListEntry, Product, Sku
 from app.catalog.pricing import Viewer
 from app.extensions import db
-from app.web.query import ListPage, UrlState, page_of
+from app.web.query import ListPage, SearchState, page_of
 
 # Partner Center reports every licence product as productType OnlineServices, so the family the
 # catalog filters on comes from the title. First match wins; order matters.
@@ -51,12 +51,10 @@ def search_text(product: Product) -> str:
 
 
 @dataclass
-class Filters(UrlState):
-    q: str = ""
+class Filters(SearchState):
     family: str = ""
     term: str = ""
     billing: str = ""
-    page: int = 1
 
 
 PAGE_SIZE = 20

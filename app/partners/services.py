@@ -21,7 +21,7 @@ from app.extensions import db
 from app.partner_center import PartnerCenterError
 from app.partners import network
 from app.time import on_days, utcnow
-from app.web.query import ListPage, UrlState, page_of
+from app.web.query import ListPage, SearchState, page_of
 
 KINDS = ("reseller", "customer")
 PER_PAGE = 25
@@ -51,14 +51,12 @@ class FirstAdmin:
 # ----------------------------------------------------------------------------------- the list
 
 @dataclass
-class AccountFilters(UrlState):
-    q: str = ""
+class AccountFilters(SearchState):
     kind: str = ""
     status: str = ""
     country: str = ""
     created_from: date | None = None
     created_to: date | None = None
-    page: int = 1
 
 
 def search_accounts(filters: AccountFilters, per_page: int = PER_PAGE) -> ListPage[Account]:

@@ -14,7 +14,7 @@ from app.orders.models import OPEN_STATUSES, Order, OrderLine
 from app.orders.queries import can_view
 from app.subscriptions.models import ENDED_STATUSES, Subscription, SubscriptionStatus
 from app.time import on_days
-from app.web.query import ListPage, UrlState, page_of
+from app.web.query import ListPage, SearchState, page_of
 
 RENEWALS_AHEAD_DAYS = 30       # the home page's "Renewals in the next 30 days"
 PER_PAGE = 25
@@ -61,8 +61,7 @@ DEFAULT_SORT = "renewal"
 
 
 @dataclass
-class GridFilters(UrlState):
-    q: str = ""
+class GridFilters(SearchState):
     status: str = ""
     customer: str = ""
     product: str = ""
@@ -70,7 +69,6 @@ class GridFilters(UrlState):
     renewal_to: date | None = None
     sort: str = DEFAULT_SORT
     direction: str = "asc"
-    page: int = 1
 
     def sort_args(self, column: str) -> dict:
         """Clicking a column header: sort by it, or flip the direction when it is the current one."""

@@ -54,16 +54,28 @@ def unapplied(form) -> str | None:
             f"correct {'it' if len(labels) == 1 else 'them'} above.")
 
 
+@dataclass
 class UrlState:
-    """Base of a dataclass of filters whose defaults are the unfiltered first page."""
+    """Base of a dataclass of filters whose defaults are the unfiltered first page: the page of every
+    list (the pager reads it), and the filters a subclass adds."""
+
+    page: int = 1
 
     def args(self, **overrides) -> dict:
         """The query string of this state with ``overrides``: defaults and empty values left out,
-        dates as ISO 8601, in the order of the fields."""
-        defaults = {f.name: f.default for f in fields(self)}
-        values = {f.name: getattr(self, f.name) for f in fields(self)} | overrides
+        dates as ISO 8601, in the order of the fields, the page last."""
+        ordered = sorted(fields(self), key=lambda f: f.name == "page")
+        defaults = {f.name: f.default for f in ordered}
+        values = {f.name: getattr(self, f.name) for f in ordered} | overrides
         return {name: value.isoformat() if isinstance(value, date) else value for name, value in values.items()
                 if value not in ("", None) and value != defaults.get(name)}
+
+
+@dataclass
+class SearchState(UrlState):
+    """A list with a search box: what was typed (``q``, first in the address), then the subclass's filters."""
+
+    q: str = ""
 
 
 T = TypeVar("T")
