@@ -65,10 +65,18 @@ def admin_certificate(certificate_id: int):
     return _admin_certificate_page(_certificate_or_404(certificate_id))
 
 
-def _act(certificate_id: int, act, done: str):
+def _certificate_posted(certificate_id: int):
+    """The certificate an Approve or Expire button names; 400 when the button's form does not validate."""
     certificate = _certificate_or_404(certificate_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    return certificate
+
+
+def _act(certificate, act, done: str):
+    """Approve, expire or refuse: `act(certificate, actor=, origin=)`, then `done` (with {number}) is said on
+    the certificate's page. A certificate whose state no longer allows it (expired or refused meanwhile) is
+    answered there with why (409): no form to show it at."""
     try:
         act(certificate, actor=current_user._get_current_object(), origin=request_origin())
     except services.CertificateStateError as error:
@@ -81,7 +89,7 @@ def _act(certificate_id: int, act, done: str):
 @bp.route("/admin/programs/certificates/<int:certificate_id>/approve", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
 def approve(certificate_id: int):
-    return _act(certificate_id, services.approve, "Certificate {number} is active.")
+    return _act(_certificate_posted(certificate_id), services.approve, "Certificate {number} is active.")
 
 
 # Expiring cannot be undone (the reseller has to enroll again, and orders nothing meanwhile), so it is
@@ -92,14 +100,11 @@ def approve(certificate_id: int):
 @bp.route("/admin/programs/certificates/<int:certificate_id>/expire", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
 def expire(certificate_id: int):
-    certificate = _certificate_or_404(certificate_id)
+    certificate = _certificate_posted(certificate_id)
     if not confirmed() and certificate.current_status == "active":
-        if not ActionForm().validate_on_submit():
-            abort(400)
         return render("programs/confirm_expire.html", certificate=certificate, program=services.program(),
                       action_form=ActionForm())
-    return _act(certificate_id, services.expire,
-                "Certificate {number} has expired: it can no longer be used on orders.")
+    return _act(certificate, services.expire, "Certificate {number} has expired: it can no longer be used on orders.")
 
 
 @bp.route("/admin/programs/certificates/<int:certificate_id>/refuse", methods=["POST"])
@@ -109,14 +114,8 @@ def refuse(certificate_id: int):
     form = RefuseForm()
     if not form.validate_on_submit():
         return _admin_certificate_page(certificate, refuse_form=form, status=422)
-    try:
-        services.refuse(certificate, form.reason.data, actor=current_user._get_current_object(),
-                        origin=request_origin())
-    except services.CertificateStateError as error:  # expired or refused meanwhile: no form to show it at
-        db.session.rollback()
-        return _admin_certificate_page(certificate, problem=str(error), status=409)
-    return commit_and_redirect(url_for("programs.admin_certificate", certificate_id=certificate.id),
-                               f"Certificate {certificate.number} was refused.")
+    return _act(certificate, lambda certificate, **by: services.refuse(certificate, form.reason.data, **by),
+                "Certificate {number} was refused.")
 
 
 # ----------------------------------------------------------------------------------- partner requests
