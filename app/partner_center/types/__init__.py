@@ -1,10 +1,11 @@
 """Typed results of Partner Center calls.
 
 Every class has ``from_json(data)`` that accepts camelCase or PascalCase keys (the service
-answers camelCase, older payloads and the .NET SDK use PascalCase), ignores fields it does not
-know, and keeps the whole payload in ``raw`` so nothing is lost (subscription updates send the
-full resource back). Dates become aware ``datetime`` objects when they parse, else None. Each
-field names its key and how its value is read (``base.key``); ``base.FromJson`` does the reading.
+answers camelCase, older payloads and the .NET SDK use PascalCase) and ignores fields it does not
+know; a ``base.Resource`` keeps the whole payload in ``raw`` so nothing is lost (subscription
+updates send the full resource back). Dates become aware ``datetime`` objects when they parse,
+else None. Each field names its key and how its value is read (``base.key``); ``base.FromJson``
+does the reading.
 """
 
 from __future__ import annotations

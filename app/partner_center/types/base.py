@@ -158,8 +158,9 @@ def computed(read: Callable[[_CI], Any], **options: Any) -> Any:
 
 
 def raw_payload() -> Any:
-    """The ``raw`` field: the whole payload as it came, so nothing is lost when it is sent back."""
-    return computed(lambda j: _raw(j.source), default_factory=dict, repr=False)
+    """The ``raw`` field: the whole payload as it came, so nothing is lost when it is sent back.
+    Keyword-only: ``Resource`` declares it before the fields of its subclasses, which may have no default."""
+    return computed(lambda j: _raw(j.source), default_factory=dict, repr=False, kw_only=True)
 
 
 def _read(f: Field, j: _CI) -> Any:
@@ -188,6 +189,21 @@ class FromJson:
             if isinstance(name, str) and "." not in name and value not in (None, ""):
                 out[name] = copy.deepcopy(value)
         return out
+
+
+@dataclass
+class Resource(FromJson):
+    """A typed result that keeps its payload whole in ``raw`` too (all but a few small pieces read
+    inside another, such as an address or a contact)."""
+
+    raw: dict[str, Any] = raw_payload()
+
+
+@dataclass
+class ResourceWithId(Resource):
+    """A resource the service names by the ``id`` it always has (a product, an order, a subscription)."""
+
+    id: str = key(_text)
 
 
 def get_field(d: Mapping[str, Any], key: str) -> Any:

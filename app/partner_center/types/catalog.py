@@ -5,23 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import _CI, FromJson, _flag, _int, _items, _many, _str, _strings, _text, computed, key, raw_payload
+from .base import _CI, Resource, ResourceWithId, _flag, _int, _items, _many, _str, _strings, _text, computed, key
 
 
 @dataclass
-class Product(FromJson):
-    id: str = key(_text)
+class Product(ResourceWithId):
     title: str | None = key(default=None)
     description: str | None = key(default=None)
     product_type_id: str | None = key(at="productType.id", default=None)
     product_type_name: str | None = key(at="productType.displayName", default=None)
     publisher_name: str | None = key(default=None)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class Sku(FromJson):
-    id: str = key(_text)
+class Sku(ResourceWithId):
     product_id: str = key(_text)
     title: str | None = key(default=None)
     description: str | None = key(default=None)
@@ -29,16 +26,14 @@ class Sku(FromJson):
     maximum_quantity: int | None = key(_int, default=None)
     is_trial: bool = key(_flag(False), default=False)
     supported_billing_cycles: list[str] = key(_strings, default_factory=list)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class Term(FromJson):
+class Term(Resource):
     duration: str = key(_text)  # ISO 8601: P1M, P1Y, P3Y
     billing_cycle: str | None = key(default=None)
     description: str | None = key(default=None)
     cancellation_policies: list[Any] = key(_items, default_factory=list)
-    raw: dict[str, Any] = raw_payload()
 
 
 def _or_catalog_item_part(name: str, index: int) -> Callable[[_CI], str | None]:
@@ -52,8 +47,7 @@ def _or_catalog_item_part(name: str, index: int) -> Callable[[_CI], str | None]:
 
 
 @dataclass
-class Availability(FromJson):
-    id: str = key(_text)
+class Availability(ResourceWithId):
     catalog_item_id: str = key(_text)  # productId:skuId:availabilityId; read it right before purchase
     product_id: str | None = computed(_or_catalog_item_part("productId", 0), default=None)
     sku_id: str | None = computed(_or_catalog_item_part("skuId", 1), default=None)
@@ -63,4 +57,3 @@ class Availability(FromJson):
     country: str | None = key(default=None)
     is_purchasable: bool = key(_flag(True), default=True)
     terms: list[Term] = key(_many(Term.from_json), default_factory=list)
-    raw: dict[str, Any] = raw_payload()

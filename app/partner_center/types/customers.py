@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Self
 
-from .base import FromJson, _bool, _dt, _flag, _many, _one, _raw, _strings, _text, key, raw_payload
+from .base import FromJson, Resource, _bool, _dt, _flag, _many, _one, _raw, _strings, _text, key
 
 
 @dataclass
@@ -37,7 +37,7 @@ class UserCredentials(FromJson):
 
 
 @dataclass
-class Customer(FromJson):
+class Customer(Resource):
     id: str = key(_text, at=("id", "companyProfile.tenantId"))
     commerce_id: str | None = key(default=None)
     tenant_id: str | None = key(at=("companyProfile.tenantId", "id"), default=None)
@@ -55,11 +55,10 @@ class Customer(FromJson):
                                                    repr=False)
     company_profile: dict[str, Any] = key(_raw, default_factory=dict, repr=False)
     billing_profile: dict[str, Any] = key(_raw, default_factory=dict, repr=False)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class CountryRules(FromJson):
+class CountryRules(Resource):
     iso2_code: str = key(_text)
     default_culture: str | None = key(default=None)
     is_state_required: bool = key(_flag(False), default=False)
@@ -77,11 +76,10 @@ class CountryRules(FromJson):
     country_calling_codes: list[str] = key(_strings, at="countryCallingCodesList", default_factory=list)
     supported_languages: list[str] = key(_strings, at="supportedLanguagesList", default_factory=list)
     supported_cultures: list[str] = key(_strings, at="supportedCulturesList", default_factory=list)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class AddressValidation(FromJson):
+class AddressValidation(Resource):
     """Outcome of address validation. ``status`` is one of VerifiedShippable, Verified,
     InteractionRequired, StreetPartial, PremisesPartial, Multiple, None, NotValidated; the
     older 400/2007 answer is reported as status ``"NotValidated"`` with ``error_code="2007"``."""
@@ -91,7 +89,6 @@ class AddressValidation(FromJson):
     suggestions: list[Address] = key(_many(Address.from_json), at="suggestedAddresses", default_factory=list)
     message: str | None = key(at="validationMessage", default=None)
     error_code: str | None = None
-    raw: dict[str, Any] = raw_payload()
 
     VERIFIED = frozenset({"VerifiedShippable", "Verified"})
 
@@ -101,7 +98,7 @@ class AddressValidation(FromJson):
 
 
 @dataclass
-class ValidationStatus(FromJson):
+class ValidationStatus(Resource):
     """``GET /v1/customers/{id}/validationStatus?type=account``: ``{type, status, lastUpdateDateTime}``.
     https://learn.microsoft.com/partner-center/developer/retrieve-validation-status
 
@@ -112,7 +109,6 @@ class ValidationStatus(FromJson):
     type: str | None = key(default=None)
     status: str | None = key(default=None)
     last_updated: datetime | None = key(_dt, at="lastUpdateDateTime", default=None)
-    raw: dict[str, Any] = raw_payload()
 
     @property
     def _word(self) -> str:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .base import FromJson, _count, _dt, _etag, _many, _raw, _text, computed, key, raw_payload
+from .base import Resource, ResourceWithId, _count, _dt, _etag, _many, _raw, _text, computed, key
 
 
 @dataclass
-class CartLineItem(FromJson):
+class CartLineItem(Resource):
     id: int = key(_count)
     catalog_item_id: str = key(_text)
     quantity: int = key(_count)
@@ -22,7 +22,6 @@ class CartLineItem(FromJson):
     # A line the service refused carries {"error": {"errorCode", "errorDescription"}} (older: code, description).
     error_code: str | None = key(at=("error.errorCode", "error.code"), default=None)
     error_description: str | None = key(at=("error.errorDescription", "error.description"), default=None)
-    raw: dict[str, Any] = raw_payload()
 
     @property
     def has_error(self) -> bool:
@@ -30,14 +29,12 @@ class CartLineItem(FromJson):
 
 
 @dataclass
-class Cart(FromJson):
-    id: str = key(_text)
+class Cart(ResourceWithId):
     status: str | None = key(default=None)
     expiration_timestamp: datetime | None = key(_dt, default=None)
     line_items: list[CartLineItem] = key(_many(CartLineItem.from_json), default_factory=list)
     creation_timestamp: datetime | None = key(_dt, default=None)
     etag: str | None = computed(_etag, default=None)
-    raw: dict[str, Any] = raw_payload()
 
     @property
     def errors(self) -> list[CartLineItem]:
@@ -45,7 +42,7 @@ class Cart(FromJson):
 
 
 @dataclass
-class OrderLineItem(FromJson):
+class OrderLineItem(Resource):
     line_item_number: int = key(_count)
     offer_id: str | None = key(default=None)
     subscription_id: str | None = key(default=None)
@@ -54,41 +51,35 @@ class OrderLineItem(FromJson):
     friendly_name: str | None = key(default=None)
     quantity: int = key(_count, default=0)
     partner_id_on_record: str | None = key(default=None)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class Order(FromJson):
-    id: str = key(_text)
+class Order(ResourceWithId):
     reference_customer_id: str | None = key(default=None)
     billing_cycle: str | None = key(default=None)
     currency_code: str | None = key(default=None)
     line_items: list[OrderLineItem] = key(_many(OrderLineItem.from_json), default_factory=list)
     creation_date: datetime | None = key(_dt, default=None)
     status: str | None = key(default=None)  # pending | completed | cancelled | unknown
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class OrderError(FromJson):
+class OrderError(Resource):
     order_group_id: str | None = key()
     code: str | None = key()
     description: str | None = key()
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class CheckoutResult(FromJson):
+class CheckoutResult(Resource):
     orders: list[Order] = key(_many(Order.from_json), default_factory=list)
     order_errors: list[OrderError] = key(_many(OrderError.from_json), default_factory=list)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class ProvisioningStatus(FromJson):
+class ProvisioningStatus(Resource):
     line_item_number: int = key(_count)
     status: str = key(_text)  # Fulfilled | Unfulfilled | PrefulfillmentPending
-    raw: dict[str, Any] = raw_payload()
 
     @property
     def is_fulfilled(self) -> bool:

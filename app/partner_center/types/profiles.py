@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from .base import FromJson, _etag, _one, _text, computed, key, raw_payload
+from .base import Resource, _etag, _one, _text, computed, key
 from .customers import Address
 
 
 @dataclass
-class CompanyProfile(FromJson):
+class CompanyProfile(Resource):
     """``GET /v1/customers/{id}/profiles/company``
     (https://learn.microsoft.com/partner-center/developer/get-a-customer-s-company-profile)."""
 
@@ -20,11 +19,10 @@ class CompanyProfile(FromJson):
     email: str | None = key(default=None)
     address: Address | None = key(_one(Address.from_json), default=None)
     organization_registration_number: str | None = key(default=None)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class BillingProfile(FromJson):
+class BillingProfile(Resource):
     """``GET``/``PUT /v1/customers/{id}/profiles/billing``; ``etag`` is ``attributes.etag``
     (https://learn.microsoft.com/partner-center/developer/get-all-of-a-customer-s-billing-profiles)."""
 
@@ -37,4 +35,3 @@ class BillingProfile(FromJson):
     language: str | None = key(default=None)
     default_address: Address | None = key(_one(Address.from_json), default=None)
     etag: str | None = computed(_etag, default=None)
-    raw: dict[str, Any] = raw_payload()

@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from .base import FromJson, _flag, _text, key, raw_payload
+from .base import Resource, ResourceWithId, _flag, _text, key
 
 
 @dataclass
-class MpnProfile(FromJson):
+class MpnProfile(Resource):
     partner_name: str | None = key()
     mpn_id: str = key(_text)
     profile_type: str | None = key(default=None)
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class AgreementStatus(FromJson):
+class AgreementStatus(Resource):
     is_agreement_signed: bool = key(_flag(False))
-    raw: dict[str, Any] = raw_payload()
 
 
 @dataclass
-class Relationship(FromJson):
+class Relationship(ResourceWithId):
     """One partner related to a customer (``GET /v1/customers/{id}/relationships``)."""
 
-    id: str = key(_text)
     name: str | None = key(default=None)
     relationship_type: str | None = key(default=None)
     state: str | None = key(default=None)
     mpn_id: str | None = key(default=None)
-    raw: dict[str, Any] = raw_payload()
 
     @property
     def is_active(self) -> bool:
@@ -47,6 +42,5 @@ class IndirectReseller(Relationship):
 
 
 @dataclass
-class RelationshipRequest(FromJson):
+class RelationshipRequest(Resource):
     url: str = key(_text)
-    raw: dict[str, Any] = raw_payload()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Self
 
-from .base import _CI, FromJson, _bool, _count, _dt, _etag, _int, _many, _text, computed, key, raw_payload
+from .base import _CI, FromJson, ResourceWithId, _bool, _count, _dt, _etag, _int, _many, computed, key
 
 
 def _refundable(detail: Mapping[str, Any]) -> tuple[int, datetime | None]:
@@ -58,12 +58,11 @@ def _refund_option(option: Mapping[str, Any]) -> tuple[str | None, datetime | No
 
 
 @dataclass
-class Subscription(FromJson):
+class Subscription(ResourceWithId):
     """https://learn.microsoft.com/partner-center/developer/subscription-resources. For new commerce
     ``offer_id`` is product:sku:availability and ``product_type`` is ``OnlineServicesNCE``;
     ``refund_options`` ((type, expires at) pairs) is there while a cancellation is refunded."""
 
-    id: str = key(_text)
     offer_id: str | None = key(default=None)
     offer_name: str | None = key(default=None)
     friendly_name: str | None = key(default=None)
@@ -86,4 +85,3 @@ class Subscription(FromJson):
     refund_options: list[tuple[str | None, datetime | None]] = key(_many(_refund_option),
                                                                    default_factory=list)
     etag: str | None = computed(_etag, default=None)
-    raw: dict[str, Any] = raw_payload()
