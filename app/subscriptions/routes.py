@@ -27,6 +27,12 @@ from app.web.origin import request_origin
 from app.web.query import applied, requested_page, unapplied
 from app.web.rendering import is_htmx, redirect_to, render
 
+# What every page of the area reads: a status's label, and the status names, so that templates compare
+# with them instead of spelling them again.
+bp.add_app_template_global(status_label, "subscription_status")
+bp.add_app_template_global(SubscriptionStatus, "SubscriptionStatus")
+bp.add_app_template_global(ENDED_STATUSES, "ended_statuses")
+
 
 # ----------------------------------------------------------------------------------- the grid
 
@@ -41,16 +47,6 @@ def _grid_filters(form: GridForm) -> grid.GridFilters:
         sort=sort if sort in grid.SORTS else grid.DEFAULT_SORT,
         direction="desc" if args.get("direction") == "desc" else "asc",
         page=requested_page(args))
-
-
-@bp.app_template_global()
-def subscription_status(status: str | None) -> str:
-    return status_label(status)
-
-
-# The status names, so templates compare with them instead of spelling them again.
-bp.add_app_template_global(SubscriptionStatus, "SubscriptionStatus")
-bp.add_app_template_global(ENDED_STATUSES, "ended_statuses")
 
 
 @bp.route("/subscriptions")
