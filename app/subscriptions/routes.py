@@ -138,6 +138,12 @@ def _posted(form):
     return form
 
 
+def _posted_change(sub_id: int, form_class, prefix: str = ""):
+    """The subscription a change is posted on (404 when not visible) and its posted form (400 when invalid)."""
+    sub = _subscription_or_404(sub_id)
+    return sub, _posted(form_class(prefix=prefix))
+
+
 def _change(sub, form, slot: str, command, *args, describe):
     """Runs a change command with the form's etag and request key: the new order's page, or the
     details page again with the refusal at the form in ``slot``."""
@@ -163,8 +169,7 @@ def _ask(template: str, **context):
 @bp.route("/subscriptions/<int:sub_id>/quantity", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def change_quantity(sub_id: int):
-    sub = _subscription_or_404(sub_id)
-    form = _posted(QuantityForm())
+    sub, form = _posted_change(sub_id, QuantityForm)
     before = sub.quantity
     if not confirmed():
         try:
@@ -191,8 +196,7 @@ def change_quantity(sub_id: int):
 @bp.route("/subscriptions/<int:sub_id>/schedule", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def schedule(sub_id: int):
-    sub = _subscription_or_404(sub_id)
-    form = _posted(ScheduleForm(prefix="schedule"))
+    sub, form = _posted_change(sub_id, ScheduleForm, "schedule")
     return _change(sub, form, "schedule_form", commands.schedule_quantity, form.quantity.data,
                    describe=lambda order: f"from the renewal on {when(sub.commitment_end_date)}, {sub.name} will "
                                           f"have {seats(order.lines[0].change['to'])}.")
@@ -201,8 +205,7 @@ def schedule(sub_id: int):
 @bp.route("/subscriptions/<int:sub_id>/auto-renew", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def auto_renew(sub_id: int):
-    sub = _subscription_or_404(sub_id)
-    form = _posted(AutoRenewForm(prefix="renew"))
+    sub, form = _posted_change(sub_id, AutoRenewForm, "renew")
     if form.enabled.data not in ("on", "off"):
         abort(400)
     enabled = form.enabled.data == "on"
@@ -228,8 +231,7 @@ def auto_renew(sub_id: int):
 @bp.route("/subscriptions/<int:sub_id>/rename", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
 def rename(sub_id: int):
-    sub = _subscription_or_404(sub_id)
-    form = _posted(RenameForm(prefix="rename"))
+    sub, form = _posted_change(sub_id, RenameForm, "rename")
     return _change(sub, form, "rename_form", commands.rename, form.friendly_name.data,
                    describe=lambda order: f"rename to “{order.lines[0].change['to']}”.")
 
