@@ -106,7 +106,6 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
                    # above already offers it (and unless it is the one chosen already).
                    known_tenant=known if known is not None and known.domain != draft.domain and all(
                        a.tenant_domain != known.domain for a, _ in agreements) else None,
-                   operator_name=svc.operator_name(),
                    waits=waits, streams=waits and live.may_stream(current_user.id),
                    verify_form=VerifyForm(default_domain=draft.default_domain or draft.domain or ""))
     # The gate polls only on a page that has no stream (at the cap, or Redis down).
@@ -114,9 +113,13 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     context.setdefault("domain_check", None)
     context.setdefault("partner_check", None)
     context.setdefault("link_problem", None)
-    context["gdap"] = gdap.request_for(draft.account_id, draft.domain) if draft.is_reseller else None
+    # The authorization section (checkout/_existing.html), and with it the operator's name and the GDAP
+    # request, is shown only for an existing tenant: a new tenant's page does not read them.
+    existing = context["existing"]
+    context["operator_name"] = svc.operator_name() if existing else None
+    context["gdap"] = gdap.request_for(draft.account_id, draft.domain) if existing and draft.is_reseller else None
     # A reseller whose partner tenant is connected for GDAP asks in its own name (it gets the roles).
-    context["gdap_own"] = draft.is_reseller and consent_for(draft.account) is not None
+    context["gdap_own"] = existing and draft.is_reseller and consent_for(draft.account) is not None
     context.update(extra)
     return context
 

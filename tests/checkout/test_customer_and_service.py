@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import threading
 
 import pytest
@@ -11,6 +12,7 @@ from app.checkout.models import CheckoutDraft, DomainReservation
 from app.checkout.services import MPN_WARNING
 from tests.factories import LicenseeFactory
 from tests.helpers import refused, soup, text_of
+from tests.support.sql import about, statements
 
 MPN_TEXT = MPN_WARNING.format(operator="Northwind Cloud Distribution")
 
@@ -134,6 +136,33 @@ def test_without_javascript_the_authorization_steps_say_to_reload_instead_of_wai
     assert steps.select_one("noscript").get_text(" ", strip=True) == (
         "Then reload this page, or press “Verify Authorization”: Checkout is enabled once Microsoft confirms the "
         "acceptance.")
+
+
+def test_a_new_tenants_service_step_reads_nothing_of_the_authorization_section(reseller_client, db):
+    """The authorization section (the operator's name, the GDAP request, the reseller's GDAP consent) is shown
+    only for an existing tenant, so a new tenant's page does not ask the database for it; an existing
+    tenant's does, and names the partner to authorize."""
+    _choose_fabrikam(reseller_client, db)
+    reseller_client.get("/checkout/service")
+    with statements() as seen:
+        page = reseller_client.get("/checkout/service")
+    assert page.status_code == 200 and soup(page).select_one("#authorization-instructions") is None
+    assert about(seen, "gdap_requests") == [] and about(seen, "reseller_tenant_consents") == []
+    assert [s for s in seen if re.search(r"\baccounts\.kind = ", s)] == []  # the operator's account
+
+    reseller_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "fabrikam"})
+    with statements() as seen:
+        page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#auth-heading").get_text(" ", strip=True) == (
+        "Your customer must authorize Adatum IT Services as its partner")
+    assert page.select_one("#gdap-request") is not None and about(seen, "gdap_requests")
+
+
+def test_a_direct_customers_existing_tenant_names_the_operator_to_authorize(customer_client):
+    customer_client.post("/checkout/customer", {})
+    customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "wingtiptoys"})
+    heading = soup(customer_client.get("/checkout/service")).select_one("#auth-heading")
+    assert heading.get_text(" ", strip=True) == "Authorize Northwind Cloud Distribution as your partner"
 
 
 def test_discarding_on_the_first_step_says_so(customer_client):
