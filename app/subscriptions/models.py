@@ -124,3 +124,18 @@ class Subscription(PkModel):
     def name(self) -> str:
         return self.friendly_name or self.sku_title
 
+    def bought_by(self, line) -> bool:
+        """Was this subscription bought by this line of its purchase? (Its SKU, term and billing plan.)"""
+        return buys(line, self.offer_id, self.term_duration, self.billing_plan)
+
+
+def same_sku(line, offer_id: str | None) -> bool:
+    """An order line of the SKU a Microsoft offer id ('product:sku:availability') names."""
+    return f"{line.product_id}:{line.sku_id}".lower() == ":".join((offer_id or "").lower().split(":")[:2])
+
+
+def buys(line, offer_id: str | None, term_duration: str | None, billing_plan: str | None) -> bool:
+    """An order line buys the subscription of this offer on this term and billing plan: one order may buy a
+    SKU twice (billed monthly and annually, say), each line with its own seats and price."""
+    return same_sku(line, offer_id) and ((line.term_duration or "").upper(), (line.billing_plan or "").lower()) == (
+        (term_duration or "").upper(), (billing_plan or "").lower())

@@ -20,7 +20,7 @@ from app.orders.queries import licensee_name
 from app.partner_center import (EtagMismatch, PartnerCenterError, QuantityCannotBeDecreased, SubscriptionNotReady,
                                 subscription_patch_body)
 from app.subscriptions.agreements import agreement_for
-from app.subscriptions.models import Agreement, Subscription, SubscriptionStatus
+from app.subscriptions.models import Agreement, Subscription, SubscriptionStatus, buys, same_sku
 from app.subscriptions.sync import apply_remote, refresh_one
 from app.time import naive_utc
 
@@ -32,13 +32,11 @@ CHANGE_STEP = "change_subscription"
 def record_subscriptions(order: Order, step: OrderStep, client) -> dict:
     """A purchase's last step: the subscriptions Microsoft created for its orders, each in the
     agreement of its product line, and the tenant as the buyer's."""
-    lines_by_offer = {f"{line.product_id}:{line.sku_id}".lower(): line for line in order.lines}
     recorded = []
     agreements: dict[str, Agreement] = {}
     for ms_order_id in order.ms_order_ids or []:
         for sub in client.list_subscriptions(order.tenant_id, order_id=ms_order_id):
-            offer = (sub.offer_id or "").lower()
-            line = lines_by_offer.get(":".join(offer.split(":")[:2]))
+            line = _line_bought(order, sub)
             family = line.family if line else "Other"
             agreement = agreements.get(family) or agreement_for(order, family)
             agreements[family] = agreement
@@ -63,6 +61,16 @@ def record_subscriptions(order: Order, step: OrderStep, client) -> dict:
             recorded.append(sub.id)
     record_tenant(order)
     return {"subscriptions": recorded, "agreements": sorted(a.number for a in agreements.values())}
+
+
+def _line_bought(order: Order, sub) -> OrderLine | None:
+    """The order line a subscription Microsoft created was bought by: its SKU on its term and billing plan
+    (else, as before, the order's last line of its SKU)."""
+    for line in order.lines:
+        if buys(line, sub.offer_id, sub.term_duration, sub.billing_cycle):
+            return line
+    same = [line for line in order.lines if same_sku(line, sub.offer_id)]
+    return same[-1] if same else None
 
 
 def _record_management_facts(row: Subscription, order: Order, line, sub) -> None:

@@ -50,3 +50,19 @@ def test_terminate_agreement_is_offered_only_while_it_can_go_through_else_the_re
             "The agreement cannot be terminated now: a subscription can be cancelled only within 7 days of its "
             f"purchase or renewal, and this one is past that: {bought.name} (window closed on {closed} UTC). "
             "Turn its auto-renewal off so that it ends at its renewal date."), url
+
+
+def test_a_sku_bought_twice_in_one_order_keeps_each_lines_seats_and_price(db, demo, reseller_client):
+    """One order buys Business Basic billed monthly and billed annually: each subscription has its own line's
+    price (adding seats is charged at it) and its Orders table says only its own seats."""
+    from tests.support.orders import line
+    from tests.support.subscriptions import BASIC, buy
+
+    monthly, annual = sorted(buy(db, lines=[line(**{**BASIC, "price": "6.00"}, quantity=10, plan="monthly"),
+                                            line(**{**BASIC, "price": "72.00"}, quantity=4, plan="annual")]),
+                             key=lambda sub: sub.billing_plan != "monthly")
+    assert (monthly.billing_plan, monthly.quantity, str(monthly.unit_price)) == ("monthly", 10, "6.0000")
+    assert (annual.billing_plan, annual.quantity, str(annual.unit_price)) == ("annual", 4, "72.0000")
+    for sub, what in ((monthly, "Bought with 10 seats"), (annual, "Bought with 4 seats")):
+        row = soup(reseller_client.get(f"/subscriptions/{sub.id}")).select_one(".sub-orders tbody tr")
+        assert row.select("td")[3].get_text(" ", strip=True) == what
