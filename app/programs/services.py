@@ -325,7 +325,7 @@ def check(certificate: Certificate, client) -> None:
                                                  "partner with this ID.", [IDENTIFIERS_STEP, CORRECT_STEP])
         elif verdict.verdict == network.NOT_SIGNED:
             _pending(certificate, "agreement", f"The Microsoft Partner Agreement is not accepted for MPN ID {mpn} in "
-                                               f"{where}'s region ({verdict.reason}).",
+                                               f"the region of its partner location ({where}). {verdict.reason}",
                      ["In Partner Center, open Settings > Account settings > Agreements and accept the Microsoft "
                       "Partner Agreement; check that no action is pending there.",
                       f"Check that MPN ID {mpn} is the partner location in {where}; if not, correct it on the "

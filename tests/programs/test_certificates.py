@@ -138,6 +138,20 @@ def test_a_requirement_not_met_is_named(reseller_client, db, redis, partner_id, 
     assert words in page.select_one(".certificate-problem").get_text()
 
 
+def test_an_agreement_not_accepted_is_said_in_one_plain_sentence_and_partner_centers_words(reseller_client, db, redis):
+    """It read "in United States's region (Partner Center says ... (partner ID 3456789).)." before."""
+    adatum = _adatum(db)
+    _expire_demo_certificate(db, adatum)
+    _enroll(reseller_client, "3456789")
+    work(redis)
+    certificate = _certificates(db, adatum)[-1]
+    page = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
+    assert page.select_one(".certificate-problem").get_text(strip=True) == (
+        "The Microsoft Partner Agreement is not accepted for MPN ID 3456789 in the region of its partner location "
+        "(United States). Partner Center says the Microsoft Partner Agreement is not signed for this region "
+        "(partner ID 3456789).")
+
+
 def test_enrolment_refuses_another_resellers_mpn_id_and_a_second_active_one(reseller_client, db):
     adatum = _adatum(db)
     other = _enroll(reseller_client, "2345678")
