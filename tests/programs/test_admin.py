@@ -121,6 +121,26 @@ def test_approve_activates_a_pending_certificate_for_the_validity_period(operato
     assert soup(reseller_client.get("/programs")).select_one(".program-gate") is None
 
 
+def test_a_certificate_being_checked_offers_the_operator_a_reload_of_its_own_page(operator_client, reseller_client, db):
+    """The operator's page does not poll; its reload link led to the reseller's page of the certificate (403)."""
+    operator_client.post(f"/admin/programs/certificates/{_certificate(db).id}/expire", {"confirmed": "yes"})
+    reseller_client.post("/programs/enroll", {"partner_id": "1234567", "contact_email": "partners@adatum.example.com",
+                                              "country": "US"})
+    checking = _certificate(db)
+    assert checking.checking
+    url = f"/admin/programs/certificates/{checking.id}"
+    guidance = soup(operator_client.get(url)).select_one(".certificate-guidance")
+    assert guidance.select_one(".checking").get_text() == "Partner Center is checking MPN ID 1234567…"
+    reload = guidance.find("a", string="Reload this page")
+    assert reload is not None and reload.find_parent("noscript") is None
+    assert reload["href"] == url
+    assert operator_client.get(reload["href"]).status_code == 200
+    # The reseller's own page still polls, with its reload link for a browser without JavaScript.
+    own = soup(reseller_client.get(f"/programs/certificates/{checking.id}"))
+    assert own.select_one("#certificate-status")["hx-get"] == f"/programs/certificates/{checking.id}/status"
+    assert own.select_one("noscript a")["href"] == f"/programs/certificates/{checking.id}"
+
+
 def test_the_validity_period_is_checked_at_its_field(operator_client):
     response = operator_client.post("/admin/programs", {"name": "CSP Partner Program", "description": "x",
                                                         "terms": "y", "validity_days": "0"})
