@@ -51,7 +51,8 @@ def test_suspending_asks_first_and_changes_nothing_until_confirmed(operator_clie
     # The account page's button asks with JavaScript and posts the confirmation itself.
     litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
     button_form = soup(operator_client.get(f"/admin/accounts/{litware.id}")).select_one("#suspend-form")
-    assert button_form["hx-confirm"].startswith("Suspend Litware Systems Sp. z o.o. now?")
+    assert button_form["hx-confirm"] == ("Suspend Litware Systems Sp. z o.o. now? Its 1 active user cannot sign in or "
+                                         "order until it is reactivated; those signed in now are signed out at once.")
     assert button_form["hx-vals"] == '{"confirmed": "yes"}'
 
 
