@@ -150,7 +150,9 @@ def test_migrate_now_invites_the_legacy_users(operator_client, db, as_file, cust
     assert "margie@margiestravel.example.com (not invited yet)" in row.get_text()
     # Mail cannot be called back: the button's post (without JavaScript; with it, hx-confirm asks and
     # sends confirmed=yes) opens a page that says who is mailed, and only its button migrates.
-    assert "Margie's Travel now?" in row.select_one("form")["hx-confirm"]
+    assert row.select_one("form")["hx-confirm"] == (
+        "Migrate Margie's Travel now? 1 user of the previous portal is mailed that the account moved, with an "
+        "invitation to join: margie@margiestravel.example.com. Mail cannot be called back.")
     asked = operator_client.post(f"/admin/migration/accounts/{migrated.id}/migrate", {})
     assert asked.status_code == 200
     page = soup(asked)
