@@ -2,7 +2,7 @@ from app.web.forms import FlaskForm
 from wtforms import (BooleanField, SearchField, SelectMultipleField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.partner_center.gdap import MAX_DURATION_DAYS
@@ -28,8 +28,8 @@ def settings_form_class():
                                   render_kw={"rows": 6})
         elif f.metadata.get("kind") == "url":
             field = StringField(label, description=help_text,
-                                validators=[Optional(), Length(max=500), URL(message="Enter an address like https://example.com/terms."),
-                                            _https])
+                                validators=[Optional(), Length(max=500), _https,
+                                            URL(message="Enter an address like https://example.com/terms.")])
         elif f.name.endswith("_days"):
             field = StringField(label, description=help_text, validators=[_days])
         elif f.type in (bool, "bool"):
@@ -58,8 +58,9 @@ class ChoicesField(SelectMultipleField):
 
 
 def _https(form, field):
+    """One message at a time: an address that is not https is told so, not also that it is not an address."""
     if field.data and not field.data.lower().startswith("https://"):
-        raise ValidationError("Enter an address that starts with https://.")
+        raise StopValidation("Enter an address that starts with https://.")
 
 
 def _at_least_one(form, field):

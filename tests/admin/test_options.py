@@ -42,6 +42,21 @@ def test_bad_input_is_explained_and_what_was_typed_is_kept(operator_client):
     assert page.select_one("#operator_support_email-error").get_text() == "Enter an email address like name@example.com."
     assert page.select_one("#storefront_name")["value"] == "My Store"
     assert StorefrontSettings.load().storefront_name == "Northwind Cloud Storefront"  # nothing saved
+    # Saved from the foot of a long page, a refusal is said at its top too, where the page opens again.
+    assert page.select_one("#options-not-saved").get_text() == "Nothing was saved: check the fields marked below."
+    assert soup(operator_client.get("/admin/options")).select_one("#options-not-saved") is None
+
+
+def test_a_terms_link_is_refused_with_one_reason_at_a_time(operator_client):
+    """A javascript: address was told both that it is not like https://example.com/terms and that it does not
+    start with https://."""
+    form = options_form(soup(operator_client.get("/admin/options")))
+    for typed, reason in (("javascript:alert(1)", "Enter an address that starts with https://."),
+                          ("https://", "Enter an address like https://example.com/terms.")):
+        form["terms_url"] = typed
+        page = soup(operator_client.post("/admin/options", form))
+        assert page.select_one("#terms_url-error").get_text() == reason
+        assert page.select_one("#terms_url")["value"] == typed
 
 
 def test_gdap_defaults_are_least_privilege_two_years_without_auto_extension(app):
