@@ -82,7 +82,7 @@ def _page(*, form=None, markets=None, status: int = 200):
                   mfa_needed=mfa_needed, mfa_headline=MFA_HEADLINE, mfa_steps=MFA_STEPS,
                   names=names, sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
                   serving=serving, no_default=no_default if instances else None,
-                  sandbox_instance=SANDBOX_INSTANCE, check_job=request.args.get("check"), status=status,
+                  sandbox_instance=SANDBOX_INSTANCE, check=_page_check(request.args.get("check")), status=status,
                   webhook_rows=webhook_rows, public_url=current_app.config["PUBLIC_URL"])
 
 
@@ -165,11 +165,32 @@ def check_status(job_id: str):
         job = Job.fetch(job_id, connection=get_redis())
     except NoSuchJobError:
         abort(404)
+    state = _check_state(job)
+    ended = state["job_status"] in ENDED
+    return render("connections/check_status.html", "connections/_check_status.html", **state,
+                  status=poll_status(ended and is_htmx()))
+
+
+ENDED = ("finished", "failed", "stopped", "canceled")
+
+
+def _check_state(job: Job) -> dict:
+    """What connections/_check_status.html shows of a connection check's job."""
     job_status = job.get_status(refresh=True)
-    result = job.return_value() if job_status == "finished" else None
-    error = None
-    if job_status == "failed":
-        error = "The check could not run. The worker log has the details."
-    ended = job_status in ("finished", "failed", "stopped", "canceled")
-    return render("connections/check_status.html", "connections/_check_status.html", job_id=job_id,
-                  job_status=job_status, result=result, error=error, status=poll_status(ended and is_htmx()))
+    return {"job_id": job.id, "job_status": job_status,
+            "result": job.return_value() if job_status == "finished" else None,
+            "error": "The check could not run. The worker log has the details." if job_status == "failed" else None}
+
+
+def _page_check(job_id: str | None) -> dict | None:
+    """The check the page was sent back with (?check=), as it stands now: a reload after it ended shows its
+    answer, not "Checking…" again. Still queued, or Redis not answering, it is shown as waiting (the page
+    polls it with JavaScript; its link shows the answer without)."""
+    if not job_id or not job_id.startswith("partner-center-check-"):
+        return None
+    try:
+        return _check_state(Job.fetch(job_id, connection=get_redis()))
+    except NoSuchJobError:
+        return None
+    except redis.exceptions.RedisError:
+        return {"job_id": job_id, "job_status": "queued", "result": None, "error": None}

@@ -120,6 +120,22 @@ def test_operator_checks_the_connection_from_admin(operator_client, redis):
     assert "Connection works." in text_of(done)
 
 
+def test_the_page_a_check_returns_to_shows_its_answer_once_it_ended(operator_client, redis):
+    """Without JavaScript, reloading the page the check sent one back to said "Checking the connection…"
+    for ever; only its link showed the answer."""
+    job_id = operator_client.post("/admin/partner-center/default/check").headers["Location"].split("check=")[1]
+    waiting = soup(operator_client.get(f"/admin/partner-center/?check={job_id}")).select_one("#check-status")
+    assert "Checking the connection…" in waiting.get_text() and waiting["hx-get"].endswith(job_id)
+    SimpleWorker([get_queue()], connection=redis).work(burst=True)
+    done = soup(operator_client.get(f"/admin/partner-center/?check={job_id}")).select_one("#check-status")
+    assert "Connection works." in done.get_text() and "Checking" not in done.get_text()
+    assert not done.has_attr("hx-get")  # nothing left to poll
+    # A check the queue no longer knows (or an address typed by hand) shows no status at all.
+    assert soup(operator_client.get("/admin/partner-center/?check=partner-center-check-gone")).select_one(
+        "#check-status") is None
+    assert soup(operator_client.get("/admin/partner-center/?check=other")).select_one("#check-status") is None
+
+
 def test_resellers_cannot_see_connections(reseller_client):
     assert reseller_client.get("/admin/partner-center/").status_code == 403
     assert reseller_client.post("/admin/partner-center/default/check").status_code == 403
