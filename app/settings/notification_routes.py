@@ -20,7 +20,8 @@ def _page(form, *, status: int = 200):
     account = current_user.account
     log = svc.mail_log(account, requested_page(request.args))
     return render("settings/notifications.html", "settings/_notification_settings.html", status=status, form=form,
-                  categories=CATEGORIES, recipients=RECIPIENTS, account=account, log=log)
+                  categories=CATEGORIES, recipients=RECIPIENTS, account=account, log=log,
+                  mail_category_label=svc.mail_category_label)
 
 
 @bp.route("/settings/notifications", methods=["GET", "POST"])

@@ -12,6 +12,17 @@ from app.web.query import ListPage, page_of
 
 LOG_PAGE_SIZE = 50
 
+# The log's Category of the messages that are no notification category: each person's own mail about their user.
+ACCOUNT_MAIL_LABELS = {"invitations": "Invitations", "password_resets": "Password resets",
+                       "email_changes": "Email address changes"}
+
+
+def mail_category_label(category: str) -> str:
+    """The Category a person reads in the log, for a notification category and for the mail about a user."""
+    if category in CATEGORIES:
+        return CATEGORIES[category].label
+    return ACCOUNT_MAIL_LABELS.get(category, category.replace("_", " ").capitalize())
+
 
 def save_settings(account: Account, wanted: dict[str, dict], *, actor: User, origin: Origin) -> list[str]:
     """`wanted`: category -> {"enabled", "recipients", "extra_emails"}; returns the categories changed."""

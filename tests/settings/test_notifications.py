@@ -10,6 +10,7 @@ from app.accounts.models import Account, Notification, User
 from app.accounts.notification_settings import CATALOG, ORDERS, SUBSCRIPTIONS, choice_of, opted_out
 from app.accounts.notifications import send
 from app.audit.models import AuditEvent
+from app.auth.recovery import send_reset_link
 from app.mail import FAILED, MailMessage
 from app.mail.delivery import MAX_ATTEMPTS
 from app.time import utcnow
@@ -232,6 +233,21 @@ def test_the_log_says_to_whom_what_when_and_whether_it_was_delivered(db, app, re
          "Failed: gone@adatum.example.com refused: 550 5.1.1 No such mailbox here"],
     ])
     assert rows[0][2] == "Order ORD-WAIT placed"
+
+
+def test_the_log_names_the_category_of_the_mail_about_a_user_in_words(db, reseller_client):
+    """Invitations, password resets and changes of address are no notification category: the log said
+    "Password_resets" and "Email_changes"."""
+    reseller_client.post("/settings/users", {"first_name": "Nina", "last_name": "New",
+                                             "email": "nina.new@adatum.example.com", "role": "member"})
+    send_reset_link("reseller-member@example.com")  # the job of Forgot your password?
+    reseller_client.post("/profile/email", {"email-new_email": "rita.new@adatum.example.com",
+                                            "email-password": "demo-password"})
+    rows = soup(reseller_client.get(PAGE)).select("#mail-log tbody tr")
+    categories = {r.select("td")[2].get_text(): r.select("td")[3].get_text() for r in rows}
+    assert categories == {"You are invited to join Adatum IT Services": "Invitations",
+                          "Reset your password": "Password resets",
+                          "Confirm your new email address": "Email address changes"}
 
 
 def test_a_message_the_mail_server_never_took_shows_its_attempts_then_failed(db, app, reseller_client, smtp_server):
