@@ -40,14 +40,17 @@ def sign_in():
         return redirect(url_for("home.index"))
     form = SignInForm()
     next_url = _safe_next(request.values.get("next"))
-    error = None
+    error, headers = None, {}
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data, r=get_redis(), limits=_limits(),
                                 origin=request_origin())
         except SignInThrottled as throttled:
-            abort_throttled(throttled.retry_after)
+            # Said on the form, which keeps the email and offers Forgot your password? (a new password lifts
+            # the pause of the email address).
+            error, status = throttled_message(throttled.retry_after), 429
+            headers["Retry-After"] = str(throttled.retry_after)
         except AccountSuspended as refused:
             error, status = suspended_message(refused.user.account), 403
         else:
@@ -58,7 +61,7 @@ def sign_in():
             error = WRONG_CREDENTIALS
     form.password.data = None  # never echo a password back
     return render("auth/sign_in.html", "auth/_sign_in_form.html", form=form, error=error, next_url=next_url,
-                  status=status)
+                  status=status, headers=headers)
 
 
 def suspended_message(account) -> str:
@@ -70,17 +73,11 @@ def suspended_message(account) -> str:
             f"Contact {contact} to have it reactivated.")
 
 
-def abort_throttled(retry_after: int):
-    from werkzeug.exceptions import TooManyRequests
-
+def throttled_message(retry_after: int) -> str:
     minutes = max(1, round(retry_after / 60))
-    error = TooManyRequests()
-    error.retry_after = retry_after
-    error.storefront_message = (
-        "Too many failed sign-in attempts. For your security, sign-in is paused for this email address "
-        f"or network. Please wait about {minutes} minute{'s' if minutes != 1 else ''} and try again."
-    )
-    raise error
+    return ("Too many failed sign-in attempts. For your security, sign-in is paused for this email address "
+            f"or network. Please wait about {minutes} minute{'s' if minutes != 1 else ''} and try again. If you "
+            "have forgotten your password, choose a new one with Forgot your password? below.")
 
 
 @bp.route("/sign-out", methods=["POST"])

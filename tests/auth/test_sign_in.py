@@ -72,6 +72,23 @@ def test_repeated_failures_for_one_email_are_slowed_down(demo, redis):
     assert sign_in(c, "reseller@example.com").status_code == 302
 
 
+def test_a_paused_sign_in_keeps_the_form_with_the_way_to_a_new_password(demo):
+    """The pause was an error page with only "Go to sign in": the email typed was lost, and nothing said that
+    choosing a new password (which lifts the pause of the address) was a way out."""
+    c = Client(demo.test_client())
+    for _ in range(3):
+        sign_in(c, "reseller@example.com", "wrong")
+    throttled = sign_in(c, "reseller@example.com", "demo-password")
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 500
+    page = soup(throttled)
+    alert = page.select_one("#sign-in-form [role=alert]").get_text()
+    assert alert.startswith("Too many failed sign-in attempts.") and "wait about 10 minutes" in alert
+    assert "choose a new one with Forgot your password? below" in alert
+    assert page.select_one("input[name=email]")["value"] == "reseller@example.com"
+    assert not page.select_one("input[name=password]").get("value")
+    assert page.select_one("#sign-in-form a[href='/forgot-password']").get_text() == "Forgot your password?"
+
+
 def test_repeated_failures_from_one_ip_are_slowed_down_across_emails(demo):
     c = Client(demo.test_client())
     for i in range(6):
