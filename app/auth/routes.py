@@ -7,7 +7,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.auth import bp
 from app.auth.forms import SignInForm
-from app.auth.services import AccountSuspended, SignInThrottled, ThrottleLimits, authenticate
+from app.auth.services import AccountSuspended, SignInThrottled, ThrottleLimits, UserDeactivated, authenticate
 from app.audit import services as audit
 from app.extensions import db, get_redis
 from app.web.access import Permission, allow
@@ -53,6 +53,9 @@ def sign_in():
             headers["Retry-After"] = str(throttled.retry_after)
         except AccountSuspended as refused:
             error, status = suspended_message(refused.user.account), 403
+        except UserDeactivated as refused:
+            error, status = (f"Your user of {refused.user.account.name} is deactivated, so you cannot sign in. Ask one of "
+                             "its account admins to reactivate you."), 403
         else:
             if user is not None:
                 login_user(user, remember=form.remember.data)

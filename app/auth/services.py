@@ -56,6 +56,14 @@ class AccountSuspended(Exception):
         self.user = user
 
 
+class UserDeactivated(Exception):
+    """The right password, for a user an account admin deactivated."""
+
+    def __init__(self, user: User):
+        super().__init__(f"{user.email} is deactivated")
+        self.user = user
+
+
 def _keys(email: str, ip: str | None) -> list[str]:
     # Hash the email: the counter key should not hold an address in clear text.
     digest = hashlib.sha256(email.encode()).hexdigest()[:32]
@@ -68,11 +76,12 @@ def _keys(email: str, ip: str | None) -> list[str]:
 def authenticate(email: str, password: str, *, r: redis.Redis, limits: ThrottleLimits,
                  origin: Origin) -> User | None:
     """Return the user for valid credentials, None otherwise; raise SignInThrottled when slowed down,
-    AccountSuspended for the right password of a user whose account is suspended.
+    AccountSuspended for the right password of a user whose account is suspended, UserDeactivated for
+    the right password of a deactivated user.
 
     The answer for an unknown email and for a wrong password is the same, and both cost a
     password hash check, so neither the message nor the timing tells whether the email exists.
-    Only someone who knows the password learns that the account is suspended.
+    Only someone who knows the password learns that the account is suspended or the user deactivated.
     """
     email = email.strip().lower()
     throttle = _Throttle(r, email, origin.ip_address, limits)
@@ -82,13 +91,17 @@ def authenticate(email: str, password: str, *, r: redis.Redis, limits: ThrottleL
         _DUMMY.check_password(password)
         ok = False
     else:
-        ok = user.check_password(password) and user.is_active
+        ok = user.check_password(password)
     if not ok:
         throttle.record_failure()
         audit.record("sign_in_failed", actor=user, subject=email, origin=origin)
         db.session.commit()
         return None
     throttle.clear_email()
+    if not user.is_active:
+        audit.record("sign_in_refused_deactivated", actor=user, subject=user.email, origin=origin)
+        db.session.commit()
+        raise UserDeactivated(user)
     if user.account.is_suspended:
         audit.record("sign_in_refused_suspended", actor=user, subject=user.email, origin=origin)
         db.session.commit()

@@ -97,6 +97,27 @@ def test_repeated_failures_from_one_ip_are_slowed_down_across_emails(demo):
     assert response.status_code == 429 and "Too many failed sign-in attempts" in text_of(response)
 
 
+def test_a_deactivated_user_with_the_right_password_is_told_why_and_whom_to_ask(demo, db):
+    """They were told "The email or password is incorrect.", and Forgot your password? then mailed them nothing:
+    no way to learn that an admin had deactivated them. A wrong password still gets the one message."""
+    from app.accounts.models import User
+
+    member = db.session.scalar(db.select(User).where(User.email == "reseller-member@example.com"))
+    member.is_active_user = False
+    db.session.commit()
+    c = Client(demo.test_client())
+    wrong = sign_in(c, "reseller-member@example.com", "not-the-password")
+    assert soup(wrong).select_one("#sign-in-form [role=alert]").get_text() == "The email or password is incorrect."
+    refused = sign_in(c, "reseller-member@example.com")
+    assert refused.status_code == 403
+    assert soup(refused).select_one("#sign-in-form [role=alert]").get_text() == (
+        "Your user of Adatum IT Services is deactivated, so you cannot sign in. Ask one of its account admins to "
+        "reactivate you.")
+    assert c.get("/").status_code == 302  # still signed out
+    assert db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.subject == "reseller-member@example.com")
+                              .order_by(AuditEvent.id)).all() == ["sign_in_failed", "sign_in_refused_deactivated"]
+
+
 def test_failed_and_successful_sign_ins_are_audited(demo, db):
     c = Client(demo.test_client())
     sign_in(c, "reseller@example.com", "wrong")
