@@ -18,10 +18,11 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import Forbidden
 
 from app.extensions import db
 from app.time import utcnow
-from app.web.access import POLICY, Permission, access_of, allow, may_current, role_of
+from app.web.access import POLICY, Permission, access_of, allow, may_current, refusal, role_of
 from app.web.rendering import render
 
 
@@ -252,9 +253,14 @@ def section(key: str):
     if group is None:
         declared = next((entry for entry in NAVIGATION.get(current_user.account.kind, [])
                          if isinstance(entry, NavGroup) and entry.key == key), None)
-        # A section of this kind of account whose pages exist, none of which this user may open.
-        if declared is not None and any(_exists(item) for item in declared.items):
-            abort(403)
+        # A section of this kind of account whose pages exist, none of which this user may open: who may is
+        # said as on the pages themselves, when they all say the same.
+        existing = [item for item in declared.items if _exists(item)] if declared is not None else []
+        if existing:
+            refused = Forbidden()
+            said = {refusal(access_of(current_app.view_functions[item.endpoint]).permission) for item in existing}
+            refused.storefront_message = said.pop() if len(said) == 1 else None
+            raise refused
         abort(404)
     return render("layout/section.html", group=group)
 

@@ -46,3 +46,16 @@ def test_each_kind_of_account_sees_its_own_entries_on_the_same_page(reseller_cli
     assert "Programs" not in customer and "Licensees" not in customer
     assert "Reconciliation" in operator and "Reconciliation" not in reseller
     assert entries(_nav(reseller_client, "/orders")) == reseller
+
+
+def test_a_member_who_opens_the_settings_section_is_told_whom_to_ask(customer_member_client, reseller_member_client):
+    """The section page of a group the user may open nothing of answered the generic "Your account does not have
+    access to this page.", where each of its pages says who may."""
+    from tests.helpers import text_of
+
+    for member in (customer_member_client, reseller_member_client):
+        refused = member.get("/sections/settings")
+        assert refused.status_code == 403
+        assert ("This page is for your account's admins. Ask one of them if something here needs to change."
+                in text_of(refused))
+    assert reseller_member_client.get("/sections/nothing-here").status_code == 404
