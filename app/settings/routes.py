@@ -82,8 +82,11 @@ def change_role(user_id: int):
     except svc.UserChangeRefused as refused:
         return _refused(user.id, refused.message)
     db.session.commit()
+    role = "an account admin" if user.role == "admin" else "a member"
     if changed:
-        flash(f"{user.name} is now {svc.ROLE_LABELS[user.role].lower()}.", "success")
+        flash(f"{user.name} is now {role}.", "success")
+    else:  # the role chosen is the one they have: the button did nothing, and says so
+        flash(f"{user.name} is already {role}; nothing changed.", "info")
     if user.id == current_user.id and user.role != "admin":
         return redirect(url_for("home.index"), code=303)  # no longer theirs to manage
     return redirect(url_for("settings.users"), code=303)

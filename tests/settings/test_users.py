@@ -125,6 +125,18 @@ def test_an_admin_promotes_a_member_and_demotes_them_again(db, reseller_client):
         ("member", "admin", _user(db, "reseller@example.com").id), ("admin", "member", _user(db, "reseller@example.com").id)]
 
 
+def test_changing_a_role_says_what_the_person_is_now_in_plain_words(db, reseller_client):
+    """It said "Rose Member is now account admin.", and pressing Change role on the role a person has said nothing."""
+    member = _user(db, "reseller-member@example.com")
+    promoted = reseller_client.post(f"/settings/users/{member.id}/role", {"role": "admin"})
+    assert f"{member.name} is now an account admin." in text_of(reseller_client.get(promoted.headers["Location"]))
+    reseller_client.post(f"/settings/users/{member.id}/role", {"role": "member"})
+    assert f"{member.name} is now a member." in text_of(reseller_client.get("/settings/users"))
+    same = reseller_client.post(f"/settings/users/{member.id}/role", {"role": "member"})
+    assert same.status_code == 303
+    assert f"{member.name} is already a member; nothing changed." in text_of(reseller_client.get("/settings/users"))
+
+
 def test_the_last_admin_cannot_be_demoted_or_deactivated(db, demo):
     adatum = _adatum(db)
     rita = _user(db, "reseller@example.com")
