@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_login import current_user
 
+from app.accounts.countries import country_name
 from app.accounts.models import Account, User
 from app.extensions import db
 from app.home import bp
@@ -26,8 +27,9 @@ def index():
         return render("home/operator.html", account=account, counts=counts)
     if account.kind == "reseller":
         # Archived licensees are history (Settings > Licensees shows them), not customers to sell to.
-        return render("home/reseller.html", account=account, licensees=current_licensees(account.id), **_renewals())
-    return render("home/customer.html", account=account, **_renewals())
+        return render("home/reseller.html", account=account, licensees=current_licensees(account.id),
+                      country_name=country_name, **_renewals())
+    return render("home/customer.html", account=account, country_name=country_name, **_renewals())
 
 
 def _renewals() -> dict:
