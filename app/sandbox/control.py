@@ -442,6 +442,8 @@ def admin_subscription():
     auto = request.form.get("autoRenewEnabled", "")
     try:
         quantity = _typed_number("drift-quantity", "quantity", "Seats", minimum=None)  # its range: below
+        if quantity is None and auto == "":  # not a change: it would only give the subscription a new etag
+            raise FieldRefused("drift-quantity", "Nothing changed: give the seats, an auto-renewal, or both.")
         try:
             sub = _change_subscription(sub_id, quantity, None if auto == "" else auto == "true")
         except ValueError as exc:

@@ -49,6 +49,14 @@ def test_the_controls_change_seats_and_auto_renewal_in_partner_center(sandbox_ap
         assert again.select_one("#drift-quantity-error").get_text() == "Nothing changed: seats must be between 1 and 300."
         assert again.select_one("#drift-quantity")["value"] == "0"
         assert again.select_one("#drift-subscription option[selected]")["value"] == before["id"]
+        # Neither seats nor an auto-renewal: said at the form, the subscription left as it is (its etag too).
+        unchanged = pc.get(f"/v1/customers/{WWI_TENANT}/subscriptions/{before['id']}").json()
+        nothing = browser.post(form["action"], data={**hidden_fields(form), "subscriptionId": before["id"],
+                                                    "quantity": "", "autoRenewEnabled": ""})
+        assert nothing.status_code == 422
+        assert BeautifulSoup(nothing.data, "html.parser").select_one("#drift-quantity-error").get_text() == (
+            "Nothing changed: give the seats, an auto-renewal, or both.")
+        assert pc.get(f"/v1/customers/{WWI_TENANT}/subscriptions/{before['id']}").json() == unchanged
         without_token = browser.post(form["action"], data={"subscriptionId": before["id"], "quantity": "3"})
         assert without_token.status_code == 400
     after = pc.get(f"/v1/customers/{WWI_TENANT}/subscriptions/{before['id']}").json()
