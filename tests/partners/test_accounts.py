@@ -136,6 +136,9 @@ def test_editing_a_direct_customer_saves_and_audits_what_changed(operator_client
     assert event.details["name"] == {"from": "Tailspin Toys", "to": "Tailspin Toys Inc."}
     assert event.details["city"] == {"from": None, "to": "Seattle"}
     assert "Tailspin Toys Inc. was saved." in text_of(operator_client.get(response.headers["Location"]))
+    # A US address reads as one is written there (it read "1 Main Street, 98101 Seattle, WA").
+    page = soup(operator_client.get(f"/admin/accounts/{tailspin.id}"))
+    assert page.select_one("#billing-address").get_text() == "1 Main Street, Seattle, WA 98101"
 
 
 def test_editing_a_resellers_partner_id_checks_it_again(operator_client, db, sandbox_store):
@@ -174,6 +177,22 @@ def test_check_with_partner_center_records_readiness_or_says_why_it_could_not(op
     page = soup(operator_client.get(response.headers["Location"]))
     assert page.select_one("#readiness .badge").get_text() == "READY"
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "account_partner_checked"))
+
+
+def test_check_with_partner_center_of_a_reseller_without_partner_id_says_what_to_add(operator_client, db, sandbox_store):
+    """A migrated reseller has no partner ID: the check asked Partner Center anyway and showed its refusal,
+    "Either mpnId or tenantId is required. Nothing you entered is lost."."""
+    migrated = db.session.scalar(db.select(Account).where(Account.name == "Fourth Coffee Reseller"))
+    assert migrated.partner_id is None
+    sandbox_store.clear_calls()
+    response = operator_client.post(f"/admin/accounts/{migrated.id}/check", {})
+    assert response.status_code == 303
+    assert ("Fourth Coffee Reseller has no partner ID yet, so there is nothing to check with Partner Center: add its "
+            "partner ID (MPN ID) and Partner Center tenant ID under Edit details, which checks them."
+            in text_of(operator_client.get(response.headers["Location"])))
+    assert sandbox_store.calls(path_prefix="/v1/") == []
+    db.session.expire_all()
+    assert migrated.partner_status == "unchecked"
 
 
 # ----------------------------------------------------------------------------------- who may
