@@ -50,6 +50,14 @@ CATEGORIES: dict[str, Category] = {c.key: c for c in (
 )}
 
 
+def categories_for(kind: str) -> dict[str, Category]:
+    """The categories an account of `kind` is offered: partner programs and certificates concern resellers (and
+    the operator, which approves them); a direct customer has none."""
+    if kind == "customer":
+        return {key: category for key, category in CATEGORIES.items() if key != PROGRAMS}
+    return CATEGORIES
+
+
 class NotificationSetting(PkModel):
     """One account's choice for one category; absent means the category's default."""
 

@@ -9,7 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Length, Optional
 
 from app.accounts.countries import COUNTRIES
-from app.accounts.notification_settings import CATEGORIES, RECIPIENTS, Choice
+from app.accounts.notification_settings import CATEGORIES, RECIPIENTS, Category, Choice
 from app.settings.licensees import ADDRESS_FIELDS, contact_problems
 from app.settings.users import ROLE_LABELS
 
@@ -130,26 +130,27 @@ def _looks_like_email(address: str) -> bool:
     return True
 
 
-def notification_settings_form(choices: dict[str, Choice], **kwargs) -> FlaskForm:
-    """One sub-form per category (fields named "<category>-enabled" and so on), filled with the
+def notification_settings_form(choices: dict[str, Choice], categories: dict[str, Category] = CATEGORIES,
+                               **kwargs) -> FlaskForm:
+    """One sub-form per category offered (fields named "<category>-enabled" and so on), filled with the
     account's choices unless the request posted others."""
 
     class NotificationSettingsForm(FlaskForm):
         submit = SubmitField("Save notification settings")
 
-    for key, category in CATEGORIES.items():
+    for key, category in categories.items():
         setattr(NotificationSettingsForm, key, FormField(CategoryForm, label=category.label))
     data = {key: {"enabled": c.enabled, "recipients": c.recipients, "extra_emails": ", ".join(c.extra_emails)}
-            for key, c in choices.items()}
+            for key, c in choices.items() if key in categories}
     return NotificationSettingsForm(data=data, **kwargs)
 
 
-def preferences_form(opted_out: set[str], **kwargs) -> FlaskForm:
-    """A user's own email preferences: one box per category, ticked when they want its email."""
+def preferences_form(opted_out: set[str], categories: dict[str, Category] = CATEGORIES, **kwargs) -> FlaskForm:
+    """A user's own email preferences: one box per category offered, ticked when they want its email."""
 
     class PreferencesForm(FlaskForm):
         submit = SubmitField("Save email preferences")
 
-    for key, category in CATEGORIES.items():
+    for key, category in categories.items():
         setattr(PreferencesForm, key, BooleanField(f"Email me about {category.label.lower()}"))
-    return PreferencesForm(data={key: key not in opted_out for key in CATEGORIES}, **kwargs)
+    return PreferencesForm(data={key: key not in opted_out for key in categories}, **kwargs)

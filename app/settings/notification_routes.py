@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, request, url_for
 from flask_login import current_user
 
-from app.accounts.notification_settings import CATEGORIES, RECIPIENTS, choices_of
+from app.accounts.notification_settings import RECIPIENTS, categories_for, choices_of
 from app.extensions import db
 from app.settings import bp
 from app.settings import notifications as svc
@@ -20,7 +20,7 @@ def _page(form, *, status: int = 200):
     account = current_user.account
     log = svc.mail_log(account, requested_page(request.args))
     return render("settings/notifications.html", "settings/_notification_settings.html", status=status, form=form,
-                  categories=CATEGORIES, recipients=RECIPIENTS, account=account, log=log,
+                  categories=categories_for(account.kind), recipients=RECIPIENTS, account=account, log=log,
                   mail_category_label=svc.mail_category_label)
 
 
@@ -28,12 +28,13 @@ def _page(form, *, status: int = 200):
 @allow(Permission.ACCOUNT_SETTINGS)
 def notifications():
     account = current_user.account
-    form = notification_settings_form(choices_of(account.id))
+    categories = categories_for(account.kind)
+    form = notification_settings_form(choices_of(account.id), categories)
     if not form.is_submitted():
         return _page(form)
     valid = form.validate()
     wanted = {}
-    for key in CATEGORIES:
+    for key in categories:
         sub = form[key].form
         addresses = sub.addresses()
         if sub.recipients.data not in RECIPIENTS:
@@ -41,7 +42,7 @@ def notifications():
         if addresses is not None and not sub.recipients.errors:
             wanted[key] = {"enabled": bool(sub.enabled.data), "recipients": sub.recipients.data,
                            "extra_emails": addresses}
-    if not valid or len(wanted) != len(CATEGORIES):
+    if not valid or len(wanted) != len(categories):
         return _page(form, status=422)
     changed = svc.save_settings(account, wanted, actor=current_user._get_current_object(), origin=request_origin())
     db.session.commit()
@@ -53,8 +54,9 @@ def notifications():
 
 def preferences_context(user) -> dict:
     """What the preferences section needs, wherever it is shown (My profile includes it)."""
-    return {"preferences_form": preferences_form(svc.preferences_of(user), formdata=None),
-            "categories": CATEGORIES, "account_choices": choices_of(user.account_id)}
+    categories = categories_for(user.account.kind)
+    return {"preferences_form": preferences_form(svc.preferences_of(user), categories, formdata=None),
+            "categories": categories, "account_choices": choices_of(user.account_id)}
 
 
 @bp.app_template_global()
@@ -67,10 +69,11 @@ def notification_preferences():
 def preferences():
     user = current_user._get_current_object()
     if request.method == "POST":
-        form = preferences_form(svc.preferences_of(user))
+        categories = categories_for(user.account.kind)
+        form = preferences_form(svc.preferences_of(user), categories)
         if form.validate_on_submit():
-            wanted = {key for key in CATEGORIES if form[key].data}
-            changed = svc.save_preferences(user, wanted, origin=request_origin())
+            wanted = {key for key in categories if form[key].data}
+            changed = svc.save_preferences(user, wanted, offered=set(categories), origin=request_origin())
             db.session.commit()
             flash("Your email preferences were saved." if changed else "Nothing changed.", "success")
             back = "auth.profile" if "auth.profile" in current_app.view_functions else "settings.preferences"

@@ -33,9 +33,11 @@ def save_settings(account: Account, wanted: dict[str, dict], *, actor: User, ori
     return changed
 
 
-def save_preferences(user: User, wanted: set[str], *, origin: Origin) -> bool:
-    """`wanted`: the categories the user wants email of; every other one is opted out of."""
-    added, removed = set_opt_outs(user.id, set(CATEGORIES) - wanted)
+def save_preferences(user: User, wanted: set[str], *, offered: set[str] | None = None, origin: Origin) -> bool:
+    """`wanted`: the categories the user wants email of; every other one `offered` (all by default) is opted
+    out of, and those not offered stay as they were."""
+    offered = set(CATEGORIES) if offered is None else offered
+    added, removed = set_opt_outs(user.id, (opted_out(user.id) - offered) | (offered - wanted))
     if added or removed:
         audit.record("notification_preferences_changed", actor=user, subject=user.email, origin=origin,
                      details={"opted_out": sorted(added), "opted_in": sorted(removed)})

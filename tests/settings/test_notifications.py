@@ -203,6 +203,25 @@ def test_another_accounts_settings_and_mail_are_never_shown_or_changed(db, resel
     assert "ORD-SECRET" in text_of(reseller_client.get(PAGE))
 
 
+def test_a_direct_customer_is_not_offered_partner_programs_notifications(db, customer_client):
+    """Direct customers have no partner programs or certificates, yet their settings and every user's email
+    preferences offered a Programs category."""
+    page = soup(customer_client.get(PAGE))
+    legends = [f.select_one("legend").get_text(strip=True) for f in page.select("fieldset.panel")]
+    assert legends == ["Orders", "Subscriptions and renewals", "Catalog", "Billing"]
+    saved = _post_settings(customer_client, billing__recipients="everyone")
+    assert saved.status_code == 303
+    assert choice_of(_account(db, "Tailspin Toys").id, "billing").recipients == "everyone"
+
+    section = soup(customer_client.get("/profile")).select_one("#notification-preferences")
+    data = _form(section, "form")
+    assert {"orders", "subscriptions", "catalog", "billing"} <= set(data) and "programs" not in data
+    assert "Email me about programs" not in section.get_text()
+    data.pop("orders")
+    assert customer_client.post(PREFERENCES, data).status_code == 303
+    assert opted_out(_user(db, "customer@example.com").id) == {ORDERS}
+
+
 # ------------------------------------------------------------------------------ the mail log
 
 def test_the_log_says_to_whom_what_when_and_whether_it_was_delivered(db, app, reseller_client, smtp_server):
