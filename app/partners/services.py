@@ -152,6 +152,9 @@ def _own_partner_id(partner_id: str, account: Account | None = None) -> None:
 def check_partner(account: Account, *, actor: User, origin: Origin) -> str | None:
     """Ask Partner Center again about a reseller's partner ID and tenant ID and record the answer
     on the account. Returns why the check could not be made (nothing recorded then), else None."""
+    if not account.partner_id:  # a migrated reseller, say: Partner Center has nothing to be asked about
+        return (f"{account.name} has no partner ID yet, so there is nothing to check with Partner Center: add its "
+                "partner ID (MPN ID) and Partner Center tenant ID under Edit details, which checks them.")
     try:
         check = network.check_partner_id(person_client(actor.id, account=account), account.partner_id or "",
                                          account.partner_tenant_id)
