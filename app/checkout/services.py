@@ -80,6 +80,16 @@ def current_draft(user: User) -> CheckoutDraft:
     return _saved_draft(user) or _new_draft(user)
 
 
+def placed_just_before(draft: CheckoutDraft) -> str | None:
+    """The order number of the checkout the user finished last, when it was placed and nothing was started
+    since (``draft`` is the unsaved one a GET reads): what the back button returns to after Buy."""
+    if draft.id is not None:
+        return None
+    last = db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.user_id == draft.user_id)
+                             .order_by(CheckoutDraft.id.desc()).limit(1))
+    return last.order_number if last is not None and last.status == "placed" else None
+
+
 def open_draft(user: User) -> CheckoutDraft:
     """The user's open checkout, created on first use. One per user, as the cart is."""
     draft = _saved_draft(user)

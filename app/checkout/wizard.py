@@ -24,7 +24,10 @@ def draft() -> CheckoutDraft:
 def guard(draft: CheckoutDraft, step: str):
     """A later step cannot be reached before its prerequisites: send the user to the first open step."""
     if not svc.prerequisites_met(draft, step):
-        flash("Complete this step first.", "info")
+        placed = svc.placed_just_before(draft)
+        # The back button after Buy: the checkout it shows is finished, and says so, not "do this step".
+        flash(f"Your order {placed} is placed. A new purchase starts here." if placed else "Complete this step first.",
+              "info")
         return redirect(url_for(f"checkout.{svc.current_step(draft)}"))
     return None
 

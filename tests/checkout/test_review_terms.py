@@ -87,3 +87,20 @@ def test_buy_on_a_review_that_showed_another_cart_places_nothing_and_shows_the_c
     placed = reseller_client.post("/checkout/review", form, htmx=True)
     assert placed.status_code == 204 and placed.headers["HX-Redirect"].startswith("/checkout/placed/")
     assert db.session.scalar(db.select(Order)).lines[0].quantity == 50
+
+
+def test_back_to_the_review_after_buy_says_the_order_is_placed_not_complete_this_step(reseller_client, db, app,
+                                                                                       pc_client):
+    """The browser's back button after Buy asks the Review again: the checkout is finished, so the buyer is
+    told their order is placed (a new purchase starts at the Customer step), not to complete a step."""
+    _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    page = _review(reseller_client)
+    form = {i["name"]: i.get("value", "") for i in page.select("#review-form input[type=hidden]")} | {"terms": "y"}
+    assert reseller_client.post("/checkout/review", form).status_code == 303
+    number = db.session.scalar(db.select(Order.number))
+
+    back = reseller_client.get("/checkout/review")
+    assert back.status_code == 302 and back.headers["Location"] == "/checkout/customer"
+    shown = soup(reseller_client.get("/checkout/customer"))
+    assert [p.get_text(" ", strip=True) for p in shown.select(".flash, .alert")] == [
+        f"Your order {number} is placed. A new purchase starts here."]
