@@ -357,6 +357,11 @@ def approve(certificate: Certificate, *, actor: User, origin: Origin) -> None:
     if certificate.current_status not in (CertificateStatus.PENDING, CertificateStatus.REFUSED):
         raise CertificateStateError(f"Certificate {certificate.number} is {certificate.status_label.lower()}: "
                                     "only a pending or refused certificate can be approved.")
+    for other in certificates_of(certificate.account_id):  # one active certificate per MPN ID, as enrolling keeps it
+        if (other.id != certificate.id and other.partner_id == certificate.partner_id
+                and other.current_status == CertificateStatus.ACTIVE):
+            raise CertificateStateError(f"Certificate {other.number} for MPN ID {certificate.partner_id} is active "
+                                        f"already: {certificate.number} cannot be approved beside it.")
     _activate(certificate)
     certificate.refusal_reason = None
     audit.record("certificate_approved", actor=actor, account=certificate.account, subject=certificate.number,

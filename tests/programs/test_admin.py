@@ -141,6 +141,27 @@ def test_a_certificate_being_checked_offers_the_operator_a_reload_of_its_own_pag
     assert own.select_one("noscript a")["href"] == f"/programs/certificates/{checking.id}"
 
 
+def test_a_refused_certificate_is_not_approved_beside_an_active_one_of_its_mpn_id(operator_client, reseller_client, db,
+                                                                                   redis):
+    """Refused, then enrolled again and active: approving the refused one gave one MPN ID two active certificates
+    (enrolling refuses a second one)."""
+    demo = _certificate(db)
+    refused = operator_client.post(f"/admin/programs/certificates/{demo.id}/refuse", {"reason": "Head office MPN."})
+    assert refused.status_code == 303
+    reseller_client.post("/programs/enroll", {"partner_id": "1234567", "contact_email": "partners@adatum.example.com",
+                                              "country": "US"})
+    work(redis)
+    again = _certificate(db)
+    assert again.id != demo.id and again.status == "active"
+    answer = operator_client.post(f"/admin/programs/certificates/{demo.id}/approve", {})
+    assert answer.status_code == 409
+    assert soup(answer).select_one(".alert-error").get_text() == (
+        f"Certificate {again.number} for MPN ID 1234567 is active already: {demo.number} cannot be approved "
+        "beside it.")
+    db.session.expire_all()
+    assert db.session.get(Certificate, demo.id).status == "refused"
+
+
 def test_the_validity_period_is_checked_at_its_field(operator_client):
     response = operator_client.post("/admin/programs", {"name": "CSP Partner Program", "description": "x",
                                                         "terms": "y", "validity_days": "0"})
