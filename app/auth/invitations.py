@@ -33,6 +33,8 @@ ACCEPT_PATH = "/accept-invitation"  # the accept page (routes: auth.accept_invit
 # The invitee may ask for a new link once a day: a second click should not mail the admins again.
 RENEWAL_REQUEST_EVERY = timedelta(days=1)
 ROLE_LABELS = {"admin": "account admin", "member": "member"}
+# The role as the invitation mail says it: "join Adatum as a member".
+ROLE_WITH_ARTICLE = {"admin": "an account admin", "member": "a member"}
 
 
 class InvitationError(Exception):
@@ -153,7 +155,7 @@ def _mail_link(invitation: Invitation) -> None:
     queue_mail(to=invitation.email, subject=f"You are invited to join {invitation.account.name}",
                template="invitation", category="invitations", account_id=invitation.account_id,
                context={"first_name": invitation.first_name, "account_name": invitation.account.name,
-                        "inviter_name": inviter.name if inviter else None, "role_label": ROLE_LABELS[invitation.role],
+                        "inviter_name": inviter.name if inviter else None, "role_label": ROLE_WITH_ARTICLE[invitation.role],
                         "link": absolute_url(f"{ACCEPT_PATH}?token={issued.token}"),
                         "expires_at": invitation.expires_at, "days": INVITATION_DAYS})
 

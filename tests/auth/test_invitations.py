@@ -78,7 +78,7 @@ def test_the_invitation_goes_out_over_smtp_with_a_link_that_works(demo, db, smtp
     deliver_queued()
     [message] = smtp_server.to("new.colleague@adatum.example.com")
     assert message["Subject"] == "You are invited to join Adatum IT Services"
-    assert "Rita Reseller invited you to join Adatum IT Services as member" in mail_text(message)
+    assert "Rita Reseller invited you to join Adatum IT Services as a member on" in mail_text(message)
     [link] = [url for url in links_in(message) if "/accept-invitation?token=" in url]
     browser = Client(demo.test_client())
     assert browser.get(link.replace("http://127.0.0.1:5000", "")).status_code == 200
@@ -143,8 +143,15 @@ def test_a_revoked_link_says_it_was_withdrawn_and_offers_to_ask_again(demo, db):
     page = Client(demo.test_client()).get(link)
     assert page.status_code == 410
     assert soup(page).select_one("h1").get_text() == "This invitation was withdrawn"
-    assert soup(page).select_one("#ask-form button").get_text() == "Ask for a new invitation"
+    ask = soup(page).select_one("#ask-form")
+    assert ask.select_one("button").get_text() == "Ask for a new invitation"
     assert invitation not in pending(_account(db))
+    # A withdrawn invitation is not listed to be resent: the admin is told to invite the person again.
+    Client(demo.test_client()).post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]})
+    [told] = mails_to("reseller@example.com", "invitation_requested")
+    assert "was withdrawn" in told.text and "Resend" not in told.text
+    assert "A withdrawn invitation cannot be resent: to send a new one, open the users of Adatum IT Services and " \
+           "invite new.colleague@adatum.example.com again" in " ".join(told.text.split())
 
 
 def test_resending_mails_a_new_link_for_seven_more_days_and_the_old_one_stops(demo, db):
