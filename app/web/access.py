@@ -134,6 +134,8 @@ POLICY: dict[Permission, Rule] = {
 _ACCOUNT_ADMINS = _roles(Role.OPERATOR_ADMIN, Role.ACCOUNT_ADMIN)
 REFUSALS: dict[frozenset[Role], str] = {
     _ACCOUNT_ADMINS: "This page is for your account's admins. Ask one of them if something here needs to change.",
+    _roles(Role.ACCOUNT_ADMIN): "This page is for a reseller's account admins. Ask one of your account's admins if "
+                                "something here needs to change.",
     _roles(Role.OPERATOR_ADMIN): "This is for the distributor's administrators only.",
     OPERATORS: "This page is for the distributor's staff.",
     BUYERS: "This is for resellers and customers who buy through the storefront.",

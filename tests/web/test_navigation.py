@@ -59,3 +59,14 @@ def test_a_member_who_opens_the_settings_section_is_told_whom_to_ask(customer_me
         assert ("This page is for your account's admins. Ask one of them if something here needs to change."
                 in text_of(refused))
     assert reseller_member_client.get("/sections/nothing-here").status_code == 404
+
+
+def test_a_member_who_opens_a_resellers_admin_only_page_is_told_whom_to_ask(reseller_member_client):
+    """Delegated admin (GDAP) as a partner is for a reseller's account admins: a member was given the generic
+    "Your account does not have access to this page."."""
+    from tests.helpers import text_of
+
+    refused = reseller_member_client.get("/programs/gdap/connected")
+    assert refused.status_code == 403
+    assert ("This page is for a reseller's account admins. Ask one of your account's admins if something here needs "
+            "to change." in text_of(refused))
