@@ -216,6 +216,19 @@ def _own_partner_id(account: Account, partner_id: str) -> None:
                                            "give your own MPN ID.")
 
 
+def _no_other_certificate(account: Account, partner_id: str, *, but_not: int | None = None) -> None:
+    """One pending or active certificate per MPN ID of an account: refused at the field otherwise."""
+    for existing in certificates_of(account.id):
+        if existing.id == but_not or existing.partner_id != partner_id:
+            continue
+        if existing.current_status == CertificateStatus.ACTIVE:
+            raise EnrolmentError("partner_id", f"Certificate {existing.number} for MPN ID {partner_id} is active "
+                                               "already; enroll again once it has expired.")
+        if existing.current_status == CertificateStatus.PENDING:
+            raise EnrolmentError("partner_id", f"Certificate {existing.number} for MPN ID {partner_id} is pending: "
+                                               "open it, correct what it says and press Process.")
+
+
 def enrol(account: Account, *, partner_id: str, contact_email: str, country: str, actor: User,
           origin: Origin) -> Certificate:
     """A new certificate, pending while Partner Center is asked (the caller commits, then calls
@@ -225,13 +238,7 @@ def enrol(account: Account, *, partner_id: str, contact_email: str, country: str
         raise EnrolmentError("partner_id", "Only resellers enroll in the CSP Partner Program.")
     partner_id, contact_email, country = _clean(partner_id, contact_email, country)
     _own_partner_id(account, partner_id)
-    for existing in certificates_of(account.id):
-        if existing.partner_id == partner_id and existing.current_status == CertificateStatus.ACTIVE:
-            raise EnrolmentError("partner_id", f"Certificate {existing.number} for MPN ID {partner_id} is active "
-                                               "already; enroll again once it has expired.")
-        if existing.partner_id == partner_id and existing.current_status == CertificateStatus.PENDING:
-            raise EnrolmentError("partner_id", f"Certificate {existing.number} for MPN ID {partner_id} is pending: "
-                                               "open it, correct what it says and press Process.")
+    _no_other_certificate(account, partner_id)
     certificate = Certificate(number=new_certificate_number(), program_key=CSP_PROGRAM, account_id=account.id,
                               status=CertificateStatus.PENDING, check_status="checking", partner_id=partner_id,
                               contact_email=contact_email, country=country, created_by_id=actor.id)
@@ -271,6 +278,7 @@ def process(certificate: Certificate, *, partner_id: str, contact_email: str, co
     partner_id, contact_email, country = _clean(partner_id, contact_email, country)
     account = certificate.account
     _own_partner_id(account, partner_id)
+    _no_other_certificate(account, partner_id, but_not=certificate.id)
     changed = {name: {"from": getattr(certificate, name), "to": value} for name, value in
                (("partner_id", partner_id), ("contact_email", contact_email), ("country", country))
                if getattr(certificate, name) != value}

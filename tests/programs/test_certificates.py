@@ -168,6 +168,27 @@ def test_enrolment_refuses_another_resellers_mpn_id_and_a_second_active_one(rese
     assert len(_certificates(db, adatum)) == 1
 
 
+def test_process_refuses_an_mpn_id_whose_certificate_is_active_already(reseller_client, db, redis):
+    """Enrolling refuses an MPN ID with an active certificate; correcting a pending one to that MPN ID and pressing
+    Process let its check activate a second certificate of it."""
+    adatum = _adatum(db)
+    active = _certificates(db, adatum)[0]
+    assert active.status == "active" and active.partner_id == "1234567"
+    _enroll(reseller_client, "9999999")
+    work(redis)
+    pending = _certificates(db, adatum)[-1]
+    assert pending.status == "pending"
+    refused = _process(reseller_client, pending.id, "1234567")
+    assert refused.status_code == 422
+    page = soup(refused)
+    assert page.select_one("#partner_id-error").get_text() == (
+        f"Certificate {active.number} for MPN ID 1234567 is active already; enroll again once it has expired.")
+    assert page.select_one("input#partner_id")["value"] == "1234567"
+    db.session.expire_all()
+    assert db.session.get(Certificate, pending.id).partner_id == "9999999"
+    assert _process(reseller_client, pending.id, "9999999").status_code == 303  # its own MPN ID still goes
+
+
 def test_the_enroll_form_starts_from_the_account(reseller_client):
     page = soup(reseller_client.get("/programs/enroll"))
     assert page.select_one("input#partner_id")["value"] == "1234567"
