@@ -110,7 +110,7 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
                    verify_form=VerifyForm(default_domain=draft.default_domain or draft.domain or ""))
     # The gate polls only on a page that has no stream (at the cap, or Redis down).
     context["polls"] = waits and not context["streams"]
-    context.setdefault("domain_check", None)
+    context.setdefault("domain_check", svc.remembered_domain_check(draft))
     context.setdefault("partner_check", None)
     context.setdefault("link_problem", None)
     # The authorization section (checkout/_existing.html), and with it the operator's name and the GDAP
@@ -217,6 +217,7 @@ def service(draft):
             ok = False
         else:
             draft.domain_prefix = svc.normalize_prefix(form.domain_prefix.data)
+    svc.remember_domain_check(draft, check)
     if check.status == "refused":
         gate.start_waiting(draft, svc.normalize_prefix(form.domain_prefix.data))
     if ok and draft.tenant_mode == "existing":
@@ -263,6 +264,7 @@ def domain_check():
         draft.unmark_from("service")
         if draft.tenant_mode == "existing":
             svc.drop_tenant(draft)
+    svc.remember_domain_check(draft, check)
     link_problem = None
     if check.status in ("exists", "refused"):
         gate.start_waiting(draft, svc.normalize_prefix(prefix))
@@ -324,6 +326,7 @@ def tenant_mode():
                 svc.drop_tenant(draft)
         if check.status in ("exists", "refused"):
             gate.start_waiting(draft, prefix)
+    svc.remember_domain_check(draft, check)
     link_problem = gate.ensure_link(draft)
     db.session.commit()
     if not is_htmx():

@@ -195,6 +195,22 @@ class DomainCheck:
         return self.status in ("available", "exists")
 
 
+def remember_domain_check(draft: CheckoutDraft, check: DomainCheck | None) -> None:
+    """Keep what the check found wrong with the prefix the draft holds, for the step shown again (a reload, or
+    without JavaScript the page after "Update tenant choice"), which never asks Microsoft: "No Microsoft
+    tenant uses ..." must stay beside the field, not give way to a Checkout waiting for nothing."""
+    kept = (check is not None and not check.ok and check.status != "unavailable" and check.domain is not None
+            and check.domain == draft.domain)
+    draft.domain_message = check.message if kept else None
+
+
+def remembered_domain_check(draft: CheckoutDraft) -> DomainCheck | None:
+    """The problem the last check found with the draft's prefix (remember_domain_check), as the page shows it."""
+    if draft.domain_message and draft.domain_prefix:
+        return DomainCheck("remembered", draft.domain_message, draft.domain)
+    return None
+
+
 def normalize_prefix(text: str | None) -> str:
     prefix = (text or "").strip().lower()
     if prefix.endswith(".onmicrosoft.com"):

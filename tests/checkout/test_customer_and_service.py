@@ -126,6 +126,29 @@ def test_without_javascript_a_refused_checkout_keeps_the_typed_prefix(customer_c
     assert page.select_one("#domain_prefix")["value"] == typed
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+def test_a_tenant_no_one_uses_is_said_beside_the_field_when_the_step_is_shown_again(reseller_client, db, htmx):
+    """The box ticked with a prefix no Microsoft tenant uses: without JavaScript "Update tenant choice", with it
+    the live check, then a reload. The page shown again (it never asks Microsoft) still says so beside the field,
+    instead of only an authorization to wait for; a prefix that exists clears it."""
+    _choose_fabrikam(reseller_client, db)
+    if htmx:
+        reseller_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y"}, htmx=True)
+        reseller_client.post("/checkout/service/domain", {"domain_prefix": "nosuchtenantprefix42"}, htmx=True)
+    else:
+        reseller_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y",
+                                                               "domain_prefix": "nosuchtenantprefix42"})
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#domain_prefix")["value"] == "nosuchtenantprefix42"
+    assert page.select_one("#domain-status .field-error").get_text() == (
+        "No Microsoft tenant uses nosuchtenantprefix42.onmicrosoft.com. Check the spelling, or untick the box to "
+        "create a new tenant with this domain.")
+
+    reseller_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "fabrikam"})
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#domain-status").get_text(strip=True) == ""
+
+
 def test_without_javascript_the_authorization_steps_say_to_reload_instead_of_waiting(customer_client):
     """Only with JavaScript does the page notice the acceptance by itself; without it the steps say how."""
     customer_client.post("/checkout/customer", {})
