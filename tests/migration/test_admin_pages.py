@@ -103,6 +103,10 @@ def test_announcing_an_accounts_migration_shows_its_users_the_banner(operator_cl
     banner = soup(reseller_client.get("/")).select_one("#migration-banner")
     assert "Your account will be migrated soon." in banner.get_text() and planned.strftime("%d %B %Y") in banner.get_text()
     assert "No action is needed" in banner.get_text()
+    # Who reads the banner is signed in already: migrating mails only the previous portal's users not yet invited,
+    # so it promised them an email that never came.
+    assert "email" not in banner.get_text()
+    assert "you keep signing in here as you do now." in " ".join(banner.get_text().split())
     # No history imported yet: nothing under Archive, so no Archive in its navigation.
     assert "Archive" not in [a.get_text() for a in soup(reseller_client.get("/")).select("nav[aria-label=Main] a")]
     links = [a["href"] for a in banner.select("a")]
