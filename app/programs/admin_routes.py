@@ -139,6 +139,10 @@ def convert_request(request_id: int):
     if partner_request.status == "converted":
         flash(f"{partner_request.company} is an account already.", "info")
         return redirect_to(url_for("partners.account", account_id=partner_request.account_id))
+    if partner_request.status == "dismissed":  # an address kept from before, or a second tab
+        flash(f"The request of {partner_request.company} was dismissed, so it cannot become a reseller account. "
+              "To onboard the company, create the reseller under Partners > Accounts.", "error")
+        return redirect_to(url_for("programs.admin_requests"))
     status = 200
     if request.method == "GET":
         first, last = partner_requests.split_name(partner_request.name)

@@ -46,6 +46,8 @@ def convert(request: PartnerRequest, details: dict, admin: onboarding.FirstAdmin
     is marked converted. Raises partners' OnboardingError (nothing added) when a field is wrong."""
     if request.status == "converted":
         raise onboarding.OnboardingError("name", "This request was turned into an account already.")
+    if request.status == "dismissed":
+        raise onboarding.OnboardingError("name", "This request was dismissed: it cannot become an account.")
     account = onboarding.create_account("reseller", details, admin, actor=actor, origin=origin)
     request.status, request.account_id = "converted", account.id
     request.handled_at, request.handled_by_id = utcnow(), actor.id

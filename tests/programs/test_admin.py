@@ -267,6 +267,20 @@ def test_a_request_can_be_dismissed(operator_client, db):
                                 {"confirmed": "yes"}).status_code == 303
     db.session.expire_all()
     assert db.session.get(PartnerRequest, partner_request.id).status == "dismissed"
+    # It cannot be taken up again: its Create reseller account link is gone, and its address (kept from before,
+    # or in a second tab) showed the filled-in form, whose post created the account.
+    row = soup(operator_client.get("/admin/programs/requests")).select_one(f"#request-{partner_request.id}")
+    assert row.find("a", string="Create reseller account") is None
+    convert = f"/admin/programs/requests/{partner_request.id}/convert"
+    for answer in (operator_client.get(convert), operator_client.post(convert, {
+            "name": "Spam Ltd", "country": "US", "partner_id": "5678901", "partner_tenant_id": FOURTH_COFFEE_TENANT,
+            "markets": "US", "admin_first_name": "S", "admin_last_name": "Spam", "admin_email": "s@spam.example.com"})):
+        assert answer.status_code == 303 and answer.headers["Location"].endswith("/admin/programs/requests")
+    assert ("The request of Spam Ltd was dismissed, so it cannot become a reseller account. To onboard the company, "
+            "create the reseller under Partners > Accounts.") in text_of(operator_client.get("/admin/programs/requests"))
+    assert db.session.scalar(db.select(Account).where(Account.name == "Spam Ltd")) is None
+    db.session.expire_all()
+    assert db.session.get(PartnerRequest, partner_request.id).status == "dismissed"
 
 
 def test_one_address_may_send_a_few_requests_an_hour(client, db):
