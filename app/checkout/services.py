@@ -28,6 +28,7 @@ from app.partner_center import PartnerCenterError
 from app.partners import network
 from app.settings import licensees
 from app.settings.licensees import LicenseeDetails
+from app.web.layout import full_stop
 
 # Microsoft's rule for the initial domain prefix: letters and digits only, at most 27 characters.
 PREFIX_RE = re.compile(r"^[a-z0-9]{1,27}$")
@@ -357,7 +358,8 @@ def not_yours(draft: CheckoutDraft, partner_id: str) -> str | None:
     another account of this storefront holds."""
     own = draft.account.partner_id
     if own and partner_id != own:
-        return (f"{partner_id} is not the partner ID of {draft.account.name}. Orders of {draft.account.name} carry "
+        return (f"{partner_id} is not the partner ID of {draft.account.name}{full_stop(draft.account.name)} Orders of "
+                f"{draft.account.name} carry "
                 f"its own partner ID, {own}.")
     if partner_id_holder(partner_id, but_not=draft.account_id) is not None:
         return (f"Partner ID {partner_id} belongs to another reseller of this storefront. Enter your own "

@@ -26,6 +26,7 @@ from app.orders.engine import enqueue_provisioning
 from app.orders.models import PURCHASE_STEPS, Order, OrderLine, OrderStatus, OrderStep, OrderType, StepStatus
 from app.orders.transitions import announce_placed, publish_progress
 from app.partner_center import new_request_id
+from app.web.layout import full_stop
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +154,15 @@ def partner_id_problem(request: OrderRequest) -> str | None:
     if not request.partner_id:
         return "A reseller's order needs the reseller's partner ID (MPN ID)."
     if account.partner_id and request.partner_id != account.partner_id:
-        return (f"{request.partner_id} is not the partner ID of {account.name}. Orders of {account.name} carry its "
+        return (f"{request.partner_id} is not the partner ID of {account.name}{full_stop(account.name)} Orders of "
+                f"{account.name} carry its "
                 f"own partner ID, {account.partner_id}.")
     holder = db.session.scalar(db.select(Account.id).where(Account.partner_id == request.partner_id,
                                                            Account.id != account.id))
     if holder is not None:
         return f"Partner ID {request.partner_id} belongs to another reseller of this storefront."
     if account.partner_tenant_id and (request.reseller_tenant_id or "").lower() != account.partner_tenant_id.lower():
-        return f"The Partner Center tenant ID on this order is not the one of {account.name}."
+        return f"The Partner Center tenant ID on this order is not the one of {account.name}{full_stop(account.name)}"
     return None
 
 

@@ -18,6 +18,7 @@ from app.audit.services import SYSTEM, Origin
 from app.extensions import db
 from app.orders.models import Order, OrderStatus, OrderType
 from app.time import utcnow
+from app.web.layout import full_stop
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,8 @@ def tell(order: Order, title: str, body: str, steps: list[str] | None = None) ->
 def announce_placed(order: Order, account, buyer: User) -> None:
     """A purchase was placed (before its first commit, so the account is passed in)."""
     lines = len(order.lines)
-    body = (f"{lines} product{'s' if lines != 1 else ''} for {order.company_name}. Provisioning has started; you "
-            "will be told when the order completes or needs someone to act.")
+    body = (f"{lines} product{'s' if lines != 1 else ''} for {order.company_name}{full_stop(order.company_name)} "
+            "Provisioning has started; you will be told when the order completes or needs someone to act.")
     send(ORDERS, account=account, title=f"Order {order.number} placed", body=body, link=order_url(order),
          concerning=buyer)
 
@@ -80,7 +81,7 @@ def set_completed(order: Order, subscriptions: int, origin: Origin = SYSTEM, *, 
     audit.record("order_completed", account=order.account, subject=order.number, origin=origin,
                  details={"subscriptions": subscriptions, "type": order.type})
     body = summary or (f"{subscriptions} subscription{'s' if subscriptions != 1 else ''} created for "
-                       f"{order.company_name}.")
+                       f"{order.company_name}{full_stop(order.company_name)}")
     title = (f"Order {order.number} completed" if order.type == OrderType.PURCHASE
              else f"Cancellation completed: order {order.number}" if order.type == OrderType.TERMINATION
              else f"Change completed: order {order.number}")

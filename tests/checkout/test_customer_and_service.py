@@ -447,3 +447,15 @@ def test_a_customer_name_ending_in_a_full_stop_gets_no_second_one(db, reseller_c
     assert reseller_client.post("/checkout/customer", {"licensee": str(fabrikam.id)}).status_code in (302, 303)
     lead = " ".join(soup(reseller_client.get("/checkout/service")).select_one("p.lead").get_text().split())
     assert lead == "Buying for Fabrikam, Inc."
+
+
+def test_a_reseller_name_ending_in_a_full_stop_gets_no_second_one_in_the_partner_id_refusal(reseller2_client, db):
+    """Litware Systems Sp. z o.o. ends its own sentence: Adatum's partner ID refused on its order says so once."""
+    from app.accounts.models import Licensee as L
+
+    coho = db.session.scalar(db.select(L).where(L.company_name == "Coho Winery"))
+    assert reseller2_client.post("/checkout/customer", {"licensee": str(coho.id)}).status_code == 303
+    response = reseller2_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
+    assert soup(response).select_one("#partner_id-error").get_text() == (
+        "1234567 is not the partner ID of Litware Systems Sp. z o.o. Orders of Litware Systems Sp. z o.o. carry "
+        "its own partner ID, 2345678.")

@@ -132,3 +132,21 @@ def test_the_tenant_of_another_licensee_of_the_same_reseller_is_refused(demo, db
         svc.check_order_rules(reseller_request(db, domain="onlyfabrikam.onmicrosoft.com", tenant_mode="existing",
                                                tenant_id=first.tenant_id, licensee_id=litware.id, draft_id=9))
     assert "Fabrikam" in refused.value.message
+
+
+def test_the_notifications_of_an_order_for_fabrikam_inc_end_with_one_full_stop(demo, db):
+    """'Fabrikam, Inc.' ends its own sentence: "1 product for Fabrikam, Inc. Provisioning has started", not "Inc..";
+    and a reseller name ending in a full stop ('Sp. z o.o.') gets none added after it in the partner ID rule."""
+    from app.accounts.models import Account, Notification
+
+    order = place(db, reseller_request(db))
+    assert run_job(order.id) == "completed"
+    bodies = db.session.scalars(db.select(Notification.body).order_by(Notification.id)).all()
+    assert bodies == ["1 product for Fabrikam, Inc. Provisioning has started; you will be told when the order "
+                      "completes or needs someone to act.", "1 subscription created for Fabrikam, Inc."]
+    litware = db.session.scalar(db.select(Account).where(Account.name == "Litware Systems Sp. z o.o."))
+    request = reseller_request(db, draft_id=2)
+    request.account_id, request.partner_id = litware.id, "1234567"
+    assert svc.partner_id_problem(request) == (
+        "1234567 is not the partner ID of Litware Systems Sp. z o.o. Orders of Litware Systems Sp. z o.o. carry "
+        "its own partner ID, 2345678.")
