@@ -115,6 +115,12 @@ def test_approve_activates_a_pending_certificate_for_the_validity_period(operato
     work(redis)
     pending = _certificate(db)
     assert pending.status == "pending" and pending.problem_code == "tenant"
+    # Its steps (Process on the Parameters tab) are the reseller's, which the operator's page says; it said
+    # "What to do" though the operator has no Process.
+    headings = [h.get_text() for h in soup(operator_client.get(f"/admin/programs/certificates/{pending.id}")).select("h3")]
+    assert "What the reseller is asked to do" in headings and "What to do" not in headings
+    own = soup(reseller_client.get(f"/programs/certificates/{pending.id}"))
+    assert "What to do" in [h.get_text() for h in own.select("h3")]
     assert operator_client.post(f"/admin/programs/certificates/{pending.id}/approve", {}).status_code == 303
     approved = _certificate(db)
     assert approved.status == "active" and approved.expires_at - approved.activated_at == timedelta(days=30)
