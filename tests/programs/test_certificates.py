@@ -227,3 +227,17 @@ def test_process_is_refused_for_a_certificate_that_is_not_pending(reseller_clien
             in soup(response).select_one(".alert-error").get_text())
     db.session.expire_all()
     assert db.session.get(Certificate, certificate.id).partner_id == "1234567"
+
+
+def test_every_certificate_status_has_a_coloured_badge():
+    """The status badge of the Programs pages (badge status-<status>) was drawn without colour: the stylesheet had no
+    rule for any of them, so Active, Pending, Refused and Expired all looked alike."""
+    import os
+    import re
+
+    from app.programs.models import CertificateStatus
+
+    css = open(os.path.join(os.path.dirname(__file__), "..", "..", "static", "css", "app.css")).read()
+    for status in CertificateStatus:
+        rule = re.search(rf"\.badge\.status-{status.value} {{([^}}]*)}}", css)
+        assert rule and "background" in rule.group(1) and "color" in rule.group(1), status
