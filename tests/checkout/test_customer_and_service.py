@@ -143,6 +143,8 @@ def test_a_tenant_no_one_uses_is_said_beside_the_field_when_the_step_is_shown_ag
     assert page.select_one("#domain-status .field-error").get_text() == (
         "No Microsoft tenant uses nosuchtenantprefix42.onmicrosoft.com. Check the spelling, or untick the box to "
         "create a new tenant with this domain.")
+    assert page.select_one("#checkout-reason").get_text() == (
+        "Checkout is disabled until the domain prefix above names your customer's existing tenant.")
 
     reseller_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "fabrikam"})
     page = soup(reseller_client.get("/checkout/service"))
