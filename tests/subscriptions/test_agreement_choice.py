@@ -71,3 +71,20 @@ def test_a_customer_without_agreements_gets_no_choice_and_another_resellers_agre
     refused = reseller2_client.post("/checkout/service", {"use_agreement": str(bought.agreement.id),
                                                           "partner_id": "2345678"})
     assert refused.status_code == 404
+
+
+def test_a_direct_customer_is_told_it_has_the_agreement_itself(db, customer_client):
+    """The sentence spoke of the customer in the third person to the customer itself: "Tailspin Toys already has this
+    agreement with you"."""
+    from app.accounts.models import User
+    from tests.factories import AgreementFactory
+
+    tailspin = db.session.scalar(db.select(User).where(User.email == "customer@example.com")).account
+    agreement = AgreementFactory(account=tailspin, licensee_id=None, tenant_domain="tailspintoys.onmicrosoft.com")
+    db.session.commit()
+    customer_client.post("/checkout/customer", {})
+    choice = soup(customer_client.get("/checkout/service")).select_one("#agreement-choice")
+    assert choice.select_one(f"#agreement-option-{agreement.number}") is not None
+    assert " ".join(choice.select_one(".hint").get_text().split()) == (
+        "You already have this agreement. Add this purchase to one (on its tenant), or create a new agreement on "
+        "another tenant below.")
