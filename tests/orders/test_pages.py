@@ -196,3 +196,18 @@ def test_without_javascript_a_waiting_order_says_to_reload_it(demo, db, reseller
     order.status = OrderStatus.COMPLETED
     db.session.commit()
     assert soup(reseller_client.get(f"/orders/{order.number}")).select_one("#order-reload-hint") is None
+
+
+def test_each_mark_as_read_button_names_its_notification(reseller_client, db):
+    """Every notification's button was named "Mark as read" alone, so a screen reader's list of buttons could not tell
+    them apart; each now says which notification it marks (the words after the colon are visually hidden)."""
+    from app.accounts.models import User
+    from app.accounts.notifications import notify
+
+    rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    notify(rita.id, "Order ORD-1 completed", "Done.", None, category="orders")
+    notify(rita.id, "Order ORD-2 failed", "Not done.", None, category="orders")
+    db.session.commit()
+    names = [" ".join(b.get_text().split()) for b in soup(reseller_client.get("/notifications")).select(
+        ".notification-list button")]
+    assert "Mark as read: Order ORD-1 completed" in names and "Mark as read: Order ORD-2 failed" in names
