@@ -135,7 +135,11 @@ def _checked_email(email: str) -> str:
 
 
 def _refuse_taken(email: str, account: Account) -> None:
-    if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+    taken = db.session.scalar(db.select(User).where(User.email == email))
+    if taken is not None and taken.account_id == account.id and not taken.is_active_user:
+        raise InvitationError("email", f"{taken.name} is a deactivated user of this account; reactivate them from "
+                                       "the Users list (Reactivate) instead.")
+    if taken is not None:
         raise InvitationError("email", "There is already a user with this email address.")
     waiting = db.session.scalars(db.select(Invitation).where(
         Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),

@@ -208,6 +208,26 @@ def test_invite_refuses_addresses_that_cannot_be_invited(demo, db, email, messag
     assert (refused.value.field, refused.value.message) == ("email", message)
 
 
+def test_a_deactivated_user_of_the_account_is_pointed_at_reactivate_and_others_get_the_plain_message(demo, db):
+    member, other = _user(db, "reseller-member@example.com"), _user(db, "reseller2@example.com")
+    assert member.account == _account(db) and other.account != _account(db)
+    member.is_active_user = other.is_active_user = False
+    db.session.commit()
+    with pytest.raises(InvitationError) as refused:
+        _invite(db, email="Reseller-Member@example.com")
+    assert (refused.value.field, refused.value.message) == (
+        "email", f"{member.name} is a deactivated user of this account; reactivate them from the Users list "
+                 "(Reactivate) instead.")
+    # Another account's user, deactivated or not, is never revealed.
+    with pytest.raises(InvitationError) as refused:
+        _invite(db, email="reseller2@example.com")
+    assert refused.value.message == "There is already a user with this email address."
+    with pytest.raises(InvitationError) as refused:
+        _invite(db, email="reseller-member@example.com", account="Litware Systems Sp. z o.o.",
+                by="reseller2@example.com")
+    assert refused.value.message == "There is already a user with this email address."
+
+
 def test_an_address_with_a_waiting_invitation_is_refused_and_resend_is_suggested(demo, db):
     _invite(db)
     with pytest.raises(InvitationError, match="resend it instead"):
