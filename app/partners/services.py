@@ -245,7 +245,8 @@ def pin_connection(account: Account, connection: str | None, *, actor: User, ori
     """Serve the account by `connection` whatever its market (None: by its market again)."""
     before = account.partner_center_connection
     account.partner_center_connection = connection
-    audit.record("account_connection_pinned", actor=actor, account=account, subject=account.name, origin=origin,
+    audit.record("account_connection_pinned" if connection else "account_connection_unpinned", actor=actor,
+                 account=account, subject=account.name, origin=origin,
                  details={"from": before or "by market", "to": connection or "by market"})
     db.session.flush()
 

@@ -259,3 +259,19 @@ def test_the_demo_resellers_details_save_as_they_are(operator_client, db, email,
         data[select["name"]] = chosen["value"] if chosen else ""
     saved = operator_client.post(action, data)
     assert saved.status_code == 303, text_of(saved)
+
+
+def test_unpinning_a_connection_reads_as_an_unpinning_in_the_history(operator_client, db):
+    adatum = _adatum(db)
+    assert operator_client.post(f"/admin/accounts/{adatum.id}/connection",
+                                {"connection": "default"}).status_code in (302, 303)
+    assert operator_client.post(f"/admin/accounts/{adatum.id}/connection",
+                                {"connection": ""}).status_code in (302, 303)
+    history = " ".join(soup(operator_client.get(f"/admin/accounts/{adatum.id}")).select_one("#account-history")
+                       .get_text(" ").split())
+    assert "connection pinned by admin@example.com: default" in history
+    assert "connection unpinned by admin@example.com: served by its market's connection" in history
+    assert "by market" not in history
+    actions = db.session.scalars(db.select(AuditEvent.action).where(AuditEvent.account_id == adatum.id,
+                                                                    AuditEvent.action.like("account_connection_%")))
+    assert sorted(actions) == ["account_connection_pinned", "account_connection_unpinned"]
