@@ -119,6 +119,12 @@ def test_approve_activates_a_pending_certificate_for_the_validity_period(operato
     # "What to do" though the operator has no Process.
     headings = [h.get_text() for h in soup(operator_client.get(f"/admin/programs/certificates/{pending.id}")).select("h3")]
     assert "What the reseller is asked to do" in headings and "What to do" not in headings
+    # Each action is its own group, so the Reason under Approve reads as Refuse's, not Approve's.
+    page = soup(operator_client.get(f"/admin/programs/certificates/{pending.id}"))
+    groups = [(g.legend.get_text(), [b.get_text() for b in g.select("button")],
+               [f["name"] for f in g.select("textarea, input:not([type=hidden])")])
+              for g in page.select(".certificate-actions fieldset")]
+    assert groups == [("Approve the certificate", ["Approve"], []), ("Refuse the certificate", ["Refuse"], ["reason"])]
     own = soup(reseller_client.get(f"/programs/certificates/{pending.id}"))
     assert "What to do" in [h.get_text() for h in own.select("h3")]
     assert operator_client.post(f"/admin/programs/certificates/{pending.id}/approve", {}).status_code == 303
