@@ -63,7 +63,8 @@ def _account_or_404(account_id: int):
 def _show_error(form, error: services.OnboardingError) -> None:
     for name, message in {error.field: error.message, **error.more}.items():
         field = getattr(form, name, None) or form.name
-        field.errors = [*field.errors, message]
+        if message not in field.errors:
+            field.errors = [*field.errors, message]
 
 
 def _details(form) -> dict:
@@ -93,7 +94,13 @@ def new(kind: str):
     status = 200
     if form.is_submitted():
         status = 422
-        if form.validate():
+        valid = form.validate()
+        # An address that already is a user's is said with the other fields' errors, not after them
+        # (a valid form still goes on, so Partner Center's answer is said with it too).
+        taken = None if form.admin_email.errors else services.taken_email(form.admin_email.data)
+        if taken:
+            form.admin_email.errors = [*form.admin_email.errors, taken]
+        if valid:
             admin = services.FirstAdmin(form.admin_first_name.data, form.admin_last_name.data, form.admin_email.data)
             account = _save_details(form, lambda details, **by: services.create_account(kind, details, admin, **by))
             if account is not None:

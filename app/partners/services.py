@@ -199,6 +199,15 @@ def create_account(kind: str, details: dict, admin: FirstAdmin, *, actor: User, 
     return account
 
 
+def taken_email(email: str | None) -> str | None:
+    """Why a first admin cannot be invited at `email` (already a user's), checked with the form's fields
+    so it is said with their errors; None when free."""
+    address = (email or "").strip().lower()
+    if address and db.session.scalar(db.select(User.id).where(User.email == address)) is not None:
+        return "There is already a user with this email address."
+    return None
+
+
 def _cleaned(fields: dict) -> dict:
     """Empty optional fields are stored as NULL, the country upper-cased."""
     cleaned = {k: (v or None) if isinstance(v, str) else v for k, v in fields.items()}

@@ -161,6 +161,23 @@ def test_a_direct_customer_needs_its_billing_address(operator_client, db):
     _nothing_saved(db, "Wide World Importers", "wanda@wideworld.example.com")
 
 
+@pytest.mark.parametrize("kind, data", [("reseller", _reseller(name="", markets=[])), ("customer", _customer(city=""))])
+def test_an_address_already_a_users_is_said_with_the_other_fields_errors(operator_client, db, kind, data):
+    response = operator_client.post(f"/admin/accounts/new/{kind}", {**data, "admin_email": "Reseller@example.com"})
+    assert response.status_code == 422
+    assert _error(response, "admin_email") == "There is already a user with this email address."
+    assert _error(response, "name" if kind == "reseller" else "city")
+
+
+def test_an_address_already_a_users_is_said_with_partner_centers_answer(operator_client, db, sandbox_store):
+    response = operator_client.post("/admin/accounts/new/reseller", _reseller(partner_id="9999999",
+                                                                              admin_email="reseller@example.com"))
+    assert response.status_code == 422
+    assert _error(response, "admin_email") == "There is already a user with this email address."
+    assert _error(response, "partner_id").startswith("Partner Center knows no partner with the ID 9999999.")
+    _nothing_saved(db, "Fourth Coffee IT", "reseller@example.com")
+
+
 def test_a_billing_address_partner_center_would_refuse_is_refused_at_its_fields(operator_client, db):
     """The country's rules from Partner Center, as for a licensee: the checkout creates the customer with it."""
     response = operator_client.post("/admin/accounts/new/customer", _customer(
