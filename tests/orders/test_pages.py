@@ -144,6 +144,8 @@ def test_parameters_tab_shows_ordering_and_fulfillment_parameters(demo, db, cust
     facts = [dt.get_text() for dt in page.select("#ordering-parameters dt")]
     assert facts[:3] == ["Primary domain name", "Tenant ID", "Company registration ID"]
     assert page.select_one("#param-domain").get_text() == "paramscust.onmicrosoft.com"
+    # A registration ID nobody gave is "not given", as on the Review page where the order was placed.
+    assert page.select_one("#param-registration-id").get_text() == "not given"
     assert page.select_one("#fulfillment-heading").get_text() == "Fulfillment parameters"
     assert "None" in page.select_one("#param-partner-id").get_text()
     assert page.select_one("#edit-ordering") is None  # processing: nothing to edit
