@@ -3,6 +3,7 @@ who reaches the sandbox, read without changing the Maildir; through the served W
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -61,6 +62,10 @@ def test_anyone_reads_the_mail_the_storefront_sent_newest_first(demo, db, smtp_s
     assert body.select_one("a")["href"] == "http://127.0.0.1:5000/invitations/abc?x=1&y=2"
     assert "Choose a password <here>." in body.get_text()  # escaped, shown as typed
     assert body.select_one("here") is None
+    # A long link wraps at a phone's width instead of widening the page (its text keeps its lines).
+    assert "message-body" in body["class"]
+    rule = re.search(r"\.message-body \{([^}]*)\}", message.select_one("style").get_text()).group(1)
+    assert "overflow-wrap: anywhere" in rule and "white-space: pre-wrap" in rule
 
     html = browser.get(message.find("a", string="Open the HTML version")["href"])
     assert html.status_code == 200 and html.mimetype == "text/html"
