@@ -338,6 +338,8 @@ def review():
                     db.session.commit()
                     return redirect_to(url_for("checkout.placed", number=placed.number))
         status = 422
+        if existing_agreement is None and add_to is not None and cart.ready and purchases:
+            existing_agreement = _agreement_offered(draft, cart, add_to, existing)
     form.draft_id.data = str(draft.id)
     return render("checkout/step.html", "checkout/_review_form.html", form=form, cart=cart, status=status,
                   instances=instances, existing=existing,
@@ -348,6 +350,22 @@ def review():
                   buying_now=svc.buying(current_user) == CartPurpose.BUY_NOW,
                   certificate=certificates.chosen(draft) if draft.is_reseller else None,
                   **wizard.step_context(draft, "review"))
+
+
+def _agreement_offered(draft, cart, add_to: int, existing: dict):
+    """The agreement a page sent back with the choice to add to it offered (its notice and "Add to
+    existing agreement"), so that the page shown again (Buy refused for another reason) offers it as
+    it was first shown; None when the order without that choice would not meet it."""
+    from app.orders.placing import PlacementRefused, check_order_rules
+    from app.subscriptions.agreements import AgreementExists
+
+    try:
+        check_order_rules(_order_request(draft, cart, None, leave_out=existing))
+    except AgreementExists as exists:
+        return exists.agreement if exists.agreement.id == add_to else None
+    except PlacementRefused:
+        return None
+    return None
 
 
 CART_CHANGED = ("Your cart changed since this page was shown (in another tab or window). Check the products "

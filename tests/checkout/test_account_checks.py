@@ -125,3 +125,30 @@ def test_a_new_tenant_for_a_direct_customer_needs_no_account_check(customer_clie
     assert _place(customer_client, db).headers["HX-Redirect"].startswith("/checkout/placed/") and _orders(db) == 1
     assert sandbox_store.calls(path_prefix="/v1/compliance") == []
     assert [c for c in sandbox_store.calls(path_prefix="/v1/customers") if "validationStatus" in c["path"]] == []
+
+
+def test_a_refusal_on_a_page_that_offered_an_existing_agreement_keeps_the_offer(reseller_client, db, app,
+                                                                                pc_client, sandbox_store):
+    """Buy refused (the customer's account under review) on a Review that offered "Add to existing
+    agreement": the page comes back with the same notice and button, and the choice still posted."""
+    from app.subscriptions.models import Agreement
+
+    draft = _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    agreement = Agreement(number="AGR-FABR-IKAM", account_id=draft.account_id, licensee_id=draft.licensee_id,
+                          tenant_domain=draft.domain, tenant_id=FABRIKAM_TENANT, family="Microsoft 365")
+    db.session.add(agreement)
+    db.session.commit()
+    first = soup(reseller_client.get("/checkout/review"))
+    notice = first.find("strong", string="AGR-FABR-IKAM").find_parent("div")
+    assert first.select_one("input[name=add_to_agreement]")["value"] == str(agreement.id)
+    sandbox_store.set_under_review(FABRIKAM_TENANT, True)
+    refused = reseller_client.post("/checkout/review", {"terms": "y", "draft_id": str(draft.id),
+                                                        "add_to_agreement": str(agreement.id)}, htmx=True)
+    assert refused.status_code == 422 and _problem(refused).startswith("Microsoft is reviewing Fabrikam, Inc.'s account")
+    again = soup(refused)
+    shown = again.find("strong", string="AGR-FABR-IKAM").find_parent("div")
+    assert shown.get_text(" ", strip=True) == notice.get_text(" ", strip=True)
+    buttons = [button.get_text() for button in again.select("#review-form button[type=submit]")]
+    assert "Add to existing agreement" in buttons and "Buy" not in buttons
+    assert [i["value"] for i in again.select("input[name=add_to_agreement]")] == [str(agreement.id)]
+    assert _orders(db) == 0
