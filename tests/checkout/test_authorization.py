@@ -69,13 +69,6 @@ def test_ticking_the_box_shows_the_indirect_link_and_disables_checkout(reseller_
     assert mailto["href"].startswith("mailto:it@fabrikam.example.com?subject=") and "Adminportal" in mailto["href"]
     assert page.find("button", string="Copy link") is not None
     assert page.find("button", string="Verify Authorization") is not None
-    # Without JavaScript a link opens the Verify Authorization page: a form sent by GET would put "?" (an
-    # empty query) at the end of its address.
-    verify = page.find("button", string="Verify Authorization")
-    assert verify["type"] == "button" and "js-only" in verify["class"] and not verify.has_attr("form")
-    link = page.select_one("noscript a#verify-authorization-link")
-    assert link.get_text() == "Verify Authorization" and link["href"] == "/checkout/service/verify"
-    assert not [form for form in page.select("form[method=get]") if "verify" in form.get("action", "")]
 
 
 def test_direct_customer_gets_the_operator_link(customer_client, db):
