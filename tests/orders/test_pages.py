@@ -137,7 +137,8 @@ def test_the_event_stream_pushes_fresh_progress(demo, db, reseller_client, app):
 
 
 def test_parameters_tab_shows_ordering_and_fulfillment_parameters(demo, db, customer_client):
-    order = place(db, customer_request(db, domain="paramscust.onmicrosoft.com", tenant_mode="new", registration_id=None))
+    order = place(db, customer_request(db, domain="paramscust.onmicrosoft.com", tenant_mode="new", registration_id=None,
+                                       phone=None))
     page = soup(customer_client.get(f"/orders/{order.number}?tab=parameters"))
     assert page.select_one("nav.tabs a[aria-current=page]").get_text() == "Parameters"
     assert page.select_one("#ordering-heading").get_text() == "Ordering parameters"
@@ -146,6 +147,7 @@ def test_parameters_tab_shows_ordering_and_fulfillment_parameters(demo, db, cust
     assert page.select_one("#param-domain").get_text() == "paramscust.onmicrosoft.com"
     # A registration ID nobody gave is "not given", as on the Review page where the order was placed.
     assert page.select_one("#param-registration-id").get_text() == "not given"
+    assert page.select_one("#param-phone").get_text() == "not given"  # as the Review page says of a phone nobody gave
     assert page.select_one("#fulfillment-heading").get_text() == "Fulfillment parameters"
     assert "None" in page.select_one("#param-partner-id").get_text()
     assert page.select_one("#edit-ordering") is None  # processing: nothing to edit
