@@ -83,8 +83,8 @@ def resend(invitation: Invitation, *, by: User | None, origin: Origin) -> Invita
         raise InvitationError("email", f"{invitation.email} has already accepted this invitation.")
     if status == REVOKED:
         raise InvitationError("email", "This invitation was revoked; invite the person again.")
-    if db.session.scalar(db.select(User.id).where(User.email == invitation.email)) is not None:
-        raise InvitationError("email", "There is already a user with this email address.")
+    if user_with_email(invitation.email) is not None:
+        raise InvitationError("email", EMAIL_TAKEN)
     now = utcnow()
     invitation.sent_at = now
     invitation.send_count += 1
@@ -134,13 +134,21 @@ def _checked_email(email: str) -> str:
     return email
 
 
+EMAIL_TAKEN = "There is already a user with this email address."
+
+
+def user_with_email(email: str) -> User | None:
+    """The user, of any account, who signs in with `email` (stored lower-cased)."""
+    return db.session.scalar(db.select(User).where(User.email == email.strip().lower()))
+
+
 def _refuse_taken(email: str, account: Account) -> None:
-    taken = db.session.scalar(db.select(User).where(User.email == email))
+    taken = user_with_email(email)
     if taken is not None and taken.account_id == account.id and not taken.is_active_user:
         raise InvitationError("email", f"{taken.name} is a deactivated user of this account; reactivate them from "
                                        "the Users list (Reactivate) instead.")
     if taken is not None:
-        raise InvitationError("email", "There is already a user with this email address.")
+        raise InvitationError("email", EMAIL_TAKEN)
     waiting = db.session.scalars(db.select(Invitation).where(
         Invitation.email == email, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
         Invitation.expires_at > utcnow())).first()

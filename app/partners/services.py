@@ -14,7 +14,7 @@ from app.accounts.services import partner_id_holder
 from app.audit import services as audit
 from app.audit.models import AuditEvent
 from app.audit.services import Origin
-from app.auth.invitations import InvitationError, invite
+from app.auth.invitations import EMAIL_TAKEN, InvitationError, invite, user_with_email
 from app.connections.person import TooFast, partner_center_problem, person_client
 from app.connections.services import connection_for
 from app.extensions import db
@@ -202,9 +202,8 @@ def create_account(kind: str, details: dict, admin: FirstAdmin, *, actor: User, 
 def taken_email(email: str | None) -> str | None:
     """Why a first admin cannot be invited at `email` (already a user's), checked with the form's fields
     so it is said with their errors; None when free."""
-    address = (email or "").strip().lower()
-    if address and db.session.scalar(db.select(User.id).where(User.email == address)) is not None:
-        return "There is already a user with this email address."
+    if (email or "").strip() and user_with_email(email) is not None:
+        return EMAIL_TAKEN
     return None
 
 
