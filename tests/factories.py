@@ -16,6 +16,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from app import models
 from app.extensions import db
+from app.orders.models import OrderStatus, OrderType
+from app.subscriptions.models import SubscriptionStatus
 from app.time import utcnow
 
 PASSWORD = "demo-password"
@@ -47,17 +49,29 @@ class AccountFactory(_Factory):
     email = factory.Sequence(lambda n: f"sales{n}@reseller.example.com")
 
 
-class UserFactory(_Factory):
+class _AccountRowFactory(_Factory):
+    """A row that belongs to an account: a new reseller unless the test passes one."""
+
+    class Meta:
+        abstract = True
+
+    account = factory.SubFactory(AccountFactory)
+
+
+class UserFactory(_AccountRowFactory):
     """A user who signs in with the demo password."""
 
     class Meta:
         model = models.User
 
-    account = factory.SubFactory(AccountFactory)
     name = factory.Sequence(lambda n: f"User {n}")
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     role = "admin"
     password_hash = factory.LazyFunction(_password_hash)
+
+
+# A new customer's tenant, as checkout would have made it for an order and its agreement.
+_TENANT_DOMAIN = factory.Sequence(lambda n: f"customer{n}.onmicrosoft.com")
 
 
 class _CustomerFactory(_Factory):
@@ -102,52 +116,56 @@ class SkuFactory(_Factory):
     title = factory.SelfAttribute("product.title")
 
 
-class DraftFactory(_Factory):
+class _UserRowFactory(_Factory):
+    """A row that a user made, for that user's account: a new reseller's admin unless the test passes one."""
+
+    class Meta:
+        abstract = True
+
+    user = factory.SubFactory(UserFactory)
+    account = factory.SelfAttribute("user.account")
+
+
+class DraftFactory(_UserRowFactory):
     """An open checkout of a user, for that user's account."""
 
     class Meta:
         model = models.CheckoutDraft
 
-    user = factory.SubFactory(UserFactory)
-    account = factory.SelfAttribute("user.account")
     completed_steps = factory.LazyFunction(list)
 
 
-class OrderFactory(_CustomerFactory):
+class OrderFactory(_CustomerFactory, _UserRowFactory):
     """A processing order of a user's account for a new tenant; no lines or steps (an order placed
     through the orders service has those)."""
 
     class Meta:
         model = models.Order
 
-    user = factory.SubFactory(UserFactory)
-    account = factory.SelfAttribute("user.account")
     number = factory.Sequence(lambda n: f"ORD-TEST-{n // 10000:04d}-{n % 10000:04d}")
-    type = "purchase"
-    status = "processing"
+    type = OrderType.PURCHASE
+    status = OrderStatus.PROCESSING
     email = "it@customer.example.com"
     tenant_mode = "new"
-    domain = factory.Sequence(lambda n: f"customer{n}.onmicrosoft.com")
+    domain = _TENANT_DOMAIN
 
 
-class AgreementFactory(_Factory):
+class AgreementFactory(_AccountRowFactory):
     class Meta:
         model = models.Agreement
 
-    account = factory.SubFactory(AccountFactory)
     number = factory.Sequence(lambda n: f"AGR-TEST-{n:04d}")
-    tenant_domain = factory.Sequence(lambda n: f"customer{n}.onmicrosoft.com")
+    tenant_domain = _TENANT_DOMAIN
     family = "Microsoft 365"
 
 
-class SubscriptionFactory(_Factory):
+class SubscriptionFactory(_AccountRowFactory):
     """An active yearly subscription of 5 Business Basic seats, billed monthly, renewing in 300 days,
     still inside its 7-day cancellation window."""
 
     class Meta:
         model = models.Subscription
 
-    account = factory.SubFactory(AccountFactory)
     ms_subscription_id = factory.Sequence(lambda n: f"00000000-0000-4000-8000-{n:012d}")
     tenant_id = "11111111-2222-4333-8444-555555555555"
     tenant_domain = "customer.onmicrosoft.com"
@@ -159,7 +177,7 @@ class SubscriptionFactory(_Factory):
     quantity = 5
     term_duration = "P1Y"
     billing_plan = "monthly"
-    status = "active"
+    status = SubscriptionStatus.ACTIVE
     auto_renew = True
     unit_price = Decimal("6.00")
     currency = "USD"
