@@ -25,13 +25,17 @@ OVERFLOW = """() => { const width = document.documentElement.clientWidth; const 
   return {width: document.documentElement.scrollWidth, screen: width, outside: out.slice(0, 5)}; }"""
 
 
+# A product whose SKU has one of the catalog's longest names: its Add to cart drop-down must still fit.
+LONG_SKU_PRODUCT = "/catalog/products/CFQ7TTC0LH0R"
+
+
 def _pages(scene, kind: str) -> list[str]:
     order, subscription = f"/orders/{scene.isolation.order_number}", f"/subscriptions/{scene.isolation.sub_id}"
     if kind == "operator":
         return ["/orders", "/subscriptions", "/admin/accounts/", order, subscription]
     if kind == "reseller":  # reseller A: its order and subscription
-        return ["/orders", "/subscriptions", "/catalog/products", "/cart", order, subscription]
-    return ["/orders", "/subscriptions", "/catalog/products", "/cart"]
+        return ["/orders", "/subscriptions", "/catalog/products", LONG_SKU_PRODUCT, "/cart", order, subscription]
+    return ["/orders", "/subscriptions", "/catalog/products", LONG_SKU_PRODUCT, "/cart"]
 
 
 @pytest.mark.parametrize("email, kind", [("admin@example.com", "operator"), ("reseller@example.com", "reseller"),
