@@ -1,0 +1,49 @@
+"""The sandbox's pages on a phone (390 px wide), as the operator admin opens them from admin > Partner Center:
+the page never scrolls sideways; its header's links wrap inside the blue bar, a form's wide choice fits the
+screen, and a data table scrolls inside its own named region that a keyboard reaches."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_narrow_screen_browser import OVERFLOW, PHONE
+from tests.support.browser import sign_in_as
+
+pytestmark = pytest.mark.browser
+
+PAGES = ["/sandbox/", "/sandbox/_sandbox/admin", "/sandbox/mail", "/sandbox/_sandbox/tokens/admin",
+         "/sandbox/_sandbox/gdap"]
+
+
+def _sticking_out(page, url: str) -> str | None:
+    """What makes the page at `url` wider than the screen, or None when it fits."""
+    assert page.goto(url).status == 200, url
+    found = page.evaluate(OVERFLOW)
+    if found["width"] <= found["screen"]:
+        return None
+    return f"{url}: {found['width']} px wide on a {found['screen']} px screen, sticking out: {found['outside']}"
+
+
+def test_the_sandbox_pages_do_not_scroll_sideways_on_a_phone(browser, live_server):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        sign_in_as(page, live_server, "admin@example.com")
+        wide = [problem for path in PAGES if (problem := _sticking_out(page, live_server + path))]
+        assert not wide, "A sandbox page scrolls sideways on a phone:\n" + "\n".join(wide)
+
+        # The header's last link sits on the blue bar, not beside it on the page's grey.
+        page.goto(live_server + "/sandbox/")
+        bar = page.locator("header").bounding_box()
+        link = page.locator("header").get_by_role("link", name="GDAP for resellers").bounding_box()
+        assert link["x"] + link["width"] <= bar["x"] + bar["width"]
+
+        region = page.get_by_role("group", name="Customer tenants")
+        expect(region.locator("table")).to_be_visible()
+        assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table fits: nothing to scroll"
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+    finally:
+        context.close()
