@@ -43,7 +43,6 @@ afterwards the same client credentials get app-only tokens at the authority of t
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -52,7 +51,7 @@ from .transport import Transport
 from .types import parse_datetime
 
 __all__ = ["AdminRelationship", "Gdap", "RESELLER_TYPE", "admin_consent_url", "LEAST_PRIVILEGE_ROLES", "DEFAULT_ROLES", "AUTO_EXTEND_CHOICES",
-           "MAX_DURATION_DAYS", "approval_url", "duration_days"]
+           "MAX_DURATION_DAYS", "approval_url"]
 
 # Microsoft Entra built-in role template ids (the roleDefinitionId GDAP asks for), from
 # https://learn.microsoft.com/en-us/entra/identity/role-based-access-control/permissions-reference
@@ -81,18 +80,6 @@ MAX_DURATION_DAYS = 730  # "between P1D and P2Y inclusive"
 _ADMIN_CENTER = "https://admin.microsoft.com"
 RESELLER_TYPE = "#microsoft.graph.resellerDelegatedAdminRelationship"
 _BASE = "/tenantRelationships/delegatedAdminRelationships"
-_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
-
-
-def duration_days(value: str) -> int | None:
-    """Days in an ISO 8601 duration of years/months/days (a year 365 days, a month 30), else None."""
-    m = _DURATION.fullmatch(value or "")
-    if not m or not any(m.groups()):
-        return None
-    years, months, days = (int(g or 0) for g in m.groups())
-    return years * 365 + months * 30 + days
-
-
 def approval_url(relationship_id: str, admin_center: str = _ADMIN_CENTER) -> str:
     """The link the customer's global administrator opens to approve (the Graph overview's template)."""
     return f"{admin_center.rstrip('/')}/AdminPortal/Home#/partners/invitation/granularAdminRelationships/{relationship_id}"
