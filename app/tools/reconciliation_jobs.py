@@ -22,7 +22,8 @@ from app.partner_center import NotFound, PartnerCenterError
 from app.time import utcnow
 from app.tools import reconciliation as rules
 from app.tools import run_progress
-from app.tools.models import OPEN_RUN_STATUSES, ReconciliationRun, RunTrigger, Scope
+from app.tools.models import OPEN_RUN_STATUSES, ReconciliationRun, RunStatus, RunTrigger, Scope
+from app.web.layout import full_stop
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +102,33 @@ def run_reconciliation(run_id: int) -> dict:
     audit.record("reconciliation_finished", actor=run.requested_by, subject=f"Reconciliation {run.id}",
                  details={"scope": run.scope_label, "status": run.status, "findings": run.findings_count,
                           "subscriptions": run.subscriptions_checked, "trigger": run.trigger})
-    if run.trigger == RunTrigger.SCHEDULED and run.findings_count:
-        notify_operator_admins(
-            f"Reconciliation found {run.findings_count} difference{'s' if run.findings_count != 1 else ''}",
-            f"The daily reconciliation compared {run.subscriptions_checked} subscriptions with Partner Center and "
-            f"found {run.findings_count} finding{'s' if run.findings_count != 1 else ''} to look at.",
-            link_to("tools.reconciliation_run", f"{RECONCILIATION_PATH}/runs/{run.id}", run_id=run.id),
-            category=SUBSCRIPTIONS)
+    if run.trigger == RunTrigger.SCHEDULED:
+        _tell_operator(run)
     db.session.commit()
     publish(run)
     return {"status": run.status, "findings": run.findings_count}
+
+
+def _tell_operator(run: ReconciliationRun) -> None:
+    """A daily run nobody watched: its admins hear of its findings, of the customers it could not read
+    (their subscriptions went unchecked), and of its stopping, with the reason; a clean run says nothing."""
+    unread = len(run.problems or [])
+    if run.status == RunStatus.FAILED:
+        title = "The daily reconciliation stopped"
+        body = (f"{run.message}{full_stop(run.message)} It runs again tomorrow; to try now, start it under "
+                "admin > Tools > Reconciliation.")
+    elif run.findings_count or unread:
+        title = (f"Reconciliation found {run.findings_count} difference{'s' if run.findings_count != 1 else ''}"
+                 if run.findings_count else f"Reconciliation could not read {unread} customer{'s' if unread != 1 else ''}")
+        body = (f"The daily reconciliation compared {run.subscriptions_checked} subscriptions with Partner Center and "
+                f"found {run.findings_count} finding{'s' if run.findings_count != 1 else ''} to look at.")
+        if unread:
+            body += (" 1 customer could not be read: its subscriptions were not compared." if unread == 1 else
+                     f" {unread} customers could not be read: their subscriptions were not compared.")
+    else:
+        return
+    notify_operator_admins(title, body, link_to("tools.reconciliation_run", f"{RECONCILIATION_PATH}/runs/{run.id}",
+                                                run_id=run.id), category=SUBSCRIPTIONS)
 
 
 def _read_customer(run: ReconciliationRun, customer: rules.Customer, skip: set[int]) -> None:

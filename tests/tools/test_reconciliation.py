@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 
@@ -325,6 +326,37 @@ def test_the_daily_run_notifies_the_operator_when_findings_appear(db, demo, app)
     assert [n.title for n in notes] == ["Reconciliation found 2 differences"]
     assert notes[0].link.startswith("/admin/reconciliation/runs/")
     assert daily_reconciliation() == "Already reconciled in the last 24 hours."
+
+
+def test_the_daily_run_tells_the_operator_when_it_stops_or_cannot_read_a_customer(db, demo, app, sandbox_store):
+    """A daily run nobody watches that stops (Partner Center down) or skips customers it could not read is
+    not silence: the operator's admins are told why, and where to look."""
+    from app.admin.settings import StorefrontSettings
+    from app.tools.reconciliation_jobs import daily_reconciliation
+
+    settings = StorefrontSettings.load()
+    settings.daily_reconciliation = True
+    settings.save()
+    db.session.commit()
+    sandbox_store.inject_fault(method="GET", path_prefix="/v1/customers", kind="error", count=50)
+    assert "'status': 'failed'" in daily_reconciliation()
+    run = db.session.scalars(db.select(ReconciliationRun).order_by(ReconciliationRun.id.desc())).first()
+    notes = db.session.scalars(db.select(Notification).join(Notification.user)).all()
+    assert {n.user.email for n in notes} == {"admin@example.com"}
+    [note] = notes
+    assert note.title == "The daily reconciliation stopped"
+    assert note.body.startswith(run.message) and "Partner Center had an internal error" in note.body
+    assert note.body.endswith("It runs again tomorrow; to try now, start it under admin > Tools > Reconciliation.")
+    assert note.link == f"/admin/reconciliation/runs/{run.id}"
+
+    sandbox_store.clear_faults()
+    run.created_at -= timedelta(days=1)  # a day later
+    db.session.commit()
+    sandbox_store.inject_fault(method="GET", path_prefix="/v1/customers/9d4c1a7e", kind="error", count=50)
+    assert "'status': 'finished'" in daily_reconciliation()
+    newest = db.session.scalars(db.select(Notification).order_by(Notification.id.desc())).first()
+    assert newest.title == "Reconciliation found 1 difference"
+    assert newest.body.endswith("1 customer could not be read: its subscriptions were not compared.")
 
 
 def test_the_daily_run_is_a_periodic_task_and_an_option():
