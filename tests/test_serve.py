@@ -101,6 +101,26 @@ def test_a_second_serve_on_the_same_instance_folder_is_refused_in_plain_words(se
             os.kill(pid, signal.SIGKILL)
 
 
+def test_serve_opens_no_control_socket_that_another_storefront_of_the_same_user_would_share(serve_env, tmp_path):
+    """gunicorn's runtime control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
+    storefront of the same user would take it over, and the first to stop would remove the other's. `flask
+    serve` manages its processes itself and opens none."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in serve_env.items() if k != "XDG_RUNTIME_DIR"} | {"HOME": str(home)}
+    url = f"http://127.0.0.1:{env['PORT']}/healthz"
+    server = _serve(env)
+    try:
+        assert wait_until(lambda: answers(url), 60), "the storefront did not answer"
+        assert list(home.rglob("*")) == []
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        for pid in _redis_servers(env["INSTANCE_PATH"]):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_make_run_registers_the_sandbox_webhooks_where_the_storefront_listens():
     """`make run PORT=...`: seed-demo registers the demo sandbox's webhooks at that port (what `flask serve`
     then listens on), not at the default 5000, where nothing or another storefront answers."""

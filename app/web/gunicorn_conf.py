@@ -19,6 +19,10 @@ worker_class = "gevent"
 worker_connections = 2000
 timeout = 60
 graceful_timeout = 5  # open event streams must not hold a restart for long
+# gunicorn 25.1+ opens a runtime control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): two
+# storefronts of one user would share it, and the first to stop would remove the other's. `flask serve`
+# starts and stops its processes itself (app/serving.py), so none is opened.
+control_socket_disable = True
 
 
 def post_fork(server, worker):
