@@ -230,10 +230,13 @@ def finish(run: ReconciliationRun) -> None:
     compared = f"{run.subscriptions_checked} subscription{'s' if run.subscriptions_checked != 1 else ''} compared"
     if run.findings_count:
         run.message = f"{compared}; {run.findings_count} finding{'s' if run.findings_count != 1 else ''}."
+    elif problems:  # what went unread may differ: no claim that both sides agree
+        run.message = f"{compared}; no findings in what could be read."
     else:
         run.message = f"{compared}; the storefront and Partner Center agree."
     if problems:
-        run.message += f" {problems} customer{'s' if problems != 1 else ''} could not be read (below)."
+        run.message += (" 1 customer could not be read (below): its subscriptions were not compared." if problems == 1
+                        else f" {problems} customers could not be read (below): their subscriptions were not compared.")
 
 
 def fail(run: ReconciliationRun, message: str) -> None:

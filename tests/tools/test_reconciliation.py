@@ -402,3 +402,18 @@ def test_a_run_of_one_subscription_says_one_subscription(db, operator_client, re
     page = soup(operator_client.get(f"/admin/reconciliation/runs/{one.id}"))
     assert page.select_one("#run-message").get_text(strip=True) == "1 subscription compared; 2 findings."
     assert page.select_one("#run-figures").get_text(" ", strip=True) == "1 of 1 customer; 1 subscription compared"
+
+
+def test_a_run_that_could_not_read_a_customer_does_not_say_both_sides_agree(db, operator_client, redis, sandbox_store,
+                                                                            demo):
+    """Partner Center failed for every customer's subscriptions: nothing was compared, so the page does not
+    claim the storefront and Partner Center agree; it says what went unchecked."""
+    sandbox_store.inject_fault(method="GET", path_prefix="/v1/customers/", kind="error", count=50)
+    run = run_reconciliation(operator_client, redis)
+    page = soup(operator_client.get(f"/admin/reconciliation/runs/{run.id}"))
+    assert page.select_one("#run-message").get_text(strip=True) == (
+        "0 subscriptions compared; no findings in what could be read. 2 customers could not be read (below): "
+        "their subscriptions were not compared.")
+    assert " ".join(page.select_one("#no-findings").get_text().split()) == (
+        "No findings in what could be read; the subscriptions of the customers that could not be read were not "
+        "compared. Run the reconciliation again when Partner Center answers.")
