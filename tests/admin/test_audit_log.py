@@ -95,3 +95,18 @@ def test_only_the_operator_reads_it(events, reseller_client, customer_client, op
         assert client.get(f"/admin/audit/{events[0].id}").status_code == 403
         assert client.get("/admin/audit.csv").status_code == 403
     assert operator_member_client.get("/admin/audit").status_code == 200
+
+
+def test_an_event_of_no_account_and_no_subject_says_so_in_words(db, operator_client):
+    """A worker's event of the storefront as a whole has no account and may have no subject: its page says
+    so, never "None"."""
+    event = AuditEvent(occurred_at=datetime(2026, 3, 4, 8, 0), actor_id=None, account_id=None,
+                       action="catalog_synced", subject=None)
+    db.session.add(event)
+    db.session.flush()
+    page = soup(operator_client.get(f"/admin/audit/{event.id}"))
+    facts = {dt.get_text(): dt.find_next("dd").get_text() for dt in page.select("#audit-event dt")}
+    assert facts["Actor"] == "system"
+    assert facts["Account"] == "No account (the storefront as a whole)"
+    assert facts["Subject"] == "Not recorded"
+    assert "None" not in page.select_one("#audit-event").get_text()
