@@ -23,6 +23,10 @@ class CustomerForm(LicenseeContactForm):
         """The inline fields are required only when adding a new customer."""
         return self.check_contact()
 
+    def typed_new_customer(self) -> bool:
+        """Whether anything was typed or chosen in the "Add a new customer" fields."""
+        return any((self[name].data or "").strip() for name in self.CONTACT_FIELDS)
+
 
 class DirectCustomerForm(FlaskForm):
     submit = SubmitField("Next")

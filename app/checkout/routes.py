@@ -21,6 +21,7 @@ from app.orders import gdap
 from app.partner_center import PartnerCenterError
 from app.settings.licensees import LicenseeDetails, current_licensees, fetch_state_label
 from app.web.access import Permission, allow
+from app.web.layout import full_stop
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 from wtforms.fields.choices import SelectChoice
@@ -37,6 +38,11 @@ def start():
 
 def _licensees(draft):
     return current_licensees(draft.account_id)  # archived ones are not offered
+
+
+def _chosen_licensee(form: CustomerForm, licensees):
+    """The licensee of the account the Customer list names, or None."""
+    return next((l for l in licensees if str(l.id) == form.licensee.data), None)
 
 
 @bp.route("/customer", methods=["GET", "POST"])
@@ -73,6 +79,13 @@ def customer():
                 else:
                     db.session.commit()
                     return redirect_to(url_for("checkout.service"))
+        elif valid and (chosen := _chosen_licensee(form, licensees)) is not None and form.typed_new_customer():
+            # The list opens on a licensee: a new customer filled in below without choosing it there is
+            # not thrown away by going on for the one the list shows.
+            new_name = (form.company_name.data or "").strip() or "the new customer"
+            form.licensee.errors = [f"You chose {chosen.company_name} here but filled in a new customer below: choose "
+                                    f"“Add a new customer” to add {new_name}, or clear the fields below to buy for "
+                                    f"{chosen.company_name}{full_stop(chosen.company_name)}"]
         elif valid and (form.licensee.data or "").isdigit() and svc.choose_licensee(draft, int(form.licensee.data)):
             db.session.commit()
             return redirect_to(url_for("checkout.service"))

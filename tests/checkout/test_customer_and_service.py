@@ -61,6 +61,28 @@ def test_reseller_adds_a_licensee_inline(reseller_client, db):
     assert db.session.scalar(db.select(CheckoutDraft)).licensee_id == licensee.id
 
 
+def test_a_new_customer_typed_while_another_is_chosen_is_not_dropped(reseller_client, db):
+    """The Customer list opens on the first licensee: a reseller who fills in "Add a new customer" and
+    presses Next without choosing it there is asked which it is, with everything kept, instead of going
+    on for Fabrikam with the new customer silently thrown away."""
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
+    typed = {"company_name": "Northwind Traders", "country": "US", "contact_first_name": "Nancy",
+             "contact_last_name": "Davolio", "email": "nancy@northwind.example.com", "phone": "+1 206 555 0101"}
+    response = reseller_client.post("/checkout/customer", {"licensee": str(fabrikam.id), **typed})
+    page = refused(response, errors={"licensee": "You chose Fabrikam, Inc. here but filled in a new customer below: "
+                                                 "choose “Add a new customer” to add Northwind Traders, or clear "
+                                                 "the fields below to buy for Fabrikam, Inc."},
+                   kept={name: value for name, value in typed.items() if name != "country"})
+    assert page.select_one("#licensee option[selected]")["value"] == str(fabrikam.id)
+    assert page.select_one("#country option[selected]")["value"] == "US"
+    draft = db.session.scalar(db.select(CheckoutDraft))
+    assert draft is None or "customer" not in draft.completed_steps
+    assert db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Northwind Traders")) is None
+    # Chosen as the message says, it is added; an untouched form (the country list at its first choice) goes on.
+    assert reseller_client.post("/checkout/customer", {"licensee": "new", **typed}).status_code == 303
+    assert reseller_client.post("/checkout/customer", {"licensee": str(fabrikam.id), "country": ""}).status_code == 303
+
+
 def test_direct_customer_is_its_own_customer(customer_client):
     page = soup(customer_client.get("/checkout/customer"))
     assert "Tailspin Toys" in page.select_one("#customer-form").get_text()
