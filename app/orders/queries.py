@@ -13,6 +13,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.orders.models import Order
 from app.orders.placing import DomainInUse, domain_in_use
+from app.web.query import ListPage, UrlState
 from app.web.secrets import decrypt
 
 
@@ -30,8 +31,13 @@ def can_act(user: User, order: Order) -> bool:
     return order.account_id == user.account_id
 
 
+ORDERS_PER_PAGE = 50
+
+
 @dataclass
-class OrderFilter:
+class OrderFilter(UrlState):
+    """The history's filters and page, as the address keeps them (the pager's links read `args`)."""
+
     status: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -40,8 +46,9 @@ class OrderFilter:
 @cache
 def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to: bool):
     """The order list's statement for one combination of conditions, built once: every order list runs one
-    (building a statement and its cache key anew cost about as much as running it)."""
-    query = db.select(Order)
+    (building a statement and its cache key anew cost about as much as running it). Each row carries how
+    many orders the conditions select in all, so that a page and the count are one statement."""
+    query = db.select(Order, db.func.count().over().label("total"))
     if own:
         query = query.where(Order.account_id == bindparam("account_id"))
     if status:
@@ -50,13 +57,15 @@ def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to:
         query = query.where(Order.created_at >= bindparam("created_from"))
     if date_to:
         query = query.where(Order.created_at < bindparam("created_before"))
-    return query.order_by(Order.created_at.desc(), Order.id.desc()).limit(bindparam("limit"))
+    return query.order_by(Order.created_at.desc(), Order.id.desc()).offset(bindparam("offset")).limit(bindparam("limit"))
 
 
-def visible_orders(user: User, filters: OrderFilter | None = None, limit: int = 500):
+def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int = ORDERS_PER_PAGE) -> ListPage[Order]:
+    """The page `filters.page` of the orders the user may read that the filters select, newest first, and
+    how many they are in all (an address may name a page past the last: the last is shown)."""
     filters = filters or OrderFilter()
     own = user.account.kind != "operator"
-    params = {"limit": limit}
+    params = {}
     if own:
         params["account_id"] = user.account_id
     if filters.status:
@@ -66,7 +75,18 @@ def visible_orders(user: User, filters: OrderFilter | None = None, limit: int = 
     if filters.date_to:
         params["created_before"] = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
     statement = _visible_orders_statement(own, bool(filters.status), bool(filters.date_from), bool(filters.date_to))
-    return db.session.scalars(statement, params).all()
+
+    def page_rows(page: int):
+        return db.session.execute(statement, params | {"offset": (page - 1) * per_page, "limit": per_page}).all()
+
+    page = max(1, filters.page)
+    rows = page_rows(page)
+    if not rows and page > 1:  # past the last page: counted on the first page, then the last one read
+        first = page_rows(1)
+        page = max(1, -(-(first[0].total if first else 0) // per_page))
+        rows = page_rows(page) if page > 1 else first
+    total = rows[0].total if rows else 0
+    return ListPage([row.Order for row in rows], total, page, max(1, -(-total // per_page)), per_page)
 
 
 def find_visible(user: User, number: str) -> Order | None:

@@ -18,7 +18,7 @@ from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
-from app.web.query import applied, unapplied
+from app.web.query import applied, requested_page, unapplied
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
 TABS = ("general", "parameters")
@@ -53,9 +53,9 @@ def index():
     valid = not request.args or form.validate()
     # A refused filter is not applied (and the list says so); the others are.
     filters = queries.OrderFilter(status=applied(form.status) or None, date_from=applied(form.date_from),
-                                  date_to=applied(form.date_to))
-    orders = queries.visible_orders(current_user, filters)
-    return render("orders/index.html", "orders/_order_table.html", form=form, orders=orders,
+                                  date_to=applied(form.date_to), page=requested_page(request.args))
+    result = queries.visible_orders(current_user, filters)
+    return render("orders/index.html", "orders/_order_table.html", form=form, result=result, filters=filters,
                   status=200 if valid else 422, unapplied=unapplied(form),
                   show_account=current_user.account.kind == "operator")
 

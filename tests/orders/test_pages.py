@@ -65,6 +65,36 @@ def test_history_filters_by_status_and_date(demo, db, reseller_client):
     assert "<html" not in fragment.get_data(as_text=True) and soup(fragment).select_one("#order-history")
 
 
+def _older_copies(db, order, count: int) -> list[str]:
+    """`count` more orders like `order`, each a minute older than the one before; their numbers, newest first."""
+    columns = [c.key for c in Order.__table__.columns if c.key not in ("id", "number", "draft_id", "request_key", "created_at")]
+    copies = [Order(**{key: getattr(order, key) for key in columns}, number=f"ORD-COPY-{n:04d}-TEST",
+                    created_at=order.created_at - timedelta(minutes=n + 1)) for n in range(count)]
+    db.session.add_all(copies)
+    db.session.commit()
+    return [c.number for c in copies]
+
+
+def test_history_of_more_orders_than_a_page_says_how_many_and_pages_to_the_oldest(demo, db, reseller_client):
+    newest = place(db, reseller_request(db, domain="manyorders.onmicrosoft.com"))
+    older = _older_copies(db, newest, 500)
+    page = soup(reseller_client.get("/orders"))
+    assert page.select_one(".results-count").get_text() == "501 orders"
+    rows = [a.get_text() for a in page.select("table.order-table tbody a")]
+    assert rows[0] == newest.number and len(rows) == 50
+    assert page.select_one("nav.pager span").get_text() == "Page 1 of 11"
+    # The oldest is on the last page, reached by the pager's links, which keep the filters.
+    filtered = soup(reseller_client.get("/orders?status=processing"))
+    next_link = filtered.select_one("nav.pager a[rel=next]")["href"]
+    assert next_link == "/orders?status=processing&page=2"
+    last = soup(reseller_client.get("/orders?status=processing&page=11"))
+    assert [a.get_text() for a in last.select("table.order-table tbody a")] == [older[-1]]
+    assert last.select_one("nav.pager a[rel=prev]")["href"] == "/orders?status=processing&page=10"
+    past = soup(reseller_client.get("/orders?page=99"))  # an address past the end shows the last page
+    assert past.select_one("nav.pager span").get_text() == "Page 11 of 11"
+    assert [a.get_text() for a in past.select("table.order-table tbody a")] == [older[-1]]
+
+
 def test_bad_filter_input_is_422_with_the_message_next_to_the_field_and_the_input_kept(demo, db, reseller_client):
     assert_bad_dates_refused(reseller_client, "/orders", "date_from", "date_to")
     assert_bad_choice_refused(reseller_client, "/orders", "status", "a status")
