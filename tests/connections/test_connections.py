@@ -220,3 +220,16 @@ def test_a_refused_connection_form_is_said_where_the_page_opens(operator_client)
     assert problem.find_next("h2").get_text() == "Connections"  # above everything else of the page
     assert problem.select_one("a")["href"] == "#add-heading"
     assert soup(operator_client.get("/admin/partner-center/")).select_one("#connection-problem") is None
+
+
+def test_the_add_form_points_up_to_markets_and_says_how_to_change_a_connection(operator_client):
+    """Markets come before the form on the page: its words send the operator up there, not "below"; and a
+    connection is changed by saving its name again, which the form says."""
+    page = soup(operator_client.get("/admin/partner-center/"))
+    intro = page.select_one("#add-heading").find_next("p")
+    words = " ".join(intro.get_text().split())
+    assert "below" not in words
+    assert "Assign it a market under Markets above to try several instances and clouds end to end." in words
+    assert intro.select_one("a[href='#markets-heading']").get_text() == "Markets"
+    assert ("To change a connection, save it again under its name: a blank client secret or refresh token keeps "
+            "the stored one.") in words
