@@ -197,6 +197,18 @@ def test_a_weak_password_is_refused_next_to_the_field_and_the_name_is_kept(demo,
     assert _user(db, "new.colleague@adatum.example.com") is None
 
 
+def test_a_missing_name_and_a_weak_password_are_both_said_in_one_submit(demo, db):
+    """Not the name's message alone, and the password's only after the name is given: both at once."""
+    _invite(db)
+    link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    response = _accept(Client(demo.test_client()), link, name="  ", password="short")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#name-error").get_text() == "Enter your name."
+    assert page.select_one("#password-error").get_text() == "Use at least 12 characters (this one has 5)."
+    assert _user(db, "new.colleague@adatum.example.com") is None
+
+
 @pytest.mark.parametrize("email, message", [
     ("reseller-member@example.com", "There is already a user with this email address."),
     ("RESELLER2@example.com", "There is already a user with this email address."),
