@@ -12,11 +12,12 @@ from app.migration import services as svc
 from app.migration.forms import HideNoticeForm
 from app.migration.models import NOTICE_ENROL, NOTICE_WEBINARS, MigratedAccount
 from app.web.access import Permission, allow
-from app.web.layout import ACCOUNT_ID, NAV_CONDITIONS, layout_fact, register_layout_fact
+from app.web.layout import ACCOUNT_ID, LAYOUT_FACTS, NAV_CONDITIONS, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
 from app.web.rendering import redirect_to, render
 
 PROGRAMS_ENDPOINT = "programs.index"  # the reseller's programs page (app/programs), when it exists
+USABLE_CERTIFICATE_FACT = "has_usable_certificate"  # app/programs' layout fact: the account may order CSP products
 
 
 # What every page's layout asks of the signed-in account, read with the layout's other facts: whether it
@@ -58,7 +59,9 @@ def migration_notices():
     banner = svc.banner_for(user, migrated)
     if banner is not None:
         return {"banner": banner}
-    return svc.notices_for(user, migrated)
+    # A reseller with a usable certificate has enrolled (the programs area's layout fact, when it exists).
+    enrolled = USABLE_CERTIFICATE_FACT in LAYOUT_FACTS and bool(layout_fact(USABLE_CERTIFICATE_FACT))
+    return svc.notices_for(user, migrated, enrolled=enrolled)
 
 
 bp.add_app_template_global(enrol_url, "migration_enrol_url")

@@ -166,9 +166,10 @@ def hidden_notices(user) -> dict[str, datetime]:
         db.select(HiddenNotice).where(HiddenNotice.user_id == user.id))}
 
 
-def notices_for(user, migrated=_UNREAD) -> dict:
-    """After migration: the prompt to enrol in the CSP Partner Program (resellers) and the upcoming
-    onboarding webinars, each until the user hides it (a webinar added later shows it again).
+def notices_for(user, migrated=_UNREAD, *, enrolled: bool = False) -> dict:
+    """After migration: the prompt to enrol in the CSP Partner Program (resellers, until the account is
+    `enrolled`: it has a usable certificate) and the upcoming onboarding webinars, each until the user
+    hides it (a webinar added later shows it again).
     `migrated`: the account's migration when the caller has read it already."""
     if user is None or not user.is_authenticated or user.account.kind == "operator":
         return {}
@@ -178,7 +179,7 @@ def notices_for(user, migrated=_UNREAD) -> dict:
         return {}
     hidden = hidden_notices(user)
     notices = {}
-    if user.account.kind == "reseller" and NOTICE_ENROL not in hidden:
+    if user.account.kind == "reseller" and not enrolled and NOTICE_ENROL not in hidden:
         notices[NOTICE_ENROL] = True
     webinars = upcoming_webinars()
     if webinars and (NOTICE_WEBINARS not in hidden

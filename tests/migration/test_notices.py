@@ -75,3 +75,23 @@ def test_hiding_needs_a_known_notice_and_the_csrf_token(migrated_client, db):
     assert migrated_client.post("/notices/hide", {"notice": "everything"}).status_code == 400
     assert migrated_client.post("/notices/hide", {"notice": "enrol"}, csrf=False).status_code == 400
     assert db.session.scalar(db.select(HiddenNotice)) is None
+
+
+def test_the_enrolment_prompt_goes_once_the_reseller_has_an_active_certificate(demo, migrated_client, db):
+    """It says "Enrol ... before ordering CSP products": once enrolled (its certificate active) it would be
+    wrong, so it goes for every user of the account, while a pending certificate keeps it."""
+    from app.accounts.models import Account
+    from app.programs import services as programs
+
+    account = db.session.scalar(db.select(Account).where(Account.name == "Fourth Coffee Reseller"))
+    account.partner_id = "5678901"
+    certificate = programs.issue_active(account, contact_email="it@fourthcoffee.example.com")
+    certificate.status = "pending"
+    db.session.commit()
+    assert soup(migrated_client.get("/")).select_one("#enrol-prompt") is not None  # pending: still to do
+    certificate.status = "active"
+    db.session.commit()
+    for client in (migrated_client, signed_in(demo, "migrated-member@example.com")):
+        page = soup(client.get("/catalog/products"))
+        assert page.select_one("#enrol-prompt") is None
+        assert "Enrol in the CSP Partner Program before ordering CSP products." not in page.get_text()
