@@ -44,11 +44,11 @@ class OrderFilter(UrlState):
 
 
 @cache
-def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to: bool):
+def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to: bool, paged: bool = True):
     """The order list's statement for one combination of conditions, built once: every order list runs one
-    (building a statement and its cache key anew cost about as much as running it). Each row carries how
-    many orders the conditions select in all, so that a page and the count are one statement."""
-    query = db.select(Order, db.func.count().over().label("total"))
+    (building a statement and its cache key anew cost about as much as running it). Paged, each row carries
+    how many orders the conditions select in all, so that a page and the count are one statement."""
+    query = db.select(Order, db.func.count().over().label("total")) if paged else db.select(Order)
     if own:
         query = query.where(Order.account_id == bindparam("account_id"))
     if status:
@@ -57,13 +57,12 @@ def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to:
         query = query.where(Order.created_at >= bindparam("created_from"))
     if date_to:
         query = query.where(Order.created_at < bindparam("created_before"))
-    return query.order_by(Order.created_at.desc(), Order.id.desc()).offset(bindparam("offset")).limit(bindparam("limit"))
+    query = query.order_by(Order.created_at.desc(), Order.id.desc())
+    return query.offset(bindparam("offset")).limit(bindparam("limit")) if paged else query
 
 
-def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int = ORDERS_PER_PAGE) -> ListPage[Order]:
-    """The page `filters.page` of the orders the user may read that the filters select, newest first, and
-    how many they are in all (an address may name a page past the last: the last is shown)."""
-    filters = filters or OrderFilter()
+def _selected(user: User, filters: OrderFilter, paged: bool = True):
+    """The statement of the orders the user may read that the filters select, and its parameters."""
     own = user.account.kind != "operator"
     params = {}
     if own:
@@ -74,7 +73,15 @@ def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int
         params["created_from"] = datetime.combine(filters.date_from, datetime.min.time())
     if filters.date_to:
         params["created_before"] = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
-    statement = _visible_orders_statement(own, bool(filters.status), bool(filters.date_from), bool(filters.date_to))
+    return _visible_orders_statement(own, bool(filters.status), bool(filters.date_from), bool(filters.date_to),
+                                     paged), params
+
+
+def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int = ORDERS_PER_PAGE) -> ListPage[Order]:
+    """The page `filters.page` of the orders the user may read that the filters select, newest first, and
+    how many they are in all (an address may name a page past the last: the last is shown)."""
+    filters = filters or OrderFilter()
+    statement, params = _selected(user, filters)
 
     def page_rows(page: int):
         return db.session.execute(statement, params | {"offset": (page - 1) * per_page, "limit": per_page}).all()
@@ -87,6 +94,25 @@ def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int
         rows = page_rows(page) if page > 1 else first
     total = rows[0].total if rows else 0
     return ListPage([row.Order for row in rows], total, page, max(1, -(-total // per_page)), per_page)
+
+
+CSV_HEADER = ["Order number", "Date (UTC)", "Type", "Customer", "Tenant", "Status", "Total", "Currency"]
+
+
+def csv_header(user: User) -> list[str]:
+    """The history's CSV columns: the operator's name each order's account too, as its page does."""
+    return CSV_HEADER[:3] + ["Account"] + CSV_HEADER[3:] if user.account.kind == "operator" else CSV_HEADER
+
+
+def csv_rows(user: User, filters: OrderFilter):
+    """Every order the filters select (not one page), newest first, as the history's CSV rows; read in
+    batches, so that a long history is streamed rather than held."""
+    statement, params = _selected(user, filters, paged=False)
+    operator = user.account.kind == "operator"
+    for order in db.session.scalars(statement.execution_options(yield_per=500), params):
+        yield [order.number, order.created_at.strftime("%Y-%m-%d %H:%M"), order.type_label,
+               *([order.account.name] if operator else []), order.company_name, order.domain or order.tenant_id or "",
+               order.status_label, f"{order.total:.2f}", order.currency]
 
 
 def find_visible(user: User, number: str) -> Order | None:

@@ -2,7 +2,7 @@
 ordering parameters, and notifications."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_login import current_user
 
 from app import live
@@ -16,6 +16,7 @@ from app.orders.placing import DomainInUse, NotAuthorized
 from app.orders.transitions import publish_progress
 from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
+from app.web.csv_export import csv_stream
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
 from app.web.query import applied, requested_page, unapplied
@@ -46,18 +47,34 @@ for _word in (OrderStatus, OrderType, StepStatus, ChangeAction):
 
 # ----------------------------------------------------------------------------------- history
 
+def _history_filters() -> tuple[OrderFilterForm, bool, queries.OrderFilter]:
+    """The history's filter form, whether all it was given is valid, and the filters to apply: a refused
+    filter is not applied (and the list says so); the others are."""
+    form = OrderFilterForm(request.args)
+    valid = not request.args or form.validate()
+    return form, valid, queries.OrderFilter(status=applied(form.status) or None, date_from=applied(form.date_from),
+                                            date_to=applied(form.date_to), page=requested_page(request.args))
+
+
 @bp.route("/orders")
 @allow(Permission.ORDERS_VIEW)
 def index():
-    form = OrderFilterForm(request.args)
-    valid = not request.args or form.validate()
-    # A refused filter is not applied (and the list says so); the others are.
-    filters = queries.OrderFilter(status=applied(form.status) or None, date_from=applied(form.date_from),
-                                  date_to=applied(form.date_to), page=requested_page(request.args))
+    form, valid, filters = _history_filters()
     result = queries.visible_orders(current_user, filters)
     return render("orders/index.html", "orders/_order_table.html", form=form, result=result, filters=filters,
+                  csv_url=url_for("orders.history_csv", **filters.args(page=1)),
                   status=200 if valid else 422, unapplied=unapplied(form),
                   show_account=current_user.account.kind == "operator")
+
+
+@bp.route("/orders.csv")
+@allow(Permission.ORDERS_VIEW)
+def history_csv():
+    """Every order the history's filters select (all pages), as a spreadsheet-safe CSV download."""
+    _form, _valid, filters = _history_filters()
+    rows = queries.csv_rows(current_user, filters)
+    return Response(stream_with_context(csv_stream(queries.csv_header(current_user), rows)), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
 
 
 # ----------------------------------------------------------------------------------- details

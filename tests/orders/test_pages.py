@@ -1,6 +1,8 @@
 """Orders pages: history (scoping, filters), details (tabs, live progress), notifications."""
 from __future__ import annotations
 
+import csv
+import io
 import threading
 import time
 from datetime import datetime, timedelta
@@ -93,6 +95,38 @@ def test_history_of_more_orders_than_a_page_says_how_many_and_pages_to_the_oldes
     past = soup(reseller_client.get("/orders?page=99"))  # an address past the end shows the last page
     assert past.select_one("nav.pager span").get_text() == "Page 11 of 11"
     assert [a.get_text() for a in past.select("table.order-table tbody a")] == [older[-1]]
+
+
+def _csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="orders.csv"'
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_history_downloads_as_csv_what_its_filters_select_every_page_and_only_its_own(
+        demo, db, reseller_client, customer_client, operator_client):
+    first, second = _processing_in_january_2025_and_completed_now(db, "csvexport")
+    older = _older_copies(db, first, 60)  # more than a page: the file has them all
+    theirs = place(db, customer_request(db, domain="csvtheirs.onmicrosoft.com", tenant_mode="new", draft_id=3))
+    first.company_name = "=HYPERLINK(\"http://evil\")"  # a typed name a spreadsheet would run
+    db.session.commit()
+    page = soup(reseller_client.get("/orders?status=processing&date_to=2025-01-31"))
+    href = page.select_one("#orders-csv")["href"]
+    assert href == "/orders.csv?status=processing&date_to=2025-01-31"
+    rows = _csv_rows(reseller_client.get(href))
+    assert rows[0] == ["Order number", "Date (UTC)", "Type", "Customer", "Tenant", "Status", "Total", "Currency"]
+    assert [r[0] for r in rows[1:]] == [first.number, *older]
+    assert rows[1][1:] == ["2025-01-10 12:00", "Purchase", "'=HYPERLINK(\"http://evil\")", "csvexportone.onmicrosoft.com",
+                           "Processing", "30.00", "USD"]
+    everything = [r[0] for r in _csv_rows(reseller_client.get("/orders.csv"))[1:]]
+    assert everything == [second.number, first.number, *older]
+    # Another account's orders are never in it; the operator's has every account's, with the account.
+    assert [r[0] for r in _csv_rows(customer_client.get("/orders.csv"))[1:]] == [theirs.number]
+    operators = _csv_rows(operator_client.get("/orders.csv?status=completed"))
+    assert operators[0][3] == "Account" and operators[1][:4] == [second.number, operators[1][1], "Purchase",
+                                                                  "Adatum IT Services"]
+    # A refused filter is not applied, as on the page.
+    assert len(_csv_rows(reseller_client.get("/orders.csv?status=bogus"))) == 1 + 2 + 60
 
 
 def test_bad_filter_input_is_422_with_the_message_next_to_the_field_and_the_input_kept(demo, db, reseller_client):
