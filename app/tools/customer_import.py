@@ -258,4 +258,6 @@ def import_candidate(candidate: ImportCandidate, choice: str, *, actor, origin) 
                  origin=origin, details={"run": candidate.run_id, "tenant": candidate.tenant_id, "into": where,
                                          "subscriptions": new, "reseller": candidate.reseller_partner_id})
     also = namesakes_words(candidate)
+    if created:  # an account with no user: the operator invites its first admin, or nobody ever signs in
+        also = f"Nobody can sign in to {account.name} yet: invite its first admin on its page. {also}".strip()
     return f"{candidate.company_name} ({candidate.domain}): {candidate.note}" + (f" {also}" if also else "")

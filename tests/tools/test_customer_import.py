@@ -283,3 +283,23 @@ def test_a_reading_of_one_customer_says_one_customer(db, operator_client, demo):
     assert page.select_one("#import-message").get_text(strip=True) == (
         "1 Partner Center customer read; 0 are not known to the storefront.")
     assert page.select_one("#import-figures").get_text(strip=True) == "1 customer on 1 page"
+
+
+def test_a_new_direct_customer_account_from_an_import_says_nobody_can_sign_in_yet_and_links_its_page(
+        db, operator_client, redis, demo):
+    """The account an import creates has no user: the operator is told to invite its first admin, and the
+    imported row links to the account's page, where Invite an account admin is."""
+    run = read_customers(operator_client, redis)
+    response = import_as(operator_client, run, candidate(db, run, WWI), "new")
+    account = db.session.scalar(db.select(Account).where(Account.name == "Wide World Importers"))
+    page = soup(operator_client.get(response.headers["Location"].replace("state=pending", "state=all")))
+    assert ("Nobody can sign in to Wide World Importers yet: invite its first admin on its page."
+            in " ".join(page.select_one("#flash-region").get_text().split()))
+    link = page.select_one(f"#candidate-{candidate(db, run, WWI).id} .candidate-import a")
+    assert link["href"] == f"/admin/accounts/{account.id}" and link.get_text() == "Wide World Importers"
+
+    # Into an existing account with users: no such words.
+    alpine = candidate(db, run, ALPINE)
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    response = import_as(operator_client, run, alpine, f"reseller-{adatum.id}")
+    assert "Nobody can sign in" not in text_of(operator_client.get(response.headers["Location"]))
