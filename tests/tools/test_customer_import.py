@@ -303,3 +303,14 @@ def test_a_new_direct_customer_account_from_an_import_says_nobody_can_sign_in_ye
     adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
     response = import_as(operator_client, run, alpine, f"reseller-{adatum.id}")
     assert "Nobody can sign in" not in text_of(operator_client.get(response.headers["Location"]))
+
+
+def test_a_customer_with_no_subscription_says_so_in_words(db, operator_client, redis, demo):
+    """A Partner Center customer with no subscription yet (a tenant just created) is listed with "No
+    subscriptions", not "None"."""
+    run = read_customers(operator_client, redis)
+    found = candidate(db, run, WWI)
+    found.subscriptions = []
+    db.session.flush()
+    page = soup(operator_client.get(f"/admin/customer-import/runs/{run.id}"))
+    assert page.select_one(f"#candidate-{found.id} .candidate-subscriptions").get_text(strip=True) == "No subscriptions"
