@@ -46,10 +46,21 @@ PARTNER_ID_RE = Regexp(PARTNER_ID_FORMAT, message=PARTNER_ID_RULE)
 
 
 class VerifyForm(FlaskForm):
-    default_domain = StringField("Customer's default domain", validators=[
-        DataRequired("Enter the customer's default domain."), Length(max=253)],
-        description="The onmicrosoft.com domain, or a custom default domain such as contoso.com.")
+    default_domain = StringField("Customer's default domain", validators=[Length(max=253)],
+                                 description="The onmicrosoft.com domain, or a custom default domain such as contoso.com.")
     submit = SubmitField("Verify")
+    whose = "the customer's"
+
+    def for_buyer(self, is_reseller: bool) -> "VerifyForm":
+        """A reseller verifies its customer's tenant; a direct customer its own ("your tenant's")."""
+        self.whose = "the customer's" if is_reseller else "your tenant's"
+        if not is_reseller:
+            self.default_domain.label.text = "Your tenant's default domain"
+        return self
+
+    def validate_default_domain(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(f"Enter {self.whose} default domain.")
 
 
 class CancelForm(FlaskForm):

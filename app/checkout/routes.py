@@ -410,7 +410,7 @@ def authorization_status():
 @wizard.step("service")
 def verify(draft):
     """'Verify Authorization': a dialog (a page without JavaScript) asking for the default domain."""
-    form = VerifyForm()
+    form = VerifyForm().for_buyer(draft.is_reseller)
     if request.method == "GET":
         form.default_domain.data = request.args.get("default_domain") or draft.default_domain or draft.domain or ""
     result = None

@@ -210,7 +210,7 @@ def test_without_javascript_the_tenant_choice_keeps_the_prefix_and_offers_no_dea
     # Verify Authorization opens its page without putting the service form (its CSRF token) in the address.
     page.get_by_role("button", name="Verify Authorization").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Verify Authorization")
-    expect(page.get_by_label("Customer's default domain")).to_have_value("wingtiptoys.onmicrosoft.com")
+    expect(page.get_by_label("Your tenant's default domain")).to_have_value("wingtiptoys.onmicrosoft.com")
     assert page.url.rstrip("?") == f"{live_server}/checkout/service/verify"
     page.get_by_role("link", name="Back to service details").click()
     page.get_by_label("I am already using Office 365 service and I own this domain").uncheck()

@@ -14,7 +14,7 @@ from app.accounts.models import Licensee, utcnow
 from app.checkout.jobs import poll_authorizations
 from app.checkout.models import AuthorizationWatch, CheckoutDraft
 from app.checkout.gate import FAST_INTERVAL, MAX_INTERVAL, next_interval
-from tests.helpers import soup, text_of
+from tests.helpers import refused, soup, text_of
 from tests.support.sandbox import accept_relationship
 
 ADATUM_TENANT = "5b2c7a10-6f1e-4d3a-9b8c-2a1d0e9f8c71"
@@ -81,6 +81,24 @@ def test_direct_customer_gets_the_operator_link(customer_client, db):
     query = parse_qs(urlsplit(page.select_one("#authorization-link")["value"]).query)
     assert query["invType"] == ["ResellerRelationship"] and query["partnerId"] == [OPERATOR_TENANT]
     assert page.select_one("#checkout-button").has_attr("disabled")
+
+
+def test_a_direct_customer_waits_for_its_own_global_administrator_not_a_customers(customer_client, db):
+    """A direct customer is the customer: the gate and Verify Authorization speak of its own global
+    administrator and tenant, as the steps above them do, not of "the customer's"."""
+    customer_client.post("/checkout/customer", {})
+    customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "wingtiptoys"},
+                         htmx=True)
+    page = soup(customer_client.get("/checkout/service"))
+    assert page.select_one("#checkout-reason").get_text() == (
+        "Checkout is disabled until your global administrator accepts the authorization for "
+        "wingtiptoys.onmicrosoft.com. Waiting for Microsoft…")
+    dialog = soup(customer_client.get("/checkout/service/verify", headers={"HX-Request": "true"}))
+    assert dialog.select_one("[role=dialog] p").get_text().startswith("Enter your tenant's default domain.")
+    assert dialog.select_one("label[for=default_domain]").get_text() == "Your tenant's default domain"
+    response = customer_client.post("/checkout/service/verify", {"default_domain": " "}, htmx=True)
+    refused(response, errors={"default_domain": "Enter your tenant's default domain."})
+    assert "customer's" not in text_of(response)
 
 
 def test_verify_before_acceptance_says_not_completed_then_verifies_after(reseller_client, db, app):
