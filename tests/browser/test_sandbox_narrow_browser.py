@@ -39,6 +39,12 @@ def test_the_sandbox_pages_do_not_scroll_sideways_on_a_phone(browser, live_serve
         link = page.locator("header").get_by_role("link", name="GDAP for resellers").bounding_box()
         assert link["x"] + link["width"] <= bar["x"] + bar["width"]
 
+        # A radio button or checkbox whose words wrap keeps its size beside them (not squeezed to a dot).
+        page.goto(live_server + "/sandbox/_sandbox/tokens/admin")
+        for box in page.locator("input[type=radio], input[type=checkbox]").all():
+            assert box.bounding_box()["width"] >= 12, box.evaluate("el => el.closest('label').textContent")
+
+        page.goto(live_server + "/sandbox/")
         region = page.get_by_role("group", name="Customer tenants")
         expect(region.locator("table")).to_be_visible()
         assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table fits: nothing to scroll"
