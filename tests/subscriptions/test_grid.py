@@ -2,6 +2,8 @@
 and navigation."""
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime, timedelta
 
 import pytest
@@ -142,6 +144,36 @@ def test_paging(grid, db, reseller_client):
     second = reseller_client.get(nxt)
     assert _names(second) == [f"Team {i:02d}" for i in range(21, 30)]
     assert soup(second).select_one(".pager a[rel=prev]")["href"] == "/subscriptions?sort=name"
+
+
+def _csv_rows(response) -> list[list[str]]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="subscriptions.csv"'
+    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_the_grid_downloads_as_csv_what_its_filters_select_in_its_order_every_page_and_only_its_own(
+        grid, db, reseller_client, customer_client, operator_client):
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    teams = [_add(db, adatum, f"Team {i:02d}", renewal_days=100 + i).friendly_name for i in range(30)]
+    grid["sales"].friendly_name = "=HYPERLINK(\"http://evil\")"  # a typed name a spreadsheet would run
+    db.session.commit()
+    page = soup(reseller_client.get("/subscriptions?status=active&sort=name&direction=desc"))
+    href = page.select_one("#subscriptions-csv")["href"]
+    assert href == "/subscriptions.csv?status=active&sort=name&direction=desc"
+    rows = _csv_rows(reseller_client.get(href))
+    assert rows[0] == ["Name", "Product", "Customer", "Tenant", "Subscription ID", "Seats", "Term", "Billing plan",
+                       "Status", "Auto-renew", "Renewal date"]
+    assert [r[0] for r in rows[1:]] == [*reversed(teams), "Litware staff", "Back office", "'=HYPERLINK(\"http://evil\")"]
+    assert rows[-1][1:] == ["Microsoft 365 Business Basic", "Fabrikam, Inc.", "fabrikam.onmicrosoft.com",
+                            grid["sales"].ms_subscription_id, "12", "1 year", "Monthly", "Active", "On", "2025-03-21"]
+    ended = _csv_rows(reseller_client.get("/subscriptions.csv?status=deleted"))
+    assert [r[0] for r in ended[1:]] == ["Old pilot"] and ended[1][-3:] == ["Cancelled", "Off", ""]
+    # Another account's subscriptions are never in it; the operator's has every account's, with the account.
+    assert [r[0] for r in _csv_rows(customer_client.get("/subscriptions.csv"))[1:]] == ["Tailspin all staff"]
+    operators = _csv_rows(operator_client.get("/subscriptions.csv?q=tailspin"))
+    assert operators[0][2] == "Account" and operators[1][:3] == ["Tailspin all staff", "Microsoft 365 Business Basic",
+                                                                 "Tailspin Toys"]
 
 
 def test_navigation_has_subscriptions_after_orders(demo, reseller_client, customer_client, operator_client):
