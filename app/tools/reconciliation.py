@@ -230,6 +230,10 @@ def finish(run: ReconciliationRun) -> None:
     compared = f"{run.subscriptions_checked} subscription{'s' if run.subscriptions_checked != 1 else ''} compared"
     if run.findings_count:
         run.message = f"{compared}; {run.findings_count} finding{'s' if run.findings_count != 1 else ''}."
+    elif not run.customers_total:  # nothing was read: no claim that both sides agree
+        run.message = ("Nothing to compare: neither the storefront nor Partner Center holds a subscription."
+                       if run.scope == Scope.ALL else f"Nothing to compare: {run.scope_label} has no subscription in "
+                                                      "the storefront.")
     elif problems:  # what went unread may differ: no claim that both sides agree
         run.message = f"{compared}; no findings in what could be read."
     else:

@@ -417,3 +417,13 @@ def test_a_run_that_could_not_read_a_customer_does_not_say_both_sides_agree(db, 
     assert " ".join(page.select_one("#no-findings").get_text().split()) == (
         "No findings in what could be read; the subscriptions of the customers that could not be read were not "
         "compared. Run the reconciliation again when Partner Center answers.")
+
+
+def test_a_run_of_an_account_with_no_subscription_says_there_was_nothing_to_compare(db, operator_client, redis, demo):
+    """Tailspin Toys holds no subscription: the run read nothing, so it does not say both sides agree."""
+    tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
+    run = run_reconciliation(operator_client, redis, scope=f"account-{tailspin.id}")
+    page = soup(operator_client.get(f"/admin/reconciliation/runs/{run.id}"))
+    assert page.select_one("#run-message").get_text(strip=True) == (
+        "Nothing to compare: Account Tailspin Toys has no subscription in the storefront.")
+    assert page.select_one("#no-findings").get_text(strip=True) == "No findings: there was nothing to compare."
