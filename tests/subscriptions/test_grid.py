@@ -146,9 +146,11 @@ def test_paging(grid, db, reseller_client):
     assert soup(second).select_one(".pager a[rel=prev]")["href"] == "/subscriptions?sort=name"
 
 
-def _csv_rows(response) -> list[list[str]]:
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert response.headers["Content-Disposition"] == 'attachment; filename="subscriptions.csv"'
+def _downloaded(client, path: str) -> list[list[str]]:
+    """The rows of the CSV at `path`, which comes as a download named subscriptions.csv."""
+    response = client.get(path)
+    assert (response.status_code, response.mimetype) == (200, "text/csv")
+    assert 'attachment; filename="subscriptions.csv"' == response.headers["Content-Disposition"]
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
@@ -161,17 +163,17 @@ def test_the_grid_downloads_as_csv_what_its_filters_select_in_its_order_every_pa
     page = soup(reseller_client.get("/subscriptions?status=active&sort=name&direction=desc"))
     href = page.select_one("#subscriptions-csv")["href"]
     assert href == "/subscriptions.csv?status=active&sort=name&direction=desc"
-    rows = _csv_rows(reseller_client.get(href))
+    rows = _downloaded(reseller_client, href)
     assert rows[0] == ["Name", "Product", "Customer", "Tenant", "Subscription ID", "Seats", "Term", "Billing plan",
                        "Status", "Auto-renew", "Renewal date"]
     assert [r[0] for r in rows[1:]] == [*reversed(teams), "Litware staff", "Back office", "'=HYPERLINK(\"http://evil\")"]
     assert rows[-1][1:] == ["Microsoft 365 Business Basic", "Fabrikam, Inc.", "fabrikam.onmicrosoft.com",
                             grid["sales"].ms_subscription_id, "12", "1 year", "Monthly", "Active", "On", "2025-03-21"]
-    ended = _csv_rows(reseller_client.get("/subscriptions.csv?status=deleted"))
+    ended = _downloaded(reseller_client, "/subscriptions.csv?status=deleted")
     assert [r[0] for r in ended[1:]] == ["Old pilot"] and ended[1][-3:] == ["Cancelled", "Off", ""]
     # Another account's subscriptions are never in it; the operator's has every account's, with the account.
-    assert [r[0] for r in _csv_rows(customer_client.get("/subscriptions.csv"))[1:]] == ["Tailspin all staff"]
-    operators = _csv_rows(operator_client.get("/subscriptions.csv?q=tailspin"))
+    assert [r[0] for r in _downloaded(customer_client, "/subscriptions.csv")[1:]] == ["Tailspin all staff"]
+    operators = _downloaded(operator_client, "/subscriptions.csv?q=tailspin")
     assert operators[0][2] == "Account" and operators[1][:3] == ["Tailspin all staff", "Microsoft 365 Business Basic",
                                                                  "Tailspin Toys"]
 
