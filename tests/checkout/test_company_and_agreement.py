@@ -37,6 +37,27 @@ def test_registration_id_and_phone_are_required_for_a_new_tenant_in_poland(resel
     assert page.select_one("#address_line1")["value"] == "ul. Marszałkowska 100"
 
 
+def test_the_wizards_sentences_name_the_customers_country_not_its_code(reseller_client, customer_client, db):
+    """"created in Poland", "Country: Poland", an address ending in "Warszawa, Poland": not "PL"."""
+    reseller_at_company(reseller_client, db)
+    page = soup(reseller_client.get("/checkout/company"))
+    assert page.select_one(".lead").get_text() == "Litware, Inc. · Poland · litwarenew.onmicrosoft.com (new tenant)"
+    assert page.select_one("#registration_id-hint").get_text().startswith(
+        "Required: Microsoft asks for it when a new tenant is created in Poland.")
+    assert page.select_one("#phone-hint").get_text() == "Required for new customers in Poland."
+    assert page.find("p", string="Country: Poland") is not None
+    assert reseller_client.post("/checkout/company", {"registration_id": "5260250274", "phone": "+48 22 555 0134",
+                                                      **ADDRESS_PL}).status_code == 303
+    reseller_client.post("/checkout/agreement", {"first_name": "Lena", "last_name": "Nowak", "phone": "+48 22 555 0134",
+                                                 "email": "admin@litware.example.com", "accepted": "y"})
+    review = soup(reseller_client.get("/checkout/review"))
+    facts = {dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in review.select("dl.facts dt")}
+    assert facts["Customer"] == "Litware, Inc. (Poland)"
+    assert facts["Address"] == "ul. Marszałkowska 100, 00-026 Warszawa, Poland"
+    # A direct customer buys for its own organisation, in its own country.
+    assert "Tailspin Toys (United States)" in text_of(customer_client.get("/checkout/customer"))
+
+
 def _refused(response, field: str, message: str, typed: str | None = None) -> None:
     """A 422 with `message` next to `field`, which still holds what was `typed` (when given)."""
     assert response.status_code == 422
