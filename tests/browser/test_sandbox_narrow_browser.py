@@ -24,13 +24,29 @@ def _sticking_out(page, url: str) -> str | None:
     return f"{url}: {found['width']} px wide on a {found['screen']} px screen, sticking out: {found['outside']}"
 
 
-def test_the_sandbox_pages_do_not_scroll_sideways_on_a_phone(browser, live_server):
+def _a_message_to_a_long_address(live_env) -> str:
+    """A message in the mailbox the embedded mail server keeps, to an address too long for a phone's line:
+    the address of its page below /sandbox."""
+    import mailbox
+    from email.message import EmailMessage
+
+    from app.mail import maildir_path
+
+    message = EmailMessage()
+    message["From"], message["Subject"] = "Northwind Cloud Distribution <storefront@localhost>", "You are invited"
+    message["To"] = "wanda.importer-administrator@wideworldimporters.example.com"
+    message.set_content("Hello Wanda,")
+    return "/sandbox/mail/" + mailbox.Maildir(maildir_path(live_env["INSTANCE_PATH"])).add(message)
+
+
+def test_the_sandbox_pages_do_not_scroll_sideways_on_a_phone(browser, live_server, live_env):
+    pages = [*PAGES, _a_message_to_a_long_address(live_env)]
     context = browser.new_context(viewport=PHONE)
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
         sign_in_as(page, live_server, "admin@example.com")
-        wide = [problem for path in PAGES if (problem := _sticking_out(page, live_server + path))]
+        wide = [problem for path in pages if (problem := _sticking_out(page, live_server + path))]
         assert not wide, "A sandbox page scrolls sideways on a phone:\n" + "\n".join(wide)
 
         # The header's last link sits on the blue bar, not beside it on the page's grey.
