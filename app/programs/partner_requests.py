@@ -9,6 +9,7 @@ from app.audit.services import Origin
 from app.extensions import db
 from app.partners import services as onboarding
 from app.programs.models import PartnerRequest
+from app.programs.notices import partner_request_news
 from app.time import utcnow
 
 
@@ -21,6 +22,7 @@ def submit(*, company: str, name: str, email: str, country: str, partner_id: str
     db.session.flush()
     audit.record("partner_request_received", subject=request.company, origin=origin,
                  details={"email": request.email, "country": request.country, "partner_id": request.partner_id})
+    partner_request_news(request)
     db.session.flush()
     return request
 

@@ -24,6 +24,7 @@ from app.orders.placing import NotAuthorized, OrderRequest, placement_rule
 from app.partner_center import PartnerCenterError
 from app.partners import network
 from app.programs.models import CSP_PROGRAM, Certificate, CertificateStatus, Program
+from app.programs.notices import certificate_news
 from app.time import utcnow
 
 log = logging.getLogger(__name__)
@@ -355,6 +356,7 @@ def check(certificate: Certificate, client) -> None:
     certificate.checked_at = utcnow()
     audit.record("certificate_checked", account=account, subject=certificate.number, origin=SYSTEM,
                  details={"status": certificate.status, "problem": certificate.problem_code})
+    certificate_news(certificate)
     db.session.flush()
 
 
@@ -374,6 +376,7 @@ def approve(certificate: Certificate, *, actor: User, origin: Origin) -> None:
     certificate.refusal_reason = None
     audit.record("certificate_approved", actor=actor, account=certificate.account, subject=certificate.number,
                  origin=origin)
+    certificate_news(certificate)
     db.session.flush()
 
 
@@ -387,6 +390,7 @@ def refuse(certificate: Certificate, reason: str, *, actor: User, origin: Origin
     certificate.ended_at = utcnow()
     audit.record("certificate_refused", actor=actor, account=certificate.account, subject=certificate.number,
                  origin=origin, details={"reason": certificate.refusal_reason})
+    certificate_news(certificate)
     db.session.flush()
 
 
@@ -400,6 +404,7 @@ def expire(certificate: Certificate, *, actor: User, origin: Origin) -> None:
     certificate.expires_at = now
     audit.record("certificate_expired", actor=actor, account=certificate.account, subject=certificate.number,
                  origin=origin)
+    certificate_news(certificate)
     db.session.flush()
 
 

@@ -38,6 +38,16 @@ def _enroll(client, partner_id, email="partners@adatum.example.com", country="US
     return client.post("/programs/enroll", {"partner_id": partner_id, "contact_email": email, "country": country})
 
 
+def _enrolled_and_checked(client, db, redis, partner_id) -> Certificate:
+    """Adatum's demo certificate ends, Adatum enrols with `partner_id` and the worker runs the check:
+    the new certificate as the check left it."""
+    adatum = _adatum(db)
+    _expire_demo_certificate(db, adatum)
+    assert _enroll(client, partner_id).status_code == 303
+    work(redis)
+    return _certificates(db, adatum)[-1]
+
+
 def _process(client, certificate_id, partner_id, email="partners@adatum.example.com", country="US"):
     return client.post(f"/programs/certificates/{certificate_id}/process",
                        {"partner_id": partner_id, "contact_email": email, "country": country})
@@ -92,10 +102,7 @@ def test_enrolling_a_valid_mpn_id_runs_the_check_as_a_job_and_activates(reseller
 
 def test_an_invalid_mpn_id_leaves_it_pending_with_the_steps_and_process_corrects_it(reseller_client, db, redis):
     adatum = _adatum(db)
-    _expire_demo_certificate(db, adatum)
-    assert _enroll(reseller_client, "9999999").status_code == 303
-    work(redis)
-    certificate = _certificates(db, adatum)[-1]
+    certificate = _enrolled_and_checked(reseller_client, db, redis, "9999999")
     assert certificate.status == "pending" and certificate.problem_code == "mpn_unknown"
     general = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
     assert general.select_one("#certificate-status-label").get_text(strip=True) == "Pending"
@@ -128,11 +135,7 @@ def test_an_invalid_mpn_id_leaves_it_pending_with_the_steps_and_process_corrects
     ("5678901", "tenant", "Partner Center lists MPN ID 5678901 under another tenant"),
 ])
 def test_a_requirement_not_met_is_named(reseller_client, db, redis, partner_id, code, words):
-    adatum = _adatum(db)
-    _expire_demo_certificate(db, adatum)
-    _enroll(reseller_client, partner_id)
-    work(redis)
-    certificate = _certificates(db, adatum)[-1]
+    certificate = _enrolled_and_checked(reseller_client, db, redis, partner_id)
     assert certificate.status == "pending" and certificate.problem_code == code
     page = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
     assert words in page.select_one(".certificate-problem").get_text()
@@ -140,11 +143,7 @@ def test_a_requirement_not_met_is_named(reseller_client, db, redis, partner_id, 
 
 def test_an_agreement_not_accepted_is_said_in_one_plain_sentence_and_partner_centers_words(reseller_client, db, redis):
     """It read "in United States's region (Partner Center says ... (partner ID 3456789).)." before."""
-    adatum = _adatum(db)
-    _expire_demo_certificate(db, adatum)
-    _enroll(reseller_client, "3456789")
-    work(redis)
-    certificate = _certificates(db, adatum)[-1]
+    certificate = _enrolled_and_checked(reseller_client, db, redis, "3456789")
     page = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
     assert page.select_one(".certificate-problem").get_text(strip=True) == (
         "The Microsoft Partner Agreement is not accepted for MPN ID 3456789 in the region of its partner location "
