@@ -115,11 +115,12 @@ def _tell_operator(run: ReconciliationRun) -> None:
     unread = len(run.problems or [])
     if run.status == RunStatus.FAILED:
         title = "The daily reconciliation stopped"
-        body = (f"{run.message}{full_stop(run.message)} It runs again tomorrow; to try now, start it under "
-                "admin > Tools > Reconciliation.")
+        body = (f"{run.message}{full_stop(run.message)} It runs again tomorrow, or start it now under "
+                "Tools > Reconciliation.")
     elif run.findings_count or unread:
         title = (f"Reconciliation found {run.findings_count} difference{'s' if run.findings_count != 1 else ''}"
-                 if run.findings_count else f"Reconciliation could not read {unread} customer{'s' if unread != 1 else ''}")
+                 if run.findings_count else
+                 f"Reconciliation could not read {unread} customer{'s' if unread != 1 else ''}")
         body = (f"The daily reconciliation compared {run.subscriptions_checked} subscriptions with Partner Center and "
                 f"found {run.findings_count} finding{'s' if run.findings_count != 1 else ''} to look at.")
         if unread:

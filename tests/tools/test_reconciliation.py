@@ -346,7 +346,7 @@ def test_the_daily_run_tells_the_operator_when_it_stops_or_cannot_read_a_custome
     [note] = notes
     assert note.title == "The daily reconciliation stopped"
     assert note.body.startswith(run.message) and "Partner Center had an internal error" in note.body
-    assert note.body.endswith("It runs again tomorrow; to try now, start it under admin > Tools > Reconciliation.")
+    assert note.body.endswith("It runs again tomorrow, or start it now under Tools > Reconciliation.")
     assert note.link == f"/admin/reconciliation/runs/{run.id}"
 
     sandbox_store.clear_faults()
