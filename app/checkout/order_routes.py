@@ -278,7 +278,7 @@ def review():
         if placed is not None:
             return redirect_to(url_for("checkout.placed", number=placed.order_number))
     draft = wizard.draft()
-    blocked = wizard.guard(draft, "review")
+    blocked = wizard.guard(draft, "review") or wizard.customer_changed(draft, "review")
     if blocked:
         return blocked
     cart = _cart()

@@ -10,6 +10,7 @@ from werkzeug.routing import BuildError
 from app.checkout import services as svc
 from app.checkout.forms import CancelForm
 from app.checkout.models import STEPS, CheckoutDraft
+from app.web.rendering import redirect_to
 
 
 def draft() -> CheckoutDraft:
@@ -30,6 +31,28 @@ def guard(draft: CheckoutDraft, step: str):
               "info")
         return redirect(url_for(f"checkout.{svc.current_step(draft)}"))
     return None
+
+
+# Every step's form after the Customer step sends the customer its page was shown for
+# (templates/checkout/_for_customer.html): another tab may have changed the checkout's customer since.
+FOR_CUSTOMER = "for_customer"
+
+
+def customer_key(draft: CheckoutDraft) -> str:
+    return str(draft.licensee_id or "")
+
+
+def customer_changed(draft: CheckoutDraft, step: str):
+    """A step's page sent for another customer than the checkout's now (changed in another tab or window):
+    nothing it holds is saved (a tenant, an MCA acceptance, an order for the wrong customer); the step is
+    shown again for the customer it has now, saying why. None when the page was for this customer."""
+    sent = request.form.get(FOR_CUSTOMER)
+    if request.method != "POST" or sent is None or sent == customer_key(draft):
+        return None
+    name = draft.customer_name
+    flash(f"The customer of this checkout was changed to {name} in another tab or window, so what the page you sent "
+          f"(for another customer) held was not saved. Check this step for {name}, then go on.", "warning")
+    return redirect_to(url_for(f"checkout.{step}"))
 
 
 def cart_url() -> str | None:
@@ -53,7 +76,7 @@ def step(name: str):
         @wraps(view)
         def with_draft(*args, **kwargs):
             current = draft()
-            blocked = guard(current, name)
+            blocked = guard(current, name) or customer_changed(current, name)
             if blocked:
                 return blocked
             return view(current, *args, **kwargs)
