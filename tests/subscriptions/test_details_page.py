@@ -66,3 +66,24 @@ def test_a_sku_bought_twice_in_one_order_keeps_each_lines_seats_and_price(db, de
     for sub, what in ((monthly, "Bought with 10 seats"), (annual, "Bought with 4 seats")):
         row = soup(reseller_client.get(f"/subscriptions/{sub.id}")).select_one(".sub-orders tbody tr")
         assert row.select("td")[3].get_text(" ", strip=True) == what
+
+
+def _changes_section(client, sub) -> str | None:
+    """What the details page's Changes section says, or None when the page has no such section."""
+    page = soup(client.get(f"/subscriptions/{sub.id}"))
+    heading = page.find("h2", string="Changes")
+    return heading.find_parent("section").get_text(" ", strip=True) if heading else None
+
+
+def test_changes_are_headed_only_where_a_change_can_be_asked_for(db, reseller_client, operator_member_client, bought):
+    assert _changes_section(reseller_client, bought).startswith(
+        "Changes Each change is an order: Microsoft applies it in a moment, and you can follow it in Orders. Seats")
+    # An operator member reads the subscription but changes nothing: no empty "Changes" promising orders.
+    assert _changes_section(operator_member_client, bought) is None
+    # A cancelled subscription can no longer be changed (its window section says so): no empty section either.
+    bought.status = "deleted"
+    db.session.commit()
+    assert _changes_section(reseller_client, bought) is None
+    page = soup(reseller_client.get(f"/subscriptions/{bought.id}"))
+    assert "This subscription is cancelled: it can no longer be changed." in page.get_text(" ", strip=True)
+    assert page.select_one("#subscription-actions") is not None  # where a refusal or a pending change would show
