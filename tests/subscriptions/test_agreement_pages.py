@@ -53,3 +53,15 @@ def test_an_operator_member_reads_but_is_not_offered_termination(bought, operato
     html = soup(operator_member_client.get(f"/agreements/{bought.agreement.number}"))
     assert html.select_one("h1") is not None
     assert html.select_one("a.button-danger") is None
+
+
+def test_a_cancelled_subscription_shows_no_renewal_date_on_its_agreement_as_in_the_grid(bought, db, reseller_client):
+    url = f"/agreements/{bought.agreement.number}"
+    renewal = bought.commitment_end_date.strftime("%Y-%m-%d")
+    assert soup(reseller_client.get(url)).select(".agreement-subscriptions tbody td")[-1].get_text() == renewal
+    bought.status = "deleted"  # cancelled: it renews no more, though its term's end stays Microsoft's
+    db.session.commit()
+    cells = [td.get_text() for td in soup(reseller_client.get(url)).select(".agreement-subscriptions tbody td")]
+    assert cells[-2:] == ["Cancelled", "None"]
+    row = soup(reseller_client.get("/subscriptions")).select_one(f"tr[data-subscription='{bought.id}']")
+    assert row.select_one(".renewal-date").get_text() == cells[-1]
