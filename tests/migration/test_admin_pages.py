@@ -114,6 +114,9 @@ def test_announcing_an_accounts_migration_shows_its_users_the_banner(operator_cl
     assert reseller_client.get(links[0]).status_code == 200
     assert db.session.scalar(db.select(AuditEvent.subject).where(AuditEvent.action == "migration_scheduled")) == \
         "Adatum IT Services"
+    # Announced without a file: no user of the previous portal imported yet, said in words (it read "None").
+    row = soup(operator_client.get("/admin/migration")).select_one("#migrated-accounts tbody tr")
+    assert row.select("td")[3].get_text() == "None imported yet"
 
     taken = operator_client.post("/admin/migration/schedule", {"account": str(adatum.id), "legacy_id": "LP-2"})
     assert taken.status_code == 422
