@@ -18,7 +18,8 @@ from app.web.rendering import render
 @bp.route(svc.FORGOT_PATH, methods=["GET", "POST"])
 @allow(Permission.PUBLIC)
 def forgot_password():
-    form = ForgotPasswordForm()
+    # Opened from a refused sign-in, the address typed there is filled in.
+    form = ForgotPasswordForm(email=request.args.get("email", "")[:254]) if request.method == "GET" else ForgotPasswordForm()
     if form.validate_on_submit():
         svc.request_reset(form.email.data, origin=request_origin())
         return render("auth/forgot_password_sent.html", email=form.email.data.strip().lower(),

@@ -1,6 +1,8 @@
 """Sign-in: each role lands home, one message for wrong credentials, throttling, remember me, sign out."""
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 
 from app.audit.models import AuditEvent
@@ -40,6 +42,17 @@ def test_wrong_password_and_unknown_email_get_the_same_message(demo):
     assert field["value"] == "reseller@example.com"
     assert not soup(wrong_password).select_one("input[name=password]").get("value")
     assert c.get("/").status_code == 302  # still signed out
+
+
+def test_forgot_your_password_after_a_wrong_one_keeps_the_typed_email(demo):
+    """The likeliest next press after a wrong password: the address is not to be typed a second time."""
+    c = Client(demo.test_client())
+    refused = soup(sign_in(c, "reseller@example.com", "not-the-password"))
+    link = refused.find("a", string="Forgot your password?")["href"]
+    assert soup(c.get(link)).select_one("input[name=email]")["value"] == "reseller@example.com"
+    # Before anything is typed it is the plain page.
+    plain = soup(c.get("/sign-in")).find("a", string="Forgot your password?")["href"]
+    assert plain == "/forgot-password" and not soup(c.get(plain)).select_one("input[name=email]").get("value")
 
 
 def test_invalid_email_is_explained_next_to_the_field(demo):
@@ -86,7 +99,8 @@ def test_a_paused_sign_in_keeps_the_form_with_the_way_to_a_new_password(demo):
     assert "choose a new one with Forgot your password? below" in alert
     assert page.select_one("input[name=email]")["value"] == "reseller@example.com"
     assert not page.select_one("input[name=password]").get("value")
-    assert page.select_one("#sign-in-form a[href='/forgot-password']").get_text() == "Forgot your password?"
+    link = page.select_one("#sign-in-form").find("a", string="Forgot your password?")["href"]
+    assert urlsplit(link).path == "/forgot-password" and parse_qs(urlsplit(link).query) == {"email": ["reseller@example.com"]}
 
 
 def test_repeated_failures_from_one_ip_are_slowed_down_across_emails(demo):
