@@ -25,7 +25,7 @@ from app.subscriptions.agreements import agreement_subscriptions, etags_token
 from app.subscriptions.grid import open_order
 from app.subscriptions.models import CHANGEABLE_STATUSES, Agreement, Subscription, status_label
 from app.subscriptions.steps import CHANGE_STEP
-from app.subscriptions.window import (can_cancel, open_batches, reducible, termination_refusal, when,
+from app.subscriptions.window import (cancel_closed_at, can_cancel, open_batches, reducible, termination_refusal, when,
                                       window_closed_at)
 
 CHANGE_ORDER_TYPES = (OrderType.CHANGE, OrderType.CONFIGURATION, OrderType.TERMINATION)
@@ -223,7 +223,7 @@ def rename(sub: Subscription, name: str | None, *, etag: str | None, actor: User
 
 def _cancel_refusal(sub: Subscription, now: datetime) -> str:
     return (f"{sub.name} can no longer be cancelled: a subscription can be cancelled only within 7 days of its "
-            f"purchase or renewal, and that window closed on {when(window_closed_at(sub, now))}. It runs until its "
+            f"purchase or renewal, and that window closed on {when(cancel_closed_at(sub, now))}. It runs until its "
             f"renewal date, {when(sub.commitment_end_date)}; turn auto-renewal off so that it ends then.")
 
 

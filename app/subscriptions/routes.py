@@ -19,7 +19,7 @@ from app.subscriptions import bp, commands, grid, instances
 from app.subscriptions.agreements import agreement_subscriptions, etags_token, find_agreement
 from app.subscriptions.commands import Refused
 from app.subscriptions.models import ENDED_STATUSES, SubscriptionStatus, status_label
-from app.subscriptions.window import can_cancel, termination_refusal, when, window, window_closed_at
+from app.subscriptions.window import cancel_closed_at, can_cancel, termination_refusal, when, window
 from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm, GridForm, QuantityForm, RenameForm,
                                      ScheduleForm, TerminateForm, new_request_key)
 from app.web.access import Permission, allow
@@ -347,7 +347,7 @@ def _terminate_context(agreement, form: TerminateForm | None = None, refused: Re
         form = TerminateForm()
         form.request_key.data = new_request_key()
     form.seen.data = etags_token(subs)
-    rows = [{"sub": s, "cancellable": can_cancel(s, now), "closed_at": window_closed_at(s, now)}
+    rows = [{"sub": s, "cancellable": can_cancel(s, now), "closed_at": cancel_closed_at(s, now)}
             for s in subs]
     return {"agreement": agreement, "rows": rows, "form": form, "refused": refused,
             "all_cancellable": bool(rows) and all(r["cancellable"] for r in rows)}

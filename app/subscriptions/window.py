@@ -99,6 +99,15 @@ def window_closed_at(sub: Subscription, now: datetime) -> datetime | None:
     return max(closed) if closed else None
 
 
+def cancel_closed_at(sub: Subscription, now: datetime) -> datetime | None:
+    """When cancelling the subscription stopped being possible: Partner Center's cancellationAllowedUntilDate
+    once it has passed (seats added later have windows of their own, to reduce them, but they never reopen
+    cancelling), else when the window of its seats closed."""
+    if sub.cancellation_allowed_until and sub.cancellation_allowed_until <= now:
+        return sub.cancellation_allowed_until
+    return window_closed_at(sub, now)
+
+
 def when(value: datetime | None) -> str:
     """A date and time as the pages and messages write it."""
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "an unknown date"
@@ -111,7 +120,7 @@ def termination_refusal(subs: list[Subscription], now: datetime) -> str | None:
     late = [s for s in subs if not can_cancel(s, now)]
     if not late:
         return None
-    names = "; ".join(f"{s.name} (window closed on {when(window_closed_at(s, now))})" for s in late)
+    names = "; ".join(f"{s.name} (window closed on {when(cancel_closed_at(s, now))})" for s in late)
     one = len(late) == 1
     return ("The agreement cannot be terminated now: a subscription can be cancelled only within 7 days of its "
             f"purchase or renewal, and {'this one is' if one else 'these are'} past that: {names}. "
@@ -129,6 +138,7 @@ class Window:
     batches: list[Batch]
     reducible: int
     closed_at: datetime | None
+    cancel_closed_at: datetime | None
 
 
 def window(sub: Subscription, now: datetime) -> Window:
@@ -138,4 +148,5 @@ def window(sub: Subscription, now: datetime) -> Window:
     if until is not None:
         countdown = Batch(0, until, until - now).countdown
     return Window(now=now, cancel_until=until, cancel_countdown=countdown, batches=open_batches(sub, now),
-                  reducible=reducible(sub, now), closed_at=window_closed_at(sub, now))
+                  reducible=reducible(sub, now), closed_at=window_closed_at(sub, now),
+                  cancel_closed_at=cancel_closed_at(sub, now))

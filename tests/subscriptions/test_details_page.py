@@ -87,3 +87,39 @@ def test_changes_are_headed_only_where_a_change_can_be_asked_for(db, reseller_cl
     page = soup(reseller_client.get(f"/subscriptions/{bought.id}"))
     assert "This subscription is cancelled: it can no longer be changed." in page.get_text(" ", strip=True)
     assert page.select_one("#subscription-actions") is not None  # where a refusal or a pending change would show
+
+
+def test_cancelling_closed_with_the_purchase_window_even_when_seats_added_later_have_a_later_one(
+        db, reseller_client, sandbox_store, bought):
+    from tests.support.subscriptions import submit
+
+    purchase_window = bought.cancellation_allowed_until
+    # Two seats added an hour after the purchase: their own window (to reduce them) closes an hour later,
+    # but it never reopens cancelling, which Partner Center allows until cancellationAllowedUntilDate.
+    bought.quantity += 2
+    bought.refundable_batches = [*bought.refundable_batches,
+                                 {"quantity": 2, "allowedUntil": (purchase_window + timedelta(hours=1)).isoformat()}]
+    db.session.commit()
+    sandbox_store.advance_clock(timedelta(days=7, hours=3))
+    closed = f"{purchase_window:%Y-%m-%d %H:%M} UTC"
+    page = soup(reseller_client.get(f"/subscriptions/{bought.id}"))
+    assert page.select_one("#cancel-not-possible").get_text() == (
+        f"The subscription can no longer be cancelled: the 7-day window closed on {closed}. "
+        "To let it end at its renewal date, turn auto-renewal off.")
+    assert f"(window closed on {closed})" in page.select_one("#terminate-not-possible").get_text()
+    refused = submit(reseller_client, f"/subscriptions/{bought.id}", f"/subscriptions/{bought.id}/cancel")
+    assert refused.status_code == 422
+    assert f"that window closed on {closed}." in soup(refused).select_one("#action-error").get_text()
+    terminate = soup(reseller_client.get(f"/agreements/{bought.agreement.number}/terminate"))
+    assert terminate.select("tbody td")[-1].get_text(" ", strip=True) == (
+        f"No: the 7-day window closed on {closed}. Turn its auto-renewal off instead.")
+
+
+def test_the_termination_page_speaks_of_the_one_subscription_past_its_window_in_the_singular(
+        db, reseller_client, sandbox_store, bought):
+    sandbox_store.advance_clock(timedelta(days=8))
+    page = soup(reseller_client.get(f"/agreements/{bought.agreement.number}/terminate"))
+    assert page.select_one("#terminate-not-possible").get_text() == (
+        "The agreement cannot be terminated now: a subscription can be cancelled only within 7 days of its purchase "
+        "or renewal. Open the subscription past that window and turn its auto-renewal off, so that it ends at its "
+        "renewal date.")
