@@ -21,6 +21,7 @@ from app.orders import gdap
 from app.partner_center import PartnerCenterError
 from app.settings.licensees import LicenseeDetails, current_licensees, fetch_state_label
 from app.web.access import Permission, allow
+from app.web.confirm import confirmed
 from app.web.layout import full_stop
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
@@ -472,6 +473,9 @@ def from_cart():
 def cancel():
     draft = svc.current_draft(current_user._get_current_object())
     if CancelForm().validate_on_submit():
+        if draft.id is not None and not confirmed():
+            # What was chosen (the customer, the tenant and its prefix held, the agreement) is asked about first.
+            return render("checkout/confirm_discard.html", draft=draft, cancel_form=CancelForm())
         if draft.id is not None:
             svc.abandon(draft, origin=request_origin())
         else:
@@ -479,4 +483,4 @@ def cancel():
         db.session.commit()
         # Said also when nothing was saved yet (the first step not sent): the press did what it says.
         flash("The purchase was discarded. Your cart is kept.", "info")  # (a Buy now is dropped with it)
-    return redirect(url_for("home.index"), code=303)
+    return redirect_to(url_for("home.index"))

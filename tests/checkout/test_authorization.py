@@ -238,7 +238,7 @@ def test_throttling_is_respected(reseller_client, db, sandbox_store):
 def test_the_watch_stops_when_the_checkout_is_abandoned(reseller_client, db):
     _reseller_waits_on(reseller_client, db)
     reseller_client.get("/checkout/service")
-    assert reseller_client.post("/checkout/cancel").status_code == 303
+    assert reseller_client.post("/checkout/cancel", {"confirmed": "yes"}).status_code == 303
     watch = db.session.scalar(db.select(AuthorizationWatch))
     watch.next_check_at = utcnow()
     db.session.commit()

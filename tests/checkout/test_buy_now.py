@@ -2,6 +2,8 @@
 is; the cart's Next, a placed order or a discarded checkout end the Buy now."""
 from __future__ import annotations
 
+import json
+
 from app.catalog.models import Cart, CartLine, CartPurpose, Product, Sku
 from app.orders.models import Order
 from tests.checkout.test_account_checks import _adatum_for_fabrikam_existing_tenant, _place
@@ -99,7 +101,8 @@ def test_the_carts_next_buys_the_cart_again_and_discarding_drops_the_buy_now(res
     _buy_now(reseller_client, db)
     review = soup(reseller_client.get("/checkout/review"))
     cancel = review.select_one("form[action='/checkout/cancel']")
-    reseller_client.post(cancel["action"], {i["name"]: i.get("value", "") for i in cancel.select("input[name]")})
+    reseller_client.post(cancel["action"], {i["name"]: i.get("value", "") for i in cancel.select("input[name]")}
+                         | json.loads(cancel["hx-vals"]))
     assert _lines(db, CartPurpose.BUY_NOW) == [] and _lines(db, CartPurpose.CART) == [(BUSINESS_PREMIUM, 5)]
 
 

@@ -11,7 +11,7 @@ from app.accounts.models import Licensee
 from app.checkout.models import CheckoutDraft, DomainReservation
 from app.checkout.services import MPN_WARNING
 from tests.factories import LicenseeFactory
-from tests.helpers import refused, soup, text_of
+from tests.helpers import asks_first, refused, soup, text_of
 from tests.support.sql import about, statements
 
 MPN_TEXT = MPN_WARNING.format(operator="Northwind Cloud Distribution")
@@ -219,6 +219,28 @@ def test_discarding_on_the_first_step_says_so(customer_client):
     response = customer_client.post(form["action"], {})
     assert response.status_code == 303 and response.headers["Location"] == "/"
     assert "The purchase was discarded. Your cart is kept." in text_of(customer_client.get("/"))
+
+
+def test_discarding_a_checkout_under_way_asks_first(reseller_client, db):
+    """One press dropped the customer, the tenant and the prefix held for it: it is asked first (a dialog with
+    JavaScript, a page without), and the checkout is untouched until the answer."""
+    _choose_fabrikam(reseller_client, db)
+    assert reseller_client.post("/checkout/service", {"partner_id": "1234567",
+                                                      "domain_prefix": "fabrikamdiscard"}).status_code == 303
+    asks_first(reseller_client, page="/checkout/company", form="form.cancel-checkout", action="/checkout/cancel",
+               heading="Discard this purchase?", confirm="confirm-discard", button="Discard this purchase",
+               dialog_start="Discard this purchase?", way_back="Back to the checkout")
+    draft = db.session.scalar(db.select(CheckoutDraft))
+    assert draft.status == "open" and draft.domain_prefix == "fabrikamdiscard"
+    question = soup(reseller_client.post("/checkout/cancel", {}))
+    assert question.select_one("#discard-consequences").get_text(" ", strip=True) == (
+        "Fabrikam, Inc., the tenant fabrikamdiscard.onmicrosoft.com and what you entered in the checkout are "
+        "dropped. Your cart is kept.")
+    assert question.select_one("#confirm-discard + a")["href"] == "/checkout/"
+    done = reseller_client.post("/checkout/cancel", {"confirmed": "yes"})
+    assert done.status_code == 303 and done.headers["Location"] == "/"
+    db.session.expire_all()
+    assert db.session.get(CheckoutDraft, draft.id).status == "abandoned"
 
 
 def test_a_domain_of_another_tenant_at_microsoft_is_explained(reseller_client, db):
