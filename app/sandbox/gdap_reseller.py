@@ -66,6 +66,15 @@ def answer(rel: dict, action: str, now: datetime) -> str | None:
     return None
 
 
+def _free_name(name: str, taken: set) -> str:
+    """`name`, or `name 2`, `name 3`... the first that no relationship of the partner has (50 characters at most)."""
+    number, free = 1, name[:50]
+    while free in taken:
+        number += 1
+        free = f"{name[:45]} {number}"
+    return free
+
+
 def create(tx, *, reseller: str, customer: str, display_name: str = "") -> dict:
     """Create one for a reseller (its tenant id or partner ID) on a customer tenant (its id or domain);
     ValueError names what is unknown."""
@@ -78,9 +87,14 @@ def create(tx, *, reseller: str, customer: str, display_name: str = "") -> dict:
                                                                                str(t.get("domain", "")).lower())), None)
     if tenant is None:
         raise ValueError(f"No customer tenant has the ID or domain {customer!r}.")
+    # Graph wants the display name unique among the partner's relationships: a name given twice is refused, a
+    # made-up one is numbered (the form's Create on a pair that has one already).
+    taken = {r.get("displayName") for r in tx.list("gdap") if r.get(OWNER) == found["tenantId"].lower()}
+    if display_name and display_name[:50] in taken:
+        raise ValueError(f"{found['name']} already has a relationship named {display_name[:50]!r}: give another name.")
+    name = display_name or _free_name(f"{found['name']} {tenant['domain'].split('.')[0]}", taken)
     rel = reseller_relationship(reseller_tenant_id=found["tenantId"], provider_tenant_id=setting("SANDBOX_TENANT_ID"),
-                                customer=tenant, now=iso(tx.now()),
-                                display_name=display_name or f"{found['name']} {tenant['domain'].split('.')[0]}")
+                                customer=tenant, now=iso(tx.now()), display_name=name)
     tx.put("gdap", rel["id"], rel)
     return rel
 

@@ -45,3 +45,19 @@ def test_the_controls_page_creates_one_with_its_form(sandbox_app, sandbox_store)
     assert made.status_code == 303
     assert len(_reseller_rels(sandbox_store)) == 2
     assert "Created relationship" in browser.get(made.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_second_relationship_for_the_same_reseller_and_customer_gets_a_name_of_its_own(http, sandbox_store):
+    """Microsoft Graph wants a relationship's displayName unique among the partner's relationships: the form's
+    Create on the seeded pair (Adatum, Fabrikam) numbers the new one; a name given twice is refused."""
+    made = http.post("http://sandbox/_sandbox/gdap/reseller-relationships",
+                     json={"reseller": "1234567", "customer": "fabrikam.onmicrosoft.com"})
+    assert made.status_code == 201 and made.json()["displayName"] == "Adatum IT Services fabrikam 2"
+    again = http.post("http://sandbox/_sandbox/gdap/reseller-relationships",
+                      json={"reseller": "1234567", "customer": "contoso.onmicrosoft.com",
+                            "displayName": "Adatum IT Services fabrikam"})
+    assert again.status_code == 400
+    assert again.json()["error"] == ("Adatum IT Services already has a relationship named "
+                                     "'Adatum IT Services fabrikam': give another name.")
+    names = [r["displayName"] for r in _reseller_rels(sandbox_store)]
+    assert sorted(names) == ["Adatum IT Services fabrikam", "Adatum IT Services fabrikam 2"]
