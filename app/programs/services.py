@@ -345,6 +345,13 @@ def check(certificate: Certificate, client) -> None:
                      [f"Accept {operator}'s invitation to become its indirect reseller: in Partner Center, open "
                       "Settings > Account settings > Indirect providers (or the link in the invitation mail).",
                       PROCESS_STEP])
+        elif verdict.verdict == network.TENANT_MISSING:
+            # The network lists the MPN ID's tenant; with none of the account's to compare, another reseller's
+            # MPN ID would pass. The operator, who knows the account, adds its tenant ID (admin > Accounts).
+            _pending(certificate, "tenant_missing", f"{account.name} has no Partner Center tenant ID here, so nothing "
+                                                    f"shows that MPN ID {mpn} is your own partner location.",
+                     [f"Ask {operator} to add your Partner Center tenant ID to your account (a GUID: in Partner "
+                      "Center > Account settings > Organization profile).", PROCESS_STEP])
         elif verdict.verdict == network.TENANT_MISMATCH:
             _pending(certificate, "tenant", f"Partner Center lists MPN ID {mpn} under another tenant than "
                                             f"{account.name}'s Partner Center tenant ({account.partner_tenant_id}).",

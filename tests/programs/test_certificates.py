@@ -141,6 +141,33 @@ def test_a_requirement_not_met_is_named(reseller_client, db, redis, partner_id, 
     assert words in page.select_one(".certificate-problem").get_text()
 
 
+def test_without_its_partner_center_tenant_the_account_cannot_prove_an_mpn_id_is_its_own(reseller_client, db, redis):
+    """Partner Center's network lists which tenant an MPN ID is under; an account with no Partner Center tenant ID
+    (a migrated one, say) cannot show it is that tenant, so another reseller's MPN ID would have passed. The
+    certificate stays pending until the operator adds the tenant ID; Process then checks it again."""
+    adatum = _adatum(db)
+    adatum.partner_tenant_id = None
+    db.session.commit()
+    certificate = _enrolled_and_checked(reseller_client, db, redis, "5678901")  # Fourth Coffee IT's
+    assert certificate.status == "pending" and certificate.problem_code == "tenant_missing"
+    page = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
+    assert page.select_one("#certificate-status-label").get_text(strip=True) == "Pending"
+    assert page.select_one(".certificate-problem").get_text(strip=True) == (
+        "Adatum IT Services has no Partner Center tenant ID here, so nothing shows that MPN ID 5678901 is your "
+        "own partner location.")
+    assert [li.get_text() for li in page.select(".steps-to-take li")] == [
+        "Ask Northwind Cloud Distribution to add your Partner Center tenant ID to your account (a GUID: in "
+        "Partner Center > Account settings > Organization profile).",
+        "Then press Process on the Parameters tab: the certificate is checked again."]
+    # With the tenant added, Process checks it again: Fourth Coffee IT's MPN ID is under another tenant.
+    adatum = _adatum(db) or db.session.get(Account, certificate.account_id)
+    adatum.partner_tenant_id = ADATUM_TENANT
+    db.session.commit()
+    assert _process(reseller_client, certificate.id, "5678901").status_code == 303
+    work(redis)
+    assert _certificates(db, adatum)[-1].problem_code == "tenant"
+
+
 def test_an_agreement_not_accepted_is_said_in_one_plain_sentence_and_partner_centers_words(reseller_client, db, redis):
     """It read "in United States's region (Partner Center says ... (partner ID 3456789).)." before."""
     certificate = _enrolled_and_checked(reseller_client, db, redis, "3456789")
