@@ -232,10 +232,12 @@ def test_discarding_a_checkout_under_way_asks_first(reseller_client, db):
                dialog_start="Discard this purchase?", way_back="Back to the checkout")
     draft = db.session.scalar(db.select(CheckoutDraft))
     assert draft.status == "open" and draft.domain_prefix == "fabrikamdiscard"
+    said = ("Fabrikam, Inc., the tenant fabrikamdiscard.onmicrosoft.com and what you entered in the checkout are "
+            "dropped. Your cart is kept.")
     question = soup(reseller_client.post("/checkout/cancel", {}))
-    assert question.select_one("#discard-consequences").get_text(" ", strip=True) == (
-        "Fabrikam, Inc., the tenant fabrikamdiscard.onmicrosoft.com and what you entered in the checkout are "
-        "dropped. Your cart is kept.")
+    assert question.select_one("#discard-consequences").get_text() == said
+    dialog = soup(reseller_client.get("/checkout/company")).select_one("form.cancel-checkout")["hx-confirm"]
+    assert dialog == f"Discard this purchase? {said}"
     assert question.select_one("#confirm-discard + a")["href"] == "/checkout/"
     done = reseller_client.post("/checkout/cancel", {"confirmed": "yes"})
     assert done.status_code == 303 and done.headers["Location"] == "/"
