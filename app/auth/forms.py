@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, Email, Length
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 # One password field per form: asking for it twice does not help people who cannot see what they
-# type, and a mistyped password is mended with "Forgot your password?".
+# type, and a mistyped password is mended with "Forgot password?".
 NEW_PASSWORD_HINT = (f"At least {MIN_LENGTH} characters; not your email address, nor a common password. "
                      "A few unrelated words make a good one.")
 

@@ -47,7 +47,7 @@ def sign_in():
             user = authenticate(form.email.data, form.password.data, r=get_redis(), limits=_limits(),
                                 origin=request_origin())
         except SignInThrottled as throttled:
-            # Said on the form, which keeps the email and offers Forgot your password? (a new password lifts
+            # Said on the form, which keeps the email and offers Forgot password? (a new password lifts
             # the pause of the email address).
             error, status = throttled_message(throttled.retry_after), 429
             headers["Retry-After"] = str(throttled.retry_after)
@@ -80,7 +80,7 @@ def throttled_message(retry_after: int) -> str:
     minutes = max(1, round(retry_after / 60))
     return ("Too many failed sign-in attempts. For your security, sign-in is paused for this email address "
             f"or network. Please wait about {minutes} minute{'s' if minutes != 1 else ''} and try again. If you "
-            "have forgotten your password, choose a new one with Forgot your password? below.")
+            "have forgotten your password, choose a new one with Forgot password? below.")
 
 
 @bp.route("/sign-out", methods=["POST"])

@@ -48,10 +48,10 @@ def test_forgot_your_password_after_a_wrong_one_keeps_the_typed_email(demo):
     """The likeliest next press after a wrong password: the address is not to be typed a second time."""
     c = Client(demo.test_client())
     refused = soup(sign_in(c, "reseller@example.com", "not-the-password"))
-    link = refused.find("a", string="Forgot your password?")["href"]
+    link = refused.find("a", string="Forgot password?")["href"]
     assert soup(c.get(link)).select_one("input[name=email]")["value"] == "reseller@example.com"
     # Before anything is typed it is the plain page.
-    plain = soup(c.get("/sign-in")).find("a", string="Forgot your password?")["href"]
+    plain = soup(c.get("/sign-in")).find("a", string="Forgot password?")["href"]
     assert plain == "/forgot-password" and not soup(c.get(plain)).select_one("input[name=email]").get("value")
 
 
@@ -96,10 +96,10 @@ def test_a_paused_sign_in_keeps_the_form_with_the_way_to_a_new_password(demo):
     page = soup(throttled)
     alert = page.select_one("#sign-in-form [role=alert]").get_text()
     assert alert.startswith("Too many failed sign-in attempts.") and "wait about 10 minutes" in alert
-    assert "choose a new one with Forgot your password? below" in alert
+    assert "choose a new one with Forgot password? below" in alert
     assert page.select_one("input[name=email]")["value"] == "reseller@example.com"
     assert not page.select_one("input[name=password]").get("value")
-    link = page.select_one("#sign-in-form").find("a", string="Forgot your password?")["href"]
+    link = page.select_one("#sign-in-form").find("a", string="Forgot password?")["href"]
     assert urlsplit(link).path == "/forgot-password" and parse_qs(urlsplit(link).query) == {"email": ["reseller@example.com"]}
 
 
@@ -112,7 +112,7 @@ def test_repeated_failures_from_one_ip_are_slowed_down_across_emails(demo):
 
 
 def test_a_deactivated_user_with_the_right_password_is_told_why_and_whom_to_ask(demo, db):
-    """They were told "The email or password is incorrect.", and Forgot your password? then mailed them nothing:
+    """They were told "The email or password is incorrect.", and Forgot password? then mailed them nothing:
     no way to learn that an admin had deactivated them. A wrong password still gets the one message."""
     from app.accounts.models import User
 

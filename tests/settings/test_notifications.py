@@ -259,7 +259,7 @@ def test_the_log_names_the_category_of_the_mail_about_a_user_in_words(db, resell
     "Password_resets" and "Email_changes"."""
     reseller_client.post("/settings/users", {"first_name": "Nina", "last_name": "New",
                                              "email": "nina.new@adatum.example.com", "role": "member"})
-    send_reset_link("reseller-member@example.com")  # the job of Forgot your password?
+    send_reset_link("reseller-member@example.com")  # the job of Forgot password?
     reseller_client.post("/profile/email", {"email-new_email": "rita.new@adatum.example.com",
                                             "email-password": "demo-password"})
     rows = soup(reseller_client.get(PAGE)).select("#mail-log tbody tr")
