@@ -223,8 +223,10 @@ def rename(sub: Subscription, name: str | None, *, etag: str | None, actor: User
 
 def _cancel_refusal(sub: Subscription, now: datetime) -> str:
     return (f"{sub.name} can no longer be cancelled: a subscription can be cancelled only within 7 days of its "
-            f"purchase or renewal, and that window closed on {when(cancel_closed_at(sub, now))}. It runs until its "
-            f"renewal date, {when(sub.commitment_end_date)}; turn auto-renewal off so that it ends then.")
+            f"purchase or renewal, and that window closed on {when(cancel_closed_at(sub, now))}. "
+            + (f"It runs until its renewal date, {when(sub.commitment_end_date)}; turn auto-renewal off so that it "
+               "ends then." if sub.auto_renew else
+               f"Auto-renewal is off: it ends on its renewal date, {when(sub.commitment_end_date)}."))
 
 
 def check_cancel(sub: Subscription, etag: str | None) -> None:

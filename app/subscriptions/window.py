@@ -122,10 +122,14 @@ def termination_refusal(subs: list[Subscription], now: datetime) -> str | None:
         return None
     names = "; ".join(f"{s.name} (window closed on {when(cancel_closed_at(s, now))})" for s in late)
     one = len(late) == 1
+    if any(s.auto_renew for s in late):
+        advice = ("Turn its auto-renewal off so that it ends at its renewal date." if one else
+                  "Turn their auto-renewal off so that they end at their renewal dates.")
+    else:  # nothing to turn off: say so rather than advise it
+        advice = ("Auto-renewal is off, so it ends at its renewal date." if one else
+                  "Auto-renewal is off for them, so they end at their renewal dates.")
     return ("The agreement cannot be terminated now: a subscription can be cancelled only within 7 days of its "
-            f"purchase or renewal, and {'this one is' if one else 'these are'} past that: {names}. "
-            + ("Turn its auto-renewal off so that it ends at its renewal date." if one else
-               "Turn their auto-renewal off so that they end at their renewal dates."))
+            f"purchase or renewal, and {'this one is' if one else 'these are'} past that: {names}. " + advice)
 
 
 @dataclass

@@ -123,3 +123,27 @@ def test_the_termination_page_speaks_of_the_one_subscription_past_its_window_in_
         "The agreement cannot be terminated now: a subscription can be cancelled only within 7 days of its purchase "
         "or renewal. Open the subscription past that window and turn its auto-renewal off, so that it ends at its "
         "renewal date.")
+
+
+def test_past_the_window_with_auto_renewal_already_off_nobody_is_told_to_turn_it_off(
+        db, reseller_client, sandbox_store, bought):
+    from tests.support.subscriptions import submit
+
+    bought.auto_renew = False
+    db.session.commit()
+    sandbox_store.advance_clock(timedelta(days=8))
+    ends = f"{bought.commitment_end_date:%Y-%m-%d %H:%M} UTC"
+    page = soup(reseller_client.get(f"/subscriptions/{bought.id}"))
+    assert page.select_one("#cancel-not-possible").get_text().endswith(
+        f"Auto-renewal is off: it ends on its renewal date, {ends}.")
+    assert page.select_one("#terminate-not-possible").get_text().endswith(
+        "Auto-renewal is off, so it ends at its renewal date.")
+    refused = submit(reseller_client, f"/subscriptions/{bought.id}", f"/subscriptions/{bought.id}/cancel")
+    assert soup(refused).select_one("#action-error").get_text().endswith(
+        f"Auto-renewal is off: it ends on its renewal date, {ends}.")
+    terminate = soup(reseller_client.get(f"/agreements/{bought.agreement.number}/terminate"))
+    assert terminate.select("tbody td")[-1].get_text(" ", strip=True).endswith("Auto-renewal is off: it ends then.")
+    assert terminate.select_one("#terminate-not-possible").get_text().endswith(
+        "Auto-renewal is off for the subscription past that window, so it ends at its renewal date.")
+    for said in (page, soup(refused), terminate):
+        assert "auto-renewal off" not in said.select_one("main").get_text(" ", strip=True)
