@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from app.auth import bp
 from app.auth import invitations as svc
 from app.auth.forms import AcceptInvitationForm, TokenForm
-from app.auth.passwords import password_problem
+from app.auth.passwords import say_password_problem
 from app.auth.link_pages import GONE_STATUS, UNKNOWN_STATUS, render_private
 from app.auth.routes import suspended_message
 from app.extensions import db
@@ -42,11 +42,8 @@ def accept_invitation():
             login_user(user)
             flash(_welcome(user), "success")
             return redirect(url_for("home.index"), code=303)
-    elif form.password.data and not form.password.errors:
-        # The name refused: the password's rules are said in the same submit, not only once the name is given.
-        problem = password_problem(form.password.data, email=invitation.email)
-        if problem:
-            form.password.errors = [*form.password.errors, problem]
+    else:
+        say_password_problem(form.password, email=invitation.email)  # the name refused: the password's rules too
     form.password.data = None  # never echo a password back
     return render_private("auth/accept_invitation.html", form=form, invitation=invitation,
                           status=422 if request.method == "POST" else 200)

@@ -55,3 +55,13 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
     if is_common(password):
         return TOO_COMMON
     return None
+
+
+def say_password_problem(field, *, email: str | None = None) -> None:
+    """Add the rules' refusal of the new password typed in the form field `field` to its messages, when
+    another field of its form was refused first (a name, the current password): every refusal is said in
+    the same submit, not the password's only on the next one. Nothing when it has a message already."""
+    if field.data and not field.errors:
+        problem = password_problem(field.data, email=email)
+        if problem:
+            field.errors = [*field.errors, problem]

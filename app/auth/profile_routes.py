@@ -13,6 +13,7 @@ from app.auth import bp
 from app.auth import profile as svc
 from app.auth.forms import EmailChangeForm, NameForm, PasswordChangeForm, PlainForm, TokenForm
 from app.auth.link_pages import dead_link_page, render_private
+from app.auth.passwords import say_password_problem
 from app.auth.sessions import keep_this_browser_signed_in
 from app.extensions import db
 from app.web.access import Permission, allow
@@ -105,6 +106,7 @@ def change_password():
     user = _me()
     if _saved(form, lambda: svc.change_password(user, current=form.current_password.data, new=form.new_password.data,
                                                 origin=request_origin())) is REFUSED:
+        say_password_problem(form.new_password, email=user.email)  # with the current password's refusal
         form.current_password.data = form.new_password.data = None
         return _page(status=422, password_form=form)
     keep_this_browser_signed_in(user)

@@ -93,6 +93,14 @@ def test_a_wrong_current_password_changes_nothing(demo, db, reseller_client):
         AuditEvent.action == "password_change_refused")).all() == ["password_change_refused"]
 
 
+def test_a_wrong_current_password_and_a_too_short_new_one_are_both_said(db, reseller_client):
+    """Not the current password's message alone, and the new one's only on the next submit: both at once."""
+    response = _change_password(reseller_client, current="not-my-password", new="short")
+    assert _refused(response, "password-current_password") == "Your current password is not this one."
+    assert _refused(response, "password-new_password") == "Use at least 12 characters (this one has 5)."
+    assert _user(db, "reseller@example.com").check_password("demo-password")
+
+
 @pytest.mark.parametrize("new, message", [
     ("short", "Use at least 12 characters (this one has 5)."),
     ("reseller@example.com", "Do not use your email address as your password."),
