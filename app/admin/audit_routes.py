@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from app.admin import audit_log as log
 from app.admin import bp
 from app.admin.forms import AuditFilterForm
+from app.audit.labels import action_label
 from app.web.access import Permission, allow
 from app.web.csv_export import csv_stream
 from app.web.query import applied, requested_page, unapplied
@@ -17,7 +18,8 @@ from app.web.rendering import render
 def _form_and_filters() -> tuple[AuditFilterForm, log.AuditFilters, bool]:
     form = AuditFilterForm(request.args)
     form.account.choices = [SelectChoice("", "All accounts")] + [SelectChoice(str(i), n) for i, n in log.accounts()]
-    form.action.choices = [SelectChoice("", "All actions")] + [SelectChoice(a, a) for a in log.actions()]
+    form.action.choices = [SelectChoice("", "All actions")] + sorted(
+        (SelectChoice(a, action_label(a)) for a in log.actions()), key=lambda choice: choice.label)
     valid = not request.args or form.validate()
     filters = log.AuditFilters(actor=(form.actor.data or "").strip()[:200], account=applied(form.account) or "",
                                action=applied(form.action) or "",

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.audit.labels import action_label
 from app.extensions import PkModel
 from app.time import utcnow
 
@@ -29,3 +30,8 @@ class AuditEvent(PkModel):
     # By name: audit sits below accounts (accounts record audit events; audit imports no area).
     actor: Mapped["User | None"] = relationship("User")
     account: Mapped["Account | None"] = relationship("Account")
+
+    @property
+    def label(self) -> str:
+        """The action in words ("Signed in"); `action` is its stable code."""
+        return action_label(self.action)

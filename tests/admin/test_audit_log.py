@@ -39,17 +39,36 @@ def _listed(response) -> list[str]:
 
 
 def test_filters_by_actor_account_action_and_dates(events, operator_client):
-    assert _listed(operator_client.get("/admin/audit?actor=reseller@"))[:1] == ["order_placed"]
-    assert "storefront_options_changed" not in _listed(operator_client.get("/admin/audit?actor=reseller@"))
+    assert _listed(operator_client.get("/admin/audit?actor=reseller@"))[:1] == ["Order placed"]
+    assert "Storefront options changed" not in _listed(operator_client.get("/admin/audit?actor=reseller@"))
     assert _listed(operator_client.get("/admin/audit?actor=system&date_from=2026-03-01&date_to=2026-03-03")) == \
-        ["order_completed"]
+        ["Order completed"]
     adatum = events[0].account_id
     by_account = _listed(operator_client.get(f"/admin/audit?account={adatum}&date_from=2026-03-01&date_to=2026-03-31"))
-    assert by_account == ["order_completed", "order_placed"]
+    assert by_account == ["Order completed", "Order placed"]
     page = soup(operator_client.get("/admin/audit?action=storefront_options_changed&date_to=2026-03-02"))
     assert [r.select("td")[4].get_text() for r in page.select(".audit-table tbody tr[id]")] == ["Storefront options"]
     assert page.select_one("#action option[selected]")["value"] == "storefront_options_changed"
     assert page.select_one("#audit-count").get_text() == "1 event"
+
+
+def test_actions_read_in_words_and_their_codes_stay_in_the_address(db, events, operator_client):
+    """The list, the Action filter and an event's page name an action in words; the filter's value, and so the
+    address, is its stable code."""
+    db.session.add(AuditEvent(action="partner_center_webhooks_registered", subject="default"))
+    db.session.add(AuditEvent(action="sign_in_refused_suspended", subject="someone@example.com"))
+    db.session.commit()
+    page = soup(operator_client.get("/admin/audit"))
+    assert _listed(operator_client.get("/admin/audit"))[:2] == ["Sign-in refused: account suspended",
+                                                                "Partner Center webhooks registered"]
+    choices = {o.get_text(): o["value"] for o in page.select("#action option")}
+    assert choices["Partner Center webhooks registered"] == "partner_center_webhooks_registered"
+    assert choices["Order placed"] == "order_placed"
+    assert list(choices)[0] == "All actions" and list(choices)[1:] == sorted(list(choices)[1:])
+    event = soup(operator_client.get(page.select_one(".audit-table tbody tr[id] a")["href"]))
+    assert event.select_one("h1").get_text() == "Sign-in refused: account suspended"
+    facts = {dt.get_text(): dt.find_next("dd").get_text() for dt in event.select("#audit-event dt")}
+    assert facts["Action code"] == "sign_in_refused_suspended"
 
 
 def test_htmx_gets_the_list_and_the_address_to_push(events, operator_client):

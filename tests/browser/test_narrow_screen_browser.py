@@ -32,7 +32,7 @@ LONG_SKU_PRODUCT = "/catalog/products/CFQ7TTC0LH0R"
 def _pages(scene, kind: str) -> list[str]:
     order, subscription = f"/orders/{scene.isolation.order_number}", f"/subscriptions/{scene.isolation.sub_id}"
     if kind == "operator":
-        return ["/orders", "/subscriptions", "/admin/accounts/", order, subscription]
+        return ["/orders", "/subscriptions", "/admin/accounts/", "/admin/audit", order, subscription]
     if kind == "reseller":  # reseller A: its order and subscription
         return ["/orders", "/subscriptions", "/catalog/products", LONG_SKU_PRODUCT, "/cart", order, subscription]
     return ["/orders", "/subscriptions", "/catalog/products", LONG_SKU_PRODUCT, "/cart"]
