@@ -1,5 +1,5 @@
 from app.web.forms import FlaskForm
-from wtforms import StringField, SubmitField, TelField
+from wtforms import SearchField, StringField, SubmitField, TelField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
@@ -17,6 +17,7 @@ class OrderFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    q = SearchField("Search orders", validators=[Optional()], description="Order number, customer or domain.")
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     date_from = date_filter("Placed from", "A date like 2025-03-31.")
     date_to = date_filter("Placed until", "A date like 2025-03-31.", not_before="date_from")

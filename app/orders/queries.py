@@ -13,7 +13,7 @@ from app.accounts.models import User
 from app.extensions import db
 from app.orders.models import Order
 from app.orders.placing import DomainInUse, domain_in_use
-from app.web.query import ListPage, UrlState
+from app.web.query import ListPage, SearchState
 from app.web.secrets import decrypt
 
 
@@ -35,8 +35,8 @@ ORDERS_PER_PAGE = 50
 
 
 @dataclass
-class OrderFilter(UrlState):
-    """The history's filters and page, as the address keeps them (the pager's links read `args`)."""
+class OrderFilter(SearchState):
+    """The history's search, filters and page, as the address keeps them (the pager's links read `args`)."""
 
     status: str | None = None
     date_from: date | None = None
@@ -44,13 +44,17 @@ class OrderFilter(UrlState):
 
 
 @cache
-def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to: bool, paged: bool = True):
+def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to: bool, paged: bool = True,
+                              search: bool = False):
     """The order list's statement for one combination of conditions, built once: every order list runs one
     (building a statement and its cache key anew cost about as much as running it). Paged, each row carries
     how many orders the conditions select in all, so that a page and the count are one statement."""
     query = db.select(Order, db.func.count().over().label("total")) if paged else db.select(Order)
     if own:
         query = query.where(Order.account_id == bindparam("account_id"))
+    if search:  # a part of the number, the customer's name or the domain, in any case
+        query = query.where(db.or_(*(db.func.lower(column).like(bindparam("q"))
+                                     for column in (Order.number, Order.company_name, Order.domain))))
     if status:
         query = query.where(Order.status == bindparam("status"))
     if date_from:
@@ -67,6 +71,9 @@ def _selected(user: User, filters: OrderFilter, paged: bool = True):
     params = {}
     if own:
         params["account_id"] = user.account_id
+    search = filters.q.strip().lower()
+    if search:
+        params["q"] = f"%{search}%"
     if filters.status:
         params["status"] = filters.status
     if filters.date_from:
@@ -74,7 +81,7 @@ def _selected(user: User, filters: OrderFilter, paged: bool = True):
     if filters.date_to:
         params["created_before"] = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
     return _visible_orders_statement(own, bool(filters.status), bool(filters.date_from), bool(filters.date_to),
-                                     paged), params
+                                     paged, bool(search)), params
 
 
 def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int = ORDERS_PER_PAGE) -> ListPage[Order]:

@@ -52,7 +52,8 @@ def _history_filters() -> tuple[OrderFilterForm, bool, queries.OrderFilter]:
     filter is not applied (and the list says so); the others are."""
     form = OrderFilterForm(request.args)
     valid = not request.args or form.validate()
-    return form, valid, queries.OrderFilter(status=applied(form.status) or None, date_from=applied(form.date_from),
+    return form, valid, queries.OrderFilter(q=(form.q.data or "").strip(), status=applied(form.status) or None,
+                                            date_from=applied(form.date_from),
                                             date_to=applied(form.date_to), page=requested_page(request.args))
 
 

@@ -129,6 +129,27 @@ def test_the_history_downloads_as_csv_what_its_filters_select_every_page_and_onl
     assert len(_csv_rows(reseller_client.get("/orders.csv?status=bogus"))) == 1 + 2 + 60
 
 
+def test_history_searches_by_order_number_customer_or_domain_and_keeps_it_in_the_address(demo, db, reseller_client):
+    first, second = _processing_in_january_2025_and_completed_now(db, "searchme")
+    second.company_name = "Wingtip Toys"
+    db.session.commit()
+
+    def numbers(query):
+        return [a.get_text() for a in soup(reseller_client.get("/orders" + query)).select("table.order-table tbody a")]
+
+    assert numbers(f"?q={first.number[4:9].lower()}") == [first.number]  # part of the number, any case
+    assert numbers("?q=wingtip") == [second.number]
+    assert numbers("?q=SEARCHMEONE.onmicrosoft") == [first.number]
+    assert numbers("?q=searchme") == [second.number, first.number]
+    assert numbers("?q=searchme&status=processing") == [first.number]
+    page = soup(reseller_client.get("/orders?q=nothing-like-this"))
+    assert page.select_one(".results-count").get_text() == "0 orders"
+    assert page.select_one("#q")["value"] == "nothing-like-this"
+    assert page.select_one("#orders-csv")["href"] == "/orders.csv?q=nothing-like-this"
+    rows = list(csv.reader(io.StringIO(reseller_client.get("/orders.csv?q=wingtip").get_data(as_text=True))))
+    assert [r[0] for r in rows[1:]] == [second.number]
+
+
 def test_bad_filter_input_is_422_with_the_message_next_to_the_field_and_the_input_kept(demo, db, reseller_client):
     assert_bad_dates_refused(reseller_client, "/orders", "date_from", "date_to")
     assert_bad_choice_refused(reseller_client, "/orders", "status", "a status")
