@@ -62,10 +62,12 @@ def _history_filters() -> tuple[OrderFilterForm, bool, queries.OrderFilter]:
 def index():
     form, valid, filters = _history_filters()
     result = queries.visible_orders(current_user, filters)
+    # htmx pushes this address rather than the form's, which names every field, empty or not.
+    clean = url_for("orders.index", **filters.args(page=result.page))
     return render("orders/index.html", "orders/_order_table.html", form=form, result=result, filters=filters,
                   csv_url=url_for("orders.history_csv", **filters.args(page=1)),
                   status=200 if valid else 422, unapplied=unapplied(form),
-                  show_account=current_user.account.kind == "operator")
+                  show_account=current_user.account.kind == "operator", headers={"HX-Push-Url": clean} if valid else None)
 
 
 @bp.route("/orders.csv")

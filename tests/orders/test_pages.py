@@ -65,6 +65,9 @@ def test_history_filters_by_status_and_date(demo, db, reseller_client):
     assert numbers(f"?date_from={(utcnow() - timedelta(days=1)).date()}") == [second.number]
     fragment = reseller_client.get("/orders?status=completed", headers={"HX-Request": "true"})
     assert "<html" not in fragment.get_data(as_text=True) and soup(fragment).select_one("#order-history")
+    # The address htmx pushes names only what was chosen, as the subscriptions grid's does (the form sends every field).
+    pushed = reseller_client.get("/orders?q=&status=completed&date_from=&date_to=", headers={"HX-Request": "true"})
+    assert pushed.headers["HX-Push-Url"] == "/orders?status=completed"
 
 
 def _older_copies(db, order, count: int) -> list[str]:
