@@ -130,6 +130,20 @@ def admin_webinars():
                   remove_form=RemoveWebinarForm(formdata=None), status=422 if request.method == "POST" else 200)
 
 
+@bp.route("/admin/migration/webinars/<int:webinar_id>", methods=["GET", "POST"])
+@allow(Permission.ADMIN_VIEW, post=Permission.MIGRATION_RUN)
+def admin_edit_webinar(webinar_id: int):
+    """One webinar's title, time and link, to change (a webinar moved or its link changed)."""
+    webinar = found_or_404(db.session.get(OnboardingWebinar, webinar_id))
+    form = WebinarForm() if request.method == "POST" else WebinarForm(formdata=None, obj=webinar)
+    if request.method == "POST" and form.validate_on_submit():
+        svc.change_webinar(webinar, title=form.title.data, starts_at=form.starts_at.data, url=form.url.data,
+                           actor=current_user, origin=request_origin())
+        return commit_and_redirect(url_for("migration.admin_webinars"), f"The webinar {webinar.title} is saved.")
+    return render("migration/edit_webinar.html", webinar=webinar, form=form,
+                  status=422 if request.method == "POST" else 200)
+
+
 @bp.route("/admin/migration/webinars/<int:webinar_id>/remove", methods=["POST"])
 @allow(Permission.MIGRATION_RUN)
 def admin_remove_webinar(webinar_id: int):

@@ -263,6 +263,23 @@ def add_webinar(*, title: str, starts_at: datetime, url: str, actor: User, origi
     return webinar
 
 
+def change_webinar(webinar: OnboardingWebinar, *, title: str, starts_at: datetime, url: str, actor: User,
+                   origin: Origin) -> None:
+    """A new title, time or link (a webinar moved, or its registration page changed); audited from and to."""
+    new = {"title": title.strip(), "starts_at": starts_at, "url": url.strip()}
+    changes = {name: {"from": _audited(getattr(webinar, name)), "to": _audited(value)}
+               for name, value in new.items() if getattr(webinar, name) != value}
+    for name, value in new.items():
+        setattr(webinar, name, value)
+    if changes:
+        audit.record("onboarding_webinar_changed", actor=actor, subject=webinar.title, origin=origin, details=changes)
+    db.session.flush()
+
+
+def _audited(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def remove_webinar(webinar: OnboardingWebinar, *, actor: User, origin: Origin) -> None:
     audit.record("onboarding_webinar_removed", actor=actor, subject=webinar.title, origin=origin,
                  details={"starts_at": webinar.starts_at.isoformat(), "url": webinar.url})

@@ -214,6 +214,39 @@ def test_the_operator_edits_the_webinars(operator_client, operator_member_client
         db.select(AuditEvent.action)))
 
 
+def test_the_operator_changes_a_webinars_date_and_link(operator_client, operator_member_client, db):
+    """Issue 15: the operator edits the webinars' dates and links (not only adds and removes them)."""
+    webinar = OnboardingWebinar(title="Welcome", starts_at=utcnow() + timedelta(days=10),
+                                url="https://events.example.com/welcome", created_at=utcnow())
+    db.session.add(webinar)
+    db.session.commit()
+    listing = soup(operator_client.get("/admin/migration/webinars"))
+    [edit] = [a for a in listing.select("#webinars a") if a.get_text(" ", strip=True) == "Edit Welcome"]
+    edit_url = edit["href"]
+    assert edit_url == f"/admin/migration/webinars/{webinar.id}"
+    form = soup(operator_client.get(edit_url))
+    assert form.select_one("h1").get_text() == "Edit the webinar Welcome"
+    assert form.select_one("#title")["value"] == "Welcome"
+    assert form.select_one("#url")["value"] == "https://events.example.com/welcome"
+    # A bad link is said next to the field, and what was typed stays.
+    bad = operator_client.post(edit_url, {"title": "Welcome, part 1", "starts_at": "2031-02-03T17:30", "url": "nope"})
+    assert bad.status_code == 422
+    page = soup(bad)
+    assert page.select_one("#url-field .field-error").get_text(" ", strip=True) == "Enter a link starting with https://."
+    assert page.select_one("#title")["value"] == "Welcome, part 1"
+    assert page.select_one("#starts_at")["value"] == "2031-02-03T17:30"
+    assert operator_member_client.post(edit_url, {"title": "x", "starts_at": "2031-02-03T17:30",
+                                                  "url": "https://x.example.com"}).status_code == 403
+    saved = operator_client.post(edit_url, {"title": "Welcome, part 1", "starts_at": "2031-02-03T17:30",
+                                            "url": "https://events.example.com/part-1"}, follow_redirects=True)
+    assert "The webinar Welcome, part 1 is saved." in soup(saved).select_one(".flash, .alert, [role=status]").get_text()
+    row = soup(saved).select_one("#webinars tbody tr").get_text(" ", strip=True)
+    assert "Welcome, part 1" in row and "2031-02-03 17:30" in row and "https://events.example.com/part-1" in row
+    assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "onboarding_webinar_changed")).details[
+        "starts_at"] == {"from": webinar.starts_at.isoformat(), "to": "2031-02-03T17:30:00"}
+    assert operator_client.get("/admin/migration/webinars/999999").status_code == 404
+
+
 def test_the_cli_imports_a_file_and_prints_the_report(app, db, tmp_path, as_file, reseller_record):
     path = tmp_path / "legacy.json"
     reseller_record["licensees"][0]["country"] = "ZZ"

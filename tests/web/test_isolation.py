@@ -78,6 +78,7 @@ SAMPLES = {
     "migration.admin_run": {"run_id": lambda s, who: 1},
     "migration.admin_migrate": {"migrated_id": lambda s, who: 1},
     "migration.admin_remove_webinar": {"webinar_id": lambda s, who: 1},
+    "migration.admin_edit_webinar": {"webinar_id": lambda s, who: 1},
 }
 
 def _resellers_gdap_relationship() -> str:
