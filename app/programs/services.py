@@ -359,6 +359,8 @@ def check(certificate: Certificate, client) -> None:
                       f"If your tenant has changed, ask {operator} to update your account."])
         else:
             certificate.indirect_reseller_id = verdict.network_tenant_id
+            if not account.partner_id:  # proven under its own tenant: its partner ID, as checkout would record it
+                account.partner_id = mpn
             _activate(certificate)
     certificate.checked_at = utcnow()
     audit.record("certificate_checked", account=account, subject=certificate.number, origin=SYSTEM,

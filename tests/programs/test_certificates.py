@@ -168,6 +168,21 @@ def test_without_its_partner_center_tenant_the_account_cannot_prove_an_mpn_id_is
     assert _certificates(db, adatum)[-1].problem_code == "tenant"
 
 
+def test_an_mpn_id_proven_by_enrolment_becomes_the_accounts_partner_id(reseller_client, db, redis):
+    """As at checkout, the first partner ID a reseller proves is its account's: the home page showed "not set"
+    beside an active certificate, and checkout asked for the MPN ID again."""
+    adatum = _adatum(db)
+    adatum.partner_id = None
+    db.session.commit()
+    _expire_demo_certificate(db, adatum)
+    assert "Partner ID (MPN ID) not set" in soup(reseller_client.get("/")).select_one(".lead").get_text(" ", strip=True)
+    assert _enroll(reseller_client, "1234567").status_code == 303
+    work(redis)
+    assert _certificates(db, adatum)[-1].status == "active"
+    assert soup(reseller_client.get("/")).select_one(".lead").get_text(" ", strip=True) == \
+        "Adatum IT Services · Partner ID (MPN ID) 1234567"
+
+
 def test_an_agreement_not_accepted_is_said_in_one_plain_sentence_and_partner_centers_words(reseller_client, db, redis):
     """It read "in United States's region (Partner Center says ... (partner ID 3456789).)." before."""
     certificate = _enrolled_and_checked(reseller_client, db, redis, "3456789")
