@@ -19,8 +19,8 @@ class OrderFilterForm(FlaskForm):
 
     q = SearchField("Search orders", validators=[Optional()], description="Order number, customer or domain.")
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
-    date_from = date_filter("Placed from", "A date like 2025-03-31.")
-    date_to = date_filter("Placed until", "A date like 2025-03-31.", not_before="date_from")
+    date_from = date_filter("Placed from")
+    date_to = date_filter("Placed until", not_before="date_from")
     submit = SubmitField("Filter")
 
 
