@@ -173,7 +173,11 @@ def _check_partner(draft: CheckoutDraft, form: ServiceForm):
         PARTNER_ID_RE(form, form.partner_id)
     except Exception as invalid:  # wtforms ValidationError
         form.partner_id.errors = [str(invalid)]
+        # Kept as typed, as a well-formed one is (svc.verify_partner): the page shown again holds it beside
+        # its own badge, not the ID it replaced beside this one's.
+        draft.partner_id = partner_id[:20]
         draft.partner_id_status = "invalid"
+        draft.unmark_from("service")
         return None
     tenant = form.reseller_tenant_id.data if form.reseller_tenant_id.data is not None else None
     result = svc.verify_partner(draft, partner_id, tenant)

@@ -352,6 +352,24 @@ def test_partner_id_checked_on_blur(reseller_client, db):
     assert db.session.get(type(adatum), adatum.id).partner_id == "1234567"
 
 
+def test_a_partner_id_mistyped_then_left_reads_the_same_after_a_reload(reseller_client, db):
+    """A field showing the saved READY 1234567 beside an INQUIRING badge (the mistyped 12ab's) told the reseller
+    their good ID was refused: the page shown again holds what was last typed, with that value's badge."""
+    _choose_fabrikam(reseller_client, db)
+    good = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
+    assert soup(good).select_one("#readiness").get_text() == "READY"
+    bad = reseller_client.post("/checkout/service/partner-id", {"partner_id": "12ab"}, htmx=True)
+    assert soup(bad).select_one("#readiness").get_text() == "INQUIRING"
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#partner_id")["value"] == "12ab"
+    assert page.select_one("#readiness").get_text() == "INQUIRING"
+    assert page.select_one("#partner-check-hint").get_text().startswith("Correct your MPN ID")
+    # Typed again as it was, it is READY again.
+    again = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
+    assert soup(again).select_one("#readiness").get_text() == "READY"
+    assert soup(reseller_client.get("/checkout/service")).select_one("#partner_id")["value"] == "1234567"
+
+
 def test_another_resellers_partner_id_is_refused(reseller_client, db):
     """Adatum's orders carry Adatum's partner ID; Litware's (2345678, in the same network) is refused."""
     _choose_fabrikam(reseller_client, db)
