@@ -26,7 +26,7 @@ def register_cli(app: Flask) -> None:
         seed_demo()
         click.echo("Demo data is in place.")
         if current_app.config.get("PARTNER_CENTER_MODE") == "sandbox":
-            # The sandbox posts its webhook events to PUBLIC_URL from the start (admin > Partner Center).
+            # The sandbox posts its webhook events to PUBLIC_URL from the start (Settings > Partner Center).
             from app.connections.services import SANDBOX_INSTANCE
             from app.connections.webhooks import register_webhooks
 
@@ -78,7 +78,7 @@ def register_cli(app: Flask) -> None:
 
         names = [name] if name else instance_names()
         if not names:
-            raise click.ClickException("No Partner Center connection is configured (admin > Partner Center).")
+            raise click.ClickException("No Partner Center connection is configured (Settings > Partner Center).")
         failed = False
         for each in names:
             try:
@@ -156,7 +156,7 @@ def _new_password(email: str) -> str:
 def mode_line(app: Flask) -> str:
     """Which Partner Center this storefront talks to: `flask serve` says it first."""
     if app.config.get("PARTNER_CENTER_MODE") == "live":
-        return ("Mode: live. Partner Center calls go to Microsoft, through the connections in admin > Partner "
+        return ("Mode: live. Partner Center calls go to Microsoft, through the connections in Settings > Partner "
                 "Center.")
     if app.config.get("PARTNER_CENTER_SANDBOX_URL"):
         return (f"Mode: sandbox. Partner Center is the standalone sandbox at {app.config['PARTNER_CENTER_SANDBOX_URL']}; "

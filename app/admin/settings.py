@@ -41,7 +41,7 @@ class StorefrontSettings:
     automatic_catalog_update: bool = option(True, "Automatic catalog update",
                                             "Synchronise the catalog and prices from Partner Center each month.")
     daily_reconciliation: bool = option(False, "Daily subscription reconciliation",
-                                        "Compare every subscription with Partner Center once a day (admin > Tools > "
+                                        "Compare every subscription with Partner Center once a day (Tools > "
                                         "Reconciliation) and notify the operator's admins when something differs.")
     # Customers who keep several Dynamics 365 environments (production, test, staging) need one
     # subscription per environment: app/subscriptions/instances.py.

@@ -59,7 +59,7 @@ def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
         return error.message
     if isinstance(error, MfaRequired):
         return ("Partner Center refused this check because its consent needs renewing with MFA; the operator "
-                "has been told (admin > Partner Center). Nothing you entered is lost.")
+                "has been told. Nothing you entered is lost.")
     if isinstance(error, Throttled):
         return PC_THROTTLED.format(seconds=int(error.retry_after or 30))
     if isinstance(error, (PartnerCenterUnavailable, PartnerCenterAuthError)) or (error.status or 500) >= 500:

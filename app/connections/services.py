@@ -213,19 +213,19 @@ def assign_markets(assignments: dict[str, str | None]) -> None:
 
 def default_instance_name() -> str:
     """The connection that serves a request naming none: in sandbox mode the built-in sandbox; live,
-    the only connection, or else the one marked default in admin > Partner Center."""
+    the only connection, or else the one marked default in Settings > Partner Center."""
     if sandbox_mode():
         return SANDBOX_INSTANCE
     rows = db.session.execute(db.select(PartnerCenterInstance.name, PartnerCenterInstance.is_default)
                               .order_by(PartnerCenterInstance.name)).all()
     if not rows:
-        raise UnknownInstance("No Partner Center connection is configured (admin > Partner Center).")
+        raise UnknownInstance("No Partner Center connection is configured (Settings > Partner Center).")
     if len(rows) == 1:
         return rows[0].name
     marked = [row.name for row in rows if row.is_default]
     if not marked:
         raise UnknownInstance("Several Partner Center connections are configured and none is the default one: "
-                              "mark one as the default in admin > Partner Center.")
+                              "mark one as the default in Settings > Partner Center.")
     return marked[0]
 
 
@@ -236,7 +236,7 @@ def _row(name: str | None) -> PartnerCenterInstance:
     if row is None and name == UNCHOSEN:
         row = _row(None)
     if row is None:
-        raise UnknownInstance(f"No Partner Center instance named {name!r} is configured (admin > Partner Center).")
+        raise UnknownInstance(f"No Partner Center instance named {name!r} is configured (Settings > Partner Center).")
     return row
 
 

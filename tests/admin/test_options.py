@@ -100,3 +100,10 @@ def test_gdap_options_refuse_what_microsoft_refuses(operator_client):
     none = soup(operator_client.post("/admin/options", _gdap_form(operator_client, gdap_roles=[])))
     assert none.select_one("#gdap_roles-error").get_text() == "Choose at least one role."
     assert StorefrontSettings.load().gdap_request()["duration"] == "P730D"
+
+
+def test_the_daily_reconciliation_option_names_the_menu_it_is_in(operator_client):
+    """Its hint said "admin > Tools > Reconciliation": the menu reads Tools > Reconciliation."""
+    page = soup(operator_client.get("/admin/options"))
+    hint = page.select_one("#daily_reconciliation-field").get_text(" ", strip=True)
+    assert "(Tools > Reconciliation)" in hint and "admin >" not in hint

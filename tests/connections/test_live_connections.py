@@ -135,7 +135,7 @@ def test_several_connections_and_none_default_is_said_in_plain_words(live):
     _connect("us", tenant_id=OTHER_TENANT_ID)
     db.session.execute(db.update(PartnerCenterInstance).values(is_default=False))
     db.session.commit()
-    with pytest.raises(UnknownInstance, match="none is the default one: mark one as the default in admin"):
+    with pytest.raises(UnknownInstance, match="none is the default one: mark one as the default in Settings > Partner Center"):
         get_client()
 
 

@@ -67,6 +67,7 @@ def test_a_person_checking_a_partner_id_is_told_the_consent_needs_renewing(app, 
     answer = reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True)
     assert "consent needs renewing with MFA" in text_of(answer)
     assert "Nothing you entered is lost" in text_of(answer)
+    assert "admin >" not in text_of(answer)  # a reseller has no admin menu to look in
 
 
 def test_an_order_that_hits_it_waits_querying_with_that_reason_until_processed(
