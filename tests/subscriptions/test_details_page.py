@@ -147,3 +147,6 @@ def test_past_the_window_with_auto_renewal_already_off_nobody_is_told_to_turn_it
         "Auto-renewal is off for the subscription past that window, so it ends at its renewal date.")
     for said in (page, soup(refused), terminate):
         assert "auto-renewal off" not in said.select_one("main").get_text(" ", strip=True)
+    # Nor is a reduction at the renewal offered: with auto-renewal off there is none.
+    assert page.select_one("#window-closed").get_text().endswith(
+        "Seats can be added at any time. Auto-renewal is off: the subscription ends at its renewal date.")
