@@ -21,7 +21,7 @@ from app.settings.licensees import STATE_LABEL, state_label
 from app.extensions import db
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
-from app.web.rendering import redirect_to, render
+from app.web.rendering import is_htmx, redirect_to, render
 
 
 # ------------------------------------------------------------------------------------- company
@@ -66,7 +66,8 @@ def company(draft):
         db.session.commit()
         if problems.suggestion is None and form.suggestion.data == "accept":
             form.address_line1.data = draft.address_line1
-        return render("checkout/company.html", "checkout/_company_form.html", status=422,
+        # The step is no longer complete: with htmx the stepper, outside the form, is replaced too.
+        return render("checkout/company.html", "checkout/_company_form.html", status=422, stepper_oob=is_htmx(),
                       **_company_context(draft, form, problems))
     company_rules.complete_company_step(draft)
     db.session.commit()

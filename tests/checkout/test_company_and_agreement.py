@@ -58,6 +58,26 @@ def test_the_wizards_sentences_name_the_customers_country_not_its_code(reseller_
     assert "Tailspin Toys (United States)" in text_of(customer_client.get("/checkout/customer"))
 
 
+def test_a_refused_change_of_company_details_locks_the_later_steps_in_the_stepper_too(reseller_client, db):
+    """Changed from the Review and refused, the step is no longer complete and Agreement and Review wait for it:
+    the htmx answer replaces the stepper too, which kept offering them as links that only led back here."""
+    reseller_at_company(reseller_client, db)
+    assert reseller_client.post("/checkout/company", {"registration_id": "5260250274", "phone": "+48 22 555 0134",
+                                                      **ADDRESS_PL}).status_code == 303
+    page = soup(reseller_client.get("/checkout/company"))
+    assert page.select_one("#checkout-stepper a[href='/checkout/agreement']") is not None
+    refused = reseller_client.post("/checkout/company", {"registration_id": "123", "phone": "+48 22 555 0134",
+                                                         **ADDRESS_PL}, htmx=True)
+    assert refused.status_code == 422
+    stepper = soup(refused).select_one("#checkout-stepper[hx-swap-oob=true]")
+    assert stepper.select_one("[aria-current=step]").get_text() == "Company details"
+    assert [s.get_text() for s in stepper.select(".step-locked")] == ["Agreement", "Review"]
+    # The full page (without JavaScript) has its stepper once, as it is.
+    page = soup(reseller_client.post("/checkout/company", {"registration_id": "123", "phone": "+48 22 555 0134",
+                                                           **ADDRESS_PL}))
+    assert len(page.select("nav.stepper")) == 1 and not page.select_one("#checkout-stepper").has_attr("hx-swap-oob")
+
+
 def _refused(response, field: str, message: str, typed: str | None = None) -> None:
     """A 422 with `message` next to `field`, which still holds what was `typed` (when given)."""
     assert response.status_code == 422
