@@ -114,7 +114,8 @@ def seed_demo() -> None:
                      address_line1="ul. Winna 7", city="Zielona Góra", postal_code="65-001")
 
     tailspin = _get_or_create_account("customer", "Tailspin Toys", country="US",
-                                      email="it@tailspin.example.com", phone="+1 555 010 0123")
+                                      email="it@tailspin.example.com", phone="+1 555 010 0123",
+                                      address_line1="500 Pine Street", city="Seattle", state="WA", postal_code="98101")
     _ensure_user(tailspin, "Carl Customer", "customer@example.com", "admin")
     _ensure_user(tailspin, "Cora Member", "customer-member@example.com", "member")
     # Both resellers enrolled in the CSP Partner Program: an active certificate each, so they can order.

@@ -83,3 +83,13 @@ def test_the_demo_resellers_are_checked_with_the_sandbox_network(db, operator_cl
     rows = {row.select_one("td a").get_text(): row.get_text(" ", strip=True) for row in page.select("tbody tr")}
     assert "READY" in rows["Adatum IT Services"].upper() and "Not checked" not in rows["Adatum IT Services"]
     assert "READY" in rows["Litware Systems Sp. z o.o."].upper()
+
+
+def test_the_demo_direct_customer_has_the_billing_address_a_direct_customer_needs(db, operator_client):
+    """Onboarding asks a direct customer for its billing address; the demo's showed "Billing address —"."""
+    from app.accounts.models import Account
+    from tests.helpers import soup
+
+    tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
+    page = soup(operator_client.get(f"/admin/accounts/{tailspin.id}"))
+    assert page.select_one("#billing-address").get_text(" ", strip=True) == "500 Pine Street, Seattle, WA 98101"
