@@ -9,21 +9,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import PHONE, scrolls_with_the_keyboard, sign_in_as, sticking_out
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-
-# What the page is wider than the screen by, and the elements that stick out past its right edge.
-OVERFLOW = """() => { const width = document.documentElement.clientWidth; const out = [];
-  for (const el of document.querySelectorAll('body *')) {
-    if (el.getBoundingClientRect().right > width + 1 && !el.closest('.table-scroll')) {
-      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''));
-    }
-  }
-  return {width: document.documentElement.scrollWidth, screen: width, outside: out.slice(0, 5)}; }"""
-
 
 # A product whose SKU has one of the catalog's longest names: its Add to cart drop-down must still fit.
 LONG_SKU_PRODUCT = "/catalog/products/CFQ7TTC0LH0R"
@@ -48,14 +36,7 @@ def test_the_main_pages_do_not_scroll_sideways_on_a_phone(browser, walk_server, 
         page.set_default_timeout(10_000)
         sign_in_as(page, base, email)
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-        wide = []
-        for path in _pages(scene, kind):
-            response = page.goto(base + path)
-            assert response.status == 200, path
-            found = page.evaluate(OVERFLOW)
-            if found["width"] > found["screen"]:
-                wide.append(f"{path}: {found['width']} px wide on a {found['screen']} px screen, "
-                            f"sticking out: {found['outside']}")
+        wide = [problem for path in _pages(scene, kind) if (problem := sticking_out(page, base + path))]
         assert not wide, "The page scrolls sideways on a phone:\n" + "\n".join(wide)
     finally:
         context.close()
@@ -69,14 +50,7 @@ def test_a_wide_table_scrolls_in_its_own_named_region_a_keyboard_reaches(browser
         page.set_default_timeout(10_000)
         sign_in_as(page, base, "reseller@example.com")
         page.goto(base + "/subscriptions")
-        region = page.get_by_role("group", name="Subscriptions")
-        expect(region.locator("table.subscription-table")).to_be_visible()
-        assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table fits: nothing to scroll"
-        region.focus()
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("ArrowRight")
-        expect(region).to_be_focused()
-        page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+        scrolls_with_the_keyboard(page, "Subscriptions", "table.subscription-table")
         assert page.evaluate("getComputedStyle(document.querySelector('table.subscription-table')).display") == "table"
     finally:
         context.close()

@@ -4,24 +4,13 @@ screen, and a data table scrolls inside its own named region that a keyboard rea
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import expect
 
-from tests.browser.test_narrow_screen_browser import OVERFLOW, PHONE
-from tests.support.browser import sign_in_as
+from tests.support.browser import PHONE, scrolls_with_the_keyboard, sign_in_as, sticking_out
 
 pytestmark = pytest.mark.browser
 
 PAGES = ["/sandbox/", "/sandbox/_sandbox/admin", "/sandbox/mail", "/sandbox/_sandbox/tokens/admin",
          "/sandbox/_sandbox/gdap"]
-
-
-def _sticking_out(page, url: str) -> str | None:
-    """What makes the page at `url` wider than the screen, or None when it fits."""
-    assert page.goto(url).status == 200, url
-    found = page.evaluate(OVERFLOW)
-    if found["width"] <= found["screen"]:
-        return None
-    return f"{url}: {found['width']} px wide on a {found['screen']} px screen, sticking out: {found['outside']}"
 
 
 def _a_message_to_a_long_address(live_env) -> str:
@@ -46,7 +35,7 @@ def test_the_sandbox_pages_do_not_scroll_sideways_on_a_phone(browser, live_serve
         page = context.new_page()
         page.set_default_timeout(10_000)
         sign_in_as(page, live_server, "admin@example.com")
-        wide = [problem for path in pages if (problem := _sticking_out(page, live_server + path))]
+        wide = [problem for path in pages if (problem := sticking_out(page, live_server + path))]
         assert not wide, "A sandbox page scrolls sideways on a phone:\n" + "\n".join(wide)
 
         # The header's last link sits on the blue bar, not beside it on the page's grey.
@@ -61,11 +50,6 @@ def test_the_sandbox_pages_do_not_scroll_sideways_on_a_phone(browser, live_serve
             assert box.bounding_box()["width"] >= 12, box.evaluate("el => el.closest('label').textContent")
 
         page.goto(live_server + "/sandbox/")
-        region = page.get_by_role("group", name="Customer tenants")
-        expect(region.locator("table")).to_be_visible()
-        assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table fits: nothing to scroll"
-        region.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+        scrolls_with_the_keyboard(page, "Customer tenants")
     finally:
         context.close()

@@ -8,6 +8,40 @@ import uuid
 from playwright.sync_api import expect
 
 
+PHONE = {"width": 390, "height": 844}
+
+# What the page is wider than the screen by, and the elements that stick out past its right edge.
+OVERFLOW = """() => { const width = document.documentElement.clientWidth; const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.getBoundingClientRect().right > width + 1 && !el.closest('.table-scroll')) {
+      out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + el.className : ''));
+    }
+  }
+  return {width: document.documentElement.scrollWidth, screen: width, outside: out.slice(0, 5)}; }"""
+
+
+def sticking_out(page, url: str) -> str | None:
+    """What makes the page at `url` wider than the screen, or None when it fits."""
+    assert page.goto(url).status == 200, url
+    found = page.evaluate(OVERFLOW)
+    if found["width"] <= found["screen"]:
+        return None
+    return f"{url}: {found['width']} px wide on a {found['screen']} px screen, sticking out: {found['outside']}"
+
+
+def scrolls_with_the_keyboard(page, region_name: str, table: str = "table") -> None:
+    """The table in the region named `region_name` is wider than the region, and a keyboard scrolls it:
+    the region takes the focus, and the arrow key moves it sideways."""
+    region = page.get_by_role("group", name=region_name)
+    expect(region.locator(table)).to_be_visible()
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth"), "the table fits: nothing to scroll"
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(region).to_be_focused()
+    page.wait_for_function("el => el.scrollLeft > 0", arg=region.element_handle())
+
+
 def sign_in_as(page, base_url: str, email: str, password: str = "demo-password"):
     page.goto(f"{base_url}/sign-in")
     page.get_by_label("Email").fill(email)
