@@ -12,3 +12,13 @@ COUNTRY_NAMES = dict(COUNTRIES)
 def country_name(code: str | None) -> str:
     """"Poland" for "PL"; a code the list does not know is shown as it is."""
     return COUNTRY_NAMES.get((code or "").upper(), code or "")
+
+
+# Names a sentence says with "the": "new customers in the United States".
+_WITH_THE = {"US", "GB", "NL"}
+
+
+def country_in_a_sentence(code: str | None) -> str:
+    """"the United States", "Poland": a country's name as it stands after "in" or "for" in a sentence."""
+    name = country_name(code)
+    return f"the {name}" if (code or "").upper() in _WITH_THE else name

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, is_dataclass
 
+from app.accounts.countries import country_in_a_sentence
 from app.accounts.country_rules import clean_registration_id
 from app.checkout.models import CheckoutDraft
 from app.connections.person import TooFast, partner_center_problem, person_client
@@ -17,6 +18,12 @@ from app.settings.licensees import (ADDRESS_FIELDS, REGISTRATION_COUNTRIES, reme
 def registration_required(draft: CheckoutDraft) -> bool:
     """Required when a new tenant (a new cloud account) is created in a country that requires it."""
     return draft.tenant_mode == "new" and draft.customer_country in REGISTRATION_COUNTRIES
+
+
+def registration_offered(draft: CheckoutDraft) -> bool:
+    """A new tenant outside the countries that require a registration ID gets none: Microsoft refuses one
+    (600002). For an existing tenant it is the licensee's record, optional."""
+    return draft.tenant_mode != "new" or draft.customer_country in REGISTRATION_COUNTRIES
 
 
 def address_required(draft: CheckoutDraft, billing_option: bool) -> bool:
@@ -53,6 +60,9 @@ def check_company(draft: CheckoutDraft, details: CompanyDetails, *, billing_opti
     phone = (details.phone or "").strip()
     errors = required_problems(country, registration_id=reg, phone=phone,
                                registration_required=registration_required(draft))
+    if reg and not registration_offered(draft):
+        errors["registration_id"] = (f"Microsoft takes no company registration ID for new customers in "
+                                     f"{country_in_a_sentence(country)}: leave it empty.")
     try:
         rules = person_client(draft.user_id).get_country_rules(country)
     except (PartnerCenterError, TooFast) as error:

@@ -39,7 +39,10 @@ def _company_context(draft, form, problems=None):
         form.phone.label.text = "Phone (optional)"
     # The state's label follows the customer's country's rules, kept since the service step asked them.
     form.state.label.text = state_label(draft.customer_country) or STATE_LABEL
+    # Offered where it is used; one refused anyway (sent by an older page) stays, with its message.
+    registration_shown = company_rules.registration_offered(draft) or bool(form.registration_id.errors)
     return dict(form=form, problems=problems, registration_required=company_rules.registration_required(draft),
+                registration_shown=registration_shown,
                 address_required=company_rules.address_required(draft, billing),
                 address_validated=company_rules.address_validated(draft, billing), **wizard.step_context(draft, "company"))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from app.accounts.countries import COUNTRY_NAMES
+from app.accounts.countries import COUNTRY_NAMES, country_in_a_sentence
 from app.accounts.country_rules import clean_registration_id, phone_problem, registration_id_rule
 from app import cache
 from app.accounts.models import Account, Licensee, User
@@ -60,9 +60,10 @@ def required_problems(country: str, *, registration_id: str, phone: str, registr
     problems = {}
     if registration_required and not registration_id:
         problems["registration_id"] = (f"Enter the company registration ID: Microsoft requires it for new customers "
-                                       f"in {country}.")
+                                       f"in {country_in_a_sentence(country)}.")
     if registration_required and not phone:
-        problems["phone"] = f"Enter a phone number: Microsoft requires it for new customers in {country}."
+        problems["phone"] = (f"Enter a phone number: Microsoft requires it for new customers in "
+                             f"{country_in_a_sentence(country)}.")
     return problems
 
 
@@ -76,8 +77,9 @@ def rule_problems(country: str, rules, *, registration_id: str, phone: str, addr
     if phone_problem(phone):
         problems["phone"] = phone_problem(phone)
     elif phone and rules.phone_number_regex and not re.match(rules.phone_number_regex, re.sub(r"[\s\-().]", "", phone)):
-        problems["phone"] = (f"Enter a phone number in the format used in {country}, for example +48 22 555 0134."
-                             if country == "PL" else f"Enter a valid phone number for {country}.")
+        problems["phone"] = (f"Enter a phone number in the format used in {country_in_a_sentence(country)}, for "
+                             "example +48 22 555 0134." if country == "PL"
+                             else f"Enter a valid phone number for {country_in_a_sentence(country)}.")
     if address is not None:
         if not address["address_line1"]:
             problems["address_line1"] = "Enter the street address."
@@ -89,7 +91,7 @@ def rule_problems(country: str, rules, *, registration_id: str, phone: str, addr
             problems["postal_code"] = "Enter the postal code."
         elif address["postal_code"] and rules.postal_code_regex and not re.match(rules.postal_code_regex,
                                                                                address["postal_code"]):
-            problems["postal_code"] = f"This is not a valid postal code for {country}."
+            problems["postal_code"] = f"This is not a valid postal code for {country_in_a_sentence(country)}."
     return problems
 
 

@@ -73,7 +73,7 @@ def test_reseller_buys_for_litware_in_poland_on_a_new_tenant(page, live_server, 
     page.get_by_label("Company registration ID").fill("")
     page.get_by_role("button", name="Next").click()
     expect(page.locator("#registration_id-error")).to_have_text(
-        "Enter the company registration ID: Microsoft requires it for new customers in PL.")
+        "Enter the company registration ID: Microsoft requires it for new customers in Poland.")
     page.get_by_label("Company registration ID").fill("5260250274")
     page.get_by_role("button", name="Next").click()
 

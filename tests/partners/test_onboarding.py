@@ -184,7 +184,7 @@ def test_a_billing_address_partner_center_would_refuse_is_refused_at_its_fields(
         country="US", address_line1="1 Main Street", city="Seattle", state="", postal_code="abc"))
     assert response.status_code == 422
     assert _error(response, "state") == "Enter the state or province."
-    assert _error(response, "postal_code") == "This is not a valid postal code for US."
+    assert _error(response, "postal_code") == "This is not a valid postal code for the United States."
     assert soup(response).select_one("#postal_code")["value"] == "abc"
     assert soup(response).select_one("#city")["value"] == "Seattle"
     _nothing_saved(db, "Wide World Importers", "wanda@wideworld.example.com")
@@ -197,7 +197,7 @@ def test_a_billing_address_partner_center_would_refuse_is_refused_at_its_fields(
         "name": account.name, "country": "US", "address_line1": "1 Main Street", "address_line2": "",
         "city": "Seattle", "state": "WA", "postal_code": "9810"})
     assert response.status_code == 422
-    assert _error(response, "postal_code") == "This is not a valid postal code for US."
+    assert _error(response, "postal_code") == "This is not a valid postal code for the United States."
     db.session.expire_all()
     assert _account(db, "Wide World Importers").postal_code == "98101"
 

@@ -69,8 +69,8 @@ def test_bad_details_get_a_message_next_to_each_field_and_nothing_is_lost(db, re
     errors = {e["id"]: e.get_text() for e in soup(response).select(".field-error")}
     assert errors == {
         "registration_id-error": "A Polish company registration ID (NIP) has 10 digits, like 5260250274.",
-        "postal_code-error": "This is not a valid postal code for PL.",
-        "phone-error": "Enter a phone number in the format used in PL, for example +48 22 555 0134."}
+        "postal_code-error": "This is not a valid postal code for Poland.",
+        "phone-error": "Enter a phone number in the format used in Poland, for example +48 22 555 0134."}
     assert soup(response).select_one("#registration_id")["value"] == "12345"
     assert _licensee(db, "Contoso Pharma Sp. z o.o.") is None
 
@@ -117,7 +117,7 @@ def test_a_reseller_edits_a_customer(db, reseller_client):
     event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "licensee_changed"))
     assert "contact_first_name" in event.details["fields"] and "postal_code" in event.details["fields"]
     bad = reseller_client.post(f"/settings/licensees/{fabrikam.id}", {**data, "postal_code": "ABC"})
-    assert soup(bad).select_one("#postal_code-error").get_text() == "This is not a valid postal code for US."
+    assert soup(bad).select_one("#postal_code-error").get_text() == "This is not a valid postal code for the United States."
 
 
 def test_a_customer_with_orders_is_archived_never_deleted(db, reseller_client):
