@@ -38,6 +38,7 @@ def test_add_to_cart_with_htmx_swaps_the_form_and_the_badge_out_of_band(reseller
     badge = html.select_one("#cart-badge")
     assert badge["hx-swap-oob"] == "true"
     assert badge.select_one(".cart-count").get_text() == "1"
+    assert badge.get_text() == "Cart 1 line"  # what a screen reader reads: "1 lines" before
     assert [(l.quantity, l.term_duration, l.billing_plan) for l in lines(db)] == [(5, "P1Y", "monthly")]
     # Adding the same SKU, term and plan again adds seats to that line.
     add(reseller_client, db, quantity=2, htmx=True)
@@ -430,6 +431,7 @@ def test_the_badge_is_in_the_header_for_buyers(customer_client, db):
     html = soup(customer_client.get("/"))
     assert html.select_one("header #cart-badge")["href"] == "/cart"
     assert html.select_one("header #cart-badge .cart-count").get_text() == "0"
+    assert html.select_one("header #cart-badge").get_text() == "Cart 0 lines"
 
 
 def test_cart_writes_flush_and_leave_the_commit_to_the_view(demo, db):
