@@ -31,7 +31,7 @@ def describe_error(exc: Exception) -> str:
         else:
             what = "Partner Center rejected the request"
         detail = f" ({exc.description})" if exc.description else ""
-        return f"{what}{detail}. Try again later; if it keeps happening, check Admin > Partner Center."
+        return f"{what}{detail}. Try again later; if it keeps happening, check Settings > Partner Center."
     return f"Unexpected error: {exc}"
 
 

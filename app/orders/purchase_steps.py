@@ -202,7 +202,7 @@ def explain_refusal(order: Order, step: OrderStep, error: PartnerCenterError) ->
         return NeedsAction(
             "mfa_consent_needed", f"{MFA_HEADLINE}: Microsoft refused the call because the consent the "
             "storefront uses was not signed in with multifactor authentication.",
-            ["The distributor's Partner Center administrator renews the consent with MFA (admin > Partner Center "
+            ["The distributor's Partner Center administrator renews the consent with MFA (Settings > Partner Center "
              "shows how).", _PROCESS])
     if isinstance(error, CustomerUnderReview):
         return NeedsAction(

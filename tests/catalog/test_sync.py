@@ -187,3 +187,12 @@ def test_the_monthly_task_is_registered_with_the_worker(app):
     assert "app.catalog.jobs" in PERIODIC_MODULES
     enqueue_due()
     assert "catalog-monthly-sync" in TASKS
+
+
+def test_a_failed_syncs_message_names_the_menu_where_the_connection_is():
+    """The sync's error sent the operator to "Admin > Partner Center"; the menu reads Settings > Partner Center."""
+    from app.catalog.progress import describe_error
+    from app.partner_center.errors import PartnerCenterError
+
+    assert describe_error(PartnerCenterError(status=500)) == (
+        "Partner Center had an internal error. Try again later; if it keeps happening, check Settings > Partner Center.")

@@ -85,7 +85,7 @@ def test_an_order_that_hits_it_waits_querying_with_that_reason_until_processed(
     assert order.status == "querying" and order.reason_code == "mfa_consent_needed"
     page = soup(operator_client.get(f"/orders/{order.number}"))
     assert NOTICE in page.select_one("#order-reason").get_text()
-    assert "admin > Partner Center" in page.select_one("#order-steps-to-take").get_text()
+    assert "(Settings > Partner Center shows how)" in page.select_one("#order-steps-to-take").get_text()
 
     _consent_signed_in(app, mfa=True)
     assert operator_client.post(f"/orders/{order.number}/process", {}).status_code == 303
