@@ -54,3 +54,28 @@ def test_a_wide_table_scrolls_in_its_own_named_region_a_keyboard_reaches(browser
         assert page.evaluate("getComputedStyle(document.querySelector('table.subscription-table')).display") == "table"
     finally:
         context.close()
+
+
+def test_a_notification_with_a_long_unbroken_name_wraps_on_a_phone(browser, live_server, live_app):
+    """A subscription renamed to 128 letters without a space made /notifications about 1,300 px wide."""
+    from app.accounts.models import Notification, User
+    from app.extensions import db
+
+    long_name = "x" * 128
+    with live_app.app_context():
+        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+        notice = Notification(user_id=rita.id, category="subscriptions", title=f"{long_name} was renamed",
+                              body=f"The subscription is now called {long_name}.")
+        db.session.add(notice)
+        db.session.commit()
+        notice_id = notice.id
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in_as(page, live_server, "reseller@example.com")
+        assert sticking_out(page, live_server + "/notifications") is None
+    finally:
+        context.close()
+        with live_app.app_context():
+            db.session.execute(db.delete(Notification).where(Notification.id == notice_id))
+            db.session.commit()
