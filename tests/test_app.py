@@ -141,6 +141,14 @@ def test_layout_carries_csrf_token_for_htmx_and_pinned_vendored_assets(client):
     assert page.select_one("#flash-region")["aria-live"] == "polite"
 
 
+def test_every_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_favicon(client):
+    """Browsers asked for /favicon.ico on every page and got a 404."""
+    icon = soup(client.get("/sign-in")).select_one('link[rel="icon"]')["href"]
+    assert icon.startswith("/static/")
+    answer = client.get(icon)
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+
+
 def test_every_field_of_the_sign_in_page_has_a_label(client):
     page = soup(client.get("/sign-in"))
     for field in page.select("input:not([type=hidden]), select, textarea"):
