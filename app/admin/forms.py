@@ -84,5 +84,5 @@ class AuditFilterForm(FlaskForm):
     actor = SearchField("Actor", validators=[Optional()], description="Part of the person's email, or system.")
     account = choice_filter("Account", [SelectChoice("", "All accounts")], what="an account")
     action = choice_filter("Action", [SelectChoice("", "All actions")], what="an action")
-    date_from = date_filter("From", "A date like 2025-03-31.")
-    date_to = date_filter("Until", "A date like 2025-03-31.", not_before="date_from")
+    date_from = date_filter("From")
+    date_to = date_filter("Until", not_before="date_from")

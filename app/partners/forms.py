@@ -41,8 +41,8 @@ class AccountFilterForm(FlaskForm):
     kind = choice_filter("Kind", KIND_CHOICES, what="a kind")
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     country = choice_filter("Country", _country_choices("Any country"), what="a country")
-    created_from = date_filter("Created from", "A date like 2026-01-31.")
-    created_to = date_filter("Created until", "A date like 2026-12-31.", not_before="created_from")
+    created_from = date_filter("Created from")
+    created_to = date_filter("Created until", not_before="created_from")
 
 
 class MultiCheckboxField(SelectMultipleField):

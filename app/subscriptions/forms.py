@@ -26,8 +26,8 @@ class GridForm(FlaskForm):
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     customer = choice_filter("Customer", [SelectChoice("", "All customers")], what="a customer")
     product = choice_filter("Product", [SelectChoice("", "All products")], what="a product")
-    renewal_from = date_filter("Renewal date from", "A date like 2025-03-31.")
-    renewal_to = date_filter("Renewal date until", "A date like 2025-03-31.", not_before="renewal_from")
+    renewal_from = date_filter("Renewal date from")
+    renewal_to = date_filter("Renewal date until", not_before="renewal_from")
 
 
 def new_request_key() -> str:

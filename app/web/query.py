@@ -17,12 +17,13 @@ from app.extensions import db
 DATE_ADVICE = "Enter a date like 2026-01-31."
 
 
-def date_filter(label: str, description: str = "A date like 2026-01-31.", *,
-                not_before: str | None = None) -> DateField:
-    """A date filter of a list's GET form: optional; one that is not a date says DATE_ADVICE. The end
-    of a date range names the range's start field (not_before="date_from"): an end before it is refused."""
+def date_filter(label: str, *, not_before: str | None = None) -> DateField:
+    """A date filter of a list's GET form: optional; its hint and, for one that is not a date, its message
+    (DATE_ADVICE) give the same example in every list. The end of a date range names the range's start field
+    (not_before="date_from"): an end before it is refused."""
     validators = [Optional()] + ([_on_or_after(not_before)] if not_before else [])
-    return DateField(label, validators=validators, description=description, invalid_value_message=DATE_ADVICE)
+    return DateField(label, validators=validators, description="A date like 2026-01-31.",
+                     invalid_value_message=DATE_ADVICE)
 
 
 def _on_or_after(start: str):
