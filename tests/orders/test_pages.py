@@ -308,3 +308,17 @@ def test_each_mark_as_read_button_names_its_notification(reseller_client, db):
     names = [" ".join(b.get_text().split()) for b in soup(reseller_client.get("/notifications")).select(
         ".notification-list button")]
     assert "Mark as read: Order ORD-1 completed" in names and "Mark as read: Order ORD-2 failed" in names
+
+
+def test_the_notifications_page_says_what_news_this_kind_of_account_gets(reseller_client, customer_client,
+                                                                        operator_client):
+    """The operator read "News about your orders ... your subscriptions", and a direct customer "partner
+    programs", though neither gets such news."""
+    orders = "News about your orders (completed, failed, or waiting for someone to act), your subscriptions"
+    leads = {client: soup(client.get("/notifications")).select_one(".lead").get_text()
+             for client in (reseller_client, customer_client, operator_client)}
+    assert leads[reseller_client] == f"{orders}, the catalog and partner programs."
+    assert leads[customer_client] == f"{orders} and the catalog."
+    assert leads[operator_client] == (
+        "News for the people who run the storefront: orders stopped at a deadline or waiting for someone to act, "
+        "reconciliation findings, catalog syncs, partner requests and certificates.")
