@@ -14,6 +14,7 @@ from sqlalchemy import DDL, JSON, ForeignKey, Index, Numeric, String, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
+from app.enums import LabelledEnum, label_of
 from app.time import utcnow
 from app.extensions import PkModel
 
@@ -187,7 +188,7 @@ class PriceListEntry(ProductLine, PkModel):
     tags: Mapped[str] = mapped_column(String(200), default="")
 
 
-class SyncStatus(StrEnum):
+class SyncStatus(LabelledEnum):
     QUEUED = "queued"
     RUNNING = "running"
     FINISHED = "finished"
@@ -198,11 +199,11 @@ class SyncStatus(StrEnum):
 OPEN_SYNC_STATUSES = (SyncStatus.QUEUED, SyncStatus.RUNNING)
 
 
-class SyncTrigger(StrEnum):
-    MANUAL = "manual"        # the admin's button (or Retry on the stuck-work page)
-    AUTOMATIC = "automatic"  # the monthly run
-    SEED = "seed"            # the demo data
-    IMPORT = "import"        # a price sheet file
+class SyncTrigger(LabelledEnum):
+    MANUAL = "manual"                                # the admin's button (or Retry on the stuck-work page)
+    AUTOMATIC = "automatic", "Monthly (automatic)"   # the monthly run
+    SEED = "seed", "Demo data"
+    IMPORT = "import", "Price sheet file"
 
 
 class CatalogSync(PkModel):
@@ -234,6 +235,15 @@ class CatalogSync(PkModel):
     @property
     def done(self) -> bool:
         return self.status in (SyncStatus.FINISHED, SyncStatus.FAILED)
+
+    @property
+    def status_label(self) -> str:
+        return label_of(SyncStatus, self.status)
+
+    @property
+    def trigger_label(self) -> str:
+        """How the run was started, in words ("Monthly (automatic)")."""
+        return label_of(SyncTrigger, self.trigger)
 
     @property
     def percent(self) -> int:

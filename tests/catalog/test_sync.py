@@ -196,3 +196,12 @@ def test_a_failed_syncs_message_names_the_menu_where_the_connection_is():
 
     assert describe_error(PartnerCenterError(status=500)) == (
         "Partner Center had an internal error. Try again later; if it keeps happening, check Settings > Partner Center.")
+
+
+def test_earlier_runs_say_how_each_started_and_how_it_ended_in_words(demo, db, operator_client):
+    """The table read "seed", "automatic" and "finished", the stored codes, beside a current run that read "Finished"."""
+    db.session.add(CatalogSync(status="failed", trigger="automatic", errors=[]))
+    db.session.commit()
+    page = soup(operator_client.get("/admin/catalog"))
+    rows = [[td.get_text(strip=True) for td in row.select("td")] for row in page.select("#history-heading ~ div tbody tr")]
+    assert [row[2:4] for row in rows] == [["Demo data", "Finished"]]
