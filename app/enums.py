@@ -23,3 +23,9 @@ def label_of(enum: type[LabelledEnum], value: str | None) -> str:
         return enum(value).label
     except ValueError:
         return value or ""
+
+
+def labelled(column: str, enum: type[LabelledEnum]) -> property:
+    """A model's read-only property with the words for the value stored in `column`:
+    ``status_label = labelled("status", OrderStatus)``."""
+    return property(lambda row: label_of(enum, getattr(row, column)), doc=f"The {column} in words.")

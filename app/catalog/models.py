@@ -14,7 +14,7 @@ from sqlalchemy import DDL, JSON, ForeignKey, Index, Numeric, String, Text, Uniq
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
-from app.enums import LabelledEnum, label_of
+from app.enums import LabelledEnum, labelled
 from app.time import utcnow
 from app.extensions import PkModel
 
@@ -236,14 +236,8 @@ class CatalogSync(PkModel):
     def done(self) -> bool:
         return self.status in (SyncStatus.FINISHED, SyncStatus.FAILED)
 
-    @property
-    def status_label(self) -> str:
-        return label_of(SyncStatus, self.status)
-
-    @property
-    def trigger_label(self) -> str:
-        """How the run was started, in words ("Monthly (automatic)")."""
-        return label_of(SyncTrigger, self.trigger)
+    status_label = labelled("status", SyncStatus)
+    trigger_label = labelled("trigger", SyncTrigger)  # how the run was started: "Monthly (automatic)"
 
     @property
     def percent(self) -> int:

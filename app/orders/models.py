@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import Account, CustomerContact, Licensee, User
 from app.catalog.models import ProductLine
 from app.catalog.terms import seats
-from app.enums import LabelledEnum, label_of
+from app.enums import LabelledEnum, labelled
 from app.extensions import PkModel
 from app.time import utcnow
 
@@ -156,13 +156,8 @@ class Order(CustomerContact, PkModel):
     steps: Mapped[list["OrderStep"]] = relationship(back_populates="order", order_by="OrderStep.position",
                                                     cascade="all, delete-orphan")
 
-    @property
-    def status_label(self) -> str:
-        return label_of(OrderStatus, self.status)
-
-    @property
-    def type_label(self) -> str:
-        return label_of(OrderType, self.type)
+    status_label = labelled("status", OrderStatus)
+    type_label = labelled("type", OrderType)
 
     @property
     def terminal(self) -> bool:
@@ -270,7 +265,5 @@ class OrderStep(PkModel):
     def label(self) -> str:
         return self.title or STEP_LABELS.get(self.name, self.name)
 
-    @property
-    def status_label(self) -> str:
-        return label_of(StepStatus, self.status)
+    status_label = labelled("status", StepStatus)
 
