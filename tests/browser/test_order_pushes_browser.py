@@ -8,29 +8,20 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import pushes_delivered_together, sign_in_as
+from tests.support.browser import a_processing_order, pushes_delivered_together, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
 
 def test_the_last_of_order_pushes_that_arrive_together_is_shown(page, live_app, live_server):
     """The page's stream is real; the browser receives everything it sent at once (held until it ends)."""
-    from app.accounts.models import User
     from app.extensions import db
     from app.orders.models import Order, OrderStatus
     from app.orders.transitions import publish_progress
     from app.time import utcnow
 
-    with live_app.app_context():
-        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
-        order = Order(number=f"ORD-PUSH-{uuid.uuid4().hex[:4].upper()}-TEST", type="purchase",
-                      status=OrderStatus.PROCESSING, account_id=rita.account_id, user_id=rita.id,
-                      company_name="Fabrikam, Inc.", country="US", contact_first_name="Frank",
-                      contact_last_name="Miller", email="it@fabrikam.example.com", tenant_mode="new",
-                      domain=f"push{uuid.uuid4().hex[:8]}.onmicrosoft.com", currency="USD", total=0)
-        db.session.add(order)  # no job: this test moves it
-        db.session.commit()
-        order_id, number = order.id, order.number
+    number = f"ORD-PUSH-{uuid.uuid4().hex[:4].upper()}-TEST"
+    order_id = a_processing_order(live_app, number=number, domain=f"push{uuid.uuid4().hex[:8]}.onmicrosoft.com")
 
     def move(status=None) -> None:
         with live_app.app_context():

@@ -177,3 +177,27 @@ def test_a_polish_registration_id_microsoft_refused_is_said_in_words_and_checked
     assert order.status == "completed"
     created = sandbox_store.tenant_by_domain("litwareparams.onmicrosoft.com")
     assert created is not None
+
+
+def test_a_querying_order_says_what_blocks_it_once_on_the_page_and_in_its_live_progress(
+        demo, db, sandbox_store, reseller_client):
+    order = _domain_taken_order(db, sandbox_store)
+    for response in (reseller_client.get(f"/orders/{order.number}"),
+                     reseller_client.get(f"/orders/{order.number}/progress", headers={"HX-Request": "true"})):
+        assert text_of(response).count(order.reason) == 1
+        page = soup(response)
+        assert order.reason in page.select_one(".order-blocker").get_text()
+        # The blocked step says it needs action and leaves the reason to the alert above.
+        blocked = page.select_one('.provisioning-step[data-step="create_customer"]')
+        assert blocked.select_one(".step-status").get_text() == "Needs action"
+
+
+def test_a_failed_order_gives_its_reason_once(demo, db, pc_client, reseller_client):
+    from tests.support.orders import line
+    tenant_id = existing_customer(pc_client, "toomanyonce")
+    order = place(db, reseller_request(db, domain="toomanyonce.onmicrosoft.com", tenant_mode="existing",
+                                       tenant_id=tenant_id, lines=[line(quantity=300000)]))
+    assert run_job(order.id) == "failed"
+    response = reseller_client.get(f"/orders/{order.number}")
+    assert text_of(response).count(order.reason) == 1
+    assert order.reason in soup(response).select_one(".alert-error").get_text()

@@ -119,3 +119,21 @@ def checkout_on_a_new_tenant(page, customer_label: str, domain_word: str) -> str
     expect(page.locator("#domain-status")).to_have_text(f"{prefix}.onmicrosoft.com is available.")
     page.get_by_role("button", name="Checkout").click()
     return prefix
+
+
+def a_processing_order(live_app, *, number: str, domain: str, steps=()) -> int:
+    """An order of Rita's (Adatum), processing, with no job: the test moves it (and must not leave it
+    processing, or the sweep would look at it). `steps`: its OrderStep rows. Its id."""
+    from app.accounts.models import User
+    from app.extensions import db
+    from app.orders.models import Order, OrderStatus
+
+    with live_app.app_context():
+        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+        order = Order(number=number, type="purchase", status=OrderStatus.PROCESSING, account_id=rita.account_id,
+                      user_id=rita.id, company_name="Fabrikam, Inc.", country="US", contact_first_name="Frank",
+                      contact_last_name="Miller", email="it@fabrikam.example.com", tenant_mode="new",
+                      domain=domain, currency="USD", total=0, steps=list(steps))
+        db.session.add(order)
+        db.session.commit()
+        return order.id

@@ -1,0 +1,77 @@
+"""Orders and the operator's account page at their edges, as a person sees them in Chromium, with
+JavaScript on and off: a querying order says what blocks it once (also after a live update)."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import a_processing_order, sign_in_as
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+
+REASON = "The domain name taken-in-browser.onmicrosoft.com is already taken at Microsoft: the domain name must be updated."
+
+
+def _processing_order(live_app) -> tuple[int, str]:
+    """An order of Rita's, running its first step."""
+    from app.orders.models import OrderStep, StepStatus
+
+    number = f"ORD-EDGE-{uuid.uuid4().hex[:4].upper()}-TEST"
+    steps = [OrderStep(position=0, name="create_customer", kind="create_customer", status=StepStatus.RUNNING)]
+    return a_processing_order(live_app, number=number, domain="taken-in-browser.onmicrosoft.com", steps=steps), number
+
+
+def _block(live_app, order_id: int) -> None:
+    """The order's first step is refused as the engine records it: the step and the order carry the reason."""
+    from app.extensions import db
+    from app.orders.models import Order, StepStatus
+    from app.orders.transitions import publish_progress, set_querying
+
+    with live_app.app_context():
+        order = db.session.get(Order, order_id)
+        order.steps[0].status, order.steps[0].error = StepStatus.BLOCKED, REASON
+        set_querying(order, code="domain_taken", reason=REASON,
+                     steps=["Edit the domain on the Parameters tab.", "Press Process."], blocked_field="domain")
+        db.session.commit()
+        publish_progress(order)
+
+
+def _settle(live_app, order_id: int) -> None:
+    from app.extensions import db
+    from app.orders.models import Order, OrderStatus
+
+    with live_app.app_context():  # never left open: the sweep would look at it
+        db.session.get(Order, order_id).status = OrderStatus.FAILED
+        db.session.commit()
+
+
+def _reason_shown_once(page) -> None:
+    expect(page.locator("#order-status")).to_have_text("Querying", timeout=20_000)
+    expect(page.get_by_role("alert").filter(has_text="What blocks this order")).to_contain_text(REASON)
+    assert page.locator("main").inner_text().count(REASON) == 1
+
+
+def test_a_querying_order_says_what_blocks_it_once_with_and_without_javascript(
+        browser, page, live_app, live_server):
+    order_id, number = _processing_order(live_app)
+    try:
+        sign_in_as(page, live_server, "reseller@example.com")
+        page.goto(f"{live_server}/orders/{number}")
+        expect(page.locator("#order-status")).to_have_text("Processing")
+        _block(live_app, order_id)  # a live update, pushed (or polled) into the open page
+        _reason_shown_once(page)
+        page.reload()
+        _reason_shown_once(page)
+
+        quiet = browser.new_context(java_script_enabled=False)
+        try:
+            plain = quiet.new_page()
+            sign_in_as(plain, live_server, "reseller@example.com")
+            plain.goto(f"{live_server}/orders/{number}")
+            _reason_shown_once(plain)
+        finally:
+            quiet.close()
+    finally:
+        _settle(live_app, order_id)
