@@ -236,6 +236,19 @@ class CartLineView:
     price: Decimal | None = None
     subtotal: Decimal | None = None
     currency: str | None = None
+    # What the line's controls are named by ("Increase quantity of ...", "Remove ..."): set by cart_view.
+    name: str = ""
+
+
+def _name_lines(lines: list[CartLineView]) -> None:
+    """Each line's name for its controls: its SKU, with its term and billing plan when another line has
+    the same SKU, so that a screen reader, or a person finding a control by its label, tells the
+    lines' −, +, Quantity, Update and Remove apart."""
+    titles = [lv.line.sku.title for lv in lines]
+    for lv in lines:
+        line = lv.line
+        lv.name = line.sku.title if titles.count(line.sku.title) == 1 else (
+            f"{line.sku.title} ({term_adjective(line.term_duration)} term, billed {billing_adverb(line.billing_plan)})")
 
 
 @dataclass
@@ -274,5 +287,6 @@ def cart_view(user, viewer: Viewer, purpose: str = CartPurpose.CART) -> CartView
             lv.currency = entry.currency
             view.totals[entry.currency] = view.totals.get(entry.currency, Decimal(0)) + lv.subtotal
         view.lines.append(lv)
+    _name_lines(view.lines)
     return view
 

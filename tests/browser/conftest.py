@@ -111,6 +111,17 @@ def fresh_checkouts(live_app):
         in_process_sandbox(live_app).extensions["sandbox_store"].reset()
 
 
+@pytest.fixture
+def empty_carts(live_app):
+    """Each cart test starts with every buyer's cart (and Buy now) empty."""
+    from app.catalog.models import CartLine
+    from app.extensions import db
+
+    with live_app.app_context():
+        db.session.execute(db.delete(CartLine))
+        db.session.commit()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttle(live_app):
     """Sign-in failure counters of one browser test must not slow down the next."""

@@ -12,6 +12,8 @@ from tests.support.browser import add_to_cart, sign_in_as
 
 pytestmark = pytest.mark.browser
 
+# The cart line's quantity field, named by its product (each line's controls are: tests/catalog/test_cart.py).
+PREMIUM_QUANTITY = "Quantity of Microsoft 365 Business Premium"
 SCREENSHOTS = os.environ.get("CATALOG_SCREENSHOTS")  # a folder: save what the user saw, for review
 
 
@@ -19,16 +21,6 @@ def _shot(page, name):
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
-
-
-@pytest.fixture
-def empty_carts(live_app):
-    from app.catalog.models import CartLine
-    from app.extensions import db
-
-    with live_app.app_context():
-        db.session.execute(db.delete(CartLine))
-        db.session.commit()
 
 
 def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, live_server, empty_carts):
@@ -53,7 +45,7 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
 
     page.locator("#cart-badge").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
-    quantity = page.get_by_label("Quantity", exact=True)
+    quantity = page.get_by_label(PREMIUM_QUANTITY, exact=True)
     expect(quantity).to_have_value("5")
     page.get_by_role("button", name="Increase quantity").click()
     expect(quantity).to_have_value("6")
@@ -64,42 +56,42 @@ def test_reseller_searches_adds_to_cart_changes_quantity_and_continues(page, liv
     # The response is in; wait until its swap has replaced the cart, so the next typing goes into
     # the new field rather than into the old one about to be swapped out.
     page.wait_for_function("field => !field.isConnected", arg=before)
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("8")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("8")
     expect(page.locator(".cart-line .subtotal")).to_have_text("167.20 USD")  # 8 × 20.90 USD
-    quantity = page.get_by_label("Quantity", exact=True)
+    quantity = page.get_by_label(PREMIUM_QUANTITY, exact=True)
     quantity.fill("500")
     with page.expect_response(lambda r: "/cart/lines/" in r.url):
         quantity.press("Tab")
     refused = "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 8 seats."
     expect(page.locator(".quantity-error")).to_have_text(refused)
     # The field keeps what was typed beside the message; the cart keeps the saved 8 seats.
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("500")
-    expect(page.get_by_label("Quantity", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("500")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_attribute("aria-invalid", "true")
     _shot(page, "3-cart")
 
     # Next does not go on with 8 while the field shows 500: the cart again, the message beside the field.
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
     expect(page.locator(".quantity-error")).to_have_text(refused)
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("500")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("500")
     # Typed and Next pressed at once (the field's own update still on its way): Next sends the field.
-    page.get_by_label("Quantity", exact=True).fill("20000")
+    page.get_by_label(PREMIUM_QUANTITY, exact=True).fill("20000")
     page.get_by_role("button", name="Next").click()
     expect(page.locator(".quantity-error")).to_have_text(refused)
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("20000")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("20000")
     expect(page).to_have_url(re.compile(r"/cart$"))
     # Enter in a field sends that line's update and swaps only its line: the page does not load again.
     page.evaluate("window.stillThisPage = true")
-    quantity = page.get_by_label("Quantity", exact=True)
+    quantity = page.get_by_label(PREMIUM_QUANTITY, exact=True)
     quantity.fill("7")
     before = quantity.element_handle()
     with page.expect_response(lambda r: "/cart/lines/" in r.url):
         quantity.press("Enter")
     page.wait_for_function("field => !field.isConnected", arg=before)
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("7")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("7")
     expect(page.locator(".quantity-error")).to_have_count(0)
     assert page.evaluate("window.stillThisPage === true")
-    page.get_by_label("Quantity", exact=True).fill("9")
+    page.get_by_label(PREMIUM_QUANTITY, exact=True).fill("9")
     page.get_by_role("button", name="Next").click()
     expect(page).to_have_url(re.compile(r"/checkout/"))
 
@@ -115,30 +107,30 @@ def test_catalog_and_cart_work_with_javascript_off(no_js_page, live_server, empt
     card.get_by_label("Quantity").fill("3")
     card.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("3")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("3")
     page.get_by_role("button", name="Increase quantity").click()
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("4")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("4")
     # A refused quantity stays in the field; Next sends it again and stays on the cart.
-    page.get_by_label("Quantity", exact=True).fill("20000")
+    page.get_by_label(PREMIUM_QUANTITY, exact=True).fill("20000")
     page.get_by_role("button", name="Update").click()
     refused = "Microsoft 365 Business Premium allows at most 300 seats. Your cart still has 4 seats."
     expect(page.locator(".quantity-error")).to_have_text(refused)
     page.get_by_role("button", name="Next").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
     expect(page.locator(".quantity-error")).to_have_text(refused)
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("20000")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("20000")
     # Enter in the field saves it, as Update does.
-    page.get_by_label("Quantity", exact=True).fill("5")
-    page.get_by_label("Quantity", exact=True).press("Enter")
+    page.get_by_label(PREMIUM_QUANTITY, exact=True).fill("5")
+    page.get_by_label(PREMIUM_QUANTITY, exact=True).press("Enter")
     expect(page.get_by_text("Your cart was updated.")).to_be_visible()
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("5")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("5")
     expect(page.locator(".quantity-error")).to_have_count(0)
     # A quantity typed and Next pressed, without Update, is the one the checkout goes on with.
-    page.get_by_label("Quantity", exact=True).fill("6")
+    page.get_by_label(PREMIUM_QUANTITY, exact=True).fill("6")
     page.get_by_role("button", name="Next").click()
     expect(page).to_have_url(re.compile(r"/checkout/(customer|service|company|agreement|review)$"))
     page.goto(f"{live_server}/cart")
-    expect(page.get_by_label("Quantity", exact=True)).to_have_value("6")
+    expect(page.get_by_label(PREMIUM_QUANTITY, exact=True)).to_have_value("6")
     page.get_by_role("button", name="Remove Microsoft 365 Business Premium").click()
     expect(page.get_by_text("Your cart is empty.")).to_be_visible()
 
@@ -158,7 +150,7 @@ def test_a_line_update_never_replaces_the_quantity_being_typed_in_another_line(p
     _add_from_product_page(page, live_server, "CFQ7TTC0LCHC", 5)  # Business Premium
     _add_from_product_page(page, live_server, "CFQ7TTC0LH18", 2)  # Business Basic
     page.goto(f"{live_server}/cart")
-    fields = page.get_by_label("Quantity", exact=True)
+    fields = page.get_by_label(re.compile(r"^Quantity of "))  # each line's field, named by its product
     expect(fields).to_have_count(2)
     first, second = fields.nth(0), fields.nth(1)
 
@@ -221,7 +213,7 @@ def test_the_cart_quantity_field_shows_the_largest_quantity_whole(page, live_ser
     add_to_cart(page, "10000")
     expect(page.get_by_text(re.compile(r"Added 10000 × Exchange Online \(Plan 1\)"))).to_be_visible()
     page.goto(f"{live_server}/cart")
-    quantity = page.get_by_label("Quantity", exact=True)
+    quantity = page.get_by_label("Quantity of Exchange Online (Plan 1)", exact=True)
     expect(quantity).to_have_value("10000")
     assert quantity.evaluate("e => e.scrollWidth <= e.clientWidth"), "the quantity is cut off in its field"
 

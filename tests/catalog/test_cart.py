@@ -148,9 +148,9 @@ def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client,
     add(reseller_client, db, quantity=1)
     line = lines(db)[0]
     html = soup(reseller_client.get("/cart"))
-    assert html.select_one("button[aria-label='Increase quantity']").get_text() == "+"
-    assert html.select_one("button[aria-label='Decrease quantity']").get_text() == "−"
-    assert html.select_one(f"label[for=quantity-{line.id}]").get_text() == "Quantity"
+    assert html.select_one("button[aria-label='Increase quantity of Microsoft 365 Business Premium']").get_text() == "+"
+    assert html.select_one("button[aria-label='Decrease quantity of Microsoft 365 Business Premium']").get_text() == "−"
+    assert html.select_one(f"label[for=quantity-{line.id}]").get_text() == "Quantity of Microsoft 365 Business Premium"
 
     at_minimum = update(reseller_client, line.id, change="decrease")
     assert at_minimum.status_code == 422
@@ -180,6 +180,41 @@ def test_quantity_buttons_and_field_stay_within_the_seat_limits(reseller_client,
     plain = reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", "quantity": "4"})
     assert plain.status_code == 302 and plain.headers["Location"] == "/cart"
     assert lines(db)[0].quantity == 4
+
+
+def _control_names(row) -> list[str]:
+    """What a screen reader calls each control of a cart line: a button's aria-label (else its text), and
+    the quantity field's label."""
+    names = [b.get("aria-label") or b.get_text(strip=True) for b in row.select("button")]
+    field = row.select_one(".quantity-input")
+    return names + [row.select_one(f"label[for={field['id']}]").get_text()]
+
+
+def test_each_lines_controls_are_named_by_its_product_and_by_its_term_when_two_lines_share_it(reseller_client, db):
+    """With two lines every line's −, +, Quantity, Update and Remove had the same names, so a screen reader
+    (or a person driving by labels) could not tell which line each belonged to. Each is named by its
+    product, the plain words first; two lines of one product are told apart by their term and billing."""
+    add(reseller_client, db, quantity=5)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=3, term="P1Y")
+    premium, monthly, yearly = lines(db)
+    page = soup(reseller_client.get("/cart"))
+    named = {row["id"]: _control_names(row) for row in page.select(".cart-line")}
+    assert named[f"line-{premium.id}"] == [
+        "Update quantity of Microsoft 365 Business Premium", "Decrease quantity of Microsoft 365 Business Premium",
+        "Increase quantity of Microsoft 365 Business Premium", "Remove Microsoft 365 Business Premium",
+        "Quantity of Microsoft 365 Business Premium"]
+    basic = "Microsoft 365 Business Basic (1-month term, billed monthly)"
+    assert named[f"line-{monthly.id}"] == [f"Update quantity of {basic}", f"Decrease quantity of {basic}",
+                                           f"Increase quantity of {basic}", f"Remove {basic}", f"Quantity of {basic}"]
+    every = [name for names in named.values() for name in names]
+    assert len(every) == len(set(every)) == 15
+    assert "Quantity of Microsoft 365 Business Basic (1-year term, billed monthly)" in every
+
+    # A line's own answer (htmx swaps that row alone) names it as the page does.
+    changed = update(reseller_client, yearly.id, change="increase")
+    assert _control_names(soup(changed).select_one(f"#line-{yearly.id}"))[2] == (
+        "Increase quantity of Microsoft 365 Business Basic (1-year term, billed monthly)")
 
 
 def _cart_form(page) -> dict:
@@ -252,7 +287,7 @@ def test_without_javascript_a_lines_buttons_keep_what_was_typed_in_the_cart(rese
     add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=2, term="P1M")
     first, second = lines(db)
     page = soup(reseller_client.get("/cart"))
-    plus = page.select_one(f"#line-{first.id} button[aria-label='Increase quantity']")
+    plus = page.select_one(f"#line-{first.id} button[aria-label^='Increase quantity']")
     pressed = reseller_client.post(plus["formaction"], _cart_form(page) | {
         plus["name"]: plus["value"], f"quantity-{first.id}": "8", f"quantity-{second.id}": "3"})
     assert pressed.status_code == 302 and pressed.headers["Location"] == "/cart"

@@ -1,0 +1,55 @@
+"""The cart and the checkout wizard at their edges, in Chromium as a person drives them (by labels and
+button names), with JavaScript on and off: a cart of several lines, and the wizard with nothing to buy."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.support.browser import add_to_cart, sign_in_as
+
+pytestmark = pytest.mark.browser
+
+BASIC, PREMIUM = "CFQ7TTC0LH18", "CFQ7TTC0LCHC"  # Microsoft 365 Business Basic and Premium
+
+
+def _fill_cart(page, live_server, *lines):
+    """Add (product, seats, billing plan) lines on a 1-year term from their product pages, then open the cart."""
+    for product_id, seats, billing_plan in lines:
+        page.goto(f"{live_server}/catalog/products/{product_id}")
+        add_to_cart(page, seats, billing_plan=billing_plan)
+        expect(page.get_by_text("to your cart.")).to_be_visible()
+    page.goto(f"{live_server}/cart")
+
+
+@pytest.fixture(params=[True, False], ids=["js", "no-js"])
+def buyer_page(request, browser):
+    context = browser.new_context(java_script_enabled=request.param)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def test_each_cart_lines_controls_are_found_by_its_product(buyer_page, live_server, empty_carts):
+    """With three lines, two of one product (billed monthly and annually), every line's −, +, Quantity,
+    Update and Remove are told apart by their names, and pressing one changes its own line only."""
+    page = buyer_page
+    sign_in_as(page, live_server, "reseller@example.com")
+    _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"), (BASIC, "3", "Annual"))
+    premium = "Microsoft 365 Business Premium"
+    yearly = "Microsoft 365 Business Basic (1-year term, billed monthly)"
+    annual = "Microsoft 365 Business Basic (1-year term, billed annually)"
+    for name in (premium, yearly, annual):
+        for button in (f"Decrease quantity of {name}", f"Increase quantity of {name}",
+                       f"Update quantity of {name}", f"Remove {name}"):
+            expect(page.get_by_role("button", name=button, exact=True)).to_have_count(1)
+        expect(page.get_by_label(f"Quantity of {name}", exact=True)).to_have_count(1)
+
+    page.get_by_role("button", name=f"Increase quantity of {yearly}", exact=True).click()
+    expect(page.get_by_label(f"Quantity of {yearly}", exact=True)).to_have_value("3")
+    expect(page.get_by_label(f"Quantity of {premium}", exact=True)).to_have_value("5")
+    expect(page.get_by_label(f"Quantity of {annual}", exact=True)).to_have_value("3")
+
+    page.get_by_role("button", name=f"Remove {annual}", exact=True).click()
+    expect(page.locator(".cart-line")).to_have_count(2)
+    expect(page.get_by_label(f"Quantity of {premium}", exact=True)).to_have_value("5")
