@@ -2,7 +2,7 @@
 
 Partner Center names a term by its ISO 8601 duration (P1M, P1Y, P3Y) and a billing plan by its
 cycle (monthly, annual, triennial). Each has a few grammatical forms, all kept here so the pages
-never define their own: a label for tables and choices ("1 year", "Annual"), an adjective for
+never define their own: a label for tables and choices ("1 month", "1 year", "Annual"), an adjective for
 sentences ("a 1-year term"), an adverb ("billed annually") and a period ("per year"). A number of
 seats or licences in a sentence is said here too ("1 seat", "5 seats"), and an amount of money, in the
 one format every page, message and e-mail uses: "1,234.50 USD" (see `money`).
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-TERMS = {"P1M": "Monthly", "P1Y": "1 year", "P3Y": "3 years"}
+TERMS = {"P1M": "1 month", "P1Y": "1 year", "P3Y": "3 years"}  # not "Monthly": the billing plan's word
 TERM_ADJECTIVES = {"P1M": "1-month", "P1Y": "1-year", "P3Y": "3-year"}
 
 BILLING_PLANS = {"monthly": "Monthly", "annual": "Annual", "triennial": "Triennial"}

@@ -102,7 +102,7 @@ def test_reseller_sees_cost_and_erp_price_in_the_pricing_table(reseller_client, 
     table = html.select_one(".pricing-table")
     assert [th.get_text(strip=True) for th in table.select("thead th")] == \
         ["Term", "Monthly billing", "Annual billing", "Triennial billing"]
-    assert [th.get_text(strip=True) for th in table.select("tbody th")] == ["Monthly", "1 year", "3 years"]
+    assert [th.get_text(strip=True) for th in table.select("tbody th")] == ["1 month", "1 year", "3 years"]
     entry = db.session.scalar(db.select(PriceListEntry).where(
         PriceListEntry.market == "US", PriceListEntry.product_id == BUSINESS_PREMIUM,
         PriceListEntry.term_duration == "P1Y", PriceListEntry.billing_plan == "monthly"))

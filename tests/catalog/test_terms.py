@@ -1,6 +1,7 @@
 """Term and billing plan words are defined once, in app/catalog/terms.py, and every page uses its
 filters: a page that spells them itself drifts (subscriptions once said "1 month" where the catalog,
-the checkout and the orders said "Monthly")."""
+the checkout and the orders said "Monthly"). The 1-month term reads "1 month", never "Monthly", the
+word of the monthly billing plan beside it: "Monthly, billed Monthly" told a reader nothing."""
 from __future__ import annotations
 
 import re
@@ -43,4 +44,4 @@ def test_the_filters_render_in_any_template(app):
             "{{ 'P1M'|term_label }}/{{ 'P3Y'|term_adjective }}/{{ 'annual'|billing_label }}/"
             "{{ 'annual'|billing_adverb }}/{{ 'triennial'|billing_period }}/{{ none|billing_label }}/"
             "{{ 'P2Y'|term_label }}").render()
-    assert rendered == "Monthly/3-year/Annual/annually/3 years//P2Y"
+    assert rendered == "1 month/3-year/Annual/annually/3 years//P2Y"

@@ -178,6 +178,20 @@ def test_the_grid_downloads_as_csv_what_its_filters_select_in_its_order_every_pa
                                                                  "Tailspin Toys"]
 
 
+def test_a_one_month_term_reads_1_month_beside_its_monthly_billing_plan(grid, db, reseller_client):
+    """The term is not "Monthly", the billing plan's word: "Monthly, billed Monthly" said nothing."""
+    adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
+    month = _add(db, adatum, "Trial month", renewal_days=15, term="P1M")
+    row = next(tr for tr in soup(reseller_client.get("/subscriptions")).select("tbody tr")
+               if tr.select_one(".sub-name").get_text(strip=True) == "Trial month")
+    assert [td.get_text(strip=True) for td in row.select("td")][5:7] == ["1 month", "Monthly"]
+    rows = _downloaded(reseller_client, "/subscriptions.csv?q=trial")
+    assert [dict(zip(rows[0], r))["Term"] for r in rows[1:]] == ["1 month"]
+    details = soup(reseller_client.get(f"/subscriptions/{month.id}"))
+    facts = {dt.get_text(strip=True): dt.find_next_sibling("dd").get_text(strip=True) for dt in details.select("dt")}
+    assert (facts["Term"], facts["Billing plan"]) == ("1 month", "Monthly")
+
+
 def test_navigation_has_subscriptions_after_orders(demo, reseller_client, customer_client, operator_client):
     for client in (reseller_client, customer_client, operator_client):
         labels = [a.get_text() for a in soup(client.get("/")).select("nav[aria-label=Main] a")]
