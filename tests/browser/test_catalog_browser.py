@@ -230,7 +230,7 @@ def test_every_bad_field_of_add_to_cart_is_said_at_once(browser, live_server, em
         page.goto(f"{live_server}/catalog/products/CFQ7TTC0LCHC")
         cell = page.locator("td[data-term=P1Y][data-billing=monthly]")
         expect(cell.locator(".price-cost")).to_have_text("Your cost 20.90 USD")
-        add_to_cart(page, "0", term="Monthly", billing_plan="Annual")
+        add_to_cart(page, "0", term="1 month", billing_plan="Annual")
         form = page.locator("form.add-to-cart")
         expect(form.locator("#add-CFQ7TTC0LCHC-billing_plan-error")).to_have_text(
             "Microsoft 365 Business Premium is not offered on a 1-month term billed annually. "
