@@ -136,6 +136,35 @@ def test_the_page_a_check_returns_to_shows_its_answer_once_it_ended(operator_cli
     assert soup(operator_client.get("/admin/partner-center/?check=other")).select_one("#check-status") is None
 
 
+def _checked(operator_client, redis) -> str:
+    """Press Check connection, let the worker run it; the words of its answer."""
+    job_id = operator_client.post("/admin/partner-center/default/check").headers["Location"].split("check=")[1]
+    SimpleWorker([get_queue()], connection=redis).work(burst=True)
+    return text_of(operator_client.get(f"/admin/partner-center/checks/{job_id}", headers={"HX-Request": "true"}))
+
+
+def test_a_throttling_partner_center_is_said_at_once_with_when_to_check_again(operator_client, redis, sandbox_store):
+    """Partner Center answering 429 (Retry-After 30 s): the check slept through 30 s, then 60 s, and was stopped
+    at its 2 minutes, so the operator watched "Checking the connection…" and then read "The check could not
+    run. The worker log has the details." A person waits on this check: it asks once and says what it got."""
+    sandbox_store.inject_fault("GET", "/v1/countryvalidationrules", "throttle", count=10, retry_after=30)
+    answer = _checked(operator_client, redis)
+    assert "Connection failed." in answer
+    assert "Partner Center is throttling this partner (reading the US country rules)" in answer
+    assert "Check the connection again in 30 seconds; orders and other jobs wait and try again by themselves." in answer
+    assert len(sandbox_store.calls(method="GET", path="/v1/countryvalidationrules/US")) == 1
+
+
+def test_partner_center_failing_says_what_to_do_next(operator_client, redis, sandbox_store):
+    sandbox_store.inject_fault("GET", "/v1/countryvalidationrules", "error", count=10)
+    answer = _checked(operator_client, redis)
+    assert "Partner Center answers with server errors (reading the US country rules, HTTP 500)" in answer
+    assert ("The trouble is on Microsoft's side: orders and other jobs try again by themselves. Check the "
+            "connection again in a few minutes.") in answer
+    # In sandbox mode nothing else answers so: the sandbox's own faults do.
+    assert "In sandbox mode, a fault set on the sandbox controls answers like this." in answer
+
+
 def test_resellers_cannot_see_connections(reseller_client):
     assert reseller_client.get("/admin/partner-center/").status_code == 403
     assert reseller_client.post("/admin/partner-center/default/check").status_code == 403
