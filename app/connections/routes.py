@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta, timezone
 
 import redis
 from flask import abort, current_app, flash, redirect, request, url_for
@@ -174,12 +175,32 @@ def check_status(job_id: str):
 ENDED = ("finished", "failed", "stopped", "canceled")
 
 
+# A check still waiting this long for a worker is said so: the page would otherwise say "Checking the
+# connection…" for as long as the worker is stopped.
+WORKER_WAIT = timedelta(seconds=30)
+
+
 def _check_state(job: Job) -> dict:
     """What connections/_check_status.html shows of a connection check's job."""
     job_status = job.get_status(refresh=True)
     return {"job_id": job.id, "job_status": job_status,
             "result": job.return_value() if job_status == "finished" else None,
-            "error": "The check could not run. The worker log has the details." if job_status == "failed" else None}
+            "error": "The check could not run. The worker log has the details." if job_status == "failed" else None,
+            "waiting": _waited_for_a_worker(job) if job_status in ("queued", "scheduled", "deferred") else None}
+
+
+def _waited_for_a_worker(job: Job) -> str | None:
+    """How long a check no worker has taken yet has waited, in words, once that is longer than WORKER_WAIT."""
+    if job.enqueued_at is None:
+        return None
+    enqueued = job.enqueued_at if job.enqueued_at.tzinfo else job.enqueued_at.replace(tzinfo=timezone.utc)
+    waited = datetime.now(timezone.utc) - enqueued
+    if waited < WORKER_WAIT:
+        return None
+    minutes = int(waited.total_seconds() // 60)
+    if not minutes:
+        return f"{int(waited.total_seconds())} seconds"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _page_check(job_id: str | None) -> dict | None:
@@ -193,4 +214,4 @@ def _page_check(job_id: str | None) -> dict | None:
     except NoSuchJobError:
         return None
     except redis.exceptions.RedisError:
-        return {"job_id": job_id, "job_status": "queued", "result": None, "error": None}
+        return {"job_id": job_id, "job_status": "queued", "result": None, "error": None, "waiting": None}

@@ -3,6 +3,7 @@ the `flask partner-center check` command, and the admin check that runs as a job
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from rq import SimpleWorker
@@ -163,6 +164,29 @@ def test_partner_center_failing_says_what_to_do_next(operator_client, redis, san
             "connection again in a few minutes.") in answer
     # In sandbox mode nothing else answers so: the sandbox's own faults do.
     assert "In sandbox mode, a fault set on the sandbox controls answers like this." in answer
+
+
+def test_a_check_no_worker_takes_says_so(operator_client, redis):
+    """With the worker stopped, the check said "Checking the connection…" for as long as one watched."""
+    from rq.job import Job
+
+    from app.time import utcnow
+
+    job_id = operator_client.post("/admin/partner-center/default/check").headers["Location"].split("check=")[1]
+    fresh = text_of(operator_client.get(f"/admin/partner-center/checks/{job_id}", headers={"HX-Request": "true"}))
+    assert "Checking the connection…" in fresh and "worker" not in fresh
+    job = Job.fetch(job_id, connection=redis)
+    job.enqueued_at = utcnow() - timedelta(minutes=1)  # a minute later, still nobody has taken it
+    job.save()
+    for page in (operator_client.get(f"/admin/partner-center/checks/{job_id}", headers={"HX-Request": "true"}),
+                 operator_client.get(f"/admin/partner-center/?check={job_id}")):
+        status = soup(page).select_one("#check-status")
+        assert ("The check has waited 1 minute for the storefront's worker, which runs it: the worker may be "
+                "stopped. It runs as soon as the worker is back.") in " ".join(status.get_text(" ").split())
+        assert status.has_attr("hx-get")  # still watched
+    SimpleWorker([get_queue()], connection=redis).work(burst=True)
+    assert "Connection works." in text_of(
+        operator_client.get(f"/admin/partner-center/checks/{job_id}", headers={"HX-Request": "true"}))
 
 
 def test_resellers_cannot_see_connections(reseller_client):
