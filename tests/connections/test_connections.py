@@ -286,3 +286,14 @@ def test_the_add_form_points_up_to_markets_and_says_how_to_change_a_connection(o
     assert intro.select_one("a[href='#markets-heading']").get_text() == "Markets"
     assert ("To change a connection, save it again under its name: a blank client secret or refresh token keeps "
             "the stored one.") in words
+
+
+def test_markets_name_the_menu_an_account_is_pinned_from(operator_client):
+    """Markets sent the operator to "admin > Accounts", a menu that does not exist; the menu reads Partners >
+    Accounts."""
+    page = soup(operator_client.get("/admin/partner-center/"))
+    words = " ".join(page.select_one("#markets-heading").find_next("p").get_text().split())
+    assert "An account pinned to a connection (on its page under Partners > Accounts)" in words
+    assert "admin >" not in words
+    nav = page.select_one("nav[aria-label=Main]")
+    assert nav.find("a", string="Accounts") is not None or "Accounts" in nav.get_text()
