@@ -144,10 +144,7 @@ def _check_keys(app: Flask) -> None:
 
 
 def _init_login(app: Flask) -> None:
-    from flask import redirect, request, url_for
-
-    from app.auth.sessions import load_user
-    from app.web.rendering import is_htmx
+    from app.auth.sessions import load_user, unauthorized
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -158,25 +155,8 @@ def _init_login(app: Flask) -> None:
 
     # The session carries "<user id>:<session version>" (app/auth/sessions.py).
     login_manager.user_loader(load_user)
-
-    @login_manager.unauthorized_handler
-    def unauthorized():
-        from flask import flash, g
-
-        target = url_for("auth.sign_in", next=request.full_path.rstrip("?"))
-        suspended = g.get("signed_out_account")  # signed out now: its account was suspended (app/auth/sessions.py)
-        if suspended is not None:
-            from app.auth.routes import suspended_message
-
-            flash(suspended_message(suspended), "error")
-        if is_htmx():
-            # htmx follows HX-Redirect with a full navigation; a 3xx would be swapped in place.
-            return "", 401, {"HX-Redirect": target, "Vary": "HX-Request"}
-        if request.path == "/":  # the front door needs no explanation
-            return redirect(url_for("auth.sign_in"))
-        if suspended is None:
-            flash(login_manager.login_message, "info")
-        return redirect(target)
+    # The sign-in page, saying why, leading back (app/auth/sessions.py).
+    login_manager.unauthorized_handler(unauthorized)
 
 
 def _instance_secret(instance_path: str) -> str:

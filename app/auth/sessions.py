@@ -9,15 +9,18 @@ signed in either.
 from __future__ import annotations
 
 from functools import cache
+from urllib.parse import urlsplit
 
-from flask import current_app, g, request
+from flask import current_app, flash, g, redirect, request, url_for
 from flask_login import login_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.extensions import db
+from app.web.access import SAFE_METHODS
 from app.web.layout import facts_params, forget_facts, keep_facts, with_facts
+from app.web.rendering import is_htmx
 
 
 # With its account: every request asks whether the account is suspended, and every page's layout shows it.
@@ -45,7 +48,7 @@ def load_user(session_id: str) -> User | None:
         return None
     if not may_stay_signed_in(user):
         forget_facts()
-        # The sign-in page this request is sent to says why (create_app's unauthorized handler).
+        # The sign-in page this request is sent to says why (unauthorized, below).
         g.signed_out_account = user.account if user.account.is_suspended else None
         return None
     return user
@@ -81,3 +84,48 @@ def keep_this_browser_signed_in(user: User) -> None:
     it was remembered)."""
     remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
     login_user(user, remember=remembered)
+
+
+SIGNED_OUT_MID_FORM = ("You were signed out, so what you sent was not saved. Sign in to go back to the page and "
+                       "send it again.")
+
+
+def unauthorized():
+    """The login manager's answer to a signed-out request that needs a signed-in user: the sign-in page, which
+    says why, and leads back after signing in. htmx follows HX-Redirect with a full navigation (a 3xx would be
+    swapped in place).
+
+    A form sent after the session ended (signed out in another tab; or its cookie expired, which took the
+    form's security token with it, app/web/errors.py) leads back to the page it was sent from, not to its own
+    address, which may answer POST only; and the person is told that it was not saved."""
+    from app.auth.routes import suspended_message
+
+    sent = request.method not in SAFE_METHODS
+    back = _page_sent_from() if sent else request.full_path.rstrip("?")
+    target = url_for("auth.sign_in", next=back) if back else url_for("auth.sign_in")
+    suspended = g.get("signed_out_account")  # signed out now: its account was suspended (load_user)
+    if suspended is not None:
+        flash(suspended_message(suspended), "error")
+    elif sent:
+        flash(SIGNED_OUT_MID_FORM, "info")
+    if is_htmx():
+        return "", 401, {"HX-Redirect": target, "Vary": "HX-Request"}
+    if request.path == "/":  # the front door needs no explanation
+        return redirect(url_for("auth.sign_in"))
+    if suspended is None and not sent:
+        flash(current_app.login_manager.login_message, "info")
+    return redirect(target)
+
+
+def _page_sent_from() -> str | None:
+    """The storefront page a form was sent from (its path and query), as htmx or the browser name it; None when
+    it is not known or is another site's."""
+    page = request.headers.get("HX-Current-URL") if is_htmx() else request.referrer
+    if not page:
+        return None
+    parts = urlsplit(page)
+    if parts.scheme not in ("", "http", "https") or (parts.netloc and parts.netloc != request.host):
+        return None
+    if not parts.path.startswith("/") or parts.path.startswith("//"):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -8,10 +8,13 @@ from __future__ import annotations
 import logging
 
 import redis
-from flask import Flask, render_template, request
+from flask import Flask, redirect, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.web.access import Permission, access_of
+from app.web.form_pages import page_of_form
 from app.web.rendering import is_htmx
 
 log = logging.getLogger(__name__)
@@ -54,10 +57,17 @@ def error_response(status: int, title: str | None = None, message: str | None = 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        if not current_user.is_authenticated and _needs_sign_in(app):
+            # The session ended while the form was open (its cookie expired, the browser was closed) and took
+            # the form's token with it: what the person needs to hear is that they were signed out.
+            return app.login_manager.unauthorized()
         return error_response(400, "Security check failed", CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 405 and (page := page_of_form()) is not None:
+            # The address a POST-only form's answer was shown at, reloaded or opened: its page, not a dead end.
+            return redirect(page, code=303)
         headers = {}
         if error.code == 429 and getattr(error, "retry_after", None):
             headers["Retry-After"] = str(error.retry_after)
@@ -77,3 +87,9 @@ def register_error_handlers(app: Flask) -> None:
             return http_error(error)
         log.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500)
+
+
+def _needs_sign_in(app: Flask) -> bool:
+    """Whether the view this request was for needs a signed-in user for its method."""
+    access = access_of(app.view_functions.get(request.endpoint)) if request.endpoint else None
+    return access is not None and access.needed(request.method) is not Permission.PUBLIC

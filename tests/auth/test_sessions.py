@@ -61,3 +61,61 @@ def test_a_session_id_of_another_version_or_without_one_is_signed_out(demo, db):
             session["_user_id"] = session_id
         expected = 200 if session_id == rita.get_id() else 302
         assert browser.get("/").status_code == expected, session_id
+
+
+# ----------------------------------------------------------------- a session that ends while a form is open
+
+SIGNED_OUT_MID_FORM = ("You were signed out, so what you sent was not saved. Sign in to go back to the page and "
+                       "send it again.")
+
+
+def _flash(c, location) -> str:
+    return soup(c.get(location)).select_one("#flash-region").get_text(" ", strip=True)
+
+
+def test_a_form_sent_after_signing_out_in_another_tab_leads_back_to_its_page(demo):
+    """Check connection pressed after signing out in another tab: sign-in led "back" to the button's own
+    address, which answers POST only, so the operator landed on "Not allowed" (405), and was never told that
+    the check had not started."""
+    c = signed_in(demo, "admin@example.com")
+    c.get("/admin/partner-center/")  # the page with the form, open in this tab
+    c.get(c.post("/sign-out").headers["Location"])  # another tab
+    sent = c.post("/admin/partner-center/default/check", headers={"Referer": "http://localhost/admin/partner-center/"})
+    assert sent.status_code == 302 and sent.headers["Location"] == "/sign-in?next=/admin/partner-center/"
+    assert _flash(c, sent.headers["Location"]) == SIGNED_OUT_MID_FORM
+    back = sign_in(c, "admin@example.com", next="/admin/partner-center/")
+    assert back.headers["Location"] == "/admin/partner-center/" and c.get(back.headers["Location"]).status_code == 200
+
+
+def test_with_javascript_the_same_is_said_and_the_page_is_the_one_open(demo):
+    c = signed_in(demo, "reseller@example.com")
+    c.get("/settings/users")
+    c.get(c.post("/sign-out").headers["Location"])
+    sent = c.post("/settings/users", {"first_name": "Ann", "last_name": "Lee", "email": "ann@adatum.example.com"},
+                  htmx=True, headers={"HX-Current-URL": "http://localhost/settings/users"})
+    assert sent.status_code == 401 and sent.headers["HX-Redirect"] == "/sign-in?next=/settings/users"
+    assert _flash(c, sent.headers["HX-Redirect"]) == SIGNED_OUT_MID_FORM
+
+
+def test_a_form_sent_after_the_session_cookie_expired_is_sent_to_sign_in_not_to_a_security_error(demo):
+    """The session cookie gone (the browser closed, or it expired) took the form's security token with it: the
+    person read "Security check failed … Go back, reload the page", though what happened is that they were signed
+    out."""
+    c = signed_in(demo, "reseller@example.com")
+    c.get("/settings/users")
+    c.http.delete_cookie("session")
+    for htmx in (False, True):
+        sent = c.post("/settings/users", {"first_name": "Ann", "last_name": "Lee", "email": "ann@adatum.example.com"},
+                      htmx=htmx, headers={"Referer": "http://localhost/settings/users",
+                                          "HX-Current-URL": "http://localhost/settings/users"})
+        assert sent.status_code == (401 if htmx else 302)
+        location = sent.headers["HX-Redirect" if htmx else "Location"]
+        assert location == "/sign-in?next=/settings/users"
+        assert _flash(c, location) == SIGNED_OUT_MID_FORM
+
+
+def test_a_page_of_another_site_is_never_where_sign_in_leads_back(demo):
+    c = signed_in(demo, "admin@example.com")
+    c.get(c.post("/sign-out").headers["Location"])
+    sent = c.post("/admin/partner-center/default/check", headers={"Referer": "https://evil.example.com/admin/"})
+    assert sent.headers["Location"] == "/sign-in"
