@@ -16,13 +16,22 @@ Entries also expire after CATALOG_RESULTS_CACHE_SECONDS (default 60; 0 turns the
 bounds how stale a page could be if Redis missed a version change. The fragment's forms carry the
 visitor's CSRF token: it is stored as a marker and put back per request. Without Redis, search
 simply renders every time.
+
+Each web process also keeps the fragments it last served (LOCAL_ENTRIES of them, under the same keys,
+so under the catalog's version too): a request then asks Redis for the version alone, a few bytes,
+instead of the version and a fragment of tens of kilobytes. Fetching those from Redis was two thirds of
+the catalog page's time under `flask serve` (py-spy, bench/concurrent_pages.py). A catalog change still
+shows at once in every process: the version each request reads is the shared one.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
+import threading
+import time
 import uuid
+from collections import OrderedDict
 
 from flask import current_app, has_app_context
 from flask_wtf.csrf import generate_csrf
@@ -84,18 +93,51 @@ def _after_transaction(session: Session, *_args) -> None:
 # JSON string (a page of quotes to unescape) was a tenth of the product page.
 _PREFIX = "catalog:results:v2:"
 
-# The version and, under it, the fragment, in one round trip (two GETs before, each about a sixteenth of
-# the product page's time under `flask serve`); Redis runs the script atomically.
-_READ = """
-local version = redis.call('GET', KEYS[1])
-if not version then return {false, false} end
-return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
-"""
+# This process's copies, newest last: key -> (when the copy goes stale, by time.monotonic(); what Redis holds
+# under the key). A few dozen fragments of tens of kilobytes each: a few megabytes at most. A copy goes stale
+# when the Redis entry it copies expires, so the TTL bounds its staleness just the same.
+LOCAL_ENTRIES = 64
+_local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+_local_lock = threading.Lock()  # `flask run` serves requests in threads
 
 
-def _read(redis, wanted: str) -> tuple[bytes | None, bytes | None]:
-    version, hit = redis.register_script(_READ)(keys=[VERSION_KEY], args=[_PREFIX, ":" + wanted])
-    return version, hit
+def _kept(key: str) -> bytes | None:
+    with _local_lock:
+        kept = _local.get(key)
+        if kept is None:
+            return None
+        if kept[0] <= time.monotonic():
+            del _local[key]
+            return None
+        _local.move_to_end(key)
+        return kept[1]
+
+
+def _keep(key: str, stored: bytes, seconds: float) -> None:
+    with _local_lock:
+        _local[key] = (time.monotonic() + seconds, stored)
+        _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def _from_redis(redis, key: str) -> bytes | None:
+    """The entry another process rendered, kept here for as long as it has left in Redis."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.get(key)
+    pipe.pttl(key)
+    stored, left_ms = pipe.execute()
+    if stored is not None and left_ms > 0:
+        _keep(key, stored, left_ms / 1000)
+    return stored
+
+
+def _version(redis) -> bytes:
+    version = redis.get(VERSION_KEY)
+    if version is None:  # a new Redis (or flushed): from now on changes are counted
+        redis.set(VERSION_KEY, uuid.uuid4().hex, nx=True)
+        version = redis.get(VERSION_KEY)
+    return version
 
 
 def _wanted(viewer, filters) -> str:
@@ -111,11 +153,10 @@ def cached_fragment(viewer, filters, render) -> tuple[dict, bool]:
     wanted = _wanted(viewer, filters)
     try:
         redis = get_redis()
-        version, hit = _read(redis, wanted)
-        if version is None:  # a new Redis (or flushed): from now on changes are counted
-            redis.set(VERSION_KEY, uuid.uuid4().hex, nx=True)
-            version = redis.get(VERSION_KEY)
-        key = _PREFIX + version.decode() + ":" + wanted
+        key = _PREFIX + _version(redis).decode() + ":" + wanted
+        hit = _kept(key)
+        if hit is None:
+            hit = _from_redis(redis, key)
     except RedisError:
         return render(), False
     token = generate_csrf()
@@ -126,8 +167,10 @@ def cached_fragment(viewer, filters, render) -> tuple[dict, bool]:
         return fragment, True
     fragment = render()
     fields = {name: value for name, value in fragment.items() if name != "html"}
+    stored = (json.dumps(fields) + "\n" + fragment["html"].replace(token, CSRF_MARK)).encode()
+    _keep(key, stored, ttl())
     try:
-        redis.set(key, json.dumps(fields) + "\n" + fragment["html"].replace(token, CSRF_MARK), ex=ttl())
+        redis.set(key, stored, ex=ttl())
     except RedisError:
         pass
     return fragment, False
