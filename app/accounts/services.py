@@ -24,6 +24,16 @@ def operator_account() -> Account | None:
     return db.session.scalar(_OPERATOR)
 
 
+def accounts_to_filter_by(user: User) -> list[tuple[int, str]] | None:
+    """The Account filter of the operator's lists (orders, subscriptions): every reseller and direct customer
+    (the operator buys nothing itself), as (id, name) by name. None for anyone else: their lists show their
+    own account's rows only, and offer no such filter."""
+    if user.account.kind != "operator":
+        return None
+    query = db.select(Account.id, Account.name).where(Account.kind.in_(("reseller", "customer")))
+    return [tuple(row) for row in db.session.execute(query.order_by(db.func.lower(Account.name), Account.id))]
+
+
 def suspension_notice(account: Account) -> str:
     """What the users of a suspended account are told when they try to order."""
     from app.accounts.identity import operator_identity  # identity reads operator_account from here

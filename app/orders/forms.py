@@ -18,6 +18,7 @@ class OrderFilterForm(FlaskForm):
         csrf = False
 
     q = SearchField("Search orders", validators=[Optional()], description="Order number, customer or domain.")
+    account = choice_filter("Account", [SelectChoice("", "All accounts")], what="an account")  # the operator's
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     date_from = date_filter("Placed from")
     date_to = date_filter("Placed until", not_before="date_from")

@@ -36,21 +36,23 @@ ORDERS_PER_PAGE = 50
 
 @dataclass
 class OrderFilter(SearchState):
-    """The history's search, filters and page, as the address keeps them (the pager's links read `args`)."""
+    """The history's search, filters and page, as the address keeps them (the pager's links read `args`).
+    `account`: the operator's choice of one account (everyone else reads their own account's only)."""
 
+    account: int | None = None
     status: str | None = None
     date_from: date | None = None
     date_to: date | None = None
 
 
 @cache
-def _visible_orders_statement(own: bool, status: bool, date_from: bool, date_to: bool, paged: bool = True,
+def _visible_orders_statement(one_account: bool, status: bool, date_from: bool, date_to: bool, paged: bool = True,
                               search: bool = False):
     """The order list's statement for one combination of conditions, built once: every order list runs one
     (building a statement and its cache key anew cost about as much as running it). Paged, each row carries
     how many orders the conditions select in all, so that a page and the count are one statement."""
     query = db.select(Order, db.func.count().over().label("total")) if paged else db.select(Order)
-    if own:
+    if one_account:
         query = query.where(Order.account_id == bindparam("account_id"))
     if search:  # a part of the number, the customer's name or the domain, in any case
         query = query.where(db.or_(*(db.func.lower(column).like(bindparam("q"))
@@ -69,8 +71,8 @@ def _selected(user: User, filters: OrderFilter, paged: bool = True):
     """The statement of the orders the user may read that the filters select, and its parameters."""
     own = user.account.kind != "operator"
     params = {}
-    if own:
-        params["account_id"] = user.account_id
+    if own or filters.account:
+        params["account_id"] = user.account_id if own else filters.account
     search = filters.q.strip().lower()
     if search:
         params["q"] = f"%{search}%"
@@ -80,7 +82,7 @@ def _selected(user: User, filters: OrderFilter, paged: bool = True):
         params["created_from"] = datetime.combine(filters.date_from, datetime.min.time())
     if filters.date_to:
         params["created_before"] = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
-    return _visible_orders_statement(own, bool(filters.status), bool(filters.date_from), bool(filters.date_to),
+    return _visible_orders_statement("account_id" in params, bool(filters.status), bool(filters.date_from), bool(filters.date_to),
                                      paged, bool(search)), params
 
 

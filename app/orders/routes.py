@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from app import live
 from app.accounts import notifications as inbox
+from app.accounts.services import accounts_to_filter_by
 from app.connections.person import TooFast, partner_center_problem
 from app.extensions import db
 from app.orders import bp, gdap, queries, querying
@@ -19,7 +20,7 @@ from app.web.access import Permission, allow
 from app.web.csv_export import csv_stream
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
-from app.web.query import applied, requested_page, unapplied
+from app.web.query import account_filter, applied, applied_account, requested_page, unapplied
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
 TABS = ("general", "parameters")
@@ -51,8 +52,10 @@ def _history_filters() -> tuple[OrderFilterForm, bool, queries.OrderFilter]:
     """The history's filter form, whether all it was given is valid, and the filters to apply: a refused
     filter is not applied (and the list says so); the others are."""
     form = OrderFilterForm(request.args)
+    account_filter(form, accounts_to_filter_by(current_user))
     valid = not request.args or form.validate()
-    return form, valid, queries.OrderFilter(q=(form.q.data or "").strip(), status=applied(form.status) or None,
+    return form, valid, queries.OrderFilter(q=(form.q.data or "").strip(), account=applied_account(form),
+                                            status=applied(form.status) or None,
                                             date_from=applied(form.date_from),
                                             date_to=applied(form.date_to), page=requested_page(request.args))
 

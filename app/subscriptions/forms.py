@@ -23,6 +23,7 @@ class GridForm(FlaskForm):
 
     q = SearchField("Search subscriptions", validators=[Optional()],
                     description="Name, product, customer, tenant or subscription ID.")
+    account = choice_filter("Account", [SelectChoice("", "All accounts")], what="an account")  # the operator's
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     customer = choice_filter("Customer", [SelectChoice("", "All customers")], what="a customer")
     product = choice_filter("Product", [SelectChoice("", "All products")], what="a product")

@@ -62,6 +62,7 @@ DEFAULT_SORT = "renewal"
 
 @dataclass
 class GridFilters(SearchState):
+    account: int | None = None  # the operator's choice of one account
     status: str = ""
     customer: str = ""
     product: str = ""
@@ -83,6 +84,8 @@ def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> ListPa
         query = query.where(db.or_(*(db.func.lower(column).like(like) for column in (
             Subscription.friendly_name, Subscription.product_title, Subscription.sku_title,
             Subscription.customer_name, Subscription.tenant_domain, Subscription.ms_subscription_id))))
+    if filters.account:
+        query = query.where(Subscription.account_id == filters.account)
     if filters.status:
         query = query.where(Subscription.status == filters.status)
     if filters.customer:

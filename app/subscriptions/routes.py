@@ -12,6 +12,7 @@ from flask import Response, abort, flash, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from app.accounts.services import accounts_to_filter_by
 from app.catalog.terms import billing_label, money, seats, term_label
 from app.connections.services import partner_center_now
 from app.orders import gdap
@@ -27,7 +28,7 @@ from app.web.confirm import confirmed
 from app.web.csv_export import csv_stream
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
-from app.web.query import applied, requested_page, unapplied
+from app.web.query import account_filter, applied, applied_account, requested_page, unapplied
 from app.web.rendering import is_htmx, redirect_to, render
 
 # What every page of the area reads: a status's label, and the status names, so that templates compare
@@ -44,7 +45,7 @@ def _grid_filters(form: GridForm) -> grid.GridFilters:
     args = request.args
     sort = args.get("sort", grid.DEFAULT_SORT)
     return grid.GridFilters(
-        q=(form.q.data or "").strip(), status=applied(form.status) or "", customer=applied(form.customer) or "",
+        q=(form.q.data or "").strip(), account=applied_account(form), status=applied(form.status) or "", customer=applied(form.customer) or "",
         product=applied(form.product) or "",
         renewal_from=applied(form.renewal_from), renewal_to=applied(form.renewal_to),
         sort=sort if sort in grid.SORTS else grid.DEFAULT_SORT,
@@ -56,6 +57,7 @@ def _grid_state() -> tuple[GridForm, bool, grid.GridFilters]:
     """The grid's filter form (its choices the account's customers and products), whether all it was given
     is valid, and the filters to apply."""
     form = GridForm(request.args)
+    account_filter(form, accounts_to_filter_by(current_user))
     choices = grid.filter_choices(current_user)
     form.customer.choices = [SelectChoice("", "All customers")] + [SelectChoice(c, c) for c in choices["customers"]]
     form.product.choices = [SelectChoice("", "All products")] + [SelectChoice(p, p) for p in choices["products"]]

@@ -8,6 +8,7 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import func, select
 from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from app.extensions import db
@@ -37,6 +38,21 @@ def choice_filter(label: str, choices, *, what: str) -> SelectField:
     """A drop-down filter of a list's GET form, "" (its first choice) meaning all: a value not among
     its choices says "Choose <what> from the list." (what: "a status", "a customer")."""
     return SelectField(label, choices=choices, default="", invalid_choice_message=f"Choose {what} from the list.")
+
+
+def account_filter(form, accounts: list[tuple[int, str]] | None) -> None:
+    """Offer the form's Account filter (`account`, a choice_filter) with `accounts` ((id, name) pairs), or,
+    given None (the list shows one account's rows only), take it off the form: not shown, never applied."""
+    if accounts is None:
+        del form.account
+        return
+    form.account.choices = [SelectChoice("", "All accounts")] + [SelectChoice(str(i), name) for i, name in accounts]
+
+
+def applied_account(form) -> int | None:
+    """The account id the Account filter selects (None: every account, a refused value, or no such filter)."""
+    value = applied(form.account) if form.account is not None else None
+    return int(value) if value else None
 
 
 def applied(field):

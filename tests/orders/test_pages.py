@@ -322,3 +322,28 @@ def test_the_notifications_page_says_what_news_this_kind_of_account_gets(reselle
     assert leads[operator_client] == (
         "News for the people who run the storefront: orders stopped at a deadline or waiting for someone to act, "
         "reconciliation findings, catalog syncs, partner requests and certificates.")
+
+
+def test_the_operator_filters_the_history_by_account_and_buyers_cannot(demo, db, operator_client, reseller_client):
+    mine, theirs = _two_orders(db)
+    adatum = mine.account
+
+    def numbers(client, query):
+        return [a.get_text() for a in soup(client.get("/orders" + query)).select("table.order-table tbody a")]
+
+    page = soup(operator_client.get(f"/orders?account={adatum.id}"))
+    field = page.select_one("#account")
+    assert page.find("label", attrs={"for": "account"}).get_text(strip=True) == "Account"
+    assert field.select_one("option[selected]").get_text() == "Adatum IT Services"
+    assert field.select_one("option").get_text() == "All accounts"
+    assert "Northwind Cloud Distribution" not in field.get_text()  # the operator places no orders of its own
+    assert numbers(operator_client, f"?account={adatum.id}") == [mine.number]
+    assert numbers(operator_client, f"?account={theirs.account_id}") == [theirs.number]
+    csv_link = page.select_one("#orders-csv")["href"]
+    assert csv_link == f"/orders.csv?account={adatum.id}"
+    rows = list(csv.reader(io.StringIO(operator_client.get(csv_link).get_data(as_text=True))))
+    assert [r[0] for r in rows[1:]] == [mine.number]
+    assert_bad_choice_refused(operator_client, "/orders", "account", "an account")
+    # A reseller has no such filter, and naming another account in the address shows its own orders still.
+    assert soup(reseller_client.get("/orders")).select_one("#account") is None
+    assert numbers(reseller_client, f"?account={theirs.account_id}") == [mine.number]

@@ -192,6 +192,21 @@ def test_a_one_month_term_reads_1_month_beside_its_monthly_billing_plan(grid, db
     assert (facts["Term"], facts["Billing plan"]) == ("1 month", "Monthly")
 
 
+def test_the_operator_filters_the_grid_by_account_and_buyers_cannot(grid, operator_client, reseller_client):
+    tailspin = grid["tailspin"].account
+    page = soup(operator_client.get(f"/subscriptions?account={tailspin.id}"))
+    assert page.find("label", attrs={"for": "account"}).get_text(strip=True) == "Account"
+    assert page.select_one("#account option[selected]").get_text() == "Tailspin Toys"
+    assert _names(operator_client.get(f"/subscriptions?account={tailspin.id}")) == ["Tailspin all staff"]
+    assert len(_names(operator_client.get(f"/subscriptions?account={grid['sales'].account_id}"))) == 4
+    csv_link = page.select_one("#subscriptions-csv")["href"]
+    assert csv_link == f"/subscriptions.csv?account={tailspin.id}"
+    assert [r[0] for r in _downloaded(operator_client, csv_link)[1:]] == ["Tailspin all staff"]
+    assert_bad_choice_refused(operator_client, "/subscriptions", "account", "an account")
+    assert soup(reseller_client.get("/subscriptions")).select_one("#account") is None
+    assert "Tailspin all staff" not in _names(reseller_client.get(f"/subscriptions?account={tailspin.id}"))
+
+
 def test_navigation_has_subscriptions_after_orders(demo, reseller_client, customer_client, operator_client):
     for client in (reseller_client, customer_client, operator_client):
         labels = [a.get_text() for a in soup(client.get("/")).select("nav[aria-label=Main] a")]
