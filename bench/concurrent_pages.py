@@ -6,7 +6,8 @@ Starts the storefront as `flask serve` does (gunicorn with app/web/gunicorn_conf
 processes, worker.py, the embedded Redis) on a throw-away SQLite database with the demo data, and
 --users new members of the demo reseller Adatum, each signed in with a session of its own, each
 with one product in its cart and a checkout started (the customer step confirmed, so the service
-step is open). One order of Adatum's is placed so the orders pages show one.
+step is open). One more member places ORDERS orders of Adatum's for a new customer tenant each, through the
+whole wizard, so the order list shows them and the newest order's page is measured too.
 
 Then, in alternating rounds of --seconds each (so a busy moment of the shared machine weighs on
 both alike), every user loops as fast as the server answers:
@@ -43,14 +44,14 @@ from bs4 import BeautifulSoup  # noqa: E402
 from bench._server import PASSWORD, add_adatum_members, percentile, storefront, storefront_app  # noqa: E402
 
 
-def prepare(env: dict, users: int) -> list[str]:
-    """`users` new members of Adatum; returns their emails."""
+def prepare(env: dict, users: int) -> tuple[list[str], str]:
+    """`users` new members of Adatum, and one more who places the orders; returns their emails."""
     from app.extensions import db
 
     with storefront_app(env).app_context():
-        _, emails = add_adatum_members("pages", users)
+        _, emails = add_adatum_members("pages", users + 1)
         db.engine.dispose()
-    return emails
+    return emails[:-1], emails[-1]
 
 
 def csrf(html: str) -> str:
@@ -77,12 +78,16 @@ def form_data(form) -> dict:
     return data
 
 
-async def sign_in_and_start(client: httpx.AsyncClient, email: str) -> dict:
-    """Sign in, put a product in the cart, start the checkout and confirm its customer step;
-    returns the URLs this user measures."""
+async def sign_in(client: httpx.AsyncClient, email: str) -> None:
     page = await client.get("/sign-in")
     signed = await client.post("/sign-in", data={"email": email, "password": PASSWORD, "csrf_token": csrf(page.text)})
     assert signed.status_code == 302, (email, signed.status_code)
+
+
+async def sign_in_and_start(client: httpx.AsyncClient, email: str) -> dict:
+    """Sign in, put a product in the cart, start the checkout and confirm its customer step;
+    returns the URLs this user measures."""
+    await sign_in(client, email)
     catalog = await client.get("/catalog/products")
     soup = BeautifulSoup(catalog.text, "html.parser")
     add = next(f for f in soup.find_all("form") if (f.get("action") or "").endswith("/cart"))
@@ -99,11 +104,40 @@ async def sign_in_and_start(client: httpx.AsyncClient, email: str) -> dict:
     return {}
 
 
-async def place_one_order(client: httpx.AsyncClient) -> str | None:
-    """The number of an order on the order list, if any."""
-    orders = await client.get("/orders")
-    found = re.search(r'href="/orders/(ORD-[A-Z0-9-]+)"', orders.text)
-    return found.group(1) if found else None
+ORDERS = 3
+
+
+async def _form(client: httpx.AsyncClient, url: str, wanted) -> dict:
+    """What a browser would post from the first form of the page at `url` for which `wanted(form)` holds."""
+    page = await client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    soup = BeautifulSoup(page.text, "html.parser")
+    return form_data(next(f for f in soup.find_all("form") if wanted(f)))
+
+
+async def _posted(client: httpx.AsyncClient, url: str, data: dict) -> httpx.Response:
+    answer = await client.post(url, data=data)
+    assert answer.status_code in (302, 303), (url, answer.status_code, answer.text[:300])
+    return answer
+
+
+async def place_order(client: httpx.AsyncClient, prefix: str) -> str:
+    """The whole wizard for the first customer offered, on a new tenant `prefix.onmicrosoft.com`, with what
+    each step offers already filled in; returns the order's number."""
+    page = await client.get("/catalog/products?q=business+basic")
+    add = next(f for f in BeautifulSoup(page.text, "html.parser").find_all("form")
+               if (f.get("action") or "").endswith("/cart"))
+    await client.post(add["action"], data=form_data(add))
+    await _posted(client, "/checkout/customer",
+                  await _form(client, "/checkout/customer", lambda f: f.find(attrs={"name": "licensee"})))
+    service = await _form(client, "/checkout/service", lambda f: f.find(attrs={"name": "domain_prefix"}))
+    await _posted(client, "/checkout/service", {**service, "domain_prefix": prefix})
+    for step in ("company", "agreement"):
+        data = await _form(client, f"/checkout/{step}", lambda f: (f.get("action") or "").endswith("/" + step))
+        await _posted(client, f"/checkout/{step}", {**data, "accepted": "y"} if step == "agreement" else data)
+    review = await _form(client, "/checkout/review", lambda f: f.find(attrs={"name": "draft_id"}))
+    placed = await _posted(client, "/checkout/review", {**review, "terms": "y"})
+    return re.search(r"ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", placed.headers["location"]).group(0)
 
 
 async def loop(client: httpx.AsyncClient, urls: list[str], start: int, until: float, times: dict) -> None:
@@ -139,7 +173,7 @@ def cpu_seconds() -> tuple[float, float]:
     return server, own.user + own.system
 
 
-async def run(base: str, emails: list[str], args) -> dict:
+async def run(base: str, emails: list[str], buyer_email: str, args) -> dict:
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=limits) for _ in emails]
     try:
@@ -151,10 +185,13 @@ async def run(base: str, emails: list[str], args) -> dict:
                 await sign_in_and_start(client, email)
 
         await asyncio.gather(*(prepared(c, e) for c, e in zip(clients, emails)))
-        number = await place_one_order(clients[0])
-        pages = ["/checkout/customer", "/checkout/service", "/catalog/products", "/cart", "/orders"]
-        if number:
-            pages.append(f"/orders/{number}")
+        async with httpx.AsyncClient(base_url=base, timeout=60) as buyer:
+            await sign_in(buyer, buyer_email)
+            tag = os.urandom(3).hex()
+            for i in range(ORDERS):
+                number = await place_order(buyer, f"bench{tag}{i}")
+        pages = ["/checkout/customer", "/checkout/service", "/catalog/products", "/cart", "/orders",
+                 f"/orders/{number}"]
         # Warm up both web processes on every page.
         await asyncio.gather(*(loop(c, pages, i, time.perf_counter() + 2, {}) for i, c in enumerate(clients)))
         page_times: dict = {}
@@ -189,8 +226,8 @@ def main() -> None:
 
     print(f"load average before  {loadavg()} ({os.cpu_count()} cores)")
     with storefront(worker=True) as (base, env):
-        emails = prepare(env, args.users)
-        result = asyncio.run(run(base, emails, args))
+        emails, buyer_email = prepare(env, args.users)
+        result = asyncio.run(run(base, emails, buyer_email, args))
     print(f"load average after   {loadavg()}")
     pages = [t for times in result["pages"].values() for t in times]
     trivial = [t for times in result["trivial"].values() for t in times]
