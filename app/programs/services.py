@@ -21,7 +21,7 @@ from app.audit import services as audit
 from app.audit.services import SYSTEM, Origin
 from app.extensions import db
 from app.orders.placing import NotAuthorized, OrderRequest, placement_rule
-from app.partner_center import PartnerCenterError
+from app.partner_center import PartnerCenterError, PartnerCenterUnavailable, Throttled
 from app.partners import network
 from app.programs.models import CSP_PROGRAM, Certificate, CertificateStatus, Program
 from app.programs.notices import certificate_news
@@ -309,6 +309,15 @@ def _activate(certificate: Certificate, *, actor: User | None = None) -> None:
     certificate.ended_at = None
 
 
+def _not_answered(mpn: str, error: PartnerCenterError) -> str:
+    """Why the check has no verdict, in the reseller's words: Microsoft's own words of a failure on its side
+    ("Unexpected service error. Please retry.") are for the logs."""
+    if isinstance(error, (PartnerCenterUnavailable, Throttled)):
+        return f"MPN ID {mpn} could not be checked yet: Partner Center did not answer, a problem on Microsoft's side."
+    said = (error.description or "it did not answer").rstrip(".")
+    return f"Partner Center could not be asked about MPN ID {mpn}: {said}."
+
+
 def check(certificate: Certificate, client) -> None:
     """Ask Partner Center about the certificate's MPN ID (profile, agreement, the operator's network,
     the reseller's tenant): active when every requirement is met, else pending with the requirement
@@ -322,8 +331,7 @@ def check(certificate: Certificate, client) -> None:
     try:
         verdict = None if holder else network.check_partner_id(client, mpn, account.partner_tenant_id)
     except PartnerCenterError as error:
-        _pending(certificate, "unavailable", f"Partner Center could not be asked about MPN ID {mpn}: "
-                                             f"{error.description or 'it did not answer'}.",
+        _pending(certificate, "unavailable", _not_answered(mpn, error),
                  ["Press Process on the Parameters tab to try again in a few minutes."])
     else:
         if holder is not None:

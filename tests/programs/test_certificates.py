@@ -130,6 +130,20 @@ def test_an_invalid_mpn_id_leaves_it_pending_with_the_steps_and_process_corrects
     assert certificate.status == "active" and certificate.partner_id == "1234567" and certificate.problem is None
 
 
+def test_partner_center_failing_is_said_in_plain_words_with_what_to_do(reseller_client, db, redis, sandbox_store):
+    """Partner Center answering 500: the reseller read Microsoft's own words with two full stops, "Partner Center
+    could not be asked about MPN ID 1234567: Unexpected service error. Please retry..", as if the reseller had to
+    make sense of them."""
+    sandbox_store.inject_fault("*", "/v1/", "error", count=50)
+    certificate = _enrolled_and_checked(reseller_client, db, redis, "1234567")
+    assert certificate.status == "pending" and certificate.problem_code == "unavailable"
+    page = soup(reseller_client.get(f"/programs/certificates/{certificate.id}"))
+    assert " ".join(page.select_one(".certificate-problem").get_text().split()) == (
+        "MPN ID 1234567 could not be checked yet: Partner Center did not answer, a problem on Microsoft's side.")
+    assert [li.get_text() for li in page.select(".steps-to-take li")] == [
+        "Press Process on the Parameters tab to try again in a few minutes."]
+
+
 @pytest.mark.parametrize("partner_id, code, words", [
     ("3456789", "agreement", "The Microsoft Partner Agreement is not accepted for MPN ID 3456789"),
     ("5678901", "tenant", "Partner Center lists MPN ID 5678901 under another tenant"),
