@@ -170,6 +170,22 @@ for _name, _email in DEMO_USERS.items():
 
 
 @pytest.fixture
+def something_to_buy(request):
+    """5 × Microsoft 365 Business Premium (1 year, billed monthly) in the cart of each buyer the test signs in
+    as (its reseller and customer `*_client` fixtures): a checkout buys its cart, and with nothing to buy
+    its steps lead to the cart (app/checkout/wizard.py, nothing_to_buy). Every checkout test has it
+    (tests/checkout/conftest.py); a test elsewhere that walks the checkout asks for it."""
+    from tests.support.catalog import put_in_cart
+
+    buyers = [email for name, email in DEMO_USERS.items()
+              if name in request.fixturenames and name.startswith(("reseller", "customer"))]
+    if buyers:
+        db = request.getfixturevalue("db")
+        for email in buyers:
+            put_in_cart(db, email)
+
+
+@pytest.fixture
 def sandbox_store(app):
     """The in-process sandbox's store: act as Microsoft (accept links, faults, clock) and read its calls."""
     from app.connections.services import in_process_sandbox

@@ -67,6 +67,16 @@ def cart_count_expression(user_id):
 
 
 
+@cache
+def _anything_statement():
+    return select(CartLine.id).join(Cart).where(Cart.user_id == bindparam("user_id")).limit(1)
+
+
+def anything_to_buy(user) -> bool:
+    """The user's checkout has something to buy: a line in the cart, or a Buy now held."""
+    return db.session.scalar(_anything_statement(), {"user_id": user.id}) is not None
+
+
 def withdrawn_message(sku: Sku) -> str:
     return (f"{sku.product.title} is no longer sold: Microsoft withdrew it from the catalog. "
             f"Remove it from your cart to continue.")

@@ -281,6 +281,9 @@ def review():
         placed = _placed_draft(form.draft_id.data)
         if placed is not None:
             return redirect_to(url_for("checkout.placed", number=placed.order_number))
+    empty = wizard.nothing_to_buy()
+    if empty:
+        return empty
     draft = wizard.draft()
     blocked = wizard.guard(draft, "review") or wizard.customer_changed(draft, "review")
     if blocked:

@@ -31,6 +31,9 @@ from wtforms.fields.choices import SelectChoice
 @bp.route("/")
 @allow(Permission.CHECKOUT)
 def start():
+    empty = wizard.nothing_to_buy()
+    if empty:
+        return empty
     draft = wizard.draft()
     return redirect(url_for(f"checkout.{svc.current_step(draft)}"))
 
@@ -49,6 +52,9 @@ def _chosen_licensee(form: CustomerForm, licensees):
 @bp.route("/customer", methods=["GET", "POST"])
 @allow(Permission.CHECKOUT)
 def customer():
+    empty = wizard.nothing_to_buy()
+    if empty:
+        return empty
     draft = wizard.draft()
     origin = request_origin()
     if not draft.is_reseller:

@@ -7,6 +7,7 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from app.catalog.cart import anything_to_buy
 from app.checkout import services as svc
 from app.checkout.forms import CancelForm
 from app.checkout.models import STEPS, CheckoutDraft
@@ -31,6 +32,20 @@ def guard(draft: CheckoutDraft, step: str):
               "info")
         return redirect(url_for(f"checkout.{svc.current_step(draft)}"))
     return None
+
+
+def nothing_to_buy():
+    """The checkout has nothing to buy (the cart emptied by its order placed, as the back button after Buy
+    finds it, or its last line removed): every step sends the buyer to the cart, saying so, instead of
+    asking for a customer, a tenant and an agreement that only the Review would find buy nothing. None
+    when there is something to buy. Asked before the draft is read, so a form sent creates none."""
+    user = current_user._get_current_object()
+    if anything_to_buy(user):
+        return None
+    placed = svc.placed_just_before(svc.current_draft(user))
+    flash(f"Your order {placed} is placed. A new purchase starts here." if placed
+          else "Your cart is empty: add products to it before you check out.", "info")
+    return redirect_to(cart_url() or url_for("home.index"))
 
 
 # Every step's form after the Customer step sends the customer its page was shown for
@@ -69,12 +84,15 @@ def step_context(draft: CheckoutDraft, step: str) -> dict:
 
 
 def step(name: str):
-    """A view of a wizard step: it receives the buyer's draft, and is not reached before the steps
-    it needs are complete (the buyer is sent to the first open step instead)."""
+    """A view of a wizard step: it receives the buyer's draft, and is not reached with nothing to buy
+    (the buyer is sent to the cart) nor before the steps it needs are complete (to the first open step)."""
 
     def decorator(view):
         @wraps(view)
         def with_draft(*args, **kwargs):
+            empty = nothing_to_buy()
+            if empty:
+                return empty
             current = draft()
             blocked = guard(current, name) or customer_changed(current, name)
             if blocked:

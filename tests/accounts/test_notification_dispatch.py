@@ -223,6 +223,10 @@ def test_an_order_placed_through_the_checkout_pages_is_mailed_to_the_member_who_
     from app.checkout.models import CheckoutDraft
 
     c = customer_member_client
+    sku = db.session.scalar(db.select(Sku.id).join(Product).where(Product.product_id == "CFQ7TTC0LH18",
+                                                                  Sku.sku_id == "0001"))
+    c.post("/catalog/products/CFQ7TTC0LH18/cart", {"sku": sku, "term": "P1Y", "billing_plan": "monthly",
+                                                   "quantity": "3"})
     c.post("/checkout/customer", {})
     assert c.post("/checkout/service", {"domain_prefix": "tailspinmail"}).status_code == 303
     assert c.post("/checkout/company", {"address_line1": "1 Main Street", "city": "Seattle", "state": "WA",
@@ -230,10 +234,6 @@ def test_an_order_placed_through_the_checkout_pages_is_mailed_to_the_member_who_
     assert c.post("/checkout/agreement", {"accepted": "y", "first_name": "Cora", "last_name": "Member",
                                           "email": "cora@tailspin.example.com", "phone": "+1 555 010 0124"}
                   ).status_code == 303
-    sku = db.session.scalar(db.select(Sku.id).join(Product).where(Product.product_id == "CFQ7TTC0LH18",
-                                                                  Sku.sku_id == "0001"))
-    c.post("/catalog/products/CFQ7TTC0LH18/cart", {"sku": sku, "term": "P1Y", "billing_plan": "monthly",
-                                                   "quantity": "3"})
     draft = db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.status == "open"))
     placed = c.post("/checkout/review", {"terms": "y", "draft_id": str(draft.id)}, htmx=True)
     assert placed.headers["HX-Redirect"].startswith("/checkout/placed/")

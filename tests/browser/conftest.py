@@ -122,6 +122,20 @@ def empty_carts(live_app):
         db.session.commit()
 
 
+@pytest.fixture
+def filled_carts(live_app, empty_carts):
+    """Each wizard test starts with 5 × Microsoft 365 Business Premium (1 year, billed monthly), and nothing
+    else, in every buyer's cart: what the checkout buys (with nothing to buy its steps lead to the cart)."""
+    from app.accounts.models import Account, User
+    from app.extensions import db
+    from tests.support.catalog import put_in_cart
+
+    with live_app.app_context():
+        for email in db.session.scalars(db.select(User.email).join(Account).where(
+                Account.kind.in_(("reseller", "customer")))).all():
+            put_in_cart(db, email)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttle(live_app):
     """Sign-in failure counters of one browser test must not slow down the next."""

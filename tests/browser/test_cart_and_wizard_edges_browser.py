@@ -2,6 +2,8 @@
 button names), with JavaScript on and off: a cart of several lines, and the wizard with nothing to buy."""
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
@@ -53,3 +55,29 @@ def test_each_cart_lines_controls_are_found_by_its_product(buyer_page, live_serv
     page.get_by_role("button", name=f"Remove {annual}", exact=True).click()
     expect(page.locator(".cart-line")).to_have_count(2)
     expect(page.get_by_label(f"Quantity of {premium}", exact=True)).to_have_value("5")
+
+
+def test_back_after_buy_leads_to_the_cart_not_through_the_steps_again(buyer_page, live_server, fresh_checkouts,
+                                                                      filled_carts):
+    """The browser's Back after Buy showed the steps as if the emptied cart still had something to buy; it now
+    lands on the cart, which says the order is placed and a new purchase starts there."""
+    page = buyer_page
+    sign_in_as(page, live_server, "customer@example.com")
+    page.goto(f"{live_server}/checkout/")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Domain prefix").fill(f"tailspinback{uuid.uuid4().hex[:8]}")
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("I have read and accept the Microsoft Customer Agreement").check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("I accept the terms and conditions").check()
+    page.get_by_role("button", name="Buy", exact=True).click()
+    expect(page.get_by_role("heading", name="Thank you: your order is placed")).to_be_visible()
+    number = page.locator(".order-number").inner_text()
+
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
+    expect(page.get_by_text(f"Your order {number} is placed. A new purchase starts here.")).to_be_visible()
+    expect(page.get_by_text("Your cart is empty.")).to_be_visible()
+

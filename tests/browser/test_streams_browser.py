@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.test_checkout_browser import customer_at_service_step, existing_tenant
 from tests.support.browser import accept_in_second_browser
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts", "filled_carts")]
 
 POLL = "/checkout/service/authorization"
 

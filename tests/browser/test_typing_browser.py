@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import sign_in_as
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts", "filled_carts")]
 
 SLOW = 1.5  # seconds; below the timeout of a check a person waits on
 

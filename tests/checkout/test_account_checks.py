@@ -26,7 +26,7 @@ def _add_to_cart(c, db):
 
 def _adatum_for_fabrikam_existing_tenant(c, db, app, pc_client) -> CheckoutDraft:
     """Adatum orders for its licensee Fabrikam in Fabrikam's existing tenant, which accepted Adatum's
-    relationship request; every step before Review is done."""
+    relationship request; every step before Review is done; the cart holds 5 Premium (conftest.py)."""
     fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.company_name == "Fabrikam, Inc."))
     assert c.post("/checkout/customer", {"licensee": str(fabrikam.id)}).status_code == 303
     link = pc_client.get_relationship_request(indirect_reseller_id=ADATUM_TENANT).url
@@ -38,7 +38,6 @@ def _adatum_for_fabrikam_existing_tenant(c, db, app, pc_client) -> CheckoutDraft
     draft.reseller_tenant_id, draft.reseller_tenant_status = ADATUM_TENANT, "verified"
     draft.completed_steps = ["customer", "service", "company", "agreement"]
     db.session.commit()
-    _add_to_cart(c, db)
     return draft
 
 

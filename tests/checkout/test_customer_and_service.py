@@ -12,6 +12,7 @@ from app.checkout.models import CheckoutDraft, DomainReservation
 from app.checkout.services import MPN_WARNING
 from tests.factories import LicenseeFactory
 from tests.helpers import asks_first, refused, soup, text_of
+from tests.support.catalog import put_in_cart
 from tests.support.sql import about, statements
 
 MPN_TEXT = MPN_WARNING.format(operator="Northwind Cloud Distribution")
@@ -485,6 +486,7 @@ def test_what_was_typed_is_there_after_signing_in_again(demo, db):
 
     first = Client(demo.test_client())
     sign_in(first, "reseller@example.com")
+    put_in_cart(db, "reseller@example.com")
     _choose_fabrikam(first, db)
     first.post("/checkout/service/domain", {"domain_prefix": "typedbutnotsent"}, htmx=True)
     first.post("/sign-out")

@@ -100,7 +100,56 @@ def test_back_to_the_review_after_buy_says_the_order_is_placed_not_complete_this
     number = db.session.scalar(db.select(Order.number))
 
     back = reseller_client.get("/checkout/review")
-    assert back.status_code == 302 and back.headers["Location"] == "/checkout/customer"
-    shown = soup(reseller_client.get("/checkout/customer"))
+    assert back.status_code == 303 and back.headers["Location"] == "/cart"
+    shown = soup(reseller_client.get("/cart"))
     assert [p.get_text(" ", strip=True) for p in shown.select(".flash, .alert")] == [
         f"Your order {number} is placed. A new purchase starts here."]
+    assert shown.select_one("#cart").get_text(" ", strip=True) == "Your cart is empty. Find products to add."
+
+
+def _flashes(page) -> list[str]:
+    return [p.get_text(" ", strip=True) for p in page.select(".flash, .alert")]
+
+
+def test_after_buy_no_step_of_the_wizard_walks_on_with_an_empty_cart(reseller_client, db, app, pc_client):
+    """The back button after Buy (the cart emptied by the order) showed the customer, service, company and
+    agreement steps as if there were something to buy, and only the Review said the cart was empty. Every
+    step now sends the buyer to the cart, which says the order is placed: a page (GET, which writes nothing),
+    a form sent without JavaScript (303) and with it (htmx: HX-Redirect)."""
+    _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    page = _review(reseller_client)
+    form = {i["name"]: i.get("value", "") for i in page.select("#review-form input[type=hidden]")} | {"terms": "y"}
+    assert reseller_client.post("/checkout/review", form).status_code == 303
+    number = db.session.scalar(db.select(Order.number))
+    drafts = db.session.scalar(db.select(db.func.count(CheckoutDraft.id)))
+    placed = f"Your order {number} is placed. A new purchase starts here."
+
+    for step in ("", "customer", "service", "company", "agreement", "review"):
+        back = reseller_client.get(f"/checkout/{step}")
+        assert (back.status_code, back.headers["Location"]) == (303, "/cart"), step
+        assert _flashes(soup(reseller_client.get("/cart"))) == [placed], step
+    for step in ("customer", "service", "company", "agreement"):
+        sent = reseller_client.post(f"/checkout/{step}", {"licensee": "1", "accepted": "y"})
+        assert (sent.status_code, sent.headers["Location"]) == (303, "/cart"), step
+        assert _flashes(soup(reseller_client.get("/cart"))) == [placed], step
+        swapped = reseller_client.post(f"/checkout/{step}", {"licensee": "1"}, htmx=True)
+        assert (swapped.status_code, swapped.headers["HX-Redirect"]) == (204, "/cart"), step
+        reseller_client.get("/cart")  # (its message read)
+    assert db.session.scalar(db.select(db.func.count(CheckoutDraft.id))) == drafts  # no checkout started
+
+
+def test_a_checkout_whose_cart_was_emptied_sends_the_buyer_to_the_cart(reseller_client, db, app, pc_client):
+    """The last line removed (in another tab, say) while a checkout is open: its steps say the cart is empty
+    and lead to it, rather than ask for a tenant and an agreement for nothing."""
+    from app.catalog.models import CartLine
+
+    draft = _adatum_for_fabrikam_existing_tenant(reseller_client, db, app, pc_client)
+    line = db.session.scalar(db.select(CartLine))
+    assert reseller_client.post(f"/cart/lines/{line.id}/remove", {}).status_code == 302
+    reseller_client.get("/cart")
+    for step in ("service", "review"):
+        sent = reseller_client.get(f"/checkout/{step}")
+        assert (sent.status_code, sent.headers["Location"]) == (303, "/cart"), step
+        assert _flashes(soup(reseller_client.get("/cart"))) == [
+            "Your cart is empty: add products to it before you check out."], step
+    assert db.session.get(CheckoutDraft, draft.id).status == "open"  # kept for when products are added

@@ -58,6 +58,7 @@ def test_app_only_work_is_not_affected(app, pc_client):
     assert pc_client.is_domain_available("a-brand-new-prefix") is True
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_a_person_checking_a_partner_id_is_told_the_consent_needs_renewing(app, reseller_client, db):
     from tests.checkout.test_customer_and_service import _adatum_without_partner_id, _choose_fabrikam
 

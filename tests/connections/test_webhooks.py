@@ -196,6 +196,7 @@ def _draft(db, email="customer@example.com"):
                                                             CheckoutDraft.status == "open"))
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_an_acceptance_by_webhook_enables_checkout_before_the_next_poll(
         app, registered, customer_client, db, pc_client, deliveries, run_worker, sandbox_store):
     _customer_waits(customer_client)

@@ -226,6 +226,7 @@ def test_buyers_cannot_open_accounts(request, demo, db, who):
     assert c.get(f"/admin/accounts/{_adatum(db).id}").status_code == 403
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_a_direct_customers_billing_address_starts_its_checkouts_company_step(operator_client, customer_client, db):
     tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
     operator_client.post(f"/admin/accounts/{tailspin.id}/edit", {

@@ -84,6 +84,7 @@ def test_a_user_of_a_suspended_account_cannot_sign_in_and_is_told_why(operator_c
     assert browser.get("/orders").status_code == 302  # not signed in
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_those_signed_in_are_signed_out_and_cannot_order(operator_client, reseller_client, db):
     assert reseller_client.get("/checkout/").status_code == 302  # into the wizard while active
     adatum = _adatum(db)

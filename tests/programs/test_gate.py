@@ -69,6 +69,7 @@ def _licensee_id(db):
     return licensee(db).id
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_the_customer_step_offers_the_active_certificate_preselected(reseller_client, db):
     certificate = _certificate(db)
     page = soup(reseller_client.get("/checkout/customer"))
@@ -86,6 +87,7 @@ def test_the_customer_step_offers_the_active_certificate_preselected(reseller_cl
     assert draft.certificate_id == certificate.id
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_another_resellers_certificate_cannot_be_chosen(reseller_client, db):
     litware_certificate = _certificate(db, "2345678")
     response = reseller_client.post("/checkout/customer", {"licensee": str(_licensee_id(db)),

@@ -2,6 +2,8 @@
 checked as the checkout checks them; the checkout offers the ones not archived."""
 from __future__ import annotations
 
+import pytest
+
 from app.accounts.models import Account, Licensee
 from app.audit.models import AuditEvent
 from app.checkout.models import CheckoutDraft
@@ -168,6 +170,7 @@ def test_a_customer_nothing_refers_to_can_be_deleted_once_confirmed(db, reseller
         "Spare Parts Ltd"
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_the_checkout_offers_current_customers_only_and_still_adds_one_inline(db, reseller_client):
     litware = _licensee(db, "Litware, Inc.")
     reseller_client.post(f"/settings/licensees/{litware.id}/archive", {})

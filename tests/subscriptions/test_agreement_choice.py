@@ -3,9 +3,13 @@ tenant) or to create a new agreement on another tenant, and offers the customer'
 `bought` (this folder's conftest): Adatum bought Business Basic for Fabrikam on seatsco.onmicrosoft.com."""
 from __future__ import annotations
 
+import pytest
+
 from app.accounts.models import Licensee
 from app.checkout.models import CheckoutDraft
 from tests.helpers import soup
+
+pytestmark = pytest.mark.usefixtures("something_to_buy")  # they walk the checkout, which buys the cart
 
 
 def _choose(client, db, company):

@@ -207,6 +207,7 @@ def test_operator_reaches_admin_pages(operator_client):
 @pytest.mark.parametrize("who", ["reseller_member_client", "customer_member_client"])
 def test_account_members_browse_buy_and_follow_their_orders(demo, request, who):
     c = request.getfixturevalue(who)
+    request.getfixturevalue("something_to_buy")  # (the checkout buys the cart)
     for url in ("/", "/catalog/products", "/catalog/price-lists", "/cart", "/orders", "/subscriptions",
                 "/notifications"):
         assert c.get(url).status_code == 200, url

@@ -234,6 +234,7 @@ def test_marking_another_users_notification_read_changes_nothing(db, scene, rese
     assert db.session.get(Notification, scene.notification_id).read_at is None
 
 
+@pytest.mark.usefixtures("something_to_buy")  # it walks the checkout, which buys the cart
 def test_another_resellers_licensee_cannot_be_chosen_at_checkout(db, scene, reseller2_client):
     from app.checkout.models import CheckoutDraft
 
