@@ -25,6 +25,7 @@ from app.catalog.sync import latest_sync
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, billing_label, term_label
 from app.extensions import db
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
 from app.web.query import ListPage, page_of
@@ -188,6 +189,7 @@ def product(product_id: str):
 
 @bp.route("/catalog/products/<product_id>/cart", methods=["POST"])
 @allow(Permission.CART)
+@form_on("catalog.product")
 def add_to_cart(product_id: str):
     viewer = _viewer()
     product = _product_or_404(product_id)
@@ -330,6 +332,7 @@ def _save_other_fields(line_id: int) -> tuple[dict, dict]:
 
 @bp.route("/cart/lines/<int:line_id>", methods=["POST"])
 @allow(Permission.CART)
+@form_on("catalog.cart")
 def update_line(line_id: int):
     line = _own_line(line_id)
     change = request.form.get("change", "set")
@@ -367,6 +370,7 @@ def update_line(line_id: int):
 
 @bp.route("/cart/update", methods=["POST"])
 @allow(Permission.CART)
+@form_on("catalog.cart")
 def update_cart():
     """Enter in a quantity field without JavaScript: every line's field saved, a refused one kept in its
     field beside its message (the others saved). CSRFProtect has checked the token."""
@@ -382,6 +386,7 @@ def update_cart():
 
 @bp.route("/cart/lines/<int:line_id>/remove", methods=["POST"])
 @allow(Permission.CART)
+@form_on("catalog.cart")
 def remove_line(line_id: int):
     line = _own_line(line_id)
     title = line.sku.title

@@ -20,6 +20,7 @@ from app.checkout.models import CheckoutDraft
 from app.settings.licensees import STATE_LABEL, state_label
 from app.extensions import db
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, redirect_to, render
 
@@ -255,6 +256,7 @@ def _keep_instance_names(draft, instances) -> bool:
 
 @bp.route("/review/instance-names", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("checkout.review")
 def keep_instance_names():
     """An Instance name field left (htmx, on change): kept on the draft, so leaving the step or a reload
     loses nothing typed. Nothing to swap: the field stays as the user left it."""

@@ -21,6 +21,7 @@ from app.orders import gdap
 from app.partner_center import PartnerCenterError
 from app.settings.licensees import LicenseeDetails, current_licensees, fetch_state_label
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.confirm import confirmed
 from app.web.layout import full_stop
 from app.web.origin import request_origin
@@ -271,6 +272,7 @@ def service(draft):
 
 @bp.route("/service/domain", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("checkout.service")
 def domain_check():
     """The live availability check as the user types (debounced by htmx). It answers the status
     beside the field; in the existing-tenant mode, a tenant that exists starts the wait for its
@@ -304,6 +306,7 @@ def domain_check():
 
 @bp.route("/service/partner-id", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("checkout.service")
 def partner_check():
     """Checked when the MPN ID field loses focus. Answers the partner status (badge, messages,
     the tenant ID question) and the gate; the MPN ID input itself is never replaced."""
@@ -323,6 +326,7 @@ def partner_check():
 
 @bp.route("/service/tenant-mode", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("checkout.service")
 def tenant_mode():
     """The existing-tenant box was ticked or unticked: show or hide the authorization process.
     The domain prefix the buyer may be typing is read, never replaced."""
@@ -363,6 +367,7 @@ def tenant_mode():
 
 @bp.route("/service/link", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("checkout.service")
 def authorization_link():
     """Ask Partner Center for the authorization link again (it was not reachable before)."""
     draft = wizard.draft()
@@ -377,6 +382,7 @@ def authorization_link():
 
 @bp.route("/service/gdap", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("checkout.service")
 def request_gdap():
     """Beside the authorization link, a reseller also asks its customer for least-privilege
     delegated admin (GDAP): the relationship is created now and its approval link shown. It is the
@@ -459,6 +465,7 @@ def events():
 
 @bp.route("/cart", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("catalog.cart")
 def from_cart():
     """The cart's Next: the checkout buys the cart (a Buy now still held is dropped) and goes on
     at its first open step."""
@@ -480,6 +487,7 @@ def from_cart():
 
 @bp.route("/cancel", methods=["POST"])
 @allow(Permission.CHECKOUT)
+@form_on("checkout.start")
 def cancel():
     draft = svc.current_draft(current_user._get_current_object())
     if CancelForm().validate_on_submit():

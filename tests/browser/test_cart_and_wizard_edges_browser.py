@@ -81,3 +81,25 @@ def test_back_after_buy_leads_to_the_cart_not_through_the_steps_again(buyer_page
     expect(page.get_by_text(f"Your order {number} is placed. A new purchase starts here.")).to_be_visible()
     expect(page.get_by_text("Your cart is empty.")).to_be_visible()
 
+
+def test_opening_again_the_address_a_refused_form_was_shown_at_leads_to_its_page(no_js_page, live_server,
+                                                                                fresh_checkouts, filled_carts):
+    """Without JavaScript a refused quantity shows the cart at its Update's address, and Discard its question
+    at its own: addresses that take POST only, so opening them again (Enter in the address bar, a copied
+    address) showed "Not allowed". They now lead to the page their form is on."""
+    page = no_js_page
+    sign_in_as(page, live_server, "customer@example.com")
+    page.goto(f"{live_server}/cart")
+    page.get_by_label("Quantity of Microsoft 365 Business Premium", exact=True).fill("20000")
+    page.get_by_role("button", name="Update quantity of Microsoft 365 Business Premium").click()
+    expect(page.locator(".quantity-error")).to_contain_text("allows at most 300 seats")
+    assert page.goto(page.url).status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cart")
+    expect(page.get_by_label("Quantity of Microsoft 365 Business Premium", exact=True)).to_have_value("5")
+
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Next").click()  # the Customer step: the customer is Tailspin itself
+    page.get_by_role("button", name="Discard this purchase").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Discard this purchase?")
+    assert page.goto(page.url).status == 200
+    expect(page.get_by_role("heading", name="Service details")).to_be_visible()

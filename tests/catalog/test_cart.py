@@ -312,6 +312,23 @@ def test_without_javascript_a_lines_buttons_keep_what_was_typed_in_the_cart(rese
     assert [line.id for line in lines(db)] == [third.id]
 
 
+def test_the_address_a_refused_cart_form_was_shown_at_leads_back_to_its_page_not_to_a_405(reseller_client, db):
+    """Without JavaScript a refused quantity shows the cart again at the address its form was sent to
+    (/cart/lines/3, /cart/update, /checkout/cart), and a refused Add to cart the product at its own: addresses
+    that take POST only, so a reload of the address, or a copy of it opened, answered 405 Method Not Allowed.
+    Opened, each now leads back to the page its form is on, and changes nothing."""
+    add(reseller_client, db, quantity=5)
+    line = lines(db)[0]
+    refused = reseller_client.post(f"/cart/lines/{line.id}", {"change": "set", f"quantity-{line.id}": "20000"})
+    assert refused.status_code == 422
+    for url in (f"/cart/lines/{line.id}", "/cart/update", f"/cart/lines/{line.id}/remove", "/checkout/cart"):
+        opened = reseller_client.get(url)
+        assert (opened.status_code, opened.headers.get("Location")) == (303, "/cart"), url
+    opened = reseller_client.get(f"/catalog/products/{BUSINESS_PREMIUM}/cart")
+    assert (opened.status_code, opened.headers.get("Location")) == (303, f"/catalog/products/{BUSINESS_PREMIUM}")
+    assert [l.quantity for l in lines(db)] == [5]
+
+
 def test_another_users_cart_is_not_touched_by_updating_the_cart(reseller_client, reseller2_client, db):
     """The cart's update reads the signed-in user's own lines only: another user's line ids in the form do nothing."""
     add(reseller_client, db, quantity=5)

@@ -496,6 +496,23 @@ def test_what_was_typed_is_there_after_signing_in_again(demo, db):
     assert soup(later.get("/checkout/service")).select_one("#domain_prefix")["value"] == "typedbutnotsent"
 
 
+def test_the_address_of_a_checkout_action_leads_back_to_its_step_not_to_a_405(reseller_client, db):
+    """Discard shows its question at /checkout/cancel, an address that takes POST only (as the service step's
+    checks and the Review's instance names do): a reload of it, or a copy opened, answered 405 Method Not
+    Allowed. Opened, each now leads back to the step its form is on, and discards nothing."""
+    _choose_fabrikam(reseller_client, db)
+    asked = reseller_client.post("/checkout/cancel", {})
+    assert asked.status_code == 200 and soup(asked).select_one("h1").get_text() == "Discard this purchase?"
+    for url, step in (("/checkout/cancel", "/checkout/"), ("/checkout/service/domain", "/checkout/service"),
+                      ("/checkout/service/partner-id", "/checkout/service"),
+                      ("/checkout/service/tenant-mode", "/checkout/service"),
+                      ("/checkout/service/link", "/checkout/service"), ("/checkout/service/gdap", "/checkout/service"),
+                      ("/checkout/review/instance-names", "/checkout/review")):
+        opened = reseller_client.get(url)
+        assert (opened.status_code, opened.headers.get("Location")) == (303, step), url
+    assert db.session.scalar(db.select(CheckoutDraft.status)) == "open"
+
+
 def test_opening_the_checkout_writes_nothing(reseller_client, db):
     """GET never writes: the checkout is saved when its first form is sent."""
     for url in ("/checkout/", "/checkout/customer", "/checkout/service", "/checkout/events"):
