@@ -15,9 +15,19 @@ from app.time import utcnow
 
 def submit(*, company: str, name: str, email: str, country: str, partner_id: str | None, message: str | None,
            origin: Origin) -> PartnerRequest:
+    """A new request, or the same one still waiting for the operator when it is sent again word for word (Send
+    pressed twice, or Back and Send again): one row for the operator and one notification."""
     request = PartnerRequest(company=company.strip(), name=name.strip(), email=email.strip().lower(),
                              country=country.upper(), partner_id=(partner_id or "").strip() or None,
                              message=(message or "").strip() or None, status="new")
+    same = db.session.scalar(db.select(PartnerRequest).where(
+        PartnerRequest.status == "new", PartnerRequest.company == request.company,
+        PartnerRequest.name == request.name, PartnerRequest.email == request.email,
+        PartnerRequest.country == request.country,
+        _same(PartnerRequest.partner_id, request.partner_id), _same(PartnerRequest.message, request.message),
+    ).limit(1))
+    if same is not None:
+        return same
     db.session.add(request)
     db.session.flush()
     audit.record("partner_request_received", subject=request.company, origin=origin,
@@ -25,6 +35,10 @@ def submit(*, company: str, name: str, email: str, country: str, partner_id: str
     partner_request_news(request)
     db.session.flush()
     return request
+
+
+def _same(column, value):
+    return column.is_(None) if value is None else column == value
 
 
 def open_requests() -> list[PartnerRequest]:

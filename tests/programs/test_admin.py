@@ -299,11 +299,32 @@ def test_one_address_may_send_a_few_requests_an_hour(client, db):
     form = {"company": "Eager Ltd", "name": "Ed Eager", "email": "ed@eager.example.com", "country": "GB",
             "partner_id": "", "message": "Please"}
     client.get("/become-a-partner")  # the form's CSRF token, as a browser reads it
-    for _ in range(5):
-        assert client.post("/become-a-partner", form).status_code == 303
+    for n in range(5):  # five requests (the same one sent again is one: test_a_request_sent_twice_is_one_request)
+        assert client.post("/become-a-partner", {**form, "message": f"Please ({n + 1})"}).status_code == 303
     sixth = client.post("/become-a-partner", form)
     assert sixth.status_code == 422
     page = soup(sixth)
     assert "Several requests were sent from your address in the last hour" in page.select_one("#message-error").get_text()
     assert page.select_one("input#company")["value"] == "Eager Ltd"
     assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 5
+
+
+def test_a_request_sent_twice_is_one_request(client, operator_client, db):
+    """Send pressed twice (a double submit, or Back and Send again): the operator found two identical requests,
+    each row with its own "Create reseller account" and "Dismiss the request of Fourth Coffee IT", and was
+    told twice."""
+    request = {"company": "Fourth Coffee IT", "name": "Fiona Barista", "email": "fiona@fourthcoffee.example.com",
+               "country": "US", "partner_id": "5678901", "message": "We resell in Seattle."}
+    client.get("/become-a-partner")
+    for _ in range(2):
+        sent = client.post("/become-a-partner", request)
+        assert sent.status_code == 303 and "was sent" in text_of(client.get(sent.headers["Location"]))
+    listed = soup(operator_client.get("/admin/programs/requests"))
+    assert len([b for b in listed.find_all("button") if "Dismiss" in b.get_text()]) == 1
+    assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 1
+    news = [li.select_one(".notification-title").get_text(" ", strip=True)
+            for li in soup(operator_client.get("/notifications")).select("li.notification")]
+    assert len([title for title in news if "Partner request from Fourth Coffee IT" in title]) == 1
+    # Another message is another request.
+    client.post("/become-a-partner", {**request, "message": "And in Portland."})
+    assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 2
