@@ -13,6 +13,7 @@ from app.auth import invitations
 from app.catalog.pricing import MARKET_NAMES
 from app.extensions import db
 from app.partners import bp, services
+from app.settings import users
 from app.connections.services import UnknownInstance, connection_for, instance_names
 from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, CustomerForm, InviteAdminForm,
                                 NewCustomerForm, NewResellerForm, ResellerForm, SuspendForm)
@@ -141,10 +142,11 @@ def _connection_form(account, **kwargs) -> ConnectionForm:
 
 
 def _account_page(account, *, suspend_form=None, invite_form=None, connection_form=None, status: int = 200,
-                  invitation_errors: dict | None = None, problem: str | None = None):
-    """The account's page; `invitation_errors` go next to an invitation's row (id -> message), a
-    `problem` about an invitation no longer listed above the users."""
+                  invitation_errors: dict | None = None, user_errors: dict | None = None, problem: str | None = None):
+    """The account's page; `invitation_errors` and `user_errors` go next to an invitation's or a user's row
+    (id -> message), a `problem` about an invitation no longer listed above the users."""
     return render("partners/account.html", account=account, history=services.history(account),
+                  users=users.users_of(account), user_errors=user_errors or {},
                   connection_form=connection_form or _connection_form(account, formdata=None),
                   invitations=invitations.pending(account), invitation_errors=invitation_errors or {}, problem=problem,
                   role_labels=invitations.ROLE_LABELS, suspend_form=suspend_form or SuspendForm(),
@@ -313,3 +315,45 @@ def revoke_invitation(account_id: int, invitation_id: int):
             return render("partners/confirm_revoke.html", account=account, invitation=invitation,
                           action_form=ActionForm(), last_way_in=not account.users and len(pending) == 1)
     return _invitation_action(account_id, invitation_id, invitations.revoke, "The invitation of {email} was revoked.")
+
+
+# ----------------------------------------------------------------------------------- users
+# The account's users, as its own admins manage them under Settings > Users (app/settings/users.py, the same
+# rules: the last active admin stays), deactivated and reactivated by the operator's admins. Deactivating signs
+# the person out at once, so it is asked first: hx-confirm with JavaScript, without it a page that asks.
+
+def _user_action(account_id: int, user_id: int, act, done: str):
+    account = _account_or_404(account_id)
+    user = found_or_404(users.user_of(account, user_id))  # another account's user: not found
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        changed = act(user, actor=current_user._get_current_object(), origin=request_origin())
+    except users.UserChangeRefused as refused:
+        db.session.rollback()
+        return _account_page(account, status=422, user_errors={user.id: refused.message})
+    if not changed:
+        return _to_account_page(account)
+    return commit_and_redirect(_account_url(account), done.format(name=user.name))
+
+
+@bp.route("/<int:account_id>/users/<int:user_id>/deactivate", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def deactivate_user(account_id: int, user_id: int):
+    if not confirmed():
+        account = _account_or_404(account_id)
+        user = found_or_404(users.user_of(account, user_id))
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        refusal = users.deactivation_refusal(user, current_user._get_current_object())
+        if refusal:
+            return _account_page(account, status=422, user_errors={user.id: refusal})
+        if user.is_active_user:
+            return render("partners/confirm_deactivate_user.html", account=account, user=user, action_form=ActionForm())
+    return _user_action(account_id, user_id, users.deactivate, "{name} was deactivated: they can no longer sign in.")
+
+
+@bp.route("/<int:account_id>/users/<int:user_id>/reactivate", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+def reactivate_user(account_id: int, user_id: int):
+    return _user_action(account_id, user_id, users.reactivate, "{name} was reactivated and can sign in again.")

@@ -1,4 +1,5 @@
-"""An account's users as its admins manage them: change a role, deactivate, reactivate.
+"""An account's users as its admins manage them: change a role, deactivate, reactivate (the operator's admins
+deactivate and reactivate them too, from the account's page in admin > Accounts).
 
 An account always keeps at least one active admin: the last one can be neither demoted nor
 deactivated (the check runs with the account's row locked, so two admins demoting each other at the
@@ -45,9 +46,13 @@ def _other_active_admins(user: User) -> int:
         User.is_active_user.is_(True))) or 0
 
 
-def _last_admin(user: User, doing: str) -> UserChangeRefused:
+def _last_admin(user: User, doing: str, actor: User | None = None) -> UserChangeRefused:
+    """`actor` of another account (the operator, from admin > Accounts): told what it can do there instead."""
+    instead = ("Invite another account admin first, or suspend the account to stop all its users signing in."
+               if actor is not None and actor.account_id != user.account_id
+               else "Make another user an account admin first.")
     return UserChangeRefused(f"{user.name} is the only active account admin of {user.account.name}, so you cannot "
-                             f"{doing}. Make another user an account admin first.")
+                             f"{doing}. {instead}")
 
 
 def change_role(user: User, role: str, *, actor: User, origin: Origin) -> bool:
@@ -72,7 +77,7 @@ def deactivation_refusal(user: User, actor: User) -> str | None:
     if user.id == actor.id:
         return "You cannot deactivate yourself. Ask another account admin to do it."
     if user.is_active_user and user.role == "admin" and not _other_active_admins(user):
-        return _last_admin(user, "deactivate them").message
+        return _last_admin(user, "deactivate them", actor).message
     return None
 
 

@@ -115,7 +115,8 @@ POLICY: dict[Permission, Rule] = {
                                 "reconciliation runs and findings, customer imports, MCA log, audit log", OPERATORS),
     Permission.OPTIONS_CHANGE: Rule("Change storefront options", _roles(Role.OPERATOR_ADMIN)),
     Permission.ACCOUNTS_MANAGE: Rule("Onboard and manage accounts: create resellers and direct customers, edit, "
-                                     "suspend, reactivate", _roles(Role.OPERATOR_ADMIN)),
+                                     "suspend, reactivate, deactivate or reactivate their users",
+                                     _roles(Role.OPERATOR_ADMIN)),
     Permission.MIGRATION_RUN: Rule("Migrate accounts from a previous portal: import files, announce and complete "
                                    "migrations, edit the onboarding webinars", _roles(Role.OPERATOR_ADMIN)),
     Permission.CONNECTIONS_CHANGE: Rule("Add or change Partner Center connections", _roles(Role.OPERATOR_ADMIN)),

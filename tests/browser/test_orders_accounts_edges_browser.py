@@ -1,5 +1,6 @@
 """Orders and the operator's account page at their edges, as a person sees them in Chromium, with
-JavaScript on and off: a querying order says what blocks it once (also after a live update)."""
+JavaScript on and off: a querying order says what blocks it once (also after a live update); the operator
+deactivates and reactivates an account's user from the account's page."""
 from __future__ import annotations
 
 import uuid
@@ -7,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import a_processing_order, sign_in_as
+from tests.support.browser import a_processing_order, asked_and_kept, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -75,3 +76,33 @@ def test_a_querying_order_says_what_blocks_it_once_with_and_without_javascript(
             quiet.close()
     finally:
         _settle(live_app, order_id)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_operator_deactivates_and_reactivates_an_accounts_user_from_its_page(browser, live_server, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in_as(page, live_server, "admin@example.com")
+        page.goto(f"{live_server}/admin/accounts/")
+        page.get_by_role("link", name="Adatum IT Services").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Adatum IT Services")
+        ray = page.get_by_role("row").filter(has_text="reseller-member@example.com")
+        if javascript:  # the browser's own confirm dialog asks
+            page.once("dialog", lambda dialog: dialog.accept())
+            ray.get_by_role("button", name="Deactivate Ray Member").click()
+        else:  # a page asks; its way back does nothing, its button deactivates
+            asked_and_kept(page, button="Deactivate Ray Member", question="Deactivate Ray Member?",
+                           way_back="Keep Ray Member active", back_to="Adatum IT Services")
+            expect(ray.get_by_role("cell", name="yes", exact=True)).to_be_visible()
+            ray.get_by_role("button", name="Deactivate Ray Member").click()
+            page.get_by_role("button", name="Deactivate user").click()
+        expect(page.get_by_text("Ray Member was deactivated: they can no longer sign in.")).to_be_visible()
+        expect(ray.get_by_role("cell", name="no", exact=True)).to_be_visible()
+        ray.get_by_role("button", name="Reactivate Ray Member").click()
+        expect(page.get_by_text("Ray Member was reactivated and can sign in again.")).to_be_visible()
+        expect(ray.get_by_role("cell", name="yes", exact=True)).to_be_visible()
+        expect(ray.get_by_role("button", name="Deactivate Ray Member")).to_be_visible()
+    finally:
+        context.close()

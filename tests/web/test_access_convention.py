@@ -25,6 +25,8 @@ ADMIN_SAMPLES.update(run_id="1", migrated_id="1", webinar_id="1")  # admin > Mig
 
 ADMIN_SAMPLES.update(candidate_id="1")  # admin > Tools > Customer import: a customer found (run_id above)
 
+ADMIN_SAMPLES.update(user_id="1")  # admin > Accounts > an account: one of its users
+
 
 def _where(app, endpoint: str) -> str:
     view = inspect.unwrap(app.view_functions[endpoint])

@@ -60,6 +60,8 @@ SAMPLES = {
             "partners.reactivate", "partners.invite_admin", "partners.pin_connection"),
     **{endpoint: {"account_id": lambda s, who: s.account_id, "invitation_id": lambda s, who: s.invitation_id}
        for endpoint in ("partners.resend_invitation", "partners.revoke_invitation")},
+    **{endpoint: {"account_id": lambda s, who: s.account_id, "user_id": lambda s, who: s.member_id}
+       for endpoint in ("partners.deactivate_user", "partners.reactivate_user")},
     # Programs: reseller A's certificate; admin > Programs: it, and a partner request (the operator's).
     **_same("certificate_id", "certificate_id", "programs.certificate", "programs.certificate_status",
             "programs.process", "programs.admin_certificate", "programs.approve", "programs.expire", "programs.refuse"),
