@@ -12,7 +12,7 @@ from app.migration import jobs
 from app.migration import services as svc
 from app.migration.forms import (MAX_UPLOAD_BYTES, MigrateNowForm, RemoveWebinarForm, ScheduleForm, UploadForm,
                                  WebinarForm)
-from app.migration.models import FAILED, FINISHED, ImportRun, OnboardingWebinar
+from app.migration.models import FAILED, FINISHED, QUEUED, RUNNING, ImportRun, OnboardingWebinar
 from app.web.access import Permission, allow
 from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
@@ -51,6 +51,10 @@ def admin_index():
             form.file.errors = [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it by account."]
         elif not content.strip():
             form.file.errors = ["The file is empty."]
+        elif (earlier := jobs.same_upload(content, current_user)) is not None:
+            flash("This file is being imported already: its report is below." if earlier.status in (QUEUED, RUNNING)
+                  else "This file was imported a moment ago: its report is below.", "info")
+            return redirect_to(url_for("migration.admin_run", run_id=earlier.id))
         else:
             run = jobs.new_run(filename=form.file.data.filename, content=content, source="upload",
                                requested_by=current_user)

@@ -32,6 +32,20 @@ def new_run(*, filename: str, content: bytes, source: str, requested_by=None) ->
     return run
 
 
+# An upload of the same file by the same person this soon after the last is the same press twice (a double
+# submit, Back and Import again), not a new import.
+SAME_PRESS = timedelta(seconds=10)
+
+
+def same_upload(content: bytes, requested_by) -> ImportRun | None:
+    """The import of this very file that `requested_by` started and that is still queued or running, or began a
+    moment ago: sending it again would import it twice (the page would show the second run, all "unchanged")."""
+    return db.session.scalar(db.select(ImportRun).where(
+        ImportRun.requested_by_id == requested_by.id, ImportRun.source == "upload",
+        db.or_(ImportRun.status.in_((QUEUED, RUNNING)), ImportRun.created_at > utcnow() - SAME_PRESS),
+        ImportRun.content == content).order_by(ImportRun.id.desc()).limit(1))
+
+
 def start_import(run: ImportRun) -> ImportRun:
     """Enqueue a recorded run (the caller committed it, so the worker finds it). A queue that cannot
     be reached fails the run at once, saying so."""

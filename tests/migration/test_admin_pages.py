@@ -47,6 +47,27 @@ def test_an_uploaded_file_is_imported_by_a_job_whose_page_shows_the_report(opera
     assert db.session.scalar(db.select(Account).where(Account.name == "Wingtip Partners")) is not None
 
 
+def test_a_file_uploaded_twice_at_once_is_imported_once(operator_client, db, redis, as_file, reseller_record):
+    """Import pressed twice (a double submit, or Back and Import again while it ran): two runs imported the same
+    file, and the page shown, the second one's, read "0 created, … 8 unchanged", as if the file had added
+    nothing."""
+    content = as_file([reseller_record])
+    first = _upload(operator_client, content).headers["Location"]
+    again = _upload(operator_client, content)
+    assert again.status_code == 303 and again.headers["Location"] == first
+    assert db.session.scalar(db.select(db.func.count(ImportRun.id))) == 1
+    flash = soup(operator_client.get(first)).select_one("#flash-region").get_text(" ", strip=True)
+    assert flash == "This file is being imported already: its report is below."
+    work(redis)
+    assert soup(operator_client.get(first)).select_one("#run-summary").get_text(" ", strip=True) == \
+        "Import finished: 7 created, 0 updated, 0 unchanged, 0 refused."
+    # Once that import has ended, importing the file again is a new import (the README: it updates what changed).
+    db.session.execute(db.update(ImportRun).values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    later = _upload(operator_client, content).headers["Location"]
+    assert later != first and db.session.scalar(db.select(db.func.count(ImportRun.id))) == 2
+
+
 def test_a_file_that_is_not_the_layout_fails_the_run_with_the_reason(operator_client, db, redis):
     run_url = _upload(operator_client, b'{"hello": "world"}').headers["Location"]
     work(redis)
