@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 
+import redis
 from rq import Worker
 
 from app import create_app
@@ -50,14 +51,27 @@ def _periodic_ticker(app, stop: threading.Event) -> None:
     a task with work gets a job (and so a work horse). Each tick gets its own app context, whose end
     closes the session a due check used: between ticks no transaction is open, and the connection
     waits in the pool."""
-    from app.jobs.periodic import enqueue_due
+    from app.jobs import periodic
 
+    log = logging.getLogger("worker")
+    redis_away = False
     while not stop.wait(TICK_SECONDS):
         try:
             with TICK_LOCK, app.app_context():
-                enqueue_due()
-        except Exception:  # a Redis hiccup must not kill the ticker; the next tick retries
-            logging.getLogger("worker").exception("periodic tick failed")
+                periodic.enqueue_due()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as error:
+            # Said once, not a traceback a second for as long as Redis is away; the next tick retries.
+            if not redis_away:
+                log.warning("Redis is not reachable (%s); the periodic tasks wait for it and try again every "
+                            "second.", error)
+            redis_away = True
+            continue
+        except Exception:  # nothing must kill the ticker; the next tick retries
+            log.exception("periodic tick failed")
+            continue
+        if redis_away:
+            log.warning("Redis is reachable again; the periodic tasks go on.")
+            redis_away = False
 
 
 def main(argv: list[str]) -> None:
