@@ -11,6 +11,7 @@ from app.catalog.cart import anything_to_buy
 from app.checkout import services as svc
 from app.checkout.forms import CancelForm
 from app.checkout.models import STEPS, CheckoutDraft
+from app.web.layout import layout_fact
 from app.web.rendering import redirect_to
 
 
@@ -40,7 +41,9 @@ def nothing_to_buy():
     asking for a customer, a tenant and an agreement that only the Review would find buy nothing. None
     when there is something to buy. Asked before the draft is read, so a form sent creates none."""
     user = current_user._get_current_object()
-    if anything_to_buy(user):
+    # The header's cart count, read with the signed-in user, answers for a cart with lines without a statement
+    # of its own (a held Buy now is not in it: asked only when the cart is empty).
+    if layout_fact("cart_lines") or anything_to_buy(user):
         return None
     placed = svc.placed_just_before(svc.current_draft(user))
     flash(f"Your order {placed} is placed. A new purchase starts here." if placed

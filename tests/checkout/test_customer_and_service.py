@@ -206,6 +206,16 @@ def test_a_new_tenants_service_step_reads_nothing_of_the_authorization_section(r
     assert page.select_one("#gdap-request") is not None and about(seen, "gdap_requests")
 
 
+def test_a_step_with_a_cart_to_buy_asks_about_the_cart_only_in_the_headers_statement(reseller_client, db):
+    """Every step checks there is something to buy; the header's cart count, read with the signed-in user,
+    answers that for a cart with lines, so the step asks the cart nothing of its own."""
+    _choose_fabrikam(reseller_client, db)
+    reseller_client.get("/checkout/service")
+    with statements() as seen:
+        assert reseller_client.get("/checkout/service").status_code == 200
+    assert len(about(seen, "cart_lines")) == 1 and re.search(r"\bFROM users\b", about(seen, "cart_lines")[0])
+
+
 def test_a_direct_customers_existing_tenant_names_the_operator_to_authorize(customer_client):
     customer_client.post("/checkout/customer", {})
     customer_client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": "wingtiptoys"})
