@@ -18,6 +18,7 @@ from app.orders.transitions import publish_progress
 from app.partner_center import PartnerCenterError, Throttled
 from app.web.access import Permission, allow
 from app.web.csv_export import csv_stream
+from app.web.form_pages import form_on
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
 from app.web.query import account_filter, applied, applied_account, requested_page, unapplied
@@ -145,6 +146,7 @@ def detail(number):
 
 @bp.route("/orders/<number>/gdap", methods=["POST"])
 @allow(Permission.ORDERS_ACT)
+@form_on("orders.detail")
 def refresh_gdap(number):
     """Read the GDAP request's status from Microsoft Graph now (the customer may have approved)."""
     order = _order_to_act_on(number)
@@ -164,6 +166,7 @@ def refresh_gdap(number):
 
 @bp.route("/orders/<number>/parameters", methods=["POST"])
 @allow(Permission.ORDERS_ACT)
+@form_on("orders.detail")
 def save_parameters(number):
     order = _order_to_act_on(number)
     form = _parameters_form(order, formdata=request.form)
@@ -198,6 +201,7 @@ def save_parameters(number):
 
 @bp.route("/orders/<number>/process", methods=["POST"])
 @allow(Permission.ORDERS_ACT)
+@form_on("orders.detail")
 def process(number):
     order = _order_to_act_on(number)
     form = ProcessForm()
@@ -257,6 +261,7 @@ def notifications():
 
 @bp.route("/notifications/read", methods=["POST"])
 @allow(Permission.NOTIFICATIONS)
+@form_on("orders.notifications")
 def mark_read():
     form = MarkReadForm()
     if not form.validate_on_submit():

@@ -20,6 +20,7 @@ from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, C
 from app.web.access import Permission, allow
 from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
+from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import applied, requested_page, unapplied
@@ -177,6 +178,7 @@ def edit(account_id: int):
 
 @bp.route("/<int:account_id>/check", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def check(account_id: int):
     account = _account_or_404(account_id)
     if account.kind != "reseller" or not ActionForm().validate_on_submit():
@@ -194,6 +196,7 @@ def check(account_id: int):
 
 @bp.route("/<int:account_id>/connection", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def pin_connection(account_id: int):
     """Pin the account to a Partner Center connection, or back to its market's."""
     account = _account_or_404(account_id)
@@ -217,6 +220,7 @@ def pin_connection(account_id: int):
 
 @bp.route("/<int:account_id>/suspend", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def suspend(account_id: int):
     account = _account_or_404(account_id)
     form = SuspendForm()
@@ -233,6 +237,7 @@ def suspend(account_id: int):
 
 @bp.route("/<int:account_id>/reactivate", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def reactivate(account_id: int):
     account = _account_or_404(account_id)
     if not ActionForm().validate_on_submit():
@@ -270,6 +275,7 @@ def _invitation_action(account_id: int, invitation_id: int, act, done: str):
 
 @bp.route("/<int:account_id>/invitations", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def invite_admin(account_id: int):
     """Invite another account admin: the first admin's address was wrong, or the account's admins left."""
     account = _account_or_404(account_id)
@@ -292,6 +298,7 @@ def invite_admin(account_id: int):
 
 @bp.route("/<int:account_id>/invitations/<int:invitation_id>/resend", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def resend_invitation(account_id: int, invitation_id: int):
     return _invitation_action(account_id, invitation_id, invitations.resend,
                               "A new invitation was sent to {email}; the previous link no longer works.")
@@ -304,6 +311,7 @@ def resend_invitation(account_id: int, invitation_id: int):
 
 @bp.route("/<int:account_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def revoke_invitation(account_id: int, invitation_id: int):
     if not confirmed():
         account = _account_or_404(account_id)
@@ -339,6 +347,7 @@ def _user_action(account_id: int, user_id: int, act, done: str):
 
 @bp.route("/<int:account_id>/users/<int:user_id>/deactivate", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def deactivate_user(account_id: int, user_id: int):
     if not confirmed():
         account = _account_or_404(account_id)
@@ -355,5 +364,6 @@ def deactivate_user(account_id: int, user_id: int):
 
 @bp.route("/<int:account_id>/users/<int:user_id>/reactivate", methods=["POST"])
 @allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.account")
 def reactivate_user(account_id: int, user_id: int):
     return _user_action(account_id, user_id, users.reactivate, "{name} was reactivated and can sign in again.")

@@ -26,6 +26,7 @@ from app.subscriptions.forms import (AddLicencesForm, AutoRenewForm, CancelForm,
 from app.web.access import Permission, allow
 from app.web.confirm import confirmed
 from app.web.csv_export import csv_stream
+from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import account_filter, applied, applied_account, requested_page, unapplied
@@ -203,6 +204,7 @@ def _ask(template: str, **context):
 # seats asks nothing.
 @bp.route("/subscriptions/<int:sub_id>/quantity", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
+@form_on("subscriptions.detail")
 def change_quantity(sub_id: int):
     sub, form = _posted_change(sub_id, QuantityForm)
     before = sub.quantity
@@ -230,6 +232,7 @@ def change_quantity(sub_id: int):
 
 @bp.route("/subscriptions/<int:sub_id>/schedule", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
+@form_on("subscriptions.detail")
 def schedule(sub_id: int):
     sub, form = _posted_change(sub_id, ScheduleForm, "schedule")
     return _change(sub, form, "schedule_form", commands.schedule_quantity, form.quantity.data,
@@ -239,6 +242,7 @@ def schedule(sub_id: int):
 
 @bp.route("/subscriptions/<int:sub_id>/auto-renew", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
+@form_on("subscriptions.detail")
 def auto_renew(sub_id: int):
     sub, form = _posted_change(sub_id, AutoRenewForm, "renew")
     if form.enabled.data not in ("on", "off"):
@@ -265,6 +269,7 @@ def auto_renew(sub_id: int):
 
 @bp.route("/subscriptions/<int:sub_id>/rename", methods=["POST"])
 @allow(Permission.SUBSCRIPTIONS_CHANGE)
+@form_on("subscriptions.detail")
 def rename(sub_id: int):
     sub, form = _posted_change(sub_id, RenameForm, "rename")
     return _change(sub, form, "rename_form", commands.rename, form.friendly_name.data,

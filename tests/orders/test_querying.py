@@ -201,3 +201,15 @@ def test_a_failed_order_gives_its_reason_once(demo, db, pc_client, reseller_clie
     response = reseller_client.get(f"/orders/{order.number}")
     assert text_of(response).count(order.reason) == 1
     assert order.reason in soup(response).select_one(".alert-error").get_text()
+
+
+def test_the_address_of_a_refused_order_form_reloaded_leads_back_to_the_order(demo, db, sandbox_store, reseller_client):
+    """Without JavaScript a refused Parameters form is shown again at /orders/<number>/parameters; a reload of
+    it (a GET), or of Process's or the GDAP check's address, leads back to the order instead of a 405."""
+    order = _domain_taken_order(db, sandbox_store)
+    refused = reseller_client.post(f"/orders/{order.number}/parameters",
+                                   {"domain": "not a domain!", "tenant_id": "", "registration_id": "", "phone": ""})
+    assert refused.status_code == 422
+    for action in ("parameters", "process", "gdap"):
+        reloaded = reseller_client.get(f"/orders/{order.number}/{action}")
+        assert (reloaded.status_code, reloaded.headers["Location"]) == (303, f"/orders/{order.number}")

@@ -118,3 +118,17 @@ def test_nobody_reaches_another_accounts_users_through_an_account_or_their_own_s
         assert reseller2_client.post(f"/settings/users/{ray.id}/{action}", {"confirmed": "yes"}).status_code == 404
     assert _user(db, ray.email).is_active_user
     assert not _events(db, "user_deactivated")
+
+
+@pytest.mark.parametrize("action", ["check", "connection", "suspend", "reactivate", "invitations",
+                                    "users/{user}/deactivate", "users/{user}/reactivate"])
+def test_the_address_of_a_refused_account_form_reloaded_leads_back_to_the_account(operator_client, db, action):
+    """Without JavaScript a refused form of the account's page (a suspension's reason too long, an invitation's
+    address mistyped, the only admin's deactivation) is shown again at the address it was posted to; a
+    reload of it leads back to the account's page instead of answering 405 Method Not Allowed."""
+    adatum, rita = _adatum(db), _user(db, "reseller@example.com")
+    address = f"/admin/accounts/{adatum.id}/" + action.format(user=rita.id)
+    if action == "users/{user}/deactivate":
+        assert operator_client.post(address, {}).status_code == 422
+    reloaded = operator_client.get(address)
+    assert (reloaded.status_code, reloaded.headers["Location"]) == (303, f"/admin/accounts/{adatum.id}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.helpers import soup
 
 
@@ -150,3 +152,14 @@ def test_past_the_window_with_auto_renewal_already_off_nobody_is_told_to_turn_it
     # Nor is a reduction at the renewal offered: with auto-renewal off there is none.
     assert page.select_one("#window-closed").get_text().endswith(
         "Seats can be added at any time. Auto-renewal is off: the subscription ends at its renewal date.")
+
+
+@pytest.mark.parametrize("change", ["quantity", "schedule", "auto-renew", "rename"])
+def test_the_address_of_a_refused_change_reloaded_leads_back_to_the_subscription(db, reseller_client, bought, change):
+    """Without JavaScript a refused change is shown again at the address it was posted to; a reload of it
+    (a GET) leads back to the subscription's page instead of answering 405 Method Not Allowed."""
+    if change == "quantity":
+        refused = reseller_client.post(f"/subscriptions/{bought.id}/quantity", {"quantity": "abc"})
+        assert refused.status_code == 422
+    reloaded = reseller_client.get(f"/subscriptions/{bought.id}/{change}")
+    assert (reloaded.status_code, reloaded.headers["Location"]) == (303, f"/subscriptions/{bought.id}")
