@@ -11,6 +11,7 @@ from app.auth.services import AccountSuspended, SignInThrottled, ThrottleLimits,
 from app.audit import services as audit
 from app.extensions import db, get_redis
 from app.web.access import Permission, allow
+from app.web.errors import answers_a_stale_form
 from app.web.origin import request_origin
 from app.web.rendering import render
 
@@ -65,6 +66,19 @@ def sign_in():
     form.password.data = None  # never echo a password back
     return render("auth/sign_in.html", "auth/_sign_in_form.html", form=form, error=error, next_url=next_url,
                   status=status, headers=headers)
+
+
+STALE_SIGN_IN = ("This page had been open for a long time, so it could not be sent safely. Enter your password and "
+                 "sign in again.")
+
+
+@answers_a_stale_form("auth.sign_in")
+def sign_in_again():
+    """The sign-in form sent with a token that expired with its session (the page left open while the session
+    cookie ended): shown again with the email typed and a fresh token, instead of the error page."""
+    form = SignInForm(formdata=None, email=request.form.get("email", ""), remember=bool(request.form.get("remember")))
+    return render("auth/sign_in.html", "auth/_sign_in_form.html", form=form, error=STALE_SIGN_IN,
+                  next_url=_safe_next(request.values.get("next")), status=400)
 
 
 def suspended_message(account) -> str:

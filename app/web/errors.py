@@ -6,6 +6,7 @@ we retarget error fragments into the flash region so they never replace a form.
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 import redis
 from flask import Flask, redirect, render_template, request
@@ -41,6 +42,22 @@ CSRF_MESSAGE = (
 )
 
 
+# Forms shown again, rather than the error page, when sent with a security token that expired with the session
+# (the page left open while the session cookie ended): endpoint -> the view's answer, which keeps what it can of
+# what was typed and renders a fresh token. Areas register theirs (infrastructure imports no area).
+_STALE_FORM_ANSWERS: dict[str, Callable] = {}
+# Flask-WTF's words for a token the page had when the session was another (not a token missing or forged).
+STALE_TOKEN = ("The CSRF session token is missing.", "The CSRF tokens do not match.", "The CSRF token has expired.")
+
+
+def answers_a_stale_form(endpoint: str):
+    """Register the decorated function as `endpoint`'s answer to its form sent with an expired token."""
+    def register(answer: Callable) -> Callable:
+        _STALE_FORM_ANSWERS[endpoint] = answer
+        return answer
+    return register
+
+
 def error_response(status: int, title: str | None = None, message: str | None = None, headers=None):
     default_title, default_message = MESSAGES.get(status, (f"Error {status}", ""))
     context = {"status": status, "title": title or default_title, "message": message or default_message}
@@ -61,6 +78,8 @@ def register_error_handlers(app: Flask) -> None:
             # The session ended while the form was open (its cookie expired, the browser was closed) and took
             # the form's token with it: what the person needs to hear is that they were signed out.
             return app.login_manager.unauthorized()
+        if request.endpoint in _STALE_FORM_ANSWERS and error.description in STALE_TOKEN:
+            return _STALE_FORM_ANSWERS[request.endpoint]()
         return error_response(400, "Security check failed", CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)

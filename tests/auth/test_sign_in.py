@@ -168,3 +168,23 @@ def test_next_parameter_returns_to_the_page_but_never_to_another_site(demo):
     response = evil.post("/sign-in?next=https://evil.example.com/", {"email": "admin@example.com",
                                                                       "password": "demo-password"})
     assert response.headers["Location"] == "/"
+
+
+def test_a_sign_in_page_left_open_past_its_session_signs_in_at_the_second_press(demo):
+    """The sign-in page open while the session cookie ended (the browser kept the tab, not the cookie): Sign in
+    read "Security check failed … Go back, reload the page and submit the form again", and the email was gone.
+    The form comes back with the email, says what happened, and signs in when pressed again."""
+    c = Client(demo.test_client())
+    c.get("/sign-in?next=/orders")
+    c.http.delete_cookie("session")
+    stale = c.post("/sign-in?next=/orders", {"email": "reseller@example.com", "password": "demo-password"})
+    assert stale.status_code == 400
+    page = soup(stale)
+    assert page.select_one("h1").get_text() == "Sign in"
+    assert page.select_one("#sign-in-form [role=alert]").get_text() == (
+        "This page had been open for a long time, so it could not be sent safely. Enter your password and sign in "
+        "again.")
+    assert page.select_one("input#email")["value"] == "reseller@example.com"
+    assert not page.select_one("input#password").get("value")
+    again = c.post("/sign-in?next=/orders", {"email": "reseller@example.com", "password": "demo-password"})
+    assert again.status_code == 302 and again.headers["Location"] == "/orders"

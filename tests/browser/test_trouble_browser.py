@@ -45,3 +45,26 @@ def test_a_button_pressed_after_signing_out_in_another_tab_leads_back_to_its_pag
         expect(page.locator("#check-status")).to_contain_text("Connection works.", timeout=20_000)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_a_sign_in_page_left_open_past_its_session_keeps_the_email(browser, live_server, javascript):
+    """The session cookie ended while the sign-in page was open: Sign in showed "Security check failed … Go back,
+    reload the page", and the email typed was gone."""
+    context = browser.new_context(java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/sign-in")
+        context.clear_cookies()
+        page.get_by_label("Email").fill("reseller@example.com")
+        page.get_by_label("Password").fill("demo-password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_have_text(
+            "This page had been open for a long time, so it could not be sent safely. Enter your password and sign "
+            "in again.")
+        expect(page.get_by_label("Email")).to_have_value("reseller@example.com")
+        page.get_by_label("Password").fill("demo-password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Reseller home")
+    finally:
+        context.close()
