@@ -7,7 +7,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import add_to_cart, sign_in_as
+from tests.support.browser import PHONE, add_to_cart, sign_in_as
 
 pytestmark = pytest.mark.browser
 
@@ -103,3 +103,28 @@ def test_opening_again_the_address_a_refused_form_was_shown_at_leads_to_its_page
     expect(page.get_by_role("heading", level=1)).to_have_text("Discard this purchase?")
     assert page.goto(page.url).status == 200
     expect(page.get_by_role("heading", name="Service details")).to_be_visible()
+
+
+def test_on_a_phone_every_control_of_a_cart_line_is_on_the_screen(browser, live_server, empty_carts):
+    """At 390 px the cart's table was wider than the screen: each line's −, Quantity, +, Update and Remove sat
+    past its right edge, reached only by scrolling the table sideways. Each line now stacks within the
+    screen, and is still a row of the table "Products in your cart" to a screen reader."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in_as(page, live_server, "reseller@example.com")
+        _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"))
+        table = page.get_by_role("table", name="Products in your cart")
+        expect(table.get_by_role("row")).to_have_count(3)  # the headings' and one per line
+        expect(table.get_by_role("columnheader", name="Quantity")).to_have_count(1)
+        for name in ("Microsoft 365 Business Premium", "Microsoft 365 Business Basic"):
+            controls = [page.get_by_label(f"Quantity of {name}", exact=True)] + [
+                page.get_by_role("button", name=button, exact=True) for button in (
+                    f"Decrease quantity of {name}", f"Increase quantity of {name}", f"Update quantity of {name}",
+                    f"Remove {name}")]
+            for control in controls:
+                box = control.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (name, box)
+    finally:
+        context.close()
