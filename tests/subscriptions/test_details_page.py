@@ -163,3 +163,20 @@ def test_the_address_of_a_refused_change_reloaded_leads_back_to_the_subscription
         assert refused.status_code == 422
     reloaded = reseller_client.get(f"/subscriptions/{bought.id}/{change}")
     assert (reloaded.status_code, reloaded.headers["Location"]) == (303, f"/subscriptions/{bought.id}")
+
+
+def test_a_change_refused_without_javascript_is_said_where_the_page_opens(db, reseller_client, bought):
+    """Without JavaScript the refused change comes back as the whole page, which opens at its top, far above
+    the form: the top says so and links to the changes, where the message is next to the field."""
+    refused = reseller_client.post(f"/subscriptions/{bought.id}/quantity", {"quantity": "abc"})
+    assert refused.status_code == 422
+    page = soup(refused)
+    problem = page.select_one("#change-problem")
+    assert problem.get_text(" ", strip=True) == "Nothing was changed: see Changes below."
+    assert problem.find("a")["href"] == "#subscription-actions"
+    assert problem.find_next("section")["aria-labelledby"] == "overview-heading"  # above the overview
+    assert page.select_one("#quantity-error").get_text(strip=True).startswith("Enter the number of seats")
+    # With JavaScript only the changes are swapped, in place: nothing to point at.
+    swapped = reseller_client.post(f"/subscriptions/{bought.id}/quantity", {"quantity": "abc"}, htmx=True)
+    assert swapped.status_code == 422 and soup(swapped).select_one("#change-problem") is None
+    assert soup(reseller_client.get(f"/subscriptions/{bought.id}")).select_one("#change-problem") is None
