@@ -90,6 +90,10 @@ def test_the_operator_cannot_deactivate_an_accounts_only_admin(operator_client, 
         message = soup(refused).select_one(f"#account-user-{rita.id}-error").get_text()
         assert message.startswith("Rita Reseller is the only active account admin of Adatum IT Services")
         assert "suspend the account" in message
+        # Without JavaScript the page opens at its top, above the users: it says so there.
+        problem = soup(refused).select_one("#account-problem")
+        assert problem.get_text(" ", strip=True) == "Nothing was changed: see Users below."
+        assert problem.find("a")["href"] == "#users-heading"
     assert _user(db, rita.email).is_active_user
     assert not _events(db, "user_deactivated")
 
