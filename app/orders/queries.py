@@ -124,8 +124,13 @@ def csv_rows(user: User, filters: OrderFilter):
                order.status_label, f"{order.total:.2f}", order.currency]
 
 
+@cache
+def _order_by_number():
+    return db.select(Order).where(Order.number == bindparam("number"))  # built once: every order page asks it
+
+
 def find_visible(user: User, number: str) -> Order | None:
-    order = db.session.scalar(db.select(Order).where(Order.number == (number or "").upper()))
+    order = db.session.scalar(_order_by_number(), {"number": (number or "").upper()})
     if order is None or not can_view(user, order):
         return None
     return order
