@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.support.browser import accept_in_second_browser, sign_in_as
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts", "filled_carts")]
 
 WINGTIP = "Wingtip Toys Sp. z o.o. (wingtiptoys.onmicrosoft.com)"
 
