@@ -36,7 +36,8 @@ from app.connections.models import PartnerCenterWebhook, PartnerCenterWebhookEve
 from app.connections.services import default_instance_name, get_client, instance_config, sandbox_mode
 from app.extensions import db
 from app.jobs import enqueue
-from app.partner_center import PartnerCenterError, WebhookEvent, WebhookRefused, certificate_hosts, verify_event
+from app.partner_center import (PartnerCenterError, PartnerCenterUnavailable, Throttled, WebhookEvent, WebhookRefused,
+                                certificate_hosts, verify_event)
 from app.partner_center.webhooks import (INDIRECT_RELATIONSHIP_ACCEPTED, MICROSOFT_ORGANIZATION, RELATIONSHIP_ACCEPTED,
                                          SUBSCRIPTION_UPDATED, TEST_CREATED)
 from app.time import utcnow
@@ -126,7 +127,7 @@ def register(name: str) -> PartnerCenterWebhook:
         else:
             registered = client.update_webhook_registration(url, events)
     except PartnerCenterError as error:
-        row.status, row.problem = "failed", f"Partner Center refused the registration: {error}"
+        row.status, row.problem = "failed", _registration_problem(error)
         log.warning("webhook registration of %s failed: %s", name, error)
         return row
     row.status, row.problem, row.registered_at = "registered", None, utcnow()
@@ -134,6 +135,24 @@ def register(name: str) -> PartnerCenterWebhook:
     row.events = ",".join(registered.events or events)
     audit.record("partner_center_webhooks_registered", subject=name, details={"url": row.url, "events": row.events})
     return row
+
+
+def _registration_problem(error: PartnerCenterError) -> str:
+    """Why a registration failed, for the Webhooks row: a refusal quotes Partner Center; a failure on Microsoft's
+    side (no answer, a 5xx, a 429) says so and what to do, with the ids Microsoft support asks for."""
+    if not isinstance(error, (PartnerCenterUnavailable, Throttled)):
+        return f"Partner Center refused the registration: {error}"
+    if isinstance(error, Throttled):
+        what = "HTTP 429, Partner Center asks to wait"
+    elif error.status is None:
+        what = "no answer in time"
+    else:
+        what = f"HTTP {error.status}, a problem on Microsoft's side"
+    problem = (f"Partner Center did not answer the registration ({what}). Press Register again in a few minutes; "
+               "checks by polling go on meanwhile.")
+    if error.request_id:
+        problem += f" For Microsoft support: MS-RequestId {error.request_id}, MS-CorrelationId {error.correlation_id}."
+    return problem
 
 
 def register_webhooks(name: str) -> dict:

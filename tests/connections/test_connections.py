@@ -297,3 +297,18 @@ def test_markets_name_the_menu_an_account_is_pinned_from(operator_client):
     assert "admin >" not in words
     nav = page.select_one("nav[aria-label=Main]")
     assert nav.find("a", string="Accounts") is not None or "Accounts" in nav.get_text()
+
+
+def test_a_webhook_registration_partner_center_failed_says_so_and_what_to_do(operator_client, redis, sandbox_store):
+    """Partner Center answering 500: the Webhooks row read "Failed: Partner Center refused the registration: GET
+    /webhooks/v1/registration/events HTTP 500 code 800003: Unexpected service error. Please retry. (MS-RequestId
+    …)": nothing was refused, and nothing said what to do."""
+    sandbox_store.inject_fault("*", "/webhooks/", "error", count=50)
+    operator_client.post("/admin/partner-center/default/webhooks")
+    SimpleWorker([get_queue()], connection=redis).work(burst=True)
+    row = soup(operator_client.get("/admin/partner-center/")).select_one(".webhook-status")
+    status = " ".join(row.get_text().split())
+    assert status.startswith(
+        "Failed: Partner Center did not answer the registration (HTTP 500, a problem on Microsoft's side). Press "
+        "Register again in a few minutes; checks by polling go on meanwhile. For Microsoft support: MS-RequestId ")
+    assert "refused" not in status and "Unexpected service error" not in status
