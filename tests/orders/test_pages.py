@@ -347,3 +347,12 @@ def test_the_operator_filters_the_history_by_account_and_buyers_cannot(demo, db,
     # A reseller has no such filter, and naming another account in the address shows its own orders still.
     assert soup(reseller_client.get("/orders")).select_one("#account") is None
     assert numbers(reseller_client, f"?account={theirs.account_id}") == [mine.number]
+
+
+def test_the_operator_reads_whose_order_it_is_and_reaches_that_account(demo, db, operator_client, reseller_client):
+    mine, theirs = _two_orders(db)
+    for order, says in ((mine, "(sold by Adatum IT Services )"), (theirs, "(direct customer: Tailspin Toys )")):
+        lead = soup(operator_client.get(f"/orders/{order.number}")).select_one(".lead")
+        assert lead.get_text(" ", strip=True).endswith(says)
+        assert [a["href"] for a in lead.select("a")] == [f"/admin/accounts/{order.account_id}"]
+    assert soup(reseller_client.get(f"/orders/{mine.number}")).select_one(".lead a") is None

@@ -207,6 +207,21 @@ def test_the_operator_filters_the_grid_by_account_and_buyers_cannot(grid, operat
     assert "Tailspin all staff" not in _names(reseller_client.get(f"/subscriptions?account={tailspin.id}"))
 
 
+def test_the_operator_reads_who_sold_each_subscription_and_reaches_that_account(grid, operator_client, reseller_client):
+    """A reseller's subscription was sold by the reseller; a direct customer's was not "sold by" itself."""
+    def customer_fact(client, sub):
+        page = soup(client.get(f"/subscriptions/{sub.id}"))
+        dd = next(dt for dt in page.select("dt") if dt.get_text(strip=True) == "Customer").find_next_sibling("dd")
+        return dd.get_text(" ", strip=True), [(a.get_text(), a["href"]) for a in dd.select("a")]
+
+    adatum, tailspin = grid["sales"].account, grid["tailspin"].account
+    assert customer_fact(operator_client, grid["sales"]) == (
+        "Fabrikam, Inc. (sold by Adatum IT Services )", [("Adatum IT Services", f"/admin/accounts/{adatum.id}")])
+    assert customer_fact(operator_client, grid["tailspin"]) == (
+        "Tailspin Toys (direct customer: Tailspin Toys )", [("Tailspin Toys", f"/admin/accounts/{tailspin.id}")])
+    assert customer_fact(reseller_client, grid["sales"]) == ("Fabrikam, Inc.", [])
+
+
 def test_navigation_has_subscriptions_after_orders(demo, reseller_client, customer_client, operator_client):
     for client in (reseller_client, customer_client, operator_client):
         labels = [a.get_text() for a in soup(client.get("/")).select("nav[aria-label=Main] a")]
