@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import a_processing_order, asked_and_kept, sign_in_as
+from tests.support.browser import PHONE, a_processing_order, asked_and_kept, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -104,5 +104,25 @@ def test_the_operator_deactivates_and_reactivates_an_accounts_user_from_its_page
         expect(page.get_by_text("Ray Member was reactivated and can sign in again.")).to_be_visible()
         expect(ray.get_by_role("cell", name="yes", exact=True)).to_be_visible()
         expect(ray.get_by_role("button", name="Deactivate Ray Member")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_refusal_under_a_users_row_is_read_whole_on_a_phone(browser, live_server):
+    """The message under a row spans the table, which is wider than a phone and scrolls: the message itself
+    stays within the screen, not cut at its right edge."""
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        sign_in_as(page, live_server, "admin@example.com")
+        page.goto(f"{live_server}/admin/accounts/")
+        page.get_by_role("link", name="Adatum IT Services").click()
+        page.get_by_role("button", name="Deactivate Rita Reseller").click()
+        message = page.get_by_role("alert").filter(has_text="is the only active account admin")
+        expect(message).to_be_visible()
+        region = page.get_by_role("group", name="Table: Users").bounding_box()
+        box = message.bounding_box()
+        assert box["x"] >= region["x"] and box["x"] + box["width"] <= region["x"] + region["width"], (box, region)
     finally:
         context.close()
