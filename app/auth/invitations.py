@@ -76,9 +76,15 @@ def invite(account: Account, *, email: str, first_name: str, last_name: str, rol
     return invitation
 
 
-def resend(invitation: Invitation, *, by: User | None, origin: Origin) -> Invitation:
-    """Mail a new link (the previous one stops working), valid for INVITATION_DAYS from now."""
+def resend(invitation: Invitation, *, by: User | None, origin: Origin, sends_seen: int | None = None) -> Invitation:
+    """Mail a new link (the previous one stops working), valid for INVITATION_DAYS from now.
+
+    `sends_seen`: how many times the invitation had been sent on the page whose Resend was pressed. When it has
+    been sent more often since, that press was answered already (Resend pressed twice): nothing is mailed again,
+    which would only make the first new link stop working."""
     status = invitation.status()
+    if sends_seen is not None and invitation.send_count > sends_seen and status not in (ACCEPTED, REVOKED):
+        return invitation
     if status == ACCEPTED:
         raise InvitationError("email", f"{invitation.email} has already accepted this invitation.")
     if status == REVOKED:

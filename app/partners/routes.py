@@ -3,6 +3,8 @@ and the accounts; operator admins onboard, edit, check, suspend and reactivate. 
 throughout (htmx only swaps the list in place), so everything works with JavaScript off."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, flash, request, url_for
 from wtforms.fields.choices import SelectChoice
 from flask_login import current_user
@@ -300,7 +302,8 @@ def invite_admin(account_id: int):
 @allow(Permission.ACCOUNTS_MANAGE)
 @form_on("partners.account")
 def resend_invitation(account_id: int, invitation_id: int):
-    return _invitation_action(account_id, invitation_id, invitations.resend,
+    resend = partial(invitations.resend, sends_seen=request.args.get("sent", type=int))  # as the page showed it
+    return _invitation_action(account_id, invitation_id, resend,
                               "A new invitation was sent to {email}; the previous link no longer works.")
 
 

@@ -1,7 +1,9 @@
 """Account settings: the entry page and the Users page (invite, change a role, deactivate, reactivate)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from functools import partial
+
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from app.auth import invitations
@@ -152,7 +154,8 @@ def _invitation_action(invitation_id: int, act, done: str):
 @bp.route("/settings/invitations/<int:invitation_id>/resend", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
 def resend_invitation(invitation_id: int):
-    return _invitation_action(invitation_id, invitations.resend,
+    resend = partial(invitations.resend, sends_seen=request.args.get("sent", type=int))  # as the page showed it
+    return _invitation_action(invitation_id, resend,
                               "A new invitation was sent to {email}; the previous link no longer works.")
 
 

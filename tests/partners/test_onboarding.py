@@ -228,10 +228,12 @@ def test_the_first_admins_invitation_waits_on_the_account_page_where_the_operato
     [row] = soup(page).select("#account-invitations tbody tr")
     assert "fiona@fourthcoffee.example.com" in row.get_text() and "Invited, valid until" in row.get_text()
     assert "Account admin" in row.get_text()
-    resend_form = row.select_one(f"form[action$='/invitations/{_first_admin_invitation(db, account).id}/resend']")
+    resend_form = row.select_one(f"form[action*='/invitations/{_first_admin_invitation(db, account).id}/resend']")
 
     response = operator_client.post(resend_form["action"])
     assert response.status_code == 303 and response.headers["Location"] == f"/admin/accounts/{account.id}"
+    # Pressed twice (a double submit): one new invitation, whose link works (a second would have replaced it).
+    assert operator_client.post(resend_form["action"]).status_code == 303
     assert "A new invitation was sent to fiona@fourthcoffee.example.com" in text_of(
         operator_client.get(response.headers["Location"]))
     assert len(mails_to("fiona@fourthcoffee.example.com", "invitation")) == 2
@@ -299,7 +301,7 @@ def test_resending_an_invitation_already_accepted_says_so_at_its_row(operator_cl
     account = _account(db, "Fourth Coffee IT")
     invitation = _first_admin_invitation(db, account)
     page = operator_client.get(f"/admin/accounts/{account.id}")  # open before the invitee accepts
-    resend_action = soup(page).select_one("#account-invitations form[action$='/resend']")["action"]
+    resend_action = soup(page).select_one("#account-invitations form[action*='/resend']")["action"]
     accept(invitation, name="Fiona Fourth", password="correct horse battery staple", origin=Origin("", "pytest"))
     db.session.commit()
 

@@ -230,3 +230,28 @@ def test_a_refused_deactivation_with_javascript_answers_the_whole_page_for_its_m
     assert main.select_one(f"#user-{rita.id}-error").get_text() == (
         "You cannot deactivate yourself. Ask another account admin to do it.")
     assert _user(db, "reseller@example.com").is_active_user
+
+
+def test_resend_pressed_twice_sends_one_new_invitation(db, reseller_client):
+    """Resend pressed twice (a double submit): two mails went out, and the link of the first, which the invitee
+    may well open, already said "A newer invitation replaced this link"."""
+    reseller_client.post("/settings/users", {"first_name": "Ola", "last_name": "Nowak", "email": "ola@adatum.example.com",
+                                             "role": "member"})
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.email == "ola@adatum.example.com"))
+
+    def resend_as_shown():
+        page = soup(reseller_client.get("/settings/users"))
+        return page.select_one(f"#invitation-{invitation.id} form[action*='/resend']")["action"]
+
+    def mails():
+        return db.session.scalar(db.select(db.func.count(MailMessage.id)).where(
+            MailMessage.to_email == "ola@adatum.example.com"))
+
+    action = resend_as_shown()
+    for _ in range(2):
+        assert reseller_client.post(action, {}).status_code == 303
+    assert mails() == 2  # the invitation and one new one
+    flash = soup(reseller_client.get("/settings/users")).select_one("#flash-region").get_text(" ", strip=True)
+    assert "A new invitation was sent to ola@adatum.example.com; the previous link no longer works." in flash
+    assert reseller_client.post(resend_as_shown(), {}).status_code == 303  # pressed again later: sent again
+    assert mails() == 3
