@@ -128,3 +128,23 @@ def test_on_a_phone_every_control_of_a_cart_line_is_on_the_screen(browser, live_
                 assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (name, box)
     finally:
         context.close()
+
+
+def test_with_javascript_a_lines_button_keeps_the_keyboards_focus_after_its_line_is_updated(page, live_server,
+                                                                                            empty_carts):
+    """With JavaScript pressing a line's +, − or Update (Enter or Space) swaps the line, and the focus fell to
+    the page's body: a keyboard user pressing + again had to find the button from the top of the page. The
+    button pressed keeps the focus."""
+    sign_in_as(page, live_server, "reseller@example.com")
+    _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"))
+    quantity = page.get_by_label("Quantity of Microsoft 365 Business Basic", exact=True)
+    for name, key, after in (("Increase quantity of", "Enter", "3"), ("Increase quantity of", "Space", "4"),
+                             ("Decrease quantity of", "Enter", "3"), ("Update quantity of", "Enter", "3")):
+        button = page.get_by_role("button", name=f"{name} Microsoft 365 Business Basic", exact=True)
+        button.focus()
+        before = button.element_handle()
+        with page.expect_response(lambda r: "/cart/lines/" in r.url):
+            page.keyboard.press(key)
+        page.wait_for_function("old => !old.isConnected", arg=before)  # the line was swapped
+        expect(quantity).to_have_value(after)
+        expect(button).to_be_focused()
