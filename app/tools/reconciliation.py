@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.accounts.models import Account, Licensee, Tenant
-from app.catalog.terms import seats
+from app.catalog.terms import billing_label, seats, term_label
 from app.extensions import db
 from app.subscriptions.models import ENDED_STATUSES, Agreement, Subscription, status_label
 from app.tools.models import (FindingKind, ReconciliationFinding, ReconciliationRun, RunStatus, RunTrigger,
@@ -158,9 +158,10 @@ def differences(row: Subscription, remote) -> list[tuple[FindingKind, str | None
     if remote.auto_renew_enabled is not None and bool(remote.auto_renew_enabled) != bool(row.auto_renew):
         found.append((FindingKind.AUTO_RENEW, _on_off(row.auto_renew), _on_off(remote.auto_renew_enabled)))
     if remote.term_duration and row.term_duration and remote.term_duration != row.term_duration:
-        found.append((FindingKind.TERM, row.term_duration, remote.term_duration))
+        found.append((FindingKind.TERM, term_label(row.term_duration), term_label(remote.term_duration)))
     if remote.billing_cycle and row.billing_plan and remote.billing_cycle.lower() != row.billing_plan.lower():
-        found.append((FindingKind.BILLING, row.billing_plan, remote.billing_cycle))
+        found.append((FindingKind.BILLING, billing_label(row.billing_plan.lower()),
+                      billing_label(remote.billing_cycle.lower())))
     pc_renewal = _day(naive_utc(remote.commitment_end_date))
     if pc_renewal and pc_renewal != _day(row.commitment_end_date):
         found.append((FindingKind.RENEWAL_DATE, _day(row.commitment_end_date), pc_renewal))

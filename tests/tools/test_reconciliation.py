@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -12,7 +13,8 @@ from app.accounts.models import Account, Notification
 from app.audit.models import AuditEvent
 from app.orders.models import Order
 from app.subscriptions.models import Subscription
-from app.tools.models import ReconciliationFinding, ReconciliationRun
+from app.tools.models import FindingKind, ReconciliationFinding, ReconciliationRun
+from app.tools.reconciliation import differences
 from tests.helpers import soup, text_of
 from tests.support.orders import line, run_job, work
 from tests.support.subscriptions import BASIC, STANDARD, buy, remote
@@ -90,6 +92,19 @@ def test_a_run_reports_each_kind_of_drift_and_the_subscriptions_the_storefront_d
     assert buttons["Unknown to the storefront"] == ["Import into an account"]
     assert db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "reconciliation_started")).details[
         "scope"] == "All subscriptions"
+
+
+def test_a_term_or_billing_plan_that_differs_reads_in_words(app):
+    """The operator reads "1 month" against "1 year", as every other page says a term, not Partner Center's
+    P1M and P1Y; and "Monthly" against "Annual" for the billing plan."""
+    row = Subscription(status="active", quantity=5, auto_renew=True, term_duration="P1M", billing_plan="monthly",
+                       friendly_name="Basic")
+    in_partner_center = SimpleNamespace(status="active", quantity=5, auto_renew_enabled=True, term_duration="P1Y",
+                             billing_cycle="annual", commitment_end_date=None, scheduled_next_term_instructions=None,
+                             friendly_name="Basic")
+    found = {kind: (ours, theirs) for kind, ours, theirs in differences(row, in_partner_center)}
+    assert found[FindingKind.TERM] == ("1 month", "1 year")
+    assert found[FindingKind.BILLING] == ("Monthly", "Annual")
 
 
 def test_corrections_make_the_next_run_clean(db, operator_client, redis, sandbox_store, drift):
