@@ -97,6 +97,19 @@ def throttled_message(retry_after: int) -> str:
             "have forgotten your password, choose a new one with Forgot password? below.")
 
 
+SIGNED_OUT = "You have been signed out."
+
+
+@answers_a_stale_form("auth.sign_out")
+def signed_out_already():
+    """Sign out pressed on a page left open while the session ended: the person is signed out already, which is
+    all the button asked (still signed in, by a remember-me cookie, it is the error page: press it again)."""
+    if current_user.is_authenticated:
+        return None
+    flash(SIGNED_OUT, "info")
+    return redirect(url_for("auth.sign_in"))
+
+
 @bp.route("/sign-out", methods=["POST"])
 @allow(Permission.PUBLIC)  # signing out is harmless for anyone; the form still needs a CSRF token
 def sign_out():
@@ -105,5 +118,5 @@ def sign_out():
                      origin=request_origin())
         db.session.commit()
     logout_user()
-    flash("You have been signed out.", "info")
+    flash(SIGNED_OUT, "info")
     return redirect(url_for("auth.sign_in"))

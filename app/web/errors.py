@@ -51,7 +51,8 @@ STALE_TOKEN = ("The CSRF session token is missing.", "The CSRF tokens do not mat
 
 
 def answers_a_stale_form(endpoint: str):
-    """Register the decorated function as `endpoint`'s answer to its form sent with an expired token."""
+    """Register the decorated function as `endpoint`'s answer to its form sent with an expired token (None: the
+    error page after all)."""
     def register(answer: Callable) -> Callable:
         _STALE_FORM_ANSWERS[endpoint] = answer
         return answer
@@ -79,7 +80,9 @@ def register_error_handlers(app: Flask) -> None:
             # the form's token with it: what the person needs to hear is that they were signed out.
             return app.login_manager.unauthorized()
         if request.endpoint in _STALE_FORM_ANSWERS and error.description in STALE_TOKEN:
-            return _STALE_FORM_ANSWERS[request.endpoint]()
+            answer = _STALE_FORM_ANSWERS[request.endpoint]()
+            if answer is not None:
+                return answer
         return error_response(400, "Security check failed", CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)

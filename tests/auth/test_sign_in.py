@@ -188,3 +188,17 @@ def test_a_sign_in_page_left_open_past_its_session_signs_in_at_the_second_press(
     assert not page.select_one("input#password").get("value")
     again = c.post("/sign-in?next=/orders", {"email": "reseller@example.com", "password": "demo-password"})
     assert again.status_code == 302 and again.headers["Location"] == "/orders"
+
+
+def test_sign_out_pressed_after_the_session_ended_just_says_signed_out(demo):
+    """Sign out pressed on a page left open while the session cookie ended read "Security check failed … Go back,
+    reload the page and submit the form again", though the person was signed out already."""
+    c = Client(demo.test_client())
+    sign_in(c, "reseller@example.com")
+    c.get("/orders")
+    c.http.delete_cookie("session")
+    response = c.post("/sign-out")
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert soup(c.get("/sign-in")).select_one("#flash-region").get_text(" ", strip=True) == "You have been signed out."
+    # A sign-out forged from another site (no token) is still refused.
+    assert Client(demo.test_client()).post("/sign-out", csrf=False).status_code == 400
