@@ -12,6 +12,7 @@ from app.programs import bp, partner_requests, services
 from app.programs.forms import BecomePartnerForm, EnrollForm, ProcessForm
 from app.programs.models import CertificateStatus
 from app.web.access import Permission, allow
+from app.web.errors import answers_a_stale_form
 from app.web.lookup import found_or_404
 from app.web.layout import ACCOUNT_ID, NOW, layout_fact, register_layout_fact
 from app.web.origin import request_origin
@@ -166,6 +167,14 @@ def become_partner():
         status = 422
     return render("programs/become_partner.html", form=form, program=services.program(),
                   operator=services.operator_name(), status=status)
+
+
+@answers_a_stale_form("programs.become_partner")
+def become_partner_again():
+    """The form sent with a token that expired with its session (the page left open while the session cookie
+    ended): shown again with what was written and a fresh token; nothing was sent."""
+    return render("programs/become_partner.html", form=BecomePartnerForm(), program=services.program(),
+                  operator=services.operator_name(), stale=True, status=400)
 
 
 # A public form: one address may send a few requests an hour, so it cannot fill admin's list.

@@ -328,3 +328,23 @@ def test_a_request_sent_twice_is_one_request(client, operator_client, db):
     # Another message is another request.
     client.post("/become-a-partner", {**request, "message": "And in Portland."})
     assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 2
+
+
+def test_a_become_a_partner_page_left_open_past_its_session_keeps_what_was_written(client, db):
+    """The page open while the session cookie ended (the tab kept, the browser closed in between): Send read
+    "Security check failed … Go back, reload the page", and the company, the name and the message were gone."""
+    written = {"company": "Fourth Coffee IT", "name": "Fiona Barista", "email": "fiona@fourthcoffee.example.com",
+               "country": "US", "partner_id": "5678901", "message": "We resell in Seattle, and would like to grow."}
+    client.get("/become-a-partner")
+    client.http.delete_cookie("session")
+    stale = client.post("/become-a-partner", written)
+    assert stale.status_code == 400
+    page = soup(stale)
+    assert " ".join(page.select_one("main [role=alert]").get_text().split()) == (
+        "This page had been open for a long time, so it could not be sent safely. Nothing was sent: check what you "
+        "wrote below and press Send again.")
+    assert page.select_one("input#company")["value"] == "Fourth Coffee IT"
+    assert page.select_one("textarea#message").get_text().strip() == "We resell in Seattle, and would like to grow."
+    assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 0
+    assert client.post("/become-a-partner", written).status_code == 303
+    assert db.session.scalar(db.select(db.func.count(PartnerRequest.id))) == 1
