@@ -164,3 +164,16 @@ def test_with_javascript_remove_says_what_was_removed_and_takes_the_focus_there(
         expect(said).to_be_focused()
         expect(page.locator(".cart-line")).to_have_count(left)
     expect(page.get_by_text("Your cart is empty.")).to_be_visible()
+
+
+def test_with_javascript_add_to_cart_keeps_the_keyboards_focus(page, live_server, empty_carts):
+    """With JavaScript Add to cart swaps its form (with the message "Added …"), and the focus fell to the page's
+    body, on the product's page and in the product list alike. Add to cart keeps it."""
+    sign_in_as(page, live_server, "customer@example.com")
+    for url in (f"/catalog/products/{BASIC}", "/catalog/products?q=business+premium"):
+        page.goto(f"{live_server}{url}")
+        button = page.get_by_role("button", name="Add to cart").first
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(".add-message").first).to_contain_text("to your cart.")
+        expect(button).to_be_focused()
