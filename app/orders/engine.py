@@ -249,7 +249,9 @@ def _provision(order_id: int) -> str:
     except PartnerCenterUnavailable as error:
         # No definite answer: keep the request id, leave the order processing, let RQ retry.
         step.status = StepStatus.PENDING
-        step.error = "Partner Center did not answer in time; the step will be tried again with the same request."
+        step.error = (f"Partner Center answered with an error on Microsoft's side (HTTP {error.status}); the step "
+                      "will be tried again with the same request." if error.status else
+                      "Partner Center did not answer in time; the step will be tried again with the same request.")
         db.session.commit()
         publish_progress(order)
         log.warning("order %s step %s: %s", order.number, step.name, error)

@@ -28,6 +28,10 @@ def test_checkout_answering_500_twice_then_succeeding_gives_one_order(demo, db, 
             run_job(order.id)  # the job fails; RQ would retry it (or the sweep re-enqueue it)
         db.session.expire_all()
         assert db.session.get(Order, order.id).status == "processing"
+        # It answered, with an error on its side: not "did not answer".
+        assert db.session.get(Order, order.id).step("checkout").error == (
+            "Partner Center answered with an error on Microsoft's side (HTTP 500); the step will be tried again "
+            "with the same request.")
     assert run_job(order.id) == "completed"
     checkouts = [c for c in sandbox_store.calls(method="POST") if c["path"].endswith("/checkout")]
     assert [c["status"] for c in checkouts] == [500, 500, 201]
@@ -60,6 +64,7 @@ def test_a_timeout_on_customer_creation_is_retried_with_the_same_request_id(demo
     order = db.session.get(Order, order.id)
     step = order.step("create_customer")
     assert order.status == "processing" and step.status == "pending" and step.attempts == 1
+    assert step.error == "Partner Center did not answer in time; the step will be tried again with the same request."
     assert len([t for t in sandbox_store.documents("tenant") if t["domain"] == "timedout.onmicrosoft.com"]) == 1
     assert run_job(order.id) == "completed"
     creations = sandbox_store.calls(method="POST", path="/v1/customers")
