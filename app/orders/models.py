@@ -10,7 +10,7 @@ read back compares equal to its member).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -174,8 +174,26 @@ class Order(CustomerContact, PkModel):
     def step(self, name: str) -> "OrderStep | None":
         return next((s for s in self.steps if s.name == name), None)
 
+    @property
+    def waiting_for_worker(self) -> str | None:
+        """How long ("3 minutes") a processing order has waited for the storefront's worker to begin its first step,
+        once that is longer than WORKER_PICKS_UP_WITHIN (a running worker takes an order up within seconds); else
+        None. Its page says so, rather than showing every step "Waiting" for as long as the worker is stopped."""
+        if self.status != OrderStatus.PROCESSING or not self.processing_since or any(s.attempts for s in self.steps):
+            return None
+        waited = utcnow() - self.processing_since
+        if waited < WORKER_PICKS_UP_WITHIN:
+            return None
+        minutes = int(waited.total_seconds() // 60)
+        if minutes < 120:
+            return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return f"{minutes // 60} hours"
+
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
+
+
+WORKER_PICKS_UP_WITHIN = timedelta(minutes=2)
 
 
 @event.listens_for(Order.status, "set", active_history=True)

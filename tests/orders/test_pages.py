@@ -213,6 +213,24 @@ def test_details_general_tab_shows_live_progress_that_stops_when_terminal(demo, 
     assert soup(reseller_client.get(f"/orders/{order.number}/progress")).select_one("h1")
 
 
+def test_an_order_the_worker_has_not_taken_up_says_so_after_two_minutes(demo, db, reseller_client):
+    """With the worker stopped every step reads "Waiting" for ever; after two minutes without a first attempt the
+    page says provisioning has not started, why that may be, and that the order starts once the worker is back."""
+    order = place(db, reseller_request(db, domain="noworker.onmicrosoft.com"))
+    progress = f"/orders/{order.number}/progress"
+    assert soup(reseller_client.get(progress, headers={"HX-Request": "true"})).select_one("#order-not-started") is None
+    order.processing_since -= timedelta(minutes=3)
+    db.session.commit()
+    note = soup(reseller_client.get(f"/orders/{order.number}")).select_one("#order-not-started")
+    assert " ".join(note.get_text(" ").split()) == (
+        "Provisioning has not started: this order has waited 3 minutes for the storefront's worker, which sends "
+        "orders to Microsoft. The worker may be stopped. The order starts by itself as soon as the worker is back; "
+        "there is no need to place it again.")
+    assert soup(reseller_client.get(progress, headers={"HX-Request": "true"})).select_one("#order-not-started")
+    assert run_job(order.id) == "completed"  # the worker is back
+    assert soup(reseller_client.get(f"/orders/{order.number}")).select_one("#order-not-started") is None
+
+
 # Another thread reads and writes the database: it sees only committed data.
 @pytest.mark.commits
 def test_the_event_stream_pushes_fresh_progress(demo, db, reseller_client, app):
