@@ -25,3 +25,14 @@ def on_days(column, first: date | None, last: date | None) -> list:
     if last:
         conditions.append(column < datetime.combine(last + timedelta(days=1), time.min))
     return conditions
+
+
+def waited(delta: timedelta) -> str:
+    """How long something has waited, as a page says it: "40 seconds", "1 minute", "12 minutes", "3 hours"."""
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = seconds // 60
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{minutes // 60} hours"

@@ -26,6 +26,7 @@ from app.connections.services import (SANDBOX_INSTANCE, assign_markets, connecti
 from app.extensions import db, get_redis
 from app.jobs import enqueue
 from app.partner_center.clouds import CLOUDS
+from app.time import waited
 from app.web.access import Permission, allow
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, render
@@ -194,13 +195,8 @@ def _waited_for_a_worker(job: Job) -> str | None:
     if job.enqueued_at is None:
         return None
     enqueued = job.enqueued_at if job.enqueued_at.tzinfo else job.enqueued_at.replace(tzinfo=timezone.utc)
-    waited = datetime.now(timezone.utc) - enqueued
-    if waited < WORKER_WAIT:
-        return None
-    minutes = int(waited.total_seconds() // 60)
-    if not minutes:
-        return f"{int(waited.total_seconds())} seconds"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    so_far = datetime.now(timezone.utc) - enqueued
+    return waited(so_far) if so_far >= WORKER_WAIT else None
 
 
 def _page_check(job_id: str | None) -> dict | None:

@@ -23,7 +23,7 @@ from app.catalog.models import ProductLine
 from app.catalog.terms import seats
 from app.enums import LabelledEnum, labelled
 from app.extensions import PkModel
-from app.time import utcnow
+from app.time import utcnow, waited
 
 
 class OrderStatus(LabelledEnum):
@@ -181,13 +181,8 @@ class Order(CustomerContact, PkModel):
         None. Its page says so, rather than showing every step "Waiting" for as long as the worker is stopped."""
         if self.status != OrderStatus.PROCESSING or not self.processing_since or any(s.attempts for s in self.steps):
             return None
-        waited = utcnow() - self.processing_since
-        if waited < WORKER_PICKS_UP_WITHIN:
-            return None
-        minutes = int(waited.total_seconds() // 60)
-        if minutes < 120:
-            return f"{minutes} minute{'s' if minutes != 1 else ''}"
-        return f"{minutes // 60} hours"
+        so_far = utcnow() - self.processing_since
+        return waited(so_far) if so_far >= WORKER_PICKS_UP_WITHIN else None
 
     def __repr__(self) -> str:
         return f"<Order {self.number} {self.status}>"
