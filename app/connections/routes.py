@@ -77,6 +77,8 @@ def _page(*, form=None, markets=None, status: int = 200):
     names = instance_names()  # read once: the page lists them in three places
     mfa_needed = {name: flag for name in names if (flag := mfa_consent_needed(name))}
     webhook_rows = {row.connection: row for row in db.session.scalars(db.select(PartnerCenterWebhook))}
+    webhook_waits = {name: wait for name, row in webhook_rows.items()
+                     if row.status == "registering" and (wait := _registration_waited(name))}
     return render("connections/index.html", form=form or InstanceForm(formdata=None), check_form=CheckForm(),
                   instances=instances, served_markets=served_markets, pinned=pinned, market_names=MARKET_NAMES,
                   markets_form=markets or markets_form(names, assigned, serving, formdata=None),
@@ -85,7 +87,7 @@ def _page(*, form=None, markets=None, status: int = 200):
                   names=names, sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
                   serving=serving, no_default=no_default if instances else None,
                   sandbox_instance=SANDBOX_INSTANCE, check=_page_check(request.args.get("check")), status=status,
-                  webhook_rows=webhook_rows, public_url=current_app.config["PUBLIC_URL"])
+                  webhook_rows=webhook_rows, webhook_waits=webhook_waits, public_url=current_app.config["PUBLIC_URL"])
 
 
 @bp.route("/markets", methods=["POST"])
@@ -134,6 +136,21 @@ def check(name: str):
     return redirect(url_for("connections.index", check=job.id))
 
 
+def _registration_job_id(name: str) -> str:
+    return f"partner-center-webhooks-{name}"
+
+
+def _registration_waited(name: str) -> str | None:
+    """How long a webhook registration no worker has taken yet has waited (as for a check), or None."""
+    try:
+        job = Job.fetch(_registration_job_id(name), connection=get_redis())
+        if job.get_status(refresh=False) not in ("queued", "scheduled", "deferred"):
+            return None
+    except (NoSuchJobError, redis.exceptions.RedisError):
+        return None
+    return _waited_for_a_worker(job)
+
+
 @bp.route("/<name>/webhooks", methods=["POST"])
 @allow(Permission.CONNECTIONS_CHANGE)
 def register_webhooks(name: str):
@@ -143,7 +160,7 @@ def register_webhooks(name: str):
     audit.record("partner_center_webhooks_register_asked", actor=current_user, subject=name, origin=request_origin())
     db.session.commit()
     try:
-        enqueue(webhooks.register_webhooks, name, job_id=f"partner-center-webhooks-{name}", timeout=120, retry=None)
+        enqueue(webhooks.register_webhooks, name, job_id=_registration_job_id(name), timeout=120, retry=None)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         log.warning("webhook registration of %s not started: Redis is unreachable", name, exc_info=True)
         row = webhooks.row_for(name)

@@ -86,6 +86,27 @@ def test_registering_again_updates_the_registration(registered, operator_client,
     assert [c["method"] for c in sandbox_store.calls(path="/webhooks/v1/registration")][-1] == "PUT"
 
 
+def test_a_registration_no_worker_takes_says_so(operator_client, redis, run_worker):
+    """With the worker stopped, the row said "Registering…" for as long as one watched."""
+    from rq.job import Job
+
+    from app.time import utcnow
+
+    operator_client.post("/admin/partner-center/default/webhooks", {})
+    status = soup(operator_client.get("/admin/partner-center/")).select_one("#webhooks-default .webhook-status")
+    assert status.get_text(" ", strip=True) == "Registering…"
+    job = Job.fetch("partner-center-webhooks-default", connection=redis)
+    job.enqueued_at = utcnow() - timedelta(minutes=2)  # two minutes later, still nobody has taken it
+    job.save()
+    status = soup(operator_client.get("/admin/partner-center/")).select_one("#webhooks-default .webhook-status")
+    assert " ".join(status.get_text(" ").split()) == (
+        "Registering… It has waited 2 minutes for the storefront's worker, which registers it: the worker may be "
+        "stopped. It registers as soon as the worker is back.")
+    run_worker()
+    status = soup(operator_client.get("/admin/partner-center/")).select_one("#webhooks-default .webhook-status")
+    assert status.get_text(" ", strip=True).startswith("Registered at")
+
+
 def test_an_operator_member_cannot_register(operator_member_client):
     assert operator_member_client.post("/admin/partner-center/default/webhooks", {}).status_code == 403
 
