@@ -53,15 +53,24 @@ def person_client(user_id: int, *, account=None, connection: str | None = None):
     return get_client(connection).for_person(timeout=current_app.config["PERSON_PC_TIMEOUT_SECONDS"])
 
 
-def partner_center_problem(error: PartnerCenterError | TooFast) -> str:
-    """What a person is told when a check could not be made."""
+def partner_center_problem(error: PartnerCenterError | TooFast, *, entered: bool = True) -> str:
+    """What a person is told when a check could not be made. `entered`: the check came with what the person
+    typed, whom the message reassures that it is kept; a button that sends nothing (the operator's Check with
+    Partner Center) is told without it."""
     if isinstance(error, TooFast):
-        return error.message
-    if isinstance(error, MfaRequired):
-        return ("Partner Center refused this check because its consent needs renewing with MFA; the operator "
-                "has been told. Nothing you entered is lost.")
-    if isinstance(error, Throttled):
-        return PC_THROTTLED.format(seconds=int(error.retry_after or 30))
-    if isinstance(error, (PartnerCenterUnavailable, PartnerCenterAuthError)) or (error.status or 500) >= 500:
-        return PC_DOWN
-    return f"Partner Center refused this request: {error.description} Nothing you entered is lost."
+        message = error.message
+    elif isinstance(error, MfaRequired):
+        message = ("Partner Center refused this check because its consent needs renewing with MFA; the operator "
+                   "has been told. Nothing you entered is lost.")
+    elif isinstance(error, Throttled):
+        message = PC_THROTTLED.format(seconds=int(error.retry_after or 30))
+    elif isinstance(error, (PartnerCenterUnavailable, PartnerCenterAuthError)) or (error.status or 500) >= 500:
+        message = PC_DOWN
+    else:
+        message = f"Partner Center refused this request: {error.description} Nothing you entered is lost."
+    if entered:
+        return message
+    for kept, instead in ((" Nothing you entered is lost: try", " Try"), ("; nothing you entered is lost.", "."),
+                          (" Nothing you entered is lost.", "")):
+        message = message.replace(kept, instead)
+    return message

@@ -159,7 +159,7 @@ def check_partner(account: Account, *, actor: User, origin: Origin) -> str | Non
         check = network.check_partner_id(person_client(actor.id, account=account), account.partner_id or "",
                                          account.partner_tenant_id)
     except (PartnerCenterError, TooFast) as error:
-        return partner_center_problem(error)
+        return partner_center_problem(error, entered=False)  # a button: nothing was typed
     record_readiness(account, check)
     audit.record("account_partner_checked", actor=actor, account=account, subject=account.name, origin=origin,
                  details={"partner_id": account.partner_id, "readiness": check.readiness.upper(),

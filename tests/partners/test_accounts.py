@@ -166,7 +166,9 @@ def test_check_with_partner_center_records_readiness_or_says_why_it_could_not(op
     db.session.commit()
     sandbox_store.inject_fault("GET", "/v1/profiles/mpn", "error", count=5)
     down = operator_client.post(f"/admin/accounts/{adatum.id}/check", {})
-    assert "Partner Center is not answering right now" in text_of(operator_client.get(down.headers["Location"]))
+    # A button that sends nothing typed is not told "Nothing you entered is lost".
+    assert ("Partner Center is not answering right now, so this could not be checked. Try again in a moment."
+            in text_of(operator_client.get(down.headers["Location"])))
     db.session.expire_all()
     assert adatum.partner_status == "unchecked" and adatum.partner_checked_at is None
     sandbox_store.clear_faults()
