@@ -61,8 +61,11 @@ def enroll():
     account = current_user.account
     form = EnrollForm()
     status = 200
+    enrolled = None
     if request.method == "GET":
-        form.partner_id.data = account.partner_id
+        # The account's MPN ID is offered, unless a certificate has it already: Enroll would be refused at once.
+        enrolled = services.already_enrolled(account, account.partner_id) if account.partner_id else None
+        form.partner_id.data = None if enrolled else account.partner_id
         form.contact_email.data = current_user.email
         form.country.data = account.country
     elif form.validate_on_submit():
@@ -81,7 +84,7 @@ def enroll():
             return redirect_to(url_for("programs.certificate", certificate_id=certificate.id))
     else:
         status = 422
-    return render("programs/enroll.html", form=form, program=services.program(), status=status)
+    return render("programs/enroll.html", form=form, program=services.program(), enrolled=enrolled, status=status)
 
 
 def _certificate_or_404(certificate_id: int):

@@ -230,6 +230,15 @@ def _no_other_certificate(account: Account, partner_id: str, *, but_not: int | N
                                                "open it, correct what it says and press Process.")
 
 
+def already_enrolled(account: Account, partner_id: str | None) -> str | None:
+    """Why enrolling `partner_id` again would be refused (a pending or active certificate has it), or None."""
+    try:
+        _no_other_certificate(account, partner_id)
+    except EnrolmentError as refused:
+        return refused.message
+    return None
+
+
 def enrol(account: Account, *, partner_id: str, contact_email: str, country: str, actor: User,
           origin: Origin) -> Certificate:
     """A new certificate, pending while Partner Center is asked (the caller commits, then calls

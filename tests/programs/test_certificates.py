@@ -244,11 +244,23 @@ def test_process_refuses_an_mpn_id_whose_certificate_is_active_already(reseller_
     assert _process(reseller_client, pending.id, "9999999").status_code == 303  # its own MPN ID still goes
 
 
-def test_the_enroll_form_starts_from_the_account(reseller_client):
+def test_the_enroll_form_starts_from_the_account(reseller_client, db):
+    """It offers the account's MPN ID, unless a certificate has it already (Enroll would be refused at once):
+    then it says so and leaves the field for another MPN ID."""
+    active = _certificates(db, _adatum(db))[0]
     page = soup(reseller_client.get("/programs/enroll"))
-    assert page.select_one("input#partner_id")["value"] == "1234567"
+    assert page.select_one("#already-enrolled").get_text(" ", strip=True) == (
+        f"Certificate {active.number} for MPN ID 1234567 is active already; enroll again once it has expired. "
+        "To enroll another MPN ID, enter it below.")
+    assert page.select_one("input#partner_id").get("value", "") == ""
     assert page.select_one("input#contact_email")["value"] == "reseller@example.com"
     assert page.select_one("select#country option[selected]")["value"] == "US"
+
+    active.expires_at = utcnow() - timedelta(days=1)  # expired: enrolling again renews it
+    db.session.commit()
+    page = soup(reseller_client.get("/programs/enroll"))
+    assert page.select_one("#already-enrolled") is None
+    assert page.select_one("input#partner_id")["value"] == "1234567"
 
 
 def test_certificates_are_their_own_accounts(reseller_client, reseller2_client, customer_client, operator_client, db):
