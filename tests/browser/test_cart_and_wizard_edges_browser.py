@@ -23,6 +23,18 @@ def _fill_cart(page, live_server, *lines):
     page.goto(f"{live_server}/cart")
 
 
+def _tailspin_to_the_agreement(page, live_server):
+    """Tailspin Toys (a direct customer) through Customer, Service details (a new tenant) and Company details,
+    to the Agreement step."""
+    sign_in_as(page, live_server, "customer@example.com")
+    page.goto(f"{live_server}/checkout/")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("Domain prefix").fill(f"tailspin{uuid.uuid4().hex[:8]}")
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
+    page.get_by_role("button", name="Next").click()
+
+
 @pytest.fixture(params=[True, False], ids=["js", "no-js"])
 def buyer_page(request, browser):
     context = browser.new_context(java_script_enabled=request.param)
@@ -62,13 +74,7 @@ def test_back_after_buy_leads_to_the_cart_not_through_the_steps_again(buyer_page
     """The browser's Back after Buy showed the steps as if the emptied cart still had something to buy; it now
     lands on the cart, which says the order is placed and a new purchase starts there."""
     page = buyer_page
-    sign_in_as(page, live_server, "customer@example.com")
-    page.goto(f"{live_server}/checkout/")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Domain prefix").fill(f"tailspinback{uuid.uuid4().hex[:8]}")
-    page.get_by_role("button", name="Checkout").click()
-    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
-    page.get_by_role("button", name="Next").click()
+    _tailspin_to_the_agreement(page, live_server)
     page.get_by_label("I have read and accept the Microsoft Customer Agreement").check()
     page.get_by_role("button", name="Next").click()
     page.get_by_label("I accept the terms and conditions").check()
@@ -184,13 +190,7 @@ def test_with_javascript_a_refused_steps_next_keeps_the_keyboards_focus(page, li
                                                                          filled_carts):
     """With JavaScript a step refused (Customer, Agreement) is swapped with its messages, and the focus fell to
     the page's body: a keyboard user had to find the form again from the top. Next keeps the focus."""
-    sign_in_as(page, live_server, "customer@example.com")
-    page.goto(f"{live_server}/checkout/")
-    page.get_by_role("button", name="Next").click()
-    page.get_by_label("Domain prefix").fill(f"tailspinfocus{uuid.uuid4().hex[:8]}")
-    page.get_by_role("button", name="Checkout").click()
-    expect(page.get_by_role("heading", name="Company details")).to_be_visible()
-    page.get_by_role("button", name="Next").click()
+    _tailspin_to_the_agreement(page, live_server)
     page.get_by_label("First name").fill("")
     page.bring_to_front()  # (the focus is the page's own only while it is the browser's active page)
     page.get_by_label("I have read and accept the Microsoft Customer Agreement").check()
