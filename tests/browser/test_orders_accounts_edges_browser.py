@@ -4,6 +4,7 @@ deactivates and reactivates an account's user from the account's page."""
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -78,9 +79,11 @@ def test_a_querying_order_says_what_blocks_it_once_with_and_without_javascript(
         _settle(live_app, order_id)
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_the_operator_deactivates_and_reactivates_an_accounts_user_from_its_page(browser, live_server, javascript):
-    context = browser.new_context(java_script_enabled=javascript)
+@contextmanager
+def _adatums_page_as_the_operator(browser, live_server, **context_options):
+    """Adatum's account page as the operator reaches it (Partners > Accounts, then its link), in a browser
+    context of its own that is closed afterwards."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.set_default_timeout(10_000)
     try:
@@ -88,6 +91,14 @@ def test_the_operator_deactivates_and_reactivates_an_accounts_user_from_its_page
         page.goto(f"{live_server}/admin/accounts/")
         page.get_by_role("link", name="Adatum IT Services").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Adatum IT Services")
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_operator_deactivates_and_reactivates_an_accounts_user_from_its_page(browser, live_server, javascript):
+    with _adatums_page_as_the_operator(browser, live_server, java_script_enabled=javascript) as page:
         ray = page.get_by_role("row").filter(has_text="reseller-member@example.com")
         if javascript:  # the browser's own confirm dialog asks
             page.once("dialog", lambda dialog: dialog.accept())
@@ -104,25 +115,15 @@ def test_the_operator_deactivates_and_reactivates_an_accounts_user_from_its_page
         expect(page.get_by_text("Ray Member was reactivated and can sign in again.")).to_be_visible()
         expect(ray.get_by_role("cell", name="yes", exact=True)).to_be_visible()
         expect(ray.get_by_role("button", name="Deactivate Ray Member")).to_be_visible()
-    finally:
-        context.close()
 
 
 def test_a_refusal_under_a_users_row_is_read_whole_on_a_phone(browser, live_server):
     """The message under a row spans the table, which is wider than a phone and scrolls: the message itself
     stays within the screen, not cut at its right edge."""
-    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    try:
-        sign_in_as(page, live_server, "admin@example.com")
-        page.goto(f"{live_server}/admin/accounts/")
-        page.get_by_role("link", name="Adatum IT Services").click()
+    with _adatums_page_as_the_operator(browser, live_server, viewport=PHONE, java_script_enabled=False) as page:
         page.get_by_role("button", name="Deactivate Rita Reseller").click()
         message = page.get_by_role("alert").filter(has_text="is the only active account admin")
         expect(message).to_be_visible()
         region = page.get_by_role("group", name="Table: Users").bounding_box()
         box = message.bounding_box()
         assert box["x"] >= region["x"] and box["x"] + box["width"] <= region["x"] + region["width"], (box, region)
-    finally:
-        context.close()
