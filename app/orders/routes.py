@@ -21,7 +21,7 @@ from app.web.csv_export import csv_stream
 from app.web.form_pages import form_on
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
-from app.web.query import account_filter, applied, applied_account, requested_page, unapplied
+from app.web.query import account_filter, applied, applied_account, applied_account_name, requested_page, unapplied
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
 TABS = ("general", "parameters")
@@ -70,7 +70,7 @@ def index():
     clean = url_for("orders.index", **filters.args(page=result.page))
     return render("orders/index.html", "orders/_order_table.html", form=form, result=result, filters=filters,
                   csv_url=url_for("orders.history_csv", **filters.args(page=1)),
-                  status=200 if valid else 422, unapplied=unapplied(form),
+                  status=200 if valid else 422, unapplied=unapplied(form), account_name=applied_account_name(form),
                   show_account=current_user.account.kind == "operator", headers={"HX-Push-Url": clean} if valid else None)
 
 

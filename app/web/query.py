@@ -55,6 +55,13 @@ def applied_account(form) -> int | None:
     return int(value) if value else None
 
 
+def applied_account_name(form) -> str | None:
+    """The name of the account the Account filter selects, for a list's lead to say whose rows it shows (None:
+    every account, a refused value, or no such filter)."""
+    account = applied_account(form)
+    return next((c.label for c in form.account.choices if c.value == str(account)), None) if account else None
+
+
 def applied(field):
     """The value of a filter field to apply: None when the field refused it (it is not applied)."""
     return None if field.errors else field.data

@@ -367,6 +367,22 @@ def test_the_operator_filters_the_history_by_account_and_buyers_cannot(demo, db,
     assert numbers(reseller_client, f"?account={theirs.account_id}") == [mine.number]
 
 
+def test_the_operators_history_filtered_to_one_account_says_whose_orders_it_shows(demo, db, operator_client):
+    """The lead above the list follows the Account filter, also in the fragment htmx swaps in (the filter
+    form is inside it), so that it never says "Every order" above one account's."""
+    mine, _theirs = _two_orders(db)
+
+    def lead(query, **kw):
+        return soup(operator_client.get("/orders" + query, **kw)).select_one(".lead").get_text()
+
+    assert lead("") == "Every order placed in the storefront, newest first."
+    assert lead(f"?account={mine.account_id}") == "Orders placed by Adatum IT Services, newest first."
+    assert lead(f"?account={mine.account_id}", headers={"HX-Request": "true"}) == (
+        "Orders placed by Adatum IT Services, newest first.")
+    assert lead("", headers={"HX-Request": "true"}) == "Every order placed in the storefront, newest first."
+    assert lead("?account=999999") == "Every order placed in the storefront, newest first."  # refused: not applied
+
+
 def test_the_operator_reads_whose_order_it_is_and_reaches_that_account(demo, db, operator_client, reseller_client):
     mine, theirs = _two_orders(db)
     for order, says in ((mine, "(sold by Adatum IT Services )"), (theirs, "(direct customer: Tailspin Toys )")):
