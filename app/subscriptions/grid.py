@@ -103,9 +103,13 @@ def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> ListPa
     return page_of(query.order_by(column.is_(None), ordered, Subscription.id), filters.page, per_page)
 
 
-def filter_choices(user: User) -> dict[str, list[str]]:
+def filter_choices(user: User, account: int | None = None) -> dict[str, list[str]]:
+    """The grid's Customer and Product choices: the customers of `account` only when the operator has chosen
+    one (another account's would select nothing), the products of every visible subscription."""
     base = visible_query(user).subquery()
-    customers = db.session.scalars(db.select(base.c.customer_name).distinct().order_by(base.c.customer_name)).all()
+    of_account = [base.c.account_id == account] if account else []
+    customers = db.session.scalars(db.select(base.c.customer_name).where(*of_account).distinct()
+                                   .order_by(base.c.customer_name)).all()
     products = db.session.scalars(db.select(base.c.product_title).distinct().order_by(base.c.product_title)).all()
     return {"customers": [c for c in customers if c], "products": [p for p in products if p]}
 

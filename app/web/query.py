@@ -49,6 +49,14 @@ def account_filter(form, accounts: list[tuple[int, str]] | None) -> None:
     form.account.choices = [SelectChoice("", "All accounts")] + [SelectChoice(str(i), name) for i, name in accounts]
 
 
+def offered_account(form) -> int | None:
+    """The account id the Account filter names when it is one the filter offers, read before the form is
+    validated, for the filters whose choices follow the account chosen (None: every account, a value not
+    offered, or no such filter)."""
+    value = form.account.data if form.account is not None else None
+    return int(value) if value and any(c.value == value for c in form.account.choices) else None
+
+
 def applied_account(form) -> int | None:
     """The account id the Account filter selects (None: every account, a refused value, or no such filter)."""
     value = applied(form.account) if form.account is not None else None

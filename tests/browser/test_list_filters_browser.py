@@ -2,6 +2,7 @@
 what the page says about the list follows the filters chosen."""
 from __future__ import annotations
 
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -10,6 +11,34 @@ from playwright.sync_api import expect
 from tests.support.browser import sign_in_as
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def two_accounts_subscriptions(live_app):
+    """A subscription of Adatum's for its licensee Fabrikam and one of Tailspin's (a direct customer), stored as
+    the storefront keeps them; taken away afterwards."""
+    from app.accounts.models import Account
+    from app.extensions import db
+    from app.subscriptions.models import Subscription
+
+    def subscription(account, name, customer):
+        return Subscription(ms_subscription_id=str(uuid.uuid4()), account_id=account.id, tenant_id=str(uuid.uuid4()),
+                            offer_id="CFQ7TTC0LH18:0001", product_title="Microsoft 365 Business Basic",
+                            sku_title="Microsoft 365 Business Basic", friendly_name=name, quantity=5,
+                            term_duration="P1Y", billing_plan="monthly", customer_name=customer)
+
+    with live_app.app_context():
+        adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
+        tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
+        subs = [subscription(adatum, "Fabrikam filter test", "Fabrikam, Inc."),
+                subscription(tailspin, "Tailspin filter test", "Tailspin Toys")]
+        db.session.add_all(subs)
+        db.session.commit()
+        ids = [s.id for s in subs]
+    yield
+    with live_app.app_context():
+        db.session.execute(db.delete(Subscription).where(Subscription.id.in_(ids)))
+        db.session.commit()
 
 
 @contextmanager
@@ -35,3 +64,27 @@ def test_the_operators_orders_filtered_to_one_account_say_whose_orders_they_are(
         expect(lead).to_have_text("Orders placed by Adatum IT Services, newest first.")
         page.get_by_role("link", name="Clear filters").click()
         expect(lead).to_have_text("Every order placed in the storefront, newest first.")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_operators_customer_filter_offers_the_chosen_accounts_customers_only(
+        browser, live_server, two_accounts_subscriptions, javascript):
+    """A customer chosen before the account, which is not the account's, is said beside the field and the
+    account's subscriptions are shown; pressing Filter again applies the account alone."""
+    with _signed_in(browser, live_server, "admin@example.com", javascript=javascript) as page:
+        page.goto(f"{live_server}/subscriptions")
+        customer = page.get_by_label("Customer", exact=True)
+        expect(customer.locator("option", has_text="Fabrikam, Inc.")).to_have_count(1)
+        customer.select_option(label="Fabrikam, Inc.")
+        page.get_by_label("Account").select_option(label="Tailspin Toys")
+        filters = page.locator("form.subscription-filters")
+        filters.get_by_role("button", name="Filter").click()
+        expect(page.locator("#customer-error")).to_have_text(
+            "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers from the list.")
+        expect(customer.locator("option")).to_have_text(["All customers", "Tailspin Toys"])
+        names = page.locator("table.subscription-table .sub-name a")
+        expect(names).to_have_text(["Tailspin filter test"])
+        filters.get_by_role("button", name="Filter").click()
+        expect(page.locator("#customer-error")).to_have_count(0)
+        expect(page.locator("#filters-unapplied")).to_have_count(0)
+        expect(names).to_have_text(["Tailspin filter test"])

@@ -207,6 +207,31 @@ def test_the_operator_filters_the_grid_by_account_and_buyers_cannot(grid, operat
     assert "Tailspin all staff" not in _names(reseller_client.get(f"/subscriptions?account={tailspin.id}"))
 
 
+def test_the_operators_customer_filter_offers_only_the_chosen_accounts_customers(grid, operator_client):
+    """With an Account chosen, the Customer filter offers that account's customers only (in the fragment htmx
+    swaps in too); a customer of another account chosen before the account (or in an edited address) is
+    said beside the field and not applied: the list shows the account's subscriptions, never an error page."""
+    tailspin, adatum = grid["tailspin"].account, grid["sales"].account
+
+    def customers(query, **kw):
+        return [o.get_text() for o in soup(operator_client.get("/subscriptions" + query, **kw)).select("#customer option")]
+
+    assert customers("") == ["All customers", "Fabrikam, Inc.", "Litware, Inc.", "Tailspin Toys"]
+    assert customers(f"?account={adatum.id}") == ["All customers", "Fabrikam, Inc.", "Litware, Inc."]
+    assert customers(f"?account={tailspin.id}", headers={"HX-Request": "true"}) == ["All customers", "Tailspin Toys"]
+    assert customers("?account=999999") == customers("")  # an account refused narrows nothing
+    response = operator_client.get(f"/subscriptions?account={tailspin.id}&customer=Fabrikam%2C+Inc.")
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one("#customer-error").get_text() == (
+        "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers from the list.")
+    assert page.select_one("#filters-unapplied").get_text() == "Shown without the Customer filter: correct it above."
+    assert page.select_one("#account option[selected]").get_text() == "Tailspin Toys"
+    assert _names(response) == ["Tailspin all staff"]
+    assert _names(operator_client.get(f"/subscriptions?account={adatum.id}&customer=Litware%2C+Inc.")) == [
+        "Litware staff"]
+
+
 def test_the_operator_reads_who_sold_each_subscription_and_reaches_that_account(grid, operator_client, reseller_client):
     """A reseller's subscription was sold by the reseller; a direct customer's was not "sold by" itself."""
     def customer_fact(client, sub):
