@@ -2,6 +2,7 @@
 what the page says about the list follows the filters chosen."""
 from __future__ import annotations
 
+import re
 import uuid
 from contextlib import contextmanager
 
@@ -88,3 +89,29 @@ def test_the_operators_customer_filter_offers_the_chosen_accounts_customers_only
         expect(page.locator("#customer-error")).to_have_count(0)
         expect(page.locator("#filters-unapplied")).to_have_count(0)
         expect(names).to_have_text(["Tailspin filter test"])
+
+
+@pytest.mark.parametrize("email, path, label, button", [
+    ("reseller@example.com", "/orders", "Status", "Filter"),  # its own form (orders/_order_table.html)
+    ("reseller@example.com", "/subscriptions", "Status", "Filter"),  # macros.html's filter_form
+    ("reseller@example.com", "/catalog/products", "Term", "Search"),
+    ("admin@example.com", "/admin/programs", "Status", "Filter"),
+    ("admin@example.com", "/admin/mca", "Kind", "Filter"),
+], ids=["orders", "subscriptions", "products", "programs", "mca-log"])
+def test_back_without_javascript_shows_the_filters_of_the_address_not_the_last_ones_chosen(
+        browser, live_server, email, path, label, button):
+    """Filter by one choice, then choose another and filter again, then Back: the list is the first choice's,
+    and so must be its drop-down (a browser restores what a form held when it was left, unless told not to)."""
+    with _signed_in(browser, live_server, email, javascript=False) as page:
+        page.goto(live_server + path)
+        form = page.locator("form[method=get]")  # the filters (products has a Term in each add-to-cart form too)
+        select = form.get_by_label(label, exact=True)
+        name = select.get_attribute("name")
+        first, second = (select.locator("option").nth(n).get_attribute("value") for n in (1, 2))
+        for value in (first, second):
+            select.select_option(value)
+            form.get_by_role("button", name=button, exact=True).click()
+            expect(page).to_have_url(re.compile(rf"[?&]{name}={value}(&|$)"))
+        page.go_back()
+        expect(page).to_have_url(re.compile(rf"[?&]{name}={first}(&|$)"))
+        expect(select).to_have_value(first)

@@ -10,6 +10,9 @@ test_get_never_writes), full page and htmx fragment.
 - No two regions of a page share a name (a table's scroll container was a region named by the heading of
   the section around it, so "the Users region" was two regions to a screen reader, and to anything that
   finds regions by name, as a person does).
+- Every GET form with fields (a list's filters) says autocomplete="off": else, after the browser's Back, the
+  browser puts back what its fields held when the page was left, and the drop-downs disagree with the
+  address and the rows it shows (tests/browser/test_list_filters_browser.py goes Back in Chromium).
 """
 from __future__ import annotations
 
@@ -44,6 +47,10 @@ def _problems(html: str) -> list[str]:
         if region.get("role") != "group" or region.get("tabindex") != "0" or not named:
             problems.append(f"the scroll container of table {what} is not a focusable, named group: "
                             f"{str(region)[:120]}")
+    for form in soup.select("form"):
+        fields = form.select("select, textarea, input:not([type=hidden]):not([type=submit]):not([type=button])")
+        if form.get("method", "get").lower() == "get" and fields and form.get("autocomplete") != "off":
+            problems.append(f'a GET form with fields has no autocomplete="off": {str(form)[:120]}')
     names = [name for region in soup.select("[role=region], section[aria-labelledby], section[aria-label]")
              if (name := _region_name(soup, region))]
     problems += [f'{count} regions named "{name}"' for name, count in Counter(names).items() if count > 1]
