@@ -11,6 +11,7 @@ they are registered with orders when this module is imported:
 from __future__ import annotations
 
 import secrets
+from functools import cache
 
 from sqlalchemy.orm import selectinload
 
@@ -154,19 +155,23 @@ def agreement_orders(agreement: Agreement) -> list[Order]:
 
 
 # Built once, a reseller's licensee's and a direct customer's own: the checkout's service step reads it on every visit.
-_AGREEMENTS_OF_CUSTOMER = {
-    of_licensee: db.select(Agreement).where(
+# With their subscriptions, read in one more statement for all of them: the step names each one's products
+# (agreement_products), which otherwise asked one statement an agreement. (Built on first use: an option naming a
+# relationship configures every mapper, which cannot happen while the models are still being imported.)
+@cache
+def _agreements_of_customer(of_licensee: bool):
+    return (db.select(Agreement).where(
         Agreement.account_id == db.bindparam("account_id"),
         Agreement.licensee_id == db.bindparam("licensee_id") if of_licensee else Agreement.licensee_id.is_(None))
-    .order_by(Agreement.created_at.desc(), Agreement.id.desc())
-    for of_licensee in (True, False)}
+        .order_by(Agreement.created_at.desc(), Agreement.id.desc())
+        .options(selectinload(Agreement.subscriptions)))
 
 
 def agreements_of_customer(account_id: int, licensee_id: int | None) -> list[Agreement]:
     """One customer's agreements with this account (a reseller's licensee, or a direct customer
     itself when `licensee_id` is None), newest first: what the checkout offers to add to."""
     params = {"account_id": account_id} | ({"licensee_id": licensee_id} if licensee_id is not None else {})
-    return db.session.scalars(_AGREEMENTS_OF_CUSTOMER[licensee_id is not None], params).all()
+    return db.session.scalars(_agreements_of_customer(licensee_id is not None), params).all()
 
 
 def agreement_products(agreement: Agreement) -> list[str]:

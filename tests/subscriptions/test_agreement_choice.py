@@ -92,3 +92,27 @@ def test_a_direct_customer_is_told_it_has_the_agreement_itself(db, customer_clie
     assert " ".join(choice.select_one(".hint").get_text().split()) == (
         "You already have this agreement. Add this purchase to one (on its tenant), or create a new agreement on "
         "another tenant below.")
+
+
+def test_the_products_of_every_agreement_offered_are_read_in_one_statement(bought, db, reseller_client):
+    """The service step shows each of the customer's agreements with its products: the subscriptions of all of
+    them are read together, not one statement an agreement (the step is read on every visit)."""
+    from tests.factories import AgreementFactory, SubscriptionFactory
+    from tests.support.sql import about, statements
+
+    first = bought.agreement
+    for n, title in enumerate(("Microsoft 365 E3", "Dynamics 365 Sales Enterprise")):
+        agreement = AgreementFactory(account=first.account, licensee=first.licensee,
+                                     tenant_domain=f"fabrikam{n}.onmicrosoft.com")
+        SubscriptionFactory(account=first.account, agreement=agreement, product_title=title)
+    db.session.commit()
+    _choose(reseller_client, db, "Fabrikam, Inc.")
+    reseller_client.get("/checkout/service")
+    with statements() as seen:
+        page = soup(reseller_client.get("/checkout/service"))
+    offered = {o["id"]: " ".join(o.get_text().split()) for o in page.select("[id^=agreement-option-]")}
+    assert len(offered) == 3
+    assert any("fabrikam0.onmicrosoft.com" in t and "Microsoft 365 E3" in t for t in offered.values())
+    assert any("fabrikam1.onmicrosoft.com" in t and "Dynamics 365 Sales Enterprise" in t for t in offered.values())
+    assert any("seatsco.onmicrosoft.com" in t and "Microsoft 365 Business Basic" in t for t in offered.values())
+    assert len(about(seen, "subscriptions")) == 1
