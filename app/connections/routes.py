@@ -24,7 +24,7 @@ from app.connections.services import (SANDBOX_INSTANCE, assign_markets, connecti
                                       instance_names, market_connections, sandbox_mode, sandbox_url, save_instance,
                                       UnknownInstance)
 from app.extensions import db, get_redis
-from app.jobs import enqueue
+from app.jobs import enqueue, unfinished
 from app.partner_center.clouds import CLOUDS
 from app.time import waited
 from app.web.access import Permission, allow
@@ -126,13 +126,17 @@ def _posted_to_connection(name: str) -> None:
 @allow(Permission.TOOLS_RUN)
 def check(name: str):
     _posted_to_connection(name)
+    job_id = f"partner-center-check-{name}"
     try:
-        job = enqueue(check_connection, name, job_id=f"partner-center-check-{name}", timeout=120, retry=None)
+        running = unfinished(job_id)
+        job = running or enqueue(check_connection, name, job_id=job_id, timeout=120, retry=None)
     except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
         log.warning("connection check of %s not started: Redis is unreachable", name, exc_info=True)
         flash("The job queue is not reachable right now, so the connection check could not start. Nothing was "
               "lost; please try again in a minute.", "error")
         return redirect(url_for("connections.index"))
+    if running:  # a second press shows the first check's answer: say why, lest it look like a new one's
+        flash(f"A check of {name} is already running, so no second one was started: its answer shows below.", "info")
     return redirect(url_for("connections.index", check=job.id))
 
 

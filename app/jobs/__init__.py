@@ -22,6 +22,15 @@ def get_queue() -> Queue:
     return Queue(current_app.config["RQ_QUEUE"], connection=get_redis())
 
 
+def unfinished(job_id: str) -> Job | None:
+    """The job under `job_id` while it still waits or runs (what `enqueue` returns instead of a second one),
+    else None: for a page that says so rather than look as if it started the work again."""
+    existing = get_queue().fetch_job(job_id)
+    if existing is not None and existing.get_status(refresh=True) in {"queued", "started", "scheduled", "deferred"}:
+        return existing
+    return None
+
+
 def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, timeout: int = DEFAULT_TIMEOUT,
             retry: Retry | None = DEFAULT_RETRY, at=None, description: str | None = None, **kwargs: Any) -> Job:
     """Put `func(*args, **kwargs)` on the queue.
@@ -30,10 +39,8 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, tim
     second one: the id names the work (e.g. "provision-order-42"), not the attempt.
     """
     queue = get_queue()
-    if job_id is not None:
-        existing = queue.fetch_job(job_id)
-        if existing is not None and existing.get_status(refresh=True) in {"queued", "started", "scheduled", "deferred"}:
-            return existing
+    if job_id is not None and (existing := unfinished(job_id)) is not None:
+        return existing
     options = dict(job_id=job_id, job_timeout=timeout, retry=retry, description=description,
                    failure_ttl=7 * 24 * 3600, result_ttl=24 * 3600)
     if at is not None:

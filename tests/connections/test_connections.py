@@ -189,6 +189,28 @@ def test_a_check_no_worker_takes_says_so(operator_client, redis):
         operator_client.get(f"/admin/partner-center/checks/{job_id}", headers={"HX-Request": "true"}))
 
 
+def test_check_connection_pressed_again_while_a_check_runs_starts_no_second_one_and_says_so(operator_client, redis):
+    """A second press (a double click, or an impatient one) while the first check waits or runs: the same check is
+    followed, and the page says why no new one started; once it has ended, a press starts a new one."""
+    from rq.job import Job, JobStatus
+
+    first = operator_client.post("/admin/partner-center/default/check")
+    job_id = first.headers["Location"].split("check=")[1]
+    assert "already running" not in text_of(operator_client.get(first.headers["Location"]))
+    get_queue().remove(job_id)  # the worker has taken it and runs it
+    Job.fetch(job_id, connection=redis).set_status(JobStatus.STARTED)
+    again = operator_client.post("/admin/partner-center/default/check")
+    assert again.headers["Location"] == first.headers["Location"] and len(get_queue()) == 0
+    page = soup(operator_client.get(again.headers["Location"]))
+    assert [a.get_text() for a in page.select("#flash-region .alert")] == [
+        "A check of default is already running, so no second one was started: its answer shows below."]
+    assert "Checking the connection…" in page.select_one("#check-status").get_text()
+    Job.fetch(job_id, connection=redis).set_status(JobStatus.FINISHED)  # and has ended it
+    after = operator_client.post("/admin/partner-center/default/check")
+    assert "already running" not in text_of(operator_client.get(after.headers["Location"]))
+    assert len(get_queue()) == 1  # a new check waits for the worker
+
+
 def test_resellers_cannot_see_connections(reseller_client):
     assert reseller_client.get("/admin/partner-center/").status_code == 403
     assert reseller_client.post("/admin/partner-center/default/check").status_code == 403
