@@ -17,6 +17,7 @@ from app.auth.passwords import say_password_problem
 from app.auth.sessions import keep_this_browser_signed_in
 from app.extensions import db
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 from app.web.rendering import render
 
@@ -68,6 +69,7 @@ def profile():
 
 @bp.route("/profile/name", methods=["POST"])
 @allow(Permission.PROFILE)
+@form_on("auth.profile")
 def change_name():
     form = NameForm(prefix="name")
     changed = _saved(form, lambda: svc.rename(_me(), form.name.data, origin=request_origin()))
@@ -78,6 +80,7 @@ def change_name():
 
 @bp.route("/profile/email", methods=["POST"])
 @allow(Permission.PROFILE)
+@form_on("auth.profile")
 def change_email():
     form = EmailChangeForm(prefix="email")
     change = _saved(form, lambda: svc.request_email_change(_me(), new_email=form.new_email.data,
@@ -91,6 +94,7 @@ def change_email():
 
 @bp.route("/profile/email/cancel", methods=["POST"])
 @allow(Permission.PROFILE)
+@form_on("auth.profile")
 def cancel_email_change():
     form = PlainForm(prefix="cancel")
     cancelled = form.validate_on_submit() and svc.cancel_email_change(_me(), origin=request_origin())
@@ -101,6 +105,7 @@ def cancel_email_change():
 
 @bp.route("/profile/password", methods=["POST"])
 @allow(Permission.PROFILE)
+@form_on("auth.profile")
 def change_password():
     form = PasswordChangeForm(prefix="password")
     user = _me()

@@ -12,6 +12,7 @@ from app.audit import services as audit
 from app.extensions import db, get_redis
 from app.web.access import Permission, allow
 from app.web.errors import answers_a_stale_form
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 from app.web.rendering import render
 
@@ -112,6 +113,7 @@ def signed_out_already():
 
 @bp.route("/sign-out", methods=["POST"])
 @allow(Permission.PUBLIC)  # signing out is harmless for anyone; the form still needs a CSRF token
+@form_on("home.index")
 def sign_out():
     if current_user.is_authenticated:
         audit.record("signed_out", actor=current_user._get_current_object(), subject=current_user.email,

@@ -16,6 +16,7 @@ from app.migration.models import FAILED, FINISHED, QUEUED, RUNNING, ImportRun, O
 from app.web.access import Permission, allow
 from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
+from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, redirect_to, render
@@ -77,6 +78,7 @@ def admin_run(run_id: int):
 
 @bp.route("/admin/migration/schedule", methods=["POST"])
 @allow(Permission.MIGRATION_RUN)
+@form_on("migration.admin_index")
 def admin_schedule():
     """Announce an existing account's migration: its users see the banner until it is migrated."""
     form = _schedule_form()
@@ -101,6 +103,7 @@ def admin_schedule():
 
 @bp.route("/admin/migration/accounts/<int:migrated_id>/migrate", methods=["POST"])
 @allow(Permission.MIGRATION_RUN)
+@form_on("migration.admin_index")
 def admin_migrate(migrated_id: int):
     """Complete a scheduled account's migration: its legacy users are mailed and invited."""
     migrated = found_or_404(svc.migrated_account_by_id(migrated_id))
@@ -150,6 +153,7 @@ def admin_edit_webinar(webinar_id: int):
 
 @bp.route("/admin/migration/webinars/<int:webinar_id>/remove", methods=["POST"])
 @allow(Permission.MIGRATION_RUN)
+@form_on("migration.admin_edit_webinar")
 def admin_remove_webinar(webinar_id: int):
     """Asked first (it cannot be undone, only added again): with JavaScript the Remove button's
     hx-confirm asks and its post carries confirmed=yes; without, the post opens a page that asks."""

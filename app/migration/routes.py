@@ -12,6 +12,7 @@ from app.migration import services as svc
 from app.migration.forms import HideNoticeForm
 from app.migration.models import NOTICE_ENROL, NOTICE_WEBINARS, MigratedAccount
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.layout import ACCOUNT_ID, LAYOUT_FACTS, NAV_CONDITIONS, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
 from app.web.rendering import redirect_to, render
@@ -77,6 +78,7 @@ def getting_started():
 
 @bp.route("/notices/hide", methods=["POST"])
 @allow(Permission.NOTIFICATIONS)
+@form_on("home.index")
 def hide_notice():
     """Hide a migrated account's notice for oneself (the enrolment prompt, the webinars)."""
     form = HideNoticeForm()

@@ -14,6 +14,7 @@ from app.programs.forms import ActionForm, CertificateFilterForm, ProgramForm, R
 from app.web.access import Permission, allow
 from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
+from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import applied, unapplied
@@ -88,6 +89,7 @@ def _act(certificate, act, done: str):
 
 @bp.route("/admin/programs/certificates/<int:certificate_id>/approve", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
+@form_on("programs.admin_certificate")
 def approve(certificate_id: int):
     return _act(_certificate_posted(certificate_id), services.approve, "Certificate {number} is active.")
 
@@ -99,6 +101,7 @@ def approve(certificate_id: int):
 
 @bp.route("/admin/programs/certificates/<int:certificate_id>/expire", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
+@form_on("programs.admin_certificate")
 def expire(certificate_id: int):
     certificate = _certificate_posted(certificate_id)
     if not confirmed() and certificate.current_status == "active":
@@ -109,6 +112,7 @@ def expire(certificate_id: int):
 
 @bp.route("/admin/programs/certificates/<int:certificate_id>/refuse", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
+@form_on("programs.admin_certificate")
 def refuse(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     form = RefuseForm()
@@ -172,6 +176,7 @@ def convert_request(request_id: int):
 
 @bp.route("/admin/programs/requests/<int:request_id>/dismiss", methods=["POST"])
 @allow(Permission.PROGRAMS_MANAGE)
+@form_on("programs.admin_requests")
 def dismiss_request(request_id: int):
     """Asked first (a dismissed request cannot be taken up again): with JavaScript the Dismiss button's
     hx-confirm asks and its post carries confirmed=yes; without, the post opens a page that asks."""

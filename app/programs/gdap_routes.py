@@ -20,6 +20,7 @@ import secrets
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
+from app.web.form_pages import form_on
 from app.web.forms import FlaskForm
 
 from app.audit import services as audit
@@ -99,6 +100,7 @@ def gdap():
 
 @bp.route("/programs/gdap/connect", methods=["POST"])
 @allow(Permission.GDAP_PARTNER)
+@form_on("programs.gdap")
 def gdap_connect():
     """Off to the admin consent page, with a state this session alone can bring back."""
     account = _reseller_posting()
@@ -113,6 +115,7 @@ def gdap_connect():
 
 @bp.route("/programs/gdap/disconnect", methods=["POST"])
 @allow(Permission.GDAP_PARTNER)
+@form_on("programs.gdap")
 def gdap_disconnect():
     """Stop making GDAP requests in the reseller's name; connecting again needs a new consent."""
     account = _reseller_posting()
@@ -169,6 +172,7 @@ def gdap_connected():
 
 @bp.route("/programs/gdap/relationships/<rel_id>/<action>", methods=["POST"])
 @allow(Permission.GDAP_PARTNER)
+@form_on("programs.gdap")
 def gdap_answer(rel_id, action):
     """Approve or Reject a relationship the distributor created for this reseller."""
     account = _reseller()

@@ -13,6 +13,7 @@ from app.programs.forms import BecomePartnerForm, EnrollForm, ProcessForm
 from app.programs.models import CertificateStatus
 from app.web.access import Permission, allow
 from app.web.errors import answers_a_stale_form
+from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.layout import ACCOUNT_ID, NOW, layout_fact, register_layout_fact
 from app.web.origin import request_origin
@@ -132,6 +133,7 @@ def certificate_status(certificate_id: int):
 
 @bp.route("/programs/certificates/<int:certificate_id>/process", methods=["POST"])
 @allow(Permission.PROGRAMS)
+@form_on("programs.certificate")
 def process(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     form = _process_form(certificate, request.form)

@@ -16,6 +16,7 @@ from app.settings.forms import LicenseeActionForm, LicenseeForm, SearchForm
 from app.web.access import Permission, allow
 from app.web.changes import commit_and_redirect
 from app.web.confirm import CONFIRMED, confirmed
+from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
@@ -135,6 +136,7 @@ def _act(licensee_id: int, act, done: str):
 
 @bp.route("/settings/licensees/<int:licensee_id>/archive", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.licensees")
 def archive_licensee(licensee_id: int):
     return _act(licensee_id, svc.archive, "{name} was archived: it is no longer offered at checkout. Its orders and "
                                           "subscriptions stay.")
@@ -142,6 +144,7 @@ def archive_licensee(licensee_id: int):
 
 @bp.route("/settings/licensees/<int:licensee_id>/restore", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.licensees")
 def restore_licensee(licensee_id: int):
     return _act(licensee_id, svc.restore, "{name} was restored: it is offered at checkout again.")
 
@@ -154,6 +157,7 @@ def restore_licensee(licensee_id: int):
 
 @bp.route("/settings/licensees/<int:licensee_id>/delete", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.licensees")
 def delete_licensee(licensee_id: int):
     licensee = _licensee_posted(licensee_id)
     name = licensee.company_name

@@ -15,6 +15,7 @@ from app.settings.forms import InviteForm, RoleForm, UserActionForm
 from app.web.access import Permission, allow
 from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
+from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.rendering import redirect_to, render
@@ -74,6 +75,7 @@ def _refused(user_id: int, message: str):
 
 @bp.route("/settings/users/<int:user_id>/role", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.users")
 def change_role(user_id: int):
     user = _user_or_404(user_id)
     form = RoleForm()
@@ -116,6 +118,7 @@ def _user_action(user_id: int, act, done: str):
 
 @bp.route("/settings/users/<int:user_id>/deactivate", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.users")
 def deactivate(user_id: int):
     if not confirmed():
         user = _user_or_404(user_id)
@@ -131,6 +134,7 @@ def deactivate(user_id: int):
 
 @bp.route("/settings/users/<int:user_id>/reactivate", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.users")
 def reactivate(user_id: int):
     return _user_action(user_id, svc.reactivate, "{name} was reactivated and can sign in again.")
 
@@ -153,6 +157,7 @@ def _invitation_action(invitation_id: int, act, done: str):
 
 @bp.route("/settings/invitations/<int:invitation_id>/resend", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.users")
 def resend_invitation(invitation_id: int):
     resend = partial(invitations.resend, sends_seen=request.args.get("sent", type=int))  # as the page showed it
     return _invitation_action(invitation_id, resend,
@@ -161,6 +166,7 @@ def resend_invitation(invitation_id: int):
 
 @bp.route("/settings/invitations/<int:invitation_id>/revoke", methods=["POST"])
 @allow(Permission.ACCOUNT_SETTINGS)
+@form_on("settings.users")
 def revoke_invitation(invitation_id: int):
     """Asked first, as Deactivate is: the person's link stops working at once. An invitation
     that is no longer pending goes straight on, to be answered with why."""

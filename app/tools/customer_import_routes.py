@@ -15,6 +15,7 @@ from app.tools.customer_import_jobs import LIVE_KIND, open_run, start_run
 from app.tools.importing import ImportRefused
 from app.tools.models import CustomerImportRun, ImportCandidate
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 from app.web.query import page_of, requested_page
 from app.web.rendering import render
@@ -64,6 +65,7 @@ RUN_PAGES = run_pages.register(bp, "customer_import", CustomerImportRun, LIVE_KI
 
 @bp.route("/customer-import/runs/<int:run_id>/customers/<int:candidate_id>/import", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
+@form_on("tools.customer_import_run")
 def import_customer(run_id: int, candidate_id: int):
     run = RUN_PAGES.run_or_404(run_id)
     candidate = db.session.get(ImportCandidate, candidate_id)

@@ -15,6 +15,7 @@ from app.tools.models import Correction, FindingKind, ReconciliationFinding, Rec
 from app.tools.reconciliation_jobs import LIVE_KIND, open_run, start_run
 from app.web.access import Permission, allow
 from app.web.confirm import confirmed
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 from app.web.rendering import render
 
@@ -72,6 +73,7 @@ RUN_PAGES = run_pages.register(bp, "reconciliation", ReconciliationRun, LIVE_KIN
 
 @bp.route("/reconciliation/runs/<int:run_id>/corrections", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
+@form_on("tools.reconciliation_run")
 def reconciliation_correct(run_id: int):
     """One correction: a row's own button (apply=<finding id>:<correction>), or the one chosen below the
     table for every selected finding (apply=bulk)."""

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.time import utcnow
 from app.tools import bp
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 from app.web.rendering import render
 
@@ -42,6 +43,7 @@ def stuck():
 
 @bp.route("/stuck/orders/<number>/retry", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
+@form_on("tools.stuck")
 def retry_order(number: str):
     from app.orders.sweep import NotRetryable
     from app.orders.sweep import retry_order as retry
@@ -63,6 +65,7 @@ def retry_order(number: str):
 
 @bp.route("/stuck/syncs/<int:sync_id>/retry", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
+@form_on("tools.stuck")
 def retry_sync(sync_id: int):
     """A failed or stuck sync is retried as a new run (the old row keeps its history)."""
     from app.catalog import sync as catalog
