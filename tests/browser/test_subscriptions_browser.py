@@ -222,3 +222,25 @@ def test_turning_auto_renew_off_or_reducing_seats_asks_first_when_it_drops_a_sch
     expect(page.locator("#flash-region")).to_contain_text("auto-renewal off: Fabrikam sales will end on its renewal date")
     with live_app.app_context():
         assert db.session.get(Subscription, sub_id).quantity == 5
+
+
+def test_with_javascript_a_refused_change_keeps_the_keyboards_focus(page, live_server, live_app, live_worker):
+    """With JavaScript a change refused (seats not a number, a name left empty) swaps the changes with the
+    message next to the field, and the focus fell to the page's body: a keyboard user had to find the form again
+    from the top. The button pressed keeps the focus."""
+    sub_id = _buy(live_app, "Fabrikam kiosks", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                  term="P1M", quantity=2)
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/subscriptions/{sub_id}")
+    page.bring_to_front()  # (the focus is the page's own only while it is the browser's active page)
+    for label, typed, button_name, error in [
+            ("Number of seats", "abc", "Change quantity", "#quantity-error"),
+            ("Seats from the renewal", "abc", "Schedule for renewal", "#schedule-quantity-error"),
+            ("Subscription name", "", "Rename", "#rename-friendly_name-error")]:
+        page.get_by_label(label).fill(typed)
+        button = page.get_by_role("button", name=button_name)
+        button.focus()
+        page.keyboard.press("Enter")
+        expect(page.locator(error)).to_be_visible()
+        expect(page.get_by_label(label)).to_have_value(typed)
+        expect(button).to_be_focused()
