@@ -79,3 +79,29 @@ def test_a_notification_with_a_long_unbroken_name_wraps_on_a_phone(browser, live
         with live_app.app_context():
             db.session.execute(db.delete(Notification).where(Notification.id == notice_id))
             db.session.commit()
+
+
+def test_the_audit_logs_filters_fit_a_phone_whatever_the_actions_names(browser, live_server, live_app):
+    """The Action drop-down is as wide as its longest action ("Microsoft Customer Agreement acceptance confirmed by
+    the reseller", once a reseller has confirmed one): on a phone it stuck out of the filters, and the audit log
+    scrolled sideways, about 630 px wide."""
+    from app.audit import services as audit
+    from app.audit.models import AuditEvent
+    from app.extensions import db
+
+    with live_app.app_context():
+        event = audit.record("mca_confirmed", subject="Fabrikam, Inc.")
+        db.session.commit()
+        event_id = event.id
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in_as(page, live_server, "admin@example.com")
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        assert sticking_out(page, live_server + "/admin/audit") is None
+        expect(page.get_by_label("Action")).to_contain_text("acceptance confirmed by the reseller")
+    finally:
+        context.close()
+        with live_app.app_context():
+            db.session.execute(db.delete(AuditEvent).where(AuditEvent.id == event_id))
+            db.session.commit()
