@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -37,10 +38,10 @@ def parse_keys(value: str | bytes) -> list[bytes]:
     return [key.encode() for key in keys]
 
 
-def _keys() -> list[bytes]:
+def _keys() -> tuple[bytes, ...]:
     configured = current_app.config.get("ENCRYPTION_KEY")
     if configured:
-        return parse_keys(configured)
+        return _configured_keys(configured)
     path = os.path.join(current_app.instance_path, "encryption_key")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}"
@@ -53,12 +54,31 @@ def _keys() -> list[bytes]:
             pass
         finally:
             os.unlink(tmp)
+    found = os.stat(path)
+    return _key_file(path, found.st_ino, found.st_mtime_ns)
+
+
+# The keys, and the MultiFernet made of them, are kept per value (an order's page decrypts its tenant's first
+# password on every visit; reading the key file and making the Fernets each time was three quarters of that).
+# The key file is read again when it is another file or was written since (its inode and time are the key).
+@lru_cache(maxsize=8)
+def _configured_keys(value: str) -> tuple[bytes, ...]:
+    return tuple(parse_keys(value))
+
+
+@lru_cache(maxsize=8)
+def _key_file(path: str, _inode: int, _mtime_ns: int) -> tuple[bytes, ...]:
     with open(path, "rb") as fh:
-        return [fh.read().strip()]
+        return (fh.read().strip(),)
+
+
+@lru_cache(maxsize=8)
+def _multi_fernet(keys: tuple[bytes, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
 
 
 def _fernet() -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in _keys()])
+    return _multi_fernet(_keys())
 
 
 def encrypt(plaintext: str) -> str:
