@@ -6,6 +6,8 @@ reseller A's querying order and subscription, its cart line), so every list has 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from playwright.sync_api import expect
 
@@ -56,6 +58,29 @@ def test_a_wide_table_scrolls_in_its_own_named_region_a_keyboard_reaches(browser
         context.close()
 
 
+@contextmanager
+def _a_phone_with(row, *, browser, live_server, live_app, email: str):
+    """A phone's page signed in as `email`, with `row` in the database while the phone is open (deleted after)."""
+    from app.extensions import db
+
+    model = type(row)
+    with live_app.app_context():
+        db.session.add(row)
+        db.session.commit()
+        row_id = row.id
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in_as(page, live_server, email)
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        yield page
+    finally:
+        context.close()
+        with live_app.app_context():
+            db.session.execute(db.delete(model).where(model.id == row_id))
+            db.session.commit()
+
+
 def test_a_notification_with_a_long_unbroken_name_wraps_on_a_phone(browser, live_server, live_app):
     """A subscription renamed to 128 letters without a space made /notifications about 1,300 px wide."""
     from app.accounts.models import Notification, User
@@ -63,45 +88,22 @@ def test_a_notification_with_a_long_unbroken_name_wraps_on_a_phone(browser, live
 
     long_name = "x" * 128
     with live_app.app_context():
-        rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
-        notice = Notification(user_id=rita.id, category="subscriptions", title=f"{long_name} was renamed",
-                              body=f"The subscription is now called {long_name}.")
-        db.session.add(notice)
-        db.session.commit()
-        notice_id = notice.id
-    context = browser.new_context(viewport=PHONE)
-    try:
-        page = context.new_page()
-        sign_in_as(page, live_server, "reseller@example.com")
+        rita_id = db.session.scalar(db.select(User.id).where(User.email == "reseller@example.com"))
+    notice = Notification(user_id=rita_id, category="subscriptions", title=f"{long_name} was renamed",
+                          body=f"The subscription is now called {long_name}.")
+    with _a_phone_with(notice, browser=browser, live_server=live_server, live_app=live_app,
+                       email="reseller@example.com") as page:
         assert sticking_out(page, live_server + "/notifications") is None
-    finally:
-        context.close()
-        with live_app.app_context():
-            db.session.execute(db.delete(Notification).where(Notification.id == notice_id))
-            db.session.commit()
 
 
 def test_the_audit_logs_filters_fit_a_phone_whatever_the_actions_names(browser, live_server, live_app):
     """The Action drop-down is as wide as its longest action ("Microsoft Customer Agreement acceptance confirmed by
     the reseller", once a reseller has confirmed one): on a phone it stuck out of the filters, and the audit log
     scrolled sideways, about 630 px wide."""
-    from app.audit import services as audit
     from app.audit.models import AuditEvent
-    from app.extensions import db
 
-    with live_app.app_context():
-        event = audit.record("mca_confirmed", subject="Fabrikam, Inc.")
-        db.session.commit()
-        event_id = event.id
-    context = browser.new_context(viewport=PHONE)
-    try:
-        page = context.new_page()
-        sign_in_as(page, live_server, "admin@example.com")
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    confirmed = AuditEvent(action="mca_confirmed", subject="Fabrikam, Inc.", details={})
+    with _a_phone_with(confirmed, browser=browser, live_server=live_server, live_app=live_app,
+                       email="admin@example.com") as page:
         assert sticking_out(page, live_server + "/admin/audit") is None
         expect(page.get_by_label("Action")).to_contain_text("acceptance confirmed by the reseller")
-    finally:
-        context.close()
-        with live_app.app_context():
-            db.session.execute(db.delete(AuditEvent).where(AuditEvent.id == event_id))
-            db.session.commit()
