@@ -38,10 +38,10 @@ DEFAULT_PROGRAM = dict(
                  "program: you resell Microsoft 365, Dynamics 365 and other new-commerce licences to your customers "
                  "through this storefront, and we bill you. Enrolling gives you a certificate that every CSP order "
                  "carries."),
-    terms=("To enrol you must be an indirect reseller in Microsoft's CSP program with the Microsoft Partner "
+    terms=("To enroll you must be an indirect reseller in Microsoft's CSP program with the Microsoft Partner "
            "Agreement accepted, have accepted our invitation to become our indirect reseller in Partner Center, and "
            "give the MPN ID (PLA ID) of the partner location in the country you sell from. The certificate is valid "
-           "for the program's validity period; enrol again to renew it."),
+           "for the program's validity period; enroll again to renew it."),
     validity_days=365,
 )
 

@@ -109,7 +109,7 @@ NAVIGATION: dict[str, list[NavItem | NavGroup]] = {
             NavItem("Accounts", "partners.accounts",
                     "Resellers and direct customers: create, invite their first admin, suspend, edit."),
             NavItem("Programs", "programs.admin_index",
-                    "Enrolments in the CSP Partner Program: approve, refuse, expire; terms and validity period."),
+                    "Enrollments in the CSP Partner Program: approve, refuse, expire; terms and validity period."),
             NavItem("Partner requests", "programs.admin_requests",
                     "Companies that asked to become partners; turn one into a reseller account."),
             NavItem("Migration", "migration.admin_index",

@@ -1,6 +1,6 @@
 """A migration in Chromium, as people would do it: the operator admin uploads a migration file under
 Partners > Migration and reads the job's report; the migrated user gets the invitation mail (over SMTP,
-in the sandbox's mailbox), joins, is prompted to enrol in the CSP Partner Program, and reads the
+in the sandbox's mailbox), joins, is prompted to enroll in the CSP Partner Program, and reads the
 account's Archive, marked as imported, downloading an invoice exactly as it was imported."""
 from __future__ import annotations
 
@@ -65,8 +65,8 @@ def test_a_migrated_user_gets_the_invitation_joins_and_reads_the_archive(page, b
                                      "Wendy Wide")
 
         prompt = wendy.get_by_role("region", name="CSP Partner Program")
-        expect(prompt).to_contain_text("Enrol in the CSP Partner Program before ordering CSP products.")
-        expect(prompt.get_by_role("link", name="Enrol in the CSP Partner Program")).to_be_visible()
+        expect(prompt).to_contain_text("Enroll in the CSP Partner Program before ordering CSP products.")
+        expect(prompt.get_by_role("link", name="Enroll in the CSP Partner Program")).to_be_visible()
 
         wendy.get_by_role("navigation", name="Main").get_by_role("link", name="Archive").click()
         expect(wendy.get_by_role("heading", level=1)).to_have_text("Archive")
@@ -77,7 +77,7 @@ def test_a_migrated_user_gets_the_invitation_joins_and_reads_the_archive(page, b
         expect(wendy.get_by_role("heading", level=1)).to_have_text("Order PO-WWI-7")
         # Nothing to change or re-order: the only forms are the notices' Hide buttons.
         expect(wendy.locator("main form:not(.inline-form)")).to_have_count(0)
-        expect(wendy.locator("main form.inline-form button")).to_have_text(["Hide the enrolment prompt"])
+        expect(wendy.locator("main form.inline-form button")).to_have_text(["Hide the enrollment prompt"])
         wendy.get_by_role("link", name="INV-WWI-7").click()
         with wendy.expect_download() as download_info:
             wendy.get_by_role("link", name="Download INV-WWI-7.pdf").click()

@@ -1,7 +1,8 @@
-"""What the users of a migrated account are told: the enrolment prompt (resellers) and the onboarding
+"""What the users of a migrated account are told: the enrollment prompt (resellers) and the onboarding
 webinars, each hidden per user with a form; GET changes nothing."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -23,9 +24,11 @@ def _webinar(db, title="Welcome to the new storefront", when=datetime(2031, 1, 1
     return webinar
 
 
-def test_a_migrated_reseller_is_prompted_to_enrol_before_ordering_csp_products(app, migrated_client):
+def test_a_migrated_reseller_is_prompted_to_enroll_before_ordering_csp_products(app, migrated_client):
     prompt = soup(migrated_client.get("/")).select_one("#enrol-prompt")
-    assert "Enrol in the CSP Partner Program before ordering CSP products." in prompt.get_text()
+    assert prompt.select_one("strong").get_text() == "Enroll in the CSP Partner Program before ordering CSP products."
+    assert prompt.select_one("a").get_text() == "Enroll in the CSP Partner Program"
+    assert prompt.select_one("button").get_text() == "Hide the enrollment prompt"
     link = prompt.select_one("a")["href"]
     expected = "/getting-started#partner-program"
     if "programs.index" in app.view_functions:
@@ -77,8 +80,8 @@ def test_hiding_needs_a_known_notice_and_the_csrf_token(migrated_client, db):
     assert db.session.scalar(db.select(HiddenNotice)) is None
 
 
-def test_the_enrolment_prompt_goes_once_the_reseller_has_an_active_certificate(demo, migrated_client, db):
-    """It says "Enrol ... before ordering CSP products": once enrolled (its certificate active) it would be
+def test_the_enrollment_prompt_goes_once_the_reseller_has_an_active_certificate(demo, migrated_client, db):
+    """It says "Enroll ... before ordering CSP products": once enrolled (its certificate active) it would be
     wrong, so it goes for every user of the account, while a pending certificate keeps it."""
     from app.accounts.models import Account
     from app.programs import services as programs
@@ -94,4 +97,16 @@ def test_the_enrolment_prompt_goes_once_the_reseller_has_an_active_certificate(d
     for client in (migrated_client, signed_in(demo, "migrated-member@example.com")):
         page = soup(client.get("/catalog/products"))
         assert page.select_one("#enrol-prompt") is None
-        assert "Enrol in the CSP Partner Program before ordering CSP products." not in page.get_text()
+        assert "Enroll in the CSP Partner Program before ordering CSP products." not in page.get_text()
+
+
+def test_enroll_is_spelt_as_the_programs_enroll_button_spells_it_on_every_page_that_says_it(
+        demo, migrated_client, operator_client):
+    """The prompt said "Enrol in the CSP Partner Program" and led to a page whose button says "Enroll": the
+    storefront's words are in US spelling (enroll, enrollment), the prompt's and the pages' around it too."""
+    pages = {path: migrated_client.get(path) for path in ("/", "/getting-started", "/programs")}
+    pages["/admin/programs"] = operator_client.get("/admin/programs")
+    assert soup(pages["/programs"]).find("a", class_="button", string="Enroll") is not None  # where the prompt leads
+    british = {path: re.findall(r"(?i)\benrol(?!l)\w*", soup(page).select_one("main").get_text())
+               for path, page in pages.items()}
+    assert british == {path: [] for path in pages}

@@ -29,7 +29,7 @@ def test_the_operator_lists_every_enrolment_and_filters_them(operator_client, op
     assert [r.select("td")[1].get_text() for r in filtered.select("table.certificates tbody tr")] == [
         "Litware Systems Sp. z o.o."]
     none = soup(operator_client.get("/admin/programs?status=pending"))
-    assert none.select_one("table.certificates tbody").get_text(strip=True) == "No enrolments match."
+    assert none.select_one("table.certificates tbody").get_text(strip=True) == "No enrollments match."
     # A status not offered (an edited address) is said at the field and not applied.
     from tests.support.filters import assert_bad_choice_refused
     assert_bad_choice_refused(operator_client, "/admin/programs", "status", "a status")
