@@ -442,3 +442,22 @@ def test_a_run_of_an_account_with_no_subscription_says_there_was_nothing_to_comp
     assert page.select_one("#run-message").get_text(strip=True) == (
         "Nothing to compare: Account Tailspin Toys has no subscription in the storefront.")
     assert page.select_one("#no-findings").get_text(strip=True) == "No findings: there was nothing to compare."
+
+
+def test_correct_every_selected_finding_is_offered_only_with_a_finding_to_select(db, operator_client, redis, demo):
+    """With every finding corrected, or a filter that matches none, the list read "No findings match." and still
+    offered "Correct every selected finding" with Apply to selected, which could only answer "Select the findings
+    to correct."; it is offered while a finding listed can be selected."""
+    run = run_reconciliation(operator_client, redis)
+    listed = findings_page(operator_client, run)
+    assert listed.select("#findings-table input[name=finding]")  # the two the storefront does not know
+    assert listed.select_one("fieldset.bulk-correction") is not None
+    none_match = findings_page(operator_client, run, kind="quantity")
+    assert none_match.select_one("#findings-table tbody").get_text(strip=True) == "No findings match."
+    assert none_match.select_one("fieldset.bulk-correction") is None
+    assert not none_match.find("button", string="Apply to selected")
+    corrected = correct(operator_client, run, finding_ids(db, run, "unknown_to_storefront"), "import", target="match")
+    assert corrected.status_code == 303
+    all_done = findings_page(operator_client, run)
+    assert all_done.select_one("#open-findings").get_text(strip=True) == "0 findings still open."
+    assert all_done.select_one("fieldset.bulk-correction") is None
