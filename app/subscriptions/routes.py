@@ -81,7 +81,8 @@ def index():
     renewals_url = url_for("subscriptions.index", renewal_from=soon_from.isoformat(), renewal_to=soon_to.isoformat())
     clean = url_for("subscriptions.index", **filters.args(page=result.page))
     return render("subscriptions/index.html", "subscriptions/_grid.html", status=200 if valid else 422,
-                  form=form, unapplied=unapplied(form), filters=filters, result=result, renewals_url=renewals_url,
+                  form=form, unapplied=unapplied(form), account_name=applied_account_name(form), filters=filters,
+                  result=result, renewals_url=renewals_url,
                   csv_url=url_for("subscriptions.grid_csv", **filters.args(page=1)),
                   show_account=current_user.account.kind == "operator", now=partner_center_now(),
                   headers={"HX-Push-Url": clean} if valid else None)

@@ -55,16 +55,23 @@ def _signed_in(browser, live_server, email: str, *, javascript: bool):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_the_operators_orders_filtered_to_one_account_say_whose_orders_they_are(browser, live_server, javascript):
+@pytest.mark.parametrize("path, form, every, adatums", [
+    ("/orders", "form.order-filters", "Every order placed in the storefront, newest first.",
+     "Orders placed by Adatum IT Services, newest first."),
+    ("/subscriptions", "form.subscription-filters", "Every subscription bought through the storefront",
+     "What Adatum IT Services has bought"),
+], ids=["orders", "subscriptions"])
+def test_the_operators_list_filtered_to_one_account_says_whose_rows_it_shows(
+        browser, live_server, javascript, path, form, every, adatums):
     with _signed_in(browser, live_server, "admin@example.com", javascript=javascript) as page:
-        page.goto(f"{live_server}/orders")
+        page.goto(live_server + path)
         lead = page.locator("main .lead")
-        expect(lead).to_have_text("Every order placed in the storefront, newest first.")
+        expect(lead).to_contain_text(every)
         page.get_by_label("Account").select_option(label="Adatum IT Services")
-        page.locator("form.order-filters").get_by_role("button", name="Filter").click()
-        expect(lead).to_have_text("Orders placed by Adatum IT Services, newest first.")
+        page.locator(form).get_by_role("button", name="Filter").click()
+        expect(lead).to_contain_text(adatums)
         page.get_by_role("link", name="Clear filters").click()
-        expect(lead).to_have_text("Every order placed in the storefront, newest first.")
+        expect(lead).to_contain_text(every)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

@@ -232,6 +232,20 @@ def test_the_operators_customer_filter_offers_only_the_chosen_accounts_customers
         "Litware staff"]
 
 
+def test_the_operators_grid_filtered_to_one_account_says_whose_subscriptions_it_shows(grid, operator_client):
+    """As the orders' lead: it follows the Account filter, also in the fragment htmx swaps in."""
+    tailspin = grid["tailspin"].account
+    rest = ": change seats, auto-renewal and names, or cancel within 7 days of a purchase."
+
+    def lead(query, **kw):
+        return soup(operator_client.get("/subscriptions" + query, **kw)).select_one(".lead").get_text()
+
+    assert lead("") == "Every subscription bought through the storefront" + rest
+    assert lead(f"?account={tailspin.id}") == "What Tailspin Toys has bought" + rest
+    assert lead(f"?account={tailspin.id}", headers={"HX-Request": "true"}) == "What Tailspin Toys has bought" + rest
+    assert lead("?account=999999") == "Every subscription bought through the storefront" + rest
+
+
 def test_the_operator_reads_who_sold_each_subscription_and_reaches_that_account(grid, operator_client, reseller_client):
     """A reseller's subscription was sold by the reseller; a direct customer's was not "sold by" itself."""
     def customer_fact(client, sub):
