@@ -171,6 +171,26 @@ def test_billing_address_option_validates_with_partner_center_and_offers_a_corre
     assert draft.address_line1 == "1 Microsoft Way"
 
 
+def test_a_us_address_reads_city_state_zip_in_the_suggestion_and_on_the_review(reseller_client, customer_client, db,
+                                                                              billing_address_checked):
+    """The United States write "Seattle, WA 98101": the suggestion and the Review said "98052 Redmond, WA", the
+    postal code before the city as most of Europe writes it."""
+    reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnew4")
+    popup = soup(reseller_client.post("/checkout/company", TYPED_ADDRESS)).select_one("[role=alertdialog]")
+    assert popup.select("p")[1].get_text() == "1 Microsoft Way, Redmond, WA 98052"
+    customer_client.post("/checkout/customer", {})
+    assert customer_client.post("/checkout/service", {"domain_prefix": "tailspinnew"}).status_code == 303
+    assert customer_client.post("/checkout/company", {"address_line1": "500 Pine Street", "address_line2": "Suite 4",
+                                                      "city": "Seattle", "state": "WA",
+                                                      "postal_code": "98101"}).status_code == 303
+    assert customer_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Carl", "last_name": "Customer",
+                                                        "email": "carl@tailspin.example.com",
+                                                        "phone": "+1 555 010 0123"}).status_code == 303
+    review = soup(customer_client.get("/checkout/review"))
+    facts = {dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in review.select("dl.facts dt")}
+    assert facts["Address"] == "500 Pine Street, Suite 4, Seattle, WA 98101, United States"
+
+
 def test_refusing_the_suggestion_keeps_the_typed_address(reseller_client, db, billing_address_checked):
     reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnew3")
     reseller_client.post("/checkout/company", TYPED_ADDRESS)
