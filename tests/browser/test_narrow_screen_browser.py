@@ -107,3 +107,19 @@ def test_the_audit_logs_filters_fit_a_phone_whatever_the_actions_names(browser, 
                        email="admin@example.com") as page:
         assert sticking_out(page, live_server + "/admin/audit") is None
         expect(page.get_by_label("Action")).to_contain_text("acceptance confirmed by the reseller")
+
+
+def test_the_customer_import_runs_progress_bar_keeps_its_width_on_a_phone(browser, live_server, live_app):
+    """"Customers read", the bar and "12 customers on 3 pages" shared one line: on a phone the words kept their
+    width and the bar, which took what was left, shrank to nothing. The words go under the bar when they do not fit."""
+    from app.tools.models import CustomerImportRun
+
+    run = CustomerImportRun(status="finished", customers_read=12, pages_read=3, candidates_count=0)
+    with _a_phone_with(run, browser=browser, live_server=live_server, live_app=live_app,
+                       email="admin@example.com") as page:
+        assert sticking_out(page, f"{live_server}/admin/customer-import/runs/{run.id}") is None
+        bar = page.get_by_label("Customers read")
+        expect(bar).to_be_visible()
+        expect(page.locator("#import-figures")).to_have_text("12 customers on 3 pages")
+        box, row = bar.bounding_box(), page.locator(".progress-row").bounding_box()
+        assert box["width"] >= row["width"] / 2, f"the bar is {box['width']} px wide in a row of {row['width']} px"
