@@ -28,6 +28,7 @@ from app.jobs import enqueue, unfinished
 from app.partner_center.clouds import CLOUDS
 from app.time import waited
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 from app.web.rendering import is_htmx, poll_status, render
 
@@ -92,6 +93,7 @@ def _page(*, form=None, markets=None, status: int = 200):
 
 @bp.route("/markets", methods=["POST"])
 @allow(Permission.CONNECTIONS_CHANGE)
+@form_on("connections.index")
 def markets():
     """Which connection serves each market; accounts pinned to a connection keep theirs."""
     try:
@@ -124,6 +126,7 @@ def _posted_to_connection(name: str) -> None:
 
 @bp.route("/<name>/check", methods=["POST"])
 @allow(Permission.TOOLS_RUN)
+@form_on("connections.index")
 def check(name: str):
     _posted_to_connection(name)
     job_id = f"partner-center-check-{name}"
@@ -157,6 +160,7 @@ def _registration_waited(name: str) -> str | None:
 
 @bp.route("/<name>/webhooks", methods=["POST"])
 @allow(Permission.CONNECTIONS_CHANGE)
+@form_on("connections.index")
 def register_webhooks(name: str):
     """Register (or update) the connection's Partner Center webhook: a job, since it waits on Microsoft."""
     _posted_to_connection(name)

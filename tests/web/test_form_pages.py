@@ -21,9 +21,6 @@ NO_PAGE = {
     "settings.state_label": "htmx asks it for a field's label; no address bar shows it",
     "auth.ask_for_invitation": "the page its form is on needs the link's token, which the address does not carry",
 }
-# Partner Center's page (app/connections/routes.py) was being reworked in another change when the rest were
-# named: its three forms are to be named there.
-NOT_YET = {"connections.check", "connections.register_webhooks", "connections.markets"}
 
 
 def _where(app, endpoint: str) -> str:
@@ -35,7 +32,7 @@ def test_every_post_only_address_names_the_page_its_form_is_on(app):
     unnamed = sorted(
         f"{rule.rule} ({_where(app, rule.endpoint)})"
         for rule in app.url_map.iter_rules()
-        if rule.methods - {"HEAD", "OPTIONS"} == {"POST"} and rule.endpoint not in NO_PAGE.keys() | NOT_YET
+        if rule.methods - {"HEAD", "OPTIONS"} == {"POST"} and rule.endpoint not in NO_PAGE
         if not getattr(app.view_functions[rule.endpoint], FORM_ON_ATTR, None)
     )
     assert not unnamed, (
@@ -72,6 +69,9 @@ def _ids(db):
     ("operator_client", "/admin/customer-import/runs/1/customers/2/import", "/admin/customer-import/runs/1"),
     ("operator_client", "/admin/reconciliation/runs/1/corrections", "/admin/reconciliation/runs/1"),
     ("operator_client", "/admin/stuck/orders/ORD-0000-0000-0000/retry", "/admin/stuck"),
+    ("operator_client", "/admin/partner-center/default/check", "/admin/partner-center/"),
+    ("operator_client", "/admin/partner-center/default/webhooks", "/admin/partner-center/"),
+    ("operator_client", "/admin/partner-center/markets", "/admin/partner-center/"),
 ])
 def test_a_post_only_address_opened_leads_to_the_page_its_form_is_on(demo, db, request, who, address, page):
     """The address a refused form was shown at (say Refuse without a reason, on a certificate's page, or a
