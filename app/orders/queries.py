@@ -3,6 +3,7 @@ the facts a page shows beside it. Reads only.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -11,7 +12,7 @@ from sqlalchemy import bindparam
 
 from app.accounts.models import User
 from app.extensions import db
-from app.orders.models import Order
+from app.orders.models import Order, OrderStatus, OrderType
 from app.orders.placing import DomainInUse, domain_in_use
 from app.web.query import ListPage, SearchState
 from app.web.secrets import decrypt
@@ -157,3 +158,28 @@ def admin_password(order: Order) -> str | None:
 
 def licensee_name(order: Order) -> str:
     return order.licensee.company_name if order.licensee_id and order.licensee else order.company_name
+
+
+# The subscription each line of a purchase created: subscriptions records them and registers its reader here
+# (`line_subscriptions_reader`), so this module reads nothing of theirs. A reader answers {line id: subscription
+# id} for the subscriptions `user` may open.
+LineSubscriptions = Callable[[User, Order], dict[int, int]]
+_LINE_SUBSCRIPTIONS: list[LineSubscriptions] = []
+
+
+def line_subscriptions_reader(reader: LineSubscriptions) -> LineSubscriptions:
+    """Register a reader (a decorator, used at import by the area that records subscriptions)."""
+    _LINE_SUBSCRIPTIONS.append(reader)
+    return reader
+
+
+def line_subscriptions(user: User, order: Order) -> dict[int, int]:
+    """The subscription each line of a completed purchase created, by line id, where `user` may open it.
+    Nothing before the purchase completes (its subscriptions are recorded by its last step) nor for a change,
+    whose lines name their subscription themselves."""
+    if order.type != OrderType.PURCHASE or order.status != OrderStatus.COMPLETED:
+        return {}
+    found: dict[int, int] = {}
+    for reader in _LINE_SUBSCRIPTIONS:
+        found.update(reader(user, order))
+    return found

@@ -123,6 +123,7 @@ def _detail_context(order: Order, **extra) -> dict:
         "domain_problem": queries.domain_problem(order),
         "admin_password": queries.admin_password(order) if order.account_id == current_user.account_id else None,
         "gdap": gdap.request_for(order.account_id, order.domain),
+        "line_subscriptions": queries.line_subscriptions(current_user, order),  # the Items link each line to it
         # The page opens a stream only while the order waits and this user is under the cap.
         "streams": not order.terminal and live.may_stream(current_user.id),
     }

@@ -139,3 +139,13 @@ def buys(line, offer_id: str | None, term_duration: str | None, billing_plan: st
     SKU twice (billed monthly and annually, say), each line with its own seats and price."""
     return same_sku(line, offer_id) and ((line.term_duration or "").upper(), (line.billing_plan or "").lower()) == (
         (term_duration or "").upper(), (billing_plan or "").lower())
+
+
+def line_bought(lines, offer_id: str | None, term_duration: str | None, billing_plan: str | None):
+    """The line of a purchase (of `lines`) that bought the subscription of this offer on this term and billing
+    plan; else, as before the lines told them apart, the last line of its SKU; None when no line has its SKU."""
+    for line in lines:
+        if buys(line, offer_id, term_duration, billing_plan):
+            return line
+    same = [line for line in lines if same_sku(line, offer_id)]
+    return same[-1] if same else None

@@ -20,7 +20,7 @@ from app.orders.queries import licensee_name
 from app.partner_center import (EtagMismatch, PartnerCenterError, QuantityCannotBeDecreased, SubscriptionNotReady,
                                 subscription_patch_body)
 from app.subscriptions.agreements import agreement_for
-from app.subscriptions.models import Agreement, Subscription, SubscriptionStatus, buys, same_sku
+from app.subscriptions.models import Agreement, Subscription, SubscriptionStatus, line_bought
 from app.subscriptions.sync import apply_remote, refresh_one
 from app.time import naive_utc
 
@@ -66,11 +66,7 @@ def record_subscriptions(order: Order, step: OrderStep, client) -> dict:
 def _line_bought(order: Order, sub) -> OrderLine | None:
     """The order line a subscription Microsoft created was bought by: its SKU on its term and billing plan
     (else, as before, the order's last line of its SKU)."""
-    for line in order.lines:
-        if buys(line, sub.offer_id, sub.term_duration, sub.billing_cycle):
-            return line
-    same = [line for line in order.lines if same_sku(line, sub.offer_id)]
-    return same[-1] if same else None
+    return line_bought(order.lines, sub.offer_id, sub.term_duration, sub.billing_cycle)
 
 
 def _record_management_facts(row: Subscription, order: Order, line, sub) -> None:
