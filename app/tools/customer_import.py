@@ -134,7 +134,8 @@ def namesakes_words(candidate: ImportCandidate) -> str | None:
     found = namesakes(candidate)
     if not found:
         return None
-    names = ", ".join(a.name for a in found)
+    # "Fourth Coffee Reseller", "Contoso Pharmacy Reseller and Fourth Coffee Reseller", "A, B and C".
+    names = " and ".join(filter(None, (", ".join(a.name for a in found[:-1]), found[-1].name)))
     return (f"{names} already {'has a licensee' if len(found) == 1 else 'have licensees'} named "
             f"{candidate.company_name} in the storefront, with no tenant recorded: importing leaves "
             f"{'it' if len(found) == 1 else 'them'} as {'it is' if len(found) == 1 else 'they are'}; "

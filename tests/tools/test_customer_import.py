@@ -211,6 +211,22 @@ def test_an_indirect_customer_is_offered_and_imported_only_as_a_licensee_of_its_
     assert alpines() == ["Adatum IT Services", "Fourth Coffee Reseller"]
 
 
+def test_the_note_names_several_resellers_with_a_licensee_of_that_name_in_plain_english(db, operator_client, redis,
+                                                                                        demo):
+    """It said "ask Fourth Coffee Reseller, Litware Systems whether …", a list without its "and"."""
+    litware = db.session.scalar(db.select(Account).where(Account.partner_id == "2345678"))
+    db.session.add(Licensee(reseller_id=litware.id, company_name="Alpine Ski House", country="PL",
+                            contact_first_name="Anna", contact_last_name="Nowak", email="it@alpine.example.com"))
+    db.session.commit()
+    run = read_customers(operator_client, redis)
+    alpine = candidate(db, run, ALPINE)
+    row = _row(operator_client.get(f"/admin/customer-import/runs/{run.id}"), alpine)
+    assert " ".join(row.select_one(".namesakes").get_text().split()) == (
+        f"Fourth Coffee Reseller and {litware.name} already have licensees named Alpine Ski House in the storefront, "
+        "with no tenant recorded: importing leaves them as they are; ask Fourth Coffee Reseller and "
+        f"{litware.name} whether it is the same company.")
+
+
 def test_a_customer_another_reading_imported_meanwhile_for_one_reseller_cannot_become_anothers(
         db, operator_client, redis, demo):
     earlier = read_customers(operator_client, redis)
