@@ -132,7 +132,8 @@ class SuspendForm(FlaskForm):
 class ConnectionForm(FlaskForm):
     """The Partner Center connection that serves the account whatever its market (blank: by market)."""
 
-    connection = SelectField("Partner Center connection", choices=[], validate_choice=True,
+    # "Connection": the section's heading already says "Partner Center connection".
+    connection = SelectField("Connection", choices=[], validate_choice=True,
                              description="Its customers, orders and checks go to this connection. Orders, tenants "
                                          "and subscriptions made before stay with the connection that made them.")
     submit = SubmitField("Save connection")

@@ -28,6 +28,15 @@ def test_an_account_page_links_to_its_orders_and_subscriptions(request, demo, db
             assert listed.select_one("#account option[selected]").get_text() == account.name
 
 
+def test_the_partner_center_connection_is_named_once_by_its_heading(demo, db, operator_client):
+    """It read "Partner Center connection" twice, as the section's heading and as its one field's label."""
+    page = soup(operator_client.get(f"/admin/accounts/{_adatum(db).id}"))
+    section = page.select_one("#partner-center-connection")
+    assert section.select_one("h2").get_text() == "Partner Center connection"
+    assert section.select_one("label[for=connection]").get_text() == "Connection"
+    assert section.get_text(" ", strip=True).count("Partner Center connection") == 1
+
+
 # ----------------------------------------------------------------------------------- its users
 
 def _user(db, email) -> User:
