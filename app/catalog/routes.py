@@ -280,15 +280,15 @@ def price_list_csv(market: str):
 
 
 def _cart_response(status: int = 200, errors: dict | None = None, quantities: dict | None = None,
-                   line_id: int | None = None):
+                   line_id: int | None = None, said: str | None = None):
     """The cart page; to htmx, the whole cart, or with `line_id` only that line (nothing if it is
     gone) plus the summary and badge out of band, so no other line's quantity field is replaced
     while someone types in it. An emptied cart is answered whole (its empty message replaces the
-    table)."""
+    table). `said`: what the change did, said to htmx in the flash region (catalog/_cart_said.html)."""
     viewer = _viewer()
     view = carts.cart_view(current_user, viewer)
     context = dict(viewer=viewer, cart=view, errors=errors or {}, quantities=quantities or {},
-                   checkout_url=checkout_url())
+                   checkout_url=checkout_url(), said=said)
     if not is_htmx():
         # The page says when a Buy now's checkout is going on (its stepper's Cart link leads here), as
         # this cart's Next would replace it.
@@ -296,7 +296,8 @@ def _cart_response(status: int = 200, errors: dict | None = None, quantities: di
     if line_id is not None and is_htmx() and view.lines:
         lv = next((lv for lv in view.lines if lv.line.id == line_id), None)
         return render("catalog/cart.html", "catalog/_cart_line_response.html", status=status, lv=lv, **context)
-    headers = {"HX-Retarget": "#cart", "HX-Reswap": "outerHTML"} if line_id is not None else None
+    # (settle:0ms as the line's controls say it: catalog/_cart_line.html)
+    headers = {"HX-Retarget": "#cart", "HX-Reswap": "outerHTML settle:0ms"} if line_id is not None else None
     return render("catalog/cart.html", "catalog/_cart_response.html", status=status, headers=headers, **context)
 
 
@@ -389,17 +390,17 @@ def update_cart():
 @form_on("catalog.cart")
 def remove_line(line_id: int):
     line = _own_line(line_id)
-    title = line.sku.title
+    said = f"{line.sku.title} was removed from your cart."
     others_refused, others_typed = _save_other_fields(line_id)
     carts.remove_line(line)
     db.session.commit()
     if others_refused:
-        flash(f"{title} was removed from your cart.", "success")
+        flash(said, "success")
         return cart_refused(others_refused, others_typed)
     if not is_htmx():
-        flash(f"{title} was removed from your cart.", "success")
+        flash(said, "success")
         return redirect(url_for("catalog.cart"))
-    return hx_trigger(_cart_response(line_id=line_id), "cart-updated")
+    return hx_trigger(_cart_response(line_id=line_id, said=said), "cart-updated")
 
 
 # ---------------------------------------------------------------- the operator's sync page

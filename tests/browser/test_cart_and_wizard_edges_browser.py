@@ -169,6 +169,24 @@ def test_with_javascript_a_lines_button_keeps_the_keyboards_focus_after_its_line
         expect(button).to_be_focused()
 
 
+def test_with_javascript_remove_says_what_was_removed_and_takes_the_focus_there(page, live_server, empty_carts):
+    """With JavaScript Remove took its line away without a word (without JavaScript the cart says "… was removed
+    from your cart.") and the focus fell to the page's body. It now says so, and the focus is on what it says,
+    also when the last line goes; and it stays where the keyboard takes it next (the message took it back when
+    the swap settled, 20 ms later, so Enter on the next Remove pressed nothing)."""
+    sign_in_as(page, live_server, "reseller@example.com")
+    _settling_late(page)
+    _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"))
+    for name, left in (("Microsoft 365 Business Basic", 1), ("Microsoft 365 Business Premium", 0)):
+        page.get_by_role("button", name=f"Remove {name}", exact=True).focus()
+        page.keyboard.press("Enter")
+        said = page.get_by_role("status").get_by_text(f"{name} was removed from your cart.")
+        expect(said).to_be_visible()
+        expect(said).to_be_focused()
+        expect(page.locator(".cart-line")).to_have_count(left)
+    expect(page.get_by_text("Your cart is empty.")).to_be_visible()
+
+
 def test_with_javascript_add_to_cart_keeps_the_keyboards_focus(page, live_server, empty_carts):
     """With JavaScript Add to cart swaps its form (with the message "Added …"), and the focus fell to the page's
     body, on the product's page and in the product list alike. Add to cart keeps it."""

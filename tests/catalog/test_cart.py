@@ -422,18 +422,23 @@ def test_subtotals_and_totals_per_currency_and_remove(reseller_client, db):
     assert answer.select_one(".cart-total[data-currency=USD] dd").get_text() == \
         f"{premium / 5 * 6 + basic:,.2f} USD"
 
+    first_title, second_title = first.sku.title, second.sku.title
     removed = reseller_client.post(f"/cart/lines/{first.id}/remove", {}, htmx=True)
     assert removed.status_code == 200
     answer = soup(removed)
     assert answer.select(".cart-line") == []  # the removed row is swapped for nothing
+    said = answer.select_one("[hx-swap-oob='innerHTML:#flash-region'] .alert")  # in the page's messages
+    assert said.get_text() == f"{first_title} was removed from your cart." and said.has_attr("autofocus")
     assert answer.select_one(".cart-total[data-currency=USD] dd").get_text() == f"{basic:,.2f} USD"
     assert answer.select_one("#cart-badge .cart-count").get_text() == "1"
     assert [l.sku.product.product_id for l in lines(db)] == [BUSINESS_BASIC]
 
     # The last line removed: the whole cart is answered (its empty message replaces the table).
     emptied = reseller_client.post(f"/cart/lines/{second.id}/remove", {}, htmx=True)
-    assert emptied.headers["HX-Retarget"] == "#cart" and emptied.headers["HX-Reswap"] == "outerHTML"
+    assert emptied.headers["HX-Retarget"] == "#cart" and emptied.headers["HX-Reswap"] == "outerHTML settle:0ms"
     assert "Your cart is empty." in soup(emptied).select_one("#cart").get_text()
+    said = soup(emptied).select_one("[hx-swap-oob='innerHTML:#flash-region'] .alert")
+    assert said.get_text() == f"{second_title} was removed from your cart." and said.has_attr("autofocus")
 
 
 def test_withdrawn_products_are_refused_and_block_next(reseller_client, db):
