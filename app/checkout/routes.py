@@ -419,7 +419,7 @@ def authorization_status():
         return redirect(url_for("checkout.service"))
     waits = _waits(draft)
     return render("checkout/_gate.html", status=poll_status(not waits),
-                  **_service_context(draft, ServiceForm(formdata=None), polls=waits))
+                  **_service_context(draft, ServiceForm(formdata=None), polls=waits, last_gate=not waits))
 
 
 @bp.route("/service/verify", methods=["GET", "POST"])
@@ -459,7 +459,7 @@ def events():
         return "", 204  # nothing to wait for: no checkout yet
     return live.row_events("checkout", CheckoutDraft, draft_id, event="authorization", fragment="checkout/_gate.html",
                            context=lambda draft, polls: _service_context(draft, ServiceForm(formdata=None),
-                                                                         polls=polls),
+                                                                         polls=polls, last_gate=not _waits(draft)),
                            finished=lambda draft: draft is None or not _waits(draft))
 
 

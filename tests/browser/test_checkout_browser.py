@@ -131,6 +131,10 @@ def test_direct_customer_existing_tenant_is_authorized_live(page, browser, live_
     page.get_by_role("dialog").get_by_role("button", name="Close").click()
     accept_in_second_browser(browser, link.input_value(), "Wingtip Toys Sp. z o.o. (wingtiptoys.onmicrosoft.com)")
     expect(page.get_by_role("button", name="Checkout")).to_be_enabled(timeout=20_000)
+    # The steps above say it is done too, as a reload would: nothing left to send, wait for or verify.
+    expect(page.get_by_role("heading", name="You have authorized Northwind Cloud Distribution as your partner")).to_be_visible()
+    expect(page.get_by_role("button", name="Verify Authorization")).to_have_count(0)
+    expect(page.get_by_text("This page notices the acceptance by itself")).to_have_count(0)
     page.get_by_role("button", name="Checkout").click()
     expect(page.get_by_role("heading", name="Company details")).to_be_visible()
 

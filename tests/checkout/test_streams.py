@@ -53,6 +53,26 @@ def test_once_verified_the_page_neither_streams_nor_polls_and_the_poll_answers_2
     assert "Authorization verified" in done.get_data(as_text=True)
 
 
+def test_the_last_gate_pushed_or_polled_also_turns_the_instructions_into_the_verified_heading(reseller_client, db):
+    """Before: once the acceptance arrived, the enabled Checkout said "Authorization verified" under a box
+    that still said "Your customer must authorize Adatum IT Services", "This page notices the acceptance by
+    itself" and offered Verify Authorization: only a reload showed the verified heading. The last gate now
+    carries the authorization section too (out of band), as a reload shows it."""
+    _reseller_waits_on(reseller_client, db)
+    _verify(db, db.session.scalar(db.select(CheckoutDraft.id)))
+    heading = "Fabrikam, Inc. has authorized Adatum IT Services as its partner"
+    reloaded = soup(reseller_client.get("/checkout/service"))
+    assert reloaded.select_one("#auth-heading").get_text() == heading
+    polled = soup(reseller_client.get("/checkout/service/authorization", headers={"HX-Request": "true"}))
+    section = polled.select_one("#existing-section")
+    assert section is not None and section["hx-swap-oob"] == "true"
+    assert section.select_one("#auth-heading").get_text() == heading
+    assert section.find("button", string="Verify Authorization") is None
+    pushed = reseller_client.event_stream("/checkout/events", until=lambda text: False)
+    data = "".join(line[len("data: "):] for line in pushed.splitlines() if line.startswith("data: "))
+    assert 'id="existing-section" hx-swap-oob="true"' in data and heading in data
+
+
 def test_a_stream_opened_after_the_wait_sends_the_last_gate_and_closes(reseller_client, db):
     _reseller_waits_on(reseller_client, db)
     _verify(db, db.session.scalar(db.select(CheckoutDraft.id)))
