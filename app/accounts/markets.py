@@ -9,6 +9,11 @@ DEFAULT_MARKET = "US"
 MARKET_NAMES = {"US": "United States", "PL": "Poland"}
 
 
+def market_of_country(country: str | None) -> str:
+    """The market an account of `country` buys in: its own where the storefront has one, else the default."""
+    code = (country or "").upper()
+    return code if code in MARKETS else DEFAULT_MARKET
+
+
 def market_for(account) -> str:
-    country = (getattr(account, "country", None) or "").upper()
-    return country if country in MARKETS else DEFAULT_MARKET
+    return market_of_country(getattr(account, "country", None))

@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.accounts.countries import COUNTRIES
+from app.accounts.markets import market_of_country
 from app.catalog.pricing import MARKET_NAMES, MARKETS
 from app.partners.network import PARTNER_ID_FORMAT, PARTNER_ID_RULE
 from app.web.query import choice_filter, date_filter
@@ -76,6 +77,17 @@ class ResellerForm(_DetailsForm):
     def validate_markets(self, field):
         if not field.data:
             raise ValidationError("Choose at least one market.")
+
+
+def tick_markets_of_country(form: ResellerForm, ticked_before: str | None) -> str:
+    """A new reseller's markets follow its country (Poland's for Poland, the United States' for a country
+    without a market of its own) until the operator ticks others. `ticked_before`: what the form ticked by
+    itself last ("US", sent back with it as markets_default), None on its first display. Returns what it
+    ticks by itself now, for the form to send back."""
+    if ticked_before is None or sorted(form.markets.data or []) == sorted(filter(None, ticked_before.split(","))):
+        form.markets.data = [market_of_country(form.country.data)]
+        return ",".join(form.markets.data)
+    return ticked_before  # the operator's choice stands, whatever the country
 
 
 class CustomerForm(_DetailsForm):

@@ -1,6 +1,7 @@
 """admin > Accounts: the operator's resellers and direct customers. Operator members read the list
 and the accounts; operator admins onboard, edit, check, suspend and reactivate. Plain forms
-throughout (htmx only swaps the list in place), so everything works with JavaScript off."""
+throughout (htmx swaps the list in place, and a new reseller's markets as its country is chosen), so
+everything works with JavaScript off."""
 from __future__ import annotations
 
 from functools import partial
@@ -18,7 +19,7 @@ from app.partners import bp, services
 from app.settings import users
 from app.connections.services import UnknownInstance, connection_for, instance_names
 from app.partners.forms import (AccountFilterForm, ActionForm, ConnectionForm, CustomerForm, InviteAdminForm,
-                                NewCustomerForm, NewResellerForm, ResellerForm, SuspendForm)
+                                NewCustomerForm, NewResellerForm, ResellerForm, SuspendForm, tick_markets_of_country)
 from app.web.access import Permission, allow
 from app.web.changes import commit_and_redirect
 from app.web.confirm import confirmed
@@ -110,10 +111,27 @@ def new(kind: str):
             if account is not None:
                 flash(_created_message(account, admin), "success")
                 return _to_account_page(account)
-    elif kind == "reseller":
-        form.markets.data = ["US"]
+    # A refused form keeps the markets the operator ticked (and what the form had ticked by itself).
+    markets_default = None
+    if kind == "reseller":
+        markets_default = (request.form.get("markets_default", "") if form.is_submitted()
+                           else tick_markets_of_country(form, None))
     return render("partners/new.html", form=form, kind=kind, kind_word=KIND_WORDS[kind], status=status,
-                  state_known=_label_state(form))
+                  state_known=_label_state(form), markets_default=markets_default)
+
+
+@bp.route("/new/<kind>/markets", methods=["POST"])
+@allow(Permission.ACCOUNTS_MANAGE)
+@form_on("partners.new")
+def new_reseller_markets(kind: str):
+    """A new reseller's markets for the country just chosen (htmx posts the form when the Country changes;
+    the partner request's conversion too): its country's market while the operator has ticked none of
+    their own. Reads only."""
+    if kind != "reseller":
+        abort(404)
+    form = NewResellerForm()
+    markets_default = tick_markets_of_country(form, request.form.get("markets_default", ""))
+    return render("partners/_markets_field.html", form=form, markets_default=markets_default)
 
 
 def _label_state(form) -> bool:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.partners import services as onboarding
-from app.partners.forms import NewResellerForm
+from app.partners.forms import NewResellerForm, tick_markets_of_country
 from app.programs import bp, partner_requests, services
 from app.programs.forms import ActionForm, CertificateFilterForm, ProgramForm, RefuseForm
 from app.web.access import Permission, allow
@@ -152,10 +152,12 @@ def convert_request(request_id: int):
         first, last = partner_requests.split_name(partner_request.name)
         form = NewResellerForm(formdata=None, data={
             "name": partner_request.company, "country": partner_request.country,
-            "partner_id": partner_request.partner_id or "", "markets": ["US"], "admin_first_name": first,
+            "partner_id": partner_request.partner_id or "", "admin_first_name": first,
             "admin_last_name": last, "admin_email": partner_request.email})
+        markets_default = tick_markets_of_country(form, None)  # the request's country's
     else:
         form = NewResellerForm()
+        markets_default = request.form.get("markets_default", "")
         status = 422
         if form.validate():
             admin = onboarding.FirstAdmin(form.admin_first_name.data, form.admin_last_name.data, form.admin_email.data)
@@ -171,7 +173,8 @@ def convert_request(request_id: int):
                 return commit_and_redirect(url_for("partners.account", account_id=account.id),
                                            f"{account.name} was created from the request, and {admin.email} was "
                                            "invited to be its admin.")
-    return render("programs/convert_request.html", form=form, partner_request=partner_request, status=status)
+    return render("programs/convert_request.html", form=form, partner_request=partner_request, status=status,
+                  markets_default=markets_default)
 
 
 @bp.route("/admin/programs/requests/<int:request_id>/dismiss", methods=["POST"])

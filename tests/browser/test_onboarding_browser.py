@@ -172,6 +172,24 @@ def test_operator_onboards_a_reseller_whose_admin_invites_a_colleague_adds_a_lic
     expect(users.get_by_role("row", name=re.compile("Milo Barista"))).to_contain_text("Member")
 
 
+def test_a_new_resellers_market_follows_the_country_chosen_until_the_operator_ticks_markets(page, live_server):
+    """A reseller in Poland was offered the United States' market ticked: choosing the country ticks its market,
+    and once the operator has ticked markets of their own, another country leaves them as they are."""
+    sign_in_as(page, live_server, "admin@example.com")
+    page.goto(live_server + "/admin/accounts/new/reseller")
+    markets = page.get_by_role("group", name="Markets")
+    expect(markets.get_by_label("United States")).to_be_checked()
+    page.get_by_label("Country").select_option(label="Poland")
+    expect(markets.get_by_label("Poland")).to_be_checked()
+    expect(markets.get_by_label("United States")).not_to_be_checked()
+    markets.get_by_label("United States").check()
+    page.locator("#new-reseller-markets").evaluate("element => element.dataset.before = 'yes'")
+    page.get_by_label("Country").select_option(label="Germany")
+    expect(page.locator("#new-reseller-markets[data-before]")).to_have_count(0)  # swapped: the server's answer is shown
+    expect(markets.get_by_label("Poland")).to_be_checked()
+    expect(markets.get_by_label("United States")).to_be_checked()
+
+
 def test_without_javascript_the_operator_onboards_a_direct_customer_whose_admin_accepts_and_invites(
         no_js_page, browser, live_server, live_worker):
     base, page = live_server, no_js_page

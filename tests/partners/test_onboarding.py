@@ -123,6 +123,47 @@ def test_bad_input_is_refused_next_to_its_field_keeping_what_was_typed(operator_
     assert _account(db, "Fourth Coffee IT") is None
 
 
+def _ticked(page) -> list[str]:
+    return [box["value"] for box in page.select("#markets-field input[name=markets][checked]")]
+
+
+def test_a_new_resellers_market_follows_its_country_until_the_operator_ticks_markets(operator_client, db):
+    """A reseller in Poland was offered the United States' market ticked. The form ticks the chosen country's
+    market (Poland's; the United States' for a country without its own), the page's as it opens and, with
+    JavaScript, the country's as it is chosen (the markets swapped in); markets the operator ticked are kept."""
+    page = soup(operator_client.get("/admin/accounts/new/reseller"))
+    assert page.select_one("#country option[selected]").get_text() == "Choose a country"
+    assert _ticked(page) == ["US"]  # what a reseller without a country buys in
+    country = page.select_one("#country")
+    assert (country["hx-post"], country["hx-target"]) == ("/admin/accounts/new/reseller/markets",
+                                                          "#new-reseller-markets")
+    default = page.select_one("#new-reseller-markets input[name=markets_default]")["value"]
+    assert default == "US"
+
+    def chosen(country, markets, default):
+        response = operator_client.post("/admin/accounts/new/reseller/markets", {
+            "country": country, "markets": markets, "markets_default": default}, htmx=True)
+        assert response.status_code == 200
+        return soup(response)
+
+    poland = chosen("PL", ["US"], "US")  # untouched: it follows the country
+    assert _ticked(poland) == ["PL"]
+    assert poland.select_one("input[name=markets_default]")["value"] == "PL"
+    assert _ticked(chosen("DE", ["PL"], "PL")) == ["US"]  # Germany: no market of its own
+    kept = chosen("PL", ["US", "PL"], "US")  # the operator ticked Poland too: kept as ticked
+    assert _ticked(kept) == ["US", "PL"]
+    assert _ticked(chosen("PL", [], "US")) == []  # every one unticked: kept too (saving asks for one)
+
+
+def test_a_refused_new_reseller_keeps_the_markets_the_operator_ticked(operator_client, db):
+    response = operator_client.post("/admin/accounts/new/reseller", {
+        **_reseller(country="PL", markets=["US", "PL"], admin_email="not an email"), "markets_default": "US"})
+    assert response.status_code == 422
+    page = soup(response)
+    assert _ticked(page) == ["US", "PL"]
+    assert page.select_one("input[name=markets_default]")["value"] == "US"  # they are the operator's, not PL's
+
+
 def test_partner_center_down_is_said_at_the_partner_id_and_nothing_is_saved(operator_client, db, sandbox_store):
     sandbox_store.inject_fault("GET", "/v1/profiles/mpn", "error", count=5)
     response = operator_client.post("/admin/accounts/new/reseller", _reseller())

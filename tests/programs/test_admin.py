@@ -246,6 +246,17 @@ def test_the_operator_turns_a_request_into_a_reseller_account(demo, client, oper
     assert again.select_one(f"#request-{partner_request.id}").find("a", string="Fourth Coffee IT")
 
 
+def test_a_request_from_poland_becomes_a_reseller_form_with_polands_market_ticked(demo, operator_client, db):
+    """The form of a request from Poland ticked the United States' market."""
+    partner_request = PartnerRequest(company="Litware Krakow", name="Lena Nowak", email="lena@litware.example.com",
+                                     country="PL", partner_id="5678901")
+    db.session.add(partner_request)
+    db.session.commit()
+    form = soup(operator_client.get(f"/admin/programs/requests/{partner_request.id}/convert"))
+    assert form.select_one("#country option[selected]")["value"] == "PL"
+    assert [box["value"] for box in form.select("input[name=markets][checked]")] == ["PL"]
+
+
 def test_a_wrong_tenant_is_refused_at_its_field_and_nothing_is_created(demo, operator_client, db):
     partner_request = PartnerRequest(company="Fourth Coffee IT", name="Fiona", email="f@fourthcoffee.example.com",
                                      country="US", partner_id="5678901")
