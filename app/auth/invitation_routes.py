@@ -13,17 +13,20 @@ from app.auth.link_pages import GONE_STATUS, UNKNOWN_STATUS, render_private
 from app.auth.routes import suspended_message
 from app.extensions import db
 from app.web.access import Permission, allow
+from app.web.form_pages import form_on
 from app.web.origin import request_origin
 
 # The invitee may ask for a new invitation from these (a used one leads to sign-in instead).
 RENEWABLE = (svc.EXPIRED, svc.REVOKED, "replaced")
+# The address carries no link at all (a refused ask's address reloaded leads here): open the email's again.
+MISSING = "missing"
 
 
 @bp.route(svc.ACCEPT_PATH, methods=["GET", "POST"])
 @allow(Permission.PUBLIC)
 def accept_invitation():
     token = request.values.get("token")
-    opened = svc.open_link(token)
+    opened = svc.open_link(token) if token else svc.Opened(None, MISSING)
     if opened.status != svc.PENDING:
         return _dead_link(opened, token)
     invitation = opened.invitation
@@ -62,6 +65,7 @@ def _welcome(user) -> str:
 
 @bp.route(f"{svc.ACCEPT_PATH}/ask", methods=["POST"])
 @allow(Permission.PUBLIC)
+@form_on("auth.accept_invitation")  # without the link's token: the page says to open the email's link again
 def ask_for_invitation():
     """From an expired or withdrawn link: tell the account's admins the invitee would like a new one."""
     form = TokenForm()
@@ -77,7 +81,7 @@ def ask_for_invitation():
 
 
 def _dead_link(opened: svc.Opened, token: str | None):
-    status = {svc.UNKNOWN: UNKNOWN_STATUS, svc.SUSPENDED: 403}.get(opened.status, GONE_STATUS)
+    status = {svc.UNKNOWN: UNKNOWN_STATUS, MISSING: UNKNOWN_STATUS, svc.SUSPENDED: 403}.get(opened.status, GONE_STATUS)
     invitation = opened.invitation
     return render_private("auth/invitation_link.html", status=status, link_status=opened.status, invitation=invitation,
                           ask_form=TokenForm(formdata=None, token=token) if opened.status in RENEWABLE else None,

@@ -134,6 +134,25 @@ def test_an_expired_link_says_so_and_the_invitee_can_ask_the_admins_for_a_new_on
     assert len(mails_to("reseller@example.com", "invitation_requested")) == 1
 
 
+def test_the_ask_address_reloaded_says_to_open_the_link_in_the_invitation_email_again(demo, db):
+    """A refused ask is shown at /accept-invitation/ask, and the address bar keeps it: reloaded, it answered
+    "405 Not allowed", a dead end. Its page needs the link's token, which that address does not carry: it now
+    leads to the invitation page, which says to open the link in the invitation email again."""
+    browser = Client(demo.test_client())
+    refused = browser.post("/accept-invitation/ask", {"token": ""}, token_from="/sign-in")
+    assert refused.status_code == 404
+    reloaded = browser.get("/accept-invitation/ask")
+    assert (reloaded.status_code, reloaded.headers["Location"]) == (303, "/accept-invitation")
+    opened = browser.get("/accept-invitation")
+    assert opened.status_code == 404  # no invitation at this address
+    page = soup(opened)
+    assert page.select_one("h1").get_text() == "Open the link in your invitation email"
+    assert " ".join(page.select_one("#invitation-link p").get_text().split()) == (
+        "This address does not carry your invitation: the link in the email does. Open that link again to accept "
+        "the invitation or, if it no longer works, to ask for a new one.")
+    assert page.find("a", string="Sign in")["href"] == "/sign-in"
+
+
 def test_a_revoked_link_says_it_was_withdrawn_and_offers_to_ask_again(demo, db):
     invitation = _invite(db)
     link = mailed_link("new.colleague@adatum.example.com", "invitation")
@@ -147,7 +166,8 @@ def test_a_revoked_link_says_it_was_withdrawn_and_offers_to_ask_again(demo, db):
     assert ask.select_one("button").get_text() == "Ask for a new invitation"
     assert invitation not in pending(_account(db))
     # A withdrawn invitation is not listed to be resent: the admin is told to invite the person again.
-    Client(demo.test_client()).post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]})
+    Client(demo.test_client()).post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]},
+                                    token_from=link)
     [told] = mails_to("reseller@example.com", "invitation_requested")
     assert "was withdrawn" in told.text and "Resend" not in told.text
     assert "A withdrawn invitation cannot be resent: to send a new one, open the users of Adatum IT Services and " \
@@ -175,7 +195,7 @@ def test_a_link_that_was_never_issued_is_not_found(demo, db):
     _invite(db)
     link = mailed_link("new.colleague@adatum.example.com", "invitation")
     tampered = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
-    for url in (tampered, "/accept-invitation", "/accept-invitation?token=not-a-token"):
+    for url in (tampered, "/accept-invitation?token=not-a-token"):  # (no token at all: the test of the ask's address)
         response = Client(demo.test_client()).get(url)
         assert response.status_code == 404, url
         assert soup(response).select_one("h1").get_text() == "This invitation link does not work"

@@ -19,7 +19,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 NO_PAGE = {
     "partner_center_webhooks.receive": "Microsoft posts there; no person's browser opens it",
     "settings.state_label": "htmx asks it for a field's label; no address bar shows it",
-    "auth.ask_for_invitation": "the page its form is on needs the link's token, which the address does not carry",
 }
 
 
@@ -72,6 +71,8 @@ def _ids(db):
     ("operator_client", "/admin/partner-center/default/check", "/admin/partner-center/"),
     ("operator_client", "/admin/partner-center/default/webhooks", "/admin/partner-center/"),
     ("operator_client", "/admin/partner-center/markets", "/admin/partner-center/"),
+    # Its page needs the link's token, which the address does not carry: that page says to open the email's link.
+    ("client", "/accept-invitation/ask", "/accept-invitation"),
 ])
 def test_a_post_only_address_opened_leads_to_the_page_its_form_is_on(demo, db, request, who, address, page):
     """The address a refused form was shown at (say Refuse without a reason, on a certificate's page, or a
