@@ -159,11 +159,11 @@ def test_with_javascript_a_lines_button_keeps_the_keyboards_focus_after_its_line
                              ("Decrease quantity of", "Enter", "3"), ("Update quantity of", "Enter", "3")):
         button = page.get_by_role("button", name=f"{name} Microsoft 365 Business Basic", exact=True)
         button.focus()
-        pressed = button.element_handle()
+        line = page.locator(".cart-line").nth(1).element_handle()
         with page.expect_request(lambda r: "/cart/lines/" in r.url) as sent:
             page.keyboard.press(key)
         assert sent.value.headers.get("hx-request") == "true", f"{name}: {key} sent the cart's form without htmx"
-        page.wait_for_function("old => !old.isConnected", arg=pressed)  # the line was swapped
+        page.wait_for_function("old => !old.isConnected", arg=line)  # the line was swapped (its buttons kept)
         expect(quantity).to_have_value(after)
         expect(page.locator(".cart-line").nth(1).locator(".subtotal")).to_have_text(f"{5.70 * int(after):,.2f} USD")
         expect(button).to_be_focused()
@@ -215,3 +215,86 @@ def test_with_javascript_a_refused_steps_next_keeps_the_keyboards_focus(page, li
     expect(page.locator("#first_name-error")).to_be_visible()
     expect(next_button).to_be_focused()
 
+
+
+class _FirstLineChangeHeld:
+    """Holds the first request to a cart line's address (+, −, Update, a typed quantity, Remove) on its way to the
+    server until `release()`, and lets every later one through: the presses made meanwhile are made while it is in
+    flight, as on a slow connection."""
+
+    def __init__(self, page):
+        self.page, self.held = page, []
+        page.route("**/cart/lines/**", self._hold)
+
+    def _hold(self, route):
+        if self.held:
+            route.continue_()
+        else:
+            self.held.append(route)
+
+    def release(self):
+        assert self.held, "no request to a cart line was sent"
+        self.held[0].continue_()
+        self.page.unroute("**/cart/lines/**", self._hold)
+
+
+def _totals_agree(page):
+    """The summary's Total is the sum of the lines' subtotals (both in USD here)."""
+    subtotals = [float(text.removesuffix(" USD").replace(",", ""))
+                 for text in page.locator(".cart-line .subtotal").all_inner_texts()]
+    expect(page.locator(".cart-total dd")).to_have_text(f"{sum(subtotals):,.2f} USD")
+
+
+def test_with_javascript_presses_made_while_a_lines_change_is_on_its_way_all_count(page, live_server, empty_carts):
+    """With JavaScript pressing a line's + twice, the second press before the first's answer, added one seat: htmx
+    kept the second press on the button pressed, which the first's answer replaced with the line, and dropped it.
+    The cart's changes are now sent one after the other, each from the line as the one before left it: + twice
+    adds two seats, − twice takes two away, and a quantity typed and then stepped with + counts the typed one."""
+    sign_in_as(page, live_server, "reseller@example.com")
+    _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"))
+    name = "Microsoft 365 Business Basic"
+    quantity = page.get_by_label(f"Quantity of {name}", exact=True)
+    subtotal = page.locator(".cart-line").nth(1).locator(".subtotal")
+    for step, after in (("Increase", "4"), ("Decrease", "2")):
+        button = page.get_by_role("button", name=f"{step} quantity of {name}", exact=True)
+        held = _FirstLineChangeHeld(page)
+        with page.expect_request(lambda r: "/cart/lines/" in r.url):
+            button.click()
+        button.click()
+        held.release()
+        expect(quantity).to_have_value(after)
+        expect(subtotal).to_have_text(f"{5.70 * int(after):,.2f} USD")
+        _totals_agree(page)
+
+    held = _FirstLineChangeHeld(page)
+    quantity.fill("7")
+    with page.expect_request(lambda r: "/cart/lines/" in r.url):  # the typed quantity, as the field is left
+        page.get_by_role("button", name=f"Increase quantity of {name}", exact=True).click()
+    held.release()
+    expect(quantity).to_have_value("8")
+    expect(subtotal).to_have_text("45.60 USD")
+    _totals_agree(page)
+    page.reload()
+    expect(quantity).to_have_value("8")
+
+
+def test_with_javascript_remove_pressed_while_a_lines_change_is_on_its_way_removes_it(page, live_server,
+                                                                                     empty_carts):
+    """Remove pressed while the line's + is on its way to the server removes the line, says so and leaves no error;
+    the +'s answer does not bring the line back."""
+    sign_in_as(page, live_server, "reseller@example.com")
+    _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"))
+    name = "Microsoft 365 Business Basic"
+    held = _FirstLineChangeHeld(page)
+    with page.expect_request(lambda r: "/cart/lines/" in r.url):
+        page.get_by_role("button", name=f"Increase quantity of {name}", exact=True).click()
+    page.get_by_role("button", name=f"Remove {name}", exact=True).click()
+    held.release()
+    expect(page.get_by_role("status").get_by_text(f"{name} was removed from your cart.")).to_be_visible()
+    expect(page.locator(".cart-line")).to_have_count(1)
+    expect(page.get_by_label(f"Quantity of {name}", exact=True)).to_have_count(0)
+    expect(page.locator(".cart-count")).to_have_text("1")
+    _totals_agree(page)
+    expect(page.locator(".alert-danger, .alert-error")).to_have_count(0)
+    page.reload()
+    expect(page.locator(".cart-line")).to_have_count(1)
