@@ -56,6 +56,7 @@ SAMPLES = {
                               "candidate_id": lambda s, who: s.import_candidate_id},
     # admin > Accounts: reseller A's account itself (the operator manages it; nobody else may).
     "partners.new": {"kind": lambda s, who: "reseller"},
+    "partners.new_reseller_markets": {"kind": lambda s, who: "reseller"},
     **_same("account_id", "account_id", "partners.account", "partners.edit", "partners.check", "partners.suspend",
             "partners.reactivate", "partners.invite_admin", "partners.pin_connection"),
     **{endpoint: {"account_id": lambda s, who: s.account_id, "invitation_id": lambda s, who: s.invitation_id}
