@@ -338,6 +338,12 @@ def review():
                 except AgreementExists as exists:
                     existing_agreement = exists.agreement
                 else:
+                    if order is not None and not order.placed_by_this_request:
+                        # A concurrent submit of this checkout (a double click without JavaScript sends both)
+                        # placed it: that request empties the cart and finishes the checkout; this one shows
+                        # the order, touching nothing the other may already have changed.
+                        db.session.rollback()
+                        return redirect_to(url_for("checkout.placed", number=order.number))
                     changes = _add_to_existing(draft, cart, existing)
                     for sub, change in changes:
                         flash(f"{licences(change.lines[0].change['delta'])} {'is' if change.lines[0].change['delta'] == 1 else 'are'} being added to {sub.name} "
@@ -402,8 +408,15 @@ def _placed_draft(draft_id: str | None):
 @bp.route("/placed/<number>")
 @allow(Permission.CHECKOUT)
 def placed(number: str):
+    from app.orders.models import Order
+
+    order = db.session.scalar(db.select(Order).where(Order.number == number))
     draft = db.session.scalar(db.select(CheckoutDraft).where(CheckoutDraft.order_number == number,
                                                              CheckoutDraft.user_id == current_user.id))
-    if draft is None:
+    if draft is None and order is not None and order.draft_id is not None:
+        # Placed, and the request that placed it is still finishing the checkout (the other request of a
+        # double click is sent here at once): the order names its checkout.
+        draft = db.session.get(CheckoutDraft, order.draft_id)
+    if draft is None or draft.user_id != current_user.id:
         abort(404)
-    return render("checkout/placed.html", draft=draft, number=number)
+    return render("checkout/placed.html", draft=draft, number=number, order=order)

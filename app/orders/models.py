@@ -159,6 +159,11 @@ class Order(CustomerContact, PkModel):
     status_label = labelled("status", OrderStatus)
     type_label = labelled("type", OrderType)
 
+    # Not a column: True on the instance that submit() (app/orders/placing.py) has just placed in this request.
+    # An order placed meanwhile by another request for the same checkout or form (a double click) is returned
+    # to the second request without it, so that one leaves finishing the checkout to the first.
+    placed_by_this_request = False
+
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES

@@ -262,6 +262,7 @@ def submit(order: Order, *, actor: User, account: Account | None, origin: Origin
                 order = rebuild()
     else:  # pragma: no cover - five collisions in a 31^12 space
         raise RuntimeError("Could not allocate an order number.")
+    order.placed_by_this_request = True
     enqueue_provisioning(order)
     publish_progress(order)
     return order
