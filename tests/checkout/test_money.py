@@ -73,8 +73,9 @@ def test_cart_review_and_order_write_money_the_same_way(reseller_client, db, app
     placed = _place(reseller_client, db)
     number = placed.headers["HX-Redirect"].rsplit("/", 1)[1]
     order = soup(reseller_client.get(f"/orders/{number}"))
-    assert [td.get_text(strip=True) for td in order.select("tbody tr")[0].select("td.numeric")] == \
-        ["40", "20.90 USD", "836.00 USD"]
+    # The price per seat per billing period too, as the cart and the Review say it.
+    assert [td.get_text(" ", strip=True) for td in order.select("tbody tr")[0].select("td.numeric")] == \
+        ["40", "20.90 USD per month", "836.00 USD"]
     assert _text(order, "tfoot tr") == "Total 836.00 USD"
     listed = soup(reseller_client.get("/orders"))
     assert "836.00 USD" in [td.get_text(strip=True) for td in listed.select("td.numeric")]
