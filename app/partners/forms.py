@@ -72,6 +72,8 @@ class ResellerForm(_DetailsForm):
     markets = MultiCheckboxField("Markets", choices=[SelectChoice(code, MARKET_NAMES.get(code, code))
                                                      for code in MARKETS],
                                  description="Where the reseller sells: the storefront's markets.")
+    MARKETS_FOLLOW = ("Where the reseller sells: the storefront's markets. Until you tick others, the country's "
+                      "own market is ticked (the United States for a country without one of its own).")
     submit = SubmitField("Save")
 
     def validate_markets(self, field):
@@ -121,6 +123,10 @@ class _FirstAdmin:
 
 class NewResellerForm(ResellerForm, _FirstAdmin):
     submit = SubmitField("Create reseller and invite its admin")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.markets.description = self.MARKETS_FOLLOW  # they follow the country (tick_markets_of_country)
 
 
 class NewCustomerForm(CustomerForm, _FirstAdmin):

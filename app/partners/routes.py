@@ -97,6 +97,11 @@ def new(kind: str):
         abort(404)
     form = NEW_FORMS[kind]()
     status = 200
+    sent_default = request.form.get("markets_default") if kind == "reseller" and form.is_submitted() else None
+    if sent_default is not None:
+        # Without JavaScript nothing swapped the markets in as the country was chosen: markets still as the form
+        # ticked them by itself follow the country sent (those the operator ticked stand).
+        sent_default = tick_markets_of_country(form, sent_default)
     if form.is_submitted():
         status = 422
         valid = form.validate()
@@ -114,8 +119,7 @@ def new(kind: str):
     # A refused form keeps the markets the operator ticked (and what the form had ticked by itself).
     markets_default = None
     if kind == "reseller":
-        markets_default = (request.form.get("markets_default", "") if form.is_submitted()
-                           else tick_markets_of_country(form, None))
+        markets_default = ((sent_default or "") if form.is_submitted() else tick_markets_of_country(form, None))
     return render("partners/new.html", form=form, kind=kind, kind_word=KIND_WORDS[kind], status=status,
                   state_known=_label_state(form), markets_default=markets_default)
 

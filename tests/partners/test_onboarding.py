@@ -420,3 +420,23 @@ def test_a_refused_invitation_is_said_where_the_account_page_opens(operator_clie
     assert problem.select_one("a")["href"] == "#invite-admin-heading"
     assert problem.find_next("h2").get_text() == "Details"  # above everything else of the page
     assert soup(operator_client.get(f"/admin/accounts/{adatum.id}")).select_one("#account-problem") is None
+
+
+def test_without_javascript_markets_left_as_the_form_ticked_them_follow_the_country_sent(operator_client, db):
+    """Without JavaScript nothing swaps the markets in when Poland is chosen: the form still shows the United
+    States ticked by itself (markets_default). Sent as they are, they follow the country sent, as the page says;
+    markets the operator ticked stand."""
+    page = soup(operator_client.get("/admin/accounts/new/reseller"))
+    assert page.select_one("input[name=markets_default]")["value"] == "US"
+    assert "Until you tick others, the country's own market is ticked" in page.select_one("#markets-hint").get_text()
+    sent = operator_client.post("/admin/accounts/new/reseller", {
+        **_reseller(country="PL", markets=["US"]), "markets_default": "US"})
+    assert sent.status_code == 303
+    assert _account(db, "Fourth Coffee IT").markets == ["PL"]
+
+
+def test_without_javascript_markets_the_operator_ticked_stand_whatever_the_country(operator_client, db):
+    sent = operator_client.post("/admin/accounts/new/reseller", {
+        **_reseller(country="PL", markets=["US", "PL"]), "markets_default": "US"})
+    assert sent.status_code == 303
+    assert sorted(_account(db, "Fourth Coffee IT").markets) == ["PL", "US"]
