@@ -12,7 +12,9 @@ test_get_never_writes), full page and htmx fragment.
   finds regions by name, as a person does).
 - Every GET form with fields (a list's filters) says autocomplete="off": else, after the browser's Back, the
   browser puts back what its fields held when the page was left, and the drop-downs disagree with the
-  address and the rows it shows (tests/browser/test_list_filters_browser.py goes Back in Chromium).
+  address and the rows it shows (tests/browser/test_list_filters_browser.py goes Back in Chromium); and it is a
+  search landmark (role="search"), as a list's filters are on every other page, so that a screen reader's
+  landmarks lead to it.
 """
 from __future__ import annotations
 
@@ -51,6 +53,8 @@ def _problems(html: str) -> list[str]:
         fields = form.select("select, textarea, input:not([type=hidden]):not([type=submit]):not([type=button])")
         if form.get("method", "get").lower() == "get" and fields and form.get("autocomplete") != "off":
             problems.append(f'a GET form with fields has no autocomplete="off": {str(form)[:120]}')
+        if form.get("method", "get").lower() == "get" and fields and form.get("role") != "search":
+            problems.append(f'a GET form with fields is not a search landmark (role="search"): {str(form)[:120]}')
     names = [name for region in soup.select("[role=region], section[aria-labelledby], section[aria-label]")
              if (name := _region_name(soup, region))]
     problems += [f'{count} regions named "{name}"' for name, count in Counter(names).items() if count > 1]
