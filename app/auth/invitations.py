@@ -76,6 +76,23 @@ def invite(account: Account, *, email: str, first_name: str, last_name: str, rol
     return invitation
 
 
+# The same invitation asked for again by the same person this soon after is the same press twice (a double
+# click, a form sent again), not a second invitation.
+SAME_PRESS = timedelta(seconds=10)
+
+
+def just_sent(account: Account, *, email: str, first_name: str, last_name: str, role: str,
+              invited_by: User) -> Invitation | None:
+    """The pending invitation `invited_by` sent a moment ago with these very details: inviting again would be
+    refused ("already been invited"), although the first press was answered and mailed."""
+    return db.session.scalar(db.select(Invitation).where(
+        Invitation.account_id == account.id, Invitation.invited_by_id == invited_by.id,
+        Invitation.email == (email or "").strip().lower(), Invitation.first_name == (first_name or "").strip(),
+        Invitation.last_name == (last_name or "").strip(), Invitation.role == role,
+        Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.created_at > utcnow() - SAME_PRESS).limit(1))
+
+
 def resend(invitation: Invitation, *, by: User | None, origin: Origin, sends_seen: int | None = None) -> Invitation:
     """Mail a new link (the previous one stops working), valid for INVITATION_DAYS from now.
 

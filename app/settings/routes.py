@@ -51,16 +51,16 @@ def users():
         return _users_page(form)
     valid = form.validate()
     if form.check_required() and valid:
+        details = dict(email=form.email.data.strip().lower(), first_name=form.first_name.data.strip(),
+                       last_name=form.last_name.data.strip(), role=form.role.data, invited_by=me())
         try:
-            invite(current_user.account, email=form.email.data.strip().lower(), first_name=form.first_name.data.strip(),
-                   last_name=form.last_name.data.strip(), role=form.role.data, invited_by=me(),
-                   origin=request_origin())
+            if invitations.just_sent(current_user.account, **details) is None:  # else Send pressed twice: sent once
+                invite(current_user.account, **details, origin=request_origin())
         except InvitationError as error:
             target = form[error.field] if error.field in ("first_name", "last_name", "email", "role") else form.email
             target.errors = [*target.errors, error.message]
         else:
-            return commit_and_redirect(url_for("settings.users"),
-                                       f"An invitation was sent to {form.email.data.strip().lower()}.")
+            return commit_and_redirect(url_for("settings.users"), f"An invitation was sent to {details['email']}.")
     return _users_page(form, status=422)
 
 

@@ -63,3 +63,31 @@ def test_deleting_a_licensee_asks_first_with_and_without_javascript(page, no_js_
     page.get_by_role("button", name="Delete").click()
     expect(page.locator("#flash-region")).to_contain_text("Spare Tyres Ltd was deleted.")
     assert not _exists(live_app, other)
+
+
+def _invitations_to(live_app, email: str) -> int:
+    from app.auth.models import Invitation
+    from app.extensions import db
+
+    with live_app.app_context():
+        return db.session.scalar(db.select(db.func.count(Invitation.id)).where(Invitation.email == email))
+
+
+def test_send_invitation_double_clicked_sends_one_and_says_so(page, live_server, live_app):
+    """A double click on Send invitation: htmx sent the second press once the first was answered, and the page was
+    sent "This address has already been invited …" (422) for the form."""
+    answers = []
+    page.on("response", lambda response: answers.append(response.status)
+            if response.request.method == "POST" and response.url.endswith("/settings/users") else None)
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/settings/users")
+    form = page.locator("#invite-form")
+    for label, typed in (("First name", "Dora"), ("Last name", "Double"), ("Email", "dora.double@adatum.example.com")):
+        form.get_by_label(label).fill(typed)
+    form.get_by_role("button", name="Send invitation").dblclick()
+    expect(page.locator("#flash-region")).to_contain_text("An invitation was sent to dora.double@adatum.example.com.")
+    expect(page.locator("#invitations")).to_contain_text("dora.double@adatum.example.com")
+    expect(page.locator(".field-error")).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    assert 422 not in answers
+    assert _invitations_to(live_app, "dora.double@adatum.example.com") == 1

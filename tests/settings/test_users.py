@@ -2,12 +2,15 @@
 the last admin stays; members never get in."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from app.accounts.models import Account, User
 from app.audit.models import AuditEvent
 from app.auth.models import Invitation
 from app.mail import MailMessage
+from app.time import utcnow
 from tests.factories import UserFactory
 from tests.helpers import asks_first, refused, signed_in, soup, text_of
 
@@ -255,3 +258,26 @@ def test_resend_pressed_twice_sends_one_new_invitation(db, reseller_client):
     assert "A new invitation was sent to ola@adatum.example.com; the previous link no longer works." in flash
     assert reseller_client.post(resend_as_shown(), {}).status_code == 303  # pressed again later: sent again
     assert mails() == 3
+
+
+def test_send_invitation_pressed_twice_sends_one_invitation_and_says_it_was_sent(db, reseller_client):
+    """Send invitation pressed twice (a double click; with JavaScript htmx sent the second press after the first's
+    answer): the second was answered 422, "already been invited … resend it instead", next to the Email field."""
+    data = {"first_name": "Ola", "last_name": "Nowak", "email": "ola@adatum.example.com", "role": "member"}
+    assert reseller_client.post("/settings/users", data, htmx=True).headers["HX-Redirect"] == "/settings/users"
+    second = reseller_client.post("/settings/users", data, htmx=True)
+    assert second.status_code == 204 and second.headers["HX-Redirect"] == "/settings/users"
+    without_javascript = reseller_client.post("/settings/users", data)  # both sent, the second's answer shown
+    assert without_javascript.status_code == 303 and without_javascript.headers["Location"] == "/settings/users"
+    page = soup(reseller_client.get("/settings/users"))
+    assert "An invitation was sent to ola@adatum.example.com." in page.select_one("#flash-region").get_text()
+    assert page.select(".field-error") == []
+    assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(MailMessage.id)).where(
+        MailMessage.to_email == "ola@adatum.example.com")) == 1
+    # Sent again a minute later it is no double click: the person is told to resend the invitation instead.
+    db.session.execute(db.update(Invitation).values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    later = reseller_client.post("/settings/users", data)
+    refused(later, errors={"email": "This address has already been invited and the invitation is still valid; "
+                                    "resend it instead."})
