@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.accounts.models import DomainReservation, Tenant, TenantLock
@@ -63,12 +65,24 @@ class Wanted:
     exclude_order_id: int | None = None
     exclude_draft_id: int | None = None
 
-    def matching(self, model, domain_column, id_column):
-        """A query for the rows of `model` naming this tenant by domain or tenant id (None: nothing to match)."""
-        conditions = [domain_column == self.domain] if self.domain else []
-        if self.tenant_id:
-            conditions.append(id_column == self.tenant_id)
-        return db.select(model).where(db.or_(*conditions)) if conditions else None
+    def rows(self, model, domain_name: str, id_name: str, *, statement=None):
+        """The rows of `model` naming this tenant by domain or tenant id (`domain_name`, `id_name`: its
+        columns), or by `statement`, one of `matching`'s with more conditions; nothing when there is
+        nothing to match."""
+        if not (self.domain or self.tenant_id):
+            return []
+        return db.session.scalars(statement if statement is not None else matching(model, domain_name, id_name),
+                                  {"domain": self.domain, "tenant_id": self.tenant_id,
+                                   "exclude_order_id": self.exclude_order_id or 0})
+
+
+@cache
+def matching(model, domain_name: str, id_name: str):
+    """Rows of `model` whose domain or tenant id is the one wanted, built once: every open order's page asks
+    each claim source (building a statement cost more than running it). A bound None matches nothing
+    (`column = NULL` is never true), so one statement serves a domain, a tenant id or both."""
+    return db.select(model).where(db.or_(getattr(model, domain_name) == bindparam("domain"),
+                                         getattr(model, id_name) == bindparam("tenant_id")))
 
 
 # Who else in this storefront holds a tenant, asked in rank order; the first claim found is the
@@ -103,8 +117,7 @@ def claim_on(account_id: int, licensee_id: int | None, domain: str | None, tenan
 
 @claim_source(rank=20)
 def _tenant_rows(wanted: Wanted) -> Claim | None:
-    query = wanted.matching(Tenant, Tenant.domain, Tenant.tenant_id)
-    for tenant in db.session.scalars(query) if query is not None else []:
+    for tenant in wanted.rows(Tenant, "domain", "tenant_id"):
         if tenant.account_id is not None and tenant.account_id != wanted.account_id:
             return Claim(True, "the tenant belongs to another organisation.")
         if tenant.account_id == wanted.account_id and tenant.licensee_id != wanted.licensee_id:
@@ -115,13 +128,7 @@ def _tenant_rows(wanted: Wanted) -> Claim | None:
 @claim_source(rank=30)
 def _orders_in_progress(wanted: Wanted) -> Claim | None:
     """Orders still on their way (an agreement appears only when they complete)."""
-    query = wanted.matching(Order, Order.domain, Order.tenant_id)
-    if query is None:
-        return None
-    query = query.where(Order.status.in_(OPEN_STATUSES))
-    if wanted.exclude_order_id is not None:
-        query = query.where(Order.id != wanted.exclude_order_id)
-    for order in db.session.scalars(query):
+    for order in wanted.rows(Order, "domain", "tenant_id", statement=_open_orders_matching()):
         if order.account_id != wanted.account_id:
             return Claim(True, "another organisation has an order in progress for it.")
         if order.licensee_id != wanted.licensee_id:
@@ -129,11 +136,23 @@ def _orders_in_progress(wanted: Wanted) -> Claim | None:
     return None
 
 
+@cache
+def _open_orders_matching():
+    # Order ids start at 1: an exclude_order_id of 0 excludes nothing.
+    return matching(Order, "domain", "tenant_id").where(Order.status.in_(OPEN_STATUSES),
+                                                        Order.id != bindparam("exclude_order_id"))
+
+
+@cache
+def _reservation_of():
+    return db.select(DomainReservation).where(DomainReservation.domain == bindparam("domain"))
+
+
 @claim_source(rank=40)
 def _checkouts_holding_the_domain(wanted: Wanted) -> Claim | None:
     if not wanted.domain:
         return None
-    held = db.session.scalar(db.select(DomainReservation).where(DomainReservation.domain == wanted.domain))
+    held = db.session.scalar(_reservation_of(), {"domain": wanted.domain})
     if held is not None and held.draft_id != wanted.exclude_draft_id:
         return Claim(held.account_id != wanted.account_id, "another checkout in this storefront holds it.")
     return None

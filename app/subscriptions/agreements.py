@@ -79,8 +79,7 @@ def one_agreement_per_tenant_and_line(request: OrderRequest) -> dict:
 
 @tenancy.claim_source(rank=10)
 def agreements_on_the_tenant(wanted: tenancy.Wanted) -> tenancy.Claim | None:
-    query = wanted.matching(Agreement, Agreement.tenant_domain, Agreement.tenant_id)
-    for agreement in db.session.scalars(query) if query is not None else []:
+    for agreement in wanted.rows(Agreement, "tenant_domain", "tenant_id"):
         if agreement.account_id != wanted.account_id:
             return tenancy.Claim(True, "it belongs to another organisation's agreement.")
         if agreement.licensee_id != wanted.licensee_id:
