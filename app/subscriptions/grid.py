@@ -104,14 +104,15 @@ def search(user: User, filters: GridFilters, per_page: int = PER_PAGE) -> ListPa
 
 
 def filter_choices(user: User, account: int | None = None) -> dict[str, list[str]]:
-    """The grid's Customer and Product choices: the customers of `account` only when the operator has chosen
-    one (another account's would select nothing), the products of every visible subscription."""
+    """The grid's Customer and Product choices: those of every visible subscription, or of `account`'s only when
+    the operator has chosen one (another account's would select nothing)."""
     base = visible_query(user).subquery()
     of_account = [base.c.account_id == account] if account else []
-    customers = db.session.scalars(db.select(base.c.customer_name).where(*of_account).distinct()
-                                   .order_by(base.c.customer_name)).all()
-    products = db.session.scalars(db.select(base.c.product_title).distinct().order_by(base.c.product_title)).all()
-    return {"customers": [c for c in customers if c], "products": [p for p in products if p]}
+
+    def choices(column) -> list[str]:
+        return [v for v in db.session.scalars(db.select(column).where(*of_account).distinct().order_by(column)) if v]
+
+    return {"customers": choices(base.c.customer_name), "products": choices(base.c.product_title)}
 
 
 def renewals_soon(user: User, days: int = RENEWALS_AHEAD_DAYS, limit: int = 20) -> list[Subscription]:

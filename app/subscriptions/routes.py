@@ -30,7 +30,7 @@ from app.web.form_pages import form_on
 from app.web.lookup import found_or_404
 from app.web.origin import request_origin
 from app.web.query import (account_filter, applied, applied_account, applied_account_name, offered_account,
-                           requested_page, unapplied)
+                           pushed_address, requested_page, say_not_of_account, unapplied)
 from app.web.rendering import is_htmx, redirect_to, render
 
 # What every page of the area reads: a status's label, and the status names, so that templates compare
@@ -60,15 +60,12 @@ def _grid_state() -> tuple[GridForm, bool, grid.GridFilters]:
     is valid, and the filters to apply."""
     form = GridForm(request.args)
     account_filter(form, accounts_to_filter_by(current_user))
-    account = offered_account(form)  # the Customer choices follow it, so it is read before validating them
+    account = offered_account(form)  # the Customer and Product choices follow it: read before validating them
     choices = grid.filter_choices(current_user, account=account)
     form.customer.choices = [SelectChoice("", "All customers")] + [SelectChoice(c, c) for c in choices["customers"]]
     form.product.choices = [SelectChoice("", "All products")] + [SelectChoice(p, p) for p in choices["products"]]
     valid = not request.args or form.validate()
-    if account and form.customer.errors:
-        # Most often a customer chosen before the account: say why it is not offered, not "Choose a customer".
-        form.customer.errors = [f"{form.customer.data} is not a customer of {applied_account_name(form)}: "
-                                "choose one of its customers from the list."]
+    say_not_of_account(form, form.customer, form.product)
     return form, valid, _grid_filters(form)
 
 
@@ -85,7 +82,7 @@ def index():
                   result=result, renewals_url=renewals_url,
                   csv_url=url_for("subscriptions.grid_csv", **filters.args(page=1)),
                   show_account=current_user.account.kind == "operator", now=partner_center_now(),
-                  headers={"HX-Push-Url": clean} if valid else None)
+                  headers=pushed_address(clean, valid, request.headers))
 
 
 CSV_HEADER = ["Name", "Product", "Customer", "Tenant", "Subscription ID", "Seats", "Term", "Billing plan", "Status",

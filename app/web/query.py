@@ -70,6 +70,27 @@ def applied_account_name(form) -> str | None:
     return next((c.label for c in form.account.choices if c.value == str(account)), None) if account else None
 
 
+def say_not_of_account(form, *fields) -> None:
+    """After validating: each of `fields` (drop-downs whose choices follow the Account filter: the account's
+    customers, its products) that refused its value while an account is chosen says so, since that value was most
+    often chosen before the account: "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers
+    from the list.", not "Choose a customer from the list."."""
+    account = applied_account_name(form)
+    for field in fields if account else ():
+        if field.errors:
+            what = field.label.text.lower()
+            field.errors = [f"{field.data} is not a {what} of {account}: choose one of its {what}s from the list."]
+
+
+def pushed_address(url: str, valid: bool, headers) -> dict | None:
+    """The HX-Push-Url header of a list's answer to htmx (`headers`: the request's): its clean address `url` (the
+    form's own names every field, empty or not) when every filter was taken. None when one was refused, and for the
+    answer to the Account drop-down's change (htmx names the field: HX-Trigger-Name), which only swaps in the
+    choices that follow the account (macros.html's filter_form, follow_account): the rows, and so the address,
+    stay until Filter."""
+    return {"HX-Push-Url": url} if valid and headers.get("HX-Trigger-Name") != "account" else None
+
+
 def applied(field):
     """The value of a filter field to apply: None when the field refused it (it is not applied)."""
     return None if field.errors else field.data

@@ -14,24 +14,28 @@ from tests.support.browser import sign_in_as
 pytestmark = pytest.mark.browser
 
 
+# The product of the fixture's Adatum subscription, which no other test buys: Tailspin's choices never offer it.
+ADATUMS_PRODUCT = "Microsoft 365 E5 (filter test)"
+
+
 @pytest.fixture
 def two_accounts_subscriptions(live_app):
-    """A subscription of Adatum's for its licensee Fabrikam and one of Tailspin's (a direct customer), stored as
-    the storefront keeps them; taken away afterwards."""
+    """A subscription of Adatum's for its licensee Fabrikam (of ADATUMS_PRODUCT) and one of Tailspin's (a direct
+    customer), stored as the storefront keeps them; taken away afterwards."""
     from app.accounts.models import Account
     from app.extensions import db
     from app.subscriptions.models import Subscription
 
-    def subscription(account, name, customer):
+    def subscription(account, name, customer, product="Microsoft 365 Business Basic"):
         return Subscription(ms_subscription_id=str(uuid.uuid4()), account_id=account.id, tenant_id=str(uuid.uuid4()),
-                            offer_id="CFQ7TTC0LH18:0001", product_title="Microsoft 365 Business Basic",
-                            sku_title="Microsoft 365 Business Basic", friendly_name=name, quantity=5,
-                            term_duration="P1Y", billing_plan="monthly", customer_name=customer)
+                            offer_id="CFQ7TTC0LH18:0001", product_title=product, sku_title=product,
+                            friendly_name=name, quantity=5, term_duration="P1Y", billing_plan="monthly",
+                            customer_name=customer)
 
     with live_app.app_context():
         adatum = db.session.scalar(db.select(Account).where(Account.name == "Adatum IT Services"))
         tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
-        subs = [subscription(adatum, "Fabrikam filter test", "Fabrikam, Inc."),
+        subs = [subscription(adatum, "Fabrikam filter test", "Fabrikam, Inc.", ADATUMS_PRODUCT),
                 subscription(tailspin, "Tailspin filter test", "Tailspin Toys")]
         db.session.add_all(subs)
         db.session.commit()
@@ -74,27 +78,60 @@ def test_the_operators_list_filtered_to_one_account_says_whose_rows_it_shows(
         expect(lead).to_contain_text(every)
 
 
-@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_the_operators_customer_filter_offers_the_chosen_accounts_customers_only(
-        browser, live_server, two_accounts_subscriptions, javascript):
+NOT_TAILSPINS = "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers from the list."
+
+
+def test_without_javascript_the_operators_customer_and_product_filters_offer_the_chosen_accounts_only(
+        browser, live_server, two_accounts_subscriptions):
     """A customer chosen before the account, which is not the account's, is said beside the field and the
     account's subscriptions are shown; pressing Filter again applies the account alone."""
-    with _signed_in(browser, live_server, "admin@example.com", javascript=javascript) as page:
+    with _signed_in(browser, live_server, "admin@example.com", javascript=False) as page:
         page.goto(f"{live_server}/subscriptions")
-        customer = page.get_by_label("Customer", exact=True)
+        customer, product = page.get_by_label("Customer", exact=True), page.get_by_label("Product", exact=True)
         expect(customer.locator("option", has_text="Fabrikam, Inc.")).to_have_count(1)
+        expect(product.locator("option", has_text=ADATUMS_PRODUCT)).to_have_count(1)
         customer.select_option(label="Fabrikam, Inc.")
         page.get_by_label("Account").select_option(label="Tailspin Toys")
         filters = page.locator("form.subscription-filters")
         filters.get_by_role("button", name="Filter").click()
-        expect(page.locator("#customer-error")).to_have_text(
-            "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers from the list.")
+        expect(page.locator("#customer-error")).to_have_text(NOT_TAILSPINS)
         expect(customer.locator("option")).to_have_text(["All customers", "Tailspin Toys"])
+        expect(product.locator("option", has_text=ADATUMS_PRODUCT)).to_have_count(0)
         _only_tailspins_subscriptions_are_listed(page)
         filters.get_by_role("button", name="Filter").click()
         expect(page.locator("#customer-error")).to_have_count(0)
         expect(page.locator("#filters-unapplied")).to_have_count(0)
         _only_tailspins_subscriptions_are_listed(page)
+
+
+def test_with_javascript_choosing_an_account_narrows_the_customer_and_product_choices_at_once(
+        browser, live_server, two_accounts_subscriptions):
+    """The Customer and Product drop-downs follow the Account as soon as it is chosen: a customer of another
+    account resets to all customers, saying why; what was typed in the search box stays, and the rows, the
+    lead and the address change at Filter only."""
+    with _signed_in(browser, live_server, "admin@example.com", javascript=True) as page:
+        page.goto(f"{live_server}/subscriptions")
+        customer, product = page.get_by_label("Customer", exact=True), page.get_by_label("Product", exact=True)
+        search, lead = page.get_by_label("Search subscriptions"), page.locator("main .lead")
+        customer.select_option(label="Fabrikam, Inc.")
+        search.fill("filter test")
+        page.get_by_label("Account").select_option(label="Tailspin Toys")
+        expect(customer.locator("option")).to_have_text(["All customers", "Tailspin Toys"])
+        expect(customer).to_have_value("")
+        expect(page.locator("#customer-error")).to_have_text(NOT_TAILSPINS)
+        expect(product.locator("option", has_text=ADATUMS_PRODUCT)).to_have_count(0)
+        expect(search).to_have_value("filter test")
+        expect(lead).to_contain_text("Every subscription bought through the storefront")
+        expect(page.locator("table.subscription-table tbody tr", has_text="Fabrikam filter test")).to_have_count(1)
+        expect(page).to_have_url(f"{live_server}/subscriptions")
+        page.locator("form.subscription-filters").get_by_role("button", name="Filter").click()
+        expect(lead).to_contain_text("What Tailspin Toys has bought")
+        expect(page.locator("#customer-error")).to_have_count(0)
+        expect(page.locator("#filters-unapplied")).to_have_count(0)
+        _only_tailspins_subscriptions_are_listed(page)
+        page.get_by_label("Account").select_option(label="Adatum IT Services")
+        expect(product.locator("option", has_text=ADATUMS_PRODUCT)).to_have_count(1)
+        expect(customer.locator("option", has_text="Tailspin Toys")).to_have_count(0)
 
 
 def _only_tailspins_subscriptions_are_listed(page) -> None:

@@ -207,6 +207,17 @@ def test_the_operator_filters_the_grid_by_account_and_buyers_cannot(grid, operat
     assert "Tailspin all staff" not in _names(reseller_client.get(f"/subscriptions?account={tailspin.id}"))
 
 
+def _not_of_the_account(client, query: dict, label: str, message: str):
+    """The grid's answer to `query`, which names an account and, in the field labelled `label`, a value of another
+    account: 422, `message` beside the field, the list said to be shown without it."""
+    response = client.get("/subscriptions", query_string=query)
+    assert response.status_code == 422
+    page = soup(response)
+    assert page.select_one(f"#{label.lower()}-error").get_text() == message
+    assert page.select_one("#filters-unapplied").get_text() == f"Shown without the {label} filter: correct it above."
+    return response
+
+
 def test_the_operators_customer_filter_offers_only_the_chosen_accounts_customers(grid, operator_client):
     """With an Account chosen, the Customer filter offers that account's customers only (in the fragment htmx
     swaps in too); a customer of another account chosen before the account (or in an edited address) is
@@ -220,16 +231,51 @@ def test_the_operators_customer_filter_offers_only_the_chosen_accounts_customers
     assert customers(f"?account={adatum.id}") == ["All customers", "Fabrikam, Inc.", "Litware, Inc."]
     assert customers(f"?account={tailspin.id}", headers={"HX-Request": "true"}) == ["All customers", "Tailspin Toys"]
     assert customers("?account=999999") == customers("")  # an account refused narrows nothing
-    response = operator_client.get(f"/subscriptions?account={tailspin.id}&customer=Fabrikam%2C+Inc.")
-    assert response.status_code == 422
-    page = soup(response)
-    assert page.select_one("#customer-error").get_text() == (
-        "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers from the list.")
-    assert page.select_one("#filters-unapplied").get_text() == "Shown without the Customer filter: correct it above."
-    assert page.select_one("#account option[selected]").get_text() == "Tailspin Toys"
+    response = _not_of_the_account(operator_client, {"account": tailspin.id, "customer": "Fabrikam, Inc."}, "Customer",
+                                   "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers from the list.")
+    assert soup(response).select_one("#account option[selected]").get_text() == "Tailspin Toys"
     assert _names(response) == ["Tailspin all staff"]
     assert _names(operator_client.get(f"/subscriptions?account={adatum.id}&customer=Litware%2C+Inc.")) == [
         "Litware staff"]
+
+
+def test_the_operators_product_filter_offers_only_the_chosen_accounts_products(grid, operator_client):
+    """As its Customer filter: with an Account chosen, the Product filter offers that account's products only; a
+    product of another account is said beside the field and not applied."""
+    tailspin, adatum = grid["tailspin"].account, grid["sales"].account
+
+    def products(query, **kw):
+        return [o.get_text() for o in soup(operator_client.get("/subscriptions" + query, **kw)).select("#product option")]
+
+    assert products("") == ["All products", "Exchange Online (Plan 1)", "Microsoft 365 Business Basic"]
+    assert products(f"?account={adatum.id}") == products("")
+    assert products(f"?account={tailspin.id}", headers={"HX-Request": "true"}) == [
+        "All products", "Microsoft 365 Business Basic"]
+    response = _not_of_the_account(
+        operator_client, {"account": tailspin.id, "product": "Exchange Online (Plan 1)"}, "Product",
+        "Exchange Online (Plan 1) is not a product of Tailspin Toys: choose one of its products from the list.")
+    assert _names(response) == ["Tailspin all staff"]
+    assert _names(operator_client.get(f"/subscriptions?account={adatum.id}&product=Exchange+Online+%28Plan+1%29")) == [
+        "Back office"]
+
+
+def test_choosing_an_account_asks_for_its_customer_and_product_choices_only(grid, operator_client):
+    """With JavaScript, the Account drop-down's change asks the grid again (htmx names the field: HX-Trigger-Name)
+    and swaps in the Customer and Product fields only, never the search box a person may be typing in; the rows
+    are not applied until Filter, so the answer names no address to push."""
+    tailspin = grid["tailspin"].account
+    account = soup(operator_client.get("/subscriptions")).select_one("form.subscription-filters #account")
+    assert (account["hx-get"], account["hx-trigger"], account["hx-swap"], account["hx-push-url"]) == (
+        "/subscriptions", "change", "none", "false")
+    assert account["hx-select-oob"] == "#customer-field,#product-field"
+    asked = operator_client.get(f"/subscriptions?q=staff&account={tailspin.id}",
+                                headers={"HX-Request": "true", "HX-Trigger-Name": "account", "HX-Trigger": "account"})
+    assert asked.status_code == 200 and "HX-Push-Url" not in asked.headers
+    page = soup(asked)
+    assert [o.get_text() for o in page.select("#customer-field option")] == ["All customers", "Tailspin Toys"]
+    assert [o.get_text() for o in page.select("#product-field option")] == ["All products", "Microsoft 365 Business Basic"]
+    filtered = operator_client.get(f"/subscriptions?q=staff&account={tailspin.id}", headers={"HX-Request": "true"})
+    assert filtered.headers["HX-Push-Url"] == f"/subscriptions?q=staff&account={tailspin.id}"
 
 
 def test_the_operators_grid_filtered_to_one_account_says_whose_subscriptions_it_shows(grid, operator_client):
