@@ -207,6 +207,38 @@ def test_the_operator_filters_the_grid_by_account_and_buyers_cannot(grid, operat
     assert "Tailspin all staff" not in _names(reseller_client.get(f"/subscriptions?account={tailspin.id}"))
 
 
+def test_a_reseller_naming_another_accounts_customer_or_product_learns_nothing_of_it(grid, db, reseller2_client):
+    """Another account's customer (by name, or a licensee's id) or product in Litware's address is refused as any
+    value the filter does not offer is, in every list: 422, "Choose a customer from the list.", Litware's own
+    subscriptions shown without that filter; the answer is the one a made-up name gets, word for word, and says
+    nothing of Adatum's (nor does the CSV)."""
+    from app.accounts.models import Licensee
+
+    litware = db.session.scalar(db.select(Account).where(Account.name.like("Litware%")))
+    _add(db, litware, "Wingtip office", renewal_days=30, customer="Wingtip Toys", product="Power BI Pro",
+         tenant="wingtip.onmicrosoft.com")
+    fabrikam = db.session.scalar(db.select(Licensee).where(Licensee.reseller_id == grid["sales"].account_id))
+    adatums = {"Sales team", "Back office", "Litware staff", "Old pilot", "Fabrikam", "Litware, Inc.", "Exchange Online",
+               "Adatum", "fabrikam.onmicrosoft.com", fabrikam.company_name}
+
+    def answer(name, value):
+        response = reseller2_client.get("/subscriptions", query_string={name: value})
+        text = soup(response).select_one("main").get_text(" ", strip=True)
+        return response.status_code, text
+
+    for name, values in (("customer", ["Fabrikam, Inc.", "Litware, Inc.", str(fabrikam.id)]),
+                         ("product", ["Exchange Online (Plan 1)"])):
+        made_up = answer(name, "Nobody at all")
+        assert made_up[0] == 422 and f"Choose a {name} from the list." in made_up[1]
+        assert "Wingtip office" in made_up[1]
+        for value in values:
+            assert answer(name, value) == made_up
+            listed = soup(reseller2_client.get("/subscriptions", query_string={name: value})).select_one("main")
+            assert not [word for word in adatums if word in str(listed)], value
+            downloaded = reseller2_client.get("/subscriptions.csv", query_string={name: value}).get_data(as_text=True)
+            assert "Wingtip office" in downloaded and not [word for word in adatums if word in downloaded]
+
+
 def _not_of_the_account(client, query: dict, label: str, message: str):
     """The grid's answer to `query`, which names an account and, in the field labelled `label`, a value of another
     account: 422, `message` beside the field, the list said to be shown without it."""
