@@ -9,6 +9,8 @@ request, with values that are not hashable, or that fail to build are left to Fl
 """
 from __future__ import annotations
 
+from inspect import CO_COROUTINE
+
 from flask import Flask
 from flask.globals import _cv_request
 
@@ -17,6 +19,15 @@ KEPT = 20_000  # URLs a process remembers; when full it starts again
 
 class StorefrontFlask(Flask):
     _built_urls: dict
+
+    def ensure_sync(self, func):
+        """Flask asks `inspect.iscoroutinefunction` of the view and of every request hook on every request (a
+        dozen a page, each unwrapping partials and methods first). A plain function's code says it at once; the
+        rest (methods, partials, coroutines) go to Flask as before."""
+        code = getattr(func, "__code__", None)
+        if code is not None and not code.co_flags & CO_COROUTINE:
+            return func
+        return super().ensure_sync(func)
 
     def url_for(self, endpoint: str, /, *, _anchor=None, _method=None, _scheme=None, _external=None, **values):
         req_ctx = _cv_request.get(None)

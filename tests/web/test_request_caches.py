@@ -88,3 +88,20 @@ def test_urls_are_built_for_their_own_values_root_and_blueprint(demo):
         assert url_for("home.index", _external=True) == "http://shop.example.com/store/"
     with demo.test_request_context("/subscriptions"):
         assert url_for(".index") == "/subscriptions"
+
+
+def test_a_coroutine_view_is_still_handed_to_flask_to_run(demo):
+    """StorefrontFlask.ensure_sync answers plain functions from their code; anything else is Flask's to judge."""
+    def view():
+        return "plain"
+
+    async def coroutine_view():
+        return "coroutine"
+
+    assert demo.ensure_sync(view) is view
+    try:
+        wrapped = demo.ensure_sync(coroutine_view)
+    except RuntimeError as error:  # Flask without its "async" extra refuses coroutine views
+        assert "async" in str(error)
+    else:
+        assert wrapped is not coroutine_view and wrapped() == "coroutine"
