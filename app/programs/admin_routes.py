@@ -157,7 +157,10 @@ def convert_request(request_id: int):
         markets_default = tick_markets_of_country(form, None)  # the request's country's
     else:
         form = NewResellerForm()
-        markets_default = request.form.get("markets_default", "")
+        # Without JavaScript nothing swapped the markets in as the country was chosen: as on admin > Accounts > New
+        # reseller, markets still as the form ticked them by itself follow the country sent.
+        sent_default = request.form.get("markets_default")
+        markets_default = "" if sent_default is None else tick_markets_of_country(form, sent_default)
         status = 422
         if form.validate():
             admin = onboarding.FirstAdmin(form.admin_first_name.data, form.admin_last_name.data, form.admin_email.data)

@@ -257,6 +257,31 @@ def test_a_request_from_poland_becomes_a_reseller_form_with_polands_market_ticke
     assert [box["value"] for box in form.select("input[name=markets][checked]")] == ["PL"]
 
 
+def test_without_javascript_a_requests_markets_left_as_the_form_ticked_them_follow_the_country_sent(
+        demo, operator_client, db):
+    """A request from the United States, made a reseller in Poland without JavaScript (nothing swaps the markets in
+    when Poland is chosen): the account was saved with the United States' market, although the form's hint says the
+    markets follow the country until the operator ticks others. Markets the operator ticked stand."""
+    requests = [PartnerRequest(company=company, name="Carl Convert", email=f"carl@{domain}", country="US",
+                               partner_id=partner_id) for company, domain, partner_id in (
+        ("Fourth Coffee IT", "fourthcoffee.example.com", "5678901"),
+        ("Proseware Solutions", "proseware.example.com", "3456789"))]
+    db.session.add_all(requests)
+    db.session.commit()
+    shown = soup(operator_client.get(f"/admin/programs/requests/{requests[0].id}/convert"))
+    assert shown.select_one("input[name=markets_default]")["value"] == "US"
+    for partner_request, tenant, markets in ((requests[0], FOURTH_COFFEE_TENANT, ["US"]),
+                                             (requests[1], "9c8b7a6f-5e4d-4c3b-a2f1-0e9d8c7b6a5f", ["US", "PL"])):
+        sent = operator_client.post(f"/admin/programs/requests/{partner_request.id}/convert", {
+            "name": partner_request.company, "country": "PL", "partner_id": partner_request.partner_id,
+            "partner_tenant_id": tenant, "markets": markets, "markets_default": "US", "admin_first_name": "Carl",
+            "admin_last_name": "Convert", "admin_email": partner_request.email})
+        assert sent.status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(db.select(Account).where(Account.partner_id == "5678901")).markets == ["PL"]
+    assert sorted(db.session.scalar(db.select(Account).where(Account.partner_id == "3456789")).markets) == ["PL", "US"]
+
+
 def test_a_wrong_tenant_is_refused_at_its_field_and_nothing_is_created(demo, operator_client, db):
     partner_request = PartnerRequest(company="Fourth Coffee IT", name="Fiona", email="f@fourthcoffee.example.com",
                                      country="US", partner_id="5678901")
