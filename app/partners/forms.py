@@ -72,8 +72,9 @@ class ResellerForm(_DetailsForm):
     markets = MultiCheckboxField("Markets", choices=[SelectChoice(code, MARKET_NAMES.get(code, code))
                                                      for code in MARKETS],
                                  description="Where the reseller sells: the storefront's markets.")
-    MARKETS_FOLLOW = ("Where the reseller sells: the storefront's markets. Until you tick others, the country's "
-                      "own market is ticked (the United States for a country without one of its own).")
+    MARKETS_FOLLOW = ("Where the reseller sells: the storefront's markets. Until you tick others, they follow the "
+                      "country chosen, as you choose it or else when you save: its own market, or the United States "
+                      "for a country without one of its own.")
     submit = SubmitField("Save")
 
     def validate_markets(self, field):

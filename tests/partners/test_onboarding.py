@@ -428,7 +428,10 @@ def test_without_javascript_markets_left_as_the_form_ticked_them_follow_the_coun
     markets the operator ticked stand."""
     page = soup(operator_client.get("/admin/accounts/new/reseller"))
     assert page.select_one("input[name=markets_default]")["value"] == "US"
-    assert "Until you tick others, the country's own market is ticked" in page.select_one("#markets-hint").get_text()
+    assert page.select_one("#markets-hint").get_text() == (
+        "Where the reseller sells: the storefront's markets. Until you tick others, they follow the country chosen, "
+        "as you choose it or else when you save: its own market, or the United States for a country without one of "
+        "its own.")
     sent = operator_client.post("/admin/accounts/new/reseller", {
         **_reseller(country="PL", markets=["US"]), "markets_default": "US"})
     assert sent.status_code == 303

@@ -270,6 +270,8 @@ def test_without_javascript_a_requests_markets_left_as_the_form_ticked_them_foll
     db.session.commit()
     shown = soup(operator_client.get(f"/admin/programs/requests/{requests[0].id}/convert"))
     assert shown.select_one("input[name=markets_default]")["value"] == "US"
+    assert "Until you tick others, they follow the country chosen, as you choose it or else when you save" in (
+        shown.select_one("#markets-hint").get_text())
     for partner_request, tenant, markets in ((requests[0], FOURTH_COFFEE_TENANT, ["US"]),
                                              (requests[1], "9c8b7a6f-5e4d-4c3b-a2f1-0e9d8c7b6a5f", ["US", "PL"])):
         sent = operator_client.post(f"/admin/programs/requests/{partner_request.id}/convert", {
