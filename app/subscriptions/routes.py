@@ -16,6 +16,7 @@ from app.accounts.services import accounts_to_filter_by
 from app.catalog.terms import billing_label, money, seats, term_label
 from app.connections.services import partner_center_now
 from app.orders import gdap
+from app.orders.placing import order_for_key
 from app.subscriptions import bp, commands, grid, instances
 from app.subscriptions.agreements import agreement_subscriptions, etags_token, find_agreement
 from app.subscriptions.commands import Refused
@@ -211,19 +212,19 @@ def _ask(template: str, **context):
 @form_on("subscriptions.detail")
 def change_quantity(sub_id: int):
     sub, form = _posted_change(sub_id, QuantityForm)
-    before = sub.quantity
-    if not confirmed():
+    # The same form again (a double click without JavaScript) goes straight to the order it placed.
+    if not confirmed() and order_for_key(form.request_key.data or None) is None:
         try:
             quantity = commands.check_quantity(sub, form.quantity.data, form.etag.data)
         except Refused as error:
             return _refused(sub, error, quantity_form=form)
-        if quantity < before:
+        if quantity < sub.quantity:
             return _ask("subscriptions/confirm_reduce.html", sub=sub, form=form, quantity=quantity,
                         dropped=commands.dropped_schedule(sub))
 
-    def describe(order) -> str:
+    def describe(order) -> str:  # the order's own seats: the subscription may already have them
         line = order.lines[0]
-        after = (line.change or {}).get("to")
+        before, after = (line.change or {}).get("from"), (line.change or {}).get("to")
         refund = commands.refund_estimate(line)
         if refund is None:  # seats added: "Add seats from 4 to 12", mid-sentence after "placed:"
             label = line.change_label

@@ -66,6 +66,31 @@ def test_reduce_2_of_10_seats_on_day_3_is_a_change_order_with_a_refund(db, resel
     assert "Change" in row.get_text() and "Completed" in row.get_text()
 
 
+def test_a_form_sent_twice_leads_both_times_to_the_order_it_placed(db, reseller_client, sandbox_store, bought):
+    """Without JavaScript a double click sends the form twice and the browser shows the second answer: adding
+    seats, and a confirmed reduction, answer it with the first's order and its own words (not "A change is
+    already on its way" or "already has 12 seats"), even once that order has completed."""
+    action = f"/subscriptions/{bought.id}/quantity"
+    data = form_data(soup(reseller_client.get(_page(bought))), action) | {"quantity": "12"}
+    first = reseller_client.post(action, data)
+    again = reseller_client.post(action, data)  # the first's order is still on its way
+    assert again.status_code == 303 and again.headers["Location"] == first.headers["Location"]
+    assert "Add seats from 10 to 12" in text_of(reseller_client.get(again.headers["Location"]))
+    assert run_job(_order_from(first, db).id) == "completed"
+    late = reseller_client.post(action, data)  # the first's order completed meanwhile
+    assert late.status_code == 303 and late.headers["Location"] == first.headers["Location"]
+    assert _orders(db) == 2
+
+    reduce = form_data(soup(submit(reseller_client, _page(bought), action, quantity="9")), action)
+    first = reseller_client.post(action, reduce)
+    reseller_client.get(first.headers["Location"])  # the first answer, which the browser drops
+    assert run_job(_order_from(first, db).id) == "completed"
+    again = reseller_client.post(action, reduce)
+    assert again.headers["Location"] == first.headers["Location"] and _orders(db) == 3
+    assert ("reduce seats from 12 to 9. 3 seats will be refunded pro rata"
+            in text_of(reseller_client.get(again.headers["Location"])))
+
+
 def test_reduce_on_day_8_is_refused_with_the_date_and_a_scheduled_change_offered(db, reseller_client, sandbox_store,
                                                                                 bought):
     sandbox_store.advance_clock(timedelta(days=8))
