@@ -241,6 +241,33 @@ def navigation_markup(shown: tuple, entries: list[NavItem | NavGroup]) -> Markup
     return markup
 
 
+_USER_HEADERS = "layout_user_headers"
+KEPT_HEADERS = 5_000  # signed-in headers a process remembers; when full it starts again
+
+
+def user_header(shown: tuple, entries: list[NavItem | NavGroup], profile: NavItem | None, csrf_token: str) -> Markup:
+    """The signed-in part of the header (templates/layout/_user_header.html): the navigation, the badges, the
+    user's and account's names, the profile link and the sign-out form. It shows nothing but what the key holds
+    (the navigation's markup, which names the open page; the header's facts, which the badges show; the names;
+    whether the profile page is open; the session's CSRF token), so it is drawn once per key and kept on the app:
+    drawing it (two includes, each with a copy of the page's context) was most of a page's layout."""
+    user = current_user._get_current_object()
+    nav = navigation_markup(shown, entries)
+    facts = layout_facts()
+    account = user.account
+    key = (nav, user.name, account.name, account.kind, tuple(facts.items()),
+           profile is not None and profile.current, csrf_token, request.script_root)
+    kept = current_app.extensions.setdefault(_USER_HEADERS, {})
+    markup = kept.get(key)
+    if markup is None:
+        if len(kept) >= KEPT_HEADERS:
+            kept.clear()
+        # Straight from the template, without render_template's context processors (this runs inside one).
+        markup = kept[key] = Markup(current_app.jinja_env.get_template("layout/_user_header.html").render(
+            nav=nav, user=user, profile_link=profile, page_csrf_token=csrf_token))
+    return markup
+
+
 bp = Blueprint("layout", __name__)
 
 
@@ -296,17 +323,22 @@ def register_layout_fact(name: str, expression: LayoutFact, default: object = 0)
 
 def layout_fact(name: str):
     """The fact's value for the signed-in user."""
-    default = LAYOUT_FACTS[name][1]
+    return layout_facts().get(name, LAYOUT_FACTS[name][1])
+
+
+def layout_facts() -> dict:
+    """Every fact of the signed-in user's that applies to its kind of account, read with the first one asked for
+    (nobody signed in: none)."""
     if not has_request_context():
-        return default
+        return {}
     # Facts are kept only for a signed-in user (app/auth/sessions.py forgets those read with a user it then
     # refuses), so kept facts answer without asking current_user, whose proxy costs more than the lookup.
     facts = g.get(_READ)
     if facts is None:
         if not current_user.is_authenticated:
-            return default
+            return {}
         facts = g.layout_facts = _read_facts(current_user._get_current_object())
-    return facts.get(name, default)
+    return facts
 
 
 def _statement(kind: str):
@@ -396,4 +428,4 @@ def register_layout(app: Flask) -> None:
             shown, nav, profile_shown = _shown_navigation(user)
             profile = PROFILE if profile_shown else None
         return {"navigation": nav, "navigation_markup": lambda: navigation_markup(shown, nav), "profile_link": profile,
-                "may": may_current}
+                "may": may_current, "user_header": lambda csrf_token: user_header(shown, nav, profile, csrf_token)}

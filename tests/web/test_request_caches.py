@@ -105,3 +105,43 @@ def test_a_coroutine_view_is_still_handed_to_flask_to_run(demo):
         assert "async" in str(error)
     else:
         assert wrapped is not coroutine_view and wrapped() == "coroutine"
+
+
+def _header(client: Client, url: str = "/orders") -> dict:
+    header = soup(client.get(url)).select_one("header")
+    profile = header.select_one(".profile-link")
+    count = header.select_one("#cart-badge .cart-count")
+    return {"user": header.select_one(".user-name").get_text(" ", strip=True),
+            "cart": count.get_text() if count else None,
+            "profile_open": profile.get("aria-current") if profile else None,
+            "sign_out_token": header.select_one("form input[name=csrf_token]")["value"]}
+
+
+def test_the_header_kept_between_requests_follows_the_user_the_cart_and_the_page(demo, db, reseller_client,
+                                                                                reseller2_client):
+    """app.web.layout.user_header keeps the signed-in part of the header: whatever it shows changes with what it
+    shows, and one user's is never another's."""
+    from app.accounts.models import User
+    from app.catalog.models import Cart, CartLine, Sku
+
+    first = _header(reseller_client)
+    assert first["user"].startswith("Rita") and "Adatum" in first["user"] and first["cart"] == "0"
+    assert first["profile_open"] is None and _header(reseller_client, "/profile")["profile_open"] == "page"
+    assert _header(reseller_client) == first  # the same page again: the same header
+
+    litware = _header(reseller2_client)
+    assert "Rita" not in litware["user"] and "Litware" in litware["user"]
+    assert litware["sign_out_token"] != first["sign_out_token"]
+
+    rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    rita.name = "Rita Renamed"
+    rita.account.name = "Adatum Renamed"
+    cart = db.session.scalar(db.select(Cart).where(Cart.user_id == rita.id)) or Cart(user_id=rita.id)
+    db.session.add(cart)
+    db.session.flush()
+    db.session.add(CartLine(cart_id=cart.id, sku_pk=db.session.scalars(db.select(Sku.id)).first(), quantity=1,
+                            term_duration="P1Y", billing_plan="monthly"))
+    db.session.commit()
+    after = _header(reseller_client)
+    assert after["user"].startswith("Rita Renamed") and "Adatum Renamed" in after["user"] and after["cart"] == "1"
+    assert "Renamed" not in _header(reseller2_client)["user"]
