@@ -109,6 +109,11 @@ def test_cancelling_closed_with_the_purchase_window_even_when_seats_added_later_
         f"The subscription can no longer be cancelled: the 7-day window closed on {closed}. "
         "To let it end at its renewal date, turn auto-renewal off.")
     assert f"(window closed on {closed})" in page.select_one("#terminate-not-possible").get_text()
+    # The window panel says both dates, each for what it ended, as the Cancel panel and a reduction's refusal do.
+    reduced_until = f"{purchase_window + timedelta(hours=1):%Y-%m-%d %H:%M} UTC"
+    assert page.select_one("#window-closed").get_text().startswith(
+        f"Seats can no longer be reduced: the 7-day window of the last seats added closed on {reduced_until}. "
+        f"The subscription cannot be cancelled: its window closed on {closed}. ")
     refused = submit(reseller_client, f"/subscriptions/{bought.id}", f"/subscriptions/{bought.id}/cancel")
     assert refused.status_code == 422
     assert f"that window closed on {closed}." in soup(refused).select_one("#action-error").get_text()
