@@ -123,6 +123,12 @@ class UrlState:
         return {name: value.isoformat() if isinstance(value, date) else value for name, value in values.items()
                 if value not in ("", None) and value != defaults.get(name)}
 
+    @property
+    def filtering(self) -> bool:
+        """Whether a filter is applied: what an empty list says ("no ... yet" or "no ... match these filters")
+        depends on it. The page and the rows' order are not filters; nor is an address field the list ignores."""
+        return any(name not in ("page", "sort", "direction") for name in self.args())
+
 
 @dataclass
 class SearchState(UrlState):

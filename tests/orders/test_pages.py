@@ -390,3 +390,11 @@ def test_the_operator_reads_whose_order_it_is_and_reaches_that_account(demo, db,
         assert lead.get_text(" ", strip=True).endswith(says)
         assert [a["href"] for a in lead.select("a")] == [f"/admin/accounts/{order.account_id}"]
     assert soup(reseller_client.get(f"/orders/{mine.number}")).select_one(".lead a") is None
+
+
+def test_an_empty_history_says_no_orders_yet_unless_a_filter_is_applied(demo, db, reseller2_client):
+    """Litware has no orders: an address with only fields the list does not filter by (an old bookmark's
+    `customer=`) applies no filter, so the list does not say its filters matched nothing."""
+    for url in ("/orders", "/orders?customer=7", "/orders?page=1"):
+        assert "No orders yet." in text_of(reseller2_client.get(url)), url
+    assert "No orders match these filters." in text_of(reseller2_client.get("/orders?status=completed"))

@@ -359,3 +359,11 @@ def test_home_pages_list_renewals_in_the_next_30_days(grid, reseller_client, cus
 
 def test_home_page_without_renewals_says_so(demo, reseller_client):
     assert "No subscription renews in the next 30 days." in text_of(reseller_client.get("/"))
+
+
+def test_an_empty_grid_says_none_yet_unless_a_filter_is_applied(demo, reseller2_client):
+    """Litware has no subscriptions: fields the grid does not filter by, or only its sort, apply no filter."""
+    for url in ("/subscriptions", "/subscriptions?foo=bar", "/subscriptions?sort=name"):
+        assert "No subscriptions yet: they appear here when an order completes." in \
+            text_of(reseller2_client.get(url)), url
+    assert "No subscriptions match these filters." in text_of(reseller2_client.get("/subscriptions?q=nothing"))
