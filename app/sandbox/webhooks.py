@@ -27,9 +27,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import threading
 import time
 import uuid
+import weakref
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -242,6 +244,12 @@ class Dispatcher:
         self._http = httpx.Client(transport=transport, timeout=10.0, follow_redirects=False)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        # Held while this process uses the store or sends a delivery, and by a fork (_FORKING): the
+        # RQ worker forks a work horse per job while its own delivery thread may be at work, and a
+        # child forked inside a store transaction (or inside SQLite itself) inherits its connection,
+        # locks and mutexes with no thread to release them: its first use of the store waits for ever.
+        self._busy = threading.RLock()
+        _FORKING.add(self)
 
     def kick(self) -> None:
         if self.mode != "thread":
@@ -257,7 +265,7 @@ class Dispatcher:
                 self.deliver_due()
             except Exception:  # the store busy or gone: the next kick tries again
                 log.exception("sandbox webhook deliveries failed")
-            with self._lock:
+            with self._busy, self._lock:  # in this order: kick takes _lock inside a delivery
                 wait = self._next_due()
                 if wait is None:
                     self._thread = None
@@ -275,10 +283,13 @@ class Dispatcher:
 
     def deliver_due(self) -> int:
         count = 0
-        while (row := self._claim()) is not None:
-            self._deliver(*row)
+        while True:
+            with self._busy:  # one delivery at a time: a fork waits at most for it
+                row = self._claim()
+                if row is None:
+                    return count
+                self._deliver(*row)
             count += 1
-        return count
 
     def _claim(self) -> tuple | None:
         now = time.time()
@@ -326,6 +337,40 @@ class Dispatcher:
             self._finish(delivery_id, status="failed", answer=answer)
         else:
             self._finish(delivery_id, status="pending", answer=answer, due=time.time() + 2.0 * attempts)
+
+
+class _Forking:
+    """Every dispatcher of the process, held still across a fork (os.register_at_fork): before it,
+    each waits for its delivery under way, if any; the parent then goes on, and the child gets
+    dispatchers of its own state (no thread: a thread does not survive a fork; fresh locks)."""
+
+    def __init__(self):
+        self._dispatchers: weakref.WeakSet[Dispatcher] = weakref.WeakSet()
+        self._held: list[Dispatcher] = []
+        os.register_at_fork(before=self._before, after_in_parent=self._release, after_in_child=self._reset)
+
+    def add(self, dispatcher: Dispatcher) -> None:
+        self._dispatchers.add(dispatcher)
+
+    def _before(self) -> None:
+        self._held = list(self._dispatchers)
+        for dispatcher in self._held:
+            dispatcher._busy.acquire()
+
+    def _release(self) -> None:
+        held, self._held = self._held, []
+        for dispatcher in reversed(held):
+            dispatcher._busy.release()
+
+    def _reset(self) -> None:
+        held, self._held = self._held, []
+        for dispatcher in held:
+            dispatcher._busy = threading.RLock()
+            dispatcher._lock = threading.Lock()
+            dispatcher._thread = None
+
+
+_FORKING = _Forking()
 
 
 def deliveries(st: SandboxStore, limit: int = 50) -> list[dict]:

@@ -217,3 +217,51 @@ def test_the_background_dispatcher_sends_without_a_flush(sandbox_config, endpoin
         while not endpoint.received and time.monotonic() < deadline:
             time.sleep(0.02)
     assert [e["EventName"] for e in endpoint.events()] == ["test-created"]
+
+
+def test_a_process_forked_while_a_delivery_is_under_way_can_use_the_store(sandbox_config, tmp_path):
+    """The RQ worker forks a work horse per job while the sandbox's delivery thread of the worker may be
+    at work (it runs whenever a request of the worker's own kicks it, as the worker's start does). A
+    child forked while that thread was inside the store took the thread's SQLite state along (its open
+    connection and locks, which no thread of the child would ever release): the job's first step then
+    waited on the sandbox's file until it failed, or for ever. The fork now waits for the delivery
+    under way, so the child starts with the store free."""
+    import os
+    import signal
+    import threading
+    from datetime import timedelta
+
+    from app.sandbox.store import _StoreConnection
+
+    started, release = threading.Event(), threading.Event()
+    holder: dict = {}
+
+    def busy_endpoint(request: httpx.Request) -> httpx.Response:
+        # The partner's endpoint, answered in this process (as the storefront's is in the worker): it
+        # uses the same SQLite store while the delivery is under way.
+        with holder["store"].tx() as tx:
+            tx.set_meta("endpoint", "busy")
+            started.set()
+            release.wait(10)
+        return httpx.Response(200)
+
+    app = create_app({**sandbox_config, "SANDBOX_WEBHOOK_TRANSPORT": httpx.MockTransport(busy_endpoint)})
+    holder["store"] = store = app.extensions["sandbox_store"]
+    with httpx.Client(transport=InProcessTransport(app), timeout=10) as http:
+        pc = PartnerCenter(http, fetch_token(http, app_user=True))
+        _api(pc, "POST", "/webhooks/v1/registration", {"WebhookUrl": HOOK, "WebhookEvents": ALL})
+        _api(pc, "POST", "/webhooks/v1/registration/validationEvents")
+    assert started.wait(10), "the delivery thread did not start"
+    threading.Timer(0.3, release.set).start()  # the endpoint answers a moment later, fork or not
+    pid = os.fork()
+    if pid == 0:  # the work horse: its first step uses the sandbox's store
+        code = 1
+        try:
+            signal.alarm(20)  # a child that hangs dies rather than the test waiting for ever
+            _StoreConnection.patience_seconds = 3.0
+            store.advance_clock(timedelta(seconds=0))
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the forked process could not use the sandbox's store"
