@@ -8,17 +8,9 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import asked_and_kept, sign_in_as
+from tests.support.browser import answer_the_dialog, asked_and_kept, sign_in_as
 
 pytestmark = [pytest.mark.browser]
-
-
-def _said_no(page, button: str) -> list[str]:
-    """Press `button` and say no to the dialog it opens: what the dialog asked."""
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name=button).click()
-    return asked
 
 
 def _request(live_app, company: str) -> int:
@@ -45,7 +37,7 @@ def test_dismissing_a_partner_request_asks_first_with_and_without_javascript(pag
     spam = _request(live_app, "Spam Ltd")
     sign_in_as(page, live_server, "admin@example.com")
     page.goto(f"{live_server}/admin/programs/requests")
-    asked = _said_no(page, "Dismiss the request of Spam Ltd")
+    asked = answer_the_dialog(page, "Dismiss the request of Spam Ltd", accept=False)
     assert asked[0].startswith("Dismiss the request of Spam Ltd?")
     expect(page.locator(f"#request-{spam}")).to_contain_text("New")
     assert _status(live_app, spam) == "new"
@@ -62,8 +54,7 @@ def test_dismissing_a_partner_request_asks_first_with_and_without_javascript(pag
 
     eggs = _request(live_app, "Eggs Ltd")
     page.goto(f"{live_server}/admin/programs/requests")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Dismiss the request of Eggs Ltd").click()
+    answer_the_dialog(page, "Dismiss the request of Eggs Ltd", accept=True)
     expect(page.locator("#flash-region")).to_contain_text("The request of Eggs Ltd was dismissed.")
     assert _status(live_app, eggs) == "dismissed"
 
@@ -77,7 +68,7 @@ def test_wiping_the_sandbox_asks_first_and_a_refused_control_keeps_what_was_type
     try:
         sign_in_as(page, live_server, "admin@example.com")
         page.goto(f"{live_server}/sandbox/_sandbox/admin")
-        asked = _said_no(page, "Wipe and reseed the sandbox")
+        asked = answer_the_dialog(page, "Wipe and reseed the sandbox", accept=False)
         assert asked[0].startswith("Wipe the sandbox and seed it again?")
         expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox controls")
         assert store.clock_offset() == timedelta(hours=5)
@@ -116,12 +107,11 @@ def test_the_webinar_form_fields_are_as_wide_as_its_title_and_removing_one_asks_
     page.get_by_label("Link to join or register").fill("https://events.example.com/welcome")
     page.get_by_role("button", name="Add webinar").click()
     expect(page.locator("#webinars")).to_contain_text("Welcome to the storefront")
-    asked = _said_no(page, "Remove Welcome to the storefront")
+    asked = answer_the_dialog(page, "Remove Welcome to the storefront", accept=False)
     assert asked == ["Remove the webinar Welcome to the storefront (2030-01-10 16:00 UTC)? Migrated accounts' users no "
                      "longer see it; to announce it again, add it again."]
     expect(page.locator("#webinars")).to_contain_text("Welcome to the storefront")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Remove Welcome to the storefront").click()
+    answer_the_dialog(page, "Remove Welcome to the storefront", accept=True)
     expect(page.locator("#flash-region")).to_contain_text("The webinar Welcome to the storefront is removed.")
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import PHONE, a_processing_order, asked_and_kept, sign_in_as
+from tests.support.browser import PHONE, a_processing_order, answer_the_dialog, asked_and_kept, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -105,8 +105,7 @@ def test_the_operator_deactivates_and_reactivates_an_accounts_user_from_its_page
     with _adatums_page_as_the_operator(browser, live_server, java_script_enabled=javascript) as page:
         ray = page.get_by_role("row").filter(has_text="reseller-member@example.com")
         if javascript:  # the browser's own confirm dialog asks
-            page.once("dialog", lambda dialog: dialog.accept())
-            ray.get_by_role("button", name="Deactivate Ray Member").click()
+            answer_the_dialog(page, ray.get_by_role("button", name="Deactivate Ray Member"), accept=True)
         else:  # a page asks; its way back does nothing, its button deactivates
             asked_and_kept(page, button="Deactivate Ray Member", question="Deactivate Ray Member?",
                            way_back="Keep Ray Member active", back_to="Adatum IT Services")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import asked_and_kept, sign_in_as
+from tests.support.browser import answer_the_dialog, asked_and_kept, sign_in_as
 
 pytestmark = [pytest.mark.browser]
 
@@ -30,19 +30,11 @@ def _exists(live_app, licensee_id: int) -> bool:
         return db.session.get(Licensee, licensee_id) is not None
 
 
-def _dismissed(page, button: str) -> list[str]:
-    """Press `button` and say no to the dialog it opens: what the dialog asked."""
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name=button).click()
-    return asked
-
-
 def test_deleting_a_licensee_asks_first_with_and_without_javascript(page, no_js_page, live_server, live_app):
     spare = _spare_licensee(live_app, "Spare Parts Ltd")
     sign_in_as(page, live_server, "reseller@example.com")
     page.goto(f"{live_server}/settings/licensees/{spare}")
-    asked = _dismissed(page, "Delete")
+    asked = answer_the_dialog(page, "Delete", accept=False)
     expect(page.get_by_role("heading", level=1)).to_have_text("Spare Parts Ltd")
     assert asked == ["Delete Spare Parts Ltd? It is removed for good; to sell to it again, add it again."]
     assert _exists(live_app, spare)
@@ -59,8 +51,7 @@ def test_deleting_a_licensee_asks_first_with_and_without_javascript(page, no_js_
 
     other = _spare_licensee(live_app, "Spare Tyres Ltd")
     page.goto(f"{live_server}/settings/licensees/{other}")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Delete").click()
+    answer_the_dialog(page, "Delete", accept=True)
     expect(page.locator("#flash-region")).to_contain_text("Spare Tyres Ltd was deleted.")
     assert not _exists(live_app, other)
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import sign_in_as
+from tests.support.browser import answer_the_dialog, sign_in_as
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fresh_checkouts")]
 
@@ -135,9 +135,7 @@ def test_cancel_asks_first_with_javascript_in_a_dialog_and_without_on_a_page(pag
 
     sign_in_as(page, live_server, "reseller@example.com")
     page.goto(f"{live_server}/subscriptions/{sub_id}")
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="Cancel subscription").click()
+    asked = answer_the_dialog(page, "Cancel subscription", accept=False)
     expect(page.get_by_role("heading", level=1)).to_have_text("Fabrikam interns")
     assert asked == ["Cancel Fabrikam interns now? Its 3 seats stop working and are refunded pro rata."]
 
@@ -164,8 +162,7 @@ def test_cancel_with_javascript_accepted_in_the_dialog_places_the_order_at_once(
                   term="P1M", quantity=2)
     sign_in_as(page, live_server, "reseller@example.com")
     page.goto(f"{live_server}/subscriptions/{sub_id}")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Cancel subscription").click()
+    answer_the_dialog(page, "Cancel subscription", accept=True)
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))  # no confirmation page in between
     expect(page.locator("#flash-region")).to_contain_text("cancel Fabrikam temps; its 2 seats are refunded")
@@ -192,9 +189,7 @@ def test_turning_auto_renew_off_or_reducing_seats_asks_first_when_it_drops_a_sch
     page.goto(f"{live_server}/subscriptions/{sub_id}")
     expect(page.locator("#scheduled-quantity")).to_have_text("Scheduled: 3 seats from the renewal.")
 
-    asked = []
-    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    page.get_by_role("button", name="Turn auto-renewal off").click()
+    asked = answer_the_dialog(page, "Turn auto-renewal off", accept=False)
     expect(page.locator("#fact-auto-renew")).to_have_text("On")
     assert asked == [f"Turn auto-renewal off for Fabrikam sales? {dropped} Fabrikam sales will end on its renewal "
                      f"date, {renewal}."]
@@ -217,8 +212,7 @@ def test_turning_auto_renew_off_or_reducing_seats_asks_first_when_it_drops_a_sch
     no_js_page.get_by_role("link", name="Keep 5 seats").click()
     expect(no_js_page.locator("#fact-seats")).to_have_text("5")
 
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Turn auto-renewal off").click()
+    answer_the_dialog(page, "Turn auto-renewal off", accept=True)
     expect(page.locator("#flash-region")).to_contain_text("auto-renewal off: Fabrikam sales will end on its renewal date")
     with live_app.app_context():
         assert db.session.get(Subscription, sub_id).quantity == 5

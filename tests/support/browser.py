@@ -49,6 +49,18 @@ def sign_in_as(page, base_url: str, email: str, password: str = "demo-password")
     page.get_by_role("button", name="Sign in").click()
 
 
+def answer_the_dialog(page, button, *, accept: bool) -> list[str]:
+    """With JavaScript: press `button` (a name, or a locator) and accept or dismiss the browser's dialog it opens;
+    what the dialog asked. It waits for the page to have loaded first: the page shows once it is parsed, before
+    its deferred scripts have run, and a button pressed then is an ordinary form's (htmx not yet there to ask
+    with the browser's dialog; the page that asks answers instead, as it would for a person that quick)."""
+    asked = []
+    page.wait_for_load_state("load")
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept() if accept else dialog.dismiss()))
+    (page.get_by_role("button", name=button) if isinstance(button, str) else button).click()
+    return asked
+
+
 def asked_and_kept(page, *, button: str, question: str, way_back: str, back_to: str) -> None:
     """Without JavaScript: `button` opens a page whose heading asks `question`, and its `way_back` link returns to
     the page headed `back_to` (nothing done; the caller checks that)."""
