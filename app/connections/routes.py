@@ -21,16 +21,18 @@ from app.connections.jobs import check_connection
 from app.connections import webhooks
 from app.connections.models import PartnerCenterInstance, PartnerCenterWebhook
 from app.connections.services import (SANDBOX_INSTANCE, assign_markets, connection_sandbox_url, default_instance_name,
-                                      instance_names, market_connections, sandbox_mode, sandbox_url, save_instance,
-                                      UnknownInstance)
+                                      holders, instance_names, market_connections, remove_instance, sandbox_mode,
+                                      sandbox_url, save_instance, UnknownInstance)
 from app.extensions import db, get_redis
 from app.jobs import enqueue, unfinished
 from app.partner_center.clouds import CLOUDS
 from app.time import waited
-from app.web.access import Permission, allow
+from app.web.access import Permission, allow, may
+from app.web.changes import commit_and_redirect
+from app.web.confirm import confirmed
 from app.web.form_pages import form_on
 from app.web.origin import request_origin
-from app.web.rendering import is_htmx, poll_status, render
+from app.web.rendering import is_htmx, poll_status, redirect_to, render
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +90,9 @@ def _page(*, form=None, markets=None, status: int = 200):
                   names=names, sandbox=sandbox_mode(), sandbox_url=sandbox_url(), clouds=CLOUDS,
                   serving=serving, no_default=no_default if instances else None,
                   sandbox_instance=SANDBOX_INSTANCE, check=_page_check(request.args.get("check")), status=status,
-                  webhook_rows=webhook_rows, webhook_waits=webhook_waits, public_url=current_app.config["PUBLIC_URL"])
+                  webhook_rows=webhook_rows, webhook_waits=webhook_waits, public_url=current_app.config["PUBLIC_URL"],
+                  held={i.name: holders(i.name) for i in instances}
+                  if may(current_user, Permission.CONNECTIONS_CHANGE) else {})
 
 
 @bp.route("/markets", methods=["POST"])
@@ -141,6 +145,32 @@ def check(name: str):
     if running:  # a second press shows the first check's answer: say why, lest it look like a new one's
         flash(f"A check of {name} is already running, so no second one was started: its answer shows below.", "info")
     return redirect(url_for("connections.index", check=job.id))
+
+
+@bp.route("/<name>/remove", methods=["POST"])
+@allow(Permission.CONNECTIONS_CHANGE)
+@form_on("connections.index")
+def remove(name: str):
+    """A connection nothing holds (added by mistake, or under a mistyped name), asked first: with JavaScript
+    the Remove button's hx-confirm asks and its post carries confirmed=yes; without, the post opens a page that
+    asks. One that serves the storefront or that a row names stays, and the page says what holds it."""
+    row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == name))
+    if row is None or (sandbox_mode() and name == SANDBOX_INSTANCE):
+        abort(404)
+    if not CheckForm().validate_on_submit():
+        abort(400)
+    held = holders(name)
+    if held:  # held since the page was drawn (its button is offered only to a connection nothing holds)
+        flash(f"The connection {name} cannot be removed: {'; '.join(held)}.", "error")
+        return redirect_to(url_for("connections.index"))
+    if not confirmed():
+        return render("connections/confirm_remove.html", connection=row, form=CheckForm(),
+                      webhook=db.session.scalar(db.select(PartnerCenterWebhook)
+                                                .where(PartnerCenterWebhook.connection == name)))
+    remove_instance(name)
+    audit.record("partner_center_instance_removed", actor=current_user, subject=name, details={"cloud": row.cloud},
+                 origin=request_origin())
+    return commit_and_redirect(url_for("connections.index"), f"Connection {name} removed.")
 
 
 def _registration_job_id(name: str) -> str:

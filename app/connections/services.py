@@ -28,7 +28,8 @@ from flask import Flask, current_app
 
 from app.connections.consent import MfaRefusalNoticer, forget_mfa_consent_needed
 from app.accounts.markets import MARKETS, market_for
-from app.connections.models import PartnerCenterInstance, PartnerCenterMarket
+from app.connections.models import (PartnerCenterInstance, PartnerCenterMarket, PartnerCenterWebhook,
+                                    PartnerCenterWebhookEvent)
 from app.extensions import db
 from app.mail import maildir_path
 from app.time import naive_utc, utcnow
@@ -421,6 +422,67 @@ def save_instance(*, name: str, cloud: str, tenant_id: str, client_id: str, clie
         others[0].is_default = True
     db.session.flush()
     return row
+
+
+# The tables of other areas with a column naming the connection that made or serves a row, read through the
+# metadata (this area imports none of theirs): table -> (column, one, several, only rows where). A connection one
+# of them names stays: the row's next call would go to a connection that is no more. (Accounts pinned to one are
+# said so; a watch that is over holds nothing.) tests/connections/test_remove_connection.py finds any new column.
+NAMED_BY = {
+    "accounts": ("partner_center_connection", "account is pinned to it", "accounts are pinned to it", None),
+    "tenants": ("partner_center_instance", "tenant names it", "tenants name it", None),
+    "orders": ("partner_center_instance", "order names it", "orders name it", None),
+    "subscriptions": ("partner_center_instance", "subscription names it", "subscriptions name it", None),
+    "authorization_watches": ("connection", "checkout waits on it for a customer's authorization",
+                              "checkouts wait on it for a customer's authorization", ("status", "waiting")),
+    "reconciliation_findings": ("partner_center_instance", "reconciliation finding names it",
+                                "reconciliation findings name it", None),
+    "customer_import_candidates": ("partner_center_instance", "customer found by an import names it",
+                                   "customers found by an import name it", None),
+    "gdap_requests": ("connection", "GDAP request was made through it", "GDAP requests were made through it", None),
+    "reseller_tenant_consents": ("connection", "reseller's tenant was connected through it",
+                                 "resellers' tenants were connected through it", None),
+}
+
+
+def holders(name: str) -> list[str]:
+    """What keeps the connection `name` from being removed, in words ("it serves the market Poland (PL)",
+    "2 orders name it"); empty when nothing does."""
+    from app.accounts.markets import MARKET_NAMES
+
+    held = []
+    try:
+        if name == default_instance_name():
+            held.append("it is the default connection: every request that names no connection goes to it")
+    except UnknownInstance:
+        pass
+    held += [f"it serves the market {MARKET_NAMES.get(market, market)} ({market})"
+             for market, connection in sorted(market_connections().items()) if connection == name]
+    tables = db.metadata.tables
+    for table_name, (column, one, several, only) in NAMED_BY.items():
+        table = tables[table_name]
+        query = db.select(db.func.count()).select_from(table).where(table.c[column] == name)
+        if only is not None:
+            query = query.where(table.c[only[0]] == only[1])
+        count = db.session.scalar(query)
+        if count:
+            held.append(f"{count} {one if count == 1 else several}")
+    return held
+
+
+def remove_instance(name: str) -> None:
+    """Remove the connection `name` (the caller checked `holders` and commits), with its webhook registration
+    and the events it received (Partner Center's posts to its address are refused from now on)."""
+    row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == name))
+    db.session.execute(db.delete(PartnerCenterWebhookEvent).where(PartnerCenterWebhookEvent.connection == name))
+    db.session.execute(db.delete(PartnerCenterWebhook).where(PartnerCenterWebhook.connection == name))
+    db.session.delete(row)
+    db.session.flush()
+    forget_mfa_consent_needed(name)
+    clients: dict = current_app.extensions.setdefault("partner_center_clients", {})
+    with _lock:  # this process's client of it (another process's is never asked for again)
+        for key in [key for key in clients if key[0] == name]:
+            clients.pop(key).close()
 
 
 def reencrypt_secrets() -> int:

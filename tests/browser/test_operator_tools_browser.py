@@ -126,3 +126,31 @@ def test_the_sandbox_sign_in_page_shows_each_choice_beside_its_box(page, live_se
         label = page.locator("label", has=page.get_by_label(name)).bounding_box()
         assert box["width"] < 30, (name, box)
         assert label["height"] < 2 * box["height"] + 10, (name, label)  # one line, not the words under the box
+
+
+def test_removing_a_connection_asks_first_with_and_without_javascript(page, no_js_page, live_server):
+    sign_in_as(page, live_server, "admin@example.com")
+    page.goto(f"{live_server}/admin/partner-center/")
+    page.get_by_label("Name", exact=True).fill("polnad")
+    page.get_by_label("Partner tenant ID").fill("3f2e1d0c-9b8a-4c7d-8e6f-5a4b3c2d1e0f")
+    page.get_by_label("Application (client) ID").fill("6a5b4c3d-2e1f-4a0b-9c8d-7e6f5a4b3c2d")
+    page.get_by_label("Client secret").fill("a-secret")
+    page.get_by_role("button", name="Save connection").click()
+    expect(page.locator("#flash-region")).to_contain_text("Connection polnad saved.")
+    expect(page.locator("#connection-default .connection-remove")).to_have_text("Built in")
+
+    asked = answer_the_dialog(page, "Remove polnad", accept=False)
+    assert asked == ["Remove the connection polnad? Its credentials are deleted from the storefront and its webhook "
+                     "registration is forgotten; to use it again, add it again."]
+    expect(page.locator("#connection-polnad")).to_be_visible()
+
+    sign_in_as(no_js_page, live_server, "admin@example.com")
+    no_js_page.goto(f"{live_server}/admin/partner-center/")
+    asked_and_kept(no_js_page, button="Remove polnad", question="Remove the connection polnad?",
+                   way_back="Keep the connection", back_to="Partner Center")
+    expect(no_js_page.locator("#connection-polnad")).to_be_visible()
+
+    answer_the_dialog(page, "Remove polnad", accept=True)
+    expect(page.locator("#flash-region")).to_contain_text("Connection polnad removed.")
+    expect(page.locator("#connection-polnad")).to_have_count(0)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Partner Center")

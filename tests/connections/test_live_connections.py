@@ -150,12 +150,19 @@ def test_records_made_before_a_connection_was_chosen_go_to_the_default_one(live,
     assert get_client("default").is_domain_available("fabrikam") is False
 
 
-def test_the_operator_marks_the_default_connection_in_admin(live):
-    app = live()
+# What the operator types in admin > Partner Center to add a connection (with "name").
+CONNECTION_FORM = {"cloud": "public", "tenant_id": "8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c", "client_id": SANDBOX_CLIENT_ID,
+                   "client_secret": "sandbox-secret"}
+
+
+def _operator(app) -> Client:
     c = Client(app.test_client())
     assert sign_in(c, "admin@example.com").status_code == 302
-    form = {"cloud": "public", "tenant_id": "8a1f5c2e-3b7d-4e6f-9a0c-1d2e3f4a5b6c", "client_id": SANDBOX_CLIENT_ID,
-            "client_secret": "sandbox-secret"}
+    return c
+
+
+def test_the_operator_marks_the_default_connection_in_admin(live):
+    c, form = _operator(live()), CONNECTION_FORM
     assert c.post("/admin/partner-center/", {**form, "name": "emea"}).status_code == 302
     assert c.post("/admin/partner-center/", {**form, "name": "us"}).status_code == 302
     page = soup(c.get("/admin/partner-center/"))
@@ -361,3 +368,24 @@ def test_an_order_records_the_connection_that_serves_it(live, standalone):
                            billing_plan="monthly", quantity=1, unit_price=Decimal("6"), currency="USD")]),
         actor=carl, origin=Origin("127.0.0.1", "pytest"))
     assert order.partner_center_instance == "emea"
+
+
+def test_live_mode_keeps_the_default_connection_and_removes_a_spare_one(live):
+    """The default connection serves every request that names none: it stays (the page says so); another one
+    nothing holds is removed (tests/connections/test_remove_connection.py: the question asked first)."""
+    from app.connections.models import PartnerCenterInstance
+    from app.extensions import db
+
+    c, form = _operator(live()), CONNECTION_FORM
+    assert c.post("/admin/partner-center/", {**form, "name": "emea"}).status_code == 302
+    page = soup(c.get("/admin/partner-center/"))
+    assert " ".join(page.select_one("#connection-emea .connection-remove").get_text().split()) == (
+        "Kept: it is the default connection: every request that names no connection goes to it.")
+    assert c.post("/admin/partner-center/", {**form, "name": "spare"}).status_code == 302
+    assert c.post("/admin/partner-center/spare/remove", {"confirmed": "yes"}).status_code == 303
+    assert c.post("/admin/partner-center/emea/remove", {"confirmed": "yes"}).status_code == 303
+    names = db.session.scalars(db.select(PartnerCenterInstance.name)).all()
+    assert names == ["emea"]
+    page = soup(c.get("/admin/partner-center/"))
+    assert "The connection emea cannot be removed: it is the default connection" in page.select_one(
+        "#flash-region").get_text()

@@ -45,6 +45,7 @@ SAMPLES = {
     "catalog.sync_status": {"sync_id": lambda s, who: s.sync_id},
     "connections.check": {"name": lambda s, who: "default"},
     "connections.register_webhooks": {"name": lambda s, who: "default"},
+    "connections.remove": {"name": lambda s, who: "default"},
     "connections.check_status": {"job_id": lambda s, who: "partner-center-check-default"},
     "tools.retry_order": {"number": lambda s, who: s.order_number},
     "tools.retry_sync": {"sync_id": lambda s, who: s.sync_id},
