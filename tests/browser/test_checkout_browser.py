@@ -73,15 +73,19 @@ def test_reseller_partner_id_checked_on_blur(page, live_server):
 
 def test_without_javascript_the_partner_id_hint_after_a_refused_checkout_says_to_correct_it(no_js_page, live_server):
     page = no_js_page
-    # Nothing checks the partner ID before Checkout without JavaScript (with it, the page checks it at once).
-    reseller_at_service_step(page, live_server, readiness="INQUIRING")
+    # Nothing checks the partner ID before Checkout without JavaScript (with it, the page checks it at once):
+    # the badge says it is not checked yet, never INQUIRING, a status no check gave.
+    reseller_at_service_step(page, live_server, readiness="NOT CHECKED YET")
     expect(page.locator("#partner-check-hint")).to_have_text(
         "Your MPN ID is verified with Partner Center when you press Checkout.", use_inner_text=True)
+    expect(page.locator("#checkout-reason")).to_have_text(
+        "Your partner ID is checked with Partner Center when you press Checkout: it must be READY for the order to go on.")
     page.get_by_label("MPN ID").fill("2345678")
     page.get_by_label("Domain prefix").fill("adatumhintcheck1")
     page.get_by_role("button", name="Checkout").click()
     expect(page.locator("#partner_id-error")).to_contain_text("2345678 is not the partner ID of Adatum IT Services.")
     expect(page.get_by_label("MPN ID")).to_have_value("2345678")
+    expect(page.locator("#readiness")).to_have_text("INQUIRING")
     # What shows, not the markup: leaving the field checks nothing without JavaScript.
     expect(page.locator("#partner-check-hint")).to_have_text(
         "Correct your MPN ID: it is verified with Partner Center again when you press Checkout.", use_inner_text=True)

@@ -119,6 +119,24 @@ def test_without_javascript_update_tenant_choice_keeps_the_typed_prefix(customer
     assert page.select_one("#existing_tenant").has_attr("checked") is tick
 
 
+def test_a_partner_id_nobody_checked_yet_is_not_called_inquiring(reseller_client, db):
+    """Without JavaScript nothing checks the MPN ID before Checkout: Adatum (READY with Partner Center) read
+    "Readiness: INQUIRING" and "Your partner ID must be READY … checked again", a status no check had given.
+    Before a check the badge says so, and Checkout says it checks it; a check's answer reads as before."""
+    _choose_fabrikam(reseller_client, db)
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#partner_id")["value"] == "1234567"
+    assert page.select_one("#readiness").get_text() == "NOT CHECKED YET"
+    assert "INQUIRING" not in page.select_one("#partner-status").get_text()
+    assert " ".join(page.select_one("#checkout-reason").get_text(" ").split()) == (
+        "Your partner ID is checked with Partner Center when you press Checkout: it must be READY for the order "
+        "to go on.")
+    checked = soup(reseller_client.post("/checkout/service/partner-id", {"partner_id": "1234567"}, htmx=True))
+    assert checked.select_one("#readiness").get_text() == "READY"
+    refused_id = soup(reseller_client.post("/checkout/service/partner-id", {"partner_id": "12ab"}, htmx=True))
+    assert refused_id.select_one("#readiness").get_text() == "INQUIRING"
+
+
 @pytest.mark.parametrize("typed", ["2345678", "12"])
 def test_without_javascript_update_tenant_choice_keeps_the_typed_partner_id(reseller_client, db, typed):
     """Without JavaScript the MPN ID is not checked when its field is left: Update tenant choice checks
