@@ -298,3 +298,84 @@ def test_with_javascript_remove_pressed_while_a_lines_change_is_on_its_way_remov
     expect(page.locator(".alert-danger, .alert-error")).to_have_count(0)
     page.reload()
     expect(page.locator(".cart-line")).to_have_count(1)
+
+
+def _pressed_while_held(page, button) -> _FirstLineChangeHeld:
+    """`button` pressed, its request held on its way until the returned hold is released."""
+    held = _FirstLineChangeHeld(page)
+    with page.expect_request(lambda r: "/cart/lines/" in r.url):
+        button.click()
+    return held
+
+
+def test_with_javascript_a_quantity_typed_while_its_lines_change_is_on_its_way_is_kept_and_counts(page, live_server,
+                                                                                                  empty_carts):
+    """With JavaScript a quantity typed into a line's field while that line's + or − was on its way to the server
+    was lost: the answer's swap replaced the field with its own number, and a typed quantity whose field had been
+    left meanwhile (its change waiting for that answer) was dropped with it. The field being typed in is kept, with
+    what was typed, and what was typed is what the cart ends with: left after the answer or before it."""
+    sign_in_as(page, live_server, "reseller@example.com")
+    _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"))
+    name = "Microsoft 365 Business Basic"
+    quantity = page.get_by_label(f"Quantity of {name}", exact=True)
+    subtotal = page.locator(".cart-line").nth(1).locator(".subtotal")
+
+    # Typed while + is on its way, still being typed in when its answer comes.
+    held = _pressed_while_held(page, page.get_by_role("button", name=f"Increase quantity of {name}", exact=True))
+    quantity.fill("7")
+    held.release()
+    expect(subtotal).to_have_text("17.10 USD")  # the +'s answer: 3 seats
+    expect(quantity).to_have_value("7")
+    expect(quantity).to_be_focused()
+    quantity.press("Tab")
+    expect(subtotal).to_have_text("39.90 USD")
+    expect(quantity).to_have_value("7")
+    _totals_agree(page)
+
+    # Typed and left while − is on its way: its change waits for the −'s answer, and is then sent.
+    held = _pressed_while_held(page, page.get_by_role("button", name=f"Decrease quantity of {name}", exact=True))
+    quantity.fill("4")
+    quantity.press("Tab")
+    held.release()
+    expect(subtotal).to_have_text("22.80 USD")
+    expect(quantity).to_have_value("4")
+    _totals_agree(page)
+    page.reload()
+    expect(quantity).to_have_value("4")
+
+
+def test_with_javascript_presses_made_before_a_quantity_is_typed_count_and_the_typed_one_comes_last(
+        page, live_server, empty_carts):
+    """+ pressed twice, then a quantity typed while they are on their way: each + adds a seat to the line's number
+    (not to the number being typed), and what was typed is what the cart ends with, even when it is the number the
+    field showed before the answers came."""
+    sign_in_as(page, live_server, "reseller@example.com")
+    _fill_cart(page, live_server, (PREMIUM, "5", "Monthly"), (BASIC, "2", "Monthly"))
+    name = "Microsoft 365 Business Basic"
+    quantity = page.get_by_label(f"Quantity of {name}", exact=True)
+    subtotal = page.locator(".cart-line").nth(1).locator(".subtotal")
+    increase = page.get_by_role("button", name=f"Increase quantity of {name}", exact=True)
+
+    held = _pressed_while_held(page, increase)
+    increase.click()
+    quantity.fill("9")
+    held.release()
+    expect(subtotal).to_have_text("22.80 USD")  # both answered: 4 seats
+    expect(quantity).to_have_value("9")
+    quantity.press("Enter")
+    expect(subtotal).to_have_text("51.30 USD")
+    expect(quantity).to_have_value("9")
+    _totals_agree(page)
+
+    # The field shows 9 when + is pressed; 9 typed again before its answer (10) is what the cart keeps.
+    held = _pressed_while_held(page, increase)
+    quantity.fill("9")
+    held.release()
+    expect(subtotal).to_have_text("57.00 USD")  # the +'s answer: 10 seats
+    expect(quantity).to_have_value("9")
+    quantity.press("Tab")
+    expect(subtotal).to_have_text("51.30 USD")
+    expect(quantity).to_have_value("9")
+    _totals_agree(page)
+    page.reload()
+    expect(quantity).to_have_value("9")
