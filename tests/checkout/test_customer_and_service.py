@@ -168,6 +168,26 @@ def test_without_javascript_a_refused_checkout_keeps_the_typed_prefix(customer_c
 
 
 @pytest.mark.parametrize("htmx", [False, True])
+def test_the_box_ticked_before_a_prefix_is_typed_asks_for_the_prefix_not_for_patience(reseller_client, customer_client,
+                                                                                      db, htmx):
+    """Ticking "already using Office 365" before typing the prefix (the order the page shows them in) said
+    "Checkout is disabled until the customer's global administrator accepts the authorization. Waiting for
+    Microsoft…", although nothing was waited for: no tenant was named yet. It now says what to do first."""
+    _choose_fabrikam(reseller_client, db)
+    customer_client.post("/checkout/customer", {})
+    for client, whose in ((reseller_client, "your customer's"), (customer_client, "your")):
+        answer = client.post("/checkout/service/tenant-mode", {"existing_tenant": "y", "domain_prefix": ""}, htmx=htmx)
+        said = (f"Checkout is disabled until the domain prefix above names {whose} existing tenant, and its global "
+                f"administrator accepts the authorization.")
+        if htmx:
+            assert soup(answer).select_one("#checkout-reason").get_text() == said
+        page = soup(client.get("/checkout/service"))
+        assert page.select_one("#checkout-button").has_attr("disabled")
+        assert page.select_one("#checkout-reason").get_text() == said
+        assert "Waiting for Microsoft" not in page.select_one("#checkout-gate").get_text()
+
+
+@pytest.mark.parametrize("htmx", [False, True])
 def test_a_tenant_no_one_uses_is_said_beside_the_field_when_the_step_is_shown_again(reseller_client, db, htmx):
     """The box ticked with a prefix no Microsoft tenant uses: without JavaScript "Update tenant choice", with it
     the live check, then a reload. The page shown again (it never asks Microsoft) still says so beside the field,
