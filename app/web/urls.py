@@ -44,7 +44,8 @@ class StorefrontFlask(Flask):
         return version
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
-        if filename and request.args.get("v") == self.static_version(filename):
+        asked = request.args.get("v")  # only a static file's URL carries it (send_file elsewhere asks here too)
+        if filename and asked and asked == self.static_version(filename):
             return int(KEPT_STATIC.total_seconds())
         return super().get_send_file_max_age(filename)  # None: "no-cache", asked again each time
 
