@@ -364,6 +364,7 @@ def review():
                   terms_text=_settings().terms_text, terms_url=_settings().terms_url,
                   buying_now=svc.buying(current_user) == CartPurpose.BUY_NOW,
                   certificate=certificates.chosen(draft) if draft.is_reseller else None,
+                  registration_asked=company_rules.registration_offered(draft) or bool(draft.registration_id),
                   **wizard.step_context(draft, "review"))
 
 

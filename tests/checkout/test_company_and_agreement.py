@@ -133,6 +133,31 @@ def test_a_new_us_customer_is_not_asked_a_registration_id_microsoft_would_refuse
     assert reseller_client.post("/checkout/company", {"registration_id": "", **address}).status_code == 303
 
 
+def test_the_review_lists_a_registration_id_only_where_company_details_asked_for_one(customer_client, reseller_client,
+                                                                                    db):
+    """A new tenant in the United States is asked no registration ID (Microsoft refuses one), yet the Review's
+    Company details said "Registration ID: not given", as if a field had been left empty. Where the step asked
+    (Poland requires one) it is listed with what was given."""
+    customer_client.post("/checkout/customer", {})
+    assert customer_client.post("/checkout/service", {"domain_prefix": "tailspinnewreg"}).status_code == 303
+    assert customer_client.post("/checkout/company", {"address_line1": "1 Main Street", "city": "Seattle",
+                                                      "state": "WA", "postal_code": "98101"}).status_code == 303
+    assert customer_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Carl", "last_name": "Customer",
+                                                        "email": "carl@tailspin.example.com",
+                                                        "phone": "+1 555 010 0123"}).status_code == 303
+    company = soup(customer_client.get("/checkout/review")).select_one("section[aria-labelledby=r-company]")
+    facts = [dt.get_text() for dt in company.select("dl.facts dt")]
+    assert "Registration ID" not in facts and "Address" in facts
+
+    _to_agreement(reseller_client, db)
+    assert reseller_client.post("/checkout/agreement", {"accepted": "y", "first_name": "Lena", "last_name": "Nowak",
+                                                        "email": "lena@litware.example.com",
+                                                        "phone": "+48 22 555 0134"}).status_code == 303
+    company = soup(reseller_client.get("/checkout/review")).select_one("section[aria-labelledby=r-company]")
+    facts = {dt.get_text(): dt.find_next_sibling("dd").get_text() for dt in company.select("dl.facts dt")}
+    assert facts["Registration ID"] == "5260250274"
+
+
 def test_us_customer_registration_is_optional_and_the_postal_code_checked(reseller_client, db):
     reseller_at_company(reseller_client, db, licensee="Fabrikam, Inc.", prefix="fabrikamnewone")
     response = reseller_client.post("/checkout/company", {"address_line1": "1 Microsoft Way", "city": "Redmond",
