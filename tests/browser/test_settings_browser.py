@@ -56,6 +56,22 @@ def test_deleting_a_licensee_asks_first_with_and_without_javascript(page, no_js_
     assert not _exists(live_app, other)
 
 
+def test_with_javascript_delete_double_clicked_asks_once(page, live_server, live_app):
+    """Like every button that asks first in the browser's dialog (hx-confirm), Delete double-clicked asked twice:
+    dismissed, the dialog came again at once. The second click of a double click is no second press."""
+    spare = _spare_licensee(live_app, "Spare Wheels Ltd")
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/settings/licensees/{spare}")
+    page.wait_for_load_state("load")  # (htmx there to ask: tests.support.browser.answer_the_dialog)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Delete").dblclick()
+    page.evaluate("0")  # (both clicks handled)
+    assert asked == ["Delete Spare Wheels Ltd? It is removed for good; to sell to it again, add it again."]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Spare Wheels Ltd")
+    assert _exists(live_app, spare)
+
+
 def _invitations_to(live_app, email: str) -> int:
     from app.auth.models import Invitation
     from app.extensions import db

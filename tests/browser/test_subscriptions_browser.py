@@ -168,6 +168,70 @@ def test_cancel_with_javascript_accepted_in_the_dialog_places_the_order_at_once(
     expect(page.locator("#flash-region")).to_contain_text("cancel Fabrikam temps; its 2 seats are refunded")
 
 
+def _terminations(live_app, sub_id: int) -> int:
+    from app.extensions import db
+    from app.orders.models import Order, OrderLine, OrderType
+
+    with live_app.app_context():
+        return db.session.scalar(db.select(db.func.count(Order.id)).join(OrderLine).where(
+            OrderLine.subscription_id == sub_id, Order.type == OrderType.TERMINATION))
+
+
+def _cancel_pressed_twice(page, live_server, sub_id: int, *, accept: bool, double_click: bool) -> list[str]:
+    """Cancel subscription pressed twice with JavaScript, the dialog answered each time it asks; accepted, the
+    order's answer is held until both presses are handled. What the dialog asked."""
+    page.goto(f"{live_server}/subscriptions/{sub_id}")
+    page.wait_for_load_state("load")  # (htmx there to ask: tests.support.browser.answer_the_dialog)
+    asked, held = [], []
+
+    def answer(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.route(f"**/subscriptions/{sub_id}/cancel", lambda route: held.append(route), times=1)
+    button = page.get_by_role("button", name="Cancel subscription")
+    if double_click:
+        button.dblclick()
+    else:
+        button.click()
+        button.click()
+    page.evaluate("0")  # (both presses handled)
+    if accept:
+        assert len(held) == 1
+        held[0].continue_()
+    page.unroute(f"**/subscriptions/{sub_id}/cancel")
+    if accept:
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            re.compile(r"Order ORD-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}"))
+    page.remove_listener("dialog", answer)
+    return asked
+
+
+def test_with_javascript_cancel_double_clicked_asks_once(page, live_server, live_app, live_worker):
+    """A double click on Cancel subscription opened the browser's dialog twice: dismissed, it asked again at once;
+    accepted, it asked again as the first's answer came (htmx had kept the second press; one order was placed).
+    The second click of a double click is no second press: asked once, answered either way. Nor is a second press
+    while the accepted one is on its way asked again."""
+    first = _buy(live_app, "Fabrikam doubles", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                 term="P1M", quantity=2)
+    second = _buy(live_app, "Fabrikam seconds", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                  term="P1M", quantity=1)
+    question = "Cancel Fabrikam doubles now? Its 2 seats stop working and are refunded pro rata."
+    sign_in_as(page, live_server, "reseller@example.com")
+
+    assert _cancel_pressed_twice(page, live_server, first, accept=False, double_click=True) == [question]
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fabrikam doubles")
+    assert _terminations(live_app, first) == 0
+
+    assert _cancel_pressed_twice(page, live_server, first, accept=True, double_click=True) == [question]
+    assert _terminations(live_app, first) == 1
+
+    assert _cancel_pressed_twice(page, live_server, second, accept=True, double_click=False) == [
+        "Cancel Fabrikam seconds now? Its seat stops working and is refunded pro rata."]
+    assert _terminations(live_app, second) == 1
+
+
 def test_turning_auto_renew_off_or_reducing_seats_asks_first_when_it_drops_a_scheduled_change(
         page, no_js_page, live_server, live_app, live_worker):
     """With a change scheduled for the renewal, turning auto-renewal off asks first (a dialog with JavaScript, a
