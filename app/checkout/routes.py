@@ -358,7 +358,9 @@ def tenant_mode():
     link_problem = gate.ensure_link(draft)
     db.session.commit()
     if not is_htmx():
-        return redirect(url_for("checkout.service"), code=303)
+        # "Verify Authorization" without JavaScript comes here first, so that the prefix typed goes with it.
+        verifying = request.form.get("then") == "verify" and draft.tenant_mode == "existing"
+        return redirect(url_for("checkout.verify" if verifying else "checkout.service"), code=303)
     context = _service_context(draft, form, domain_check=check, link_problem=link_problem)
     html = render_template("checkout/_existing.html", **context)
     html += _parts(draft, form, "hint", "domain", "live", domain_check=check, link_problem=link_problem)

@@ -228,6 +228,25 @@ def test_without_javascript_the_tenant_choice_keeps_the_prefix_and_offers_no_dea
     expect(page.get_by_label("Domain prefix")).to_have_value("tailspinfresh42")
 
 
+def test_without_javascript_verify_authorization_takes_the_prefix_typed_after_ticking_the_box(no_js_page, live_server):
+    """Without JavaScript, in the page's order: tick the box, Update tenant choice, then type the prefix. Checkout
+    is disabled then, and Verify Authorization opened its page with an empty default domain: the prefix typed
+    was lost. It now goes with the press, and the step shown again keeps it."""
+    page = no_js_page
+    reseller_at_service_step(page, live_server, readiness="NOT CHECKED YET")
+    page.get_by_label("My customer is already using Office 365 service and he/she owns this domain").check()
+    page.get_by_role("button", name="Update tenant choice").click()
+    expect(page.get_by_label("Authorization link")).to_have_value(re.compile(r"Adminportal"))
+    page.get_by_label("Domain prefix").fill("fabrikam")
+    expect(page.get_by_role("button", name="Checkout")).to_be_disabled()
+    page.get_by_role("button", name="Verify Authorization").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Verify Authorization")
+    expect(page.get_by_label("Customer's default domain")).to_have_value("fabrikam.onmicrosoft.com")
+    assert "csrf" not in page.url
+    page.get_by_role("link", name="Back to service details").click()
+    expect(page.get_by_label("Domain prefix")).to_have_value("fabrikam")
+
+
 def test_with_javascript_copy_link_is_offered(page, live_server):
     customer_at_service_step(page, live_server)
     page.get_by_label("I am already using Office 365 service and I own this domain").check()
