@@ -5,6 +5,15 @@
 (function () {
   "use strict";
 
+  /* The group button a pointer is pressing, if any. Pressing one moves focus to it before its click; were
+   * the open menu closed then (focusout), the buttons would move under the pointer on a phone, where an
+   * open menu sits in the page's flow, and the click would land elsewhere. Its click closes the others. */
+  var pressed = null;
+  document.addEventListener("pointerdown", function (event) {
+    pressed = event.target.closest ? event.target.closest(".nav-group > button") : null;
+  }, true);
+  document.addEventListener("keydown", function () { pressed = null; }, true);
+
   function setOpen(button, open) {
     button.setAttribute("aria-expanded", open ? "true" : "false");
     document.getElementById(button.getAttribute("aria-controls")).hidden = !open;
@@ -27,6 +36,7 @@
     var group = button.parentElement;
 
     button.addEventListener("click", function () {
+      pressed = null;
       var open = button.getAttribute("aria-expanded") !== "true";
       closeOthers(button);
       setOpen(button, open);
@@ -38,7 +48,9 @@
       }
     });
     group.addEventListener("focusout", function (event) {
-      if (event.relatedTarget && !group.contains(event.relatedTarget)) setOpen(button, false);
+      if (event.relatedTarget && !group.contains(event.relatedTarget) && event.relatedTarget !== pressed) {
+        setOpen(button, false);
+      }
     });
   }
 

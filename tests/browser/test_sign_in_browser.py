@@ -48,3 +48,31 @@ def test_forms_work_with_javascript_off(no_js_page, live_server):
     page.get_by_label("Annual billing").check()
     page.get_by_role("button", name="Save options").click()
     expect(page.get_by_label("Annual billing")).to_be_checked()
+
+
+def test_on_a_phone_another_menu_opens_at_the_first_press_while_one_is_open(browser, live_server):
+    """On a phone an open menu sits in the page's flow, below its button. Pressing another group's button
+    while it was open only closed it: the press moved focus, which closed the open menu at once, so the
+    buttons moved under the finger before it was lifted and the press opened nothing; a second press did."""
+    from tests.support.browser import PHONE
+
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_in_as(page, live_server, "admin@example.com")
+        page.wait_for_load_state("load")
+        nav = page.get_by_role("navigation", name="Main")
+        nav.get_by_role("button", name="Partners").click()
+        expect(nav.get_by_role("link", name="Partner requests")).to_be_visible()
+        nav.get_by_role("button", name="Tools").click()
+        expect(nav.get_by_role("link", name="Customer import")).to_be_visible()
+        expect(nav.get_by_role("button", name="Tools")).to_have_attribute("aria-expanded", "true")
+        expect(nav.get_by_role("link", name="Partner requests")).to_be_hidden()
+        expect(nav.get_by_role("button", name="Partners")).to_have_attribute("aria-expanded", "false")
+        # Leaving a menu by the keyboard still closes it: from its last entry, Tab goes on to Settings.
+        page.locator("#nav-menu-tools").get_by_role("link").last.focus()
+        page.keyboard.press("Tab")
+        expect(nav.get_by_role("button", name="Settings")).to_be_focused()
+        expect(nav.get_by_role("link", name="Customer import")).to_be_hidden()
+    finally:
+        context.close()
