@@ -49,6 +49,16 @@ def test_another_reseller_neither_sees_nor_opens_the_agreement(bought, reseller2
     assert "Adatum IT Services" in operator.select_one(f"#agreement-{agreement.number}").get_text()
 
 
+def test_the_operators_list_is_captioned_as_every_accounts_not_its_own(bought, operator_client, reseller_client):
+    """The operator's Agreements list (every account's, with an Account column) was captioned "Your agreements,
+    newest first", as a reseller's is: the operator holds none of them."""
+    operator = soup(operator_client.get("/agreements"))
+    assert operator.select_one("table.agreements-list caption").get_text(strip=True) == (
+        "Every account's agreements, newest first")
+    reseller = soup(reseller_client.get("/agreements"))
+    assert reseller.select_one("table.agreements-list caption").get_text(strip=True) == "Your agreements, newest first"
+
+
 def test_an_operator_member_reads_but_is_not_offered_termination(bought, operator_member_client):
     html = soup(operator_member_client.get(f"/agreements/{bought.agreement.number}"))
     assert html.select_one("h1") is not None
