@@ -19,12 +19,15 @@ DATE_ADVICE = "Enter a date like 2026-01-31."
 
 
 def date_filter(label: str, *, not_before: str | None = None) -> DateField:
-    """A date filter of a list's GET form: optional; its hint and, for one that is not a date, its message
-    (DATE_ADVICE) give the same example in every list. The end of a date range names the range's start field
-    (not_before="date_from"): an end before it is refused."""
+    """A date filter of a list's GET form: optional; for one that is not a date (an address edited by hand), its
+    message (DATE_ADVICE) is the same in every list. The end of a date range names the range's start field
+    (not_before="date_from"): an end before it is refused. Its hint says which days the range takes (whole days in
+    UTC, as app.time.on_days and the orders' query take them, both ends included) and names no format: the field
+    is the browser's own date box (type=date, with JavaScript or without), which shows a date its own way
+    (mm/dd/yyyy in an en-US Chromium)."""
     validators = [Optional()] + ([_on_or_after(not_before)] if not_before else [])
-    return DateField(label, validators=validators, description="A date like 2026-01-31.",
-                     invalid_value_message=DATE_ADVICE)
+    hint = "On or before this date (UTC)." if not_before else "On or after this date (UTC)."
+    return DateField(label, validators=validators, description=hint, invalid_value_message=DATE_ADVICE)
 
 
 def _on_or_after(start: str):

@@ -78,6 +78,24 @@ def test_the_operators_list_filtered_to_one_account_says_whose_rows_it_shows(
         expect(lead).to_contain_text(every)
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+@pytest.mark.parametrize("path, dates", [
+    ("/orders", ("Placed from", "Placed until")),
+    ("/subscriptions", ("Renewal date from", "Renewal date until")),
+], ids=["orders", "subscriptions"])
+def test_the_date_filters_hints_promise_no_format_the_date_box_does_not_show(browser, live_server, javascript, path,
+                                                                          dates):
+    """The date boxes are the browser's own (type=date, with JavaScript or without), which shows a date its own
+    way (mm/dd/yyyy in an en-US Chromium), while the hint beside them said "A date like 2026-01-31.". The hints say
+    which days the range takes, in no format."""
+    with _signed_in(browser, live_server, "reseller@example.com", javascript=javascript) as page:
+        page.goto(live_server + path)
+        for label, hint in zip(dates, ("On or after this date (UTC).", "On or before this date (UTC).")):
+            box = page.get_by_label(label, exact=True)
+            expect(box).to_have_attribute("type", "date")
+            expect(box).to_have_accessible_description(hint)
+
+
 NOT_TAILSPINS = "Fabrikam, Inc. is not a customer of Tailspin Toys: choose one of its customers from the list."
 
 

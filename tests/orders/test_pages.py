@@ -155,10 +155,11 @@ def test_history_searches_by_order_number_customer_or_domain_and_keeps_it_in_the
 
 def test_bad_filter_input_is_422_with_the_message_next_to_the_field_and_the_input_kept(demo, db, reseller_client):
     assert_bad_dates_refused(reseller_client, "/orders", "date_from", "date_to")
-    # The hint above a date and the message under it give the same example.
+    # The hints above the dates say which days the range takes, in no format (the browser's date box shows its
+    # own); the message under a date not typed as one gives an example, as the address takes it.
     page = soup(reseller_client.get("/orders?date_from=31/01/2025"))
-    for name in ("date_from", "date_to"):
-        assert page.select_one(f"#{name}-hint").get_text() == "A date like 2026-01-31."
+    assert [page.select_one(f"#{name}-hint").get_text() for name in ("date_from", "date_to")] == [
+        "On or after this date (UTC).", "On or before this date (UTC)."]
     assert page.select_one("#date_from-error").get_text() == "Enter a date like 2026-01-31."
     assert_bad_choice_refused(reseller_client, "/orders", "status", "a status")
 
