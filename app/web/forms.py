@@ -64,9 +64,15 @@ def use_fast_html_params() -> None:
         widgets_core.Select._dispatch_render_option = classmethod(cache(dispatch.__func__))
 
 
-def field(f, hint=None, autocomplete=None, inputmode=None, extra=None) -> Markup:
+def field(f, hint=None, autocomplete=None, inputmode=None, extra=None, live_message=False) -> Markup:
     """A form field with its label, hint and error next to it; the hint and the error are tied to the input by
-    aria-describedby and an error marks it aria-invalid. `extra`: more attributes of the input."""
+    aria-describedby and an error marks it aria-invalid. `extra`: more attributes of the input.
+
+    live_message: the error is drawn in a live region that is there with or without one (`<id>-said`, role=status,
+    polite), for a field whose input and message another field's change swaps in by themselves (the input, and the
+    region's content: macros.html's filter_form, follow_account): a message put into a region that was there is
+    announced, one that comes with a new element is not. The field's box then carries no field-invalid, which that
+    swap would leave as it was: the input's aria-invalid marks it (app.css, .field-live)."""
     described = " ".join(([f"{f.id}-hint"] if (hint or f.description) else []) +
                          ([f"{f.id}-error"] if f.errors else []))
     attrs = {}
@@ -80,15 +86,19 @@ def field(f, hint=None, autocomplete=None, inputmode=None, extra=None) -> Markup
         attrs["inputmode"] = inputmode
     attrs.update(extra or {})
     field_id = escape(f.id)
-    lines = [f'<div class="field{" field-invalid" if f.errors else ""}" id="{field_id}-field">']
+    box = "field field-live" if live_message else f'field{" field-invalid" if f.errors else ""}'
+    lines = [f'<div class="{box}" id="{field_id}-field">']
     if f.type == "BooleanField":
         lines.append(f'  <div class="check">{f(**attrs)} {escape(f.label)}</div>')
     else:
         lines.append(f"  {escape(f.label)}")
     if hint or f.description:
         lines.append(f'  <p class="hint" id="{field_id}-hint">{escape(hint or f.description)}</p>')
-    if f.errors:
-        lines.append(f'  <p class="field-error" id="{field_id}-error">{Markup(" ").join(f.errors)}</p>')
+    error = f'<p class="field-error" id="{field_id}-error">{Markup(" ").join(f.errors)}</p>' if f.errors else ""
+    if live_message:
+        lines.append(f'  <div class="field-said" id="{field_id}-said" role="status" aria-live="polite">{error}</div>')
+    elif error:
+        lines.append(f"  {error}")
     if f.type != "BooleanField":
         lines.append(f"  {f(**attrs)}")
     lines.append("</div>")

@@ -152,6 +152,35 @@ def test_with_javascript_choosing_an_account_narrows_the_customer_and_product_ch
         expect(customer.locator("option", has_text="Tailspin Toys")).to_have_count(0)
 
 
+def test_with_javascript_a_customer_or_product_the_account_resets_is_announced(browser, live_server,
+                                                                               two_accounts_subscriptions):
+    """Choosing an Account resets a Customer (or Product) of another account and says so beside the field, but a
+    screen reader said nothing: the message came in a new element, in no live region. It is now put into a live
+    region beside each field (role=status, polite) that is there before it, and taken out of it the same way."""
+    not_tailspins_product = (f"{ADATUMS_PRODUCT} is not a product of Tailspin Toys: choose one of its products "
+                             "from the list.")
+    with _signed_in(browser, live_server, "admin@example.com", javascript=True) as page:
+        page.goto(f"{live_server}/subscriptions")
+        customer, product = page.get_by_label("Customer", exact=True), page.get_by_label("Product", exact=True)
+        regions = [page.locator(f"#{name}-field").get_by_role("status") for name in ("customer", "product")]
+        for region in regions:
+            expect(region).to_have_attribute("aria-live", "polite")
+            expect(region).to_be_empty()
+        there_before = [region.element_handle() for region in regions]
+        customer.select_option(label="Fabrikam, Inc.")
+        product.select_option(label=ADATUMS_PRODUCT)
+        page.get_by_label("Account").select_option(label="Tailspin Toys")
+        for region, field, said in zip(regions, (customer, product), (NOT_TAILSPINS, not_tailspins_product)):
+            expect(region).to_have_text(said)
+            expect(field).to_have_accessible_description(said)
+        page.get_by_label("Account").select_option(label="Adatum IT Services")
+        for region, field in zip(regions, (customer, product)):
+            expect(region).to_be_empty()
+            expect(field).to_have_accessible_description("")
+        # The same regions all along: the messages were put into them and taken out of them.
+        assert all(handle.evaluate("region => region.isConnected") for handle in there_before)
+
+
 def _only_tailspins_subscriptions_are_listed(page) -> None:
     """The fixture's Tailspin subscription is listed and Adatum's is not; every row is Tailspin's (earlier tests of
     the session may have bought Tailspin more)."""

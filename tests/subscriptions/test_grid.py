@@ -245,7 +245,10 @@ def _not_of_the_account(client, query: dict, label: str, message: str):
     response = client.get("/subscriptions", query_string=query)
     assert response.status_code == 422
     page = soup(response)
-    assert page.select_one(f"#{label.lower()}-error").get_text() == message
+    name = label.lower()
+    assert page.select_one(f"#{name}-error").get_text() == message
+    assert page.select_one(f"#{name}-said[role=status] > #{name}-error")  # in the field's live region
+    assert page.select_one(f"#{name}")["aria-describedby"] == f"{name}-error"
     assert page.select_one("#filters-unapplied").get_text() == f"Shown without the {label} filter: correct it above."
     return response
 
@@ -293,19 +296,23 @@ def test_the_operators_product_filter_offers_only_the_chosen_accounts_products(g
 
 def test_choosing_an_account_asks_for_its_customer_and_product_choices_only(grid, operator_client):
     """With JavaScript, the Account drop-down's change asks the grid again (htmx names the field: HX-Trigger-Name)
-    and swaps in the Customer and Product fields only, never the search box a person may be typing in; the rows
-    are not applied until Filter, so the answer names no address to push."""
+    and swaps in the Customer and Product drop-downs only, and their messages into the live regions beside them
+    (there with or without a message, so that one put in is announced), never the search box a person may be
+    typing in; the rows are not applied until Filter, so the answer names no address to push."""
     tailspin = grid["tailspin"].account
     account = soup(operator_client.get("/subscriptions")).select_one("form.subscription-filters #account")
     assert (account["hx-get"], account["hx-trigger"], account["hx-swap"], account["hx-push-url"]) == (
         "/subscriptions", "change", "none", "false")
-    assert account["hx-select-oob"] == "#customer-field,#product-field"
+    assert account["hx-select-oob"] == "#customer,#product,#customer-said:innerHTML,#product-said:innerHTML"
     asked = operator_client.get(f"/subscriptions?q=staff&account={tailspin.id}",
                                 headers={"HX-Request": "true", "HX-Trigger-Name": "account", "HX-Trigger": "account"})
     assert asked.status_code == 200 and "HX-Push-Url" not in asked.headers
     page = soup(asked)
     assert [o.get_text() for o in page.select("#customer-field option")] == ["All customers", "Tailspin Toys"]
     assert [o.get_text() for o in page.select("#product-field option")] == ["All products", "Microsoft 365 Business Basic"]
+    for name in ("customer", "product"):
+        said = page.select_one(f"#{name}-field #{name}-said")
+        assert (said["role"], said["aria-live"], said.get_text()) == ("status", "polite", "")
     filtered = operator_client.get(f"/subscriptions?q=staff&account={tailspin.id}", headers={"HX-Request": "true"})
     assert filtered.headers["HX-Push-Url"] == f"/subscriptions?q=staff&account={tailspin.id}"
 

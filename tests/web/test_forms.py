@@ -121,3 +121,26 @@ def test_templates_draw_fields_with_it(app):
     from app.web.forms import field
 
     assert app.jinja_env.globals["field"] is field
+
+
+@pytest.mark.parametrize("errors", [[], ["Choose a customer from the list."]])
+def test_a_field_with_a_live_message_has_its_region_with_or_without_one(app, errors):
+    """live_message: the message is drawn in a live region that is there either way (a message swapped into it is
+    announced); the box carries no field-invalid (a swap of the input and the message leaves the box as it was),
+    the input's aria-invalid marks it."""
+    from wtforms.fields.choices import SelectChoice
+
+    from app.web.forms import field
+
+    class Shown(Form):
+        customer = SelectField("Customer", choices=[SelectChoice("", "All customers")])
+
+    with app.test_request_context():
+        shown = Shown().customer
+        shown.errors = list(errors)
+        drawn = _lines(field(shown, live_message=True))
+    region = '<div class="field-said" id="customer-said" role="status" aria-live="polite">'
+    message = '<p class="field-error" id="customer-error">Choose a customer from the list.</p>' if errors else ""
+    assert drawn[:3] == ['<div class="field field-live" id="customer-field">', '<label for="customer">Customer</label>',
+                         f"{region}{message}</div>"]
+    assert ('aria-invalid="true"' in drawn[3], 'aria-describedby="customer-error"' in drawn[3]) == (bool(errors),) * 2
