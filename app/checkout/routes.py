@@ -440,7 +440,8 @@ def verify(draft):
         db.session.commit()
         if result.verified:
             if is_htmx():
-                html = _parts(draft, ServiceForm(formdata=None), "live", "existing")
+                # The line beside the prefix asked for the acceptance: it has come (as the last gate says too).
+                html = _parts(draft, ServiceForm(formdata=None), "live", "existing", "domain")
                 return html, 200, {"HX-Trigger": "authorization-changed", "Vary": "HX-Request"}
             flash(result.message, "success")
             return redirect(url_for("checkout.service"), code=303)

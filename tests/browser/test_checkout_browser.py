@@ -103,6 +103,7 @@ def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server,
     checkout = page.get_by_role("button", name="Checkout")
     expect(checkout).to_be_disabled()
     expect(page.locator("#checkout-reason")).to_contain_text("Checkout is disabled until the customer's global administrator accepts")
+    expect(page.locator("#domain-status")).to_contain_text("must accept the partner relationship")
 
     page.get_by_role("button", name="Verify Authorization").click()
     dialog = page.get_by_role("dialog", name="Verify Authorization")
@@ -116,6 +117,8 @@ def test_reseller_existing_tenant_is_authorized_live(page, browser, live_server,
     # No reload, no click: the worker notices and the page receives the enabled Checkout.
     expect(page.get_by_role("button", name="Checkout")).to_be_enabled(timeout=20_000)
     expect(page.get_by_text("Authorization verified.")).to_be_visible()
+    # The line beside the prefix no longer asks for the acceptance that has come.
+    expect(page.locator("#domain-status")).to_have_text("")
     # The wait is over: the stream closed itself with its last event (sse-close), nothing polls.
     page.wait_for_function("window.sseClosed === 'message'", timeout=15_000)
     expect(page.locator("#checkout-gate[hx-trigger], #checkout-gate[sse-swap]")).to_have_count(0)

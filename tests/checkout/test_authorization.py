@@ -262,3 +262,28 @@ def test_without_javascript_the_verify_button_is_a_page(reseller_client, db):
     assert soup(page).select_one("h1").get_text() == "Verify Authorization"
     response = reseller_client.post("/checkout/service/verify", {"default_domain": "fabrikam.onmicrosoft.com"})
     assert response.status_code == 200 and "not been completed yet" in text_of(response)
+
+
+def test_once_verified_the_line_beside_the_prefix_no_longer_asks_for_the_acceptance(reseller_client, db, app):
+    """Typing the prefix says "fabrikam.onmicrosoft.com is registered with Microsoft. Its global administrator must
+    accept the partner relationship (see below)." Once the acceptance arrived (pushed, polled, or Verify
+    Authorization), the section below said "Fabrikam, Inc. has authorized …" and "Authorization verified", while
+    that line beside the prefix still asked for the acceptance. The answers that end the wait now clear it."""
+    _reseller_waits_on(reseller_client, db)
+    typed = soup(reseller_client.post("/checkout/service/domain", {"domain_prefix": "fabrikam"}, htmx=True))
+    assert "must accept the partner relationship" in typed.select_one("#domain-status").get_text()
+    draft = db.session.scalar(db.select(CheckoutDraft))
+    accept_relationship(app, draft.authorization_link, "fabrikam.onmicrosoft.com")
+    done = soup(reseller_client.post("/checkout/service/verify", {"default_domain": "fabrikam.onmicrosoft.com"},
+                                     htmx=True))
+    assert "Authorization verified" in done.select_one("#checkout-gate").get_text()
+    line = done.select_one("#domain-status[hx-swap-oob]")
+    assert line is not None and line.get_text(strip=True) == ""
+    # The poll (or push) that brings the last gate says the same.
+    polled = soup(reseller_client.get("/checkout/service/authorization", headers={"HX-Request": "true"}))
+    assert "Authorization verified" in polled.select_one("#checkout-gate").get_text()
+    line = polled.select_one("#domain-status[hx-swap-oob]")
+    assert line is not None and line.get_text(strip=True) == ""
+    # The step shown again has no such line either.
+    page = soup(reseller_client.get("/checkout/service"))
+    assert page.select_one("#domain-status").get_text(strip=True) == ""
