@@ -34,7 +34,7 @@ class ScheduleForm(FlaskForm):
                             description="Its legacy_id in the migration file, so the import updates this account.")
     scheduled_for = DateField("Planned migration date", validators=[Optional()],
                               invalid_value_message="Enter a date like 2026-12-31.",
-                              description="Optional; shown in the banner. A date like 2026-12-31.")
+                              description="Optional; shown in the banner.")
 
     def validate_scheduled_for(self, field):
         # The banner says the account "will be migrated ... on" this date: a date gone by would tell

@@ -149,7 +149,11 @@ def test_a_planned_date_gone_by_or_not_a_date_is_refused_at_its_field(operator_c
     """The banner tells the account's users they "will be migrated ... on" the planned date: one that
     has passed would be untrue, and one that is not a date says so in words, keeping what was typed."""
     adatum = db.session.scalar(db.select(Account).where(Account.partner_id == "1234567"))
-    operator_client.get("/admin/migration")
+    # The box is the browser's date box, which shows a date its own way (mm/dd/yyyy in an en-US Chromium): the
+    # hint names no format.
+    page = soup(operator_client.get("/admin/migration"))
+    assert page.select_one("#scheduled_for")["type"] == "date"
+    assert page.select_one("#scheduled_for-hint").get_text() == "Optional; shown in the banner."
     yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
     for typed, message in ((yesterday, "The planned date has passed: enter today or a later date, or leave it empty."),
                            ("2026-13-45", "Enter a date like 2026-12-31.")):
