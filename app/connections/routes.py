@@ -91,8 +91,7 @@ def _page(*, form=None, markets=None, status: int = 200):
                   serving=serving, no_default=no_default if instances else None,
                   sandbox_instance=SANDBOX_INSTANCE, check=_page_check(request.args.get("check")), status=status,
                   webhook_rows=webhook_rows, webhook_waits=webhook_waits, public_url=current_app.config["PUBLIC_URL"],
-                  held={i.name: holders(i.name) for i in instances}
-                  if may(current_user, Permission.CONNECTIONS_CHANGE) else {})
+                  held=holders([i.name for i in instances]) if may(current_user, Permission.CONNECTIONS_CHANGE) else {})
 
 
 @bp.route("/markets", methods=["POST"])
@@ -159,7 +158,7 @@ def remove(name: str):
         abort(404)
     if not CheckForm().validate_on_submit():
         abort(400)
-    held = holders(name)
+    held = holders([name])[name]
     if held:  # held since the page was drawn (its button is offered only to a connection nothing holds)
         flash(f"The connection {name} cannot be removed: {'; '.join(held)}.", "error")
         return redirect_to(url_for("connections.index"))

@@ -27,7 +27,7 @@ import httpx
 from flask import Flask, current_app
 
 from app.connections.consent import MfaRefusalNoticer, forget_mfa_consent_needed
-from app.accounts.markets import MARKETS, market_for
+from app.accounts.markets import MARKET_NAMES, MARKETS, market_for
 from app.connections.models import (PartnerCenterInstance, PartnerCenterMarket, PartnerCenterWebhook,
                                     PartnerCenterWebhookEvent)
 from app.extensions import db
@@ -445,34 +445,33 @@ NAMED_BY = {
 }
 
 
-def holders(name: str) -> list[str]:
-    """What keeps the connection `name` from being removed, in words ("it serves the market Poland (PL)",
-    "2 orders name it"); empty when nothing does."""
-    from app.accounts.markets import MARKET_NAMES
-
-    held = []
+def holders(names: list[str]) -> dict[str, list[str]]:
+    """What keeps each connection of `names` from being removed, in words ("it serves the market Poland (PL)",
+    "2 orders name it"); an empty list for one nothing holds. One grouped count a table for all of them."""
+    held: dict[str, list[str]] = {name: [] for name in names}
     try:
-        if name == default_instance_name():
-            held.append("it is the default connection: every request that names no connection goes to it")
+        default = default_instance_name()
     except UnknownInstance:
-        pass
-    held += [f"it serves the market {MARKET_NAMES.get(market, market)} ({market})"
-             for market, connection in sorted(market_connections().items()) if connection == name]
+        default = None
+    if default in held:
+        held[default].append("it is the default connection: every request that names no connection goes to it")
+    for market, connection in sorted(market_connections().items()):
+        if connection in held:
+            held[connection].append(f"it serves the market {MARKET_NAMES.get(market, market)} ({market})")
     tables = db.metadata.tables
     for table_name, (column, one, several, only) in NAMED_BY.items():
-        table = tables[table_name]
-        query = db.select(db.func.count()).select_from(table).where(table.c[column] == name)
+        named = tables[table_name].c[column]
+        query = db.select(named, db.func.count()).where(named.in_(names)).group_by(named)
         if only is not None:
-            query = query.where(table.c[only[0]] == only[1])
-        count = db.session.scalar(query)
-        if count:
-            held.append(f"{count} {one if count == 1 else several}")
+            query = query.where(tables[table_name].c[only[0]] == only[1])
+        for name, count in db.session.execute(query):
+            held[name].append(f"{count} {one if count == 1 else several}")
     return held
 
 
 def remove_instance(name: str) -> None:
-    """Remove the connection `name` (the caller checked `holders` and commits), with its webhook registration
-    and the events it received (Partner Center's posts to its address are refused from now on)."""
+    """Remove the connection `name` (the caller checked that `holders` finds nothing, and commits), with its
+    webhook registration and the events it received (Partner Center's posts to its address are refused from now on)."""
     row = db.session.scalar(db.select(PartnerCenterInstance).where(PartnerCenterInstance.name == name))
     db.session.execute(db.delete(PartnerCenterWebhookEvent).where(PartnerCenterWebhookEvent.connection == name))
     db.session.execute(db.delete(PartnerCenterWebhook).where(PartnerCenterWebhook.connection == name))
