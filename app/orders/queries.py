@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import User
 from app.extensions import db
@@ -127,7 +128,8 @@ def csv_rows(user: User, filters: OrderFilter):
 
 @cache
 def _order_by_number():
-    return db.select(Order).where(Order.number == bindparam("number"))  # built once: every order page asks it
+    # Built once: every order page asks it. With the user who placed it, whom the order's page names.
+    return db.select(Order).options(joinedload(Order.user)).where(Order.number == bindparam("number"))
 
 
 def find_visible(user: User, number: str) -> Order | None:
@@ -138,8 +140,14 @@ def find_visible(user: User, number: str) -> Order | None:
 
 
 def domain_problem(order: Order) -> str | None:
-    """The domain-in-use message for an order still on its way (shown on both tabs), or None."""
-    if order.terminal:
+    """The domain-in-use message for a querying order (shown on both tabs), or None.
+
+    Only a querying order waits on a person who can act on it (change the domain, press Process, which
+    checks again: app/orders/querying.py). A processing order is in the worker's hands: its tenant is being
+    created or already is (a taken domain then fails that step, which sends the order to querying), so the
+    message would say nothing anyone could act on, and its four statements were a third of the order page
+    under load (bench/concurrent_pages.py)."""
+    if order.status != OrderStatus.QUERYING:
         return None
     reason = domain_in_use(order.account_id, order.licensee_id, order.domain, order.tenant_id,
                            exclude_order_id=order.id, exclude_draft_id=order.draft_id)

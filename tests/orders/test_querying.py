@@ -213,3 +213,20 @@ def test_the_address_of_a_refused_order_form_reloaded_leads_back_to_the_order(de
     for action in ("parameters", "process", "gdap"):
         reloaded = reseller_client.get(f"/orders/{order.number}/{action}")
         assert (reloaded.status_code, reloaded.headers["Location"]) == (303, f"/orders/{order.number}")
+
+
+def test_only_a_querying_order_says_its_domain_is_in_use(demo, db, sandbox_store, reseller_client):
+    """A processing order is in the worker's hands (a domain taken at Microsoft sends it to querying, above):
+    nobody could act on the message, so its page does not say it; the querying order's page does (above)."""
+    order = place(db, reseller_request(db, domain="heldelsewhere.onmicrosoft.com"))
+    assert order.status == "processing"
+    tailspin = db.session.scalar(db.select(Account).where(Account.kind == "customer"))
+    db.session.add(Agreement(number="AGR-TAKE-N003", account_id=tailspin.id,
+                             tenant_domain="heldelsewhere.onmicrosoft.com", family="Microsoft 365"))
+    db.session.commit()
+    page = reseller_client.get(f"/orders/{order.number}")
+    assert page.status_code == 200
+    shown = soup(page)
+    assert "Status: Processing" in " ".join(shown.select_one("main").get_text(" ").split())
+    assert shown.select_one(".domain-problem") is None
+    assert "This domain is already in use" not in shown.get_text()
