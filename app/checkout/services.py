@@ -320,12 +320,11 @@ def known_tenant(draft: CheckoutDraft) -> Tenant | None:
 def customer_agreements(draft: CheckoutDraft) -> list:
     """This customer's agreements with this account, each with its products: the service step asks
     whether to add to one of them (its tenant) or to create a new agreement (another tenant)."""
-    from app.subscriptions.agreements import agreement_products, agreements_of_customer
+    from app.subscriptions.agreements import agreements_of_customer
 
     if draft.is_reseller and draft.licensee_id is None:
         return []
-    found = agreements_of_customer(draft.account_id, draft.licensee_id if draft.is_reseller else None)
-    return [(agreement, agreement_products(agreement)) for agreement in found]
+    return agreements_of_customer(draft.account_id, draft.licensee_id if draft.is_reseller else None)
 
 
 def set_tenant_mode(draft: CheckoutDraft, mode: str) -> None:
