@@ -43,12 +43,13 @@ def load_user(session_id: str) -> User | None:
     if not user_id.isdigit() or not version.isdigit():
         return None  # a session from before versions existed: sign in again
     user = _user_and_facts(int(user_id))
-    if user is None or user.session_version != int(version):
+    if user is None:
         forget_facts()
         return None
-    if not may_stay_signed_in(user):
+    if user.session_version != int(version) or not may_stay_signed_in(user):
         forget_facts()
-        # The sign-in page this request is sent to says why (unauthorized, below).
+        # The sign-in page this request is sent to says why (unauthorized, below): a suspension ends the
+        # sessions of the account's users too (their version was raised), and still says so.
         g.signed_out_account = user.account if user.account.is_suspended else None
         return None
     return user

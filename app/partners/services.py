@@ -15,6 +15,7 @@ from app.audit import services as audit
 from app.audit.models import AuditEvent
 from app.audit.services import Origin
 from app.auth.invitations import EMAIL_TAKEN, InvitationError, invite, user_with_email
+from app.auth.sessions import end_all_sessions
 from app.connections.person import TooFast, partner_center_problem, person_client
 from app.connections.services import connection_for
 from app.extensions import db
@@ -267,6 +268,8 @@ def suspend(account: Account, reason: str | None, *, actor: User, origin: Origin
     account.status = "suspended"
     account.suspended_at = utcnow()
     account.suspension_reason = (reason or "").strip() or None
+    for user in account.users:  # signed out for good: reactivating asks for the password again
+        end_all_sessions(user)
     audit.record("account_suspended", actor=actor, account=account, subject=account.name, origin=origin,
                  details={"reason": account.suspension_reason} if account.suspension_reason else {})
     db.session.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from app.accounts.models import USER_ROLES, Account, User
 from app.audit import services as audit
 from app.audit.services import Origin
+from app.auth.sessions import end_all_sessions
 from app.extensions import db
 
 ROLE_LABELS = {"admin": "Account admin", "member": "Member"}
@@ -92,6 +93,7 @@ def deactivate(user: User, *, actor: User, origin: Origin) -> bool:
     if refusal:
         raise UserChangeRefused(refusal)
     user.is_active_user = False
+    end_all_sessions(user)  # signed out for good: reactivating asks for the password again
     audit.record("user_deactivated", actor=actor, account=user.account, subject=user.email, origin=origin,
                  details={"user_id": user.id})
     db.session.flush()

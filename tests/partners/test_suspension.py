@@ -155,3 +155,20 @@ def test_a_too_long_reason_is_refused_next_to_the_field(operator_client, db):
     assert soup(response).select_one("#reason-error").get_text() == "Field cannot be longer than 500 characters."
     db.session.expire_all()
     assert adatum.status == "active"
+
+
+def test_a_browser_signed_out_by_the_suspension_stays_signed_out_after_reactivation(operator_client, reseller_client,
+                                                                                   db):
+    """"Those signed in now are signed out at once": a browser that was signed in when the account was suspended
+    asks for the password again once it is reactivated (it was let straight back in, unasked)."""
+    adatum = _adatum(db)
+    assert reseller_client.get("/orders").status_code == 200
+    _suspend(operator_client, adatum)
+    sent = reseller_client.get("/orders")
+    assert sent.status_code == 302 and sent.headers["Location"] == "/sign-in?next=/orders"
+    assert "is suspended" in soup(reseller_client.get(sent.headers["Location"])).select_one("#flash-region").get_text()
+    assert operator_client.post(f"/admin/accounts/{adatum.id}/reactivate", {}).status_code == 303
+    again = reseller_client.get("/orders")
+    assert again.status_code == 302 and again.headers["Location"].startswith("/sign-in")
+    assert sign_in(reseller_client, "reseller@example.com").status_code == 302  # the password lets them in
+    assert reseller_client.get("/orders").status_code == 200

@@ -203,6 +203,8 @@ def test_a_deactivated_user_is_signed_out_and_cannot_sign_in_until_reactivated(d
     assert "Deactivated" in row.get_text() and row.select_one("form[action$='/reactivate']") is not None
     assert reseller_client.post(f"/settings/users/{member.id}/reactivate", {}).status_code == 303
     assert sign_in(Client(demo.test_client()), "reseller-member@example.com").status_code == 302
+    # The browser signed out by the deactivation asks for the password again (it was let straight back in).
+    assert member_browser.get("/orders").status_code == 302
     actions = db.session.scalars(db.select(AuditEvent.action).where(
         AuditEvent.subject == "reseller-member@example.com").order_by(AuditEvent.id)).all()
     assert [a for a in actions if a.startswith("user_")] == ["user_deactivated", "user_reactivated"]
