@@ -35,14 +35,21 @@ CHANGE_ORDER_TYPES = (OrderType.CHANGE, OrderType.CONFIGURATION, OrderType.TERMI
 
 def once_per_form(command):
     """A command sent again with the same request key (a double click, a resubmitted form) returns the
-    order the first one placed, before any rule is read again."""
+    order the first one placed, before any rule is read again; also when the two were sent at once and the
+    first placed its order while this one was checked (refused then as "already on its way" by that order)."""
 
     @functools.wraps(command)
     def run(*args, request_key: str | None, **kwargs) -> Order:
         placed = order_for_key(request_key)
         if placed is not None:
             return placed
-        return command(*args, request_key=request_key, **kwargs)
+        try:
+            return command(*args, request_key=request_key, **kwargs)
+        except Refused:
+            placed = order_for_key(request_key)
+            if placed is not None:
+                return placed
+            raise
 
     return run
 

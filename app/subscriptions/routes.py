@@ -217,10 +217,13 @@ def change_quantity(sub_id: int):
         try:
             quantity = commands.check_quantity(sub, form.quantity.data, form.etag.data)
         except Refused as error:
-            return _refused(sub, error, quantity_form=form)
-        if quantity < sub.quantity:
-            return _ask("subscriptions/confirm_reduce.html", sub=sub, form=form, quantity=quantity,
-                        dropped=commands.dropped_schedule(sub))
+            # (Sent twice at once, the first press may have placed its order while this one was checked.)
+            if order_for_key(form.request_key.data or None) is None:
+                return _refused(sub, error, quantity_form=form)
+        else:
+            if quantity < sub.quantity:
+                return _ask("subscriptions/confirm_reduce.html", sub=sub, form=form, quantity=quantity,
+                            dropped=commands.dropped_schedule(sub))
 
     def describe(order) -> str:  # the order's own seats: the subscription may already have them
         line = order.lines[0]

@@ -91,6 +91,43 @@ def test_a_form_sent_twice_leads_both_times_to_the_order_it_placed(db, reseller_
             in text_of(reseller_client.get(again.headers["Location"])))
 
 
+def _first_press_placed_meanwhile(monkeypatch):
+    """The second post of a double click looked for its form's order a moment before the first post committed it
+    (the two run at once): its first lookup finds nothing, every later one finds what is there."""
+    from app.orders import placing
+
+    looked = []
+
+    def late(request_key):
+        if not looked:
+            looked.append(request_key)
+            return None
+        return placing.order_for_key(request_key)
+
+    monkeypatch.setattr("app.subscriptions.commands.order_for_key", late)
+    monkeypatch.setattr("app.subscriptions.routes.order_for_key", late)
+
+
+@pytest.mark.parametrize("action, values, said", [
+    ("quantity", {"quantity": "12"}, "add seats from 10 to 12."),
+    ("rename", {"rename-friendly_name": "Fabrikam front desk"}, "rename to “Fabrikam front desk”."),
+])
+def test_a_form_sent_twice_at_once_leads_both_times_to_the_order_it_placed(db, reseller_client, monkeypatch, bought,
+                                                                          action, values, said):
+    """Without JavaScript a double click sends the form twice at once and the browser shows the second answer. The
+    second, checked while the first's order was being placed, was refused with "Nothing was changed … A change to
+    this subscription is already on its way (order …)" about that very order: it is answered with the order."""
+    url = f"/subscriptions/{bought.id}/{action}"
+    data = form_data(soup(reseller_client.get(_page(bought))), url) | values
+    first = reseller_client.post(url, data)
+    _first_press_placed_meanwhile(monkeypatch)
+    again = reseller_client.post(url, data)
+    assert again.status_code == 303, text_of(again)[:600]
+    assert again.headers["Location"] == first.headers["Location"]
+    assert said in text_of(reseller_client.get(again.headers["Location"]))
+    assert _orders(db) == 2
+
+
 def test_reduce_on_day_8_is_refused_with_the_date_and_a_scheduled_change_offered(db, reseller_client, sandbox_store,
                                                                                 bought):
     sandbox_store.advance_clock(timedelta(days=8))
