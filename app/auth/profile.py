@@ -28,6 +28,9 @@ EMAIL_CHANGE_HOURS = 24
 TOKEN_KIND = "email-change"
 CONFIRM_PATH = "/profile/confirm-email"  # the page of auth.confirm_email
 WRONG_PASSWORD = "Your current password is not this one."
+# The same new address asked for again this soon after is the same press twice (a double click without
+# JavaScript sends the form twice), not a newer request.
+SAME_PRESS = timedelta(seconds=10)
 
 
 class ProfileError(FieldRefused):
@@ -79,6 +82,9 @@ def request_email_change(user: User, *, new_email: str, password: str, origin: O
     if _taken(new_email, user):
         raise ProfileError("new_email", "Another user already has this email address.")
     now = utcnow()
+    pressed = pending_change(user)
+    if pressed is not None and pressed.new_email == new_email and pressed.created_at > now - SAME_PRESS:
+        return pressed  # the same press twice: its link is mailed already, and a second would end it
     _cancel_open(user, now)
     change = EmailChange(user=user, new_email=new_email, secret_hash="", created_at=now,
                          expires_at=now + timedelta(hours=EMAIL_CHANGE_HOURS))

@@ -175,6 +175,17 @@ def test_a_newer_request_or_a_cancel_ends_the_earlier_link(demo, db, reseller_cl
     assert soup(reseller_client.get("/profile")).select_one("#pending-email") is None
 
 
+def test_send_a_confirmation_link_pressed_twice_mails_one_link_that_works(demo, db, reseller_client):
+    """Without JavaScript a double click sends the form twice: the second press is the first one again, not a
+    newer request that would mail a second link and make the first one (the one in the first email) stop working."""
+    assert _change_email(reseller_client, new="twice@adatum.example.com").status_code == 303
+    assert _change_email(reseller_client, new="twice@adatum.example.com").status_code == 303
+    assert len(mails_to("twice@adatum.example.com", "email_change")) == 1
+    page = Client(demo.test_client()).get(mailed_link("twice@adatum.example.com", "email_change"))
+    assert page.status_code == 200 and soup(page).select_one("#new-email").get_text() == "twice@adatum.example.com"
+    assert "We sent a link to twice@adatum.example.com" in text_of(reseller_client.get("/profile"))
+
+
 def test_an_address_taken_meanwhile_is_not_confirmed(demo, db, reseller_client):
     from tests.factories import UserFactory
 
