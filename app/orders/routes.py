@@ -238,7 +238,7 @@ def progress(number):
     if not is_htmx():
         return render("orders/detail.html", **_detail_context(order))
     return render("orders/_progress.html", status=poll_status(order.terminal),
-                  **_detail_context(order, polls=not order.terminal))
+                  **_detail_context(order, polls=not order.terminal, pushed=True))
 
 
 @bp.route("/orders/<number>/events")
@@ -248,7 +248,8 @@ def events(number):
     processing or querying: then the last fragment (without polling) and `done`. While it waits it
     holds no database connection (app/live.py)."""
     return live.row_events("order", Order, _order_or_404(number).id, event="progress", fragment="orders/_progress.html",
-                           context=_detail_context, finished=lambda order: order.terminal)
+                           context=lambda order, **extra: _detail_context(order, pushed=True, **extra),
+                           finished=lambda order: order.terminal)
 
 
 # ----------------------------------------------------------------------------------- notifications

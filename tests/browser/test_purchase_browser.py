@@ -83,6 +83,14 @@ def test_reseller_buys_for_litware_in_poland_on_a_new_tenant(page, live_server, 
 
     expect(page.get_by_text("5260250274")).to_be_visible()  # the review shows the company details
     number = place_and_track(page)
+    # What the completed order gave shows as it completes, as a reload shows it: the new tenant's first
+    # administrator (Microsoft tells the password once) and the subscription each item created.
+    admin = page.get_by_role("region", name="The new tenant's administrator")
+    expect(admin).to_contain_text(f"admin@{prefix}.onmicrosoft.com")
+    admin.get_by_text("Show the initial password").click()
+    expect(admin.locator("code")).not_to_be_empty()
+    page.get_by_role("group", name="Table: Items").get_by_role("link", name="Microsoft 365 Business Premium").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Microsoft 365 Business Premium")
     order, same_draft = _orders_for(live_app, number)
     assert same_draft == 1 and order.domain == f"{prefix}.onmicrosoft.com"
 

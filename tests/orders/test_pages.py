@@ -210,6 +210,13 @@ def test_details_general_tab_shows_live_progress_that_stops_when_terminal(demo, 
     assert soup(done).select_one("#order-status").get_text() == "Completed"
     assert soup(done).select_one("#order-progress").get("hx-trigger") is None
     assert [li["class"][1] for li in soup(done).select("li.provisioning-step")] == ["step-done"] * 6
+    # The last poll also brings what the order gave, outside the progress (out of band), as a reload shows it:
+    # each item links to the subscription it created; while it was processing, no poll replaced them.
+    assert soup(polled).select_one("#order-items") is None
+    items = soup(done).select_one("#order-items[hx-swap-oob=true]")
+    assert [a["href"] for a in items.select("a")] == [a["href"] for a in soup(
+        reseller_client.get(f"/orders/{order.number}")).select("#order-items a")] and items.select("a")
+    assert soup(done).select_one("#order-admin[hx-swap-oob=true]") is not None
     # Without htmx the progress URL is the whole page.
     assert soup(reseller_client.get(f"/orders/{order.number}/progress")).select_one("h1")
 
