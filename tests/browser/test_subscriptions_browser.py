@@ -302,3 +302,31 @@ def test_with_javascript_a_refused_change_keeps_the_keyboards_focus(page, live_s
         expect(page.locator(error)).to_be_visible()
         expect(page.get_by_label(label)).to_have_value(typed)
         expect(button).to_be_focused()
+
+
+def test_with_javascript_a_change_double_clicked_is_sent_once_and_said_once(page, live_server, live_app, live_worker):
+    """With JavaScript a double click on Turn auto-renewal off, Rename or Change quantity was sent twice (htmx
+    kept the second press until the first's answer): the order page then said "… order … placed" twice, or not at
+    all. The button is disabled while its press is on its way: one post, said once."""
+    sub_id = _buy(live_app, "Fabrikam lobby", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                  term="P1M", quantity=2)
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    sign_in_as(page, live_server, "reseller@example.com")
+    for fill, button_name, said in [
+            (None, "Turn auto-renewal off", "auto-renewal off: Fabrikam lobby will end on its renewal date"),
+            (("Subscription name", "Fabrikam hall"), "Rename", "rename to “Fabrikam hall”."),
+            (("Number of seats", "3"), "Change quantity", "add seats from 2 to 3.")]:
+        page.goto(f"{live_server}/subscriptions/{sub_id}")
+        page.wait_for_load_state("load")  # (htmx there)
+        expect(page.locator("#pending-order")).to_have_count(0)
+        if fill:
+            page.get_by_label(fill[0]).fill(fill[1])
+        posts.clear()
+        page.get_by_role("button", name=button_name).dblclick()
+        expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"Order ORD-"))
+        expect(page.locator("#order-status")).to_have_text("Completed", timeout=30_000)
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#flash-region .alert")).to_have_count(1)
+        expect(page.locator("#flash-region")).to_contain_text(said)
+        assert len(posts) == 1, posts
