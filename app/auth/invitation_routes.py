@@ -77,13 +77,17 @@ def ask_for_invitation():
         return _dead_link(opened, token)
     told_now = svc.ask_for_new_link(opened.invitation, origin=request_origin())
     db.session.commit()
-    return render_private("auth/invitation_asked.html", invitation=opened.invitation, told_now=told_now)
+    answerer, own_admins = svc.answered_by(opened.invitation)
+    return render_private("auth/invitation_asked.html", invitation=opened.invitation, told_now=told_now,
+                          answerer=answerer, own_admins=own_admins)
 
 
 def _dead_link(opened: svc.Opened, token: str | None):
     status = {svc.UNKNOWN: UNKNOWN_STATUS, MISSING: UNKNOWN_STATUS, svc.SUSPENDED: 403}.get(opened.status, GONE_STATUS)
     invitation = opened.invitation
+    answerer, own_admins = svc.answered_by(invitation) if opened.status in RENEWABLE else (None, True)
     return render_private("auth/invitation_link.html", status=status, link_status=opened.status, invitation=invitation,
+                          answerer=answerer, own_admins=own_admins,
                           ask_form=TokenForm(formdata=None, token=token) if opened.status in RENEWABLE else None,
                           suspended=suspended_message(invitation.account) if opened.status == svc.SUSPENDED else None,
                           days=svc.INVITATION_DAYS)

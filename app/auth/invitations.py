@@ -297,6 +297,21 @@ def _who_can_invite_again(invitation: Invitation) -> list[User]:
     return people
 
 
+def answered_by(invitation: Invitation) -> tuple[str, bool]:
+    """Who the invitee of a link that no longer works hears from and asks for a new one, as the pages name it:
+    (the account's name, True) when it has active admins of its own; else (the operator's name, False): an
+    account without an admin yet (its first admin is the invitee) is invited for by the operator, which
+    onboarded it, and whose admins are told (_who_can_invite_again)."""
+    account = invitation.account
+    if account.kind == "operator" or db.session.scalar(db.select(User.id).where(
+            User.account_id == account.id, User.role == "admin", User.is_active_user.is_(True)).limit(1)):
+        return account.name, True
+    from app.accounts.services import operator_account
+
+    operator = operator_account()
+    return (operator.name, False) if operator is not None else (account.name, True)
+
+
 def _users_page_for(admin: User, invitation: Invitation) -> str:
     """Where `admin` resends it: their own Settings > Users, or, for the operator's admins, the
     account's page in admin > Accounts."""

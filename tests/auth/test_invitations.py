@@ -328,10 +328,45 @@ def test_a_new_accounts_first_admin_asking_for_a_new_link_tells_the_operators_ad
 
     ask = soup(browser.get(link)).select_one("#ask-form")
     response = browser.post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]})
-    assert "know that you would like a new invitation" in text_of(response)
+    assert "Northwind Cloud Distribution knows that you would like a new invitation" in " ".join(text_of(response).split())
     [told] = mails_to("admin@example.com", "invitation_requested")
     assert "Wanda World (wanda@wideworld.example.com)" in told.text and "has expired" in told.text
     assert f"/admin/accounts/{account.id}" in told.text
     assert mails_to("operator-member@example.com", "invitation_requested") == []
     page = operator_client.get(f"/admin/accounts/{account.id}")
     assert "asked for a new one" in soup(page).select_one(f"#invitation-{invitation.id}").get_text()
+
+
+def test_a_new_accounts_first_admin_is_told_to_ask_the_operator_not_the_accounts_admins(demo, db, operator_client):
+    """The first admin of a new account is its only admin to be: a withdrawn link named the account as who
+    withdrew it and whose admins to ask ("Ask the admins of Wide World Importers"), and the page after asking
+    said they were told; the operator did, and is told."""
+    operator_client.post("/admin/accounts/new/customer", {
+        "name": "Wide World Importers", "country": "US", "address_line1": "100 Harbor Way", "city": "Boston",
+        "state": "MA", "postal_code": "02110", "admin_first_name": "Wanda", "admin_last_name": "World",
+        "admin_email": "wanda@wideworld.example.com"})
+    account = _account(db, "Wide World Importers")
+    invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
+    link = mailed_link("wanda@wideworld.example.com", "invitation")
+    revoke(invitation, by=_user(db, "admin@example.com"), origin=ORIGIN)
+    db.session.commit()
+    browser = Client(demo.test_client())
+
+    page = soup(browser.get(link))
+    said = " ".join(page.select_one("#invitation-link").get_text(" ", strip=True).split())
+    assert "Northwind Cloud Distribution withdrew the invitation for wanda@wideworld.example.com" in said
+    assert "Ask Northwind Cloud Distribution for a new invitation" in said
+    assert "admins of Wide World Importers" not in said
+    ask = page.select_one("#ask-form")
+    asked = " ".join(text_of(browser.post(ask["action"], {"token": ask.select_one("input[name=token]")["value"]})).split())
+    assert "We told Northwind Cloud Distribution" in asked
+    assert "Northwind Cloud Distribution knows that you would like a new invitation" in asked
+    assert "admins of Wide World Importers" not in asked
+    # An account with admins of its own: they are the ones asked, as before.
+    adatum_invitation = _invite(db)
+    adatum_link = mailed_link("new.colleague@adatum.example.com", "invitation")
+    revoke(adatum_invitation, by=_user(db, "reseller@example.com"), origin=ORIGIN)
+    db.session.commit()
+    said = " ".join(soup(browser.get(adatum_link)).select_one("#invitation-link").get_text(" ", strip=True).split())
+    assert "Adatum IT Services withdrew the invitation" in said
+    assert "Ask the admins of Adatum IT Services for a new invitation" in said
