@@ -126,10 +126,13 @@ def check_quantity(sub: Subscription, raw_quantity: str | None, etag: str | None
                 message = (f"Only {allowed} seat{'s' if allowed != 1 else ''} can be reduced now ({open_until}): "
                            f"seats can be reduced only within 7 days of being added, and the window for the other "
                            f"seats closed on {when(closed)}.")
-            else:
+            elif sub.auto_renew:
                 message = (f"Seats can no longer be reduced: the 7-day window closed on {when(closed)}. "
                            "Schedule the reduction for the renewal instead.")
-            raise Refused(message, "quantity", offer="schedule")
+            else:  # no renewal to schedule it for
+                message = (f"Seats can no longer be reduced: the 7-day window closed on {when(closed)}. Auto-renewal "
+                           f"is off: the subscription ends on its renewal date, {when(sub.commitment_end_date)}.")
+            raise Refused(message, "quantity", offer="schedule" if sub.auto_renew else None)
     return quantity
 
 

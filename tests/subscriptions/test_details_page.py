@@ -148,15 +148,27 @@ def test_past_the_window_with_auto_renewal_already_off_nobody_is_told_to_turn_it
     refused = submit(reseller_client, f"/subscriptions/{bought.id}", f"/subscriptions/{bought.id}/cancel")
     assert soup(refused).select_one("#action-error").get_text().endswith(
         f"Auto-renewal is off: it ends on its renewal date, {ends}.")
+    # The termination page's row said "No: the 7-day window closed on <date>. Auto-renewal is off: it ends then.",
+    # as if it had ended on that date: it says the renewal date.
     terminate = soup(reseller_client.get(f"/agreements/{bought.agreement.number}/terminate"))
-    assert terminate.select("tbody td")[-1].get_text(" ", strip=True).endswith("Auto-renewal is off: it ends then.")
+    assert terminate.select("tbody td")[-1].get_text(" ", strip=True).endswith(
+        f"Auto-renewal is off: it ends on its renewal date, {ends}.")
     assert terminate.select_one("#terminate-not-possible").get_text().endswith(
         "Auto-renewal is off for the subscription past that window, so it ends at its renewal date.")
     for said in (page, soup(refused), terminate):
         assert "auto-renewal off" not in said.select_one("main").get_text(" ", strip=True)
-    # Nor is a reduction at the renewal offered: with auto-renewal off there is none.
+    # Nor is a reduction at the renewal offered: with auto-renewal off there is none. A reduction refused said
+    # "Schedule the reduction for the renewal instead." and headed the schedule panel "Reduce at the renewal
+    # instead", which cannot be done: it says when the subscription ends.
     assert page.select_one("#window-closed").get_text().endswith(
         "Seats can be added at any time. Auto-renewal is off: the subscription ends at its renewal date.")
+    reduce = submit(reseller_client, f"/subscriptions/{bought.id}", f"/subscriptions/{bought.id}/quantity",
+                    quantity="8")
+    assert reduce.status_code == 422
+    assert soup(reduce).select_one("#quantity-error").get_text().endswith(
+        f"Auto-renewal is off: the subscription ends on its renewal date, {ends}.")
+    assert "Schedule" not in soup(reduce).select_one("#quantity-error").get_text()
+    assert soup(reduce).select_one("#schedule-heading").get_text() == "Seats for the next term"
 
 
 @pytest.mark.parametrize("change", ["quantity", "schedule", "auto-renew", "rename"])
