@@ -194,8 +194,9 @@ class DomainReservation(PkModel):
 
 class TenantLock(db.Model):
     """One row per tenant key (initial domain or tenant id), locked while an order for that tenant
-    is checked and recorded (app.orders.tenancy.lock_tenant). Rows are never deleted: they are
-    only something to lock."""
+    is checked and recorded (app.orders.tenancy.lock_tenant); and one per invited address
+    ("invitation:" and a hash of it), locked while an invitation to it is checked and made
+    (app.auth.invitations.invite). Rows are never deleted: they are only something to lock."""
 
     __tablename__ = "tenant_locks"
 

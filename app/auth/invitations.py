@@ -10,14 +10,16 @@ Writes flush; the caller commits (the mail leaves after that commit).
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import url_for
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import USER_ROLES, Account, User
+from app.accounts.models import USER_ROLES, Account, TenantLock, User
 from app.audit import services as audit
 from app.audit.services import Origin
 from app.auth import tokens
@@ -62,6 +64,7 @@ def invite(account: Account, *, email: str, first_name: str, last_name: str, rol
         raise InvitationError("first_name" if len(first_name) > 60 else "last_name", "Use at most 60 characters.")
     if role not in USER_ROLES:
         raise InvitationError("role", "Choose Account admin or Member.")
+    _lock_address(email)
     _refuse_taken(email, account)
     now = utcnow()
     invitation = Invitation(account=account, email=email, first_name=first_name, last_name=last_name, role=role,
@@ -74,6 +77,18 @@ def invite(account: Account, *, email: str, first_name: str, last_name: str, rol
                  details={"role": role, "name": invitation.name, "invitation_id": invitation.id})
     db.session.flush()
     return invitation
+
+
+def _lock_address(email: str) -> None:
+    """Hold the address's lock row until the transaction ends: the same address invited twice at once (a form
+    sent twice, both posts reaching the server) is checked one after the other, and the second sees the first's
+    invitation. The rows of app.orders.tenancy.lock_tenant serve (their keys are domains and tenant ids; this
+    key is neither): the insert makes SQLite take its write lock, SELECT ... FOR UPDATE locks the row on
+    PostgreSQL."""
+    key = "invitation:" + hashlib.sha256(email.encode()).hexdigest()[:40]
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(insert(TenantLock).values(key=key).on_conflict_do_nothing(index_elements=["key"]))
+    db.session.execute(db.select(TenantLock.key).where(TenantLock.key == key).with_for_update())
 
 
 # The same invitation asked for again by the same person this soon after is the same press twice (a double

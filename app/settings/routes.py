@@ -57,6 +57,11 @@ def users():
             if invitations.just_sent(current_user.account, **details) is None:  # else Send pressed twice: sent once
                 invite(current_user.account, **details, origin=request_origin())
         except InvitationError as error:
+            db.session.rollback()
+            if invitations.just_sent(current_user.account, **details) is not None:
+                # Sent twice at once: the other post made it while this one looked (invite checks under the
+                # address's lock), so this press was answered too.
+                return commit_and_redirect(url_for("settings.users"), f"An invitation was sent to {details['email']}.")
             target = form[error.field] if error.field in ("first_name", "last_name", "email", "role") else form.email
             target.errors = [*target.errors, error.message]
         else:

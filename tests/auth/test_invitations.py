@@ -370,3 +370,53 @@ def test_a_new_accounts_first_admin_is_told_to_ask_the_operator_not_the_accounts
     said = " ".join(soup(browser.get(adatum_link)).select_one("#invitation-link").get_text(" ", strip=True).split())
     assert "Adatum IT Services withdrew the invitation" in said
     assert "Ask the admins of Adatum IT Services for a new invitation" in said
+
+
+# Two threads race on the database: each sees only what the other committed.
+@pytest.mark.commits
+def test_one_address_invited_twice_at_once_gets_one_invitation(demo, db, app, monkeypatch):
+    """A form sent twice at once (a double press the browser sent both of): both checked the address at the same
+    moment, found it free, and each made an invitation and mailed a link. The address's lock lets one through; the
+    other sees it. The rendezvous after the check would let both through if the lock were missing."""
+    import threading
+
+    from app.auth import invitations as svc
+
+    barrier = threading.Barrier(2)
+    checked = svc._refuse_taken
+
+    def check_then_meet(email, account):
+        checked(email, account)
+        try:
+            barrier.wait(timeout=2)
+        except threading.BrokenBarrierError:
+            pass  # the other one is waiting for the lock: as it should
+
+    monkeypatch.setattr(svc, "_refuse_taken", check_then_meet)
+    outcome: list[str] = []
+
+    def send():
+        from app.extensions import db as _db
+
+        with app.app_context():
+            try:
+                invite(_account(_db), email="twice@adatum.example.com", first_name="Tom", last_name="Twice",
+                       role="member", invited_by=_user(_db, "reseller@example.com"), origin=ORIGIN)
+                _db.session.commit()
+                outcome.append("invited")
+            except InvitationError as refused:
+                _db.session.rollback()
+                outcome.append(refused.message)
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    db.session.expire_all()
+    assert sorted(outcome) == ["This address has already been invited and the invitation is still valid; resend it "
+                               "instead.", "invited"], outcome
+    assert db.session.scalar(db.select(db.func.count(Invitation.id)).where(
+        Invitation.email == "twice@adatum.example.com")) == 1

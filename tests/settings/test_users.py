@@ -283,3 +283,26 @@ def test_send_invitation_pressed_twice_sends_one_invitation_and_says_it_was_sent
     later = reseller_client.post("/settings/users", data)
     refused(later, errors={"email": "This address has already been invited and the invitation is still valid; "
                                     "resend it instead."})
+
+
+def test_send_invitation_sent_twice_at_once_says_it_was_sent_both_times(db, reseller_client, monkeypatch):
+    """Both posts at once: the second looked for the first's invitation before the first was saved, found none, and
+    was then refused under the address's lock ("already been invited … resend it instead") although it was the same
+    press. Simulated: the second post's first look finds nothing, as it would have."""
+    from app.auth import invitations
+
+    data = {"first_name": "Ola", "last_name": "Nowak", "email": "ola@adatum.example.com", "role": "member"}
+    assert reseller_client.post("/settings/users", data).status_code == 303
+    looked = []
+    real = invitations.just_sent
+
+    def too_early(*args, **kwargs):
+        looked.append(1)
+        return None if len(looked) == 1 else real(*args, **kwargs)
+
+    monkeypatch.setattr(invitations, "just_sent", too_early)
+    second = reseller_client.post("/settings/users", data)
+    assert second.status_code == 303 and second.headers["Location"] == "/settings/users"
+    page = soup(reseller_client.get("/settings/users"))
+    assert "An invitation was sent to ola@adatum.example.com." in page.select_one("#flash-region").get_text()
+    assert db.session.scalar(db.select(db.func.count(Invitation.id))) == 1
