@@ -72,6 +72,6 @@ def test_a_cancelled_subscription_shows_no_renewal_date_on_its_agreement_as_in_t
     bought.status = "deleted"  # cancelled: it renews no more, though its term's end stays Microsoft's
     db.session.commit()
     cells = [td.get_text() for td in soup(reseller_client.get(url)).select(".agreement-subscriptions tbody td")]
-    assert cells[-2:] == ["Cancelled", "None"]
+    assert cells[-2:] == ["Cancelled", "No renewal"]  # (it read "None", as a value missing)
     row = soup(reseller_client.get("/subscriptions")).select_one(f"tr[data-subscription='{bought.id}']")
     assert row.select_one(".renewal-date").get_text() == cells[-1]

@@ -200,10 +200,11 @@ def test_cancel_on_day_6_is_a_termination_order(db, reseller_client, sandbox_sto
     page = soup(reseller_client.get(_page(sub)))
     assert page.select_one("#sub-status").get_text() == "Cancelled"
     assert page.select_one("form[action$='/cancel']") is None
-    # It renews no more: no renewal date on its page nor in the grid (its term's end stays Microsoft's).
-    assert page.select_one("#fact-renewal").get_text() == "None: the subscription is cancelled"
+    # It renews no more: no renewal date on its page nor in the grid (its term's end stays Microsoft's), said in
+    # words (it read "None", as a value missing).
+    assert page.select_one("#fact-renewal").get_text() == "No renewal: the subscription is cancelled"
     row = soup(reseller_client.get("/subscriptions")).select_one(f"tr[data-subscription='{sub.id}']")
-    assert row.select_one(".renewal-date").get_text() == "None"
+    assert row.select_one(".renewal-date").get_text() == "No renewal"
 
 
 def test_cancel_without_javascript_asks_on_a_page_first_and_its_confirmation_cancels_once(db, reseller_client,
