@@ -229,6 +229,13 @@ def _in_use_reason(draft: CheckoutDraft, domain: str) -> str | None:
     return None
 
 
+def _own_tenant(draft: CheckoutDraft, domain: str) -> bool:
+    """`domain` is the tenant of the customer being bought for (the direct customer's, or the reseller's customer's)."""
+    tenant = db.session.scalar(db.select(Tenant).where(Tenant.domain == domain))
+    return (tenant is not None and tenant.account_id == draft.account_id
+            and (not draft.is_reseller or (draft.licensee_id is not None and tenant.licensee_id == draft.licensee_id)))
+
+
 def check_domain(draft: CheckoutDraft, text: str | None) -> DomainCheck:
     """The live check as the user types: format, this storefront's own use, then Partner Center."""
     prefix = normalize_prefix(text)
@@ -258,6 +265,10 @@ def check_domain(draft: CheckoutDraft, text: str | None) -> DomainCheck:
                                      f"accept the partner relationship (see below).", domain)
     if not available:
         box = EXISTING_BOX[draft.account.kind]
+        if _own_tenant(draft, domain):
+            whose = "your customer's" if draft.is_reseller else "your"
+            return DomainCheck("taken", f"{domain} is already {whose} tenant. To buy for it, tick “{box}”; otherwise "
+                                        f"choose another domain prefix and retry.", domain)
         owner = "your customer owns" if draft.is_reseller else "you own"
         return DomainCheck("taken", f"{domain} is already registered with Microsoft by another tenant. If {owner} "
                                     f"it, tick “{box}” and follow the authorization process; otherwise choose "

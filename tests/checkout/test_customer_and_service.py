@@ -303,6 +303,21 @@ def test_a_domain_of_another_tenant_at_microsoft_is_explained(reseller_client, d
     assert "choose another domain prefix and retry" in text
 
 
+def test_a_direct_customers_own_tenant_typed_as_a_new_one_is_called_its_own(customer_client, db):
+    """Tailspin's own tenant (its earlier purchases' tenant) typed as a new tenant's prefix: it is registered with
+    Microsoft, but by Tailspin itself, not "by another tenant"."""
+    from app.accounts.models import Account, Tenant
+
+    tailspin = db.session.scalar(db.select(Account).where(Account.name == "Tailspin Toys"))
+    db.session.add(Tenant(domain="wingtiptoys.onmicrosoft.com", account_id=tailspin.id))
+    db.session.commit()
+    customer_client.post("/checkout/customer", {})
+    response = customer_client.post("/checkout/service/domain", {"domain_prefix": "wingtiptoys"}, htmx=True)
+    text = soup(response).select_one("#domain-status").get_text(" ", strip=True)
+    assert text == ("wingtiptoys.onmicrosoft.com is already your tenant. To buy for it, tick “I am already using "
+                    "Office 365 service and I own this domain”; otherwise choose another domain prefix and retry.")
+
+
 def _service(c, **fields):
     data = {"partner_id": "1234567", "domain_prefix": "", **fields}
     return c.post("/checkout/service", data)
