@@ -305,18 +305,20 @@ def invite_admin(account_id: int):
     account = _account_or_404(account_id)
     form = InviteAdminForm()
     if form.validate_on_submit():
+        details = dict(email=form.admin_email.data, first_name=form.admin_first_name.data,
+                       last_name=form.admin_last_name.data, role="admin", invited_by=current_user._get_current_object())
+        invited = (f"{form.admin_email.data.strip().lower()} was invited to be an admin of {account.name}.")
         try:
-            invitations.invite(account, email=form.admin_email.data, first_name=form.admin_first_name.data,
-                               last_name=form.admin_last_name.data, role="admin",
-                               invited_by=current_user._get_current_object(), origin=request_origin())
+            if invitations.just_sent(account, **details) is None:  # else Send pressed twice: sent once
+                invitations.invite(account, **details, origin=request_origin())
         except invitations.InvitationError as refused:
             db.session.rollback()
+            if invitations.just_sent(account, **details) is not None:  # sent twice at once: the other post made it
+                return commit_and_redirect(_account_url(account), invited)
             field = getattr(form, f"admin_{refused.field}", None) or form.admin_email
             field.errors = [*field.errors, refused.message]
         else:
-            return commit_and_redirect(_account_url(account),
-                                       f"{form.admin_email.data.strip().lower()} was invited to be an admin of "
-                                       f"{account.name}.")
+            return commit_and_redirect(_account_url(account), invited)
     return _account_page(account, invite_form=form, status=422)
 
 

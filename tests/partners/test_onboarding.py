@@ -2,12 +2,15 @@
 Center says about a reseller (the sandbox, over HTTP), and the invitation of the first admin."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from app.accounts.models import Account
 from app.audit.models import AuditEvent
 from app.auth.models import Invitation
 from app.mail import MailMessage
+from app.time import utcnow
 from tests.helpers import soup, text_of
 
 FOURTH_COFFEE = ("5678901", "4c5d6e7f-8a9b-4c0d-9e1f-2a3b4c5d6e7f")  # in the sandbox's network, not in the demo
@@ -378,6 +381,20 @@ def test_the_operator_invites_another_admin_when_the_first_address_was_wrong(ope
     assert "fiona@fourthcoffee.example.com was invited to be an admin of Fourth Coffee IT" in text_of(page)
     [row] = soup(page).select("#account-invitations tbody tr")
     assert "fiona@fourthcoffee.example.com" in row.get_text() and "Account admin" in row.get_text()
+    # Sent again at once (a double press without JavaScript, both posts sent) it is the same press, answered as
+    # the first was: it read "already been invited … resend it instead" though the invitation had just gone out.
+    twice = operator_client.post(f"/admin/accounts/{account.id}/invitations", {
+        "admin_first_name": "Fiona", "admin_last_name": "Fourth", "admin_email": "fiona@fourthcoffee.example.com"})
+    assert twice.status_code == 303 and twice.headers["Location"] == f"/admin/accounts/{account.id}"
+    assert "fiona@fourthcoffee.example.com was invited to be an admin" in text_of(operator_client.get(f"/admin/accounts/{account.id}"))
+    assert db.session.scalar(db.select(db.func.count(Invitation.id)).where(
+        Invitation.email == "fiona@fourthcoffee.example.com")) == 1
+    assert db.session.scalar(db.select(db.func.count(MailMessage.id)).where(
+        MailMessage.to_email == "fiona@fourthcoffee.example.com")) == 1
+    # A minute later it is no double press: the operator is told to resend it instead.
+    db.session.execute(db.update(Invitation).where(Invitation.email == "fiona@fourthcoffee.example.com")
+                       .values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
     again = operator_client.post(f"/admin/accounts/{account.id}/invitations", {
         "admin_first_name": "Fiona", "admin_last_name": "Fourth", "admin_email": "fiona@fourthcoffee.example.com"})
     assert _error(again, "admin_email") == ("This address has already been invited and the invitation is still "
