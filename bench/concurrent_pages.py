@@ -1,6 +1,6 @@
 """Benchmark: the pages a buyer uses, under 50 concurrent signed-in users, against /healthz.
 
-    .venv/bin/python bench/concurrent_pages.py [--users 50] [--rounds 6] [--seconds 5]
+    .venv/bin/python bench/concurrent_pages.py [--users 50] [--rounds 6] [--seconds 5] [--per-page]
 
 Starts the storefront as `flask serve` does (gunicorn with app/web/gunicorn_conf.py and two web
 processes, worker.py, the embedded Redis) on a throw-away SQLite database with the demo data, and
@@ -15,7 +15,9 @@ both alike), every user loops as fast as the server answers:
   order's page, in turn (each user starts at a different one);
 - trivial: /healthz.
 Prints the median and p99 of each, their ratios and the throughputs (target, issue 14: median under
-2x and p99 under 5x /healthz), the median of every page, and the machine's load average.
+2x and p99 under 5x /healthz), the median of every page, and the machine's load average. With --per-page,
+then every user asks for one page only, page after page, for --seconds each: each page's throughput and the
+CPU it costs the server on its own.
 
 Users are asyncio tasks with an httpx client each (its own cookies and connection), so the load
 generator's own overhead is the same for both kinds of request. It runs in this one process, on
@@ -207,8 +209,20 @@ async def run(base: str, emails: list[str], buyer_email: str, args) -> dict:
                 server_after, own_after = cpu_seconds()
                 cpu[kind][0] += server_after - server
                 cpu[kind][1] += own_after - own
+        alone = {}
+        if args.per_page:
+            # Every user on one page at a time: what each page costs the server on its own.
+            for url in ["/healthz", *pages]:
+                store: dict = {}
+                began, (server, own) = time.perf_counter(), cpu_seconds()
+                await asyncio.gather(*(loop(c, [url], i, began + args.seconds, store) for i, c in enumerate(clients)))
+                wall = time.perf_counter() - began
+                server_after, own_after = cpu_seconds()
+                count = len(store[url])
+                alone[url] = (count / wall, (server_after - server) / count * 1000, (own_after - own) / count * 1000,
+                              statistics.median(store[url]))
         return dict(pages=page_times, trivial=trivial_times, page_seconds=seconds["pages"],
-                    trivial_seconds=seconds["trivial"], cpu=cpu, order=number)
+                    trivial_seconds=seconds["trivial"], cpu=cpu, order=number, alone=alone)
     finally:
         await asyncio.gather(*(c.aclose() for c in clients))
 
@@ -222,6 +236,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--per-page", action="store_true",
+                        help="then every user on one page at a time for --seconds: each page's throughput and CPU")
     args = parser.parse_args()
 
     print(f"load average before  {loadavg()} ({os.cpu_count()} cores)")
@@ -247,6 +263,9 @@ def main() -> None:
         wall = result["page_seconds" if kind == "pages" else "trivial_seconds"]
         print(f"CPU per request      {label:9s} server {server / count * 1000:.2f} ms, load generator "
               f"{own / count * 1000:.2f} ms; load generator busy {own / wall:.2f} cores")
+    for url, (rate, server, own, median) in result["alone"].items():
+        print(f"  alone {url:34s} {rate:5.0f}/s   server {server:.2f} ms, load generator {own:.2f} ms a request; "
+              f"median {median:6.1f} ms")
     ratio_med, ratio_p99 = med_p / med_t, p99_p / p99_t
     print(f"ratio                median {ratio_med:.1f}x, p99 {ratio_p99:.1f}x /healthz")
     print(f"{'PASS' if ratio_med < 2 else 'FAIL'}: median under 2x /healthz ({ratio_med:.1f}x)")
