@@ -270,6 +270,18 @@ def test_discarding_on_the_first_step_says_so(customer_client):
     assert "The purchase was discarded. Your cart is kept." in text_of(customer_client.get("/"))
 
 
+def test_a_direct_customers_discard_question_reads_as_a_sentence(customer_client, db):
+    """A direct customer chooses no customer: what Discard drops starts with the tenant, and says so with a capital
+    letter, on the page without JavaScript as in the dialog."""
+    customer_client.post("/checkout/customer", {})
+    assert customer_client.post("/checkout/service", {"domain_prefix": "tailspindiscard"}).status_code == 303
+    said = ("The tenant tailspindiscard.onmicrosoft.com and what you entered in the checkout are dropped. "
+            "Your cart is kept.")
+    assert soup(customer_client.post("/checkout/cancel", {})).select_one("#discard-consequences").get_text() == said
+    dialog = soup(customer_client.get("/checkout/company")).select_one("form.cancel-checkout")["hx-confirm"]
+    assert dialog == f"Discard this purchase? {said}"
+
+
 def test_discarding_a_checkout_under_way_asks_first(reseller_client, db):
     """One press dropped the customer, the tenant and the prefix held for it: it is asked first (a dialog with
     JavaScript, a page without), and the checkout is untouched until the answer."""
