@@ -87,6 +87,9 @@ def _whole_number(raw: str | None, what: str, example: int, field: str) -> int:
     text = (raw or "").strip()
     if not text:
         raise Refused(f"Enter {what}.", field)
+    # int() alone takes "1_2" (a digit separator) as 12.
+    if "_" in text:
+        raise Refused(f"Enter {what} as a whole number, like {example}.", field)
     try:
         return int(text)
     except ValueError:

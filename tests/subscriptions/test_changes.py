@@ -388,6 +388,8 @@ def test_an_agreement_past_its_window_is_not_terminated(demo, db, reseller_clien
     ("0", "Microsoft 365 Business Basic needs at least 1 seat."),
     ("301", "Microsoft 365 Business Basic allows at most 300 seats."),
     ("10", "The subscription already has 10 seats. Enter another number."),
+    # Python's int() read it as 12 (a digit separator): 12 seats ordered from a typo.
+    ("1_2", "Enter the number of seats as a whole number, like 10."),
 ])
 def test_bad_quantities_are_422_with_the_message_next_to_the_field(db, reseller_client, sandbox_store, bought,
                                                                   typed, message):
