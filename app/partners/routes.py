@@ -112,7 +112,10 @@ def new(kind: str):
             form.admin_email.errors = [*form.admin_email.errors, taken]
         if valid:
             admin = services.FirstAdmin(form.admin_first_name.data, form.admin_last_name.data, form.admin_email.data)
-            account = _save_details(form, lambda details, **by: services.create_account(kind, details, admin, **by))
+            # The form sent twice (a double press without JavaScript): the second press is answered as the first.
+            account = (services.just_created(kind, form.name.data, admin, actor=current_user._get_current_object())
+                       or _save_details(form, lambda details, **by: services.create_account(kind, details, admin,
+                                                                                              **by)))
             if account is not None:
                 flash(_created_message(account, admin), "success")
                 return _to_account_page(account)

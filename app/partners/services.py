@@ -200,6 +200,20 @@ def create_account(kind: str, details: dict, admin: FirstAdmin, *, actor: User, 
     return account
 
 
+def just_created(kind: str, name: str, admin: FirstAdmin, *, actor: User) -> Account | None:
+    """The account `actor` created a moment ago from this very form (its kind, name and first admin, whose
+    invitation is still pending): the same press sent twice, not a second account (invitations.SAME_PRESS)."""
+    from app.auth.invitations import just_sent
+
+    account = db.session.scalar(db.select(Account).where(
+        Account.kind == kind, Account.name == (name or "").strip()).order_by(Account.id.desc()).limit(1))
+    if account is None:
+        return None
+    sent = just_sent(account, email=admin.email, first_name=admin.first_name, last_name=admin.last_name,
+                     role="admin", invited_by=actor)
+    return account if sent is not None else None
+
+
 def taken_email(email: str | None) -> str | None:
     """Why a first admin cannot be invited at `email` (already a user's), checked with the form's fields
     so it is said with their errors; None when free."""

@@ -460,3 +460,28 @@ def test_without_javascript_markets_the_operator_ticked_stand_whatever_the_count
         **_reseller(country="PL", markets=["US", "PL"]), "markets_default": "US"})
     assert sent.status_code == 303
     assert sorted(_account(db, "Fourth Coffee IT").markets) == ["PL", "US"]
+
+
+@pytest.mark.parametrize("kind", ["reseller", "customer"])
+def test_a_new_account_form_sent_twice_creates_one_account_and_says_it_was_created(operator_client, db, kind):
+    """Create … and invite its admin pressed twice without JavaScript, both posts sent: the second was answered
+    "Nothing was saved: … This address already has an invitation waiting from another organisation." (the
+    account the first press had just created), inviting the operator to try again. The same form from the same
+    operator admin within seconds is the same press: one account, one invitation, its page and message."""
+    data = _reseller() if kind == "reseller" else _customer()
+    first = operator_client.post(f"/admin/accounts/new/{kind}", data)
+    assert first.status_code == 303
+    second = operator_client.post(f"/admin/accounts/new/{kind}", data)
+    assert second.status_code == 303 and second.headers["Location"] == first.headers["Location"]
+    page = text_of(operator_client.get(second.headers["Location"]))
+    assert f"{data['name']} was created, and {data['admin_email']} was invited to be its admin." in page
+    assert db.session.scalar(db.select(db.func.count(Account.id)).where(Account.name == data["name"])) == 1
+    assert db.session.scalar(db.select(db.func.count(Invitation.id)).where(
+        Invitation.email == data["admin_email"])) == 1
+    # A minute later it is no double press: refused next to the field, as before.
+    db.session.execute(db.update(Invitation).values(created_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    later = operator_client.post(f"/admin/accounts/new/{kind}", data)
+    assert later.status_code == 422
+    refusals = " ".join(e.get_text(" ", strip=True) for e in soup(later).select(".field-error"))
+    assert ("already belongs to Fourth Coffee IT" if kind == "reseller" else "already has an invitation waiting") in refusals
