@@ -304,6 +304,34 @@ def test_with_javascript_a_refused_change_keeps_the_keyboards_focus(page, live_s
         expect(button).to_be_focused()
 
 
+def test_with_javascript_a_form_pressed_right_after_its_refusal_is_swapped_in_stays_in_the_page(
+        page, live_server, live_app, live_worker):
+    """htmx took charge of what it swapped in only as the swap settled, 20 ms later: a press in between (a quick
+    keyboard user; a loaded machine's test) sent the swapped-in form as a page load, the whole page drawn again
+    and the focus at its top. The press comes right after the refusal's swap here (a timer of 0 ms): it stays an
+    htmx request, in the same page."""
+    sub_id = _buy(live_app, "Fabrikam lobby", product_id="CFQ7TTC0LH18", title="Microsoft 365 Business Basic",
+                  term="P1M", quantity=2)
+    sign_in_as(page, live_server, "reseller@example.com")
+    page.goto(f"{live_server}/subscriptions/{sub_id}")
+    page.evaluate("""() => {
+        window.stillThisPage = true;
+        window.pressedAgain = false;
+        document.body.addEventListener("htmx:afterSwap", () => {
+            if (window.pressedAgain) { return; }
+            window.pressedAgain = true;
+            setTimeout(() => document.getElementById("rename-submit").click(), 0);
+        });
+    }""")
+    page.get_by_label("Subscription name").fill("")
+    page.get_by_role("button", name="Rename").click()
+    expect(page.locator("#rename-friendly_name-error")).to_be_visible()
+    page.wait_for_function("() => window.pressedAgain")
+    page.wait_for_load_state("load")
+    expect(page.locator("#rename-friendly_name-error")).to_be_visible()
+    assert page.evaluate("() => window.stillThisPage === true"), "the second press loaded the page again"
+
+
 def test_with_javascript_a_change_double_clicked_is_sent_once_and_said_once(page, live_server, live_app, live_worker):
     """With JavaScript a double click on Turn auto-renewal off, Rename or Change quantity was sent twice (htmx
     kept the second press until the first's answer): the order page then said "… order … placed" twice, or not at
