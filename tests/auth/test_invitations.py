@@ -312,9 +312,9 @@ def test_accepting_while_someone_else_is_signed_in_switches_to_the_new_user(demo
     assert soup(customer_client.get("/")).select_one("h1").get_text() == "Reseller home"
 
 
-def test_a_new_accounts_first_admin_asking_for_a_new_link_tells_the_operators_admins(demo, db, operator_client):
-    # A new account has no admin of its own yet: the operator's admins, who onboarded it, are told,
-    # with a link to the account's page where they resend it; its members never exist yet.
+def _new_account_with_its_first_admin_invited(db, operator_client):
+    """The operator onboards the direct customer Wide World Importers: (the account, its first admin Wanda's
+    invitation, the link mailed to her)."""
     operator_client.post("/admin/accounts/new/customer", {
         "name": "Wide World Importers", "country": "US", "address_line1": "100 Harbor Way", "city": "Boston",
         "state": "MA", "postal_code": "02110", "admin_first_name": "Wanda", "admin_last_name": "World",
@@ -322,6 +322,13 @@ def test_a_new_accounts_first_admin_asking_for_a_new_link_tells_the_operators_ad
     account = _account(db, "Wide World Importers")
     invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
     link = mailed_link("wanda@wideworld.example.com", "invitation")
+    return account, invitation, link
+
+
+def test_a_new_accounts_first_admin_asking_for_a_new_link_tells_the_operators_admins(demo, db, operator_client):
+    # A new account has no admin of its own yet: the operator's admins, who onboarded it, are told,
+    # with a link to the account's page where they resend it; its members never exist yet.
+    account, invitation, link = _new_account_with_its_first_admin_invited(db, operator_client)
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     browser = Client(demo.test_client())
@@ -341,13 +348,7 @@ def test_a_new_accounts_first_admin_is_told_to_ask_the_operator_not_the_accounts
     """The first admin of a new account is its only admin to be: a withdrawn link named the account as who
     withdrew it and whose admins to ask ("Ask the admins of Wide World Importers"), and the page after asking
     said they were told; the operator did, and is told."""
-    operator_client.post("/admin/accounts/new/customer", {
-        "name": "Wide World Importers", "country": "US", "address_line1": "100 Harbor Way", "city": "Boston",
-        "state": "MA", "postal_code": "02110", "admin_first_name": "Wanda", "admin_last_name": "World",
-        "admin_email": "wanda@wideworld.example.com"})
-    account = _account(db, "Wide World Importers")
-    invitation = db.session.scalar(db.select(Invitation).where(Invitation.account_id == account.id))
-    link = mailed_link("wanda@wideworld.example.com", "invitation")
+    account, invitation, link = _new_account_with_its_first_admin_invited(db, operator_client)
     revoke(invitation, by=_user(db, "admin@example.com"), origin=ORIGIN)
     db.session.commit()
     browser = Client(demo.test_client())
