@@ -119,3 +119,63 @@ def test_a_page_of_another_site_is_never_where_sign_in_leads_back(demo):
     c.get(c.post("/sign-out").headers["Location"])
     sent = c.post("/admin/partner-center/default/check", headers={"Referer": "https://evil.example.com/admin/"})
     assert sent.headers["Location"] == "/sign-in"
+
+
+# ----------------------------------------------------------------- the user as a row (app/auth/sessions.py)
+
+def _as_loaded(user) -> dict:
+    """What the ORM holds of a loaded user and its account: values, and which attributes are loaded or changed."""
+    from sqlalchemy import inspect
+
+    def state(instance):
+        s = inspect(instance)
+        columns = {p.key: getattr(instance, p.key) for p in s.mapper.column_attrs}
+        return dict(columns=columns, persistent=s.persistent, key=s.key, unloaded=set(s.unloaded),
+                    expired=set(s.expired_attributes), modified=s.modified, committed=dict(s.committed_state))
+
+    return {"user": state(user), "account": state(user.account)}
+
+
+def test_the_user_read_as_a_row_is_the_user_the_orm_loads(demo, db):
+    """The user loader reads the user, its account and the header's facts with SQLAlchemy Core and makes the ORM's
+    objects of them: they are what the ORM statement gives (values, identity, loaded and unchanged), live in the
+    session, and a change to them is written."""
+    from app.auth import sessions
+
+    user_id = db.session.scalar(db.select(User.id).where(User.email == "reseller@example.com"))
+    with demo.test_request_context("/"):
+        db.session.expunge_all()
+        sessions._ACCOUNT_OF_USER.pop(user_id, None)  # (known from an earlier test)
+        by_orm = sessions._user_and_facts(user_id)  # the first time: the ORM statement, which learns the account
+        assert user_id in sessions._ACCOUNT_OF_USER
+        expected = _as_loaded(by_orm)
+        db.session.expunge_all()
+        by_row = sessions._user_and_facts(user_id)
+        assert by_row is not by_orm and by_row in db.session and by_row.account in db.session
+        assert _as_loaded(by_row) == expected
+        assert db.session.get(User, user_id) is by_row  # in the identity map, as loaded
+        assert [u.email for u in by_row.account.users][:1]  # relationships load as usual
+        by_row.name = "Rita Renamed"
+        db.session.flush()
+        db.session.expire_all()
+        assert db.session.scalar(db.select(User.name).where(User.id == user_id)) == "Rita Renamed"
+
+
+def test_a_user_already_in_the_session_is_the_one_the_user_loader_answers(demo, db):
+    """Something loaded before the user (a statement of the request's own): the ORM statement reads the user, so
+    the session's own copy is answered, never a second one."""
+    from app.auth import sessions
+
+    rita = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    with demo.test_request_context("/"):
+        sessions._user_and_facts(rita.id)
+        assert sessions._user_and_facts(rita.id) is rita
+
+
+def test_the_users_and_accounts_columns_are_plain_columns_of_their_tables():
+    """What the user loader's row assumes of the models (app/auth/sessions.py, _columns)."""
+    for model in (User, Account):
+        mapper = model.__mapper__
+        assert mapper.inherits is None and not mapper.polymorphic_map
+        for prop in mapper.column_attrs:
+            assert len(prop.columns) == 1 and prop.columns[0].table is model.__table__ and not prop.deferred, prop.key
