@@ -118,7 +118,8 @@ def _detail_context(order: Order, **extra) -> dict:
         "order": order,
         "tab": tab if tab in TABS else "general",
         "can_act": queries.can_act(current_user, order),
-        "process_form": ProcessForm(),
+        # Only a querying order shows Process: building the form for any other was a twentieth of its page.
+        "process_form": ProcessForm() if order.status == OrderStatus.QUERYING else None,
         "editing": False,
         "domain_problem": queries.domain_problem(order),
         "admin_password": queries.admin_password(order) if order.account_id == current_user.account_id else None,
