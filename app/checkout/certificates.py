@@ -18,7 +18,7 @@ def _label(certificate) -> str:
 
 def prepare(form, draft: CheckoutDraft, *, reading: bool) -> None:
     """The field's choices; on a page read, the draft's certificate or the preselected one."""
-    usable = programs.usable_certificates(draft.account_id)
+    usable = programs.usable_certificate_choices(draft.account_id)
     form.certificate.choices = [SelectChoice(str(c.id), _label(c)) for c in usable]
     if reading:
         chosen = draft.certificate_id if any(c.id == draft.certificate_id for c in usable) else None

@@ -19,7 +19,7 @@ from app.connections.reseller_tenants import consent_for, reseller_person_client
 from app.extensions import db
 from app.orders import gdap
 from app.partner_center import PartnerCenterError
-from app.settings.licensees import LicenseeDetails, current_licensees, fetch_state_label
+from app.settings.licensees import LicenseeDetails, fetch_state_label, licensee_choices
 from app.web.access import Permission, allow
 from app.web.form_pages import form_on
 from app.web.confirm import confirmed
@@ -42,7 +42,7 @@ def start():
 # ------------------------------------------------------------------------------------ customer
 
 def _licensees(draft):
-    return current_licensees(draft.account_id)  # archived ones are not offered
+    return licensee_choices(draft.account_id)  # archived ones are not offered; id, company_name, country
 
 
 def _chosen_licensee(form: CustomerForm, licensees):
@@ -127,8 +127,7 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
                    # above already offers it (and unless it is the one chosen already).
                    known_tenant=known if known is not None and known.domain != draft.domain and all(
                        a.tenant_domain != known.domain for a, _ in agreements) else None,
-                   waits=waits, streams=waits and live.may_stream(current_user.id),
-                   verify_form=VerifyForm(default_domain=draft.default_domain or draft.domain or ""))
+                   waits=waits, streams=waits and live.may_stream(current_user.id))
     # The gate polls only on a page that has no stream (at the cap, or Redis down).
     context["polls"] = waits and not context["streams"]
     context.setdefault("domain_check", svc.remembered_domain_check(draft))

@@ -9,7 +9,6 @@ from werkzeug.routing import BuildError
 
 from app.catalog.cart import anything_to_buy
 from app.checkout import services as svc
-from app.checkout.forms import CancelForm
 from app.checkout.models import STEPS, CheckoutDraft
 from app.web.layout import layout_fact
 from app.web.rendering import redirect_to
@@ -83,7 +82,7 @@ def cart_url() -> str | None:
 def step_context(draft: CheckoutDraft, step: str) -> dict:
     """What the page of a step (templates/checkout/step.html) shows: the stepper, the step's name, the way out."""
     return {"draft": draft, "steps": STEPS, "step": step, "step_label": dict(STEPS)[step],
-            "done": set(draft.completed_steps or []), "cancel_form": CancelForm(), "cart_url": cart_url()}
+            "done": set(draft.completed_steps or []), "cart_url": cart_url()}
 
 
 def step(name: str):

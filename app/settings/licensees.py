@@ -229,6 +229,18 @@ def current_licensees(account_id: int) -> list[Licensee]:
     return db.session.scalars(_CURRENT_LICENSEES, {"account_id": account_id}).all()
 
 
+# The checkout's customer step lists them by name and country, at every visit: three columns, not whole
+# licensees, read on the session's connection (its transaction) without the ORM's handling of a statement,
+# which cost more than the statement itself (issue 14: about 0.2 M instructions each).
+_LICENSEE_CHOICES = _CURRENT_LICENSEES.with_only_columns(Licensee.id, Licensee.company_name, Licensee.country)
+
+
+def licensee_choices(account_id: int) -> list:
+    """current_licensees' rows (id, company_name, country), in the same order. The session is not flushed
+    first: a licensee added or changed in it and not yet flushed is read as it was."""
+    return db.session.connection().execute(_LICENSEE_CHOICES, {"account_id": account_id}).all()
+
+
 def licensee_of(account: Account, licensee_id: int) -> Licensee | None:
     """One of the account's licensees; another account's is None, as if it did not exist."""
     licensee = db.session.get(Licensee, licensee_id)
