@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import (Response, abort, flash, make_response, redirect, render_template, request, stream_with_context,
+from flask import (Response, abort, current_app, flash, make_response, redirect, render_template, request, stream_with_context,
                    url_for)
 from flask_login import current_user
 from markupsafe import Markup
@@ -156,7 +156,29 @@ def products():
     # (A fragment kept by the release before this one has no families.)
     form = _search_form(viewer, fragment.get("families") or product_families())
     return render("catalog/products.html", viewer=viewer, filters=filters, form=form,
+                  search_filters=_search_filters((form.family, form.term, form.billing)),
                   results=Markup(fragment["html"]), headers={"HX-Push-Url": fragment["push_url"]})
+
+
+_SEARCH_FILTERS: dict[tuple, Markup] = {}
+KEPT_SEARCH_FILTERS = 1_000  # sets of filters a process remembers; when full it starts again
+
+
+def _search_filters(fields) -> Markup:
+    """The search form's filters (catalog/_search_filters.html), drawn once for what they show and kept: their
+    options (families, terms, billing plans) change with the catalog and the options only, and escaping each
+    option of every page was about a tenth of it (cProfile, issue 14). The key is everything the markup shows."""
+    url = url_for("catalog.products")
+    key = (url, *((f.id, f.name, f.label.text, tuple((type(c.label), c.label, c.value, c.selected, repr(c.render_kw))
+                                                     for c in f.iter_choices())) for f in fields))
+    markup = _SEARCH_FILTERS.get(key)
+    if markup is None:
+        if len(_SEARCH_FILTERS) >= KEPT_SEARCH_FILTERS:
+            _SEARCH_FILTERS.clear()
+        # Straight from the template: it needs nothing of the page's context.
+        markup = _SEARCH_FILTERS[key] = Markup(
+            current_app.jinja_env.get_template("catalog/_search_filters.html").render(fields=fields, url=url))
+    return markup
 
 
 def _push_url(filters: Filters, result: ListPage) -> str:
@@ -286,13 +308,16 @@ def _cart_response(status: int = 200, errors: dict | None = None, quantities: di
     while someone types in it. An emptied cart is answered whole (its empty message replaces the
     table). `said`: what the change did, said to htmx in the flash region (catalog/_cart_said.html)."""
     viewer = _viewer()
-    view = carts.cart_view(current_user, viewer)
-    context = dict(viewer=viewer, cart=view, errors=errors or {}, quantities=quantities or {},
-                   checkout_url=checkout_url(), said=said)
-    if not is_htmx():
+    if is_htmx():
+        view = carts.cart_view(current_user, viewer)
+        context = {}
+    else:
         # The page says when a Buy now's checkout is going on (its stepper's Cart link leads here), as
         # this cart's Next would replace it.
-        context.update(buying_now=carts.held_buy_now(current_user), buy_now_url=buy_now_url())
+        view, buying_now = carts.cart_and_buy_now(current_user, viewer)
+        context = dict(buying_now=buying_now, buy_now_url=buy_now_url())
+    context.update(viewer=viewer, cart=view, errors=errors or {}, quantities=quantities or {},
+                   checkout_url=checkout_url(), said=said)
     if line_id is not None and is_htmx() and view.lines:
         lv = next((lv for lv in view.lines if lv.line.id == line_id), None)
         return render("catalog/cart.html", "catalog/_cart_line_response.html", status=status, lv=lv, **context)

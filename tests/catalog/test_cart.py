@@ -520,3 +520,50 @@ def test_the_cart_page_reads_its_lines_with_their_skus_products_and_offers_in_on
     assert page.status_code == 200 and "Microsoft 365 Business Basic" in text_of(page)
     [offers] = about(seen, "catalog_offers")
     assert about([offers], "cart_lines") and about([offers], "catalog_skus") and about([offers], "catalog_products")
+
+
+def test_the_cart_page_with_a_buy_now_held_is_two_statements_the_users_and_its_carts(reseller_client, db):
+    """The cart, the Buy now held apart from it and every line's price are read in one statement (with the
+    signed-in user's, two: app/catalog/cart.py, _view_statement)."""
+    from tests.support.sql import statements
+
+    add(reseller_client, db)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=3)
+    assert add(reseller_client, db, product_id=FINANCE, quantity=20, action="buy_now").status_code in (302, 303)
+    reseller_client.get("/cart")
+    with statements() as seen:
+        page = reseller_client.get("/cart")
+    assert page.status_code == 200
+    assert len([s for s in seen if "SAVEPOINT" not in s]) == 2
+    html = soup(page)
+    assert "with Buy now, which is not in this cart" in html.select_one(".buying-now").get_text()
+    assert len(html.select("#cart tbody tr")) == 2
+
+
+def test_a_line_of_tiered_prices_costs_the_lowest_tiers_price_as_the_price_lookup_answers(reseller_client, db):
+    """Each line's price, read with the cart, is the price entry `price_entry` answers: the lowest tier of the
+    viewer's market, SKU, term and billing plan."""
+    from decimal import Decimal
+
+    from app.accounts.models import User
+    from app.catalog.cart import cart_and_buy_now, cart_view
+    from app.catalog.models import PriceListEntry
+    from app.catalog.pricing import price_entry, viewer_for
+
+    add(reseller_client, db)
+    add(reseller_client, db, product_id=BUSINESS_BASIC, quantity=3)
+    [premium, basic] = lines(db)
+    entry = price_entry("US", premium.sku, premium.term_duration, premium.billing_plan)
+    db.session.add(PriceListEntry(**{c.key: getattr(entry, c.key) for c in PriceListEntry.__table__.columns
+                                     if c.key != "id"} | {"tier_min": entry.tier_min + 100,
+                                                          "unit_price": Decimal("1.0000")}))
+    db.session.flush()
+    user = db.session.scalar(db.select(User).where(User.email == "reseller@example.com"))
+    viewer = viewer_for(user)
+    view, held = cart_and_buy_now(user, viewer)
+    assert held is None and [lv.line for lv in view.lines] == [premium, basic]
+    for lv in view.lines:
+        line = lv.line
+        assert lv.entry is price_entry(viewer.market, line.sku, line.term_duration, line.billing_plan)
+    assert view.lines[0].price == entry.unit_price != Decimal("1.0000")
+    assert cart_view(user, viewer).totals == view.totals

@@ -158,3 +158,20 @@ def test_unknown_product_is_404_and_operator_sees_no_add_to_cart(operator_client
 def test_catalog_pages_need_sign_in(client):
     response = client.get("/catalog/products")
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_the_search_filters_are_drawn_once_for_each_selection_and_show_it(reseller_client):
+    """The filters' markup is kept per choices and selection (app/catalog/routes.py, _search_filters): each selection
+    shows as chosen, and the same selection draws the same filters again."""
+    from app.catalog import routes
+
+    routes._SEARCH_FILTERS.clear()
+    teams = soup(reseller_client.get("/catalog/products?family=Teams"))
+    monthly = soup(reseller_client.get("/catalog/products?term=P1M"))
+    again = soup(reseller_client.get("/catalog/products?family=Teams"))
+    assert teams.select_one("#family option[selected]")["value"] == "Teams"
+    assert teams.select_one("#term option[selected]") is None
+    assert monthly.select_one("#term option[selected]")["value"] == "P1M"
+    assert monthly.select_one("#family option[selected]") is None
+    assert str(again.select_one("form.search-form")) == str(teams.select_one("form.search-form"))
+    assert len(routes._SEARCH_FILTERS) == 2
