@@ -154,9 +154,8 @@ def products():
         response.headers["HX-Push-Url"] = fragment["push_url"]
         return response
     # (A fragment kept by the release before this one has no families.)
-    form = _search_form(viewer, fragment.get("families") or product_families())
-    return render("catalog/products.html", viewer=viewer, filters=filters, form=form,
-                  search_filters=_search_filters((form.family, form.term, form.billing)),
+    search_filters = _search_filters(viewer, fragment.get("families") or product_families())
+    return render("catalog/products.html", viewer=viewer, filters=filters, search_filters=search_filters,
                   results=Markup(fragment["html"]), headers={"HX-Push-Url": fragment["push_url"]})
 
 
@@ -164,20 +163,23 @@ _SEARCH_FILTERS: dict[tuple, Markup] = {}
 KEPT_SEARCH_FILTERS = 1_000  # sets of filters a process remembers; when full it starts again
 
 
-def _search_filters(fields) -> Markup:
-    """The search form's filters (catalog/_search_filters.html), drawn once for what they show and kept: their
-    options (families, terms, billing plans) change with the catalog and the options only, and escaping each
-    option of every page was about a tenth of it (cProfile, issue 14). The key is everything the markup shows."""
+def _search_filters(viewer: Viewer, families: list[str]) -> Markup:
+    """The search form's filters (catalog/_search_filters.html, the fields of _search_form), drawn once for what
+    they show and kept: building the form and escaping each option of every page was about a sixth of it
+    (cProfile, issue 14). What they show is all in the key: the address, the choices (the families; the billing
+    plans the viewer is offered; the terms, fixed) and the value asked of each field, which is what the form takes
+    (a select's data: the first value sent under its name, or None)."""
+    args = request.args
     url = url_for("catalog.products")
-    key = (url, *((f.id, f.name, f.label.text, tuple((type(c.label), c.label, c.value, c.selected, repr(c.render_kw))
-                                                     for c in f.iter_choices())) for f in fields))
+    key = (url, tuple(families), tuple(viewer.billing_plans), args.get("family"), args.get("term"), args.get("billing"))
     markup = _SEARCH_FILTERS.get(key)
     if markup is None:
         if len(_SEARCH_FILTERS) >= KEPT_SEARCH_FILTERS:
             _SEARCH_FILTERS.clear()
+        form = _search_form(viewer, families)
         # Straight from the template: it needs nothing of the page's context.
-        markup = _SEARCH_FILTERS[key] = Markup(
-            current_app.jinja_env.get_template("catalog/_search_filters.html").render(fields=fields, url=url))
+        markup = _SEARCH_FILTERS[key] = Markup(current_app.jinja_env.get_template("catalog/_search_filters.html")
+                                               .render(fields=(form.family, form.term, form.billing), url=url))
     return markup
 
 

@@ -175,3 +175,27 @@ def test_the_search_filters_are_drawn_once_for_each_selection_and_show_it(resell
     assert monthly.select_one("#family option[selected]") is None
     assert str(again.select_one("form.search-form")) == str(teams.select_one("form.search-form"))
     assert len(routes._SEARCH_FILTERS) == 2
+
+
+def test_the_kept_search_filters_are_the_ones_the_search_form_draws(demo, db):
+    """Whatever is asked (a family, a term, twice, unknown, escaped, none), the filters kept for its key are the
+    ones the search form draws for that request."""
+    from flask import current_app
+
+    from app.accounts.models import User
+    from app.catalog import routes
+    from app.catalog.pricing import viewer_for
+
+    user = db.session.scalar(db.select(User).where(User.email == "customer@example.com"))
+    viewer = viewer_for(user)
+    families = ["Office", "Teams", '<b>"x']
+    queries = ["", "?family=Teams", "?family=Teams&family=Office", "?family=Office&family=Teams", "?term=P1M&billing=annual",
+               "?term=nope", "?family=%3Cb%3E%22x&billing=monthly", "?q=teams&term=P3Y", "?family=", "?billing=annual"]
+    routes._SEARCH_FILTERS.clear()
+    for _ in range(2):  # drawn, then kept
+        for query in queries:
+            with demo.test_request_context("/catalog/products" + query):
+                form = routes._search_form(viewer, families)
+                fresh = current_app.jinja_env.get_template("catalog/_search_filters.html").render(
+                    fields=(form.family, form.term, form.billing), url="/catalog/products")
+                assert routes._search_filters(viewer, families) == fresh, query
