@@ -30,7 +30,7 @@ def subscriptions_of_lines(user: User, order: Order) -> dict[int, int]:
     if not may(user, Permission.SUBSCRIPTIONS_VIEW):
         return {}
     found: dict[int, int] = {}
-    for sub in db.session.execute(_bought_by(), {"order_id": order.id}):
+    for sub in db.session.connection().execute(_bought_by(), {"order_id": order.id}):
         line = line_bought(order.lines, sub.offer_id, sub.term_duration, sub.billing_plan)
         if line is not None and line.id not in found and can_view(user, sub):
             found[line.id] = sub.id
