@@ -22,7 +22,7 @@ class OrderFilterForm(FlaskForm):
     status = choice_filter("Status", STATUS_CHOICES, what="a status")
     date_from = date_filter("Placed from")
     date_to = date_filter("Placed until", not_before="date_from")
-    submit = SubmitField("Filter")
+    # No submit field: the template draws its own Filter button (with the id htmx gives the focus back to).
 
 
 DOMAIN_RE = Regexp(r"^[a-z0-9]{1,27}(\.onmicrosoft\.com)?$",

@@ -6,12 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
-from app.accounts.models import User
+from app.accounts.models import Account, User
+from app.enums import labelled
 from app.extensions import db
 from app.orders.models import Order, OrderStatus, OrderType
 from app.orders.placing import DomainInUse, domain_in_use
@@ -47,13 +49,44 @@ class OrderFilter(SearchState):
     date_to: date | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One row of the order history: the columns its table shows, not the order whole (an Order, with its forty
+    columns and JSON, cost more to load than the rest of the list). `account_name` only for the operator's list,
+    which names each order's account."""
+
+    number: str
+    created_at: datetime
+    type: str
+    status: str
+    company_name: str
+    total: Decimal
+    currency: str
+    account_name: str | None = None
+
+    status_label = labelled("status", OrderStatus)
+    type_label = labelled("type", OrderType)
+
+
+_HISTORY_COLUMNS = (Order.number, Order.created_at, Order.type, Order.status, Order.company_name, Order.total,
+                    Order.currency)
+
+
 @cache
 def _visible_orders_statement(one_account: bool, status: bool, date_from: bool, date_to: bool, paged: bool = True,
-                              search: bool = False):
+                              search: bool = False, account_names: bool = False):
     """The order list's statement for one combination of conditions, built once: every order list runs one
     (building a statement and its cache key anew cost about as much as running it). Paged, each row carries
-    how many orders the conditions select in all, so that a page and the count are one statement."""
-    query = db.select(Order, db.func.count().over().label("total")) if paged else db.select(Order)
+    the history's columns (HistoryRow's, with the account's name for `account_names`) and how many orders the
+    conditions select in all (`matching`), so that a page and the count are one statement; not paged (the
+    CSV), the orders."""
+    if paged:
+        names = (Account.name.label("account_name"),) if account_names else ()
+        query = db.select(*_HISTORY_COLUMNS, *names, db.func.count().over().label("matching"))
+        if account_names:
+            query = query.join(Account, Account.id == Order.account_id)
+    else:
+        query = db.select(Order)
     if one_account:
         query = query.where(Order.account_id == bindparam("account_id"))
     if search:  # a part of the number, the customer's name or the domain, in any case
@@ -85,26 +118,29 @@ def _selected(user: User, filters: OrderFilter, paged: bool = True):
     if filters.date_to:
         params["created_before"] = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
     return _visible_orders_statement("account_id" in params, bool(filters.status), bool(filters.date_from), bool(filters.date_to),
-                                     paged, bool(search)), params
+                                     paged, bool(search), paged and not own), params
 
 
-def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int = ORDERS_PER_PAGE) -> ListPage[Order]:
+def visible_orders(user: User, filters: OrderFilter | None = None, per_page: int = ORDERS_PER_PAGE) -> ListPage[HistoryRow]:
     """The page `filters.page` of the orders the user may read that the filters select, newest first, and
     how many they are in all (an address may name a page past the last: the last is shown)."""
     filters = filters or OrderFilter()
     statement, params = _selected(user, filters)
 
     def page_rows(page: int):
-        return db.session.execute(statement, params | {"offset": (page - 1) * per_page, "limit": per_page}).all()
+        # Columns only: run on the session's connection, without the ORM's handling of a statement (nothing
+        # of it applies to columns, and it cost more than running the statement).
+        return db.session.connection().execute(statement, params | {"offset": (page - 1) * per_page,
+                                                                    "limit": per_page}).all()
 
     page = max(1, filters.page)
     rows = page_rows(page)
     if not rows and page > 1:  # past the last page: counted on the first page, then the last one read
         first = page_rows(1)
-        page = max(1, -(-(first[0].total if first else 0) // per_page))
+        page = max(1, -(-(first[0].matching if first else 0) // per_page))
         rows = page_rows(page) if page > 1 else first
-    total = rows[0].total if rows else 0
-    return ListPage([row.Order for row in rows], total, page, max(1, -(-total // per_page)), per_page)
+    total = rows[0].matching if rows else 0
+    return ListPage([HistoryRow(*row[:-1]) for row in rows], total, page, max(1, -(-total // per_page)), per_page)
 
 
 CSV_HEADER = ["Order number", "Date (UTC)", "Type", "Customer", "Tenant", "Status", "Total", "Currency"]
