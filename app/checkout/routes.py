@@ -2,9 +2,10 @@
 authorization gate and its live updates), and discarding a purchase."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from app.web.forms import FlaskForm
+from markupsafe import Markup
 
 from app import live
 from app.catalog.cart import apply_typed_quantities
@@ -48,6 +49,27 @@ def _licensees(draft):
 def _chosen_licensee(form: CustomerForm, licensees):
     """The licensee of the account the Customer list names, or None."""
     return next((l for l in licensees if str(l.id) == form.licensee.data), None)
+
+
+def draw_new_customer_fields(form: CustomerForm) -> Markup:
+    """The "Add a new customer" fields of the form (checkout/_new_customer_fields.html)."""
+    return Markup(current_app.jinja_env.get_template("checkout/_new_customer_fields.html").render(form=form))
+
+
+_EMPTY_NEW_CUSTOMER = "checkout_empty_new_customer_fields"
+
+
+def new_customer_fields(form: CustomerForm) -> Markup:
+    """The "Add a new customer" fields as the form shows them. A form not sent (the step's page read) shows them
+    empty and without an error, the same for every buyer at every visit: drawn once and kept on the app, since
+    drawing them (six fields, one a list of countries, through WTForms) was about a quarter of the page (issue
+    14). A form sent shows what was typed, and the errors, as drawn now."""
+    if form.is_submitted():
+        return draw_new_customer_fields(form)
+    kept = current_app.extensions.get(_EMPTY_NEW_CUSTOMER)
+    if kept is None:
+        kept = current_app.extensions[_EMPTY_NEW_CUSTOMER] = draw_new_customer_fields(CustomerForm(formdata=None))
+    return kept
 
 
 @bp.route("/customer", methods=["GET", "POST"])
@@ -101,7 +123,8 @@ def customer():
             form.licensee.errors = ["Choose one of your customers, or add a new one."]
         status = 422
     return render("checkout/step.html", "checkout/_customer_form.html", form=form, status=status,
-                  no_certificate=certificates.no_certificate(form, draft), **wizard.step_context(draft, "customer"))
+                  new_customer=new_customer_fields(form), no_certificate=certificates.no_certificate(form, draft),
+                  **wizard.step_context(draft, "customer"))
 
 
 # ------------------------------------------------------------------------------------- service
@@ -121,12 +144,12 @@ def _service_context(draft: CheckoutDraft, form: ServiceForm, **extra) -> dict:
     context = wizard.step_context(draft, "service")
     waits = _waits(draft)
     agreements = svc.customer_agreements(draft)
-    known = svc.known_tenant(draft)
+    known = svc.known_tenant_domain(draft)
     context.update(form=form, existing=draft.tenant_mode == "existing", agreements=agreements,
                    # The customer's tenant with this account, offered in one press when no agreement
                    # above already offers it (and unless it is the one chosen already).
-                   known_tenant=known if known is not None and known.domain != draft.domain and all(
-                       a.tenant_domain != known.domain for a, _ in agreements) else None,
+                   known_tenant=known if known is not None and known != draft.domain and all(
+                       a.tenant_domain != known for a, _ in agreements) else None,
                    waits=waits, streams=waits and live.may_stream(current_user.id))
     # The gate polls only on a page that has no stream (at the cap, or Redis down).
     context["polls"] = waits and not context["streams"]
@@ -159,9 +182,9 @@ def _chosen_tenant_domain(draft: CheckoutDraft) -> str:
     known tenant ("Use ..."); only this customer's, else 404."""
     wanted = request.form.get("use_agreement", "")
     if wanted == "known":
-        known = svc.known_tenant(draft)
+        known = svc.known_tenant_domain(draft)
         if known is not None:
-            return known.domain
+            return known
     for agreement, _products in svc.customer_agreements(draft):
         if str(agreement.id) == wanted:
             return agreement.tenant_domain

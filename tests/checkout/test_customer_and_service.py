@@ -84,6 +84,25 @@ def test_a_new_customer_typed_while_another_is_chosen_is_not_dropped(reseller_cl
     assert reseller_client.post("/checkout/customer", {"licensee": str(fabrikam.id), "country": ""}).status_code == 303
 
 
+def test_the_new_customer_fields_kept_for_a_page_read_are_the_ones_drawn(app, reseller_client):
+    """The step's page keeps its "Add a new customer" fields drawn empty (app/checkout/routes.py,
+    new_customer_fields): a page read shows them exactly as an unsent form draws them; a form sent is drawn anew,
+    with what was typed."""
+    from app.checkout.forms import CustomerForm
+    from app.checkout.routes import draw_new_customer_fields, new_customer_fields
+
+    first = reseller_client.get("/checkout/customer").get_data(as_text=True)
+    with app.test_request_context("/checkout/customer"):
+        drawn = draw_new_customer_fields(CustomerForm())
+        assert new_customer_fields(CustomerForm()) == drawn
+    assert 'id="company_name"' in drawn and '<option selected value="">Choose a country</option>' in drawn
+    assert str(drawn) in first and str(drawn) in reseller_client.get("/checkout/customer").get_data(as_text=True)
+    with app.test_request_context("/checkout/customer", method="POST", data={"company_name": "Contoso Pharma"}):
+        sent = CustomerForm()
+        assert new_customer_fields(sent) == draw_new_customer_fields(sent) != drawn
+        assert 'value="Contoso Pharma"' in new_customer_fields(sent)
+
+
 def test_direct_customer_is_its_own_customer(customer_client):
     page = soup(customer_client.get("/checkout/customer"))
     assert "Tailspin Toys" in page.select_one("#customer-form").get_text()
