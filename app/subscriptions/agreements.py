@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy.orm import selectinload
 
@@ -153,38 +154,44 @@ def agreement_orders(agreement: Agreement) -> list[Order]:
                               .order_by(Order.created_at.desc(), Order.id.desc())).all()
 
 
-# Built once, a reseller's licensee's and a direct customer's own: the checkout's service step reads it on every visit.
+class AgreementOffer(NamedTuple):
+    """What the checkout's service step shows of an agreement it offers to add to."""
+    id: int
+    number: str
+    tenant_domain: str
+    family: str
+
+
+# Built once, a reseller's licensee's and a direct customer's own: the checkout's service step reads it on every
+# visit. Each agreement with the products of the subscriptions agreement_subscriptions counts (active, the
+# agreement's own account's), in the order of its subscriptions: one statement of a few columns, not every
+# agreement and subscription loaded whole (a fifth of the service step under load, bench/concurrent_pages.py).
 @cache
 def _agreements_of_customer(of_licensee: bool):
-    return (db.select(Agreement).where(
-        Agreement.account_id == db.bindparam("account_id"),
-        Agreement.licensee_id == db.bindparam("licensee_id") if of_licensee else Agreement.licensee_id.is_(None))
-        .order_by(Agreement.created_at.desc(), Agreement.id.desc()))
+    counted = db.and_(Subscription.agreement_id == Agreement.id,
+                      Subscription.account_id == db.bindparam("account_id"),
+                      Subscription.status.in_(CHANGEABLE_STATUSES))
+    return (db.select(Agreement.id, Agreement.number, Agreement.tenant_domain, Agreement.family,
+                      Subscription.product_title)
+            .select_from(Agreement).outerjoin(Subscription, counted)
+            .where(Agreement.account_id == db.bindparam("account_id"),
+                   Agreement.licensee_id == db.bindparam("licensee_id") if of_licensee
+                   else Agreement.licensee_id.is_(None))
+            .order_by(Agreement.created_at.desc(), Agreement.id.desc(), Subscription.id))
 
 
-# The products of some agreements' subscriptions that agreement_subscriptions counts (active, the agreement's own
-# account's), in the order of each agreement's subscriptions: two columns, not every subscription loaded whole,
-# which was a fifth of the service step under load (bench/concurrent_pages.py).
-@cache
-def _products_of_agreements():
-    return (db.select(Subscription.agreement_id, Subscription.product_title)
-            .where(Subscription.agreement_id.in_(db.bindparam("agreement_ids", expanding=True)),
-                   Subscription.account_id == db.bindparam("account_id"),
-                   Subscription.status.in_(CHANGEABLE_STATUSES))
-            .order_by(Subscription.agreement_id, Subscription.id))
-
-
-def agreements_of_customer(account_id: int, licensee_id: int | None) -> list[tuple[Agreement, list[str]]]:
+def agreements_of_customer(account_id: int, licensee_id: int | None) -> list[tuple[AgreementOffer, list[str]]]:
     """One customer's agreements with this account (a reseller's licensee, or a direct customer
     itself when `licensee_id` is None), newest first, each with the products of its active subscriptions
-    (each named once): what the checkout offers to add to."""
+    (each named once): what the checkout offers to add to.
+
+    Read on the session's connection (its transaction) without the ORM's handling of a statement, which cost
+    more than the statement itself (issue 14); the session is not flushed first."""
     params = {"account_id": account_id} | ({"licensee_id": licensee_id} if licensee_id is not None else {})
-    found = db.session.scalars(_agreements_of_customer(licensee_id is not None), params).all()
-    if not found:
-        return []
-    products: dict[int, dict[str, None]] = {agreement.id: {} for agreement in found}
-    rows = db.session.execute(_products_of_agreements(),
-                              {"agreement_ids": list(products), "account_id": account_id})
-    for agreement_id, title in rows:
-        products[agreement_id][title] = None
-    return [(agreement, list(products[agreement.id])) for agreement in found]
+    found: dict[AgreementOffer, dict[str, None]] = {}
+    for *agreement, title in db.session.connection().execute(_agreements_of_customer(licensee_id is not None),
+                                                              params):
+        products = found.setdefault(AgreementOffer(*agreement), {})
+        if title is not None:
+            products[title] = None
+    return [(agreement, list(products)) for agreement, products in found.items()]
