@@ -268,6 +268,22 @@ def user_header(shown: tuple, entries: list[NavItem | NavGroup], profile: NavIte
     return markup
 
 
+_HEAD_ASSETS = "layout_head_assets"
+
+
+def head_assets() -> Markup:
+    """The links of every page's head to its icon, stylesheet and scripts (templates/layout/_head_assets.html). Their
+    addresses depend only on the root the storefront is served under (each names its file's version, read once per
+    process: app/web/urls.py), so they are drawn once per root and kept on the app: seven URLs built on every page."""
+    kept = current_app.extensions.setdefault(_HEAD_ASSETS, {})
+    markup = kept.get(request.script_root)
+    if markup is None:
+        # Straight from the template, without render_template's context processors (this runs inside one).
+        markup = kept[request.script_root] = Markup(
+            current_app.jinja_env.get_template("layout/_head_assets.html").render())
+    return markup
+
+
 bp = Blueprint("layout", __name__)
 
 
@@ -419,6 +435,7 @@ def full_stop(name: str | None) -> str:
 def register_layout(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(full_stop)
+    app.add_template_global(head_assets)
 
     @app.context_processor
     def layout_context():
