@@ -10,12 +10,13 @@ from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import bindparam
-from sqlalchemy.orm import joinedload
+from sqlalchemy import inspect
+from sqlalchemy.orm import attributes, joinedload
 
 from app.accounts.models import Account, User
 from app.enums import labelled
 from app.extensions import db
-from app.orders.models import Order, OrderStatus, OrderType
+from app.orders.models import Order, OrderLine, OrderStatus, OrderStep, OrderType
 from app.orders.placing import DomainInUse, domain_in_use
 from app.web.query import ListPage, SearchState
 from app.web.secrets import decrypt
@@ -173,6 +174,23 @@ def find_visible(user: User, number: str) -> Order | None:
     if order is None or not can_view(user, order):
         return None
     return order
+
+
+@cache
+def _children_of(model):
+    """An order's steps or lines, in their order: the statement its relationship lazy-loads, built once (a lazy
+    load builds its statement's cache key anew each time, which cost more than running it)."""
+    return db.select(model).where(model.order_id == bindparam("order_id")).order_by(model.position)
+
+
+def load_steps_and_lines(order: Order) -> None:
+    """Read the order's steps and lines, which its page always shows, unless they are already: what touching
+    `order.steps` and `order.lines` would read, with two statements built once."""
+    unloaded = inspect(order).unloaded
+    for name, model in (("steps", OrderStep), ("lines", OrderLine)):
+        if name in unloaded:
+            attributes.set_committed_value(order, name, db.session.scalars(_children_of(model),
+                                                                           {"order_id": order.id}).all())
 
 
 def domain_problem(order: Order) -> str | None:

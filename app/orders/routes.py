@@ -113,6 +113,7 @@ def _parameters_form(order: Order, formdata=None) -> OrderingParametersForm:
 
 
 def _detail_context(order: Order, **extra) -> dict:
+    queries.load_steps_and_lines(order)
     tab = request.args.get("tab", "general")
     context = {
         "order": order,
