@@ -120,10 +120,13 @@ def _instance(model, columns, row, start: int):
     """An instance of the model with the row's values from `start` on, set as the ORM's loading sets them (in the
     instance's dict, without events or history); transient until make_transient_to_detached."""
     instance = model.__mapper__.class_manager.new_instance()
-    values = instance.__dict__
-    for offset, (key, _) in enumerate(columns):
-        values[key] = row[start + offset]
+    instance.__dict__.update(zip(_keys(model), row[start:start + len(columns)]))
     return instance
+
+
+@cache
+def _keys(model) -> tuple[str, ...]:
+    return tuple(key for key, _ in _columns(model))
 
 
 def may_stay_signed_in(user: User) -> bool:

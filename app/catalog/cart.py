@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from app.catalog.models import Cart, CartLine, CartPurpose, PriceListEntry, Product, Sku
+from app.catalog.models import Cart, CartLine, CartPurpose, Offer, PriceListEntry, Product, Sku
 from app.catalog.pricing import Viewer, price_entry, sku_offer
 from app.catalog.terms import BILLING_PLANS, TERMS, billing_adverb, seats, term_adjective
 from app.extensions import db
@@ -302,10 +302,11 @@ def _view_statement(purposes: int):
                  PriceListEntry.billing_plan == CartLine.billing_plan)
     return (select(Cart, PriceListEntry)
             .where(Cart.user_id == bindparam("user_id"), Cart.purpose.in_(purpose))
-            .outerjoin(Cart.lines).outerjoin(CartLine.sku).outerjoin(Sku.product).outerjoin(PriceListEntry, price)
+            .outerjoin(Cart.lines).outerjoin(CartLine.sku).outerjoin(Sku.product).outerjoin(Sku.offers)
+            .outerjoin(PriceListEntry, price)
             .options(contains_eager(Cart.lines).contains_eager(CartLine.sku).options(contains_eager(Sku.product),
-                                                                                   joinedload(Sku.offers)))
-            .order_by(CartLine.id))  # Cart.lines' order (the offers' is added by their joinedload)
+                                                                                   contains_eager(Sku.offers)))
+            .order_by(CartLine.id, Offer.country))  # the order of Cart.lines and of Sku.offers
 
 
 def _view(cart: Cart | None, viewer: Viewer, entries: dict[tuple, PriceListEntry]) -> CartView:

@@ -33,7 +33,7 @@ from app.web.rendering import hx_trigger, is_htmx, poll_status, redirect_to, ren
 
 
 def _viewer() -> Viewer:
-    return viewer_for(current_user)
+    return viewer_for(current_user._get_current_object())  # (the user itself: each use of the proxy looks it up)
 
 
 def checkout_url() -> str:
@@ -311,12 +311,12 @@ def _cart_response(status: int = 200, errors: dict | None = None, quantities: di
     table). `said`: what the change did, said to htmx in the flash region (catalog/_cart_said.html)."""
     viewer = _viewer()
     if is_htmx():
-        view = carts.cart_view(current_user, viewer)
+        view = carts.cart_view(current_user._get_current_object(), viewer)
         context = {}
     else:
         # The page says when a Buy now's checkout is going on (its stepper's Cart link leads here), as
         # this cart's Next would replace it.
-        view, buying_now = carts.cart_and_buy_now(current_user, viewer)
+        view, buying_now = carts.cart_and_buy_now(current_user._get_current_object(), viewer)
         context = dict(buying_now=buying_now, buy_now_url=buy_now_url())
     context.update(viewer=viewer, cart=view, errors=errors or {}, quantities=quantities or {},
                    checkout_url=checkout_url(), said=said)
