@@ -11,9 +11,10 @@ from flask.templating import Environment
 
 def is_htmx() -> bool:
     # History-restore requests want the whole page, not a fragment.
-    return request.headers.get("HX-Request") == "true" and request.headers.get(
-        "HX-History-Restore-Request"
-    ) != "true"
+    # (The headers as the WSGI environ holds them, as request.headers reads them: asking request.headers for a
+    # header that is not there raises and catches a KeyError, and a page asks this several times.)
+    environ = request.environ
+    return environ.get("HTTP_HX_REQUEST") == "true" and environ.get("HTTP_HX_HISTORY_RESTORE_REQUEST") != "true"
 
 
 def render(page: str, fragment: str | None = None, *, status: int = 200, headers=None, **context):
