@@ -16,6 +16,7 @@ from sqlalchemy.orm import attributes, joinedload
 from app.accounts.models import Account, User
 from app.enums import labelled
 from app.extensions import db
+from app.orders.gdap import GdapRequest
 from app.orders.models import Order, OrderLine, OrderStatus, OrderStep, OrderType
 from app.orders.placing import DomainInUse, domain_in_use
 from app.web.query import ListPage, SearchState
@@ -174,6 +175,26 @@ def find_visible(user: User, number: str) -> Order | None:
     if order is None or not can_view(user, order):
         return None
     return order
+
+
+@cache
+def _order_page_by_number():
+    """The order (as `_order_by_number`) and what `gdap.request_for` answers for it, the latest GDAP request of its
+    account for its tenant, in one statement (built once): the order's page shows both, and a statement of its own
+    cost that page a thirtieth."""
+    latest = (db.select(db.func.max(GdapRequest.id))
+              .where(GdapRequest.account_id == Order.account_id, GdapRequest.domain == db.func.lower(Order.domain))
+              .correlate(Order).scalar_subquery())
+    return (_order_by_number().add_columns(GdapRequest)
+            .outerjoin(GdapRequest, db.and_(GdapRequest.id == latest, Order.domain != "")))
+
+
+def find_visible_with_gdap(user: User, number: str) -> tuple[Order, GdapRequest | None] | None:
+    """`find_visible`'s order, and its latest GDAP request (`gdap.request_for`'s), or None."""
+    row = db.session.execute(_order_page_by_number(), {"number": (number or "").upper()}).first()
+    if row is None or not can_view(user, row[0]):
+        return None
+    return row[0], row[1]
 
 
 @cache

@@ -124,7 +124,8 @@ def _detail_context(order: Order, **extra) -> dict:
         "editing": False,
         "domain_problem": queries.domain_problem(order),
         "admin_password": queries.admin_password(order) if order.account_id == current_user.account_id else None,
-        "gdap": gdap.request_for(order.account_id, order.domain),
+        # The order's page reads it with the order (extra["gdap"]).
+        "gdap": extra["gdap"] if "gdap" in extra else gdap.request_for(order.account_id, order.domain),
         "line_subscriptions": queries.line_subscriptions(current_user, order),  # the Items link each line to it
         # The page opens a stream only while the order waits and this user is under the cap.
         "streams": not order.terminal and live.may_stream(current_user.id),
@@ -137,8 +138,11 @@ def _detail_context(order: Order, **extra) -> dict:
 @bp.route("/orders/<number>")
 @allow(Permission.ORDERS_VIEW)
 def detail(number):
-    order = _order_or_404(number)
-    context = _detail_context(order)
+    found = queries.find_visible_with_gdap(current_user, number)
+    if found is None:
+        abort(404)
+    order, gdap_request = found
+    context = _detail_context(order, gdap=gdap_request)
     if context["tab"] == "parameters" and request.args.get("edit") == "ordering":
         if order.status == OrderStatus.QUERYING and context["can_act"]:
             context.update(editing=True, form=_parameters_form(order))

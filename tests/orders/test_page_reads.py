@@ -31,3 +31,39 @@ def test_steps_and_lines_already_loaded_are_kept_as_they_are(demo, db):
     queries.load_steps_and_lines(order)
     assert order.steps == steps[:-1] and removed not in order.steps and order.lines == lines
     assert order.steps[0].error == "not flushed yet"
+
+
+def test_the_gdap_request_read_with_the_order_is_the_one_request_for_finds(demo, db, reseller_client):
+    from app.accounts.models import User
+    from app.orders.gdap import GdapRequest, request_for
+
+    order = place(db, reseller_request(db, domain="pagegdap.onmicrosoft.com"))
+    user = db.session.get(User, order.user_id)
+
+    def both():
+        db.session.expire_all()
+        found = queries.find_visible_with_gdap(user, order.number.lower())
+        assert found is not None and found[0].id == order.id
+        return found[1], request_for(found[0].account_id, found[0].domain)
+
+    assert both() == (None, None)
+    for n, (account_id, domain) in enumerate([(order.account_id, "pagegdap.onmicrosoft.com"),
+                                              (order.account_id, "pagegdap.onmicrosoft.com"),
+                                              (order.account_id, "other.onmicrosoft.com"),
+                                              (demo_other_account(db, order.account_id), "pagegdap.onmicrosoft.com")]):
+        db.session.add(GdapRequest(account_id=account_id, domain=domain, relationship_id=f"rel-pagegdap-{n}",
+                                   approval_link="https://example.test", status="approvalPending"))
+        db.session.flush()
+        mine, theirs = both()
+        assert mine is not None and mine is theirs and mine.relationship_id == f"rel-pagegdap-{min(n, 1)}"
+    order.domain = "PageGdap.onmicrosoft.com"  # request_for reads the domain in lower case
+    db.session.flush()
+    mine, theirs = both()
+    assert mine is theirs and mine.relationship_id == "rel-pagegdap-1"
+    assert queries.find_visible_with_gdap(user, "ORD-NONE-NONE-NONE") is None
+
+
+def demo_other_account(db, account_id: int) -> int:
+    from app.accounts.models import Account
+
+    return db.session.scalar(db.select(Account.id).where(Account.id != account_id).limit(1))
