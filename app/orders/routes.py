@@ -2,8 +2,9 @@
 ordering parameters, and notifications."""
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
+from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from app import live
 from app.accounts import notifications as inbox
@@ -61,6 +62,31 @@ def _history_filters() -> tuple[OrderFilterForm, bool, queries.OrderFilter]:
                                             date_to=applied(form.date_to), page=requested_page(request.args))
 
 
+_FILTER_FIELDS: dict[tuple, Markup] = {}
+KEPT_FILTER_FIELDS = 1_000  # sets of fields a process remembers; when full it starts again
+KEPT_QUERY_LENGTH = 512  # a longer query string (values pasted, not typed) is drawn, not kept
+
+
+def _filter_fields(form: OrderFilterForm) -> Markup:
+    """The history's filter fields (orders/_history_filters.html), drawn once for what they show and kept: drawing
+    them through WTForms was about a fifth of the history's page (callgrind, issue 14). What they show is all in the
+    key: the Account filter's choices (the operator's: every reseller and customer, as they are named now; None:
+    no such filter), the values asked of each field (every value sent under its name: what the field takes and
+    shows again) and each field's errors. Nothing else of the user is in them: the form is GET, with no CSRF
+    token. The labels, hints and the statuses offered are the form's own, the same for everyone."""
+    key = (tuple((c.value, c.label) for c in form.account.choices) if form.account is not None else None,
+           *((tuple(request.args.getlist(f.name)), tuple(f.errors)) for f in form))
+    markup = _FILTER_FIELDS.get(key)
+    if markup is None:
+        # Straight from the template: it needs nothing of the page's context.
+        markup = Markup(current_app.jinja_env.get_template("orders/_history_filters.html").render(form=form))
+        if len(request.query_string) <= KEPT_QUERY_LENGTH:
+            if len(_FILTER_FIELDS) >= KEPT_FILTER_FIELDS:
+                _FILTER_FIELDS.clear()
+            _FILTER_FIELDS[key] = markup
+    return markup
+
+
 @bp.route("/orders")
 @allow(Permission.ORDERS_VIEW)
 def index():
@@ -68,7 +94,8 @@ def index():
     result = queries.visible_orders(current_user, filters)
     # htmx pushes this address rather than the form's, which names every field, empty or not.
     clean = url_for("orders.index", **filters.args(page=result.page))
-    return render("orders/index.html", "orders/_order_table.html", form=form, result=result, filters=filters,
+    return render("orders/index.html", "orders/_order_table.html", filter_fields=_filter_fields(form),
+                  result=result, filters=filters,
                   csv_url=url_for("orders.history_csv", **filters.args(page=1)),
                   status=200 if valid else 422, unapplied=unapplied(form), account_name=applied_account_name(form),
                   show_account=current_user.account.kind == "operator", headers={"HX-Push-Url": clean} if valid else None)
