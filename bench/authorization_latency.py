@@ -57,20 +57,36 @@ def sign_in(page, base: str, email: str):
     return page
 
 
+def open_checkout(page, base: str) -> None:
+    """The checkout's first step; with an empty cart the checkout sends the buyer to the cart, so one product is
+    put in it first (the demo's direct customer starts with an empty cart)."""
+    page.goto(f"{base}/checkout/")
+    if page.url.endswith("/cart"):
+        page.goto(f"{base}/catalog/products")
+        page.get_by_role("button", name="Add to cart").first.click()
+        page.get_by_text("Added").first.wait_for()
+        page.wait_for_load_state("networkidle")  # the header's cart badge follows the swap
+        page.goto(f"{base}/checkout/")
+
+
 def measure(page, operator, base: str, runs: int, *, dropped: bool) -> list[float]:
     delays = []
     for run in range(runs):
         operator.goto(f"{base}/sandbox/_sandbox/admin")
+        # The sandbox asks first (window.confirm); Playwright would dismiss the question, and nothing be wiped.
+        operator.once("dialog", lambda dialog: dialog.accept())
         operator.get_by_role("button", name="Wipe and reseed the sandbox").click()
         operator.get_by_text("Sandbox wiped and reseeded.").wait_for()
         if dropped:  # the sandbox's fault control: every webhook delivery of this run is lost
             answer = operator.request.post(f"{base}/sandbox/_sandbox/faults", data=json.dumps(
                 {"kind": "drop", "count": 100}), headers={"Content-Type": "application/json"})
             assert answer.status == 201, answer.text()
-        page.goto(f"{base}/checkout/")
-        if page.get_by_role("button", name="Discard this purchase").count():
+        open_checkout(page, base)
+        if page.locator("form.cancel-checkout[hx-confirm]").count():  # the run before's purchase, saved: asked first
+            page.once("dialog", lambda dialog: dialog.accept())
             page.get_by_role("button", name="Discard this purchase").click()
-            page.goto(f"{base}/checkout/")
+            page.wait_for_url(f"{base}/")
+            open_checkout(page, base)
         page.get_by_role("button", name="Next").click()
         page.get_by_label("Domain prefix").fill("wingtiptoys")
         page.get_by_label("I am already using Office 365 service and I own this domain").check()
@@ -92,7 +108,10 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with storefront() as (base, _env), sync_playwright() as p:
+    # One buyer runs 2 x --runs checkouts back to back, each a few Partner Center checks the buyer waits on: more
+    # than the per-user limit of a minute allows (PERSON_PC_CALLS_PER_MINUTE, 60), which would answer "You have
+    # made many checks in a short time" instead of the authorization link. The limit is not what is measured.
+    with storefront(extra_env={"PERSON_PC_CALLS_PER_MINUTE": "100000"}) as (base, _env), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                     args=["--no-sandbox", "--disable-background-networking"])
         page = sign_in(browser.new_context().new_page(), base, "customer@example.com")
