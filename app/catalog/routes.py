@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import (Response, abort, current_app, flash, make_response, redirect, render_template, request, stream_with_context,
+from flask import (Response, abort, flash, make_response, redirect, render_template, request, stream_with_context,
                    url_for)
 from flask_login import current_user
 from markupsafe import Markup
@@ -29,7 +29,7 @@ from app.web.form_pages import form_on
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.lookup import found_or_404
 from app.web.query import ListPage, page_of
-from app.web.rendering import hx_trigger, is_htmx, poll_status, redirect_to, render
+from app.web.rendering import hx_trigger, is_htmx, kept_markup, poll_status, redirect_to, render
 
 
 def _viewer() -> Viewer:
@@ -160,7 +160,6 @@ def products():
 
 
 _SEARCH_FILTERS: dict[tuple, Markup] = {}
-KEPT_SEARCH_FILTERS = 1_000  # sets of filters a process remembers; when full it starts again
 
 
 def _search_filters(viewer: Viewer, families: list[str]) -> Markup:
@@ -172,15 +171,12 @@ def _search_filters(viewer: Viewer, families: list[str]) -> Markup:
     args = request.args
     url = url_for("catalog.products")
     key = (url, tuple(families), tuple(viewer.billing_plans), args.get("family"), args.get("term"), args.get("billing"))
-    markup = _SEARCH_FILTERS.get(key)
-    if markup is None:
-        if len(_SEARCH_FILTERS) >= KEPT_SEARCH_FILTERS:
-            _SEARCH_FILTERS.clear()
+
+    def values() -> dict:  # the form is built only to draw filters not kept yet
         form = _search_form(viewer, families)
-        # Straight from the template: it needs nothing of the page's context.
-        markup = _SEARCH_FILTERS[key] = Markup(current_app.jinja_env.get_template("catalog/_search_filters.html")
-                                               .render(fields=(form.family, form.term, form.billing), url=url))
-    return markup
+        return {"fields": (form.family, form.term, form.billing), "url": url}
+
+    return kept_markup(_SEARCH_FILTERS, key, "catalog/_search_filters.html", values)
 
 
 def _push_url(filters: Filters, result: ListPage) -> str:

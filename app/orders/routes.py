@@ -2,7 +2,7 @@
 ordering parameters, and notifications."""
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -23,7 +23,7 @@ from app.web.form_pages import form_on
 from app.web.layout import USER_ID, layout_fact, register_layout_fact
 from app.web.origin import request_origin
 from app.web.query import account_filter, applied, applied_account, applied_account_name, requested_page, unapplied
-from app.web.rendering import is_htmx, poll_status, redirect_to, render
+from app.web.rendering import is_htmx, kept_markup, poll_status, redirect_to, render
 
 TABS = ("general", "parameters")
 
@@ -63,7 +63,6 @@ def _history_filters() -> tuple[OrderFilterForm, bool, queries.OrderFilter]:
 
 
 _FILTER_FIELDS: dict[tuple, Markup] = {}
-KEPT_FILTER_FIELDS = 1_000  # sets of fields a process remembers; when full it starts again
 KEPT_QUERY_LENGTH = 512  # a longer query string (values pasted, not typed) is drawn, not kept
 
 
@@ -76,15 +75,8 @@ def _filter_fields(form: OrderFilterForm) -> Markup:
     token. The labels, hints and the statuses offered are the form's own, the same for everyone."""
     key = (tuple((c.value, c.label) for c in form.account.choices) if form.account is not None else None,
            *((tuple(request.args.getlist(f.name)), tuple(f.errors)) for f in form))
-    markup = _FILTER_FIELDS.get(key)
-    if markup is None:
-        # Straight from the template: it needs nothing of the page's context.
-        markup = Markup(current_app.jinja_env.get_template("orders/_history_filters.html").render(form=form))
-        if len(request.query_string) <= KEPT_QUERY_LENGTH:
-            if len(_FILTER_FIELDS) >= KEPT_FILTER_FIELDS:
-                _FILTER_FIELDS.clear()
-            _FILTER_FIELDS[key] = markup
-    return markup
+    return kept_markup(_FILTER_FIELDS, key, "orders/_history_filters.html", lambda: {"form": form},
+                       keep=len(request.query_string) <= KEPT_QUERY_LENGTH)
 
 
 @bp.route("/orders")

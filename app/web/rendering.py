@@ -5,8 +5,9 @@ serves htmx swaps and full-page loads (JavaScript off, reloads, pushed URLs).
 """
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import current_app, make_response, render_template, request
 from flask.templating import Environment
+from markupsafe import Markup
 
 
 def is_htmx() -> bool:
@@ -25,6 +26,25 @@ def render(page: str, fragment: str | None = None, *, status: int = 200, headers
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+KEPT_MARKUP = 1_000  # drawings one kept dict holds; when full it starts again
+
+
+def kept_markup(kept: dict, key, template: str, values=dict, *, keep: bool = True) -> Markup:
+    """`template` drawn with `values()` once for `key` and kept in `kept`, a dict of this process's (bounded: when
+    full it starts again); `keep=False` draws without keeping. The key must hold everything the drawing shows.
+    Drawn straight from the template, without render_template's context processors: such a piece (a form's
+    filters, say) needs nothing of the page's context and shows nothing of a user's that is not in its key.
+    Drawing the same fields through WTForms at every request was a sixth to a fifth of a page (issue 14)."""
+    markup = kept.get(key)
+    if markup is None:
+        markup = Markup(current_app.jinja_env.get_template(template).render(**values()))
+        if keep:
+            if len(kept) >= KEPT_MARKUP:
+                kept.clear()
+            kept[key] = markup
+    return markup
 
 
 # htmx stops an `hx-trigger="every Ns"` poll when the answer has this status (and still swaps it):
